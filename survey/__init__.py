@@ -1,0 +1,45 @@
+"""Hearken: the Flask application factory. It reads like a table of contents: configuration,
+extensions, blueprints, command line. No database work happens here."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    from survey import cli, database, headers
+    from survey.config import instance_path_from, load_config, persistent_secret_key
+    from survey.extensions import csrf, db, login, migrate
+    from survey.views import auth, errors, manage, public, respond
+
+    app = Flask(
+        __name__,
+        instance_path=instance_path_from(os.environ) or str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config.from_mapping(load_config(os.environ, app.instance_path))
+    app.config.from_mapping(config or {})
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", database.sqlite_engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = persistent_secret_key(app.instance_path)
+
+    db.init_app(app)
+    # Batch mode lets later migrations alter SQLite tables (which has no ALTER COLUMN).
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)  # registers listeners; does not connect
+
+    for blueprint in (public.bp, respond.bp, auth.bp, manage.bp, errors.bp):
+        app.register_blueprint(blueprint)
+    headers.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,74 @@
+"""Configuration: built-in defaults, overridden by HEARKEN_* environment variables.
+
+Nothing here runs at import time; `load_config` is called by the factory so tests and tools can
+build apps with different environments in one process.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+# Environment variable → (config key, parser). Only these are read; everything else keeps its default.
+ENVIRONMENT = {
+    "HEARKEN_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "HEARKEN_SECRET_KEY": ("SECRET_KEY", str),
+    "HEARKEN_BASE_URL": ("BASE_URL", str),
+    "HEARKEN_ORGANISATION": ("ORGANISATION_NAME", str),
+    "HEARKEN_TIMEZONE": ("TIMEZONE", str),
+    "HEARKEN_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+    "HEARKEN_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
+}
+
+DEFAULTS = {
+    "BASE_URL": "http://127.0.0.1:5000",
+    "ORGANISATION_NAME": "Hearken",
+    "TIMEZONE": "UTC",
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    # A respondent may take a long lunch in the middle of a long survey; an expired token re-shows the
+    # form with every answer kept (see views/respond.py), so a generous limit only saves them a click.
+    "WTF_CSRF_TIME_LIMIT": 24 * 3600,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+}
+
+
+def instance_path_from(environ: dict[str, str]) -> str | None:
+    """The instance folder named by HEARKEN_INSTANCE_PATH (absolute), or None for Flask's default."""
+    path = environ.get("HEARKEN_INSTANCE_PATH")
+    return str(Path(path).resolve()) if path else None
+
+
+def load_config(environ: dict[str, str], instance_path: str) -> dict:
+    """Defaults, then the environment; derives what depends on the instance folder."""
+    config = dict(DEFAULTS)
+    for name, (key, parse) in ENVIRONMENT.items():
+        if environ.get(name):
+            config[key] = parse(environ[name])
+    config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(instance_path) / 'hearken.sqlite3'}")
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config.setdefault("SECRET_KEY", None)
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` spellings and use psycopg 3 for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def persistent_secret_key(instance_path: str) -> str:
+    """A random key kept in the instance folder, so `make run` needs no setup and sessions survive
+    restarts. Production sets HEARKEN_SECRET_KEY (shared by every process behind the load balancer)."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,154 @@
+"""`flask seed-demo`: a realistic organisation to click through.
+
+Contacts in four locations answer the support survey every month for 18 months. Leeds' share of
+"extremely satisfied" is about 90 % until two months ago and about 75 % since: a real drop for the
+statistics to find. The data is random but seeded, so every demo looks the same.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, insert, select
+
+from survey import accounts, authoring, starters
+from survey.extensions import db
+from survey.links import external_url
+from survey.models import Answer, Contact, Response, Survey, User
+
+DEMO_EMAIL = "demo@example.com"
+LOCATIONS = {"Leeds": 120, "Manchester": 100, "Bristol": 90, "London": 140}  # responses per month
+TEAMS = ("Billing", "Deliveries", "Technical")
+TOUCHPOINTS = ("Phone", "Email", "Chat", "In store")
+MONTHS = 18
+COMMENTS = {
+    5: ["Quick and friendly, thank you.", "Sorted in one call.", "Great service as always."],
+    4: ["Good, but I had to wait a while.", "Fine overall."],
+    3: ["It took three emails to get an answer.", "OK, nothing special."],
+    2: ["Nobody called me back.", "The delivery slot was missed again."],
+    1: ["I was passed between four people.", "Still not fixed after two weeks."],
+}
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    url: str
+    email: str
+    password: str
+
+    def describe(self) -> str:
+        return f"Demo loaded. Log in at {self.url} as {self.email} with the password {self.password}"
+
+
+def database_is_empty() -> bool:
+    return not db.session.scalar(select(func.count()).select_from(Survey)) and \
+        not db.session.scalar(select(func.count()).select_from(User))
+
+
+def _top_box_chance(location: str, months_ago: int) -> float:
+    if location == "Leeds":
+        return 0.90 if months_ago >= 2 else 0.75
+    return {"Manchester": 0.80, "Bristol": 0.84, "London": 0.78}[location]
+
+
+def _satisfaction(rng: random.Random, top_box_chance: float) -> int:
+    if rng.random() < top_box_chance:
+        return 5
+    return rng.choices([4, 3, 2, 1], weights=[6, 2, 1.2, 0.8])[0]
+
+
+def _month_start(now: datetime, months_ago: int) -> datetime:
+    year, month = now.year, now.month - months_ago
+    while month < 1:
+        year, month = year - 1, month + 12
+    return datetime(year, month, 1)
+
+
+def _contacts(rng: random.Random, now: datetime) -> dict[str, list[Contact]]:
+    by_location: dict[str, list[Contact]] = {}
+    for location in LOCATIONS:
+        by_location[location] = [
+            Contact(email=f"{location.lower()}.customer{i}@example.com", name=f"Customer {i} ({location})",
+                    attributes={"location": location, "team": rng.choice(TEAMS),
+                                "touchpoint": rng.choice(TOUCHPOINTS)},
+                    created_at=now - timedelta(days=600))
+            for i in range(1, 201)
+        ]
+        db.session.add_all(by_location[location])
+    db.session.flush()
+    return by_location
+
+
+def _responses(survey: Survey, contacts: dict[str, list[Contact]], rng: random.Random, now: datetime):
+    version = survey.current_version
+    rows, answers = [], []
+    for months_ago in range(MONTHS - 1, -1, -1):
+        start = _month_start(now, months_ago)
+        end = now if months_ago == 0 else _month_start(now, months_ago - 1)
+        for location, per_month in LOCATIONS.items():
+            count = per_month if months_ago else max(1, round(per_month * ((now - start) / timedelta(days=30))))
+            for _ in range(count):
+                contact = rng.choice(contacts[location])
+                moment = start + (end - start) * rng.random()
+                score = _satisfaction(rng, _top_box_chance(location, months_ago))
+                rows.append({"respondent_key": f"demo:{len(rows)}", "survey_id": survey.id, "version_id": version.id,
+                             "contact_id": contact.id, "source": "import", "submitted_at": moment,
+                             "updated_at": moment, "revisions_count": 1, "quote_consent": rng.random() < 0.5,
+                             "contact_consent": score <= 2 or rng.random() < 0.2,
+                             "attributes": dict(contact.attributes)})
+                given = [("satisfaction", score, None), ("resolved", int(score >= 3 or rng.random() < 0.3), None),
+                         ("effort", min(7, max(1, score + 2 + rng.choice([-1, 0, 0, 1]))), None)]
+                channel = rng.randrange(4)
+                given.append(("channel", channel + 1, version.question("channel").options[channel]))
+                if rng.random() < 0.35:
+                    given.append(("comment", None, rng.choice(COMMENTS[score])))
+                answers.append(given)
+    ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), rows).all()
+    db.session.execute(insert(Answer), [
+        {"response_id": rid, "question_key": key, "value_int": value_int, "value_text": value_text}
+        for rid, given in zip(ids, answers) for key, value_int, value_text in given
+    ])
+    return len(ids)
+
+
+def seed(*, now: datetime) -> DemoLogin:
+    if db.session.scalar(select(User).where(User.email == DEMO_EMAIL)):
+        raise DemoError(f"the demo is already loaded (user {DEMO_EMAIL} exists)")
+    rng = random.Random(2026)
+    password = secrets.token_urlsafe(12)
+    admin = accounts.create_user(DEMO_EMAIL, password, "admin", now=now, name="Demo Manager")
+    created = now - timedelta(days=31 * MONTHS + 10)
+    surveys = {}
+    for name in ("support-csat", "nps-relationship", "complaint"):
+        surveys[name] = authoring.create_survey(starters.starter(name).spec, actor=admin, now=created, publish=True)
+    contacts = _contacts(rng, now)
+    _responses(surveys["support-csat"], contacts, rng, now)
+    db.session.commit()
+    login = DemoLogin(external_url("auth.login_page"), DEMO_EMAIL, password)
+    _remember(login)
+    return login
+
+
+def _login_file() -> Path:
+    return Path(current_app.instance_path) / "demo-login.txt"
+
+
+def remembered_login() -> str | None:
+    """The demo login written when the demo was loaded, so `make run` can print it on every start."""
+    path = _login_file()
+    return path.read_text().strip() if path.exists() else None
+
+
+def _remember(login: DemoLogin) -> None:
+    path = _login_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(login.describe() + "\n")
+    path.chmod(0o600)

@@ -1,0 +1,83 @@
+"""Flask-WTF forms for the manager pages and the respond page (CSRF on every POST)."""
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from survey.models import QUESTION_TYPES
+
+TYPE_LABELS = {
+    "rating": "Rating scale (e.g. extremely dissatisfied … extremely satisfied)",
+    "nps": "Net Promoter Score (0–10)",
+    "choice": "Single choice",
+    "multi": "Multiple choice",
+    "yesno": "Yes / no",
+    "text": "Text",
+}
+
+
+class LoginForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired(), Length(max=320)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: carries only the CSRF token."""
+
+
+class NewSurveyForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    starter = SelectField("Start from", validators=[Optional()])
+
+
+class DetailsForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    intro = TextAreaField("Introduction", validators=[Optional(), Length(max=2000)])
+
+
+class QuestionForm(FlaskForm):
+    key = StringField("Key", validators=[DataRequired(), Length(max=64)],
+                      description="Lower-case letters, digits and _. Results line questions up by key.")
+    type = SelectField("Type", choices=[(t, TYPE_LABELS[t]) for t in QUESTION_TYPES])
+    text = TextAreaField("Question", validators=[DataRequired(), Length(max=2000)])
+    options = TextAreaField("Scale labels or options, one per line",
+                            description="Rating: worst first, the top box last. Choice and multiple choice: "
+                                        "one option per line. Not used by NPS, yes/no and text.")
+    why = StringField("Why we ask this (optional)", validators=[Optional(), Length(max=500)])
+    required = BooleanField("Answer required")
+    long = BooleanField("Long answer (text questions)")
+
+    def definition(self) -> dict:
+        """The question in the JSON definition format, for survey.definitions.parse_question."""
+        data = {"key": self.key.data.strip(), "type": self.type.data, "text": self.text.data,
+                "required": self.required.data, "why": self.why.data or ""}
+        lines = [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]
+        if self.type.data == "rating":
+            data["scale"] = lines
+        elif self.type.data in ("choice", "multi"):
+            data["options"] = lines
+        if self.type.data == "text":
+            data["long"] = self.long.data
+        return data
+
+    def show_problems(self, problems: list[str]) -> None:
+        """Attach "field: message" problems from the definition parser to the matching inputs."""
+        for problem in problems:
+            name, _, message = problem.partition(": ")
+            name = name.split("[")[0]
+            target = {"scale": "options"}.get(name, name)
+            field = getattr(self, target, None) if target in self._fields else None
+            (field or self.key).errors = [*(field or self.key).errors, message if field else problem]
+
+
+class ImportForm(FlaskForm):
+    definition = FileField("Survey definition (JSON)", validators=[FileRequired()])
+
+
+class RespondForm(FlaskForm):
+    # Identifies this rendering of the form: resubmitting it (double click, back button, retry) is
+    # recognised and stored once.
+    submission_key = HiddenField()
+    version = HiddenField()
+    consent_quote = BooleanField("You may quote my comments anonymously (without my name or any contact details).")
+    consent_contact = BooleanField("You may contact me about my answers.")

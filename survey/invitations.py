@@ -1,0 +1,62 @@
+"""Personal survey links: a contact, an invitation, and its unguessable token."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Contact, Invitation, Survey
+from survey.responding import Respondent, new_token
+
+
+class InvitationError(ValueError):
+    pass
+
+
+def normalise_email(email: str) -> str:
+    """The address as stored: validated, lower-cased (matching is case-insensitive)."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise InvitationError(f"{email!r} is not a valid email address: {error}") from None
+
+
+def contact_for(email: str, *, now: datetime) -> Contact:
+    address = normalise_email(email)
+    contact = db.session.scalar(select(Contact).where(Contact.email == address))
+    if contact is None:
+        contact = Contact(email=address, name="", attributes={}, created_at=now)
+        db.session.add(contact)
+    return contact
+
+
+def personal_invitation(survey: Survey, email: str, *, now: datetime) -> Invitation:
+    """The contact's latest invitation to this survey, or a new one."""
+    contact = contact_for(email, now=now)
+    db.session.flush()
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.survey_id == survey.id, Invitation.contact_id == contact.id)
+        .order_by(Invitation.id.desc()).limit(1)
+    )
+    if invitation is None:
+        invitation = Invitation(token=new_token(), survey_id=survey.id, contact_id=contact.id, created_at=now)
+        db.session.add(invitation)
+    db.session.commit()
+    return invitation
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Invitation).where(Invitation.token == token))
+
+
+def invited_respondent(invitation: Invitation) -> Respondent:
+    return Respondent(key=invitation.respondent_key, source="link", invitation_id=invitation.id,
+                      contact_id=invitation.contact_id, attributes=dict(invitation.contact.attributes or {}))
+
+
+def public_respondent(session_key: str) -> Respondent:
+    return Respondent(key=f"public:{session_key}", source="public")

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+
+
+class Response(db.Model):
+    """The current answer of one respondent to one survey.
+
+    `respondent_key` is unique, so a respondent has at most one response however often they submit:
+    an invitation's key for personal links, a random per-browser key for the public link. Each accepted
+    submission is also kept as a ResponseRevision (the history); the latest one is what counts.
+    """
+
+    __tablename__ = "responses"
+    __table_args__ = (Index("ix_responses_survey_submitted", "survey_id", "submitted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    respondent_key: Mapped[str] = mapped_column(String(80), unique=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    source: Mapped[str] = mapped_column(String(16))  # link | public | import
+    submitted_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    revisions_count: Mapped[int] = mapped_column(default=1)
+    quote_consent: Mapped[bool] = mapped_column(default=False)
+    contact_consent: Mapped[bool] = mapped_column(default=False)
+    # Segment attributes as they were when the customer answered (a contact may move later).
+    attributes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    version = relationship("SurveyVersion")
+    contact = relationship("Contact")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="response", cascade="all, delete-orphan", order_by="Answer.id"
+    )
+
+
+class Answer(db.Model):
+    """One answered question; a `multi` answer is one row per ticked option so counts are a GROUP BY.
+
+    rating: value_int = 1-based scale position · nps: value_int 0–10 · choice/multi: value_text = option,
+    value_int = its 1-based position · yesno: value_int 1/0 · text: value_text.
+    """
+
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_question_value", "question_key", "value_int"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    question_key: Mapped[str] = mapped_column(String(64))
+    value_int: Mapped[int | None]
+    value_text: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class ResponseRevision(db.Model):
+    """Every accepted submission. `submission_key` comes from the form, so a double click, a retry or a
+    back-and-resubmit of the same form is recognised and stored once."""
+
+    __tablename__ = "response_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"))
+    submitted_at: Mapped[datetime]
+    answers: Mapped[dict] = mapped_column(JSON)
+    quote_consent: Mapped[bool] = mapped_column(default=False)
+    contact_consent: Mapped[bool] = mapped_column(default=False)
+
+
+class ResponseDraft(db.Model):
+    """Answers saved half-way through ("save and finish later"); never counted in results."""
+
+    __tablename__ = "response_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    respondent_key: Mapped[str] = mapped_column(String(80), unique=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id", ondelete="CASCADE"))
+    values: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    saved_at: Mapped[datetime]

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+
+QUESTION_TYPES = ("rating", "nps", "choice", "multi", "yesno", "text")
+SURVEY_STATUSES = ("draft", "published", "closed")
+
+
+class Survey(db.Model):
+    """A questionnaire with a stable slug. Its content lives in versions: editing a survey that has
+    responses adds a version, so every response keeps the exact questions it answered."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    versions: Mapped[list[SurveyVersion]] = relationship(
+        back_populates="survey", order_by="SurveyVersion.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def current_version(self) -> SurveyVersion:
+        return self.versions[-1]
+
+    @property
+    def title(self) -> str:
+        return self.current_version.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "published"
+
+
+class SurveyVersion(db.Model):
+    __tablename__ = "survey_versions"
+    __table_args__ = (UniqueConstraint("survey_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    intro: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+    survey: Mapped[Survey] = relationship(back_populates="versions")
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="version", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+    def question(self, key: str) -> Question | None:
+        return next((q for q in self.questions if q.key == key), None)
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    # Results line questions up across versions by this key, so it never changes meaning.
+    key: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    why: Mapped[str] = mapped_column(Text, default="")
+    required: Mapped[bool] = mapped_column(default=False)
+    # Scale labels for `rating` (worst first, top box last) or options for `choice` / `multi`.
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    long: Mapped[bool] = mapped_column(default=False)
+
+    version: Mapped[SurveyVersion] = relationship(back_populates="questions")
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        """(submitted value, label) pairs in display order, for every closed question type."""
+        if self.type == "rating":
+            return [(str(i), label) for i, label in enumerate(self.options, start=1)]
+        if self.type == "nps":
+            return [(str(i), str(i)) for i in range(11)]
+        if self.type == "yesno":
+            return [("yes", "Yes"), ("no", "No")]
+        return [(option, option) for option in self.options]

@@ -1,0 +1,222 @@
+"""Answering a survey: parse and validate answers, store them exactly once, save drafts.
+
+Validation is a pure function of the questions and the submitted form; nothing is written unless every
+answer is valid. Storing is idempotent per form (submission key) and per respondent (one current
+response, earlier submissions kept as revisions).
+"""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from survey.extensions import db
+from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, SurveyVersion
+
+TEXT_LIMITS = {False: 500, True: 5000}  # short / long text answers, in characters
+MISSING = "Please answer this question."
+NOT_A_CHOICE = "That answer is not one of the choices. Please choose again."
+
+
+def field_name(question: Question) -> str:
+    return f"q-{question.key}"
+
+
+def new_token() -> str:
+    """256 bits from the CSPRNG, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """Who is answering: `key` is unique per respondent and survey, so one person has one response."""
+
+    key: str
+    source: str  # "link" (personal invitation) or "public"
+    invitation_id: int | None = None
+    contact_id: int | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParsedAnswers:
+    values: dict[str, object]  # question key → int | str | bool | list[str]; unanswered keys absent
+    errors: dict[str, str]  # question key → message for the customer
+
+
+@dataclass(frozen=True)
+class Consents:
+    quote: bool = False
+    contact: bool = False
+
+
+def _parse_one(question: Question, raw: list[str]) -> tuple[object | None, str | None]:
+    raw = [value.replace("\x00", "").strip() for value in raw]
+    raw = [value for value in raw if value]
+    if not raw:
+        return None, MISSING if question.required else None
+    if question.type == "text":
+        text = raw[0]
+        limit = TEXT_LIMITS[question.long]
+        if len(text) > limit:
+            return None, f"Please keep this answer under {limit} characters (it has {len(text)})."
+        return text, None
+    allowed = dict(question.choices)
+    if question.type == "multi":
+        if any(value not in allowed for value in raw):
+            return None, NOT_A_CHOICE
+        return [option for option in question.options if option in raw], None
+    if len(raw) > 1 or raw[0] not in allowed:
+        return None, NOT_A_CHOICE
+    value = raw[0]
+    if question.type in ("rating", "nps"):
+        return int(value), None
+    if question.type == "yesno":
+        return value == "yes", None
+    return value, None
+
+
+def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]]) -> ParsedAnswers:
+    values, errors = {}, {}
+    for question in questions:
+        value, error = _parse_one(question, list(form.get(field_name(question), [])))
+        if error:
+            errors[question.key] = error
+        elif value is not None:
+            values[question.key] = value
+    return ParsedAnswers(values=values, errors=errors)
+
+
+def form_values(questions: Sequence[Question], values: Mapping[str, object]) -> dict[str, list[str]]:
+    """Stored answer values back into form fields, to show a customer what they answered."""
+    by_key = {q.key: q for q in questions}
+    fields: dict[str, list[str]] = {}
+    for key, value in values.items():
+        question = by_key.get(key)
+        if question is None:
+            continue
+        if isinstance(value, bool):
+            fields[field_name(question)] = ["yes" if value else "no"]
+        elif isinstance(value, list):
+            fields[field_name(question)] = [str(v) for v in value]
+        else:
+            fields[field_name(question)] = [str(value)]
+    return fields
+
+
+def _answer_rows(questions: Sequence[Question], values: Mapping[str, object]) -> list[Answer]:
+    rows = []
+    for question in questions:
+        if question.key not in values:
+            continue
+        value = values[question.key]
+        if question.type in ("rating", "nps"):
+            rows.append(Answer(question_key=question.key, value_int=value))
+        elif question.type == "yesno":
+            rows.append(Answer(question_key=question.key, value_int=int(value)))
+        elif question.type == "text":
+            rows.append(Answer(question_key=question.key, value_text=value))
+        else:
+            for option in value if isinstance(value, list) else [value]:
+                rows.append(Answer(question_key=question.key, value_text=option,
+                                   value_int=question.options.index(option) + 1))
+    return rows
+
+
+@dataclass(frozen=True)
+class Submission:
+    response_id: int
+    duplicate: bool  # True when this exact form had already been stored
+
+
+def _already_stored(submission_key: str) -> int | None:
+    return db.session.scalar(
+        select(ResponseRevision.response_id).where(ResponseRevision.submission_key == submission_key)
+    )
+
+
+def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapping[str, object],
+                    consents: Consents, *, submission_key: str, now: datetime) -> Submission:
+    """Store validated answers as the respondent's current response, exactly once per submission key."""
+    for _attempt in range(3):
+        if (response_id := _already_stored(submission_key)) is not None:
+            db.session.rollback()
+            return Submission(response_id, duplicate=True)
+        try:
+            response_id = _store(version, respondent, values, consents, submission_key, now)
+            db.session.commit()
+            return Submission(response_id, duplicate=False)
+        except IntegrityError:
+            # A concurrent request stored the same form, or created this respondent's response first.
+            db.session.rollback()
+    raise RuntimeError("could not store the response after three attempts")
+
+
+def _store(version, respondent, values, consents, submission_key, now) -> int:
+    response = db.session.scalar(
+        select(Response).where(Response.respondent_key == respondent.key).with_for_update()
+    )
+    if response is None:
+        response = Response(respondent_key=respondent.key, survey_id=version.survey_id, source=respondent.source,
+                            invitation_id=respondent.invitation_id, contact_id=respondent.contact_id,
+                            submitted_at=now, revisions_count=0, attributes=dict(respondent.attributes))
+        db.session.add(response)
+    response.version_id = version.id
+    response.updated_at = now
+    response.revisions_count += 1
+    response.quote_consent, response.contact_consent = consents.quote, consents.contact
+    response.answers = _answer_rows(version.questions, values)
+    db.session.flush()
+    db.session.add(ResponseRevision(response_id=response.id, submission_key=submission_key, version_id=version.id,
+                                    submitted_at=now, answers=dict(values), quote_consent=consents.quote,
+                                    contact_consent=consents.contact))
+    db.session.execute(delete(ResponseDraft).where(ResponseDraft.respondent_key == respondent.key))
+    return response.id
+
+
+def save_draft(version: SurveyVersion, respondent: Respondent, form: Mapping[str, list[str]], *,
+               now: datetime) -> None:
+    """Keep what was typed so far, unvalidated (it is only ever shown back to the same respondent)."""
+    fields = {}
+    for question in version.questions:
+        name = field_name(question)
+        values = [v.replace("\x00", "")[: TEXT_LIMITS[True]] for v in form.get(name, [])][:50]
+        if any(v.strip() for v in values):
+            fields[name] = values
+    draft = db.session.scalar(select(ResponseDraft).where(ResponseDraft.respondent_key == respondent.key))
+    if draft is None:
+        draft = ResponseDraft(respondent_key=respondent.key)
+        db.session.add(draft)
+    draft.version_id, draft.values, draft.saved_at = version.id, fields, now
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class Resume:
+    """What a returning respondent sees: their draft or their current answers, and which version."""
+
+    version_id: int | None
+    fields: dict[str, list[str]]
+    consents: Consents
+    answered: bool  # a response is stored (the page offers to change it)
+    draft_saved_at: datetime | None
+
+
+def resume(respondent_key: str) -> Resume:
+    response = db.session.scalar(select(Response).where(Response.respondent_key == respondent_key))
+    draft = db.session.scalar(select(ResponseDraft).where(ResponseDraft.respondent_key == respondent_key))
+    consents = Consents(response.quote_consent, response.contact_consent) if response else Consents()
+    if draft is not None:
+        return Resume(draft.version_id, dict(draft.values), consents, response is not None, draft.saved_at)
+    if response is not None:
+        revision = db.session.scalar(
+            select(ResponseRevision).where(ResponseRevision.response_id == response.id)
+            .order_by(ResponseRevision.id.desc()).limit(1)
+        )
+        return Resume(response.version_id, form_values(response.version.questions, revision.answers),
+                      consents, True, None)
+    return Resume(None, {}, consents, False, None)

@@ -1,0 +1,52 @@
+"""Manager login and logout."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from survey.accounts import authenticate, end_sessions, load_session_user
+from survey.clock import utcnow
+from survey.extensions import login
+from survey.forms import ActionForm, LoginForm
+
+bp = Blueprint("auth", __name__)
+
+login.login_message = "Please log in to see that page."
+login.session_protection = "basic"
+
+
+@login.user_loader
+def load_user(session_id: str):
+    return load_session_user(session_id)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect after login would hand phishers a trusted link."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("manage.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login_page():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data, now=utcnow())
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors.append("That email and password do not match an account.")
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if ActionForm().validate_on_submit() and current_user.is_authenticated:
+        end_sessions(current_user._get_current_object())
+        logout_user()
+        flash("You are logged out.")
+    return redirect(url_for("auth.login_page"))
+
+
+login.login_view = "auth.login_page"
