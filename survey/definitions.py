@@ -93,7 +93,14 @@ def parse_question(data, where: str = "") -> QuestionSpec:
     return spec
 
 
-def _question(data, where: str, problems: list[str]) -> QuestionSpec | None:
+def _question(data, where: str, found: list[str]) -> QuestionSpec | None:
+    problems: list[str] = []
+    spec = _checked_question(data, where, problems)
+    found.extend(problems)
+    return None if problems else spec
+
+
+def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | None:
     if not isinstance(data, dict):
         problems.append(f"{where or 'question'}: must be an object")
         return None

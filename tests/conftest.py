@@ -1,0 +1,84 @@
+"""Fixtures: app → client / runner → db. SQLite by default; PostgreSQL when TEST_DATABASE_URL is set.
+
+The schema is built once per run by the real migrations (as `flask db upgrade` does); each test then
+starts from empty tables. CSRF protection stays on everywhere: tests post forms with the page's token.
+"""
+from __future__ import annotations
+
+import os
+
+import flask_migrate
+import pytest
+from sqlalchemy import create_engine, text
+
+from survey import create_app
+from survey.extensions import db
+
+BASE_URL = "https://feedback.example.test"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'hearken-test.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:  # a clean schema, whatever an earlier run left behind
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def instance_path(tmp_path_factory):
+    return tmp_path_factory.mktemp("instance")
+
+
+def build_app(database_url: str, instance_path, **overrides):
+    for name in [name for name in os.environ if name.startswith("HEARKEN_")]:
+        os.environ.pop(name)  # tests must not depend on the developer's environment
+    os.environ["HEARKEN_INSTANCE_PATH"] = str(instance_path)
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
+                       "BASE_URL": BASE_URL, "TESTING": True, **overrides})
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url, instance_path) -> str:
+    app = build_app(database_url, instance_path)
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def empty_tables() -> None:
+    tables = [table for table in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(table.name for table in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(migrated, instance_path):
+    app = build_app(migrated, instance_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        empty_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

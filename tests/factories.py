@@ -1,0 +1,50 @@
+"""Plain factory functions with keyword defaults; each commits what it makes."""
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+
+from survey import accounts, authoring
+from survey.definitions import parse_survey
+from survey.invitations import personal_invitation
+
+PASSWORD = "correct horse battery"
+NOW = datetime(2026, 11, 1, 12, 0, 0)
+
+DEFINITION = {
+    "slug": "support-csat",
+    "title": "How did we do?",
+    "intro": "Two minutes, six questions.",
+    "questions": [
+        {"key": "satisfaction", "type": "rating", "text": "Overall, how satisfied are you with our service?",
+         "scale": ["Extremely dissatisfied", "Dissatisfied", "Neither", "Satisfied", "Extremely satisfied"],
+         "required": True, "why": "We track this every month to see whether we are getting better."},
+        {"key": "recommend", "type": "nps", "text": "How likely are you to recommend us to a friend or colleague?"},
+        {"key": "channel", "type": "choice", "text": "How did you contact us?", "options": ["Phone", "Email", "In store"]},
+        {"key": "topics", "type": "multi", "text": "What was it about?", "options": ["Billing", "Delivery", "Product"]},
+        {"key": "resolved", "type": "yesno", "text": "Was your issue resolved?"},
+        {"key": "comment", "type": "text", "text": "What should we do better?", "long": True},
+    ],
+}
+
+
+def make_definition(**changes) -> dict:
+    definition = copy.deepcopy(DEFINITION)
+    definition.update(changes)
+    return definition
+
+
+def make_user(*, email="manager@example.com", role="editor", password=PASSWORD, now=NOW):
+    return accounts.create_user(email, password, role, now=now)
+
+
+def make_survey(*, definition=None, status="published", now=NOW, **changes):
+    spec = parse_survey(definition or make_definition(**changes))
+    survey = authoring.create_survey(spec, actor=None, now=now, publish=status != "draft")
+    if status == "closed":
+        authoring.change_status(survey, "close", now=now)
+    return survey
+
+
+def make_invitation(survey, *, email="customer@example.com", now=NOW):
+    return personal_invitation(survey, email, now=now)
