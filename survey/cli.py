@@ -8,6 +8,7 @@ from datetime import datetime
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from survey import accounts, authoring, demo, exports
 from survey.clock import utcnow
@@ -25,6 +26,7 @@ def _survey(slug: str):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="What the account may do.")
 @click.option("--name", default="", help="Display name.")
@@ -40,6 +42,7 @@ def create_user_command(email: str, role: str, name: str):
 
 
 @click.command("import-survey")
+@with_appcontext
 @click.argument("file", type=click.File("rb"))
 @click.option("--draft", is_flag=True, help="Keep a new survey as a draft instead of publishing it.")
 def import_survey_command(file, draft: bool):
@@ -62,6 +65,7 @@ def import_survey_command(file, draft: bool):
 
 
 @click.command("export-survey")
+@with_appcontext
 @click.argument("slug")
 def export_survey_command(slug: str):
     """Print the survey's current definition as JSON."""
@@ -70,6 +74,7 @@ def export_survey_command(slug: str):
 
 
 @click.command("survey-link")
+@with_appcontext
 @click.argument("slug")
 @click.option("--email", help="Print a personal link for this contact (created if new).")
 def survey_link_command(slug: str, email: str | None):
@@ -86,6 +91,7 @@ def survey_link_command(slug: str, email: str | None):
 
 
 @click.command("export-responses")
+@with_appcontext
 @click.argument("slug")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True,
               help="csv: the import format; json: one array; jsonl: one object per line.")
@@ -102,6 +108,7 @@ def export_responses_command(slug: str, fmt: str, since: datetime | None):
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has surveys.")
 def seed_demo_command(if_empty: bool):
     """Load a realistic demo: surveys, contacts in several locations and 18 months of responses."""

@@ -2,6 +2,11 @@
 
 The schema is built once per run by the real migrations (as `flask db upgrade` does); each test then
 starts from empty tables. CSRF protection stays on everywhere: tests post forms with the page's token.
+
+As in Flask's tutorial, `app` does not keep an application context pushed: each request then gets its own
+context, `g` and database session, exactly as in production (a shared session would hide a view that
+forgets to commit). Tests reach the database inside `with app.app_context():` blocks, or through the
+`ctx` fixture in tests that make no requests.
 """
 from __future__ import annotations
 
@@ -66,12 +71,17 @@ def empty_tables() -> None:
 @pytest.fixture
 def app(migrated, instance_path):
     app = build_app(migrated, instance_path)
+    yield app
+    with app.app_context():
+        empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for the whole test, for tests that call domain functions directly."""
     with app.app_context():
         yield app
-        db.session.remove()
-        empty_tables()
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ def post_form(client, url: str, data: dict | None = None, *, page: str | None = 
     return client.post(url, data=fields, **kwargs)
 
 
-def log_in(client, user, password: str = PASSWORD):
-    response = post_form(client, "/login", {"email": user.email, "password": password})
+def log_in(client, email: str, password: str = PASSWORD):
+    response = post_form(client, "/login", {"email": email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
 

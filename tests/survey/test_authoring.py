@@ -21,7 +21,7 @@ def answer(survey, email="a@example.com", key="k1", **values):
                            values or {"satisfaction": 5}, Consents(), submission_key=key, now=NOW)
 
 
-def test_edits_change_the_current_version_while_it_has_no_responses(app):
+def test_edits_change_the_current_version_while_it_has_no_responses(ctx):
     survey = make_survey(status="draft")
     authoring.add_question(survey, parse_question({"key": "extra", "type": "yesno", "text": "More?"}), now=LATER)
     authoring.move_question(survey, "extra", -10, now=LATER)
@@ -30,7 +30,7 @@ def test_edits_change_the_current_version_while_it_has_no_responses(app):
     assert keys(survey) == ["extra", "satisfaction", "recommend", "channel", "topics", "resolved"]
 
 
-def test_edit_after_responses_publishes_a_new_version_and_old_responses_keep_theirs(app):
+def test_edit_after_responses_publishes_a_new_version_and_old_responses_keep_theirs(ctx):
     survey = make_survey()
     first = survey.current_version
     answer(survey)
@@ -46,7 +46,7 @@ def test_edit_after_responses_publishes_a_new_version_and_old_responses_keep_the
     assert len(survey.versions) == 2
 
 
-def test_a_key_cannot_change_meaning_across_versions(app):
+def test_a_key_cannot_change_meaning_across_versions(ctx):
     survey = make_survey()
     answer(survey)
     with pytest.raises(authoring.AuthoringError, match="was a rating question in an earlier version"):
@@ -58,7 +58,7 @@ def test_a_key_cannot_change_meaning_across_versions(app):
     assert len(survey.versions) == 1 or survey.current_version.question("satisfaction").type == "rating"
 
 
-def test_import_of_an_existing_slug_publishes_a_new_version(app):
+def test_import_of_an_existing_slug_publishes_a_new_version(ctx):
     survey = make_survey(status="draft")
     spec = parse_survey(make_definition(title="How did we do this time?"))
     same, created = authoring.import_survey(spec, actor=None, now=LATER)
@@ -67,7 +67,7 @@ def test_import_of_an_existing_slug_publishes_a_new_version(app):
     assert survey.status == "published" and survey.title == "How did we do this time?"
 
 
-def test_publish_close_reopen_and_duplicate(app):
+def test_publish_close_reopen_and_duplicate(ctx):
     survey = make_survey(status="draft")
     authoring.change_status(survey, "publish", now=LATER)
     assert survey.status == "published"
@@ -82,13 +82,13 @@ def test_publish_close_reopen_and_duplicate(app):
     assert authoring.duplicate_survey(survey, actor=None, now=LATER).slug == "support-csat-copy-2"
 
 
-def test_an_empty_survey_cannot_be_published(app):
+def test_an_empty_survey_cannot_be_published(ctx):
     survey = make_survey(status="draft", questions=[])
     with pytest.raises(authoring.AuthoringError, match="at least one question"):
         authoring.change_status(survey, "publish", now=LATER)
 
 
-def test_unique_slug_from_title(app):
+def test_unique_slug_from_title(ctx):
     make_survey()
     assert authoring.unique_slug("Support CSAT") == "support-csat-2"
     assert authoring.unique_slug("Ünïcode & spaces!") == "unicode-spaces"

@@ -3,22 +3,36 @@ import re
 
 from sqlalchemy import func, select
 
+from survey.authoring import change_status, find_survey, import_survey
+from survey.clock import utcnow
+from survey.definitions import parse_survey
 from survey.extensions import db
 from survey.models import Response, ResponseRevision
 from tests.conftest import BASE_URL
-from tests.factories import make_invitation, make_survey
+from tests.factories import make_definition, make_invitation, make_survey
 from tests.pages import hidden_fields, post_form, text_of
 
 GOOD = {"q-satisfaction": "5", "q-recommend": "9", "q-channel": "Email", "q-topics": ["Billing", "Product"],
         "q-resolved": "yes", "q-comment": "Lovely <b>staff</b>"}
 
 
-def stored():
-    return db.session.scalar(select(func.count()).select_from(Response))
+def given_survey(app, **kwargs) -> None:
+    with app.app_context():
+        make_survey(**kwargs)
+
+
+def given_invitation(app) -> str:
+    with app.app_context():
+        return make_invitation(make_survey()).token
+
+
+def stored(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Response))
 
 
 def test_public_page_is_accessible_markup_with_no_third_party_resources(client, app):
-    make_survey()
+    given_survey(app)
     response = client.get("/s/support-csat")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -40,21 +54,27 @@ def test_public_page_is_accessible_markup_with_no_third_party_resources(client, 
 
 
 def test_answering_the_public_link_stores_one_response_and_thanks_with_a_link_to_changes(client, app):
-    make_survey()
+    given_survey(app)
     response = post_form(client, "/s/support-csat", GOOD)
     assert response.status_code == 303
     thanks = client.get(response.headers["Location"])
     assert 'href="/changes"' in thanks.get_data(as_text=True)
-    assert stored() == 1
+    assert client.get("/changes").status_code == 200
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        assert response.source == "public" and response.contact_id is None
+        assert sorted((a.question_key, a.value_int, a.value_text) for a in response.answers) == [
+            ("channel", 2, "Email"), ("comment", None, "Lovely <b>staff</b>"), ("recommend", 9, None),
+            ("resolved", 1, None), ("satisfaction", 5, None), ("topics", 1, "Billing"), ("topics", 3, "Product")]
 
 
 def test_a_missing_required_answer_reshows_the_form_with_every_answer_kept(client, app):
-    make_survey()
+    given_survey(app)
     answers = dict(GOOD, **{"q-satisfaction": ""})
     response = post_form(client, "/s/support-csat", answers)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert stored() == 0
+    assert stored(app) == 0
     assert 'role="alert"' in html and 'href="#q-satisfaction-1"' in html
     assert 'id="err-satisfaction"' in html and 'aria-describedby="why-satisfaction err-satisfaction"' in html
     assert "Please answer this question." in html
@@ -64,81 +84,79 @@ def test_a_missing_required_answer_reshows_the_form_with_every_answer_kept(clien
 
 
 def test_an_out_of_range_value_is_refused_and_nothing_is_stored(client, app):
-    make_survey()
+    given_survey(app)
     response = post_form(client, "/s/support-csat", dict(GOOD, **{"q-recommend": "12"}))
     assert response.status_code == 422
     assert "That answer is not one of the choices" in text_of(response)
-    assert stored() == 0
+    assert stored(app) == 0
 
 
 def test_submitting_the_same_form_twice_stores_one_response(client, app):
-    make_survey()
+    given_survey(app)
     fields = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
     first = client.post("/s/support-csat", data={**fields, **GOOD})
     second = client.post("/s/support-csat", data={**fields, **GOOD})  # double click / back and resubmit
     assert first.status_code == second.status_code == 303
-    assert stored() == 1
-    assert db.session.scalar(select(func.count()).select_from(ResponseRevision)) == 1
+    assert stored(app) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ResponseRevision)) == 1
 
 
 def test_two_tabs_of_the_same_browser_make_one_response(client, app):
-    make_survey()
+    given_survey(app)
     tab_one = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
     tab_two = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
     assert tab_one["submission_key"] != tab_two["submission_key"]
     client.post("/s/support-csat", data={**tab_one, **GOOD})
     client.post("/s/support-csat", data={**tab_two, **GOOD, "q-satisfaction": "4"})
-    assert stored() == 1
-    assert db.session.scalar(select(Response.revisions_count)) == 2
+    assert stored(app) == 1
+    with app.app_context():
+        assert db.session.scalar(select(Response.revisions_count)) == 2
 
 
 def test_personal_link_lets_the_customer_change_the_answer_until_the_survey_closes(client, app):
-    survey = make_survey()
-    token = make_invitation(survey).token
+    token = given_invitation(app)
     assert post_form(client, f"/r/{token}", GOOD).status_code == 303
-    page = client.get(f"/r/{token}")
-    html = page.get_data(as_text=True)
+    html = client.get(f"/r/{token}").get_data(as_text=True)
     assert "You have already answered" in html and "Update my answers" in html
     assert 'value="5" checked' in html
     post_form(client, f"/r/{token}", dict(GOOD, **{"q-satisfaction": "2"}))
-    assert stored() == 1
-    response = db.session.scalar(select(Response))
-    assert response.source == "link" and response.contact.email == "customer@example.com"
-    assert [a.value_int for a in response.answers if a.question_key == "satisfaction"] == [2]
-
-    from survey.authoring import change_status
-    from survey.clock import utcnow
-    change_status(survey, "close", now=utcnow())
+    assert stored(app) == 1
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        assert response.source == "link" and response.contact.email == "customer@example.com"
+        assert [a.value_int for a in response.answers if a.question_key == "satisfaction"] == [2]
+        change_status(find_survey("support-csat"), "close", now=utcnow())
     closed = client.get(f"/r/{token}")
     assert closed.status_code == 410 and "This survey has closed" in text_of(closed)
     assert client.post(f"/r/{token}", data=GOOD).status_code == 410
 
 
 def test_a_long_survey_can_be_saved_and_resumed_from_the_personal_link(client, app):
-    token = make_invitation(make_survey()).token
+    token = given_invitation(app)
     saved = post_form(client, f"/r/{token}", {"q-comment": "Started this on the bus", "action": "save"})
     assert saved.status_code == 200 and "Your answers are saved" in text_of(saved)
-    assert stored() == 0
+    assert stored(app) == 0
     other_device = app.test_client()
     html = other_device.get(f"/r/{token}").get_data(as_text=True)
     assert "Your saved answers are below." in html and "Started this on the bus</textarea>" in html
 
 
 def test_an_expired_csrf_token_keeps_every_typed_answer(client, app):
-    make_survey()
+    given_survey(app)
     fields = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
     fields["csrf_token"] = "expired-or-from-a-lost-session"
     response = client.post("/s/support-csat", data={**fields, **GOOD})
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and stored() == 0
+    assert response.status_code == 400 and stored(app) == 0
     assert "Your answers are still here" in html and 'value="Email" checked' in html
     retry = client.post("/s/support-csat", data={**hidden_fields(html), **GOOD})
-    assert retry.status_code == 303 and stored() == 1
+    assert retry.status_code == 303 and stored(app) == 1
 
 
 def test_unknown_malformed_closed_and_draft_links_get_friendly_pages(client, app):
-    make_survey(slug="closed-one", status="closed")
-    make_survey(slug="draft-one", status="draft")
+    given_survey(app, slug="closed-one", status="closed")
+    given_survey(app, slug="draft-one", status="draft")
     for url, status in [("/s/nope", 404), ("/r/" + "x" * 43, 404), ("/r/short", 404), ("/r/%00%ff", 404),
                         ("/r/" + "a" * 300, 404), ("/s/closed-one", 410), ("/s/draft-one", 404),
                         ("/s/draft-one/thanks", 404)]:
@@ -149,22 +167,20 @@ def test_unknown_malformed_closed_and_draft_links_get_friendly_pages(client, app
 
 
 def test_a_form_for_an_older_version_is_stored_against_that_version(client, app):
-    survey = make_survey()
+    given_survey(app)
     fields = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
-    from survey.authoring import import_survey
-    from survey.clock import utcnow
-    from survey.definitions import parse_survey
-    from tests.factories import make_definition
     definition = make_definition()
     definition["questions"] = definition["questions"][:1]
-    import_survey(parse_survey(definition), actor=None, now=utcnow())
+    with app.app_context():
+        import_survey(parse_survey(definition), actor=None, now=utcnow())
     assert client.post("/s/support-csat", data={**fields, **GOOD}).status_code == 303
-    response = db.session.scalar(select(Response))
-    assert response.version.number == 1 and len(response.answers) == 7
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        assert response.version.number == 1 and len(response.answers) == 7
 
 
 def test_links_use_the_configured_base_url_not_the_host_header(runner, app):
-    survey = make_survey()
-    result = runner.invoke(args=["survey-link", survey.slug, "--email", "Someone@Example.com"])
+    given_survey(app)
+    result = runner.invoke(args=["survey-link", "support-csat", "--email", "Someone@Example.com"])
     assert result.exit_code == 0
     assert re.fullmatch(rf"{re.escape(BASE_URL)}/r/[A-Za-z0-9_-]{{43}}\n", result.output)

@@ -34,14 +34,14 @@ def form(**answers):
     ({"satisfaction": "5", "resolved": "maybe"}, {"satisfaction": 5}, {"resolved": NOT_A_CHOICE}),
     ({"satisfaction": "5", "comment": " fine\x00 "}, {"satisfaction": 5, "comment": "fine"}, {}),
 ])
-def test_parse_answers_truth_table(app, answers, values, errors):
+def test_parse_answers_truth_table(ctx, answers, values, errors):
     survey = make_survey()
     parsed = parse_answers(survey.current_version.questions, form(**answers))
     assert parsed.values == values
     assert parsed.errors == errors
 
 
-def test_overlong_text_is_refused_with_its_length(app):
+def test_overlong_text_is_refused_with_its_length(ctx):
     survey = make_survey()
     parsed = parse_answers(survey.current_version.questions, form(satisfaction="5", comment="x" * 5001))
     assert parsed.errors == {"comment": "Please keep this answer under 5000 characters (it has 5001)."}
@@ -53,7 +53,7 @@ def counts():
             db.session.scalar(select(func.count()).select_from(Answer)))
 
 
-def test_the_same_submission_is_stored_once_and_a_change_replaces_the_answers(app):
+def test_the_same_submission_is_stored_once_and_a_change_replaces_the_answers(ctx):
     survey = make_survey()
     respondent = invited_respondent(make_invitation(survey))
     version = survey.current_version
@@ -73,7 +73,7 @@ def test_the_same_submission_is_stored_once_and_a_change_replaces_the_answers(ap
     assert history[0]["comment"] == "Slow" and history[1] == {"satisfaction": 4}
 
 
-def test_drafts_resume_and_disappear_once_submitted(app):
+def test_drafts_resume_and_disappear_once_submitted(ctx):
     survey = make_survey()
     respondent = invited_respondent(make_invitation(survey))
     save_draft(survey.current_version, respondent, form(comment="half way", satisfaction=""), now=NOW)
@@ -88,7 +88,8 @@ def test_drafts_resume_and_disappear_once_submitted(app):
     assert current.consents == Consents(quote=True, contact=False)
 
 
-def test_concurrent_double_submits_store_one_response(app):
+def test_concurrent_double_submits_store_one_response(ctx):
+    app = ctx
     """Eight threads post the same form at once: one response, one revision, no "database is locked"."""
     survey = make_survey()
     version_id = survey.current_version.id
