@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from datetime import datetime
 
 import click
@@ -100,7 +101,7 @@ def survey_link_command(slug: str, email: str | None):
 def export_responses_command(slug: str, fmt: str, since: datetime | None):
     """Stream every response of a survey to standard output."""
     survey = _survey(slug)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "csv":
         exports.write_csv(survey, out, since)
     else:

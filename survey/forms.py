@@ -2,6 +2,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from survey.models import QUESTION_TYPES
@@ -38,7 +39,7 @@ class DetailsForm(FlaskForm):
 class QuestionForm(FlaskForm):
     key = StringField("Key", validators=[DataRequired(), Length(max=64)],
                       description="Lower-case letters, digits and _. Results line questions up by key.")
-    type = SelectField("Type", choices=[(t, TYPE_LABELS[t]) for t in QUESTION_TYPES])
+    type = SelectField("Type", choices=[SelectChoice(t, TYPE_LABELS[t]) for t in QUESTION_TYPES])
     text = TextAreaField("Question", validators=[DataRequired(), Length(max=2000)])
     options = TextAreaField("Scale labels or options, one per line",
                             description="Rating: worst first, the top box last. Choice and multiple choice: "

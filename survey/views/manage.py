@@ -18,6 +18,8 @@ from survey.authoring import (
 from survey.clock import utcnow
 from survey.definitions import DefinitionError, SurveySpec, parse_question, parse_survey, question_definition, \
     question_spec, survey_definition
+from wtforms.fields.choices import SelectChoice
+
 from survey.forms import ActionForm, DetailsForm, ImportForm, NewSurveyForm, QuestionForm, RespondForm
 from survey.links import external_url
 from survey.responding import new_token, parse_answers
@@ -55,7 +57,8 @@ def index():
 @bp.route("/surveys/new", methods=["GET", "POST"])
 def new_survey():
     form = NewSurveyForm()
-    form.starter.choices = [("", "A blank survey")] + [(s.name, s.label) for s in starters.all_starters()]
+    form.starter.choices = [SelectChoice("", "A blank survey")] + [
+        SelectChoice(s.name, s.label) for s in starters.all_starters()]
     if form.validate_on_submit():
         spec = starters.starter(form.starter.data).spec if form.starter.data else SurveySpec("blank", "")
         survey = create_from_spec(spec, title=form.title.data.strip(), actor=_actor(), now=utcnow())
