@@ -28,7 +28,7 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet ruff
-	$(BIN)/ruff check survey analysis tests
+	$(BIN)/ruff check survey tests $(wildcard analysis bench)
 
 clean:
 	rm -rf $(VENV) *.egg-info

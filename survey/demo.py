@@ -114,7 +114,7 @@ def _responses(survey: Survey, contacts: dict[str, list[Contact]], rng: random.R
     ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), rows).all()
     db.session.execute(insert(Answer), [
         {"response_id": rid, "question_key": key, "value_int": value_int, "value_text": value_text}
-        for rid, given in zip(ids, answers) for key, value_int, value_text in given
+        for rid, given in zip(ids, answers, strict=True) for key, value_int, value_text in given
     ])
     return len(ids)
 

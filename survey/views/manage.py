@@ -9,17 +9,32 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from survey import starters
 from survey.authoring import (
-    AuthoringError, add_question, change_status, create_from_spec, duplicate_survey, find_survey, import_survey,
-    move_question, remove_question, update_details, update_question,
+    AuthoringError,
+    add_question,
+    change_status,
+    create_from_spec,
+    duplicate_survey,
+    find_survey,
+    import_survey,
+    move_question,
+    remove_question,
+    update_details,
+    update_question,
 )
 from survey.clock import utcnow
-from survey.definitions import DefinitionError, SurveySpec, parse_question, parse_survey, question_definition, \
-    question_spec, survey_definition
-from wtforms.fields.choices import SelectChoice
-
+from survey.definitions import (
+    DefinitionError,
+    SurveySpec,
+    parse_question,
+    parse_survey,
+    question_definition,
+    question_spec,
+    survey_definition,
+)
 from survey.forms import ActionForm, DetailsForm, ImportForm, NewSurveyForm, QuestionForm, RespondForm
 from survey.links import external_url
 from survey.responding import new_token, parse_answers

@@ -7,9 +7,8 @@ import re
 from sqlalchemy import case, func, select
 
 from survey import demo
-from survey.clock import utcnow
-
 from survey.authoring import find_survey
+from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Answer, Response, Survey, User
 from tests.conftest import BASE_URL
