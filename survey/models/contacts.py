@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -18,12 +18,21 @@ class Contact(db.Model):
     # Segment attributes (location, team, touchpoint …) copied onto each response when it is given.
     attributes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]
+    # The /unsubscribe/<token> link in every email; 256 bits, like survey tokens.
+    unsubscribe_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    unsubscribed_at: Mapped[datetime | None]
 
 
 class Invitation(db.Model):
-    """A personal link (/r/<token>) to one survey for one contact."""
+    """A personal link (/r/<token>) to one survey for one contact.
+
+    Invitations that are emailed (from a campaign or a triggered event) have `scheduled_for`, the time the
+    email is due; the frequency cap counts those. A link printed by `flask survey-link` has none.
+    """
 
     __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_contact_scheduled", "contact_id", "scheduled_for"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # 256 bits from the CSPRNG (secrets.token_urlsafe(32)); kept in clear because reminders resend it.
@@ -31,6 +40,16 @@ class Invitation(db.Model):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
+    source: Mapped[str] = mapped_column(String(16), default="link")  # link | campaign | event
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    touchpoint: Mapped[str | None] = mapped_column(String(100))
+    # An event's own id, so a system that retries the same POST gets one invitation.
+    event_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    scheduled_for: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    last_sent_at: Mapped[datetime | None]
 
     survey = relationship("Survey")
     contact: Mapped[Contact] = relationship()

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+
+
+class Campaign(db.Model):
+    """A survey sent to all contacts or a segment, now or at `scheduled_at`, with optional reminders.
+
+    It is launched (contacts selected, invitations and emails queued) by the dispatcher once due; the
+    counts of what was queued and skipped are kept so managers see who was not asked and why.
+    """
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    # {attribute: value}; every pair must match (an empty filter means every contact).
+    segment: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    scheduled_at: Mapped[datetime]
+    launched_at: Mapped[datetime | None]
+    reminders: Mapped[int] = mapped_column(default=0)
+    reminder_days: Mapped[int] = mapped_column(default=3)
+    matched: Mapped[int] = mapped_column(default=0)
+    queued: Mapped[int] = mapped_column(default=0)
+    skipped_cap: Mapped[int] = mapped_column(default=0)
+    skipped_unsubscribed: Mapped[int] = mapped_column(default=0)
+
+    survey = relationship("Survey")
+
+
+class OutboxMessage(db.Model):
+    """An email waiting to be sent, written in the same transaction as what caused it.
+
+    The dispatcher claims due rows (pending, or `sending` whose claim expired because a worker died),
+    sends them and marks them sent. `message_id` is fixed when the row is written, so a resend after a
+    crash carries the same Message-ID and receivers can recognise the duplicate.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(24))  # invitation | reminder | …
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"),
+                                                      index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class AuditEntry(db.Model):
+    """Who did what to which record, never with the personal data itself (erasures are logged here)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(100), default="")  # "user:3", "cli", "api:crm"
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ApiToken(db.Model):
+    """A named bearer token for other systems. Only its SHA-256 is stored; the token is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
