@@ -1,11 +1,11 @@
 """Typed SQLAlchemy models, one module per subject. Importing this package registers every table."""
 from survey.models.contacts import Contact, Invitation
-from survey.models.outreach import ApiToken, AuditEntry, Campaign, OutboxMessage
+from survey.models.outreach import ApiToken, AuditEntry, Campaign, OutboxMessage, TriggerEvent
 from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision
 from survey.models.surveys import QUESTION_TYPES, Question, Survey, SurveyVersion
 from survey.models.users import ROLES, User
 
 __all__ = [
     "Answer", "ApiToken", "AuditEntry", "Campaign", "OutboxMessage", "Contact", "Invitation", "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft",
-    "ResponseRevision", "Survey", "SurveyVersion", "User",
+    "ResponseRevision", "Survey", "SurveyVersion", "TriggerEvent", "User",
 ]

@@ -43,8 +43,6 @@ class Invitation(db.Model):
     source: Mapped[str] = mapped_column(String(16), default="link")  # link | campaign | event
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
     touchpoint: Mapped[str | None] = mapped_column(String(100))
-    # An event's own id, so a system that retries the same POST gets one invitation.
-    event_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     scheduled_for: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
 
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
+# cancelled: the contact unsubscribed, or answered before a reminder went out.
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
 
 
 class Campaign(db.Model):
@@ -35,6 +36,24 @@ class Campaign(db.Model):
     skipped_unsubscribed: Mapped[int] = mapped_column(default=0)
 
     survey = relationship("Survey")
+
+
+class TriggerEvent(db.Model):
+    """An event another system posted (`POST /api/v1/events`) and what Hearken did with it."""
+
+    __tablename__ = "trigger_events"
+    __table_args__ = (UniqueConstraint("api_token_id", "event_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime]
+    api_token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"))
+    # The sender's own id for the event, so a retried POST is recognised and invites once.
+    event_key: Mapped[str | None] = mapped_column(String(200))
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    touchpoint: Mapped[str | None] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(24))  # scheduled | skipped_cap | skipped_unsubscribed
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
 
 
 class OutboxMessage(db.Model):
