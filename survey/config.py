@@ -18,6 +18,14 @@ ENVIRONMENT = {
     "HEARKEN_TIMEZONE": ("TIMEZONE", str),
     "HEARKEN_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     "HEARKEN_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
+    "HEARKEN_SMTP_HOST": ("SMTP_HOST", str),
+    "HEARKEN_SMTP_PORT": ("SMTP_PORT", int),
+    "HEARKEN_SMTP_USERNAME": ("SMTP_USERNAME", str),
+    "HEARKEN_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
+    "HEARKEN_SMTP_STARTTLS": ("SMTP_STARTTLS", lambda v: v.lower() in {"1", "true", "yes"}),
+    "HEARKEN_MAIL_FROM": ("MAIL_FROM", str),
+    "HEARKEN_FREQUENCY_CAP_DAYS": ("FREQUENCY_CAP_DAYS", int),
+    "HEARKEN_DISPATCH_INTERVAL": ("DISPATCH_INTERVAL", float),
 }
 
 DEFAULTS = {
@@ -33,6 +41,16 @@ DEFAULTS = {
     # form with every answer kept (see views/respond.py), so a generous limit only saves them a click.
     "WTF_CSRF_TIME_LIMIT": 24 * 3600,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # No SMTP host: messages are written as .eml files under instance/outbox/ (the `make run` default).
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_USERNAME": None,
+    "SMTP_PASSWORD": None,
+    "SMTP_STARTTLS": False,
+    "MAIL_FROM": "Hearken <feedback@localhost>",
+    # Organisation-wide: at most one emailed invitation per contact in this many days, across surveys.
+    "FREQUENCY_CAP_DAYS": 30,
+    "DISPATCH_INTERVAL": 5.0,
 }
 
 

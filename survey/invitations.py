@@ -53,6 +53,14 @@ def invitation_by_token(token: str) -> Invitation | None:
     return db.session.scalar(select(Invitation).where(Invitation.token == token))
 
 
+def mark_opened(invitation: Invitation, *, now: datetime) -> None:
+    """The customer started answering (submitted or saved). Deliberately not set by opening the link:
+    mail scanners open every link, and a GET must change nothing."""
+    if invitation.opened_at is None:
+        invitation.opened_at = now
+        db.session.commit()
+
+
 def invited_respondent(invitation: Invitation) -> Respondent:
     return Respondent(key=invitation.respondent_key, source="link", invitation_id=invitation.id,
                       contact_id=invitation.contact_id, attributes=dict(invitation.contact.attributes or {}))

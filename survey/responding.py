@@ -195,6 +195,18 @@ def save_draft(version: SurveyVersion, respondent: Respondent, form: Mapping[str
     db.session.commit()
 
 
+def preselect_first(questions: Sequence[Question], fields: dict[str, list[str]],
+                    rating: str | None) -> dict[str, list[str]]:
+    """The form with the first question's scale point chosen in the email already ticked. Only ticked:
+    opening a link records nothing (mail scanners open every link); the customer still submits."""
+    first = questions[0] if questions else None
+    if not rating or first is None or first.type not in ("rating", "nps"):
+        return fields
+    if rating not in {value for value, _ in first.choices}:
+        return fields
+    return {**fields, field_name(first): [rating]}
+
+
 @dataclass(frozen=True)
 class Resume:
     """What a returning respondent sees: their draft or their current answers, and which version."""

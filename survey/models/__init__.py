@@ -6,6 +6,7 @@ from survey.models.surveys import QUESTION_TYPES, Question, Survey, SurveyVersio
 from survey.models.users import ROLES, User
 
 __all__ = [
-    "Answer", "ApiToken", "AuditEntry", "Campaign", "OutboxMessage", "Contact", "Invitation", "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft",
-    "ResponseRevision", "Survey", "SurveyVersion", "TriggerEvent", "User",
+    "Answer", "ApiToken", "AuditEntry", "Campaign", "Contact", "Invitation", "OutboxMessage", "QUESTION_TYPES",
+    "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision", "Survey", "SurveyVersion",
+    "TriggerEvent", "User",
 ]

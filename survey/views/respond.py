@@ -13,9 +13,18 @@ from survey.authoring import find_survey
 from survey.clock import utcnow
 from survey.extensions import csrf
 from survey.forms import RespondForm
-from survey.invitations import invitation_by_token, invited_respondent, public_respondent
+from survey.invitations import invitation_by_token, invited_respondent, mark_opened, public_respondent
 from survey.models import Survey, SurveyVersion
-from survey.responding import Consents, Respondent, new_token, parse_answers, resume, save_draft, submit_response
+from survey.responding import (
+    Consents,
+    Respondent,
+    new_token,
+    parse_answers,
+    preselect_first,
+    resume,
+    save_draft,
+    submit_response,
+)
 
 bp = Blueprint("respond", __name__)
 csrf.exempt(bp)
@@ -64,7 +73,8 @@ def answer_survey(survey: Survey, respondent: Respondent, *, can_save: bool, tha
         form.version.data = str(version.id)
         form.consent_quote.data, form.consent_contact.data = previous.consents.quote, previous.consents.contact
         notice = "Your saved answers are below." if previous.draft_saved_at else None
-        return render_survey(survey, version, form, previous.fields, can_save=can_save,
+        fields = preselect_first(version.questions, previous.fields, request.args.get("rating"))
+        return render_survey(survey, version, form, fields, can_save=can_save,
                              answered=previous.answered, notice=notice)
 
     version = _version(survey, form.version.data)
@@ -120,6 +130,8 @@ def _invitation(token: str):
 def personal_survey(token: str):
     invitation = _invitation(token)
     survey = _open_survey(invitation.survey)
+    if request.method == "POST":
+        mark_opened(invitation, now=utcnow())
     return answer_survey(survey, invited_respondent(invitation), can_save=True,
                          thanks_url=url_for(".personal_thanks", token=token))
 

@@ -1,0 +1,221 @@
+"""The dispatcher: sends due outbox messages over SMTP, once each, surviving crashes and restarts.
+
+A pass claims a batch of due rows (row locks with SKIP LOCKED on PostgreSQL, so several dispatchers can
+run; SQLite serialises writers anyway), marks them `sending` with a lease, sends them over one reused SMTP
+connection and marks each one sent as soon as the server accepted it. A worker killed mid-batch leaves
+its rows `sending`; when the lease runs out another pass sends them again with the same Message-ID. That
+window (server accepted, row not yet marked) is the only way a message can go out twice.
+"""
+from __future__ import annotations
+
+import smtplib
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import and_, exists, or_, select, update
+
+from survey import mail, outreach
+from survey.clock import utcnow
+from survey.extensions import db
+from survey.models import Contact, Invitation, OutboxMessage, Response
+
+BATCH_SIZE = 100
+LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 8
+TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes, at most six hours between tries."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+class Transport:
+    """Where messages go: an SMTP server, or .eml files when none is configured."""
+
+    def send(self, message: EmailMessage) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class SmtpTransport(Transport):
+    def __init__(self, host: str, port: int, *, username=None, password=None, starttls=False, timeout=30):
+        self.settings = (host, port, username, password, starttls, timeout)
+        self.connection: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        host, port, username, password, starttls, timeout = self.settings
+        connection = smtplib.SMTP(host, port, timeout=timeout)
+        if starttls:
+            connection.starttls()
+        if username:
+            connection.login(username, password or "")
+        return connection
+
+    def send(self, message: EmailMessage) -> None:
+        if self.connection is None:
+            self.connection = self._connect()
+        try:
+            self.connection.send_message(message)
+        except (smtplib.SMTPServerDisconnected, OSError):
+            # A server that closed an idle connection: reconnect once for this message.
+            self.close()
+            self.connection = self._connect()
+            self.connection.send_message(message)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self.connection = None
+
+
+class FileTransport(Transport):
+    """Development default: every message becomes instance/outbox/<id>.eml, to open in a mail client."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").replace("/", "_").replace("@", "_at_")
+        (self.folder / f"{name}.eml").write_bytes(bytes(message))
+
+
+def configured_transport() -> Transport:
+    config = current_app.config
+    if not config.get("SMTP_HOST"):
+        return FileTransport(Path(current_app.instance_path) / "outbox")
+    return SmtpTransport(config["SMTP_HOST"], config["SMTP_PORT"], username=config.get("SMTP_USERNAME"),
+                         password=config.get("SMTP_PASSWORD"), starttls=config.get("SMTP_STARTTLS", False))
+
+
+def claim(*, now: datetime, limit: int = BATCH_SIZE) -> list[int]:
+    due = or_(and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
+              and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now))
+    ids = list(db.session.scalars(
+        select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(limit)
+        .with_for_update(skip_locked=True)))
+    if ids:
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                           .values(status="sending", claimed_until=now + LEASE,
+                                   attempts=OutboxMessage.attempts + 1))
+    db.session.commit()
+    return ids
+
+
+def _still_wanted(row: OutboxMessage) -> str | None:
+    """Why a queued survey email must not go out any more, or None. Checked at send time because a
+    triggered invitation may wait days in the outbox."""
+    if row.contact_id is None or row.kind not in ("invitation", "reminder"):
+        return None
+    contact = db.session.get(Contact, row.contact_id)
+    if contact is None or contact.unsubscribed_at is not None:
+        return "unsubscribed"
+    invitation = db.session.get(Invitation, row.invitation_id) if row.invitation_id else None
+    if invitation is not None and not invitation.survey.is_open:
+        return "survey closed"
+    if row.kind == "reminder" and db.session.scalar(
+            select(exists().where(Response.invitation_id == row.invitation_id))):
+        return "already answered"
+    return None
+
+
+def _classify(error: Exception) -> bool:
+    """True when the failure is permanent (the server said no for good, 5xx)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return not isinstance(error, TRANSIENT_ERRORS)
+
+
+@dataclass
+class PassReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def send_claimed(ids: list[int], transport: Transport, *, clock: Callable[[], datetime] = utcnow) -> PassReport:
+    report = PassReport()
+    sender = current_app.config["MAIL_FROM"]
+    for message_id in ids:
+        row = db.session.get(OutboxMessage, message_id)
+        if row is None or row.status != "sending":
+            continue
+        reason = _still_wanted(row)
+        if reason:
+            row.status, row.last_error, row.claimed_until = "cancelled", reason, None
+            db.session.commit()
+            report.cancelled += 1
+            continue
+        try:
+            transport.send(mail.build_email(row, sender))
+        except Exception as error:  # noqa: BLE001 — every failure is recorded on the row, none is lost
+            transport.close()
+            now = clock()
+            row.last_error = f"{type(error).__name__}: {error}"[:2000]
+            row.claimed_until = None
+            if _classify(error) or row.attempts >= MAX_ATTEMPTS:
+                row.status = "failed"
+                report.failed += 1
+            else:
+                row.status, row.not_before = "pending", now + backoff(row.attempts)
+                report.retried += 1
+            report.errors.append(f"{row.recipient}: {row.last_error}")
+            db.session.commit()
+            continue
+        now = clock()
+        row.status, row.sent_at, row.claimed_until, row.last_error = "sent", now, None, None
+        if row.invitation_id is not None:
+            invitation = db.session.get(Invitation, row.invitation_id)
+            if invitation is not None:
+                invitation.sent_at = invitation.sent_at or now
+                invitation.last_sent_at = now
+        db.session.commit()
+        report.sent += 1
+    return report
+
+
+def run_once(*, now: datetime | None = None, transport: Transport | None = None) -> PassReport:
+    """One pass: launch due campaigns, queue due reminders, send everything due."""
+    now = now or utcnow()
+    outreach.launch_due_campaigns(now=now)
+    outreach.queue_due_reminders(now=now)
+    transport = transport or configured_transport()
+    total = PassReport()
+    try:
+        while ids := claim(now=now):
+            report = send_claimed(ids, transport)
+            for name in ("sent", "retried", "failed", "cancelled"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+            total.errors.extend(report.errors)
+    finally:
+        transport.close()
+    return total
+
+
+def run_forever(*, interval: float, echo: Callable[[str], None], should_stop: Callable[[], bool] = lambda: False):
+    while not should_stop():
+        try:
+            report = run_once()
+            if report.sent or report.failed or report.retried:
+                echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}")
+        except Exception as error:  # noqa: BLE001 — a database outage must not end the loop
+            db.session.rollback()
+            echo(f"dispatch pass failed, will retry: {type(error).__name__}: {error}")
+        db.session.remove()
+        time.sleep(interval)

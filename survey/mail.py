@@ -1,0 +1,109 @@
+"""Composing email: rendering the templates, queueing the message in the outbox, and turning an outbox row
+back into an RFC 5322 message for the dispatcher.
+
+Every link is absolute and built from HEARKEN_BASE_URL. Messages are rendered when they are queued (in
+the transaction that caused them), so what was previewed and queued is exactly what is sent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+
+from survey.extensions import db
+from survey.links import external_url
+from survey.models import Contact, Invitation, OutboxMessage, Question
+from survey.responding import new_token
+
+ONE_CLICK_TYPES = ("rating", "nps")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    headers: dict[str, str]
+
+
+def unsubscribe_url(contact: Contact) -> str:
+    if not contact.unsubscribe_token:
+        contact.unsubscribe_token = new_token()
+    return external_url("outreach.unsubscribe", token=contact.unsubscribe_token)
+
+
+def one_click_links(question: Question | None, token: str) -> list[tuple[str, str, str]]:
+    """(value, label, link) per point of the first question when it is a scale. The link only pre-selects
+    the rating: opening it (as mail scanners do) records nothing; the customer still presses Submit."""
+    if question is None or question.type not in ONE_CLICK_TYPES:
+        return []
+    return [(value, label, external_url("respond.personal_survey", token=token, rating=value))
+            for value, label in question.choices]
+
+
+def render_invitation(invitation: Invitation, *, reminder: bool = False) -> Rendered:
+    version = invitation.survey.current_version
+    first = version.questions[0] if version.questions else None
+    unsubscribe = unsubscribe_url(invitation.contact)
+    context = dict(
+        organisation=current_app.config["ORGANISATION_NAME"], contact=invitation.contact, version=version,
+        first=first if first is not None and first.type in ONE_CLICK_TYPES else None,
+        buttons=one_click_links(first, invitation.token), reminder=reminder,
+        survey_url=external_url("respond.personal_survey", token=invitation.token),
+        unsubscribe_url=unsubscribe, changes_url=external_url("public.changes"),
+    )
+    subject = ("Reminder: " if reminder else "") + f"{version.title} — {context['organisation']}"
+    return Rendered(
+        subject=subject[:300],
+        text=render_template("email/invitation.txt", **context),
+        html=render_template("email/invitation.html", **context),
+        # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this address.
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+
+
+def new_message_id() -> str:
+    return make_msgid(domain=urlsplit(current_app.config["BASE_URL"]).hostname or "hearken.invalid")
+
+
+def queue(rendered: Rendered, *, kind: str, recipient: str, now: datetime, not_before: datetime | None = None,
+          contact_id: int | None = None, invitation_id: int | None = None,
+          campaign_id: int | None = None) -> OutboxMessage:
+    """Add a message to the outbox in the caller's transaction (the caller commits)."""
+    message = OutboxMessage(
+        message_id=new_message_id(), kind=kind, recipient=recipient, subject=rendered.subject,
+        text_body=rendered.text, html_body=rendered.html, headers=rendered.headers, contact_id=contact_id,
+        invitation_id=invitation_id, campaign_id=campaign_id, status="pending", attempts=0,
+        not_before=not_before or now, created_at=now,
+    )
+    db.session.add(message)
+    return message
+
+
+def queue_invitation(invitation: Invitation, *, now: datetime, reminder: bool = False) -> OutboxMessage:
+    contact = invitation.contact
+    return queue(render_invitation(invitation, reminder=reminder), kind="reminder" if reminder else "invitation",
+                 recipient=formataddr((contact.name, contact.email)) if contact.name else contact.email,
+                 now=now, not_before=now if reminder else (invitation.scheduled_for or now),
+                 contact_id=contact.id, invitation_id=invitation.id, campaign_id=invitation.campaign_id)
+
+
+def build_email(row: OutboxMessage, sender: str) -> EmailMessage:
+    """The outbox row as a multipart/alternative message with its fixed Message-ID."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Message-ID"] = row.message_id
+    message["Date"] = row.created_at.strftime("%a, %d %b %Y %H:%M:%S +0000")
+    message["Auto-Submitted"] = "auto-generated"
+    for name, value in (row.headers or {}).items():
+        message[name] = value
+    message.set_content(row.text_body)
+    if row.html_body:
+        message.add_alternative(row.html_body, subtype="html")
+    return message
