@@ -1,0 +1,83 @@
+"""Hearken's statistics on counts: pure Python + numpy + scipy (no Flask, no SQLAlchemy, no I/O).
+
+Every function takes counts (as produced by SQL ``GROUP BY``), validates them (``ValueError``
+naming the bad value) and returns a frozen dataclass whose undefined fields are ``None`` when
+there is too little data (e.g. n == 0).
+
+One period
+    ``wilson(successes, n, confidence=0.95) -> Interval``
+        Wilson score interval for a proportion (:mod:`analysis.intervals`).
+    ``share(counts_by_value, top_values, confidence=0.95) -> Share``
+        Top-box / top-2-box share with its Wilson interval (:mod:`analysis.shares`).
+    ``distribution(counts_by_value, scale_values) -> Distribution``
+        Counts and proportions over the whole scale (:mod:`analysis.shares`).
+    ``mean_score(counts_by_value, confidence=0.95) -> Mean``
+        Mean rating with a Student-t interval (:mod:`analysis.shares`).
+    ``nps(promoters, passives, detractors, confidence=0.95) -> NPS``
+        Net Promoter Score with an adjusted-Wald interval (:mod:`analysis.nps`).
+
+Two periods
+    ``share_difference(x1, n1, x2, n2, confidence=0.95) -> ShareDifference``
+        p2 − p1 with Newcombe's hybrid score interval; N − 1 chi-square or Fisher's exact test
+        (:mod:`analysis.comparison`).
+    ``nps_difference(a, b, confidence=0.95) -> NPSDifference``
+        NPS(b) − NPS(a) with an adjusted-Wald interval and z test (:mod:`analysis.nps`).
+    ``mann_whitney(counts_a, counts_b, *, continuity=True) -> MannWhitney``
+        Tie-corrected Mann-Whitney U and probability of superiority (:mod:`analysis.ordinal`).
+
+Many periods
+    ``cusum(successes, ns, p0, p1, h=None) -> Cusum``
+        Binomial log-likelihood-ratio CUSUM (:mod:`analysis.drift`).
+    ``p_chart(successes, ns, center=None) -> PChart``
+        p-chart with 3-sigma limits per period's own n (:mod:`analysis.drift`).
+    ``cochran_armitage(successes, ns, scores=None) -> TrendTest``
+        Test for a monotone trend, as R's ``prop.trend.test`` (:mod:`analysis.trend`).
+
+Many tests
+    ``benjamini_hochberg(p_values) -> tuple[float, ...]``
+        Benjamini-Hochberg q-values, as R's ``p.adjust(method = "BH")``
+        (:mod:`analysis.multiple_testing`).
+
+Planning
+    ``sample_size_two_shares(p1, p2, alpha=0.05, power=0.8) -> int``
+        Responses per period to detect p1 → p2, as R's ``power.prop.test`` (:mod:`analysis.power`).
+    ``detectable_change(p1, n, alpha=0.05, power=0.8, direction="down") -> float | None``
+        Smallest change detectable with n per period (:mod:`analysis.power`).
+"""
+from analysis.comparison import ShareDifference, share_difference
+from analysis.drift import Cusum, PChart, cusum, p_chart
+from analysis.intervals import Interval, wilson
+from analysis.multiple_testing import benjamini_hochberg
+from analysis.nps import NPS, NPSDifference, nps, nps_difference
+from analysis.ordinal import MannWhitney, mann_whitney
+from analysis.power import detectable_change, sample_size_two_shares
+from analysis.shares import Distribution, Mean, Share, distribution, mean_score, share
+from analysis.trend import TrendTest, cochran_armitage
+
+__all__ = [
+    "Cusum",
+    "Distribution",
+    "Interval",
+    "MannWhitney",
+    "Mean",
+    "NPS",
+    "NPSDifference",
+    "PChart",
+    "Share",
+    "ShareDifference",
+    "TrendTest",
+    "benjamini_hochberg",
+    "cochran_armitage",
+    "cusum",
+    "detectable_change",
+    "distribution",
+    "mann_whitney",
+    "mean_score",
+    "nps",
+    "nps_difference",
+    "p_chart",
+    "sample_size_two_shares",
+    "share",
+    "share_difference",
+    "wilson",
+]

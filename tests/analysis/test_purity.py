@@ -1,0 +1,35 @@
+"""analysis/ is pure statistics: importing it must not pull in Flask or SQLAlchemy."""
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import analysis
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _module_names():
+    return sorted(f"analysis.{info.name}" for info in pkgutil.iter_modules(analysis.__path__))
+
+
+def test_every_module_is_listed():
+    assert "analysis.intervals" in _module_names()
+
+
+def test_importing_analysis_loads_no_web_or_database_framework():
+    modules = ["analysis", *_module_names()]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "frameworks = {'flask', 'sqlalchemy', 'flask_sqlalchemy'}\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in frameworks)\n"
+        "assert not bad, bad\n"
+        "print('ok')\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "ok"
