@@ -120,7 +120,7 @@ def share_difference(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.9
     if min(expected) >= MIN_EXPECTED_COUNT:
         pearson = sum(
             (observed - expect) ** 2 / expect
-            for observed, expect in zip((x1, n1 - x1, x2, n2 - x2), expected)
+            for observed, expect in zip((x1, n1 - x1, x2, n2 - x2), expected, strict=False)
         )
         statistic = pearson * (total - 1) / total
         method, p_value = "n-1 chi-square", float(chi2.sf(statistic, 1))

@@ -41,7 +41,7 @@ def _checked_series(successes: Sequence[int], ns: Sequence[int]) -> list[tuple[i
     if len(successes) != len(ns):
         raise ValueError(f"successes and ns must have the same length, got {len(successes)} and {len(ns)}")
     return [
-        check_successes(x, n, f"successes[{i}]", f"ns[{i}]") for i, (x, n) in enumerate(zip(successes, ns))
+        check_successes(x, n, f"successes[{i}]", f"ns[{i}]") for i, (x, n) in enumerate(zip(successes, ns, strict=False))
     ]
 
 
@@ -207,7 +207,7 @@ def p_chart(successes: Sequence[int], ns: Sequence[int], center: float | None = 
         return PChart(None, empty, empty, points, ())
 
     lower, upper, out_of_control = [], [], []
-    for index, ((_, n), point) in enumerate(zip(periods, points)):
+    for index, ((_, n), point) in enumerate(zip(periods, points, strict=False)):
         if n == 0:
             lower.append(None)
             upper.append(None)

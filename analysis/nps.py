@@ -165,7 +165,7 @@ def _checked_triple(counts: Sequence[int], name: str) -> tuple[int, int, int]:
         raise ValueError(f"{name} must be (promoters, passives, detractors), got {counts!r}")
     labels = ("promoters", "passives", "detractors")
     promoters, passives, detractors = (
-        check_count(count, f"{name} {label}") for count, label in zip(counts, labels)
+        check_count(count, f"{name} {label}") for count, label in zip(counts, labels, strict=False)
     )
     return promoters, passives, detractors
 

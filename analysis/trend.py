@@ -87,7 +87,7 @@ def cochran_armitage(
     if len(successes) != len(ns):
         raise ValueError(f"successes and ns must have the same length, got {len(successes)} and {len(ns)}")
     periods = [
-        check_successes(x, n, f"successes[{i}]", f"ns[{i}]") for i, (x, n) in enumerate(zip(successes, ns))
+        check_successes(x, n, f"successes[{i}]", f"ns[{i}]") for i, (x, n) in enumerate(zip(successes, ns, strict=False))
     ]
     if scores is None:
         scores = [float(i + 1) for i in range(len(periods))]
@@ -108,12 +108,12 @@ def cochran_armitage(
     if total == 0:
         return undefined
     pooled = sum(x for x, _ in periods) / total
-    mean_score = sum(n * s for (_, n), s in zip(periods, scores)) / total
-    spread = sum(n * (s - mean_score) ** 2 for (_, n), s in zip(periods, scores))
+    mean_score = sum(n * s for (_, n), s in zip(periods, scores, strict=False)) / total
+    spread = sum(n * (s - mean_score) ** 2 for (_, n), s in zip(periods, scores, strict=False))
     variance = pooled * (1.0 - pooled) * spread
     if variance <= 0:
         return undefined
-    numerator = sum((x - n * pooled) * (s - mean_score) for (x, n), s in zip(periods, scores))
+    numerator = sum((x - n * pooled) * (s - mean_score) for (x, n), s in zip(periods, scores, strict=False))
     z = numerator / math.sqrt(variance)
     direction = "increasing" if z > 0 else "decreasing" if z < 0 else "none"
     return TrendTest(z, z * z, float(2.0 * norm.sf(abs(z))), direction)

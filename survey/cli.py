@@ -8,10 +8,10 @@ import sys
 from datetime import datetime
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from survey import accounts, authoring, demo, exports
+from survey import accounts, api_tokens, authoring, demo, dispatch, exports, outreach
 from survey.clock import utcnow
 from survey.definitions import DefinitionError, parse_survey, survey_definition
 from survey.invitations import InvitationError, personal_invitation
@@ -123,8 +123,67 @@ def seed_demo_command(if_empty: bool):
     click.echo(login.describe())
 
 
+@click.command("send-survey")
+@with_appcontext
+@click.argument("slug")
+@click.option("--where", "where", multiple=True, metavar="ATTR=VALUE",
+              help="Only contacts with this attribute value; repeat for more (same attribute: any of them).")
+@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
+              help="Send at this time (UTC) instead of now.")
+@click.option("--reminders", type=click.IntRange(0, outreach.MAX_REMINDERS), default=0, show_default=True,
+              help="Reminders to contacts who have not answered.")
+@click.option("--reminder-days", type=click.IntRange(1, 60), default=3, show_default=True,
+              help="Days between the invitation and each reminder.")
+def send_survey_command(slug: str, where: tuple[str, ...], at: datetime | None, reminders: int, reminder_days: int):
+    """Start a campaign: email the survey to every contact, or to a segment, now or later."""
+    survey = _survey(slug)
+    now = utcnow()
+    try:
+        campaign = outreach.create_campaign(survey, segment=outreach.parse_segment(where), at=at,
+                                            reminders=reminders, reminder_days=reminder_days, now=now)
+    except outreach.OutreachError as error:
+        raise click.ClickException(str(error)) from None
+    if campaign.scheduled_at > now:
+        click.echo(f"campaign {campaign.id} scheduled for {campaign.scheduled_at:%Y-%m-%d %H:%M} UTC; "
+                   "`flask dispatch --loop` sends it then")
+        return
+    report = outreach.launch(campaign, now=now)
+    click.echo(f"campaign {campaign.id}: {report.matched} contacts matched, {report.queued} invitations queued, "
+               f"{report.skipped_cap} skipped by the frequency cap, {report.skipped_unsubscribed} unsubscribed")
+
+
+@click.command("dispatch")
+@with_appcontext
+@click.option("--once", "mode", flag_value="once", default=True, help="One pass, then exit (the default).")
+@click.option("--loop", "mode", flag_value="loop", help="Keep running: a pass every HEARKEN_DISPATCH_INTERVAL s.")
+def dispatch_command(mode: str):
+    """Send due email: invitations, reminders and notifications; launch due campaigns."""
+    if mode == "loop":
+        dispatch.run_forever(interval=current_app.config["DISPATCH_INTERVAL"], echo=click.echo)
+        return
+    report = dispatch.run_once()
+    click.echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, "
+               f"cancelled {report.cancelled}")
+    for line in report.errors:
+        click.echo(f"  {line}", err=True)
+
+
+@click.command("create-api-token")
+@with_appcontext
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="What the token may do.")
+def create_api_token_command(name: str, role: str):
+    """Create an API token for another system. It is printed once and stored only as a hash."""
+    try:
+        _token, secret = api_tokens.create_token(name, role, now=utcnow())
+    except api_tokens.TokenError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(secret)
+
+
 COMMANDS = [create_user_command, import_survey_command, export_survey_command, survey_link_command,
-            export_responses_command, seed_demo_command]
+            export_responses_command, seed_demo_command, send_survey_command, dispatch_command,
+            create_api_token_command]
 
 
 def init_app(app: Flask) -> None:

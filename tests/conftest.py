@@ -85,6 +85,16 @@ def ctx(app):
 
 
 @pytest.fixture
+def smtp(app):
+    """A real SMTP server, and the app configured to send through it."""
+    from tests.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=server.port, MAIL_FROM="Hearken <feedback@example.test>")
+        yield server
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -29,7 +29,7 @@ def test_original_order_and_monotone():
     q_shuffled = benjamini_hochberg(shuffled)
     assert q_shuffled == tuple(q_sorted[i] for i in (7, 0, 14, 3, 10, 1, 2, 4, 5, 6, 8, 9, 11, 12, 13))
     assert list(q_sorted) == sorted(q_sorted)
-    assert all(q >= p for p, q in zip(BH_1995, q_sorted))
+    assert all(q >= p for p, q in zip(BH_1995, q_sorted, strict=False))
 
 
 def test_clipped_at_one_and_ties():

@@ -17,7 +17,7 @@ Y = [115, 88, 90, 74, 121]
 
 def _counts(rows):
     values, counts = np.unique(rows, return_counts=True)
-    return {int(v): int(c) for v, c in zip(values, counts)}
+    return {int(v): int(c) for v, c in zip(values, counts, strict=False)}
 
 
 def test_r_wilcox_test_hollander_wolfe_example():

@@ -21,7 +21,7 @@ def test_agresti_alcohol_and_malformation():
     # M^2 = (N-1) r^2 = 6.57, P = 0.01. The Cochran-Armitage chi-square is N r^2 = M^2 * N/(N-1).
     present = [48, 38, 5, 1, 1]
     absent = [17066, 14464, 788, 126, 37]
-    n = [a + b for a, b in zip(present, absent)]
+    n = [a + b for a, b in zip(present, absent, strict=False)]
     result = cochran_armitage(present, n, scores=[0, 0.5, 1.5, 4.0, 7.0])
     total = sum(n)
     assert result.chi2 * (total - 1) / total == pytest.approx(6.57, abs=5e-3)
