@@ -41,7 +41,7 @@ def _checked_series(successes: Sequence[int], ns: Sequence[int]) -> list[tuple[i
     if len(successes) != len(ns):
         raise ValueError(f"successes and ns must have the same length, got {len(successes)} and {len(ns)}")
     return [
-        check_successes(x, n, f"successes[{i}]", f"ns[{i}]") for i, (x, n) in enumerate(zip(successes, ns, strict=False))
+        check_successes(x, n, f"successes[{i}]", f"ns[{i}]") for i, (x, n) in enumerate(zip(successes, ns, strict=True))
     ]
 
 

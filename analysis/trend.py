@@ -87,7 +87,7 @@ def cochran_armitage(
     if len(successes) != len(ns):
         raise ValueError(f"successes and ns must have the same length, got {len(successes)} and {len(ns)}")
     periods = [
-        check_successes(x, n, f"successes[{i}]", f"ns[{i}]") for i, (x, n) in enumerate(zip(successes, ns, strict=False))
+        check_successes(x, n, f"successes[{i}]", f"ns[{i}]") for i, (x, n) in enumerate(zip(successes, ns, strict=True))
     ]
     if scores is None:
         scores = [float(i + 1) for i in range(len(periods))]
