@@ -1,0 +1,193 @@
+"""Campaigns, reminders, the frequency cap, unsubscribing and triggered events, through a real SMTP server:
+every email is parsed as received and its links are followed the way a customer (or a scanner) would."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from survey import dispatch
+from survey.clock import utcnow
+from survey.extensions import db
+from survey.models import Campaign, Contact, Invitation, OutboxMessage, Response, ResponseDraft, ResponseRevision
+from tests.conftest import BASE_URL
+from tests.factories import NOW, make_definition, make_survey
+from tests.pages import hidden_fields, text_of
+
+LINK = re.compile(r"https?://[^\s\"'<>]+")
+
+
+def add_contacts(*rows):
+    """rows: (email, name, {attributes})."""
+    for email, name, attributes in rows:
+        db.session.add(Contact(email=email, name=name, attributes=attributes, created_at=NOW))
+    db.session.commit()
+
+
+def three_locations(ctx):
+    make_survey()
+    add_contacts(("ann@example.com", "Ann", {"location": "Leeds"}),
+                 ("bob@example.com", "Bob", {"location": "Leeds"}),
+                 ("cat@example.com", "Cat", {"location": "York"}))
+
+
+def links_in(message) -> list[str]:
+    found = []
+    for part in message.walk():
+        if part.get_content_type() in ("text/plain", "text/html"):
+            found += [link.replace("&amp;", "&") for link in LINK.findall(part.get_content())]
+    return sorted(set(found))
+
+
+def path_of(link: str) -> str:
+    parts = urlsplit(link)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def state() -> tuple:
+    """Everything a GET must never change."""
+    return (db.session.scalar(select(func.count(Response.id))), db.session.scalar(select(func.count(ResponseRevision.id))),
+            db.session.scalar(select(func.count(ResponseDraft.id))),
+            db.session.scalar(select(func.count(Contact.id)).where(Contact.unsubscribed_at.is_not(None))),
+            db.session.scalar(select(func.count(Invitation.id)).where(Invitation.opened_at.is_not(None))))
+
+
+def test_campaign_to_a_segment_sends_personal_multipart_emails(ctx, runner, smtp):
+    three_locations(ctx)
+    result = runner.invoke(args=["send-survey", "support-csat", "--where", "location=Leeds"])
+    assert result.exit_code == 0, result.output
+    assert "2 contacts matched, 2 invitations queued, 0 skipped by the frequency cap, 0 unsubscribed" in result.output
+    sent = runner.invoke(args=["dispatch", "--once"])
+    assert "sent 2," in sent.output, sent.output
+
+    assert sorted(m["To"] for m in smtp.messages) == ["Ann <ann@example.com>", "Bob <bob@example.com>"]
+    message = next(m for m in smtp.messages if "ann@" in m["To"])
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert message["Subject"] == "How did we do? — Hearken"
+    assert message["From"] == "Hearken <feedback@example.test>"
+    assert message["Message-ID"] == db.session.scalar(
+        select(OutboxMessage.message_id).where(OutboxMessage.recipient.contains("ann@")))
+    assert "Hello Ann," in message.get_body(("plain",)).get_content()
+    unsubscribe = message["List-Unsubscribe"].strip("<>")
+    assert unsubscribe.startswith(f"{BASE_URL}/unsubscribe/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # One-click rating buttons for the first question (a five-point scale) in both parts.
+    html = message.get_body(("html",)).get_content()
+    assert html.count("?rating=") == 5 and "Extremely satisfied" in html
+    assert all(link.startswith(BASE_URL) for link in links_in(message))
+    invitation = db.session.scalar(select(Invitation).join(Contact).where(Contact.email == "ann@example.com"))
+    assert invitation.sent_at is not None and invitation.source == "campaign"
+
+
+def test_no_get_on_any_link_in_an_email_records_anything(ctx, runner, smtp, client):
+    three_locations(ctx)
+    runner.invoke(args=["send-survey", "support-csat"])
+    runner.invoke(args=["dispatch"])
+    before = state()
+    links = [link for message in smtp.messages for link in links_in(message)]
+    assert len(links) >= 3 * 8  # 5 ratings, the survey, unsubscribe, changes page per email
+    for link in links:  # what a mail security scanner does
+        response = client.get(path_of(link))
+        assert response.status_code == 200, link
+    db.session.expire_all()
+    assert state() == before
+
+
+def test_one_click_rating_preselects_and_is_recorded_only_on_submit(ctx, runner, smtp, client):
+    three_locations(ctx)
+    runner.invoke(args=["send-survey", "support-csat", "--where", "location=York"])
+    runner.invoke(args=["dispatch"])
+    link = next(link for link in links_in(smtp.messages[0]) if link.endswith("rating=4"))
+    page = client.get(path_of(link))
+    html = page.get_data(as_text=True)
+    assert re.search(r'name="q-satisfaction" value="4" checked', html)
+    assert db.session.scalar(select(func.count(Response.id))) == 0
+    fields = hidden_fields(html) | {"q-satisfaction": "4"}
+    assert client.post(urlsplit(link).path, data=fields).status_code == 303
+    db.session.expire_all()
+    response = db.session.scalar(select(Response))
+    assert response.answers[0].value_int == 4 and response.attributes == {"location": "York"}
+    assert db.session.scalar(select(Invitation.opened_at)) is not None
+
+
+def test_frequency_cap_applies_across_surveys_and_skips_are_counted(ctx, runner, smtp):
+    three_locations(ctx)
+    make_survey(definition=make_definition(slug="nps", title="Would you recommend us?"))
+    runner.invoke(args=["send-survey", "support-csat", "--where", "location=York"])
+    second = runner.invoke(args=["send-survey", "nps"])
+    assert "3 contacts matched, 2 invitations queued, 1 skipped by the frequency cap" in second.output
+    campaign = db.session.scalars(select(Campaign).order_by(Campaign.id.desc())).first()
+    assert (campaign.matched, campaign.queued, campaign.skipped_cap) == (3, 2, 1)
+
+
+def test_unsubscribe_get_changes_nothing_post_unsubscribes_and_later_sends_skip(ctx, runner, smtp, client):
+    three_locations(ctx)
+    runner.invoke(args=["send-survey", "support-csat", "--where", "location=York"])
+    runner.invoke(args=["dispatch"])
+    path = path_of(smtp.messages[0]["List-Unsubscribe"].strip("<>"))
+    page = client.get(path)
+    assert "Stop survey emails?" in text_of(page)
+    assert db.session.scalar(select(Contact.unsubscribed_at).where(Contact.email == "cat@example.com")) is None
+    # RFC 8058: the mail client POSTs "List-Unsubscribe=One-Click" with no cookies and no CSRF token.
+    done = client.post(path, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and "You are unsubscribed" in text_of(done)
+    db.session.expire_all()
+    assert db.session.scalar(select(Contact.unsubscribed_at).where(Contact.email == "cat@example.com")) is not None
+    make_survey(definition=make_definition(slug="later"))
+    later = runner.invoke(args=["send-survey", "later", "--where", "location=York"])
+    assert "1 contacts matched, 0 invitations queued, 0 skipped by the frequency cap, 1 unsubscribed" in later.output
+    assert client.get("/unsubscribe/not-a-real-token").status_code == 404
+
+
+def test_reminders_go_only_to_non_responders_and_stop_after_n(ctx, runner, smtp, client):
+    three_locations(ctx)
+    runner.invoke(args=["send-survey", "support-csat", "--where", "location=Leeds",
+                        "--reminders", "1", "--reminder-days", "3"])
+    runner.invoke(args=["dispatch"])
+    ann = next(m for m in smtp.messages if "ann@" in m["To"])
+    survey_link = next(link for link in links_in(ann) if "/r/" in link and "rating" not in link)
+    fields = hidden_fields(client.get(path_of(survey_link)).get_data(as_text=True)) | {"q-satisfaction": "5"}
+    assert client.post(path_of(survey_link), data=fields).status_code == 303
+    smtp.messages.clear()
+
+    assert dispatch.run_once(now=utcnow() + timedelta(days=2)).sent == 0  # not yet due
+    report = dispatch.run_once(now=utcnow() + timedelta(days=3, hours=1))
+    assert report.sent == 1 and [m["To"] for m in smtp.messages] == ["Bob <bob@example.com>"]
+    assert smtp.messages[0]["Subject"].startswith("Reminder: ")
+    assert dispatch.run_once(now=utcnow() + timedelta(days=9)).sent == 0  # only one reminder was asked for
+
+
+def test_a_scheduled_campaign_waits_for_its_time(ctx, runner, smtp):
+    three_locations(ctx)
+    at = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    result = runner.invoke(args=["send-survey", "support-csat", "--at", at])
+    assert "scheduled for" in result.output
+    assert dispatch.run_once().sent == 0
+    assert dispatch.run_once(now=utcnow() + timedelta(days=1, minutes=5)).sent == 3
+    past = runner.invoke(args=["send-survey", "support-csat", "--at", "2020-01-01 10:00"])
+    assert past.exit_code == 1 and "in the past" in past.output
+
+
+def test_send_survey_rejects_bad_input_and_changes_nothing(ctx, runner):
+    three_locations(ctx)
+    make_survey(definition=make_definition(slug="draft"), status="draft")
+    assert "only a published survey" in runner.invoke(args=["send-survey", "draft"]).output
+    bad = runner.invoke(args=["send-survey", "support-csat", "--where", "location"])
+    assert bad.exit_code == 1 and "attribute=value" in bad.output
+    assert runner.invoke(args=["send-survey", "nope"]).exit_code == 1
+    assert runner.invoke(args=["send-survey", "support-csat", "--reminders", "9"]).exit_code == 2
+    assert db.session.scalar(select(func.count(Campaign.id))) == 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_without_smtp_messages_are_written_as_eml_files(ctx, runner, instance_path):
+    three_locations(ctx)
+    ctx.config["SMTP_HOST"] = None
+    runner.invoke(args=["send-survey", "support-csat", "--where", "location=York"])
+    assert "sent 1," in runner.invoke(args=["dispatch"]).output
+    message_id = db.session.scalar(select(OutboxMessage.message_id)).strip("<>")
+    files = list((instance_path / "outbox").glob("*.eml"))
+    assert any(message_id.split("@")[0] in f.name for f in files)
