@@ -1,9 +1,18 @@
 """Flask-WTF forms for the manager pages and the respond page (CSRF on every POST)."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from survey.models import QUESTION_TYPES
 
@@ -69,6 +78,18 @@ class QuestionForm(FlaskForm):
             target = {"scale": "options"}.get(name, name)
             field = getattr(self, target, None) if target in self._fields else None
             (field or self.key).errors = [*(field or self.key).errors, message if field else problem]
+
+
+class CampaignForm(FlaskForm):
+    segment = TextAreaField("Only contacts with (optional)", validators=[Optional(), Length(max=2000)],
+                            description="One attribute=value per line, e.g. location=Leeds. Lines with the same "
+                                        "attribute mean any of those values. Empty: every contact.")
+    at = DateTimeLocalField("Send at (UTC, optional)", validators=[Optional()], format="%Y-%m-%dT%H:%M",
+                            description="Leave empty to send now.")
+    reminders = IntegerField("Reminders to non-responders", default=1,
+                             validators=[InputRequired(), NumberRange(0, 5)])
+    reminder_days = IntegerField("Days before each reminder", default=3,
+                                 validators=[InputRequired(), NumberRange(1, 60)])
 
 
 class ImportForm(FlaskForm):

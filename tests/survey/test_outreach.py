@@ -48,7 +48,8 @@ def path_of(link: str) -> str:
 
 def state() -> tuple:
     """Everything a GET must never change."""
-    return (db.session.scalar(select(func.count(Response.id))), db.session.scalar(select(func.count(ResponseRevision.id))),
+    return (db.session.scalar(select(func.count(Response.id))),
+            db.session.scalar(select(func.count(ResponseRevision.id))),
             db.session.scalar(select(func.count(ResponseDraft.id))),
             db.session.scalar(select(func.count(Contact.id)).where(Contact.unsubscribed_at.is_not(None))),
             db.session.scalar(select(func.count(Invitation.id)).where(Invitation.opened_at.is_not(None))))

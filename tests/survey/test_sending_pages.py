@@ -1,0 +1,75 @@
+"""The manager's sending pages: start a campaign, see its figures, preview the email, see failures."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from survey import dispatch
+from survey.extensions import db
+from survey.models import Campaign, Contact, OutboxMessage
+from tests.factories import NOW, make_survey, make_user
+from tests.pages import log_in, post_form, text_of
+
+
+def setup_survey(role="editor"):
+    make_user(role=role)
+    make_survey()
+    for email, location in (("ann@example.com", "Leeds"), ("cat@example.com", "York")):
+        db.session.add(Contact(email=email, name="", attributes={"location": location}, created_at=NOW))
+    db.session.commit()
+
+
+def test_an_editor_sends_to_a_segment_and_sees_the_figures(ctx, client, smtp):
+    setup_survey()
+    log_in(client, "manager@example.com")
+    url = "/manage/surveys/support-csat/sending"
+    done = post_form(client, url, {"segment": "location=Leeds", "reminders": "1", "reminder_days": "3"})
+    assert done.status_code == 302
+    assert "Queued 1 invitations" in text_of(client.get(url))
+    dispatch.run_once()
+    page = text_of(client.get(url))
+    assert "location = Leeds" in page and "1 reminder after 3 days" in page
+    assert "<td>1</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td>" in page.replace("\n", "")
+
+
+def test_bad_campaign_input_is_shown_at_the_field_and_nothing_is_queued(ctx, client):
+    setup_survey()
+    log_in(client, "manager@example.com")
+    url = "/manage/surveys/support-csat/sending"
+    bad = post_form(client, url, {"segment": "location", "reminders": "1", "reminder_days": "3"})
+    assert bad.status_code == 422 and "must look like attribute=value" in text_of(bad)
+    bad = post_form(client, url, {"segment": "", "reminders": "9", "reminder_days": "3"})
+    assert bad.status_code == 422 and "between 0 and 5" in text_of(bad)
+    assert db.session.scalar(select(func.count(Campaign.id))) == 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_analysts_see_but_cannot_send(ctx, client):
+    setup_survey(role="analyst")
+    log_in(client, "manager@example.com")
+    page = client.get("/manage/surveys/support-csat/sending")
+    assert page.status_code == 200 and "New campaign" not in text_of(page)
+    token = post_form(client, "/manage/surveys/support-csat/sending", {"reminders": "0", "reminder_days": "3"})
+    assert token.status_code == 403
+
+
+def test_email_preview_shows_both_parts_in_a_sandbox(ctx, client):
+    setup_survey()
+    log_in(client, "manager@example.com")
+    page = client.get("/manage/surveys/support-csat/email-preview")
+    assert "How did we do? — Hearken" in text_of(page) and "Hello Alex Example," in text_of(page)
+    frame = client.get("/manage/surveys/support-csat/email-preview.html")
+    assert "sandbox" in frame.headers["Content-Security-Policy"] and "script-src" not in frame.headers[
+        "Content-Security-Policy"]
+    assert frame.get_data(as_text=True).count("?rating=") == 5
+    assert db.session.scalar(select(func.count(Contact.id))) == 2  # the example customer was not saved
+
+
+def test_outbox_page_lists_failures_with_their_reason(ctx, client, smtp):
+    setup_survey()
+    client.application.config["SMTP_HOST"] = "127.0.0.1"
+    smtp.recorder.refuse["ann@example.com"] = "550 5.1.1 Mailbox <ann@example.com> unknown"
+    log_in(client, "manager@example.com")
+    post_form(client, "/manage/surveys/support-csat/sending", {"reminders": "0", "reminder_days": "3"})
+    dispatch.run_once()
+    page = text_of(client.get("/manage/outbox"))
+    assert "ann@example.com" in page and "unknown" in page
