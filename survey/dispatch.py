@@ -14,16 +14,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from survey import mail, outreach
 from survey.clock import utcnow
 from survey.extensions import db
-from survey.models import Contact, Invitation, OutboxMessage, Response
+from survey.models import Contact, Invitation, OutboxMessage, Response, Survey
 
 BATCH_SIZE = 100
 LEASE = timedelta(minutes=10)
@@ -39,7 +38,7 @@ def backoff(attempts: int) -> timedelta:
 class Transport:
     """Where messages go: an SMTP server, or .eml files when none is configured."""
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, envelope: mail.Envelope) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -60,16 +59,16 @@ class SmtpTransport(Transport):
             connection.login(username, password or "")
         return connection
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, envelope: mail.Envelope) -> None:
         if self.connection is None:
             self.connection = self._connect()
         try:
-            self.connection.send_message(message)
-        except (smtplib.SMTPServerDisconnected, OSError):
+            self.connection.sendmail(envelope.sender, [envelope.recipient], envelope.data)
+        except smtplib.SMTPServerDisconnected:
             # A server that closed an idle connection: reconnect once for this message.
             self.close()
             self.connection = self._connect()
-            self.connection.send_message(message)
+            self.connection.sendmail(envelope.sender, [envelope.recipient], envelope.data)
 
     def close(self) -> None:
         if self.connection is not None:
@@ -86,10 +85,10 @@ class FileTransport(Transport):
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, envelope: mail.Envelope) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = message["Message-ID"].strip("<>").replace("/", "_").replace("@", "_at_")
-        (self.folder / f"{name}.eml").write_bytes(bytes(message))
+        name = envelope.message_id.strip("<>").replace("/", "_").replace("@", "_at_")
+        (self.folder / f"{name}.eml").write_bytes(envelope.data)
 
 
 def configured_transport() -> Transport:
@@ -114,21 +113,30 @@ def claim(*, now: datetime, limit: int = BATCH_SIZE) -> list[int]:
     return ids
 
 
-def _still_wanted(row: OutboxMessage) -> str | None:
-    """Why a queued survey email must not go out any more, or None. Checked at send time because a
-    triggered invitation may wait days in the outbox."""
-    if row.contact_id is None or row.kind not in ("invitation", "reminder"):
-        return None
-    contact = db.session.get(Contact, row.contact_id)
-    if contact is None or contact.unsubscribed_at is not None:
-        return "unsubscribed"
-    invitation = db.session.get(Invitation, row.invitation_id) if row.invitation_id else None
-    if invitation is not None and not invitation.survey.is_open:
-        return "survey closed"
-    if row.kind == "reminder" and db.session.scalar(
-            select(exists().where(Response.invitation_id == row.invitation_id))):
-        return "already answered"
-    return None
+SURVEY_EMAILS = ("invitation", "reminder")
+
+
+def _unwanted(rows: list[OutboxMessage]) -> dict[int, str]:
+    """Outbox id → why that survey email must not go out any more. Checked at send time, because a
+    triggered invitation may wait days in the outbox. Three queries per batch, not per message."""
+    survey_rows = [row for row in rows if row.kind in SURVEY_EMAILS and row.contact_id is not None]
+    contact_ids = {row.contact_id for row in survey_rows}
+    invitation_ids = {row.invitation_id for row in survey_rows if row.invitation_id is not None}
+    subscribed = set(db.session.scalars(
+        select(Contact.id).where(Contact.id.in_(contact_ids), Contact.unsubscribed_at.is_(None))))
+    closed = set(db.session.scalars(
+        select(Invitation.id).join(Survey).where(Invitation.id.in_(invitation_ids), Survey.status != "published")))
+    answered = set(db.session.scalars(
+        select(Response.invitation_id).where(Response.invitation_id.in_(invitation_ids))))
+    reasons = {}
+    for row in survey_rows:
+        if row.contact_id not in subscribed:
+            reasons[row.id] = "unsubscribed"
+        elif row.invitation_id in closed:
+            reasons[row.id] = "survey closed"
+        elif row.kind == "reminder" and row.invitation_id in answered:
+            reasons[row.id] = "already answered"
+    return reasons
 
 
 def _classify(error: Exception) -> bool:
@@ -152,18 +160,19 @@ class PassReport:
 def send_claimed(ids: list[int], transport: Transport, *, clock: Callable[[], datetime] = utcnow) -> PassReport:
     report = PassReport()
     sender = current_app.config["MAIL_FROM"]
-    for message_id in ids:
-        row = db.session.get(OutboxMessage, message_id)
-        if row is None or row.status != "sending":
-            continue
-        reason = _still_wanted(row)
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                                           OutboxMessage.status == "sending")
+                              .order_by(OutboxMessage.id)).all()
+    unwanted = _unwanted(rows)
+    for row in rows:
+        reason = unwanted.get(row.id)
         if reason:
             row.status, row.last_error, row.claimed_until = "cancelled", reason, None
             db.session.commit()
             report.cancelled += 1
             continue
         try:
-            transport.send(mail.build_email(row, sender))
+            transport.send(mail.envelope(row, sender))
         except Exception as error:  # noqa: BLE001 — every failure is recorded on the row, none is lost
             transport.close()
             now = clock()
@@ -181,10 +190,8 @@ def send_claimed(ids: list[int], transport: Transport, *, clock: Callable[[], da
         now = clock()
         row.status, row.sent_at, row.claimed_until, row.last_error = "sent", now, None, None
         if row.invitation_id is not None:
-            invitation = db.session.get(Invitation, row.invitation_id)
-            if invitation is not None:
-                invitation.sent_at = invitation.sent_at or now
-                invitation.last_sent_at = now
+            db.session.execute(update(Invitation).where(Invitation.id == row.invitation_id).values(
+                sent_at=func.coalesce(Invitation.sent_at, now), last_sent_at=now))
         db.session.commit()
         report.sent += 1
     return report

@@ -12,7 +12,7 @@ class Recorder:
     """aiosmtpd handler: refuses recipients in `refuse` with their code, records everything else."""
 
     def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []  # parsed on demand, so the server stays fast enough to benchmark against
         self.refuse: dict[str, str] = {}
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -22,7 +22,7 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default))
+        self.raw.append(envelope.content)
         return "250 Message accepted for delivery"
 
 
@@ -39,8 +39,11 @@ class SmtpServer:
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
 
     @property
-    def messages(self):
-        return self.recorder.messages
+    def messages(self) -> list[email.message.EmailMessage]:
+        return [email.message_from_bytes(raw, policy=default) for raw in self.recorder.raw]
+
+    def clear(self) -> None:
+        self.recorder.raw.clear()
 
     def __enter__(self):
         self.controller.start()

@@ -152,7 +152,7 @@ def test_reminders_go_only_to_non_responders_and_stop_after_n(ctx, runner, smtp,
     survey_link = next(link for link in links_in(ann) if "/r/" in link and "rating" not in link)
     fields = hidden_fields(client.get(path_of(survey_link)).get_data(as_text=True)) | {"q-satisfaction": "5"}
     assert client.post(path_of(survey_link), data=fields).status_code == 303
-    smtp.messages.clear()
+    smtp.clear()
 
     assert dispatch.run_once(now=utcnow() + timedelta(days=2)).sent == 0  # not yet due
     report = dispatch.run_once(now=utcnow() + timedelta(days=3, hours=1))
