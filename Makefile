@@ -18,10 +18,12 @@ $(VENV)/.installed-test: setup.cfg $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# The dispatcher runs alongside the web server so emails queued from the pages go out (as .eml files
+# under instance/outbox/ until HEARKEN_SMTP_HOST is set); it stops with the server.
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run
+	$(FLASK) dispatch --loop & dispatcher=$$!; trap 'kill $$dispatcher 2>/dev/null' EXIT INT TERM; $(FLASK) run
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
