@@ -38,6 +38,11 @@ Many tests
         Benjamini-Hochberg q-values, as R's ``p.adjust(method = "BH")``
         (:mod:`analysis.multiple_testing`).
 
+Detection
+    ``detect(series_list, *, min_n=30, window=12, fdr=0.05, planning_drop=0.10) -> Detection``
+        Change, trend and segment-gap tests over many series with one Benjamini-Hochberg family
+        (:mod:`analysis.detection`).
+
 Planning
     ``sample_size_two_shares(p1, p2, alpha=0.05, power=0.8) -> int``
         Responses per period to detect p1 → p2, as R's ``power.prop.test`` (:mod:`analysis.power`).
@@ -45,6 +50,7 @@ Planning
         Smallest change detectable with n per period (:mod:`analysis.power`).
 """
 from analysis.comparison import ShareDifference, share_difference
+from analysis.detection import Detection, Finding, PeriodCounts, Series, Shortfall, detect
 from analysis.drift import Cusum, PChart, cusum, p_chart
 from analysis.intervals import Interval, wilson
 from analysis.multiple_testing import benjamini_hochberg
@@ -55,6 +61,12 @@ from analysis.shares import Distribution, Mean, Share, distribution, mean_score,
 from analysis.trend import TrendTest, cochran_armitage
 
 __all__ = [
+    "Detection",
+    "Finding",
+    "PeriodCounts",
+    "Series",
+    "Shortfall",
+    "detect",
     "Cusum",
     "Distribution",
     "Interval",
