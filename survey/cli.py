@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from survey import accounts, api_tokens, authoring, demo, dispatch, exports, outreach
+from survey import accounts, api_tokens, authoring, demo, dispatch, exports, outreach, trends
 from survey.clock import utcnow
 from survey.definitions import DefinitionError, parse_survey, survey_definition
 from survey.invitations import InvitationError, personal_invitation
@@ -159,7 +159,8 @@ def send_survey_command(slug: str, where: tuple[str, ...], at: datetime | None, 
 def dispatch_command(mode: str):
     """Send due email: invitations, reminders and notifications; launch due campaigns."""
     if mode == "loop":
-        dispatch.run_forever(interval=current_app.config["DISPATCH_INTERVAL"], echo=click.echo)
+        dispatch.run_forever(interval=current_app.config["DISPATCH_INTERVAL"],
+                             detect_every=current_app.config["DETECT_INTERVAL"], echo=click.echo)
         return
     report = dispatch.run_once()
     click.echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, "
@@ -181,9 +182,32 @@ def create_api_token_command(name: str, role: str):
     click.echo(secret)
 
 
+@click.command("detect-trends")
+@with_appcontext
+@click.option("--json", "as_json", is_flag=True, help="Print every significant finding as JSON (INTERFACES.md).")
+@click.option("--now", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]),
+              help="Detect as if it were this time (UTC); the latest complete period is the one before it.")
+def detect_trends_command(as_json: bool, now: datetime | None):
+    """Test every survey, rating/NPS question and segment; store new alerts and email subscribers."""
+    try:
+        report = trends.run(now=now or utcnow())
+    except trends.TrendError as error:
+        raise click.ClickException(str(error)) from None
+    findings = report.detection.findings
+    if as_json:
+        click.echo(json.dumps([{**f.as_json(), "new": report.is_new(f)} for f in findings], indent=2,
+                              ensure_ascii=False))
+        return
+    click.echo(f"{report.surveys} surveys, {report.detection.tests_run} tests, {len(findings)} significant, "
+               f"{len(report.new_alerts)} new alerts, {len(report.detection.shortfalls)} series with too few "
+               "responses")
+    for finding in findings:
+        click.echo(f"  {'NEW ' if report.is_new(finding) else ''}{finding.direction}: {trends.describe(finding)}")
+
+
 COMMANDS = [create_user_command, import_survey_command, export_survey_command, survey_link_command,
             export_responses_command, seed_demo_command, send_survey_command, dispatch_command,
-            create_api_token_command]
+            create_api_token_command, detect_trends_command]
 
 
 def init_app(app: Flask) -> None:

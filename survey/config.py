@@ -26,6 +26,10 @@ ENVIRONMENT = {
     "HEARKEN_MAIL_FROM": ("MAIL_FROM", str),
     "HEARKEN_FREQUENCY_CAP_DAYS": ("FREQUENCY_CAP_DAYS", int),
     "HEARKEN_DISPATCH_INTERVAL": ("DISPATCH_INTERVAL", float),
+    "HEARKEN_TREND_PERIOD": ("TREND_PERIOD", str),
+    "HEARKEN_TREND_MIN_N": ("TREND_MIN_N", int),
+    "HEARKEN_TREND_FDR": ("TREND_FDR", float),
+    "HEARKEN_DETECT_INTERVAL": ("DETECT_INTERVAL", float),
 }
 
 DEFAULTS = {
@@ -51,6 +55,13 @@ DEFAULTS = {
     # Organisation-wide: at most one emailed invitation per contact in this many days, across surveys.
     "FREQUENCY_CAP_DAYS": 30,
     "DISPATCH_INTERVAL": 5.0,
+    # Trend detection: calendar months (or ISO weeks), at least 30 responses per period tested, a
+    # false discovery rate of 5 % over every test of a run, and `dispatch --loop` runs it hourly.
+    "TREND_PERIOD": "month",
+    "TREND_MIN_N": 30,
+    "TREND_FDR": 0.05,
+    "TREND_WINDOW": 12,
+    "DETECT_INTERVAL": 3600.0,
 }
 
 

@@ -16,12 +16,13 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 
 from survey import accounts, authoring, starters
+from survey.clock import local_date
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import Answer, Contact, Response, Survey, User
 
 DEMO_EMAIL = "demo@example.com"
-LOCATIONS = {"Leeds": 120, "Manchester": 100, "Bristol": 90, "London": 140}  # responses per month
+LOCATIONS = {"Leeds": 200, "Manchester": 100, "Bristol": 90, "London": 140}  # responses per month
 TEAMS = ("Billing", "Deliveries", "Technical")
 TOUCHPOINTS = ("Phone", "Email", "Chat", "In store")
 MONTHS = 18
@@ -59,10 +60,13 @@ def _top_box_chance(location: str, months_ago: int) -> float:
     return {"Manchester": 0.80, "Bristol": 0.84, "London": 0.78}[location]
 
 
-def _satisfaction(rng: random.Random, top_box_chance: float) -> int:
-    if rng.random() < top_box_chance:
-        return 5
-    return rng.choices([4, 3, 2, 1], weights=[6, 2, 1.2, 0.8])[0]
+def _satisfaction_scores(rng: random.Random, top_box_share: float, count: int) -> list[int]:
+    """Exactly round(share × count) "extremely satisfied" answers, the rest spread below, shuffled: the
+    demo's story (Leeds 90 % → 75 %) is then what trend detection finds, not an accident of sampling."""
+    top = round(top_box_share * count)
+    scores = [5] * top + rng.choices([4, 3, 2, 1], weights=[6, 2, 1.2, 0.8], k=count - top)
+    rng.shuffle(scores)
+    return scores
 
 
 def _month_start(now: datetime, months_ago: int) -> datetime:
@@ -89,18 +93,19 @@ def _contacts(rng: random.Random, now: datetime) -> dict[str, list[Contact]]:
 
 def _responses(survey: Survey, contacts: dict[str, list[Contact]], rng: random.Random, now: datetime):
     version = survey.current_version
+    timezone = current_app.config["TIMEZONE"]
     rows, answers = [], []
     for months_ago in range(MONTHS - 1, -1, -1):
         start = _month_start(now, months_ago)
         end = now if months_ago == 0 else _month_start(now, months_ago - 1)
         for location, per_month in LOCATIONS.items():
             count = per_month if months_ago else max(1, round(per_month * ((now - start) / timedelta(days=30))))
-            for _ in range(count):
+            for score in _satisfaction_scores(rng, _top_box_chance(location, months_ago), count):
                 contact = rng.choice(contacts[location])
                 moment = start + (end - start) * rng.random()
-                score = _satisfaction(rng, _top_box_chance(location, months_ago))
                 rows.append({"respondent_key": f"demo:{len(rows)}", "survey_id": survey.id, "version_id": version.id,
                              "contact_id": contact.id, "source": "import", "submitted_at": moment,
+                             "local_date": local_date(moment, timezone),
                              "updated_at": moment, "revisions_count": 1, "quote_consent": rng.random() < 0.5,
                              "contact_consent": score <= 2 or rng.random() < 0.2,
                              "attributes": dict(contact.attributes)})
@@ -125,6 +130,7 @@ def seed(*, now: datetime) -> DemoLogin:
     rng = random.Random(2026)
     password = secrets.token_urlsafe(12)
     admin = accounts.create_user(DEMO_EMAIL, password, "admin", now=now, name="Demo Manager")
+    admin.notify_alerts = True
     created = now - timedelta(days=31 * MONTHS + 10)
     surveys = {}
     for name in ("support-csat", "nps-relationship", "complaint"):

@@ -19,7 +19,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
-from survey import mail, outreach
+from survey import mail, outreach, trends
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Contact, Invitation, OutboxMessage, Response, Survey
@@ -215,9 +215,18 @@ def run_once(*, now: datetime | None = None, transport: Transport | None = None)
     return total
 
 
-def run_forever(*, interval: float, echo: Callable[[str], None], should_stop: Callable[[], bool] = lambda: False):
+def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], None],
+                should_stop: Callable[[], bool] = lambda: False):
+    """Dispatch every `interval` seconds and detect trends every `detect_every` seconds (alerts are
+    de-duplicated, so running detection again is harmless). A failure is reported and retried."""
+    last_detection = float("-inf")
     while not should_stop():
         try:
+            if time.monotonic() - last_detection >= detect_every:
+                last_detection = time.monotonic()
+                found = trends.run(now=utcnow())
+                if found.new_alerts:
+                    echo(f"trend detection: {len(found.new_alerts)} new alerts")
             report = run_once()
             if report.sent or report.failed or report.retried:
                 echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}")

@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from survey.clock import local_date
 from survey.extensions import db
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, SurveyVersion
 
@@ -163,7 +165,8 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     if response is None:
         response = Response(respondent_key=respondent.key, survey_id=version.survey_id, source=respondent.source,
                             invitation_id=respondent.invitation_id, contact_id=respondent.contact_id,
-                            submitted_at=now, revisions_count=0, attributes=dict(respondent.attributes))
+                            submitted_at=now, local_date=local_date(now, current_app.config["TIMEZONE"]),
+                            revisions_count=0, attributes=dict(respondent.attributes))
         db.session.add(response)
     response.version_id = version.id
     response.updated_at = now

@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models, one module per subject. Importing this package registers every table."""
+from survey.models.alerts import Alert
 from survey.models.contacts import Contact, Invitation
 from survey.models.outreach import ApiToken, AuditEntry, Campaign, OutboxMessage, TriggerEvent
 from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision
@@ -6,7 +7,7 @@ from survey.models.surveys import QUESTION_TYPES, Question, Survey, SurveyVersio
 from survey.models.users import ROLES, User
 
 __all__ = [
-    "Answer", "ApiToken", "AuditEntry", "Campaign", "Contact", "Invitation", "OutboxMessage", "QUESTION_TYPES",
+    "Alert", "Answer", "ApiToken", "AuditEntry", "Campaign", "Contact", "Invitation", "OutboxMessage", "QUESTION_TYPES",
     "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision", "Survey", "SurveyVersion",
     "TriggerEvent", "User",
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,7 +17,8 @@ class Response(db.Model):
     """
 
     __tablename__ = "responses"
-    __table_args__ = (Index("ix_responses_survey_submitted", "survey_id", "submitted_at"),)
+    __table_args__ = (Index("ix_responses_survey_submitted", "survey_id", "submitted_at"),
+                      Index("ix_responses_survey_local_date", "survey_id", "local_date"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     respondent_key: Mapped[str] = mapped_column(String(80), unique=True)
@@ -27,6 +28,8 @@ class Response(db.Model):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     source: Mapped[str] = mapped_column(String(16))  # link | public | import
     submitted_at: Mapped[datetime]
+    # The day of `submitted_at` in the organisation's time zone: results group periods by it in SQL.
+    local_date: Mapped[date]
     updated_at: Mapped[datetime]
     revisions_count: Mapped[int] = mapped_column(default=1)
     quote_consent: Mapped[bool] = mapped_column(default=False)

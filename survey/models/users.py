@@ -30,6 +30,8 @@ class User(UserMixin, db.Model):
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # Email me new trend alerts and "celebrate" notices.
+    notify_alerts: Mapped[bool] = mapped_column(default=False)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.extensions import db
+
+ALERT_STATUSES = ("open", "acknowledged", "resolved")
+
+
+class Alert(db.Model):
+    """A significant movement found by trend detection, with its evidence (INTERFACES.md). A drop is an
+    alert; a rise is a "celebrate" notice. `fingerprint` makes a rerun of the same data a no-op."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_series", "series_key", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(400), unique=True)
+    # survey|question|metric|segment|kind|direction: the same finding in a later period has the same key.
+    series_key: Mapped[str] = mapped_column(String(400))
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
+    question_key: Mapped[str] = mapped_column(String(64))
+    metric: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # change | trend | gap
+    segment: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    period_before: Mapped[str] = mapped_column(String(16))
+    period_after: Mapped[str] = mapped_column(String(16))
+    n_before: Mapped[int]
+    n_after: Mapped[int]
+    value_before: Mapped[float]
+    value_after: Mapped[float]
+    difference: Mapped[float]
+    ci_low: Mapped[float | None]
+    ci_high: Mapped[float | None]
+    p_value: Mapped[float]
+    q_value: Mapped[float]
+    method: Mapped[str] = mapped_column(String(24))
+    direction: Mapped[str] = mapped_column(String(8))  # drop | rise
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    status_changed_at: Mapped[datetime | None]
+    status_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    survey = relationship("Survey")

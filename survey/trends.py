@@ -1,0 +1,274 @@
+"""Trend detection in the product: period counts straight from SQL (GROUP BY, never response rows in
+Python), the tests of analysis.detection, alerts stored once, and subscribed managers told by email.
+
+A period is a calendar month (or ISO week) in the organisation's time zone; `Response.local_date` holds
+each response's day there, so SQL can group by it on SQLite and PostgreSQL alike.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app, render_template
+from sqlalchemy import distinct, func, literal, select, text
+from sqlalchemy.exc import IntegrityError
+
+from analysis import Detection, Finding, PeriodCounts, Series, detect
+from survey import mail
+from survey.clock import local_date
+from survey.extensions import db
+from survey.links import external_url
+from survey.models import Alert, Answer, Response, Survey, User
+
+PERIOD_UNITS = ("month", "week")
+TESTED_TYPES = ("rating", "nps")
+# Attributes with more distinct values than this (customer ids, dates) are not segments.
+MAX_SEGMENT_VALUES = 50
+
+
+class TrendError(ValueError):
+    pass
+
+
+# --- periods ------------------------------------------------------------------------------------------
+
+def period_start(day: date, unit: str) -> date:
+    return day.replace(day=1) if unit == "month" else day - timedelta(days=day.weekday())
+
+
+def previous_start(start: date, unit: str) -> date:
+    return (start - timedelta(days=1)).replace(day=1) if unit == "month" else start - timedelta(days=7)
+
+
+def next_start(start: date, unit: str) -> date:
+    return (start + timedelta(days=32)).replace(day=1) if unit == "month" else start + timedelta(days=7)
+
+
+def period_label(start: date, unit: str) -> str:
+    if unit == "month":
+        return f"{start.year}-{start.month:02d}"
+    year, week, _ = start.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def complete_periods(now: datetime, *, unit: str, count: int, timezone: str) -> list[date]:
+    """The starts of the last `count` complete periods, oldest first (the current one is not complete)."""
+    starts = [previous_start(period_start(local_date(now, timezone), unit), unit)]
+    while len(starts) < count:
+        starts.insert(0, previous_start(starts[0], unit))
+    return starts
+
+
+def _period_expression(unit: str):
+    """SQL giving the ISO date ('YYYY-MM-DD') of the period start of Response.local_date."""
+    column = Response.local_date
+    if db.engine.dialect.name == "postgresql":
+        truncated = func.date_trunc(unit, column)
+        return func.to_char(truncated, "YYYY-MM-DD")
+    if unit == "month":
+        return func.strftime("%Y-%m-01", column)
+    return func.date(column, "weekday 0", "-6 days")  # the Monday of the week
+
+
+# --- counts -------------------------------------------------------------------------------------------
+
+def segment_attributes(survey_id: int, since: date) -> list[str]:
+    """Attribute names on the survey's responses that make sensible segments (few distinct values)."""
+    if db.engine.dialect.name == "postgresql":
+        query = text("SELECT DISTINCT json_object_keys(attributes) FROM responses "
+                     "WHERE survey_id = :survey AND local_date >= :since")
+    else:
+        query = text("SELECT DISTINCT j.key FROM responses, json_each(responses.attributes) AS j "
+                     "WHERE responses.survey_id = :survey AND responses.local_date >= :since")
+    names = sorted(db.session.scalars(query, {"survey": survey_id, "since": since}))
+    keep = []
+    for name in names:
+        values = db.session.scalar(
+            select(func.count(distinct(Response.attributes[name].as_string())))
+            .where(Response.survey_id == survey_id, Response.local_date >= since))
+        if 1 <= values <= MAX_SEGMENT_VALUES:
+            keep.append(name)
+    return keep
+
+
+def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Series]:
+    """Every tested series of one survey: per rating/NPS question, all respondents and each segment."""
+    questions = {q.key: q for q in survey.current_version.questions if q.type in TESTED_TYPES}
+    if not questions or not starts:
+        return []
+    end = next_start(starts[-1], unit)
+    period = _period_expression(unit)
+    counts: dict[tuple, dict[date, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for attribute in [None, *segment_attributes(survey.id, starts[0])]:
+        segment = Response.attributes[attribute].as_string() if attribute else literal("")
+        rows = db.session.execute(
+            select(Answer.question_key, period, segment, Answer.value_int, func.count())
+            .join(Response, Answer.response_id == Response.id)
+            .where(Response.survey_id == survey.id, Answer.question_key.in_(list(questions)),
+                   Response.local_date >= starts[0], Response.local_date < end, Answer.value_int.is_not(None))
+            .group_by(Answer.question_key, period, segment, Answer.value_int))
+        for key, start, value, answer, n in rows:
+            if attribute and not value:
+                continue
+            seg = ((attribute, str(value)),) if attribute else ()
+            counts[(key, seg)][date.fromisoformat(str(start)[:10])][answer] += n
+    series = []
+    for (key, seg), by_period in sorted(counts.items()):
+        question = questions[key]
+        metric = "nps" if question.type == "nps" else "top_box"
+        top = len(question.options)
+        periods = []
+        for start in starts:
+            values = by_period.get(start, {})
+            n = sum(values.values())
+            if metric == "nps":
+                periods.append(PeriodCounts(period_label(start, unit), n,
+                                            sum(c for v, c in values.items() if v >= 9),
+                                            sum(c for v, c in values.items() if v <= 6)))
+            else:
+                periods.append(PeriodCounts(period_label(start, unit), n, values.get(top, 0)))
+        series.append(Series(survey.slug, key, metric, seg, tuple(periods)))
+    return series
+
+
+# --- detection and alerts -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    unit: str = "month"
+    min_n: int = 30
+    fdr: float = 0.05
+    window: int = 12
+
+    @classmethod
+    def from_config(cls, config) -> Settings:
+        settings = cls(config.get("TREND_PERIOD", "month"), config.get("TREND_MIN_N", 30),
+                       config.get("TREND_FDR", 0.05), config.get("TREND_WINDOW", 12))
+        if settings.unit not in PERIOD_UNITS:
+            raise TrendError(f"HEARKEN_TREND_PERIOD must be month or week, not {settings.unit!r}")
+        return settings
+
+
+@dataclass(frozen=True)
+class RunReport:
+    detection: Detection
+    new_alerts: tuple[Alert, ...]
+    surveys: int
+
+    def is_new(self, finding: Finding) -> bool:
+        return any(alert.fingerprint == fingerprint(finding) for alert in self.new_alerts)
+
+
+def segment_label(segment) -> str:
+    return ", ".join(f"{name}={value}" for name, value in segment) or "all respondents"
+
+
+def series_key(finding: Finding) -> str:
+    return "|".join([finding.survey, finding.question, finding.metric, segment_label(finding.segment),
+                     finding.kind, finding.direction])
+
+
+def fingerprint(finding: Finding) -> str:
+    return f"{series_key(finding)}|{finding.period_before}|{finding.period_after}"
+
+
+def detect_survey(survey: Survey, *, now: datetime, settings: Settings) -> Detection:
+    """Detection for one survey alone (what its trends page shows, with its shortfalls)."""
+    starts = complete_periods(now, unit=settings.unit, count=settings.window + 1,
+                              timezone=current_app.config["TIMEZONE"])
+    return detect(survey_series(survey, starts, settings.unit), min_n=settings.min_n, window=settings.window,
+                  fdr=settings.fdr)
+
+
+def run(*, now: datetime, settings: Settings | None = None) -> RunReport:
+    """Test every survey × rating/NPS question × segment; store new alerts; email subscribed managers."""
+    settings = settings or Settings.from_config(current_app.config)
+    starts = complete_periods(now, unit=settings.unit, count=settings.window + 1,
+                              timezone=current_app.config["TIMEZONE"])
+    surveys = db.session.scalars(select(Survey).where(Survey.status != "draft").order_by(Survey.id)).all()
+    series = [s for survey in surveys for s in survey_series(survey, starts, settings.unit)]
+    # One family for the whole run: the q-values account for every test made.
+    detection = detect(series, min_n=settings.min_n, window=settings.window, fdr=settings.fdr)
+    by_slug = {survey.slug: survey for survey in surveys}
+    new = [alert for finding in detection.findings
+           if (alert := _store(finding, by_slug[finding.survey], now)) is not None]
+    if new:
+        _notify(new, now=now)
+    db.session.commit()
+    return RunReport(detection, tuple(new), len(surveys))
+
+
+def _store(finding: Finding, survey: Survey, now: datetime) -> Alert | None:
+    if db.session.scalar(select(Alert.id).where(Alert.fingerprint == fingerprint(finding))):
+        return None
+    if finding.kind != "change" and db.session.scalar(
+            select(Alert.id).where(Alert.series_key == series_key(finding), Alert.status != "resolved")):
+        return None  # a drift or gap already raised and not yet resolved is the same news
+    alert = Alert(
+        fingerprint=fingerprint(finding), series_key=series_key(finding), survey_id=survey.id,
+        question_key=finding.question, metric=finding.metric, kind=finding.kind, segment=dict(finding.segment),
+        period_before=finding.period_before, period_after=finding.period_after, n_before=finding.n_before,
+        n_after=finding.n_after, value_before=finding.value_before, value_after=finding.value_after,
+        difference=finding.difference, ci_low=finding.ci_low, ci_high=finding.ci_high, p_value=finding.p_value,
+        q_value=finding.q_value, method=finding.method, direction=finding.direction, created_at=now, status="open")
+    try:
+        with db.session.begin_nested():  # two detectors at once: the unique fingerprint decides
+            db.session.add(alert)
+    except IntegrityError:
+        return None
+    return alert
+
+
+def _notify(alerts: list[Alert], *, now: datetime) -> None:
+    recipients = db.session.scalars(select(User).where(User.notify_alerts.is_(True))).all()
+    if not recipients:
+        return
+    drops = sum(1 for a in alerts if a.direction == "drop")
+    rises = len(alerts) - drops
+    parts = ([f"{drops} drop{'s' if drops != 1 else ''}"] if drops else []) + \
+            ([f"{rises} rise{'s' if rises != 1 else ''} to celebrate"] if rises else [])
+    subject = f"Satisfaction: {' and '.join(parts)} — {current_app.config['ORGANISATION_NAME']}"
+    context = dict(alerts=[(a, describe(a), external_url("alerts.alert_detail", alert_id=a.id)) for a in alerts],
+                   inbox_url=external_url("alerts.inbox"), organisation=current_app.config["ORGANISATION_NAME"])
+    rendered = mail.Rendered(subject, render_template("email/alerts.txt", **context),
+                             render_template("email/alerts.html", **context), {})
+    for user in recipients:
+        mail.queue(rendered, kind="alert", recipient=user.email, now=now)
+
+
+def format_value(metric: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:+.0f}" if metric == "nps" else f"{value * 100:.0f} %"
+
+
+def format_difference(metric: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:+.0f}" if metric == "nps" else f"{value * 100:+.1f} points"
+
+
+def describe(alert: Alert | Finding) -> str:
+    """One line a manager reads: where, what, from → to, and how sure."""
+    metric = alert.metric
+    label = {"top_box": "top-box share", "top2_box": "top-2-box share", "nps": "NPS"}[metric]
+    question = getattr(alert, "question_key", None) or getattr(alert, "question", "")
+    where = segment_label(tuple(alert.segment.items()) if isinstance(alert.segment, dict) else alert.segment)
+    values = f"{format_value(metric, alert.value_before)} → {format_value(metric, alert.value_after)}"
+    if alert.kind == "change":
+        what = f"{label} of “{question}” {'fell' if alert.direction == 'drop' else 'rose'} from " \
+               f"{alert.period_before} to {alert.period_after}: {values}"
+    elif alert.kind == "trend":
+        what = f"{label} of “{question}” has been {'falling' if alert.direction == 'drop' else 'rising'} " \
+               f"steadily from {alert.period_before} to {alert.period_after}: {values}"
+    else:
+        what = f"{label} of “{question}” in {alert.period_after} is below the rest of the organisation: " \
+               f"{format_value(metric, alert.value_after)} against {format_value(metric, alert.value_before)}"
+    interval = ""
+    if alert.ci_low is not None:
+        interval = f", 95 % interval {format_difference(metric, alert.ci_low)} to " \
+                   f"{format_difference(metric, alert.ci_high)}"
+    return f"{where}: {what} ({format_difference(metric, alert.difference)}{interval}; " \
+           f"n = {alert.n_before} and {alert.n_after}; q = {alert.q_value:.3f})"

@@ -1,0 +1,73 @@
+"""Trend alerts for managers: the inbox of drops and rises, each alert's evidence, and a survey's
+trends page that says plainly where there are not enough responses. Analysts and above may look and
+acknowledge; agents may not see results."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import case, select
+
+from survey import trends
+from survey.authoring import find_survey
+from survey.clock import utcnow
+from survey.extensions import db
+from survey.forms import ActionForm
+from survey.models import Alert
+
+bp = Blueprint("alerts", __name__, url_prefix="/manage")
+
+STATUS_ACTIONS = {"acknowledge": "acknowledged", "resolve": "resolved", "reopen": "open"}
+
+
+@bp.before_request
+@login_required
+def guard():
+    if not current_user.has_role("analyst"):
+        abort(403)
+
+
+@bp.route("/alerts/")
+def inbox():
+    show = request.args.get("show", "open")
+    query = select(Alert).order_by(case((Alert.direction == "drop", 0), else_=1), Alert.created_at.desc())
+    if show != "all":
+        query = query.where(Alert.status != "resolved")
+    alerts = db.session.scalars(query.limit(500)).all()
+    return render_template("alerts/inbox.html", alerts=[(a, trends.describe(a)) for a in alerts], show=show,
+                           action=ActionForm())
+
+
+@bp.route("/alerts/<int:alert_id>")
+def alert_detail(alert_id: int):
+    alert = db.session.get(Alert, alert_id) or abort(404)
+    return render_template("alerts/detail.html", alert=alert, line=trends.describe(alert), action=ActionForm(),
+                           fmt=trends.format_value, diff=trends.format_difference)
+
+
+@bp.route("/alerts/<int:alert_id>/<any(acknowledge, resolve, reopen):action>", methods=["POST"])
+def change_alert(alert_id: int, action: str):
+    alert = db.session.get(Alert, alert_id) or abort(404)
+    alert.status, alert.status_changed_at = STATUS_ACTIONS[action], utcnow()
+    alert.status_changed_by_id = current_user.id
+    db.session.commit()
+    flash(f"Alert {STATUS_ACTIONS[action]}.")
+    return redirect(url_for(".alert_detail", alert_id=alert.id))
+
+
+@bp.route("/alerts/subscription", methods=["POST"])
+def subscription():
+    current_user.notify_alerts = request.form.get("notify") == "1"
+    db.session.commit()
+    flash("You will be emailed new alerts." if current_user.notify_alerts else "You will not be emailed alerts.")
+    return redirect(url_for(".inbox"))
+
+
+@bp.route("/surveys/<slug>/trends")
+def survey_trends(slug: str):
+    """Live detection for one survey (read-only): what moved, and where there is too little data."""
+    survey = find_survey(slug) or abort(404)
+    settings = trends.Settings.from_config(current_app.config)
+    detection = trends.detect_survey(survey, now=utcnow(), settings=settings)
+    return render_template("alerts/trends.html", survey=survey, settings=settings, detection=detection,
+                           findings=[trends.describe(f) for f in detection.findings],
+                           segment_label=trends.segment_label)

@@ -1,0 +1,147 @@
+"""Trend detection in the product: counts from the database, alerts stored once, managers emailed, pages."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlalchemy import func, insert, select
+
+from survey import dispatch, trends
+from survey.clock import local_date
+from survey.extensions import db
+from survey.models import Alert, Answer, OutboxMessage, Response, User
+from tests.factories import make_definition, make_survey, make_user
+from tests.pages import log_in, post_form, text_of
+
+MONTHS = [date(2026, m, 10) for m in range(7, 12)]  # July … November; December is the current month
+NOW = "2026-12-05"
+
+
+def add_answers(survey, rows):
+    """rows: (day, location or None, satisfaction value) — inserted in bulk, as an import would."""
+    version = survey.current_version
+    base = db.session.scalar(select(func.count(Response.id))) or 0
+    responses = [{"respondent_key": f"t:{base + i}", "survey_id": survey.id, "version_id": version.id,
+                  "source": "import", "submitted_at": datetime.combine(day, datetime.min.time()),
+                  "local_date": day, "updated_at": datetime.combine(day, datetime.min.time()),
+                  "revisions_count": 1, "attributes": {"location": location} if location else {}}
+                 for i, (day, location, _value) in enumerate(rows)]
+    ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), responses).all()
+    db.session.execute(insert(Answer), [{"response_id": rid, "question_key": "satisfaction", "value_int": value}
+                                        for rid, (_d, _l, value) in zip(ids, rows, strict=True)])
+    db.session.commit()
+
+
+def month_rows(location, day, top, n):
+    return [(day, location, 5 if i < top else 4) for i in range(n)]
+
+
+def story(survey):
+    rows = []
+    for i, day in enumerate(MONTHS):
+        last = i == len(MONTHS) - 1
+        rows += month_rows("Leeds", day, 75 if last else 90, 100)
+        for location in ("York", "Bath", "Hull"):
+            rows += month_rows(location, day, 88, 100)
+        rows += month_rows("Ely", day, 13, 15)  # too few to test
+    add_answers(survey, rows)
+
+
+def test_detect_trends_finds_the_drop_stores_it_once_and_emails_subscribers(ctx, runner):
+    survey = make_survey()
+    story(survey)
+    subscriber = make_user(email="boss@example.com", role="analyst")
+    subscriber.notify_alerts = True
+    make_user(email="quiet@example.com", role="analyst")
+    db.session.commit()
+
+    result = runner.invoke(args=["detect-trends", "--json", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    findings = json.loads(result.output)
+    drop = next(f for f in findings if f["segment"] == {"location": "Leeds"} and f["kind"] == "change")
+    assert drop == drop | {"survey": "support-csat", "question": "satisfaction", "metric": "top_box",
+                           "period_before": "2026-10", "period_after": "2026-11", "n_before": 100, "n_after": 100,
+                           "value_before": 0.9, "value_after": 0.75, "difference": -0.15, "method": "score",
+                           "direction": "drop", "new": True}
+    assert drop["ci_low"] < -0.15 < drop["ci_high"] < 0 and drop["p_value"] <= drop["q_value"] <= 0.05
+    assert not [f for f in findings if f["segment"].get("location") in ("York", "Bath", "Hull", "Ely")]
+
+    alerts = db.session.scalars(select(Alert)).all()
+    assert len(alerts) == len(findings)
+    emails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "alert")).all()
+    assert [e.recipient for e in emails] == ["boss@example.com"]
+    assert "location=Leeds" in emails[0].text_body and "90 % → 75 %" in emails[0].text_body
+
+    again = runner.invoke(args=["detect-trends", "--json", "--now", NOW])
+    assert all(f["new"] is False for f in json.loads(again.output))
+    assert db.session.scalar(select(func.count(Alert.id))) == len(alerts)
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1
+
+
+def test_periods_are_months_in_the_organisations_time_zone(ctx):
+    # 23:30 UTC on 31 October is already November in Berlin.
+    assert local_date(datetime(2026, 10, 31, 23, 30), "Europe/Berlin") == date(2026, 11, 1)
+    assert local_date(datetime(2026, 10, 31, 23, 30), "UTC") == date(2026, 10, 31)
+    starts = trends.complete_periods(datetime(2026, 12, 5), unit="month", count=3, timezone="UTC")
+    assert starts == [date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)]
+    weeks = trends.complete_periods(datetime(2026, 12, 5), unit="week", count=2, timezone="UTC")
+    assert [trends.period_label(w, "week") for w in weeks] == ["2026-W47", "2026-W48"]
+
+
+def test_weekly_periods_group_by_iso_week(ctx):
+    survey = make_survey()
+    add_answers(survey, month_rows(None, date(2026, 11, 23), 40, 50) + month_rows(None, date(2026, 11, 29), 10, 50)
+                + month_rows(None, date(2026, 11, 30), 20, 50))
+    starts = trends.complete_periods(datetime(2026, 12, 2), unit="week", count=2, timezone="UTC")
+    (series,) = trends.survey_series(survey, starts, "week")
+    assert [(p.period, p.n, p.successes) for p in series.periods] == [("2026-W47", 0, 0), ("2026-W48", 100, 50)]
+
+
+def test_too_little_data_bad_input_and_surveys_without_scales_never_crash(ctx, runner):
+    survey = make_survey()
+    make_survey(definition=make_definition(slug="words", questions=[
+        {"key": "comment", "type": "text", "text": "Anything else?"}]))
+    add_answers(survey, [(date(2026, 11, 3), "Ely", 5)])  # a segment with one response
+    result = runner.invoke(args=["detect-trends", "--now", NOW])
+    assert result.exit_code == 0 and "0 significant" in result.output and "too few" in result.output
+    bad = runner.invoke(args=["detect-trends", "--now", "last tuesday"])
+    assert bad.exit_code == 2 and "Invalid value for '--now'" in bad.output
+
+
+def test_alert_pages_show_evidence_and_analysts_acknowledge(ctx, runner, client, monkeypatch):
+    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    survey = make_survey()
+    story(survey)
+    make_user(email="analyst@example.com", role="analyst")
+    runner.invoke(args=["detect-trends", "--now", NOW])
+    alert = db.session.scalar(select(Alert).where(Alert.kind == "change"))
+    log_in(client, "analyst@example.com")
+    inbox = text_of(client.get("/manage/alerts/"))
+    assert "▼ Drop" in inbox and "location=Leeds" in inbox
+    detail = text_of(client.get(f"/manage/alerts/{alert.id}"))
+    assert "90 % of 100 responses" in detail and "q-value" in detail
+    url = f"/manage/alerts/{alert.id}"
+    assert post_form(client, f"{url}/acknowledge", page=url).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Alert, alert.id).status == "acknowledged"
+    post_form(client, "/manage/alerts/subscription", {"notify": "1"}, page="/manage/alerts/")
+    db.session.expire_all()
+    assert db.session.scalar(select(User.notify_alerts).where(User.email == "analyst@example.com")) is True
+    trends_page = text_of(client.get("/manage/surveys/support-csat/trends"))
+    assert "Not enough responses" in trends_page and "location=Ely" in trends_page
+    assert "would detect a drop of 10 points" in trends_page
+
+
+def test_agents_do_not_see_alerts(ctx, client):
+    make_user(email="agent@example.com", role="agent")
+    log_in(client, "agent@example.com")
+    assert client.get("/manage/alerts/").status_code == 403
+
+
+def test_the_dispatch_loop_runs_detection(ctx, monkeypatch):
+    calls = []
+    monkeypatch.setattr(trends, "run", lambda now: calls.append(now) or trends.RunReport(None, (), 0))
+    monkeypatch.setattr(dispatch.time, "sleep", lambda seconds: None)
+    passes = iter([False, False, True])
+    dispatch.run_forever(interval=0, detect_every=3600, echo=print, should_stop=lambda: next(passes))
+    assert len(calls) == 1  # two passes, one detection: the next is due in an hour
