@@ -30,6 +30,7 @@ ENVIRONMENT = {
     "HEARKEN_TREND_MIN_N": ("TREND_MIN_N", int),
     "HEARKEN_TREND_FDR": ("TREND_FDR", float),
     "HEARKEN_DETECT_INTERVAL": ("DETECT_INTERVAL", float),
+    "HEARKEN_SEGMENT_ATTRIBUTES": ("SEGMENT_ATTRIBUTES", lambda v: tuple(filter(None, map(str.strip, v.split(","))))),
 }
 
 DEFAULTS = {
@@ -62,6 +63,8 @@ DEFAULTS = {
     "TREND_FDR": 0.05,
     "TREND_WINDOW": 12,
     "DETECT_INTERVAL": 3600.0,
+    # Contact attributes that results and trend detection break down by (each value is a segment).
+    "SEGMENT_ATTRIBUTES": ("location", "team", "touchpoint"),
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, insert, select
 
-from survey import accounts, authoring, starters
+from survey import accounts, authoring, rollups, starters
 from survey.clock import local_date
 from survey.extensions import db
 from survey.links import external_url
@@ -137,6 +137,7 @@ def seed(*, now: datetime) -> DemoLogin:
         surveys[name] = authoring.create_survey(starters.starter(name).spec, actor=admin, now=created, publish=True)
     contacts = _contacts(rng, now)
     _responses(surveys["support-csat"], contacts, rng, now)
+    rollups.rebuild(surveys["support-csat"].id)
     db.session.commit()
     login = DemoLogin(external_url("auth.login_page"), DEMO_EMAIL, password)
     _remember(login)

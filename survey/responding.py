@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from survey import rollups
 from survey.clock import local_date
 from survey.extensions import db
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, SurveyVersion
@@ -172,7 +173,9 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     response.updated_at = now
     response.revisions_count += 1
     response.quote_consent, response.contact_consent = consents.quote, consents.contact
+    old = [(answer.question_key, answer.value_int) for answer in response.answers] if response.id else []
     response.answers = _answer_rows(version.questions, values)
+    rollups.apply(response, old, [(answer.question_key, answer.value_int) for answer in response.answers])
     db.session.flush()
     db.session.add(ResponseRevision(response_id=response.id, submission_key=submission_key, version_id=version.id,
                                     submitted_at=now, answers=dict(values), quote_consent=consents.quote,

@@ -1,8 +1,9 @@
 """Trend detection in the product: period counts straight from SQL (GROUP BY, never response rows in
 Python), the tests of analysis.detection, alerts stored once, and subscribed managers told by email.
 
-A period is a calendar month (or ISO week) in the organisation's time zone; `Response.local_date` holds
-each response's day there, so SQL can group by it on SQLite and PostgreSQL alike.
+A period is a calendar month (or ISO week) in the organisation's time zone; each response's day there is
+stored (`local_date`) and rolled up per day into `answer_counts` (survey.rollups), which SQL groups into
+periods on SQLite and PostgreSQL alike.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import distinct, func, literal, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from analysis import Detection, Finding, PeriodCounts, Series, detect
@@ -20,12 +21,10 @@ from survey import mail
 from survey.clock import local_date
 from survey.extensions import db
 from survey.links import external_url
-from survey.models import Alert, Answer, Response, Survey, User
+from survey.models import Alert, AnswerCount, Survey, User
 
 PERIOD_UNITS = ("month", "week")
 TESTED_TYPES = ("rating", "nps")
-# Attributes with more distinct values than this (customer ids, dates) are not segments.
-MAX_SEGMENT_VALUES = 50
 
 
 class TrendError(ValueError):
@@ -62,11 +61,10 @@ def complete_periods(now: datetime, *, unit: str, count: int, timezone: str) -> 
 
 
 def _period_expression(unit: str):
-    """SQL giving the ISO date ('YYYY-MM-DD') of the period start of Response.local_date."""
-    column = Response.local_date
+    """SQL giving the ISO date ('YYYY-MM-DD') of the period start of a rollup row's local date."""
+    column = AnswerCount.local_date
     if db.engine.dialect.name == "postgresql":
-        truncated = func.date_trunc(unit, column)
-        return func.to_char(truncated, "YYYY-MM-DD")
+        return func.to_char(func.date_trunc(unit, column), "YYYY-MM-DD")
     if unit == "month":
         return func.strftime("%Y-%m-01", column)
     return func.date(column, "weekday 0", "-6 days")  # the Monday of the week
@@ -74,48 +72,27 @@ def _period_expression(unit: str):
 
 # --- counts -------------------------------------------------------------------------------------------
 
-def segment_attributes(survey_id: int, since: date) -> list[str]:
-    """Attribute names on the survey's responses that make sensible segments (few distinct values)."""
-    if db.engine.dialect.name == "postgresql":
-        query = text("SELECT DISTINCT json_object_keys(attributes) FROM responses "
-                     "WHERE survey_id = :survey AND local_date >= :since")
-    else:
-        query = text("SELECT DISTINCT j.key FROM responses, json_each(responses.attributes) AS j "
-                     "WHERE responses.survey_id = :survey AND responses.local_date >= :since")
-    names = sorted(db.session.scalars(query, {"survey": survey_id, "since": since}))
-    keep = []
-    for name in names:
-        values = db.session.scalar(
-            select(func.count(distinct(Response.attributes[name].as_string())))
-            .where(Response.survey_id == survey_id, Response.local_date >= since))
-        if 1 <= values <= MAX_SEGMENT_VALUES:
-            keep.append(name)
-    return keep
-
-
 def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Series]:
-    """Every tested series of one survey: per rating/NPS question, all respondents and each segment."""
+    """Every tested series of one survey: per rating/NPS question, all respondents and each segment.
+    One GROUP BY over the rollup table: its cost depends on days × values × segments, not responses."""
     questions = {q.key: q for q in survey.current_version.questions if q.type in TESTED_TYPES}
     if not questions or not starts:
         return []
-    end = next_start(starts[-1], unit)
     period = _period_expression(unit)
+    rows = db.session.execute(
+        select(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
+               AnswerCount.value_int, func.sum(AnswerCount.count))
+        .where(AnswerCount.survey_id == survey.id, AnswerCount.question_key.in_(list(questions)),
+               AnswerCount.local_date >= starts[0], AnswerCount.local_date < next_start(starts[-1], unit),
+               AnswerCount.segment_name.in_(["", *current_app.config["SEGMENT_ATTRIBUTES"]]))
+        .group_by(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
+                  AnswerCount.value_int))
     counts: dict[tuple, dict[date, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    for attribute in [None, *segment_attributes(survey.id, starts[0])]:
-        segment = Response.attributes[attribute].as_string() if attribute else literal("")
-        rows = db.session.execute(
-            select(Answer.question_key, period, segment, Answer.value_int, func.count())
-            .join(Response, Answer.response_id == Response.id)
-            .where(Response.survey_id == survey.id, Answer.question_key.in_(list(questions)),
-                   Response.local_date >= starts[0], Response.local_date < end, Answer.value_int.is_not(None))
-            .group_by(Answer.question_key, period, segment, Answer.value_int))
-        for key, start, value, answer, n in rows:
-            if attribute and not value:
-                continue
-            seg = ((attribute, str(value)),) if attribute else ()
-            counts[(key, seg)][date.fromisoformat(str(start)[:10])][answer] += n
+    for key, start, name, value, answer, n in rows:
+        segment = ((name, value),) if name else ()
+        counts[(key, segment)][date.fromisoformat(str(start)[:10])][answer] += int(n)
     series = []
-    for (key, seg), by_period in sorted(counts.items()):
+    for (key, segment), by_period in sorted(counts.items()):
         question = questions[key]
         metric = "nps" if question.type == "nps" else "top_box"
         top = len(question.options)
@@ -129,7 +106,7 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Ser
                                             sum(c for v, c in values.items() if v <= 6)))
             else:
                 periods.append(PeriodCounts(period_label(start, unit), n, values.get(top, 0)))
-        series.append(Series(survey.slug, key, metric, seg, tuple(periods)))
+        series.append(Series(survey.slug, key, metric, segment, tuple(periods)))
     return series
 
 

@@ -1,10 +1,10 @@
-"""trends: alerts, local dates of responses, alert subscriptions
+"""trends: alerts, answer count rollups, local dates of responses, alert subscriptions
 
 Revision ID: 3c1f0a9d2e7b
 Revises: 7b39659e3bc9
-Create Date: 2026-11-22 21:48:33.395343
+Create Date: 2026-11-22 21:57:58.269483
 
-Existing responses get local_date = the UTC day of submitted_at.
+Existing responses get local_date = the UTC day of submitted_at, and their answers are rolled up.
 
 """
 from alembic import op
@@ -55,15 +55,37 @@ def upgrade():
         batch_op.create_index('ix_alerts_series', ['series_key', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_alerts_survey_id'), ['survey_id'], unique=False)
 
+    op.create_table('answer_counts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('survey_id', sa.Integer(), nullable=False),
+    sa.Column('question_key', sa.String(length=64), nullable=False),
+    sa.Column('local_date', sa.Date(), nullable=False),
+    sa.Column('segment_name', sa.String(length=64), nullable=False),
+    sa.Column('segment_value', sa.String(length=200), nullable=False),
+    sa.Column('value_int', sa.Integer(), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['survey_id'], ['surveys.id'], name=op.f('fk_answer_counts_survey_id_surveys'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_answer_counts')),
+    sa.UniqueConstraint('survey_id', 'question_key', 'local_date', 'segment_name', 'segment_value', 'value_int', name='uq_answer_counts_cell')
+    )
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.add_column(sa.Column('local_date', sa.Date(), nullable=True))
-    # Existing responses get their UTC day (the time zone was not recorded before this revision).
-    op.execute(sa.text("UPDATE responses SET local_date = CAST(submitted_at AS DATE)")
-               if op.get_bind().dialect.name == "postgresql"
+    postgres = op.get_bind().dialect.name == "postgresql"
+    op.execute(sa.text("UPDATE responses SET local_date = CAST(submitted_at AS DATE)") if postgres
                else sa.text("UPDATE responses SET local_date = date(submitted_at)"))
     with op.batch_alter_table('responses', schema=None) as batch_op:
         batch_op.alter_column('local_date', existing_type=sa.Date(), nullable=False)
         batch_op.create_index('ix_responses_survey_local_date', ['survey_id', 'local_date'], unique=False)
+    # Roll up existing answers, for all respondents and the default segment attributes.
+    for name in ("", "location", "team", "touchpoint"):
+        value = "''" if not name else (f"(r.attributes ->> '{name}')" if postgres
+                                       else f"json_extract(r.attributes, '$.{name}')")
+        op.execute(sa.text(
+            "INSERT INTO answer_counts (survey_id, question_key, local_date, segment_name, segment_value, value_int, count) "
+            f"SELECT r.survey_id, a.question_key, r.local_date, '{name}', {value}, a.value_int, count(*) "
+            "FROM answers a JOIN responses r ON r.id = a.response_id "
+            "WHERE a.value_int IS NOT NULL " + (f"AND {value} IS NOT NULL AND {value} <> '' " if name else "") +
+            f"GROUP BY r.survey_id, a.question_key, r.local_date, {value + ', ' if name else ''}a.value_int"))
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('notify_alerts', sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -80,6 +102,7 @@ def downgrade():
         batch_op.drop_index('ix_responses_survey_local_date')
         batch_op.drop_column('local_date')
 
+    op.drop_table('answer_counts')
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alerts_survey_id'))
         batch_op.drop_index('ix_alerts_series')

@@ -3,11 +3,12 @@ from survey.models.alerts import Alert
 from survey.models.contacts import Contact, Invitation
 from survey.models.outreach import ApiToken, AuditEntry, Campaign, OutboxMessage, TriggerEvent
 from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision
+from survey.models.rollups import AnswerCount
 from survey.models.surveys import QUESTION_TYPES, Question, Survey, SurveyVersion
 from survey.models.users import ROLES, User
 
 __all__ = [
-    "Alert", "Answer", "ApiToken", "AuditEntry", "Campaign", "Contact", "Invitation", "OutboxMessage", "QUESTION_TYPES",
-    "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision", "Survey", "SurveyVersion",
-    "TriggerEvent", "User",
+    "Alert", "Answer", "AnswerCount", "ApiToken", "AuditEntry", "Campaign", "Contact", "Invitation",
+    "OutboxMessage", "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision",
+    "Survey", "SurveyVersion", "TriggerEvent", "User",
 ]

@@ -19,3 +19,43 @@ def test_check_would_notice_drift(runner, app):
         assert runner.invoke(args=["db", "check"]).exit_code != 0
     finally:
         table._columns.remove(column)
+
+
+def test_upgrading_a_sqlite_database_with_data_loses_nothing(tmp_path):
+    """SQLite batch migrations rebuild tables; with foreign keys on, dropping a parent table would cascade-
+    delete its children. Data written at the first revision must survive every later one."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from tests.conftest import build_app
+
+    app = build_app(f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path)
+    with app.app_context():
+        flask_migrate.upgrade(revision="84ef41ecf710")
+        with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO contacts (id, email, name, attributes, created_at) "
+                "VALUES (1, 'a@example.com', 'A', '{\"location\": \"Leeds\"}', '2026-01-01')",
+                "INSERT INTO surveys (id, slug, status, created_at, updated_at) "
+                "VALUES (1, 's', 'published', '2026-01-01', '2026-01-01')",
+                "INSERT INTO survey_versions (id, survey_id, number, title, intro, created_at) "
+                "VALUES (1, 1, 1, 'T', '', '2026-01-01')",
+                "INSERT INTO invitations (id, token, survey_id, contact_id, created_at) "
+                "VALUES (1, 'token', 1, 1, '2026-01-01')",
+                "INSERT INTO responses (id, respondent_key, survey_id, version_id, invitation_id, contact_id, source, "
+                "submitted_at, updated_at, revisions_count, quote_consent, contact_consent, attributes) VALUES "
+                "(1, 'k', 1, 1, 1, 1, 'link', '2026-03-04 10:00:00', '2026-03-04', 1, 0, 0, "
+                "'{\"location\": \"Leeds\"}')",
+                "INSERT INTO answers (response_id, question_key, value_int) VALUES (1, 'q', 5)",
+            ):
+                connection.execute(text(statement))
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            def one(sql):
+                return connection.execute(text(sql)).one()
+            assert one("SELECT count(*) FROM invitations") == (1,)
+            assert one("SELECT invitation_id, contact_id, local_date FROM responses") == (1, 1, "2026-03-04")
+            assert one("SELECT count(*) FROM answers") == (1,)
+            assert one("SELECT sum(count) FROM answer_counts WHERE segment_name = ''") == (1,)
+            assert one("SELECT segment_value FROM answer_counts WHERE segment_name = 'location'") == ("Leeds",)
+        db.engine.dispose()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, insert, select
 
-from survey import dispatch, trends
+from survey import dispatch, rollups, trends
 from survey.clock import local_date
 from survey.extensions import db
 from survey.models import Alert, Answer, OutboxMessage, Response, User
@@ -29,6 +29,7 @@ def add_answers(survey, rows):
     ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), responses).all()
     db.session.execute(insert(Answer), [{"response_id": rid, "question_key": "satisfaction", "value_int": value}
                                         for rid, (_d, _l, value) in zip(ids, rows, strict=True)])
+    rollups.rebuild(survey.id)
     db.session.commit()
 
 

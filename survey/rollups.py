@@ -1,0 +1,72 @@
+"""Keeping `answer_counts` current: every stored, changed or imported answer with a numeric value adds
+to (or takes from) its day's count for all respondents and for each configured segment attribute.
+
+Changes are upserts (`INSERT … ON CONFLICT DO UPDATE count = count + n`) in the caller's transaction, in
+a fixed key order so concurrent writers on PostgreSQL lock rows in the same order. `rebuild` recomputes a
+survey's counts from the answers by GROUP BY (after bulk loads, and to check the incremental path).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import delete, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from survey.extensions import db
+from survey.models import Answer, AnswerCount, Response
+
+KEY_COLUMNS = ("survey_id", "question_key", "local_date", "segment_name", "segment_value", "value_int")
+
+
+def segment_names() -> tuple[str, ...]:
+    return tuple(current_app.config["SEGMENT_ATTRIBUTES"])
+
+
+def _cells(survey_id: int, day: date, attributes: Mapping[str, str],
+           answers: Iterable[tuple[str, int | None]]) -> Counter:
+    segments = [("", "")] + [(name, str(attributes[name])[:200]) for name in segment_names()
+                             if attributes.get(name) not in (None, "")]
+    cells: Counter = Counter()
+    for key, value in answers:
+        if value is None:
+            continue
+        for name, segment_value in segments:
+            cells[(survey_id, key, day, name, segment_value, value)] += 1
+    return cells
+
+
+def apply(response: Response, old: Iterable[tuple[str, int | None]], new: Iterable[tuple[str, int | None]]) -> None:
+    """Move one response's counts from its old answers (empty for a new response) to its new ones."""
+    change = _cells(response.survey_id, response.local_date, response.attributes or {}, new)
+    change.subtract(_cells(response.survey_id, response.local_date, response.attributes or {}, old))
+    _upsert({cell: n for cell, n in change.items() if n})
+
+
+def _upsert(deltas: Mapping[tuple, int]) -> None:
+    if not deltas:
+        return
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    table = AnswerCount.__table__
+    for cell in sorted(deltas, key=lambda c: tuple(str(part) for part in c)):
+        row = dict(zip(KEY_COLUMNS, cell, strict=True)) | {"count": deltas[cell]}
+        statement = dialect.insert(table).values(**row)
+        db.session.execute(statement.on_conflict_do_update(
+            index_elements=list(KEY_COLUMNS), set_={"count": table.c.count + statement.excluded.count}))
+
+
+def rebuild(survey_id: int) -> None:
+    """Recompute one survey's counts from its answers (in the caller's transaction)."""
+    db.session.execute(delete(AnswerCount).where(AnswerCount.survey_id == survey_id))
+    for name in ("", *segment_names()):
+        value = Response.attributes[name].as_string() if name else literal("")
+        query = (select(Response.survey_id, Answer.question_key, Response.local_date, literal(name), value,
+                        Answer.value_int, func.count())
+                 .join(Response, Answer.response_id == Response.id)
+                 .where(Response.survey_id == survey_id, Answer.value_int.is_not(None))
+                 .group_by(Response.survey_id, Answer.question_key, Response.local_date, Answer.value_int))
+        if name:
+            query = query.where(value.is_not(None), value != "").group_by(value)
+        db.session.execute(AnswerCount.__table__.insert().from_select([*KEY_COLUMNS, "count"], query))
