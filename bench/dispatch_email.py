@@ -19,26 +19,17 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import flask_migrate  # noqa: E402
+from common import fresh_app  # noqa: E402
 
-from survey import create_app, dispatch, mail, outreach  # noqa: E402
+from survey import dispatch, mail, outreach  # noqa: E402
 from survey.extensions import db  # noqa: E402
 from survey.models import Contact, OutboxMessage  # noqa: E402
 from tests.factories import make_survey  # noqa: E402
 from tests.smtp import free_port  # noqa: E402
 
 NOW = datetime(2026, 11, 1, 9, 0)
-
-
-def fresh_app(folder: Path, smtp_port: int):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}", "SECRET_KEY": "bench",
-                      "BASE_URL": "https://feedback.example.test", "SMTP_HOST": "127.0.0.1",
-                      "SMTP_PORT": smtp_port})
-    with app.app_context():
-        flask_migrate.upgrade()
-    return app
 
 
 def queue_invitations(count: int) -> None:
@@ -74,7 +65,7 @@ def sink_server():
 
 def one_run(count: int) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp, sink_server() as port:
-        app = fresh_app(Path(tmp), port)
+        app = fresh_app(Path(tmp), SMTP_HOST="127.0.0.1", SMTP_PORT=port)
         with app.app_context():
             queue_invitations(count)
             rows = db.session.scalars(db.select(OutboxMessage)).all()
