@@ -14,7 +14,7 @@ def create_app(config: dict | None = None) -> Flask:
     from survey import cli, database, headers
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import csrf, db, login, migrate
-    from survey.views import alerts, api, auth, errors, manage, outreach, public, respond, sending
+    from survey.views import alerts, api, auth, contacts, errors, manage, outreach, public, respond, sending
 
     app = Flask(
         __name__,
@@ -38,8 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         database.configure_engine(db.engine)  # registers listeners; does not connect
 
-    for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, sending.bp, alerts.bp, api.bp,
-                      errors.bp):
+    for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, contacts.bp, sending.bp,
+                      alerts.bp, api.bp, errors.bp):
         app.register_blueprint(blueprint)
     headers.init_app(app)
     cli.init_app(app)

@@ -10,13 +10,15 @@ from datetime import datetime
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
-from survey import accounts, api_tokens, authoring, demo, dispatch, exports, outreach, trends
+from survey import accounts, api_tokens, authoring, contacts, demo, dispatch, exports, outreach, trends
 from survey.clock import utcnow
 from survey.definitions import DefinitionError, parse_survey, survey_definition
-from survey.invitations import InvitationError, personal_invitation
+from survey.extensions import db
+from survey.invitations import InvitationError, normalise_email, personal_invitation
 from survey.links import external_url
-from survey.models import ROLES
+from survey.models import ROLES, Contact
 
 
 def _survey(slug: str):
@@ -205,9 +207,43 @@ def detect_trends_command(as_json: bool, now: datetime | None):
         click.echo(f"  {'NEW ' if report.is_new(finding) else ''}{finding.direction}: {trends.describe(finding)}")
 
 
+@click.command("import-contacts")
+@with_appcontext
+@click.argument("file", type=click.File("rb"))
+def import_contacts_command(file):
+    """Upsert contacts from CSV: email (required), name, and any other column as a segment attribute."""
+    report = contacts.import_contacts(file, now=utcnow())
+    for line, reason in report.errors:
+        click.echo(f"{file.name}: line {line}: {reason}", err=True)
+    if report.file_error:
+        raise click.ClickException(f"{file.name}: {report.summary()}")
+    click.echo(report.summary())
+    if report.errors:
+        sys.exit(1)
+
+
+@click.command("erase-contact")
+@with_appcontext
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_contact_command(email: str, yes: bool):
+    """Erase a contact's personal data on request; their answers stay, anonymised."""
+    try:
+        address = normalise_email(email)
+    except InvitationError as error:
+        raise click.ClickException(str(error)) from None
+    contact = db.session.scalar(select(Contact).where(Contact.email == address))
+    if contact is None:
+        raise click.ClickException(f"no contact with the email {address}")
+    if not yes:
+        click.confirm(f"Erase {address} for good?", abort=True)
+    count = contacts.erase_contact(contact, actor="cli", actor_id=None, now=utcnow())
+    click.echo(f"Erased the contact; {count} responses kept anonymised.")
+
+
 COMMANDS = [create_user_command, import_survey_command, export_survey_command, survey_link_command,
             export_responses_command, seed_demo_command, send_survey_command, dispatch_command,
-            create_api_token_command, detect_trends_command]
+            create_api_token_command, detect_trends_command, import_contacts_command, erase_contact_command]
 
 
 def init_app(app: Flask) -> None:

@@ -92,6 +92,16 @@ class CampaignForm(FlaskForm):
                                  validators=[InputRequired(), NumberRange(1, 60)])
 
 
+class ContactsImportForm(FlaskForm):
+    file = FileField("Contacts (CSV, UTF-8)", validators=[FileRequired("Choose a CSV file.")],
+                     description="A header row with an email column; name is optional; every other column "
+                                 "becomes a segment attribute such as location or team.")
+
+
+class EraseForm(FlaskForm):
+    confirm = StringField("Type the contact's email address to confirm", validators=[DataRequired()])
+
+
 class ImportForm(FlaskForm):
     definition = FileField("Survey definition (JSON)", validators=[FileRequired()])
 

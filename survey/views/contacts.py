@@ -1,0 +1,56 @@
+"""Manager pages for contacts: the list, CSV import, a contact's profile, and erasure on request.
+Same guard as the other manager pages: anyone logged in may look, editors may change."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from survey import contacts
+from survey.clock import utcnow
+from survey.forms import ContactsImportForm, EraseForm
+from survey.views.manage import guard
+
+bp = Blueprint("contacts", __name__, url_prefix="/manage/contacts")
+bp.before_request(guard)
+
+
+@bp.route("/")
+def index():
+    query = request.args.get("q", "").strip()[:200]
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    found, total = contacts.find_contacts(query, page=page)
+    return render_template("manage/contacts/index.html", contacts=found, total=total, query=query, page=page,
+                           pages=max((total + 49) // 50, 1))
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_contacts():
+    form = ContactsImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        if not (upload.filename or "").lower().endswith(".csv"):
+            form.file.errors = ["Choose a .csv file (export it from your spreadsheet as CSV UTF-8)."]
+        else:
+            report = contacts.import_contacts(upload.stream, now=utcnow())
+    status = 422 if form.errors or (report and not report.ok) else 200
+    return render_template("manage/contacts/import.html", form=form, report=report), status
+
+
+@bp.route("/<int:contact_id>")
+def profile(contact_id: int):
+    found = contacts.contact_profile(contact_id) or abort(404)
+    return render_template("manage/contacts/profile.html", profile=found, erase=EraseForm())
+
+
+@bp.route("/<int:contact_id>/erase", methods=["POST"])
+def erase(contact_id: int):
+    found = contacts.contact_profile(contact_id) or abort(404)
+    form = EraseForm()
+    if not form.validate_on_submit() or form.confirm.data.strip().lower() != found.contact.email:
+        form.confirm.errors = ["Type the contact's email address exactly to confirm the erasure."]
+        return render_template("manage/contacts/profile.html", profile=found, erase=form), 422
+    count = contacts.erase_contact(found.contact, actor=f"user:{current_user.id}", actor_id=current_user.id,
+                                   now=utcnow())
+    flash(f"Contact erased; {count} responses kept anonymised.")
+    return redirect(url_for(".index"))
