@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select
 
 from survey.extensions import db
 from survey.invitations import InvitationError, normalise_email
@@ -160,11 +160,15 @@ def import_contacts(stream: BinaryIO, *, now: datetime) -> ImportReport:
         if merged == (attributes or {}) and new_name == name:
             report.unchanged += 1
         else:
-            changed.append({"id": contact_id, "name": new_name, "attributes": merged, "updated_at": now})
+            changed.append({"contact_id": contact_id, "name": new_name, "attributes": merged, "updated_at": now})
+    # Core statements (executemany), not the ORM's bulk paths: several times faster for 100 000 rows.
+    table = Contact.__table__
     if new:
-        db.session.execute(insert(Contact), new)
+        db.session.execute(table.insert(), new)
     if changed:
-        db.session.execute(update(Contact), changed)
+        db.session.execute(table.update().where(table.c.id == bindparam("contact_id")).values(
+            name=bindparam("name"), attributes=bindparam("attributes"), updated_at=bindparam("updated_at")),
+            changed)
     db.session.commit()
     report.created, report.updated = len(new), len(changed)
     return report

@@ -1,0 +1,81 @@
+"""Benchmark: importing 100 000 contacts from CSV on SQLite (goal: under 10 s).
+
+Baseline, same run: executemany of the same rows into the contacts table with the sqlite3 driver (no
+parsing, no validation) — the floor for this stack.
+
+    .venv/bin/python bench/contact_import.py [--rows 100000] [--runs 3]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import sqlite3
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import fresh_app, spread, timed  # noqa: E402
+
+NOW = datetime(2026, 11, 1, 9, 0)
+
+
+def make_csv(rows: int) -> bytes:
+    rng = random.Random(2026)
+    lines = ["email,name,location,team,touchpoint,customer_since"]
+    for i in range(rows):
+        lines.append(f"customer{i}@example.com,Customer {i},{rng.choice(['Leeds', 'York', 'Bath', 'Hull', 'Ely'])},"
+                     f"{rng.choice(['Billing', 'Deliveries', 'Technical'])},{rng.choice(['Phone', 'Email', 'Chat'])},"
+                     f"{rng.randrange(2005, 2026)}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def hearken_import(data: bytes) -> float:
+    from survey import contacts
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = fresh_app(Path(tmp))
+        with app.app_context():
+            median, _ = timed(lambda: contacts.import_contacts(io.BytesIO(data), now=NOW), 1)
+        return median
+
+
+def baseline(data: bytes) -> float:
+    rows = [line.split(",") for line in data.decode().splitlines()[1:]]
+    with tempfile.TemporaryDirectory() as tmp:
+        connection = sqlite3.connect(Path(tmp) / "baseline.sqlite3")
+        connection.execute("CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT UNIQUE, name TEXT, "
+                           "attributes TEXT, created_at TEXT)")
+        values = [(r[0], r[1], json.dumps({"location": r[2], "team": r[3], "touchpoint": r[4],
+                                           "customer_since": r[5]}), str(NOW)) for r in rows]
+
+        def insert():
+            connection.execute("DELETE FROM contacts")
+            connection.executemany("INSERT INTO contacts (email, name, attributes, created_at) VALUES (?, ?, ?, ?)",
+                                   values)
+            connection.commit()
+        median, _ = timed(insert, 1)
+        connection.close()
+        return median
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    data = make_csv(args.rows)
+    ours = sorted(hearken_import(data) for _ in range(args.runs))
+    floor = sorted(baseline(data) for _ in range(args.runs))
+    median, base = ours[len(ours) // 2], floor[len(floor) // 2]
+    print(f"import-contacts {args.rows} rows: {median:.2f} s median (runs: {spread(ours)}); goal < 10 s: "
+          f"{'met' if median < 10 else 'NOT met'}")
+    print(f"baseline executemany: {base:.2f} s (runs: {spread(floor)}); ratio {median / base:.1f}× the baseline")
+
+
+if __name__ == "__main__":
+    main()
