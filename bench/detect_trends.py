@@ -1,0 +1,104 @@
+"""Benchmark: trend detection over many responses (issue 4: 1 000 000 responses, 10 rating questions,
+5 locations, 24 months, under 2 s on SQLite, and not growing with the number of responses).
+
+Detection reads the answer_counts rollup, so its cost depends on days × values × segments. Baseline, same
+run: a bare `GROUP BY question_key, value_int` over the raw answers. Run at two sizes to show the
+independence:
+
+    .venv/bin/python bench/detect_trends.py --responses 100000 1000000 [--runs 3]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import fresh_app, spread, timed  # noqa: E402
+
+NOW = datetime(2026, 11, 15, 9, 0)
+LOCATIONS = ("Leeds", "York", "Bath", "Hull", "Ely")
+SCALE = ["Extremely dissatisfied", "Dissatisfied", "Neither", "Satisfied", "Extremely satisfied"]
+
+
+def make_survey():
+    from survey import authoring
+    from survey.definitions import parse_survey
+
+    questions = [{"key": f"q{i}", "type": "rating", "text": f"Question {i}", "scale": SCALE} for i in range(10)]
+    spec = parse_survey({"slug": "bench", "title": "Bench", "questions": questions})
+    return authoring.create_survey(spec, actor=None, now=NOW, publish=True)
+
+
+def load(app, survey, responses: int) -> None:
+    """Deterministic responses over 24 months, written with the raw driver (this is setup, not measured)."""
+    from survey import rollups
+    from survey.extensions import db
+
+    rng = random.Random(responses)
+    version_id = survey.current_version.id
+    start = date(2024, 11, 1)
+    raw = db.session.connection().connection.driver_connection
+    chunk = 50_000
+    for first in range(0, responses, chunk):
+        rows, answers = [], []
+        for i in range(first, min(first + chunk, responses)):
+            day = start + timedelta(days=rng.randrange(730))
+            location = LOCATIONS[i % 5]
+            rows.append((i + 1, f"b:{i}", survey.id, version_id, "import", f"{day} 12:00:00", day.isoformat(),
+                         f"{day} 12:00:00", 1, 0, 0, f'{{"location": "{location}"}}'))
+            answers.extend((i + 1, f"q{q}", rng.choices((5, 4, 3, 2, 1), (60, 25, 8, 4, 3))[0]) for q in range(10))
+        raw.executemany("INSERT INTO responses (id, respondent_key, survey_id, version_id, source, submitted_at, "
+                        "local_date, updated_at, revisions_count, quote_consent, contact_consent, attributes) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        raw.executemany("INSERT INTO answers (response_id, question_key, value_int) VALUES (?, ?, ?)", answers)
+    db.session.commit()
+    rollups.rebuild(survey.id)
+    db.session.commit()
+
+
+def measure(responses: int, runs: int) -> tuple[list[float], list[float]]:
+    from sqlalchemy import text
+
+    from survey import trends
+    from survey.extensions import db
+    from survey.models import Alert
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = fresh_app(Path(tmp))
+        with app.app_context():
+            survey = make_survey()
+            load(app, survey, responses)
+
+            def detect():
+                trends.run(now=NOW)
+                db.session.query(Alert).delete()  # the same work every run
+                db.session.commit()
+
+            def bare_group_by():
+                db.session.execute(text("SELECT question_key, value_int, count(*) FROM answers "
+                                        "GROUP BY question_key, value_int")).all()
+            _, ours = timed(detect, runs)
+            _, base = timed(bare_group_by, runs)
+            return ours, base
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--responses", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    for responses in args.responses:
+        ours, base = measure(responses, args.runs)
+        median, floor = sorted(ours)[len(ours) // 2], sorted(base)[len(base) // 2]
+        print(f"{responses:>9} responses: detect-trends {median:.3f} s (runs: {spread(ours)}); bare GROUP BY "
+              f"{floor:.3f} s (runs: {spread(base)}); detection / GROUP BY = {median / floor:.2f}; "
+              f"goal < 2 s: {'met' if median < 2 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
