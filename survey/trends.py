@@ -172,7 +172,7 @@ def run(*, now: datetime, settings: Settings | None = None) -> RunReport:
     new = [alert for finding in detection.findings
            if (alert := _store(finding, by_slug[finding.survey], now)) is not None]
     if new:
-        _notify(new, now=now)
+        _notify(new, {(s.survey, s.question, s.metric, s.segment): s for s in series}, now=now)
     db.session.commit()
     return RunReport(detection, tuple(new), len(surveys))
 
@@ -198,7 +198,35 @@ def _store(finding: Finding, survey: Survey, now: datetime) -> Alert | None:
     return alert
 
 
-def _notify(alerts: list[Alert], *, now: datetime) -> None:
+@dataclass(frozen=True)
+class ChartBar:
+    period: str
+    value: float | None  # None: no responses that period
+    n: int
+    width: int  # percent of the chart's width
+    label: str
+
+
+def chart_bars(series: Series | None, periods: int = 12) -> list[ChartBar]:
+    """The series' recent periods as bars: an email-safe chart (HTML table cells, no image to block)."""
+    if series is None:
+        return []
+    bars = []
+    for counts in series.periods[-periods:]:
+        if not counts.n:
+            bars.append(ChartBar(counts.period, None, 0, 0, "no responses"))
+            continue
+        if series.metric == "nps":
+            value = 100 * (counts.successes - counts.detractors) / counts.n
+            width = round((value + 100) / 2)
+        else:
+            value = counts.successes / counts.n
+            width = round(value * 100)
+        bars.append(ChartBar(counts.period, value, counts.n, max(width, 1), format_value(series.metric, value)))
+    return bars
+
+
+def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime) -> None:
     recipients = db.session.scalars(select(User).where(User.notify_alerts.is_(True))).all()
     if not recipients:
         return
@@ -207,7 +235,12 @@ def _notify(alerts: list[Alert], *, now: datetime) -> None:
     parts = ([f"{drops} drop{'s' if drops != 1 else ''}"] if drops else []) + \
             ([f"{rises} rise{'s' if rises != 1 else ''} to celebrate"] if rises else [])
     subject = f"Satisfaction: {' and '.join(parts)} — {current_app.config['ORGANISATION_NAME']}"
-    context = dict(alerts=[(a, describe(a), external_url("alerts.alert_detail", alert_id=a.id)) for a in alerts],
+    def bars(alert: Alert) -> list[ChartBar]:
+        key = (alert.survey.slug, alert.question_key, alert.metric, tuple(alert.segment.items()))
+        return chart_bars(series.get(key))
+
+    context = dict(alerts=[(a, describe(a), external_url("alerts.alert_detail", alert_id=a.id), bars(a))
+                           for a in alerts],
                    inbox_url=external_url("alerts.inbox"), organisation=current_app.config["ORGANISATION_NAME"])
     rendered = mail.Rendered(subject, render_template("email/alerts.txt", **context),
                              render_template("email/alerts.html", **context), {})

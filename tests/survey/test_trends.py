@@ -72,6 +72,9 @@ def test_detect_trends_finds_the_drop_stores_it_once_and_emails_subscribers(ctx,
     emails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "alert")).all()
     assert [e.recipient for e in emails] == ["boss@example.com"]
     assert "location=Leeds" in emails[0].text_body and "90 % → 75 %" in emails[0].text_body
+    # The chart: one bar per month, the latest at 75 % of 100 responses, in both parts.
+    assert "2026-11  " + "#" * 15 + " 75 % (n = 100)" in emails[0].text_body
+    assert 'width="75%"' in emails[0].html_body and "2026-07" in emails[0].html_body
 
     again = runner.invoke(args=["detect-trends", "--json", "--now", NOW])
     assert all(f["new"] is False for f in json.loads(again.output))
