@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from survey import cli, database, headers
+    from survey import cli, database, headers, uploads
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import csrf, db, login, migrate
     from survey.views import alerts, api, auth, contacts, errors, manage, outreach, public, respond, sending
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     # Batch mode lets later migrations alter SQLite tables (which has no ALTER COLUMN).
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    uploads.init_app(app)  # before CSRFProtect, which reads the body
     csrf.init_app(app)
     login.init_app(app)
     with app.app_context():

@@ -18,6 +18,7 @@ ENVIRONMENT = {
     "HEARKEN_TIMEZONE": ("TIMEZONE", str),
     "HEARKEN_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     "HEARKEN_MAX_CONTENT_LENGTH": ("MAX_CONTENT_LENGTH", int),
+    "HEARKEN_MAX_UPLOAD_LENGTH": ("MAX_UPLOAD_LENGTH", int),
     "HEARKEN_SMTP_HOST": ("SMTP_HOST", str),
     "HEARKEN_SMTP_PORT": ("SMTP_PORT", int),
     "HEARKEN_SMTP_USERNAME": ("SMTP_USERNAME", str),
@@ -46,6 +47,8 @@ DEFAULTS = {
     # form with every answer kept (see views/respond.py), so a generous limit only saves them a click.
     "WTF_CSRF_TIME_LIMIT": 24 * 3600,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # File uploads (contact CSVs): 100 000 contacts are about 7 MB.
+    "MAX_UPLOAD_LENGTH": 20 * 1024 * 1024,
     # No SMTP host: messages are written as .eml files under instance/outbox/ (the `make run` default).
     "SMTP_HOST": None,
     "SMTP_PORT": 25,

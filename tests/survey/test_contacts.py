@@ -98,6 +98,20 @@ def test_upload_page_imports_and_reports(ctx, client):
     assert "ann@example.com" in listing and "bob@example.com" not in listing
 
 
+def test_uploads_may_be_larger_than_other_requests_but_not_50_mb(ctx, client):
+    make_user()
+    log_in(client, "manager@example.com")
+    url = "/manage/contacts/import"
+    rows = b"".join(b"customer%d@example.com,Customer %d,Leeds\n" % (i, i) for i in range(60_000))
+    big = b"email,name,location\n" + rows  # about 2.7 MB: over the 2 MiB limit of ordinary requests
+    done = post_form(client, url, {"file": (io.BytesIO(big), "big.csv")}, content_type="multipart/form-data")
+    assert done.status_code == 200 and "created 60000" in text_of(done)
+    huge = post_form(client, url, {"file": (io.BytesIO(b"x" * (50 * 1024 * 1024)), "huge.csv")},
+                     content_type="multipart/form-data")
+    assert huge.status_code == 413 and "That was too large" in text_of(huge)
+    assert db.session.scalar(select(func.count(Contact.id))) == 60_000
+
+
 def test_agents_may_look_but_not_import_or_erase(ctx, client):
     make_user(role="agent")
     run_import(GOOD)
