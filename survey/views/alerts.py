@@ -8,11 +8,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import case, select
 
 from survey import trends
-from survey.authoring import find_survey
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.forms import ActionForm
 from survey.models import Alert
+from survey.views.manage import survey_or_404
 
 bp = Blueprint("alerts", __name__, url_prefix="/manage")
 
@@ -65,7 +65,7 @@ def subscription():
 @bp.route("/surveys/<slug>/trends")
 def survey_trends(slug: str):
     """Live detection for one survey (read-only): what moved, and where there is too little data."""
-    survey = find_survey(slug) or abort(404)
+    survey = survey_or_404(slug)
     settings = trends.Settings.from_config(current_app.config)
     detection = trends.detect_survey(survey, now=utcnow(), settings=settings)
     return render_template("alerts/trends.html", survey=survey, settings=settings, detection=detection,

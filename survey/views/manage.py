@@ -53,7 +53,7 @@ def guard():
         abort(403)
 
 
-def _survey(slug: str):
+def survey_or_404(slug: str):
     survey = find_survey(slug)
     if survey is None:
         abort(404)
@@ -94,7 +94,7 @@ def _editor(survey, *, question_form=None, details_form=None, status=200):
 
 @bp.route("/surveys/<slug>")
 def edit_survey(slug: str):
-    return _editor(_survey(slug))
+    return _editor(survey_or_404(slug))
 
 
 def _apply(survey, change, success: str):
@@ -110,7 +110,7 @@ def _apply(survey, change, success: str):
 
 @bp.route("/surveys/<slug>/details", methods=["POST"])
 def save_details(slug: str):
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     form = DetailsForm()
     if not form.validate():
         return _editor(survey, details_form=form, status=422)
@@ -131,7 +131,7 @@ def _parsed_question(form: QuestionForm):
 
 @bp.route("/surveys/<slug>/questions", methods=["POST"])
 def add_question_view(slug: str):
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     form = QuestionForm()
     spec = _parsed_question(form)
     if spec is None:
@@ -141,7 +141,7 @@ def add_question_view(slug: str):
 
 @bp.route("/surveys/<slug>/questions/<key>", methods=["GET", "POST"])
 def edit_question(slug: str, key: str):
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     question = survey.current_version.question(key)
     if question is None:
         abort(404)
@@ -160,7 +160,7 @@ def edit_question(slug: str, key: str):
 
 @bp.route("/surveys/<slug>/questions/<key>/move", methods=["POST"])
 def move_question_view(slug: str, key: str):
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if offset is None:
         abort(400)
@@ -169,20 +169,20 @@ def move_question_view(slug: str, key: str):
 
 @bp.route("/surveys/<slug>/questions/<key>/delete", methods=["POST"])
 def delete_question(slug: str, key: str):
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     return _apply(survey, lambda: remove_question(survey, key, now=utcnow()), "Question removed.")
 
 
 @bp.route("/surveys/<slug>/<any(publish, close):action>", methods=["POST"])
 def change_status_view(slug: str, action: str):
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     done = {"publish": "Survey published: customers can answer it now.", "close": "Survey closed."}[action]
     return _apply(survey, lambda: change_status(survey, action, now=utcnow()), done)
 
 
 @bp.route("/surveys/<slug>/duplicate", methods=["POST"])
 def duplicate(slug: str):
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     copy = duplicate_survey(survey, actor=_actor(), now=utcnow())
     flash(f"Duplicated as the draft {copy.slug!r}.")
     return redirect(url_for(".edit_survey", slug=copy.slug))
@@ -191,7 +191,7 @@ def duplicate(slug: str):
 @bp.route("/surveys/<slug>/preview", methods=["GET", "POST"])
 def preview(slug: str):
     """Exactly the customer's page; sending it validates the answers but stores nothing."""
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     version = survey.current_version
     form = RespondForm()
     if request.method == "GET":
@@ -206,7 +206,7 @@ def preview(slug: str):
 
 @bp.route("/surveys/<slug>/definition.json")
 def export_definition(slug: str):
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     body = json.dumps(survey_definition(survey.slug, survey.current_version), indent=2, ensure_ascii=False)
     return Response(body + "\n", mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{survey.slug}.json"'})

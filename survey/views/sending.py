@@ -2,17 +2,16 @@
 and the outbox (what failed and why). Same guard as the other manager pages."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from survey import mail, outreach
-from survey.authoring import find_survey
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.forms import CampaignForm
 from survey.models import Contact, Invitation, OutboxMessage
-from survey.views.manage import guard
+from survey.views.manage import guard, survey_or_404
 
 bp = Blueprint("sending", __name__, url_prefix="/manage")
 bp.before_request(guard)
@@ -23,13 +22,6 @@ EMAIL_PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 
                         "frame-ancestors 'self'; sandbox")
 
 
-def _survey(slug: str):
-    survey = find_survey(slug)
-    if survey is None:
-        abort(404)
-    return survey
-
-
 def _page(survey, form: CampaignForm, status: int = 200):
     return render_template("manage/sending.html", survey=survey, form=form,
                            campaigns=outreach.campaign_stats(survey), events=outreach.event_counts(survey),
@@ -38,7 +30,7 @@ def _page(survey, form: CampaignForm, status: int = 200):
 
 @bp.route("/surveys/<slug>/sending", methods=["GET", "POST"])
 def sending(slug: str):
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     form = CampaignForm()
     if form.validate_on_submit():
         now = utcnow()
@@ -70,7 +62,7 @@ def _sample_invitation(survey) -> Invitation:
 
 @bp.route("/surveys/<slug>/email-preview")
 def email_preview(slug: str):
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     invitation = _sample_invitation(survey)
     rendered, reminder = mail.render_invitation(invitation), mail.render_invitation(invitation, reminder=True)
     return render_template("manage/email_preview.html", survey=survey, rendered=rendered,
@@ -79,7 +71,7 @@ def email_preview(slug: str):
 
 @bp.route("/surveys/<slug>/email-preview.html")
 def email_preview_html(slug: str):
-    survey = _survey(slug)
+    survey = survey_or_404(slug)
     html = mail.render_invitation(_sample_invitation(survey)).html
     return Response(html, mimetype="text/html", headers={"Content-Security-Policy": EMAIL_PREVIEW_POLICY,
                                                          "X-Frame-Options": "SAMEORIGIN"})
