@@ -14,7 +14,19 @@ def create_app(config: dict | None = None) -> Flask:
     from survey import cli, database, headers, uploads
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import csrf, db, login, migrate
-    from survey.views import alerts, api, auth, contacts, errors, manage, outreach, public, respond, sending
+    from survey.views import (
+        alerts,
+        api,
+        auth,
+        changelog,
+        contacts,
+        errors,
+        manage,
+        outreach,
+        public,
+        respond,
+        sending,
+    )
 
     app = Flask(
         __name__,
@@ -40,7 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
         database.configure_engine(db.engine)  # registers listeners; does not connect
 
     for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, contacts.bp, sending.bp,
-                      alerts.bp, api.bp, errors.bp):
+                      alerts.bp, changelog.bp, api.bp, errors.bp):
         app.register_blueprint(blueprint)
     headers.init_app(app)
     cli.init_app(app)

@@ -12,7 +12,18 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from survey import accounts, api_tokens, authoring, contacts, demo, dispatch, exports, outreach, trends
+from survey import (
+    accounts,
+    api_tokens,
+    authoring,
+    changes,
+    contacts,
+    demo,
+    dispatch,
+    exports,
+    outreach,
+    trends,
+)
 from survey.clock import utcnow
 from survey.definitions import DefinitionError, parse_survey, survey_definition
 from survey.extensions import db
@@ -241,9 +252,27 @@ def erase_contact_command(email: str, yes: bool):
     click.echo(f"Erased the contact; {count} responses kept anonymised.")
 
 
+@click.command("changes-digest")
+@with_appcontext
+@click.option("--quarter", required=True, metavar="YYYYQn", help="e.g. 2026Q3")
+@click.option("--send", is_flag=True, help="Queue it for every opted-in customer (default: preview only).")
+def changes_digest_command(quarter: str, send: bool):
+    """The quarter's three biggest changes, for customers who agreed to be contacted: preview, then --send."""
+    try:
+        prepared = changes.digest(quarter, now=utcnow())
+        if not send:
+            click.echo(f"Subject: {prepared.subject}\nTo: {len(prepared.recipients)} customers\n\n{prepared.text}")
+            return
+        count = changes.send_digest(quarter, now=utcnow())
+    except changes.ChangeError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Queued the {prepared.quarter} digest for {count} customers; `flask dispatch` sends it.")
+
+
 COMMANDS = [create_user_command, import_survey_command, export_survey_command, survey_link_command,
             export_responses_command, seed_demo_command, send_survey_command, dispatch_command,
-            create_api_token_command, detect_trends_command, import_contacts_command, erase_contact_command]
+            create_api_token_command, detect_trends_command, import_contacts_command, erase_contact_command,
+            changes_digest_command]
 
 
 def init_app(app: Flask) -> None:

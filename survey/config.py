@@ -31,6 +31,8 @@ ENVIRONMENT = {
     "HEARKEN_TREND_MIN_N": ("TREND_MIN_N", int),
     "HEARKEN_TREND_FDR": ("TREND_FDR", float),
     "HEARKEN_DETECT_INTERVAL": ("DETECT_INTERVAL", float),
+    "HEARKEN_NOTICE_CAP_DAYS": ("NOTICE_CAP_DAYS", int),
+    "HEARKEN_LOGO_URL": ("LOGO_URL", str),
     "HEARKEN_SEGMENT_ATTRIBUTES": ("SEGMENT_ATTRIBUTES", lambda v: tuple(filter(None, map(str.strip, v.split(","))))),
 }
 
@@ -66,6 +68,9 @@ DEFAULTS = {
     "TREND_FDR": 0.05,
     "TREND_WINDOW": 12,
     "DETECT_INTERVAL": 3600.0,
+    # "You told us, we acted" emails: at most one per customer in this many days.
+    "NOTICE_CAP_DAYS": 7,
+    "LOGO_URL": None,
     # Contact attributes that results and trend detection break down by (each value is a segment).
     "SEGMENT_ATTRIBUTES": ("location", "team", "touchpoint"),
 }

@@ -117,13 +117,14 @@ def claim(*, now: datetime, limit: int = BATCH_SIZE) -> list[int]:
     return ids
 
 
-SURVEY_EMAILS = ("invitation", "reminder")
+# Emails to customers: never sent after they unsubscribe, even if queued before.
+CUSTOMER_EMAILS = ("invitation", "reminder", "change", "digest")
 
 
 def _unwanted(rows: list[OutboxMessage]) -> dict[int, str]:
     """Outbox id → why that survey email must not go out any more. Checked at send time, because a
     triggered invitation may wait days in the outbox. Three queries per batch, not per message."""
-    survey_rows = [row for row in rows if row.kind in SURVEY_EMAILS and row.contact_id is not None]
+    survey_rows = [row for row in rows if row.kind in CUSTOMER_EMAILS and row.contact_id is not None]
     contact_ids = {row.contact_id for row in survey_rows}
     invitation_ids = {row.invitation_id for row in survey_rows if row.invitation_id is not None}
     subscribed = set(db.session.scalars(

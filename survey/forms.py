@@ -3,11 +3,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -100,6 +102,34 @@ class ContactsImportForm(FlaskForm):
 
 class EraseForm(FlaskForm):
     confirm = StringField("Type the contact's email address to confirm", validators=[DataRequired()])
+
+
+class ChangeForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    you_said = TextAreaField("You said", validators=[DataRequired(), Length(max=2000)],
+                             description="What customers told us, in a sentence or two, in their terms.")
+    we_did = TextAreaField("We did", validators=[DataRequired(), Length(max=10000)],
+                           description="What changed. Markdown: **bold**, lists, links.")
+    category = StringField("Category or touchpoint", validators=[Optional(), Length(max=80)])
+    status = SelectField("Status", choices=[("planned", "Planned"), ("in_progress", "In progress"),
+                                            ("done", "Done")])
+    changed_on = DateField("Date of the change", validators=[InputRequired()])
+    impact_survey = SelectField("Measure the effect on (optional): survey", validators=[Optional()])
+    impact_question = StringField("Rating question key", validators=[Optional(), Length(max=64)])
+    impact_segment = StringField("Segment (optional)", validators=[Optional(), Length(max=260)],
+                                 description="attribute=value, e.g. location=Leeds; empty for all customers.")
+
+
+class ChangeLinksForm(FlaskForm):
+    responses = TextAreaField("Responses that led to it (numbers)", validators=[Optional(), Length(max=5000)],
+                              description="Response numbers as shown on contact pages, separated by commas.")
+    alerts = SelectMultipleField("Alerts that led to it", coerce=int, validators=[Optional()])
+
+
+class QuoteForm(FlaskForm):
+    response_id = HiddenField()
+    text = TextAreaField("Quote (the customer's own words; trim, do not rewrite)",
+                         validators=[DataRequired(), Length(max=600)])
 
 
 class ImportForm(FlaskForm):

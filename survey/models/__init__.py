@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per subject. Importing this package registers every table."""
 from survey.models.alerts import Alert
+from survey.models.changes import ChangeEntry, ChangeLink, ChangeNotice, ChangeQuote
 from survey.models.contacts import Contact, Invitation
 from survey.models.outreach import ApiToken, AuditEntry, Campaign, OutboxMessage, TriggerEvent
 from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision
@@ -8,7 +9,8 @@ from survey.models.surveys import QUESTION_TYPES, Question, Survey, SurveyVersio
 from survey.models.users import ROLES, User
 
 __all__ = [
-    "Alert", "Answer", "AnswerCount", "ApiToken", "AuditEntry", "Campaign", "Contact", "Invitation",
+    "Alert", "Answer", "AnswerCount", "ApiToken", "AuditEntry", "Campaign", "ChangeEntry", "ChangeLink",
+    "ChangeNotice", "ChangeQuote", "Contact", "Invitation",
     "OutboxMessage", "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision",
     "Survey", "SurveyVersion", "TriggerEvent", "User",
 ]

@@ -1,0 +1,447 @@
+""""What we changed because of you": change entries, what led to them, their measured impact, the public
+view of them, and telling the customers who raised them.
+
+The public view is built only from `PublicChange` values, which carry nothing that identifies a customer:
+quotes are redacted when attached, responses are only counted. Markdown is rendered and sanitised with an
+allow-list (nh3) when saved.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import markdown
+import nh3
+from flask import current_app, render_template
+from markupsafe import escape
+from sqlalchemy import func, select
+
+from analysis import sample_size_two_shares, share_difference
+from survey import mail
+from survey.extensions import db
+from survey.links import external_url
+from survey.models import (
+    Alert,
+    Answer,
+    AnswerCount,
+    ChangeEntry,
+    ChangeLink,
+    ChangeNotice,
+    ChangeQuote,
+    Contact,
+    Response,
+    Survey,
+)
+from survey.models.changes import CHANGE_STATUSES
+
+STATUS_LABELS = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}
+ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4"}
+IMPACT_WINDOW = timedelta(days=90)
+MIN_N = 30
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+PHONE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
+
+
+class ChangeError(ValueError):
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        self.problems = problems
+
+
+def render_markdown(text: str) -> str:
+    html = markdown.markdown(text, output_format="html")
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+
+
+def redact(text: str, contact: Contact | None) -> str:
+    """The quote without contact details: email addresses, phone numbers and the customer's own names."""
+    text = PHONE.sub("[phone]", EMAIL.sub("[email]", text))
+    names = [part for part in re.split(r"\W+", (contact.name if contact else "") or "") if len(part) >= 2]
+    for name in names:
+        text = re.sub(rf"\b{re.escape(name)}\b", "[name]", text, flags=re.IGNORECASE)
+    return text
+
+
+# --- editing ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChangeInput:
+    title: str
+    you_said: str
+    we_did: str
+    category: str
+    status: str
+    changed_on: date | None
+    impact_survey: str = ""
+    impact_question: str = ""
+    impact_segment: str = ""  # "location=Leeds" or ""
+
+
+def _validated(data: ChangeInput) -> dict:
+    problems = {}
+    for name, limit in (("title", 200), ("you_said", 2000), ("we_did", 10000)):
+        value = getattr(data, name).strip()
+        if not value:
+            problems[name] = "Please fill this in."
+        elif len(value) > limit:
+            problems[name] = f"At most {limit} characters."
+    if data.status not in CHANGE_STATUSES:
+        problems["status"] = "Choose planned, in progress or done."
+    if len(data.category.strip()) > 80:
+        problems["category"] = "At most 80 characters."
+    if data.changed_on is None:
+        problems["changed_on"] = "Give the date of the change (planned or done)."
+    survey, segment_name, segment_value = None, "", ""
+    if data.impact_survey:
+        survey = db.session.scalar(select(Survey).where(Survey.slug == data.impact_survey))
+        question = survey.current_version.question(data.impact_question) if survey else None
+        if survey is None:
+            problems["impact_survey"] = "No survey with that address."
+        elif question is None or question.type != "rating":
+            problems["impact_question"] = "Choose a rating question of that survey."
+        if data.impact_segment:
+            segment_name, _, segment_value = data.impact_segment.partition("=")
+            segment_name, segment_value = segment_name.strip(), segment_value.strip()
+            if segment_name not in current_app.config["SEGMENT_ATTRIBUTES"] or not segment_value:
+                allowed = ", ".join(current_app.config["SEGMENT_ATTRIBUTES"])
+                problems["impact_segment"] = f"Write attribute=value, the attribute one of {allowed}."
+    if problems:
+        raise ChangeError(problems)
+    return dict(title=data.title.strip(), you_said=data.you_said.strip(), we_did=data.we_did.strip(),
+                we_did_html=render_markdown(data.we_did.strip()), category=data.category.strip(),
+                status=data.status, changed_on=data.changed_on, impact_survey_id=survey.id if survey else None,
+                impact_question=data.impact_question if survey else None, impact_segment_name=segment_name,
+                impact_segment_value=segment_value)
+
+
+def save_change(entry: ChangeEntry | None, data: ChangeInput, *, actor_id: int | None, now: datetime) -> ChangeEntry:
+    values = _validated(data)
+    if entry is None:
+        entry = ChangeEntry(created_at=now, created_by_id=actor_id)
+        db.session.add(entry)
+    for name, value in values.items():
+        setattr(entry, name, value)
+    entry.updated_at = now
+    db.session.commit()
+    return entry
+
+
+def set_links(entry: ChangeEntry, *, response_ids: list[int], alert_ids: list[int], now: datetime) -> None:
+    known = set(db.session.scalars(select(Response.id).where(Response.id.in_(response_ids))))
+    missing = sorted(set(response_ids) - known)
+    if missing:
+        raise ChangeError({"responses": f"No response number {missing[0]}."})
+    alerts = set(db.session.scalars(select(Alert.id).where(Alert.id.in_(alert_ids))))
+    entry.links = [ChangeLink(response_id=rid) for rid in sorted(known)] + \
+                  [ChangeLink(alert_id=aid) for aid in sorted(alerts)]
+    kept = set(known)
+    entry.quotes = [quote for quote in entry.quotes if quote.response_id in kept]
+    entry.updated_at = now
+    db.session.commit()
+
+
+def quotable(entry: ChangeEntry) -> list[tuple[Response, list[str]]]:
+    """Linked responses whose customer agreed to be quoted, with their written answers."""
+    ids = [link.response_id for link in entry.links if link.response_id]
+    responses = db.session.scalars(select(Response).where(Response.id.in_(ids), Response.quote_consent.is_(True))).all()
+    result = []
+    for response in responses:
+        texts = list(db.session.scalars(select(Answer.value_text).where(
+            Answer.response_id == response.id, Answer.value_int.is_(None), Answer.value_text.is_not(None))))
+        if texts:
+            result.append((response, texts))
+    return result
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def add_quote(entry: ChangeEntry, response_id: int, text: str, *, now: datetime) -> ChangeQuote:
+    """Quote (part of) what a customer wrote. It must come from a linked response whose customer agreed to
+    be quoted, and be their words: the text must appear in one of their written answers."""
+    text = text.strip()
+    candidates = dict((r.id, (r, texts)) for r, texts in quotable(entry))
+    if response_id not in candidates:
+        raise ChangeError({"quote": "Quotes can only come from linked responses whose customer agreed to be quoted."})
+    response, texts = candidates[response_id]
+    if not text or len(text) > 600:
+        raise ChangeError({"quote": "A quote needs 1 to 600 characters."})
+    if not any(_normal(text) in _normal(written) for written in texts):
+        raise ChangeError({"quote": "A quote must be the customer's own words: trim their answer, do not rewrite it."})
+    quote = ChangeQuote(response_id=response_id, text=redact(text, response.contact))
+    entry.quotes.append(quote)
+    entry.updated_at = now
+    db.session.commit()
+    return quote
+
+
+def remove_quote(entry: ChangeEntry, quote_id: int, *, now: datetime) -> None:
+    entry.quotes = [quote for quote in entry.quotes if quote.id != quote_id]
+    entry.updated_at = now
+    db.session.commit()
+
+
+def delete_change(entry: ChangeEntry, *, now: datetime) -> None:
+    entry.deleted_at = entry.updated_at = now
+    entry.published_at = None
+    db.session.commit()
+
+
+def unpublish(entry: ChangeEntry, *, now: datetime) -> None:
+    entry.published_at, entry.updated_at = None, now
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class PublishReport:
+    notified: int
+    skipped_unsubscribed: int
+    skipped_recent: int
+    already: int
+
+
+def publish(entry: ChangeEntry, *, now: datetime) -> PublishReport:
+    """Show the entry publicly and tell every linked customer who agreed to be contacted — once per entry,
+    never after an unsubscribe, and not twice within the notification cap (HEARKEN_NOTICE_CAP_DAYS)."""
+    if entry.deleted_at is not None:
+        raise ChangeError({"status": "A deleted entry cannot be published."})
+    entry.published_at = entry.published_at or now
+    entry.updated_at = now
+    topic = f"change:{entry.id}"
+    report = _notify(entry, topic, now=now)
+    db.session.commit()
+    return report
+
+
+def _customers(entry: ChangeEntry) -> list[Contact]:
+    ids = [link.response_id for link in entry.links if link.response_id]
+    return list(db.session.scalars(
+        select(Contact).join(Response, Response.contact_id == Contact.id)
+        .where(Response.id.in_(ids), Response.contact_consent.is_(True)).distinct().order_by(Contact.id)))
+
+
+def _recently_noticed(contact_ids: list[int], now: datetime) -> set[int]:
+    since = now - timedelta(days=current_app.config["NOTICE_CAP_DAYS"])
+    return set(db.session.scalars(select(ChangeNotice.contact_id).where(
+        ChangeNotice.contact_id.in_(contact_ids), ChangeNotice.sent_at > since)))
+
+
+def _notify(entry: ChangeEntry, topic: str, *, now: datetime) -> PublishReport:
+    contacts = _customers(entry)
+    ids = [c.id for c in contacts]
+    done = set(db.session.scalars(select(ChangeNotice.contact_id).where(
+        ChangeNotice.topic == topic, ChangeNotice.contact_id.in_(ids))))
+    recent = _recently_noticed(ids, now)
+    notified = unsubscribed = skipped = 0
+    change = public_change(entry, now=now)
+    for contact in contacts:
+        if contact.id in done:
+            continue
+        if contact.unsubscribed_at is not None:
+            unsubscribed += 1
+            continue
+        if contact.id in recent:
+            skipped += 1
+            continue
+        context = dict(contact=contact, change=change, organisation=current_app.config["ORGANISATION_NAME"],
+                       changes_url=external_url("public.changes"), unsubscribe_url=mail.unsubscribe_url(contact))
+        rendered = mail.Rendered(f"You told us, we acted: {entry.title}"[:300],
+                                 render_template("email/change.txt", **context),
+                                 render_template("email/change.html", **context),
+                                 {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+        mail.queue(rendered, kind="change", recipient=contact.email, now=now, contact_id=contact.id)
+        db.session.add(ChangeNotice(topic=topic, contact_id=contact.id, sent_at=now))
+        notified += 1
+    return PublishReport(notified, unsubscribed, skipped, len(done))
+
+
+# --- impact -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Impact:
+    question: str
+    segment: str  # "" or "location=Leeds"
+    n_before: int
+    n_after: int
+    before: float | None
+    after: float | None
+    difference: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    more_needed: int | None  # responses still needed after the change; None once measured
+
+    @property
+    def significant(self) -> bool:
+        return self.p_value is not None and self.p_value < 0.05
+
+
+def _top_box(entry: ChangeEntry, start: date, end: date) -> tuple[int, int]:
+    question = entry.impact_survey.current_version.question(entry.impact_question)
+    top = len(question.options) if question else 0
+    rows = db.session.execute(
+        select(AnswerCount.value_int, func.sum(AnswerCount.count))
+        .where(AnswerCount.survey_id == entry.impact_survey_id, AnswerCount.question_key == entry.impact_question,
+               AnswerCount.segment_name == entry.impact_segment_name,
+               AnswerCount.segment_value == entry.impact_segment_value,
+               AnswerCount.local_date >= start, AnswerCount.local_date < end)
+        .group_by(AnswerCount.value_int)).all()
+    n = sum(int(count) for _, count in rows)
+    return sum(int(count) for value, count in rows if value == top), n
+
+
+def impact(entry: ChangeEntry, *, now: datetime) -> Impact | None:
+    """The top-box share in the 90 days before the change against the 90 days after (so far)."""
+    if entry.impact_survey_id is None or entry.impact_survey is None or not entry.impact_question:
+        return None
+    start = entry.changed_on
+    x1, n1 = _top_box(entry, start - IMPACT_WINDOW, start)
+    x2, n2 = _top_box(entry, start, min(start + IMPACT_WINDOW, now.date() + timedelta(days=1)))
+    segment = f"{entry.impact_segment_name}={entry.impact_segment_value}" if entry.impact_segment_name else ""
+    before = x1 / n1 if n1 else None
+    if n1 < MIN_N or n2 < MIN_N:
+        base = before if before is not None else 0.5
+        target = base + 0.10 if base <= 0.85 else base - 0.10
+        needed = max(MIN_N, sample_size_two_shares(min(max(base, 0.01), 0.99), target))
+        return Impact(entry.impact_question, segment, n1, n2, before, x2 / n2 if n2 else None, None, None, None,
+                      None, max(needed - n2, 1) if n1 >= MIN_N else needed)
+    result = share_difference(x1, n1, x2, n2)
+    return Impact(entry.impact_question, segment, n1, n2, result.p1, result.p2, result.difference, result.low,
+                  result.high, result.p_value, None)
+
+
+# --- the public view --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PublicChange:
+    """Everything the public page and feed may show about an entry, and nothing else."""
+
+    id: int
+    title: str
+    you_said: str
+    we_did_html: str
+    category: str
+    status: str
+    changed_on: date
+    published_at: datetime
+    updated_at: datetime
+    raised_by: int
+    quotes: tuple[str, ...]
+    impact: Impact | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def feed_html(self) -> str:
+        """The entry as HTML for the Atom feed (the template escapes it once more, as Atom requires)."""
+        quotes = "".join(f"<blockquote><p>“{escape(q)}”</p></blockquote>" for q in self.quotes)
+        return (f"<p><strong>{escape(self.status_label)}.</strong> You said: {escape(self.you_said)}</p>"
+                f"{self.we_did_html}{quotes}")
+
+
+def _public_query():
+    return select(ChangeEntry).where(ChangeEntry.published_at.is_not(None), ChangeEntry.deleted_at.is_(None))
+
+
+def public_change(entry: ChangeEntry, *, now: datetime) -> PublicChange:
+    raised_by = len({link.response_id for link in entry.links if link.response_id})
+    return PublicChange(entry.id, entry.title, entry.you_said, entry.we_did_html, entry.category, entry.status,
+                        entry.changed_on, entry.published_at or now, entry.updated_at, raised_by,
+                        tuple(quote.text for quote in entry.quotes), impact(entry, now=now))
+
+
+def public_changes(*, category: str | None, now: datetime, limit: int = 100) -> list[PublicChange]:
+    query = _public_query()
+    if category:
+        query = query.where(ChangeEntry.category == category)
+    entries = db.session.scalars(query.order_by(ChangeEntry.changed_on.desc(), ChangeEntry.id.desc()).limit(limit))
+    return [public_change(entry, now=now) for entry in entries]
+
+
+def categories() -> list[str]:
+    return sorted(c for c in db.session.scalars(_public_query().with_only_columns(ChangeEntry.category).distinct())
+                  if c)
+
+
+def done_in_last_quarter(now: datetime) -> int:
+    return db.session.scalar(_public_query().with_only_columns(func.count()).where(
+        ChangeEntry.status == "done", ChangeEntry.changed_on >= (now - timedelta(days=91)).date()))
+
+
+def public_version(category: str | None) -> tuple[str, datetime | None]:
+    """(ETag, Last-Modified) of the public page: changes whenever a published entry, the set of published
+    entries or the organisation's settings change, so caches revalidate cheaply and never keep a retracted
+    entry. Impact figures move with new responses, so the latest rollup day is part of it too."""
+    last, count = db.session.execute(select(func.max(ChangeEntry.updated_at), func.count())
+                                     .where(ChangeEntry.published_at.is_not(None))).one()
+    latest_day = db.session.scalar(select(func.max(AnswerCount.local_date)))
+    config = current_app.config
+    seed = f"{last}|{count}|{latest_day}|{category}|{config['ORGANISATION_NAME']}|{config.get('LOGO_URL')}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32], last
+
+
+# --- the quarterly digest ---------------------------------------------------------------------------
+
+def parse_quarter(text: str) -> tuple[date, date]:
+    match = re.fullmatch(r"(\d{4})Q([1-4])", text.strip().upper())
+    if not match:
+        raise ChangeError({"quarter": f"{text!r} is not a quarter; write it like 2026Q3"})
+    year, quarter = int(match.group(1)), int(match.group(2))
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
+    return start, end
+
+
+@dataclass(frozen=True)
+class Digest:
+    quarter: str
+    changes: list[PublicChange]
+    recipients: list[Contact]
+    subject: str
+    text: str
+    html: str
+
+
+def digest(quarter: str, *, now: datetime) -> Digest:
+    """The three biggest changes of the quarter (most customers raised them), for every customer who
+    agreed to be contacted, has not unsubscribed and has not had this digest yet."""
+    start, end = parse_quarter(quarter)
+    entries = db.session.scalars(_public_query().where(ChangeEntry.changed_on >= start,
+                                                      ChangeEntry.changed_on < end)).all()
+    changes = sorted((public_change(e, now=now) for e in entries), key=lambda c: (-c.raised_by, c.changed_on))[:3]
+    topic = f"digest:{quarter.upper()}"
+    already = select(ChangeNotice.contact_id).where(ChangeNotice.topic == topic)
+    recipients = list(db.session.scalars(
+        select(Contact).join(Response, Response.contact_id == Contact.id)
+        .where(Response.contact_consent.is_(True), Contact.unsubscribed_at.is_(None), Contact.id.not_in(already))
+        .distinct().order_by(Contact.id)))
+    context = dict(quarter=quarter.upper(), changes=changes, organisation=current_app.config["ORGANISATION_NAME"],
+                   changes_url=external_url("public.changes"), contact=None, unsubscribe_url="")
+    subject = f"{quarter.upper()}: what we changed because of you"
+    return Digest(quarter.upper(), changes, recipients, subject, render_template("email/digest.txt", **context),
+                  render_template("email/digest.html", **context))
+
+
+def send_digest(quarter: str, *, now: datetime) -> int:
+    prepared = digest(quarter, now=now)
+    if not prepared.changes:
+        raise ChangeError({"quarter": f"no published changes in {prepared.quarter}: nothing to send"})
+    for contact in prepared.recipients:
+        context = dict(quarter=prepared.quarter, changes=prepared.changes, contact=contact,
+                       organisation=current_app.config["ORGANISATION_NAME"],
+                       changes_url=external_url("public.changes"), unsubscribe_url=mail.unsubscribe_url(contact))
+        rendered = mail.Rendered(prepared.subject, render_template("email/digest.txt", **context),
+                                 render_template("email/digest.html", **context),
+                                 {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+        mail.queue(rendered, kind="digest", recipient=contact.email, now=now, contact_id=contact.id)
+        db.session.add(ChangeNotice(topic=f"digest:{prepared.quarter}", contact_id=contact.id, sent_at=now))
+    db.session.commit()
+    return len(prepared.recipients)
