@@ -219,9 +219,8 @@ def publish(entry: ChangeEntry, *, now: datetime) -> PublishReport:
 
 def _customers(entry: ChangeEntry) -> list[Contact]:
     ids = [link.response_id for link in entry.links if link.response_id]
-    return list(db.session.scalars(
-        select(Contact).join(Response, Response.contact_id == Contact.id)
-        .where(Response.id.in_(ids), Response.contact_consent.is_(True)).distinct().order_by(Contact.id)))
+    agreed = select(Response.contact_id).where(Response.id.in_(ids), Response.contact_consent.is_(True))
+    return list(db.session.scalars(select(Contact).where(Contact.id.in_(agreed)).order_by(Contact.id)))
 
 
 def _recently_noticed(contact_ids: list[int], now: datetime) -> set[int]:
@@ -418,10 +417,10 @@ def digest(quarter: str, *, now: datetime) -> Digest:
     changes = sorted((public_change(e, now=now) for e in entries), key=lambda c: (-c.raised_by, c.changed_on))[:3]
     topic = f"digest:{quarter.upper()}"
     already = select(ChangeNotice.contact_id).where(ChangeNotice.topic == topic)
+    agreed = select(Response.contact_id).where(Response.contact_consent.is_(True))
     recipients = list(db.session.scalars(
-        select(Contact).join(Response, Response.contact_id == Contact.id)
-        .where(Response.contact_consent.is_(True), Contact.unsubscribed_at.is_(None), Contact.id.not_in(already))
-        .distinct().order_by(Contact.id)))
+        select(Contact).where(Contact.id.in_(agreed), Contact.unsubscribed_at.is_(None), Contact.id.not_in(already))
+        .order_by(Contact.id)))
     context = dict(quarter=quarter.upper(), changes=changes, organisation=current_app.config["ORGANISATION_NAME"],
                    changes_url=external_url("public.changes"), contact=None, unsubscribe_url="")
     subject = f"{quarter.upper()}: what we changed because of you"

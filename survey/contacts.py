@@ -204,8 +204,8 @@ def _upsert(rows: list[ParsedRow], now: datetime) -> tuple[list[dict], list[dict
     new, changed, unchanged = [], [], 0
     for row in rows:
         if row.email not in existing:
-            new.append({"email": row.email, "name": row.name or "", "attributes": row.attributes,
-                        "created_at": now, "updated_at": now})
+            # updated_at stays empty, as for contacts created any other way (survey.invitations.contact_for).
+            new.append({"email": row.email, "name": row.name or "", "attributes": row.attributes, "created_at": now})
             continue
         contact_id, name, attributes = existing[row.email]
         merged = {**(attributes or {}), **row.attributes}

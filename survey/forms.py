@@ -111,8 +111,8 @@ class ChangeForm(FlaskForm):
     we_did = TextAreaField("We did", validators=[DataRequired(), Length(max=10000)],
                            description="What changed. Markdown: **bold**, lists, links.")
     category = StringField("Category or touchpoint", validators=[Optional(), Length(max=80)])
-    status = SelectField("Status", choices=[("planned", "Planned"), ("in_progress", "In progress"),
-                                            ("done", "Done")])
+    status = SelectField("Status", choices=[SelectChoice("planned", "Planned"),
+                                            SelectChoice("in_progress", "In progress"), SelectChoice("done", "Done")])
     changed_on = DateField("Date of the change", validators=[InputRequired()])
     impact_survey = SelectField("Measure the effect on (optional): survey", validators=[Optional()])
     impact_question = StringField("Rating question key", validators=[Optional(), Length(max=64)])

@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from survey import changes
 from survey.clock import utcnow
@@ -28,8 +29,8 @@ def _entry(change_id: int) -> ChangeEntry:
 
 def _change_form(entry: ChangeEntry | None = None) -> ChangeForm:
     form = ChangeForm(obj=entry) if request.method == "GET" and entry else ChangeForm()
-    form.impact_survey.choices = [("", "— none —")] + [
-        (slug, slug) for slug in db.session.scalars(select(Survey.slug).order_by(Survey.slug))]
+    form.impact_survey.choices = [SelectChoice("", "— none —")] + [
+        SelectChoice(slug, slug) for slug in db.session.scalars(select(Survey.slug).order_by(Survey.slug))]
     if request.method == "GET" and entry is not None:
         form.impact_survey.data = entry.impact_survey.slug if entry.impact_survey else ""
         form.impact_segment.data = (f"{entry.impact_segment_name}={entry.impact_segment_value}"
@@ -73,7 +74,7 @@ def new():
 def _editor(entry: ChangeEntry, form: ChangeForm | None = None, status: int = 200, **extra):
     links = ChangeLinksForm(formdata=None, responses=", ".join(
         str(link.response_id) for link in entry.links if link.response_id))
-    links.alerts.choices = [(a.id, f"#{a.id} {a.direction} · {a.question_key} · {a.period_after}")
+    links.alerts.choices = [SelectChoice(a.id, f"#{a.id} {a.direction} · {a.question_key} · {a.period_after}")
                             for a in db.session.scalars(select(Alert).order_by(Alert.id.desc()).limit(50))]
     links.alerts.data = [link.alert_id for link in entry.links if link.alert_id]
     return render_template(
@@ -98,7 +99,7 @@ def edit(change_id: int):
 def links(change_id: int):
     entry = _entry(change_id)
     form = ChangeLinksForm()
-    form.alerts.choices = [(a, a) for a in db.session.scalars(select(Alert.id))]
+    form.alerts.choices = [SelectChoice(a, str(a)) for a in db.session.scalars(select(Alert.id))]
     numbers = re.findall(r"\d+", form.responses.data or "")
     if not form.validate_on_submit() or re.sub(r"[\d,\s#]", "", form.responses.data or ""):
         form.responses.errors = ["Write response numbers separated by commas, e.g. 12, 15, 40."]

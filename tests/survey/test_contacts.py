@@ -2,16 +2,28 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import String, Text, func, select
+from sqlalchemy import String, Text, func, insert, select
 from sqlalchemy.types import JSON
 
-from survey import contacts
+from survey import api_tokens, authoring, contacts, outreach
 from survey.extensions import db
 from survey.invitations import invited_respondent
-from survey.models import Answer, AuditEntry, Contact, Response
-from survey.responding import Consents, submit_response
+from survey.models import (
+    Answer,
+    AnswerCount,
+    AuditEntry,
+    Contact,
+    Invitation,
+    OutboxMessage,
+    Response,
+    ResponseDraft,
+    ResponseRevision,
+    TriggerEvent,
+)
+from survey.responding import Consents, save_draft, submit_response
 from tests.factories import NOW, make_invitation, make_survey, make_user
 from tests.pages import log_in, post_form, text_of
 
@@ -166,9 +178,13 @@ def test_erasure_leaves_no_personal_data_anywhere_but_keeps_the_scores(ctx, clie
     response = db.session.scalar(select(Response))
     assert response.contact_id is None and response.attributes == {"location": "Leeds", "team": "Billing"}
     assert db.session.scalar(select(Answer.value_int).where(Answer.question_key == "satisfaction")) == 2
-    audit = db.session.scalar(select(AuditEntry))
-    assert audit.action == "contact.erased" and "ann" not in str(audit.detail).lower()
+    audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "contact.erased"))
+    assert audit.subject == f"contact:{contact_id}" and audit.detail == {"responses_anonymised": 1}
     assert db.session.scalar(select(func.count(Contact.id))) == 1  # Bob stays
+    for page in ("/manage/contacts/", "/manage/contacts/?q=ann", f"/manage/surveys/{survey.slug}"):
+        shown = client.get(page)
+        assert shown.status_code == 200 and not any(n in text_of(shown) for n in needles), page
+    assert client.get(url).status_code == 404
 
 
 def test_erase_contact_command(ctx, runner):
@@ -177,3 +193,131 @@ def test_erase_contact_command(ctx, runner):
     result = runner.invoke(args=["erase-contact", "BOB@example.com", "--yes"])
     assert result.exit_code == 0 and "Erased" in result.output
     assert list(all_contacts()) == ["ann@example.com"]
+
+
+def test_the_import_is_audited_without_personal_data(ctx):
+    run_import(GOOD + b"nope,Nope,Leeds,\n")
+    audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "contacts.imported"))
+    assert (audit.actor, audit.detail) == ("cli", {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1})
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"email,name\nann@example.com,Ann\nbob@example.com,B\xffb\n",
+     "line 3 is not UTF-8 text (byte 18 of the line, 49 of the file)"),
+    (b"email,name\nann@example.com,Ann\x00\n", "line 2 contains a NUL character"),
+    (b"email," + b"x" * 65 + b"\na@example.com,1\n", "longer than 64 characters"),
+    (b"\n", "line 1 is empty"),
+    (b"email,,\n", "column 2 of the header has no name"),
+])
+def test_more_refused_files(ctx, data, message):
+    report = run_import(data)
+    assert report.file_error and message in report.file_error, report.file_error
+    assert all_contacts() == {}
+
+
+def test_a_failed_write_leaves_nothing_behind(ctx, monkeypatch):
+    run_import(b"email,team\nann@example.com,Billing\n")
+
+    def fail(**_columns):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(contacts, "AuditEntry", fail)  # after the inserts and updates have run
+    with pytest.raises(RuntimeError):
+        run_import(b"email,team\nann@example.com,Sales\nbob@example.com,Sales\n")
+    assert all_contacts() == {"ann@example.com": ("", {"team": "Billing"})}
+
+
+def test_a_contact_added_meanwhile_refuses_the_file_instead_of_failing(ctx, monkeypatch):
+    upsert = contacts._upsert
+
+    def racing(rows, now):
+        written = upsert(rows, now)
+        # What a concurrent writer's address looks like to this transaction: a unique violation.
+        db.session.execute(insert(Contact), [{"email": "bob@example.com", "name": "", "attributes": {},
+                                              "created_at": now}])
+        return written
+    monkeypatch.setattr(contacts, "_upsert", racing)
+    report = run_import(GOOD)
+    assert "added by someone else" in report.file_error and report.created == 0
+    assert all_contacts() == {}
+
+
+def test_search_is_literal_and_pages_by_50(ctx, client):
+    make_user(role="agent")
+    rows = b"".join(b"c%03d@example.com,Customer %d\n" % (i, i) for i in range(120))
+    run_import(b"email,name\n" + rows + b"under_score@example.com,Pat 100%\n")
+    log_in(client, "manager@example.com")
+    assert "121 contacts" in text_of(client.get("/manage/contacts/"))
+    assert "1 contact matching" in text_of(client.get("/manage/contacts/?q=100%25"))  # % is a character
+    assert "1 contact matching" in text_of(client.get("/manage/contacts/?q=_"))
+    last = text_of(client.get("/manage/contacts/?page=3"))
+    assert "Page 3 of 3" in last and last.count("@example.com") == 21 + 1  # 21 rows + the logged-in user
+    assert "<script>" not in client.get("/manage/contacts/?q=<script>").get_data(as_text=True)
+
+
+def test_profile_lists_every_invitation_and_the_score_over_time(ctx, client):
+    survey = answered_by_ann()
+    first = db.session.scalar(select(Invitation))
+    later = Invitation(token="t" * 43, survey_id=survey.id, contact_id=first.contact_id, source="campaign",
+                       created_at=NOW + timedelta(days=29), scheduled_for=NOW + timedelta(days=29))
+    db.session.add(later)
+    db.session.commit()
+    submit_response(survey.current_version, invited_respondent(later), {"satisfaction": 4, "recommend": 9},
+                    Consents(), submission_key="m" * 20, now=NOW + timedelta(days=30))
+    make_user(role="agent")
+    log_in(client, "manager@example.com")
+    page = text_of(client.get(f"/manage/contacts/{first.contact_id}"))
+    assert "Score over time" in page and "NPS 9" in page and "Billing" in page
+    over_time = page[page.index("Score over time"):]
+    assert over_time.index("2/5 Dissatisfied") < over_time.index("4/5 Satisfied")
+    assert "2026-11-01" in over_time and "2026-12-01" in over_time
+    invitations = page[page.index("<h2>Invitations"):]
+    assert "campaign" in invitations and "link" in invitations and "2026-11-30 12:00" in invitations
+
+
+def test_erasure_reaches_every_copy_and_keeps_the_counts(ctx, runner):
+    survey, other = make_survey(), make_survey(slug="nps-check", title="NPS check")
+    run_import(b"email,name,location,phone\nAnn@Example.com,Ann Smith,Leeds,0113 496 0000\n"
+               b"bob@example.com,Bob,York,0113 496 9999\n")
+    invitation = make_invitation(survey, email="ann@example.com")
+    submit_response(survey.current_version, invited_respondent(invitation),
+                    {"satisfaction": 4, "comment": "Please ask for Ann Smith"}, Consents(), submission_key="a" * 20,
+                    now=NOW)
+    # A later version drops the text question; the first revision still holds its answer.
+    authoring.remove_question(survey, "comment", now=NOW + timedelta(days=1))
+    survey = authoring.find_survey(survey.slug)
+    submit_response(survey.current_version, invited_respondent(invitation), {"satisfaction": 5}, Consents(),
+                    submission_key="b" * 20, now=NOW + timedelta(days=1))
+    draft_for = make_invitation(other, email="ann@example.com")
+    save_draft(other.current_version, invited_respondent(draft_for), {"q-comment": ["ring Ann Smith"]}, now=NOW)
+    campaign = outreach.create_campaign(other, segment={"location": ["Leeds"]}, at=None, reminders=0,
+                                        reminder_days=3, now=NOW)
+    outreach.launch(campaign, now=NOW)
+    token, _secret = api_tokens.create_token("helpdesk", "editor", now=NOW)
+    outreach.record_event(token, email="ANN@example.com", survey_slug=survey.slug, now=NOW, delay=timedelta(days=40))
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) >= 1
+    counts = db.session.execute(select(AnswerCount.segment_name, AnswerCount.value_int, AnswerCount.count)
+                                .order_by(AnswerCount.id)).all()
+
+    contact = contacts.find_contact("ANN@example.com")
+    assert contacts.erase_contact(contact, actor="cli", actor_id=None, now=NOW + timedelta(days=2)) == 1
+
+    db.session.expire_all()
+    needles = ("ann@example.com", "ann smith", "0113 496 0000", "invitation:")
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
+        for row in db.session.execute(select(*columns)) if columns else []:
+            assert not any(n in str(value).lower() for value in row for n in needles), (table.name, row)
+    for model in (Invitation, OutboxMessage, TriggerEvent, ResponseDraft):
+        assert db.session.scalar(select(func.count()).select_from(model)) == 0, model.__name__
+    response = db.session.scalar(select(Response))
+    assert response.attributes == {"location": "Leeds"}  # the configured segment stays; the phone does not
+    assert response.respondent_key.startswith("erased:") and response.invitation_id is None
+    assert [r.answers for r in db.session.scalars(select(ResponseRevision).order_by(ResponseRevision.id))] == [
+        {"satisfaction": 4}, {"satisfaction": 5}]
+    assert db.session.execute(select(AnswerCount.segment_name, AnswerCount.value_int, AnswerCount.count)
+                              .order_by(AnswerCount.id)).all() == counts
+    for form in ("csv", "json", "jsonl"):
+        export = runner.invoke(args=["export-responses", survey.slug, "--format", form])
+        assert export.exit_code == 0 and not any(n in export.output.lower() for n in needles[:3]), form
+        assert "Leeds" in export.output
+    assert all_contacts() == {"bob@example.com": ("Bob", {"location": "York", "phone": "0113 496 9999"})}

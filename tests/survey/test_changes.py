@@ -1,0 +1,208 @@
+"""What we changed because of you: editors' pages, the public page and feed, no personal data in public,
+hostile input inert, customers told once, and the quarterly digest."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+import feedparser
+import pytest
+from sqlalchemy import func, select
+
+from survey import changes, rollups
+from survey.extensions import db
+from survey.invitations import invited_respondent
+from survey.models import ChangeEntry, ChangeNotice, Contact, OutboxMessage
+from survey.responding import Consents, submit_response
+from tests.factories import NOW, make_invitation, make_survey, make_user
+from tests.pages import log_in, post_form, text_of
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)> [click](javascript:alert(3))'
+
+
+def customer_response(survey, email, name, comment, *, quote=True, contact=True, key=None, location="Leeds"):
+    invitation = make_invitation(survey, email=email)
+    contact_row = invitation.contact
+    contact_row.name, contact_row.attributes = name, {"location": location}
+    db.session.commit()
+    submit_response(survey.current_version, invited_respondent(invitation),
+                    {"satisfaction": 2, "comment": comment}, Consents(quote=quote, contact=contact),
+                    submission_key=key or ("k" * 16 + email[:8]), now=NOW)
+    return db.session.scalar(select(func.max(db.metadata.tables["responses"].c.id)))
+
+
+def make_change(**overrides):
+    data = dict(title="Call-backs within a day", you_said="Nobody called you back.",
+                we_did="We now call **every** customer back within one working day.", category="Support",
+                status="done", changed_on=date(2026, 10, 15))
+    data.update(overrides)
+    return changes.save_change(None, changes.ChangeInput(**data), actor_id=None, now=NOW)
+
+
+def test_only_published_undeleted_entries_are_public_and_carry_no_personal_data(ctx, client):
+    survey = make_survey()
+    ann = customer_response(survey, "ann.smith@example.com", "Ann Smith",
+                            "Ann Smith here, nobody called me back on 0113 496 0000 or ann.smith@example.com!")
+    bob = customer_response(survey, "bob@example.com", "Bob Jones", "Nobody ever calls back.", quote=False)
+    entry = make_change()
+    changes.set_links(entry, response_ids=[ann, bob], alert_ids=[], now=NOW)
+    draft = make_change(title="A plan still in draft")
+    assert "Call-backs" not in text_of(client.get("/changes"))
+    with pytest.raises(changes.ChangeError):  # Bob did not agree to be quoted
+        changes.add_quote(entry, bob, "Nobody ever calls back.", now=NOW)
+    with pytest.raises(changes.ChangeError):  # not the customer's words
+        changes.add_quote(entry, ann, "Best company ever", now=NOW)
+    changes.add_quote(entry, ann, "Ann Smith here, nobody called me back on 0113 496 0000 or ann.smith@example.com!",
+                      now=NOW)
+    changes.publish(entry, now=NOW)
+
+    page = text_of(client.get("/changes"))
+    assert "Call-backs within a day" in page and "raised by 2 customers" in page
+    assert "nobody called me back" in page and "A plan still in draft" not in page
+    for secret in ("Ann", "Smith", "Bob", "Jones", "ann.smith@example.com", "0113 496 0000", "bob@example.com"):
+        assert secret not in page, secret
+    feed = client.get("/changes.atom").get_data(as_text=True)
+    assert "Ann Smith" not in feed and "0113" not in feed
+
+    changes.unpublish(entry, now=NOW)
+    assert "Call-backs" not in text_of(client.get("/changes"))
+    changes.publish(entry, now=NOW)
+    changes.delete_change(entry, now=NOW)
+    assert "Call-backs" not in text_of(client.get("/changes"))
+    assert "Call-backs" not in client.get("/changes.atom").get_data(as_text=True)
+    assert draft.published_at is None
+
+
+def test_hostile_markdown_and_text_are_inert(ctx, client):
+    entry = make_change(title=HOSTILE[:200], you_said=HOSTILE, we_did=HOSTILE + "\n\n<iframe src=x></iframe>")
+    changes.publish(entry, now=NOW)
+    html = client.get("/changes").get_data(as_text=True)
+    # Shown as text, never as markup: no tag, no event handler attribute, no script link.
+    for page in (html, feedparser.parse(client.get("/changes.atom").get_data()).entries[0].content[0].value):
+        assert not re.search(r"<(script|img|iframe)", page, re.I)
+        assert not re.search(r"<[^>]*\son\w+\s*=", page, re.I)
+        assert not re.search(r"href=[\"']?javascript:", page, re.I)
+    assert "&lt;script&gt;" in html
+
+
+def test_page_and_feed_are_cacheable_and_revalidate_when_entries_change(ctx, client):
+    entry = make_change()
+    changes.publish(entry, now=NOW)
+    first = client.get("/changes")
+    assert first.headers["Cache-Control"] == "public, no-cache" and first.headers["ETag"]
+    assert first.headers["Last-Modified"]
+    assert client.get("/changes", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    changes.unpublish(entry, now=datetime(2026, 11, 2))
+    again = client.get("/changes", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and "Call-backs" not in text_of(again)
+    assert 'property="og:title"' in first.get_data(as_text=True)
+
+
+def test_atom_feed_is_valid_for_a_real_parser(ctx, client):
+    changes.publish(make_change(), now=NOW)
+    changes.publish(make_change(title="Longer opening hours", category="Stores", status="in_progress"), now=NOW)
+    response = client.get("/changes.atom")
+    assert response.mimetype == "application/atom+xml"
+    feed = feedparser.parse(response.get_data())
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10" and len(feed.entries) == 2
+    assert {e.title for e in feed.entries} == {"Call-backs within a day", "Longer opening hours"}
+    assert all(e.link.startswith("https://feedback.example.test/changes#change-") for e in feed.entries)
+    assert "<strong>every</strong>" in next(e for e in feed.entries if e.title.startswith("Call")).content[0].value
+
+
+def test_category_filter_and_summary(ctx, client):
+    changes.publish(make_change(changed_on=date.today()), now=NOW)
+    changes.publish(make_change(title="Longer opening hours", category="Stores", changed_on=date.today()), now=NOW)
+    page = text_of(client.get("/changes?category=Stores"))
+    assert "Longer opening hours" in page and "Call-backs" not in page
+    assert "In the last quarter we made 2 changes you asked for" in text_of(client.get("/changes"))
+
+
+def test_publishing_tells_linked_customers_who_agreed_once(ctx, runner):
+    survey = make_survey()
+    ann = customer_response(survey, "ann@example.com", "Ann", "Call me back please")
+    bob = customer_response(survey, "bob@example.com", "Bob", "No contact please", contact=False)
+    cat = customer_response(survey, "cat@example.com", "Cat", "Gone", key="c" * 20)
+    db.session.scalar(select(Contact).where(Contact.email == "cat@example.com")).unsubscribed_at = NOW
+    db.session.commit()
+    entry = make_change()
+    changes.set_links(entry, response_ids=[ann, bob, cat], alert_ids=[], now=NOW)
+    report = changes.publish(entry, now=NOW)
+    assert (report.notified, report.skipped_unsubscribed) == (1, 1)
+    changes.unpublish(entry, now=NOW)
+    assert changes.publish(entry, now=NOW).notified == 0  # once per entry
+    (email,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "change")).all()
+    assert email.recipient == "ann@example.com" and "You told us: Nobody called you back." in email.text_body
+    assert email.headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    other = make_change(title="Second change")
+    changes.set_links(other, response_ids=[ann], alert_ids=[], now=NOW)
+    assert changes.publish(other, now=NOW).skipped_recent == 1  # the notification cap (7 days)
+
+
+def test_impact_says_measuring_until_there_is_enough_data_then_shows_the_difference(ctx):
+    survey = make_survey()
+    entry = make_change(impact_survey="support-csat", impact_question="satisfaction",
+                        impact_segment="location=Leeds")
+    assert changes.impact(entry, now=datetime(2026, 11, 1)).more_needed >= 30
+    from tests.survey.test_trends import add_answers, month_rows
+
+    add_answers(survey, [(d, loc, v) for d, loc, v in month_rows("Leeds", date(2026, 9, 20), 60, 100)]
+                + month_rows("Leeds", date(2026, 10, 20), 85, 100))
+    rollups.rebuild(survey.id)
+    db.session.commit()
+    result = changes.impact(entry, now=datetime(2026, 11, 1))
+    assert (result.n_before, result.n_after, result.before, result.after) == (100, 100, 0.6, 0.85)
+    assert result.significant and result.low > 0
+    with pytest.raises(changes.ChangeError) as error:
+        make_change(impact_survey="support-csat", impact_question="comment")
+    assert "impact_question" in error.value.problems
+
+
+def test_quarterly_digest_previews_then_sends_once(ctx, runner):
+    survey = make_survey()
+    ann = customer_response(survey, "ann@example.com", "Ann", "Call me back")
+    entry = make_change(changed_on=date(2026, 8, 1))
+    changes.set_links(entry, response_ids=[ann], alert_ids=[], now=NOW)
+    changes.publish(entry, now=NOW)
+    db.session.execute(ChangeNotice.__table__.delete())
+    db.session.commit()
+    preview = runner.invoke(args=["changes-digest", "--quarter", "2026Q3"])
+    assert preview.exit_code == 0 and "To: 1 customers" in preview.output and "Call-backs" in preview.output
+    before = db.session.scalar(select(func.count(OutboxMessage.id)))
+    sent = runner.invoke(args=["changes-digest", "--quarter", "2026Q3", "--send"])
+    assert sent.exit_code == 0 and "for 1 customers" in sent.output
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == before + 1
+    assert "for 0 customers" in runner.invoke(args=["changes-digest", "--quarter", "2026Q3", "--send"]).output
+    bad = runner.invoke(args=["changes-digest", "--quarter", "Q3-2026"])
+    assert bad.exit_code == 1 and "write it like 2026Q3" in bad.output
+
+
+def test_editor_pages_create_link_quote_and_publish(ctx, client):
+    survey = make_survey()
+    ann = customer_response(survey, "ann@example.com", "Ann", "Please call back faster")
+    make_user()
+    log_in(client, "manager@example.com")
+    created = post_form(client, "/manage/changes/new", {
+        "title": "Faster call-backs", "you_said": "Call back faster", "we_did": "We **did**", "category": "Support",
+        "status": "done", "changed_on": "2026-10-15", "impact_survey": "", "impact_question": "",
+        "impact_segment": ""})
+    assert created.status_code == 302, text_of(created)
+    url = created.headers["Location"]
+    assert post_form(client, f"{url}/links", {"responses": f"{ann}"}, page=url).status_code == 302
+    assert post_form(client, f"{url}/quotes", {"response_id": str(ann), "text": "call back faster"},
+                     page=url).status_code == 302
+    assert post_form(client, f"{url}/publish", page=url).status_code == 302
+    page = text_of(client.get("/changes"))
+    assert "Faster call-backs" in page and "“call back faster”" in page
+    bad = post_form(client, "/manage/changes/new", {"title": "", "you_said": "x", "we_did": "y",
+                                                     "status": "done", "changed_on": "not a date"})
+    assert bad.status_code == 422
+    assert db.session.scalar(select(func.count(ChangeEntry.id))) == 1
+
+
+def test_agents_cannot_edit_changes(ctx, client):
+    make_user(role="agent")
+    log_in(client, "manager@example.com")
+    assert client.get("/manage/changes/").status_code == 200
+    assert post_form(client, "/manage/changes/new", {"title": "x"}, page="/manage/changes/").status_code == 403
