@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, insert, select
 
-from survey import accounts, authoring, rollups, starters
+from survey import accounts, authoring, changes, rollups, starters
 from survey.clock import local_date
 from survey.extensions import db
 from survey.links import external_url
@@ -139,9 +139,42 @@ def seed(*, now: datetime) -> DemoLogin:
     _responses(surveys["support-csat"], contacts, rng, now)
     rollups.rebuild(surveys["support-csat"].id)
     db.session.commit()
+    _changes(surveys["support-csat"], admin, now)
     login = DemoLogin(external_url("auth.login_page"), DEMO_EMAIL, password)
     _remember(login)
     return login
+
+
+# (title, you said, we did, category, status, days ago, the comment that asked for it)
+DEMO_CHANGES = [
+    ("Call-backs within one working day", "Nobody called you back, and you had to chase us.",
+     "Every request for a call-back now has an owner and a **one working day** deadline, and the team lead "
+     "sees overdue call-backs each morning.", "Support", "done", 20, "Nobody called me back."),
+    ("Delivery slots you can change online", "Missed delivery slots meant a day off work for nothing.",
+     "You can now move your delivery slot online until 8 pm the evening before.", "Deliveries", "in_progress", 45,
+     "The delivery slot was missed again."),
+    ("One person for your case from start to end", "You were passed between several people.",
+     "We are trialling a single case owner in Leeds; if it works we will roll it out everywhere.", "Support",
+     "planned", -10, "I was passed between four people."),
+]
+
+
+def _changes(survey: Survey, admin: User, now: datetime) -> None:
+    """Published changes linked to the Leeds responses that asked for them (with their consented quotes)."""
+    for number, (title, said, did, category, status, days_ago, comment) in enumerate(DEMO_CHANGES):
+        asked = db.session.scalars(
+            select(Response).join(Answer).where(Response.survey_id == survey.id, Answer.question_key == "comment",
+                                                Answer.value_text == comment)
+            .order_by(Response.submitted_at.desc()).limit(8)).all()
+        data = changes.ChangeInput(title, said, did, category, status, (now - timedelta(days=days_ago)).date(),
+                                   impact_survey=survey.slug if number == 0 else "",
+                                   impact_question="satisfaction" if number == 0 else "",
+                                   impact_segment="location=Leeds" if number == 0 else "")
+        entry = changes.save_change(None, data, actor_id=admin.id, now=now)
+        changes.set_links(entry, response_ids=[r.id for r in asked], alert_ids=[], now=now)
+        for response, texts in changes.quotable(entry)[:1]:
+            changes.add_quote(entry, response.id, texts[0], now=now)
+        changes.publish(entry, now=now)
 
 
 def _login_file() -> Path:
