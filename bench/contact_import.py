@@ -1,7 +1,10 @@
 """Benchmark: importing 100 000 contacts from CSV on SQLite (goal: under 10 s).
 
-Baseline, same run: executemany of the same rows into the contacts table with the sqlite3 driver (no
-parsing, no validation) — the floor for this stack.
+Each run builds a fresh migrated SQLite database in a temporary folder, imports the file (100 000 new
+contacts), then imports it again with every name changed (100 000 updates). Baseline, same run:
+executemany of the same rows into an equivalent table with the sqlite3 driver (no parsing, no validation)
+— the floor for this stack. Most of the difference is email validation (validate_email on every address)
+and SQLAlchemy's per-row bind processing (JSON, datetimes).
 
     .venv/bin/python bench/contact_import.py [--rows 100000] [--runs 3]
 """
@@ -34,14 +37,21 @@ def make_csv(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def hearken_import(data: bytes) -> float:
+def hearken_import(data: bytes, rows: int) -> tuple[float, float]:
+    """Seconds to import into a fresh database, then to import it again with every row changed."""
     from survey import contacts
 
+    changed = data.replace(b",Customer ", b",Client ")
     with tempfile.TemporaryDirectory() as tmp:
         app = fresh_app(Path(tmp))
         with app.app_context():
-            median, _ = timed(lambda: contacts.import_contacts(io.BytesIO(data), now=NOW), 1)
-        return median
+            reports = []
+            first, _ = timed(lambda: reports.append(contacts.import_contacts(io.BytesIO(data), now=NOW)), 1)
+            again, _ = timed(lambda: reports.append(contacts.import_contacts(io.BytesIO(changed), now=NOW)), 1)
+        # A refused file would be timed as very fast: check the work was done.
+        assert (reports[0].created, reports[0].errors, reports[0].file_error) == (rows, [], None), reports[0]
+        assert reports[1].updated == rows, reports[1]
+        return first, again
 
 
 def baseline(data: bytes) -> float:
@@ -69,13 +79,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     data = make_csv(args.rows)
-    ours = sorted(hearken_import(data) for _ in range(args.runs))
+    runs = [hearken_import(data, args.rows) for _ in range(args.runs)]  # a fresh database each run
+    ours, updates = sorted(r[0] for r in runs), sorted(r[1] for r in runs)
     floor = sorted(baseline(data) for _ in range(args.runs))
-    median, base = ours[len(ours) // 2], floor[len(floor) // 2]
-    print(f"import-contacts {args.rows} rows: {median:.2f} s median (runs: {spread(ours)}); goal < 10 s: "
+    median, update, base = ours[len(ours) // 2], updates[len(updates) // 2], floor[len(floor) // 2]
+    print(f"import-contacts {args.rows} new rows: {median:.2f} s median (runs: {spread(ours)}); goal < 10 s: "
           f"{'met' if median < 10 else 'NOT met'}")
+    print(f"the same file again, every row changed: {update:.2f} s median (runs: {spread(updates)})")
     print(f"baseline executemany: {base:.2f} s (runs: {spread(floor)}); ratio {median / base:.1f}× the baseline")
-
 
 if __name__ == "__main__":
     main()

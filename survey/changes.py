@@ -17,6 +17,7 @@ import nh3
 from flask import current_app, render_template
 from markupsafe import escape
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from analysis import sample_size_two_shares, share_difference
 from survey import mail
@@ -360,7 +361,8 @@ def public_changes(*, category: str | None, now: datetime, limit: int = 100) -> 
     query = _public_query()
     if category:
         query = query.where(ChangeEntry.category == category)
-    entries = db.session.scalars(query.order_by(ChangeEntry.changed_on.desc(), ChangeEntry.id.desc()).limit(limit))
+    entries = db.session.scalars(query.options(selectinload(ChangeEntry.links), selectinload(ChangeEntry.quotes))
+                                 .order_by(ChangeEntry.changed_on.desc(), ChangeEntry.id.desc()).limit(limit))
     return [public_change(entry, now=now) for entry in entries]
 
 
@@ -377,12 +379,13 @@ def done_in_last_quarter(now: datetime) -> int:
 def public_version(category: str | None) -> tuple[str, datetime | None]:
     """(ETag, Last-Modified) of the public page: changes whenever a published entry, the set of published
     entries or the organisation's settings change, so caches revalidate cheaply and never keep a retracted
-    entry. Impact figures move with new responses, so the latest rollup day is part of it too."""
+    entry. Impact figures move with new responses, so the newest response is part of it too (the highest
+    id: one index lookup)."""
     last, count = db.session.execute(select(func.max(ChangeEntry.updated_at), func.count())
                                      .where(ChangeEntry.published_at.is_not(None))).one()
-    latest_day = db.session.scalar(select(func.max(AnswerCount.local_date)))
+    newest_response = db.session.scalar(select(func.max(Response.id)))
     config = current_app.config
-    seed = f"{last}|{count}|{latest_day}|{category}|{config['ORGANISATION_NAME']}|{config.get('LOGO_URL')}"
+    seed = f"{last}|{count}|{newest_response}|{category}|{config['ORGANISATION_NAME']}|{config.get('LOGO_URL')}"
     return hashlib.sha256(seed.encode()).hexdigest()[:32], last
 
 

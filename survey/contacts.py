@@ -25,6 +25,7 @@ from survey.invitations import InvitationError, normalise_email
 from survey.models import (
     Answer,
     AuditEntry,
+    ChangeQuote,
     Contact,
     Invitation,
     OutboxMessage,
@@ -71,7 +72,7 @@ class ParsedRow(NamedTuple):  # a tuple, not a dataclass: 100 000 of them are ma
 
 
 class FileRefused(ValueError):
-    pass
+    """The whole file is refused (nothing imported); the message says what and where."""
 
 
 def _text(data: bytes) -> str:
@@ -93,7 +94,9 @@ def _header(names: list[str]) -> tuple[int, int | None, list[tuple[int, str]]]:
     """(email column, name column or None, [(column, attribute name)])."""
     if len(names) > MAX_COLUMNS:
         raise FileRefused(f"the header has {len(names)} columns; at most {MAX_COLUMNS} are accepted")
-    # Attribute names are matched like the segment settings: "Customer since" is customer_since.
+    # Names are normalised (lower case, spaces → "_") so that "Location" and "Customer since" match the
+    # segment settings location and customer_since, and files capitalised differently update one attribute.
+    # Attribute names come from the header, so one that is too long refuses the file, not a row.
     cleaned = ["_".join(name.strip().lower().split()) for name in names]
     seen: dict[str, int] = {}
     for number, name in enumerate(cleaned, start=1):
@@ -124,7 +127,8 @@ def _domain_syntax_memoised() -> Iterator[None]:
     addresses at a handful of domains validate in about 1.5 s instead of 5 s (bench/contact_import.py).
     Errors are not cached (lru_cache does not keep exceptions). The memo lives only for this import: it
     is installed by one import at a time (others validate without it) and the original always restored;
-    other threads' validations meanwhile share it, which is harmless because the function is pure.
+    other threads' validations meanwhile share it, which is harmless because the function is pure. If a
+    future email_validator moves the function, imports simply validate in full.
     """
     module = sys.modules.get("email_validator.validate_email")
     original = getattr(module, "validate_email_domain_name", None)
@@ -374,9 +378,10 @@ def erase_contact(contact: Contact, *, actor: str, actor_id: int | None, now: da
     """Erase a contact's personal data on request; returns how many responses were anonymised.
 
     Deleted: the contact row, and with it (ON DELETE CASCADE, checked on SQLite and PostgreSQL by the
-    tests) their invitations, outbox rows (sent and pending: they hold the address and name) and trigger
-    events; their saved drafts; the answers to free-text questions, also in every revision — free text is
-    where people write names and phone numbers.
+    tests) their invitations, outbox rows (sent and pending: they hold the address and name), trigger
+    events and change notices; their saved drafts; the answers to free-text questions, also in every
+    revision, and quotes taken from them for the public changes page — free text is where people write
+    names and phone numbers.
 
     Kept, anonymised: their responses, with no link to the contact or invitation and a new random
     respondent key, so scale, NPS and choice answers still count and results do not change. Of the
@@ -397,12 +402,21 @@ def erase_contact(contact: Contact, *, actor: str, actor_id: int | None, now: da
 
 
 def _erase(contact: Contact, *, actor: str, actor_id: int | None, now: datetime) -> int:
-    responses = db.session.scalars(select(Response).where(Response.contact_id == contact.id)).all()
+    # Lock the contact (PostgreSQL; SQLite writers are serialised) so an API event cannot add an
+    # invitation while we read theirs: survey.outreach.record_event takes the same lock.
+    db.session.execute(select(Contact.id).where(Contact.id == contact.id).with_for_update())
     invitation_ids = list(db.session.scalars(select(Invitation.id).where(Invitation.contact_id == contact.id)))
+    # Through the invitation too: a response given on their personal link is theirs whatever else it says.
+    mine = Response.contact_id == contact.id
+    if invitation_ids:
+        mine = or_(mine, Response.invitation_id.in_(invitation_ids))
+    responses = db.session.scalars(select(Response).where(mine).order_by(Response.id)).all()
     kept = set(segment_names())
     text_keys: dict[int, set[str]] = {}
     for response in responses:
-        keys = text_keys.setdefault(response.survey_id, _text_keys(response.survey_id))
+        if response.survey_id not in text_keys:
+            text_keys[response.survey_id] = _text_keys(response.survey_id)
+        keys = text_keys[response.survey_id]
         if keys:
             db.session.execute(delete(Answer).where(Answer.response_id == response.id,
                                                     Answer.question_key.in_(keys)))
@@ -413,6 +427,11 @@ def _erase(contact: Contact, *, actor: str, actor_id: int | None, now: datetime)
         response.respondent_key = f"erased:{secrets.token_hex(16)}"
         response.contact_id = None
         response.invitation_id = None
+    # A quote on the public /changes page is the customer's own words: redacted when taken, but redaction
+    # cannot catch everything (a street, an employer), and the answer it came from is gone. Its link to the
+    # change stays (it holds no personal data and still counts in "raised by N customers").
+    if responses:
+        db.session.execute(delete(ChangeQuote).where(ChangeQuote.response_id.in_([r.id for r in responses])))
     # Drafts are keyed by respondent, and an invited respondent's key is their invitation's.
     if invitation_ids:
         db.session.execute(delete(ResponseDraft).where(

@@ -3,6 +3,8 @@ feed). Both are cacheable: an ETag and Last-Modified that change whenever a publ
 `no-cache` so every cache revalidates and a retracted entry never lingers."""
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from flask import Blueprint, Response, current_app, render_template, request
 
 from survey import changes as changelog
@@ -17,6 +19,11 @@ def home():
     return render_template("public/home.html", organisation=current_app.config["ORGANISATION_NAME"])
 
 
+# Rendered pages by ETag, per application and process: the ETag changes whenever anything shown does, so
+# a hit is exactly what a fresh render would produce, and a page costs its ETag queries until data changes.
+RENDERED_KEPT = 64
+
+
 def _cached(render, category: str | None, mimetype: str) -> Response:
     etag, last_modified = changelog.public_version(category)
     response = Response(mimetype=mimetype)
@@ -26,7 +33,13 @@ def _cached(render, category: str | None, mimetype: str) -> Response:
     if request.if_none_match.contains(etag):
         response.status_code = 304
         return response
-    response.set_data(render())
+    rendered = current_app.extensions.setdefault("hearken_rendered_pages", OrderedDict())
+    body = rendered.get(etag)
+    if body is None:
+        body = rendered[etag] = render().encode()
+        while len(rendered) > RENDERED_KEPT:
+            rendered.popitem(last=False)
+    response.set_data(body)
     return response
 
 

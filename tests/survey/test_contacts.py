@@ -15,6 +15,9 @@ from survey.models import (
     Answer,
     AnswerCount,
     AuditEntry,
+    ChangeEntry,
+    ChangeLink,
+    ChangeQuote,
     Contact,
     Invitation,
     OutboxMessage,
@@ -295,6 +298,12 @@ def test_erasure_reaches_every_copy_and_keeps_the_counts(ctx, runner):
     token, _secret = api_tokens.create_token("helpdesk", "editor", now=NOW)
     outreach.record_event(token, email="ANN@example.com", survey_slug=survey.slug, now=NOW, delay=timedelta(days=40))
     assert db.session.scalar(select(func.count(OutboxMessage.id))) >= 1
+    answered = db.session.scalar(select(Response.id))
+    db.session.add(ChangeEntry(title="Shorter queues", you_said="Waits", we_did="More staff", we_did_html="",
+                               changed_on=NOW.date(), created_at=NOW, updated_at=NOW,
+                               links=[ChangeLink(response_id=answered)],
+                               quotes=[ChangeQuote(response_id=answered, text="The wait on the phone was long")]))
+    db.session.commit()
     counts = db.session.execute(select(AnswerCount.segment_name, AnswerCount.value_int, AnswerCount.count)
                                 .order_by(AnswerCount.id)).all()
 
@@ -307,11 +316,12 @@ def test_erasure_reaches_every_copy_and_keeps_the_counts(ctx, runner):
         columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
         for row in db.session.execute(select(*columns)) if columns else []:
             assert not any(n in str(value).lower() for value in row for n in needles), (table.name, row)
-    for model in (Invitation, OutboxMessage, TriggerEvent, ResponseDraft):
+    for model in (Invitation, OutboxMessage, TriggerEvent, ResponseDraft, ChangeQuote):
         assert db.session.scalar(select(func.count()).select_from(model)) == 0, model.__name__
     response = db.session.scalar(select(Response))
     assert response.attributes == {"location": "Leeds"}  # the configured segment stays; the phone does not
     assert response.respondent_key.startswith("erased:") and response.invitation_id is None
+    assert db.session.scalar(select(ChangeLink.response_id)) == response.id  # still counts for the change
     assert [r.answers for r in db.session.scalars(select(ResponseRevision).order_by(ResponseRevision.id))] == [
         {"satisfaction": 4}, {"satisfaction": 5}]
     assert db.session.execute(select(AnswerCount.segment_name, AnswerCount.value_int, AnswerCount.count)
@@ -321,3 +331,14 @@ def test_erasure_reaches_every_copy_and_keeps_the_counts(ctx, runner):
         assert export.exit_code == 0 and not any(n in export.output.lower() for n in needles[:3]), form
         assert "Leeds" in export.output
     assert all_contacts() == {"bob@example.com": ("Bob", {"location": "York", "phone": "0113 496 9999"})}
+
+
+def test_every_address_is_validated_even_at_a_domain_seen_before(ctx):
+    import sys
+
+    module = sys.modules["email_validator.validate_email"]
+    original = module.validate_email_domain_name
+    report = run_import(b"email\na@example..com\nb@example..com\nc@example.com\nd@-bad.example\n"
+                        b"e@ex ample.com\nf@example.com\n")
+    assert [line for line, _ in report.errors] == [2, 3, 5, 6] and report.created == 2
+    assert module.validate_email_domain_name is original  # the per-import memo is gone
