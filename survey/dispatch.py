@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
-from survey import mail, outreach, trends
+from survey import followups, mail, outreach, trends
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Contact, Invitation, OutboxMessage, Response, Survey
@@ -222,10 +222,12 @@ def send_claimed(ids: list[int], transport: Transport, *, clock: Callable[[], da
 
 
 def run_once(*, now: datetime | None = None, transport: Transport | None = None) -> PassReport:
-    """One pass: launch due campaigns, queue due reminders, send everything due."""
+    """One pass: launch due campaigns, queue due reminders (to customers, and to owners of overdue
+    follow-ups), send everything due."""
     now = now or utcnow()
     outreach.launch_due_campaigns(now=now)
     outreach.queue_due_reminders(now=now)
+    followups.remind_overdue(now=now)
     transport = transport or configured_transport()
     total = PassReport()
     try:

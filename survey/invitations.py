@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from survey.extensions import db
 from survey.models import Contact, Invitation, Survey
-from survey.responding import Respondent, new_token
+from survey.responding import Respondent
+from survey.tokens import new_token
 
 
 class InvitationError(ValueError):

@@ -21,7 +21,7 @@ from flask import current_app, render_template
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import Contact, Invitation, OutboxMessage, Question
-from survey.responding import new_token
+from survey.tokens import new_token
 
 ONE_CLICK_TYPES = ("rating", "nps")
 SMTP_POLICY = compat32.clone(linesep="\r\n", max_line_length=998)  # no folding of long link headers
@@ -31,7 +31,7 @@ SMTP_POLICY = compat32.clone(linesep="\r\n", max_line_length=998)  # no folding 
 class Rendered:
     subject: str
     text: str
-    html: str
+    html: str | None  # None: a plain-text message (notes between staff)
     headers: dict[str, str]
 
 

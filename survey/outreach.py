@@ -18,7 +18,7 @@ from survey import mail
 from survey.extensions import db
 from survey.invitations import InvitationError, contact_for
 from survey.models import ApiToken, Campaign, Contact, Invitation, OutboxMessage, Response, Survey, TriggerEvent
-from survey.responding import new_token
+from survey.tokens import new_token
 
 MAX_REMINDERS = 5
 MAX_DELAY = timedelta(days=365)

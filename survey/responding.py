@@ -6,7 +6,6 @@ response, earlier submissions kept as revisions).
 """
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +14,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from survey import rollups
+from survey import followups, rollups
 from survey.clock import local_date
 from survey.extensions import db
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, SurveyVersion
@@ -27,11 +26,6 @@ NOT_A_CHOICE = "That answer is not one of the choices. Please choose again."
 
 def field_name(question: Question) -> str:
     return f"q-{question.key}"
-
-
-def new_token() -> str:
-    """256 bits from the CSPRNG, URL-safe."""
-    return secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)
@@ -177,6 +171,7 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     response.answers = _answer_rows(version.questions, values)
     rollups.apply(response, old, [(answer.question_key, answer.value_int) for answer in response.answers])
     db.session.flush()
+    followups.open_for_response(response, version.questions, values, now=now)
     db.session.add(ResponseRevision(response_id=response.id, submission_key=submission_key, version_id=version.id,
                                     submitted_at=now, answers=dict(values), quote_consent=consents.quote,
                                     contact_consent=consents.contact))

@@ -2,6 +2,7 @@
 from survey.models.alerts import Alert
 from survey.models.changes import ChangeEntry, ChangeLink, ChangeNotice, ChangeQuote
 from survey.models.contacts import Contact, Invitation
+from survey.models.followups import CaseNote, Complaint, FollowUpCase
 from survey.models.outreach import ApiToken, AuditEntry, Campaign, OutboxMessage, TriggerEvent
 from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision
 from survey.models.rollups import AnswerCount
@@ -10,7 +11,7 @@ from survey.models.users import ROLES, User
 
 __all__ = [
     "Alert", "Answer", "AnswerCount", "ApiToken", "AuditEntry", "Campaign", "ChangeEntry", "ChangeLink",
-    "ChangeNotice", "ChangeQuote", "Contact", "Invitation",
+    "CaseNote", "ChangeNotice", "ChangeQuote", "Complaint", "Contact", "FollowUpCase", "Invitation",
     "OutboxMessage", "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision",
     "Survey", "SurveyVersion", "TriggerEvent", "User",
 ]

@@ -37,8 +37,9 @@ from survey.definitions import (
 )
 from survey.forms import ActionForm, DetailsForm, ImportForm, NewSurveyForm, QuestionForm, RespondForm
 from survey.links import external_url
-from survey.responding import new_token, parse_answers
+from survey.responding import parse_answers
 from survey.results import survey_overview
+from survey.tokens import new_token
 from survey.views.respond import render_survey
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")

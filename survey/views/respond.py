@@ -18,13 +18,13 @@ from survey.models import Survey, SurveyVersion
 from survey.responding import (
     Consents,
     Respondent,
-    new_token,
     parse_answers,
     preselect_first,
     resume,
     save_draft,
     submit_response,
 )
+from survey.tokens import new_token
 
 bp = Blueprint("respond", __name__)
 csrf.exempt(bp)
