@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
         alerts,
         api,
         auth,
+        cases,
         changelog,
         contacts,
         errors,
@@ -51,8 +52,8 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         database.configure_engine(db.engine)  # registers listeners; does not connect
 
-    for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, contacts.bp, sending.bp,
-                      alerts.bp, changelog.bp, api.bp, errors.bp):
+    for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, cases.bp, contacts.bp,
+                      sending.bp, alerts.bp, changelog.bp, api.bp, errors.bp):
         app.register_blueprint(blueprint)
     headers.init_app(app)
     cli.init_app(app)

@@ -8,6 +8,7 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -130,6 +131,31 @@ class QuoteForm(FlaskForm):
     response_id = HiddenField()
     text = TextAreaField("Quote (the customer's own words; trim, do not rewrite)",
                          validators=[DataRequired(), Length(max=600)])
+
+
+class ComplaintForm(FlaskForm):
+    kind = RadioField("What would you like to send?", default="complaint",
+                      choices=[SelectChoice("complaint", "A complaint"), SelectChoice("suggestion", "A suggestion")])
+    message = TextAreaField("What happened, or what should we do?", validators=[DataRequired(), Length(max=5000)])
+    name = StringField("Your name (optional)", validators=[Optional(), Length(max=200)])
+    email = StringField("Email (optional, so we can reply)", validators=[Optional(), Length(max=320)])
+    phone = StringField("Phone (optional, if you would rather we call)", validators=[Optional(), Length(max=40)])
+    # A field people never see: bots fill it in, and their message is dropped without telling them.
+    website = StringField("Leave this empty", validators=[Optional()])
+
+
+class CaseStatusForm(FlaskForm):
+    status = SelectField("Status", choices=[SelectChoice("new", "New"), SelectChoice("contacted", "Contacted"),
+                                            SelectChoice("resolved", "Resolved"),
+                                            SelectChoice("unreachable", "Could not reach")])
+    problem_fixed = SelectField("Is the customer's problem fixed?", validators=[Optional()],
+                                choices=[SelectChoice("", "—"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")])
+    change_id = SelectField("Led to a change (optional)", validators=[Optional()])
+    note = TextAreaField("Note (what was said, what happens next)", validators=[Optional(), Length(max=5000)])
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField("Add a note", validators=[DataRequired(), Length(max=5000)])
 
 
 class ImportForm(FlaskForm):

@@ -1,17 +1,51 @@
-"""Pages for everyone: the home page, and what we changed because of customers' feedback (page and Atom
-feed). Both are cacheable: an ETag and Last-Modified that change whenever a published entry does, with
-`no-cache` so every cache revalidates and a retracted entry never lingers."""
+"""Pages for everyone: the home page, the complaint form, and what we changed because of customers'
+feedback (page and Atom feed). The changes page and feed are cacheable: an ETag and Last-Modified that
+change whenever a published entry does, with `no-cache` so every cache revalidates and a retracted entry
+never lingers."""
 from __future__ import annotations
 
 from collections import OrderedDict
+from datetime import datetime
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 
 from survey import changes as changelog
+from survey import followups
 from survey.clock import utcnow
+from survey.forms import ComplaintForm
 from survey.links import external_url
 
 bp = Blueprint("public", __name__)
+
+
+@bp.route("/complain", methods=["GET", "POST"])
+def complain():
+    """Make it easy to complain: no login, no JavaScript, no third-party captcha (a honeypot field and a
+    per-sender limit counted in the database instead)."""
+    form = ComplaintForm()
+    if form.validate_on_submit():
+        if form.website.data:  # only bots fill in the hidden field: drop it, say nothing
+            return redirect(url_for(".complaint_received"), code=303)
+        data = followups.ComplaintInput(form.kind.data, form.message.data, form.name.data or "",
+                                        form.email.data or "", form.phone.data or "")
+        try:
+            case = followups.record_complaint(data, sender=request.remote_addr or "", now=utcnow())
+        except followups.TooManyComplaints:
+            abort(429)
+        except followups.CaseError as error:
+            for name, message in error.problems.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        else:
+            session["complaint"] = {"due": case.due_at.isoformat(), "reply": bool(data.email or data.phone)}
+            return redirect(url_for(".complaint_received"), code=303)
+    return render_template("public/complain.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/complain/received")
+def complaint_received():
+    received = session.get("complaint") or {}
+    due = datetime.fromisoformat(received["due"]) if received.get("due") else None
+    return render_template("public/complain_received.html", due=due, reply=received.get("reply", False))
 
 
 @bp.route("/")

@@ -1,0 +1,134 @@
+"""Closing the loop: cases open for low scores, contact requests and complaints; staff work them; the
+response-time standard is measured and overdue owners are reminded."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from survey import followups
+from survey.clock import utcnow
+from survey.extensions import db
+from survey.invitations import invited_respondent
+from survey.models import Complaint, FollowUpCase, OutboxMessage
+from survey.responding import Consents, submit_response
+from tests.factories import make_invitation, make_survey, make_user
+from tests.pages import log_in, post_form, text_of
+
+FRIDAY = datetime(2026, 11, 6, 15, 0)
+
+
+def answer(survey, email, values, *, contact=False, key=None, now=FRIDAY):
+    invitation = make_invitation(survey, email=email)
+    invitation.contact.attributes = {"team": "Billing", "phone": "+44 113 496 0000"}
+    db.session.commit()
+    submit_response(survey.current_version, invited_respondent(invitation), values, Consents(contact=contact),
+                    submission_key=key or f"key-{email}-{values}"[:60].ljust(20, "x"), now=now)
+
+
+def cases():
+    return db.session.scalars(select(FollowUpCase).order_by(FollowUpCase.id)).all()
+
+
+def test_low_scores_and_contact_requests_open_one_case_each_due_a_working_day_later(ctx):
+    survey = make_survey()
+    answer(survey, "low@example.com", {"satisfaction": 2})
+    answer(survey, "nps@example.com", {"satisfaction": 5, "recommend": 6})
+    answer(survey, "call@example.com", {"satisfaction": 5}, contact=True)
+    answer(survey, "happy@example.com", {"satisfaction": 4, "recommend": 9})
+    answer(survey, "low@example.com", {"satisfaction": 1}, key="second-submission-key")  # changes their answer
+    opened = cases()
+    assert [c.reason for c in opened] == ["low_score", "low_score", "contact_request"]
+    assert opened[0].summary.startswith("Dissatisfied (2/5)") and opened[1].summary.startswith("NPS 6")
+    assert all(c.due_at == datetime(2026, 11, 9, 15, 0) for c in opened)  # Friday → Monday
+    assert opened[0].team == "Billing"
+
+
+def test_due_times_skip_weekends():
+    assert followups.due_after(datetime(2026, 11, 5, 9), 1) == datetime(2026, 11, 6, 9)  # Thu → Fri
+    assert followups.due_after(datetime(2026, 11, 7, 9), 1) == datetime(2026, 11, 9, 9)  # Sat → Mon
+    assert followups.due_after(datetime(2026, 11, 6, 9), 3) == datetime(2026, 11, 11, 9)
+
+
+def test_complain_form_opens_a_case_and_says_what_happens_next(ctx, client):
+    page = client.get("/complain")
+    assert page.status_code == 200 and "Tell us what went wrong" in text_of(page)
+    assert client.get("/").status_code == 200 and 'href="/complain"' in client.get("/").get_data(as_text=True)
+    done = post_form(client, "/complain", {"kind": "complaint", "message": "The engineer never came.",
+                                           "name": "Dee", "email": "Dee@Example.com", "phone": ""})
+    assert done.status_code == 303
+    received = text_of(client.get(done.headers["Location"]))
+    assert "contact you by" in received and "a real person" in received
+    (case,) = cases()
+    assert case.reason == "complaint" and case.summary == "Complaint: The engineer never came."
+    assert case.complaint.email == "dee@example.com"
+
+
+def test_bad_complaints_are_refused_with_a_message_and_bots_and_floods_are_stopped(ctx, client):
+    bad = post_form(client, "/complain", {"kind": "complaint", "message": "x", "email": "not an address"})
+    assert bad.status_code == 422 and "does not look right" in text_of(bad)
+    empty = post_form(client, "/complain", {"kind": "complaint", "message": "  "})
+    assert empty.status_code == 422
+    bot = post_form(client, "/complain", {"kind": "complaint", "message": "Buy pills", "website": "http://spam"})
+    assert bot.status_code == 303
+    assert db.session.scalar(select(func.count(Complaint.id))) == 0
+    for i in range(followups.COMPLAINTS_PER_SENDER):
+        assert post_form(client, "/complain", {"kind": "suggestion", "message": f"Idea {i}"}).status_code == 303
+    flood = post_form(client, "/complain", {"kind": "suggestion", "message": "One more"})
+    assert flood.status_code == 429
+    assert db.session.scalar(select(func.count(Complaint.id))) == followups.COMPLAINTS_PER_SENDER
+
+
+def test_an_agent_works_a_case_and_the_standard_is_measured(ctx, client):
+    survey = make_survey()
+    answer(survey, "low@example.com", {"satisfaction": 1, "comment": "<script>alert(1)</script> still broken"},
+           now=utcnow() - timedelta(hours=2))  # called back two hours later: within the standard
+    agent = make_user(email="agent@example.com", role="agent")
+    case = cases()[0]
+    log_in(client, "agent@example.com")
+    page = client.get(f"/manage/cases/{case.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "+44 113 496 0000" in html and "Calling them" in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+    url = f"/manage/cases/{case.id}"
+    post_form(client, f"{url}/status", {"status": "contacted", "problem_fixed": "", "change_id": "",
+                                        "note": "Called, engineer booked for Tuesday"}, page=url)
+    post_form(client, f"{url}/status", {"status": "resolved", "problem_fixed": "yes", "change_id": "", "note": ""},
+              page=url)
+    db.session.expire_all()
+    case = db.session.get(FollowUpCase, case.id)
+    assert case.status == "resolved" and case.problem_fixed is True and case.owner_id == agent.id
+    assert case.first_contact_at is not None and case.notes[0].text == "Called, engineer booked for Tuesday"
+    listing = text_of(client.get("/manage/cases/?status=all"))
+    assert "Billing" in listing and "100 %" in listing
+
+
+def test_overdue_owners_are_reminded_once(ctx):
+    survey = make_survey()
+    answer(survey, "low@example.com", {"satisfaction": 1})
+    owner = make_user(email="owner@example.com", role="agent")
+    case = cases()[0]
+    followups.assign(case, owner)
+    assert followups.remind_overdue(now=case.due_at - timedelta(minutes=1)) == 0
+    assert followups.remind_overdue(now=case.due_at + timedelta(minutes=1)) == 1
+    assert followups.remind_overdue(now=case.due_at + timedelta(days=1)) == 0
+    (email,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "case_overdue")).all()
+    assert email.recipient == "owner@example.com" and f"/manage/cases/{case.id}" in email.text_body
+
+
+def test_a_case_can_be_opened_by_hand_from_a_response(ctx, client):
+    survey = make_survey()
+    answer(survey, "fine@example.com", {"satisfaction": 4})
+    make_user(role="agent")
+    log_in(client, "manager@example.com")
+    contact_id = db.session.scalar(select(FollowUpCase.contact_id)) or db.session.execute(
+        select(func.max(db.metadata.tables["contacts"].c.id))).scalar()
+    profile = f"/manage/contacts/{contact_id}"
+    response_id = db.session.execute(select(func.max(db.metadata.tables["responses"].c.id))).scalar()
+    opened = post_form(client, f"/manage/responses/{response_id}/case", page=profile)
+    assert opened.status_code == 302
+    (case,) = cases()
+    assert case.reason == "manual" and case.owner.email == "manager@example.com"
+    assert client.get("/manage/cases/").status_code == 200
+    post_form(client, "/logout", page="/manage/cases/")
+    assert client.get("/manage/cases/").status_code == 302  # login required
