@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, insert, select
 
-from survey import accounts, authoring, changes, rollups, starters
+from survey import accounts, authoring, changes, followups, rollups, starters
 from survey.clock import local_date
 from survey.extensions import db
 from survey.links import external_url
@@ -140,6 +140,7 @@ def seed(*, now: datetime) -> DemoLogin:
     rollups.rebuild(surveys["support-csat"].id)
     db.session.commit()
     _changes(surveys["support-csat"], admin, now)
+    _followups(surveys["support-csat"], admin, rng, now)
     login = DemoLogin(external_url("auth.login_page"), DEMO_EMAIL, password)
     _remember(login)
     return login
@@ -175,6 +176,27 @@ def _changes(survey: Survey, admin: User, now: datetime) -> None:
         for response, texts in changes.quotable(entry)[:1]:
             changes.add_quote(entry, response.id, texts[0], now=now)
         changes.publish(entry, now=now)
+
+
+def _followups(survey: Survey, admin: User, rng: random.Random, now: datetime) -> None:
+    """Cases for the last six weeks' unhappy customers, as if opened when they answered; most older ones
+    worked (called in time or late, some unreachable), the recent ones still waiting."""
+    questions = survey.current_version.questions
+    recent = db.session.scalars(select(Response).where(Response.survey_id == survey.id,
+                                                       Response.submitted_at >= now - timedelta(days=42))).all()
+    for response in recent:
+        values = {a.question_key: a.value_int for a in response.answers if a.value_int is not None}
+        case = followups.open_for_response(response, questions, values, now=response.submitted_at)
+        if case is None:
+            continue
+        if case.due_at < now - timedelta(days=2):
+            case.owner_id = admin.id
+            case.first_contact_at = case.opened_at + timedelta(hours=rng.choice([2, 5, 20, 30, 50]))
+            case.status = rng.choices(["resolved", "unreachable", "contacted"], weights=[7, 1, 2])[0]
+            if case.status != "contacted":
+                case.resolved_at = case.first_contact_at + timedelta(hours=rng.randrange(1, 48))
+                case.problem_fixed = case.status == "resolved" and rng.random() < 0.85
+    db.session.commit()
 
 
 def _login_file() -> Path:
