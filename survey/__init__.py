@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +43,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = persistent_secret_key(app.instance_path)
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     # Batch mode lets later migrations alter SQLite tables (which has no ALTER COLUMN).

@@ -32,6 +32,7 @@ ENVIRONMENT = {
     "HEARKEN_TREND_FDR": ("TREND_FDR", float),
     "HEARKEN_DETECT_INTERVAL": ("DETECT_INTERVAL", float),
     "HEARKEN_NOTICE_CAP_DAYS": ("NOTICE_CAP_DAYS", int),
+    "HEARKEN_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "HEARKEN_CASE_DUE_BUSINESS_DAYS": ("CASE_DUE_BUSINESS_DAYS", int),
     "HEARKEN_LOGO_URL": ("LOGO_URL", str),
     "HEARKEN_SEGMENT_ATTRIBUTES": ("SEGMENT_ATTRIBUTES", lambda v: tuple(filter(None, map(str.strip, v.split(","))))),
@@ -71,6 +72,9 @@ DEFAULTS = {
     "DETECT_INTERVAL": 3600.0,
     # "You told us, we acted" emails: at most one per customer in this many days.
     "NOTICE_CAP_DAYS": 7,
+    # Reverse proxies in front of Hearken whose X-Forwarded-For/-Proto to believe (0: none, so a client
+    # cannot spoof its address to escape rate limits). Set to 1 behind one nginx or load balancer.
+    "TRUSTED_PROXIES": 0,
     # The response-time standard: a follow-up case is due this many working days after it opens.
     "CASE_DUE_BUSINESS_DAYS": 1,
     "LOGO_URL": None,

@@ -132,3 +132,28 @@ def test_a_case_can_be_opened_by_hand_from_a_response(ctx, client):
     assert client.get("/manage/cases/").status_code == 200
     post_form(client, "/logout", page="/manage/cases/")
     assert client.get("/manage/cases/").status_code == 302  # login required
+
+
+def test_the_complaint_limit_counts_per_sender_and_trusts_forwarded_addresses_only_when_told(ctx, client):
+    spoofed = {"X-Forwarded-For": "203.0.113.9"}
+    for i in range(followups.COMPLAINTS_PER_SENDER):
+        post_form(client, "/complain", {"kind": "suggestion", "message": f"Idea {i}"}, headers=spoofed)
+    # Without trusted proxies a forged header is ignored: the same sender is still limited.
+    other = {"X-Forwarded-For": "198.51.100.7"}
+    assert post_form(client, "/complain", {"kind": "suggestion", "message": "More"}, headers=other).status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_customer_has_their_own_limit(app, migrated, instance_path):
+    from tests.conftest import build_app
+
+    proxied = build_app(migrated, instance_path, TRUSTED_PROXIES=1)
+    client = proxied.test_client()
+    for i in range(followups.COMPLAINTS_PER_SENDER):
+        post_form(client, "/complain", {"kind": "suggestion", "message": f"Idea {i}"},
+                  headers={"X-Forwarded-For": "203.0.113.9"})
+    assert post_form(client, "/complain", {"kind": "suggestion", "message": "Mine"},
+                     headers={"X-Forwarded-For": "198.51.100.7"}).status_code == 303
+    assert post_form(client, "/complain", {"kind": "suggestion", "message": "Again"},
+                     headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 429
+    with proxied.app_context():
+        db.engine.dispose()
