@@ -111,7 +111,7 @@ def _validated(data: ChangeInput) -> dict:
                 problems["impact_segment"] = f"Write attribute=value, the attribute one of {allowed}."
     if problems:
         raise ChangeError(problems)
-    return dict(title=data.title.strip(), you_said=data.you_said.strip(), we_did=data.we_did.strip(),
+    return dict(title=" ".join(data.title.split()), you_said=data.you_said.strip(), we_did=data.we_did.strip(),
                 we_did_html=render_markdown(data.we_did.strip()), category=data.category.strip(),
                 status=data.status, changed_on=data.changed_on, impact_survey_id=survey.id if survey else None,
                 impact_question=data.impact_question if survey else None, impact_segment_name=segment_name,
@@ -384,8 +384,11 @@ def public_version(category: str | None) -> tuple[str, datetime | None]:
     last, count = db.session.execute(select(func.max(ChangeEntry.updated_at), func.count())
                                      .where(ChangeEntry.published_at.is_not(None))).one()
     newest_response = db.session.scalar(select(func.max(Response.id)))
+    quotes = db.session.scalar(select(func.count(ChangeQuote.id)))
+    today = datetime.now().date()  # "in the last quarter" and the impact windows move with the date
     config = current_app.config
-    seed = f"{last}|{count}|{newest_response}|{category}|{config['ORGANISATION_NAME']}|{config.get('LOGO_URL')}"
+    seed = (f"{last}|{count}|{newest_response}|{quotes}|{today}|{category}|{config['ORGANISATION_NAME']}|"
+            f"{config.get('LOGO_URL')}")
     return hashlib.sha256(seed.encode()).hexdigest()[:32], last
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, NamedTuple
 
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey.extensions import db
@@ -25,8 +25,12 @@ from survey.invitations import InvitationError, normalise_email
 from survey.models import (
     Answer,
     AuditEntry,
+    CaseNote,
+    ChangeEntry,
     ChangeQuote,
+    Complaint,
     Contact,
+    FollowUpCase,
     Invitation,
     OutboxMessage,
     Question,
@@ -176,7 +180,8 @@ def _parse(reader) -> tuple[list[ParsedRow], list[tuple[int, str]]]:
             if len(raw_email) > EMAIL_LIMIT:  # not echoed: the report would carry the whole cell
                 errors.append((start, f"the email is longer than {EMAIL_LIMIT} characters"))
                 continue
-            name = cells[name_at].strip() if name_at is not None else ""
+            # One line: a name goes into email headers, where a line break could add a header.
+            name = " ".join(cells[name_at].split()) if name_at is not None else ""
             if len(name) > NAME_LIMIT:
                 errors.append((start, f"the name is longer than {NAME_LIMIT} characters"))
                 continue
@@ -431,7 +436,17 @@ def _erase(contact: Contact, *, actor: str, actor_id: int | None, now: datetime)
     # cannot catch everything (a street, an employer), and the answer it came from is gone. Its link to the
     # change stays (it holds no personal data and still counts in "raised by N customers").
     if responses:
-        db.session.execute(delete(ChangeQuote).where(ChangeQuote.response_id.in_([r.id for r in responses])))
+        response_ids = [r.id for r in responses]
+        quoted = select(ChangeQuote.change_id).where(ChangeQuote.response_id.in_(response_ids))
+        # Touch the entries so the public page's ETag changes and no cache keeps serving the quote.
+        db.session.execute(update(ChangeEntry).where(ChangeEntry.id.in_(quoted)).values(updated_at=now))
+        db.session.execute(delete(ChangeQuote).where(ChangeQuote.response_id.in_(response_ids)))
+    # Complaints carry their words and contact details; deleting one deletes the case opened for it.
+    db.session.execute(delete(Complaint).where(or_(Complaint.contact_id == contact.id,
+                                                   Complaint.email == contact.email)))
+    # Staff notes on their other cases may name them; the cases stay (anonymised) for the team's figures.
+    their_cases = select(FollowUpCase.id).where(FollowUpCase.contact_id == contact.id)
+    db.session.execute(delete(CaseNote).where(CaseNote.case_id.in_(their_cases)))
     # Drafts are keyed by respondent, and an invited respondent's key is their invitation's.
     if invitation_ids:
         db.session.execute(delete(ResponseDraft).where(

@@ -111,7 +111,7 @@ def claim(*, now: datetime, limit: int = BATCH_SIZE) -> list[int]:
         .with_for_update(skip_locked=True)))
     if ids:
         db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                           .values(status="sending", claimed_until=now + LEASE,
+                           .values(status="sending", claimed_until=max(now, utcnow()) + LEASE,
                                    attempts=OutboxMessage.attempts + 1))
     db.session.commit()
     return ids
@@ -225,11 +225,16 @@ def run_once(*, now: datetime | None = None, transport: Transport | None = None)
     """One pass: launch due campaigns, queue due reminders (to customers, and to owners of overdue
     follow-ups), send everything due."""
     now = now or utcnow()
-    outreach.launch_due_campaigns(now=now)
-    outreach.queue_due_reminders(now=now)
-    followups.remind_overdue(now=now)
-    transport = transport or configured_transport()
     total = PassReport()
+    # A step that fails (a bad campaign, a database hiccup) is reported and retried next pass; it must not
+    # stop the messages already queued from going out.
+    for step in (outreach.launch_due_campaigns, outreach.queue_due_reminders, followups.remind_overdue):
+        try:
+            step(now=now)
+        except Exception as error:  # noqa: BLE001
+            db.session.rollback()
+            total.errors.append(f"{step.__name__} failed: {type(error).__name__}: {error}")
+    transport = transport or configured_transport()
     try:
         while ids := claim(now=now):
             report = send_claimed(ids, transport)

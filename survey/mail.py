@@ -71,6 +71,13 @@ def render_invitation(invitation: Invitation, *, reminder: bool = False) -> Rend
     )
 
 
+def address(name: str, email: str) -> str:
+    """"Name <email>", with the name on one line: a line break in a name (a quoted CSV cell, an API
+    call) must never become a header of its own or change where the message goes."""
+    name = " ".join((name or "").split())
+    return formataddr((name, email)) if name else email
+
+
 def new_message_id() -> str:
     return make_msgid(domain=urlsplit(current_app.config["BASE_URL"]).hostname or "hearken.invalid")
 
@@ -92,7 +99,7 @@ def queue(rendered: Rendered, *, kind: str, recipient: str, now: datetime, not_b
 def queue_invitation(invitation: Invitation, *, now: datetime, reminder: bool = False) -> OutboxMessage:
     contact = invitation.contact
     return queue(render_invitation(invitation, reminder=reminder), kind="reminder" if reminder else "invitation",
-                 recipient=formataddr((contact.name, contact.email)) if contact.name else contact.email,
+                 recipient=address(contact.name, contact.email),
                  now=now, not_before=now if reminder else (invitation.scheduled_for or now),
                  contact_id=contact.id, invitation_id=invitation.id, campaign_id=invitation.campaign_id)
 
@@ -108,7 +115,8 @@ def build_email(row: OutboxMessage, sender: str) -> Message:
         message.attach(MIMEText(row.html_body, "html", "utf-8"))
     message["From"] = _address(sender)
     message["To"] = _address(row.recipient)
-    message["Subject"] = Header(row.subject, "utf-8") if not row.subject.isascii() else row.subject
+    subject = " ".join(row.subject.split())  # a title with a line break must not break the header
+    message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at.replace(tzinfo=timezone.utc))
     message["Auto-Submitted"] = "auto-generated"

@@ -111,7 +111,9 @@ def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
     contacts = db.session.execute(select(Contact.id, Contact.attributes, Contact.unsubscribed_at)).all()
     matched = [row for row in contacts if matches(row.attributes or {}, campaign.segment)]
     subscribed = [row.id for row in matched if row.unsubscribed_at is None]
-    capped = capped_contact_ids(subscribed, now)
+    # Everyone capped in the window, then intersected here: an IN list of a whole segment would exceed
+    # the database's parameter limit (65 535 on PostgreSQL) for a large campaign.
+    capped = capped_contact_ids(None, now) & set(subscribed)
     chosen = [contact_id for contact_id in subscribed if contact_id not in capped]
     survey = campaign.survey
     for contact_id in chosen:
@@ -138,24 +140,30 @@ def launch_due_campaigns(*, now: datetime) -> list[tuple[Campaign, LaunchReport]
         launched.append((campaign, launch(campaign, now=now)))
 
 
-def queue_due_reminders(*, now: datetime) -> int:
-    """Remind contacts who have not answered, have not unsubscribed and whose last email is old enough."""
+def queue_due_reminders(*, now: datetime, limit: int = 1000) -> int:
+    """Remind contacts who have not answered, have not unsubscribed and whose last email is old enough.
+    Filtered in SQL per campaign, so a pass reads and locks only the invitations it will remind."""
     answered = exists().where(Response.invitation_id == Invitation.id)
-    due = db.session.scalars(
-        select(Invitation).join(Campaign, Invitation.campaign_id == Campaign.id).join(Contact)
-        .where(Invitation.reminders_sent < Campaign.reminders, Invitation.sent_at.is_not(None),
-               Invitation.last_sent_at.is_not(None), Contact.unsubscribed_at.is_(None), ~answered)
-        .with_for_update(skip_locked=True, of=Invitation)
-    ).all()
+    campaigns = db.session.scalars(
+        select(Campaign).where(Campaign.reminders > 0, Campaign.launched_at.is_not(None))).all()
     count = 0
-    for invitation in due:
-        campaign = db.session.get(Campaign, invitation.campaign_id)
-        if invitation.last_sent_at > now - timedelta(days=campaign.reminder_days) or not invitation.survey.is_open:
+    for campaign in campaigns:
+        if not campaign.survey.is_open:
             continue
-        invitation.reminders_sent += 1
-        invitation.last_sent_at = now  # the next reminder counts its days from this one
-        mail.queue_invitation(invitation, now=now, reminder=True)
-        count += 1
+        due = db.session.scalars(
+            select(Invitation).join(Contact)
+            .where(Invitation.campaign_id == campaign.id, Invitation.reminders_sent < campaign.reminders,
+                   Invitation.sent_at.is_not(None),
+                   Invitation.last_sent_at <= now - timedelta(days=campaign.reminder_days),
+                   Contact.unsubscribed_at.is_(None), ~answered)
+            .order_by(Invitation.id).limit(limit - count).with_for_update(skip_locked=True, of=Invitation)).all()
+        for invitation in due:
+            invitation.reminders_sent += 1
+            invitation.last_sent_at = now  # the next reminder counts its days from this one
+            mail.queue_invitation(invitation, now=now, reminder=True)
+            count += 1
+        if count >= limit:
+            break
     db.session.commit()
     return count
 
@@ -235,7 +243,7 @@ def record_event(token: ApiToken, *, email: str, survey_slug: str, now: datetime
     except InvitationError as error:
         raise OutreachError(str(error), "email") from None
     if name:
-        contact.name = name[:200]
+        contact.name = " ".join(name.split())[:200]  # one line: names go into email headers
     if attributes:
         contact.attributes = {**(contact.attributes or {}), **attributes}
     db.session.flush()

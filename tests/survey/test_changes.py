@@ -206,3 +206,25 @@ def test_agents_cannot_edit_changes(ctx, client):
     log_in(client, "manager@example.com")
     assert client.get("/manage/changes/").status_code == 200
     assert post_form(client, "/manage/changes/new", {"title": "x"}, page="/manage/changes/").status_code == 403
+
+
+def test_erasing_a_quoted_customer_changes_the_etag_and_the_quote_is_gone(ctx, client):
+    from survey import contacts
+
+    survey = make_survey()
+    ann = customer_response(survey, "ann@example.com", "Ann", "They never called me back at all")
+    entry = make_change()
+    changes.set_links(entry, response_ids=[ann], alert_ids=[], now=NOW)
+    changes.add_quote(entry, ann, "never called me back", now=NOW)
+    changes.publish(entry, now=NOW)
+    before = client.get("/changes")
+    assert "never called me back" in text_of(before)
+    contact = db.session.scalar(select(Contact).where(Contact.email == "ann@example.com"))
+    contacts.erase_contact(contact, actor="test", actor_id=None, now=datetime(2026, 11, 3))
+    after = client.get("/changes", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and "never called me back" not in text_of(after)
+
+
+def test_a_line_break_in_a_title_cannot_break_the_email(ctx):
+    entry = make_change(title="Faster\r\nBcc: x@evil.example call-backs")
+    assert entry.title == "Faster Bcc: x@evil.example call-backs"

@@ -157,3 +157,22 @@ def test_behind_a_trusted_proxy_each_customer_has_their_own_limit(app, migrated,
                      headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 429
     with proxied.app_context():
         db.engine.dispose()
+
+
+def test_erasing_a_contact_removes_their_complaints_and_the_notes_about_them(ctx):
+    from survey import contacts
+
+    survey = make_survey()
+    answer(survey, "ann@example.com", {"satisfaction": 1})
+    followups.record_complaint(followups.ComplaintInput("complaint", "I am Ann Smith, call 0113 496 0000",
+                                                        "Ann Smith", "ann@example.com", "0113 496 0000"),
+                               sender="192.0.2.1", now=FRIDAY)
+    case = cases()[0]
+    followups.add_note(case, author=make_user(), text="Ann Smith says the boiler is still broken", now=FRIDAY)
+    contact = case.contact
+    contacts.erase_contact(contact, actor="test", actor_id=None, now=FRIDAY)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Complaint.id))) == 0
+    remaining = cases()
+    assert [c.reason for c in remaining] == ["low_score"] and remaining[0].notes == []
+    assert "Ann" not in remaining[0].summary

@@ -192,3 +192,14 @@ def test_without_smtp_messages_are_written_as_eml_files(ctx, runner, instance_pa
     message_id = db.session.scalar(select(OutboxMessage.message_id)).strip("<>")
     files = list((instance_path / "outbox").glob("*.eml"))
     assert any(message_id.split("@")[0] in f.name for f in files)
+
+
+def test_a_name_with_a_line_break_cannot_add_a_header_or_a_recipient(ctx, runner, smtp):
+    make_survey()
+    add_contacts(("ann@example.com", "Ann\r\nBcc: thief@evil.example", {}))
+    runner.invoke(args=["send-survey", "support-csat"])
+    assert "sent 1," in runner.invoke(args=["dispatch"]).output
+    (message,) = smtp.messages
+    assert message["Bcc"] is None
+    assert message["To"].addresses[0].addr_spec == "ann@example.com"
+
