@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask import current_app, render_template
 from sqlalchemy import func, select
@@ -18,56 +18,16 @@ from sqlalchemy.exc import IntegrityError
 
 from analysis import Detection, Finding, PeriodCounts, Series, detect
 from survey import mail
-from survey.clock import local_date
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import Alert, AnswerCount, Survey, User
+from survey.periods import PERIOD_UNITS, complete_periods, next_start, period_expression, period_label
 
-PERIOD_UNITS = ("month", "week")
 TESTED_TYPES = ("rating", "nps")
 
 
 class TrendError(ValueError):
     pass
-
-
-# --- periods ------------------------------------------------------------------------------------------
-
-def period_start(day: date, unit: str) -> date:
-    return day.replace(day=1) if unit == "month" else day - timedelta(days=day.weekday())
-
-
-def previous_start(start: date, unit: str) -> date:
-    return (start - timedelta(days=1)).replace(day=1) if unit == "month" else start - timedelta(days=7)
-
-
-def next_start(start: date, unit: str) -> date:
-    return (start + timedelta(days=32)).replace(day=1) if unit == "month" else start + timedelta(days=7)
-
-
-def period_label(start: date, unit: str) -> str:
-    if unit == "month":
-        return f"{start.year}-{start.month:02d}"
-    year, week, _ = start.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def complete_periods(now: datetime, *, unit: str, count: int, timezone: str) -> list[date]:
-    """The starts of the last `count` complete periods, oldest first (the current one is not complete)."""
-    starts = [previous_start(period_start(local_date(now, timezone), unit), unit)]
-    while len(starts) < count:
-        starts.insert(0, previous_start(starts[0], unit))
-    return starts
-
-
-def _period_expression(unit: str):
-    """SQL giving the ISO date ('YYYY-MM-DD') of the period start of a rollup row's local date."""
-    column = AnswerCount.local_date
-    if db.engine.dialect.name == "postgresql":
-        return func.to_char(func.date_trunc(unit, column), "YYYY-MM-DD")
-    if unit == "month":
-        return func.strftime("%Y-%m-01", column)
-    return func.date(column, "weekday 0", "-6 days")  # the Monday of the week
 
 
 # --- counts -------------------------------------------------------------------------------------------
@@ -78,7 +38,7 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Ser
     questions = {q.key: q for q in survey.current_version.questions if q.type in TESTED_TYPES}
     if not questions or not starts:
         return []
-    period = _period_expression(unit)
+    period = period_expression(unit, AnswerCount.local_date)
     rows = db.session.execute(
         select(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
                AnswerCount.value_int, func.sum(AnswerCount.count))
@@ -124,7 +84,7 @@ class Settings:
         settings = cls(config.get("TREND_PERIOD", "month"), config.get("TREND_MIN_N", 30),
                        config.get("TREND_FDR", 0.05), config.get("TREND_WINDOW", 12))
         if settings.unit not in PERIOD_UNITS:
-            raise TrendError(f"HEARKEN_TREND_PERIOD must be month or week, not {settings.unit!r}")
+            raise TrendError(f"HEARKEN_TREND_PERIOD must be month, week or quarter, not {settings.unit!r}")
         return settings
 
 

@@ -4,7 +4,7 @@ from survey.models.changes import ChangeEntry, ChangeLink, ChangeNotice, ChangeQ
 from survey.models.contacts import Contact, Invitation
 from survey.models.followups import CaseNote, Complaint, FollowUpCase
 from survey.models.outreach import ApiToken, AuditEntry, Campaign, OutboxMessage, TriggerEvent
-from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision
+from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision, ResponseTag
 from survey.models.rollups import AnswerCount
 from survey.models.surveys import QUESTION_TYPES, Question, Survey, SurveyVersion
 from survey.models.users import ROLES, User
@@ -13,5 +13,5 @@ __all__ = [
     "Alert", "Answer", "AnswerCount", "ApiToken", "AuditEntry", "Campaign", "ChangeEntry", "ChangeLink",
     "CaseNote", "ChangeNotice", "ChangeQuote", "Complaint", "Contact", "FollowUpCase", "Invitation",
     "OutboxMessage", "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision",
-    "Survey", "SurveyVersion", "TriggerEvent", "User",
+    "ResponseTag", "Survey", "SurveyVersion", "TriggerEvent", "User",
 ]

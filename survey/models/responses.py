@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -42,6 +42,7 @@ class Response(db.Model):
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", order_by="Answer.id"
     )
+    tags: Mapped[list[ResponseTag]] = relationship(cascade="all, delete-orphan", order_by="ResponseTag.tag")
 
 
 class Answer(db.Model):
@@ -61,6 +62,20 @@ class Answer(db.Model):
     value_text: Mapped[str | None] = mapped_column(Text)
 
     response: Mapped[Response] = relationship(back_populates="answers")
+
+
+class ResponseTag(db.Model):
+    """A theme an analyst gave a response ("delivery", "billing"): lower-case, so the same theme is one tag
+    however it was typed. Tags filter the response browser, exports and counts per theme."""
+
+    __tablename__ = "response_tags"
+    __table_args__ = (UniqueConstraint("response_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    tag: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class ResponseRevision(db.Model):

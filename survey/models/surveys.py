@@ -77,6 +77,9 @@ class Question(db.Model):
     # Scale labels for `rating` (worst first, top box last) or options for `choice` / `multi`.
     options: Mapped[list[str]] = mapped_column(JSON, default=list)
     long: Mapped[bool] = mapped_column(default=False)
+    # rating / nps: an answer at or below this value opens a follow-up case (a scale position for rating,
+    # 0–10 for NPS). None means the default: the bottom two boxes of a rating, 0–6 for NPS.
+    follow_up_threshold: Mapped[int | None]
 
     version: Mapped[SurveyVersion] = relationship(back_populates="questions")
 

@@ -32,6 +32,8 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None]
     # Email me new trend alerts and "celebrate" notices.
     notify_alerts: Mapped[bool] = mapped_column(default=False)
+    # Email me the weekly staff scorecard (headline numbers and charts).
+    notify_scorecard: Mapped[bool] = mapped_column(default=False)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, insert, select
 
-from survey import dispatch, rollups, trends
+from survey import dispatch, periods, rollups, trends
 from survey.clock import local_date
 from survey.extensions import db
 from survey.models import Alert, Answer, OutboxMessage, Response, User
@@ -86,17 +86,17 @@ def test_periods_are_months_in_the_organisations_time_zone(ctx):
     # 23:30 UTC on 31 October is already November in Berlin.
     assert local_date(datetime(2026, 10, 31, 23, 30), "Europe/Berlin") == date(2026, 11, 1)
     assert local_date(datetime(2026, 10, 31, 23, 30), "UTC") == date(2026, 10, 31)
-    starts = trends.complete_periods(datetime(2026, 12, 5), unit="month", count=3, timezone="UTC")
+    starts = periods.complete_periods(datetime(2026, 12, 5), unit="month", count=3, timezone="UTC")
     assert starts == [date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)]
-    weeks = trends.complete_periods(datetime(2026, 12, 5), unit="week", count=2, timezone="UTC")
-    assert [trends.period_label(w, "week") for w in weeks] == ["2026-W47", "2026-W48"]
+    weeks = periods.complete_periods(datetime(2026, 12, 5), unit="week", count=2, timezone="UTC")
+    assert [periods.period_label(w, "week") for w in weeks] == ["2026-W47", "2026-W48"]
 
 
 def test_weekly_periods_group_by_iso_week(ctx):
     survey = make_survey()
     add_answers(survey, month_rows(None, date(2026, 11, 23), 40, 50) + month_rows(None, date(2026, 11, 29), 10, 50)
                 + month_rows(None, date(2026, 11, 30), 20, 50))
-    starts = trends.complete_periods(datetime(2026, 12, 2), unit="week", count=2, timezone="UTC")
+    starts = periods.complete_periods(datetime(2026, 12, 2), unit="week", count=2, timezone="UTC")
     (series,) = trends.survey_series(survey, starts, "week")
     assert [(p.period, p.n, p.successes) for p in series.periods] == [("2026-W47", 0, 0), ("2026-W48", 100, 50)]
 

@@ -1,0 +1,131 @@
+"""The results filter shared by the dashboard, the response browser and the exports: a date range, a
+period unit, one segment, a survey version, free-text search and a theme tag.
+
+It travels in the URL (`?from=2026-01-01&to=2026-06-30&period=month&where=location=Leeds&version=2`)
+so a view can be bookmarked and shared with staff; `args()` writes it back for links. Parsing never
+raises: a bad value is reported by name and left out, so the page still shows something useful.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from sqlalchemy import exists, func, select
+
+from survey.models import Answer, Response, ResponseTag, SurveyVersion
+from survey.periods import PERIOD_UNITS, period_start, previous_start
+
+DEFAULT_PERIODS = 12
+MAX_SEARCH = 200
+
+
+@dataclass(frozen=True)
+class ResultsFilter:
+    start: date | None = None  # inclusive, the organisation's local date
+    end: date | None = None  # inclusive
+    unit: str = "month"
+    segment: tuple[str, str] | None = None  # (attribute, value)
+    version: int | None = None  # a survey version number
+    search: str = ""
+    tag: str = ""
+
+    def args(self, **changes) -> dict[str, str]:
+        """Query arguments that reproduce this filter (with `changes` applied), for url_for."""
+        chosen = replace(self, **changes)
+        args = {"from": chosen.start and chosen.start.isoformat(), "to": chosen.end and chosen.end.isoformat(),
+                "period": chosen.unit if chosen.unit != "month" else None,
+                "where": "=".join(chosen.segment) if chosen.segment else None,
+                "version": chosen.version and str(chosen.version), "q": chosen.search or None,
+                "tag": chosen.tag or None}
+        return {name: value for name, value in args.items() if value}
+
+    def period_starts(self, today: date) -> list[date]:
+        """The periods the range covers, oldest first; without a start, the last DEFAULT_PERIODS periods
+        up to the end (or today)."""
+        last = period_start(self.end or today, self.unit)
+        starts = [last]
+        first = period_start(self.start, self.unit) if self.start else None
+        while (first is None and len(starts) < DEFAULT_PERIODS) or (first is not None and starts[0] > first):
+            starts.insert(0, previous_start(starts[0], self.unit))
+        return starts
+
+    def date_range(self, today: date) -> tuple[date, date]:
+        """Inclusive first and last local dates the filter covers."""
+        return self.start or self.period_starts(today)[0], self.end or today
+
+    @property
+    def is_narrowed(self) -> bool:
+        """True when the filter selects responses beyond a date range (so rollups cannot answer it)."""
+        return bool(self.version or self.search or self.tag)
+
+
+@dataclass(frozen=True)
+class ParsedFilter:
+    filter: ResultsFilter
+    problems: list[str] = field(default_factory=list)
+
+
+def _date(args: Mapping[str, str], name: str, problems: list[str]) -> date | None:
+    text = (args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        problems.append(f"{name}: {text[:40]!r} is not a date (use YYYY-MM-DD)")
+        return None
+
+
+def parse_filter(args: Mapping[str, str], *, segment_names: tuple[str, ...]) -> ParsedFilter:
+    problems: list[str] = []
+    start, end = _date(args, "from", problems), _date(args, "to", problems)
+    if start and end and start > end:
+        problems.append("from: the start is after the end; showing the range up to the end")
+        start = None
+    unit = (args.get("period") or "month").strip()
+    if unit not in PERIOD_UNITS:
+        problems.append(f"period: must be one of {', '.join(PERIOD_UNITS)}")
+        unit = "month"
+    segment = None
+    where = (args.get("where") or "").strip()
+    if where:
+        name, _, value = where.partition("=")
+        if name.strip() not in segment_names or not value.strip():
+            problems.append(f"where: write ATTRIBUTE=VALUE with one of {', '.join(segment_names) or 'no attributes'}")
+        else:
+            segment = (name.strip(), value.strip())
+    version = None
+    if (text := (args.get("version") or "").strip()):
+        if text.isdigit() and 0 < int(text) < 100_000:
+            version = int(text)
+        else:
+            problems.append(f"version: {text[:20]!r} is not a version number")
+    search = " ".join((args.get("q") or "").split())[:MAX_SEARCH]
+    tag = normalise_tag(args.get("tag") or "")
+    return ParsedFilter(ResultsFilter(start, end, unit, segment, version, search, tag), problems)
+
+
+def normalise_tag(text: str) -> str:
+    """Themes are compared lower-case with single spaces, so "Delivery " and "delivery" are one tag."""
+    return " ".join(text.split()).lower()[:64]
+
+
+def response_conditions(survey_id: int, chosen: ResultsFilter, today: date) -> list:
+    """SQL conditions on Response selecting what the filter shows (for listing and exporting)."""
+    first, last = chosen.date_range(today)
+    conditions = [Response.survey_id == survey_id, Response.local_date >= first, Response.local_date <= last]
+    if chosen.segment:
+        name, value = chosen.segment
+        conditions.append(Response.attributes[name].as_string() == value)
+    if chosen.version:
+        conditions.append(Response.version_id.in_(
+            select(SurveyVersion.id).where(SurveyVersion.survey_id == survey_id,
+                                           SurveyVersion.number == chosen.version)))
+    if chosen.search:
+        pattern = "%" + chosen.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(exists().where(Answer.response_id == Response.id,
+                                         func.lower(Answer.value_text).like(pattern, escape="\\")))
+    if chosen.tag:
+        conditions.append(exists().where(ResponseTag.response_id == Response.id, ResponseTag.tag == chosen.tag))
+    return conditions
