@@ -35,8 +35,6 @@ def upgrade():
 
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('case_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('change_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_alerts_change_id_change_entries'), 'change_entries', ['change_id'], ['id'], ondelete='SET NULL')
         batch_op.create_foreign_key(batch_op.f('fk_alerts_case_id_followup_cases'), 'followup_cases', ['case_id'], ['id'], ondelete='SET NULL')
 
     with op.batch_alter_table('questions', schema=None) as batch_op:
@@ -58,8 +56,6 @@ def downgrade():
 
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_alerts_case_id_followup_cases'), type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('fk_alerts_change_id_change_entries'), type_='foreignkey')
-        batch_op.drop_column('change_id')
         batch_op.drop_column('case_id')
 
     with op.batch_alter_table('response_tags', schema=None) as batch_op:

@@ -43,10 +43,8 @@ class Alert(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="open")
     status_changed_at: Mapped[datetime | None]
     status_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # What was done about it: the follow-up case and the published change a manager linked.
+    # The follow-up case a manager linked it to (changes link alerts through ChangeLink).
     case_id: Mapped[int | None] = mapped_column(ForeignKey("followup_cases.id", ondelete="SET NULL"))
-    change_id: Mapped[int | None] = mapped_column(ForeignKey("change_entries.id", ondelete="SET NULL"))
 
     survey = relationship("Survey")
     case = relationship("FollowUpCase")
-    change = relationship("ChangeEntry")
