@@ -18,7 +18,7 @@ MAX_QUESTIONS = 200
 SCALE_POINTS = range(2, 12)
 NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options"}
 SURVEY_FIELDS = {"slug", "title", "intro", "questions"}
-QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long"}
+QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long", "follow_up_at"}
 
 
 class DefinitionError(ValueError):
@@ -38,6 +38,8 @@ class QuestionSpec:
     required: bool = False
     why: str = ""
     long: bool = False
+    # rating / nps: an answer at or below this opens a follow-up case (None: bottom two boxes, NPS 0–6).
+    follow_up_at: int | None = None
 
     def compatible_with(self, earlier: QuestionSpec) -> str | None:
         """Why this question cannot reuse `earlier`'s key (results would mix two meanings), or None."""
@@ -136,10 +138,26 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
                 problems.append(f"{where}{list_name}: labels must be different from each other")
     if long and qtype != "text":
         problems.append(f"{where}long: only text questions can be long")
+    follow_up_at = _follow_up_at(data.get("follow_up_at"), qtype, len(options), f"{where}follow_up_at", problems)
     if problems:
         return None
     return QuestionSpec(key=key, type=qtype, text=text, options=tuple(options), required=required,
-                        why=why, long=long)
+                        why=why, long=long, follow_up_at=follow_up_at)
+
+
+def _follow_up_at(value, qtype, points: int, where: str, problems: list[str]) -> int | None:
+    """The low-score threshold: a scale position below the top box for rating, 0–9 for NPS."""
+    if value is None:
+        return None
+    if qtype not in ("rating", "nps"):
+        problems.append(f"{where}: only rating and NPS questions open follow-ups for low scores")
+        return None
+    highest = 9 if qtype == "nps" else max(points - 1, 1)
+    lowest = 0 if qtype == "nps" else 1
+    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
+        problems.append(f"{where}: must be a whole number from {lowest} to {highest}, got {value!r}")
+        return None
+    return value
 
 
 def parse_survey(data) -> SurveySpec:
@@ -176,7 +194,8 @@ def question_spec(question) -> QuestionSpec:
     """The spec of a stored Question (or anything with the same attributes)."""
     return QuestionSpec(key=question.key, type=question.type, text=question.text,
                         options=tuple(question.options or ()), required=question.required,
-                        why=question.why or "", long=question.long)
+                        why=question.why or "", long=question.long,
+                        follow_up_at=question.follow_up_threshold)
 
 
 def question_definition(spec: QuestionSpec) -> dict:
@@ -189,6 +208,8 @@ def question_definition(spec: QuestionSpec) -> dict:
         data["long"] = True
     if spec.why:
         data["why"] = spec.why
+    if spec.follow_up_at is not None:
+        data["follow_up_at"] = spec.follow_up_at
     return data
 
 

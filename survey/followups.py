@@ -55,14 +55,25 @@ def _due(now: datetime) -> datetime:
     return due_after(now, current_app.config["CASE_DUE_BUSINESS_DAYS"])
 
 
+def follow_up_threshold(question: Question) -> int | None:
+    """The highest answer that opens a case: the question's own threshold, else the bottom two boxes of a
+    rating or NPS 0–6 (detractors); None for questions without scores."""
+    if question.type not in ("rating", "nps"):
+        return None
+    if question.follow_up_threshold is not None:
+        return question.follow_up_threshold
+    return 6 if question.type == "nps" else 2
+
+
 def low_score(questions: Sequence[Question], values: dict[str, object]) -> str | None:
-    """Why these answers need a call, or None: a rating in the bottom two boxes, or NPS 0–6."""
+    """Why these answers need a call, or None: a score at or below its question's threshold."""
     for question in questions:
-        value = values.get(question.key)
-        if question.type == "rating" and isinstance(value, int) and value <= 2:
+        value, threshold = values.get(question.key), follow_up_threshold(question)
+        if threshold is None or not isinstance(value, int) or isinstance(value, bool) or value > threshold:
+            continue
+        if question.type == "rating":
             return f"{question.options[value - 1]} ({value}/{len(question.options)}): {question.text}"[:300]
-        if question.type == "nps" and isinstance(value, int) and value <= 6:
-            return f"NPS {value}: {question.text}"[:300]
+        return f"NPS {value}: {question.text}"[:300]
     return None
 
 

@@ -59,6 +59,9 @@ class QuestionForm(FlaskForm):
     why = StringField("Why we ask this (optional)", validators=[Optional(), Length(max=500)])
     required = BooleanField("Answer required")
     long = BooleanField("Long answer (text questions)")
+    follow_up_at = IntegerField(
+        "Open a follow-up at or below (optional)", validators=[Optional()],
+        description="Rating: a scale position (1 is the worst); NPS: 0–9. Empty: the bottom two boxes, NPS 0–6.")
 
     def definition(self) -> dict:
         """The question in the JSON definition format, for survey.definitions.parse_question."""
@@ -71,6 +74,8 @@ class QuestionForm(FlaskForm):
             data["options"] = lines
         if self.type.data == "text":
             data["long"] = self.long.data
+        if self.follow_up_at.data is not None:
+            data["follow_up_at"] = self.follow_up_at.data
         return data
 
     def show_problems(self, problems: list[str]) -> None:

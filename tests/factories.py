@@ -4,9 +4,13 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
-from survey import accounts, authoring
+from sqlalchemy import func, insert, select
+
+from survey import accounts, authoring, rollups
 from survey.definitions import parse_survey
+from survey.extensions import db
 from survey.invitations import personal_invitation
+from survey.models import Answer, Response
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 1, 12, 0, 0)
@@ -49,3 +53,21 @@ def make_survey(*, definition=None, status="published", now=NOW, **changes):
 
 def make_invitation(survey, *, email="customer@example.com", now=NOW):
     return personal_invitation(survey, email, now=now)
+
+
+def add_answers(survey, rows):
+    """rows: (day, location or None, satisfaction value) — inserted in bulk, as an import would, then
+    rolled up; returns the new response ids."""
+    version = survey.current_version
+    base = db.session.scalar(select(func.count(Response.id))) or 0
+    responses = [{"respondent_key": f"t:{base + i}", "survey_id": survey.id, "version_id": version.id,
+                  "source": "import", "submitted_at": datetime.combine(day, datetime.min.time()),
+                  "local_date": day, "updated_at": datetime.combine(day, datetime.min.time()),
+                  "revisions_count": 1, "attributes": {"location": location} if location else {}}
+                 for i, (day, location, _value) in enumerate(rows)]
+    ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), responses).all()
+    db.session.execute(insert(Answer), [{"response_id": rid, "question_key": "satisfaction", "value_int": value}
+                                        for rid, (_d, _l, value) in zip(ids, rows, strict=True)])
+    rollups.rebuild(survey.id)
+    db.session.commit()
+    return ids

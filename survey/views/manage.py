@@ -150,6 +150,7 @@ def edit_question(slug: str, key: str):
         data = question_definition(question_spec(question))
         form = QuestionForm(formdata=None, key=question.key, type=question.type, text=question.text,
                             why=question.why, required=question.required, long=question.long,
+                            follow_up_at=question.follow_up_threshold,
                             options="\n".join(data.get("scale", data.get("options", []))))
         return render_template("manage/question.html", survey=survey, question=question, form=form)
     form = QuestionForm()

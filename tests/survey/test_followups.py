@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from survey import followups
 from survey.clock import utcnow
+from survey.definitions import DefinitionError, parse_question, survey_definition
 from survey.extensions import db
 from survey.invitations import invited_respondent
 from survey.models import Complaint, FollowUpCase, OutboxMessage
 from survey.responding import Consents, submit_response
-from tests.factories import make_invitation, make_survey, make_user
+from tests.factories import make_definition, make_invitation, make_survey, make_user
 from tests.pages import log_in, post_form, text_of
 
 FRIDAY = datetime(2026, 11, 6, 15, 0)
@@ -42,6 +44,28 @@ def test_low_scores_and_contact_requests_open_one_case_each_due_a_working_day_la
     assert opened[0].summary.startswith("Dissatisfied (2/5)") and opened[1].summary.startswith("NPS 6")
     assert all(c.due_at == datetime(2026, 11, 9, 15, 0) for c in opened)  # Friday → Monday
     assert opened[0].team == "Billing"
+
+
+def test_each_question_may_set_its_own_low_score_threshold(ctx):
+    definition = make_definition()
+    definition["questions"][0]["follow_up_at"] = 3  # "Neither" and below
+    definition["questions"][1]["follow_up_at"] = 4  # only NPS 0–4
+    survey = make_survey(definition=definition)
+    answer(survey, "neither@example.com", {"satisfaction": 3})
+    answer(survey, "nps5@example.com", {"satisfaction": 4, "recommend": 5})
+    answer(survey, "nps4@example.com", {"satisfaction": 4, "recommend": 4})
+    assert [c.summary[:13] for c in cases()] == ["Neither (3/5)", "NPS 4: How li"]
+    assert survey_definition(survey.slug, survey.current_version)["questions"][0]["follow_up_at"] == 3
+
+
+def test_thresholds_are_checked_where_they_are_written():
+    for question, value, message in [
+            ({"type": "rating", "scale": ["a", "b", "c"]}, 3, "from 1 to 2"),
+            ({"type": "nps"}, 10, "from 0 to 9"), ({"type": "nps"}, True, "whole number"),
+            ({"type": "choice", "options": ["a", "b"]}, 1, "only rating and NPS")]:
+        with pytest.raises(DefinitionError) as error:
+            parse_question({"key": "q", "text": "Q?", **question, "follow_up_at": value})
+        assert error.value.problems[0].startswith("follow_up_at: ") and message in error.value.problems[0]
 
 
 def test_due_times_skip_weekends():

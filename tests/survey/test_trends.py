@@ -4,33 +4,17 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from survey import dispatch, periods, rollups, trends
+from survey import dispatch, periods, trends
 from survey.clock import local_date
 from survey.extensions import db
-from survey.models import Alert, Answer, OutboxMessage, Response, User
-from tests.factories import make_definition, make_survey, make_user
+from survey.models import Alert, OutboxMessage, User
+from tests.factories import add_answers, make_definition, make_survey, make_user
 from tests.pages import log_in, post_form, text_of
 
 MONTHS = [date(2026, m, 10) for m in range(7, 12)]  # July … November; December is the current month
 NOW = "2026-12-05"
-
-
-def add_answers(survey, rows):
-    """rows: (day, location or None, satisfaction value) — inserted in bulk, as an import would."""
-    version = survey.current_version
-    base = db.session.scalar(select(func.count(Response.id))) or 0
-    responses = [{"respondent_key": f"t:{base + i}", "survey_id": survey.id, "version_id": version.id,
-                  "source": "import", "submitted_at": datetime.combine(day, datetime.min.time()),
-                  "local_date": day, "updated_at": datetime.combine(day, datetime.min.time()),
-                  "revisions_count": 1, "attributes": {"location": location} if location else {}}
-                 for i, (day, location, _value) in enumerate(rows)]
-    ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), responses).all()
-    db.session.execute(insert(Answer), [{"response_id": rid, "question_key": "satisfaction", "value_int": value}
-                                        for rid, (_d, _l, value) in zip(ids, rows, strict=True)])
-    rollups.rebuild(survey.id)
-    db.session.commit()
 
 
 def month_rows(location, day, top, n):
