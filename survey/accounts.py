@@ -68,3 +68,8 @@ def end_sessions(user: User) -> None:
     """Log the user out everywhere: every existing login cookie stops matching."""
     user.session_nonce = new_session_nonce()
     db.session.commit()
+
+
+def set_scorecard(user: User, wanted: bool) -> None:
+    user.notify_scorecard = wanted
+    db.session.commit()

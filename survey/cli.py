@@ -22,6 +22,7 @@ from survey import (
     dispatch,
     exports,
     outreach,
+    scorecard,
     trends,
 )
 from survey.clock import utcnow
@@ -218,6 +219,16 @@ def detect_trends_command(as_json: bool, now: datetime | None):
         click.echo(f"  {'NEW ' if report.is_new(finding) else ''}{finding.direction}: {trends.describe(finding)}")
 
 
+@click.command("send-scorecards")
+@with_appcontext
+@click.option("--now", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]),
+              help="Send as if it were this time (UTC): the scorecard covers the last complete week before it.")
+def send_scorecards_command(now: datetime | None):
+    """Queue the weekly staff scorecard for everyone who opted in (once per person and week)."""
+    queued = scorecard.send_scorecards(now=now or utcnow())
+    click.echo(f"{queued} scorecard{'s' if queued != 1 else ''} queued")
+
+
 @click.command("import-contacts")
 @with_appcontext
 @click.argument("file", type=click.File("rb"))
@@ -271,8 +282,8 @@ def changes_digest_command(quarter: str, send: bool):
 
 COMMANDS = [create_user_command, import_survey_command, export_survey_command, survey_link_command,
             export_responses_command, seed_demo_command, send_survey_command, dispatch_command,
-            create_api_token_command, detect_trends_command, import_contacts_command, erase_contact_command,
-            changes_digest_command]
+            create_api_token_command, detect_trends_command, send_scorecards_command, import_contacts_command,
+            erase_contact_command, changes_digest_command]
 
 
 def init_app(app: Flask) -> None:

@@ -6,10 +6,12 @@ the transaction that caused them), so what was previewed and queued is exactly w
 """
 from __future__ import annotations
 
+from base64 import b64decode, b64encode
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.header import Header
 from email.message import Message
+from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
@@ -33,6 +35,7 @@ class Rendered:
     text: str
     html: str | None  # None: a plain-text message (notes between staff)
     headers: dict[str, str]
+    images: dict[str, bytes] | None = None  # Content-ID → PNG shown inline by the HTML ("cid:…")
 
 
 def unsubscribe_url(contact: Contact) -> str:
@@ -84,12 +87,14 @@ def new_message_id() -> str:
 
 def queue(rendered: Rendered, *, kind: str, recipient: str, now: datetime, not_before: datetime | None = None,
           contact_id: int | None = None, invitation_id: int | None = None,
-          campaign_id: int | None = None) -> OutboxMessage:
-    """Add a message to the outbox in the caller's transaction (the caller commits)."""
+          campaign_id: int | None = None, message_id: str | None = None) -> OutboxMessage:
+    """Add a message to the outbox in the caller's transaction (the caller commits). A fixed `message_id`
+    makes queueing the same message twice fail on the unique column (e.g. one scorecard per week)."""
+    images = {cid: b64encode(png).decode("ascii") for cid, png in (rendered.images or {}).items()} or None
     message = OutboxMessage(
-        message_id=new_message_id(), kind=kind, recipient=recipient, subject=rendered.subject,
-        text_body=rendered.text, html_body=rendered.html, headers=rendered.headers, contact_id=contact_id,
-        invitation_id=invitation_id, campaign_id=campaign_id, status="pending", attempts=0,
+        message_id=message_id or new_message_id(), kind=kind, images=images, recipient=recipient,
+        subject=rendered.subject, text_body=rendered.text, html_body=rendered.html, headers=rendered.headers,
+        contact_id=contact_id, invitation_id=invitation_id, campaign_id=campaign_id, status="pending", attempts=0,
         not_before=not_before or now, created_at=now,
     )
     db.session.add(message)
@@ -112,7 +117,7 @@ def build_email(row: OutboxMessage, sender: str) -> Message:
     message = MIMEMultipart("alternative") if row.html_body else MIMEText(row.text_body, "plain", "utf-8")
     if row.html_body:
         message.attach(MIMEText(row.text_body, "plain", "utf-8"))
-        message.attach(MIMEText(row.html_body, "html", "utf-8"))
+        message.attach(_html_part(row.html_body, row.images))
     message["From"] = _address(sender)
     message["To"] = _address(row.recipient)
     subject = " ".join(row.subject.split())  # a title with a line break must not break the header
@@ -123,6 +128,20 @@ def build_email(row: OutboxMessage, sender: str) -> Message:
     for name, value in (row.headers or {}).items():
         message[name] = value
     return message
+
+
+def _html_part(html: str, images: dict[str, str] | None) -> Message:
+    """The HTML alone, or multipart/related with the pictures it shows by Content-ID."""
+    if not images:
+        return MIMEText(html, "html", "utf-8")
+    related = MIMEMultipart("related")
+    related.attach(MIMEText(html, "html", "utf-8"))
+    for cid, data in images.items():
+        picture = MIMEImage(b64decode(data), "png")
+        picture["Content-ID"] = f"<{cid}>"
+        picture["Content-Disposition"] = f'inline; filename="{cid}.png"'
+        related.attach(picture)
+    return related
 
 
 def _address(value: str) -> str:

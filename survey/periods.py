@@ -57,6 +57,6 @@ def period_expression(unit: str, column):
     if unit == "month":
         return func.strftime("%Y-%m-01", column)
     if unit == "quarter":  # the first month of the quarter: ((month - 1) / 3) * 3 + 1
-        month = (func.cast(func.strftime("%m", column), Integer) - 1) / 3 * 3 + 1
+        month = (func.cast(func.strftime("%m", column), Integer) - 1) // 3 * 3 + 1
         return func.printf("%s-%02d-01", func.strftime("%Y", column), month)
     return func.date(column, "weekday 0", "-6 days")  # the Monday of the week

@@ -1,4 +1,4 @@
-"""results: response tags, follow-up thresholds, scorecard opt-in, alert links
+"""results: response tags, follow-up thresholds, scorecard opt-in and inline images, alert links
 
 Revision ID: 5f9a106ef0c8
 Revises: 6a7f3c0e91b2
@@ -37,6 +37,9 @@ def upgrade():
         batch_op.add_column(sa.Column('case_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_alerts_case_id_followup_cases'), 'followup_cases', ['case_id'], ['id'], ondelete='SET NULL')
 
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('images', sa.JSON(), nullable=True))
+
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('follow_up_threshold', sa.Integer(), nullable=True))
 
@@ -53,6 +56,9 @@ def downgrade():
 
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.drop_column('follow_up_threshold')
+
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_column('images')
 
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_alerts_case_id_followup_cases'), type_='foreignkey')

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import case, select
 
+from survey import alerts as alerting
 from survey import trends
 from survey.clock import utcnow
 from survey.extensions import db
@@ -15,9 +16,6 @@ from survey.models import Alert
 from survey.views.manage import survey_or_404
 
 bp = Blueprint("alerts", __name__, url_prefix="/manage")
-
-STATUS_ACTIONS = {"acknowledge": "acknowledged", "resolve": "resolved", "reopen": "open"}
-
 
 @bp.before_request
 @login_required
@@ -41,16 +39,27 @@ def inbox():
 def alert_detail(alert_id: int):
     alert = db.session.get(Alert, alert_id) or abort(404)
     return render_template("alerts/detail.html", alert=alert, line=trends.describe(alert), action=ActionForm(),
-                           fmt=trends.format_value, diff=trends.format_difference)
+                           fmt=trends.format_value, diff=trends.format_difference,
+                           changes=alerting.linked_changes(alert))
 
 
 @bp.route("/alerts/<int:alert_id>/<any(acknowledge, resolve, reopen):action>", methods=["POST"])
 def change_alert(alert_id: int, action: str):
     alert = db.session.get(Alert, alert_id) or abort(404)
-    alert.status, alert.status_changed_at = STATUS_ACTIONS[action], utcnow()
-    alert.status_changed_by_id = current_user.id
-    db.session.commit()
-    flash(f"Alert {STATUS_ACTIONS[action]}.")
+    status = alerting.set_status(alert, action, actor=current_user, now=utcnow())
+    flash(f"Alert {status}.")
+    return redirect(url_for(".alert_detail", alert_id=alert.id))
+
+
+@bp.route("/alerts/<int:alert_id>/case", methods=["POST"])
+def link_case(alert_id: int):
+    alert = db.session.get(Alert, alert_id) or abort(404)
+    try:
+        case = alerting.link_case(alert, request.form.get("case", ""), actor=current_user, now=utcnow())
+    except alerting.AlertError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Linked to follow-up case {case.id}." if case else "The follow-up case was unlinked.")
     return redirect(url_for(".alert_detail", alert_id=alert.id))
 
 

@@ -1,10 +1,10 @@
-"""Manager login and logout."""
+"""Manager login and logout, and each person's own email choices."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
-from survey.accounts import authenticate, end_sessions, load_session_user
+from survey.accounts import authenticate, end_sessions, load_session_user, set_scorecard
 from survey.clock import utcnow
 from survey.extensions import login
 from survey.forms import ActionForm, LoginForm
@@ -47,6 +47,18 @@ def logout():
         logout_user()
         flash("You are logged out.")
     return redirect(url_for("auth.login_page"))
+
+
+@bp.route("/account/scorecard", methods=["POST"])
+@login_required
+def scorecard_subscription():
+    """Any member of staff may ask for the weekly scorecard, agents included: it is for all employees."""
+    if ActionForm().validate_on_submit():
+        wanted = request.form.get("notify") == "1"
+        set_scorecard(current_user._get_current_object(), wanted)
+        flash("You will get the customer scorecard every Monday." if wanted else
+              "You will not get the weekly scorecard.")
+    return redirect(url_for("manage.index"))
 
 
 login.login_view = "auth.login_page"

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from survey import dispatch, periods, trends
+from survey import dispatch, followups, periods, trends
 from survey.clock import local_date
 from survey.extensions import db
 from survey.models import Alert, OutboxMessage, User
@@ -118,6 +118,28 @@ def test_alert_pages_show_evidence_and_analysts_acknowledge(ctx, runner, client,
     trends_page = text_of(client.get("/manage/surveys/support-csat/trends"))
     assert "Not enough responses" in trends_page and "location=Ely" in trends_page
     assert "would detect a drop of 10 points" in trends_page
+
+
+def test_an_alert_is_linked_to_the_case_that_handles_it(ctx, runner, client):
+    survey = make_survey()
+    story(survey)
+    make_user(email="analyst@example.com", role="analyst")
+    runner.invoke(args=["detect-trends", "--now", NOW])
+    alert = db.session.scalar(select(Alert).where(Alert.kind == "change"))
+    case = followups.record_complaint(followups.ComplaintInput("complaint", "Leeds has got worse.", "", "", ""),
+                                      sender="127.0.0.1", now=datetime(2026, 12, 5))
+    log_in(client, "analyst@example.com")
+    url = f"/manage/alerts/{alert.id}"
+    refused = post_form(client, f"{url}/case", {"case": "99999"}, page=url, follow_redirects=True)
+    assert "There is no follow-up case &#39;99999&#39;." in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Alert, alert.id).case_id is None
+    post_form(client, f"{url}/case", {"case": f"#{case.id}"}, page=url)
+    db.session.expire_all()
+    linked = db.session.get(Alert, alert.id)
+    assert linked.case_id == case.id and linked.status == "acknowledged"
+    assert f"case {case.id}: " in text_of(client.get(url))
+    assert client.post(f"{url}/case", data={"case": str(case.id)}).status_code == 400  # no CSRF token
 
 
 def test_agents_do_not_see_alerts(ctx, client):

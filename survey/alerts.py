@@ -1,0 +1,44 @@
+"""What managers do with an alert: acknowledge, resolve or reopen it, and link the follow-up case that
+handles it (published changes link alerts themselves, through ChangeLink)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Alert, ChangeEntry, ChangeLink, FollowUpCase, User
+
+STATUS_ACTIONS = {"acknowledge": "acknowledged", "resolve": "resolved", "reopen": "open"}
+
+
+class AlertError(ValueError):
+    pass
+
+
+def set_status(alert: Alert, action: str, *, actor: User, now: datetime) -> str:
+    alert.status, alert.status_changed_at, alert.status_changed_by_id = STATUS_ACTIONS[action], now, actor.id
+    db.session.commit()
+    return alert.status
+
+
+def link_case(alert: Alert, case_number: str, *, actor: User, now: datetime) -> FollowUpCase | None:
+    """Link (or with an empty number, unlink) a follow-up case; linking acknowledges an open alert."""
+    text = case_number.strip().lstrip("#")
+    if not text:
+        alert.case_id = None
+        db.session.commit()
+        return None
+    case = db.session.get(FollowUpCase, int(text)) if text.isdigit() and len(text) < 12 else None
+    if case is None:
+        raise AlertError(f"There is no follow-up case {case_number.strip()[:20]!r}.")
+    alert.case_id = case.id
+    if alert.status == "open":
+        set_status(alert, "acknowledge", actor=actor, now=now)
+    db.session.commit()
+    return case
+
+
+def linked_changes(alert: Alert) -> list[ChangeEntry]:
+    return list(db.session.scalars(select(ChangeEntry).join(ChangeLink).where(
+        ChangeLink.alert_id == alert.id, ChangeEntry.deleted_at.is_(None)).order_by(ChangeEntry.id)))

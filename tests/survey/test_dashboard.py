@@ -1,0 +1,200 @@
+"""The results dashboard: cards with intervals and honest comparisons, per-question series, segment
+comparison with small groups hidden, the same numbers from rollups and from answers, and the page."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from analysis import share_difference
+from survey import dashboard
+from survey.extensions import db
+from survey.filters import ResultsFilter, parse_filter
+from tests.factories import add_answers, make_survey, make_user
+from tests.pages import log_in
+
+TODAY = date(2026, 11, 20)
+SETTINGS = dashboard.Settings(min_n=30, fdr=0.05, segment_names=("location", "team", "touchpoint"))
+
+
+def rows(location, day, top, n, low=0):
+    """n answers on `day`: `top` extremely satisfied (5), `low` very dissatisfied (1), the rest 4."""
+    return [(day, location, 5 if i < top else (1 if i < top + low else 4)) for i in range(n)]
+
+
+def leeds_story(survey):
+    """Leeds: 90 % extremely satisfied in August and September, 75 % in October; York steady; Ely tiny.
+    Today is in November, so without dates the page ends with October, the last complete month."""
+    data = []
+    for month, top in ((8, 90), (9, 90), (10, 75)):
+        day = date(2026, month, 10)
+        data += rows("Leeds", day, top, 100) + rows("York", day, 88, 100) + rows("Ely", day, 10, 12)
+    add_answers(survey, data)
+
+
+def card(board, metric):
+    return next(c for c in board.cards if c.metric == metric)
+
+
+def test_leeds_drop_is_a_significant_drop_with_newcombe_interval(ctx):
+    survey = make_survey()
+    leeds_story(survey)
+    board = dashboard.build(survey, ResultsFilter(segment=("location", "Leeds")), today=TODAY, settings=SETTINGS)
+
+    top = card(board, "top_box")
+    assert (board.current_label, board.previous_label) == ("2026-10", "2026-09")
+    assert board.last_day == date(2026, 10, 31) and "not complete" in board.notes[0]
+    assert top.title == "Extremely satisfied"
+    assert (top.current.value, top.current.n, top.previous.value) == (0.75, 100, 0.90)
+    expected = share_difference(90, 100, 75, 100)
+    assert top.difference == pytest.approx(-0.15)
+    assert (top.low, top.high, top.p_value) == (expected.low, expected.high, expected.p_value)
+    assert top.low < -0.04 and top.high < 0  # the interval excludes no change
+    assert top.verdict(0.05) == "down" and top.q_value < 0.05
+    # Wilson interval of 75/100 (Newcombe 1998a method 3): 0.6569 to 0.8245.
+    assert top.current.low == pytest.approx(0.6569, abs=1e-4) and top.current.high == pytest.approx(0.8245, abs=1e-4)
+    # Top-2 box is 100 % in both months: no change to report, and no false alarm.
+    assert card(board, "top2_box").verdict(0.05) in ("steady", "")
+    assert card(board, "responses").current.value == 100
+
+
+def test_q_values_account_for_every_card(ctx):
+    survey = make_survey()
+    leeds_story(survey)
+    board = dashboard.build(survey, ResultsFilter(segment=("location", "Leeds")), today=TODAY, settings=SETTINGS)
+    tested = [c for c in board.cards if c.p_value is not None]
+    assert len(tested) >= 2
+    for c in tested:
+        assert c.q_value >= c.p_value
+
+
+def test_too_few_responses_are_said_plainly(ctx):
+    survey = make_survey()
+    leeds_story(survey)
+    board = dashboard.build(survey, ResultsFilter(segment=("location", "Ely")), today=TODAY, settings=SETTINGS)
+    top = card(board, "top_box")
+    assert top.q_value is None and top.verdict(0.05) == ""
+    assert "Not enough responses" in top.note and "12 this period" in top.note
+
+
+def test_segment_comparison_hides_small_groups(ctx):
+    survey = make_survey()
+    leeds_story(survey)
+    board = dashboard.build(survey, ResultsFilter(start=date(2026, 10, 1)), today=TODAY, settings=SETTINGS)
+    satisfaction = next(q for q in board.questions if q.question.key == "satisfaction")
+    by_label = {row.label: row for row in satisfaction.segments["location"]}
+    assert by_label["Ely"].value is None and by_label["Ely"].n == 12
+    assert by_label["Leeds"].value == 0.75 and by_label["York"].value == 0.88
+    assert [row.label for row in satisfaction.segments["location"]] == ["York", "Leeds", "Ely"]
+
+
+def test_trend_and_distribution(ctx):
+    survey = make_survey()
+    leeds_story(survey)
+    board = dashboard.build(survey, ResultsFilter(segment=("location", "Leeds")), today=TODAY, settings=SETTINGS)
+    satisfaction = next(q for q in board.questions if q.question.key == "satisfaction")
+    assert len(satisfaction.trend) == 12
+    assert [(p.label, p.value, p.n) for p in satisfaction.trend[-3:]] == [
+        ("2026-08", 0.9, 100), ("2026-09", 0.9, 100), ("2026-10", 0.75, 100)]
+    assert satisfaction.trend[0].value is None and satisfaction.trend[0].n == 0  # no responses: a gap, not 0 %
+    assert [(b.label, b.count) for b in satisfaction.distribution] == [
+        ("Extremely dissatisfied", 0), ("Dissatisfied", 0), ("Neither", 0), ("Satisfied", 45),
+        ("Extremely satisfied", 255)]
+
+
+def test_quarters_and_weeks(ctx):
+    survey = make_survey()
+    leeds_story(survey)
+    quarters = dashboard.build(survey, ResultsFilter(unit="quarter", end=TODAY), today=TODAY, settings=SETTINGS)
+    satisfaction = next(q for q in quarters.questions if q.question.key == "satisfaction")
+    assert quarters.current_label == "2026-Q4"
+    assert [(p.label, p.n) for p in satisfaction.trend[-2:]] == [("2026-Q3", 424), ("2026-Q4", 212)]
+    complete = dashboard.build(survey, ResultsFilter(unit="quarter"), today=TODAY, settings=SETTINGS)
+    assert complete.current_label == "2026-Q3"
+    weeks = dashboard.build(survey, ResultsFilter(unit="week", start=date(2026, 10, 1)), today=TODAY,
+                            settings=SETTINGS)
+    assert weeks.period_labels[0] == "2026-W40" and weeks.period_labels[-1] == "2026-W47"
+    assert sum(p.n for q in weeks.questions if q.question.key == "satisfaction" for p in q.trend) == 212
+
+
+def test_answers_path_gives_the_same_numbers_as_rollups(ctx):
+    """A version filter counts from the answers; with one version it must agree with the rollups."""
+    survey = make_survey()
+    leeds_story(survey)
+    for segment in (None, ("location", "Leeds")):
+        fast = dashboard.build(survey, ResultsFilter(segment=segment), today=TODAY, settings=SETTINGS)
+        slow = dashboard.build(survey, ResultsFilter(segment=segment, version=1), today=TODAY, settings=SETTINGS)
+        assert fast.uses_rollups and not slow.uses_rollups
+        assert [(c.metric, c.current, c.previous, c.difference) for c in fast.cards if c.metric != "rate"] == \
+               [(c.metric, c.current, c.previous, c.difference) for c in slow.cards]
+        assert [q.trend for q in fast.questions] == [q.trend for q in slow.questions]
+        assert [q.segments for q in fast.questions] == [q.segments for q in slow.questions] or segment
+
+
+def test_empty_survey(ctx):
+    survey = make_survey()
+    board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
+    assert board.responses == 0
+    assert all(c.q_value is None for c in board.cards)
+    assert "Not enough responses" in card(board, "top_box").note
+
+
+def test_filter_round_trips_through_the_url():
+    chosen = ResultsFilter(date(2026, 1, 1), date(2026, 6, 30), "week", ("location", "Leeds"), 2, "late", "delivery")
+    assert parse_filter(chosen.args(), segment_names=("location",)).filter == chosen
+    parsed = parse_filter({"from": "2026-13-01", "period": "year", "where": "colour=red", "version": "x"},
+                          segment_names=("location",))
+    assert parsed.filter == ResultsFilter()
+    assert [p.split(":")[0] for p in parsed.problems] == ["from", "period", "where", "version"]
+
+
+# --- the page ---------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def story_survey(app):
+    with app.app_context():
+        survey = make_survey()
+        leeds_story(survey)
+        for role in ("agent", "analyst"):
+            make_user(email=f"{role}@example.com", role=role)
+        db.session.commit()
+        return survey.slug
+
+
+def test_page_shows_cards_charts_and_tables(client, story_survey):
+    log_in(client, "analyst@example.com")
+    page = client.get(f"/manage/surveys/{story_survey}/results?where=location=Leeds&to=2026-10-31")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "significant drop" in html and "75 %" in html and "−15.0 points" in html
+    assert html.count("data:image/svg+xml;base64,") >= 6
+    assert 'alt="' in html and "<details>" in html and "<table" in html
+    assert "fewer than 30 responses" in html or "Ely" not in html
+
+
+def test_bad_filter_is_named_and_the_page_still_renders(client, story_survey):
+    log_in(client, "analyst@example.com")
+    page = client.get(f"/manage/surveys/{story_survey}/results?from=yesterday&period=decade")
+    assert page.status_code == 400
+    html = page.get_data(as_text=True)
+    assert "from: &#39;yesterday&#39; is not a date" in html and "period: must be one of" in html
+    assert "Results: How did we do?" in html
+
+
+def test_agents_cannot_see_results_and_strangers_must_log_in(client, story_survey):
+    assert client.get(f"/manage/surveys/{story_survey}/results").status_code == 302
+    log_in(client, "agent@example.com")
+    assert client.get(f"/manage/surveys/{story_survey}/results").status_code == 403
+
+
+def test_hostile_segment_values_are_inert(client, app):
+    with app.app_context():
+        survey = make_survey()
+        hostile = '<script>alert(1)</script>" onmouseover="x \u202eevil 😀' + "x" * 300
+        add_answers(survey, rows(hostile, date(2026, 10, 5), 20, 40))
+        make_user(email="analyst@example.com", role="analyst")
+        slug = survey.slug
+    log_in(client, "analyst@example.com")
+    html = client.get(f"/manage/surveys/{slug}/results").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '" onmouseover="x' not in html
