@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
-from survey import followups, mail, outreach, trends
+from survey import followups, mail, outreach, scorecard, trends
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Contact, Invitation, OutboxMessage, Response, Survey
@@ -248,8 +248,9 @@ def run_once(*, now: datetime | None = None, transport: Transport | None = None)
 
 def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], None],
                 should_stop: Callable[[], bool] = lambda: False):
-    """Dispatch every `interval` seconds and detect trends every `detect_every` seconds (alerts are
-    de-duplicated, so running detection again is harmless). A failure is reported and retried."""
+    """Dispatch every `interval` seconds; every `detect_every` seconds detect trends and queue the weekly
+    scorecard when it is due (both are de-duplicated, so running them again is harmless). A failure is
+    reported and retried."""
     last_detection = float("-inf")
     while not should_stop():
         try:
@@ -258,6 +259,8 @@ def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], N
                 found = trends.run(now=utcnow())
                 if found.new_alerts:
                     echo(f"trend detection: {len(found.new_alerts)} new alerts")
+                if queued := scorecard.send_scorecards(now=utcnow()):
+                    echo(f"weekly scorecard queued for {queued} people")
             report = run_once()
             if report.sent or report.failed or report.retried:
                 echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}")

@@ -150,8 +150,10 @@ def test_agents_do_not_see_alerts(ctx, client):
 
 def test_the_dispatch_loop_runs_detection(ctx, monkeypatch):
     calls = []
+    scorecards = []
     monkeypatch.setattr(trends, "run", lambda now: calls.append(now) or trends.RunReport(None, (), 0))
+    monkeypatch.setattr(dispatch.scorecard, "send_scorecards", lambda now: scorecards.append(now) or 0)
     monkeypatch.setattr(dispatch.time, "sleep", lambda seconds: None)
     passes = iter([False, False, True])
     dispatch.run_forever(interval=0, detect_every=3600, echo=print, should_stop=lambda: next(passes))
-    assert len(calls) == 1  # two passes, one detection: the next is due in an hour
+    assert len(calls) == 1 and len(scorecards) == 1  # two passes, one of each: the next is due in an hour
