@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, or_, select
 
 from analysis import benjamini_hochberg, mann_whitney, mean_score, nps, nps_difference, share, share_difference
-from survey import charts
+from survey import charts, rollups
 from survey.charts import Bar, Marker, SegmentRow, TrendPoint
 from survey.extensions import db
 from survey.filters import ResultsFilter, response_conditions
@@ -155,9 +155,16 @@ def _answer_counts(survey: Survey, keys: list[str], conditions: list, unit: str,
 
 
 def _response_counts(conditions: list, unit: str) -> Counter:
+    """Responses per period, counted from the responses the filter selects."""
     period = period_expression(unit, Response.local_date)
     rows = db.session.execute(select(period, func.count()).where(*conditions).group_by(period))
     return Counter({_day(start): int(n) for start, n in rows})
+
+
+def _rolled_up_responses(series: Counts) -> Counter:
+    """Responses per period from the rollup's response cells (fetched with the answers)."""
+    return Counter({start: sum(counts.values()) for (key, start), counts in series.items()
+                    if key == rollups.RESPONSES_KEY})
 
 
 def _invitation_rates(survey: Survey, starts: list[date], unit: str) -> dict[date, tuple[int, int]]:
@@ -333,9 +340,10 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     names = settings.segment_names
     if chosen.is_narrowed:
         series, segments = _answer_counts(survey, keys, conditions, chosen.unit, names)
+        responses = _response_counts(conditions, chosen.unit)
     else:
-        series, segments = _rollup_counts(survey, keys, chosen, first, last, names)
-    responses = _response_counts(conditions, chosen.unit)
+        series, segments = _rollup_counts(survey, [*keys, rollups.RESPONSES_KEY], chosen, first, last, names)
+        responses = _rolled_up_responses(series)
     current, previous = starts[-1], (starts[-2] if len(starts) > 1 else None)
 
     cards: list[Card] = []

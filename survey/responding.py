@@ -167,9 +167,11 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     response.updated_at = now
     response.revisions_count += 1
     response.quote_consent, response.contact_consent = consents.quote, consents.contact
-    old = [(answer.question_key, answer.value_int) for answer in response.answers] if response.id else []
+    is_new = response.id is None
+    old = [] if is_new else [(answer.question_key, answer.value_int) for answer in response.answers]
     response.answers = _answer_rows(version.questions, values)
-    rollups.apply(response, old, [(answer.question_key, answer.value_int) for answer in response.answers])
+    rollups.apply(response, old, [(answer.question_key, answer.value_int) for answer in response.answers],
+                  is_new=is_new)
     db.session.flush()
     followups.open_for_response(response, version.questions, values, now=now)
     db.session.add(ResponseRevision(response_id=response.id, submission_key=submission_key, version_id=version.id,

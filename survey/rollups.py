@@ -1,5 +1,6 @@
 """Keeping `answer_counts` current: every stored, changed or imported answer with a numeric value adds
-to (or takes from) its day's count for all respondents and for each configured segment attribute.
+to (or takes from) its day's count for all respondents and for each configured segment attribute, and
+every new response adds one to its day's response count (question key RESPONSES_KEY).
 
 Changes are upserts (`INSERT … ON CONFLICT DO UPDATE count = count + n`) in the caller's transaction, in
 a fixed key order so concurrent writers on PostgreSQL lock rows in the same order. `rebuild` recomputes a
@@ -19,6 +20,10 @@ from survey.extensions import db
 from survey.models import Answer, AnswerCount, Response
 
 KEY_COLUMNS = ("survey_id", "question_key", "local_date", "segment_name", "segment_value", "value_int")
+# The question key of the cells counting responses themselves (value 1), so the dashboard's response counts
+# come from the rollup too. Real keys start with a letter, so it cannot collide.
+RESPONSES_KEY = "*"
+SEGMENT_VALUE_WIDTH = 200  # answer_counts.segment_value
 
 
 def segment_names() -> tuple[str, ...]:
@@ -27,7 +32,7 @@ def segment_names() -> tuple[str, ...]:
 
 def _cells(survey_id: int, day: date, attributes: Mapping[str, str],
            answers: Iterable[tuple[str, int | None]]) -> Counter:
-    segments = [("", "")] + [(name, str(attributes[name])[:200]) for name in segment_names()
+    segments = [("", "")] + [(name, str(attributes[name])[:SEGMENT_VALUE_WIDTH]) for name in segment_names()
                              if attributes.get(name) not in (None, "")]
     cells: Counter = Counter()
     for key, value in answers:
@@ -38,8 +43,11 @@ def _cells(survey_id: int, day: date, attributes: Mapping[str, str],
     return cells
 
 
-def apply(response: Response, old: Iterable[tuple[str, int | None]], new: Iterable[tuple[str, int | None]]) -> None:
-    """Move one response's counts from its old answers (empty for a new response) to its new ones."""
+def apply(response: Response, old: Iterable[tuple[str, int | None]], new: Iterable[tuple[str, int | None]], *,
+          is_new: bool) -> None:
+    """Move one response's counts from its old answers (empty for a new response) to its new ones; a new
+    response also counts once as a response."""
+    new = [*new, (RESPONSES_KEY, 1)] if is_new else new
     change = _cells(response.survey_id, response.local_date, response.attributes or {}, new)
     change.subtract(_cells(response.survey_id, response.local_date, response.attributes or {}, old))
     _upsert({cell: n for cell, n in change.items() if n})
@@ -61,12 +69,18 @@ def rebuild(survey_id: int) -> None:
     """Recompute one survey's counts from its answers (in the caller's transaction)."""
     db.session.execute(delete(AnswerCount).where(AnswerCount.survey_id == survey_id))
     for name in ("", *segment_names()):
-        value = Response.attributes[name].as_string() if name else literal("")
+        # Cut to the column's width, as `_cells` does on write (PostgreSQL refuses longer values).
+        value = func.substr(Response.attributes[name].as_string(), 1, SEGMENT_VALUE_WIDTH) if name else literal("")
         query = (select(Response.survey_id, Answer.question_key, Response.local_date, literal(name), value,
                         Answer.value_int, func.count())
                  .join(Response, Answer.response_id == Response.id)
                  .where(Response.survey_id == survey_id, Answer.value_int.is_not(None))
                  .group_by(Response.survey_id, Answer.question_key, Response.local_date, Answer.value_int))
+        responses = (select(Response.survey_id, literal(RESPONSES_KEY), Response.local_date, literal(name), value,
+                            literal(1), func.count())
+                     .where(Response.survey_id == survey_id).group_by(Response.survey_id, Response.local_date))
         if name:
             query = query.where(value.is_not(None), value != "").group_by(value)
-        db.session.execute(AnswerCount.__table__.insert().from_select([*KEY_COLUMNS, "count"], query))
+            responses = responses.where(value.is_not(None), value != "").group_by(value)
+        for rows in (query, responses):
+            db.session.execute(AnswerCount.__table__.insert().from_select([*KEY_COLUMNS, "count"], rows))

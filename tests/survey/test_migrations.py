@@ -56,6 +56,8 @@ def test_upgrading_a_sqlite_database_with_data_loses_nothing(tmp_path):
             assert one("SELECT count(*) FROM invitations") == (1,)
             assert one("SELECT invitation_id, contact_id, local_date FROM responses") == (1, 1, "2026-03-04")
             assert one("SELECT count(*) FROM answers") == (1,)
-            assert one("SELECT sum(count) FROM answer_counts WHERE segment_name = ''") == (1,)
-            assert one("SELECT segment_value FROM answer_counts WHERE segment_name = 'location'") == ("Leeds",)
+            assert one("SELECT sum(count) FROM answer_counts WHERE segment_name = '' AND question_key <> '*'") == (1,)
+            assert one("SELECT sum(count) FROM answer_counts WHERE segment_name = '' AND question_key = '*'") == (1,)
+            assert one("SELECT segment_value FROM answer_counts WHERE segment_name = 'location' "
+                       "AND question_key <> '*'") == ("Leeds",)
         db.engine.dispose()

@@ -37,3 +37,6 @@ def test_incremental_counts_match_a_rebuild(ctx):
     assert incremental[("satisfaction", day, "location", "Leeds", 1)] == 1
     assert ("satisfaction", day, "location", "Leeds", 4) not in incremental  # r1's first answer is gone
     assert not any(name == "customer_since" for _k, _d, name, _v, _i in incremental)  # not a segment
+    # Responses are counted once each, however often they change.
+    assert incremental[(rollups.RESPONSES_KEY, day, "", "", 1)] == 4
+    assert incremental[(rollups.RESPONSES_KEY, day, "location", "Leeds", 1)] == 2
