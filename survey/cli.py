@@ -19,6 +19,7 @@ from survey import (
     changes,
     contacts,
     demo,
+    deploy_checks,
     dispatch,
     exports,
     outreach,
@@ -229,6 +230,20 @@ def send_scorecards_command(now: datetime | None):
     click.echo(f"{queued} scorecard{'s' if queued != 1 else ''} queued")
 
 
+@click.command("check-deploy")
+@with_appcontext
+def check_deploy_command():
+    """List every unsafe production setting; exit 1 if there is any."""
+    found = deploy_checks.problems(current_app.config, os.environ)
+    for problem in found:
+        click.echo(f"- {problem}")
+    if found:
+        click.echo(f"{len(found)} setting{'s' if len(found) != 1 else ''} to fix before going live "
+                   "(docs/deployment.md).")
+        raise SystemExit(1)
+    click.echo("No unsafe settings found.")
+
+
 @click.command("import-contacts")
 @with_appcontext
 @click.argument("file", type=click.File("rb"))
@@ -282,8 +297,8 @@ def changes_digest_command(quarter: str, send: bool):
 
 COMMANDS = [create_user_command, import_survey_command, export_survey_command, survey_link_command,
             export_responses_command, seed_demo_command, send_survey_command, dispatch_command,
-            create_api_token_command, detect_trends_command, send_scorecards_command, import_contacts_command,
-            erase_contact_command, changes_digest_command]
+            create_api_token_command, detect_trends_command, send_scorecards_command, check_deploy_command,
+            import_contacts_command, erase_contact_command, changes_digest_command]
 
 
 def init_app(app: Flask) -> None:

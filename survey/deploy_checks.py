@@ -1,0 +1,48 @@
+"""`flask check-deploy`: the settings that are fine on a laptop and unsafe in production, each with what
+to set instead. A pure function of the configuration, so it is tested as a truth table."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "test-secret"}
+
+
+def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
+    """Every unsafe production setting, as a sentence naming the setting and the fix."""
+    found = []
+    base = urlsplit(config.get("BASE_URL") or "")
+    secret = environ.get("HEARKEN_SECRET_KEY", "")
+    if not secret:
+        found.append("HEARKEN_SECRET_KEY is not set: each machine would make its own key in its instance folder, "
+                     "so sessions and forms fail behind a load balancer. Set one random value (48+ characters) "
+                     "on every machine.")
+    elif secret.lower() in WEAK_SECRETS or len(secret) < 32:
+        found.append("HEARKEN_SECRET_KEY is short or a well-known value: use at least 32 random characters, e.g. "
+                     "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
+    if base.scheme != "https":
+        found.append(f"HEARKEN_BASE_URL is {config.get('BASE_URL')!r}: links in emails must use https:// and the "
+                     "public host name customers can reach.")
+    if base.hostname in (None, "localhost", "127.0.0.1", "::1"):
+        found.append("HEARKEN_BASE_URL points at this machine: customers cannot open links to it.")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        found.append("HEARKEN_SESSION_COOKIE_SECURE is off: the login cookie would also travel over plain HTTP, "
+                     "and HSTS is not sent. Set it to 1 behind HTTPS.")
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        found.append("The database is SQLite: fine for one machine, but several web servers or dispatchers on "
+                     "different machines need PostgreSQL (HEARKEN_DATABASE_URL).")
+    if not config.get("SMTP_HOST"):
+        found.append("HEARKEN_SMTP_HOST is not set: emails are written to files in the instance folder and "
+                     "never sent.")
+    elif not config.get("SMTP_STARTTLS") and config.get("SMTP_PASSWORD"):
+        found.append("SMTP sends a password without STARTTLS: set HEARKEN_SMTP_STARTTLS=1.")
+    sender = str(config.get("MAIL_FROM", ""))
+    if sender.endswith("@localhost>") or sender.endswith("@localhost"):
+        found.append("HEARKEN_MAIL_FROM is a localhost address: receiving servers reject or junk it. Use an "
+                     "address of your domain (with SPF and DKIM for the SMTP server).")
+    if config.get("DEBUG") or config.get("TESTING"):
+        found.append("DEBUG or TESTING is on: never in production (the debugger runs code from the browser).")
+    limit = config.get("MAX_CONTENT_LENGTH")
+    if not limit or limit > 16 * 1024 * 1024:
+        found.append("HEARKEN_MAX_CONTENT_LENGTH is unset or above 16 MiB: large bodies tie up workers.")
+    return found

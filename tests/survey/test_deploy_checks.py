@@ -1,0 +1,39 @@
+"""`flask check-deploy` names every unsafe production setting and passes a safe configuration."""
+from __future__ import annotations
+
+from survey import deploy_checks
+
+SAFE = {"BASE_URL": "https://feedback.example.com", "SESSION_COOKIE_SECURE": True,
+        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://hearken@db/hearken", "SMTP_HOST": "smtp.example.com",
+        "SMTP_STARTTLS": True, "SMTP_PASSWORD": "pw", "MAIL_FROM": "Feedback <feedback@example.com>",
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024}
+SAFE_ENV = {"HEARKEN_SECRET_KEY": "k" * 48}
+
+
+def test_a_safe_configuration_passes():
+    assert deploy_checks.problems(SAFE, SAFE_ENV) == []
+
+
+def test_each_unsafe_setting_is_named():
+    cases = [
+        ({}, {"HEARKEN_SECRET_KEY": ""}, "HEARKEN_SECRET_KEY is not set"),
+        ({}, {"HEARKEN_SECRET_KEY": "changeme"}, "short or a well-known value"),
+        ({"BASE_URL": "http://feedback.example.com"}, SAFE_ENV, "must use https://"),
+        ({"BASE_URL": "https://localhost"}, SAFE_ENV, "points at this machine"),
+        ({"SESSION_COOKIE_SECURE": False}, SAFE_ENV, "HEARKEN_SESSION_COOKIE_SECURE is off"),
+        ({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}, SAFE_ENV, "The database is SQLite"),
+        ({"SMTP_HOST": None}, SAFE_ENV, "HEARKEN_SMTP_HOST is not set"),
+        ({"SMTP_STARTTLS": False}, SAFE_ENV, "without STARTTLS"),
+        ({"MAIL_FROM": "Hearken <feedback@localhost>"}, SAFE_ENV, "localhost address"),
+        ({"DEBUG": True}, SAFE_ENV, "DEBUG or TESTING is on"),
+        ({"MAX_CONTENT_LENGTH": None}, SAFE_ENV, "HEARKEN_MAX_CONTENT_LENGTH"),
+    ]
+    for change, environ, expected in cases:
+        found = deploy_checks.problems({**SAFE, **change}, environ)
+        assert len(found) == 1 and expected in found[0], (change, found)
+
+
+def test_the_command_fails_on_the_laptop_defaults(runner):
+    result = runner.invoke(args=["check-deploy"])
+    assert result.exit_code == 1
+    assert "HEARKEN_SECRET_KEY is not set" in result.output and "to fix before going live" in result.output
