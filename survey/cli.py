@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import nullcontext
 from datetime import datetime
 
 import click
@@ -26,9 +27,10 @@ from survey import (
     scorecard,
     trends,
 )
-from survey.clock import utcnow
+from survey.clock import local_date, utcnow
 from survey.definitions import DefinitionError, parse_survey, survey_definition
 from survey.extensions import db
+from survey.filters import parse_filter, response_conditions
 from survey.invitations import InvitationError, normalise_email, personal_invitation
 from survey.links import external_url
 from survey.models import ROLES, Contact
@@ -109,18 +111,49 @@ def survey_link_command(slug: str, email: str | None):
 @click.command("export-responses")
 @with_appcontext
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True,
-              help="csv: the import format; json: one array; jsonl: one object per line.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl", "xlsx"]), default="csv",
+              show_default=True, help="csv: the import format; json: one array; jsonl: one object per line; "
+                                      "xlsx: an Excel workbook (needs --output).")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
               help="Only responses given or changed on or after this date (UTC).")
-def export_responses_command(slug: str, fmt: str, since: datetime | None):
-    """Stream every response of a survey to standard output."""
+@click.option("--from", "start", help="Only responses given on or after this day (YYYY-MM-DD, local time).")
+@click.option("--to", "end", help="Only responses given on or before this day (YYYY-MM-DD, local time).")
+@click.option("--where", help="Only one segment: ATTRIBUTE=VALUE, e.g. location=Leeds.")
+@click.option("--version", help="Only responses to this survey version (a number).")
+@click.option("--search", help="Only responses whose written answers contain this text.")
+@click.option("--tag", help="Only responses tagged with this theme.")
+def export_responses_command(slug: str, fmt: str, output: str | None, since: datetime | None, **filters):
+    """Stream the responses of a survey (all of them, or those the filter options select)."""
+    if fmt == "xlsx" and not output:
+        raise click.UsageError("--format xlsx writes a binary workbook: give --output FILE.")
     survey = _survey(slug)
-    out = sys.stdout
-    if fmt == "csv":
-        exports.write_csv(survey, out, since)
-    else:
-        exports.write_json(survey, out, since, lines=fmt == "jsonl")
+    selection = exports.Selection(survey, since, tuple(_filter_conditions(survey, filters)))
+    if fmt == "xlsx":
+        with open(output, "wb") as out:
+            exports.write_xlsx(selection, out)
+        return
+    with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
+        if fmt == "csv":
+            exports.write_csv(selection, out)
+        else:
+            exports.write_json(selection, out, lines=fmt == "jsonl")
+
+
+def _filter_conditions(survey, options: dict) -> list:
+    """The results filter from the command's options (the web's query arguments, by the same names)."""
+    args = {"from": options["start"], "to": options["end"], "where": options["where"],
+            "version": options["version"], "q": options["search"], "tag": options["tag"]}
+    args = {name: value for name, value in args.items() if value is not None}
+    if not args:
+        return []
+    parsed = parse_filter(args, segment_names=tuple(current_app.config["SEGMENT_ATTRIBUTES"]))
+    if parsed.problems:
+        names = {"from": "--from", "to": "--to", "where": "--where", "version": "--version"}
+        problem = parsed.problems[0]
+        raise click.ClickException(names.get(problem.split(":")[0], "") + problem[problem.find(":"):])
+    return response_conditions(survey.id, parsed.filter, local_date(utcnow(), current_app.config["TIMEZONE"]),
+                               whole_range=True)
 
 
 @click.command("seed-demo")

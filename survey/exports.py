@@ -1,17 +1,20 @@
-"""Responses out: CSV (in the import format of INTERFACES.md) and JSON, streamed in batches so memory
-stays constant however many responses there are."""
+"""Responses out: CSV (in the import format of INTERFACES.md), JSON and XLSX, streamed in batches so
+memory stays constant however many responses there are. Every export can be narrowed by extra SQL
+conditions on Response (the results filter), so "export this view" exports exactly what is shown."""
 from __future__ import annotations
 
 import csv
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
+import xlsxwriter
 from sqlalchemy import select
 
 from survey.extensions import db
-from survey.models import Answer, Contact, Question, Response, Survey, SurveyVersion
+from survey.models import Answer, Contact, Question, Response, ResponseTag, Survey, SurveyVersion
 
 BATCH = 1000
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
@@ -41,21 +44,30 @@ def question_types(survey: Survey) -> dict[str, str]:
     return types
 
 
-def _responses(survey: Survey, since: datetime | None):
+@dataclass(frozen=True)
+class Selection:
+    """Which responses of a survey to export: changed since a moment, and/or matching SQL conditions."""
+
+    survey: Survey
+    since: datetime | None = None
+    conditions: tuple = ()
+
+
+def _responses(selection: Selection):
     query = (select(Response.id, Response.submitted_at, Response.updated_at, SurveyVersion.number,
                     Contact.email, Response.attributes, Response.source, Response.quote_consent,
                     Response.contact_consent)
              .join(SurveyVersion, Response.version_id == SurveyVersion.id)
              .outerjoin(Contact, Response.contact_id == Contact.id)
-             .where(Response.survey_id == survey.id).order_by(Response.id))
-    if since is not None:
-        query = query.where(Response.updated_at >= since)
+             .where(Response.survey_id == selection.survey.id, *selection.conditions).order_by(Response.id))
+    if selection.since is not None:
+        query = query.where(Response.updated_at >= selection.since)
     return query
 
 
-def _attribute_names(survey: Survey, since: datetime | None) -> list[str]:
+def _attribute_names(selection: Selection) -> list[str]:
     names: set[str] = set()
-    query = _responses(survey, since).with_only_columns(Response.attributes)
+    query = _responses(selection).with_only_columns(Response.attributes)
     for attributes in db.session.scalars(query.execution_options(yield_per=BATCH)):
         names.update(attributes or {})
     return sorted(names)
@@ -80,18 +92,28 @@ def _answer_values(types: dict[str, str], response_ids: list[int]) -> dict[int, 
     return values
 
 
-def export_records(survey: Survey, since: datetime | None = None) -> Iterator[dict]:
-    """One dict per response: metadata, segment attributes and native answer values."""
-    types = question_types(survey)
-    result = db.session.execute(_responses(survey, since).execution_options(yield_per=BATCH))
+def _tags(response_ids: list[int]) -> dict[int, list[str]]:
+    tags: dict[int, list[str]] = {rid: [] for rid in response_ids}
+    for response_id, tag in db.session.execute(
+            select(ResponseTag.response_id, ResponseTag.tag).where(ResponseTag.response_id.in_(response_ids))
+            .order_by(ResponseTag.response_id, ResponseTag.tag)):
+        tags[response_id].append(tag)
+    return tags
+
+
+def export_records(selection: Selection) -> Iterator[dict]:
+    """One dict per response: metadata, segment attributes, native answer values and theme tags."""
+    types = question_types(selection.survey)
+    result = db.session.execute(_responses(selection).execution_options(yield_per=BATCH))
     for batch in result.partitions(BATCH):
-        answers = _answer_values(types, [row.id for row in batch])
+        ids = [row.id for row in batch]
+        answers, tags = _answer_values(types, ids), _tags(ids)
         for row in batch:
             yield {
                 "response_id": row.id, "submitted_at": iso(row.submitted_at), "updated_at": iso(row.updated_at),
                 "version": row.number, "email": row.email, "source": row.source,
                 "attributes": row.attributes or {}, "answers": answers[row.id],
-                "quote_consent": row.quote_consent, "contact_consent": row.contact_consent,
+                "quote_consent": row.quote_consent, "contact_consent": row.contact_consent, "tags": tags[row.id],
             }
 
 
@@ -104,29 +126,99 @@ def csv_cell(value: object) -> object:
     return "" if value is None else value
 
 
-def write_csv(survey: Survey, out: TextIO, since: datetime | None = None) -> int:
-    keys = list(question_types(survey))
-    attributes = _attribute_names(survey, since)
+@dataclass(frozen=True)
+class Table:
+    """The export as rows of cells, shared by CSV and XLSX so both have the same columns and the same
+    formula neutralisation. `tags` comes last so the import format's columns are unchanged."""
+
+    header: list[str]
+    rows: Iterator[list]
+
+
+def table(selection: Selection) -> Table:
+    keys = list(question_types(selection.survey))
+    attributes = _attribute_names(selection)
+    header = ["response_id", "submitted_at", "updated_at", "version", "email", "source",
+              *(f"attr.{name}" for name in attributes), *keys, "quote_consent", "contact_consent", "tags"]
+
+    def rows() -> Iterator[list]:
+        for record in export_records(selection):
+            yield [neutralise(cell) for cell in (
+                record["response_id"], record["submitted_at"], record["updated_at"], record["version"],
+                record["email"] or "", record["source"],
+                *(record["attributes"].get(name, "") for name in attributes),
+                *(csv_cell(record["answers"].get(key)) for key in keys),
+                csv_cell(record["quote_consent"]), csv_cell(record["contact_consent"]), csv_cell(record["tags"]),
+            )]
+    return Table(header, rows())
+
+
+class _Lines:
+    """A file-like sink for csv.writer that hands back what was written since the last call."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.parts.append(text)
+
+    def take(self) -> str:
+        text, self.parts = "".join(self.parts), []
+        return text
+
+
+def csv_chunks(selection: Selection) -> Iterator[str]:
+    """The CSV export in chunks of about one batch (header first), for a streamed HTTP response."""
+    sink = _Lines()
+    writer = csv.writer(sink, lineterminator="\n")
+    export = table(selection)
+    writer.writerow(export.header)
+    for count, row in enumerate(export.rows, start=1):
+        writer.writerow(row)
+        if count % BATCH == 0:
+            yield sink.take()
+    yield sink.take()
+
+
+def write_csv(selection: Selection, out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["response_id", "submitted_at", "updated_at", "version", "email", "source",
-                     *(f"attr.{name}" for name in attributes), *keys, "quote_consent", "contact_consent"])
+    export = table(selection)
+    writer.writerow(export.header)
     count = 0
-    for record in export_records(survey, since):
-        writer.writerow([neutralise(cell) for cell in (
-            record["response_id"], record["submitted_at"], record["updated_at"], record["version"],
-            record["email"] or "", record["source"],
-            *(record["attributes"].get(name, "") for name in attributes),
-            *(csv_cell(record["answers"].get(key)) for key in keys),
-            csv_cell(record["quote_consent"]), csv_cell(record["contact_consent"]),
-        )])
+    for row in export.rows:
+        writer.writerow(row)
         count += 1
     return count
 
 
-def write_json(survey: Survey, out: TextIO, since: datetime | None = None, *, lines: bool = False) -> int:
+def write_xlsx(selection: Selection, out: BinaryIO) -> int:
+    """An Excel workbook written row by row (XlsxWriter's constant-memory mode). Text cells are written
+    as strings, never formulas, and neutralised like the CSV so a re-saved CSV stays safe too."""
+    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False,
+                                         "strings_to_formulas": False, "strings_to_numbers": False,
+                                         "strings_to_urls": False})
+    sheet = workbook.add_worksheet("Responses")
+    bold = workbook.add_format({"bold": True})
+    export = table(selection)
+    sheet.freeze_panes(1, 0)
+    for column, name in enumerate(export.header):
+        sheet.write_string(0, column, name, bold)
+        sheet.set_column(column, column, min(max(len(name) + 2, 12), 40))
+    count = 0
+    for count, row in enumerate(export.rows, start=1):
+        for column, cell in enumerate(row):
+            if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+                sheet.write_number(count, column, cell)
+            else:
+                sheet.write_string(count, column, str(cell))
+    workbook.close()
+    return count
+
+
+def write_json(selection: Selection, out: TextIO, *, lines: bool = False) -> int:
     """A JSON array (or JSON Lines with lines=True), written record by record."""
     count = 0
-    for record in export_records(survey, since):
+    for record in export_records(selection):
         if lines:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         else:

@@ -111,10 +111,18 @@ def normalise_tag(text: str) -> str:
     return " ".join(text.split()).lower()[:64]
 
 
-def response_conditions(survey_id: int, chosen: ResultsFilter, today: date) -> list:
-    """SQL conditions on Response selecting what the filter shows (for listing and exporting)."""
-    first, last = chosen.date_range(today)
-    conditions = [Response.survey_id == survey_id, Response.local_date >= first, Response.local_date <= last]
+def response_conditions(survey_id: int, chosen: ResultsFilter, today: date, *, whole_range: bool = False) -> list:
+    """SQL conditions on Response selecting what the filter shows. Pages default to the last periods;
+    exports (`whole_range`) are bounded only by the dates the filter names."""
+    conditions = [Response.survey_id == survey_id]
+    if whole_range:
+        first, last = chosen.start, chosen.end
+    else:
+        first, last = chosen.date_range(today)
+    if first is not None:
+        conditions.append(Response.local_date >= first)
+    if last is not None:
+        conditions.append(Response.local_date <= last)
     if chosen.segment:
         name, value = chosen.segment
         conditions.append(Response.attributes[name].as_string() == value)
