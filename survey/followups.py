@@ -205,6 +205,18 @@ def add_note(case: FollowUpCase, *, author: User, text: str, now: datetime) -> N
     db.session.commit()
 
 
+def case_for_response(response_id: int) -> FollowUpCase | None:
+    return db.session.scalar(select(FollowUpCase).where(FollowUpCase.response_id == response_id))
+
+
+def earlier_cases(contact_id: int | None, *, exclude_id: int | None = None) -> list[FollowUpCase]:
+    """The customer's other follow-ups (for the context card)."""
+    if contact_id is None:
+        return []
+    return list(db.session.scalars(select(FollowUpCase).where(
+        FollowUpCase.contact_id == contact_id, FollowUpCase.id != (exclude_id or 0)).order_by(FollowUpCase.id)))
+
+
 def is_overdue(case: FollowUpCase, now: datetime) -> bool:
     return case.status == "new" and case.due_at < now
 

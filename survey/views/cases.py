@@ -51,8 +51,7 @@ def index():
 def case_detail(case_id: int):
     case = _case(case_id)
     profile = contacts.contact_profile(case.contact_id) if case.contact_id else None
-    earlier = db.session.scalars(select(FollowUpCase).where(
-        FollowUpCase.contact_id == case.contact_id, FollowUpCase.id != case.id)).all() if case.contact_id else []
+    earlier = followups.earlier_cases(case.contact_id, exclude_id=case.id)
     users = db.session.scalars(select(User).order_by(User.email)).all()
     return render_template("cases/detail.html", case=case, profile=profile, earlier=earlier, users=users,
                            status_form=_status_form(case), note_form=NoteForm(formdata=None), action=ActionForm(),

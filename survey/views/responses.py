@@ -1,9 +1,18 @@
 """Response browser (analysts and above): filter and search responses, read one with the customer's
-context card, tag responses with themes, and export the filtered view."""
+context card, and tag responses with themes. Tagging is analysis work, so analysts may do it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+
+from survey import browsing, contacts, followups
+from survey.clock import local_date, utcnow
+from survey.dashboard import segment_choices
+from survey.extensions import db
+from survey.filters import parse_filter
+from survey.forms import ActionForm
+from survey.models import Response
+from survey.views.manage import survey_or_404
 
 bp = Blueprint("responses", __name__, url_prefix="/manage")
 
@@ -13,3 +22,54 @@ bp = Blueprint("responses", __name__, url_prefix="/manage")
 def guard():
     if not current_user.has_role("analyst"):
         abort(403)
+
+
+def _response(response_id: int) -> Response:
+    return db.session.get(Response, response_id) or abort(404)
+
+
+@bp.route("/surveys/<slug>/responses")
+def survey_responses(slug: str):
+    survey = survey_or_404(slug)
+    names = tuple(current_app.config["SEGMENT_ATTRIBUTES"])
+    parsed = parse_filter(request.args, segment_names=names)
+    after = request.args.get("after", "")
+    today = local_date(utcnow(), current_app.config["TIMEZONE"])
+    page = browsing.list_responses(survey, parsed.filter, today=today,
+                                   after_id=int(after) if after.isdigit() and len(after) < 12 else None)
+    first_day, last_day = parsed.filter.date_range(today)
+    return render_template("manage/responses/index.html", survey=survey, page=page, f=parsed.filter,
+                           first_day=first_day, last_day=last_day, problems=parsed.problems,
+                           tags=browsing.survey_tags(survey),
+                           segment_choices=segment_choices(survey, names)), 400 if parsed.problems else 200
+
+
+@bp.route("/responses/<int:response_id>")
+def response_detail(response_id: int):
+    response = _response(response_id)
+    profile = contacts.contact_profile(response.contact_id) if response.contact_id else None
+    case = followups.case_for_response(response.id)
+    return render_template("manage/responses/detail.html", response=response, profile=profile, case=case,
+                           lines=browsing.answer_lines(response, response.version.questions),
+                           earlier=followups.earlier_cases(response.contact_id, exclude_id=case.id if case else None),
+                           action=ActionForm())
+
+
+@bp.route("/responses/<int:response_id>/tags", methods=["POST"])
+def add_tag(response_id: int):
+    response = _response(response_id)
+    try:
+        tag = browsing.tag_response(response, request.form.get("tag", ""), actor=current_user, now=utcnow())
+    except browsing.TagError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Tagged “{tag}”.")
+    return redirect(url_for(".response_detail", response_id=response.id))
+
+
+@bp.route("/responses/<int:response_id>/tags/remove", methods=["POST"])
+def remove_tag(response_id: int):
+    response = _response(response_id)
+    browsing.untag_response(response, request.form.get("tag", ""))
+    flash("Theme removed.")
+    return redirect(url_for(".response_detail", response_id=response.id))

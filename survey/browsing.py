@@ -1,0 +1,125 @@
+"""Reading responses one by one: the filtered list (newest first, a page at a time), one response with its
+answers laid out, and themes (tags) analysts give responses so comments can be counted and filtered."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from survey.extensions import db
+from survey.filters import ResultsFilter, normalise_tag, response_conditions
+from survey.models import Question, Response, ResponseTag, Survey, User
+
+PAGE_SIZE = 50
+EXCERPT = 160
+
+
+class TagError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    question: str
+    type: str
+    text: str  # the answer as a person reads it ("Extremely satisfied (5/5)", "NPS 9", "Phone; Email")
+
+
+@dataclass(frozen=True)
+class Row:
+    response: Response
+    scores: list[AnswerLine]
+    excerpt: str
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Row]
+    total: int
+    next_after: int | None  # the id to continue after, or None on the last page
+
+
+def answer_lines(response: Response, questions: Sequence[Question]) -> list[AnswerLine]:
+    """Every answer of a response in question order, readable without knowing the storage format."""
+    by_key: dict[str, list] = {}
+    for answer in response.answers:
+        by_key.setdefault(answer.question_key, []).append(answer)
+    lines = []
+    for question in questions:
+        answers = by_key.pop(question.key, None)
+        if answers:
+            lines.append(AnswerLine(question.text, question.type, _readable(question, answers)))
+    for key, answers in by_key.items():  # answered in a version that no longer has the question
+        lines.append(AnswerLine(key, "text", "; ".join(a.value_text or str(a.value_int) for a in answers)))
+    return lines
+
+
+def _readable(question: Question, answers) -> str:
+    first = answers[0]
+    if question.type == "rating" and first.value_int:
+        points = len(question.options)
+        label = question.options[first.value_int - 1] if first.value_int <= points else ""
+        return f"{label} ({first.value_int}/{points})"
+    if question.type == "nps":
+        return f"NPS {first.value_int}"
+    if question.type == "yesno":
+        return "Yes" if first.value_int else "No"
+    return "; ".join(a.value_text or "" for a in answers)
+
+
+def list_responses(survey: Survey, chosen: ResultsFilter, *, today: date, after_id: int | None = None,
+                   limit: int = PAGE_SIZE) -> Page:
+    """One page of the filtered responses, newest first, continuing after `after_id` (keyset paging: a
+    page costs the same however deep it is, and new responses do not shift what comes next)."""
+    conditions = response_conditions(survey.id, chosen, today)
+    total = db.session.scalar(select(func.count(Response.id)).where(*conditions)) or 0
+    query = (select(Response).where(*conditions).order_by(Response.id.desc()).limit(limit + 1)
+             .options(selectinload(Response.answers), selectinload(Response.tags), selectinload(Response.version)))
+    if after_id is not None:
+        query = query.where(Response.id < after_id)
+    responses = list(db.session.scalars(query))
+    more = len(responses) > limit
+    responses = responses[:limit]
+    rows = []
+    for response in responses:
+        lines = answer_lines(response, response.version.questions)
+        written = " ".join(line.text for line in lines if line.type == "text")
+        excerpt = written if len(written) <= EXCERPT else written[:EXCERPT - 1] + "…"
+        rows.append(Row(response, [line for line in lines if line.type in ("rating", "nps")], excerpt))
+    return Page(rows, total, responses[-1].id if more else None)
+
+
+def survey_tags(survey: Survey) -> list[tuple[str, int]]:
+    """Each theme used in this survey with how many responses have it, most used first."""
+    return [(tag, int(n)) for tag, n in db.session.execute(
+        select(ResponseTag.tag, func.count()).join(Response, ResponseTag.response_id == Response.id)
+        .where(Response.survey_id == survey.id).group_by(ResponseTag.tag)
+        .order_by(func.count().desc(), ResponseTag.tag))]
+
+
+def tag_response(response: Response, text: str, *, actor: User, now: datetime) -> str:
+    """Give a response a theme (lower-case, single spaces); giving it again changes nothing."""
+    if len(" ".join(text.split())) > 64:
+        raise TagError("A theme can be at most 64 characters long.")
+    tag = normalise_tag(text)
+    if not tag:
+        raise TagError("Write the theme to add, e.g. “delivery”.")
+    if tag in (t.tag for t in response.tags):
+        return tag
+    try:
+        with db.session.begin_nested():  # a colleague tagging the same response at once
+            db.session.add(ResponseTag(response_id=response.id, tag=tag, created_at=now, created_by_id=actor.id))
+    except IntegrityError:
+        pass
+    db.session.commit()
+    return tag
+
+
+def untag_response(response: Response, text: str) -> None:
+    db.session.execute(delete(ResponseTag).where(ResponseTag.response_id == response.id,
+                                                 ResponseTag.tag == normalise_tag(text)))
+    db.session.commit()
