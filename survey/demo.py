@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, literal, select
 
 from survey import accounts, authoring, changes, followups, rollups, starters
 from survey.clock import local_date
 from survey.extensions import db
 from survey.links import external_url
-from survey.models import Answer, Contact, Response, Survey, User
+from survey.models import Answer, Contact, Response, ResponseTag, Survey, User
 
 DEMO_EMAIL = "demo@example.com"
 LOCATIONS = {"Leeds": 200, "Manchester": 100, "Bristol": 90, "London": 140}  # responses per month
@@ -33,6 +33,12 @@ COMMENTS = {
     2: ["Nobody called me back.", "The delivery slot was missed again."],
     1: ["I was passed between four people.", "Still not fixed after two weeks."],
 }
+
+
+# Themes an analyst would have given the comments, so the response browser and exports have some.
+THEMES = {"Good, but I had to wait a while.": "waiting time", "It took three emails to get an answer.": "slow answers",
+          "Nobody called me back.": "call-backs", "The delivery slot was missed again.": "delivery",
+          "I was passed between four people.": "handovers", "Still not fixed after two weeks.": "unresolved"}
 
 
 class DemoError(RuntimeError):
@@ -130,7 +136,7 @@ def seed(*, now: datetime) -> DemoLogin:
     rng = random.Random(2026)
     password = secrets.token_urlsafe(12)
     admin = accounts.create_user(DEMO_EMAIL, password, "admin", now=now, name="Demo Manager")
-    admin.notify_alerts = True
+    admin.notify_alerts = admin.notify_scorecard = True
     created = now - timedelta(days=31 * MONTHS + 10)
     surveys = {}
     for name in ("support-csat", "nps-relationship", "complaint"):
@@ -140,6 +146,7 @@ def seed(*, now: datetime) -> DemoLogin:
     rollups.rebuild(surveys["support-csat"].id)
     db.session.commit()
     _changes(surveys["support-csat"], admin, now)
+    _themes(surveys["support-csat"], admin, now)
     _followups(surveys["support-csat"], admin, rng, now)
     login = DemoLogin(external_url("auth.login_page"), DEMO_EMAIL, password)
     _remember(login)
@@ -176,6 +183,15 @@ def _changes(survey: Survey, admin: User, now: datetime) -> None:
         for response, texts in changes.quotable(entry)[:1]:
             changes.add_quote(entry, response.id, texts[0], now=now)
         changes.publish(entry, now=now)
+
+
+def _themes(survey: Survey, admin: User, now: datetime) -> None:
+    for text, tag in THEMES.items():
+        tagged = select(Answer.response_id, literal(tag), literal(now), literal(admin.id)).join(Response).where(
+            Response.survey_id == survey.id, Answer.question_key == "comment", Answer.value_text == text)
+        db.session.execute(insert(ResponseTag).from_select(
+            ["response_id", "tag", "created_at", "created_by_id"], tagged))
+    db.session.commit()
 
 
 def _followups(survey: Survey, admin: User, rng: random.Random, now: datetime) -> None:

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import case, func, select
 
-from survey import demo
+from survey import browsing, demo
 from survey.authoring import find_survey
 from survey.clock import utcnow
 from survey.extensions import db
@@ -131,3 +131,5 @@ def test_seed_demo_loads_a_real_drop_in_leeds_and_prints_the_login(runner, app):
         share = {(place, bool(is_recent)): top / n for place, is_recent, n, top in rows}
         assert 0.86 < share["Leeds", False] < 0.94 and 0.62 < share["Leeds", True] < 0.85
         assert abs(share["Manchester", False] - share["Manchester", True]) < 0.12
+        themes = dict(browsing.survey_tags(survey))
+        assert themes["call-backs"] > 10 and themes["delivery"] > 10  # the browser has themes to show
