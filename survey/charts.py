@@ -4,13 +4,14 @@ so pages need no JavaScript and emails need no remote images.
 Plain data in, a `Chart` out: building one is cheap (its text alternative is computed from the data),
 drawing happens in `svg()` / `png()`. Charts are frozen dataclasses of tuples, so identical data is an
 equal, hashable chart — callers memoise the drawing — and drawing uses `Figure` directly (no pyplot
-global state), which is safe in threaded servers. Text from customers and managers (segment values,
+global state) under a lock, which is safe in threaded servers. Text from customers and managers (segment values,
 option labels) is shortened and kept literal: mathtext is off, so "$5 off" is not parsed as TeX, and
 matplotlib escapes it as XML text in the SVG.
 """
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ BLUE, ORANGE, GREEN, VERMILION, GREY, SKY = "#0072B2", "#E69F00", "#009E73", "#D
 INK = "#1d2330"
 MARKER_STYLES = {"alert_drop": (VERMILION, "--", "drop alert"), "alert_rise": (GREEN, "--", "rise alert"),
                  "change": (BLUE, ":", "published change")}
+_DRAWING = threading.Lock()
 MAX_LABEL = 40
 MAX_TICKS = 12
 MAX_ROWS = 30
@@ -87,7 +89,9 @@ class Chart:
         return self._render("png", dpi=dpi, metadata={"Software": None})
 
     def _render(self, fmt: str, **savefig) -> bytes:
-        with matplotlib.rc_context(STYLE):
+        # rc_context swaps matplotlib's global settings for the duration: one drawing at a time per
+        # process, so threads of one server never see each other's settings.
+        with _DRAWING, matplotlib.rc_context(STYLE):
             figure = DRAW[self.kind](self.title, self.data, dict(self.options))
             buffer = io.BytesIO()
             figure.savefig(buffer, format=fmt, **savefig)
