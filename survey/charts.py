@@ -14,9 +14,10 @@ import io
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import matplotlib
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
 BLUE, ORANGE, GREEN, VERMILION, GREY, SKY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#6b7280", "#56B4E9"
@@ -89,8 +90,11 @@ class Chart:
         return self._render("png", dpi=dpi, metadata={"Software": None})
 
     def _render(self, fmt: str, **savefig) -> bytes:
-        # rc_context swaps matplotlib's global settings for the duration: one drawing at a time per
-        # process, so threads of one server never see each other's settings.
+        # Imported here: matplotlib is about 60 MB that processes which never draw (the dispatcher, exports,
+        # most CLI commands) should not carry. rc_context swaps matplotlib's global settings for the
+        # duration: one drawing at a time per process, so threads of one server never see each other's.
+        import matplotlib
+
         with _DRAWING, matplotlib.rc_context(STYLE):
             figure = DRAW[self.kind](self.title, self.data, dict(self.options))
             buffer = io.BytesIO()
@@ -122,7 +126,7 @@ def trend_chart(title: str, points: Sequence[TrendPoint], markers: Sequence[Mark
 
 def _draw_trend(title: str, data, options) -> Figure:
     points, markers = data
-    figure = Figure(figsize=(6.4, 3.0), dpi=100, layout="constrained")
+    figure = _figure(6.4, 3.0)
     axes = figure.add_subplot()
     axes.set_title(short(title, 80), loc="left", fontsize=11, color=INK)
     percent = options["percent"]
@@ -173,7 +177,7 @@ def distribution_chart(title: str, bars: Sequence[Bar], *, highlight_last: int =
 
 def _draw_distribution(title: str, bars, options) -> Figure:
     bars = bars[:MAX_ROWS]
-    figure = Figure(figsize=(6.4, 0.9 + 0.32 * max(len(bars), 2)), dpi=100, layout="constrained")
+    figure = _figure(6.4, 0.9 + 0.32 * max(len(bars), 2))
     axes = figure.add_subplot()
     axes.set_title(short(title, 80), loc="left", fontsize=11, color=INK)
     total = sum(b.count for b in bars)
@@ -215,7 +219,7 @@ def segment_chart(title: str, rows: Sequence[SegmentRow], *, min_n: int, percent
 
 def _draw_segments(title: str, rows, options) -> Figure:
     rows = rows[:MAX_ROWS]
-    figure = Figure(figsize=(6.4, 0.9 + 0.32 * max(len(rows), 2)), dpi=100, layout="constrained")
+    figure = _figure(6.4, 0.9 + 0.32 * max(len(rows), 2))
     axes = figure.add_subplot()
     axes.set_title(short(title, 80), loc="left", fontsize=11, color=INK)
     if not rows:
@@ -250,6 +254,12 @@ def _zoomed(rows, scale: int, percent: bool) -> tuple[float, float]:
     low, high = min(ends), max(ends)
     pad = max((high - low) * 0.15, 5)
     return max(bounds[0], low - pad), min(bounds[1], high + pad)
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
 def _empty(figure: Figure, axes, message: str = "No responses yet") -> Figure:
