@@ -1,25 +1,30 @@
 """Reading responses one by one: the filtered list (newest first, a page at a time), one response with its
-answers laid out, and themes (tags) analysts give responses so comments can be counted and filtered."""
+answers laid out, and themes (tags) analysts give responses so comments can be counted and filtered.
+
+A page is a fixed number of queries however many rows it has: the count, the responses, then their answers,
+tags, versions and the versions' questions each in one `selectinload` query."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from survey.extensions import db
 from survey.filters import ResultsFilter, normalise_tag, response_conditions
-from survey.models import Question, Response, ResponseTag, Survey, User
+from survey.models import Answer, Question, Response, ResponseTag, Survey, SurveyVersion, User
 
 PAGE_SIZE = 50
 EXCERPT = 160
+MAX_TAG = 64
+SCORE_FILTERS = ("low",)
 
 
 class TagError(ValueError):
-    pass
+    """A theme that cannot be stored (empty or too long); the message says why, for the person."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class AnswerLine:
     question: str
     type: str
     text: str  # the answer as a person reads it ("Extremely satisfied (5/5)", "NPS 9", "Phone; Email")
+    items: tuple[str, ...] = ()  # a `multi` answer's ticked options, to show as a list
 
 
 @dataclass(frozen=True)
@@ -52,9 +58,11 @@ def answer_lines(response: Response, questions: Sequence[Question]) -> list[Answ
     for question in questions:
         answers = by_key.pop(question.key, None)
         if answers:
-            lines.append(AnswerLine(question.text, question.type, _readable(question, answers)))
+            items = tuple(a.value_text or "" for a in answers) if question.type == "multi" else ()
+            lines.append(AnswerLine(question.text, question.type, _readable(question, answers), items))
     for key, answers in by_key.items():  # answered in a version that no longer has the question
-        lines.append(AnswerLine(key, "text", "; ".join(a.value_text or str(a.value_int) for a in answers)))
+        lines.append(AnswerLine(key, "text", "; ".join(
+            a.value_text or ("" if a.value_int is None else str(a.value_int)) for a in answers)))
     return lines
 
 
@@ -71,14 +79,30 @@ def _readable(question: Question, answers) -> str:
     return "; ".join(a.value_text or "" for a in answers)
 
 
+def low_score_condition():
+    """SQL: the response has a score at or below its question's follow-up threshold (by default the bottom
+    two boxes of a rating, or NPS 0–6), the same rule that opens follow-up cases. One EXISTS over the
+    response's answers joined to its version's questions (unique on version and key), so it stays cheap."""
+    threshold = func.coalesce(Question.follow_up_threshold, case((Question.type == "nps", 6), else_=2))
+    return exists().where(Answer.response_id == Response.id, Question.version_id == Response.version_id,
+                          Question.key == Answer.question_key, Question.type.in_(("rating", "nps")),
+                          Answer.value_int.is_not(None), Answer.value_int <= threshold)
+
+
 def list_responses(survey: Survey, chosen: ResultsFilter, *, today: date, after_id: int | None = None,
-                   limit: int = PAGE_SIZE) -> Page:
+                   limit: int = PAGE_SIZE, score: str | None = None) -> Page:
     """One page of the filtered responses, newest first, continuing after `after_id` (keyset paging: a
-    page costs the same however deep it is, and new responses do not shift what comes next)."""
+    page costs the same however deep it is, and new responses do not shift what comes next).
+    `score="low"` keeps only responses with a low score (see low_score_condition)."""
+    if score is not None and score not in SCORE_FILTERS:
+        raise ValueError(f"unknown score filter {score!r}")
     conditions = response_conditions(survey.id, chosen, today)
+    if score == "low":
+        conditions.append(low_score_condition())
     total = db.session.scalar(select(func.count(Response.id)).where(*conditions)) or 0
     query = (select(Response).where(*conditions).order_by(Response.id.desc()).limit(limit + 1)
-             .options(selectinload(Response.answers), selectinload(Response.tags), selectinload(Response.version)))
+             .options(selectinload(Response.answers), selectinload(Response.tags),
+                      selectinload(Response.version).selectinload(SurveyVersion.questions)))
     if after_id is not None:
         query = query.where(Response.id < after_id)
     responses = list(db.session.scalars(query))
@@ -102,9 +126,10 @@ def survey_tags(survey: Survey) -> list[tuple[str, int]]:
 
 
 def tag_response(response: Response, text: str, *, actor: User, now: datetime) -> str:
-    """Give a response a theme (lower-case, single spaces); giving it again changes nothing."""
-    if len(" ".join(text.split())) > 64:
-        raise TagError("A theme can be at most 64 characters long.")
+    """Give a response a theme (lower-case, single spaces) and return it; giving it again changes nothing.
+    Raises TagError, storing nothing, for an empty theme or one longer than MAX_TAG characters."""
+    if len(" ".join(text.split())) > MAX_TAG:
+        raise TagError(f"A theme can be at most {MAX_TAG} characters long.")
     tag = normalise_tag(text)
     if not tag:
         raise TagError("Write the theme to add, e.g. “delivery”.")
@@ -119,7 +144,9 @@ def tag_response(response: Response, text: str, *, actor: User, now: datetime) -
     return tag
 
 
-def untag_response(response: Response, text: str) -> None:
-    db.session.execute(delete(ResponseTag).where(ResponseTag.response_id == response.id,
-                                                 ResponseTag.tag == normalise_tag(text)))
+def untag_response(response: Response, text: str) -> bool:
+    """Take a theme off a response (written any way that normalises to it); False when it was not there."""
+    removed = db.session.execute(delete(ResponseTag).where(ResponseTag.response_id == response.id,
+                                                           ResponseTag.tag == normalise_tag(text)))
     db.session.commit()
+    return bool(removed.rowcount)

@@ -3,20 +3,29 @@ so pages need no JavaScript and emails need no remote images.
 
 Plain data in, a `Chart` out: building one is cheap (its text alternative is computed from the data),
 drawing happens in `svg()` / `png()`. Charts are frozen dataclasses of tuples, so identical data is an
-equal, hashable chart — callers memoise the drawing — and drawing uses `Figure` directly (no pyplot
-global state) under a lock, which is safe in threaded servers. Text from customers and managers (segment values,
-option labels) is shortened and kept literal: mathtext is off, so "$5 off" is not parsed as TeX, and
-matplotlib escapes it as XML text in the SVG.
+equal, hashable chart — callers memoise the drawing — and identical data draws identical bytes (fixed SVG
+hash salt, no dates in metadata), which suits caching and ETags. Drawing uses `Figure` directly (no
+pyplot global state) under a lock, which is safe in threaded servers.
+
+Text from customers and managers (segment values, option labels, titles) is untrusted: it is cleaned of
+characters XML cannot carry and of bidirectional overrides, shortened, and kept literal — mathtext is off,
+so "$5 off" is not parsed as TeX — and matplotlib writes it as escaped XML text, never markup.
+
+Margins are computed from measured label widths rather than by constrained layout, which draws every
+figure twice and costs about 40 % of the render time.
 """
 from __future__ import annotations
 
 import io
+import math
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
@@ -24,13 +33,18 @@ BLUE, ORANGE, GREEN, VERMILION, GREY, SKY = "#0072B2", "#E69F00", "#009E73", "#D
 INK = "#1d2330"
 MARKER_STYLES = {"alert_drop": (VERMILION, "--", "drop alert"), "alert_rise": (GREEN, "--", "rise alert"),
                  "change": (BLUE, ":", "published change")}
-_DRAWING = threading.Lock()
+OTHER_MARKER = (GREY, ":", "event")
 MAX_LABEL = 40
 MAX_TICKS = 12
 MAX_ROWS = 30
-STYLE = {"svg.fonttype": "none", "svg.hashsalt": "hearken", "text.parse_math": False, "font.size": 10,
-         "axes.edgecolor": GREY, "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
-         "axes.spines.top": False, "axes.spines.right": False}
+WIDTH = 6.4  # inches: 640 px at 100 dpi, the width the page shows
+STYLE = {"svg.fonttype": "none", "svg.hashsalt": "hearken", "text.parse_math": False, "text.usetex": False,
+         "font.size": 10, "axes.edgecolor": GREY, "axes.labelcolor": INK, "xtick.color": INK,
+         "ytick.color": INK, "axes.spines.top": False, "axes.spines.right": False}
+_DRAWING = threading.Lock()
+# XML 1.0 cannot carry C0 controls (bar tab/newline), surrogates or U+FFFE/U+FFFF; C1 controls are
+# invisible; bidirectional overrides would reorder the text around a label (also in the alt attribute).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -64,13 +78,31 @@ class SegmentRow:
     n: int
 
 
+def plain(text: str) -> str:
+    """One line of text that is safe to draw and to put in XML or an alt attribute."""
+    return _UNSAFE.sub("", " ".join(str(text).split()))
+
+
 def short(text: str, limit: int = MAX_LABEL) -> str:
-    text = " ".join(str(text).split())
+    text = plain(text)
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _known(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
 
 
 def _formatted(value: float, percent: bool) -> str:
     return f"{value * 100:.0f} %" if percent else f"{value:+.0f}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _named(title: str) -> str:
+    # The title opens the text alternative; the page shows it in full elsewhere.
+    return short(title, 120)
 
 
 @dataclass(frozen=True)
@@ -106,110 +138,144 @@ class Chart:
 
 def trend_chart(title: str, points: Sequence[TrendPoint], markers: Sequence[Marker] = (), *, y_label: str = "",
                 percent: bool = True, y_range: tuple[float, float] | None = None) -> Chart:
-    """A line per period with its interval band; periods without a value are gaps."""
+    """A line per period with its interval band; periods without a value are gaps. `y_range` is in the
+    values' units (fractions when `percent`, e.g. (-100, 100) for NPS); by default 0–100 % or automatic."""
     points, labels = tuple(points), {p.label for p in points}
     markers = tuple(m for m in markers if m.label in labels)
-    known = [p for p in points if p.value is not None]
-    if not known:
-        alt = f"{title}: no period has enough responses to show."
+    known = [p for p in points if _known(p.value)]
+    if not points:
+        alt = f"{_named(title)}: no responses yet."
+    elif not known:
+        alt = f"{_named(title)}: no period has enough responses to show."
     else:
         first, last = known[0], known[-1]
-        alt = (f"{title}: from {_formatted(first.value, percent)} in {short(first.label)} to "
-               f"{_formatted(last.value, percent)} in {short(last.label)} (latest, n = {last.n}).")
+        latest = f"{_formatted(last.value, percent)} in {short(last.label)} (latest, n = {last.n})"
+        if first is not last:
+            latest = f"from {_formatted(first.value, percent)} in {short(first.label)} to {latest}"
+        alt = f"{_named(title)}: {latest}."
         if gaps := len(points) - len(known):
-            alt += f" {gaps} period{'s' if gaps != 1 else ''} had no value."
+            alt += f" {_plural(gaps, 'period')} had too few responses."
     if markers:
         alt += " Marked: " + "; ".join(f"{short(m.text)} ({short(m.label)})" for m in markers) + "."
     return Chart("trend", title, alt, (points, markers),
-                 (("y_label", y_label), ("percent", percent), ("y_range", y_range)))
+                 (("y_label", y_label), ("percent", percent), ("y_range", tuple(y_range) if y_range else None)))
 
 
 def _draw_trend(title: str, data, options) -> Figure:
     points, markers = data
-    figure = _figure(6.4, 3.0)
+    percent, y_label = options["percent"], short(options["y_label"])
+    figure = _figure(3.0)
     axes = figure.add_subplot()
-    axes.set_title(short(title, 80), loc="left", fontsize=11, color=INK)
-    percent = options["percent"]
-    scale = 100 if percent else 1
     if not points:
-        return _empty(figure, axes)
-    xs = range(len(points))
-    values = [p.value * scale if p.value is not None else float("nan") for p in points]
-    lows = [p.low * scale if p.low is not None else float("nan") for p in points]
-    highs = [p.high * scale if p.high is not None else float("nan") for p in points]
-    axes.fill_between(xs, lows, highs, color=SKY, alpha=0.35, linewidth=0, label="95 % interval")
-    axes.plot(xs, values, color=BLUE, marker="o" if len(points) <= 60 else None, markersize=4, linewidth=2)
-    position = {p.label: i for i, p in enumerate(points)}
+        return _empty(figure, axes, title, "No responses yet")
+    scale = 100 if percent else 1
+    xs = list(range(len(points)))
+    values, lows, highs = ([getattr(p, name) * scale if _known(getattr(p, name)) else math.nan for p in points]
+                           for name in ("value", "low", "high"))
+    axes.fill_between(xs, lows, highs, color=SKY, alpha=0.35, linewidth=0)
+    # A period between two gaps has no line to it and no band width: give it a dot and a whisker.
+    alone = [i for i in xs if _known(values[i])
+             and not any(_known(values[j]) for j in (i - 1, i + 1) if 0 <= j < len(xs))]
+    axes.vlines(alone, [lows[i] for i in alone], [highs[i] for i in alone], color=SKY, linewidth=3)
+    axes.plot(xs, values, color=BLUE, linewidth=2, marker="o", markersize=4,
+              markevery=None if len(points) <= 60 else alone)  # dots on every period only while they stay apart
+    if not any(_known(v) for v in values):
+        axes.text(0.5, 0.5, "Too few responses in every period", ha="center", va="center", fontsize=11,
+                  color=GREY, transform=axes.transAxes)
+    _draw_markers(axes, markers, {p.label: i for i, p in enumerate(points)})
+
+    # At most MAX_TICKS labels, counted back from the latest period so that one is always named.
+    step = max(1, -(-len(points) // MAX_TICKS))
+    ticks = xs[::-1][::step][::-1]
+    tick_labels = [short(points[i].label, 12) for i in ticks]
+    rotate = len(points) > 6
+    axes.set_xticks(ticks, tick_labels, fontsize=8, rotation=30 if rotate else 0, ha="right" if rotate else "center")
+    axes.set_xlim(-0.5, len(points) - 0.5)
+    low, high = options["y_range"] or ((0, 1) if percent else (None, None))
+    axes.set_ylim(None if low is None else low * scale, None if high is None else high * scale)
+    if percent:
+        axes.yaxis.set_major_formatter(lambda value, _: f"{value:.0f} %")
+    axes.grid(axis="y", color="#e5e7eb", linewidth=0.8)
+
+    widest_tick = max(_width(label, 8) for label in tick_labels)
+    bottom = 7 + (widest_tick * 0.5 + 9 * 0.87 if rotate else 10)  # sin/cos 30° of the rotated labels
+    top = 40 if markers else 26  # the legend's row under the title
+    axes.set_ylabel(_fitted(y_label, 10, 3.0 * 72 - top - bottom))
+    left = _width("100 %" if percent else "−000.0", 10) + 7 + (16 if y_label else 0)
+    _place(figure, title, left=left, bottom=bottom, top=top)
+    return figure
+
+
+def _draw_markers(axes: Axes, markers: Sequence[Marker], position: dict[str, int]) -> None:
     shown: set[str] = set()
     for marker in markers:
-        colour, style, name = MARKER_STYLES.get(marker.kind, (GREY, ":", marker.kind))
+        colour, style, name = MARKER_STYLES.get(marker.kind, OTHER_MARKER)
         axes.axvline(position[marker.label], color=colour, linestyle=style, linewidth=1.5,
                      label=None if name in shown else name)
         shown.add(name)
-    step = max(1, -(-len(points) // MAX_TICKS))
-    axes.set_xticks(list(xs)[::step], [short(p.label, 12) for p in points][::step], fontsize=8,
-                    rotation=30 if len(points) > 6 else 0, ha="right" if len(points) > 6 else "center")
-    axes.set_xlim(-0.5, len(points) - 0.5)
-    low, high = options["y_range"] or ((0, 100) if percent else (None, None))
-    axes.set_ylim(low, high)
-    if percent:
-        axes.yaxis.set_major_formatter(lambda value, _: f"{value:.0f} %")
-    axes.set_ylabel(short(options["y_label"]))
-    axes.grid(axis="y", color="#e5e7eb", linewidth=0.8)
-    if markers:
-        axes.legend(loc="lower left", fontsize=8, frameon=False, ncols=4)
-    return figure
+    if markers:  # a row of its own between the title and the plot, so it never hides the line
+        axes.legend(loc="lower left", bbox_to_anchor=(0, 1), borderaxespad=0.1, fontsize=8, frameon=False,
+                    ncols=4, handlelength=2.5)
 
 
 # --- distribution --------------------------------------------------------------------------------------------
 
 def distribution_chart(title: str, bars: Sequence[Bar], *, highlight_last: int = 0) -> Chart:
-    """Horizontal bars in the order given (worst first for scales) with count and share written on them."""
+    """Horizontal bars in the order given (worst first for scales) with count and share written on them;
+    the last `highlight_last` bars (the top boxes) in a stronger colour."""
     bars = tuple(bars)
     total = sum(b.count for b in bars)
     if not total:
-        alt = f"{title}: no answers yet."
+        alt = f"{_named(title)}: no answers yet."
     else:
         parts = [f"{short(b.label)} {b.count} ({b.count / total:.0%})" for b in bars[:MAX_ROWS]]
-        alt = f"{title} ({total} answers): " + ", ".join(parts) + "."
+        alt = f"{_named(title)} ({total} answers): " + ", ".join(parts) + "."
+        if len(bars) > MAX_ROWS:
+            alt += f" And {len(bars) - MAX_ROWS} more in the table."
     return Chart("distribution", title, alt, bars, (("highlight_last", highlight_last),))
 
 
 def _draw_distribution(title: str, bars, options) -> Figure:
-    bars = bars[:MAX_ROWS]
-    figure = _figure(6.4, 0.9 + 0.32 * max(len(bars), 2))
+    total = sum(b.count for b in bars)  # shares of all answers, also when only the first MAX_ROWS are drawn
+    more, bars = max(0, len(bars) - MAX_ROWS), bars[:MAX_ROWS]
+    figure = _figure(_rows_height(len(bars), more))
     axes = figure.add_subplot()
-    axes.set_title(short(title, 80), loc="left", fontsize=11, color=INK)
-    total = sum(b.count for b in bars)
     if not total:
-        return _empty(figure, axes, "No answers yet")
+        return _empty(figure, axes, title, "No answers yet")
     rows = range(len(bars))[::-1]  # the first bar on top
     highlight = options["highlight_last"]
     colours = [BLUE if i >= len(bars) - highlight else SKY for i in range(len(bars))]
-    axes.barh(list(rows), [b.count for b in bars], color=colours, height=0.7)
-    axes.set_yticks(list(rows), [short(b.label, 28) for b in bars], fontsize=9)
-    widest = max(b.count for b in bars)
-    for row, bar in zip(rows, bars, strict=True):
-        axes.text(bar.count + widest * 0.01, row, f"{bar.count:,} ({bar.count / total:.0%})", va="center",
-                  fontsize=8, color=INK)
-    axes.set_xlim(0, widest * 1.25)
+    axes.barh(list(rows), [max(b.count, 0) for b in bars], color=colours, height=0.7)
+    left = _row_labels(axes, rows, [short(b.label, 28) for b in bars])
+    notes = [f"{b.count:,} ({b.count / total:.0%})" for b in bars]
+    widest = max(max(b.count for b in bars), 1)
+    for row, bar, note in zip(rows, bars, notes, strict=True):
+        axes.text(max(bar.count, 0) + widest * 0.01, row, note, va="center", fontsize=8, color=INK)
+    # Room to the right of the longest bar for its note: the axes end where the widest note ends.
+    plot_width = WIDTH * 72 - left - 10
+    room = max(_width(note, 8) for note in notes) + 6
+    axes.set_xlim(0, widest * plot_width / max(plot_width - room, plot_width / 3))
+    axes.set_ylim(-0.6, len(bars) - 0.4)
     axes.xaxis.set_visible(False)
     axes.spines["bottom"].set_visible(False)
+    _more(figure, more, "answer")
+    _place(figure, title, left=left, bottom=6 + (14 if more else 0))
     return figure
 
 
 # --- segments ------------------------------------------------------------------------------------------------
 
 def segment_chart(title: str, rows: Sequence[SegmentRow], *, min_n: int, percent: bool = True) -> Chart:
-    """A dot with its interval per segment value; small groups are named but not drawn."""
+    """A dot with its interval per segment value, in the order given; groups with fewer than `min_n`
+    responses (value None) are named but not drawn."""
     rows = tuple(rows)
-    shown = [r for r in rows if r.value is not None]
+    shown = [r for r in rows if _known(r.value)]
     hidden = len(rows) - len(shown)
     if not shown:
-        alt = f"{title}: no group has {min_n} or more responses."
+        alt = f"{_named(title)}: no group has {min_n} or more responses."
     else:
         parts = [f"{short(r.label)} {_formatted(r.value, percent)} (n = {r.n})" for r in shown[:MAX_ROWS]]
-        alt = f"{title}: " + ", ".join(parts) + "."
+        alt = f"{_named(title)}: " + ", ".join(parts) + "."
         if len(shown) > MAX_ROWS:
             alt += f" And {len(shown) - MAX_ROWS} more in the table."
     if hidden:
@@ -218,37 +284,41 @@ def segment_chart(title: str, rows: Sequence[SegmentRow], *, min_n: int, percent
 
 
 def _draw_segments(title: str, rows, options) -> Figure:
-    rows = rows[:MAX_ROWS]
-    figure = _figure(6.4, 0.9 + 0.32 * max(len(rows), 2))
+    more, rows = max(0, len(rows) - MAX_ROWS), rows[:MAX_ROWS]
+    figure = _figure(_rows_height(len(rows), more, axis=True))
     axes = figure.add_subplot()
-    axes.set_title(short(title, 80), loc="left", fontsize=11, color=INK)
     if not rows:
-        return _empty(figure, axes, "No groups yet")
-    percent = options["percent"]
-    scale = 100 if percent else 1
-    low_limit, high_limit = _zoomed([r for r in rows if r.value is not None], scale, percent)
-    positions = range(len(rows))[::-1]
+        return _empty(figure, axes, title, "No groups yet")
+    scale = 100 if options["percent"] else 1
+    shown = [r for r in rows if _known(r.value)]
+    low_limit, high_limit = _zoomed(shown, scale, options["percent"])
+    positions = list(range(len(rows))[::-1])  # the first row on top
+    whiskers = [(y, r) for y, r in zip(positions, rows, strict=True)
+                if _known(r.value) and _known(r.low) and _known(r.high)]
+    axes.hlines([y for y, _ in whiskers], [r.low * scale for _, r in whiskers], [r.high * scale for _, r in whiskers],
+                color=SKY, linewidth=3)
+    dots = [(y, r.value * scale) for y, r in zip(positions, rows, strict=True) if _known(r.value)]
+    axes.plot([x for _, x in dots], [y for y, _ in dots], "o", color=BLUE, markersize=6)
     for y, row in zip(positions, rows, strict=True):
-        if row.value is None:
+        if not _known(row.value):
             axes.text(low_limit + (high_limit - low_limit) * 0.01, y, f"fewer than {options['min_n']} responses",
                       va="center", fontsize=8, color=GREY, style="italic")
-            continue
-        if row.low is not None and row.high is not None:
-            axes.plot([row.low * scale, row.high * scale], [y, y], color=SKY, linewidth=3, solid_capstyle="butt")
-        axes.plot([row.value * scale], [y], "o", color=BLUE, markersize=6)
-    axes.set_yticks(list(positions), [f"{short(r.label, 24)} (n = {r.n})" for r in rows], fontsize=9)
+    left = _row_labels(axes, positions, [f"{short(r.label, 24)} (n = {r.n:,})" for r in rows])
     axes.set_ylim(-0.6, len(rows) - 0.4)
     axes.set_xlim(low_limit, high_limit)
-    if percent:
+    axes.tick_params(axis="x", labelsize=9)
+    if options["percent"]:
         axes.xaxis.set_major_formatter(lambda value, _: f"{value:.0f} %")
     axes.grid(axis="x", color="#e5e7eb", linewidth=0.8)
+    _more(figure, more, "group")
+    _place(figure, title, left=left, bottom=24 + (14 if more else 0))
     return figure
 
 
 def _zoomed(rows, scale: int, percent: bool) -> tuple[float, float]:
     """An x range around the intervals (a dot plot needs no zero baseline), within the metric's bounds."""
     bounds = (0, 100) if percent else (-100, 100)
-    ends = [edge * scale for r in rows for edge in (r.low, r.high, r.value) if edge is not None]
+    ends = [edge * scale for r in rows for edge in (r.low, r.high, r.value) if _known(edge)]
     if not ends:
         return bounds
     low, high = min(ends), max(ends)
@@ -256,15 +326,63 @@ def _zoomed(rows, scale: int, percent: bool) -> tuple[float, float]:
     return max(bounds[0], low - pad), min(bounds[1], high + pad)
 
 
-def _figure(width: float, height: float) -> Figure:
+# --- shared drawing ------------------------------------------------------------------------------------------
+
+def _figure(height: float) -> Figure:
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return Figure(figsize=(WIDTH, height), dpi=100)
 
 
-def _empty(figure: Figure, axes, message: str = "No responses yet") -> Figure:
+def _rows_height(rows: int, more: int, *, axis: bool = False) -> float:
+    """Inches for a horizontal chart: a fixed frame plus a third of an inch per row."""
+    return 0.45 + (0.35 if axis else 0.1) + (0.2 if more else 0) + 0.32 * max(rows, 2)
+
+
+def _width(text: str, size: float) -> float:
+    """The drawn width of `text` in points, from the font's metrics (no figure drawing needed)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    return text_to_path.get_text_width_height_descent(text, FontProperties(size=size), ismath=False)[0]
+
+
+def _fitted(text: str, size: float, room: float) -> str:
+    """`text`, shortened further if wide letters would still overflow `room` points."""
+    while len(text) > 2 and _width(text, size) > room:
+        text = text[:max(1, len(text) * 4 // 5 - 1)].rstrip("…") + "…"
+    return text
+
+
+def _row_labels(axes: Axes, positions, labels: list[str]) -> float:
+    """Label the rows of a horizontal chart; returns the left margin (points) the labels need, at most
+    two fifths of the width."""
+    room = WIDTH * 72 * 0.4 - 13
+    labels = [_fitted(label, 9, room) for label in labels]
+    axes.set_yticks(list(positions), labels, fontsize=9)
+    return 13 + max(_width(label, 9) for label in labels)
+
+
+def _more(figure: Figure, more: int, word: str) -> None:
+    if more:
+        figure.text(0.01, 0.01, f"… and {more} more {word}s in the table", fontsize=8, color=GREY)
+
+
+def _place(figure: Figure, title: str, *, left: float, bottom: float, top: float = 26,
+           right: float = 12) -> None:
+    """Title the figure from its left edge (the row labels take the axes' left), and fix the axes'
+    margins, given in points, as fractions of the figure."""
+    width, height = (size * 72 for size in figure.get_size_inches())
+    figure.text(8 / width, 1 - 6 / height, _fitted(short(title, 80), 11, width - 16), ha="left", va="top",
+                fontsize=11, color=INK)
+    figure.subplots_adjust(left=min(left + 4, width * 0.45) / width, right=1 - right / width,
+                           bottom=min(bottom + 4, height * 0.4) / height, top=1 - top / height)
+
+
+def _empty(figure: Figure, axes: Axes, title: str, message: str) -> Figure:
     axes.set_axis_off()
     axes.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color=GREY, transform=axes.transAxes)
+    _place(figure, title, left=12, bottom=6)
     return figure
 
 

@@ -130,14 +130,21 @@ def export_responses_command(slug: str, fmt: str, output: str | None, since: dat
     survey = _survey(slug)
     selection = exports.Selection(survey, since, tuple(_filter_conditions(survey, filters)))
     if fmt == "xlsx":
-        with open(output, "wb") as out:
+        with _open_output(output, "wb") as out:
             exports.write_xlsx(selection, out)
         return
-    with open(output, "w", encoding="utf-8", newline="") if output else nullcontext(sys.stdout) as out:
+    with _open_output(output, "w") if output else nullcontext(sys.stdout) as out:
         if fmt == "csv":
             exports.write_csv(selection, out)
         else:
             exports.write_json(selection, out, lines=fmt == "jsonl")
+
+
+def _open_output(path: str, mode: str):
+    try:
+        return open(path, mode) if "b" in mode else open(path, mode, encoding="utf-8", newline="")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {path}: {error.strerror}") from None
 
 
 def _filter_conditions(survey, options: dict) -> list:

@@ -153,6 +153,19 @@ def table(selection: Selection) -> Table:
     return Table(header, rows())
 
 
+class CsvWriter:
+    """csv.writer with "\n" line ends that also quotes a field holding a lone carriage return: Python
+    3.11's writer quotes only the line terminator's characters, and spreadsheets end the row at a CR."""
+
+    def __init__(self, out: TextIO | _Lines):
+        self.plain = csv.writer(out, lineterminator="\n")
+        self.quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+
+    def writerow(self, row: list) -> None:
+        has_cr = any(isinstance(cell, str) and "\r" in cell for cell in row)
+        (self.quoted if has_cr else self.plain).writerow(row)
+
+
 class _Lines:
     """A file-like sink for csv.writer that hands back what was written since the last call."""
 
@@ -170,7 +183,7 @@ class _Lines:
 def csv_chunks(selection: Selection) -> Iterator[str]:
     """The CSV export in chunks of about one batch (header first), for a streamed HTTP response."""
     sink = _Lines()
-    writer = csv.writer(sink, lineterminator="\n")
+    writer = CsvWriter(sink)
     export = table(selection)
     writer.writerow(export.header)
     for count, row in enumerate(export.rows, start=1):
@@ -181,7 +194,7 @@ def csv_chunks(selection: Selection) -> Iterator[str]:
 
 
 def write_csv(selection: Selection, out: TextIO) -> int:
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     export = table(selection)
     writer.writerow(export.header)
     count = 0
@@ -198,21 +211,45 @@ def write_xlsx(selection: Selection, out: BinaryIO) -> int:
                                          "strings_to_formulas": False, "strings_to_numbers": False,
                                          "strings_to_urls": False})
     sheet = workbook.add_worksheet("Responses")
-    bold = workbook.add_format({"bold": True})
     export = table(selection)
+    widths = ColumnWidths(export.header)
     sheet.freeze_panes(1, 0)
+    bold = workbook.add_format({"bold": True})
     for column, name in enumerate(export.header):
         sheet.write_string(0, column, name, bold)
-        sheet.set_column(column, column, min(max(len(name) + 2, 12), 40))
     count = 0
     for count, row in enumerate(export.rows, start=1):
-        for column, cell in enumerate(row):
-            if isinstance(cell, (int, float)) and not isinstance(cell, bool):
-                sheet.write_number(count, column, cell)
-            else:
-                sheet.write_string(count, column, str(cell))
+        _write_xlsx_row(sheet, count, row)
+        widths.measure(row)
+    widths.apply(sheet)
     workbook.close()
     return count
+
+
+def _write_xlsx_row(sheet, number: int, row: list) -> None:
+    for column, cell in enumerate(row):
+        if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+            sheet.write_number(number, column, cell)
+        else:
+            sheet.write_string(number, column, str(cell))
+
+
+class ColumnWidths:
+    """Column widths from the header and the first batch of rows (later rows are not measured, so the
+    cost stays constant), between 8 and 50 characters."""
+
+    def __init__(self, header: list[str]):
+        self.widths = [len(name) for name in header]
+        self.rows = 0
+
+    def measure(self, row: list) -> None:
+        if self.rows < BATCH:
+            self.rows += 1
+            self.widths = [max(width, len(str(cell))) for width, cell in zip(self.widths, row, strict=True)]
+
+    def apply(self, sheet) -> None:
+        for column, width in enumerate(self.widths):
+            sheet.set_column(column, column, min(max(width + 2, 8), 50))
 
 
 def write_json(selection: Selection, out: TextIO, *, lines: bool = False) -> int:

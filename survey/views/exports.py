@@ -59,7 +59,11 @@ def responses_xlsx(slug: str):
     if isinstance(selection, Response):
         return selection
     spool = tempfile.TemporaryFile()
-    exporting.write_xlsx(selection, spool)
+    try:
+        exporting.write_xlsx(selection, spool)
+    except BaseException:
+        spool.close()
+        raise
     size = spool.tell()
     spool.seek(0)
 

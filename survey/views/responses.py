@@ -10,7 +10,6 @@ from survey.clock import local_date, utcnow
 from survey.dashboard import segment_choices
 from survey.extensions import db
 from survey.filters import parse_filter
-from survey.forms import ActionForm
 from survey.models import Response
 from survey.views.manage import survey_or_404
 
@@ -30,29 +29,38 @@ def _response(response_id: int) -> Response:
 
 @bp.route("/surveys/<slug>/responses")
 def survey_responses(slug: str):
+    """The browser. Bad filter values are named in an error summary (status 400) and left out; the page
+    still shows what the rest of the filter selects."""
     survey = survey_or_404(slug)
     names = tuple(current_app.config["SEGMENT_ATTRIBUTES"])
     parsed = parse_filter(request.args, segment_names=names)
-    after = request.args.get("after", "")
+    problems = list(parsed.problems)
+    score = request.args.get("score", "").strip() or None
+    if score is not None and score not in browsing.SCORE_FILTERS:
+        problems.append("score: must be “low” or left out")
+        score = None
+    after = request.args.get("after", "").strip()  # only ever written by our own "older" link
+    after_id = int(after) if after.isascii() and after.isdigit() and len(after) < 12 else None
     today = local_date(utcnow(), current_app.config["TIMEZONE"])
-    page = browsing.list_responses(survey, parsed.filter, today=today,
-                                   after_id=int(after) if after.isdigit() and len(after) < 12 else None)
+    page = browsing.list_responses(survey, parsed.filter, today=today, score=score, after_id=after_id)
     first_day, last_day = parsed.filter.date_range(today)
     return render_template("manage/responses/index.html", survey=survey, page=page, f=parsed.filter,
-                           first_day=first_day, last_day=last_day, problems=parsed.problems,
+                           score=score, first_day=first_day, last_day=last_day, problems=problems,
                            tags=browsing.survey_tags(survey),
-                           segment_choices=segment_choices(survey, names)), 400 if parsed.problems else 200
+                           segment_choices=segment_choices(survey, names)), 400 if problems else 200
 
 
 @bp.route("/responses/<int:response_id>")
 def response_detail(response_id: int):
+    """One response: the answers, when and how it was given, its themes, the customer's context card and
+    its follow-up case (or a button to open one: every signed-in role may work cases)."""
     response = _response(response_id)
     profile = contacts.contact_profile(response.contact_id) if response.contact_id else None
     case = followups.case_for_response(response.id)
+    earlier = followups.earlier_cases(response.contact_id, exclude_id=case.id if case else None)
     return render_template("manage/responses/detail.html", response=response, profile=profile, case=case,
                            lines=browsing.answer_lines(response, response.version.questions),
-                           earlier=followups.earlier_cases(response.contact_id, exclude_id=case.id if case else None),
-                           action=ActionForm())
+                           earlier=earlier)
 
 
 @bp.route("/responses/<int:response_id>/tags", methods=["POST"])
@@ -70,6 +78,8 @@ def add_tag(response_id: int):
 @bp.route("/responses/<int:response_id>/tags/remove", methods=["POST"])
 def remove_tag(response_id: int):
     response = _response(response_id)
-    browsing.untag_response(response, request.form.get("tag", ""))
-    flash("Theme removed.")
+    if browsing.untag_response(response, request.form.get("tag", "")):
+        flash("Theme removed.")
+    else:
+        flash("That theme was not on this response (a colleague may have removed it).", "error")
     return redirect(url_for(".response_detail", response_id=response.id))

