@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
         responses,
         results,
         sending,
+        webhooks,
     )
 
     app = Flask(
@@ -61,7 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
         database.configure_engine(db.engine)  # registers listeners; does not connect
 
     for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, cases.bp, contacts.bp,
-                      sending.bp, alerts.bp, results.bp, responses.bp, exports.bp, changelog.bp, api.bp, errors.bp):
+                      sending.bp, alerts.bp, results.bp, responses.bp, exports.bp, changelog.bp, api.bp,
+                      webhooks.bp, errors.bp):
         app.register_blueprint(blueprint)
     headers.init_app(app)
     cli.init_app(app)

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from analysis import sample_size_two_shares, share_difference
-from survey import mail
+from survey import mail, webhooks
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import (
@@ -210,6 +210,7 @@ def publish(entry: ChangeEntry, *, now: datetime) -> PublishReport:
     never after an unsubscribe, and not twice within the notification cap (HEARKEN_NOTICE_CAP_DAYS)."""
     if entry.deleted_at is not None:
         raise ChangeError({"status": "A deleted entry cannot be published."})
+    webhooks.change_published(entry, now=now)
     entry.published_at = entry.published_at or now
     entry.updated_at = now
     topic = f"change:{entry.id}"

@@ -34,6 +34,7 @@ ENVIRONMENT = {
     "HEARKEN_NOTICE_CAP_DAYS": ("NOTICE_CAP_DAYS", int),
     "HEARKEN_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "HEARKEN_CASE_DUE_BUSINESS_DAYS": ("CASE_DUE_BUSINESS_DAYS", int),
+    "HEARKEN_WEBHOOK_ALLOWED_HOSTS": ("WEBHOOK_ALLOWED_HOSTS", str),
     "HEARKEN_LOGO_URL": ("LOGO_URL", str),
     "HEARKEN_SEGMENT_ATTRIBUTES": ("SEGMENT_ATTRIBUTES", lambda v: tuple(filter(None, map(str.strip, v.split(","))))),
 }
@@ -77,6 +78,9 @@ DEFAULTS = {
     "TRUSTED_PROXIES": 0,
     # The response-time standard: a follow-up case is due this many working days after it opens.
     "CASE_DUE_BUSINESS_DAYS": 1,
+    # Hosts webhooks may reach although they resolve to loopback, private or link-local addresses (an
+    # internal CRM): host names or IP addresses, separated by commas. Set by the operator, not in the pages.
+    "WEBHOOK_ALLOWED_HOSTS": "",
     "LOGO_URL": None,
     # Contact attributes that results and trend detection break down by (each value is a segment).
     "SEGMENT_ATTRIBUTES": ("location", "team", "touchpoint"),

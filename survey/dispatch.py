@@ -20,10 +20,10 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
-from survey import followups, mail, outreach, scorecard, trends
+from survey import followups, mail, outreach, scorecard, trends, webhook_delivery
 from survey.clock import utcnow
 from survey.extensions import db
-from survey.models import Contact, Invitation, OutboxMessage, Response, Survey
+from survey.models import Contact, Invitation, OutboxMessage, Response, Survey, WebhookDelivery
 
 BATCH_SIZE = 100
 # Sent messages are recorded in groups of this many (one transaction): a worker killed mid-group resends at
@@ -31,6 +31,7 @@ BATCH_SIZE = 100
 RECORD_EVERY = 20
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
+WEBHOOK_PASS_SECONDS = 60
 TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError)
 
 
@@ -103,16 +104,19 @@ def configured_transport() -> Transport:
                          password=config.get("SMTP_PASSWORD"), starttls=config.get("SMTP_STARTTLS", False))
 
 
-def claim(*, now: datetime, limit: int = BATCH_SIZE) -> list[int]:
-    due = or_(and_(OutboxMessage.status == "pending", OutboxMessage.not_before <= now),
-              and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now))
+def claim(*, now: datetime, limit: int = BATCH_SIZE,
+          queue: type[OutboxMessage] | type[WebhookDelivery] = OutboxMessage) -> list[int]:
+    """Claim due rows of a durable queue (the email outbox or webhook deliveries, which share status,
+    not_before, claimed_until and attempts): pending and due, or `sending` with an expired lease."""
+    due = or_(and_(queue.status == "pending", queue.not_before <= now),
+              and_(queue.status == "sending", queue.claimed_until < now))
     ids = list(db.session.scalars(
-        select(OutboxMessage.id).where(due).order_by(OutboxMessage.id).limit(limit)
+        select(queue.id).where(due).order_by(queue.id).limit(limit)
         .with_for_update(skip_locked=True)))
     if ids:
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+        db.session.execute(update(queue).where(queue.id.in_(ids))
                            .values(status="sending", claimed_until=max(now, utcnow()) + LEASE,
-                                   attempts=OutboxMessage.attempts + 1))
+                                   attempts=queue.attempts + 1))
     db.session.commit()
     return ids
 
@@ -160,6 +164,7 @@ class PassReport:
     failed: int = 0
     cancelled: int = 0
     errors: list[str] = field(default_factory=list)
+    webhooks: webhook_delivery.DeliveryReport = field(default_factory=webhook_delivery.DeliveryReport)
 
 
 def _mark(row: OutboxMessage, **values) -> None:
@@ -221,6 +226,19 @@ def send_claimed(ids: list[int], transport: Transport, *, clock: Callable[[], da
     return report
 
 
+def deliver_webhooks(*, now: datetime) -> webhook_delivery.DeliveryReport:
+    """Send due webhook deliveries: claimed like email (lease, SKIP LOCKED, attempts), retried with the same
+    backoff. Small batches keep a round of slow receivers well inside the lease, and the pass stops
+    claiming after WEBHOOK_PASS_SECONDS so email is not kept waiting by a receiver that times out."""
+    total = webhook_delivery.DeliveryReport()
+    started = time.monotonic()
+    while time.monotonic() - started < WEBHOOK_PASS_SECONDS and (
+            ids := claim(now=now, limit=webhook_delivery.BATCH_SIZE, queue=WebhookDelivery)):
+        total.add(webhook_delivery.send_claimed(ids, allowed_hosts=current_app.config["WEBHOOK_ALLOWED_HOSTS"],
+                                                clock=lambda: max(now, utcnow()), retry_after=backoff))
+    return total
+
+
 def run_once(*, now: datetime | None = None, transport: Transport | None = None) -> PassReport:
     """One pass: launch due campaigns, queue due reminders (to customers, and to owners of overdue
     follow-ups), send everything due."""
@@ -243,6 +261,12 @@ def run_once(*, now: datetime | None = None, transport: Transport | None = None)
             total.errors.extend(report.errors)
     finally:
         transport.close()
+    try:  # after email, and isolated like the steps above: nothing a webhook does can stop email
+        total.webhooks = deliver_webhooks(now=now)
+        total.errors.extend(total.webhooks.errors)
+    except Exception as error:  # noqa: BLE001
+        db.session.rollback()
+        total.errors.append(f"deliver_webhooks failed: {type(error).__name__}: {error}")
     return total
 
 
@@ -264,6 +288,9 @@ def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], N
             report = run_once()
             if report.sent or report.failed or report.retried:
                 echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}")
+            if hooks := report.webhooks.delivered + report.webhooks.retried + report.webhooks.failed:
+                echo(f"webhooks: {hooks} attempts, {report.webhooks.delivered} delivered, "
+                     f"{report.webhooks.retried} retrying, {report.webhooks.failed} failed")
         except Exception as error:  # noqa: BLE001 — a database outage must not end the loop
             db.session.rollback()
             echo(f"dispatch pass failed, will retry: {type(error).__name__}: {error}")

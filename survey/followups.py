@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template
 from sqlalchemy import func, select
 
-from survey import mail
+from survey import mail, webhooks
+from survey.clock import utcnow
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import CaseNote, Complaint, Contact, FollowUpCase, Question, Response, User
@@ -91,6 +92,7 @@ def open_for_response(response: Response, questions: Sequence[Question], values:
                         summary=reason_text or "Asked to be contacted about their answers", status="new",
                         opened_at=now, due_at=_due(now))
     db.session.add(case)
+    webhooks.case_updated(case, "opened", now=now)
     return case
 
 
@@ -103,6 +105,7 @@ def open_manually(response: Response, *, actor: User, now: datetime) -> FollowUp
                         summary=f"Opened by {actor.email}", status="new", owner_id=actor.id, opened_at=now,
                         due_at=_due(now))
     db.session.add(case)
+    webhooks.case_updated(case, "opened", now=now)
     db.session.commit()
     return case
 
@@ -165,6 +168,7 @@ def record_complaint(data: ComplaintInput, *, sender: str, now: datetime) -> Fol
                         summary=f"{data.kind.capitalize()}: {first_line}"[:300], status="new", opened_at=now,
                         due_at=_due(now))
     db.session.add(case)
+    webhooks.case_updated(case, "opened", now=now)
     db.session.commit()
     return case
 
@@ -188,12 +192,14 @@ def set_status(case: FollowUpCase, status: str, *, actor: User, now: datetime, p
         case.owner_id = actor.id  # whoever acts on an unowned case owns it
     if note.strip():
         case.notes.append(CaseNote(author_id=actor.id, at=now, text=note.strip()[:5000]))
+    webhooks.case_updated(case, "status", now=now)
     db.session.commit()
 
 
 def assign(case: FollowUpCase, owner: User | None) -> None:
     case.owner_id = owner.id if owner else None
     case.reminded_at = None  # a new owner gets their own reminder
+    webhooks.case_updated(case, "owner", now=utcnow())
     db.session.commit()
 
 

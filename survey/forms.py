@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.models import QUESTION_TYPES
 
@@ -174,3 +175,11 @@ class RespondForm(FlaskForm):
     version = HiddenField()
     consent_quote = BooleanField("You may quote my comments anonymously (without my name or any contact details).")
     consent_contact = BooleanField("You may contact me about my answers.")
+
+
+class WebhookEndpointForm(FlaskForm):
+    url = StringField("Endpoint URL", validators=[DataRequired(), Length(max=2000)],
+                      description="Where Hearken POSTs each event, e.g. https://crm.example.com/hooks/hearken.")
+    description = StringField("Description (optional)", validators=[Optional(), Length(max=200)])
+    events = SelectMultipleField("Events", validators=[DataRequired("Choose at least one event.")],
+                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())

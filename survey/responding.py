@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from survey import followups, rollups
+from survey import followups, rollups, webhooks
 from survey.clock import local_date
 from survey.extensions import db
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, SurveyVersion
@@ -178,6 +178,7 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
                                     submitted_at=now, answers=dict(values), quote_consent=consents.quote,
                                     contact_consent=consents.contact))
     db.session.execute(delete(ResponseDraft).where(ResponseDraft.respondent_key == respondent.key))
+    webhooks.response_completed(response, version, values, now=now)
     return response.id
 
 

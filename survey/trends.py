@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from analysis import Detection, Finding, PeriodCounts, Series, detect
-from survey import mail
+from survey import mail, webhooks
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import Alert, AnswerCount, Survey, User
@@ -155,6 +155,7 @@ def _store(finding: Finding, survey: Survey, now: datetime) -> Alert | None:
             db.session.add(alert)
     except IntegrityError:
         return None
+    webhooks.alert_raised(alert, survey, now=now)
     return alert
 
 

@@ -8,10 +8,11 @@ from survey.models.responses import Answer, Response, ResponseDraft, ResponseRev
 from survey.models.rollups import AnswerCount
 from survey.models.surveys import QUESTION_TYPES, Question, Survey, SurveyVersion
 from survey.models.users import ROLES, User
+from survey.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Alert", "Answer", "AnswerCount", "ApiToken", "AuditEntry", "Campaign", "ChangeEntry", "ChangeLink",
     "CaseNote", "ChangeNotice", "ChangeQuote", "Complaint", "Contact", "FollowUpCase", "Invitation",
     "OutboxMessage", "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision",
-    "ResponseTag", "Survey", "SurveyVersion", "TriggerEvent", "User",
+    "ResponseTag", "Survey", "SurveyVersion", "TriggerEvent", "User", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -102,6 +102,16 @@ PERMISSIONS = {
     ("changelog.links", "POST"): "editor",
     ("changelog.add_quote", "POST"): "editor",
     ("changelog.remove_quote", "POST"): "editor",
+    # Webhooks send customer data to other systems: admins decide where it goes.
+    ("webhooks.index", "GET"): "admin",
+    ("webhooks.index", "POST"): "admin",
+    ("webhooks.endpoint_detail", "GET"): "admin",
+    ("webhooks.endpoint_detail", "POST"): "admin",
+    ("webhooks.ping", "POST"): "admin",
+    ("webhooks.rotate", "POST"): "admin",
+    ("webhooks.set_active", "POST"): "admin",
+    ("webhooks.delete", "POST"): "admin",
+    ("webhooks.redeliver", "POST"): "admin",
 }
 
 SAMPLE_VALUES = {"slug": "support-csat", "key": "satisfaction", "token": "t" * 43, "filename": "css/hearken.css"}

@@ -1,0 +1,304 @@
+"""Webhooks: other systems told when something happens here, signed so they can trust it.
+
+`emit` writes one delivery per active endpoint subscribed to the event, in the caller's transaction: the
+event goes out if and only if what caused it was committed (a rolled-back response emits nothing). The
+dispatcher sends deliveries like email (survey.webhook_delivery), so a receiver that is down gets them
+later, in the order they happened.
+
+Every delivery is signed in the header `Hearken-Signature: t=<unix seconds>,v1=<hex>`, where the hex is
+HMAC-SHA256 of "<t>.<body>" with the endpoint's secret. The timestamp is inside the signature, so a
+recorded delivery replayed later fails `verify_signature` — the reference implementation for receivers
+(docs/webhooks.md).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from survey.extensions import db
+from survey.links import external_url
+from survey.models import (
+    Alert,
+    ChangeEntry,
+    Contact,
+    FollowUpCase,
+    Response,
+    Survey,
+    SurveyVersion,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from survey.models.webhooks import PING_EVENT, WEBHOOK_EVENTS
+from survey.webhook_addresses import AddressRefused, vet
+
+SIGNATURE_TOLERANCE = 300  # seconds a receiver should accept between our timestamp and its clock
+# After a rotation the old secret keeps signing alongside the new one for this long, so the receiver can
+# switch to the new secret without refusing what is already on its way.
+ROTATION_OVERLAP = timedelta(hours=24)
+EVENT_LABELS = {
+    "response.completed": "A customer submitted (or changed) a response",
+    "alert.raised": "Trend detection raised an alert (a drop or a rise)",
+    "case.updated": "A follow-up case was opened, changed status or changed owner",
+    "change.published": "A change entry was published on the public changes page",
+}
+CASE_CHANGES = ("opened", "status", "owner")
+
+Payload = Mapping[str, object] | Callable[[], Mapping[str, object]]
+
+
+class WebhookError(ValueError):
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+# --- signing ----------------------------------------------------------------------------------------
+
+def new_secret() -> str:
+    """256 bits from the CSPRNG; the prefix tells a leaked string for what it is."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def signature_header(signing_secrets: Sequence[str], timestamp: int, body: bytes) -> str:
+    """`t=<timestamp>,v1=<signature>` with one v1 per secret (two while a rotated secret overlaps)."""
+    return ",".join([f"t={timestamp}", *(f"v1={sign(secret, timestamp, body)}" for secret in signing_secrets)])
+
+
+def verify_signature(secret: str, header: str, body: bytes | str, now: float, tolerance: int = SIGNATURE_TOLERANCE
+                     ) -> bool:
+    """True when `header` (Hearken-Signature) signs exactly `body` with `secret` and its timestamp is within
+    `tolerance` seconds of `now` (Unix seconds, e.g. time.time()). Pass the raw request body, before any
+    JSON parsing: re-serialised JSON is not the same bytes."""
+    body = body.encode() if isinstance(body, str) else body
+    timestamp, signatures = None, []
+    for item in header.split(","):
+        name, _, value = item.strip().partition("=")
+        if name == "t" and value.isdigit():
+            timestamp = int(value)
+        elif name == "v1":
+            signatures.append(value)
+    if timestamp is None or abs(now - timestamp) > tolerance:
+        return False
+    expected = sign(secret, timestamp, body)
+    return any(hmac.compare_digest(expected, signature) for signature in signatures)
+
+
+def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+    overlap = endpoint.previous_secret and endpoint.previous_secret_until and endpoint.previous_secret_until > now
+    return [endpoint.secret, endpoint.previous_secret] if overlap else [endpoint.secret]
+
+
+# --- events -----------------------------------------------------------------------------------------
+
+def timestamp(moment: datetime | None) -> str | None:
+    """Stored times are naive UTC: ISO 8601 with the Z that says so."""
+    return moment.isoformat(timespec="seconds") + "Z" if moment is not None else None
+
+
+def _body(event: str, event_id: str, data: Mapping[str, object], now: datetime) -> str:
+    return json.dumps({"id": event_id, "event": event, "created_at": timestamp(now), "data": data},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def _queue(endpoint_id: int, event: str, body: str, now: datetime) -> WebhookDelivery:
+    delivery = WebhookDelivery(endpoint_id=endpoint_id, delivery_id=str(uuid.uuid4()), event=event, body=body,
+                               status="pending", attempts=0, not_before=now, created_at=now)
+    db.session.add(delivery)
+    return delivery
+
+
+def emit(event: str, payload: Payload, *, now: datetime) -> int:
+    """Queue `event` for every active endpoint subscribed to it, in the caller's transaction (the caller
+    commits). `payload` may be a function: it is only built when someone is subscribed, so an
+    installation without webhooks pays one small query. Returns how many deliveries were queued."""
+    if event not in WEBHOOK_EVENTS:
+        raise ValueError(f"unknown webhook event {event!r}")
+    endpoints = [endpoint_id for endpoint_id, events in db.session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True))) if event in events]
+    if not endpoints:
+        return 0
+    # One event id for every endpoint (a receiver behind several endpoints can de-duplicate on it); each
+    # delivery has its own id in the Hearken-Delivery header.
+    body = _body(event, str(uuid.uuid4()), payload() if callable(payload) else payload, now)
+    for endpoint_id in endpoints:
+        _queue(endpoint_id, event, body, now)
+    return len(endpoints)
+
+
+def _email(contact_id: int | None) -> str | None:
+    contact = db.session.get(Contact, contact_id) if contact_id else None
+    return contact.email if contact else None
+
+
+def response_completed(response: Response, version: SurveyVersion, values: Mapping[str, object], *,
+                       now: datetime) -> None:
+    """Every stored submission: a new response (revision 1) and every change of answers (revision 2, 3 …),
+    so a receiver always holds the latest answers. A duplicate of the same form is not stored, so not sent."""
+    emit("response.completed", lambda: {
+        "survey": version.survey.slug, "response_id": response.id, "version": version.number,
+        "revision": response.revisions_count, "submitted_at": timestamp(response.submitted_at),
+        "updated_at": timestamp(response.updated_at), "source": response.source, "answers": dict(values),
+        "attributes": dict(response.attributes or {}),
+        "consents": {"quote": response.quote_consent, "contact": response.contact_consent},
+        "email": _email(response.contact_id),
+        "url": external_url("responses.response_detail", response_id=response.id)}, now=now)
+
+
+def alert_raised(alert: Alert, survey: Survey, *, now: datetime) -> None:
+    """A new alert, with the fields of `detect-trends --json` (INTERFACES.md)."""
+    emit("alert.raised", lambda: {
+        "id": alert.id, "survey": survey.slug, "question": alert.question_key, "metric": alert.metric,
+        "kind": alert.kind, "segment": dict(alert.segment or {}), "period_before": alert.period_before,
+        "period_after": alert.period_after, "n_before": alert.n_before, "n_after": alert.n_after,
+        "value_before": alert.value_before, "value_after": alert.value_after, "difference": alert.difference,
+        "ci_low": alert.ci_low, "ci_high": alert.ci_high, "p_value": alert.p_value, "q_value": alert.q_value,
+        "method": alert.method, "direction": alert.direction, "created_at": timestamp(alert.created_at),
+        "url": external_url("alerts.alert_detail", alert_id=alert.id)}, now=now)
+
+
+def _case_data(case: FollowUpCase, change: str) -> dict[str, object]:
+    if case.id is None:
+        db.session.flush()  # a case opened in this transaction gets its id
+    owner = db.session.get(User, case.owner_id) if case.owner_id else None
+    return {"id": case.id, "change": change, "reason": case.reason, "status": case.status, "summary": case.summary,
+            "team": case.team, "owner": owner.email if owner else None, "opened_at": timestamp(case.opened_at),
+            "due_at": timestamp(case.due_at), "first_contact_at": timestamp(case.first_contact_at),
+            "resolved_at": timestamp(case.resolved_at), "problem_fixed": case.problem_fixed,
+            "response_id": case.response_id, "complaint_id": case.complaint_id, "email": _email(case.contact_id),
+            "url": external_url("cases.case_detail", case_id=case.id)}
+
+
+def case_updated(case: FollowUpCase, change: str, *, now: datetime) -> None:
+    """`change` says what happened: opened, status or owner."""
+    if change not in CASE_CHANGES:
+        raise ValueError(f"unknown case change {change!r}")
+    emit("case.updated", lambda: _case_data(case, change), now=now)
+
+
+def change_published(entry: ChangeEntry, *, now: datetime) -> None:
+    """Call just before the entry is marked published: publishing an entry that is already public again is
+    not news, so it emits nothing (unpublishing and publishing again does)."""
+    if entry.published_at is not None:
+        return
+    emit("change.published", lambda: {
+        "id": entry.id, "title": entry.title, "you_said": entry.you_said, "we_did": entry.we_did,
+        "category": entry.category, "status": entry.status, "changed_on": entry.changed_on.isoformat(),
+        "published_at": timestamp(now), "url": external_url("public.changes") + f"#change-{entry.id}"}, now=now)
+
+
+# --- endpoints --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EndpointInput:
+    url: str
+    description: str
+    events: tuple[str, ...]
+
+
+def _validated(data: EndpointInput, allowed_hosts: Iterable[str]) -> dict:
+    problems = {}
+    url = data.url.strip()
+    try:
+        vet(url, allowed_hosts=allowed_hosts)
+    except AddressRefused as error:
+        problems["url"] = str(error)
+    events = [event for event in WEBHOOK_EVENTS if event in data.events]
+    if not events or set(data.events) - set(WEBHOOK_EVENTS):
+        problems["events"] = "Choose at least one of the events listed."
+    description = " ".join(data.description.split())
+    if len(description) > 200:
+        problems["description"] = "At most 200 characters."
+    if problems:
+        raise WebhookError(problems)
+    return dict(url=url, description=description, events=events)
+
+
+def create_endpoint(data: EndpointInput, *, allowed_hosts: Iterable[str], actor_id: int | None,
+                    now: datetime) -> WebhookEndpoint:
+    """Register an endpoint (its URL checked against the address rules); its new secret is `.secret`."""
+    endpoint = WebhookEndpoint(**_validated(data, allowed_hosts), secret=new_secret(), active=True,
+                               created_at=now, created_by_id=actor_id)
+    db.session.add(endpoint)
+    db.session.commit()
+    return endpoint
+
+
+def update_endpoint(endpoint: WebhookEndpoint, data: EndpointInput, *, allowed_hosts: Iterable[str]) -> None:
+    for name, value in _validated(data, allowed_hosts).items():
+        setattr(endpoint, name, value)
+    db.session.commit()
+
+
+def rotate_secret(endpoint: WebhookEndpoint, *, now: datetime) -> str:
+    """A new secret; the old one keeps signing too for ROTATION_OVERLAP. Returns the new secret."""
+    endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, now + ROTATION_OVERLAP
+    endpoint.secret = new_secret()
+    db.session.commit()
+    return endpoint.secret
+
+
+def set_active(endpoint: WebhookEndpoint, active: bool) -> None:
+    """A disabled endpoint gets no new deliveries; those already queued fail with "endpoint disabled" when
+    their turn comes, and can be redelivered once it is enabled again."""
+    endpoint.active = active
+    db.session.commit()
+
+
+def delete_endpoint(endpoint: WebhookEndpoint) -> None:
+    db.session.delete(endpoint)  # its deliveries go with it (ON DELETE CASCADE)
+    db.session.commit()
+
+
+def send_ping(endpoint: WebhookEndpoint, *, now: datetime) -> WebhookDelivery:
+    """Queue a `ping` to this endpoint alone, whatever it subscribes to, to check the setup end to end."""
+    body = _body(PING_EVENT, str(uuid.uuid4()),
+                 {"endpoint_id": endpoint.id, "url": endpoint.url, "events": list(endpoint.events)}, now)
+    delivery = _queue(endpoint.id, PING_EVENT, body, now)
+    db.session.commit()
+    return delivery
+
+
+def redeliver(delivery: WebhookDelivery, *, now: datetime) -> None:
+    """Send a failed delivery again: the same body and delivery id (so a receiver that did process it can
+    tell), with a fresh set of attempts."""
+    if delivery.status != "failed":
+        raise WebhookError({"delivery": "Only a failed delivery can be redelivered."})
+    delivery.status, delivery.attempts, delivery.not_before, delivery.claimed_until = "pending", 0, now, None
+    db.session.commit()
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EndpointSummary:
+    endpoint: WebhookEndpoint
+    counts: dict[str, int]  # status → deliveries
+
+
+def endpoint_summaries() -> list[EndpointSummary]:
+    endpoints = db.session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)).all()
+    counts: dict[int, dict[str, int]] = {endpoint.id: {} for endpoint in endpoints}
+    for endpoint_id, status, n in db.session.execute(
+            select(WebhookDelivery.endpoint_id, WebhookDelivery.status, func.count())
+            .group_by(WebhookDelivery.endpoint_id, WebhookDelivery.status)):
+        counts.setdefault(endpoint_id, {})[status] = n
+    return [EndpointSummary(endpoint, counts[endpoint.id]) for endpoint in endpoints]
+
+
+def recent_deliveries(endpoint: WebhookEndpoint, *, limit: int = 100) -> list[WebhookDelivery]:
+    """The endpoint's history, latest first."""
+    return list(db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+                                   .order_by(WebhookDelivery.id.desc()).limit(limit)))
