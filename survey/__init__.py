@@ -14,10 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict | None = None) -> Flask:
     from survey import cli, database, headers, uploads
     from survey.config import instance_path_from, load_config, persistent_secret_key
-    from survey.extensions import csrf, db, login, migrate
+    from survey.extensions import csrf, db, limiter, login, migrate
     from survey.views import (
         alerts,
         api,
+        api_tokens,
         auth,
         cases,
         changelog,
@@ -58,12 +59,13 @@ def create_app(config: dict | None = None) -> Flask:
     uploads.init_app(app)  # before CSRFProtect, which reads the body
     csrf.init_app(app)
     login.init_app(app)
+    limiter.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)  # registers listeners; does not connect
 
     for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, cases.bp, contacts.bp,
                       sending.bp, alerts.bp, results.bp, responses.bp, exports.bp, changelog.bp, api.bp,
-                      webhooks.bp, errors.bp):
+                      api_tokens.bp, webhooks.bp, errors.bp):
         app.register_blueprint(blueprint)
     headers.init_app(app)
     cli.init_app(app)

@@ -29,7 +29,7 @@ def create_token(name: str, role: str, *, now: datetime) -> tuple[ApiToken, str]
         raise TokenError("a token needs a name of 1 to 100 characters")
     if role not in ROLES:
         raise TokenError(f"role must be one of {', '.join(ROLES)}")
-    if db.session.scalar(select(ApiToken).where(ApiToken.name == name)):
+    if find_token(name):
         raise TokenError(f"a token named {name!r} already exists")
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, role=role, token_hash=digest(secret), created_at=now)
@@ -47,5 +47,23 @@ def token_for_request(authorization: str, *, now: datetime) -> ApiToken | None:
     if token is None or token.revoked_at is not None or not hmac.compare_digest(token.token_hash, digest(secret)):
         return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        token.last_used_at = now  # at most once a minute, so busy integrations do not write on every call
+        # At most once a minute, so busy integrations do not write on every call; committed here because
+        # read-only operations commit nothing else.
+        token.last_used_at = now
+        db.session.commit()
     return token
+
+
+def revoke_token(token: ApiToken, *, now: datetime) -> None:
+    """Stop a token working at once (kept, so its name and last use stay on record)."""
+    if token.revoked_at is None:
+        token.revoked_at = now
+        db.session.commit()
+
+
+def find_token(name: str) -> ApiToken | None:
+    return db.session.scalar(select(ApiToken).where(ApiToken.name == name.strip()))
+
+
+def list_tokens() -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.name)))

@@ -19,18 +19,20 @@ from survey import (
     authoring,
     changes,
     contacts,
+    dashboard,
     demo,
     deploy_checks,
     dispatch,
     exports,
     outreach,
+    results_export,
     scorecard,
     trends,
 )
 from survey.clock import local_date, utcnow
 from survey.definitions import DefinitionError, parse_survey, survey_definition
 from survey.extensions import db
-from survey.filters import parse_filter, response_conditions
+from survey.filters import ResultsFilter, parse_filter, response_conditions
 from survey.invitations import InvitationError, normalise_email, personal_invitation
 from survey.links import external_url
 from survey.models import ROLES, Contact
@@ -147,20 +149,50 @@ def _open_output(path: str, mode: str):
         raise click.ClickException(f"cannot write {path}: {error.strerror}") from None
 
 
-def _filter_conditions(survey, options: dict) -> list:
+def _results_filter(options: dict) -> ResultsFilter:
     """The results filter from the command's options (the web's query arguments, by the same names)."""
-    args = {"from": options["start"], "to": options["end"], "where": options["where"],
-            "version": options["version"], "q": options["search"], "tag": options["tag"]}
+    args = {"from": options.get("start"), "to": options.get("end"), "where": options.get("where"),
+            "version": options.get("version"), "q": options.get("search"), "tag": options.get("tag"),
+            "period": options.get("period")}
     args = {name: value for name, value in args.items() if value is not None}
-    if not args:
-        return []
     parsed = parse_filter(args, segment_names=tuple(current_app.config["SEGMENT_ATTRIBUTES"]))
     if parsed.problems:
-        names = {"from": "--from", "to": "--to", "where": "--where", "version": "--version"}
+        names = {"from": "--from", "to": "--to", "where": "--where", "version": "--version", "period": "--period"}
         problem = parsed.problems[0]
         raise click.ClickException(names.get(problem.split(":")[0], "") + problem[problem.find(":"):])
-    return response_conditions(survey.id, parsed.filter, local_date(utcnow(), current_app.config["TIMEZONE"]),
-                               whole_range=True)
+    return parsed.filter
+
+
+def _filter_conditions(survey, options: dict) -> list:
+    if all(value is None for value in options.values()):
+        return []
+    return response_conditions(survey.id, _results_filter(options), _today(), whole_range=True)
+
+
+def _today():
+    return local_date(utcnow(), current_app.config["TIMEZONE"])
+
+
+@click.command("export-results")
+@with_appcontext
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(results_export.FORMATS), default="csv", show_default=True,
+              help="csv or jsonl to stdout or --output; xlsx needs --output.")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
+@click.option("--from", "start", help="First day (YYYY-MM-DD, local time); default: the last 12 complete periods.")
+@click.option("--to", "end", help="Last day, inclusive.")
+@click.option("--where", help="Only one segment: ATTRIBUTE=VALUE, e.g. location=Leeds.")
+@click.option("--version", help="Only responses to this survey version (a number).")
+@click.option("--period", help="week, month (the default) or quarter.")
+def export_results_command(slug: str, fmt: str, output: str | None, **filters):
+    """The results page's numbers as rows: trend per period, segments, answer counts, the latest change."""
+    if fmt == "xlsx" and not output:
+        raise click.UsageError("--format xlsx writes a binary workbook: give --output FILE.")
+    survey = _survey(slug)
+    board = dashboard.build(survey, _results_filter(filters), today=_today(),
+                            settings=dashboard.Settings.from_config(current_app.config))
+    with (_open_output(output, "wb" if fmt == "xlsx" else "w") if output else nullcontext(sys.stdout)) as out:
+        results_export.write_results(board, out, fmt)
 
 
 @click.command("seed-demo")
@@ -237,6 +269,18 @@ def create_api_token_command(name: str, role: str):
     click.echo(secret)
 
 
+@click.command("revoke-api-token")
+@with_appcontext
+@click.argument("name")
+def revoke_api_token_command(name: str):
+    """Stop an API token working at once (its record and last use are kept)."""
+    token = api_tokens.find_token(name)
+    if token is None:
+        raise click.ClickException(f"no API token named {name!r}")
+    api_tokens.revoke_token(token, now=utcnow())
+    click.echo(f"revoked {name!r}")
+
+
 @click.command("detect-trends")
 @with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print every significant finding as JSON (INTERFACES.md).")
@@ -299,6 +343,23 @@ def import_contacts_command(file):
         sys.exit(1)
 
 
+@click.command("import-responses")
+@with_appcontext
+@click.argument("slug")
+@click.argument("file", type=click.File("rb"))
+def import_responses_command(slug: str, file):
+    """Import historical responses from CSV into a survey: all or nothing; every problem names its row and
+    column. Rows imported before (the same content) are skipped."""
+    survey = _survey(slug)
+    try:
+        outcome = response_import.import_responses(survey, file, now=utcnow(), actor="cli")
+    except response_import.ResponseImportError as error:
+        for problem in error.problems:
+            click.echo(f"{file.name}: {problem}", err=True)
+        raise click.ClickException(f"{file.name}: {error.summary()}") from None
+    click.echo(outcome.summary())
+
+
 @click.command("erase-contact")
 @with_appcontext
 @click.argument("email")
@@ -336,9 +397,9 @@ def changes_digest_command(quarter: str, send: bool):
 
 
 COMMANDS = [create_user_command, import_survey_command, export_survey_command, survey_link_command,
-            export_responses_command, seed_demo_command, send_survey_command, dispatch_command,
-            create_api_token_command, detect_trends_command, send_scorecards_command, check_deploy_command,
-            import_contacts_command, erase_contact_command, changes_digest_command]
+            export_responses_command, export_results_command, seed_demo_command, send_survey_command,
+            dispatch_command, create_api_token_command, revoke_api_token_command, detect_trends_command, send_scorecards_command, check_deploy_command,
+            import_contacts_command, erase_contact_command, changes_digest_command, import_responses_command]
 
 
 def init_app(app: Flask) -> None:

@@ -36,6 +36,8 @@ ENVIRONMENT = {
     "HEARKEN_CASE_DUE_BUSINESS_DAYS": ("CASE_DUE_BUSINESS_DAYS", int),
     "HEARKEN_WEBHOOK_ALLOWED_HOSTS": ("WEBHOOK_ALLOWED_HOSTS", str),
     "HEARKEN_LOGO_URL": ("LOGO_URL", str),
+    "HEARKEN_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
+    "HEARKEN_API_RATE_LIMIT": ("API_RATE_LIMIT", str),
     "HEARKEN_SEGMENT_ATTRIBUTES": ("SEGMENT_ATTRIBUTES", lambda v: tuple(filter(None, map(str.strip, v.split(","))))),
 }
 
@@ -82,6 +84,11 @@ DEFAULTS = {
     # internal CRM): host names or IP addresses, separated by commas. Set by the operator, not in the pages.
     "WEBHOOK_ALLOWED_HOSTS": "",
     "LOGO_URL": None,
+    # Rate-limit counters (Flask-Limiter): memory:// per process, or redis://host:6379 shared by all of them.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    # Requests per API token (a limits string: "600 per minute", "10 per second; 1000 per hour").
+    "API_RATE_LIMIT": "600 per minute",
     # Contact attributes that results and trend detection break down by (each value is a segment).
     "SEGMENT_ATTRIBUTES": ("location", "team", "touchpoint"),
 }

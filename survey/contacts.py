@@ -220,6 +220,14 @@ def import_contacts(stream: BinaryIO, *, now: datetime, actor: str = "cli",
     except FileRefused as error:
         report.file_error = str(error)
         return report
+    return upsert_contacts(rows, report, now=now, actor=actor, actor_id=actor_id)
+
+
+def upsert_contacts(rows: list[ParsedRow], report: ImportReport | None = None, *, now: datetime, actor: str,
+                    actor_id: int | None = None) -> ImportReport:
+    """Write parsed rows in one transaction (the CSV import and the API's bulk upsert): new contacts are
+    created; existing ones get the row's name (unless None) and its attributes merged over theirs."""
+    report = report or ImportReport()
     try:
         new, changed, report.unchanged = _upsert(rows, now)
         report.created, report.updated = len(new), len(changed)

@@ -214,24 +214,23 @@ def write_xlsx(selection: Selection, out: BinaryIO) -> int:
     export = table(selection)
     widths = ColumnWidths(export.header)
     sheet.freeze_panes(1, 0)
-    bold = workbook.add_format({"bold": True})
-    for column, name in enumerate(export.header):
-        sheet.write_string(0, column, name, bold)
+    write_xlsx_row(sheet, 0, export.header, workbook.add_format({"bold": True}))
     count = 0
     for count, row in enumerate(export.rows, start=1):
-        _write_xlsx_row(sheet, count, row)
+        write_xlsx_row(sheet, count, row)
         widths.measure(row)
     widths.apply(sheet)
     workbook.close()
     return count
 
 
-def _write_xlsx_row(sheet, number: int, row: list) -> None:
+def write_xlsx_row(sheet, number: int, row: list, cell_format=None) -> None:
+    """Numbers as numbers, everything else as a text cell: never a formula, whatever the text says."""
     for column, cell in enumerate(row):
         if isinstance(cell, (int, float)) and not isinstance(cell, bool):
-            sheet.write_number(number, column, cell)
+            sheet.write_number(number, column, cell, cell_format)
         else:
-            sheet.write_string(number, column, str(cell))
+            sheet.write_string(number, column, str(cell), cell_format)
 
 
 class ColumnWidths:

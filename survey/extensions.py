@@ -1,4 +1,6 @@
 """Unbound extension objects; `create_app` binds them to an application."""
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -24,3 +26,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()
+# Counters in memory by default; HEARKEN_RATELIMIT_STORAGE_URI=redis://… shares them between processes.
+limiter = Limiter(key_func=get_remote_address)

@@ -107,6 +107,16 @@ class ContactsImportForm(FlaskForm):
                                  "becomes a segment attribute such as location or team.")
 
 
+class ApiTokenForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)],
+                       description="What uses it, e.g. “help desk” or “BI export”.")
+    role = SelectField("Role", choices=[SelectChoice("agent", "agent: read surveys, contacts, cases, changes"),
+                                        SelectChoice("analyst", "analyst: and responses, results, alerts"),
+                                        SelectChoice("editor", "editor: and create surveys, contacts, events, "
+                                                               "imports"),
+                                        SelectChoice("admin", "admin: everything")], default="analyst")
+
+
 class EraseForm(FlaskForm):
     confirm = StringField("Type the contact's email address to confirm", validators=[DataRequired()])
 

@@ -1,5 +1,5 @@
 """Security headers on every response."""
-from flask import Flask, Response
+from flask import Flask, Response, request
 
 # No inline script or style anywhere, and nothing loaded from other origins.
 CONTENT_SECURITY_POLICY = (
@@ -16,6 +16,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         # Survey links carry secret tokens: never leak them to another site through the Referer.
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")  # customer data: not for shared caches
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -1,5 +1,5 @@
 """Friendly error pages with the right status. No traceback ever reaches a user."""
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -30,8 +30,17 @@ def csrf_error(_error):
                         "For your security, forms expire. Please go back, reload the page and try again.")
 
 
+def is_api_request() -> bool:
+    # Paths under the API that match no route (404, 405) never reach the API blueprint's own handlers.
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
+    if is_api_request():
+        from survey.views.api import http_error as api_http_error
+
+        return api_http_error(error)
     return render_error(error.code or 500)
 
 
@@ -40,4 +49,7 @@ def unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
         return http_error(error)
     current_app.logger.exception("unhandled error", exc_info=error)
+    if is_api_request():
+        return jsonify({"error": {"code": "internal_server_error", "message": "something went wrong on our side; "
+                                  "it has been logged", "field": None}}), 500
     return render_error(InternalServerError.code)

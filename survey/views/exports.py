@@ -1,13 +1,16 @@
 """Exports of the filtered view (analysts and above): the responses a results or browser page shows, as
-streamed CSV or as an Excel workbook. The filter comes from the query string, like the pages'; without
-dates the export is not bounded in time (the pages link with their dates filled in)."""
+streamed CSV or as an Excel workbook, and the results page's own numbers as CSV or Excel. The filter comes
+from the query string, like the pages'; without dates a responses export is not bounded in time (the pages
+link with their dates filled in)."""
 from __future__ import annotations
 
+import io
 import tempfile
 
 from flask import Blueprint, Response, abort, current_app, request, stream_with_context
 from flask_login import current_user, login_required
 
+from survey import dashboard, results_export
 from survey import exports as exporting
 from survey.clock import local_date, utcnow
 from survey.filters import parse_filter, response_conditions
@@ -38,8 +41,8 @@ def _selection(slug: str) -> exporting.Selection | Response:
                                                                        whole_range=True)))
 
 
-def _attachment(slug: str, extension: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{slug}-responses.{extension}"',
+def _attachment(slug: str, extension: str, what: str = "responses") -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{slug}-{what}.{extension}"',
             "Cache-Control": "no-store"}
 
 
@@ -74,3 +77,23 @@ def responses_xlsx(slug: str):
 
     return Response(chunks(), mimetype=XLSX, headers={**_attachment(selection.survey.slug, "xlsx"),
                                                      "Content-Length": str(size)})
+
+
+@bp.route("/surveys/<slug>/results.<any(csv, xlsx):extension>")
+def results_file(slug: str, extension: str):
+    """The results page's numbers under the same filter (a few hundred rows: built in memory)."""
+    survey = survey_or_404(slug)
+    settings = dashboard.Settings.from_config(current_app.config)
+    parsed = parse_filter(request.args, segment_names=settings.segment_names)
+    if parsed.problems:
+        return Response("Nothing was exported. " + " ".join(parsed.problems) + "\n", status=400,
+                        mimetype="text/plain")
+    board = dashboard.build(survey, parsed.filter, today=local_date(utcnow(), current_app.config["TIMEZONE"]),
+                            settings=settings)
+    if extension == "csv":
+        out = io.StringIO()
+        results_export.write_results(board, out, "csv")
+        return Response(out.getvalue(), mimetype="text/csv", headers=_attachment(slug, "csv", "results"))
+    out = io.BytesIO()
+    results_export.write_results(board, out, "xlsx")
+    return Response(out.getvalue(), mimetype=XLSX, headers=_attachment(slug, "xlsx", "results"))

@@ -69,7 +69,7 @@ def test_the_frequency_cap_and_unsubscribes_apply_to_events(ctx, client, token):
     ({"email": "a@example.com", "survey": "support-csat", "delay": -5}, 422, "delay"),
     ({"email": "a@example.com", "survey": "support-csat", "delay": "9999d"}, 422, "delay"),
     ({"email": "a@example.com", "survey": "support-csat", "colour": "red"}, 422, "colour"),
-    ({"email": "a@example.com", "survey": "support-csat", "attributes": {"x": {"deep": 1}}}, 422, "attributes"),
+    ({"email": "a@example.com", "survey": "support-csat", "attributes": {"x": {"deep": 1}}}, 422, "attributes.x"),
     ({"email": ["a@example.com"], "survey": "support-csat"}, 422, "email"),
 ])
 def test_bad_events_get_one_error_shape_and_change_nothing(ctx, client, token, body, status, field):
@@ -91,7 +91,7 @@ def test_tokens_are_required_scoped_and_never_stored_in_clear(ctx, client, token
     assert not_json.status_code == 415 and not_json.json["error"]["code"] == "unsupported_media_type"
     broken = client.post("/api/v1/events", data=b"{\xff", content_type="application/json",
                          headers={"Authorization": f"Bearer {token}"})
-    assert broken.status_code == 400 and broken.json["error"]["code"] == "invalid_json"
+    assert broken.status_code == 400 and broken.json["error"]["code"] == "invalid_encoding"
 
 
 def test_create_api_token_prints_it_once(runner, ctx):

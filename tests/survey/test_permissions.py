@@ -42,7 +42,29 @@ PERMISSIONS = {
     ("auth.login_page", "POST"): ANYONE,
     ("auth.logout", "POST"): ANYONE,
     # The API authenticates with bearer tokens, never with the session.
+    # (Which token role each operation needs is declared with the operation and checked by
+    # tests/survey/test_api.py::test_each_token_role_gets_exactly_what_its_operation_declares.)
     ("api.post_event", "POST"): "api",
+    ("api.list_surveys", "GET"): "api",
+    ("api.read_survey", "GET"): "api",
+    ("api.create_survey", "POST"): "api",
+    ("api.publish_version", "POST"): "api",
+    ("api.publish_survey", "POST"): "api",
+    ("api.close_survey", "POST"): "api",
+    ("api.survey_results", "GET"): "api",
+    ("api.list_responses", "GET"): "api",
+    ("api.read_response", "GET"): "api",
+    ("api.upsert_contacts", "POST"): "api",
+    ("api.list_contacts", "GET"): "api",
+    ("api.read_contact", "GET"): "api",
+    ("api.erase_contact", "DELETE"): "api",
+    ("api.list_alerts", "GET"): "api",
+    ("api.read_alert", "GET"): "api",
+    ("api.list_cases", "GET"): "api",
+    ("api.read_case", "GET"): "api",
+    ("api.list_changes", "GET"): "api",
+    ("api.read_change", "GET"): "api",
+    ("api.openapi_description", "GET"): ANYONE,
     # Every member of staff.
     ("auth.scorecard_subscription", "POST"): "agent",
     ("manage.index", "GET"): "agent",
@@ -77,6 +99,7 @@ PERMISSIONS = {
     ("responses.remove_tag", "POST"): "analyst",
     ("exports.responses_csv", "GET"): "analyst",
     ("exports.responses_xlsx", "GET"): "analyst",
+    ("exports.results_file", "GET"): "analyst",
     ("alerts.inbox", "GET"): "analyst",
     ("alerts.alert_detail", "GET"): "analyst",
     ("alerts.change_alert", "POST"): "analyst",
@@ -102,6 +125,10 @@ PERMISSIONS = {
     ("changelog.links", "POST"): "editor",
     ("changelog.add_quote", "POST"): "editor",
     ("changelog.remove_quote", "POST"): "editor",
+    # API tokens let other systems in: admins create and revoke them.
+    ("tokens.index", "GET"): "admin",
+    ("tokens.create", "POST"): "admin",
+    ("tokens.revoke", "POST"): "admin",
     # Webhooks send customer data to other systems: admins decide where it goes.
     ("webhooks.index", "GET"): "admin",
     ("webhooks.index", "POST"): "admin",

@@ -1,0 +1,86 @@
+"""Results out: the numbers of the results page as flat rows for spreadsheets and BI tools (CSV, JSON
+lines, XLSX), from the same `dashboard.build` the page and the API use.
+
+One row per figure, its kind saying what it is:
+
+- `trend`: a question's metric in one period (overall, or the filter's segment),
+- `segment`: the metric over the whole range in one segment value (`location=Leeds`),
+- `distribution`: how many gave each answer over the range (`answer`, count in `value`),
+- `change`: the latest period against the one before (difference with its interval, p- and q-value).
+
+The rows are few (questions × periods × segment values), so they are built in memory; cells go through
+the same formula neutralisation as response exports.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import BinaryIO, TextIO
+
+import xlsxwriter
+
+from survey.dashboard import Dashboard
+from survey.exports import ColumnWidths, CsvWriter, neutralise, write_xlsx_row
+
+HEADER = ["kind", "question", "metric", "period", "segment", "answer", "value", "ci_low", "ci_high", "n",
+          "p_value", "q_value"]
+FORMATS = ("csv", "jsonl", "xlsx")
+
+
+def result_records(board: Dashboard) -> Iterator[dict]:
+    span = f"{board.first_day.isoformat()}/{board.last_day.isoformat()}"
+    chosen = "=".join(board.filter.segment) if board.filter.segment else ""
+    blank = dict.fromkeys(HEADER, None)
+    for card in board.cards:
+        if card.difference is not None:
+            yield blank | {"kind": "change", "question": card.question or card.title, "metric": card.metric,
+                           "period": f"{board.previous_label}/{board.current_label}", "segment": chosen,
+                           "value": card.difference, "ci_low": card.low, "ci_high": card.high, "n": card.current.n,
+                           "p_value": card.p_value, "q_value": card.q_value}
+    for results in board.questions:
+        key = results.question.key
+        for point in results.trend:
+            yield blank | {"kind": "trend", "question": key, "metric": results.metric, "period": point.label,
+                           "segment": chosen, "value": point.value, "ci_low": point.low, "ci_high": point.high,
+                           "n": point.n}
+        for name, rows in results.segments.items():
+            for row in rows:
+                yield blank | {"kind": "segment", "question": key, "metric": results.metric, "period": span,
+                               "segment": f"{name}={row.label}", "value": row.value, "ci_low": row.low,
+                               "ci_high": row.high, "n": row.n}
+        for bar in results.distribution:
+            yield blank | {"kind": "distribution", "question": key, "metric": "count", "period": span,
+                           "segment": chosen, "answer": bar.label, "value": bar.count, "n": results.answered}
+
+
+def _cells(record: dict) -> list:
+    return [neutralise("" if record[name] is None else record[name]) for name in HEADER]
+
+
+def write_results(board: Dashboard, out: TextIO | BinaryIO, fmt: str) -> int:
+    """Write every result row in `fmt` (csv and jsonl to a text stream, xlsx to a binary one)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    records = list(result_records(board))
+    if fmt == "jsonl":
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    elif fmt == "csv":
+        writer = CsvWriter(out)
+        writer.writerow(HEADER)
+        for record in records:
+            writer.writerow(_cells(record))
+    else:
+        workbook = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
+                                             "strings_to_numbers": False, "strings_to_urls": False})
+        sheet = workbook.add_worksheet("Results")
+        widths = ColumnWidths(HEADER)
+        sheet.freeze_panes(1, 0)
+        write_xlsx_row(sheet, 0, HEADER, workbook.add_format({"bold": True}))
+        for number, record in enumerate(records, start=1):
+            cells = _cells(record)
+            write_xlsx_row(sheet, number, cells)
+            widths.measure(cells)
+        widths.apply(sheet)
+        workbook.close()
+    return len(records)

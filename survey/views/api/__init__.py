@@ -1,0 +1,179 @@
+"""The JSON API (`/api/v1`).
+
+Every operation is declared once with `@operation(...)`: its route, the least role a token needs, its query
+parameters, request body and response schemas. The same declaration
+
+- registers the Flask route,
+- is enforced at the border (`authorise` below: bearer token, role, unknown query parameters),
+- validates the body (`body()`: strict JSON, then the declared JSON Schema), and
+- is published as the OpenAPI 3.1 description at /api/v1/openapi.json (openapi.py),
+
+so the description cannot drift from the code; the test suite runs schemathesis against it.
+
+Every failure has one shape, `{"error": {"code", "message", "field"}}`, with the matching status.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from survey.api_tokens import digest, token_for_request
+from survey.clock import utcnow
+from survey.extensions import csrf, limiter
+from survey.models import ROLES
+from survey.views.api.bodies import BodyError, parse_json, validate
+from survey.views.api.schemas import resolvable
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)  # no cookies are used: a bearer token cannot be sent by another site's form
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter: its JSON Schema and what it means."""
+
+    name: str
+    schema: dict
+    description: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    endpoint: str
+    method: str
+    path: str  # OpenAPI form: /surveys/{slug}
+    role: str | None  # the least token role; None: no token needed
+    summary: str
+    tag: str
+    params: tuple[Param, ...] = ()
+    body: dict | None = None  # JSON Schema of a JSON body
+    body_media_type: str = "application/json"
+    responses: dict[int, tuple[str, dict | None]] = field(default_factory=dict)  # status → (description, schema)
+    description: str = ""
+
+
+OPERATIONS: dict[str, Operation] = {}  # endpoint name (without "api.") → its declaration
+# Database ids in paths: larger numbers match no route (404), rather than overflowing a database integer.
+MAX_ID = 2**31 - 1
+ID = f"int(min=1, max={MAX_ID})"
+
+
+def openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def operation(rule: str, method: str, *, role: str | None, summary: str, tag: str, params=(), body=None,
+              body_media_type: str = "application/json", responses: dict | None = None,
+              description: str = "") -> Callable:
+    """Declare and register one API operation (see the module docstring)."""
+    def register(view: Callable) -> Callable:
+        endpoint = view.__name__
+        if endpoint in OPERATIONS:
+            raise RuntimeError(f"API operation {endpoint} declared twice")
+        OPERATIONS[endpoint] = Operation(endpoint, method, openapi_path(rule), role, summary, tag, tuple(params), body,
+                                         body_media_type, responses or {}, description or (view.__doc__ or "").strip())
+        bp.add_url_rule(rule, endpoint, view, methods=[method])
+        return view
+    return register
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    return jsonify(error_body(error.code, error.message, error.field)), error.status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    code = (error.name or "error").lower().replace(" ", "_")
+    response = error.get_response()  # keeps Allow (405) and Retry-After (429)
+    headers = {name: value for name, value in response.headers.items() if name in ("Allow", "Retry-After")}
+    return jsonify(error_body(code, error.description or error.name)), error.code, headers
+
+
+@bp.before_request
+def authorise():
+    """The border: a known operation, a valid token of a sufficient role, only declared query parameters."""
+    declared = OPERATIONS.get((request.endpoint or "").rpartition(".")[2])
+    if declared is None:
+        return  # 404 / 405: Flask answers, through http_error above
+    if declared.role is not None:
+        token = token_for_request(request.headers.get("Authorization", ""), now=utcnow())
+        if token is None:
+            raise ApiError(401, "unauthorized", "a valid API token is required: Authorization: Bearer <token>")
+        if ROLES.index(token.role) < ROLES.index(declared.role):
+            raise ApiError(403, "forbidden", f"this token's role ({token.role}) may not do this; "
+                                             f"{declared.role} or above is needed")
+        g.api_token = token
+    known = {param.name for param in declared.params}
+    unknown = sorted(set(request.args) - known)
+    if unknown:
+        raise ApiError(400, "unknown_parameter", f"unknown query parameter {unknown[0][:64]!r}", unknown[0][:64])
+    for param in declared.params:
+        if param.name in request.args:
+            check_parameter(param, request.args.getlist(param.name))
+
+
+def check_parameter(param: Param, given: list[str]) -> None:
+    """A query parameter against its declared schema (after reading integers and booleans from text)."""
+    if len(given) > 1:
+        raise ApiError(400, "invalid_parameter", f"{param.name} is given {len(given)} times", param.name)
+    text, kind = given[0], param.schema.get("type")
+    value: object = text
+    if kind == "integer" and text.isascii() and text.lstrip("-").isdigit() and len(text) < 19:
+        value = int(text)
+    elif kind == "boolean":
+        value = {"true": True, "false": False, "1": True, "0": False}.get(text.lower(), text)
+    try:
+        validate(value, param.schema, root=param.name)
+    except BodyError as error:
+        raise ApiError(400, "invalid_parameter", error.message, param.name) from None
+
+
+def body() -> object:
+    """The request's JSON body, parsed strictly and checked against the operation's schema."""
+    declared = OPERATIONS[request.endpoint.rpartition(".")[2]]
+    if not request.mimetype == "application/json":
+        raise ApiError(415, "unsupported_media_type", "send a JSON body with Content-Type: application/json")
+    try:
+        data = parse_json(request.get_data(cache=False))
+        validate(data, resolvable(declared.body or {}))
+    except BodyError as error:
+        raise ApiError(error.status, error.code, error.message, error.field) from None
+    return data
+
+
+def rate_limit_key() -> str:
+    """Counted per token (its digest, so the counter store never holds one), else per client address;
+    unknown tokens count too, which slows guessing."""
+    authorization = request.headers.get("Authorization", "")
+    return "api:" + (digest(authorization) if authorization else (request.remote_addr or ""))
+
+
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
+
+
+from survey.views.api import (  # noqa: E402 — the operations register themselves on bp
+    contacts,
+    events,
+    feedback_loop,
+    openapi,
+    responses,
+    surveys,
+)
+
+__all__ = ["bp", "contacts", "events", "feedback_loop", "openapi", "responses", "surveys"]

@@ -1,0 +1,85 @@
+"""/api/v1/openapi.json: the OpenAPI 3.1 description, assembled from the operations' own declarations.
+
+Besides each operation's own answers, every operation documents the failures the border and the body
+parser can give it (401, 403, 400 for unknown query parameters, 413/415/422 for bodies, 429 when rate
+limited), all in the one error shape.
+"""
+from __future__ import annotations
+
+from flask import current_app, jsonify
+
+from survey.links import external_url
+from survey.views.api import MAX_ID, OPERATIONS, Operation, operation
+from survey.views.api.schemas import COMPONENTS, ref
+
+ERROR = ref("Error")
+COMMON = {400: "The request is malformed: an unknown or invalid query parameter, or a body that is not JSON",
+          405: "The method is not allowed here (Allow lists those that are)",
+          429: "Too many requests for this token; wait for Retry-After seconds"}
+WITH_TOKEN = {401: "No token, or an unknown or revoked one", 403: "The token's role may not do this"}
+WITH_BODY = {413: "The body is larger than the server accepts", 415: "The body is not of the declared media type",
+             422: "A field is missing, of the wrong type or value, or unknown (`field` names it)"}
+
+
+def _path_parameters(path: str) -> list[dict]:
+    names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    integer = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    return [{"name": name, "in": "path", "required": True,
+             "schema": integer if name.endswith("_id") else {"type": "string"}} for name in names]
+
+
+def _responses(op: Operation) -> dict:
+    described = {**COMMON, **(WITH_TOKEN if op.role else {}), **(WITH_BODY if op.body is not None else {})}
+    responses = {str(status): {"description": text, "content": {"application/json": {"schema": ERROR}}}
+                 for status, text in described.items()}
+    if "{" in op.path:
+        responses["404"] = {"description": "Not found", "content": {"application/json": {"schema": ERROR}}}
+    for status, (text, schema) in op.responses.items():
+        responses[str(status)] = {"description": text}
+        if schema is not None:
+            responses[str(status)]["content"] = {"application/json": {"schema": schema}}
+    return dict(sorted(responses.items()))
+
+
+def _operation(op: Operation) -> dict:
+    described: dict = {"operationId": op.endpoint, "summary": op.summary, "tags": [op.tag],
+                       "parameters": _path_parameters(op.path) + [
+                           {"name": p.name, "in": "query", "required": p.required, "description": p.description,
+                            "schema": p.schema} for p in op.params],
+                       "responses": _responses(op)}
+    if op.description:
+        described["description"] = op.description
+    if op.role:
+        described["security"] = [{"bearer": []}]
+        described["description"] = (described.get("description", "") + f"\n\nNeeds a token of role {op.role} or "
+                                    "above.").strip()
+    else:
+        described["security"] = []
+    if op.body is not None:
+        described["requestBody"] = {"required": True, "content": {op.body_media_type: {"schema": op.body}}}
+    return described
+
+
+def document() -> dict:
+    paths: dict[str, dict] = {}
+    for op in OPERATIONS.values():
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": f"{current_app.config['ORGANISATION_NAME']} feedback API (Hearken)", "version": "1.0.0",
+                 "description": "Surveys, contacts, events, responses, results, alerts, follow-up cases and "
+                                "change entries. Authenticate with `Authorization: Bearer <token>` (tokens from "
+                                "an admin). Every failure is `{\"error\": {\"code\", \"message\", \"field\"}}`."},
+        "servers": [{"url": external_url("api.openapi_description").rsplit("/openapi.json", 1)[0]}],
+        "security": [{"bearer": []}],
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": COMPONENTS,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                      "description": "an API token (hk_…)"}}},
+    }
+
+
+@operation("/openapi.json", "GET", role=None, summary="This API description (OpenAPI 3.1)", tag="API",
+           responses={200: ("The OpenAPI document", {"type": "object"})})
+def openapi_description():
+    return jsonify(document())

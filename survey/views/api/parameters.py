@@ -1,0 +1,58 @@
+"""Query parameters, read strictly (a bad value is a 400 naming it), and keyset pages."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import request
+from sqlalchemy import Select
+
+from survey.extensions import db
+from survey.views.api import ApiError, Param
+
+MAX_PAGE = 1000
+PAGE_PARAMS = (Param("after", {"type": "string", "pattern": "^[0-9]{0,11}$"}, "the next_cursor of the previous page"),
+               Param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, "page size (default 100)"))
+
+
+def query_int(name: str, default: int, low: int, high: int) -> int:
+    text = request.args.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) < 12 and low <= int(text) <= high):
+        raise ApiError(400, "invalid_parameter", f"{name} must be a whole number from {low} to {high}", name)
+    return int(text)
+
+
+def query_moment(name: str) -> datetime | None:
+    """An ISO 8601 date or time as naive UTC (the database's convention); no offset means UTC."""
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, "invalid_parameter", f"{name} must be an ISO 8601 date or time", name) from None
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def flag(name: str) -> bool:
+    text = request.args.get(name, "false").strip().lower()
+    if text not in ("true", "false", "1", "0"):
+        raise ApiError(400, "invalid_parameter", f"{name} must be true or false", name)
+    return text in ("true", "1")
+
+
+def cursor() -> tuple[int, int]:
+    """(after, limit) from the page parameters."""
+    return query_int("after", 0, 0, 10**11), query_int("limit", 100, 1, MAX_PAGE)
+
+
+def keyset_page(query: Select, column, represent) -> dict:
+    """One page of `query` ordered by the integer `column`, after the cursor: costs the same at any depth
+    and never skips or repeats a row however many arrive meanwhile."""
+    after, limit = cursor()
+    rows = list(db.session.scalars(query.where(column > after).order_by(column).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"data": [represent(row) for row in rows],
+            "next_cursor": str(getattr(rows[-1], column.key)) if more else None}

@@ -1,0 +1,273 @@
+"""JSON Schemas of the API's bodies and answers (draft 2020-12, as OpenAPI 3.1 uses).
+
+Request schemas are enforced by `bodies.validate`; answer schemas are what schemathesis checks every
+answer against. Both are published in openapi.json under components/schemas, referenced by name.
+"""
+from __future__ import annotations
+
+from survey.models import QUESTION_TYPES, ROLES
+from survey.models.alerts import ALERT_STATUSES
+from survey.models.followups import CASE_REASONS, CASE_STATUSES
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: dict) -> dict:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def page_of(name: str) -> dict:
+    return {"type": "object", "required": ["data", "next_cursor"], "additionalProperties": False,
+            "properties": {"data": {"type": "array", "items": ref(name)},
+                           "next_cursor": {"type": ["string", "null"],
+                                           "description": "pass as `after` for the next page; null on the last"}}}
+
+
+TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, UTC"}
+DAY = {"type": "string", "format": "date"}
+TEXT_ATTRIBUTES = {"type": "object", "maxProperties": 50, "propertyNames": {"minLength": 1, "maxLength": 64},
+                   "additionalProperties": {"type": "string", "maxLength": 200}}
+EMAIL = {"type": "string", "minLength": 3, "maxLength": 320, "description": "an email address"}
+SLUG = {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$", "maxLength": 80}
+ANSWER = {"description": "rating: 1-based scale position; nps: 0–10; choice: option text; multi: option texts; "
+                         "yesno: true/false; text: as written",
+          "anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "boolean"},
+                    {"type": "array", "items": {"type": "string"}}]}
+
+QUESTION = {
+    "type": "object", "required": ["key", "type", "text"], "additionalProperties": False,
+    "properties": {
+        "key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
+        "type": {"enum": list(QUESTION_TYPES)},
+        "text": {"type": "string", "minLength": 1, "maxLength": 2000},
+        "scale": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200},
+                  "minItems": 2, "maxItems": 11, "description": "rating: labels, worst first"},
+        "options": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "minItems": 2, "maxItems": 30, "description": "choice and multi"},
+        "required": {"type": "boolean"},
+        "why": {"type": "string", "maxLength": 500},
+        "long": {"type": "boolean"},
+        "follow_up_at": {"type": "integer", "minimum": 0, "maximum": 10},
+    },
+}
+
+DEFINITION = {
+    "type": "object", "required": ["slug", "title", "questions"], "additionalProperties": False,
+    "description": "The survey definition format (docs/formats.md).",
+    "properties": {"slug": SLUG, "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                   "intro": {"type": "string", "maxLength": 2000},
+                   "questions": {"type": "array", "items": ref("Question"), "maxItems": 100}},
+}
+
+SURVEY = {
+    "type": "object", "additionalProperties": False,
+    "required": ["slug", "title", "status", "version", "created_at", "updated_at", "public_url"],
+    "properties": {"slug": {"type": "string"}, "title": {"type": "string"},
+                   "status": {"enum": ["draft", "published", "closed"]},
+                   "version": {"type": "integer", "description": "the current version's number"},
+                   "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
+                   "public_url": {"type": "string", "description": "the public link (/s/<slug>)"}},
+}
+
+SURVEY_DETAIL = {
+    "type": "object", "additionalProperties": False, "required": [*SURVEY["required"], "definition", "versions"],
+    "properties": {**SURVEY["properties"], "definition": ref("SurveyDefinition"),
+                   "versions": {"type": "array", "items": {
+                       "type": "object", "additionalProperties": False, "required": ["number", "title", "created_at"],
+                       "properties": {"number": {"type": "integer"}, "title": {"type": "string"},
+                                      "created_at": TIMESTAMP}}}},
+}
+
+CONTACT = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "email", "name", "attributes", "created_at", "unsubscribed"],
+    "properties": {"id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"},
+                   "attributes": {"type": "object", "additionalProperties": {"type": "string"}},
+                   "created_at": TIMESTAMP, "unsubscribed": {"type": "boolean"}},
+}
+
+CONTACTS_UPSERT = {
+    "type": "object", "required": ["contacts"], "additionalProperties": False,
+    "properties": {"contacts": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {
+        "type": "object", "required": ["email"], "additionalProperties": False,
+        "properties": {"email": EMAIL, "name": {"type": "string", "maxLength": 200}, "attributes": TEXT_ATTRIBUTES}}}},
+}
+
+UPSERT_RESULT = {
+    "type": "object", "additionalProperties": False, "required": ["created", "updated", "unchanged"],
+    "properties": {"created": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"}},
+}
+
+ERASED = {"type": "object", "additionalProperties": False, "required": ["erased", "responses_kept"],
+          "properties": {"erased": {"type": "boolean"}, "responses_kept": {"type": "integer"}}}
+
+RESPONSE = {
+    "type": "object", "additionalProperties": False, "description": "Also the JSON export format (docs/formats.md).",
+    "required": ["response_id", "submitted_at", "updated_at", "version", "email", "source", "attributes",
+                 "answers", "quote_consent", "contact_consent", "tags"],
+    "properties": {"response_id": {"type": "integer"}, "submitted_at": TIMESTAMP, "updated_at": TIMESTAMP,
+                   "version": {"type": "integer"}, "email": {"type": ["string", "null"]},
+                   "source": {"enum": ["link", "public", "import"]},
+                   "attributes": {"type": "object", "additionalProperties": {"type": "string"}},
+                   "answers": {"type": "object", "additionalProperties": ANSWER},
+                   "quote_consent": {"type": "boolean"}, "contact_consent": {"type": "boolean"},
+                   "tags": {"type": "array", "items": {"type": "string"}}},
+}
+
+IMPORT_RESULT = {
+    "type": "object", "additionalProperties": True, "required": ["imported", "skipped"],
+    "properties": {"imported": {"type": "integer"}, "skipped": {"type": "integer",
+                                                                "description": "rows imported before"}},
+}
+
+NUMBER_OR_NULL = {"type": ["number", "null"]}
+ESTIMATE = {"type": "object", "additionalProperties": False, "required": ["value", "low", "high", "n"],
+            "properties": {"value": NUMBER_OR_NULL, "low": NUMBER_OR_NULL, "high": NUMBER_OR_NULL,
+                           "n": {"type": "integer"}}}
+
+RESULTS = {
+    "type": "object", "additionalProperties": False,
+    "required": ["survey", "period_unit", "periods", "first_day", "last_day", "responses", "cards", "questions",
+                 "notes"],
+    "properties": {
+        "survey": {"type": "string"}, "period_unit": {"enum": ["week", "month", "quarter"]},
+        "periods": {"type": "array", "items": {"type": "string"}}, "first_day": DAY, "last_day": DAY,
+        "responses": {"type": "integer"}, "notes": {"type": "array", "items": {"type": "string"}},
+        "cards": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["title", "question", "metric", "current", "previous", "difference", "ci_low", "ci_high",
+                         "p_value", "q_value", "verdict", "note"],
+            "properties": {"title": {"type": "string"}, "question": {"type": "string"},
+                           "metric": {"enum": ["top_box", "top2_box", "mean", "nps", "responses", "rate"]},
+                           "current": ESTIMATE, "previous": ESTIMATE, "difference": NUMBER_OR_NULL,
+                           "ci_low": NUMBER_OR_NULL, "ci_high": NUMBER_OR_NULL, "p_value": NUMBER_OR_NULL,
+                           "q_value": NUMBER_OR_NULL, "verdict": {"enum": ["up", "down", "steady", ""]},
+                           "note": {"type": "string"}}}},
+        "questions": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["key", "text", "type", "metric", "answered", "trend", "distribution", "segments"],
+            "properties": {
+                "key": {"type": "string"}, "text": {"type": "string"}, "type": {"enum": list(QUESTION_TYPES)},
+                "metric": {"type": "string", "description": "what trend and segments measure: top_box, nps, "
+                                                            "yes, or \"\" for none"},
+                "answered": {"type": "integer"},
+                "trend": {"type": "array", "items": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["period", "value", "low", "high", "n"],
+                    "properties": {"period": {"type": "string"}, "value": NUMBER_OR_NULL, "low": NUMBER_OR_NULL,
+                                   "high": NUMBER_OR_NULL, "n": {"type": "integer"}}}},
+                "distribution": {"type": "array", "items": {
+                    "type": "object", "additionalProperties": False, "required": ["label", "count"],
+                    "properties": {"label": {"type": "string"}, "count": {"type": "integer"}}}},
+                "segments": {"type": "object", "additionalProperties": {"type": "array", "items": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["segment", "value", "low", "high", "n"],
+                    "properties": {"segment": {"type": "string"}, "value": NUMBER_OR_NULL, "low": NUMBER_OR_NULL,
+                                   "high": NUMBER_OR_NULL, "n": {"type": "integer"}}}}},
+            }}},
+    },
+}
+
+ALERT = {
+    "type": "object", "additionalProperties": False,
+    "description": "A trend finding (the `detect-trends --json` format, with its id and status).",
+    "required": ["id", "survey", "question", "metric", "kind", "segment", "period_before", "period_after", "n_before",
+                 "n_after", "value_before", "value_after", "difference", "ci_low", "ci_high", "p_value", "q_value",
+                 "method", "direction", "status", "created_at", "case_id"],
+    "properties": {"id": {"type": "integer"}, "survey": {"type": "string"}, "question": {"type": "string"},
+                   "metric": {"type": "string"}, "kind": {"enum": ["change", "trend", "gap"]},
+                   "segment": {"type": "object", "additionalProperties": {"type": "string"}},
+                   "period_before": {"type": "string"}, "period_after": {"type": "string"},
+                   "n_before": {"type": "integer"}, "n_after": {"type": "integer"},
+                   "value_before": {"type": "number"}, "value_after": {"type": "number"},
+                   "difference": {"type": "number"}, "ci_low": NUMBER_OR_NULL, "ci_high": NUMBER_OR_NULL,
+                   "p_value": {"type": "number"}, "q_value": {"type": "number"}, "method": {"type": "string"},
+                   "direction": {"enum": ["drop", "rise"]}, "status": {"enum": list(ALERT_STATUSES)},
+                   "created_at": TIMESTAMP, "case_id": {"type": ["integer", "null"]}},
+}
+
+CASE = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "reason", "status", "summary", "team", "owner", "contact_email", "response_id", "opened_at",
+                 "due_at", "first_contact_at", "resolved_at", "overdue", "problem_fixed", "change_id"],
+    "properties": {"id": {"type": "integer"}, "reason": {"enum": list(CASE_REASONS)},
+                   "status": {"enum": list(CASE_STATUSES)}, "summary": {"type": "string"}, "team": {"type": "string"},
+                   "owner": {"type": ["string", "null"], "description": "the owner's email"},
+                   "contact_email": {"type": ["string", "null"]}, "response_id": {"type": ["integer", "null"]},
+                   "opened_at": TIMESTAMP, "due_at": TIMESTAMP, "first_contact_at": nullable(TIMESTAMP),
+                   "resolved_at": nullable(TIMESTAMP), "overdue": {"type": "boolean"},
+                   "problem_fixed": {"type": ["boolean", "null"]}, "change_id": {"type": ["integer", "null"]}},
+}
+
+IMPACT = {
+    "type": "object", "additionalProperties": False,
+    "required": ["question", "segment", "n_before", "n_after", "before", "after", "difference", "ci_low", "ci_high",
+                 "p_value", "more_needed"],
+    "properties": {"question": {"type": "string"}, "segment": {"type": "string"}, "n_before": {"type": "integer"},
+                   "n_after": {"type": "integer"}, "before": NUMBER_OR_NULL, "after": NUMBER_OR_NULL,
+                   "difference": NUMBER_OR_NULL, "ci_low": NUMBER_OR_NULL, "ci_high": NUMBER_OR_NULL,
+                   "p_value": NUMBER_OR_NULL, "more_needed": {"type": ["integer", "null"]}},
+}
+
+CHANGE = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "title", "you_said", "we_did_html", "category", "status", "changed_on", "published_at",
+                 "updated_at", "raised_by", "quotes", "impact", "url"],
+    "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "you_said": {"type": "string"},
+                   "we_did_html": {"type": "string", "description": "sanitised HTML"},
+                   "category": {"type": "string"}, "status": {"type": "string"}, "changed_on": DAY,
+                   "published_at": TIMESTAMP, "updated_at": TIMESTAMP,
+                   "raised_by": {"type": "integer", "description": "how many customers' responses led to it"},
+                   "quotes": {"type": "array", "items": {"type": "string"}}, "impact": nullable(ref("Impact")),
+                   "url": {"type": "string"}},
+}
+
+EVENT = {
+    "type": "object", "required": ["email", "survey"], "additionalProperties": False,
+    "properties": {"email": EMAIL, "survey": {"type": "string", "maxLength": 80},
+                   "name": {"type": "string", "maxLength": 200},
+                   "touchpoint": {"type": "string", "maxLength": 100},
+                   "attributes": {**TEXT_ATTRIBUTES,
+                                  "additionalProperties": {"anyOf": [{"type": "string", "maxLength": 200},
+                                                                     {"type": "number"}]}},
+                   "delay": {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 365 * 86400},
+                                       {"type": "string", "pattern": r"^\s*\d{1,6}\s*[smhd]?\s*$"}],
+                             "description": "seconds, or \"90s\", \"30m\", \"6h\", \"2d\""},
+                   "id": {"type": "string", "maxLength": 200, "description": "your id: a repeat does nothing new"}},
+}
+
+EVENT_RESULT = {
+    "type": "object", "additionalProperties": False, "required": ["event"],
+    "properties": {"event": {"type": "object", "additionalProperties": False,
+                             "required": ["id", "outcome", "duplicate", "invitation_id", "scheduled_for"],
+                             "properties": {"id": {"type": "integer"},
+                                            "outcome": {"enum": ["scheduled", "skipped_cap", "skipped_unsubscribed"]},
+                                            "duplicate": {"type": "boolean"},
+                                            "invitation_id": {"type": ["integer", "null"]},
+                                            "scheduled_for": nullable(TIMESTAMP)}}},
+}
+
+ERROR = {
+    "type": "object", "required": ["error"], "additionalProperties": False,
+    "properties": {"error": {"type": "object", "required": ["code", "message", "field"], "additionalProperties": False,
+                             "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                                            "field": {"type": ["string", "null"],
+                                                      "description": "the field or parameter at fault"}}}},
+}
+
+COMPONENTS = {
+    "Error": ERROR, "Question": QUESTION, "SurveyDefinition": DEFINITION, "Survey": SURVEY,
+    "SurveyDetail": SURVEY_DETAIL, "Contact": CONTACT, "ContactsUpsert": CONTACTS_UPSERT,
+    "UpsertResult": UPSERT_RESULT, "Erased": ERASED, "Response": RESPONSE, "ResponsePage": page_of("Response"),
+    "ContactPage": page_of("Contact"), "ImportResult": IMPORT_RESULT, "Estimate": ESTIMATE, "Results": RESULTS,
+    "Alert": ALERT,
+    "AlertPage": page_of("Alert"), "Case": CASE, "CasePage": page_of("Case"), "Impact": IMPACT, "Change": CHANGE,
+    "Event": EVENT, "EventResult": EVENT_RESULT, "Role": {"enum": list(ROLES)},
+}
+
+
+def resolvable(schema: dict) -> dict:
+    """A schema with every component available to its $refs, for validating a request on its own."""
+    return {**schema, "components": {"schemas": COMPONENTS}}

@@ -1,0 +1,276 @@
+"""The JSON API: resources, the one error shape, strict bodies, tokens and their rate limit."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from survey import api_tokens, dashboard
+from survey.clock import utcnow
+from survey.extensions import db
+from survey.filters import ResultsFilter
+from survey.models import Alert, Contact, FollowUpCase, Survey
+from survey.views.api import OPERATIONS
+from tests.factories import add_answers, make_definition, make_survey
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def tokens(ctx) -> dict[str, dict]:
+    """A token per role, as request headers."""
+    return {role: bearer(api_tokens.create_token(role, role, now=utcnow())[1])
+            for role in ("agent", "analyst", "editor", "admin")}
+
+
+# --- surveys ------------------------------------------------------------------------------------------
+
+def test_a_survey_is_created_read_versioned_published_and_closed(client, tokens):
+    created = client.post("/api/v1/surveys", json=make_definition(), headers=tokens["editor"])
+    assert created.status_code == 201, created.json
+    assert created.json["status"] == "draft" and created.json["version"] == 1
+    assert created.headers["Location"] == "https://feedback.example.test/api/v1/surveys/support-csat"
+    assert created.json["public_url"] == "https://feedback.example.test/s/support-csat"
+
+    again = client.post("/api/v1/surveys", json=make_definition(), headers=tokens["editor"])
+    assert again.status_code == 409 and again.json["error"]["field"] == "slug"
+
+    published = client.post("/api/v1/surveys/support-csat/publish", headers=tokens["editor"])
+    assert published.status_code == 200 and published.json["status"] == "published"
+    assert client.post("/api/v1/surveys/support-csat/publish", headers=tokens["editor"]).status_code == 409
+
+    definition = make_definition(title="How did we do today?")
+    version = client.post("/api/v1/surveys/support-csat/versions", json=definition, headers=tokens["editor"])
+    assert version.status_code == 201 and version.json["title"] == "How did we do today?"
+    read = client.get("/api/v1/surveys/support-csat", headers=tokens["agent"]).json
+    assert read["definition"]["title"] == "How did we do today?" and len(read["versions"]) == 2
+    assert [q["key"] for q in read["definition"]["questions"]] == [q["key"] for q in definition["questions"]]
+
+    assert client.post("/api/v1/surveys/support-csat/close", headers=tokens["editor"]).json["status"] == "closed"
+    listed = client.get("/api/v1/surveys", headers=tokens["agent"]).json["data"]
+    assert [(s["slug"], s["status"]) for s in listed] == [("support-csat", "closed")]
+
+
+@pytest.mark.parametrize("change, field, code", [
+    ({"slug": "Not A Slug"}, "slug", "invalid"),
+    ({"colour": "red"}, "colour", "unknown_field"),
+    ({"title": None}, "title", "invalid"),
+    ({"questions": [{"key": "q", "type": "rating", "text": "Rate us", "scale": ["Bad"]}]},
+     "questions[0].scale", "invalid"),
+    ({"questions": [{"key": "q", "type": "nps", "text": "?", "shape": "round"}]}, "questions[0].shape",
+     "unknown_field"),
+    # Passes the schema; the definition's own rules refuse it and name where.
+    ({"questions": [{"key": "q", "type": "choice", "text": "Pick"}]}, "questions[0].options", "invalid"),
+])
+def test_a_bad_definition_names_its_field_and_creates_nothing(client, tokens, change, field, code):
+    response = client.post("/api/v1/surveys", json=make_definition(**change), headers=tokens["editor"])
+    assert response.status_code == 422, response.json
+    assert (response.json["error"]["field"], response.json["error"]["code"]) == (field, code)
+    assert db.session.scalar(select(func.count(Survey.id))) == 0
+
+
+def test_a_new_version_may_not_change_a_keys_type(client, tokens):
+    make_survey()
+    questions = make_definition()["questions"]
+    questions[0] = {"key": "satisfaction", "type": "yesno", "text": "Happy?"}
+    response = client.post("/api/v1/surveys/support-csat/versions", json=make_definition(questions=questions),
+                           headers=tokens["editor"])
+    assert response.status_code == 422 and "satisfaction" in response.json["error"]["message"]
+    assert len(db.session.scalar(select(Survey)).versions) == 1
+
+
+# --- contacts -----------------------------------------------------------------------------------------
+
+def test_contacts_are_upserted_in_bulk_read_and_erased(client, tokens):
+    body = {"contacts": [{"email": "Ann@Example.com", "name": "Ann", "attributes": {"location": "Leeds"}},
+                         {"email": "bob@example.com"}]}
+    assert client.post("/api/v1/contacts", json=body, headers=tokens["editor"]).json == \
+        {"created": 2, "updated": 0, "unchanged": 0}
+    body = {"contacts": [{"email": "ann@example.com", "attributes": {"team": "B"}}, {"email": "bob@example.com"}]}
+    assert client.post("/api/v1/contacts", json=body, headers=tokens["editor"]).json == \
+        {"created": 0, "updated": 1, "unchanged": 1}
+    found = client.get("/api/v1/contacts?email=ANN@example.com", headers=tokens["agent"]).json["data"]
+    assert [(c["email"], c["name"], c["attributes"]) for c in found] == \
+        [("ann@example.com", "Ann", {"location": "Leeds", "team": "B"})]
+    one = client.get(f"/api/v1/contacts/{found[0]['id']}", headers=tokens["agent"])
+    assert one.json["unsubscribed"] is False
+    assert client.delete(f"/api/v1/contacts/{found[0]['id']}", headers=tokens["agent"]).status_code == 403
+    erased = client.delete(f"/api/v1/contacts/{found[0]['id']}", headers=tokens["editor"])
+    assert erased.json == {"erased": True, "responses_kept": 0}
+    assert client.get(f"/api/v1/contacts/{found[0]['id']}", headers=tokens["agent"]).status_code == 404
+
+
+@pytest.mark.parametrize("contacts, field", [
+    ([{"email": "ok@example.com"}, {"email": "not an address"}], "contacts[1].email"),
+    ([{"email": "ok@example.com"}, {"email": "OK@example.com"}], "contacts[1].email"),
+    ([{"email": "ok@example.com", "attributes": {"location": "x" * 201}}], "contacts[0].attributes.location"),
+    ([{"email": "ok@example.com", "phone": "123"}], "contacts[0].phone"),
+    ([], "contacts"),
+])
+def test_one_bad_contact_writes_none(client, tokens, contacts, field):
+    response = client.post("/api/v1/contacts", json={"contacts": contacts}, headers=tokens["editor"])
+    assert response.status_code == 422 and response.json["error"]["field"] == field, response.json
+    assert db.session.scalar(select(func.count(Contact.id))) == 0
+
+
+def test_contact_pages_follow_the_cursor(client, tokens):
+    body = {"contacts": [{"email": f"c{i}@example.com"} for i in range(5)]}
+    client.post("/api/v1/contacts", json=body, headers=tokens["editor"])
+    seen, url = [], "/api/v1/contacts?limit=2"
+    while url:
+        page = client.get(url, headers=tokens["agent"]).json
+        seen += [c["email"] for c in page["data"]]
+        url = page["next_cursor"] and f"/api/v1/contacts?limit=2&after={page['next_cursor']}"
+    assert seen == [f"c{i}@example.com" for i in range(5)]
+
+
+# --- responses and results ----------------------------------------------------------------------------
+
+def test_responses_are_paged_filtered_and_read_one_by_one(client, tokens):
+    survey = make_survey()
+    ids = add_answers(survey, [(date(2026, 9, 1 + i), "Leeds" if i % 2 else "York", 5 - i % 5) for i in range(7)])
+    seen, after = [], ""
+    while True:
+        page = client.get(f"/api/v1/surveys/support-csat/responses?limit=3&after={after}", headers=tokens["analyst"])
+        assert page.status_code == 200, page.json
+        seen += [r["response_id"] for r in page.json["data"]]
+        if not (after := page.json["next_cursor"]):
+            break
+    assert seen == ids
+    leeds = client.get("/api/v1/surveys/support-csat/responses?where=location=Leeds", headers=tokens["analyst"]).json
+    assert {r["attributes"]["location"] for r in leeds["data"]} == {"Leeds"} and len(leeds["data"]) == 3
+    one = client.get(f"/api/v1/responses/{ids[0]}", headers=tokens["analyst"]).json
+    assert one["answers"] == {"satisfaction": 5} and one["source"] == "import"
+    assert client.get(f"/api/v1/responses/{ids[0]}", headers=tokens["agent"]).status_code == 403
+    assert client.get("/api/v1/responses/999999", headers=tokens["analyst"]).json["error"]["code"] == "not_found"
+    bad = client.get("/api/v1/surveys/support-csat/responses?from=yesterday", headers=tokens["analyst"])
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "from"
+
+
+def test_results_are_the_dashboards_numbers(app, client, tokens):
+    survey = make_survey()
+    rows = [(date(2026, 8, 1) + timedelta(days=i % 28), "Leeds", 5 if i % 10 < 9 else 3) for i in range(120)]
+    rows += [(date(2026, 9, 1) + timedelta(days=i % 28), "Leeds", 5 if i % 4 < 3 else 2) for i in range(118)]
+    add_answers(survey, rows)
+    response = client.get("/api/v1/surveys/support-csat/results?from=2026-08-01&to=2026-09-30",
+                          headers=tokens["analyst"])
+    assert response.status_code == 200, response.json
+    board = dashboard.build(survey, ResultsFilter(start=date(2026, 8, 1), end=date(2026, 9, 30)),
+                            today=date(2026, 11, 1), settings=dashboard.Settings.from_config(app.config))
+    top_box = next(card for card in response.json["cards"] if card["metric"] == "top_box")
+    expected = next(card for card in board.cards if card.metric == "top_box")
+    assert top_box["current"]["value"] == pytest.approx(expected.current.value)
+    assert (top_box["ci_low"], top_box["ci_high"]) == (pytest.approx(expected.low), pytest.approx(expected.high))
+    assert top_box["q_value"] == pytest.approx(expected.q_value) and top_box["verdict"] == "down"
+    satisfaction = next(q for q in response.json["questions"] if q["key"] == "satisfaction")
+    assert [point["n"] for point in satisfaction["trend"]] == [120, 118]
+    assert satisfaction["segments"]["location"][0]["segment"] == "Leeds"
+
+
+# --- alerts, cases, changes ---------------------------------------------------------------------------
+
+def test_alerts_and_cases_are_listed_by_status(client, tokens):
+    survey = make_survey()
+    now = utcnow()
+    db.session.add(Alert(fingerprint="f", series_key="s", survey_id=survey.id, question_key="satisfaction",
+                         metric="top_box", kind="change", segment={"location": "Leeds"}, period_before="2026-08",
+                         period_after="2026-09", n_before=120, n_after=118, value_before=0.9, value_after=0.75,
+                         difference=-0.15, ci_low=-0.245, ci_high=-0.055, p_value=0.0021, q_value=0.011,
+                         method="score", direction="drop", created_at=now))
+    db.session.add(FollowUpCase(reason="low_score", summary="Rated 1", opened_at=now, due_at=now - timedelta(hours=1)))
+    db.session.commit()
+    alerts = client.get("/api/v1/alerts?status=open", headers=tokens["analyst"]).json["data"]
+    assert alerts[0]["segment"] == {"location": "Leeds"} and alerts[0]["q_value"] == 0.011
+    assert client.get("/api/v1/alerts?status=resolved", headers=tokens["analyst"]).json["data"] == []
+    assert client.get("/api/v1/alerts?status=nope", headers=tokens["analyst"]).status_code == 400
+    cases = client.get("/api/v1/cases", headers=tokens["agent"]).json["data"]
+    assert cases[0]["overdue"] is True and cases[0]["owner"] is None
+    assert client.get(f"/api/v1/cases/{cases[0]['id']}", headers=tokens["agent"]).json["summary"] == "Rated 1"
+    assert client.get("/api/v1/changes", headers=tokens["agent"]).json == {"data": []}
+
+
+# --- the border: tokens, errors, strict bodies --------------------------------------------------------
+
+def test_every_failure_has_the_one_error_shape(client, tokens):
+    editor = tokens["editor"]
+    checks = [
+        (client.get("/api/v1/surveys"), 401, "unauthorized"),
+        (client.get("/api/v1/surveys", headers=bearer("hk_" + "x" * 43)), 401, "unauthorized"),
+        (client.post("/api/v1/surveys", json=make_definition(), headers=tokens["analyst"]), 403, "forbidden"),
+        (client.get("/api/v1/nothing-here", headers=editor), 404, "not_found"),
+        (client.patch("/api/v1/surveys", headers=editor), 405, "method_not_allowed"),
+        (client.get("/api/v1/surveys?colour=red", headers=editor), 400, "unknown_parameter"),
+        (client.post("/api/v1/surveys", data="slug=x", headers=editor), 415, "unsupported_media_type"),
+        (client.post("/api/v1/surveys", data=b'{"slug": "\xff"}', content_type="application/json",
+                     headers=editor), 400, "invalid_encoding"),
+        (client.post("/api/v1/surveys", data='{"slug": "a", "slug": "b"}', content_type="application/json",
+                     headers=editor), 400, "duplicate_key"),
+        (client.post("/api/v1/surveys", data="[" * 100 + "]" * 100, content_type="application/json",
+                     headers=editor), 400, "too_deep"),
+        (client.post("/api/v1/surveys", data="[" * 100_000, content_type="application/json", headers=editor),
+         400, None),
+        (client.post("/api/v1/surveys", data='{"n": NaN}', content_type="application/json", headers=editor),
+         400, "invalid_json"),
+        (client.post("/api/v1/surveys", data='{"n": ' + "9" * 5000 + "}", content_type="application/json",
+                     headers=editor), 400, "invalid_json"),
+        (client.post("/api/v1/surveys", data="", content_type="application/json", headers=editor), 400,
+         "invalid_json"),
+        (client.post("/api/v1/surveys", data='{"x": "' + "a" * 3_000_000 + '"}', content_type="application/json",
+                     headers=editor), 413, "request_entity_too_large"),
+    ]
+    for response, status, code in checks:
+        assert response.status_code == status, (status, response.data[:200])
+        assert set(response.json) == {"error"} and set(response.json["error"]) == {"code", "message", "field"}
+        assert code is None or response.json["error"]["code"] == code
+        assert response.headers["Cache-Control"] == "no-store"
+    assert "GET" in checks[4][0].headers["Allow"]
+    assert db.session.scalar(select(func.count(Survey.id))) == 0
+
+
+def test_a_revoked_token_stops_working(client, tokens):
+    token = db.session.scalar(select(api_tokens.ApiToken).where(api_tokens.ApiToken.name == "agent"))
+    api_tokens.revoke_token(token, now=utcnow())
+    assert client.get("/api/v1/surveys", headers=tokens["agent"]).status_code == 401
+
+
+def test_each_token_has_its_own_rate_limit(app, client, tokens):
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    for _ in range(3):
+        assert client.get("/api/v1/surveys", headers=tokens["agent"]).status_code == 200
+    limited = client.get("/api/v1/surveys", headers=tokens["agent"])
+    assert limited.status_code == 429 and limited.json["error"]["code"] == "too_many_requests"
+    assert int(limited.headers["Retry-After"]) > 0
+    assert client.get("/api/v1/surveys", headers=tokens["analyst"]).status_code == 200
+
+
+def test_the_description_covers_every_route_and_only_those(app, client):
+    document = client.get("/api/v1/openapi.json").json
+    assert document["openapi"].startswith("3.1")
+    described = {(path, method.upper()) for path, methods in document["paths"].items() for method in methods}
+    routed = {(re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method)
+              for rule in app.url_map.iter_rules() if rule.endpoint.startswith("api.")
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert described == routed
+    assert len(OPERATIONS) == len(routed)
+
+
+def test_each_token_role_gets_exactly_what_its_operation_declares(app, client, tokens):
+    """Every operation × every token role: refused (403) below the declared role, let through (anything
+    but 401/403) at or above it. The samples name nothing that exists, so writes change nothing."""
+    samples = {"slug": "no-such-survey", "response_id": "987654", "contact_id": "987654", "alert_id": "987654",
+               "case_id": "987654", "change_id": "987654"}
+    roles = ("agent", "analyst", "editor", "admin")
+    wrong = []
+    for op in OPERATIONS.values():
+        url = "/api/v1" + re.sub(r"\{(\w+)\}", lambda m: samples[m.group(1)], op.path)
+        for role in roles:
+            response = client.open(url, method=op.method, json={} if op.body is not None else None,
+                                   headers=tokens[role])
+            allowed = op.role is None or roles.index(role) >= roles.index(op.role)
+            if (response.status_code in (401, 403)) == allowed:
+                wrong.append(f"{op.method} {url} as {role}: {response.status_code} (needs {op.role})")
+    assert wrong == []
