@@ -274,3 +274,11 @@ def test_each_token_role_gets_exactly_what_its_operation_declares(app, client, t
             if (response.status_code in (401, 403)) == allowed:
                 wrong.append(f"{op.method} {url} as {role}: {response.status_code} (needs {op.role})")
     assert wrong == []
+
+
+@pytest.mark.parametrize("url", ["/api/v1/surveys/a%00b", "/api/v1/contacts?email=a%00b@example.com",
+                                 "/api/v1/changes?category=%00",
+                                 "/api/v1/surveys/support-csat/responses?where=location=%00"])
+def test_nul_characters_in_the_address_are_refused(client, tokens, url):
+    response = client.get(url, headers=tokens["admin"])
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid_parameter"

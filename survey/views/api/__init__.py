@@ -119,6 +119,9 @@ def authorise():
             raise ApiError(403, "forbidden", f"this token's role ({token.role}) may not do this; "
                                              f"{declared.role} or above is needed")
         g.api_token = token
+    for name, value in [*request.args.items(multi=True), *(request.view_args or {}).items()]:
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL cannot store or compare it
+            raise ApiError(400, "invalid_parameter", f"{name[:64]} holds a NUL character", name[:64])
     known = {param.name for param in declared.params}
     unknown = sorted(set(request.args) - known)
     if unknown:

@@ -7,7 +7,7 @@ from flask import request
 from sqlalchemy import Select
 
 from survey.extensions import db
-from survey.views.api import ApiError, Param
+from survey.views.api import MAX_ID, ApiError, Param
 
 MAX_PAGE = 1000
 PAGE_PARAMS = (Param("after", {"type": "string", "pattern": "^[0-9]{0,11}$"}, "the next_cursor of the previous page"),
@@ -44,7 +44,8 @@ def flag(name: str) -> bool:
 
 def cursor() -> tuple[int, int]:
     """(after, limit) from the page parameters."""
-    return query_int("after", 0, 0, 10**11), query_int("limit", 100, 1, MAX_PAGE)
+    # Past the largest id there is nothing: clamp, so the database never sees a number wider than its ids.
+    return min(query_int("after", 0, 0, 10**11), MAX_ID), query_int("limit", 100, 1, MAX_PAGE)
 
 
 def keyset_page(query: Select, column, represent) -> dict:
