@@ -229,7 +229,9 @@ def send_claimed(ids: list[int], transport: Transport, *, clock: Callable[[], da
 def deliver_webhooks(*, now: datetime) -> webhook_delivery.DeliveryReport:
     """Send due webhook deliveries: claimed like email (lease, SKIP LOCKED, attempts), retried with the same
     backoff. Small batches keep a round of slow receivers well inside the lease, and the pass stops
-    claiming after WEBHOOK_PASS_SECONDS so email is not kept waiting by a receiver that times out."""
+    claiming after WEBHOOK_PASS_SECONDS so email is not kept waiting by a receiver that times out. Finished
+    deliveries older than webhook_delivery.HISTORY are deleted first."""
+    webhook_delivery.purge_history(now=now)
     total = webhook_delivery.DeliveryReport()
     started = time.monotonic()
     while time.monotonic() - started < WEBHOOK_PASS_SECONDS and (

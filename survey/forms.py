@@ -191,5 +191,5 @@ class WebhookEndpointForm(FlaskForm):
     url = StringField("Endpoint URL", validators=[DataRequired(), Length(max=2000)],
                       description="Where Hearken POSTs each event, e.g. https://crm.example.com/hooks/hearken.")
     description = StringField("Description (optional)", validators=[Optional(), Length(max=200)])
-    events = SelectMultipleField("Events", validators=[DataRequired("Choose at least one event.")],
-                                 widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    # No DataRequired: it would mark every checkbox required. survey.webhooks asks for at least one event.
+    events = SelectMultipleField("Events", widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())

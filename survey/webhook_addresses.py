@@ -22,12 +22,13 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 MAX_URL_LENGTH = 2000
 SCHEMES = {"http": 80, "https": 443}
+URL_SAFE = "/%:@!$&'()*+,;=-._~?"
 
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
@@ -145,7 +146,8 @@ def _parse(url: str) -> _Parts:
         host = parts.hostname.encode("idna").decode("ascii") if not parts.hostname.isascii() else parts.hostname
     except (ValueError, UnicodeError) as error:
         raise AddressRefused(f"The address is not valid: {error}.") from None
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # HTTP request lines are ASCII: percent-encode what is not (already encoded parts stay as they are).
+    path = quote(parts.path or "/", safe=URL_SAFE) + (f"?{quote(parts.query, safe=URL_SAFE)}" if parts.query else "")
     return _Parts(parts.scheme, normalise_host(host), port, path)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from survey import webhooks
 from survey.extensions import db
@@ -36,6 +36,9 @@ TOTAL_TIMEOUT = 30  # seconds for a whole attempt: a receiver that drips its rep
 MAX_REPLY_BYTES = 4096  # read from the reply at most; the rest is never downloaded
 EXCERPT_CHARS = 500
 USER_AGENT = "Hearken-Webhooks/1"
+# Delivered and failed deliveries are kept this long after their last try, then deleted: the history is
+# for checking a setup and investigating failures, and the bodies hold customers' answers.
+HISTORY = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -179,8 +182,9 @@ def _claimed(ids: list[int], now: datetime) -> list[Claimed]:
 
 def record(claimed: Claimed, outcome: Outcome, *, now: datetime, retry_after: Callable[[int], timedelta]) -> str:
     """Store an attempt's outcome and commit it; returns the delivery's new status."""
+    # A finished delivery's not_before becomes its last try: the history is purged by it (indexed).
     values = dict(last_attempt_at=now, last_status=outcome.status, last_error=outcome.error,
-                  response_excerpt=outcome.excerpt, claimed_until=None)
+                  response_excerpt=outcome.excerpt, claimed_until=None, not_before=now)
     if outcome.delivered:
         values.update(status="delivered", delivered_at=now)
     elif outcome.final or claimed.attempts >= MAX_ATTEMPTS:
@@ -199,7 +203,10 @@ def send_claimed(ids: list[int], *, allowed_hosts: Iterable[str], clock: Callabl
     for claimed in _claimed(ids, clock()):
         # The receiver checks the signature's timestamp against its own clock: the wall clock, not the
         # pass's `now` (which tests and `--now` may move).
-        outcome = attempt(claimed, allowed_hosts=allowed_hosts, signed_at=int(time.time()))
+        try:
+            outcome = attempt(claimed, allowed_hosts=allowed_hosts, signed_at=int(time.time()))
+        except Exception as error:  # noqa: BLE001 — recorded on the delivery: none may stay claimed forever
+            outcome = Outcome(False, error=f"{type(error).__name__}: {error}"[:2000])
         status = record(claimed, outcome, now=clock(), retry_after=retry_after)
         if status == "delivered":
             report.delivered += 1
@@ -210,3 +217,11 @@ def send_claimed(ids: list[int], *, allowed_hosts: Iterable[str], clock: Callabl
         else:
             report.retried += 1
     return report
+
+
+def purge_history(*, now: datetime) -> int:
+    """Delete finished deliveries whose last try is older than HISTORY (one indexed DELETE)."""
+    result = db.session.execute(delete(WebhookDelivery).where(
+        WebhookDelivery.status.in_(("delivered", "failed")), WebhookDelivery.not_before < now - HISTORY))
+    db.session.commit()
+    return result.rowcount

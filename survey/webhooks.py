@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from survey.extensions import db
 from survey.links import external_url
@@ -278,6 +278,14 @@ def redeliver(delivery: WebhookDelivery, *, now: datetime) -> None:
         raise WebhookError({"delivery": "Only a failed delivery can be redelivered."})
     delivery.status, delivery.attempts, delivery.not_before, delivery.claimed_until = "pending", 0, now, None
     db.session.commit()
+
+
+def forget_contact(email: str) -> int:
+    """Delete every delivery whose body carries this customer's email address, sent or not (for erasure:
+    survey.contacts erases the rest). What a receiver already got is theirs to erase."""
+    carried = f'"email":{json.dumps(email, ensure_ascii=False)}'
+    return db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.body.contains(carried, autoescape=True))
+                              ).rowcount
 
 
 # --- reading ----------------------------------------------------------------------------------------

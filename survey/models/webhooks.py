@@ -57,7 +57,7 @@ class WebhookDelivery(db.Model):
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
-    not_before: Mapped[datetime]
+    not_before: Mapped[datetime]  # when it is due; once delivered or failed, when it was last tried
     claimed_until: Mapped[datetime | None]
     last_attempt_at: Mapped[datetime | None]
     last_status: Mapped[int | None]  # the HTTP status of the last reply; None when there was no reply

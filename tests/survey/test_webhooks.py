@@ -587,6 +587,7 @@ def test_admins_register_an_endpoint_see_the_secret_once_ping_rotate_disable_and
     assert saved.status_code == 302
     refused = post_form(client, detail_url, {"url": "http://169.254.169.254/", "events": ["alert.raised"]})
     assert refused.status_code == 422 and "link-local" in text_of(refused)
+    assert post_form(client, detail_url, {"url": receiver.url("/v3"), "events": []}).status_code == 422
     post_form(client, f"{detail_url}/disable", page=detail_url)
     with app.app_context():
         endpoint = db.session.get(WebhookEndpoint, endpoint_id)
@@ -611,7 +612,7 @@ def test_a_refused_address_is_a_form_error_that_changes_nothing(app, client):
     assert response.status_code == 422 and "169.254.169.254 is a link-local address" in page
     assert 'value="http://169.254.169.254/latest"' in response.get_data(as_text=True)  # the input is kept
     response = post_form(client, "/manage/webhooks/", {"url": "https://hooks.example.com/x", "events": []})
-    assert response.status_code == 422 and "Choose at least one event." in text_of(response)
+    assert response.status_code == 422 and "Choose at least one of the events listed." in text_of(response)
     with app.app_context():
         assert db.session.scalar(select(func.count(WebhookEndpoint.id))) == 0
 
@@ -622,3 +623,44 @@ def test_the_pages_are_for_admins_only(app, client):
     log_in(client, "editor@example.com")
     assert client.get("/manage/webhooks/").status_code == 403
     assert "/manage/webhooks/" not in text_of(client.get("/manage/"))
+
+
+# --- what is kept ---------------------------------------------------------------------------------------------
+
+def test_finished_deliveries_are_deleted_after_thirty_days_and_an_erased_customer_leaves_none(ctx, receiver):
+    survey = make_survey()
+    make_endpoint(receiver.url(), events=["response.completed"])
+    for email, key in (("ann@example.com", "a"), ("bob@example.com", "b")):
+        submit_response(survey.current_version, invited_respondent(make_invitation(survey, email=email)),
+                        {"satisfaction": 5}, Consents(), submission_key=key * 20, now=NOW)
+    assert webhooks.forget_contact("ann@example.com") == 1
+    db.session.commit()
+    assert [json.loads(d.body)["data"]["email"] for d in deliveries()] == ["bob@example.com"]
+    deliver()
+    assert deliver(utcnow() + timedelta(days=29)).delivered == 0 and len(deliveries()) == 1
+    deliver(utcnow() + timedelta(days=31))
+    assert deliveries() == []
+
+
+def test_the_reference_implementation_in_the_docs_verifies_what_hearken_signs():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
+    code = next(block.split("```", 1)[0] for block in text.split("```python")[1:] if "def verify_signature" in block)
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 — our own documentation
+    body = '{"event":"ping","data":{"note":"ünïcode"}}'.encode()
+    header = webhooks.signature_header(["whsec_a", "whsec_b"], 1_800_000_000, body)
+    for secret, now in (("whsec_a", 1_800_000_000), ("whsec_b", 1_800_000_299), ("whsec_a", 1_800_000_301),
+                        ("whsec_c", 1_800_000_000)):
+        assert namespace["verify_signature"](secret, header, body, now) == \
+            webhooks.verify_signature(secret, header, body, now)
+    assert namespace["verify_signature"]("whsec_a", header, body, 1_800_000_000)
+
+
+def test_a_path_with_non_ascii_characters_is_sent_percent_encoded_without_the_fragment(ctx, receiver):
+    make_endpoint(receiver.url("/hooks/ünïcode?key=välue&x=%20#section"))
+    webhooks.emit("case.updated", {"id": 1}, now=NOW)
+    db.session.commit()
+    assert deliver().delivered == 1
+    assert receiver.requests[0].path == "/hooks/%C3%BCn%C3%AFcode?key=v%C3%A4lue&x=%20"
