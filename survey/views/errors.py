@@ -1,7 +1,9 @@
 """Friendly error pages with the right status. No traceback ever reaches a user."""
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 bp = Blueprint("errors", __name__)
 
@@ -18,10 +20,17 @@ MESSAGES = {
 }
 
 
-def render_error(status: int, title: str | None = None, message: str | None = None):
+def render_error(status: int, title: str | None = None, message: str | None = None, *, render=render_template):
     default_title, default_message = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
-    return render_template("errors/error.html", status=status, title=title or default_title,
-                           message=message or default_message), status
+    return render("errors/error.html", status=status, title=title or default_title,
+                  message=message or default_message), status
+
+
+def render_without_database(template: str, **context) -> str:
+    """A page for when the database is down: straight from Jinja, skipping Flask's context processors,
+    because Flask-Login's loads the signed-in user from the database. The pages rendered this way use only
+    the environment's globals (config, url_for, request, session)."""
+    return current_app.jinja_env.get_template(template).render(**context)
 
 
 @bp.app_errorhandler(CSRFError)
@@ -42,6 +51,47 @@ def http_error(error: HTTPException):
 
         return api_http_error(error)
     return render_error(error.code or 500)
+
+
+# What a database outage looks like to SQLAlchemy: connections refused or cut (PostgreSQL stopped or
+# restarting, "terminating connection due to administrator command"), a busy SQLite file, or no pooled
+# connection free in time. All pass by themselves, so they are answered 503 with Retry-After, never 500.
+DATABASE_ERRORS = (DBAPIError, PoolTimeout)  # registered for; is_database_outage() picks the outages
+RETRY_AFTER_SECONDS = 10
+
+
+def is_database_outage(error: Exception) -> bool:
+    if isinstance(error, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def log_database_outage(error: Exception) -> None:
+    # One line, no traceback: an outage is an operational event, and the next requests will say the same.
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    current_app.logger.warning("database unavailable, answered 503: %s: %s", type(error).__name__,
+                               reason[0] if reason else "")
+
+
+def service_unavailable(body):
+    """A 503 that tells clients (and people, on the respond page's retry form) when to come back."""
+    return body, ServiceUnavailable.code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+def database_unavailable(error: Exception):
+    if not is_database_outage(error):
+        return unexpected_error(error)
+    log_database_outage(error)
+    if is_api_request():
+        return service_unavailable(jsonify({"error": {
+            "code": "service_unavailable", "field": None,
+            "message": f"the database is briefly unavailable; retry in {RETRY_AFTER_SECONDS} s"}}))
+    page, _status = render_error(ServiceUnavailable.code, render=render_without_database)
+    return service_unavailable(page)
+
+
+for database_error in DATABASE_ERRORS:
+    bp.app_errorhandler(database_error)(database_unavailable)
 
 
 @bp.app_errorhandler(Exception)

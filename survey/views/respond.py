@@ -1,7 +1,8 @@
 """The customer's side: answer a survey from a personal link (/r/<token>) or the public link (/s/<slug>).
 
 CSRF is checked by the form itself (the blueprint is exempt from the global check) so that an expired
-token re-shows the form with every answer kept instead of an error page.
+token re-shows the form with every answer kept instead of an error page. Likewise a database outage while
+answers are sent keeps them on a 503 page for one more click (see `answers_kept_while_database_is_down`).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from survey.responding import (
     submit_response,
 )
 from survey.tokens import new_token
+from survey.views import errors
 
 bp = Blueprint("respond", __name__)
 csrf.exempt(bp)
@@ -37,6 +39,23 @@ def keep_private(response):
     # Answers and personal links must not linger in shared caches or the browser's disk cache.
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def answers_kept_while_database_is_down(error: Exception):
+    """Sent answers meet a database that is down: answer 503 with a page that holds every posted field
+    (the same submission key and CSRF token included) and a button that posts them again. It needs no
+    database, so it works during the outage; the resend is stored once even if the first attempt was
+    committed after all. Never a thank-you that was not earned, never a 500."""
+    if request.method != "POST" or not errors.is_database_outage(error):
+        return errors.database_unavailable(error)
+    errors.log_database_outage(error)
+    page = errors.render_without_database("respond/unavailable.html", fields=request.form.to_dict(flat=False),
+                                          action_url=request.path, retry_after=errors.RETRY_AFTER_SECONDS)
+    return errors.service_unavailable(page)
+
+
+for database_error in errors.DATABASE_ERRORS:
+    bp.register_error_handler(database_error, answers_kept_while_database_is_down)
 
 
 def _open_survey(survey: Survey | None) -> Survey:
