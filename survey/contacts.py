@@ -20,6 +20,7 @@ from typing import BinaryIO, NamedTuple
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from survey import webhooks
 from survey.extensions import db
 from survey.invitations import InvitationError, normalise_email
 from survey.models import (
@@ -463,6 +464,8 @@ def _erase(contact: Contact, *, actor: str, actor_id: int | None, now: datetime)
     db.session.execute(delete(OutboxMessage).where(or_(
         OutboxMessage.recipient == contact.email,
         OutboxMessage.recipient.endswith(f"<{contact.email}>", autoescape=True))))
+    # Webhook bodies not yet delivered (or kept as history) carry the address and their answers.
+    webhooks.forget_contact(contact.email)
     subject = f"contact:{contact.id}"
     db.session.delete(contact)
     db.session.flush()  # the cascades run here, inside this transaction

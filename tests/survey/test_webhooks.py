@@ -642,6 +642,18 @@ def test_finished_deliveries_are_deleted_after_thirty_days_and_an_erased_custome
     assert deliveries() == []
 
 
+def test_erasing_a_contact_deletes_the_deliveries_that_carry_them(ctx, receiver):
+    from survey import contacts
+
+    survey = make_survey()
+    make_endpoint(receiver.url(), events=["response.completed"])
+    for email, key in (("ann@example.com", "a"), ("bob@example.com", "b")):
+        submit_response(survey.current_version, invited_respondent(make_invitation(survey, email=email)),
+                        {"satisfaction": 5}, Consents(), submission_key=key * 20, now=NOW)
+    contacts.erase_contact(contacts.find_contact("ann@example.com"), actor="cli", actor_id=None, now=NOW)
+    assert [json.loads(d.body)["data"]["email"] for d in deliveries()] == ["bob@example.com"]
+
+
 def test_the_reference_implementation_in_the_docs_verifies_what_hearken_signs():
     from pathlib import Path
 
