@@ -33,8 +33,8 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self):
-        self.recorder = Recorder()
+    def __init__(self, recorder: Recorder | None = None):
+        self.recorder = recorder or Recorder()
         self.port = free_port()
         self.controller = Controller(self.recorder, hostname="127.0.0.1", port=self.port)
 
