@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
+    database.close_sessions_even_when_the_database_is_gone(app)  # after init_app: see its docstring
     # Batch mode lets later migrations alter SQLite tables (which has no ALTER COLUMN).
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     uploads.init_app(app)  # before CSRFProtect, which reads the body

@@ -5,12 +5,18 @@ at once with "database is locked" when another writer got in between (the busy t
 because waiting would not make its snapshot current). So every transaction that may write takes the
 write lock up front (BEGIN IMMEDIATE) and waits its turn; GET/HEAD requests, which never change state,
 keep cheap deferred transactions. WAL lets those readers run alongside the writer.
+
+For every database: the session of a request is closed even when the database went away under it (see
+`close_sessions_even_when_the_database_is_gone`).
 """
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import Flask, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from survey.extensions import db
 
 BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -42,3 +48,23 @@ def configure_engine(engine: Engine) -> None:
     def on_begin(connection):
         read_only = has_request_context() and request.method in READ_ONLY_METHODS
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def close_sessions_even_when_the_database_is_gone(app: Flask) -> None:
+    """Register after `db.init_app` (teardowns run last-registered first), so this runs before
+    Flask-SQLAlchemy's own `session.remove()`.
+
+    A request that ends while the database is stopping or restarting holds a transaction whose rollback
+    cannot reach the server ("terminating connection due to administrator command"). Flask-SQLAlchemy's
+    teardown would raise from there, after the page was rendered, and gunicorn would answer 500 instead of
+    it; the half-closed session would also stay registered. Here the broken connections are invalidated
+    (dropped from the pool without a rollback: the server has already rolled back) and the session
+    forgotten, and the request keeps its answer."""
+
+    @app.teardown_appcontext
+    def close_session(_error):
+        try:
+            db.session.remove()
+        except DBAPIError:
+            db.session.registry().invalidate()
+            db.session.registry.clear()

@@ -10,7 +10,12 @@ import asyncio
 import os
 
 import pytest
+from sqlalchemy import func, select
 
+from survey import outreach
+from survey.clock import utcnow
+from survey.extensions import db
+from survey.models import Contact, OutboxMessage
 from tests.factories import make_invitation, make_survey
 from tests.load.processes import Dispatcher, WebServer, server_environment
 from tests.smtp import Recorder, SmtpServer
@@ -93,6 +98,18 @@ def survey_to_answer(app):
         return survey.slug, tokens
 
 
+def queue_invitations(survey, count: int) -> int:
+    """`count` new contacts and a campaign to them, launched: the real path that renders invitations and
+    queues them in the outbox, each with its Message-ID. Returns the outbox size."""
+    now = utcnow()
+    db.session.add_all(Contact(email=f"invitee{n}@example.com", name=f"Invitee {n}", attributes={}, created_at=now)
+                       for n in range(count))
+    db.session.commit()
+    campaign = outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=now)
+    outreach.launch(campaign, now=now)
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage))
+
+
 class SlowRecorder(Recorder):
     """An SMTP server that takes `delay` seconds per message, as a real relay does, so that a dispatcher
     killed at a random moment is killed in the middle of its batch."""
@@ -108,5 +125,5 @@ class SlowRecorder(Recorder):
 
 @pytest.fixture
 def slow_smtp():
-    with SmtpServer(SlowRecorder(delay=0.01)) as server:
+    with SmtpServer(SlowRecorder(delay=0.02)) as server:
         yield server

@@ -161,6 +161,23 @@ def test_pages_and_the_api_answer_503_with_retry_after_during_an_outage(client, 
     assert client.get("/manage/").status_code == 200
 
 
+def test_a_page_is_delivered_although_the_database_went_away_before_its_rollback(client, app, monkeypatch):
+    # PostgreSQL stopping between the page and the end of the request: the session's closing rollback
+    # fails ("terminating connection due to administrator command"), which must not turn the page into a 500.
+    given_survey(app)
+    with app.app_context():
+        dialect = db.engine.dialect
+
+    def rollback_cannot_reach_the_server(_connection):
+        raise dialect.dbapi.OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(dialect, "do_rollback", rollback_cannot_reach_the_server)
+    response = client.get("/s/support-csat")
+    assert response.status_code == 200 and "How did we do?" in text_of(response)
+    monkeypatch.undo()
+    assert client.get("/s/support-csat").status_code == 200  # the next request gets a working session
+
+
 def test_database_errors_that_are_not_outages_stay_500(client, app):
     given_survey(app)
     with statements_fail(app, "IntegrityError"):
