@@ -25,12 +25,6 @@ TOKENS_PER_RESPONDENT = 4
 FIGURES: list[tuple[str, dict[str, object]]] = []  # (suite, figure → value), printed after the run
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/load/" in item.nodeid:
-            item.add_marker(pytest.mark.slow)
-
-
 def pytest_terminal_summary(terminalreporter):
     if not FIGURES:
         return

@@ -22,6 +22,8 @@ from tests.load.processes import is_local_postgresql, postgresql_stopped, run_co
 from tests.load.respondents import Load
 from tests.load.test_load import load_figures
 
+pytestmark = pytest.mark.slow  # real processes for a minute or more; .ci/run runs them
+
 EMAILS = 400
 
 

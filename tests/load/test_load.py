@@ -3,9 +3,13 @@ CI), on SQLite or on the PostgreSQL named by TEST_DATABASE_URL, with double subm
 back-and-resubmit injected. Every submission a client was thanked for is stored once with its answers."""
 from __future__ import annotations
 
+import pytest
+
 from tests.load.audit import audit_responses
 from tests.load.conftest import RESPONDENTS
 from tests.load.respondents import Load, LoadResult
+
+pytestmark = pytest.mark.slow  # real processes for a minute or more; .ci/run runs them
 
 
 def load_figures(result: LoadResult, audit, server) -> dict[str, object]:

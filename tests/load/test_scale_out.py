@@ -18,6 +18,8 @@ from tests.load.conftest import RESPONDENTS, queue_invitations
 from tests.load.respondents import Load
 from tests.load.test_load import load_figures
 
+pytestmark = pytest.mark.slow  # real processes for a minute or more; .ci/run runs them
+
 RATE_LIMIT = 30  # per minute and token, for both instances together
 
 
