@@ -90,11 +90,19 @@ class WebServer:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
                  "--access-logfile", str(self.access_log_path), "--access-logformat", ACCESS_LOG_FORMAT,
-                 "--error-logfile", "-", "--config", "python:tests.load.gunicorn_hooks", "app:app"],
+                 "--error-logfile", "-", "--config", "python:tests.load.gunicorn_hooks", *self.control_socket(),
+                 "app:app"],
                 cwd=ROOT, env=self.environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         wait_for_port(self.port, timeout=60, process=self.process)
         self.wait_for_workers()
         return self
+
+    def control_socket(self) -> list[str]:
+        """gunicorn 27 opens a control socket at one fixed path per user: each instance gets its own, as
+        on its own machine, instead of taking over another's."""
+        import gunicorn
+
+        return ["--control-socket", str(self.log_path.with_suffix(".ctl"))] if gunicorn.version_info >= (27,) else []
 
     def wait_for_workers(self, timeout: float = 90) -> None:
         """Until every worker has loaded the app (see gunicorn_hooks.py)."""
