@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from survey.extensions import db
+from survey.ids import parse_id
 from survey.invitations import InvitationError, normalise_email
 from survey.models import ROLES, User
 from survey.models.users import new_session_nonce
@@ -56,9 +57,9 @@ def authenticate(email: str, password: str, *, now: datetime) -> User | None:
 def load_session_user(session_id: str) -> User | None:
     """The user behind a login cookie's id ("<user id>:<nonce>"), if that session is still valid."""
     user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
+    if (number := parse_id(user_id)) is None:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, number)
     if user is None or not hmac.compare_digest(user.session_nonce, nonce):
         return None
     return user

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from survey.extensions import db
+from survey.ids import parse_id
 from survey.models import Alert, ChangeEntry, ChangeLink, FollowUpCase, User
 
 STATUS_ACTIONS = {"acknowledge": "acknowledged", "resolve": "resolved", "reopen": "open"}
@@ -29,7 +30,7 @@ def link_case(alert: Alert, case_number: str, *, actor: User, now: datetime) -> 
         alert.case_id = None
         db.session.commit()
         return None
-    case = db.session.get(FollowUpCase, int(text)) if text.isdigit() and len(text) < 12 else None
+    case = db.session.get(FollowUpCase, number) if (number := parse_id(text)) else None
     if case is None:
         raise AlertError(f"There is no follow-up case {case_number.strip()[:20]!r}.")
     alert.case_id = case.id

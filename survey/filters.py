@@ -12,7 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
+from survey.ids import parse_id
 from survey.models import Answer, Response, ResponseTag, SurveyVersion
 from survey.periods import PERIOD_UNITS, period_start, previous_start
 
@@ -97,8 +99,8 @@ def parse_filter(args: Mapping[str, str], *, segment_names: tuple[str, ...]) -> 
             segment = (name.strip(), value.strip())
     version = None
     if (text := (args.get("version") or "").strip()):
-        if text.isdigit() and 0 < int(text) < 100_000:
-            version = int(text)
+        if (number := parse_id(text)) and number < 100_000:
+            version = number
         else:
             problems.append(f"version: {text[:20]!r} is not a version number")
     search = " ".join((args.get("q") or "").split())[:MAX_SEARCH]
@@ -132,8 +134,11 @@ def response_conditions(survey_id: int, chosen: ResultsFilter, today: date, *, w
                                            SurveyVersion.number == chosen.version)))
     if chosen.search:
         pattern = "%" + chosen.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(exists().where(Answer.response_id == Response.id,
-                                         func.lower(Answer.value_text).like(pattern, escape="\\")))
+        # Its own alias: the dashboard selects from answers too, and an unaliased Answer here would be
+        # correlated with the outer query's, leaving the subquery with no FROM at all.
+        searched = aliased(Answer)
+        conditions.append(exists().where(searched.response_id == Response.id,
+                                         func.lower(searched.value_text).like(pattern, escape="\\")))
     if chosen.tag:
         conditions.append(exists().where(ResponseTag.response_id == Response.id, ResponseTag.tag == chosen.tag))
     return conditions

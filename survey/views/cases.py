@@ -13,6 +13,7 @@ from survey import contacts, followups
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.forms import ActionForm, CaseStatusForm, NoteForm
+from survey.ids import parse_id
 from survey.models import ChangeEntry, FollowUpCase, Response, User
 
 bp = Blueprint("cases", __name__, url_prefix="/manage")
@@ -78,7 +79,7 @@ def assign(case_id: int):
     case = _case(case_id)
     if ActionForm().validate():
         owner_id = request.form.get("owner", "")
-        owner = db.session.get(User, int(owner_id)) if owner_id.isdigit() else None
+        owner = db.session.get(User, number) if (number := parse_id(owner_id)) else None
         if owner_id and owner is None:
             abort(400)
         followups.assign(case, owner)

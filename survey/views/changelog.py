@@ -13,6 +13,7 @@ from survey import changes
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.forms import ActionForm, ChangeForm, ChangeLinksForm, QuoteForm
+from survey.ids import parse_id
 from survey.models import Alert, ChangeEntry, Survey
 from survey.views.manage import guard
 
@@ -118,9 +119,9 @@ def links(change_id: int):
 def add_quote(change_id: int):
     entry = _entry(change_id)
     form = QuoteForm()
-    if form.validate_on_submit() and (form.response_id.data or "").isdigit():
+    if form.validate_on_submit() and (response_id := parse_id(form.response_id.data)):
         try:
-            changes.add_quote(entry, int(form.response_id.data), form.text.data, now=utcnow())
+            changes.add_quote(entry, response_id, form.text.data, now=utcnow())
         except changes.ChangeError as error:
             form.text.errors = [error.problems["quote"]]
         else:

@@ -19,12 +19,14 @@ bp = Blueprint("contacts", __name__, url_prefix="/manage/contacts")
 bp.before_request(guard)
 
 PER_PAGE = 50
+MAX_PAGE = 100_000  # 5 million contacts
 
 
 @bp.route("/")
 def index():
     query = request.args.get("q", "").strip()[:200]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    # Bounded: a 40-digit page number overflowed the database's OFFSET.
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     found, total = contacts.find_contacts(query, page=page, per_page=PER_PAGE)
     return render_template("manage/contacts/index.html", contacts=found, total=total, query=query, page=page,
                            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1))

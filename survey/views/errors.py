@@ -1,9 +1,12 @@
 """Friendly error pages with the right status. No traceback ever reaches a user."""
 from flask import Blueprint, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from survey.links import base_url_adapter
 
 bp = Blueprint("errors", __name__)
 
@@ -22,6 +25,10 @@ MESSAGES = {
 
 def render_error(status: int, title: str | None = None, message: str | None = None, *, render=render_template):
     default_title, default_message = MESSAGES.get(status, MESSAGES[400 if status < 500 else 500])
+    if request_ctx and request_ctx.url_adapter is None:
+        # The Host header was refused (untrusted, or not a host name at all), so Flask could not bind URL
+        # building to the request: the page's links are built from HEARKEN_BASE_URL instead.
+        request_ctx.url_adapter = base_url_adapter()
     return render("errors/error.html", status=status, title=title or default_title,
                   message=message or default_message), status
 
