@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -160,7 +161,10 @@ class Dispatcher:
 
     def kill(self) -> None:
         """kill -9: no chance to record what it sent or to release its claim."""
-        os.killpg(self.process.pid, signal.SIGKILL)
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # it had exited already (its log says why)
         self.process.wait()
 
     def sent(self) -> int:
@@ -184,9 +188,16 @@ def run_command(environment: dict[str, str], *arguments: str) -> str:
 
 # ---- PostgreSQL -----------------------------------------------------------------------------------------
 
-def is_local_postgresql(database_url: str) -> bool:
+def why_postgresql_cannot_be_stopped(database_url: str) -> str | None:
+    """None when this test can stop and start the PostgreSQL that `database_url` names, else why not."""
     parts = urlsplit(database_url)
-    return parts.scheme.startswith("postgresql") and parts.hostname in ("127.0.0.1", "localhost")
+    if not parts.scheme.startswith("postgresql"):
+        return "stops PostgreSQL: runs when TEST_DATABASE_URL names a PostgreSQL database"
+    if parts.hostname not in ("127.0.0.1", "localhost"):
+        return "stops PostgreSQL with pg_ctlcluster: the database must be on this machine"
+    if shutil.which("pg_ctlcluster") is None or not os.path.isdir("/etc/postgresql"):
+        return "stops PostgreSQL with pg_ctlcluster (Debian's postgresql-common), which is not installed"
+    return None
 
 
 def cluster_version() -> str:

@@ -292,6 +292,9 @@ class LoadResult:
         return Counter(exchange.status if exchange.status is not None else exchange.outcome
                        for exchange in self.log)
 
+    def timeouts(self, *, injected: bool) -> int:
+        return sum(1 for exchange in self.log if exchange.outcome == "timeout" and exchange.injected == injected)
+
     @property
     def server_errors(self) -> int:
         return sum(1 for exchange in self.log if exchange.status is not None and exchange.status >= 500)

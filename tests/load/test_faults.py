@@ -18,7 +18,7 @@ from survey.models import OutboxMessage
 from tests.factories import make_survey
 from tests.load.audit import audit_emails, audit_responses
 from tests.load.conftest import RESPONDENTS, queue_invitations
-from tests.load.processes import is_local_postgresql, postgresql_stopped, run_command
+from tests.load.processes import postgresql_stopped, run_command, why_postgresql_cannot_be_stopped
 from tests.load.respondents import Load
 from tests.load.test_load import load_figures
 
@@ -116,11 +116,9 @@ def pending_count(app) -> int:
 
 
 def test_a_postgresql_outage_is_a_503_that_keeps_answers_and_the_service_recovers_by_itself(
-        app, migrated, environment, processes, survey_to_answer, load_seconds, is_postgresql, report_figures):
-    if not is_postgresql:
-        pytest.skip("stops PostgreSQL: runs when TEST_DATABASE_URL names a PostgreSQL database")
-    if not is_local_postgresql(migrated):
-        pytest.skip("stops PostgreSQL with pg_ctlcluster: the database must be on this machine")
+        app, migrated, environment, processes, survey_to_answer, load_seconds, report_figures):
+    if reason := why_postgresql_cannot_be_stopped(migrated):
+        pytest.skip(reason)
     slug, tokens = survey_to_answer
     server = processes.web_server(environment())
     workers = sorted(server.worker_pids())
