@@ -16,6 +16,7 @@ from sqlalchemy import select
 from survey import (
     accounts,
     api_tokens,
+    archives,
     authoring,
     changes,
     contacts,
@@ -25,6 +26,7 @@ from survey import (
     dispatch,
     exports,
     outreach,
+    response_import,
     results_export,
     scorecard,
     trends,
@@ -360,6 +362,35 @@ def import_responses_command(slug: str, file):
     click.echo(outcome.summary())
 
 
+@click.command("export-archive")
+@with_appcontext
+@click.argument("slug")
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
+def export_archive_command(slug: str, output: str | None):
+    """Write a survey with every version and every response as one JSON archive, for import-archive on
+    another Hearken."""
+    survey = _survey(slug)
+    with _open_output(output, "w") if output else nullcontext(sys.stdout) as out:
+        count = archives.write_archive(survey, out, now=utcnow())
+    if output:  # on stdout, only the archive
+        click.echo(f"wrote {survey.slug} ({len(survey.versions)} versions, {count} responses) to {output}")
+
+
+@click.command("import-archive")
+@with_appcontext
+@click.argument("file", type=click.File("rb"))
+@click.option("--slug", help="Create the survey under this address instead of the archive's.")
+def import_archive_command(file, slug: str | None):
+    """Create a survey, its versions and its responses from an archive written by export-archive."""
+    try:
+        outcome = archives.import_archive(file, slug=slug, now=utcnow(), actor="cli")
+    except archives.ArchiveError as error:
+        for problem in error.problems:
+            click.echo(f"{file.name}: {problem}", err=True)
+        raise click.ClickException(f"{file.name}: {error}") from None
+    click.echo(outcome.summary())
+
+
 @click.command("erase-contact")
 @with_appcontext
 @click.argument("email")
@@ -399,7 +430,8 @@ def changes_digest_command(quarter: str, send: bool):
 COMMANDS = [create_user_command, import_survey_command, export_survey_command, survey_link_command,
             export_responses_command, export_results_command, seed_demo_command, send_survey_command,
             dispatch_command, create_api_token_command, revoke_api_token_command, detect_trends_command, send_scorecards_command, check_deploy_command,
-            import_contacts_command, erase_contact_command, changes_digest_command, import_responses_command]
+            import_contacts_command, erase_contact_command, changes_digest_command, import_responses_command,
+            export_archive_command, import_archive_command]
 
 
 def init_app(app: Flask) -> None:
