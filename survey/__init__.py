@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from survey import cli, database, headers, uploads
+    from survey import cli, database, headers, log_redaction, rate_limits, request_text, uploads
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import csrf, db, limiter, login, migrate
     from survey.views import (
@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Batch mode lets later migrations alter SQLite tables (which has no ALTER COLUMN).
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     uploads.init_app(app)  # before CSRFProtect, which reads the body
+    request_text.init_app(app)  # likewise
     csrf.init_app(app)
     login.init_app(app)
     limiter.init_app(app)
@@ -68,6 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
                       sending.bp, alerts.bp, results.bp, responses.bp, exports.bp, changelog.bp, api.bp,
                       api_tokens.bp, webhooks.bp, errors.bp):
         app.register_blueprint(blueprint)
+    rate_limits.init_app(app)
     headers.init_app(app)
+    log_redaction.init_app(app)
     cli.init_app(app)
     return app

@@ -38,6 +38,9 @@ ENVIRONMENT = {
     "HEARKEN_LOGO_URL": ("LOGO_URL", str),
     "HEARKEN_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "HEARKEN_API_RATE_LIMIT": ("API_RATE_LIMIT", str),
+    "HEARKEN_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
+    "HEARKEN_TOKEN_RATE_LIMIT": ("TOKEN_RATE_LIMIT", str),
+    "HEARKEN_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()] or None),
     "HEARKEN_SEGMENT_ATTRIBUTES": ("SEGMENT_ATTRIBUTES", lambda v: tuple(filter(None, map(str.strip, v.split(","))))),
 }
 
@@ -50,6 +53,7 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
     "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
     # A respondent may take a long lunch in the middle of a long survey; an expired token re-shows the
     # form with every answer kept (see views/respond.py), so a generous limit only saves them a click.
     "WTF_CSRF_TIME_LIMIT": 24 * 3600,
@@ -89,6 +93,14 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     # Requests per API token (a limits string: "600 per minute", "10 per second; 1000 per hour").
     "API_RATE_LIMIT": "600 per minute",
+    # Failed logins, and lookups of unknown tokens (personal links, unsubscribe links, API tokens), per
+    # client address (survey/rate_limits.py). Successes never count.
+    "LOGIN_RATE_LIMIT": "10 per minute; 100 per day",
+    "TOKEN_RATE_LIMIT": "30 per minute; 300 per day",
+    # Host headers to accept (Flask's TRUSTED_HOSTS; ".example.com" also accepts its subdomains); others get
+    # 400. None accepts any: links never use the Host header anyway (survey/links.py), so this is defence in
+    # depth that `flask check-deploy` asks for in production.
+    "TRUSTED_HOSTS": None,
     # Contact attributes that results and trend detection break down by (each value is a segment).
     "SEGMENT_ATTRIBUTES": ("location", "team", "touchpoint"),
 }
@@ -109,6 +121,7 @@ def load_config(environ: dict[str, str], instance_path: str) -> dict:
     config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(instance_path) / 'hearken.sqlite3'}")
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config.setdefault("SECRET_KEY", None)
+    config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]  # one setting for both login cookies
     return config
 
 

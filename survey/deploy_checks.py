@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
+THIS_MACHINE = (None, "localhost", "127.0.0.1", "::1")  # reported once, as a BASE_URL problem
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "test-secret"}
 
 
@@ -23,7 +26,7 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     if base.scheme != "https":
         found.append(f"HEARKEN_BASE_URL is {config.get('BASE_URL')!r}: links in emails must use https:// and the "
                      "public host name customers can reach.")
-    if base.hostname in (None, "localhost", "127.0.0.1", "::1"):
+    if base.hostname in THIS_MACHINE:
         found.append("HEARKEN_BASE_URL points at this machine: customers cannot open links to it.")
     if not config.get("SESSION_COOKIE_SECURE"):
         found.append("HEARKEN_SESSION_COOKIE_SECURE is off: the login cookie would also travel over plain HTTP, "
@@ -45,4 +48,31 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     limit = config.get("MAX_CONTENT_LENGTH")
     if not limit or limit > 16 * 1024 * 1024:
         found.append("HEARKEN_MAX_CONTENT_LENGTH is unset or above 16 MiB: large bodies tie up workers.")
+    upload = config.get("MAX_UPLOAD_LENGTH")
+    if not upload or upload > 100 * 1024 * 1024:
+        found.append("HEARKEN_MAX_UPLOAD_LENGTH is unset or above 100 MiB: a file that large ties up a worker; "
+                     "20 MiB holds 250 000 contacts.")
+    if not config.get("TRUSTED_HOSTS"):
+        found.append("HEARKEN_TRUSTED_HOSTS is not set: any Host header is accepted. Set the public host name "
+                     "(e.g. feedback.example.com), so requests for other names get 400.")
+    elif base.hostname not in THIS_MACHINE and not _trusted(base.hostname, config["TRUSTED_HOSTS"]):
+        found.append(f"HEARKEN_TRUSTED_HOSTS does not include {base.hostname}, the host of HEARKEN_BASE_URL: "
+                     "every link customers get would be refused.")
+    if str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
+        found.append("HEARKEN_RATELIMIT_STORAGE_URI is memory://: each web process counts login and token "
+                     "guesses on its own, so N processes allow N times the limit. Use redis://host:6379.")
+    for name in ("LOGIN_RATE_LIMIT", "TOKEN_RATE_LIMIT", "API_RATE_LIMIT"):
+        try:
+            parse_many(str(config.get(name) or ""))
+        except ValueError:
+            found.append(f"HEARKEN_{name} is {config.get(name)!r}, which is not a rate limit: write e.g. "
+                         "\"10 per minute; 100 per day\".")
     return found
+
+
+def _trusted(host: str, trusted: list[str]) -> bool:
+    """As Flask checks TRUSTED_HOSTS: an exact name, or ".example.com" for it and its subdomains."""
+    host = host.lower()
+    return any(host == entry.lower() or (entry.startswith(".") and (host == entry[1:].lower() or
+                                                                     host.endswith(entry.lower())))
+               for entry in trusted)

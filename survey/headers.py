@@ -18,6 +18,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")  # customer data: not for shared caches
-        if app.config.get("SESSION_COOKIE_SECURE"):
+        # Behind HTTPS (the setting says so, or the request came over it): browsers then refuse plain HTTP to
+        # this host for a year, so no cookie or answer ever travels unencrypted. Over HTTP it is ignored.
+        if app.config.get("SESSION_COOKIE_SECURE") or request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

@@ -226,7 +226,8 @@ def import_definition():
             spec = parse_survey(parse_json(form.definition.data.read()))
             survey, created = import_survey(spec, actor=_actor(), now=utcnow())
         except BodyError as error:
-            problems = [f"The file is not a JSON definition we can read: {error.message}."]
+            problems = ["The file is not UTF-8 text." if error.code == "invalid_encoding" else
+                        f"The file is not a definition we can read: {error.message.replace('the body', 'the file')}."]
         except DefinitionError as error:
             problems = error.problems
         except AuthoringError as error:

@@ -64,7 +64,7 @@ def test_the_results_page_searches_answers(admin):
 def test_a_definition_nested_too_deep_is_refused_with_a_sentence(admin):
     client, _seeded, csrf = admin
     for content, expected in [(b"[" * 50_000, "nests more than"), (b'{"slug": "a\\u0000b"}', "NUL character"),
-                              (b"\xff\xfe", "not valid UTF-8"), (b"{", "not valid JSON")]:
+                              (b"\xff\xfe", "not UTF-8 text"), (b"{", "not valid JSON")]:
         page = client.post("/manage/surveys/import", data={"csrf_token": csrf,
                                                            "definition": (io.BytesIO(content), "survey.json")})
         assert page.status_code == 422 and expected in page.get_data(as_text=True), content[:20]

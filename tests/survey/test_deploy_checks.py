@@ -6,7 +6,10 @@ from survey import deploy_checks
 SAFE = {"BASE_URL": "https://feedback.example.com", "SESSION_COOKIE_SECURE": True,
         "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://hearken@db/hearken", "SMTP_HOST": "smtp.example.com",
         "SMTP_STARTTLS": True, "SMTP_PASSWORD": "pw", "MAIL_FROM": "Feedback <feedback@example.com>",
-        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024}
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024, "MAX_UPLOAD_LENGTH": 20 * 1024 * 1024,
+        "TRUSTED_HOSTS": ["feedback.example.com"], "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379",
+        "LOGIN_RATE_LIMIT": "10 per minute; 100 per day", "TOKEN_RATE_LIMIT": "30 per minute",
+        "API_RATE_LIMIT": "600 per minute"}
 SAFE_ENV = {"HEARKEN_SECRET_KEY": "k" * 48}
 
 
@@ -27,10 +30,21 @@ def test_each_unsafe_setting_is_named():
         ({"MAIL_FROM": "Hearken <feedback@localhost>"}, SAFE_ENV, "localhost address"),
         ({"DEBUG": True}, SAFE_ENV, "DEBUG or TESTING is on"),
         ({"MAX_CONTENT_LENGTH": None}, SAFE_ENV, "HEARKEN_MAX_CONTENT_LENGTH"),
+        ({"MAX_UPLOAD_LENGTH": 500 * 1024 * 1024}, SAFE_ENV, "HEARKEN_MAX_UPLOAD_LENGTH"),
+        ({"TRUSTED_HOSTS": None}, SAFE_ENV, "HEARKEN_TRUSTED_HOSTS is not set"),
+        ({"TRUSTED_HOSTS": ["other.example.com"]}, SAFE_ENV, "does not include feedback.example.com"),
+        ({"RATELIMIT_STORAGE_URI": "memory://"}, SAFE_ENV, "HEARKEN_RATELIMIT_STORAGE_URI is memory://"),
+        ({"LOGIN_RATE_LIMIT": "ten a minute"}, SAFE_ENV, "HEARKEN_LOGIN_RATE_LIMIT is 'ten a minute'"),
+        ({"TOKEN_RATE_LIMIT": ""}, SAFE_ENV, "HEARKEN_TOKEN_RATE_LIMIT"),
+        ({"API_RATE_LIMIT": "lots"}, SAFE_ENV, "HEARKEN_API_RATE_LIMIT"),
     ]
     for change, environ, expected in cases:
         found = deploy_checks.problems({**SAFE, **change}, environ)
         assert len(found) == 1 and expected in found[0], (change, found)
+
+
+def test_trusted_hosts_may_name_a_parent_domain():
+    assert deploy_checks.problems({**SAFE, "TRUSTED_HOSTS": [".example.com"]}, SAFE_ENV) == []
 
 
 def test_the_command_fails_on_the_laptop_defaults(runner):

@@ -1,0 +1,70 @@
+"""Rate limits where guessing pays: the login form, and every page that looks up a secret token (personal
+survey links, unsubscribe links, API bearer tokens).
+
+Counted per client address: `request.remote_addr`, the socket's peer, or with HEARKEN_TRUSTED_PROXIES=N
+the address that the N proxies in front vouch for (ProxyFix), never a header the client writes itself.
+Counters live in the limiter's storage (survey.extensions): memory for one process, or Redis
+(HEARKEN_RATELIMIT_STORAGE_URI) shared by every process on every machine.
+
+Only failures count: a wrong password, an unknown token. Customers behind one office address who open
+their survey links never use up each other's allowance; a guesser does, and from then on everything that
+address sends to these pages is refused (429, with Retry-After) until the window has passed. Token guesses
+share one counter across the pages, so spreading them over /r/, /unsubscribe/ and the API gains nothing.
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask import Response as FlaskResponse
+
+from survey.extensions import limiter
+
+GUESSES_SCOPE = "token-guesses"
+
+
+def client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _token_limit() -> str:
+    return current_app.config["TOKEN_RATE_LIMIT"]
+
+
+def login_failed(response: FlaskResponse) -> bool:
+    return response.status_code != 302  # a successful login redirects; everything else was a failure
+
+
+def token_unknown(response: FlaskResponse) -> bool:
+    return response.status_code == 404
+
+
+def bearer_refused(response: FlaskResponse) -> bool:
+    return response.status_code == 401
+
+
+# Built once: the limiter keeps decorated limits in a set, so applying the same objects again (every app a
+# test process creates) adds nothing twice.
+LOGIN_ATTEMPTS = limiter.shared_limit(_login_limit, scope="login", key_func=client_address, methods=["POST"],
+                                      deduct_when=login_failed)
+TOKEN_GUESSES = limiter.shared_limit(_token_limit, scope=GUESSES_SCOPE, key_func=client_address,
+                                     deduct_when=token_unknown)
+BEARER_GUESSES = limiter.shared_limit(_token_limit, scope=GUESSES_SCOPE, key_func=client_address,
+                                      deduct_when=bearer_refused)
+
+# Endpoint → its limit. tests/security/test_rate_limits.py checks every page that takes a token is here.
+LIMITED_PAGES = {
+    "auth.login_page": LOGIN_ATTEMPTS,
+    "respond.personal_survey": TOKEN_GUESSES,
+    "respond.personal_thanks": TOKEN_GUESSES,
+    "outreach.unsubscribe": TOKEN_GUESSES,
+}
+
+
+def init_app(app: Flask) -> None:
+    """After the blueprints are registered: wrap each limited page's view, and the API blueprint."""
+    for endpoint, limit in LIMITED_PAGES.items():
+        app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+    BEARER_GUESSES(app.blueprints["api"])

@@ -1,0 +1,38 @@
+"""Text no database can hold is refused at the door.
+
+PostgreSQL cannot store or even compare a string holding NUL (U+0000): a query with one fails, whatever
+the query is for. No person types one, and no browser sends one from a text field, so a request that
+carries one in its query string, its form fields or an uploaded file's name is refused with a 400 page that
+says why, before any view runs; an address holding one is no address of ours (404). The JSON API checks the
+same at its own border, naming the field, and the CSV importers refuse files holding NUL by line number.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+
+NUL = "\x00"
+
+
+def carries_nul() -> bool:
+    texts = [*request.args.keys(), *request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        texts += [*request.form.keys(), *request.form.values(),
+                  *(upload.filename or "" for upload in request.files.values())]
+    return any(NUL in text for text in texts)
+
+
+def init_app(app: Flask) -> None:
+    """Registered after the upload size limit (so an oversized body is still a 413, unread) and before
+    CSRFProtect."""
+    @app.before_request
+    def refuse_nul():
+        from survey.views.errors import is_api_request, render_error
+
+        if is_api_request():
+            return None
+        if NUL in request.path:
+            return render_error(404)
+        if carries_nul():
+            return render_error(400, "Something in that request was not right",
+                                "It contained a character we cannot store (NUL). Please remove it and try again.")
+        return None

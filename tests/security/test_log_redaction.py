@@ -1,0 +1,104 @@
+"""Tokens never appear in logs: the development server's access log and gunicorn's, with real servers."""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from survey import api_tokens
+from survey.extensions import db
+from survey.log_redaction import REDACTED, TokenRedactingFilter, redact
+from survey.models import Contact
+from survey.tokens import new_token
+from tests.browser.conftest import live_server  # noqa: F401 (a fixture)
+from tests.factories import NOW, make_invitation, make_survey
+from tests.security.test_rate_limits import free_port, status_of, wait_until_serving
+
+
+@pytest.mark.parametrize("line, expected", [
+    ('127.0.0.1 - - "GET /r/AbC-_123xyz HTTP/1.1" 200 -', '127.0.0.1 - - "GET /r/[redacted] HTTP/1.1" 200 -'),
+    ("GET /r/AbC123/thanks?rating=5", "GET /r/[redacted]/thanks?rating=5"),
+    ("POST /unsubscribe/t0k3n HTTP/1.1", "POST /unsubscribe/[redacted] HTTP/1.1"),
+    ("Authorization: Bearer hk_secret-Value_1", "Authorization: Bearer hk_[redacted]"),
+    ("GET /s/support-csat HTTP/1.1", "GET /s/support-csat HTTP/1.1"),  # public links carry no secret
+    ("GET /manage/surveys/r/x", "GET /manage/surveys/r/x"),  # only a path that starts with /r/
+    ('referer="https://feedback.example.com/r/tok3n"', 'referer="https://feedback.example.com/r/[redacted]"'),
+    ("/unsubscribe/tok3n", "/unsubscribe/[redacted]"),
+])
+def test_redact(line, expected):
+    assert redact(line) == expected
+
+
+def test_the_filter_rewrites_a_formatted_record():
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s', ("127.0.0.1",
+                               "GET /r/secret-token HTTP/1.1", "200"), None)
+    assert TokenRedactingFilter().filter(record)
+    assert record.getMessage() == '127.0.0.1 - - "GET /r/[redacted] HTTP/1.1" 200'
+
+
+@pytest.fixture
+def tokens(app):
+    with app.app_context():
+        survey = make_survey()
+        invitation = make_invitation(survey)
+        contact = db.session.get(Contact, invitation.contact_id)
+        contact.unsubscribe_token = new_token()
+        db.session.commit()
+        _token, api = api_tokens.create_token("bi", "admin", now=NOW)
+        return {"personal": invitation.token, "unsubscribe": contact.unsubscribe_token, "api": api}
+
+
+def visit_every_token_page(base: str, tokens: dict) -> None:
+    import urllib.request
+
+    assert status_of(f"{base}/r/{tokens['personal']}?rating=5") == 200
+    assert status_of(f"{base}/r/{tokens['personal']}/thanks") == 200
+    assert status_of(f"{base}/unsubscribe/{tokens['unsubscribe']}") == 200
+    request = urllib.request.Request(f"{base}/api/v1/surveys", headers={"Authorization": f"Bearer {tokens['api']}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+
+
+def test_the_development_server_logs_no_token(app, live_server, tokens, caplog, monkeypatch):
+    # The test session's migrations ran Alembic's logging.config.fileConfig, which disables the loggers
+    # that existed then; `flask db upgrade` runs in a process of its own, so servers never see that.
+    monkeypatch.setattr(logging.getLogger("werkzeug"), "disabled", False)
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        visit_every_token_page(live_server, tokens)
+    logged = caplog.text
+    assert f"/r/{REDACTED}/thanks" in logged and f"/unsubscribe/{REDACTED}" in logged
+    for secret in tokens.values():
+        assert secret not in logged
+
+
+@pytest.mark.slow
+def test_gunicorn_logs_no_token(migrated, tokens, tmp_path):
+    access, errors = tmp_path / "access.log", tmp_path / "error.log"
+    port = free_port()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("HEARKEN_")}
+    env.update(HEARKEN_DATABASE_URL=migrated, HEARKEN_SECRET_KEY="k" * 48, HEARKEN_INSTANCE_PATH=str(tmp_path))
+    # Access lines with the request line, the path and the query, and the Authorization header too.
+    log_format = '%(h)s "%(r)s" %(U)s %(q)s %(s)s "%({authorization}i)s"'
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "--access-logfile",
+         str(access), "--error-logfile", str(errors), "--log-level", "debug", "--access-logformat", log_format,
+         "app:app"], cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base, server)
+        visit_every_token_page(base, tokens)
+        time.sleep(0.5)  # gunicorn writes access lines after the response
+    finally:
+        server.terminate()
+        server.wait(15)
+    logged = access.read_text() + errors.read_text()
+    assert f"/r/{REDACTED}/thanks" in logged and f"/unsubscribe/{REDACTED}" in logged
+    assert f"hk_{REDACTED}" in logged
+    for secret in tokens.values():
+        assert secret not in logged

@@ -1,0 +1,200 @@
+"""Login and token pages are rate limited per client address; a forged X-Forwarded-For changes nothing;
+with Redis configured, every process shares the counters."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from survey import rate_limits
+from tests.conftest import build_app
+from tests.factories import PASSWORD, make_invitation, make_survey, make_user
+from tests.pages import hidden_fields
+from tests.security.conftest import record_figures
+
+UNKNOWN = "u" * 43  # the shape of a real token, matching none
+FIGURES: dict[str, object] = {}
+
+
+def failed_login(client, address: str = "198.51.100.7", **environ):
+    fields = hidden_fields(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={**fields, "email": "manager@example.com", "password": "wrong password"},
+                       environ_base={"REMOTE_ADDR": address, **environ})
+
+
+def good_login(client, address: str = "198.51.100.7"):
+    fields = hidden_fields(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={**fields, "email": "manager@example.com", "password": PASSWORD},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_every_page_that_takes_a_token_is_limited(app):
+    """A new page with a <token> in its address fails here until it is added to LIMITED_PAGES."""
+    token_pages = {rule.endpoint for rule in app.url_map.iter_rules() if "token" in rule.arguments}
+    assert token_pages <= rate_limits.LIMITED_PAGES.keys()
+    assert "auth.login_page" in rate_limits.LIMITED_PAGES
+
+
+def test_login_allows_ten_failures_a_minute_per_address(app):
+    with app.app_context():
+        make_user()
+    client = app.test_client()
+    statuses = [failed_login(client).status_code for _ in range(10)]
+    assert statuses == [422] * 10
+    refused = failed_login(client)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Too many attempts" in refused.get_data(as_text=True)
+    assert good_login(client).status_code == 429  # even the right password, until the window passes
+    assert good_login(client, address="198.51.100.8").status_code == 302  # another address is not affected
+    FIGURES["login"] = {"failures_allowed": 10, "next_status": refused.status_code}
+
+
+def test_successful_logins_never_count(app):
+    with app.app_context():
+        make_user()
+    client = app.test_client()
+    for _ in range(12):
+        assert good_login(client).status_code == 302
+    assert failed_login(client).status_code == 422
+
+
+@pytest.mark.parametrize("trusted_proxies", [0, 1])
+def test_a_forged_forwarded_for_does_not_reset_the_count(migrated, instance_path, trusted_proxies):
+    """Without a proxy the header is ignored; behind one (HEARKEN_TRUSTED_PROXIES=1) only the address the
+    proxy appended counts, whatever the client wrote before it."""
+    app = build_app(migrated, instance_path, TRUSTED_PROXIES=trusted_proxies, TOKEN_RATE_LIMIT="5 per minute")
+    client = app.test_client()
+    statuses = []
+    for i in range(8):
+        forged = f"203.0.113.{i}, 192.0.2.{i}"
+        if trusted_proxies:  # the proxy at 10.0.0.1 appends the real client, 198.51.100.7
+            environ = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": f"{forged}, 198.51.100.7"}
+        else:
+            environ = {"REMOTE_ADDR": "198.51.100.7", "HTTP_X_FORWARDED_FOR": forged}
+        statuses.append(client.get(f"/r/{UNKNOWN}", environ_base=environ).status_code)
+    assert statuses == [404] * 5 + [429] * 3
+    FIGURES[f"forged_forwarded_for_trusted_proxies_{trusted_proxies}"] = {"guesses": 8, "refused": 3}
+
+
+def test_unknown_tokens_are_limited_across_pages_and_known_ones_never_count(app):
+    with app.app_context():
+        survey = make_survey()
+        token = make_invitation(survey).token
+    client = app.test_client()
+    for _ in range(50):  # a customer opening their own link again and again
+        assert client.get(f"/r/{token}").status_code == 200
+    guesses = [client.get(f"/r/{UNKNOWN}").status_code for _ in range(10)]
+    guesses += [client.get(f"/unsubscribe/{UNKNOWN}").status_code for _ in range(10)]
+    guesses += [client.get("/api/v1/surveys", headers={"Authorization": f"Bearer hk_{UNKNOWN}"}).status_code
+                for _ in range(10)]
+    assert guesses == [404] * 20 + [401] * 10
+    assert client.get(f"/r/{UNKNOWN}/thanks").status_code == 429  # the 31st guess, on any of the pages
+    assert client.get(f"/r/{token}").status_code == 429  # the guesser's address is shut out for now
+    assert client.get(f"/r/{token}", environ_base={"REMOTE_ADDR": "192.0.2.44"}).status_code == 200
+    FIGURES["token_pages"] = {"guesses_allowed": 30, "next_status": 429}
+
+
+# ---- Two processes sharing Redis -------------------------------------------------------------------
+
+REDIS = ("127.0.0.1", 6379)
+SERVER = """
+import sys
+from werkzeug.serving import run_simple
+from survey import create_app
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "k" * 40, "RATELIMIT_KEY_PREFIX": sys.argv[2],
+                  "TOKEN_RATE_LIMIT": "20 per minute"})
+run_simple("127.0.0.1", int(sys.argv[3]), app, threaded=True)
+"""
+
+
+def redis_reachable() -> bool:
+    try:
+        socket.create_connection(REDIS, timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def status_of(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def wait_until_serving(url: str, process) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            status_of(url + "/")
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("the server did not start")
+
+
+@pytest.fixture
+def two_servers(migrated, tmp_path):
+    if not redis_reachable():
+        if os.environ.get("CI"):
+            pytest.fail("Redis is not reachable on 127.0.0.1:6379")
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    import redis
+
+    prefix = f"hearken-test-{uuid.uuid4().hex}"
+    root = Path(__file__).resolve().parents[2]
+    env = {name: value for name, value in os.environ.items() if not name.startswith("HEARKEN_")}
+    env.update(HEARKEN_RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0", HEARKEN_INSTANCE_PATH=str(tmp_path))
+    processes, urls = [], []
+    try:
+        for _ in range(2):
+            port = free_port()
+            process = subprocess.Popen([sys.executable, "-c", SERVER, migrated, prefix, str(port)], cwd=root, env=env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            processes.append(process)
+            urls.append(f"http://127.0.0.1:{port}")
+        for url, process in zip(urls, processes, strict=True):
+            wait_until_serving(url, process)
+        yield urls, redis.Redis(*REDIS), prefix
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+        store = redis.Redis(*REDIS)
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)
+
+
+@pytest.mark.slow
+def test_two_processes_share_the_count_in_redis(two_servers):
+    (first, second), store, prefix = two_servers
+    statuses = [status_of(f"{url}/r/{UNKNOWN}") for url in [first, second] * 10]
+    assert statuses == [404] * 20  # 20 per minute between them, not 20 each
+    assert status_of(f"{first}/r/{UNKNOWN}") == 429
+    assert status_of(f"{second}/unsubscribe/{UNKNOWN}") == 429
+    assert any(store.scan_iter(f"*{prefix}*token-guesses*")), "the counter is not in Redis"
+    FIGURES["redis_two_processes"] = {"guesses_allowed_between_both": 20, "then": 429}
+
+
+@pytest.mark.slow
+def test_figures():
+    if len(FIGURES) < 4:
+        pytest.skip("the rate-limit tests did not all run")
+    record_figures("rate_limits", FIGURES)
