@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
         contacts,
         errors,
         exports,
+        imports,
         manage,
         outreach,
         public,
@@ -66,7 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
         database.configure_engine(db.engine)  # registers listeners; does not connect
 
     for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, cases.bp, contacts.bp,
-                      sending.bp, alerts.bp, results.bp, responses.bp, exports.bp, changelog.bp, api.bp,
+                      sending.bp, alerts.bp, results.bp, responses.bp, exports.bp, imports.bp, changelog.bp, api.bp,
                       api_tokens.bp, webhooks.bp, errors.bp):
         app.register_blueprint(blueprint)
     rate_limits.init_app(app)

@@ -797,7 +797,7 @@ class ResponseWriter:
             known.clear()
         if emails := emails - known.keys():
             known.update(db.session.execute(select(Contact.email, Contact.id)
-                                            .where(Contact.email.in_(emails))).tuples().all())
+                                            .where(Contact.email.in_(emails))).all())
             if missing := sorted(emails - known.keys()):
                 convert = self.contacts.convert
                 created, no_attributes = self.stored_moment(self.now), convert["attributes"]({})

@@ -117,6 +117,8 @@ PERMISSIONS = {
     ("manage.change_status_view", "POST"): "editor",
     ("manage.duplicate", "POST"): "editor",
     ("contacts.import_contacts", "POST"): "editor",
+    ("imports.import_responses", "GET"): "editor",
+    ("imports.import_responses", "POST"): "editor",
     ("contacts.erase", "POST"): "editor",
     ("sending.sending", "POST"): "editor",
     ("changelog.new", "POST"): "editor",
