@@ -31,7 +31,7 @@ def test_web_workers_killed_mid_request_lose_no_acknowledged_response(app, envir
                                                                       load_seconds, is_postgresql, report_figures):
     slug, tokens = survey_to_answer
     server = processes.web_server(environment())
-    seconds = load_seconds / 2
+    seconds = load_seconds / 3
     rng = random.Random(2)
 
     load = Load([server.address], slug=slug, tokens=tokens, respondents=RESPONDENTS, seconds=seconds).start()
@@ -49,7 +49,7 @@ def test_web_workers_killed_mid_request_lose_no_acknowledged_response(app, envir
     assert audit.problems == {}
     assert result.unexpected == []
     assert result.server_errors == 0
-    assert kills >= seconds // 6
+    assert kills >= seconds // 7
     assert result.statuses["connection"] > 0, "no kill hit a request in flight: the test tested nothing"
     assert "Traceback" not in server.log()
 
@@ -76,7 +76,7 @@ def test_dispatchers_killed_mid_batch_send_every_email_and_repeat_only_with_the_
             next_kill = received + rng.randint(15, 40)
         if received != last_received:
             quiet_since, last_received = time.monotonic(), received
-        elif time.monotonic() - quiet_since > 5 and pending_count(app) == 0:
+        elif time.monotonic() - quiet_since > 3 and pending_count(app) == 0:
             break  # everything is claimed and the live dispatchers have finished their batches
         time.sleep(0.05)
     for dispatcher in running:
@@ -122,7 +122,7 @@ def test_a_postgresql_outage_is_a_503_that_keeps_answers_and_the_service_recover
     slug, tokens = survey_to_answer
     server = processes.web_server(environment())
     workers = sorted(server.worker_pids())
-    before, outage, after = 8.0, 10.0, max(20.0, load_seconds / 3)
+    before, outage, after = 6.0, 10.0, max(15.0, load_seconds / 4)
 
     load = Load([server.address], slug=slug, tokens=tokens, respondents=RESPONDENTS,
                 seconds=before + outage + after).start()

@@ -62,7 +62,7 @@ def test_two_instances_and_two_dispatchers_on_one_postgresql_behave_as_one(
 
     # Responses through both instances at once.
     load = Load([first.address, second.address], slug=slug, tokens=tokens, respondents=RESPONDENTS,
-                seconds=load_seconds / 3)
+                seconds=load_seconds / 4)
     result = load.start().wait()
     with app.app_context():
         audit = audit_responses(result.ledger)
