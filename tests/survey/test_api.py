@@ -282,3 +282,38 @@ def test_each_token_role_gets_exactly_what_its_operation_declares(app, client, t
 def test_nul_characters_in_the_address_are_refused(client, tokens, url):
     response = client.get(url, headers=tokens["admin"])
     assert response.status_code == 400 and response.json["error"]["code"] == "invalid_parameter"
+
+
+# --- importing historical responses ---------------------------------------------------------------------
+
+def post_csv(client, headers, text: str, slug: str = "support-csat"):
+    return client.post(f"/api/v1/surveys/{slug}/responses/import", data=text.encode(), content_type="text/csv",
+                       headers=headers)
+
+
+def test_historical_responses_are_imported_once_and_counted(client, tokens):
+    make_survey()
+    csv_text = ("submitted_at,email,attr.location,satisfaction,channel\n"
+                "2026-09-01T10:00:00Z,ann@example.com,Leeds,5,Phone\n"
+                "2026-09-02T10:00:00Z,,York,2,Email\n")
+    first = post_csv(client, tokens["editor"], csv_text)
+    assert first.status_code == 200, first.json
+    assert first.json == {"imported": 2, "skipped": 0, "contacts_created": 1, "per_version": {"1": 2}}
+    again = post_csv(client, tokens["editor"], csv_text)
+    assert again.json["imported"] == 0 and again.json["skipped"] == 2
+    listed = client.get("/api/v1/surveys/support-csat/responses", headers=tokens["analyst"]).json["data"]
+    assert [(r["source"], r["answers"]["satisfaction"]) for r in listed] == [("import", 5), ("import", 2)]
+    assert post_csv(client, tokens["analyst"], csv_text).status_code == 403
+
+
+def test_a_bad_import_lists_every_problem_and_stores_nothing(client, tokens):
+    make_survey()
+    response = post_csv(client, tokens["editor"], "submitted_at,satisfaction\n2026-09-01T10:00:00Z,9\nlater,3\n")
+    assert response.status_code == 422
+    problems = response.json["error"]["problems"]
+    assert [(p["row"], p["column"]) for p in problems] == [(2, "satisfaction"), (3, "submitted_at")]
+    assert response.json["error"]["field"] == "satisfaction"
+    assert client.get("/api/v1/surveys/support-csat/responses", headers=tokens["analyst"]).json["data"] == []
+    wrong_type = client.post("/api/v1/surveys/support-csat/responses/import", json={"rows": []},
+                             headers=tokens["editor"])
+    assert wrong_type.status_code == 415

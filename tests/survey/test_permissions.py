@@ -54,6 +54,7 @@ PERMISSIONS = {
     ("api.survey_results", "GET"): "api",
     ("api.list_responses", "GET"): "api",
     ("api.read_response", "GET"): "api",
+    ("api.import_responses", "POST"): "api",
     ("api.upsert_contacts", "POST"): "api",
     ("api.list_contacts", "GET"): "api",
     ("api.read_contact", "GET"): "api",

@@ -33,9 +33,11 @@ csrf.exempt(bp)  # no cookies are used: a bearer token cannot be sent by another
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None, *,
+                 problems: list[dict] | None = None):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.problems = problems  # every problem, where there can be many (a CSV import)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,10 @@ def error_body(code: str, message: str, field: str | None = None) -> dict:
 
 @bp.errorhandler(ApiError)
 def api_error(error: ApiError):
-    return jsonify(error_body(error.code, error.message, error.field)), error.status
+    answer = error_body(error.code, error.message, error.field)
+    if error.problems is not None:
+        answer["error"]["problems"] = error.problems
+    return jsonify(answer), error.status
 
 
 @bp.errorhandler(HTTPException)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from itertools import islice
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 
-from survey import exports
+from survey import exports, response_import
+from survey.clock import utcnow
 from survey.extensions import db
 from survey.filters import response_conditions
 from survey.models import Response
@@ -47,3 +48,32 @@ def read_response(response_id: int):
         raise ApiError(404, "not_found", f"no response with the id {response_id}", "response_id")
     selection = exports.Selection(response.version.survey, None, (Response.id == response.id,))
     return jsonify(next(iter(exports.export_records(selection))))
+
+
+@operation("/surveys/<slug>/responses/import", "POST", role="editor", summary="Import historical responses (CSV)",
+           tag=TAG, body={"type": "string", "description": "the historical responses CSV (docs/formats.md)"},
+           body_media_type="text/csv",
+           description="The CSV format of `import-responses` (docs/formats.md), as the request body with "
+                       "Content-Type: text/csv; up to HEARKEN_MAX_UPLOAD_LENGTH bytes. All or nothing: any bad "
+                       "row and nothing is stored; `error.problems` lists the first 100 problems by row and "
+                       "column. Rows imported before (same content) are skipped, so a retry is safe. Imported "
+                       "responses count in results at once, open no follow-up case and send nothing.",
+           responses={200: ("What was imported", ref("ImportResult")), 404: ("No survey with that slug", ref("Error")),
+                      409: ("Another import ran at the same time; send it again", ref("Error"))})
+def import_responses(slug: str):
+    survey = survey_or_404(slug)
+    if request.mimetype != "text/csv":
+        raise ApiError(415, "unsupported_media_type", "send the CSV with Content-Type: text/csv")
+    try:
+        outcome = response_import.import_responses(survey, request.stream, now=utcnow(),
+                                                   actor=f"api:{g.api_token.name}")
+    except response_import.ResponseImportError as error:
+        if error.problems and error.problems[0].message == response_import.CONCURRENT:
+            raise ApiError(409, "conflict", response_import.CONCURRENT) from None
+        first = error.problems[0] if error.problems else None
+        raise ApiError(422, "invalid", f"{error.summary()}; {first}" if first else error.summary(),
+                       first.column if first else None,
+                       problems=[problem._asdict() for problem in error.problems]) from None
+    return jsonify({"imported": outcome.imported, "skipped": outcome.skipped,
+                    "contacts_created": outcome.contacts_created,
+                    "per_version": {str(number): count for number, count in sorted(outcome.per_version.items())}})

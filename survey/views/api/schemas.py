@@ -117,9 +117,13 @@ RESPONSE = {
 }
 
 IMPORT_RESULT = {
-    "type": "object", "additionalProperties": True, "required": ["imported", "skipped"],
-    "properties": {"imported": {"type": "integer"}, "skipped": {"type": "integer",
-                                                                "description": "rows imported before"}},
+    "type": "object", "additionalProperties": False,
+    "required": ["imported", "skipped", "contacts_created", "per_version"],
+    "properties": {"imported": {"type": "integer"},
+                   "skipped": {"type": "integer", "description": "rows an earlier import stored already"},
+                   "contacts_created": {"type": "integer"},
+                   "per_version": {"type": "object", "additionalProperties": {"type": "integer"},
+                                   "description": "survey version number → responses imported"}},
 }
 
 NUMBER_OR_NULL = {"type": ["number", "null"]}
@@ -254,7 +258,15 @@ ERROR = {
     "properties": {"error": {"type": "object", "required": ["code", "message", "field"], "additionalProperties": False,
                              "properties": {"code": {"type": "string"}, "message": {"type": "string"},
                                             "field": {"type": ["string", "null"],
-                                                      "description": "the field or parameter at fault"}}}},
+                                                      "description": "the field or parameter at fault"},
+                                            "problems": {"type": "array", "description": "a CSV import: every "
+                                                         "problem found (the first 100), by row and column",
+                                                         "items": {"type": "object", "required": ["row", "column",
+                                                                                                  "message"],
+                                                                   "properties": {
+                                                                       "row": {"type": ["integer", "null"]},
+                                                                       "column": {"type": ["string", "null"]},
+                                                                       "message": {"type": "string"}}}}}}},
 }
 
 COMPONENTS = {
