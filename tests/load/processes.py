@@ -119,7 +119,10 @@ class WebServer:
         return children(self.process.pid) if self.process else []
 
     def kill_random_worker(self) -> int | None:
-        pids = self.worker_pids()
+        """kill -9 a worker that is serving (not a replacement still loading the app, which holds no
+        request)."""
+        log = self.log()
+        pids = [pid for pid in self.worker_pids() if f"Worker ready (pid: {pid})" in log]
         if not pids:
             return None
         victim = random.choice(pids)

@@ -171,9 +171,11 @@ class RespondentReport:
 
 
 class Respondent(threading.Thread):
-    def __init__(self, number: int, servers, *, slug: str, tokens: Sequence[str], deadline: float, seed: int):
+    def __init__(self, number: int, servers, *, slug: str, tokens: Sequence[str], deadline: float, seed: int,
+                 thinking: tuple[float, float]):
         super().__init__(name=f"respondent-{number}", daemon=True)
         self.servers, self.slug, self.tokens, self.deadline = servers, slug, list(tokens), deadline
+        self.thinking = thinking
         self.rng = random.Random(seed)
         self.report = RespondentReport()
         self.personal_browsers: dict[str, Browser] = {}
@@ -198,6 +200,7 @@ class Respondent(threading.Thread):
         opened = self.open_form(browser, path)
         if opened is None:
             return
+        time.sleep(self.rng.uniform(*self.thinking))
         thanked = self.send(browser, path, respondent, *opened, scenario=scenario)
         if thanked and scenario == "back" and (opened := self.open_form(browser, path)) is not None:
             self.send(browser, path, respondent, *opened, scenario="once")
@@ -316,16 +319,19 @@ class LoadResult:
 
 
 class Load:
-    """`respondents` people answering for `seconds` against `servers` (a random one per request)."""
+    """`respondents` people answering for `seconds` against `servers` (a random one per request). Between
+    opening the form and sending it each one thinks for a time drawn from `thinking` (seconds): none by
+    default, to load the servers as hard as 50 clients can."""
 
     def __init__(self, servers: Sequence[tuple[str, int]], *, slug: str, tokens: Sequence[str], respondents: int,
-                 seconds: float, seed: int = 8):
+                 seconds: float, seed: int = 8, thinking: tuple[float, float] = (0.0, 0.0)):
         self.seconds = seconds
         self.started = time.monotonic()
         deadline = self.started + seconds
         share = max(1, len(tokens) // respondents) if tokens else 0
         self.threads = [Respondent(n, list(servers), slug=slug, tokens=tokens[n * share:(n + 1) * share],
-                                   deadline=deadline, seed=seed * 1000 + n) for n in range(respondents)]
+                                   deadline=deadline, seed=seed * 1000 + n, thinking=thinking)
+                        for n in range(respondents)]
 
     def start(self) -> Load:
         for thread in self.threads:

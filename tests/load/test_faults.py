@@ -124,8 +124,10 @@ def test_a_postgresql_outage_is_a_503_that_keeps_answers_and_the_service_recover
     workers = sorted(server.worker_pids())
     before, outage, after = 6.0, 10.0, max(15.0, load_seconds / 4)
 
+    # People take a moment to answer: so some always hold a form when the database stops, and send it into
+    # the outage.
     load = Load([server.address], slug=slug, tokens=tokens, respondents=RESPONDENTS,
-                seconds=before + outage + after).start()
+                seconds=before + outage + after, thinking=(0.5, 2.0)).start()
     time.sleep(before)
     with postgresql_stopped(migrated):
         stopped_at = time.monotonic()
