@@ -240,9 +240,10 @@ def _checked_rows(stream: Iterable[bytes], checker: RowChecker, problems: Proble
     ends the reading, since later rows cannot be read reliably."""
     lines = _Lines(stream)
     reader = csv.reader(lines, strict=True)
-    row = 1
+    row = 0  # the row being read is row + 1; the header is row 1
     try:
         header = next(reader, None)
+        row = 1
         if header is None or not any(cell.strip() for cell in header):
             problems.add(1, None, "the file is empty; the first row must be the header (submitted_at, email, "
                                   "attr.<name>, question keys)")
@@ -277,7 +278,9 @@ def _checked_rows(stream: Iterable[bytes], checker: RowChecker, problems: Proble
             if checked is not None:
                 yield checked
     except csv.Error as error:
-        problems.add(row + 1, None, f"not valid CSV: {error}; nothing after it was read")
+        reason = ("a line break outside quotes, or lines ending in a lone carriage return (save the file as "
+                  "“CSV UTF-8”)" if "new-line character" in str(error) else str(error))
+        problems.add(row + 1, None, f"not valid CSV: {reason}; nothing after it was read")
 
 
 # --- checking rows --------------------------------------------------------------------------------------
@@ -404,6 +407,7 @@ class Layout:
     tags: int | None
     attributes: tuple[tuple[int, str], ...]  # (column index, attribute name), by name
     questions: tuple[tuple[int, str], ...]  # (column index, question key), by key
+    positions: dict[str, int]  # a column's name as problems give it → its index, to list them in file order
 
 
 class _Version(NamedTuple):
@@ -477,7 +481,7 @@ class RowChecker:
         return Layout(tuple(names), fixed["submitted_at"], fixed.get("updated_at"), fixed.get("email"),
                       fixed.get("version"), fixed.get("quote_consent"), fixed.get("contact_consent"),
                       fixed.get("tags"), tuple(sorted(attributes, key=lambda column: column[1])),
-                      tuple(sorted(questions, key=lambda column: column[1])))
+                      tuple(sorted(questions, key=lambda column: column[1])), seen)
 
     def check(self, layout: Layout, cells: list[str], row: int, problems: ProblemList, *,
               source: str = "import") -> Checked | None:
@@ -537,7 +541,7 @@ class RowChecker:
                 answers += rows
                 counted += cells_counted
         if bad:
-            for column, message in bad:
+            for column, message in sorted(bad, key=lambda problem: layout.positions.get(problem[0], -1)):
                 problems.add(row, column, message)
             return None
         moment, day = submitted

@@ -109,7 +109,8 @@ def test_every_bad_cell_is_named_by_row_and_column_and_nothing_is_stored(ctx, li
     assert db.session.scalar(select(func.count(Contact.id))) == 0
 
 
-EXPORT_HEADER = "response_id,submitted_at,updated_at,version,email,source,satisfaction,quote_consent,contact_consent,tags\n"
+EXPORT_HEADER = ("response_id,submitted_at,updated_at,version,email,source,satisfaction,quote_consent,"
+                 "contact_consent,tags\n")
 BAD_EXPORT_CELLS = [
     ("1,2026-01-02,2026-01-01,1,,link,4,no,no,", "row 2, column updated_at: is before submitted_at"),
     ("1,2026-01-02,,7,,link,4,no,no,", "row 2, column version: '7' is not a version of this survey (1–1)"),
@@ -133,6 +134,8 @@ def test_the_exports_columns_are_checked_too(ctx, line, message):
     (b"submitted_at,colour,mood\n", "row 1, column colour: is not a column of this survey"),
     (b"submitted_at,attr.\n", "row 1, column attr.: needs an attribute name"),
     (b"submitted_at,satisfaction\n2026-01-01,4\n2026-01-02,\"5\n", "row 3: not valid CSV"),
+    (b"submitted_at,satisfaction\r2026-01-01,4\r", "row 1: not valid CSV: a line break outside quotes, or lines "
+                                                    "ending in a lone carriage return"),
     (b"submitted_at,comment\n2026-01-01,Caf\xe9\n", "row 2, column comment: is not UTF-8 text"),
     (b"submitted_at,comment\n2026-01-01,a\x00b\n", "row 2, column comment: contains a NUL character"),
     (b"submitted_at,comm\xe9nt\n", "row 1: the header is not UTF-8 text"),
@@ -150,6 +153,16 @@ def test_unknown_columns_are_each_named(ctx):
         f"row 1, column {name}: is not a column of this survey: use submitted_at, email, attr.<name>, the export's "
         "columns or a question key (channel, comment, recommend, resolved, satisfaction, topics)"
         for name in ("colour", "mood")]
+
+
+def test_a_rows_problems_are_listed_in_the_files_column_order(ctx):
+    survey = make_survey()
+    assert problems_of(survey, "comment,satisfaction,email,submitted_at,attr.team\n,9,x,soon," + "t" * 201 + "\n") == [
+        "row 2, column satisfaction: 9 is not on the 5-point scale (1–5)",
+        "row 2, column email: 'x' is not a valid email address: An email address must have an @-sign.",
+        "row 2, column submitted_at: 'soon' is not a date and time in ISO 8601 form, e.g. 2026-03-31 14:05 or "
+        "2026-03-31T14:05:00+01:00",
+        "row 2, column attr.team: is longer than 200 characters"]
 
 
 def test_rows_are_numbered_as_a_spreadsheet_numbers_them(ctx):
