@@ -79,3 +79,10 @@ def test_a_host_header_that_is_no_host_name_gets_the_400_page(app):
         page = client.get("/s/support-csat", environ_overrides={"HTTP_HOST": host})
         assert page.status_code == 400
         assert "Something in that request was not right" in page.get_data(as_text=True)
+
+
+def test_form_fields_carry_no_aria_attribute_valued_none(app):
+    """WTForms writes an attribute given None as the text "None": aria-describedby="None" pointed screen
+    readers at nothing (axe: critical)."""
+    page = app.test_client().get("/complain").get_data(as_text=True)
+    assert '="None"' not in page and 'aria-describedby="message' not in page

