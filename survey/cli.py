@@ -78,6 +78,8 @@ def import_survey_command(file, draft: bool):
     except json.JSONDecodeError as error:
         raise click.ClickException(
             f"{file.name}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+    except RecursionError:  # the stdlib parser recurses per level: [[[[… 50 000 deep overflows the stack
+        raise click.ClickException(f"{file.name}: the JSON nests too deeply to be a survey definition") from None
     except DefinitionError as error:
         raise click.ClickException(f"{file.name}:\n  " + "\n  ".join(error.problems)) from None
     except authoring.AuthoringError as error:

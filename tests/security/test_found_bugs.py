@@ -86,3 +86,10 @@ def test_form_fields_carry_no_aria_attribute_valued_none(app):
     readers at nothing (axe: critical)."""
     page = app.test_client().get("/complain").get_data(as_text=True)
     assert '="None"' not in page and 'aria-describedby="message' not in page
+
+
+def test_the_command_line_refuses_a_definition_nested_too_deep(runner, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 50_000)
+    result = runner.invoke(args=["import-survey", str(path)])
+    assert result.exit_code == 1 and "nests too deeply" in result.output
