@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from survey.api_tokens import digest, token_for_request
 from survey.clock import utcnow
 from survey.extensions import csrf, limiter
+from survey.ids import MAX_ID
 from survey.models import ROLES
 from survey.views.api.bodies import BodyError, parse_json, validate
 from survey.views.api.schemas import resolvable
@@ -67,7 +68,6 @@ class Operation:
 
 OPERATIONS: dict[str, Operation] = {}  # endpoint name (without "api.") → its declaration
 # Database ids in paths: larger numbers match no route (404), rather than overflowing a database integer.
-MAX_ID = 2**31 - 1
 ID = f"int(min=1, max={MAX_ID})"
 
 
