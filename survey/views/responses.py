@@ -10,6 +10,7 @@ from survey.clock import local_date, utcnow
 from survey.dashboard import segment_choices
 from survey.extensions import db
 from survey.filters import parse_filter
+from survey.ids import parse_id
 from survey.models import Response
 from survey.views.manage import survey_or_404
 
@@ -40,7 +41,7 @@ def survey_responses(slug: str):
         problems.append("score: must be “low” or left out")
         score = None
     after = request.args.get("after", "").strip()  # only ever written by our own "older" link
-    after_id = int(after) if after.isascii() and after.isdigit() and len(after) < 12 else None
+    after_id = parse_id(after)  # 2 147 483 648 is out of range for PostgreSQL's integer ids
     today = local_date(utcnow(), current_app.config["TIMEZONE"])
     page = browsing.list_responses(survey, parsed.filter, today=today, score=score, after_id=after_id)
     first_day, last_day = parsed.filter.date_range(today)

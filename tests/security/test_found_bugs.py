@@ -93,3 +93,9 @@ def test_the_command_line_refuses_a_definition_nested_too_deep(runner, tmp_path)
     path.write_text("[" * 50_000)
     result = runner.invoke(args=["import-survey", str(path)])
     assert result.exit_code == 1 and "nests too deeply" in result.output
+
+
+def test_a_page_cursor_past_the_database_integer_range_is_ignored(admin):
+    client, seeded, _csrf = admin
+    for after in ("2147483648", "99999999999"):
+        assert client.get(f"/manage/surveys/{seeded['slug']}/responses?after={after}").status_code == 200
