@@ -29,6 +29,7 @@ from survey.response_import import (
     ProblemList,
     ResponseWriter,
     RowChecker,
+    bulk_work,
 )
 
 FORMAT = "hearken-survey-archive"
@@ -173,7 +174,8 @@ def import_archive(data: bytes | BinaryIO, *, slug: str | None, now: datetime, a
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     reader = _JsonReader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
     try:
-        outcome = _import(reader, slug=slug, now=now, actor_id=actor_id)
+        with bulk_work():
+            outcome = _import(reader, slug=slug, now=now, actor_id=actor_id)
         db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="survey.archive_imported",
                                   subject=f"survey:{outcome.slug}"[:80],
                                   detail={"responses": outcome.responses, "versions": outcome.versions}))

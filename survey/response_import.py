@@ -3,8 +3,10 @@ by row against one survey and stored all or nothing.
 
 One pass over the file. Each row is checked; while no row has failed, checked rows are written in batches
 of BATCH (contacts, responses, answers, themes) with executemany and no ORM object per row, so memory
-stays flat whatever the file's size. A failed row stops the writing, not the checking, so the report names
-every problem (the first MAX_PROBLEMS, and how many there were); then the transaction is rolled back.
+stays flat whatever the file's size (a million rows in about a minute on SQLite, bench/response_import.py).
+A failed row stops the writing, not the checking, so the report names every problem (the first
+MAX_PROBLEMS, and how many there were); then the transaction is rolled back. The rows' counts are added to
+answer_counts as they are written, so results and trends include them at once.
 
 Rules a manager may not guess (also in docs/formats.md):
 - `submitted_at` without an offset is a time in the organisation's time zone (HEARKEN_TIMEZONE), as a
@@ -155,13 +157,14 @@ CONCURRENT = ("someone else imported some of these responses or contacts while t
 
 @contextmanager
 def bulk_work() -> Iterator[None]:
-    """Around a large import, three settings that each took a sixth or more off a million rows:
+    """Three settings for the length of an import (measured in docs/benchmarks.md):
     - the cyclic garbage collector paused: it ran every 700 allocations and kept re-scanning the import's
-      long-lived tables (reference counting still frees every row). It is restarted only if it was
-      running, so overlapping imports in one process leave it as they found it;
+      long-lived tables, 14 % of the time (reference counting still frees every row). It is restarted
+      only if it was running, so overlapping imports in one process leave it as they found it;
     - email domains checked once each (survey.contacts' memo);
-    - on SQLite, a page cache of SQLITE_CACHE_KIB instead of 2 MB for this connection, so checking
-      each row's foreign keys and adding to the indexes finds its pages in memory. Restored after.
+    - on SQLite, a page cache of SQLITE_CACHE_KIB instead of 2 MB for this connection, so checking each
+      row's foreign keys and adding to the indexes finds its pages in memory (a sixth of the writing
+      time). Restored afterwards.
     """
     collecting = gc.isenabled()
     gc.disable()
@@ -661,42 +664,28 @@ COUNT_COLUMNS = (*rollups.KEY_COLUMNS, "count")
 # The same upsert as rollups.apply's, in the syntax SQLite (3.24+) and PostgreSQL share.
 ADD_COUNTS = (f"ON CONFLICT ({', '.join(rollups.KEY_COLUMNS)}) DO UPDATE SET count = "
               f"{AnswerCount.__tablename__}.count + excluded.count")
-ROWS_PER_STATEMENT = 50  # multi-row VALUES: a third less time than one row per statement on SQLite
 
 
 class _DriverInsert:
-    """INSERT statements of ROWS_PER_STATEMENT rows each, executemany'd straight to the database driver.
+    """INSERT … executemany handed straight to the database driver, one row per parameter tuple.
 
-    Values come as one flat list, row after row, converted by the caller with `convert` (each column
-    type's own bind processor for this dialect), so what is stored is exactly what SQLAlchemy would
-    store. Skipping Core's per-row parameter handling halved the time of a million-row import, and
-    several rows per statement took another third off SQLite's share (docs/benchmarks.md).
+    The caller converts values with `convert`, each column type's own bind processor for this dialect,
+    so what is stored is exactly what SQLAlchemy would store; skipping Core's per-row parameter handling
+    (a dict per row, then every column's processor) more than halved the Python share of a million-row
+    import (docs/benchmarks.md).
     """
 
     def __init__(self, table, columns: Sequence[str], suffix: str = ""):
         dialect = db.session.get_bind().dialect
-        self.mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        self.head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
-        self.suffix = f" {suffix}" if suffix else ""
-        self.width = len(columns)
-        self.full = self._sql(ROWS_PER_STATEMENT)
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+        self.sql += f" {suffix}" if suffix else ""
         self.convert = {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _same
                         for name in columns}
 
-    def _sql(self, rows: int) -> str:
-        row = f"({', '.join([self.mark] * self.width)})"
-        return self.head + ", ".join([row] * rows) + self.suffix
-
-    def run(self, values: list) -> None:
-        if not values:
-            return
-        step = self.width * ROWS_PER_STATEMENT
-        whole = len(values) - len(values) % step
-        connection = db.session.connection()
-        if whole:
-            connection.exec_driver_sql(self.full, [tuple(values[at:at + step]) for at in range(0, whole, step)])
-        if rest := values[whole:]:
-            connection.exec_driver_sql(self._sql(len(rest) // self.width), tuple(rest))
+    def run(self, rows: list[tuple]) -> None:
+        if rows:
+            db.session.connection().exec_driver_sql(self.sql, rows)
 
 
 def _same(value):
@@ -774,11 +763,11 @@ class ResponseWriter:
             if (segment := segment_cache.get((local, attributes))) is None:
                 segment = self._segment(local, attributes)
             stored_attributes, counters = segment
-            responses += (response_id, key, survey_id, version_id, contact_ids.get(email), source, when,
-                          day(local), when if updated is submitted else moment(updated), 1, flag[quote],
-                          flag[contact], stored_attributes)
-            for question_key, value_int, value_text in given:
-                answers += (response_id, question_key, value_int, value_text)
+            responses.append((response_id, key, survey_id, version_id, contact_ids.get(email), source, when,
+                              day(local), when if updated is submitted else moment(updated), 1, flag[quote],
+                              flag[contact], stored_attributes))
+            answers += [(response_id, question_key, value_int, value_text)
+                        for question_key, value_int, value_text in given]
             if themes:
                 tags += [{"response_id": response_id, "tag": tag, "created_at": now, "created_by_id": actor_id}
                          for tag in themes]
@@ -817,11 +806,11 @@ class ResponseWriter:
             if missing := sorted(emails - known.keys()):
                 convert = self.contacts.convert
                 created, no_attributes = self.stored_moment(self.now), convert["attributes"]({})
-                values = []
+                rows = []
                 for contact_id, email in zip(self._reserve_ids(Contact, len(missing)), missing, strict=True):
-                    values += (contact_id, email, "", no_attributes, created)
+                    rows.append((contact_id, email, "", no_attributes, created))
                     known[email] = contact_id
-                self.contacts.run(values)
+                self.contacts.run(rows)
                 self.outcome.contacts_created += len(missing)
         return known
 
@@ -855,10 +844,8 @@ class ResponseWriter:
         cells.sort()
         step = 10_000
         for start in range(0, len(cells), step):
-            values = []
-            for key, day, name, segment, _text, value, count in cells[start:start + step]:
-                values += (self.survey_id, key, day_stored(day), name, segment, value, count)
-            self.counts.run(values)
+            self.counts.run([(self.survey_id, key, day_stored(day), name, segment, value, count)
+                             for key, day, name, segment, _text, value, count in cells[start:start + step]])
 
 
 RESPONSE_CELL = (rollups.RESPONSES_KEY, 1)  # every response counts once under the key "*"
