@@ -78,7 +78,8 @@ def test_respondent_pages_have_no_serious_or_critical_violations(app, live_serve
         token = make_invitation(survey).token
         for number, (title, category) in enumerate([("Shorter queues", "Stores"), ("Clearer bills", "Billing")]):
             entry = changes.save_change(None, changes.ChangeInput(
-                title=title, you_said="The queue was long", we_did="We opened a **second** desk.\n\n- mornings\n- weekends",
+                title=title, you_said="The queue was long",
+                we_did="We opened a **second** desk.\n\n- mornings\n- weekends",
                 category=category, status="done", changed_on=date(2026, 10, 1 + number)), actor_id=None, now=NOW)
             changes.publish(entry, now=NOW)
     by_impact: Counter[str] = Counter()

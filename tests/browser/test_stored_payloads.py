@@ -23,7 +23,8 @@ window.__xssHits = [];
 window.__xss = (name) => { window.__xssHits.push(String(name)); };
 """
 CHECK = """() => ({hits: window.__xssHits || [], title: document.title,
-                   injected: Array.from(document.querySelectorAll('[data-xss]')).map(e => e.getAttribute('data-xss'))})"""
+                   injected: Array.from(document.querySelectorAll('[data-xss]'))
+                                  .map(e => e.getAttribute('data-xss'))})"""
 
 
 def open_context(browser, *, bypass_csp: bool):

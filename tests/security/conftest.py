@@ -58,7 +58,8 @@ def seed_world(app) -> dict:
         db.session.add(alert)
         db.session.commit()
         _token, secret = api_tokens.create_token("security sweep", "admin", now=NOW)
-        return {"slug": survey.slug, "draft": draft.slug, "token": invitation.token, "unsubscribe": contact.unsubscribe_token,
+        return {"slug": survey.slug, "draft": draft.slug, "token": invitation.token,
+                "unsubscribe": contact.unsubscribe_token,
                 "api": secret, "contact": contact.id, "change": change.id, "alert": alert.id}
 
 
@@ -81,9 +82,11 @@ def world(migrated, instance_path):
     # Each login attempt costs one scrypt hash (about 0.15 s, on purpose): a cheap stand-in keeps the sweep
     # of a few hundred hostile logins fast. The payloads still go through the form, the query and the page.
     patch = pytest.MonkeyPatch()
-    patch.setattr(accounts, "check_password_hash", lambda stored, given: hmac.compare_digest(stored.encode(), given.encode()))
+    patch.setattr(accounts, "check_password_hash",
+                  lambda stored, given: hmac.compare_digest(stored.encode(), given.encode()))
     yield World(app=app, admin=admin, anonymous=anonymous, csrf=csrf_token(admin, "/manage/"),
-                slug=seeded["slug"], draft=seeded["draft"], token=seeded["token"], unsubscribe_token=seeded["unsubscribe"],
+                slug=seeded["slug"], draft=seeded["draft"], token=seeded["token"],
+                unsubscribe_token=seeded["unsubscribe"],
                 api_token=seeded["api"], ids={"response": response_id, "case": case_id, "contact": seeded["contact"],
                                               "change": seeded["change"], "alert": seeded["alert"]})
     with app.app_context():

@@ -104,7 +104,8 @@ def admin_post(world: World, url: str, fields: dict):
 
 def login(world, p):
     fields = world.hidden("/login")
-    return post(world.anonymous, "/login?next=" + query(p), {**fields, "email": form_bytes(p), "password": form_bytes(p)},
+    return post(world.anonymous, "/login?next=" + query(p),
+                {**fields, "email": form_bytes(p), "password": form_bytes(p)},
                 environ_base={"REMOTE_ADDR": world.next_address()})
 
 

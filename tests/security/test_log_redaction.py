@@ -15,7 +15,7 @@ from survey.extensions import db
 from survey.log_redaction import REDACTED, TokenRedactingFilter, redact
 from survey.models import Contact
 from survey.tokens import new_token
-from tests.browser.conftest import live_server  # noqa: F401 (a fixture)
+from tests.browser.conftest import live_server  # noqa: F401 (a fixture, used by name)
 from tests.factories import NOW, make_invitation, make_survey
 from tests.security.test_rate_limits import free_port, status_of, wait_until_serving
 
@@ -64,7 +64,7 @@ def visit_every_token_page(base: str, tokens: dict) -> None:
         assert response.status == 200
 
 
-def test_the_development_server_logs_no_token(app, live_server, tokens, caplog, monkeypatch):
+def test_the_development_server_logs_no_token(app, live_server, tokens, caplog, monkeypatch):  # noqa: F811
     # The test session's migrations ran Alembic's logging.config.fileConfig, which disables the loggers
     # that existed then; `flask db upgrade` runs in a process of its own, so servers never see that.
     monkeypatch.setattr(logging.getLogger("werkzeug"), "disabled", False)

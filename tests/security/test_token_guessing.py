@@ -16,10 +16,10 @@ import pytest
 
 from survey import api_tokens
 from survey.api_tokens import token_for_request
-from survey.invitations import invitation_by_token
-from survey.outreach import contact_by_unsubscribe_token
 from survey.extensions import db
+from survey.invitations import invitation_by_token
 from survey.models import Contact
+from survey.outreach import contact_by_unsubscribe_token
 from survey.tokens import new_token
 from tests.factories import NOW, make_invitation, make_survey
 from tests.security.conftest import GENEROUS_LIMITS, record_figures
