@@ -5,7 +5,8 @@ nobody can add a page and forget to decide who may use it. For each entry, every
 is refused (anonymous: sent to the login page, or 401 for the API; logged in: 403) and every role at or
 above it gets past the guard (anything but 401, 403 or the login redirect — a 404 for an id that does not
 exist is a pass, because the guard ran first). CSRF is switched off here only because it would refuse
-every POST before the guard runs; tests/survey/test_security*.py prove CSRF itself.
+every POST before the guard runs; tests/security/test_sessions.py and the hostile-input sweep in
+tests/security/ keep it on and prove it.
 """
 from __future__ import annotations
 
