@@ -11,7 +11,17 @@ from sqlalchemy import func, select
 
 from survey import exports, response_import, rollups
 from survey.extensions import db
-from survey.models import Answer, AnswerCount, AuditEntry, Contact, Response, ResponseRevision, ResponseTag
+from survey.models import (
+    Answer,
+    AnswerCount,
+    AuditEntry,
+    Contact,
+    FollowUpCase,
+    OutboxMessage,
+    Response,
+    ResponseRevision,
+    ResponseTag,
+)
 from survey.responding import Consents, Respondent, submit_response
 from tests.factories import NOW, make_definition, make_survey, make_user
 from tests.pages import log_in, post_form, text_of
@@ -60,8 +70,11 @@ def test_every_answer_type_is_stored_as_the_live_form_stores_it(ctx):
     assert second["answers"] == {"satisfaction": 2, "channel": "Email", "resolved": False}
     rows = {(a.question_key, a.value_int, a.value_text) for a in db.session.scalars(select(Answer))}
     assert ("channel", 1, "Phone") in rows and ("topics", 2, "Delivery") in rows and ("resolved", 0, None) in rows
-    # History: no revision (nothing was submitted through a form), no follow-up case for the low score.
+    # History: no revision (nothing was submitted through a form), no follow-up case for the low score (2 of
+    # 5 opens one when a customer answers), nothing sent.
     assert db.session.scalar(select(func.count(ResponseRevision.id))) == 0
+    assert db.session.scalar(select(func.count(FollowUpCase.id))) == 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
     assert db.session.scalar(select(Response.revisions_count).limit(1)) == 1
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "responses.imported"))
     assert audit.actor == "test" and audit.detail == {"imported": 2, "skipped": 0, "contacts_created": 0}
