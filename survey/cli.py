@@ -375,7 +375,9 @@ def export_archive_command(slug: str, output: str | None):
     with _open_output(output, "w") if output else nullcontext(sys.stdout) as out:
         count = archives.write_archive(survey, out, now=utcnow())
     if output:  # on stdout, only the archive
-        click.echo(f"wrote {survey.slug} ({len(survey.versions)} versions, {count} responses) to {output}")
+        versions = len(survey.versions)
+        click.echo(f"wrote {survey.slug} ({versions} version{'s' if versions != 1 else ''}, {count} "
+                   f"response{'s' if count != 1 else ''}) to {output}")
 
 
 @click.command("import-archive")
