@@ -347,6 +347,13 @@ def import_contacts_command(file):
         sys.exit(1)
 
 
+def _refuse_file(file, problems, summary: str):
+    """Every problem on its own line (stderr), then exit 1 with the summary."""
+    for problem in problems:
+        click.echo(f"{file.name}: {problem}", err=True)
+    raise click.ClickException(f"{file.name}: {summary}")
+
+
 @click.command("import-responses")
 @with_appcontext
 @click.argument("slug")
@@ -358,9 +365,7 @@ def import_responses_command(slug: str, file):
     try:
         outcome = response_import.import_responses(survey, file, now=utcnow(), actor="cli")
     except response_import.ResponseImportError as error:
-        for problem in error.problems:
-            click.echo(f"{file.name}: {problem}", err=True)
-        raise click.ClickException(f"{file.name}: {error.summary()}") from None
+        _refuse_file(file, error.problems, error.summary())
     click.echo(outcome.summary())
 
 
@@ -389,9 +394,7 @@ def import_archive_command(file, slug: str | None):
     try:
         outcome = archives.import_archive(file, slug=slug, now=utcnow(), actor="cli")
     except archives.ArchiveError as error:
-        for problem in error.problems:
-            click.echo(f"{file.name}: {problem}", err=True)
-        raise click.ClickException(f"{file.name}: {error}") from None
+        _refuse_file(file, error.problems, str(error))
     click.echo(outcome.summary())
 
 
@@ -433,7 +436,8 @@ def changes_digest_command(quarter: str, send: bool):
 
 COMMANDS = [create_user_command, import_survey_command, export_survey_command, survey_link_command,
             export_responses_command, export_results_command, seed_demo_command, send_survey_command,
-            dispatch_command, create_api_token_command, revoke_api_token_command, detect_trends_command, send_scorecards_command, check_deploy_command,
+            dispatch_command, create_api_token_command, revoke_api_token_command, detect_trends_command,
+            send_scorecards_command, check_deploy_command,
             import_contacts_command, erase_contact_command, changes_digest_command, import_responses_command,
             export_archive_command, import_archive_command]
 
