@@ -71,3 +71,18 @@ def add_answers(survey, rows):
     rollups.rebuild(survey.id)
     db.session.commit()
     return ids
+
+
+def make_secret_tokens(survey, *, now=NOW) -> dict[str, str]:
+    """One real token of each kind a request can carry: a personal link's, an unsubscribe link's, an API
+    token (admin)."""
+    from survey import api_tokens
+    from survey.models import Contact
+    from survey.tokens import new_token
+
+    invitation = make_invitation(survey, now=now)
+    contact = db.session.get(Contact, invitation.contact_id)
+    contact.unsubscribe_token = new_token()
+    db.session.commit()
+    _token, api = api_tokens.create_token("bi", "admin", now=now)
+    return {"personal": invitation.token, "unsubscribe": contact.unsubscribe_token, "api": api}

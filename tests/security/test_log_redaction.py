@@ -10,13 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from survey import api_tokens
-from survey.extensions import db
 from survey.log_redaction import REDACTED, TokenRedactingFilter, redact
-from survey.models import Contact
-from survey.tokens import new_token
 from tests.browser.conftest import live_server  # noqa: F401 (a fixture, used by name)
-from tests.factories import NOW, make_invitation, make_survey
+from tests.factories import make_secret_tokens, make_survey
 from tests.security.test_rate_limits import free_port, status_of, wait_until_serving
 
 
@@ -44,13 +40,7 @@ def test_the_filter_rewrites_a_formatted_record():
 @pytest.fixture
 def tokens(app):
     with app.app_context():
-        survey = make_survey()
-        invitation = make_invitation(survey)
-        contact = db.session.get(Contact, invitation.contact_id)
-        contact.unsubscribe_token = new_token()
-        db.session.commit()
-        _token, api = api_tokens.create_token("bi", "admin", now=NOW)
-        return {"personal": invitation.token, "unsubscribe": contact.unsubscribe_token, "api": api}
+        return make_secret_tokens(make_survey())
 
 
 def visit_every_token_page(base: str, tokens: dict) -> None:

@@ -18,10 +18,8 @@ from survey import api_tokens
 from survey.api_tokens import token_for_request
 from survey.extensions import db
 from survey.invitations import invitation_by_token
-from survey.models import Contact
 from survey.outreach import contact_by_unsubscribe_token
-from survey.tokens import new_token
-from tests.factories import NOW, make_invitation, make_survey
+from tests.factories import NOW, make_secret_tokens, make_survey
 from tests.security.conftest import GENEROUS_LIMITS, record_figures
 
 GUESSES = 10_000
@@ -59,13 +57,8 @@ def guessing_app(migrated, instance_path):
 def test_ten_thousand_guesses_at_each_kind_of_token_find_nothing(guessing_app):
     app = guessing_app
     with app.app_context():
-        survey = make_survey()
-        invitation = make_invitation(survey)
-        contact = db.session.get(Contact, invitation.contact_id)
-        contact.unsubscribe_token = new_token()
-        db.session.commit()
-        personal, unsubscribe = invitation.token, contact.unsubscribe_token
-        _token, api = api_tokens.create_token("bi", "admin", now=NOW)
+        tokens = make_secret_tokens(make_survey())
+        personal, unsubscribe, api = tokens["personal"], tokens["unsubscribe"], tokens["api"]
     client = app.test_client()
     # The real tokens work, so a refusal below means "not found", not "broken".
     assert client.get(f"/r/{personal}").status_code == 200
