@@ -1,14 +1,116 @@
-"""Shared by the benchmarks: a fresh, migrated app on a temporary SQLite database, and timing helpers."""
+"""Shared by the benchmarks: the figure every bench reports, the command line they share, a fresh migrated
+app on a temporary SQLite database, and timing helpers.
+
+Each bench module defines `figures(args) -> list[Figure]` and ends with `bench_main(__doc__, figures, ...)`.
+Run alone it prints its figures; `bench/run.py` (`make bench`) runs every bench in its own process with
+`--json FILE`, then writes docs/benchmarks.md and bench/figures.json from what they report.
+"""
 from __future__ import annotations
 
+import argparse
+import json
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Figure:
+    """One measured figure: every run's value, and optionally the same run's baseline and the goals.
+
+    `ratio` is always "how fast against the baseline" (1.0 = as fast): value / baseline when higher is
+    better (throughput), baseline / value when lower is better (seconds). Goals: `goal_ratio` is the least
+    ratio; `goal_limit` the most (lower is better) or least (higher is better) acceptable median.
+    """
+
+    key: str                       # stable identifier, e.g. "submit.sqlite.rate"; the regression check keys on it
+    title: str                     # the row's label in docs/benchmarks.md
+    unit: str                      # "req/s", "s", "ms", "MB", "msg/s" …
+    runs: list[float]
+    better: str = "higher"         # or "lower"
+    baseline: str = ""             # what the baseline is, in words
+    baseline_runs: list[float] = field(default_factory=list)
+    goal_ratio: float | None = None
+    goal_limit: float | None = None
+    note: str = ""                 # size of the data, settings: what a reader needs to compare
+
+    def __post_init__(self):
+        assert self.better in ("higher", "lower"), self.better
+        assert self.runs, f"{self.key}: no runs"
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def baseline_median(self) -> float | None:
+        return statistics.median(self.baseline_runs) if self.baseline_runs else None
+
+    @property
+    def ratio(self) -> float | None:
+        base = self.baseline_median
+        if base is None or not base or not self.median:
+            return None
+        return self.median / base if self.better == "higher" else base / self.median
+
+    @property
+    def met(self) -> bool | None:
+        checks = []
+        if self.goal_ratio is not None and self.ratio is not None:
+            checks.append(self.ratio >= self.goal_ratio)
+        if self.goal_limit is not None:
+            checks.append(self.median >= self.goal_limit if self.better == "higher" else
+                          self.median < self.goal_limit)
+        return all(checks) if checks else None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def show(value: float) -> str:
+    """A figure with the digits that mean something on a noisy machine."""
+    if value >= 100:
+        return f"{value:,.0f}".replace(",", " ")
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if value >= 1 else f"{value:.3f}"
+
+
+def describe(figure: Figure) -> str:
+    runs = ", ".join(show(v) for v in figure.runs)
+    text = f"{figure.title}: {show(figure.median)} {figure.unit} (runs {runs})"
+    if figure.baseline_runs:
+        text += (f"; baseline {show(figure.baseline_median)} {figure.unit} "
+                 f"(runs {', '.join(show(v) for v in figure.baseline_runs)})")
+    if figure.ratio is not None:
+        text += f" → {figure.ratio:.0%} of the baseline's speed"
+    if figure.met is not None:
+        text += "; goal met" if figure.met else "; goal NOT met"
+    return text
+
+
+def bench_main(doc: str, figures: Callable[[argparse.Namespace], list[Figure]],
+               arguments: Callable[[argparse.ArgumentParser], None] | None = None, runs: int = 3) -> None:
+    """The command line every bench shares: its own arguments, --runs, --quick, --json FILE."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    if arguments:
+        arguments(parser)
+    parser.add_argument("--runs", type=int, default=runs, help="runs per figure (median and spread)")
+    parser.add_argument("--quick", action="store_true",
+                        help="small data, to check the bench works (figures are not comparable)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file (used by bench/run.py)")
+    args = parser.parse_args()
+    results = figures(args)
+    for figure in results:
+        print(describe(figure), flush=True)
+    if args.json:
+        args.json.write_text(json.dumps([figure.to_json() for figure in results], indent=1))
 
 
 def fresh_app(folder: Path, **config):

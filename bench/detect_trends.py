@@ -10,7 +10,11 @@ independence:
 from __future__ import annotations
 
 import argparse
+import hashlib
+import inspect
+import os
 import random
+import shutil
 import sys
 import tempfile
 from datetime import date, datetime, timedelta
@@ -59,6 +63,33 @@ def load(app, survey, responses: int) -> None:
     db.session.commit()
     rollups.rebuild(survey.id)
     db.session.commit()
+
+
+def survey_database(folder: Path, responses: int):
+    """A fresh app on folder/bench.sqlite3 holding the bench survey with `responses` responses.
+
+    Loading a million responses takes minutes, and several benches read the same data: the database is built
+    once per size under $BENCH_CACHE (default: the system temporary folder) and copied afterwards. The
+    cache is keyed by the migrations and this loader's source, so a schema change builds it afresh.
+    """
+    from common import ROOT
+
+    key = hashlib.sha256(inspect.getsource(load).encode() + inspect.getsource(make_survey).encode())
+    for migration in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        key.update(migration.read_bytes())
+    cache = Path(os.environ.get("BENCH_CACHE", tempfile.gettempdir())) / "hearken-bench"
+    built = cache / f"survey-{responses}-{key.hexdigest()[:12]}.sqlite3"
+    if not built.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache) as tmp:
+            app = fresh_app(Path(tmp))
+            with app.app_context():
+                load(app, make_survey(), responses)
+                from survey.extensions import db
+                db.engine.dispose()
+            os.replace(Path(tmp) / "bench.sqlite3", built)
+    shutil.copyfile(built, folder / "bench.sqlite3")
+    return fresh_app(folder)
 
 
 def measure(responses: int, runs: int) -> tuple[list[float], list[float]]:
