@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: run test lint clean
+.PHONY: run test bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every benchmark in bench/, each against a baseline measured in the same run; rewrites the figures in
+# docs/benchmarks.md and bench/figures.json and calls out regressions of more than 25 %. Takes about half an
+# hour; BENCH_ARGS="--quick" checks the benches on small data in a few minutes, "--only NAME …" runs some.
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/python -m pip install --quiet ruff

@@ -39,6 +39,7 @@ class Figure:
     goal_ratio: float | None = None
     goal_limit: float | None = None
     note: str = ""                 # size of the data, settings: what a reader needs to compare
+    bench: str = ""                # the bench module that measured it (filled in by bench/run.py)
 
     def __post_init__(self):
         assert self.better in ("higher", "lower"), self.better
@@ -82,6 +83,11 @@ def show(value: float) -> str:
     return f"{value:.2f}" if value >= 1 else f"{value:.3f}"
 
 
+def count(n: int) -> str:
+    """1 000 000: thin-space thousands, as the docs write them."""
+    return f"{n:,}".replace(",", " ")
+
+
 def describe(figure: Figure) -> str:
     runs = ", ".join(show(v) for v in figure.runs)
     text = f"{figure.title}: {show(figure.median)} {figure.unit} (runs {runs})"
@@ -114,13 +120,17 @@ def bench_main(doc: str, figures: Callable[[argparse.Namespace], list[Figure]],
 
 
 def fresh_app(folder: Path, **config):
+    import contextlib
+    import io
+
     import flask_migrate
 
     from survey import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}", "SECRET_KEY": "bench",
                       "BASE_URL": "https://feedback.example.test", **config})
-    with app.app_context():
+    # Alembic's logging configuration prints every migration to stderr: a page of noise per database.
+    with app.app_context(), contextlib.redirect_stderr(io.StringIO()):
         flask_migrate.upgrade()
     return app
 

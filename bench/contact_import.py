@@ -10,7 +10,6 @@ and SQLAlchemy's per-row bind processing (JSON, datetimes).
 """
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import random
@@ -22,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_app, spread, timed  # noqa: E402
+from common import Figure, bench_main, count, fresh_app, timed  # noqa: E402
 
 NOW = datetime(2026, 11, 1, 9, 0)
 
@@ -73,20 +72,19 @@ def baseline(data: bytes) -> float:
         return median
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    data = make_csv(args.rows)
-    runs = [hearken_import(data, args.rows) for _ in range(args.runs)]  # a fresh database each run
-    ours, updates = sorted(r[0] for r in runs), sorted(r[1] for r in runs)
-    floor = sorted(baseline(data) for _ in range(args.runs))
-    median, update, base = ours[len(ours) // 2], updates[len(updates) // 2], floor[len(floor) // 2]
-    print(f"import-contacts {args.rows} new rows: {median:.2f} s median (runs: {spread(ours)}); goal < 10 s: "
-          f"{'met' if median < 10 else 'NOT met'}")
-    print(f"the same file again, every row changed: {update:.2f} s median (runs: {spread(updates)})")
-    print(f"baseline executemany: {base:.2f} s (runs: {spread(floor)}); ratio {median / base:.1f}× the baseline")
+def figures(args) -> list[Figure]:
+    rows = 5_000 if args.quick else args.rows
+    data = make_csv(rows)
+    runs = [hearken_import(data, rows) for _ in range(args.runs)]  # a fresh database each run
+    floor = [baseline(data) for _ in range(args.runs)]
+    common = dict(unit="s", better="lower", baseline="sqlite3 executemany of the same rows, no parsing or checks",
+                  baseline_runs=floor)
+    return [Figure(key="contact_import.new", title=f"import {count(rows)} new contacts from CSV, SQLite",
+                   runs=[r[0] for r in runs], goal_limit=10, **common),
+            Figure(key="contact_import.update",
+                   title=f"import the same {count(rows)} contacts again, every row changed",
+                   runs=[r[1] for r in runs], **common)]
+
 
 if __name__ == "__main__":
-    main()
+    bench_main(__doc__, figures, lambda parser: parser.add_argument("--rows", type=int, default=100_000))

@@ -10,7 +10,6 @@ without rollups would at least have to do.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -18,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import fresh_app, spread, timed  # noqa: E402
-from detect_trends import NOW, load, make_survey  # noqa: E402
+from common import Figure, bench_main, count, timed  # noqa: E402
+from detect_trends import NOW, survey_database  # noqa: E402
 
 PASSWORD = "bench password 123"
 
@@ -28,25 +27,25 @@ VIEWS = (("whole survey", ""), ("one location", "&where=location=Leeds"), ("one 
           "&from=2026-08-01&period=week"))
 
 
-def measure(responses: int, runs: int) -> None:
+def measure(responses: int, runs: int) -> list[Figure]:
     from sqlalchemy import text
 
     from survey import accounts
+    from survey.authoring import find_survey
     from survey.clock import utcnow
     from survey.extensions import db
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = fresh_app(Path(tmp), TIMEZONE="UTC", WTF_CSRF_ENABLED=False)
+        app = survey_database(Path(tmp), responses)
+        app.config.update(TIMEZONE="UTC", WTF_CSRF_ENABLED=False)
         with app.app_context():
-            survey = make_survey()
-            load(app, survey, responses)
             accounts.create_user("analyst@example.com", PASSWORD, "analyst", now=utcnow())
-            slug = survey.slug
+            slug = find_survey("bench").slug
             _, base = timed(lambda: db.session.execute(text(
                 "SELECT question_key, value_int, count(*) FROM answers GROUP BY question_key, value_int")).all(), runs)
         client = app.test_client()
         client.post("/login", data={"email": "analyst@example.com", "password": PASSWORD})
-        floor = sorted(base)[len(base) // 2]
+        results = []
         for label, query in VIEWS:
             url = f"/manage/surveys/{slug}/results?to={NOW.date()}{query}"
 
@@ -58,20 +57,23 @@ def measure(responses: int, runs: int) -> None:
             page()
             cold = time.perf_counter() - started
             _, warm = timed(page, runs)
-            median = sorted(warm)[len(warm) // 2]
-            print(f"{responses:>9} responses, {label}: dashboard warm {median * 1000:.0f} ms "
-                  f"(runs: {spread(warm)}), cold {cold * 1000:.0f} ms; bare GROUP BY over answers "
-                  f"{floor * 1000:.0f} ms; goal < 500 ms warm: {'met' if median < 0.5 else 'NOT met'}", flush=True)
+            results.append(Figure(
+                key=f"dashboard.{responses}.{label.replace(' ', '_')}",
+                title=f"results dashboard, {label}, {count(responses)} responses, warm",
+                unit="ms", runs=[s * 1000 for s in warm], better="lower",
+                baseline="bare GROUP BY over the raw answers (what a dashboard without rollups must at least do)",
+                baseline_runs=[s * 1000 for s in base], goal_limit=500,
+                note=f"cold (first request, charts drawn): {cold * 1000:.0f} ms"))
+        return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--responses", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    for responses in args.responses:
-        measure(responses, args.runs)
+def figures(args) -> list[Figure]:
+    results = []
+    for responses in [2_000, 20_000] if args.quick else args.responses:
+        results += measure(responses, args.runs)
+    return results
 
 
 if __name__ == "__main__":
-    main()
+    bench_main(__doc__, figures, lambda parser: parser.add_argument(
+        "--responses", type=int, nargs="+", default=[100_000, 1_000_000]), runs=5)
