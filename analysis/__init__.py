@@ -4,6 +4,11 @@ Every function takes counts (as produced by SQL ``GROUP BY``), validates them (`
 naming the bad value) and returns a frozen dataclass whose undefined fields are ``None`` when
 there is too little data (e.g. n == 0).
 
+scipy is imported by the functions that need it, at their first call, never at module level: it is
+most of a process's memory (about 100 MB), and the web application imports this package in every
+process — exporters, the dispatcher, the command line — though few of them compute a statistic
+(tests/analysis/test_purity.py checks it).
+
 One period
     ``wilson(successes, n, confidence=0.95) -> Interval``
         Wilson score interval for a proportion (:mod:`analysis.intervals`).

@@ -19,8 +19,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import chi2, fisher_exact
-
 from analysis._checks import check_confidence, check_successes
 from analysis.intervals import wilson
 
@@ -123,9 +121,11 @@ def share_difference(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.9
             for observed, expect in zip((x1, n1 - x1, x2, n2 - x2), expected, strict=False)
         )
         statistic = pearson * (total - 1) / total
+        from scipy.stats import chi2
         method, p_value = "n-1 chi-square", float(chi2.sf(statistic, 1))
     else:
         statistic = None
+        from scipy.stats import fisher_exact
         method, p_value = "fisher", float(fisher_exact(table, alternative="two-sided")[1])
     return ShareDifference(
         p1=p1,

@@ -16,8 +16,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy.stats import norm
-
 from analysis._checks import check_confidence, check_successes
 
 __all__ = ["Interval", "wilson"]
@@ -81,6 +79,7 @@ def wilson(successes: int, n: int, confidence: float = 0.95) -> Interval:
     confidence = check_confidence(confidence)
     if n == 0:
         return Interval(None, None)
+    from scipy.stats import norm
     z = norm.ppf(0.5 + confidence / 2.0)
     z2 = z * z
     p = successes / n

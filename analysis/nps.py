@@ -28,8 +28,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy.stats import norm
-
 from analysis._checks import check_confidence, check_count
 
 __all__ = ["NPS", "NPSDifference", "nps", "nps_difference"]
@@ -117,6 +115,7 @@ def nps(promoters: int, passives: int, detractors: int, confidence: float = 0.95
     n = promoters + passives + detractors
     if n == 0:
         return NPS(None, None, None, 0, 0, 0, 0, None)
+    from scipy.stats import norm
     z = float(norm.ppf(0.5 + confidence / 2.0))
     adjusted, variance = _adjusted(promoters, detractors, n)
     se = math.sqrt(variance)
@@ -212,6 +211,7 @@ def nps_difference(
     adjusted_b, variance_b = _adjusted(promoters_b, detractors_b, n_b)
     se = math.sqrt(variance_a + variance_b)
     adjusted_difference = adjusted_b - adjusted_a
+    from scipy.stats import norm
     z_crit = float(norm.ppf(0.5 + confidence / 2.0))
     z = adjusted_difference / se
     difference = 100.0 * ((promoters_b - detractors_b) / n_b - (promoters_a - detractors_a) / n_a)

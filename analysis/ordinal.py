@@ -18,8 +18,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from scipy.stats import norm
-
 from analysis._checks import check_count
 
 __all__ = ["MannWhitney", "mann_whitney"]
@@ -125,5 +123,6 @@ def mann_whitney(
     if continuity:
         deviation = math.copysign(max(abs(deviation) - 0.5, 0.0), deviation)
     z = deviation / math.sqrt(variance)
+    from scipy.stats import norm
     p_value = min(1.0, float(2.0 * norm.sf(abs(z))))
     return MannWhitney(u, z, p_value, effect)

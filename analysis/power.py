@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import math
 
-from scipy.optimize import brentq
-from scipy.stats import norm
-
 from analysis._checks import check_count, check_probability_open
 
 __all__ = ["detectable_change", "sample_size_two_shares"]
@@ -29,6 +26,7 @@ _MAX_N = 1e15
 
 def _power(n: float, p1: float, p2: float, alpha: float) -> float:
     """Power of the two-sided pooled z test with n per group (R power.prop.test, strict=TRUE)."""
+    from scipy.stats import norm
     z_alpha = norm.isf(alpha / 2.0)
     difference = abs(p1 - p2)
     pooled_sd = math.sqrt((p1 + p2) * (1.0 - (p1 + p2) / 2.0))
@@ -98,6 +96,7 @@ def sample_size_two_shares(p1: float, p2: float, alpha: float = 0.05, power: flo
         high *= 10.0
         if high > _MAX_N:
             raise ValueError(f"p1 ({p1}) and p2 ({p2}) are too close to detect with any practical n")
+    from scipy.optimize import brentq
     n = brentq(shortfall, 1.0, high, xtol=1e-10, rtol=1e-12)
     whole = math.ceil(n)
     # brentq's root is within its tolerance; make sure the returned n really has the power.
@@ -162,5 +161,6 @@ def detectable_change(
 
     if shortfall(extreme) < 0:
         return None
+    from scipy.optimize import brentq
     p2 = brentq(shortfall, extreme, p1, xtol=1e-12, rtol=1e-12)
     return float(abs(p1 - p2))

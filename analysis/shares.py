@@ -12,8 +12,6 @@ import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
-from scipy.stats import t as student_t
-
 from analysis._checks import check_confidence, check_count
 from analysis.intervals import wilson
 
@@ -229,5 +227,6 @@ def mean_score(counts_by_value: Mapping[int, int], confidence: float = 0.95) -> 
         return Mean(float(mean), None, None, None, 1)
     sum_squares = sum(count * (value - mean) ** 2 for value, count in counts.items())
     sd = math.sqrt(sum_squares / (n - 1))
+    from scipy.stats import t as student_t
     half_width = float(student_t.ppf(0.5 + confidence / 2.0, n - 1)) * sd / math.sqrt(n)
     return Mean(float(mean), mean - half_width, mean + half_width, sd, n)

@@ -17,8 +17,6 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy.stats import norm
-
 from analysis._checks import check_successes
 
 __all__ = ["TrendTest", "cochran_armitage"]
@@ -116,4 +114,5 @@ def cochran_armitage(
     numerator = sum((x - n * pooled) * (s - mean_score) for (x, n), s in zip(periods, scores, strict=False))
     z = numerator / math.sqrt(variance)
     direction = "increasing" if z > 0 else "decreasing" if z < 0 else "none"
+    from scipy.stats import norm
     return TrendTest(z, z * z, float(2.0 * norm.sf(abs(z))), direction)

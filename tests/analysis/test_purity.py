@@ -1,4 +1,5 @@
-"""analysis/ is pure statistics: importing it must not pull in Flask or SQLAlchemy."""
+"""analysis/ is pure statistics: importing it must not pull in Flask or SQLAlchemy, nor scipy until a
+statistic needs it."""
 import pkgutil
 import subprocess
 import sys
@@ -33,3 +34,20 @@ def test_importing_analysis_loads_no_web_or_database_framework():
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "ok"
+
+
+def test_scipy_is_imported_by_the_first_statistic_not_by_the_package():
+    modules = ["analysis", *_module_names()]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'numpy'}))\n"
+        "sys.modules['analysis'].wilson(3, 10)\n"
+        "print('scipy' in sys.modules)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split() == ["[]", "True"]

@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 import zipfile
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -203,3 +207,17 @@ def test_unfiltered_export_is_unchanged_apart_from_the_tags_column(ctx, runner):
     assert header[:6] == ["response_id", "submitted_at", "updated_at", "version", "email", "source"]
     assert header[-3:] == ["quote_consent", "contact_consent", "tags"]
     assert len(csv_rows(result.output)) == db.session.scalar(select(db.func.count(Response.id)))
+
+
+def test_an_exporting_process_does_not_load_scipy(tmp_path):
+    """scipy is most of a process's memory and an export computes no statistic (analysis/ imports it at
+    a statistic's first call): the whole application, its command line included, must not load it."""
+    code = ("import sys\n"
+            "from survey import create_app\n"
+            "import survey.exports, survey.views.exports\n"
+            f"create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.sqlite3', 'SECRET_KEY': 'x'}})\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'numpy', 'matplotlib'}))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "HEARKEN_INSTANCE_PATH": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
