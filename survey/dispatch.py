@@ -13,12 +13,13 @@ import smtplib
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Engine, and_, func, or_, select, update
 
 from survey import followups, mail, outreach, scorecard, trends, webhook_delivery
 from survey.clock import utcnow
@@ -26,8 +27,9 @@ from survey.extensions import db
 from survey.models import Contact, Invitation, OutboxMessage, Response, Survey, WebhookDelivery
 
 BATCH_SIZE = 100
-# Sent messages are recorded in groups of this many (one transaction): a worker killed mid-group resends at
-# most this many, each with its original Message-ID. One commit per message would halve the send rate.
+# At most this many sent messages are not yet recorded as sent at any moment (see Recorder): a worker killed
+# at the worst moment resends at most this many, each with its original Message-ID. One commit per message
+# would halve the send rate.
 RECORD_EVERY = 20
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
@@ -125,7 +127,7 @@ def claim(*, now: datetime, limit: int = BATCH_SIZE,
 CUSTOMER_EMAILS = ("invitation", "reminder", "change", "digest")
 
 
-def _unwanted(rows: list[OutboxMessage]) -> dict[int, str]:
+def _unwanted(rows: list) -> dict[int, str]:
     """Outbox id → why that survey email must not go out any more. Checked at send time, because a
     triggered invitation may wait days in the outbox. Three queries per batch, not per message."""
     survey_rows = [row for row in rows if row.kind in CUSTOMER_EMAILS and row.contact_id is not None]
@@ -167,62 +169,124 @@ class PassReport:
     webhooks: webhook_delivery.DeliveryReport = field(default_factory=webhook_delivery.DeliveryReport)
 
 
-def _mark(row: OutboxMessage, **values) -> None:
-    """Record a message's outcome and commit it at once (a Core UPDATE: the batch's rows are detached,
-    so nothing is reloaded between messages)."""
+def _mark(row, **values) -> None:
+    """Record a message's outcome and commit it at once (a Core UPDATE: nothing is reloaded)."""
     db.session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
     db.session.commit()
 
 
-def _record_sent(sent: list[OutboxMessage], now: datetime) -> None:
-    if not sent:
-        return
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in sent]))
-                       .values(status="sent", sent_at=now, claimed_until=None, last_error=None))
-    invitations = [row.invitation_id for row in sent if row.invitation_id is not None]
-    if invitations:
-        db.session.execute(update(Invitation).where(Invitation.id.in_(invitations)).values(
-            sent_at=func.coalesce(Invitation.sent_at, now), last_sent_at=now))
+def _record_sent(engine: Engine, sent: list, now: datetime) -> None:
+    """Mark a group sent, on a connection of its own (it may run in the Recorder's thread)."""
+    with engine.begin() as connection:
+        connection.execute(update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in sent]))
+                           .values(status="sent", sent_at=now, claimed_until=None, last_error=None))
+        if invitations := [row.invitation_id for row in sent if row.invitation_id is not None]:
+            connection.execute(update(Invitation).where(Invitation.id.in_(invitations)).values(
+                sent_at=func.coalesce(Invitation.sent_at, now), last_sent_at=now))
+
+
+class Recorder:
+    """Records sent messages in a thread of its own while the next ones are being sent: an SMTP round trip
+    leaves the sending thread waiting for the server, and the database work fits in that wait.
+
+    Groups are half of RECORD_EVERY and one is written at a time, so at most RECORD_EVERY messages are ever
+    accepted by the server and not yet recorded: what a worker killed at the worst moment sends again."""
+
+    GROUP = RECORD_EVERY // 2
+
+    def __init__(self, clock: Callable[[], datetime]):
+        self.engine, self.clock = db.engine, clock
+        self.group: list = []
+        self.writing: Future | None = None
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearken-record-sent")
+
+    def add(self, row) -> None:
+        self.group.append(row)
+        if len(self.group) >= self.GROUP:
+            self.wait()
+            self.writing = self.thread.submit(_record_sent, self.engine, self.group, self.clock())
+            self.group = []
+
+    def wait(self) -> None:
+        """Until the group being written is committed (its error, if any, is raised here)."""
+        if self.writing is not None:
+            writing, self.writing = self.writing, None
+            writing.result()
+
+    def flush(self) -> None:
+        """Record everything sent so far before this thread writes anything itself (SQLite has one writer)."""
+        self.wait()
+        if self.group:
+            _record_sent(self.engine, self.group, self.clock())
+            self.group = []
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if exc[0] is None:
+                self.flush()
+        finally:
+            self.thread.shutdown(wait=True)
+
+
+# What sending needs of a claimed row: not its bodies, which `raw` already holds rendered.
+SEND_COLUMNS = (OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.kind, OutboxMessage.recipient,
+                OutboxMessage.contact_id, OutboxMessage.invitation_id, OutboxMessage.attempts, OutboxMessage.raw)
+
+
+def _load_claimed(ids: list[int]) -> list:
+    """The claimed rows still ours, as plain rows (no ORM state to track or reload); a row queued before
+    messages were rendered at queue time (raw NULL) is loaded whole, for mail.envelope to render it."""
+    claimed = and_(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
+    rows = db.session.execute(select(*SEND_COLUMNS).where(claimed).order_by(OutboxMessage.id)).all()
+    if unrendered := [row.id for row in rows if row.raw is None]:
+        whole = {message.id: message for message in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(unrendered)))}
+        for message in whole.values():  # detached: reading them later never reloads them
+            db.session.expunge(message)
+        rows = [whole.get(row.id, row) for row in rows]
+    return rows
+
+
+def _cancel(rows: list, reasons: dict[int, str]) -> None:
+    """Cancel the unwanted messages of a batch: one UPDATE per reason, before anything is sent."""
+    for reason in set(reasons.values()):
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(
+            [row.id for row in rows if reasons.get(row.id) == reason]))
+            .values(status="cancelled", last_error=reason, claimed_until=None))
     db.session.commit()
-    sent.clear()
 
 
 def send_claimed(ids: list[int], transport: Transport, *, clock: Callable[[], datetime] = utcnow) -> PassReport:
     report = PassReport()
     sender = current_app.config["MAIL_FROM"]
-    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids),
-                                                           OutboxMessage.status == "sending")
-                              .order_by(OutboxMessage.id)).all()
+    rows = _load_claimed(ids)
     unwanted = _unwanted(rows)
-    for row in rows:  # detached: reading them later never reloads them
-        db.session.expunge(row)
-    db.session.commit()
-    sent: list[OutboxMessage] = []
-    for row in rows:
-        if reason := unwanted.get(row.id):
-            _mark(row, status="cancelled", last_error=reason, claimed_until=None)
-            report.cancelled += 1
-            continue
-        try:
-            transport.send(mail.envelope(row, sender))
-        except Exception as error:  # noqa: BLE001 — every failure is recorded on the row, none is lost
-            transport.close()
-            _record_sent(sent, clock())
-            message = f"{type(error).__name__}: {error}"[:2000]
-            report.errors.append(f"{row.recipient}: {message}")
-            if _classify(error) or row.attempts >= MAX_ATTEMPTS:
-                _mark(row, status="failed", last_error=message, claimed_until=None)
-                report.failed += 1
-            else:
-                _mark(row, status="pending", last_error=message, claimed_until=None,
-                      not_before=clock() + backoff(row.attempts))
-                report.retried += 1
-            continue
-        sent.append(row)
-        report.sent += 1
-        if len(sent) >= RECORD_EVERY:
-            _record_sent(sent, clock())
-    _record_sent(sent, clock())
+    _cancel(rows, unwanted)
+    report.cancelled = len(unwanted)
+    with Recorder(clock) as recorder:
+        for row in rows:
+            if row.id in unwanted:
+                continue
+            try:
+                transport.send(mail.envelope(row, sender))
+            except Exception as error:  # noqa: BLE001 — every failure is recorded on the row, none is lost
+                transport.close()
+                recorder.flush()
+                message = f"{type(error).__name__}: {error}"[:2000]
+                report.errors.append(f"{row.recipient}: {message}")
+                if _classify(error) or row.attempts >= MAX_ATTEMPTS:
+                    _mark(row, status="failed", last_error=message, claimed_until=None)
+                    report.failed += 1
+                else:
+                    _mark(row, status="pending", last_error=message, claimed_until=None,
+                          not_before=clock() + backoff(row.attempts))
+                    report.retried += 1
+                continue
+            recorder.add(row)
+            report.sent += 1
     return report
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import db
@@ -77,6 +77,9 @@ class OutboxMessage(db.Model):
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # Pictures the HTML shows inline (Content-ID → base64 PNG), e.g. the scorecard's charts.
     images: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # The RFC 5322 message rendered from the columns above when it was queued, all but its From line
+    # (mail.envelope): the dispatcher only sends. NULL for rows queued before it existed (rendered when sent).
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"),
                                                       index=True)
