@@ -17,7 +17,7 @@ from typing import BinaryIO, TextIO
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from survey.authoring import _new_version, find_survey  # _new_version: a version without a commit
+from survey.authoring import find_survey, new_version
 from survey.definitions import SLUG_PATTERN, DefinitionError, parse_survey, survey_definition
 from survey.exports import Selection, csv_cell, export_records, iso
 from survey.extensions import db
@@ -248,7 +248,7 @@ def _create_survey(header: _Header, slug: str | None, *, now: datetime, actor_id
             if question.key in earlier and (reason := question.compatible_with(earlier[question.key])):
                 found.append(f"{where}.definition: question key {question.key!r} {reason}")
             earlier[question.key] = question
-        version = _new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions,
+        version = new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions,
                                now=_moment(entry.get("created_at"), f"{where}.created_at"))
         version.number = index + 1
     if found:

@@ -53,7 +53,8 @@ def _fill_version(version: SurveyVersion, questions) -> None:
     )
 
 
-def _new_version(survey: Survey, *, title: str, intro: str, questions, now: datetime) -> SurveyVersion:
+def new_version(survey: Survey, *, title: str, intro: str, questions, now: datetime) -> SurveyVersion:
+    """The survey's next version, added to the session but not committed (an archive import adds many)."""
     number = survey.versions[-1].number + 1 if survey.versions else 1
     version = SurveyVersion(number=number, title=title, intro=intro, created_at=now)
     _fill_version(version, questions)
@@ -84,7 +85,7 @@ def create_survey(spec: SurveySpec, *, actor: User | None, now: datetime, publis
         raise AuthoringError(f"A survey with the address {spec.slug!r} already exists.")
     survey = Survey(slug=spec.slug, status="published" if publish else "draft", created_at=now,
                     updated_at=now, created_by_id=actor.id if actor else None)
-    _new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, now=now)
+    new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, now=now)
     db.session.add(survey)
     db.session.commit()
     return survey
@@ -98,7 +99,7 @@ def import_survey(spec: SurveySpec, *, actor: User | None, now: datetime,
     if survey is None:
         return create_survey(spec, actor=actor, now=now, publish=publish), True
     _check_keys_against_history(survey, spec.questions)
-    _new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, now=now)
+    new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, now=now)
     if survey.status == "draft" and publish:
         survey.status = "published"
     db.session.commit()
@@ -114,7 +115,7 @@ def editable_version(survey: Survey, now: datetime) -> SurveyVersion:
     current = survey.current_version
     if not has_responses(current):
         return current
-    return _new_version(survey, title=current.title, intro=current.intro,
+    return new_version(survey, title=current.title, intro=current.intro,
                         questions=[question_spec(q) for q in current.questions], now=now)
 
 

@@ -38,6 +38,7 @@ from survey.filters import ResultsFilter, parse_filter, response_conditions
 from survey.invitations import InvitationError, normalise_email, personal_invitation
 from survey.links import external_url
 from survey.models import ROLES, Contact
+from survey.strict_json import JsonError, parse_json
 
 
 def _survey(slug: str):
@@ -70,16 +71,10 @@ def create_user_command(email: str, role: str, name: str):
 def import_survey_command(file, draft: bool):
     """Create a survey from a JSON definition, or publish it as a new version of the existing slug."""
     try:
-        data = json.loads(file.read().decode("utf-8"))
-        spec = parse_survey(data)
+        spec = parse_survey(parse_json(file.read()))
         survey, created = authoring.import_survey(spec, actor=None, now=utcnow(), publish=not draft)
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{file.name}: not UTF-8 text") from None
-    except json.JSONDecodeError as error:
-        raise click.ClickException(
-            f"{file.name}: not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
-    except RecursionError:  # the stdlib parser recurses per level: [[[[… 50 000 deep overflows the stack
-        raise click.ClickException(f"{file.name}: the JSON nests too deeply to be a survey definition") from None
+    except JsonError as error:
+        raise click.ClickException(f"{file.name}: {error.message}") from None
     except DefinitionError as error:
         raise click.ClickException(f"{file.name}:\n  " + "\n  ".join(error.problems)) from None
     except authoring.AuthoringError as error:

@@ -125,7 +125,7 @@ _MEMO_LOCK = threading.Lock()
 
 
 @contextmanager
-def _domain_syntax_memoised() -> Iterator[None]:
+def domain_syntax_memoised() -> Iterator[None]:
     """Within one import, check each distinct domain's syntax once.
 
     validate_email still runs on every address (local part, normalisation, lengths); only its domain
@@ -152,7 +152,7 @@ def _domain_syntax_memoised() -> Iterator[None]:
 def parse_contacts(data: bytes) -> tuple[list[ParsedRow], list[tuple[int, str]]]:
     """The good rows and the rejected ones (line, reason). Raises FileRefused for a file-level problem."""
     reader = csv.reader(io.StringIO(_text(data), newline=""), strict=True)
-    with _domain_syntax_memoised():
+    with domain_syntax_memoised():
         return _parse(reader)
 
 

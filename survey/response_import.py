@@ -42,7 +42,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey import rollups
 from survey.clock import local_date
-from survey.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT, _domain_syntax_memoised
+from survey.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT, domain_syntax_memoised
 from survey.exports import FORMULA_PREFIXES
 from survey.extensions import db
 from survey.filters import normalise_tag
@@ -174,7 +174,7 @@ def bulk_work() -> Iterator[None]:
         cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     try:
-        with _domain_syntax_memoised():
+        with domain_syntax_memoised():
             yield
     finally:
         if cache is not None:

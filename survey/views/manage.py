@@ -39,8 +39,8 @@ from survey.forms import ActionForm, DetailsForm, ImportForm, NewSurveyForm, Que
 from survey.links import external_url
 from survey.responding import parse_answers
 from survey.results import survey_overview
+from survey.strict_json import JsonError, parse_json
 from survey.tokens import new_token
-from survey.views.api.bodies import BodyError, parse_json
 from survey.views.respond import render_survey
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -225,7 +225,7 @@ def import_definition():
             # with a sentence, instead of overflowing the stack or the database.
             spec = parse_survey(parse_json(form.definition.data.read()))
             survey, created = import_survey(spec, actor=_actor(), now=utcnow())
-        except BodyError as error:
+        except JsonError as error:
             problems = ["The file is not UTF-8 text." if error.code == "invalid_encoding" else
                         f"The file is not a definition we can read: {error.message.replace('the body', 'the file')}."]
         except DefinitionError as error:

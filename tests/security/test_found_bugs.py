@@ -92,7 +92,7 @@ def test_the_command_line_refuses_a_definition_nested_too_deep(runner, tmp_path)
     path = tmp_path / "deep.json"
     path.write_text("[" * 50_000)
     result = runner.invoke(args=["import-survey", str(path)])
-    assert result.exit_code == 1 and "nests too deeply" in result.output
+    assert result.exit_code == 1 and "nests more than 32 levels" in result.output
 
 
 def test_a_page_cursor_past_the_database_integer_range_is_ignored(admin):

@@ -4,6 +4,7 @@ import io
 import json
 import re
 
+import pytest
 from sqlalchemy import case, func, select
 
 from survey import browsing, demo
@@ -56,6 +57,21 @@ def test_import_survey_names_every_problem_and_changes_nothing(runner, app, tmp_
     result = runner.invoke(args=["import-survey", str(path)])
     assert result.exit_code == 1 and "not valid JSON" in result.output and "line 1" in result.output
     assert "Traceback" not in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Survey)) == 0
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'{"slug": "a\\u0000b", "title": "x", "questions": []}', "NUL character"),
+    (b'{"slug": "a", "slug": "b"}', "the key 'slug' appears twice"),
+    (b"\xff\xfe{}", "not valid UTF-8 (byte 0)"),
+])
+def test_import_survey_refuses_what_the_api_refuses(runner, app, tmp_path, content, message):
+    """The same strict JSON as the API and the upload page: a NUL would otherwise reach PostgreSQL."""
+    path = tmp_path / "bad.json"
+    path.write_bytes(content)
+    result = runner.invoke(args=["import-survey", str(path)])
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Survey)) == 0
 

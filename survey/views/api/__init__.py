@@ -26,7 +26,8 @@ from survey.clock import utcnow
 from survey.extensions import csrf, limiter
 from survey.ids import MAX_ID
 from survey.models import ROLES
-from survey.views.api.bodies import BodyError, parse_json, validate
+from survey.strict_json import JsonError, parse_json
+from survey.views.api.bodies import validate
 from survey.views.api.schemas import resolvable
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -148,7 +149,7 @@ def check_parameter(param: Param, given: list[str]) -> None:
         value = {"true": True, "false": False, "1": True, "0": False}.get(text.lower(), text)
     try:
         validate(value, param.schema, root=param.name)
-    except BodyError as error:
+    except JsonError as error:
         raise ApiError(400, "invalid_parameter", error.message, param.name) from None
 
 
@@ -160,7 +161,7 @@ def body() -> object:
     try:
         data = parse_json(request.get_data(cache=False))
         validate(data, resolvable(declared.body or {}))
-    except BodyError as error:
+    except JsonError as error:
         raise ApiError(error.status, error.code, error.message, error.field) from None
     return data
 
