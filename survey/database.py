@@ -29,20 +29,26 @@ def sqlite_engine_options(url: str) -> dict:
     return {"connect_args": {"timeout": BUSY_TIMEOUT_SECONDS}}
 
 
+def configure_sqlite_connection(dbapi_connection) -> None:
+    """The settings of every new sqlite3 connection (also used by bench/survey_submit.py's baseline, so
+    it stores with exactly these)."""
+    # Take transaction control away from the sqlite3 module so the caller's BEGIN decides the mode.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+    cursor.close()
+
+
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
-        # Take transaction control away from the sqlite3 module so "begin" below decides the mode.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
-        cursor.close()
+        configure_sqlite_connection(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):

@@ -1,0 +1,255 @@
+"""Benchmark: survey submit: requests/s and p99 latency on gunicorn, SQLite and PostgreSQL, against a bare WSGI
+endpoint that stores the same answers with one INSERT through the raw driver (goal: at least half its rate).
+
+One request is one customer pressing "Send my answers": a POST of the public survey's form
+(/s/support-csat, the six questions of tests/factories.py: rating, NPS, choice, multi, yes/no, long text),
+answered at random as in the load tests (tests/load/respondents.py; a low score opens a follow-up case, as
+it would). Each POST carries what a browser holds after opening the page: its own session cookie, the CSRF
+token, submission key and version from the form. Those forms are fetched (one GET per simulated customer,
+each a new browser) before the clock starts, so only the POSTs are timed; every POST must be answered with
+the 303 to the thank-you page, and afterwards the database must hold one more response, one more revision
+and exactly the expected answer rows per POST — a refused or lost submission fails the bench instead of
+being timed as fast. The real path runs in full: CSRF check, validation, the double-submit check, the
+response with its answers and revision, rollup upserts, follow-up cases and webhook checks, one commit.
+
+Baseline, in the same run: a plain WSGI callable (no Flask) served by the same gunicorn command (2 sync
+workers) that reads the same form body, and stores its answers as JSON with one INSERT and a commit
+through the raw driver (sqlite3 with the app's own connection settings and BEGIN IMMEDIATE, or psycopg),
+into the same database. It is posted the same bodies (same fields and sizes), so the difference is what
+Hearken does with them.
+
+Load: bench/http_load.py, 2 client processes × 4 connections in flight (a closed loop) on the same two
+cores as the server; each request is a new connection (sync workers close every one). The clients cost
+far less per request than the baseline's server side (a client process can drive several thousand requests
+per second), so the baseline is not capped by them.
+
+    .venv/bin/python bench/survey_submit.py [--seconds 5] [--runs 3] [--quick]
+        [--postgresql postgresql+psycopg://postgres@127.0.0.1:5432/h1bench] [--databases sqlite postgresql]
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qs
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import Figure, bench_main, fresh_app  # noqa: E402
+from http_load import PROCESSES, THREADS, body_of, gunicorn, hammer, headers_of, request  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+SLUG = "support-csat"
+PAGE = f"/s/{SLUG}"
+SECRET_KEY = "bench secret key"
+POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432/h1bench"
+BASELINE_TABLE = "bench_submissions"
+ANSWER_SETS = 500
+
+
+# --- the baseline: a bare WSGI endpoint (runs in the gunicorn workers) ------------------------------
+
+_store = None
+
+
+def _connect(url: str):
+    """A function storing (submission key, answers JSON) with one INSERT and a commit, on this process's
+    own connection (opened after gunicorn forked the worker)."""
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        from survey.database import BUSY_TIMEOUT_SECONDS, configure_sqlite_connection
+
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=BUSY_TIMEOUT_SECONDS)
+        configure_sqlite_connection(connection)
+
+        def store(key: str, answers: str) -> None:
+            connection.execute("BEGIN IMMEDIATE")  # as the app writes: wait for the write lock up front
+            connection.execute(f"INSERT INTO {BASELINE_TABLE} (submission_key, answers, submitted_at) "
+                               "VALUES (?, ?, ?)", (key, answers, datetime.utcnow().isoformat(" ")))
+            connection.execute("COMMIT")
+        return store
+
+    import psycopg
+
+    connection = psycopg.connect(url.replace("+psycopg", ""))
+
+    def store(key: str, answers: str) -> None:
+        connection.execute(f"INSERT INTO {BASELINE_TABLE} (submission_key, answers, submitted_at) "
+                           "VALUES (%s, %s, %s)", (key, answers, datetime.utcnow()))
+        connection.commit()
+    return store
+
+
+def baseline_app(environ, start_response):
+    """The least a submit endpoint can do: parse the form, store the answers in one row, redirect."""
+    global _store
+    if _store is None:
+        _store = _connect(os.environ["BENCH_BASELINE_URL"])
+    body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+    fields = parse_qs(body.decode())
+    answers = {name: values for name, values in fields.items() if name.startswith("q-")}
+    _store(fields["submission_key"][0], json.dumps(answers))
+    start_response("303 See Other", [("Location", f"{PAGE}/thanks"), ("Content-Length", "0")])
+    return [b""]
+
+
+# --- the bench ------------------------------------------------------------------------------------
+
+def arguments(parser) -> None:
+    parser.add_argument("--seconds", type=float, default=5, help="length of each measurement (about)")
+    parser.add_argument("--postgresql", default=POSTGRESQL, help="a database of your own: it is emptied")
+    parser.add_argument("--databases", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"])
+
+
+def figures(args) -> list[Figure]:
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if "sqlite" in args.databases:
+            results += measure("sqlite", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", Path(tmp), args)
+        if "postgresql" in args.databases:
+            if problem := unreachable(args.postgresql):
+                print(f"PostgreSQL skipped: {args.postgresql} is unreachable ({problem})", file=sys.stderr)
+            else:
+                results += measure("postgresql", args.postgresql, Path(tmp), args)
+    return results
+
+
+def unreachable(url: str) -> str | None:
+    import psycopg
+
+    try:
+        psycopg.connect(url.replace("+psycopg", ""), connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        return str(error).strip().splitlines()[0]
+    return None
+
+
+def prepare(url: str, folder: Path):
+    """The migrated database with the factory survey and the baseline's table; the app to count rows."""
+    from sqlalchemy import text
+
+    from survey.extensions import db
+    from tests.factories import make_survey
+
+    if url.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
+            connection.execute("DROP SCHEMA public CASCADE")
+            connection.execute("CREATE SCHEMA public")
+    app = fresh_app(folder, SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=SECRET_KEY)
+    key = "id INTEGER PRIMARY KEY" if url.startswith("sqlite") else "id BIGSERIAL PRIMARY KEY"
+    with app.app_context():
+        make_survey()
+        db.session.execute(text(f"CREATE TABLE {BASELINE_TABLE} ({key}, submission_key VARCHAR(64) NOT NULL, "
+                                "answers TEXT NOT NULL, submitted_at TIMESTAMP NOT NULL)"))
+        db.session.commit()
+        db.engine.dispose()
+    return app
+
+
+class Rows:
+    """Row counts, to prove every timed POST was stored."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self) -> dict[str, int]:
+        from sqlalchemy import text
+
+        from survey.extensions import db
+
+        with self.app.app_context():
+            counts = {table: db.session.scalar(text(f"SELECT count(*) FROM {table}"))
+                      for table in ("responses", "response_revisions", "answers", BASELINE_TABLE)}
+            db.session.remove()
+            db.engine.dispose()  # nothing open while the clients fork
+            return counts
+
+
+def answer_sets() -> list[tuple[dict[str, list[str]], int]]:
+    """Form fields of random answers, and how many answer rows each must store (one per option of a
+    multiple choice). The same seed every time: Hearken and the baseline get the same answers."""
+    from tests.load.respondents import random_answers
+
+    rng = random.Random(9)
+    sets = []
+    for _ in range(ANSWER_SETS):
+        fields, stored = random_answers(rng)
+        sets.append((fields, sum(len(value) if isinstance(value, list) else 1 for value in stored.values())))
+    return sets
+
+
+def browser_form(answer: bytes) -> tuple[str, dict[str, str]]:
+    """What a browser holds after opening the survey: its session cookie and the form's hidden fields."""
+    from tests.pages import hidden_fields
+
+    cookie = next(value.split(";", 1)[0] for name, value in headers_of(answer) if name == "set-cookie")
+    return cookie, hidden_fields(body_of(answer))
+
+
+def hearken_run(port: int, count: int, answers, rows: Rows):
+    """Open `count` forms (untimed), then time posting them; checks every one was stored."""
+    opened = hammer(port, [request("GET", PAGE)] * count, keep=browser_form).check(200).kept
+    posts, expected_answers = [], 0
+    for i, (cookie, hidden) in enumerate(opened):
+        fields, answer_rows = answers[i % len(answers)]
+        posts.append(request("POST", PAGE, fields={**hidden, **fields}, headers={"Cookie": cookie}))
+        expected_answers += answer_rows
+    before = rows()
+    load = hammer(port, posts).check(303)
+    after = rows()
+    stored = {table: after[table] - before[table] for table in ("responses", "response_revisions", "answers")}
+    assert stored == {"responses": count, "response_revisions": count, "answers": expected_answers}, (count, stored)
+    return load, opened[0][1]
+
+
+def baseline_run(port: int, bodies: list[bytes], seconds: float, rows: Rows):
+    before = rows()[BASELINE_TABLE]
+    load = hammer(port, bodies, seconds=seconds).check(303)
+    assert rows()[BASELINE_TABLE] - before == load.count, "the baseline lost submissions"
+    return load
+
+
+def measure(database: str, url: str, folder: Path, args) -> list[Figure]:
+    seconds = 1 if args.quick else args.seconds
+    rows = Rows(prepare(url, folder))
+    answers = answer_sets()
+    environment = {"HEARKEN_DATABASE_URL": url, "HEARKEN_SECRET_KEY": SECRET_KEY,
+                   "HEARKEN_INSTANCE_PATH": str(folder), "BENCH_BASELINE_URL": url}
+    with gunicorn("app:app", environment=environment, ready_path=PAGE) as hearken, \
+            gunicorn("survey_submit:baseline_app", environment=environment, python_path=BENCH) as baseline:
+        # Warm up both (each worker's first requests load templates and open connections), and size
+        # Hearken's runs from its warm rate: a run posts about `seconds` worth of forms.
+        warm, hidden = hearken_run(hearken, (5 if args.quick else 20) * PROCESSES * THREADS, answers, rows)
+        bodies = [request("POST", PAGE, fields={**hidden, "submission_key": f"baseline-{i:05d}", **fields})
+                  for i, (fields, _rows) in enumerate(answers)]
+        baseline_run(baseline, bodies, 1, rows)
+        ours, theirs = [], []
+        rate = warm.rate
+        for _ in range(args.runs):
+            load, _hidden = hearken_run(hearken, max(100, round(rate * seconds)), answers, rows)
+            rate = load.rate
+            ours.append(load)
+            theirs.append(baseline_run(baseline, bodies, seconds, rows))
+    setup = (f"2 gunicorn sync workers; {PROCESSES} client processes × {THREADS} connections on the same 2 "
+             f"cores; ≈{seconds:g} s per run; factory survey (6 questions), random answers")
+    baseline = f"bare WSGI endpoint, one INSERT with {'sqlite3' if database == 'sqlite' else 'psycopg'}"
+    name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[database]
+    return [
+        Figure(key=f"submit.{database}.rate", title=f"survey submit (POST), {name}", unit="req/s",
+               runs=[load.rate for load in ours], baseline=baseline, baseline_runs=[load.rate for load in theirs],
+               goal_ratio=0.5, note=setup),
+        Figure(key=f"submit.{database}.p99", title=f"survey submit (POST) p99 latency, {name}", unit="ms",
+               runs=[load.p99_ms for load in ours], better="lower", baseline=f"{baseline}, its p99",
+               baseline_runs=[load.p99_ms for load in theirs], note=setup),
+    ]
+
+
+if __name__ == "__main__":
+    bench_main(__doc__, figures, arguments=arguments, runs=3)
