@@ -170,8 +170,6 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     is_new = response.id is None
     old = [] if is_new else [(answer.question_key, answer.value_int) for answer in response.answers]
     response.answers = _answer_rows(version.questions, values)
-    rollups.apply(response, old, [(answer.question_key, answer.value_int) for answer in response.answers],
-                  is_new=is_new)
     db.session.flush()
     followups.open_for_response(response, version.questions, values, now=now)
     db.session.add(ResponseRevision(response_id=response.id, submission_key=submission_key, version_id=version.id,
@@ -179,6 +177,11 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
                                     contact_consent=consents.contact))
     db.session.execute(delete(ResponseDraft).where(ResponseDraft.respondent_key == respondent.key))
     webhooks.response_completed(response, version, values, now=now)
+    # Last: every submission of the day adds to the same few answer_counts rows, so on PostgreSQL their row
+    # locks make concurrent submissions wait for each other until commit; taken here, they are held only
+    # for the commit itself.
+    rollups.apply(response, old, [(answer.question_key, answer.value_int) for answer in response.answers],
+                  is_new=is_new)
     return response.id
 
 

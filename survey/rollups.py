@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import delete, func, literal, select
@@ -53,16 +54,24 @@ def apply(response: Response, old: Iterable[tuple[str, int | None]], new: Iterab
     _upsert({cell: n for cell, n in change.items() if n})
 
 
+@cache
+def _add_counts(dialect_name: str):
+    """The upsert statement, built once per dialect: building it (its `excluded` alias copies the table)
+    cost more than running it, on every submission."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = AnswerCount.__table__
+    statement = dialect.insert(table)
+    return statement.on_conflict_do_update(index_elements=list(KEY_COLUMNS),
+                                           set_={"count": table.c.count + statement.excluded.count})
+
+
 def _upsert(deltas: Mapping[tuple, int]) -> None:
     if not deltas:
         return
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    table = AnswerCount.__table__
-    for cell in sorted(deltas, key=lambda c: tuple(str(part) for part in c)):
-        row = dict(zip(KEY_COLUMNS, cell, strict=True)) | {"count": deltas[cell]}
-        statement = dialect.insert(table).values(**row)
-        db.session.execute(statement.on_conflict_do_update(
-            index_elements=list(KEY_COLUMNS), set_={"count": table.c.count + statement.excluded.count}))
+    # One executemany, its rows in the fixed order (the driver runs them in turn).
+    rows = [dict(zip(KEY_COLUMNS, cell, strict=True)) | {"count": deltas[cell]}
+            for cell in sorted(deltas, key=lambda c: tuple(str(part) for part in c))]
+    db.session.execute(_add_counts(db.engine.dialect.name), rows)
 
 
 def rebuild(survey_id: int) -> None:
