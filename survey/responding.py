@@ -11,17 +11,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from survey import followups, rollups, webhooks
 from survey.clock import local_date
 from survey.extensions import db
-from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, SurveyVersion
+from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, Survey, SurveyVersion
 
 TEXT_LIMITS = {False: 500, True: 5000}  # short / long text answers, in characters
 MISSING = "Please answer this question."
 NOT_A_CHOICE = "That answer is not one of the choices. Please choose again."
+
+
+def survey_to_answer(slug: str) -> Survey | None:
+    """The survey with its versions, in one query: every answer page picks a version from them."""
+    return db.session.execute(
+        select(Survey).where(Survey.slug == slug).options(joinedload(Survey.versions))
+    ).unique().scalar_one_or_none()
 
 
 def field_name(question: Question) -> str:
@@ -105,22 +113,23 @@ def form_values(questions: Sequence[Question], values: Mapping[str, object]) -> 
     return fields
 
 
-def _answer_rows(questions: Sequence[Question], values: Mapping[str, object]) -> list[Answer]:
+def _answer_rows(questions: Sequence[Question], values: Mapping[str, object]) -> list[dict[str, object]]:
+    """The answers table's rows (without response_id) for validated values."""
     rows = []
     for question in questions:
         if question.key not in values:
             continue
         value = values[question.key]
         if question.type in ("rating", "nps"):
-            rows.append(Answer(question_key=question.key, value_int=value))
+            rows.append({"question_key": question.key, "value_int": value, "value_text": None})
         elif question.type == "yesno":
-            rows.append(Answer(question_key=question.key, value_int=int(value)))
+            rows.append({"question_key": question.key, "value_int": int(value), "value_text": None})
         elif question.type == "text":
-            rows.append(Answer(question_key=question.key, value_text=value))
+            rows.append({"question_key": question.key, "value_int": None, "value_text": value})
         else:
             for option in value if isinstance(value, list) else [value]:
-                rows.append(Answer(question_key=question.key, value_text=option,
-                                   value_int=question.options.index(option) + 1))
+                rows.append({"question_key": question.key, "value_int": question.options.index(option) + 1,
+                             "value_text": option})
     return rows
 
 
@@ -168,9 +177,17 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     response.revisions_count += 1
     response.quote_consent, response.contact_consent = consents.quote, consents.contact
     is_new = response.id is None
-    old = [] if is_new else [(answer.question_key, answer.value_int) for answer in response.answers]
-    response.answers = _answer_rows(version.questions, values)
-    db.session.flush()
+    old = [] if is_new else db.session.execute(
+        select(Answer.question_key, Answer.value_int).where(Answer.response_id == response.id)).all()
+    rows = _answer_rows(version.questions, values)
+    db.session.flush()  # a new response gets its id
+    # Answers are replaced with Core statements, the new ones as one executemany: as ORM objects each was
+    # inserted by a statement of its own, to fetch an id nothing uses.
+    if not is_new:
+        db.session.execute(delete(Answer).where(Answer.response_id == response.id))
+    if rows:  # (an empty executemany would insert one row of defaults)
+        db.session.execute(insert(Answer.__table__), [{"response_id": response.id, **row} for row in rows])
+    db.session.expire(response, ["answers"])  # whoever reads them next in this session reads these
     followups.open_for_response(response, version.questions, values, now=now)
     db.session.add(ResponseRevision(response_id=response.id, submission_key=submission_key, version_id=version.id,
                                     submitted_at=now, answers=dict(values), quote_consent=consents.quote,
@@ -180,8 +197,7 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     # Last: every submission of the day adds to the same few answer_counts rows, so on PostgreSQL their row
     # locks make concurrent submissions wait for each other until commit; taken here, they are held only
     # for the commit itself.
-    rollups.apply(response, old, [(answer.question_key, answer.value_int) for answer in response.answers],
-                  is_new=is_new)
+    rollups.apply(response, old, [(row["question_key"], row["value_int"]) for row in rows], is_new=is_new)
     return response.id
 
 
@@ -225,6 +241,10 @@ class Resume:
     draft_saved_at: datetime | None
 
 
+# A respondent with no answers and no draft yet; always so for a respondent key made by the same request.
+NOTHING_YET = Resume(None, {}, Consents(), False, None)
+
+
 def resume(respondent_key: str) -> Resume:
     response = db.session.scalar(select(Response).where(Response.respondent_key == respondent_key))
     draft = db.session.scalar(select(ResponseDraft).where(ResponseDraft.respondent_key == respondent_key))
@@ -238,4 +258,4 @@ def resume(respondent_key: str) -> Resume:
         )
         return Resume(response.version_id, form_values(response.version.questions, revision.answers),
                       consents, True, None)
-    return Resume(None, {}, consents, False, None)
+    return NOTHING_YET

@@ -17,6 +17,7 @@ from survey.forms import RespondForm
 from survey.invitations import invitation_by_token, invited_respondent, mark_opened, public_respondent
 from survey.models import Survey, SurveyVersion
 from survey.responding import (
+    NOTHING_YET,
     Consents,
     Respondent,
     parse_answers,
@@ -24,6 +25,7 @@ from survey.responding import (
     resume,
     save_draft,
     submit_response,
+    survey_to_answer,
 )
 from survey.tokens import new_token
 from survey.views import errors
@@ -83,10 +85,12 @@ def render_survey(survey: Survey, version: SurveyVersion, form: RespondForm, fie
     ), status
 
 
-def answer_survey(survey: Survey, respondent: Respondent, *, can_save: bool, thanks_url: str):
+def answer_survey(survey: Survey, respondent: Respondent, *, can_save: bool, thanks_url: str,
+                  new_respondent: bool = False):
+    """`new_respondent`: the respondent's key was made by this request, so it has nothing stored yet."""
     form = RespondForm()
     if request.method == "GET":
-        previous = resume(respondent.key)
+        previous = NOTHING_YET if new_respondent else resume(respondent.key)
         version = _version(survey, previous.version_id)
         form.submission_key.data = new_token()
         form.version.data = str(version.id)
@@ -122,12 +126,14 @@ def answer_survey(survey: Survey, respondent: Respondent, *, can_save: bool, tha
 
 @bp.route("/s/<slug>", methods=["GET", "POST"])
 def public_survey(slug: str):
-    survey = _open_survey(find_survey(slug))
+    survey = _open_survey(survey_to_answer(slug))
     # One response per browser: the same key in two tabs or after the back button.
     session.permanent = True
+    new_respondent = "respondent" not in session
     session.setdefault("respondent", new_token())
     respondent = public_respondent(f"{survey.id}:{session['respondent']}")
-    return answer_survey(survey, respondent, can_save=False, thanks_url=url_for(".public_thanks", slug=slug))
+    return answer_survey(survey, respondent, can_save=False, thanks_url=url_for(".public_thanks", slug=slug),
+                         new_respondent=new_respondent)
 
 
 @bp.route("/s/<slug>/thanks")

@@ -1,7 +1,7 @@
 """The customer's pages, through HTTP, with CSRF on."""
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from survey.authoring import change_status, find_survey, import_survey
 from survey.clock import utcnow
@@ -184,3 +184,19 @@ def test_links_use_the_configured_base_url_not_the_host_header(runner, app):
     result = runner.invoke(args=["survey-link", "support-csat", "--email", "Someone@Example.com"])
     assert result.exit_code == 0
     assert re.fullmatch(rf"{re.escape(BASE_URL)}/r/[A-Za-z0-9_-]{{43}}\n", result.output)
+
+
+def test_a_first_visit_looks_for_no_earlier_answers_and_a_returning_browser_sees_its_own(client, app):
+    """A browser without a respondent key gets a new one, which cannot have answers or a draft yet: the
+    page does not look for them. Once it has answered, the same browser is shown that it has."""
+    given_survey(app)
+    statements = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    html = client.get("/s/support-csat").get_data(as_text=True)
+    assert statements and not any(re.search(r"\bFROM (responses|response_drafts)\b", s) for s in statements)
+    assert "Send my answers" in html and "You have already answered" not in html
+    assert post_form(client, "/s/support-csat", GOOD).status_code == 303
+    html = client.get("/s/support-csat").get_data(as_text=True)
+    assert "You have already answered" in html and 'value="5" checked' in html
+    assert app.test_client().get("/s/support-csat").get_data(as_text=True).count("already answered") == 0

@@ -117,3 +117,18 @@ def test_concurrent_double_submits_store_one_response(ctx):
     assert errors == []
     assert sum(not r.duplicate for r in results) == 1
     assert counts() == (1, 1, 1)
+
+
+def test_a_change_to_no_answers_at_all_leaves_no_answer_rows(ctx):
+    """Answers are written as one executemany: none to write must write nothing (not a row of defaults)."""
+    survey = make_survey()
+    respondent = invited_respondent(make_invitation(survey))
+    version = survey.current_version
+    submit_response(version, respondent, {}, Consents(), submission_key="e" * 20, now=NOW)
+    assert counts() == (1, 1, 0)
+    submit_response(version, respondent, {"satisfaction": 3, "topics": ["Billing", "Product"]}, Consents(),
+                    submission_key="f" * 20, now=NOW)
+    assert counts() == (1, 2, 3)
+    submit_response(version, respondent, {}, Consents(), submission_key="g" * 20, now=NOW)
+    assert counts() == (1, 3, 0)
+    assert db.session.scalar(select(Response)).answers == []

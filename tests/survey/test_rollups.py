@@ -40,3 +40,24 @@ def test_incremental_counts_match_a_rebuild(ctx):
     # Responses are counted once each, however often they change.
     assert incremental[(rollups.RESPONSES_KEY, day, "", "", 1)] == 4
     assert incremental[(rollups.RESPONSES_KEY, day, "location", "Leeds", 1)] == 2
+
+
+def test_counts_follow_answers_that_are_taken_back(ctx):
+    """A respondent who answers, then sends the form again with fewer answers (or none): the counts lose
+    what was taken back, and stay equal to a rebuild."""
+    survey = make_survey()
+    version = survey.current_version
+    respondent = Respondent(key="r", source="public", attributes={"location": "Leeds"})
+    submit_response(version, respondent, {"satisfaction": 2, "topics": ["Billing", "Product"]}, Consents(),
+                    submission_key="t-first", now=NOW)
+    submit_response(version, respondent, {"topics": ["Product"]}, Consents(), submission_key="t-second", now=NOW)
+    incremental = snapshot()
+    assert ("satisfaction", NOW.date(), "", "", 2) not in incremental
+    assert incremental[("topics", NOW.date(), "location", "Leeds", 3)] == 1
+    submit_response(version, respondent, {}, Consents(), submission_key="t-third", now=NOW)
+    emptied = snapshot()
+    assert set(emptied) == {(rollups.RESPONSES_KEY, NOW.date(), name, value, 1)
+                            for name, value in (("", ""), ("location", "Leeds"))}
+    rollups.rebuild(survey.id)
+    db.session.commit()
+    assert snapshot() == emptied
