@@ -20,11 +20,13 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from survey import followups, mail, outreach, scorecard, trends, webhook_delivery
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Contact, Invitation, OutboxMessage, Response, Survey, WebhookDelivery
+from survey.models.outreach import RenderedEmail
 
 BATCH_SIZE = 100
 # At most this many sent messages are not yet recorded as sent at any moment (see Recorder): a worker killed
@@ -176,7 +178,7 @@ def _mark(row, **values) -> None:
 
 
 def _record_sent(engine: Engine, sent: list, now: datetime) -> None:
-    """Mark a group sent, on a connection of its own (it may run in the Recorder's thread)."""
+    """Mark a group sent, on a connection of its own (the Background thread's)."""
     with engine.begin() as connection:
         connection.execute(update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in sent]))
                            .values(status="sent", sent_at=now, claimed_until=None, last_error=None))
@@ -185,42 +187,99 @@ def _record_sent(engine: Engine, sent: list, now: datetime) -> None:
                 sent_at=func.coalesce(Invitation.sent_at, now), last_sent_at=now))
 
 
-class Recorder:
-    """Records sent messages in a thread of its own while the next ones are being sent: an SMTP round trip
-    leaves the sending thread waiting for the server, and the database work fits in that wait.
+# What sending needs of a claimed row: not its bodies, which its RenderedEmail holds rendered.
+SEND_COLUMNS = (OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.kind, OutboxMessage.recipient,
+                OutboxMessage.contact_id, OutboxMessage.invitation_id, OutboxMessage.attempts,
+                RenderedEmail.data.label("raw"))
 
-    Groups are half of RECORD_EVERY and one is written at a time, so at most RECORD_EVERY messages are ever
-    accepted by the server and not yet recorded: what a worker killed at the worst moment sends again."""
+
+def _load_claimed(ids: list[int]) -> list:
+    """The claimed rows still ours, as plain rows (no ORM state to track or reload); a row queued before
+    messages were rendered at queue time (no RenderedEmail) is loaded whole, for mail.envelope to render."""
+    claimed = and_(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
+    rows = db.session.execute(select(*SEND_COLUMNS).outerjoin(RenderedEmail).where(claimed)
+                              .order_by(OutboxMessage.id)).all()
+    if unrendered := [row.id for row in rows if row.raw is None]:
+        whole = {message.id: message for message in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(unrendered))
+            .options(selectinload(OutboxMessage.rendered)))}
+        for message in whole.values():  # detached: reading them later never reloads them
+            db.session.expunge(message)
+        rows = [whole.get(row.id, row) for row in rows]
+    return rows
+
+
+@dataclass
+class Batch:
+    """Claimed messages to send; those that must not go any more are already cancelled."""
+
+    rows: list
+    cancelled: int
+
+
+def next_batch(*, now: datetime, limit: int = BATCH_SIZE) -> Batch | None:
+    """Claim due messages and read what sending them needs. The unsubscribe / closed survey / answered
+    checks are made here, for the whole batch, at most a batch's sending time before the first is sent."""
+    if not (ids := claim(now=now, limit=limit)):
+        return None
+    rows = _load_claimed(ids)
+    reasons = _unwanted(rows)
+    for reason in set(reasons.values()):  # one UPDATE per reason
+        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(
+            [row.id for row in rows if reasons.get(row.id) == reason]))
+            .values(status="cancelled", last_error=reason, claimed_until=None))
+    db.session.commit()
+    return Batch([row for row in rows if row.id not in reasons], len(reasons))
+
+
+class Background:
+    """A pass's database work, done in one thread of its own while the sending thread waits for the SMTP
+    server: recording sent messages, and claiming and reading the next batch while this one is sent. One
+    thread, so its writes go one at a time, in the order they were asked for (SQLite has one writer).
+
+    Sent messages are recorded in groups of half RECORD_EVERY, and a group is handed over only once the one
+    before it is committed, so at most RECORD_EVERY messages are ever accepted by the server and not yet
+    recorded: what a worker killed at the worst moment sends again."""
 
     GROUP = RECORD_EVERY // 2
 
     def __init__(self, clock: Callable[[], datetime]):
-        self.engine, self.clock = db.engine, clock
+        self.app, self.engine, self.clock = current_app._get_current_object(), db.engine, clock
         self.group: list = []
-        self.writing: Future | None = None
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearken-record-sent")
+        self.recording: Future | None = None
+        self.last: Future | None = None
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearken-dispatch")
 
-    def add(self, row) -> None:
+    def _submit(self, function, *args) -> Future:
+        self.last = self.thread.submit(function, *args)
+        return self.last
+
+    def next_batch(self, now: datetime) -> Future:
+        """Batch | None, claimed in the background."""
+        def claim_in_app() -> Batch | None:
+            with self.app.app_context():
+                return next_batch(now=now)
+        return self._submit(claim_in_app)
+
+    def sent(self, row) -> None:
         self.group.append(row)
         if len(self.group) >= self.GROUP:
-            self.wait()
-            self.writing = self.thread.submit(_record_sent, self.engine, self.group, self.clock())
+            if self.recording is not None:
+                self.recording.result()  # raises the error of a group that could not be recorded
+            self.recording = self._submit(_record_sent, self.engine, self.group, self.clock())
             self.group = []
-
-    def wait(self) -> None:
-        """Until the group being written is committed (its error, if any, is raised here)."""
-        if self.writing is not None:
-            writing, self.writing = self.writing, None
-            writing.result()
 
     def flush(self) -> None:
-        """Record everything sent so far before this thread writes anything itself (SQLite has one writer)."""
-        self.wait()
+        """Record everything sent so far and finish what was asked, before the sending thread writes itself."""
         if self.group:
-            _record_sent(self.engine, self.group, self.clock())
+            self._submit(_record_sent, self.engine, self.group, self.clock())
             self.group = []
+        if self.last is not None:
+            self.last.result()  # the thread runs its work in order: the last done means all done
+        if self.recording is not None:
+            self.recording.result()
 
-    def __enter__(self) -> Recorder:
+    def __enter__(self) -> Background:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -231,62 +290,28 @@ class Recorder:
             self.thread.shutdown(wait=True)
 
 
-# What sending needs of a claimed row: not its bodies, which `raw` already holds rendered.
-SEND_COLUMNS = (OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.kind, OutboxMessage.recipient,
-                OutboxMessage.contact_id, OutboxMessage.invitation_id, OutboxMessage.attempts, OutboxMessage.raw)
-
-
-def _load_claimed(ids: list[int]) -> list:
-    """The claimed rows still ours, as plain rows (no ORM state to track or reload); a row queued before
-    messages were rendered at queue time (raw NULL) is loaded whole, for mail.envelope to render it."""
-    claimed = and_(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
-    rows = db.session.execute(select(*SEND_COLUMNS).where(claimed).order_by(OutboxMessage.id)).all()
-    if unrendered := [row.id for row in rows if row.raw is None]:
-        whole = {message.id: message for message in db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(unrendered)))}
-        for message in whole.values():  # detached: reading them later never reloads them
-            db.session.expunge(message)
-        rows = [whole.get(row.id, row) for row in rows]
-    return rows
-
-
-def _cancel(rows: list, reasons: dict[int, str]) -> None:
-    """Cancel the unwanted messages of a batch: one UPDATE per reason, before anything is sent."""
-    for reason in set(reasons.values()):
-        db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(
-            [row.id for row in rows if reasons.get(row.id) == reason]))
-            .values(status="cancelled", last_error=reason, claimed_until=None))
-    db.session.commit()
-
-
-def send_claimed(ids: list[int], transport: Transport, *, clock: Callable[[], datetime] = utcnow) -> PassReport:
-    report = PassReport()
+def send_batch(batch: Batch, transport: Transport, background: Background, *,
+               clock: Callable[[], datetime] = utcnow) -> PassReport:
+    report = PassReport(cancelled=batch.cancelled)
     sender = current_app.config["MAIL_FROM"]
-    rows = _load_claimed(ids)
-    unwanted = _unwanted(rows)
-    _cancel(rows, unwanted)
-    report.cancelled = len(unwanted)
-    with Recorder(clock) as recorder:
-        for row in rows:
-            if row.id in unwanted:
-                continue
-            try:
-                transport.send(mail.envelope(row, sender))
-            except Exception as error:  # noqa: BLE001 — every failure is recorded on the row, none is lost
-                transport.close()
-                recorder.flush()
-                message = f"{type(error).__name__}: {error}"[:2000]
-                report.errors.append(f"{row.recipient}: {message}")
-                if _classify(error) or row.attempts >= MAX_ATTEMPTS:
-                    _mark(row, status="failed", last_error=message, claimed_until=None)
-                    report.failed += 1
-                else:
-                    _mark(row, status="pending", last_error=message, claimed_until=None,
-                          not_before=clock() + backoff(row.attempts))
-                    report.retried += 1
-                continue
-            recorder.add(row)
-            report.sent += 1
+    for row in batch.rows:
+        try:
+            transport.send(mail.envelope(row, sender))
+        except Exception as error:  # noqa: BLE001 — every failure is recorded on the row, none is lost
+            transport.close()
+            background.flush()
+            message = f"{type(error).__name__}: {error}"[:2000]
+            report.errors.append(f"{row.recipient}: {message}")
+            if _classify(error) or row.attempts >= MAX_ATTEMPTS:
+                _mark(row, status="failed", last_error=message, claimed_until=None)
+                report.failed += 1
+            else:
+                _mark(row, status="pending", last_error=message, claimed_until=None,
+                      not_before=clock() + backoff(row.attempts))
+                report.retried += 1
+            continue
+        background.sent(row)
+        report.sent += 1
     return report
 
 
@@ -320,11 +345,14 @@ def run_once(*, now: datetime | None = None, transport: Transport | None = None)
             total.errors.append(f"{step.__name__} failed: {type(error).__name__}: {error}")
     transport = transport or configured_transport()
     try:
-        while ids := claim(now=now):
-            report = send_claimed(ids, transport)
-            for name in ("sent", "retried", "failed", "cancelled"):
-                setattr(total, name, getattr(total, name) + getattr(report, name))
-            total.errors.extend(report.errors)
+        with Background(utcnow) as background:
+            upcoming = background.next_batch(now)
+            while batch := upcoming.result():
+                upcoming = background.next_batch(now)  # claimed and read while this batch is sent
+                report = send_batch(batch, transport, background)
+                for name in ("sent", "retried", "failed", "cancelled"):
+                    setattr(total, name, getattr(total, name) + getattr(report, name))
+                total.errors.extend(report.errors)
     finally:
         transport.close()
     try:  # after email, and isolated like the steps above: nothing a webhook does can stop email

@@ -26,6 +26,7 @@ from flask import current_app, render_template
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import Contact, Invitation, OutboxMessage, Question
+from survey.models.outreach import RenderedEmail
 from survey.tokens import new_token
 
 ONE_CLICK_TYPES = ("rating", "nps")
@@ -100,7 +101,7 @@ def queue(rendered: Rendered, *, kind: str, recipient: str, now: datetime, not_b
         contact_id=contact_id, invitation_id=invitation_id, campaign_id=campaign_id, status="pending", attempts=0,
         not_before=not_before or now, created_at=now,
     )
-    message.raw = render(message)
+    message.rendered = RenderedEmail(data=render(message))
     db.session.add(message)
     return message
 
@@ -138,7 +139,7 @@ def build_email(row: OutboxMessage) -> Message:
 
 def render(row: OutboxMessage) -> bytes:
     """The bytes the dispatcher sends after the From line: rendered once, when the message is queued
-    (OutboxMessage.raw), so a pass only sends. A re-send after a crash sends these same bytes."""
+    (RenderedEmail), so a pass only sends. A re-send after a crash sends these same bytes."""
     # SMTP lines end in CRLF; a message with bare LF arrives as one overlong line.
     return build_email(row).as_bytes(policy=SMTP_POLICY)
 
@@ -183,7 +184,7 @@ class Envelope:
 
 def envelope(row: OutboxMessage, sender: str) -> Envelope:
     """The row's SMTP transaction. From and the envelope sender are MAIL_FROM at send time, as before the
-    message bytes were rendered at queue time; rows queued before that (raw is NULL) are rendered now."""
+    message bytes were rendered at queue time; rows queued before that (raw is None) are rendered now."""
     sender_address, from_line = _sender(sender)
     data = from_line + (row.raw if row.raw is not None else render(row))
     return Envelope(row.message_id, sender_address, parseaddr(row.recipient)[1], data)

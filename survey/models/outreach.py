@@ -77,9 +77,6 @@ class OutboxMessage(db.Model):
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # Pictures the HTML shows inline (Content-ID → base64 PNG), e.g. the scorecard's charts.
     images: Mapped[dict[str, str] | None] = mapped_column(JSON)
-    # The RFC 5322 message rendered from the columns above when it was queued, all but its From line
-    # (mail.envelope): the dispatcher only sends. NULL for rows queued before it existed (rendered when sent).
-    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"),
                                                       index=True)
@@ -91,6 +88,26 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+    rendered: Mapped[RenderedEmail | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def raw(self) -> bytes | None:
+        """The message's bytes as rendered when it was queued; None for rows queued before that existed."""
+        return self.rendered.data if self.rendered is not None else None
+
+
+class RenderedEmail(db.Model):
+    """An outbox message's RFC 5322 bytes, all but its From line (mail.envelope), rendered from the outbox
+    row's columns when it was queued, so the dispatcher only sends.
+
+    A table of its own: SQLite rewrites a whole row when any column changes, and the outbox row's status
+    changes twice per message (claimed, sent); these bytes never change."""
+
+    __tablename__ = "outbox_rendered"
+
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class AuditEntry(db.Model):
