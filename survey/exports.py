@@ -8,10 +8,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import BinaryIO, TextIO
 
 import xlsxwriter
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from survey.extensions import db
 from survey.models import Answer, Contact, Question, Response, ResponseTag, Survey, SurveyVersion
@@ -66,20 +67,45 @@ def _responses(selection: Selection):
 
 
 def _attribute_names(selection: Selection) -> list[str]:
+    """The segment attributes any selected response has. Each distinct JSON text is decoded once: most
+    responses share one of a few attribute sets, and decoding every row's was a tenth of a CSV export."""
+    texts = _responses(selection).with_only_columns(cast(Response.attributes, Text)).distinct().order_by(None)
     names: set[str] = set()
-    query = _responses(selection).with_only_columns(Response.attributes)
-    for attributes in db.session.scalars(query.execution_options(yield_per=BATCH)):
-        names.update(attributes or {})
+    for text in db.session.scalars(texts.execution_options(yield_per=BATCH)):
+        names.update(json.loads(text or "null") or {})
     return sorted(names)
+
+
+def _batches(query) -> Iterator[list]:
+    """The rows of a responses query, BATCH at a time: answers and tags are then read for a whole batch.
+    Core, not the ORM: its per-row bookkeeping cost more than the rows' own conversion."""
+    result = db.session.connection().execute(query.execution_options(yield_per=BATCH))
+    yield from result.partitions(BATCH)
+
+
+def _plain_rows(query) -> list[tuple]:
+    """Every row of a query of integer and text columns, as the driver's tuples.
+
+    An export reads ten answers or so per response: wrapping each in a SQLAlchemy Row cost more than the
+    database's own work (about 1.2 µs a row, against the baseline dump's 1.5 µs for fetching and writing
+    one). SQLAlchemy still compiles and binds the query; its rows would be the same values, as no dialect
+    converts integers or text on the way out."""
+    result = db.session.connection().execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def _answer_rows(response_ids: list[int]) -> list[tuple]:
+    return _plain_rows(select(Answer.response_id, Answer.question_key, Answer.value_int, Answer.value_text)
+                       .where(Answer.response_id.in_(response_ids))
+                       .order_by(Answer.response_id, Answer.value_int, Answer.id))
 
 
 def _answer_values(types: dict[str, str], response_ids: list[int]) -> dict[int, dict[str, object]]:
     values: dict[int, dict[str, object]] = {rid: {} for rid in response_ids}
-    rows = db.session.execute(
-        select(Answer.response_id, Answer.question_key, Answer.value_int, Answer.value_text)
-        .where(Answer.response_id.in_(response_ids)).order_by(Answer.response_id, Answer.value_int, Answer.id)
-    )
-    for response_id, key, value_int, value_text in rows:
+    for response_id, key, value_int, value_text in _answer_rows(response_ids):
         qtype = types.get(key)
         if qtype == "multi":
             values[response_id].setdefault(key, []).append(value_text)
@@ -94,7 +120,7 @@ def _answer_values(types: dict[str, str], response_ids: list[int]) -> dict[int, 
 
 def _tags(response_ids: list[int]) -> dict[int, list[str]]:
     tags: dict[int, list[str]] = {rid: [] for rid in response_ids}
-    for response_id, tag in db.session.execute(
+    for response_id, tag in _plain_rows(
             select(ResponseTag.response_id, ResponseTag.tag).where(ResponseTag.response_id.in_(response_ids))
             .order_by(ResponseTag.response_id, ResponseTag.tag)):
         tags[response_id].append(tag)
@@ -104,8 +130,7 @@ def _tags(response_ids: list[int]) -> dict[int, list[str]]:
 def export_records(selection: Selection) -> Iterator[dict]:
     """One dict per response: metadata, segment attributes, native answer values and theme tags."""
     types = question_types(selection.survey)
-    result = db.session.execute(_responses(selection).execution_options(yield_per=BATCH))
-    for batch in result.partitions(BATCH):
+    for batch in _batches(_responses(selection)):
         ids = [row.id for row in batch]
         answers, tags = _answer_values(types, ids), _tags(ids)
         for row in batch:
@@ -136,21 +161,80 @@ class Table:
 
 
 def table(selection: Selection) -> Table:
-    keys = list(question_types(selection.survey))
+    types = question_types(selection.survey)
     attributes = _attribute_names(selection)
     header = ["response_id", "submitted_at", "updated_at", "version", "email", "source",
-              *(f"attr.{name}" for name in attributes), *keys, "quote_consent", "contact_consent", "tags"]
+              *(f"attr.{name}" for name in attributes), *types, "quote_consent", "contact_consent", "tags"]
+    return Table(header, _table_rows(selection, types, attributes))
 
-    def rows() -> Iterator[list]:
-        for record in export_records(selection):
-            yield [neutralise(cell) for cell in (
-                record["response_id"], record["submitted_at"], record["updated_at"], record["version"],
-                record["email"] or "", record["source"],
-                *(record["attributes"].get(name, "") for name in attributes),
-                *(csv_cell(record["answers"].get(key)) for key in keys),
-                csv_cell(record["quote_consent"]), csv_cell(record["contact_consent"]), csv_cell(record["tags"]),
-            )]
-    return Table(header, rows())
+
+def _table_rows(selection: Selection, types: dict[str, str], attribute_names: list[str]) -> Iterator[list]:
+    """The cells csv_cell and neutralise make of export_records, built straight from the query's rows.
+
+    Going through a record per response, and converting and neutralising every cell, was most of an
+    export's time. Here only text can start like a formula, so only text is neutralised (numbers, dates
+    and yes/no never are); a set of attributes is turned into cells once per distinct JSON text."""
+    query = _responses(selection).with_only_columns(
+        Response.id, Response.submitted_at, Response.updated_at, SurveyVersion.number, Contact.email,
+        cast(Response.attributes, Text), Response.source, Response.quote_consent, Response.contact_consent)
+    attribute_cells = _AttributeCells(attribute_names)
+    for batch in _batches(query):
+        ids = [row[0] for row in batch]
+        answers, tags = _answer_cells(types, ids), _tags(ids)
+        for response_id, submitted_at, updated_at, number, email, attributes, source, quote, contact in batch:
+            yield [response_id, iso(submitted_at), iso(updated_at), number, neutralise(email or ""),
+                   neutralise(source), *attribute_cells(attributes), *answers[response_id],
+                   YES_NO[quote], YES_NO[contact], neutralise(";".join(tags[response_id]))]
+
+
+YES_NO = {True: "yes", False: "no"}
+
+
+class _AttributeCells:
+    """A response's attribute cells (neutralised, in the header's order) from its attributes' JSON text,
+    memoised by that text: a survey's responses share a few sets. The memo is emptied when it grows past
+    MAX entries, so attributes unique to each response cost their decoding but no memory."""
+
+    MAX = 10_000
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.memo: dict[str | None, tuple] = {}
+
+    def __call__(self, text: str | None) -> tuple:
+        cells = self.memo.get(text)
+        if cells is None:
+            attributes = json.loads(text or "null") or {}
+            cells = tuple(neutralise(attributes.get(name, "")) for name in self.names)
+            if len(self.memo) >= self.MAX:
+                self.memo.clear()
+            self.memo[text] = cells
+        return cells
+
+
+def _answer_cells(types: dict[str, str], response_ids: list[int]) -> dict[int, list]:
+    """Each response's answer cells in the order of `types`: as csv_cell writes _answer_values (a later
+    answer to a single-valued question replaces an earlier one) and neutralised where they are text."""
+    column = {key: i for i, key in enumerate(types)}
+    kinds = list(types.values())
+    cells = {rid: [""] * len(kinds) for rid in response_ids}
+    several: dict[tuple[int, int], list[str]] = {}  # (response, column) → a multi question's options
+    for response_id, key, value_int, value_text in _answer_rows(response_ids):
+        i = column.get(key)
+        if i is None:  # an answer to a question no version has (the header has no column for it)
+            continue
+        kind = kinds[i]
+        if kind in ("rating", "nps"):
+            cells[response_id][i] = "" if value_int is None else value_int
+        elif kind == "yesno":
+            cells[response_id][i] = "yes" if value_int else "no"
+        elif kind == "multi":
+            several.setdefault((response_id, i), []).append(value_text)
+        else:
+            cells[response_id][i] = neutralise("" if value_text is None else value_text)
+    for (response_id, i), options in several.items():
+        cells[response_id][i] = neutralise(";".join(options))
+    return cells
 
 
 class CsvWriter:
@@ -158,12 +242,27 @@ class CsvWriter:
     3.11's writer quotes only the line terminator's characters, and spreadsheets end the row at a CR."""
 
     def __init__(self, out: TextIO | _Lines):
+        self.out = out
         self.plain = csv.writer(out, lineterminator="\n")
         self.quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
+        self.sink = _Lines()
+        self.batch = csv.writer(self.sink, lineterminator="\n")
 
     def writerow(self, row: list) -> None:
         has_cr = any(isinstance(cell, str) and "\r" in cell for cell in row)
         (self.quoted if has_cr else self.plain).writerow(row)
+
+    def writerows(self, rows: list[list]) -> None:
+        """The same lines as writerow for each row. Rows are written plainly all at once, and the text
+        searched for a CR (which only a cell can hold): looking for one cell by cell cost more than
+        writing them. A batch with a CR is written again row by row."""
+        self.batch.writerows(rows)
+        text = self.sink.take()
+        if "\r" in text:
+            for row in rows:
+                self.writerow(row)
+        else:
+            self.out.write(text)
 
 
 class _Lines:
@@ -180,16 +279,20 @@ class _Lines:
         return text
 
 
+def _row_batches(rows: Iterator[list]) -> Iterator[list[list]]:
+    while batch := list(islice(rows, BATCH)):
+        yield batch
+
+
 def csv_chunks(selection: Selection) -> Iterator[str]:
     """The CSV export in chunks of about one batch (header first), for a streamed HTTP response."""
     sink = _Lines()
     writer = CsvWriter(sink)
     export = table(selection)
     writer.writerow(export.header)
-    for count, row in enumerate(export.rows, start=1):
-        writer.writerow(row)
-        if count % BATCH == 0:
-            yield sink.take()
+    for batch in _row_batches(export.rows):
+        writer.writerows(batch)
+        yield sink.take()
     yield sink.take()
 
 
@@ -198,9 +301,9 @@ def write_csv(selection: Selection, out: TextIO) -> int:
     export = table(selection)
     writer.writerow(export.header)
     count = 0
-    for row in export.rows:
-        writer.writerow(row)
-        count += 1
+    for batch in _row_batches(export.rows):
+        writer.writerows(batch)
+        count += len(batch)
     return count
 
 
