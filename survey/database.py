@@ -6,12 +6,18 @@ because waiting would not make its snapshot current). So every transaction that 
 write lock up front (BEGIN IMMEDIATE) and waits its turn; GET/HEAD requests, which never change state,
 keep cheap deferred transactions. WAL lets those readers run alongside the writer.
 
+A request that reads a while before it knows whether it writes (a customer's answers: find the survey,
+check the form) can say so (`read_first`): its reads stay deferred until `write_from_here`, which ends
+them and lets the next transaction take the write lock. The lock is then held only while there is
+something to write, not while the request reads and checks, so other workers' submissions do not queue
+behind its reading.
+
 For every database: the session of a request is closed even when the database went away under it (see
 `close_sessions_even_when_the_database_is_gone`).
 """
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -52,8 +58,35 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        read_only = has_request_context() and request.method in READ_ONLY_METHODS
+        read_only = has_request_context() and (request.method in READ_ONLY_METHODS or g.get(READING_FIRST, False))
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+READING_FIRST = "sqlite_reading_first"  # the flag in `g`
+
+
+def read_first() -> None:
+    """This request's transactions only read until `write_from_here` is called (SQLite: deferred, so
+    they do not wait for, or hold, the write lock). Whatever path leads to a write must call it first:
+    a deferred transaction that writes can fail at once when another writer got in between."""
+    g.setdefault(READING_FIRST, True)
+
+
+def write_from_here() -> None:
+    """End the reading that `read_first` began; the next transaction takes the write lock up front.
+
+    What was loaded while reading stays loaded as it was read (not expired, so not read again): it may be
+    a few milliseconds older than the write transaction, as under PostgreSQL's READ COMMITTED anyway. The
+    write itself must check what has to be current (e.g. the submission key not yet stored) in its own
+    transaction. A no-op when `read_first` was not called, and on other databases."""
+    if not g.pop(READING_FIRST, False) or db.engine.dialect.name != "sqlite":
+        return
+    session = db.session()
+    session.expire_on_commit = False  # committing a read-only transaction: keep what it loaded
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def close_sessions_even_when_the_database_is_gone(app: Flask) -> None:

@@ -10,6 +10,7 @@ import re
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 
+from survey import database
 from survey.authoring import find_survey
 from survey.clock import utcnow
 from survey.extensions import csrf
@@ -111,13 +112,15 @@ def answer_survey(survey: Survey, respondent: Respondent, *, can_save: bool, tha
         return render_survey(survey, version, form, fields, can_save=can_save, status=400,
                              notice="Your page timed out for security reasons. Your answers are still here: "
                                     "please check them and send again.")
-    if can_save and request.form.get("action") == "save":
+    saving = can_save and request.form.get("action") == "save"
+    parsed = None if saving else parse_answers(version.questions, fields)
+    if parsed and parsed.errors:
+        return render_survey(survey, version, form, fields, errors=parsed.errors, can_save=can_save, status=422)
+    database.write_from_here()
+    if saving:
         save_draft(version, respondent, fields, now=utcnow())
         return render_survey(survey, version, form, fields, can_save=can_save,
                              notice="Your answers are saved. Open the same link again to finish later.")
-    parsed = parse_answers(version.questions, fields)
-    if parsed.errors:
-        return render_survey(survey, version, form, fields, errors=parsed.errors, can_save=can_save, status=422)
     submit_response(version, respondent, parsed.values,
                     Consents(quote=form.consent_quote.data, contact=form.consent_contact.data),
                     submission_key=form.submission_key.data, now=utcnow())
@@ -126,6 +129,8 @@ def answer_survey(survey: Survey, respondent: Respondent, *, can_save: bool, tha
 
 @bp.route("/s/<slug>", methods=["GET", "POST"])
 def public_survey(slug: str):
+    # Finding the survey and checking the answers only read: on SQLite they need not hold the write lock.
+    database.read_first()
     survey = _open_survey(survey_to_answer(slug))
     # One response per browser: the same key in two tabs or after the back button.
     session.permanent = True
