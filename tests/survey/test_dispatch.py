@@ -6,12 +6,14 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from survey import dispatch, mail
+from survey import authoring, dispatch, mail, outreach
 from survey.clock import utcnow
 from survey.extensions import db
-from survey.models import OutboxMessage
+from survey.models import Contact, Invitation, OutboxMessage
+from survey.models.outreach import RenderedEmail
+from tests.factories import make_survey
 
 
 def queue_messages(count: int, *, recipient="person{}@example.com") -> list[str]:
@@ -89,3 +91,91 @@ def test_two_dispatchers_at_once_send_every_message_exactly_once(app, smtp):
     assert set(counts) == set(ids) and max(counts.values()) == 1
     with app.app_context():
         assert statuses() == {"sent": 300}
+
+
+def rendered(message_id: str) -> bytes:
+    return db.session.scalar(select(RenderedEmail.data).join(OutboxMessage)
+                             .where(OutboxMessage.message_id == message_id))
+
+
+def test_the_bytes_rendered_when_queued_are_sent_with_the_from_configured_when_sending(ctx, smtp):
+    (message_id,) = queue_messages(1)
+    data = rendered(message_id)
+    assert b"From:" not in data.split(b"\r\n\r\n")[0] and b"Message-ID: " + message_id.encode() in data
+    ctx.config["MAIL_FROM"] = "Feedback Team <team@example.test>"  # changed after the message was queued
+    assert dispatch.run_once().sent == 1
+    (raw,) = smtp.recorder.raw
+    sent = b"From: Feedback Team <team@example.test>\r\n" + data
+    assert raw.replace(b"\r\n", b"\n") == sent.replace(b"\r\n", b"\n")  # as the server stores it
+    (message,) = smtp.messages
+    assert (message["From"], message["Subject"]) == ("Feedback Team <team@example.test>", "Hello 0")
+
+
+def test_a_message_queued_before_messages_were_rendered_when_queued_is_rendered_when_sent(ctx, smtp):
+    """Rows already in the outbox when migration 0008 ran have no rendered bytes."""
+    ids = queue_messages(2)
+    db.session.execute(delete(RenderedEmail).where(RenderedEmail.outbox_id.in_(
+        select(OutboxMessage.id).where(OutboxMessage.message_id == ids[0]))))
+    db.session.commit()
+    assert dispatch.run_once().sent == 2 and statuses() == {"sent": 2}
+    old = next(m for m in smtp.messages if m["Message-ID"] == ids[0])
+    assert (old["From"], old["To"], old["Subject"]) == ("Hearken <feedback@example.test>", "person0@example.com",
+                                                        "Hello 0")
+    assert old.get_body(("plain",)).get_content().strip() == "Body 0"
+
+
+def test_a_survey_email_is_checked_when_sent_not_only_when_queued(ctx, smtp):
+    """Unsubscribed (through a path that does not cancel queued mail, e.g. a contacts import) or survey closed
+    after the campaign was queued: the email is cancelled with the reason, never sent, in any batch."""
+    survey = make_survey()
+    db.session.add_all(Contact(email=f"c{i}@example.com", name="", attributes={}, created_at=utcnow())
+                       for i in range(dispatch.BATCH_SIZE + 5))
+    db.session.commit()
+    campaign = outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=utcnow())
+    outreach.launch(campaign, now=utcnow())
+    last = db.session.scalars(select(Contact).order_by(Contact.id.desc())).first()  # in the second batch
+    last.unsubscribed_at = utcnow()
+    db.session.commit()
+    report = dispatch.run_once()
+    assert (report.sent, report.cancelled) == (dispatch.BATCH_SIZE + 4, 1)
+    assert last.email not in {m["To"] for m in smtp.messages}
+    assert db.session.scalar(select(OutboxMessage.last_error).where(OutboxMessage.status == "cancelled")) \
+        == "unsubscribed"
+
+    smtp.clear()
+    reminder = db.session.scalars(select(Invitation).where(Invitation.contact_id != last.id)).first()
+    mail.queue_invitation(reminder, now=utcnow(), reminder=True)
+    authoring.change_status(survey, "close", now=utcnow())
+    assert dispatch.run_once().cancelled == 1 and smtp.messages == []
+
+
+class CountingTransport(dispatch.Transport):
+    """Accepts every message, and notes how many it accepted that the database did not yet call sent."""
+
+    def __init__(self):
+        self.accepted = 0
+        self.most_unrecorded = 0
+
+    def send(self, envelope):
+        with db.engine.connect() as connection:
+            recorded = connection.scalar(select(func.count()).where(OutboxMessage.status == "sent"))
+        self.most_unrecorded = max(self.most_unrecorded, self.accepted - recorded)
+        self.accepted += 1
+
+
+def test_at_most_record_every_sent_messages_are_ever_unrecorded(ctx):
+    """What a worker killed at the worst moment may send again: sent groups are recorded in the background
+    while the next messages go, but never more than RECORD_EVERY behind."""
+    queue_messages(2 * dispatch.BATCH_SIZE + 7)
+    transport = CountingTransport()
+    assert dispatch.run_once(transport=transport).sent == 2 * dispatch.BATCH_SIZE + 7
+    assert 0 < transport.most_unrecorded <= dispatch.RECORD_EVERY
+    assert statuses() == {"sent": 2 * dispatch.BATCH_SIZE + 7}
+
+
+def test_without_smtp_the_eml_file_is_the_message_as_it_would_be_sent(ctx, instance_path):
+    ctx.config.update(SMTP_HOST=None, MAIL_FROM="Hearken <feedback@example.test>")
+    (message_id,) = queue_messages(1)
+    assert dispatch.run_once().sent == 1
+    (file,) = [f for f in (instance_path / "outbox").glob("*.eml") if message_id.strip("<>").split("@")[0] in f.name]
+    assert file.read_bytes() == b"From: Hearken <feedback@example.test>\r\n" + rendered(message_id)

@@ -61,3 +61,28 @@ def test_upgrading_a_sqlite_database_with_data_loses_nothing(tmp_path):
             assert one("SELECT segment_value FROM answer_counts WHERE segment_name = 'location' "
                        "AND question_key <> '*'") == ("Leeds",)
         db.engine.dispose()
+
+
+def test_rendered_emails_downgrade_and_upgrade_again_keeping_the_queued_messages(runner, app):
+    """0008 adds outbox_rendered (each email's bytes rendered when queued). Downgrading drops only that
+    table: the messages stay queued, and the code before it renders them when it sends them."""
+    from sqlalchemy import func, inspect, select
+
+    from survey import mail
+    from survey.clock import utcnow
+    from survey.models import OutboxMessage
+
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        mail.queue(mail.Rendered("Hello", "Body", None, {}), kind="notice", recipient="a@example.com", now=utcnow())
+        db.session.commit()
+    down = runner.invoke(args=["db", "downgrade", "7b3e0c5d2a61"])
+    assert down.exit_code == 0, down.output
+    with app.app_context():
+        assert "outbox_rendered" not in inspect(db.engine).get_table_names()
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    with app.app_context():
+        assert "outbox_rendered" in inspect(db.engine).get_table_names()
+    assert runner.invoke(args=["db", "check"]).exit_code == 0
