@@ -114,9 +114,9 @@ def queue_invitation(invitation: Invitation, *, now: datetime, reminder: bool = 
                  contact_id=contact.id, invitation_id=invitation.id, campaign_id=invitation.campaign_id)
 
 
-def build_email(row: OutboxMessage) -> Message:
-    """The outbox row as a multipart/alternative message with its fixed Message-ID, without its From header
-    (see `envelope`).
+def build_email(row: OutboxMessage, sender: str | None = None) -> Message:
+    """The outbox row as a multipart/alternative message with its fixed Message-ID; From only when `sender`
+    is given (what is stored when queued has none: see `envelope`).
 
     Built with the compat32 classes: the modern EmailMessage API parses every header it is given and cost
     several milliseconds per message, most of the dispatcher's time (see docs/benchmarks.md)."""
@@ -126,6 +126,8 @@ def build_email(row: OutboxMessage) -> Message:
         message.attach(_html_part(row.html_body, row.images))
     else:
         message = MIMEText(row.text_body, "plain", "utf-8")
+    if sender is not None:
+        message["From"] = _address(sender)
     message["To"] = _address(row.recipient)
     subject = " ".join(row.subject.split())  # a title with a line break must not break the header
     message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
