@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import ROOT, Figure, bench_main  # noqa: E402
-from http_load import PROCESSES, THREADS, gunicorn, hammer, request  # noqa: E402
+from http_load import PROCESSES, THREADS, client_note, gunicorn, hammer, request  # noqa: E402
 
 STATIC = "/static/css/hearken.css"
 
@@ -42,12 +42,13 @@ def figures(args) -> list[Figure]:
             hammer(port, page, seconds=1).check(200)  # warm up both workers (and their page cache)
             pages, statics = [], []
             for _ in range(args.runs):
-                pages.append(hammer(port, page, seconds=seconds).check(200).rate)
-                statics.append(hammer(port, static, seconds=seconds).check(200).rate)
+                pages.append(hammer(port, page, seconds=seconds).check(200))
+                statics.append(hammer(port, static, seconds=seconds).check(200))
     return [Figure(key="changes.rate", title="public /changes page, 2 gunicorn workers, warm", unit="req/s",
-                   runs=pages, baseline=f"{STATIC} from the same server", baseline_runs=statics, goal_ratio=0.5,
-                   note=f"demo data on SQLite; {PROCESSES} client processes × {THREADS} connections, "
-                        f"{seconds:g} s per run")]
+                   runs=[load.rate for load in pages], baseline=f"{STATIC} from the same server",
+                   baseline_runs=[load.rate for load in statics], goal_ratio=0.5,
+                   note=f"demo data on SQLite; {PROCESSES} client processes × {THREADS} connections "
+                        f"({client_note(pages + statics)}); {seconds:g} s per run")]
 
 
 if __name__ == "__main__":

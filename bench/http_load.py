@@ -82,6 +82,12 @@ class Load:
     latencies: list[float]  # seconds, one per request
     statuses: Counter = field(default_factory=Counter)
     kept: list = field(default_factory=list)  # what `keep` returned for each answer
+    client_cpu: float = 0.0  # CPU seconds the client processes used while sending
+
+    @property
+    def client_share(self) -> float:
+        """Of the machine's cores, the share the clients took: what the server did not get."""
+        return self.client_cpu / self.seconds / (os.cpu_count() or 1)
 
     @property
     def count(self) -> int:
@@ -100,6 +106,11 @@ class Load:
         wrong = {code: n for code, n in self.statuses.items() if code != status}
         assert not wrong, f"expected only {status} answers, got {dict(self.statuses)}"
         return self
+
+
+def client_note(loads: Sequence[Load]) -> str:
+    """For a figure's note: the clients' share of the machine, at most, over these measurements."""
+    return f"the clients took at most {max(load.client_share for load in loads):.0%} of the {os.cpu_count()} cores"
 
 
 def _client_process(port, requests, seconds, threads, keep, start, output):
@@ -130,12 +141,13 @@ def _client_process(port, requests, seconds, threads, keep, start, output):
 
     workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
     start.wait()
+    cpu = time.process_time()
     stop = time.monotonic() + (seconds or 0)
     for worker in workers:
         worker.start()
     for worker in workers:
         worker.join()
-    output.put((time.monotonic(), latencies, statuses, kept))
+    output.put((time.monotonic(), time.process_time() - cpu, latencies, statuses, kept))
 
 
 def hammer(port: int, requests: Sequence[bytes], *, seconds: float | None = None, processes: int = PROCESSES,
@@ -156,7 +168,8 @@ def hammer(port: int, requests: Sequence[bytes], *, seconds: float | None = None
     for child in children:
         child.join()
     load = Load(seconds=max(ended for ended, *_ in results) - began, latencies=[])
-    for _ended, latencies, statuses, kept in results:
+    for _ended, cpu, latencies, statuses, kept in results:
+        load.client_cpu += cpu
         load.latencies += latencies
         load.statuses.update(statuses)
         load.kept += kept

@@ -40,7 +40,7 @@ from urllib.parse import parse_qs
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Figure, bench_main, fresh_app  # noqa: E402
-from http_load import PROCESSES, THREADS, body_of, gunicorn, hammer, headers_of, request  # noqa: E402
+from http_load import PROCESSES, THREADS, body_of, client_note, gunicorn, hammer, headers_of, request  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 SLUG = "support-csat"
@@ -232,13 +232,14 @@ def measure(database: str, url: str, folder: Path, args) -> list[Figure]:
         baseline_run(baseline, bodies, 1, rows)
         ours, theirs = [], []
         rate = warm.rate
-        for _ in range(args.runs):
+        for _ in range(min(args.runs, 2) if args.quick else args.runs):  # quick: both databases in half a minute
             load, _hidden = hearken_run(hearken, max(100, round(rate * seconds)), answers, rows)
             rate = load.rate
             ours.append(load)
             theirs.append(baseline_run(baseline, bodies, seconds, rows))
     setup = (f"2 gunicorn sync workers; {PROCESSES} client processes × {THREADS} connections on the same 2 "
-             f"cores; ≈{seconds:g} s per run; factory survey (6 questions), random answers")
+             f"cores ({client_note(ours + theirs)}); ≈{seconds:g} s per run; factory survey (6 questions), random "
+             f"answers; {sum(load.count for load in ours)} submissions timed, each checked stored")
     baseline = f"bare WSGI endpoint, one INSERT with {'sqlite3' if database == 'sqlite' else 'psycopg'}"
     name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[database]
     return [
