@@ -3,8 +3,8 @@ static file served by the same server (goal: at least half of its rate).
 
 The database is the demo (three published changes with quotes and an impact line), on SQLite. The load
 comes from separate client processes (bench/http_load.py: 2 processes × 4 connections in flight, each
-request a new connection, as gunicorn's sync workers close every one); page and file alternate, so both
-see the same machine.
+request a new connection, as gunicorn's sync workers close every one); page and file alternate in
+one-second slices (http_load.side_by_side), so both see the same machine.
 
     .venv/bin/python bench/changes_page.py [--seconds 5] [--runs 3] [--quick]
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import ROOT, Figure, bench_main  # noqa: E402
-from http_load import PROCESSES, THREADS, client_note, gunicorn, hammer, request  # noqa: E402
+from http_load import PROCESSES, THREADS, client_note, gunicorn, hammer, request, side_by_side  # noqa: E402
 
 STATIC = "/static/css/hearken.css"
 
@@ -42,8 +42,10 @@ def figures(args) -> list[Figure]:
             hammer(port, page, seconds=1).check(200)  # warm up both workers (and their page cache)
             pages, statics = [], []
             for _ in range(args.runs):
-                pages.append(hammer(port, page, seconds=seconds).check(200))
-                statics.append(hammer(port, static, seconds=seconds).check(200))
+                ours, theirs = side_by_side(lambda s: hammer(port, page, seconds=s).check(200),
+                                            lambda s: hammer(port, static, seconds=s).check(200), seconds=seconds)
+                pages.append(ours)
+                statics.append(theirs)
     return [Figure(key="changes.rate", title="public /changes page, 2 gunicorn workers, warm", unit="req/s",
                    runs=[load.rate for load in pages], baseline=f"{STATIC} from the same server",
                    baseline_runs=[load.rate for load in statics], goal_ratio=0.5,

@@ -38,6 +38,7 @@ from tests.smtp import free_port
 
 PROCESSES = 2  # client processes
 THREADS = 4  # connections in flight per client process
+SLICES = 5  # see side_by_side
 
 
 def request(method: str, path: str, *, fields: dict[str, list[str]] | None = None,
@@ -101,11 +102,35 @@ class Load:
     def p99_ms(self) -> float:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[98] * 1000
 
+    @classmethod
+    def merged(cls, loads: Sequence[Load]) -> Load:
+        """Several measurements as one (their times added)."""
+        merged = cls(seconds=sum(load.seconds for load in loads), latencies=[],
+                     client_cpu=sum(load.client_cpu for load in loads))
+        for load in loads:
+            merged.latencies += load.latencies
+            merged.statuses.update(load.statuses)
+            merged.kept += load.kept
+        return merged
+
     def check(self, status: int) -> Load:
         """Refused or failed requests are fast: a measurement that had any is worthless."""
         wrong = {code: n for code, n in self.statuses.items() if code != status}
         assert not wrong, f"expected only {status} answers, got {dict(self.statuses)}"
         return self
+
+
+def side_by_side(ours: Callable[[float], Load], theirs: Callable[[float], Load], *, seconds: float,
+                 slices: int = SLICES) -> tuple[Load, Load]:
+    """Measure two endpoints in alternating slices of `seconds / slices` each, so both meet the same
+    machine: others' benchmarks come and go within seconds, and a figure that is a ratio between two
+    endpoints measured minutes apart would mostly measure that. `ours(s)` and `theirs(s)` each load their
+    endpoint for about s seconds; `theirs` is given the time `ours` actually took."""
+    mine, other = [], []
+    for _ in range(slices):
+        mine.append(ours(seconds / slices))
+        other.append(theirs(mine[-1].seconds))
+    return Load.merged(mine), Load.merged(other)
 
 
 def client_note(loads: Sequence[Load]) -> str:

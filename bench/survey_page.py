@@ -14,7 +14,8 @@ besides rendering: queries, session and tokens. The bench checks both answers ar
 and the same form fields, tokens aside).
 
 Load: bench/http_load.py, 2 client processes × 4 connections in flight on the same two cores as the
-server; each request is a new connection (sync workers close every one).
+server; each request is a new connection (sync workers close every one). The page and the baseline
+alternate in one-second slices (http_load.side_by_side), so both meet the same machine.
 
     .venv/bin/python bench/survey_page.py [--seconds 5] [--runs 3] [--quick]
 """
@@ -28,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Figure, bench_main, fresh_app  # noqa: E402
-from http_load import PROCESSES, THREADS, body_of, client_note, exchange, gunicorn, hammer, request  # noqa: E402
+from http_load import PROCESSES, THREADS, body_of, client_note, exchange, gunicorn, hammer, request, side_by_side  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 SLUG = "support-csat"
@@ -97,8 +98,10 @@ def figures(args) -> list[Figure]:
                 hammer(port, warm, seconds=1).check(200)
             pages, fixeds = [], []
             for _ in range(args.runs):
-                pages.append(hammer(port, page, seconds=seconds).check(200))
-                fixeds.append(hammer(port, fixed, seconds=seconds).check(200))
+                ours, theirs = side_by_side(lambda s: hammer(port, page, seconds=s).check(200),
+                                            lambda s: hammer(port, fixed, seconds=s).check(200), seconds=seconds)
+                pages.append(ours)
+                fixeds.append(theirs)
     return [Figure(key="page.rate", title="public survey page (GET, first visit), 2 gunicorn workers, SQLite",
                    unit="req/s", runs=[load.rate for load in pages],
                    baseline="the same template from a pre-built context, same server",

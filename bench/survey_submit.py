@@ -16,7 +16,8 @@ Baseline, in the same run: a plain WSGI callable (no Flask) served by the same g
 workers) that reads the same form body, and stores its answers as JSON with one INSERT and a commit
 through the raw driver (sqlite3 with the app's own connection settings and BEGIN IMMEDIATE, or psycopg),
 into the same database. It is posted the same bodies (same fields and sizes), so the difference is what
-Hearken does with them.
+Hearken does with them. Within a run the two alternate in five slices, the baseline loaded for as long as
+each slice of Hearken's POSTs took (http_load.side_by_side): both meet the same machine, which others share.
 
 Load: bench/http_load.py, 2 client processes × 4 connections in flight (a closed loop) on the same two
 cores as the server; each request is a new connection (sync workers close every one). The clients cost
@@ -40,7 +41,18 @@ from urllib.parse import parse_qs
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Figure, bench_main, fresh_app  # noqa: E402
-from http_load import PROCESSES, THREADS, body_of, client_note, gunicorn, hammer, headers_of, request  # noqa: E402
+from http_load import (  # noqa: E402
+    PROCESSES,
+    SLICES,
+    THREADS,
+    body_of,
+    client_note,
+    gunicorn,
+    hammer,
+    headers_of,
+    request,
+    side_by_side,
+)
 
 BENCH = Path(__file__).resolve().parent
 SLUG = "support-csat"
@@ -48,6 +60,7 @@ PAGE = f"/s/{SLUG}"
 SECRET_KEY = "bench secret key"
 POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432/h1bench"
 BASELINE_TABLE = "bench_submissions"
+HEARKEN_TABLES = ("responses", "response_revisions", "answers")
 ANSWER_SETS = 500
 
 
@@ -166,7 +179,7 @@ class Rows:
 
         with self.app.app_context():
             counts = {table: db.session.scalar(text(f"SELECT count(*) FROM {table}"))
-                      for table in ("responses", "response_revisions", "answers", BASELINE_TABLE)}
+                      for table in (*HEARKEN_TABLES, BASELINE_TABLE)}
             db.session.remove()
             db.engine.dispose()  # nothing open while the clients fork
             return counts
@@ -193,27 +206,33 @@ def browser_form(answer: bytes) -> tuple[str, dict[str, str]]:
     return cookie, hidden_fields(body_of(answer))
 
 
-def hearken_run(port: int, count: int, answers, rows: Rows):
-    """Open `count` forms (untimed), then time posting them; checks every one was stored."""
+def open_forms(port: int, count: int, answers) -> tuple[list[bytes], int, dict[str, str]]:
+    """Open `count` forms as new browsers and answer them: the POSTs, how many answer rows they must store,
+    and one form's hidden fields."""
     opened = hammer(port, [request("GET", PAGE)] * count, keep=browser_form).check(200).kept
-    posts, expected_answers = [], 0
+    posts, answer_rows = [], 0
     for i, (cookie, hidden) in enumerate(opened):
-        fields, answer_rows = answers[i % len(answers)]
+        fields, rows = answers[i % len(answers)]
         posts.append(request("POST", PAGE, fields={**hidden, **fields}, headers={"Cookie": cookie}))
-        expected_answers += answer_rows
+        answer_rows += rows
+    return posts, answer_rows, opened[0][1]
+
+
+def run(hearken: int, baseline: int, posts: list[bytes], answer_rows: int, bodies: list[bytes], rows: Rows,
+        slices: int = SLICES):
+    """Post the opened forms to Hearken in `slices` parts, each followed by the baseline for as long as that
+    part took (http_load.side_by_side); then check every submission of both was stored."""
+    parts = iter(posts[i::slices] for i in range(slices))
     before = rows()
-    load = hammer(port, posts).check(303)
+    ours, theirs = side_by_side(lambda _seconds: hammer(hearken, next(parts)).check(303),
+                                lambda seconds: hammer(baseline, bodies, seconds=seconds).check(303),
+                                seconds=0, slices=slices)
     after = rows()
-    stored = {table: after[table] - before[table] for table in ("responses", "response_revisions", "answers")}
-    assert stored == {"responses": count, "response_revisions": count, "answers": expected_answers}, (count, stored)
-    return load, opened[0][1]
-
-
-def baseline_run(port: int, bodies: list[bytes], seconds: float, rows: Rows):
-    before = rows()[BASELINE_TABLE]
-    load = hammer(port, bodies, seconds=seconds).check(303)
-    assert rows()[BASELINE_TABLE] - before == load.count, "the baseline lost submissions"
-    return load
+    stored = {table: after[table] - before[table] for table in (*HEARKEN_TABLES, BASELINE_TABLE)}
+    expected = {"responses": len(posts), "response_revisions": len(posts), "answers": answer_rows,
+                BASELINE_TABLE: theirs.count}
+    assert stored == expected, f"submissions lost: {stored} stored, {expected} expected"
+    return ours, theirs
 
 
 def measure(database: str, url: str, folder: Path, args) -> list[Figure]:
@@ -226,17 +245,18 @@ def measure(database: str, url: str, folder: Path, args) -> list[Figure]:
             gunicorn("survey_submit:baseline_app", environment=environment, python_path=BENCH) as baseline:
         # Warm up both (each worker's first requests load templates and open connections), and size
         # Hearken's runs from its warm rate: a run posts about `seconds` worth of forms.
-        warm, hidden = hearken_run(hearken, (5 if args.quick else 20) * PROCESSES * THREADS, answers, rows)
+        posts, answer_rows, hidden = open_forms(hearken, (5 if args.quick else 20) * PROCESSES * THREADS, answers)
         bodies = [request("POST", PAGE, fields={**hidden, "submission_key": f"baseline-{i:05d}", **fields})
                   for i, (fields, _rows) in enumerate(answers)]
-        baseline_run(baseline, bodies, 1, rows)
+        warm, _baseline = run(hearken, baseline, posts, answer_rows, bodies, rows, slices=1)
         ours, theirs = [], []
         rate = warm.rate
         for _ in range(min(args.runs, 2) if args.quick else args.runs):  # quick: both databases in half a minute
-            load, _hidden = hearken_run(hearken, max(100, round(rate * seconds)), answers, rows)
+            posts, answer_rows, _hidden = open_forms(hearken, max(100, round(rate * seconds)), answers)
+            load, base = run(hearken, baseline, posts, answer_rows, bodies, rows, slices=2 if args.quick else SLICES)
             rate = load.rate
             ours.append(load)
-            theirs.append(baseline_run(baseline, bodies, seconds, rows))
+            theirs.append(base)
     setup = (f"2 gunicorn sync workers; {PROCESSES} client processes × {THREADS} connections on the same 2 "
              f"cores ({client_note(ours + theirs)}); ≈{seconds:g} s per run; factory survey (6 questions), random "
              f"answers; {sum(load.count for load in ours)} submissions timed, each checked stored")
