@@ -12,7 +12,7 @@ from itertools import islice
 from typing import BinaryIO, TextIO
 
 import xlsxwriter
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, bindparam, cast, select
 
 from survey.extensions import db
 from survey.models import Answer, Contact, Question, Response, ResponseTag, Survey, SurveyVersion
@@ -83,24 +83,31 @@ def _batches(query) -> Iterator[list]:
     yield from result.partitions(BATCH)
 
 
-def _plain_rows(query) -> list[tuple]:
+def _plain_rows(query, parameters: dict) -> list[tuple]:
     """Every row of a query of integer and text columns, as the driver's tuples.
 
     An export reads ten answers or so per response: wrapping each in a SQLAlchemy Row cost more than the
     database's own work (about 1.2 µs a row, against the baseline dump's 1.5 µs for fetching and writing
     one). SQLAlchemy still compiles and binds the query; its rows would be the same values, as no dialect
     converts integers or text on the way out."""
-    result = db.session.connection().execute(query)
+    result = db.session.connection().execute(query, parameters)
     try:
         return result.cursor.fetchall()
     finally:
         result.close()
 
 
+# Built once, the batch's ids bound at each execution: building `in_(ids)` anew checked every id again.
+_ANSWERS = (select(Answer.response_id, Answer.question_key, Answer.value_int, Answer.value_text)
+            .where(Answer.response_id.in_(bindparam("ids", expanding=True)))
+            .order_by(Answer.response_id, Answer.value_int, Answer.id))
+_TAGS = (select(ResponseTag.response_id, ResponseTag.tag)
+         .where(ResponseTag.response_id.in_(bindparam("ids", expanding=True)))
+         .order_by(ResponseTag.response_id, ResponseTag.tag))
+
+
 def _answer_rows(response_ids: list[int]) -> list[tuple]:
-    return _plain_rows(select(Answer.response_id, Answer.question_key, Answer.value_int, Answer.value_text)
-                       .where(Answer.response_id.in_(response_ids))
-                       .order_by(Answer.response_id, Answer.value_int, Answer.id))
+    return _plain_rows(_ANSWERS, {"ids": response_ids})
 
 
 def _answer_values(types: dict[str, str], response_ids: list[int]) -> dict[int, dict[str, object]]:
@@ -120,9 +127,7 @@ def _answer_values(types: dict[str, str], response_ids: list[int]) -> dict[int, 
 
 def _tags(response_ids: list[int]) -> dict[int, list[str]]:
     tags: dict[int, list[str]] = {rid: [] for rid in response_ids}
-    for response_id, tag in _plain_rows(
-            select(ResponseTag.response_id, ResponseTag.tag).where(ResponseTag.response_id.in_(response_ids))
-            .order_by(ResponseTag.response_id, ResponseTag.tag)):
+    for response_id, tag in _plain_rows(_TAGS, {"ids": response_ids}):
         tags[response_id].append(tag)
     return tags
 
