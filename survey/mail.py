@@ -7,6 +7,7 @@ and also the message's final bytes (all but the From line, which is MAIL_FROM wh
 """
 from __future__ import annotations
 
+import re
 import secrets
 from base64 import b64decode, b64encode
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from email.message import Message
 from email.mime.image import MIMEImage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.policy import compat32
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -30,7 +31,25 @@ from survey.models.outreach import RenderedEmail
 from survey.tokens import new_token
 
 ONE_CLICK_TYPES = ("rating", "nps")
-SMTP_POLICY = compat32.clone(linesep="\r\n", max_line_length=998)  # no folding of long link headers
+PLAIN_HEADER = re.compile(r"[!-~]+(?: [!-~]+)*")  # printable ASCII words, one space between them
+
+
+class SmtpPolicy(Compat32):
+    """compat32 with CRLF line ends and no folding of long link headers (up to 998 characters).
+
+    A plain header (printable ASCII words, one space apart, within the line length) is written as it is,
+    which is what compat32 writes for it (tests/survey/test_dispatch.py compares them), without building an
+    email.header.Header per header: about a quarter of the time to render a message, paid by every one queued.
+    """
+
+    def fold_binary(self, name, value):
+        if isinstance(value, str) and len(name) + 2 + len(value) <= self.max_line_length \
+                and PLAIN_HEADER.fullmatch(value):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+SMTP_POLICY = SmtpPolicy(linesep="\r\n", max_line_length=998)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from datetime import timedelta
+from email.errors import HeaderParseError
 
+import pytest
 from sqlalchemy import delete, func, select
 
 from survey import authoring, dispatch, mail, outreach
@@ -184,3 +186,24 @@ def test_without_smtp_the_eml_file_is_the_message_as_it_would_be_sent(ctx, insta
     assert dispatch.run_once().sent == 1
     (file,) = [f for f in (instance_path / "outbox").glob("*.eml") if message_id.strip("<>").split("@")[0] in f.name]
     assert file.read_bytes() == b"From: Hearken <feedback@example.test>\r\n" + rendered(message_id)
+
+
+def test_the_smtp_policy_writes_exactly_what_compat32_writes(ctx):
+    """SmtpPolicy writes plain headers without email.header.Header: the bytes must not change."""
+    from email.policy import compat32
+
+    reference = compat32.clone(linesep="\r\n", max_line_length=998)
+    queue_messages(1)
+    rows = [db.session.scalar(select(OutboxMessage)),
+            OutboxMessage(message_id="<x@example.test>", recipient="Zoë  Ünïcode <z@example.com>",
+                          subject="Ça va ?  —\ttwo  spaces", text_body="Plain only\r\n.\r\n", html_body=None,
+                          headers={"X-Long": "word " * 300, "X-Spaces": " lead and trail ", "X-Tab": "a\tb"},
+                          images=None, created_at=utcnow())]
+    for row in rows:
+        message = mail.build_email(row, "Héloïse <feedback@example.test>")
+        assert message.as_bytes(policy=mail.SMTP_POLICY) == message.as_bytes(policy=reference)
+    for value in ("a", "a b", "a  b", " a", "a ", "x" * 996, "x" * 997, "é"):
+        assert mail.SMTP_POLICY.fold_binary("H", value) == reference.fold_binary("H", value), value
+    for policy in (mail.SMTP_POLICY, reference):  # a header that would add a header is refused by both
+        with pytest.raises(HeaderParseError):
+            policy.fold_binary("H", "a\r\nBcc: x@example.com")
