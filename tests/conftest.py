@@ -60,8 +60,16 @@ def migrated(database_url, instance_path) -> str:
 def empty_tables() -> None:
     tables = [table for table in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(table.name for table in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # TRUNCATE gives every table and index a new file: 0.5-0.8 s for all of them after every test. A test
+        # leaves a few small tables with rows: deleting those rows and rewinding the sequences it drew ids
+        # from (as RESTART IDENTITY would) is what "empty" means, at a fraction of the cost.
+        filled = set(db.session.scalars(text(" UNION ALL ".join(
+            f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM {table.name})" for table in tables))))
+        for table in tables:  # children before parents
+            if table.name in filled:
+                db.session.execute(table.delete())
+        db.session.execute(text("SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) "
+                                "FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"))
     else:
         for table in tables:
             db.session.execute(table.delete())
