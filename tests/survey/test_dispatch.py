@@ -207,3 +207,19 @@ def test_the_smtp_policy_writes_exactly_what_compat32_writes(ctx):
     for policy in (mail.SMTP_POLICY, reference):  # a header that would add a header is refused by both
         with pytest.raises(HeaderParseError):
             policy.fold_binary("H", "a\r\nBcc: x@example.com")
+
+
+def test_erasing_a_contact_erases_their_rendered_emails(ctx):
+    """The rendered bytes carry the name and address (base64 bodies, which a text search would miss): they go
+    with the outbox rows, also for an email queued to the address without its contact."""
+    from survey import contacts
+
+    survey = make_survey()
+    db.session.add(Contact(email="ann@example.com", name="Ann Smith", attributes={}, created_at=utcnow()))
+    db.session.commit()
+    outreach.launch(outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3,
+                                             now=utcnow()), now=utcnow())
+    queue_messages(1, recipient="Ann Smith <ann@example.com>")
+    assert db.session.scalar(select(func.count()).select_from(RenderedEmail)) == 2
+    contacts.erase_contact(contacts.find_contact("ann@example.com"), actor="cli", actor_id=None, now=utcnow())
+    assert db.session.scalar(select(func.count()).select_from(RenderedEmail)) == 0
