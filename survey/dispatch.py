@@ -16,6 +16,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -246,16 +247,19 @@ class Background:
     server: recording sent messages, and claiming and reading the next batch while this one is sent. One
     thread, so its writes go one at a time, in the order they were asked for (SQLite has one writer).
 
-    Sent messages are recorded in groups of half RECORD_EVERY, and a group is handed over only once the one
-    before it is committed, so at most RECORD_EVERY messages are ever accepted by the server and not yet
-    recorded: what a worker killed at the worst moment sends again."""
+    Sent messages are recorded in groups; at most IN_FLIGHT groups wait to be committed, and a full group is
+    handed over only when that leaves room, so at most (IN_FLIGHT + 1) × GROUP = RECORD_EVERY messages are
+    ever accepted by the server and not yet recorded: what a worker killed at the worst moment sends again.
+    Several small groups in flight rather than one large one: the sending thread rarely has to wait for a
+    commit queued behind the next batch's claim."""
 
-    GROUP = RECORD_EVERY // 2
+    IN_FLIGHT = 3
+    GROUP = RECORD_EVERY // (IN_FLIGHT + 1)
 
     def __init__(self, clock: Callable[[], datetime]):
         self.app, self.engine, self.clock = current_app._get_current_object(), db.engine, clock
         self.group: list = []
-        self.recording: Future | None = None
+        self.recording: deque[Future] = deque()
         self.last: Future | None = None
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hearken-dispatch")
 
@@ -273,9 +277,9 @@ class Background:
     def sent(self, row) -> None:
         self.group.append(row)
         if len(self.group) >= self.GROUP:
-            if self.recording is not None:
-                self.recording.result()  # raises the error of a group that could not be recorded
-            self.recording = self._submit(_record_sent, self.engine, self.group, self.clock())
+            while len(self.recording) >= self.IN_FLIGHT:
+                self.recording.popleft().result()  # raises the error of a group that could not be recorded
+            self.recording.append(self._submit(_record_sent, self.engine, self.group, self.clock()))
             self.group = []
 
     def flush(self) -> None:
@@ -285,8 +289,8 @@ class Background:
             self.group = []
         if self.last is not None:
             self.last.result()  # the thread runs its work in order: the last done means all done
-        if self.recording is not None:
-            self.recording.result()
+        while self.recording:
+            self.recording.popleft().result()
 
     def __enter__(self) -> Background:
         return self
