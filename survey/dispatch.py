@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from survey import followups, mail, outreach, scorecard, trends, webhook_delivery
@@ -185,14 +185,25 @@ def _mark(row, **values) -> None:
     db.session.commit()
 
 
+def _sent_statements():
+    """Marking a group sent: built once, because a pass records a group every few messages and building the
+    statements each time cost more than running them."""
+    ids, now = bindparam("ids", expanding=True), bindparam("now", type_=OutboxMessage.sent_at.type)
+    return (update(OutboxMessage).where(OutboxMessage.id.in_(ids))
+            .values(status="sent", sent_at=now, claimed_until=None, last_error=None),
+            update(Invitation).where(Invitation.id.in_(ids))
+            .values(sent_at=func.coalesce(Invitation.sent_at, now), last_sent_at=now))
+
+
+MARK_SENT, MARK_INVITATIONS_SENT = _sent_statements()
+
+
 def _record_sent(engine: Engine, sent: list, now: datetime) -> None:
     """Mark a group sent, on a connection of its own (the Background thread's)."""
     with engine.begin() as connection:
-        connection.execute(update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in sent]))
-                           .values(status="sent", sent_at=now, claimed_until=None, last_error=None))
+        connection.execute(MARK_SENT, {"ids": [row.id for row in sent], "now": now})
         if invitations := [row.invitation_id for row in sent if row.invitation_id is not None]:
-            connection.execute(update(Invitation).where(Invitation.id.in_(invitations)).values(
-                sent_at=func.coalesce(Invitation.sent_at, now), last_sent_at=now))
+            connection.execute(MARK_INVITATIONS_SENT, {"ids": invitations, "now": now})
 
 
 # What sending needs of a claimed row: not its bodies, which its RenderedEmail holds rendered.
