@@ -80,6 +80,9 @@ def survey_database(folder: Path, responses: int):
     built = cache / f"survey-{responses}-{key.hexdigest()[:12]}.sqlite3"
     if not built.exists():
         cache.mkdir(parents=True, exist_ok=True)
+        for stale in cache.glob("survey-*.sqlite3"):  # built for an older schema: ~700 MB each at a million
+            if not stale.name.endswith(f"-{key.hexdigest()[:12]}.sqlite3"):
+                stale.unlink()
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
             app = fresh_app(Path(tmp))
             with app.app_context():
