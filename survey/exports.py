@@ -12,7 +12,7 @@ from itertools import islice
 from typing import BinaryIO, TextIO
 
 import xlsxwriter
-from sqlalchemy import Text, bindparam, cast, select
+from sqlalchemy import ARRAY, Integer, Text, any_, bindparam, cast, select
 
 from survey.extensions import db
 from survey.models import Answer, Contact, Question, Response, ResponseTag, Survey, SurveyVersion
@@ -83,36 +83,40 @@ def _batches(query) -> Iterator[list]:
     yield from result.partitions(BATCH)
 
 
-def _plain_rows(query, parameters: dict) -> list[tuple]:
-    """Every row of a query of integer and text columns, as the driver's tuples.
+class _BatchQuery:
+    """A query of integer and text columns for the rows of a batch of responses, given their ids: built
+    once, each batch binds its ids. Rows come back as the driver's tuples.
 
     An export reads ten answers or so per response: wrapping each in a SQLAlchemy Row cost more than the
     database's own work (about 1.2 µs a row, against the baseline dump's 1.5 µs for fetching and writing
     one). SQLAlchemy still compiles and binds the query; its rows would be the same values, as no dialect
-    converts integers or text on the way out."""
-    result = db.session.connection().execute(query, parameters)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
+    converts integers or text on the way out. On PostgreSQL the ids are one array parameter (`= ANY`):
+    with an IN list, psycopg parsed the statement's thousand placeholders again for every batch (a
+    quarter of an export's time there)."""
+
+    def __init__(self, query, column):
+        self.listed = query.where(column.in_(bindparam("ids", expanding=True)))
+        self.array = query.where(column == any_(bindparam("ids", type_=ARRAY(Integer))))
+
+    def rows(self, response_ids: list[int]) -> list[tuple]:
+        connection = db.session.connection()
+        query = self.array if connection.dialect.name == "postgresql" else self.listed
+        result = connection.execute(query, {"ids": response_ids})
+        try:
+            return result.cursor.fetchall()
+        finally:
+            result.close()
 
 
-# Built once, the batch's ids bound at each execution: building `in_(ids)` anew checked every id again.
-_ANSWERS = (select(Answer.response_id, Answer.question_key, Answer.value_int, Answer.value_text)
-            .where(Answer.response_id.in_(bindparam("ids", expanding=True)))
-            .order_by(Answer.response_id, Answer.value_int, Answer.id))
-_TAGS = (select(ResponseTag.response_id, ResponseTag.tag)
-         .where(ResponseTag.response_id.in_(bindparam("ids", expanding=True)))
-         .order_by(ResponseTag.response_id, ResponseTag.tag))
-
-
-def _answer_rows(response_ids: list[int]) -> list[tuple]:
-    return _plain_rows(_ANSWERS, {"ids": response_ids})
+_ANSWERS = _BatchQuery(select(Answer.response_id, Answer.question_key, Answer.value_int, Answer.value_text)
+                       .order_by(Answer.response_id, Answer.value_int, Answer.id), Answer.response_id)
+_TAGS = _BatchQuery(select(ResponseTag.response_id, ResponseTag.tag)
+                    .order_by(ResponseTag.response_id, ResponseTag.tag), ResponseTag.response_id)
 
 
 def _answer_values(types: dict[str, str], response_ids: list[int]) -> dict[int, dict[str, object]]:
     values: dict[int, dict[str, object]] = {rid: {} for rid in response_ids}
-    for response_id, key, value_int, value_text in _answer_rows(response_ids):
+    for response_id, key, value_int, value_text in _ANSWERS.rows(response_ids):
         qtype = types.get(key)
         if qtype == "multi":
             values[response_id].setdefault(key, []).append(value_text)
@@ -127,7 +131,7 @@ def _answer_values(types: dict[str, str], response_ids: list[int]) -> dict[int, 
 
 def _tags(response_ids: list[int]) -> dict[int, list[str]]:
     tags: dict[int, list[str]] = {rid: [] for rid in response_ids}
-    for response_id, tag in _plain_rows(_TAGS, {"ids": response_ids}):
+    for response_id, tag in _TAGS.rows(response_ids):
         tags[response_id].append(tag)
     return tags
 
@@ -224,7 +228,7 @@ def _answer_cells(types: dict[str, str], response_ids: list[int]) -> dict[int, l
     kinds = list(types.values())
     cells = {rid: [""] * len(kinds) for rid in response_ids}
     several: dict[tuple[int, int], list[str]] = {}  # (response, column) → a multi question's options
-    for response_id, key, value_int, value_text in _answer_rows(response_ids):
+    for response_id, key, value_int, value_text in _ANSWERS.rows(response_ids):
         i = column.get(key)
         if i is None:  # an answer to a question no version has (the header has no column for it)
             continue
