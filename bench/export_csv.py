@@ -9,7 +9,12 @@ and csv.writer (no ORM, no answer pivoting, no neutralisation: one line per answ
 child. Each run times the baseline, the CSV and the XLSX export one after the other, so a busy moment of
 the machine weighs on all three.
 
+With --postgres URL the same survey is also copied into that database (its public schema is emptied
+first: give it a database of its own) and the CSV export timed there against PostgreSQL's own
+`COPY (the same join) TO STDOUT WITH CSV`.
+
     .venv/bin/python bench/export_csv.py --responses 1000000 [--runs 3]
+    .venv/bin/python bench/export_csv.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/benchdb
 """
 from __future__ import annotations
 
@@ -33,16 +38,29 @@ print(json.dumps({"seconds": time.perf_counter() - started,
                                        if line.startswith("VmHWM")))}))
 """
 
-RAW_DUMP = """
+# The baseline's rows: one per answer, with its response's id and time.
+JOINED = ("SELECT r.id, r.submitted_at, a.question_key, a.value_int FROM responses r "
+          "JOIN answers a ON a.response_id = r.id")
+
+RAW_DUMP = f"""
 import csv, sqlite3, sys, time
 started = time.perf_counter()
-connection = sqlite3.connect(sys.argv[1])
+connection = sqlite3.connect(sys.argv[1].removeprefix("sqlite:///"))
 with open(sys.argv[2], "w", newline="") as out:
     writer = csv.writer(out, lineterminator="\\n")
-    cursor = connection.execute("SELECT r.id, r.submitted_at, a.question_key, a.value_int FROM responses r "
-                                "JOIN answers a ON a.response_id = r.id ORDER BY r.id")
+    cursor = connection.execute("{JOINED} ORDER BY r.id")
     while rows := cursor.fetchmany(10000):
         writer.writerows(rows)
+""" + REPORT
+
+COPY = f"""
+import sys, time
+import psycopg
+started = time.perf_counter()
+with psycopg.connect(sys.argv[1].replace("+psycopg", "")) as connection, open(sys.argv[2], "wb") as out:
+    with connection.cursor().copy("COPY ({JOINED} ORDER BY r.id) TO STDOUT WITH CSV") as copy:
+        for block in copy:
+            out.write(block)
 """ + REPORT
 
 EXPORT = """
@@ -50,7 +68,7 @@ import sys, time
 from survey import create_app
 from survey.authoring import find_survey
 from survey.exports import Selection, write_csv, write_xlsx
-app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "SECRET_KEY": "bench"})
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench"})
 with app.app_context():
     started = time.perf_counter()
     selection = Selection(find_survey("bench"))
@@ -63,10 +81,10 @@ with app.app_context():
 """ + REPORT
 
 
-def child(code: str, database: Path, out: Path, *args: str) -> dict:
+def child(code: str, url: str, out: Path, *args: str) -> dict:
     """Seconds and peak resident memory (kB) of one child process, and the size of what it wrote."""
-    done = subprocess.run([sys.executable, "-c", code, str(database), str(out), *args], capture_output=True,
-                          text=True, cwd=ROOT, env={**os.environ, "HEARKEN_INSTANCE_PATH": f"{database}.instance"})
+    done = subprocess.run([sys.executable, "-c", code, url, str(out), *args], capture_output=True, text=True,
+                          cwd=ROOT, env={**os.environ, "HEARKEN_INSTANCE_PATH": f"{out}.instance"})
     if done.returncode:
         raise SystemExit(f"child failed:\n{done.stderr}")
     return {**json.loads(done.stdout.strip().splitlines()[-1]), "bytes": out.stat().st_size}
@@ -77,12 +95,17 @@ def figures(args) -> list[Figure]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         survey_database(folder, responses)
-        database, out = folder / "bench.sqlite3", folder / "out"
-        raw, csv, xlsx = [], [], []
+        database, out = f"sqlite:///{folder / 'bench.sqlite3'}", folder / "out"
+        raw, csv, xlsx, copied, on_postgres = [], [], [], [], []
         for _ in range(args.runs):
             raw.append(child(RAW_DUMP, database, out))
             csv.append(child(EXPORT, database, out, "csv"))
             xlsx.append(child(EXPORT, database, out, "xlsx"))
+        if args.postgres:
+            copy_to_postgres(folder / "bench.sqlite3", args.postgres)
+            for _ in range(args.runs):
+                copied.append(child(COPY, args.postgres, out))
+                on_postgres.append(child(EXPORT, args.postgres, out, "csv"))
 
     def seconds(runs: list[dict]) -> list[float]:
         return [run["seconds"] for run in runs]
@@ -95,6 +118,12 @@ def figures(args) -> list[Figure]:
 
     size = f"{count(responses)} responses × 10 rating questions, 5 locations; SQLite"
     baseline = "raw sqlite3 cursor dump of the same rows (responses joined to answers) with csv.writer"
+    postgres = [Figure(
+        key="export.csv.postgres.seconds", title=f"export {count(responses)} responses as CSV, PostgreSQL",
+        unit="s", runs=seconds(on_postgres), better="lower", baseline="COPY (the same join) TO STDOUT WITH CSV",
+        baseline_runs=seconds(copied), goal_ratio=0.3,
+        note=f"{size[:-len('SQLite')]}PostgreSQL; peak memory {max(peak_mb(on_postgres)):.0f} MB",
+    )] if copied else []
     return [
         Figure(key="export.csv.seconds", title=f"export {count(responses)} responses as CSV", unit="s",
                runs=seconds(csv), better="lower", baseline=baseline, baseline_runs=seconds(raw), goal_ratio=0.3,
@@ -106,8 +135,51 @@ def figures(args) -> list[Figure]:
         Figure(key="export.xlsx.seconds", title=f"export {count(responses)} responses as XLSX", unit="s",
                runs=seconds(xlsx), better="lower", baseline=baseline, baseline_runs=seconds(raw),
                note=f"{size}; peak memory {max(peak_mb(xlsx)):.0f} MB; {written_mb(xlsx)} written"),
+        *postgres,
     ]
 
 
+def copy_to_postgres(sqlite_file: Path, url: str) -> None:
+    """The bench survey's tables, copied into an emptied, migrated PostgreSQL database and analysed."""
+    import contextlib
+    import io
+    import sqlite3
+
+    import flask_migrate
+    from sqlalchemy import text
+
+    from survey import create_app
+    from survey.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    source = sqlite3.connect(sqlite_file)
+    with app.app_context():
+        db.session.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
+        db.session.commit()
+        with contextlib.redirect_stderr(io.StringIO()):  # Alembic logs every migration
+            flask_migrate.upgrade()
+        raw = db.session.connection().connection.driver_connection
+        for table in ("surveys", "survey_versions", "questions", "responses", "answers"):
+            columns = [(name, kind) for _cid, name, kind, *_rest in source.execute(f"PRAGMA table_info({table})")]
+            names = ", ".join(name for name, _kind in columns)
+            # SQLite keeps booleans as 0/1, which PostgreSQL's COPY does not take for a boolean column.
+            booleans = [i for i, (_name, kind) in enumerate(columns) if kind == "BOOLEAN"]
+            with raw.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in source.execute(f"SELECT {names} FROM {table}"):
+                    row = list(row)
+                    for i in booleans:
+                        row[i] = None if row[i] is None else bool(row[i])
+                    copy.write_row(row)
+            raw.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        raw.commit()
+        raw.execute("ANALYZE")
+        raw.commit()
+        db.engine.dispose()
+
+
 if __name__ == "__main__":
-    bench_main(__doc__, figures, lambda parser: parser.add_argument("--responses", type=int, default=1_000_000))
+    def arguments(parser):
+        parser.add_argument("--responses", type=int, default=1_000_000)
+        parser.add_argument("--postgres", metavar="URL", help="also on this PostgreSQL database (emptied first)")
+
+    bench_main(__doc__, figures, arguments)
