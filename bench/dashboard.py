@@ -10,6 +10,7 @@ without rollups would at least have to do.
 """
 from __future__ import annotations
 
+import statistics
 import sys
 import tempfile
 import time
@@ -60,10 +61,10 @@ def measure(responses: int, runs: int) -> list[Figure]:
             results.append(Figure(
                 key=f"dashboard.{responses}.{label.replace(' ', '_')}",
                 title=f"results dashboard, {label}, {count(responses)} responses, warm",
-                unit="ms", runs=[s * 1000 for s in warm], better="lower",
-                baseline="bare GROUP BY over the raw answers (what a dashboard without rollups must at least do)",
-                baseline_runs=[s * 1000 for s in base], goal_limit=500,
-                note=f"cold (first request, charts drawn): {cold * 1000:.0f} ms"))
+                unit="ms", runs=[s * 1000 for s in warm], better="lower", goal_limit=500,
+                # Not a baseline to approach: the least a dashboard without rollups would have to do.
+                note=f"cold (first request, charts drawn): {cold * 1000:.0f} ms; for scale, a bare GROUP BY over "
+                     f"the raw answers: {statistics.median(base) * 1000:.0f} ms"))
         return results
 
 
