@@ -111,6 +111,7 @@ def test_the_bytes_rendered_when_queued_are_sent_with_the_from_configured_when_s
     assert raw.replace(b"\r\n", b"\n") == sent.replace(b"\r\n", b"\n")  # as the server stores it
     (message,) = smtp.messages
     assert (message["From"], message["Subject"]) == ("Feedback Team <team@example.test>", "Hello 0")
+    assert rendered(message_id) is None  # sent: its bytes are not kept (the outbox row keeps what it said)
 
 
 def test_a_message_queued_before_messages_were_rendered_when_queued_is_rendered_when_sent(ctx, smtp):
@@ -183,9 +184,10 @@ def test_sent_messages_are_never_more_than_record_every_ahead_of_the_database(ct
 def test_without_smtp_the_eml_file_is_the_message_as_it_would_be_sent(ctx, instance_path):
     ctx.config.update(SMTP_HOST=None, MAIL_FROM="Hearken <feedback@example.test>")
     (message_id,) = queue_messages(1)
+    data = rendered(message_id)
     assert dispatch.run_once().sent == 1
     (file,) = [f for f in (instance_path / "outbox").glob("*.eml") if message_id.strip("<>").split("@")[0] in f.name]
-    assert file.read_bytes() == b"From: Hearken <feedback@example.test>\r\n" + rendered(message_id)
+    assert file.read_bytes() == b"From: Hearken <feedback@example.test>\r\n" + data
 
 
 def test_the_smtp_policy_writes_exactly_what_compat32_writes(ctx):
