@@ -79,10 +79,14 @@ def low_score(questions: Sequence[Question], values: dict[str, object]) -> str |
 
 
 def open_for_response(response: Response, questions: Sequence[Question], values: dict[str, object], *,
-                      now: datetime) -> FollowUpCase | None:
+                      now: datetime, is_new: bool = False,
+                      endpoints: webhooks.Subscribers | None = None) -> FollowUpCase | None:
     """Open a case (once per response) for a low score or a request to be contacted. Called inside the
-    transaction that stores the response."""
-    if response.id is None or db.session.scalar(select(FollowUpCase.id).where(FollowUpCase.response_id == response.id)):
+    transaction that stores the response. `is_new`: the response was created in this transaction, so no
+    case can exist for it yet (not looked for). `endpoints`: `webhooks.subscribers()` if the caller read them."""
+    if response.id is None:
+        return None
+    if not is_new and db.session.scalar(select(FollowUpCase.id).where(FollowUpCase.response_id == response.id)):
         return None
     reason_text = low_score(questions, values)
     if reason_text is None and not response.contact_consent:
@@ -92,7 +96,7 @@ def open_for_response(response: Response, questions: Sequence[Question], values:
                         summary=reason_text or "Asked to be contacted about their answers", status="new",
                         opened_at=now, due_at=_due(now))
     db.session.add(case)
-    webhooks.case_updated(case, "opened", now=now)
+    webhooks.case_updated(case, "opened", now=now, endpoints=endpoints)
     return case
 
 

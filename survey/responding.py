@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, event, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import followups, rollups, webhooks
 from survey.clock import local_date
@@ -25,11 +26,46 @@ MISSING = "Please answer this question."
 NOT_A_CHOICE = "That answer is not one of the choices. Please choose again."
 
 
+# Survey definitions answered from, per process: (database, slug) → (stamp, survey). Loading a survey with
+# its versions and questions as ORM objects took about a third of a public page's time; checking that a kept
+# one is current is one indexed single-row query. Every change to a survey's content or status sets its
+# `updated_at` (survey.authoring), so a different stamp means reload: a survey published, edited or closed in
+# any process (another worker, the command line) takes effect on the next request. Within this process any
+# flush that touches a survey, version or question also forgets them all (`_forget_changed_definitions`),
+# so even two changes in the same microsecond are seen.
+_DEFINITIONS: dict[tuple[str, str], tuple[tuple, Survey]] = {}
+_STAMP = select(Survey.id, Survey.status, Survey.updated_at).where(Survey.slug == bindparam("slug"))
+_DEFINITION_CLASSES = (Survey, SurveyVersion, Question)
+
+
 def survey_to_answer(slug: str) -> Survey | None:
-    """The survey with its versions, in one query: every answer page picks a version from them."""
-    return db.session.execute(
-        select(Survey).where(Survey.slug == slug).options(joinedload(Survey.versions))
+    """The survey with its versions and their questions, detached from the session and shared by this
+    process's requests: read them, never change them or attach them to a session."""
+    stamp = db.session.execute(_STAMP, {"slug": slug}).first()
+    if stamp is None:
+        return None
+    key = (str(db.engine.url), slug)
+    kept = _DEFINITIONS.get(key)
+    if kept is not None and kept[0] == tuple(stamp):
+        return kept[1]
+    survey = db.session.execute(
+        select(Survey).where(Survey.slug == slug)
+        .options(joinedload(Survey.versions).selectinload(SurveyVersion.questions))
     ).unique().scalar_one_or_none()
+    if survey is None:  # deleted since the stamp was read
+        return None
+    for version in survey.versions:
+        set_committed_value(version, "survey", survey)  # webhooks read version.survey.slug
+    db.session.expunge(survey)  # its versions and their questions with it (cascade)
+    _DEFINITIONS[key] = (tuple(stamp), survey)
+    return survey
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_definitions(session, _context) -> None:
+    if _DEFINITIONS and any(isinstance(instance, _DEFINITION_CLASSES)
+                            for instance in (*session.new, *session.dirty, *session.deleted)):
+        _DEFINITIONS.clear()
 
 
 def field_name(question: Question) -> str:
@@ -188,12 +224,15 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     if rows:  # (an empty executemany would insert one row of defaults)
         db.session.execute(insert(Answer.__table__), [{"response_id": response.id, **row} for row in rows])
     db.session.expire(response, ["answers"])  # whoever reads them next in this session reads these
-    followups.open_for_response(response, version.questions, values, now=now)
+    # What this transaction knows is passed on rather than read again: the response is new (no case can
+    # exist), and the webhook endpoints are read once for both events a submission may emit.
+    endpoints = webhooks.subscribers()
+    followups.open_for_response(response, version.questions, values, now=now, is_new=is_new, endpoints=endpoints)
     db.session.add(ResponseRevision(response_id=response.id, submission_key=submission_key, version_id=version.id,
                                     submitted_at=now, answers=dict(values), quote_consent=consents.quote,
                                     contact_consent=consents.contact))
     db.session.execute(delete(ResponseDraft).where(ResponseDraft.respondent_key == respondent.key))
-    webhooks.response_completed(response, version, values, now=now)
+    webhooks.response_completed(response, version, values, now=now, endpoints=endpoints)
     # Last: every submission of the day adds to the same few answer_counts rows, so on PostgreSQL their row
     # locks make concurrent submissions wait for each other until commit; taken here, they are held only
     # for the commit itself.

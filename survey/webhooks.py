@@ -120,14 +120,25 @@ def _queue(endpoint_id: int, event: str, body: str, now: datetime) -> WebhookDel
     return delivery
 
 
-def emit(event: str, payload: Payload, *, now: datetime) -> int:
+Subscribers = Sequence[tuple[int, Sequence[str]]]  # active endpoints: (id, events)
+
+
+def subscribers() -> Subscribers:
+    """The active endpoints and their events, for a caller that emits several events in one transaction
+    (a submission that also opens a follow-up case) and so need not read them once per event."""
+    return db.session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True))).all()
+
+
+def emit(event: str, payload: Payload, *, now: datetime, endpoints: Subscribers | None = None) -> int:
     """Queue `event` for every active endpoint subscribed to it, in the caller's transaction (the caller
     commits). `payload` may be a function: it is only built when someone is subscribed, so an
-    installation without webhooks pays one small query. Returns how many deliveries were queued."""
+    installation without webhooks pays one small query (none when the caller passes `subscribers()` read
+    in the same transaction). Returns how many deliveries were queued."""
     if event not in WEBHOOK_EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
-    endpoints = [endpoint_id for endpoint_id, events in db.session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.active.is_(True))) if event in events]
+    endpoints = [endpoint_id for endpoint_id, events in (subscribers() if endpoints is None else endpoints)
+                 if event in events]
     if not endpoints:
         return 0
     # One event id for every endpoint (a receiver behind several endpoints can de-duplicate on it); each
@@ -144,7 +155,7 @@ def _email(contact_id: int | None) -> str | None:
 
 
 def response_completed(response: Response, version: SurveyVersion, values: Mapping[str, object], *,
-                       now: datetime) -> None:
+                       now: datetime, endpoints: Subscribers | None = None) -> None:
     """Every stored submission: a new response (revision 1) and every change of answers (revision 2, 3 …),
     so a receiver always holds the latest answers. A duplicate of the same form is not stored, so not sent."""
     emit("response.completed", lambda: {
@@ -154,7 +165,7 @@ def response_completed(response: Response, version: SurveyVersion, values: Mappi
         "attributes": dict(response.attributes or {}),
         "consents": {"quote": response.quote_consent, "contact": response.contact_consent},
         "email": _email(response.contact_id),
-        "url": external_url("responses.response_detail", response_id=response.id)}, now=now)
+        "url": external_url("responses.response_detail", response_id=response.id)}, now=now, endpoints=endpoints)
 
 
 def alert_raised(alert: Alert, survey: Survey, *, now: datetime) -> None:
@@ -181,11 +192,11 @@ def _case_data(case: FollowUpCase, change: str) -> dict[str, object]:
             "url": external_url("cases.case_detail", case_id=case.id)}
 
 
-def case_updated(case: FollowUpCase, change: str, *, now: datetime) -> None:
+def case_updated(case: FollowUpCase, change: str, *, now: datetime, endpoints: Subscribers | None = None) -> None:
     """`change` says what happened: opened, status or owner."""
     if change not in CASE_CHANGES:
         raise ValueError(f"unknown case change {change!r}")
-    emit("case.updated", lambda: _case_data(case, change), now=now)
+    emit("case.updated", lambda: _case_data(case, change), now=now, endpoints=endpoints)
 
 
 def change_published(entry: ChangeEntry, *, now: datetime) -> None:

@@ -1,7 +1,7 @@
 """The customer's pages, through HTTP, with CSRF on."""
 import re
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from survey.authoring import change_status, find_survey, import_survey
 from survey.clock import utcnow
@@ -200,3 +200,43 @@ def test_a_first_visit_looks_for_no_earlier_answers_and_a_returning_browser_sees
     html = client.get("/s/support-csat").get_data(as_text=True)
     assert "You have already answered" in html and 'value="5" checked' in html
     assert app.test_client().get("/s/support-csat").get_data(as_text=True).count("already answered") == 0
+
+
+def test_a_kept_survey_definition_costs_one_query_and_every_change_to_it_shows_at_once(client, app):
+    """Each process keeps the survey it answers from and checks it with one query per request: closing,
+    publishing again and a new version take effect on the very next request."""
+    given_survey(app)
+    assert client.get("/s/support-csat").status_code == 200
+    statements = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert client.get("/s/support-csat").status_code == 200
+    assert [s for s in statements if re.search(r"\bFROM (surveys|survey_versions|questions)\b", s)] == [
+        next(s for s in statements if "FROM surveys" in s)]
+    with app.app_context():
+        change_status(find_survey("support-csat"), "close", now=utcnow())
+    assert client.get("/s/support-csat").status_code == 410
+    with app.app_context():
+        change_status(find_survey("support-csat"), "publish", now=utcnow())
+        definition = make_definition()
+        definition["title"], definition["questions"] = "Shorter survey", definition["questions"][:1]
+        import_survey(parse_survey(definition), actor=None, now=utcnow())
+    html = client.get("/s/support-csat").get_data(as_text=True)
+    assert "Shorter survey" in html and html.count("<fieldset") == 2  # one question + the consents
+    assert post_form(client, "/s/support-csat", {"q-satisfaction": "5"}).status_code == 303
+
+
+def test_a_survey_changed_by_another_process_is_seen_by_the_next_request(client, app):
+    """Another worker's change reaches this process only through the database (no flush here to notice
+    it): its new `updated_at` is what makes the kept definition stale."""
+    given_survey(app)
+    assert "Shorter" not in client.get("/s/support-csat").get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(text("UPDATE survey_versions SET title = 'Shorter survey'"))
+        db.session.execute(text("UPDATE surveys SET updated_at = :now"), {"now": utcnow()})
+        db.session.commit()
+    assert "Shorter survey" in client.get("/s/support-csat").get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(text("UPDATE surveys SET status = 'closed', updated_at = :now"), {"now": utcnow()})
+        db.session.commit()
+    assert client.get("/s/support-csat").status_code == 410
