@@ -175,10 +175,18 @@ class Submission:
     duplicate: bool  # True when this exact form had already been stored
 
 
+# A submission's statements, built once: building a statement (its WHERE clause, an ORM DELETE's plan)
+# cost more than running it. Drafts and revisions are written as Core statements: nothing reads them back
+# as objects in the request that writes them.
+_STORED_FOR_KEY = select(ResponseRevision.response_id).where(ResponseRevision.submission_key == bindparam("key"))
+_RESPONSE_OF = select(Response).where(Response.respondent_key == bindparam("key")).with_for_update()
+_DELETE_DRAFT = delete(ResponseDraft.__table__).where(ResponseDraft.__table__.c.respondent_key == bindparam("key"))
+_ADD_REVISION = insert(ResponseRevision.__table__)
+_ADD_ANSWERS = insert(Answer.__table__)
+
+
 def _already_stored(submission_key: str) -> int | None:
-    return db.session.scalar(
-        select(ResponseRevision.response_id).where(ResponseRevision.submission_key == submission_key)
-    )
+    return db.session.scalar(_STORED_FOR_KEY, {"key": submission_key})
 
 
 def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapping[str, object],
@@ -199,9 +207,7 @@ def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapp
 
 
 def _store(version, respondent, values, consents, submission_key, now) -> int:
-    response = db.session.scalar(
-        select(Response).where(Response.respondent_key == respondent.key).with_for_update()
-    )
+    response = db.session.scalar(_RESPONSE_OF, {"key": respondent.key})
     if response is None:
         response = Response(respondent_key=respondent.key, survey_id=version.survey_id, source=respondent.source,
                             invitation_id=respondent.invitation_id, contact_id=respondent.contact_id,
@@ -222,16 +228,16 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     if not is_new:
         db.session.execute(delete(Answer).where(Answer.response_id == response.id))
     if rows:  # (an empty executemany would insert one row of defaults)
-        db.session.execute(insert(Answer.__table__), [{"response_id": response.id, **row} for row in rows])
+        db.session.execute(_ADD_ANSWERS, [{"response_id": response.id, **row} for row in rows])
     db.session.expire(response, ["answers"])  # whoever reads them next in this session reads these
     # What this transaction knows is passed on rather than read again: the response is new (no case can
     # exist), and the webhook endpoints are read once for both events a submission may emit.
     endpoints = webhooks.subscribers()
     followups.open_for_response(response, version.questions, values, now=now, is_new=is_new, endpoints=endpoints)
-    db.session.add(ResponseRevision(response_id=response.id, submission_key=submission_key, version_id=version.id,
-                                    submitted_at=now, answers=dict(values), quote_consent=consents.quote,
-                                    contact_consent=consents.contact))
-    db.session.execute(delete(ResponseDraft).where(ResponseDraft.respondent_key == respondent.key))
+    db.session.execute(_ADD_REVISION, {"response_id": response.id, "submission_key": submission_key,
+                                       "version_id": version.id, "submitted_at": now, "answers": dict(values),
+                                       "quote_consent": consents.quote, "contact_consent": consents.contact})
+    db.session.execute(_DELETE_DRAFT, {"key": respondent.key})
     webhooks.response_completed(response, version, values, now=now, endpoints=endpoints)
     # Last: every submission of the day adds to the same few answer_counts rows, so on PostgreSQL their row
     # locks make concurrent submissions wait for each other until commit; taken here, they are held only
