@@ -223,21 +223,24 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
         select(Answer.question_key, Answer.value_int).where(Answer.response_id == response.id)).all()
     rows = _answer_rows(version.questions, values)
     db.session.flush()  # a new response gets its id
+    # The Core statements below go straight to the transaction's connection: the session's execute would
+    # only add an autoflush check and ORM dispatch to each (nothing they touch is pending in the session).
+    connection = db.session.connection()
     # Answers are replaced with Core statements, the new ones as one executemany: as ORM objects each was
     # inserted by a statement of its own, to fetch an id nothing uses.
     if not is_new:
-        db.session.execute(delete(Answer).where(Answer.response_id == response.id))
+        connection.execute(delete(Answer.__table__).where(Answer.__table__.c.response_id == response.id))
     if rows:  # (an empty executemany would insert one row of defaults)
-        db.session.execute(_ADD_ANSWERS, [{"response_id": response.id, **row} for row in rows])
+        connection.execute(_ADD_ANSWERS, [{"response_id": response.id, **row} for row in rows])
     db.session.expire(response, ["answers"])  # whoever reads them next in this session reads these
     # What this transaction knows is passed on rather than read again: the response is new (no case can
     # exist), and the webhook endpoints are read once for both events a submission may emit.
     endpoints = webhooks.subscribers()
     followups.open_for_response(response, version.questions, values, now=now, is_new=is_new, endpoints=endpoints)
-    db.session.execute(_ADD_REVISION, {"response_id": response.id, "submission_key": submission_key,
+    connection.execute(_ADD_REVISION, {"response_id": response.id, "submission_key": submission_key,
                                        "version_id": version.id, "submitted_at": now, "answers": dict(values),
                                        "quote_consent": consents.quote, "contact_consent": consents.contact})
-    db.session.execute(_DELETE_DRAFT, {"key": respondent.key})
+    connection.execute(_DELETE_DRAFT, {"key": respondent.key})
     webhooks.response_completed(response, version, values, now=now, endpoints=endpoints)
     # Last: every submission of the day adds to the same few answer_counts rows, so on PostgreSQL their row
     # locks make concurrent submissions wait for each other until commit; taken here, they are held only
