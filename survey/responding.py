@@ -41,7 +41,7 @@ _DEFINITION_CLASSES = (Survey, SurveyVersion, Question)
 def survey_to_answer(slug: str) -> Survey | None:
     """The survey with its versions and their questions, detached from the session and shared by this
     process's requests: read them, never change them or attach them to a session."""
-    stamp = db.session.execute(_STAMP, {"slug": slug}).first()
+    stamp = db.session.connection().execute(_STAMP, {"slug": slug}).first()  # (Core: nothing ORM to do)
     if stamp is None:
         return None
     key = (str(db.engine.url), slug)
