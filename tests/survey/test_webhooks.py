@@ -269,6 +269,29 @@ def test_a_rolled_back_response_emits_nothing(ctx, receiver):
     assert deliver().delivered == 0 and receiver.requests == []
 
 
+def test_a_submission_that_opens_a_case_reads_the_endpoints_once_and_queues_both_events(ctx, receiver):
+    """The response is new in this transaction: no case is looked for, and the endpoints read once serve
+    both events. A changed answer of the same respondent opens no second case."""
+    survey = make_survey()
+    make_endpoint(receiver.url())
+    respondent = Respondent(key="public:one-read", source="public")
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        submit_response(survey.current_version, respondent, {"satisfaction": 1}, Consents(), submission_key="a" * 20,
+                        now=NOW)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert sum("FROM webhook_endpoints" in statement for statement in statements) == 1
+    assert not any("FROM followup_cases" in statement for statement in statements)
+    assert sorted(d.event for d in deliveries()) == ["case.updated", "response.completed"]
+    submit_response(survey.current_version, respondent, {"satisfaction": 2}, Consents(), submission_key="b" * 20,
+                    now=NOW)
+    assert db.session.scalar(select(func.count(FollowUpCase.id))) == 1
+    assert sorted(d.event for d in deliveries()) == ["case.updated", "response.completed", "response.completed"]
+
+
 def test_without_endpoints_emitting_costs_one_small_query_and_builds_nothing(ctx):
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
