@@ -71,7 +71,8 @@ def _upsert(deltas: Mapping[tuple, int]) -> None:
     # One executemany, its rows in the fixed order (the driver runs them in turn).
     rows = [dict(zip(KEY_COLUMNS, cell, strict=True)) | {"count": deltas[cell]}
             for cell in sorted(deltas, key=lambda c: tuple(str(part) for part in c))]
-    db.session.execute(_add_counts(db.engine.dialect.name), rows)
+    # On the session's connection: a Core statement needs none of Session.execute's autoflush or ORM dispatch.
+    db.session.connection().execute(_add_counts(db.engine.dialect.name), rows)
 
 
 def rebuild(survey_id: int) -> None:
