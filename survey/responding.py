@@ -55,7 +55,10 @@ def survey_to_answer(slug: str) -> Survey | None:
     if survey is None:  # deleted since the stamp was read
         return None
     for version in survey.versions:
-        set_committed_value(version, "survey", survey)  # webhooks read version.survey.slug
+        # Their way back up too (webhooks read version.survey.slug): a detached object cannot load it later.
+        set_committed_value(version, "survey", survey)
+        for question in version.questions:
+            set_committed_value(question, "version", version)
     db.session.expunge(survey)  # its versions and their questions with it (cascade)
     _DEFINITIONS[key] = (tuple(stamp), survey)
     return survey
