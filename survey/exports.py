@@ -20,6 +20,7 @@ from survey.models import Answer, Contact, Question, Response, ResponseTag, Surv
 BATCH = 1000
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+YES_NO = {True: "yes", False: "no"}  # a consent as csv_cell writes it
 
 
 def neutralise(cell: object) -> object:
@@ -68,7 +69,7 @@ def _responses(selection: Selection):
 
 def _attribute_names(selection: Selection) -> list[str]:
     """The segment attributes any selected response has. Each distinct JSON text is decoded once: most
-    responses share one of a few attribute sets, and decoding every row's was a tenth of a CSV export."""
+    responses share one of a few attribute sets, and decoding every row's was wasted work."""
     texts = _responses(selection).with_only_columns(cast(Response.attributes, Text)).distinct().order_by(None)
     names: set[str] = set()
     for text in db.session.scalars(texts.execution_options(yield_per=BATCH)):
@@ -196,13 +197,10 @@ def _table_rows(selection: Selection, types: dict[str, str], attribute_names: li
                    YES_NO[quote], YES_NO[contact], neutralise(";".join(tags[response_id]))]
 
 
-YES_NO = {True: "yes", False: "no"}
-
-
 class _AttributeCells:
     """A response's attribute cells (neutralised, in the header's order) from its attributes' JSON text,
     memoised by that text: a survey's responses share a few sets. The memo is emptied when it grows past
-    MAX entries, so attributes unique to each response cost their decoding but no memory."""
+    MAX entries, so attributes unique to each response cost their decoding but memory stays bounded."""
 
     MAX = 10_000
 
