@@ -194,9 +194,13 @@ def _already_stored(submission_key: str) -> int | None:
 
 def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapping[str, object],
                     consents: Consents, *, submission_key: str, now: datetime) -> Submission:
-    """Store validated answers as the respondent's current response, exactly once per submission key."""
-    for _attempt in range(3):
-        if (response_id := _already_stored(submission_key)) is not None:
+    """Store validated answers as the respondent's current response, exactly once per submission key.
+
+    The first attempt does not look for the key first: the revisions' unique submission key refuses a form
+    that is already stored (written first in `_store`, so little is done before it is refused), and the
+    next attempt finds it. That spares every submission but a repeat one round trip."""
+    for attempt in range(3):
+        if attempt and (response_id := _already_stored(submission_key)) is not None:
             db.session.rollback()
             return Submission(response_id, duplicate=True)
         try:
@@ -204,7 +208,8 @@ def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapp
             db.session.commit()
             return Submission(response_id, duplicate=False)
         except IntegrityError:
-            # A concurrent request stored the same form, or created this respondent's response first.
+            # This form was stored already (perhaps by a concurrent request), or a concurrent request
+            # created this respondent's response first.
             db.session.rollback()
     raise RuntimeError("could not store the response after three attempts")
 
@@ -229,6 +234,10 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     # The Core statements below go straight to the transaction's connection: the session's execute would
     # only add an autoflush check and ORM dispatch to each (nothing they touch is pending in the session).
     connection = db.session.connection()
+    # First the revision: its unique submission key is what refuses a form stored before.
+    connection.execute(_ADD_REVISION, {"response_id": response.id, "submission_key": submission_key,
+                                       "version_id": version.id, "submitted_at": now, "answers": dict(values),
+                                       "quote_consent": consents.quote, "contact_consent": consents.contact})
     # Answers are replaced with Core statements, the new ones as one executemany: as ORM objects each was
     # inserted by a statement of its own, to fetch an id nothing uses.
     if not is_new:
@@ -240,9 +249,6 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     # exist), and the webhook endpoints are read once for both events a submission may emit.
     endpoints = webhooks.subscribers()
     followups.open_for_response(response, version.questions, values, now=now, is_new=is_new, endpoints=endpoints)
-    connection.execute(_ADD_REVISION, {"response_id": response.id, "submission_key": submission_key,
-                                       "version_id": version.id, "submitted_at": now, "answers": dict(values),
-                                       "quote_consent": consents.quote, "contact_consent": consents.contact})
     connection.execute(_DELETE_DRAFT, {"key": respondent.key})
     webhooks.response_completed(response, version, values, now=now, endpoints=endpoints)
     # Last: every submission of the day adds to the same few answer_counts rows, so on PostgreSQL their row
