@@ -119,6 +119,32 @@ def bench_main(doc: str, figures: Callable[[argparse.Namespace], list[Figure]],
         args.json.write_text(json.dumps([figure.to_json() for figure in results], indent=1))
 
 
+BENCH_POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432/hearken_bench"
+
+
+def postgresql_problem(url: str) -> str | None:
+    """Why the bench cannot use this PostgreSQL database, or None; a missing database is created (the
+    benches empty theirs, so they get one of their own rather than the test suite's)."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    try:
+        psycopg.connect(target.set(drivername="postgresql").render_as_string(False), connect_timeout=3).close()
+        return None
+    except psycopg.OperationalError as error:
+        if f'database "{target.database}" does not exist' not in str(error):
+            return str(error).strip().splitlines()[0]
+    try:
+        maintenance = target.set(drivername="postgresql", database="postgres").render_as_string(False)
+        with psycopg.connect(maintenance, connect_timeout=3, autocommit=True) as connection:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(target.database)))
+    except psycopg.Error as error:
+        return f"{target.database} does not exist and could not be created: {str(error).strip().splitlines()[0]}"
+    return None
+
+
 def fresh_app(folder: Path, **config):
     import contextlib
     import io
