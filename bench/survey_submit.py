@@ -25,7 +25,7 @@ far less per request than the baseline's server side (a client process can drive
 per second), so the baseline is not capped by them.
 
     .venv/bin/python bench/survey_submit.py [--seconds 5] [--runs 3] [--quick]
-        [--postgresql postgresql+psycopg://postgres@127.0.0.1:5432/h1bench] [--databases sqlite postgresql]
+        [--postgresql postgresql+psycopg://postgres@127.0.0.1:5432/hearken_bench] [--databases sqlite postgresql]
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from urllib.parse import parse_qs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Figure, bench_main, fresh_app  # noqa: E402
+from common import BENCH_POSTGRESQL, Figure, bench_main, fresh_app, postgresql_problem  # noqa: E402
 from http_load import (  # noqa: E402
     PROCESSES,
     SLICES,
@@ -58,7 +58,6 @@ BENCH = Path(__file__).resolve().parent
 SLUG = "support-csat"
 PAGE = f"/s/{SLUG}"
 SECRET_KEY = "bench secret key"
-POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432/h1bench"
 BASELINE_TABLE = "bench_submissions"
 HEARKEN_TABLES = ("responses", "response_revisions", "answers")
 ANSWER_SETS = 500
@@ -115,7 +114,8 @@ def baseline_app(environ, start_response):
 
 def arguments(parser) -> None:
     parser.add_argument("--seconds", type=float, default=5, help="length of each measurement (about)")
-    parser.add_argument("--postgresql", default=POSTGRESQL, help="a database of your own: it is emptied")
+    parser.add_argument("--postgresql", default=BENCH_POSTGRESQL,
+                        help="a database of its own: it is emptied (created if missing)")
     parser.add_argument("--databases", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"])
 
 
@@ -125,21 +125,11 @@ def figures(args) -> list[Figure]:
         if "sqlite" in args.databases:
             results += measure("sqlite", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", Path(tmp), args)
         if "postgresql" in args.databases:
-            if problem := unreachable(args.postgresql):
-                print(f"PostgreSQL skipped: {args.postgresql} is unreachable ({problem})", file=sys.stderr)
+            if problem := postgresql_problem(args.postgresql):
+                print(f"PostgreSQL skipped: {problem}", file=sys.stderr)
             else:
                 results += measure("postgresql", args.postgresql, Path(tmp), args)
     return results
-
-
-def unreachable(url: str) -> str | None:
-    import psycopg
-
-    try:
-        psycopg.connect(url.replace("+psycopg", ""), connect_timeout=3).close()
-    except psycopg.OperationalError as error:
-        return str(error).strip().splitlines()[0]
-    return None
 
 
 def prepare(url: str, folder: Path):
