@@ -1,9 +1,10 @@
 """`make bench`: run every benchmark, each in its own process, then write docs/benchmarks.md and
 bench/figures.json, and call out any figure more than 25 % worse than the committed one.
 
-    .venv/bin/python bench/run.py                     # everything, full size (about half an hour)
+    .venv/bin/python bench/run.py                     # everything, full size (about 15 minutes)
     .venv/bin/python bench/run.py --only dispatch_email export_csv
     .venv/bin/python bench/run.py --quick             # small data: checks the benches work, writes nothing
+    .venv/bin/python bench/run.py --doc-only          # the table again from bench/figures.json
 
 A regression is judged on the ratio to the same run's baseline where the figure has one (the machines are
 shared and noisy: the ratio cancels most of that), otherwise on the median itself. The exit status is 0
@@ -82,6 +83,15 @@ def goal_text(figure: Figure) -> str:
     return "; ".join(goals) + verdict if goals else "—"
 
 
+def ratio_text(figure: Figure) -> str:
+    if figure.ratio is None:
+        return "—"
+    text = f"{figure.ratio:.0%}"
+    if figure.goal_ratio is not None and (text == f"{figure.goal_ratio:.0%}") != (figure.ratio == figure.goal_ratio):
+        text = f"{figure.ratio:.1%}"  # 69.7 %, not a "70 %" that misses a 70 % goal
+    return text
+
+
 def table(figures: list[Figure]) -> str:
     lines = ["| figure | median (runs) | baseline, same run | ratio | goal |", "|---|---|---|---|---|"]
     for figure in figures:
@@ -94,7 +104,7 @@ def table(figures: list[Figure]) -> str:
                         f"({', '.join(show(v) for v in figure.baseline_runs)})")
         elif figure.baseline:
             baseline = figure.baseline
-        ratio = f"{figure.ratio:.0%}" if figure.ratio is not None else "—"
+        ratio = ratio_text(figure)
         lines.append(f"| {figure.title} | {measured} | {baseline} | {ratio} | {goal_text(figure)} |")
     return "\n".join(lines)
 
@@ -147,7 +157,13 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", choices=BENCHES, metavar="BENCH", help=f"some of: {', '.join(BENCHES)}")
     parser.add_argument("--quick", action="store_true", help="small data; prints figures, writes nothing")
     parser.add_argument("--runs", type=int, help="runs per figure (default: each bench's own)")
+    parser.add_argument("--doc-only", action="store_true",
+                        help="measure nothing: write docs/benchmarks.md again from bench/figures.json")
     args = parser.parse_args()
+    if args.doc_only:
+        record, committed = load_committed()
+        write_doc(committed, record, [])
+        return
 
     figures, failed = [], []
     for name in args.only or BENCHES:

@@ -58,3 +58,10 @@ def test_the_docs_section_is_replaced_and_the_rest_kept(tmp_path, monkeypatch):
     assert "old table" not in text and text.startswith("# Benchmarks\n\nintro\n") and text.endswith("notes\n")
     assert "| submit | **300 req/s** (270, 300, 330) | bare WSGI: 600 req/s (600) | 50% | ≥ 50% of baseline ✔ |" in text
     assert "Regressions of more than 25 %" in text and "- submit: 23% of the baseline's speed, was 50%" in text
+
+
+def test_a_ratio_just_under_its_goal_is_not_shown_rounded_up_to_it():
+    assert run.ratio_text(rate(697, baseline=1000, goal_ratio=0.7)) == "69.7%"
+    assert run.ratio_text(rate(700, baseline=1000, goal_ratio=0.7)) == "70%"
+    assert run.ratio_text(rate(556, baseline=1000, goal_ratio=0.7)) == "56%"
+    assert run.ratio_text(seconds(1.0)) == "—"
