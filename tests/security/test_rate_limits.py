@@ -198,3 +198,15 @@ def test_figures():
     if len(FIGURES) < 4:
         pytest.skip("the rate-limit tests did not all run")
     record_figures("rate_limits", FIGURES)
+
+
+@pytest.mark.parametrize("path, method, limited", [
+    ("/s/support-csat", "GET", False), ("/s/support-csat", "POST", False), ("/changes", "GET", False),
+    ("/login", "POST", True), ("/r/" + "x" * 43, "GET", True), ("/unsubscribe/" + "x" * 43, "GET", True),
+    ("/api/v1/surveys", "GET", True),
+])
+def test_the_limiter_skips_only_pages_that_have_no_limit(app, path, method, limited):
+    """Pages without a limit skip the limiter's bookkeeping (a tenth of the public survey page); every page
+    that has one still goes through it."""
+    with app.test_request_context(path, method=method):
+        assert rate_limits.unlimited() is not limited
