@@ -116,6 +116,14 @@ def create_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at:
 
 def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
     """Select the segment, apply unsubscribes and the frequency cap, queue one invitation per contact."""
+    # "Send now" commits a due campaign and then launches it, and a dispatcher's launch_due_campaigns may
+    # claim it in between: whoever locks the row first launches it, the other finds it launched (without
+    # this both queued every invitation, or deadlocked on PostgreSQL).
+    if db.session.scalar(select(Campaign.launched_at).where(Campaign.id == campaign.id)
+                         .with_for_update()) is not None:
+        db.session.refresh(campaign)
+        db.session.commit()
+        return _report(campaign)
     contacts = db.session.execute(select(Contact.id, Contact.attributes, Contact.unsubscribed_at)).all()
     matched = [row for row in contacts if matches(row.attributes or {}, campaign.segment)]
     subscribed = [row.id for row in matched if row.unsubscribed_at is None]
@@ -142,6 +150,10 @@ def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
     campaign.matched, campaign.queued = len(matched), len(chosen)
     campaign.skipped_unsubscribed, campaign.skipped_cap = len(matched) - len(subscribed), len(capped)
     db.session.commit()
+    return _report(campaign)
+
+
+def _report(campaign: Campaign) -> LaunchReport:
     return LaunchReport(campaign.matched, campaign.queued, campaign.skipped_cap, campaign.skipped_unsubscribed)
 
 

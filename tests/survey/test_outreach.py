@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from survey import dispatch
+from survey.authoring import find_survey
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Campaign, Contact, Invitation, OutboxMessage, Response, ResponseDraft, ResponseRevision
@@ -170,6 +171,23 @@ def test_a_scheduled_campaign_waits_for_its_time(ctx, runner, smtp):
     assert dispatch.run_once(now=utcnow() + timedelta(days=1, minutes=5)).sent == 3
     past = runner.invoke(args=["send-survey", "support-csat", "--at", "2020-01-01 10:00"])
     assert past.exit_code == 1 and "in the past" in past.output
+
+
+def test_a_send_now_campaign_claimed_by_a_dispatcher_first_is_launched_once(ctx):
+    """"Send now" commits a due campaign before launching it; a dispatcher may launch it in between. The
+    page's launch then finds it launched instead of queueing every invitation a second time."""
+    from survey import outreach
+
+    three_locations(ctx)
+    now = utcnow()
+    campaign = outreach.create_campaign(find_survey("support-csat"), segment={}, at=None, reminders=0,
+                                        reminder_days=3, now=now)
+    (claimed, report), = outreach.launch_due_campaigns(now=now)  # the dispatcher got there first
+    assert claimed.id == campaign.id and report.queued == 3
+    again = outreach.launch(campaign, now=now)
+    assert again == report
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 3
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
 
 
 def test_send_survey_rejects_bad_input_and_changes_nothing(ctx, runner):
