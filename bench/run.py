@@ -119,7 +119,7 @@ def machine() -> str:
             versions.append(f"PostgreSQL {done.stdout.strip().split()[0]}")
     except (OSError, subprocess.SubprocessError):
         pass
-    return f"{os.cpu_count()} cores, load average {load:.1f} at the end, {', '.join(versions)}"
+    return f"load average {load:.1f} at the end; {os.cpu_count()} cores, {', '.join(versions)}"
 
 
 def commit() -> str:
@@ -128,8 +128,11 @@ def commit() -> str:
 
 
 def write_doc(figures: list[Figure], record: dict, found: list[str]) -> None:
-    section = [BEGIN, "",
-               f"Measured by `make bench` on {record['measured']} at commit {record['commit']}: {record['machine']}.",
+    by_source: dict[str, list[str]] = {}
+    for name, source in record.get("sources", {}).items():
+        by_source.setdefault(source, []).append(name)
+    measured = "; ".join(f"{', '.join(names)} on {source}" for source, names in by_source.items())
+    section = [BEGIN, "", f"Measured by `make bench`: {measured}.",
                "Each figure is the median of several runs (every run listed); the ratio is the speed against the "
                "same run's baseline (100 % = as fast as the baseline).", "", table(figures), ""]
     if found:
@@ -184,8 +187,12 @@ def main() -> None:
         merged = figures + [figure for figure in committed if figure.key not in measured]
         order = {name: i for i, name in enumerate(BENCHES)}
         merged.sort(key=lambda figure: order.get(figure.bench, len(order)))  # stable: a bench's own order stays
-        record = {"measured": datetime.now(timezone.utc).strftime("%Y-%m-%d"), "commit": commit(),
-                  "machine": machine(), "figures": [figure.to_json() for figure in merged]}
+        previous, _ = load_committed()
+        now = f"{datetime.now(timezone.utc):%Y-%m-%d} at commit {commit()} ({machine()})"
+        # Where each bench's figures come from: this run, or an earlier one that this run kept.
+        sources = {**previous.get("sources", {}), **{figure.bench: now for figure in figures}}
+        record = {"sources": {name: sources[name] for name in BENCHES if name in sources},
+                  "figures": [figure.to_json() for figure in merged]}
         FIGURES.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n")
         write_doc(merged, record, found)
         print(f"\nwrote {DOC.relative_to(ROOT)} and {FIGURES.relative_to(ROOT)}")

@@ -52,11 +52,12 @@ def test_the_docs_section_is_replaced_and_the_rest_kept(tmp_path, monkeypatch):
     doc = tmp_path / "benchmarks.md"
     doc.write_text(f"# Benchmarks\n\nintro\n\n{run.BEGIN}\nold table\n{run.END}\n\n## What profiling found\nnotes\n")
     monkeypatch.setattr(run, "DOC", doc)
-    record = {"measured": "2026-11-26", "commit": "abc1234", "machine": "2 cores"}
+    record = {"sources": {"survey_submit": "2026-11-26 at commit abc1234 (2 cores)"}}
     run.write_doc([rate(300, baseline=600, goal_ratio=0.5)], record, ["submit: 23% of the baseline's speed, was 50%"])
     text = doc.read_text()
     assert "old table" not in text and text.startswith("# Benchmarks\n\nintro\n") and text.endswith("notes\n")
     assert "| submit | **300 req/s** (270, 300, 330) | bare WSGI: 600 req/s (600) | 50% | ≥ 50% of baseline ✔ |" in text
+    assert "Measured by `make bench`: survey_submit on 2026-11-26 at commit abc1234 (2 cores)." in text
     assert "Regressions of more than 25 %" in text and "- submit: 23% of the baseline's speed, was 50%" in text
 
 
