@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import ROOT, Figure, bench_main  # noqa: E402
-from http_load import PROCESSES, THREADS, client_note, gunicorn, hammer, request, side_by_side  # noqa: E402
+from http_load import PROCESSES, THREADS, client_note, compare_gets, gunicorn  # noqa: E402
 
 STATIC = "/static/css/hearken.css"
 
@@ -38,14 +38,7 @@ def figures(args) -> list[Figure]:
                                   capture_output=True, text=True)
             assert done.returncode == 0, done.stderr
         with gunicorn("app:app", environment=environment, ready_path=STATIC) as port:
-            page, static = [request("GET", "/changes")], [request("GET", STATIC)]
-            hammer(port, page, seconds=1).check(200)  # warm up both workers (and their page cache)
-            pages, statics = [], []
-            for _ in range(args.runs):
-                ours, theirs = side_by_side(lambda s: hammer(port, page, seconds=s).check(200),
-                                            lambda s: hammer(port, static, seconds=s).check(200), seconds=seconds)
-                pages.append(ours)
-                statics.append(theirs)
+            pages, statics = compare_gets(port, "/changes", STATIC, runs=args.runs, seconds=seconds)
     return [Figure(key="changes.rate", title="public /changes page, 2 gunicorn workers, warm", unit="req/s",
                    runs=[load.rate for load in pages], baseline=f"{STATIC} from the same server",
                    baseline_runs=[load.rate for load in statics], goal_ratio=0.5,

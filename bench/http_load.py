@@ -133,6 +133,18 @@ def side_by_side(ours: Callable[[float], Load], theirs: Callable[[float], Load],
     return Load.merged(mine), Load.merged(other)
 
 
+def compare_gets(port: int, path: str, baseline_path: str, *, runs: int, seconds: float) -> tuple[list, list]:
+    """`runs` side-by-side measurements of two GET paths on one server, after a warm-up of each: the Loads
+    of `path` and of `baseline_path`."""
+    ours, theirs = [request("GET", path)], [request("GET", baseline_path)]
+    for warm in (ours, theirs):
+        hammer(port, warm, seconds=1).check(200)  # both workers, and their caches
+    measured = [side_by_side(lambda s: hammer(port, ours, seconds=s).check(200),
+                             lambda s: hammer(port, theirs, seconds=s).check(200), seconds=seconds)
+                for _ in range(runs)]
+    return [pair[0] for pair in measured], [pair[1] for pair in measured]
+
+
 def client_note(loads: Sequence[Load]) -> str:
     """For a figure's note: the clients' share of the machine, at most, over these measurements."""
     return f"the clients took at most {max(load.client_share for load in loads):.0%} of the {os.cpu_count()} cores"

@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Figure, bench_main, fresh_app  # noqa: E402
-from http_load import PROCESSES, THREADS, body_of, client_note, exchange, gunicorn, hammer, request, side_by_side  # noqa: E402
+from http_load import PROCESSES, THREADS, body_of, client_note, compare_gets, exchange, gunicorn, request  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 SLUG = "support-csat"
@@ -93,15 +93,7 @@ def figures(args) -> list[Figure]:
         with gunicorn("survey_page:page_app()", environment=environment, python_path=BENCH,
                       ready_path=FIXED) as port:
             same_page(port)
-            page, fixed = [request("GET", PAGE)], [request("GET", FIXED)]
-            for warm in (page, fixed):
-                hammer(port, warm, seconds=1).check(200)
-            pages, fixeds = [], []
-            for _ in range(args.runs):
-                ours, theirs = side_by_side(lambda s: hammer(port, page, seconds=s).check(200),
-                                            lambda s: hammer(port, fixed, seconds=s).check(200), seconds=seconds)
-                pages.append(ours)
-                fixeds.append(theirs)
+            pages, fixeds = compare_gets(port, PAGE, FIXED, runs=args.runs, seconds=seconds)
     return [Figure(key="page.rate", title="public survey page (GET, first visit), 2 gunicorn workers, SQLite",
                    unit="req/s", runs=[load.rate for load in pages],
                    baseline="the same template from a pre-built context, same server",

@@ -29,11 +29,7 @@ def test_importing_analysis_loads_no_web_or_database_framework():
         "assert not bad, bad\n"
         "print('ok')\n"
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.strip() == "ok"
+    assert fresh_interpreter(code).strip() == "ok"
 
 
 def test_scipy_is_imported_by_the_first_statistic_not_by_the_package():
@@ -46,8 +42,11 @@ def test_scipy_is_imported_by_the_first_statistic_not_by_the_package():
         "sys.modules['analysis'].wilson(3, 10)\n"
         "print('scipy' in sys.modules)\n"
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    assert fresh_interpreter(code).split() == ["[]", "True"]
+
+
+def fresh_interpreter(code: str) -> str:
+    """What `code` prints in a new Python process (this one has imported everything already)."""
+    completed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout.split() == ["[]", "True"]
+    return completed.stdout
