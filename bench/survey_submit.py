@@ -19,6 +19,11 @@ into the same database. It is posted the same bodies (same fields and sizes), so
 Hearken does with them. Within a run the two alternate in five slices, the baseline loaded for as long as
 each slice of Hearken's POSTs took (http_load.side_by_side): both meet the same machine, which others share.
 
+For scale, also in the same run: the framework's floor (`floor_app`), a Flask view with Flask-WTF's CSRF
+check and a signed session cookie, as the public survey has, storing the answers exactly as the baseline
+does, against the same baseline. It is the fastest a submit endpoint on Hearken's stack could be: what
+separates it from the bare endpoint is Flask, the session and the CSRF token, not Hearken's work.
+
 Load: bench/http_load.py, 2 client processes × 4 connections in flight (a closed loop) on the same two
 cores as the server; each request is a new connection (sync workers close every one). The clients cost
 far less per request than the baseline's server side (a client process can drive several thousand requests
@@ -34,6 +39,7 @@ import os
 import random
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -45,6 +51,7 @@ from http_load import (  # noqa: E402
     PROCESSES,
     SLICES,
     THREADS,
+    Load,
     body_of,
     client_note,
     gunicorn,
@@ -108,6 +115,42 @@ def baseline_app(environ, start_response):
     _store(fields["submission_key"][0], json.dumps(answers))
     start_response("303 See Other", [("Location", f"{PAGE}/thanks"), ("Content-Length", "0")])
     return [b""]
+
+
+# --- for scale: the framework's own floor (runs in the gunicorn workers) -----------------------------
+
+def floor_app():
+    """The least a submit endpoint on Hearken's stack can do: Flask with Flask-WTF's CSRF check and a signed
+    session cookie kept for a year (as the public survey does), the answers stored as the baseline stores
+    them. Hearken cannot be faster than this; the bare endpoint's rate is this floor's plus Flask's cost."""
+    import secrets
+
+    from flask import Flask, redirect, request, session
+    from flask_wtf.csrf import CSRFProtect, generate_csrf
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=os.environ["HEARKEN_SECRET_KEY"], SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax")
+    CSRFProtect(app)
+
+    @app.get(PAGE)
+    def form():
+        session.permanent = True
+        session.setdefault("respondent", secrets.token_urlsafe(32))
+        return (f'<form method="post"><input type="hidden" name="csrf_token" value="{generate_csrf()}">'
+                f'<input type="hidden" name="submission_key" value="{secrets.token_urlsafe(32)}"></form>')
+
+    @app.post(PAGE)
+    def submit():
+        global _store
+        if _store is None:
+            _store = _connect(os.environ["BENCH_BASELINE_URL"])
+        session.permanent = True
+        answers = {name: request.form.getlist(name) for name in request.form if name.startswith("q-")}
+        _store(request.form["submission_key"], json.dumps(answers))
+        return redirect(f"{PAGE}/thanks", code=303)
+
+    return app
 
 
 # --- the bench ------------------------------------------------------------------------------------
@@ -208,45 +251,65 @@ def open_forms(port: int, count: int, answers) -> tuple[list[bytes], int, dict[s
     return posts, answer_rows, opened[0][1]
 
 
-def run(hearken: int, baseline: int, posts: list[bytes], answer_rows: int, bodies: list[bytes], rows: Rows,
-        slices: int = SLICES):
-    """Post the opened forms to Hearken in `slices` parts, each followed by the baseline for as long as that
-    part took (http_load.side_by_side); then check every submission of both was stored."""
+def run(port: int, baseline: int, posts: list[bytes], bodies: list[bytes], expected: Callable[[Load, Load], dict],
+        rows: Rows, slices: int = SLICES):
+    """Post the opened forms to `port` in `slices` parts, each followed by the baseline for as long as that
+    part took (http_load.side_by_side); then check every submission of both was stored: the rows added to
+    each table must be `expected(ours, theirs)`."""
     parts = iter(posts[i::slices] for i in range(slices))
     before = rows()
-    ours, theirs = side_by_side(lambda _seconds: hammer(hearken, next(parts)).check(303),
+    ours, theirs = side_by_side(lambda _seconds: hammer(port, next(parts)).check(303),
                                 lambda seconds: hammer(baseline, bodies, seconds=seconds).check(303),
                                 seconds=0, slices=slices)
     after = rows()
     stored = {table: after[table] - before[table] for table in (*HEARKEN_TABLES, BASELINE_TABLE)}
-    expected = {"responses": len(posts), "response_revisions": len(posts), "answers": answer_rows,
-                BASELINE_TABLE: theirs.count}
-    assert stored == expected, f"submissions lost: {stored} stored, {expected} expected"
+    assert stored == expected(ours, theirs), f"submissions lost: {stored} stored, {expected(ours, theirs)} expected"
+    return ours, theirs
+
+
+def runs_against_baseline(port: int, baseline: int, answers, rows: Rows, args, *, stores_in_baseline_table: bool):
+    """Warm up `port` and the baseline, then `args.runs` side-by-side runs, each posting about `seconds` worth
+    of forms opened just before (sized from the previous run's rate): the Loads of each."""
+    seconds = 1 if args.quick else args.seconds
+
+    def forms(count: int):
+        posts, answer_rows, hidden = open_forms(port, count, answers)
+
+        def expected(ours: Load, theirs: Load) -> dict:
+            if stores_in_baseline_table:  # the framework floor: its rows go where the baseline's go
+                return {**dict.fromkeys(HEARKEN_TABLES, 0), BASELINE_TABLE: ours.count + theirs.count}
+            return {"responses": len(posts), "response_revisions": len(posts), "answers": answer_rows,
+                    BASELINE_TABLE: theirs.count}
+        return posts, expected, hidden
+
+    # Each worker's first requests load templates and open connections.
+    posts, expected, hidden = forms((5 if args.quick else 20) * PROCESSES * THREADS)
+    bodies = [request("POST", PAGE, fields={**hidden, "submission_key": f"baseline-{i:05d}", **fields})
+              for i, (fields, _rows) in enumerate(answers)]
+    warm, _baseline = run(port, baseline, posts, bodies, expected, rows, slices=1)
+    ours, theirs = [], []
+    rate = warm.rate
+    for _ in range(min(args.runs, 2) if args.quick else args.runs):  # quick: both databases in half a minute
+        posts, expected, _hidden = forms(max(100, round(rate * seconds)))
+        load, base = run(port, baseline, posts, bodies, expected, rows, slices=2 if args.quick else SLICES)
+        rate = load.rate
+        ours.append(load)
+        theirs.append(base)
     return ours, theirs
 
 
 def measure(database: str, url: str, folder: Path, args) -> list[Figure]:
-    seconds = 1 if args.quick else args.seconds
     rows = Rows(prepare(url, folder))
     answers = answer_sets()
     environment = {"HEARKEN_DATABASE_URL": url, "HEARKEN_SECRET_KEY": SECRET_KEY,
                    "HEARKEN_INSTANCE_PATH": str(folder), "BENCH_BASELINE_URL": url}
+    ours_bench = {"environment": environment, "python_path": BENCH}
     with gunicorn("app:app", environment=environment, ready_path=PAGE) as hearken, \
-            gunicorn("survey_submit:baseline_app", environment=environment, python_path=BENCH) as baseline:
-        # Warm up both (each worker's first requests load templates and open connections), and size
-        # Hearken's runs from its warm rate: a run posts about `seconds` worth of forms.
-        posts, answer_rows, hidden = open_forms(hearken, (5 if args.quick else 20) * PROCESSES * THREADS, answers)
-        bodies = [request("POST", PAGE, fields={**hidden, "submission_key": f"baseline-{i:05d}", **fields})
-                  for i, (fields, _rows) in enumerate(answers)]
-        warm, _baseline = run(hearken, baseline, posts, answer_rows, bodies, rows, slices=1)
-        ours, theirs = [], []
-        rate = warm.rate
-        for _ in range(min(args.runs, 2) if args.quick else args.runs):  # quick: both databases in half a minute
-            posts, answer_rows, _hidden = open_forms(hearken, max(100, round(rate * seconds)), answers)
-            load, base = run(hearken, baseline, posts, answer_rows, bodies, rows, slices=2 if args.quick else SLICES)
-            rate = load.rate
-            ours.append(load)
-            theirs.append(base)
+            gunicorn("survey_submit:floor_app()", ready_path=PAGE, **ours_bench) as floor, \
+            gunicorn("survey_submit:baseline_app", **ours_bench) as baseline:
+        ours, theirs = runs_against_baseline(hearken, baseline, answers, rows, args, stores_in_baseline_table=False)
+        floors, floor_bases = runs_against_baseline(floor, baseline, answers, rows, args, stores_in_baseline_table=True)
+    seconds = 1 if args.quick else args.seconds
     setup = (f"2 gunicorn sync workers; {PROCESSES} client processes × {THREADS} connections on the same 2 "
              f"cores ({client_note(ours + theirs)}); ≈{seconds:g} s per run; factory survey (6 questions), random "
              f"answers; {sum(load.count for load in ours)} submissions timed, each checked stored")
@@ -259,6 +322,12 @@ def measure(database: str, url: str, folder: Path, args) -> list[Figure]:
         Figure(key=f"submit.{database}.p99", title=f"survey submit (POST) p99 latency, {name}", unit="ms",
                runs=[load.p99_ms for load in ours], better="lower", baseline=f"{baseline}, its p99",
                baseline_runs=[load.p99_ms for load in theirs], note=setup),
+        Figure(key=f"submit.{database}.floor", title=f"for scale: the framework's floor for a submit, {name}",
+               unit="req/s", runs=[load.rate for load in floors], baseline=baseline,
+               baseline_runs=[load.rate for load in floor_bases],
+               note="a Flask view with Flask-WTF's CSRF check and a signed session cookie storing the answers "
+                    "as the baseline does (floor_app); the same clients, posting forms it served; "
+                    f"{sum(load.count for load in floors)} submissions timed, each checked stored"),
     ]
 
 
