@@ -3,6 +3,7 @@ filtered responses, with formula-like text neutralised and never a formula cell.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from survey import exports
 from survey.extensions import db
 from survey.models import Answer, Response, ResponseTag
 from tests.factories import add_answers, make_survey, make_user
@@ -207,6 +209,70 @@ def test_unfiltered_export_is_unchanged_apart_from_the_tags_column(ctx, runner):
     assert header[:6] == ["response_id", "submitted_at", "updated_at", "version", "email", "source"]
     assert header[-3:] == ["quote_consent", "contact_consent", "tags"]
     assert len(csv_rows(result.output)) == db.session.scalar(select(db.func.count(Response.id)))
+
+
+def test_every_response_gets_its_own_answers_wherever_batches_and_fetches_end(ctx, monkeypatch):
+    """Answers and tags are each read as one stream ordered by response and merged with the responses':
+    with batches and fetches of any size (here ending inside a response's answers), every format is the
+    same, and each record holds exactly its response's answers in the database."""
+    survey = make_survey()
+    ids = story(survey)
+    for i, response_id in enumerate(ids):  # a multi question's options, stored out of order, on some
+        for position, option in [(3, "Product"), (1, "Billing")][: i % 3]:
+            db.session.add(Answer(response_id=response_id, question_key="topics", value_int=position,
+                                  value_text=option))
+        db.session.add(ResponseTag(response_id=response_id, tag=f"theme {i % 2}", created_at=datetime(2026, 10, 6)))
+    db.session.commit()
+    selection = exports.Selection(survey)
+
+    def everything() -> tuple:
+        out, lines = io.StringIO(), io.StringIO()
+        exports.write_csv(selection, out)
+        exports.write_json(selection, lines, lines=True)
+        return out.getvalue(), "".join(exports.csv_chunks(selection)), lines.getvalue()
+
+    whole = everything()  # one batch, one fetch
+    assert whole[0] == whole[1]
+    for batch, fetch in [(1, 1), (2, 3), (3, 2), (4, 7)]:
+        monkeypatch.setattr(exports, "BATCH", batch)
+        monkeypatch.setattr(exports, "ANSWER_FETCH", fetch)
+        assert everything() == whole, (batch, fetch)
+
+    records = [json.loads(line) for line in whole[2].splitlines()]
+    assert [record["response_id"] for record in records] == ids
+    for record in records:
+        stored = db.session.scalars(select(Answer).where(Answer.response_id == record["response_id"])).all()
+        topics = [a.value_text for a in sorted(stored, key=lambda a: a.value_int or 0) if a.question_key == "topics"]
+        assert record["answers"].get("topics", []) == topics
+        single = {a.question_key: a.value_int if a.value_text is None else a.value_text
+                  for a in stored if a.question_key != "topics"}
+        assert {key: record["answers"][key] for key in single} == single
+        tags = db.session.scalars(select(ResponseTag.tag).where(ResponseTag.response_id == record["response_id"])).all()
+        assert record["tags"] == sorted(tags)
+    assert [row["topics"] for row in csv_rows(whole[0])] == ["", "Product", "Billing;Product"] * 2 + [""]
+
+
+def test_exports_leave_the_garbage_collector_as_they_found_it(ctx):
+    """Exports pause the cyclic collector while they work; a streamed one runs it between chunks, so an
+    export that is never finished does not leave it off."""
+    survey = make_survey()
+    story(survey)
+    selection = exports.Selection(survey)
+    assert gc.isenabled()
+    exports.write_csv(selection, io.StringIO())
+    exports.write_json(selection, io.StringIO())
+    exports.write_xlsx(selection, io.BytesIO())
+    assert gc.isenabled()
+    chunks = exports.csv_chunks(selection)
+    next(chunks)
+    assert gc.isenabled()
+    chunks.close()
+    gc.disable()
+    try:
+        exports.write_csv(selection, io.StringIO())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_an_exporting_process_does_not_load_scipy(tmp_path):
