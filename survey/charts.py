@@ -21,7 +21,7 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -115,6 +115,12 @@ class Chart:
     data: tuple
     options: tuple = field(default_factory=tuple)
 
+    @property
+    def height(self) -> int:
+        """Pixels high when shown 640 wide, as the results page shows it: the img tag's height, so the page
+        does not move as its charts arrive."""
+        return round(640 * _inches(self.kind, self.data) / WIDTH)
+
     def svg(self) -> bytes:
         return self._render("svg", metadata={"Date": None})
 
@@ -164,7 +170,7 @@ def trend_chart(title: str, points: Sequence[TrendPoint], markers: Sequence[Mark
 def _draw_trend(title: str, data, options) -> Figure:
     points, markers = data
     percent, y_label = options["percent"], short(options["y_label"])
-    figure = _figure(3.0)
+    figure = _figure(_inches("trend", data))
     axes = figure.add_subplot()
     if not points:
         return _empty(figure, axes, title, "No responses yet")
@@ -237,8 +243,8 @@ def distribution_chart(title: str, bars: Sequence[Bar], *, highlight_last: int =
 
 def _draw_distribution(title: str, bars, options) -> Figure:
     total = sum(b.count for b in bars)  # shares of all answers, also when only the first MAX_ROWS are drawn
+    figure = _figure(_inches("distribution", bars))
     more, bars = max(0, len(bars) - MAX_ROWS), bars[:MAX_ROWS]
-    figure = _figure(_rows_height(len(bars), more))
     axes = figure.add_subplot()
     if not total:
         return _empty(figure, axes, title, "No answers yet")
@@ -284,8 +290,8 @@ def segment_chart(title: str, rows: Sequence[SegmentRow], *, min_n: int, percent
 
 
 def _draw_segments(title: str, rows, options) -> Figure:
+    figure = _figure(_inches("segments", rows))
     more, rows = max(0, len(rows) - MAX_ROWS), rows[:MAX_ROWS]
-    figure = _figure(_rows_height(len(rows), more, axis=True))
     axes = figure.add_subplot()
     if not rows:
         return _empty(figure, axes, title, "No groups yet")
@@ -334,9 +340,13 @@ def _figure(height: float) -> Figure:
     return Figure(figsize=(WIDTH, height), dpi=100)
 
 
-def _rows_height(rows: int, more: int, *, axis: bool = False) -> float:
-    """Inches for a horizontal chart: a fixed frame plus a third of an inch per row."""
-    return 0.45 + (0.35 if axis else 0.1) + (0.2 if more else 0) + 0.32 * max(rows, 2)
+def _inches(kind: str, data) -> float:
+    """A chart's height: fixed for a trend; for horizontal charts a frame plus a third of an inch per row
+    drawn (at most MAX_ROWS, and a line saying how many more), the segments' also an axis."""
+    if kind == "trend":
+        return 3.0
+    rows, more = min(len(data), MAX_ROWS), max(0, len(data) - MAX_ROWS)
+    return 0.45 + (0.35 if kind == "segments" else 0.1) + (0.2 if more else 0) + 0.32 * max(rows, 2)
 
 
 def _width(text: str, size: float) -> float:
@@ -387,3 +397,26 @@ def _empty(figure: Figure, axes: Axes, title: str, message: str) -> Figure:
 
 
 DRAW = {"trend": _draw_trend, "distribution": _draw_distribution, "segments": _draw_segments}
+
+
+# --- a chart as plain data -----------------------------------------------------------------------------------
+
+# Per kind: its data as JSON-ready lists, and back.
+_PLAIN = {
+    "trend": (lambda data: [[astuple(p) for p in data[0]], [astuple(m) for m in data[1]]],
+              lambda plain: (tuple(TrendPoint(*p) for p in plain[0]), tuple(Marker(*m) for m in plain[1]))),
+    "distribution": (lambda data: [astuple(b) for b in data], lambda plain: tuple(Bar(*b) for b in plain)),
+    "segments": (lambda data: [astuple(r) for r in data], lambda plain: tuple(SegmentRow(*r) for r in plain)),
+}
+
+
+def drawing_of(chart: Chart) -> list:
+    """What drawing `chart` takes, as JSON-ready lists (kind, title, data, options): the text alternative is
+    left out, the page carries it. `chart_from_drawing` turns it back into an equal chart but for `alt`."""
+    return [chart.kind, chart.title, _PLAIN[chart.kind][0](chart.data), [list(option) for option in chart.options]]
+
+
+def chart_from_drawing(drawing: list) -> Chart:
+    kind, title, data, options = drawing
+    return Chart(kind, title, "", _PLAIN[kind][1](data),
+                 tuple((name, tuple(value) if isinstance(value, list) else value) for name, value in options))

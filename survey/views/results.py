@@ -1,13 +1,20 @@
 """Results dashboard (analysts and above): headline cards, charts and tables for one survey under a
-shareable filter. Charts are SVG images inlined as data URIs, so the page is one request and works
-without JavaScript; each has a text alternative and a table beside it."""
+shareable filter. Each chart has a text alternative and a table beside it, and is an SVG image of its own
+(works without JavaScript).
+
+Drawing is the slow part (matplotlib: 50–110 ms a chart) and a new response changes nearly every chart, so
+a page that drew them all took seconds on an active survey. The page now only names them: each chart's URL
+carries its data, signed (itsdangerous, so only data this server computed is ever drawn), and is drawn when
+the browser asks for it — the cards and tables show at once, the charts arrive as they are drawn, by every
+worker in parallel. The same data is the same URL, so browsers keep unchanged charts (`immutable`) and
+fetch only what changed; each process also memoises its drawings."""
 from __future__ import annotations
 
-from base64 import b64encode
 from functools import lru_cache
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from survey import charts, dashboard
 from survey.clock import local_date, utcnow
@@ -24,10 +31,37 @@ def guard():
         abort(403)
 
 
+CHART_SALT = "hearken.results-chart"
+# The chart's own policy: nothing to load or run, its own inline style only (matplotlib writes a <style>).
+CHART_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+CHART_CACHE = "private, max-age=86400, immutable"  # the URL is its content
+
+
+def _chart_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=CHART_SALT)
+
+
+def _chart_url(chart: charts.Chart) -> str:
+    return url_for("results.chart_image", drawing=_chart_signer().dumps(charts.drawing_of(chart)))
+
+
 @lru_cache(maxsize=512)
-def _svg_uri(chart: charts.Chart) -> str:
-    """Rendering is the slow part and charts are deterministic: the same data is drawn once per process."""
-    return "data:image/svg+xml;base64," + b64encode(chart.svg()).decode("ascii")
+def _svg(chart: charts.Chart) -> bytes:
+    """Charts are deterministic: the same data is drawn once per process."""
+    return chart.svg()
+
+
+@bp.route("/charts/<drawing>.svg")
+def chart_image(drawing: str):
+    """`drawing`: a chart's data, signed, not a secret (the page behind the same login shows it)."""
+    try:
+        chart = charts.chart_from_drawing(_chart_signer().loads(drawing))
+    except (BadSignature, ValueError, TypeError, KeyError):  # not ours, or signed by a release drawing otherwise
+        abort(404)
+    response = make_response(_svg(chart))
+    response.headers.update({"Content-Type": "image/svg+xml", "Cache-Control": CHART_CACHE,
+                             "Content-Security-Policy": CHART_SECURITY_POLICY})
+    return response
 
 
 @bp.route("/surveys/<slug>/results")
@@ -38,7 +72,7 @@ def survey_results(slug: str):
     today = local_date(utcnow(), current_app.config["TIMEZONE"])
     board = dashboard.build(survey, parsed.filter, today=today, settings=settings)
     return render_template(
-        "results/dashboard.html", board=board, problems=parsed.problems, chart_uri=_svg_uri,
+        "results/dashboard.html", board=board, problems=parsed.problems, chart_url=_chart_url,
         figures=dashboard.figures(board), segment_choices=dashboard.segment_choices(survey, settings.segment_names),
         fmt=dashboard.format_value, diff=dashboard.format_difference,
     ), 400 if parsed.problems else 200

@@ -2,13 +2,25 @@
 say what they show in words, and draw identical bytes for identical data (the page memoises them)."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from survey.charts import Bar, Marker, SegmentRow, TrendPoint, distribution_chart, segment_chart, trend_chart
+from survey.charts import (
+    Bar,
+    Marker,
+    SegmentRow,
+    TrendPoint,
+    chart_from_drawing,
+    distribution_chart,
+    drawing_of,
+    segment_chart,
+    trend_chart,
+)
 
 HOSTILE = ('<script>alert(1)</script>" onload="alert(2) \u202eevil $5 off $\\frac{1}{0}$ 😀 '
            "nul\x00 bell\x07 \ufffe \ud800 " + "x" * 500)
@@ -70,6 +82,18 @@ def test_every_chart_draws_well_formed_svg_and_png(name):
     assert b"<script" not in svg
     assert chart.png().startswith(b"\x89PNG\r\n\x1a\n")
     assert chart.alt
+
+
+@pytest.mark.parametrize("name", list(charts()))
+def test_a_chart_goes_through_json_and_back_and_says_its_height(name):
+    """The results page sends each chart's drawing as JSON (in its signed URL): what comes back draws the
+    same bytes; and the page's img height keeps the drawing's proportions at 640 pixels wide."""
+    chart = charts()[name]
+    again = chart_from_drawing(json.loads(json.dumps(drawing_of(chart))))
+    assert again == dataclasses.replace(chart, alt="") and again.svg() == chart.svg()
+    root = ET.fromstring(chart.svg())
+    width, height = (float(root.get(side).removesuffix("pt")) for side in ("width", "height"))
+    assert chart.height == round(640 * height / width)
 
 
 def test_identical_data_draws_identical_bytes():

@@ -2,6 +2,8 @@
 comparison with small groups hidden, the same numbers from rollups and from answers, and the page."""
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from datetime import date
 
 import pytest
@@ -167,9 +169,36 @@ def test_page_shows_cards_charts_and_tables(client, story_survey):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "significant drop" in html and "75 %" in html and "−15.0 points" in html
-    assert html.count("data:image/svg+xml;base64,") >= 6
+    assert len(chart_urls(html)) >= 6
     assert 'alt="' in html and "<details>" in html and "<table" in html
     assert "fewer than 30 responses" in html or "Ely" not in html
+
+
+def chart_urls(html: str) -> list[str]:
+    return re.findall(r'<img src="(/manage/charts/[^"]+\.svg)" alt="[^"]+" width="640" height="\d+" loading="lazy">',
+                      html)
+
+
+def test_charts_are_drawn_when_asked_for_signed_cached_and_inert(client, story_survey):
+    """The page names its charts; each is drawn by a request of its own, from data only this server signed."""
+    log_in(client, "analyst@example.com")
+    html = client.get(f"/manage/surveys/{story_survey}/results?to=2026-10-31").get_data(as_text=True)
+    urls = chart_urls(html)
+    assert len(set(urls)) == len(urls)  # different data, different URLs
+    chart = client.get(urls[0])
+    assert chart.status_code == 200 and chart.mimetype == "image/svg+xml"
+    assert ET.fromstring(chart.data).tag == "{http://www.w3.org/2000/svg}svg"
+    assert "immutable" in chart.headers["Cache-Control"] and "private" in chart.headers["Cache-Control"]
+    assert chart.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    again = client.get(f"/manage/surveys/{story_survey}/results?to=2026-10-31").get_data(as_text=True)
+    assert chart_urls(again) == urls  # the same data is the same URL: browsers keep what they have
+    drawing = urls[0].removeprefix("/manage/charts/").removesuffix(".svg")
+    tampered = drawing[:-1] + ("A" if drawing[-1] != "A" else "B")
+    assert client.get(f"/manage/charts/{tampered}.svg").status_code == 404
+    assert client.post(urls[0]).status_code == 405
+    log_in(client, "agent@example.com")
+    assert client.get(urls[0]).status_code == 403
+    assert client.application.test_client().get(urls[0]).status_code == 302  # logged out: to the login page
 
 
 def test_bad_filter_is_named_and_the_page_still_renders(client, story_survey):
