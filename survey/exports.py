@@ -16,7 +16,7 @@ from operator import itemgetter
 from typing import BinaryIO, TextIO
 
 import xlsxwriter
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import aliased
 
 from survey.extensions import db
@@ -36,6 +36,9 @@ def neutralise(cell: object) -> object:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds") + "Z"
+
+
+ISO_TO_CHAR = 'YYYY-MM-DD"T"HH24:MI:SS"Z"'  # iso's text, in PostgreSQL's to_char
 
 
 def question_types(survey: Survey) -> dict[str, str]:
@@ -234,15 +237,22 @@ def _table_rows(selection: Selection, types: dict[str, str], attribute_names: li
     Going through a record per response, and converting and neutralising every cell, was most of an
     export's time. Here only text can start like a formula, so only text is neutralised (numbers, dates
     and yes/no never are); a set of attributes is turned into cells once per distinct JSON text."""
+    submitted_at, updated_at, stamp = Response.submitted_at, Response.updated_at, iso
+    if db.session.connection().dialect.name == "postgresql":
+        # PostgreSQL writes the times as iso does (to_char truncates the fraction, as timespec="seconds"
+        # does): making datetimes of them and formatting those cost a tenth of the export in Python. SQLite's
+        # strftime would round the fraction to milliseconds first (12:00:00.9996 → 12:00:01): not there.
+        submitted_at, updated_at = func.to_char(submitted_at, ISO_TO_CHAR), func.to_char(updated_at, ISO_TO_CHAR)
+        stamp = str
     query = _responses(selection).with_only_columns(
-        Response.id, Response.submitted_at, Response.updated_at, SurveyVersion.number, Contact.email,
+        Response.id, submitted_at, updated_at, SurveyVersion.number, Contact.email,
         cast(Response.attributes, Text), Response.source, Response.quote_consent, Response.contact_consent)
     attribute_cells = _AttributeCells(attribute_names)
     for batch, answer_rows, tag_rows in _batches(selection, query):
         ids = [row[0] for row in batch]
         answers, tags = _answer_cells(types, ids, answer_rows), _tags(ids, tag_rows)
-        for response_id, submitted_at, updated_at, number, email, attributes, source, quote, contact in batch:
-            yield [response_id, iso(submitted_at), iso(updated_at), number, neutralise(email or ""),
+        for response_id, submitted, updated, number, email, attributes, source, quote, contact in batch:
+            yield [response_id, stamp(submitted), stamp(updated), number, neutralise(email or ""),
                    neutralise(source), *attribute_cells(attributes), *answers[response_id],
                    YES_NO[quote], YES_NO[contact], neutralise(";".join(tags[response_id]))]
 
