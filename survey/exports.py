@@ -4,11 +4,9 @@ conditions on Response (the results filter), so "export this view" exports exact
 from __future__ import annotations
 
 import csv
-import gc
 import json
 from bisect import bisect_right
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -19,6 +17,7 @@ import xlsxwriter
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import aliased
 
+from survey import collector
 from survey.extensions import db
 from survey.models import Answer, Contact, Question, Response, ResponseTag, Survey, SurveyVersion
 
@@ -352,27 +351,11 @@ def _row_batches(rows: Iterator[list]) -> Iterator[list[list]]:
         yield batch
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused (and restarted only if it was running, so overlapping exports
-    leave it as they found it). An export allocates a few tuples and lists per answer and frees them by
-    reference counting; with the collector running, its collections (re-scanning the application's own
-    objects too) were 45 % of an export's CPU time on PostgreSQL and a fifth on SQLite (100 000 responses).
-    """
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 def _each_paused(items: Iterator) -> Iterator:
     """The items of an iterator, each made with the collector paused: it runs again while the consumer has
     the item, so a streamed export that is never finished cannot leave it off."""
     while True:
-        with _collector_paused():
+        with collector.paused():
             item = next(items, None)
         if item is None:
             return
@@ -396,7 +379,7 @@ def _csv_chunks(selection: Selection) -> Iterator[str]:
 
 
 def write_csv(selection: Selection, out: TextIO) -> int:
-    with _collector_paused():
+    with collector.paused():
         return _write_csv(selection, out)
 
 
@@ -414,7 +397,7 @@ def _write_csv(selection: Selection, out: TextIO) -> int:
 def write_xlsx(selection: Selection, out: BinaryIO) -> int:
     """An Excel workbook written row by row (XlsxWriter's constant-memory mode). Text cells are written
     as strings, never formulas, and neutralised like the CSV so a re-saved CSV stays safe too."""
-    with _collector_paused():
+    with collector.paused():
         return _write_xlsx(selection, out)
 
 
@@ -465,7 +448,7 @@ class ColumnWidths:
 
 def write_json(selection: Selection, out: TextIO, *, lines: bool = False) -> int:
     """A JSON array (or JSON Lines with lines=True), written record by record."""
-    with _collector_paused():
+    with collector.paused():
         return _write_json(selection, out, lines=lines)
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import gc
 import hashlib
 import io
 import operator
@@ -40,7 +39,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from survey import rollups
+from survey import collector, rollups
 from survey.clock import local_date
 from survey.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT, domain_syntax_memoised
 from survey.exports import FORMULA_PREFIXES
@@ -158,29 +157,23 @@ CONCURRENT = ("someone else imported some of these responses or contacts while t
 @contextmanager
 def bulk_work() -> Iterator[None]:
     """Three settings for the length of an import (measured in docs/benchmarks.md):
-    - the cyclic garbage collector paused: it ran every 700 allocations and kept re-scanning the import's
-      long-lived tables, 14 % of the time (reference counting still frees every row). It is restarted
-      only if it was running, so overlapping imports in one process leave it as they found it;
+    - the cyclic garbage collector paused (survey.collector);
     - email domains checked once each (survey.contacts' memo);
     - on SQLite, a page cache of SQLITE_CACHE_KIB instead of 2 MB for this connection, so checking each
       row's foreign keys and adding to the indexes finds its pages in memory (a sixth of the writing
       time). Restored afterwards.
     """
-    collecting = gc.isenabled()
-    gc.disable()
     connection = db.session.connection()
     cache = None
     if connection.dialect.name == "sqlite":
         cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     try:
-        with domain_syntax_memoised():
+        with collector.paused(), domain_syntax_memoised():
             yield
     finally:
         if cache is not None:
             connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
-        if collecting:
-            gc.enable()
 
 
 class ProblemList:
