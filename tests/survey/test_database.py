@@ -10,7 +10,7 @@ from unittest import mock
 import pytest
 from sqlalchemy import event, func, select
 
-from survey import responding
+from survey import database, responding
 from survey.extensions import db
 from survey.models import Response
 from tests.factories import make_invitation, make_survey
@@ -28,11 +28,28 @@ def sqlite_app(app):
     return app
 
 
+def first_words(sql: str) -> str:
+    return sql.split()[0] + (" IMMEDIATE" if sql.startswith("BEGIN IMMEDIATE") else "")
+
+
 def statements_of(app) -> list[str]:
+    """What the app's connections run from now on, as SQLite sees it (BEGIN IMMEDIATE is sent by the
+    driver itself: survey.database), without the pragmas that wrap it."""
+    seen: list[str] = []
+
+    def trace(dbapi_connection, _record, _proxy):
+        dbapi_connection.set_trace_callback(
+            lambda sql: None if sql.startswith("PRAGMA") else seen.append(first_words(sql)))
+    with app.app_context():
+        event.listen(db.engine, "checkout", trace)
+    return seen
+
+
+def through_sqlalchemy(app) -> list[str]:
+    """What the app's connections run through SQLAlchemy's execution from now on."""
     seen: list[str] = []
     with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append(args[2].split()[0] + (
-            " IMMEDIATE" if args[2].startswith("BEGIN IMMEDIATE") else "")))
+        event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append(first_words(args[2])))
     return seen
 
 
@@ -103,3 +120,52 @@ def test_a_submission_waits_for_another_writer_then_is_stored(sqlite_app, writer
         committer.join()
     with sqlite_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def begin_attempts_of(connection) -> list[str]:
+    """Every BEGIN IMMEDIATE this connection's driver tried, refused ones included (SQLite's trace)."""
+    tried: list[str] = []
+    connection.connection.dbapi_connection.set_trace_callback(
+        lambda sql: tried.append(sql) if sql == "BEGIN IMMEDIATE" else None)
+    return tried
+
+
+def test_a_writer_takes_the_lock_as_soon_as_another_writer_lets_go(sqlite_app, writer_holding_the_lock):
+    """It tries again every few hundred microseconds rather than sleeping in SQLite's busy handler (1, 2,
+    5, 10 … ms), and the 30 s busy timeout is back in place for everything after."""
+    with sqlite_app.app_context(), db.engine.connect() as connection:
+        tried = begin_attempts_of(connection)
+        executed = through_sqlalchemy(sqlite_app)
+
+        def release_after_three_tries():
+            deadline = time.monotonic() + 10
+            while len(tried) < 3 and time.monotonic() < deadline:
+                time.sleep(0.001)
+            writer_holding_the_lock.execute("ROLLBACK")
+
+        releaser = threading.Thread(target=release_after_three_tries)
+        releaser.start()
+        try:
+            connection.begin()
+        finally:
+            releaser.join()
+        assert len(tried) >= 4  # refused at least three times, then taken
+        assert "BEGIN IMMEDIATE" not in executed  # taken promptly, not by the fallback
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == database.BUSY_TIMEOUT_SECONDS * 1000
+        connection.rollback()
+
+
+def test_a_long_writer_is_waited_for_by_sqlite_itself(sqlite_app, writer_holding_the_lock, monkeypatch):
+    """Past the prompt wait (another writer is importing, say), the writer waits in SQLite's busy handler,
+    with the busy timeout, and gets the lock when the other lets go."""
+    monkeypatch.setattr(database, "PROMPT_WAIT_SECONDS", 0.01)
+    releaser = threading.Timer(0.3, lambda: writer_holding_the_lock.execute("ROLLBACK"))
+    with sqlite_app.app_context(), db.engine.connect() as connection:
+        executed = through_sqlalchemy(sqlite_app)
+        releaser.start()
+        try:
+            connection.begin()
+        finally:
+            releaser.join()
+        assert executed == ["BEGIN IMMEDIATE"]
+        connection.rollback()
