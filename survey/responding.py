@@ -6,19 +6,17 @@ response, earlier submissions kept as revisions).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, event, insert, select
-from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from survey import followups, rollups, webhooks
+from survey import database, followups, rollups, webhooks
 from survey.clock import local_date
 from survey.extensions import db
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, Survey, SurveyVersion
@@ -40,44 +38,10 @@ _STAMP = select(Survey.id, Survey.status, Survey.updated_at).where(Survey.slug =
 _DEFINITION_CLASSES = (Survey, SurveyVersion, Question)
 
 
-@cache
-def _stamp_statement(dialect: Dialect) -> tuple[str, Callable[[str], Sequence | Mapping]]:
-    """_STAMP as the driver's SQL text, and a function giving its parameters in the driver's style."""
-    compiled = _STAMP.compile(dialect=dialect)
-    if compiled.positional:
-        return compiled.string, lambda slug: (slug,)
-    return compiled.string, lambda slug: {"slug": slug}
-
-
 def read_stamp(slug: str) -> tuple | None:
-    """The survey's (id, status, updated_at), read straight through the driver on a connection of the pool.
-
-    It is the only database work of a first visit to a public survey, and through SQLAlchemy it was about a
-    sixth of that page's time: on SQLite a session transaction (its BEGIN, the statement's execution
-    context, the rollback at teardown) took ≈0.4 ms alone, the driver takes ≈0.05 ms. One single-row read needs no
-    transaction of its own (SQLite: the driver runs in autocommit, see survey.database; PostgreSQL: a
-    rollback ends the implicit one). The values are the driver's own (SQLite: `updated_at` as
-    text): a stamp is only ever compared with a stamp read the same way."""
-    dialect = db.engine.dialect
-    sql, parameters = _stamp_statement(dialect)
-    try:
-        connection = db.engine.raw_connection()
-    except dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would raise it: the outage pages catch that
-        raise DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
-    try:
-        cursor = connection.cursor()
-        cursor.execute(sql, parameters(slug))
-        row = cursor.fetchone()
-        cursor.close()
-        # Ends PostgreSQL's implicit transaction here, where a connection broken by a restart is noticed and
-        # dropped; left to the pool's rollback on return, it would be logged there as an error.
-        connection.rollback()
-    except dialect.loaded_dbapi.Error as error:
-        connection.invalidate()  # perhaps broken (a restart): the pool opens a new one next time
-        raise DBAPIError.instance(sql, None, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
-    finally:
-        connection.close()  # back to the pool
-    return tuple(row) if row is not None else None
+    """The survey's (id, status, updated_at): a first visit's only database work, so read straight through
+    the driver (database.read_row)."""
+    return database.read_row(_STAMP, slug=slug)
 
 
 def survey_to_answer(slug: str) -> Survey | None:

@@ -3,13 +3,14 @@ hostile input inert, customers told once, and the quarterly digest."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+from unittest import mock
 
 import feedparser
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from survey import changes, rollups
+from survey import changes, database, rollups
 from survey.extensions import db
 from survey.invitations import invited_respondent
 from survey.models import ChangeEntry, ChangeNotice, Contact, OutboxMessage
@@ -96,6 +97,23 @@ def test_page_and_feed_are_cacheable_and_revalidate_when_entries_change(ctx, cli
     again = client.get("/changes", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200 and "Call-backs" not in text_of(again)
     assert 'property="og:title"' in first.get_data(as_text=True)
+
+
+def test_a_warm_page_is_one_read_through_the_driver_and_a_new_response_renews_it(ctx, client):
+    """The kept page is served after one read of what its version is made of, with no session statement;
+    impact figures move with responses, so a new one gives a new version."""
+    survey = make_survey()
+    changes.publish(make_change(), now=NOW)
+    first = client.get("/changes")
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with mock.patch.object(database, "read_row", wraps=database.read_row) as read_row:
+        again = client.get("/changes")
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    assert again.last_modified == first.last_modified == NOW.replace(microsecond=0, tzinfo=timezone.utc)
+    assert read_row.call_count == 1 and statements == []
+    customer_response(survey, "ann.smith@example.com", "Ann Smith", "Thanks for calling back.")
+    assert client.get("/changes", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
 
 
 def test_atom_feed_is_valid_for_a_real_parser(ctx, client):
