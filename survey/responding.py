@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, event, insert, select
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -185,10 +185,14 @@ class Submission:
 
 
 # A submission's statements, built once: building a statement (its WHERE clause, an ORM DELETE's plan)
-# cost more than running it. Drafts and revisions are written as Core statements: nothing reads them back
-# as objects in the request that writes them.
+# cost more than running it. Everything a submission writes is a Core statement: nothing reads it back as
+# objects in the request that writes it, and the ORM's flush of the one new response (its unit of work,
+# its events) was a tenth of a submission.
+_RESPONSES = Response.__table__
 _STORED_FOR_KEY = select(ResponseRevision.response_id).where(ResponseRevision.submission_key == bindparam("key"))
-_RESPONSE_OF = select(Response).where(Response.respondent_key == bindparam("key")).with_for_update()
+_RESPONSE_OF = select(_RESPONSES).where(_RESPONSES.c.respondent_key == bindparam("key")).with_for_update()
+_ADD_RESPONSE = insert(_RESPONSES).returning(_RESPONSES.c.id)
+_CHANGE_RESPONSE = update(_RESPONSES).where(_RESPONSES.c.id == bindparam("response_id"))
 _DELETE_DRAFT = delete(ResponseDraft.__table__).where(ResponseDraft.__table__.c.respondent_key == bindparam("key"))
 _ADD_REVISION = insert(ResponseRevision.__table__)
 _ADD_ANSWERS = insert(Answer.__table__)
@@ -221,25 +225,29 @@ def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapp
 
 
 def _store(version, respondent, values, consents, submission_key, now) -> int:
-    response = db.session.scalar(_RESPONSE_OF, {"key": respondent.key})
-    if response is None:
-        response = Response(respondent_key=respondent.key, survey_id=version.survey_id, source=respondent.source,
-                            invitation_id=respondent.invitation_id, contact_id=respondent.contact_id,
-                            submitted_at=now, local_date=local_date(now, current_app.config["TIMEZONE"]),
-                            revisions_count=0, attributes=dict(respondent.attributes))
-        db.session.add(response)
-    response.version_id = version.id
-    response.updated_at = now
-    response.revisions_count += 1
-    response.quote_consent, response.contact_consent = consents.quote, consents.contact
-    is_new = response.id is None
-    old = [] if is_new else db.session.execute(
-        select(Answer.question_key, Answer.value_int).where(Answer.response_id == response.id)).all()
-    rows = _answer_rows(version.questions, values)
-    db.session.flush()  # a new response gets its id
-    # The Core statements below go straight to the transaction's connection: the session's execute would
-    # only add an autoflush check and ORM dispatch to each (nothing they touch is pending in the session).
+    # Straight to the transaction's connection: the session's execute would only add an autoflush check and
+    # ORM dispatch to each statement (nothing they touch is pending in the session).
     connection = db.session.connection()
+    stored = connection.execute(_RESPONSE_OF, {"key": respondent.key}).one_or_none()
+    changes = {"version_id": version.id, "updated_at": now, "quote_consent": consents.quote,
+               "contact_consent": consents.contact}
+    is_new = stored is None
+    # `response` is the row as it is now written, for what the submission also does (rollups, a follow-up
+    # case, webhooks): a plain instance, never added to the session.
+    if is_new:
+        row = {"respondent_key": respondent.key, "survey_id": version.survey_id, "source": respondent.source,
+               "invitation_id": respondent.invitation_id, "contact_id": respondent.contact_id,
+               "submitted_at": now, "local_date": local_date(now, current_app.config["TIMEZONE"]),
+               "revisions_count": 1, "attributes": dict(respondent.attributes), **changes}
+        response = Response(id=connection.execute(_ADD_RESPONSE, row).scalar_one(), **row)
+        old = []
+    else:
+        changes["revisions_count"] = stored.revisions_count + 1
+        connection.execute(_CHANGE_RESPONSE, {"response_id": stored.id, **changes})
+        response = Response(**{**stored._asdict(), **changes})
+        old = connection.execute(select(Answer.question_key, Answer.value_int)
+                                 .where(Answer.response_id == response.id)).all()
+    rows = _answer_rows(version.questions, values)
     # First the revision: its unique submission key is what refuses a form stored before.
     connection.execute(_ADD_REVISION, {"response_id": response.id, "submission_key": submission_key,
                                        "version_id": version.id, "submitted_at": now, "answers": dict(values),
@@ -250,7 +258,6 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
         connection.execute(delete(Answer.__table__).where(Answer.__table__.c.response_id == response.id))
     if rows:  # (an empty executemany would insert one row of defaults)
         connection.execute(_ADD_ANSWERS, [{"response_id": response.id, **row} for row in rows])
-    db.session.expire(response, ["answers"])  # whoever reads them next in this session reads these
     # What this transaction knows is passed on rather than read again: the response is new (no case can
     # exist), and the webhook endpoints are read once for both events a submission may emit.
     endpoints = webhooks.subscribers()

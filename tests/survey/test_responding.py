@@ -2,7 +2,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from survey.extensions import db
 from survey.invitations import invited_respondent
@@ -68,9 +69,29 @@ def test_the_same_submission_is_stored_once_and_a_change_replaces_the_answers(ct
     assert counts() == (1, 2, 1)
     response = db.session.get(Response, first.response_id)
     assert response.revisions_count == 2 and response.submitted_at == NOW and response.updated_at == later
+    assert response.contact_consent is False and response.version_id == version.id
     assert [(a.question_key, a.value_int) for a in response.answers] == [("satisfaction", 4)]
     history = db.session.scalars(select(ResponseRevision.answers).order_by(ResponseRevision.id)).all()
     assert history[0]["comment"] == "Slow" and history[1] == {"satisfaction": 4}
+
+
+def test_a_submission_is_written_without_the_orms_unit_of_work(ctx):
+    """Every statement of a submission is Core, a new response and a changed one alike: the ORM's flush of
+    the new response was a tenth of a submission. (A follow-up case for an unhappy answer is an ORM object.)"""
+    survey = make_survey()
+    respondent = invited_respondent(make_invitation(survey))
+    flushes = []
+
+    def count_flush(*_args):
+        flushes.append(1)
+    event.listen(Session, "after_flush", count_flush)
+    try:
+        for key, score in (("c" * 20, 5), ("d" * 20, 4)):
+            submit_response(survey.current_version, respondent, {"satisfaction": score}, Consents(),
+                            submission_key=key, now=NOW)
+    finally:
+        event.remove(Session, "after_flush", count_flush)
+    assert flushes == [] and counts() == (1, 2, 1)
 
 
 def test_drafts_resume_and_disappear_once_submitted(ctx):
