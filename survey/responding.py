@@ -185,9 +185,10 @@ class Submission:
 
 
 # A submission's statements, built once: building a statement (its WHERE clause, an ORM DELETE's plan)
-# cost more than running it. Everything a submission writes is a Core statement: nothing reads it back as
-# objects in the request that writes it, and the ORM's flush of the one new response (its unit of work,
-# its events) was a tenth of a submission.
+# cost more than running it. The response, its revision, answers and draft are written as Core statements:
+# nothing reads them back as objects in the request that writes them, and the ORM's flush of the one new
+# response (its unit of work, its events) was a tenth of a submission. A follow-up case and webhook
+# deliveries, when there are any, are ORM objects flushed at commit.
 _RESPONSES = Response.__table__
 _STORED_FOR_KEY = select(ResponseRevision.response_id).where(ResponseRevision.submission_key == bindparam("key"))
 _RESPONSE_OF = select(_RESPONSES).where(_RESPONSES.c.respondent_key == bindparam("key")).with_for_update()
