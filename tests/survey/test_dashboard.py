@@ -2,6 +2,7 @@
 comparison with small groups hidden, the same numbers from rollups and from answers, and the page."""
 from __future__ import annotations
 
+import base64
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
@@ -12,6 +13,7 @@ from analysis import share_difference
 from survey import dashboard
 from survey.extensions import db
 from survey.filters import ResultsFilter, parse_filter
+from survey.views import results
 from tests.factories import add_answers, make_survey, make_user
 from tests.pages import log_in
 
@@ -199,6 +201,23 @@ def test_charts_are_drawn_when_asked_for_signed_cached_and_inert(client, story_s
     log_in(client, "agent@example.com")
     assert client.get(urls[0]).status_code == 403
     assert client.application.test_client().get(urls[0]).status_code == 302  # logged out: to the login page
+
+
+def test_a_chart_with_too_much_data_for_a_url_is_drawn_into_the_page(client, story_survey, monkeypatch):
+    """A long range by week makes long chart URLs (about 4 800 characters for two years of weeks), which
+    gunicorn would refuse (request lines over 4 094 bytes): those charts come inlined with the page."""
+    log_in(client, "analyst@example.com")
+    page = f"/manage/surveys/{story_survey}/results?from=2024-01-01&to=2026-10-31&period=week"
+    named = chart_urls(client.get(page).get_data(as_text=True))
+    monkeypatch.setattr(results, "CHART_URL_LIMIT", sorted(map(len, named))[len(named) // 2])  # half too long
+    html = client.get(page).get_data(as_text=True)
+    sources = re.findall(r'<img src="([^"]+)"', html)
+    inlined = [src for src in sources if src.startswith("data:image/svg+xml;base64,")]
+    assert inlined and len(inlined) + len(chart_urls(html)) == len(sources) == len(named)
+    assert all(len(src) <= results.CHART_URL_LIMIT for src in chart_urls(html))
+    for src in inlined:
+        svg = base64.b64decode(src.removeprefix("data:image/svg+xml;base64,"))
+        assert ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
 
 
 def test_bad_filter_is_named_and_the_page_still_renders(client, story_survey):
