@@ -19,10 +19,11 @@ into the same database. It is posted the same bodies (same fields and sizes), so
 Hearken does with them. Within a run the two alternate in five slices, the baseline loaded for as long as
 each slice of Hearken's POSTs took (http_load.side_by_side): both meet the same machine, which others share.
 
-For scale, also in the same run: the framework's floor (`floor_app`), a Flask view with Flask-WTF's CSRF
-check and a signed session cookie, as the public survey has, storing the answers exactly as the baseline
-does, against the same baseline. It is the fastest a submit endpoint on Hearken's stack could be: what
-separates it from the bare endpoint is Flask, the session and the CSRF token, not Hearken's work.
+For scale, also in the same run and against the same baseline, two Flask views storing the answers exactly
+as the baseline does: the framework's floor (`floor_app`), with Flask-WTF's CSRF check and a signed session
+cookie, as the public survey has — the fastest a submit endpoint on Hearken's stack could be: what separates
+it from the bare endpoint is Flask, the session and the CSRF token, not Hearken's work — and Flask alone
+(`flask_app`), with neither, which splits that difference into Flask's own share and the rest.
 
 Load: bench/http_load.py, 2 client processes × 4 connections in flight (a closed loop) on the same two
 cores as the server; each request is a new connection (sync workers close every one). The clients cost
@@ -117,12 +118,46 @@ def baseline_app(environ, start_response):
     return [b""]
 
 
-# --- for scale: the framework's own floor (runs in the gunicorn workers) -----------------------------
+# --- for scale: the framework's own cost (runs in the gunicorn workers) ------------------------------
+
+def _store_answers(form) -> None:
+    """What the baseline stores, from a Flask request's form."""
+    global _store
+    if _store is None:
+        _store = _connect(os.environ["BENCH_BASELINE_URL"])
+    answers = {name: form.getlist(name) for name in form if name.startswith("q-")}
+    _store(form["submission_key"], json.dumps(answers))
+
+
+def _form_page(*hidden: str) -> str:
+    """The least form page a client can open: a fresh submission key, and `hidden` inputs."""
+    import secrets
+
+    return (f'<form method="post">{"".join(hidden)}'
+            f'<input type="hidden" name="submission_key" value="{secrets.token_urlsafe(32)}"></form>')
+
+
+def flask_app():
+    """Flask alone: a view storing the answers exactly as the baseline does, with no CSRF check and no
+    session. What separates it from the bare endpoint is Flask's own request handling."""
+    from flask import Flask, redirect, request
+
+    app = Flask(__name__)
+    app.get(PAGE)(_form_page)
+
+    @app.post(PAGE)
+    def submit():
+        _store_answers(request.form)
+        return redirect(f"{PAGE}/thanks", code=303)
+
+    return app
+
 
 def floor_app():
     """The least a submit endpoint on Hearken's stack can do: Flask with Flask-WTF's CSRF check and a signed
     session cookie kept for a year (as the public survey does), the answers stored as the baseline stores
-    them. Hearken cannot be faster than this; the bare endpoint's rate is this floor's plus Flask's cost."""
+    them. Hearken cannot be faster than this: every form must carry a CSRF token, and the public survey's
+    one-response-per-browser needs the session."""
     import secrets
 
     from flask import Flask, redirect, request, session
@@ -137,17 +172,12 @@ def floor_app():
     def form():
         session.permanent = True
         session.setdefault("respondent", secrets.token_urlsafe(32))
-        return (f'<form method="post"><input type="hidden" name="csrf_token" value="{generate_csrf()}">'
-                f'<input type="hidden" name="submission_key" value="{secrets.token_urlsafe(32)}"></form>')
+        return _form_page(f'<input type="hidden" name="csrf_token" value="{generate_csrf()}">')
 
     @app.post(PAGE)
     def submit():
-        global _store
-        if _store is None:
-            _store = _connect(os.environ["BENCH_BASELINE_URL"])
         session.permanent = True
-        answers = {name: request.form.getlist(name) for name in request.form if name.startswith("q-")}
-        _store(request.form["submission_key"], json.dumps(answers))
+        _store_answers(request.form)
         return redirect(f"{PAGE}/thanks", code=303)
 
     return app
@@ -231,11 +261,12 @@ def answer_sets() -> list[tuple[dict[str, list[str]], int]]:
     return sets
 
 
-def browser_form(answer: bytes) -> tuple[str, dict[str, str]]:
-    """What a browser holds after opening the survey: its session cookie and the form's hidden fields."""
+def browser_form(answer: bytes) -> tuple[str | None, dict[str, str]]:
+    """What a browser holds after opening the survey: its session cookie (if it was given one) and the
+    form's hidden fields."""
     from tests.pages import hidden_fields
 
-    cookie = next(value.split(";", 1)[0] for name, value in headers_of(answer) if name == "set-cookie")
+    cookie = next((value.split(";", 1)[0] for name, value in headers_of(answer) if name == "set-cookie"), None)
     return cookie, hidden_fields(body_of(answer))
 
 
@@ -246,7 +277,7 @@ def open_forms(port: int, count: int, answers) -> tuple[list[bytes], int, dict[s
     posts, answer_rows = [], 0
     for i, (cookie, hidden) in enumerate(opened):
         fields, rows = answers[i % len(answers)]
-        posts.append(request("POST", PAGE, fields={**hidden, **fields}, headers={"Cookie": cookie}))
+        posts.append(request("POST", PAGE, fields={**hidden, **fields}, headers={"Cookie": cookie} if cookie else {}))
         answer_rows += rows
     return posts, answer_rows, opened[0][1]
 
@@ -306,9 +337,11 @@ def measure(database: str, url: str, folder: Path, args) -> list[Figure]:
     ours_bench = {"environment": environment, "python_path": BENCH}
     with gunicorn("app:app", environment=environment, ready_path=PAGE) as hearken, \
             gunicorn("survey_submit:floor_app()", ready_path=PAGE, **ours_bench) as floor, \
+            gunicorn("survey_submit:flask_app()", ready_path=PAGE, **ours_bench) as flask, \
             gunicorn("survey_submit:baseline_app", **ours_bench) as baseline:
         ours, theirs = runs_against_baseline(hearken, baseline, answers, rows, args, stores_in_baseline_table=False)
         floors, floor_bases = runs_against_baseline(floor, baseline, answers, rows, args, stores_in_baseline_table=True)
+        flasks, flask_bases = runs_against_baseline(flask, baseline, answers, rows, args, stores_in_baseline_table=True)
     seconds = 1 if args.quick else args.seconds
     setup = (f"2 gunicorn sync workers; {PROCESSES} client processes × {THREADS} connections on the same 2 "
              f"cores ({client_note(ours + theirs)}); ≈{seconds:g} s per run; factory survey (6 questions), random "
@@ -328,6 +361,13 @@ def measure(database: str, url: str, folder: Path, args) -> list[Figure]:
                note="a Flask view with Flask-WTF's CSRF check and a signed session cookie storing the answers "
                     "as the baseline does (floor_app); the same clients, posting forms it served; "
                     f"{sum(load.count for load in floors)} submissions timed, each checked stored"),
+        Figure(key=f"submit.{database}.flask", title=f"for scale: Flask alone, storing a submit as the baseline does, "
+                                                     f"{name}",
+               unit="req/s", runs=[load.rate for load in flasks], baseline=baseline,
+               baseline_runs=[load.rate for load in flask_bases],
+               note="a Flask view with no CSRF check and no session storing the answers as the baseline does "
+                    "(flask_app): what Flask's request handling alone costs; "
+                    f"{sum(load.count for load in flasks)} submissions timed, each checked stored"),
     ]
 
 
