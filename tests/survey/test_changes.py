@@ -116,6 +116,26 @@ def test_a_warm_page_is_one_read_through_the_driver_and_a_new_response_renews_it
     assert client.get("/changes", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
 
 
+def test_the_feed_and_a_category_named_feed_are_kept_apart(ctx, client):
+    """Rendered pages are kept by ETag: the feed and /changes?category=feed must not share one."""
+    changes.publish(make_change(), now=NOW)
+    page = client.get("/changes?category=feed")
+    feed = client.get("/changes.atom")
+    assert feed.mimetype == "application/atom+xml" and feed.get_data().startswith(b"<?xml")
+    assert feed.headers["ETag"] != page.headers["ETag"]
+    assert client.get("/changes?category=feed").get_data(as_text=True).startswith("<!doctype html>")
+
+
+def test_a_visitors_pending_message_is_not_kept_in_the_shared_page(ctx, client, app):
+    """The page is rendered once for everyone: a message waiting in one visitor's session (here a manager
+    who logged out in another tab) must not be shown to the next visitor."""
+    changes.publish(make_change(), now=NOW)
+    with client.session_transaction() as session:
+        session["_flashes"] = [("message", "You are logged out.")]
+    assert "You are logged out." not in text_of(client.get("/changes"))
+    assert "You are logged out." not in text_of(app.test_client().get("/changes"))
+
+
 def test_atom_feed_is_valid_for_a_real_parser(ctx, client):
     changes.publish(make_change(), now=NOW)
     changes.publish(make_change(title="Longer opening hours", category="Stores", status="in_progress"), now=NOW)
