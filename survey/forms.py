@@ -12,13 +12,14 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
+from wtforms import TextAreaField as _TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey.models import QUESTION_TYPES
+from survey.request_text import one_line_break
 
 TYPE_LABELS = {
     "rating": "Rating scale (e.g. extremely dissatisfied … extremely satisfied)",
@@ -28,6 +29,15 @@ TYPE_LABELS = {
     "yesno": "Yes / no",
     "text": "Text",
 }
+
+
+class TextAreaField(_TextAreaField):
+    """Line breaks kept as LF (request_text.one_line_break), so `Length` counts as the browser did."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data:
+            self.data = one_line_break(self.data)
 
 
 class LoginForm(FlaskForm):

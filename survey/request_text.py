@@ -13,6 +13,12 @@ from flask import Flask, request
 NUL = "\x00"
 
 
+def one_line_break(text: str) -> str:
+    """A browser posts each line break of a textarea as CRLF, but counts it as one character against the
+    field's maxlength: kept as LF, a text the browser allowed is never refused as too long."""
+    return text.replace("\r\n", "\n")
+
+
 def carries_nul() -> bool:
     texts = [*request.args.keys(), *request.args.values()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):

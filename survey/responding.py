@@ -20,6 +20,7 @@ from survey import database, followups, rollups, webhooks
 from survey.clock import local_date
 from survey.extensions import db
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, Survey, SurveyVersion
+from survey.request_text import one_line_break
 
 TEXT_LIMITS = {False: 500, True: 5000}  # short / long text answers, in characters
 MISSING = "Please answer this question."
@@ -105,7 +106,7 @@ class Consents:
 
 
 def _parse_one(question: Question, raw: list[str]) -> tuple[object | None, str | None]:
-    raw = [value.replace("\x00", "").strip() for value in raw]
+    raw = [one_line_break(value.replace("\x00", "")).strip() for value in raw]
     raw = [value for value in raw if value]
     if not raw:
         return None, MISSING if question.required else None
@@ -278,7 +279,7 @@ def save_draft(version: SurveyVersion, respondent: Respondent, form: Mapping[str
     fields = {}
     for question in version.questions:
         name = field_name(question)
-        values = [v.replace("\x00", "")[: TEXT_LIMITS[True]] for v in form.get(name, [])][:50]
+        values = [one_line_break(v.replace("\x00", ""))[: TEXT_LIMITS[True]] for v in form.get(name, [])][:50]
         if any(v.strip() for v in values):
             fields[name] = values
     draft = db.session.scalar(select(ResponseDraft).where(ResponseDraft.respondent_key == respondent.key))

@@ -88,6 +88,13 @@ def test_complain_form_opens_a_case_and_says_what_happens_next(ctx, client):
     assert case.complaint.email == "dee@example.com"
 
 
+def test_a_complaint_as_long_as_the_browser_allows_is_taken_with_its_line_breaks(ctx, client):
+    message = ("x" * 99 + "\r\n") * 50  # 5 000 characters as the textarea's maxlength counts them
+    assert post_form(client, "/complain", {"kind": "complaint", "message": message}).status_code == 303
+    (case,) = cases()
+    assert case.complaint.message == message.replace("\r\n", "\n").strip()
+
+
 def test_bad_complaints_are_refused_with_a_message_and_bots_and_floods_are_stopped(ctx, client):
     bad = post_form(client, "/complain", {"kind": "complaint", "message": "x", "email": "not an address"})
     assert bad.status_code == 422 and "does not look right" in text_of(bad)

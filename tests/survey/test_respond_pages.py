@@ -9,7 +9,7 @@ from survey.authoring import change_status, find_survey, import_survey
 from survey.clock import utcnow
 from survey.definitions import parse_survey
 from survey.extensions import db
-from survey.models import Response, ResponseRevision
+from survey.models import Answer, Response, ResponseRevision
 from tests.conftest import BASE_URL
 from tests.factories import make_definition, make_invitation, make_survey
 from tests.pages import hidden_fields, post_form, text_of
@@ -91,6 +91,16 @@ def test_an_out_of_range_value_is_refused_and_nothing_is_stored(client, app):
     assert response.status_code == 422
     assert "That answer is not one of the choices" in text_of(response)
     assert stored(app) == 0
+
+
+def test_a_long_answer_the_browser_allowed_is_stored_with_its_line_breaks_counted_once(client, app):
+    """The textarea's maxlength counts a line break as one character; the browser posts it as CRLF."""
+    given_survey(app)
+    comment = ("a" * 249 + "\r\n") * 20  # 5 000 characters as the browser counts them
+    assert post_form(client, "/s/support-csat", dict(GOOD, **{"q-comment": comment})).status_code == 303
+    with app.app_context():
+        (text,) = db.session.scalars(select(Answer.value_text).where(Answer.question_key == "comment"))
+    assert text == comment.replace("\r\n", "\n").strip() and len(text) == 4999
 
 
 def test_submitting_the_same_form_twice_stores_one_response(client, app):
