@@ -166,6 +166,9 @@ def move_question(survey: Survey, key: str, offset: int, *, now: datetime) -> No
 def remove_question(survey: Survey, key: str, *, now: datetime) -> None:
     specs = _specs(survey.current_version)
     specs.pop(_index(specs, key))
+    if not specs and survey.status == "published":  # as publishing an empty survey is refused
+        raise AuthoringError("Customers are answering this survey: it needs at least one question. "
+                             "Add another question first, or close the survey.")
     _save_questions(survey, specs, now)
 
 

@@ -188,3 +188,14 @@ def test_wrong_password_and_unsafe_next(client, app):
     response = post_form(client, "/login?next=//evil.example/", {"email": "manager@example.com",
                                                                  "password": "correct horse battery"}, page="/login")
     assert response.headers["Location"] == "/manage/"
+
+
+def test_the_last_question_of_a_published_survey_cannot_be_removed(client, app, editor):
+    """Customers would get an empty form, and an empty response would count in the results."""
+    with app.app_context():
+        make_survey(questions=[{"key": "only", "type": "yesno", "text": "Did we help?"}])
+    url = "/manage/surveys/support-csat"
+    refused = post_form(client, f"{url}/questions/only/delete", page=url, follow_redirects=True)
+    assert "it needs at least one question" in text_of(refused)
+    with app.app_context():
+        assert [q.key for q in find_survey("support-csat").current_version.questions] == ["only"]
