@@ -89,12 +89,18 @@ def answer_survey(survey: Survey, respondent: Respondent, *, can_save: bool, tha
                   new_respondent: bool = False):
     """`new_respondent`: the respondent's key was made by this request, so it has nothing stored yet."""
     form = RespondForm()
+    if respondent.contact_id is None:
+        # Nobody to call back (a public link knows no customer): "you may contact me" would open a case no
+        # one can work. The thank-you page offers the contact form instead.
+        del form.consent_contact
     if request.method == "GET":
         previous = NOTHING_YET if new_respondent else resume(respondent.key)
         version = _version(survey, previous.version_id)
         form.submission_key.data = new_token()
         form.version.data = str(version.id)
-        form.consent_quote.data, form.consent_contact.data = previous.consents.quote, previous.consents.contact
+        form.consent_quote.data = previous.consents.quote
+        if "consent_contact" in form:
+            form.consent_contact.data = previous.consents.contact
         notice = "Your saved answers are below." if previous.draft_saved_at else None
         fields = preselect_first(version.questions, previous.fields, request.args.get("rating"))
         return render_survey(survey, version, form, fields, can_save=can_save,
@@ -121,7 +127,8 @@ def answer_survey(survey: Survey, respondent: Respondent, *, can_save: bool, tha
         return render_survey(survey, version, form, fields, can_save=can_save,
                              notice="Your answers are saved. Open the same link again to finish later.")
     submit_response(version, respondent, parsed.values,
-                    Consents(quote=form.consent_quote.data, contact=form.consent_contact.data),
+                    Consents(quote=form.consent_quote.data,
+                             contact="consent_contact" in form and form.consent_contact.data),
                     submission_key=form.submission_key.data, now=utcnow())
     return redirect(thanks_url, code=303)
 
@@ -145,7 +152,8 @@ def public_thanks(slug: str):
     survey = survey_to_answer(slug)  # the kept definition: it only needs the title
     if survey is None or survey.status == "draft":
         abort(404)
-    return render_template("respond/thanks.html", survey=survey, again_url=url_for(".public_survey", slug=slug))
+    return render_template("respond/thanks.html", survey=survey, again_url=url_for(".public_survey", slug=slug),
+                           contact_form_url=url_for("public.complain"))
 
 
 def _invitation(token: str):

@@ -68,7 +68,7 @@ def test_answer_a_survey_with_the_keyboard_only(app, live_server, page):
     page.keyboard.press("Tab")
     assert focused_id(page) == "q-comment"
     page.keyboard.type("Quick and friendly")
-    tab_to(page, "consent_contact")
+    tab_to(page, "consent_quote")
     page.keyboard.press("Space")
     tab_to(page, "submission-button")
     assert focus_is_visible(page)
@@ -83,4 +83,4 @@ def test_answer_a_survey_with_the_keyboard_only(app, live_server, page):
         assert answers == {("satisfaction", 5, None), ("recommend", 9, None), ("channel", 2, "Email"),
                            ("topics", 1, "Billing"), ("topics", 3, "Product"), ("resolved", 1, None),
                            ("comment", None, "Quick and friendly")}
-        assert response.contact_consent and not response.quote_consent
+        assert response.quote_consent and not response.contact_consent

@@ -9,7 +9,7 @@ from survey.authoring import change_status, find_survey, import_survey
 from survey.clock import utcnow
 from survey.definitions import parse_survey
 from survey.extensions import db
-from survey.models import Answer, Response, ResponseRevision
+from survey.models import Answer, FollowUpCase, Response, ResponseRevision
 from tests.conftest import BASE_URL
 from tests.factories import make_definition, make_invitation, make_survey
 from tests.pages import hidden_fields, post_form, text_of
@@ -126,6 +126,24 @@ def test_two_tabs_of_the_same_browser_make_one_response(client, app):
         assert db.session.scalar(select(Response.revisions_count)) == 2
 
 
+def test_only_a_customer_we_can_reach_is_offered_a_call_back(client, app):
+    """A public link knows no customer: "you may contact me" would open a case nobody can work. It is not
+    offered (nor taken from a crafted form); the thank-you page points to the contact form instead."""
+    token = given_invitation(app)
+    public = client.get("/s/support-csat").get_data(as_text=True)
+    assert 'name="consent_quote"' in public and 'name="consent_contact"' not in public
+    done = post_form(client, "/s/support-csat", dict(GOOD, consent_contact="y"))
+    assert 'href="/complain"' in client.get(done.headers["Location"]).get_data(as_text=True)
+    personal = client.get(f"/r/{token}").get_data(as_text=True)
+    assert 'name="consent_contact"' in personal
+    done = post_form(client, f"/r/{token}", dict(GOOD, consent_contact="y"))
+    assert 'href="/complain"' not in client.get(done.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert [(r.source, r.contact_consent) for r in db.session.scalars(select(Response).order_by(Response.id))] \
+            == [("public", False), ("link", True)]
+        assert [c.reason for c in db.session.scalars(select(FollowUpCase))] == ["contact_request"]
+
+
 def test_personal_link_lets_the_customer_change_the_answer_until_the_survey_closes(client, app):
     token = given_invitation(app)
     assert post_form(client, f"/r/{token}", GOOD).status_code == 303
@@ -236,7 +254,8 @@ def test_a_kept_survey_definition_costs_one_query_and_every_change_to_it_shows_a
         definition["title"], definition["questions"] = "Shorter survey", definition["questions"][:1]
         import_survey(parse_survey(definition), actor=None, now=utcnow())
     html = client.get("/s/support-csat").get_data(as_text=True)
-    assert "Shorter survey" in html and html.count("<fieldset") == 2  # one question + the consents
+    # One question, and no consents: nothing to quote, and a public link knows no one to call back.
+    assert "Shorter survey" in html and html.count("<fieldset") == 1
     assert post_form(client, "/s/support-csat", {"q-satisfaction": "5"}).status_code == 303
 
 
