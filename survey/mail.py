@@ -101,7 +101,9 @@ def address(name: str, email: str) -> str:
     """"Name <email>", with the name on one line: a line break in a name (a quoted CSV cell, an API
     call) must never become a header of its own or change where the message goes."""
     name = " ".join((name or "").split())
-    return formataddr((name, email)) if name else email
+    # An address stored before addresses were kept in ASCII (invitations.normalise_email) cannot take a
+    # name (formataddr refuses it); the dispatcher fails its message, and only its message.
+    return formataddr((name, email)) if name and email.isascii() else email
 
 
 def new_message_id() -> str:
@@ -193,6 +195,10 @@ def _address(value: str) -> str:
     return formataddr((name, address), charset="utf-8") if name else address
 
 
+class UndeliverableAddress(ValueError):
+    """A recipient no send can reach (a permanent failure of its message)."""
+
+
 @dataclass(frozen=True)
 class Envelope:
     """What the SMTP transaction needs: addresses for MAIL FROM / RCPT TO and the message's bytes."""
@@ -207,8 +213,12 @@ def envelope(row: OutboxMessage, sender: str) -> Envelope:
     """The row's SMTP transaction. From and the envelope sender are MAIL_FROM at send time, as before the
     message bytes were rendered at queue time; rows queued before that (raw is None) are rendered now."""
     sender_address, from_line = _sender(sender)
+    recipient = parseaddr(row.recipient)[1]
+    if not recipient.isascii():
+        raise UndeliverableAddress(f"{recipient} has characters outside ASCII, which needs SMTPUTF8; "
+                                   "Hearken sends without it. Correct or remove the contact's address.")
     data = from_line + (row.raw if row.raw is not None else render(row))
-    return Envelope(row.message_id, sender_address, parseaddr(row.recipient)[1], data)
+    return Envelope(row.message_id, sender_address, recipient, data)
 
 
 @lru_cache(maxsize=16)

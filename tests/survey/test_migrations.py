@@ -86,3 +86,24 @@ def test_rendered_emails_downgrade_and_upgrade_again_keeping_the_queued_messages
     with app.app_context():
         assert "outbox_rendered" in inspect(db.engine).get_table_names()
     assert runner.invoke(args=["db", "check"]).exit_code == 0
+
+
+def test_international_domains_stored_before_are_rewritten_in_ascii(runner, app):
+    """0009: an international domain becomes its xn-- form (unless that form is taken); an address with
+    no ASCII form stays as it was."""
+    from sqlalchemy import text
+
+    assert runner.invoke(args=["db", "downgrade", "2d6c4a9e8f13"]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as connection:
+            for number, email in enumerate(["bo@exämple.com", "zoë@example.com", "cy@müller.de",
+                                            "cy@xn--mller-kva.de"], start=1):
+                connection.execute(text("INSERT INTO contacts (id, email, name, attributes, created_at) "
+                                        "VALUES (:id, :email, '', '{}', '2026-01-01')"), {"id": number, "email": email})
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        with db.engine.connect() as connection:
+            emails = connection.execute(text("SELECT email FROM contacts ORDER BY id")).scalars().all()
+        db.engine.dispose()
+    assert emails == ["bo@xn--exmple-cua.com", "zoë@example.com", "cy@müller.de", "cy@xn--mller-kva.de"]

@@ -221,3 +221,24 @@ def test_a_name_with_a_line_break_cannot_add_a_header_or_a_recipient(ctx, runner
     assert message["Bcc"] is None
     assert message["To"].addresses[0].addr_spec == "ann@example.com"
 
+
+
+def test_an_international_address_is_sent_in_ascii_or_refused_at_import_never_blocking_a_campaign(
+        ctx, runner, smtp, tmp_path):
+    """An international domain is kept in its xn-- form, which every server takes; a name before the @ in
+    other characters needs SMTPUTF8, so the import refuses that row. One such address stored before (by
+    older versions) fails its own message, not the whole campaign."""
+    make_survey()
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("email,name\nann@example.com,Ann\njosé@example.com,José\nbo@exämple.com,Bo\n")
+    result = runner.invoke(args=["import-contacts", str(contacts)])
+    assert result.exit_code == 1 and "line 3:" in result.output and "created 2" in result.output
+    assert "Internationalized characters before the @-sign" in result.output
+    add_contacts(("zoë@example.com", "Zoë", {}))  # as an older version stored it
+    assert runner.invoke(args=["send-survey", "support-csat"]).exit_code == 0
+    dispatched = runner.invoke(args=["dispatch"]).output
+    assert "sent 2," in dispatched and "zoë@example.com has characters outside ASCII" in dispatched
+    assert sorted(m["To"].addresses[0].addr_spec for m in smtp.messages) == ["ann@example.com",
+                                                                             "bo@xn--exmple-cua.com"]
+    failed = db.session.scalar(select(OutboxMessage).where(OutboxMessage.status == "failed"))
+    assert failed.recipient == "zoë@example.com" and "SMTPUTF8" in failed.last_error
