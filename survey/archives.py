@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from survey.authoring import find_survey, new_version
+from survey.clock import outside_calendar
 from survey.definitions import SLUG_PATTERN, DefinitionError, parse_survey, survey_definition
 from survey.exports import Selection, csv_cell, export_records, iso
 from survey.extensions import db
@@ -265,6 +266,8 @@ def _moment(value, where: str) -> datetime:
         moment = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         raise ArchiveError([f"{where}: must be a date and time (ISO 8601), got {value!r}"]) from None
+    if problem := outside_calendar(moment.date()):
+        raise ArchiveError([f"{where}: {problem}"])
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 

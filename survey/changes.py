@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from analysis import sample_size_two_shares, share_difference
 from survey import database, mail, webhooks
+from survey.clock import outside_calendar
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import (
@@ -95,6 +96,8 @@ def _validated(data: ChangeInput) -> dict:
         problems["category"] = "At most 80 characters."
     if data.changed_on is None:
         problems["changed_on"] = "Give the date of the change (planned or done)."
+    elif problem := outside_calendar(data.changed_on):
+        problems["changed_on"] = f"The date {problem}."
     survey, segment_name, segment_value = None, "", ""
     if data.impact_survey:
         survey = db.session.scalar(select(Survey).where(Survey.slug == data.impact_survey))
@@ -299,6 +302,8 @@ def _top_box(entry: ChangeEntry, start: date, end: date) -> tuple[int, int]:
 def impact(entry: ChangeEntry, *, now: datetime) -> Impact | None:
     """The top-box share in the 90 days before the change against the 90 days after (so far)."""
     if entry.impact_survey_id is None or entry.impact_survey is None or not entry.impact_question:
+        return None
+    if outside_calendar(entry.changed_on):  # stored before such dates were refused: no window around it
         return None
     start = entry.changed_on
     x1, n1 = _top_box(entry, start - IMPACT_WINDOW, start)

@@ -31,7 +31,7 @@ from survey import (
     scorecard,
     trends,
 )
-from survey.clock import local_date, utcnow
+from survey.clock import local_date, outside_calendar, utcnow
 from survey.definitions import DefinitionError, parse_survey, survey_definition
 from survey.extensions import db
 from survey.filters import ResultsFilter, parse_filter, response_conditions
@@ -46,6 +46,17 @@ def _survey(slug: str):
     if survey is None:
         raise click.ClickException(f"no survey with the slug {slug!r}")
     return survey
+
+
+class CalendarTime(click.DateTime):
+    """A date or time within Hearken's calendar (clock.outside_calendar): a --now in the year 1 would step
+    into periods before it, which are no dates at all."""
+
+    def convert(self, value, param, ctx):
+        moment = super().convert(value, param, ctx)
+        if moment is not None and (problem := outside_calendar(moment.date())):
+            self.fail(problem, param, ctx)
+        return moment
 
 
 @click.command("create-user")
@@ -116,7 +127,7 @@ def survey_link_command(slug: str, email: str | None):
               show_default=True, help="csv: the import format; json: one array; jsonl: one object per line; "
                                       "xlsx: an Excel workbook (needs --output).")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+@click.option("--since", type=CalendarTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
               help="Only responses given or changed on or after this date (UTC).")
 @click.option("--from", "start", help="Only responses given on or after this day (YYYY-MM-DD, local time).")
 @click.option("--to", "end", help="Only responses given on or before this day (YYYY-MM-DD, local time).")
@@ -214,7 +225,7 @@ def seed_demo_command(if_empty: bool):
 @click.argument("slug")
 @click.option("--where", "where", multiple=True, metavar="ATTR=VALUE",
               help="Only contacts with this attribute value; repeat for more (same attribute: any of them).")
-@click.option("--at", "at", type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
+@click.option("--at", "at", type=CalendarTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
               help="Send at this time (UTC) instead of now.")
 @click.option("--reminders", type=click.IntRange(0, outreach.MAX_REMINDERS), default=0, show_default=True,
               help="Reminders to contacts who have not answered.")
@@ -283,7 +294,7 @@ def revoke_api_token_command(name: str):
 @click.command("detect-trends")
 @with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print every significant finding as JSON (INTERFACES.md).")
-@click.option("--now", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]),
+@click.option("--now", type=CalendarTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]),
               help="Detect as if it were this time (UTC); the latest complete period is the one before it.")
 def detect_trends_command(as_json: bool, now: datetime | None):
     """Test every survey, rating/NPS question and segment; store new alerts and email subscribers."""
@@ -305,7 +316,7 @@ def detect_trends_command(as_json: bool, now: datetime | None):
 
 @click.command("send-scorecards")
 @with_appcontext
-@click.option("--now", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]),
+@click.option("--now", type=CalendarTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]),
               help="Send as if it were this time (UTC): the scorecard covers the last complete week before it.")
 def send_scorecards_command(now: datetime | None):
     """Queue the weekly staff scorecard for everyone who opted in (once per person and week)."""

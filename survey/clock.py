@@ -1,6 +1,19 @@
-"""The one place that reads the wall clock. Everything stored is naive UTC; domain functions take `now`."""
+"""The one place that reads the wall clock, and the calendar Hearken works in. Everything stored is naive
+UTC; domain functions take `now`."""
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
+
+# The calendar Hearken works in: wide enough for any feedback, and far enough inside Python's (the years 1 to
+# 9999) that a time zone, a period or a 90-day window around any of its days is still a date. A date outside
+# it is refused where it comes in (filters, imports, the API, change entries), by name.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def outside_calendar(day: date) -> str | None:
+    """Why `day` (a date, or a datetime's .date()) cannot be used, or None when it can."""
+    if FIRST_DAY <= day <= LAST_DAY:
+        return None
+    return f"{day.isoformat()} is outside the years {FIRST_DAY.year}–{LAST_DAY.year}"
 
 
 def utcnow() -> datetime:

@@ -21,7 +21,7 @@ from analysis import benjamini_hochberg, mann_whitney, mean_score, nps, nps_diff
 from survey import charts, rollups
 from survey.charts import Bar, Marker, SegmentRow, TrendPoint
 from survey.extensions import db
-from survey.filters import ResultsFilter, response_conditions
+from survey.filters import MAX_PERIODS, ResultsFilter, response_conditions
 from survey.models import Alert, Answer, AnswerCount, ChangeEntry, Invitation, Question, Response, Survey
 from survey.periods import next_start, period_expression, period_label, period_start
 
@@ -331,6 +331,10 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     if chosen.start is None and chosen.end is None:
         chosen = replace(chosen, end=period_start(today, chosen.unit) - timedelta(days=1))
         notes.append(f"The current {chosen.unit} is not complete and is left out; set “To” to today to include it.")
+    if (capped := chosen.capped(today)) is not None:
+        notes.append(f"The range has more than {MAX_PERIODS} {chosen.unit}s: the last {MAX_PERIODS} are shown. "
+                     f"Choose a longer period or a later “From” to see earlier ones.")
+        chosen = capped
     starts = chosen.period_starts(today)
     first, last = chosen.date_range(today)
     version = survey.current_version

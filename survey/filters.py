@@ -14,11 +14,15 @@ from datetime import date
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
+from survey.clock import outside_calendar
 from survey.ids import parse_id
 from survey.models import Answer, Response, ResponseTag, SurveyVersion
 from survey.periods import PERIOD_UNITS, period_start, previous_start
 
 DEFAULT_PERIODS = 12
+# The most periods a view splits its range into, the latest kept: five years of weeks, 21 of months. Beyond
+# it a page would take seconds and megabytes (a weekly view from the year 1 took 12 s and 21 MB).
+MAX_PERIODS = 260
 MAX_SEARCH = 200
 
 
@@ -43,14 +47,21 @@ class ResultsFilter:
         return {name: value for name, value in args.items() if value}
 
     def period_starts(self, today: date) -> list[date]:
-        """The periods the range covers, oldest first; without a start, the last DEFAULT_PERIODS periods
-        up to the end (or today)."""
-        last = period_start(self.end or today, self.unit)
-        starts = [last]
+        """The periods the range covers, oldest first, at most MAX_PERIODS (the latest; `capped` says when
+        the range has more); without a start, the last DEFAULT_PERIODS periods up to the end (or today)."""
+        starts = [period_start(self.end or today, self.unit)]
         first = period_start(self.start, self.unit) if self.start else None
-        while (first is None and len(starts) < DEFAULT_PERIODS) or (first is not None and starts[0] > first):
-            starts.insert(0, previous_start(starts[0], self.unit))
-        return starts
+        most = DEFAULT_PERIODS if first is None else MAX_PERIODS
+        while len(starts) < most and (first is None or starts[-1] > first):
+            starts.append(previous_start(starts[-1], self.unit))
+        return starts[::-1]
+
+    def capped(self, today: date) -> ResultsFilter | None:
+        """This filter starting at its latest MAX_PERIODS periods, when its range has more; else None."""
+        first = self.period_starts(today)[0]
+        if self.start is None or period_start(self.start, self.unit) >= first:
+            return None
+        return replace(self, start=first)
 
     def date_range(self, today: date) -> tuple[date, date]:
         """Inclusive first and last local dates the filter covers."""
@@ -73,10 +84,14 @@ def _date(args: Mapping[str, str], name: str, problems: list[str]) -> date | Non
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         problems.append(f"{name}: {text[:40]!r} is not a date (use YYYY-MM-DD)")
         return None
+    if problem := outside_calendar(day):
+        problems.append(f"{name}: {problem}")
+        return None
+    return day
 
 
 def parse_filter(args: Mapping[str, str], *, segment_names: tuple[str, ...]) -> ParsedFilter:

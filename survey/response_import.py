@@ -40,7 +40,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from survey import collector, rollups
-from survey.clock import local_date
+from survey.clock import local_date, outside_calendar
 from survey.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT, domain_syntax_memoised
 from survey.exports import FORMULA_PREFIXES
 from survey.extensions import db
@@ -578,6 +578,9 @@ class RowChecker:
         except ValueError:
             bad.append((column, f"{_shown(value)} is not a date and time in ISO 8601 form, e.g. 2026-03-31 14:05 "
                                 "or 2026-03-31T14:05:00+01:00"))
+            return None
+        if problem := outside_calendar(moment.date()):
+            bad.append((column, problem))
             return None
         if moment.tzinfo is None:
             day = moment.date()

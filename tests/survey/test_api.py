@@ -149,6 +149,9 @@ def test_responses_are_paged_filtered_and_read_one_by_one(client, tokens):
     assert client.get("/api/v1/responses/999999", headers=tokens["analyst"]).json["error"]["code"] == "not_found"
     bad = client.get("/api/v1/surveys/support-csat/responses?from=yesterday", headers=tokens["analyst"])
     assert bad.status_code == 400 and bad.json["error"]["field"] == "from"
+    for query in ("since=0001-01-01T00:00:00%2B01:00", "since=9999-12-31T23:59:59-01:00", "to=0001-01-10"):
+        edge = client.get(f"/api/v1/surveys/support-csat/responses?{query}", headers=tokens["analyst"])
+        assert edge.status_code == 400 and "outside the years 1900–2999" in edge.json["error"]["message"], query
 
 
 def test_results_are_the_dashboards_numbers(app, client, tokens):

@@ -153,6 +153,8 @@ def archive_with(**changes) -> bytes:
                              "definition": {"title": "", "questions": []}}]),
      "versions[0].definition.title: is required"),
     (archive_with(versions=[]), "versions: must be a list of at least one version"),
+    (archive_with(survey={"slug": "moved", "status": "published", "created_at": "0001-01-01T00:00:00+01:00"}),
+     "survey.created_at: 0001-01-01 is outside the years 1900–2999"),
     (archive_with(response={"answers": {"satisfaction": 9}}),
      "responses[0].answers.satisfaction: 9 is not on the 5-point scale (1–5)"),
     (archive_with(response={"answers": {"mood": "fine"}}),

@@ -236,6 +236,10 @@ def test_editor_pages_create_link_quote_and_publish(ctx, client):
     bad = post_form(client, "/manage/changes/new", {"title": "", "you_said": "x", "we_did": "y",
                                                      "status": "done", "changed_on": "not a date"})
     assert bad.status_code == 422
+    far = post_form(client, "/manage/changes/new", {"title": "Later", "you_said": "x", "we_did": "y",
+                                                     "status": "planned", "changed_on": "9999-12-30",
+                                                     "impact_survey": survey.slug, "impact_question": "satisfaction"})
+    assert far.status_code == 422 and "9999-12-30 is outside the years 1900–2999" in text_of(far)
     assert db.session.scalar(select(func.count(ChangeEntry.id))) == 1
 
 

@@ -12,7 +12,7 @@ import pytest
 from analysis import share_difference
 from survey import dashboard
 from survey.extensions import db
-from survey.filters import ResultsFilter, parse_filter
+from survey.filters import MAX_PERIODS, ResultsFilter, parse_filter
 from survey.views import results
 from tests.factories import add_answers, make_survey, make_user
 from tests.pages import log_in
@@ -150,6 +150,22 @@ def test_filter_round_trips_through_the_url():
                           segment_names=("location",))
     assert parsed.filter == ResultsFilter()
     assert [p.split(":")[0] for p in parsed.problems] == ["from", "period", "where", "version"]
+
+
+def test_dates_a_period_cannot_step_past_are_named_not_a_crash():
+    """Stepping a period back from the year 1 (or on from 9999) is no date at all: refused by name."""
+    parsed = parse_filter({"from": "0001-01-01", "to": "9999-12-31"}, segment_names=())
+    assert parsed.filter == ResultsFilter()
+    assert parsed.problems == ["from: 0001-01-01 is outside the years 1900–2999",
+                               "to: 9999-12-31 is outside the years 1900–2999"]
+
+
+def test_a_range_of_more_periods_than_a_view_shows_keeps_the_latest_and_says_so(ctx):
+    survey = make_survey()
+    board = dashboard.build(survey, ResultsFilter(start=date(1900, 1, 1), unit="week"), today=TODAY,
+                            settings=SETTINGS)
+    assert len(board.period_labels) == MAX_PERIODS and board.filter.start == date(2021, 11, 29)
+    assert any(f"more than {MAX_PERIODS} weeks" in note for note in board.notes)
 
 
 # --- the page ---------------------------------------------------------------------------------------------

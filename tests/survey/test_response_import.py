@@ -96,6 +96,7 @@ BAD_CELLS = [
     (",,,4,,,,,", "row 2, column submitted_at: is required (when the response was given, e.g. 2026-03-31 14:05)"),
     ("yesterday,,,4,,,,,", "row 2, column submitted_at: 'yesterday' is not a date and time in ISO 8601 form"),
     ("2026-11-02 09:00,,,4,,,,,", "row 2, column submitted_at: 2026-11-02 09:00 is in the future"),
+    ("0001-01-01T00:00:00+01:00,,,4,,,,,", "row 2, column submitted_at: 0001-01-01 is outside the years 1900–2999"),
     ("2026-01-01,ann@,,4,,,,,", "row 2, column email: 'ann@' is not a valid email address"),
     ("2026-01-01,,,6,,,,,", "row 2, column satisfaction: 6 is not on the 5-point scale (1–5)"),
     ("2026-01-01,,,0,,,,,", "row 2, column satisfaction: 0 is not on the 5-point scale (1–5)"),

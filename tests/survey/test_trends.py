@@ -94,6 +94,8 @@ def test_too_little_data_bad_input_and_surveys_without_scales_never_crash(ctx, r
     assert result.exit_code == 0 and "0 significant" in result.output and "too few" in result.output
     bad = runner.invoke(args=["detect-trends", "--now", "last tuesday"])
     assert bad.exit_code == 2 and "Invalid value for '--now'" in bad.output
+    year_one = runner.invoke(args=["detect-trends", "--now", "0001-01-01"])
+    assert year_one.exit_code == 2 and "0001-01-01 is outside the years 1900–2999" in year_one.output
 
 
 def test_alert_pages_show_evidence_and_analysts_acknowledge(ctx, runner, client, monkeypatch):

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from flask import request
 from sqlalchemy import Select
 
+from survey.clock import outside_calendar
 from survey.extensions import db
 from survey.views.api import MAX_ID, ApiError, Param
 
@@ -32,6 +33,8 @@ def query_moment(name: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise ApiError(400, "invalid_parameter", f"{name} must be an ISO 8601 date or time", name) from None
+    if problem := outside_calendar(moment.date()):
+        raise ApiError(400, "invalid_parameter", f"{name}: {problem}", name)
     return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
