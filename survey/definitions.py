@@ -17,6 +17,12 @@ MAX_OPTIONS = 30
 MAX_QUESTIONS = 200
 SCALE_POINTS = range(2, 12)
 NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options"}
+# The response CSV files' own columns (survey.response_import; the export writes them too), beside one column
+# per question key: the import format's, and the export's others. A question key may not be one of them,
+# or its answers and the column would be taken for each other.
+CSV_FORMAT_COLUMNS = ("submitted_at", "email")
+CSV_EXPORT_COLUMNS = ("response_id", "updated_at", "version", "source", "quote_consent", "contact_consent", "tags")
+RESERVED_KEYS = frozenset((*CSV_FORMAT_COLUMNS, *CSV_EXPORT_COLUMNS))
 SURVEY_FIELDS = {"slug", "title", "intro", "questions"}
 QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long", "follow_up_at"}
 
@@ -111,17 +117,22 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
     if not isinstance(key, str) or not KEY_PATTERN.match(key):
         problems.append(f"{where}key: must start with a lower-case letter and use only a-z, 0-9 and _ "
                         f"(at most 64 characters), got {key!r}")
+    elif key in RESERVED_KEYS:
+        problems.append(f"{where}key: {key!r} is a column of the response CSV files; choose another key, "
+                        f"e.g. {key}_answer")
     qtype = data.get("type")
-    if qtype not in QUESTION_TYPES:
+    known_type = qtype in QUESTION_TYPES
+    if not known_type:
         problems.append(f"{where}type: must be one of {', '.join(QUESTION_TYPES)}, got {qtype!r}")
     text = _text(data.get("text"), f"{where}text", problems, required=True)
     why = _text(data.get("why"), f"{where}why", problems, required=False, limit=500)
     required = _flag(data.get("required"), f"{where}required", problems)
     long = _flag(data.get("long"), f"{where}long", problems)
     options: list[str] = []
-    list_name = NEEDS_OPTIONS.get(qtype)
+    # (qtype may be any JSON value: a list cannot even be looked up)
+    list_name = NEEDS_OPTIONS.get(qtype) if known_type else None
     for name in ("scale", "options"):
-        if name in data and name != list_name:
+        if known_type and name in data and name != list_name:
             problems.append(f"{where}{name}: not used by a {qtype} question")
     if list_name:
         raw = data.get(list_name)

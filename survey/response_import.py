@@ -42,6 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from survey import collector, rollups
 from survey.clock import local_date, outside_calendar
 from survey.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT, domain_syntax_memoised
+from survey.definitions import RESERVED_KEYS
 from survey.exports import FORMULA_PREFIXES
 from survey.extensions import db
 from survey.filters import normalise_tag
@@ -57,10 +58,6 @@ MAX_COLUMNS = 1000
 TAG_LIMIT = 64  # response_tags.tag, as the response browser refuses longer themes
 ATTRIBUTE_PREFIX = "attr."
 REQUIRED_COLUMN = "submitted_at"
-# Columns the CSV export writes besides the import format's own, accepted so an export imports again.
-# response_id (another database's id) and source (an imported response's source is "import") are ignored.
-EXPORT_COLUMNS = ("response_id", "updated_at", "version", "source", "quote_consent", "contact_consent", "tags")
-FORMAT_COLUMNS = ("submitted_at", "email")
 YES_NO = {"yes": True, "no": False, "": False}
 
 
@@ -457,7 +454,13 @@ class RowChecker:
                                                     "characters")
                 lower = ATTRIBUTE_PREFIX + attribute
                 attributes.append((index, attribute))
-            elif lower in FORMAT_COLUMNS or lower in EXPORT_COLUMNS:
+            elif lower in RESERVED_KEYS and lower in self.keys:
+                # A survey made before such keys were refused: which one the column holds cannot be told.
+                problems.add(1, name, "is both a column of this format and the key of one of this survey's "
+                                      "questions, so it cannot be told which it holds")
+            elif lower in RESERVED_KEYS:
+                # The format's columns, and the export's others so that an export imports again (its
+                # response_id, another database's id, and source, "import" here, are read and ignored).
                 fixed[lower] = index
             elif lower in self.keys:
                 questions.append((index, lower))

@@ -23,7 +23,11 @@ def test_round_trip_through_the_json_format():
 
 @pytest.mark.parametrize("question, problem", [
     ({"key": "Bad Key", "type": "text", "text": "x"}, "key: must start with a lower-case letter"),
+    ({"key": "source", "type": "choice", "text": "How did you hear of us?", "options": ["Friend", "Ad"]},
+     "key: 'source' is a column of the response CSV files; choose another key, e.g. source_answer"),
     ({"key": "q", "type": "slider", "text": "x"}, "type: must be one of"),
+    ({"key": "q", "type": ["rating"], "text": "x", "scale": ["a", "b"]}, "type: must be one of"),
+    ({"key": "q", "type": {"rating": 1}, "text": "x"}, "type: must be one of"),
     ({"key": "q", "type": "text", "text": "  "}, "text: is required"),
     ({"key": "q", "type": "rating", "text": "x"}, "scale: must be a list of labels"),
     ({"key": "q", "type": "rating", "text": "x", "scale": ["only one"]}, "scale: needs 2 to 11 labels"),

@@ -140,6 +140,19 @@ def test_the_exports_columns_are_checked_too(ctx, line, message):
     assert found[0].startswith(message), found
 
 
+def test_a_question_keyed_like_a_column_of_the_file_is_refused_not_read_as_the_other(ctx):
+    """Such keys are refused now; a survey made before keeps them, and its CSV column is ambiguous: the
+    import says so instead of dropping its answers or reading them as themes."""
+    survey = make_survey()
+    version = survey.current_version
+    version.questions[-1].key = "tags"  # as an older version allowed
+    db.session.commit()
+    found = problems_of(survey, "submitted_at,tags,satisfaction\n2026-01-05 10:00,Cheap,4\n")
+    assert found == ["row 1, column tags: is both a column of this format and the key of one of this survey's "
+                     "questions, so it cannot be told which it holds"]
+    assert db.session.scalar(select(func.count(Response.id))) == 0
+
+
 @pytest.mark.parametrize("data, message", [
     (b"", "row 1: the file is empty"),
     (b"email,satisfaction\na@example.com,4\n", "row 1: the header has no submitted_at column"),
