@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from survey import cli, database, headers, log_redaction, rate_limits, request_text, uploads
+    from survey import cli, database, headers, ids, log_redaction, rate_limits, request_text, uploads
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import csrf, db, limiter, login, migrate
     from survey.views import (
@@ -66,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         database.configure_engine(db.engine)  # registers listeners; does not connect
 
+    app.url_map.converters["int"] = ids.IdConverter  # before the routes are added: they compile with it
     for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, cases.bp, contacts.bp,
                       sending.bp, alerts.bp, results.bp, responses.bp, exports.bp, imports.bp, changelog.bp, api.bp,
                       api_tokens.bp, webhooks.bp, errors.bp):

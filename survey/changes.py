@@ -23,6 +23,7 @@ from analysis import sample_size_two_shares, share_difference
 from survey import database, mail, webhooks
 from survey.clock import outside_calendar
 from survey.extensions import db
+from survey.ids import MAX_ID
 from survey.links import external_url
 from survey.models import (
     Alert,
@@ -134,6 +135,8 @@ def save_change(entry: ChangeEntry | None, data: ChangeInput, *, actor_id: int |
 
 
 def set_links(entry: ChangeEntry, *, response_ids: list[int], alert_ids: list[int], now: datetime) -> None:
+    if beyond := [number for number in response_ids if not 0 < number <= MAX_ID]:  # no query can even hold it
+        raise ChangeError({"responses": f"No response number {beyond[0]}."})
     known = set(db.session.scalars(select(Response.id).where(Response.id.in_(response_ids))))
     missing = sorted(set(response_ids) - known)
     if missing:

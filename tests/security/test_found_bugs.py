@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from survey.ids import MAX_ID, parse_id
+from survey.ids import MAX_ID, IdConverter, parse_id
 from tests.factories import make_survey, make_user
 from tests.pages import csrf_token, log_in
 from tests.security.conftest import respond_low, seed_world
@@ -39,6 +39,24 @@ def test_ids_typed_into_forms_are_refused_not_crashed_on(admin, number):
     link = client.post(f"/manage/alerts/{seeded['alert']}/case", data={"csrf_token": csrf, "case": number})
     assert link.status_code == 302
     assert "There is no follow-up case" in client.get(link.headers["Location"]).get_data(as_text=True)
+
+
+def test_an_id_in_an_address_beyond_any_record_is_a_404_on_every_route(admin, app):
+    """Every route with an <int:…> part, given a number above any database id (SQLite's driver raised
+    OverflowError on it: a 500); and response numbers typed into a change's links."""
+    client, seeded, csrf = admin
+    huge = "9" * 23
+    routes = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods and
+              any(isinstance(converter, IdConverter) for converter in rule._converters.values())]
+    assert len(routes) >= 10
+    adapter = app.url_map.bind("localhost")
+    for rule in routes:
+        values = {name: int(huge) if isinstance(converter, IdConverter) else "support-csat"
+                  for name, converter in rule._converters.items()}
+        path = adapter.build(rule.endpoint, values)
+        assert client.get(path).status_code == 404, path
+    link = client.post(f"/manage/changes/{seeded['change']}/links", data={"csrf_token": csrf, "responses": huge})
+    assert link.status_code == 422 and f"No response number {huge}" in link.get_data(as_text=True)
 
 
 def test_a_huge_page_number_shows_an_empty_page(admin):
