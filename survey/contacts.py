@@ -96,14 +96,36 @@ def _text(data: bytes) -> str:
     return text
 
 
+def attribute_name(text: str) -> str:
+    """An attribute's name as stored: lower case, spaces as "_", so that "Location" and "Customer since" are
+    the segment settings' location and customer_since, however a file or an API caller capitalised them."""
+    return "_".join(text.strip().lower().split())
+
+
+def named_attributes(raw: dict[str, str]) -> dict[str, str]:
+    """Attributes given by name (an API body): names as stored, blank values left out. Raises ValueError
+    naming two keys that are one attribute."""
+    named: dict[str, str] = {}
+    given: dict[str, str] = {}
+    for key, value in raw.items():
+        name = attribute_name(key)
+        if not name:
+            raise ValueError(f"{key!r} is not an attribute name")
+        if name in given:
+            raise ValueError(f"{given[name]!r} and {key!r} are the same attribute, {name}")
+        given[name] = key
+        if value.strip():
+            named[name] = value.strip()
+    return named
+
+
 def _header(names: list[str]) -> tuple[int, int | None, list[tuple[int, str]]]:
     """(email column, name column or None, [(column, attribute name)])."""
     if len(names) > MAX_COLUMNS:
         raise FileRefused(f"the header has {len(names)} columns; at most {MAX_COLUMNS} are accepted")
-    # Names are normalised (lower case, spaces → "_") so that "Location" and "Customer since" match the
-    # segment settings location and customer_since, and files capitalised differently update one attribute.
+    # Names are normalised (attribute_name), so files capitalised differently update one attribute.
     # Attribute names come from the header, so one that is too long refuses the file, not a row.
-    cleaned = ["_".join(name.strip().lower().split()) for name in names]
+    cleaned = [attribute_name(name) for name in names]
     seen: dict[str, int] = {}
     for number, name in enumerate(cleaned, start=1):
         if not name:

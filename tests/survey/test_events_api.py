@@ -26,7 +26,7 @@ def post(client, token, body, **headers):
 
 def test_an_event_schedules_an_invitation_after_its_delay(ctx, client, token, smtp):
     response = post(client, token, {"email": "Dee@Example.com", "name": "Dee", "survey": "support-csat",
-                                    "touchpoint": "support case closed", "attributes": {"team": "B"},
+                                    "touchpoint": "support case closed", "attributes": {"Team": "B"},
                                     "delay": "2d", "id": "case-1001"})
     assert response.status_code == 202, response.json
     event = response.json["event"]
@@ -70,6 +70,7 @@ def test_the_frequency_cap_and_unsubscribes_apply_to_events(ctx, client, token):
     ({"email": "a@example.com", "survey": "support-csat", "delay": "9999d"}, 422, "delay"),
     ({"email": "a@example.com", "survey": "support-csat", "colour": "red"}, 422, "colour"),
     ({"email": "a@example.com", "survey": "support-csat", "attributes": {"x": {"deep": 1}}}, 422, "attributes.x"),
+    ({"email": "a@example.com", "survey": "support-csat", "attributes": {"Team": "A", "team": "B"}}, 422, "attributes"),
     ({"email": ["a@example.com"], "survey": "support-csat"}, 422, "email"),
 ])
 def test_bad_events_get_one_error_shape_and_change_nothing(ctx, client, token, body, status, field):

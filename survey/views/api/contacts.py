@@ -50,7 +50,10 @@ def upsert_contacts():
             raise ApiError(422, "invalid", f"{email} is also contacts[{seen[email]}]", f"contacts[{i}].email")
         seen[email] = i
         name = " ".join(item["name"].split()) if "name" in item else None  # one line: names go in email headers
-        attributes = {key: value.strip() for key, value in item.get("attributes", {}).items() if value.strip()}
+        try:
+            attributes = contacts.named_attributes(item.get("attributes", {}))
+        except ValueError as error:
+            raise ApiError(422, "invalid", str(error), f"contacts[{i}].attributes") from None
         rows.append(contacts.ParsedRow(i, email, name, attributes))
     report = contacts.upsert_contacts(rows, now=utcnow(), actor=f"api:{g.api_token.name}")
     if report.file_error:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import g, jsonify
 
-from survey import outreach
+from survey import contacts, outreach
 from survey.clock import utcnow
 from survey.views.api import ApiError, body, operation
 from survey.views.api.schemas import ref
@@ -36,10 +36,14 @@ def parse_delay(value) -> timedelta:
 def post_event():
     data = body()
     try:
+        attributes = contacts.named_attributes({key: str(value) for key, value in data.get("attributes", {}).items()})
+    except ValueError as error:
+        raise ApiError(422, "invalid", str(error), "attributes") from None
+    try:
         outcome = outreach.record_event(
             g.api_token, email=data["email"], survey_slug=data["survey"], now=utcnow(),
             delay=parse_delay(data.get("delay", 0)), name=data.get("name"), touchpoint=data.get("touchpoint"),
-            attributes={key: str(value) for key, value in data.get("attributes", {}).items()},
+            attributes=attributes,
             event_key=data.get("id"))
     except outreach.OutreachError as error:
         status, code = (404, "not_found") if isinstance(error, outreach.UnknownSurvey) else (422, "invalid")
