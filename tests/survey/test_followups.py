@@ -2,6 +2,7 @@
 response-time standard is measured and overdue owners are reminded."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -100,6 +101,10 @@ def test_bad_complaints_are_refused_with_a_message_and_bots_and_floods_are_stopp
     assert bad.status_code == 422 and "does not look right" in text_of(bad)
     empty = post_form(client, "/complain", {"kind": "complaint", "message": "  "})
     assert empty.status_code == 422
+    odd = post_form(client, "/complain", {"kind": "praise", "message": "Lovely"}).get_data(as_text=True)
+    # Every link of the error summary lands on something of the page.
+    targets = re.findall(r'<li><a href="#([^"]+)"', odd)
+    assert "kind" in targets and all(f'id="{target}"' in odd for target in targets)
     bot = post_form(client, "/complain", {"kind": "complaint", "message": "Buy pills", "website": "http://spam"})
     assert bot.status_code == 303
     assert db.session.scalar(select(func.count(Complaint.id))) == 0
