@@ -73,7 +73,7 @@ class Finding:
     same period. difference: value_after − value_before (nps on the −100…100 scale, shares on 0…1);
     ci_low, ci_high: its 95 % interval (None for a trend). p_value; q_value: Benjamini-Hochberg over
     every test of the run. method: score, fisher, adjusted-wald or cochran-armitage. direction: drop
-    or rise.
+    or rise (for a trend, the sign of its statistic: the window's last period may have bounced back).
     """
 
     survey: str
@@ -144,6 +144,13 @@ class _Test:
     method: str
     report_rises: bool = True
     q_value: float = field(default=1.0)
+    trend_z: float | None = None  # a trend's statistic: its sign, not the window's end points, is its direction
+
+    @property
+    def direction(self) -> int:
+        """-1 a drop, 1 a rise, 0 neither."""
+        change = self.difference if self.trend_z is None else self.trend_z
+        return (change > 0) - (change < 0)
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
@@ -199,7 +206,7 @@ def detect(series_list: Sequence[Series], *, min_n: int = 30, window: int = 12, 
                 first, last = recent[0], recent[-1]
                 tests.append(_Test(series, "trend", first, last, _value(series, first), _value(series, last),
                                    _value(series, last) - _value(series, first), None, None, trend.p_value,
-                                   "cochran-armitage"))
+                                   "cochran-armitage", trend_z=trend.statistic))
         whole = overall.get((series.survey, series.question, series.metric))
         if series.segment and whole is not None and periods and periods[-1].n >= min_n:
             same = next((p for p in whole.periods if p.period == periods[-1].period), None)
@@ -211,7 +218,7 @@ def detect(series_list: Sequence[Series], *, min_n: int = 30, window: int = 12, 
     for test, q_value in zip(tests, benjamini_hochberg([t.p_value for t in tests]), strict=True):
         test.q_value = q_value
     findings = tuple(_finding(t) for t in tests
-                     if t.q_value <= fdr and t.difference != 0 and (t.difference < 0 or t.report_rises))
+                     if t.q_value <= fdr and t.direction != 0 and (t.direction < 0 or t.report_rises))
     return Detection(findings, tuple(shortfalls), len(tests))
 
 
@@ -223,7 +230,7 @@ def _finding(test: _Test) -> Finding:
         n_before=test.before.n, n_after=test.after.n, value_before=test.value_before,
         value_after=test.value_after, difference=test.difference, ci_low=test.ci_low, ci_high=test.ci_high,
         p_value=test.p_value, q_value=test.q_value, method=test.method,
-        direction="drop" if test.difference < 0 else "rise")
+        direction="drop" if test.direction < 0 else "rise")
 
 
 def _shortfall(series: Series, min_n: int, drop: float) -> Shortfall:

@@ -82,6 +82,16 @@ def test_nps_series_are_compared_on_the_minus_100_to_100_scale():
     assert finding.method == "adjusted-wald" and finding.direction == "drop"
 
 
+@pytest.mark.parametrize("last", [92, 90])
+def test_a_steady_fall_is_a_drop_whatever_the_last_period_did(last):
+    """The trend's direction is its statistic's sign: a fall from 90 % to 60 % whose last month bounces
+    back to (or above) where it began is still a falling trend, not a rise, and not nothing."""
+    shares = [90, 87, 84, 81, 78, 75, 72, 69, 66, 63, 60, last]
+    result = detect([series(None, [(share, 100) for share in shares])], window=12)
+    (trend,) = [finding for finding in result.findings if finding.kind == "trend"]
+    assert trend.direction == "drop" and trend.value_after == last / 100
+
+
 def test_too_little_data_is_a_shortfall_not_an_alert():
     tiny = series("Ely", [(13, 15)] * 11 + [(2, 15)])
     result = detect([tiny])
