@@ -25,6 +25,8 @@ Two periods
     ``share_difference(x1, n1, x2, n2, confidence=0.95) -> ShareDifference``
         p2 − p1 with Newcombe's hybrid score interval; N − 1 chi-square or Fisher's exact test
         (:mod:`analysis.comparison`).
+    ``mean_difference(counts_a, counts_b, confidence=0.95) -> MeanDifference``
+        mean(b) − mean(a) with Welch's t interval and test (:mod:`analysis.comparison`).
     ``nps_difference(a, b, confidence=0.95) -> NPSDifference``
         NPS(b) − NPS(a) with an adjusted-Wald interval and z test (:mod:`analysis.nps`).
     ``mann_whitney(counts_a, counts_b, *, continuity=True) -> MannWhitney``
@@ -54,7 +56,7 @@ Planning
     ``detectable_change(p1, n, alpha=0.05, power=0.8, direction="down") -> float | None``
         Smallest change detectable with n per period (:mod:`analysis.power`).
 """
-from analysis.comparison import ShareDifference, share_difference
+from analysis.comparison import MeanDifference, ShareDifference, mean_difference, share_difference
 from analysis.detection import Detection, Finding, PeriodCounts, Series, Shortfall, detect
 from analysis.drift import Cusum, PChart, cusum, p_chart
 from analysis.intervals import Interval, wilson
@@ -81,6 +83,7 @@ __all__ = [
     "NPSDifference",
     "PChart",
     "Share",
+    "MeanDifference",
     "ShareDifference",
     "TrendTest",
     "benjamini_hochberg",
@@ -95,6 +98,7 @@ __all__ = [
     "p_chart",
     "sample_size_two_shares",
     "share",
+    "mean_difference",
     "share_difference",
     "wilson",
 ]

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 
-from analysis import benjamini_hochberg, mann_whitney, mean_score, nps, nps_difference, share, share_difference
+from analysis import benjamini_hochberg, mean_difference, mean_score, nps, nps_difference, share, share_difference
 from survey import charts, rollups
 from survey.charts import Bar, Marker, SegmentRow, TrendPoint
 from survey.extensions import db
@@ -63,10 +63,11 @@ class Card:
     note: str = ""  # why there is no comparison ("not enough responses …")
 
     def verdict(self, fdr: float) -> str:
-        """up / down when the change is significant after Benjamini–Hochberg, else steady or ""."""
+        """up / down when the change is significant after Benjamini–Hochberg (q ≤ fdr, as alerts count it),
+        else steady or ""."""
         if self.q_value is None or self.difference is None:
             return ""
-        if self.q_value >= fdr:
+        if self.q_value > fdr or self.difference == 0:
             return "steady"
         return "up" if self.difference > 0 else "down"
 
@@ -218,8 +219,10 @@ def _compare(question: Question, metric: str, before: Counter, after: Counter) -
         result = nps_difference(_triple(before), _triple(after))
         return dict(difference=result.difference, low=result.low, high=result.high, p_value=result.p_value)
     if metric == "mean":
-        # Ratings are ordinal: the shift is tested with Mann–Whitney, the card shows the change of the mean.
-        return dict(p_value=mann_whitney(before, after).p_value)
+        # The card shows the mean, so the mean is what is tested (Welch's t; each side has at least min_n
+        # answers). A rank test of the shift could call a card "significantly down" beside "+0.10".
+        result = mean_difference(before, after)
+        return dict(difference=result.difference, low=result.low, high=result.high, p_value=result.p_value)
     top = _top_values(question, 2 if metric == "top2_box" else 1)
     result = share_difference(sum(before[v] for v in top), sum(before.values()),
                               sum(after[v] for v in top), sum(after.values()))
@@ -232,10 +235,7 @@ def _card(title: str, question: Question, metric: str, before: Counter, after: C
         return Card(title, question.text, metric, current, previous,
                     note=f"Not enough responses to compare: {current.n} this period and {previous.n} before; "
                          f"{min_n} needed in each.")
-    change = _compare(question, metric, before, after)
-    if metric == "mean":
-        change["difference"] = current.value - previous.value
-    return Card(title, question.text, metric, current, previous, **change)
+    return Card(title, question.text, metric, current, previous, **_compare(question, metric, before, after))
 
 
 METRIC_TITLES = {"top_box": "{top}", "top2_box": "Top two boxes (CSAT)", "mean": "Mean score", "nps": "NPS"}

@@ -2,7 +2,7 @@
 import pytest
 from scipy.stats import chi2
 
-from analysis.comparison import ShareDifference, share_difference
+from analysis.comparison import MeanDifference, ShareDifference, mean_difference, share_difference
 
 
 # Newcombe RG (1998) "Interval estimation for the difference between independent proportions:
@@ -105,3 +105,29 @@ def test_n_zero():
 def test_invalid_input(args, message):
     with pytest.raises(ValueError, match=message):
         share_difference(*args)
+
+
+# --- the mean: Welch's t ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("a, b", [
+    ({1: 3, 2: 5, 3: 10, 4: 20, 5: 12}, {1: 8, 2: 9, 3: 12, 4: 15, 5: 6}),
+    ({2: 10, 3: 40, 4: 10}, {2: 40, 5: 20}),  # the same mean, another spread: no change at all
+    ({4: 1, 5: 1}, {1: 30, 5: 70}),
+])
+def test_mean_difference_is_scipys_welch_t(a, b):
+    import numpy as np
+    from scipy.stats import ttest_ind
+
+    values_a, values_b = np.repeat(list(a), list(a.values())), np.repeat(list(b), list(b.values()))
+    reference = ttest_ind(values_b, values_a, equal_var=False)
+    result = mean_difference(a, b)
+    assert result.p_value == pytest.approx(reference.pvalue, rel=1e-9)
+    interval = reference.confidence_interval(0.95)
+    assert (result.low, result.high) == (pytest.approx(interval.low), pytest.approx(interval.high))
+    assert result.difference == pytest.approx(values_b.mean() - values_a.mean())
+
+
+def test_mean_difference_without_spread_or_data():
+    assert mean_difference({5: 40}, {4: 40}).p_value == 0.0 and mean_difference({5: 40}, {5: 40}).p_value == 1.0
+    assert mean_difference({}, {5: 40}) == MeanDifference(None, 5.0, None, None, None, None, None)
+    assert mean_difference({5: 1}, {5: 40}).difference is None

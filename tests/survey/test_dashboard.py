@@ -62,6 +62,19 @@ def test_leeds_drop_is_a_significant_drop_with_newcombe_interval(ctx):
     assert card(board, "responses").current.value == 100
 
 
+@pytest.mark.parametrize("october, verdict", [
+    ([2] * 40 + [5] * 20, "steady"),  # the same mean, another spread: the mean did not move
+    ([2] * 30 + [5] * 30, "up"),
+    ([2] * 55 + [5] * 5, "down"),
+])
+def test_the_mean_card_tests_the_mean_it_shows(ctx, october, verdict):
+    survey = make_survey()
+    add_answers(survey, [(date(2026, 9, 10), None, 3)] * 60 + [(date(2026, 10, 10), None, v) for v in october])
+    mean = card(dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS), "mean")
+    assert mean.verdict(0.05) == verdict
+    assert mean.difference == pytest.approx(sum(october) / 60 - 3) and mean.low <= mean.difference <= mean.high
+
+
 def test_q_values_account_for_every_card(ctx):
     survey = make_survey()
     leeds_story(survey)
