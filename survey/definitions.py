@@ -54,7 +54,18 @@ class QuestionSpec:
         if self.type == "rating" and len(self.options) != len(earlier.options):
             return (f"had a {len(earlier.options)}-point scale in an earlier version; "
                     f"a {len(self.options)}-point scale needs a new key")
+        if self.type in NEEDS_OPTIONS and (moved := _moved_option(earlier.options, self.options)):
+            # Answers are stored and counted by position: a moved option would take the other's answers.
+            return (f"had {moved!r} in another place in an earlier version; answers are kept by position, so "
+                    "an option may be reworded where it is or added or removed at the end, and moving, "
+                    "inserting or removing one elsewhere needs a new key")
         return None
+
+
+def _moved_option(earlier: tuple[str, ...], later: tuple[str, ...]) -> str | None:
+    """An option that is in both lists at different positions, or None."""
+    before = {label.casefold(): i for i, label in enumerate(earlier)}
+    return next((label for i, label in enumerate(later) if before.get(label.casefold(), i) != i), None)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,26 @@ def test_a_key_cannot_change_meaning_across_versions(ctx):
     assert len(survey.versions) == 1 or survey.current_version.question("satisfaction").type == "rating"
 
 
+def test_options_answered_by_position_cannot_move_across_versions(ctx):
+    """Choice answers and scale points are stored by position: removing "Phone" from the front would count
+    every Phone answer as Email. Rewording in place and adding or removing at the end keep positions."""
+    survey = make_survey()
+    answer(survey, channel="Phone", satisfaction=5)
+
+    def channel(*options):
+        return parse_question({"key": "channel", "type": "choice", "text": "How did you contact us?",
+                               "options": list(options)})
+    with pytest.raises(authoring.AuthoringError, match="had 'Email' in another place"):
+        authoring.update_question(survey, "channel", channel("Email", "In store"), now=LATER)
+    with pytest.raises(authoring.AuthoringError, match="had 'Extremely satisfied' in another place"):
+        scale = list(reversed(survey.current_version.question("satisfaction").options))
+        authoring.update_question(survey, "satisfaction", parse_question(
+            {"key": "satisfaction", "type": "rating", "text": "x", "scale": scale}), now=LATER)
+    authoring.update_question(survey, "channel", channel("Telephone", "Email", "In store", "Chat"), now=LATER)
+    authoring.update_question(survey, "channel", channel("Telephone", "Email"), now=LATER)
+    assert survey.current_version.question("channel").options == ["Telephone", "Email"]
+
+
 def test_import_of_an_existing_slug_publishes_a_new_version(ctx):
     survey = make_survey(status="draft")
     spec = parse_survey(make_definition(title="How did we do this time?"))
