@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from analysis import sample_size_two_shares, share_difference
 from survey import database, mail, webhooks
-from survey.clock import outside_calendar
+from survey.clock import local_date, outside_calendar
 from survey.extensions import db
 from survey.ids import MAX_ID
 from survey.links import external_url
@@ -288,9 +288,16 @@ class Impact:
         return self.p_value is not None and self.p_value < 0.05
 
 
-def _top_box(entry: ChangeEntry, start: date, end: date) -> tuple[int, int]:
-    question = entry.impact_survey.current_version.question(entry.impact_question)
-    top = len(question.options) if question else 0
+def _top_value(entry: ChangeEntry) -> int | None:
+    """The top box of the impact question: its scale in the latest version that has it (the question may
+    have been removed from the survey since), or None if no version has it."""
+    for version in reversed(entry.impact_survey.versions):
+        if (question := version.question(entry.impact_question)) is not None:
+            return len(question.options)
+    return None
+
+
+def _top_box(entry: ChangeEntry, top: int, start: date, end: date) -> tuple[int, int]:
     rows = db.session.execute(
         select(AnswerCount.value_int, func.sum(AnswerCount.count))
         .where(AnswerCount.survey_id == entry.impact_survey_id, AnswerCount.question_key == entry.impact_question,
@@ -308,9 +315,12 @@ def impact(entry: ChangeEntry, *, now: datetime) -> Impact | None:
         return None
     if outside_calendar(entry.changed_on):  # stored before such dates were refused: no window around it
         return None
+    if (top := _top_value(entry)) is None:
+        return None
     start = entry.changed_on
-    x1, n1 = _top_box(entry, start - IMPACT_WINDOW, start)
-    x2, n2 = _top_box(entry, start, min(start + IMPACT_WINDOW, now.date() + timedelta(days=1)))
+    today = local_date(now, current_app.config["TIMEZONE"])  # answers are counted by the local day
+    x1, n1 = _top_box(entry, top, start - IMPACT_WINDOW, start)
+    x2, n2 = _top_box(entry, top, start, min(start + IMPACT_WINDOW, today + timedelta(days=1)))
     segment = f"{entry.impact_segment_name}={entry.impact_segment_value}" if entry.impact_segment_name else ""
     before = x1 / n1 if n1 else None
     if n1 < MIN_N or n2 < MIN_N:

@@ -197,6 +197,23 @@ def test_impact_says_measuring_until_there_is_enough_data_then_shows_the_differe
     assert "impact_question" in error.value.problems
 
 
+def test_impact_counts_the_organisations_days_and_outlives_its_question(ctx, app):
+    """The "after" window ends with the organisation's today (answers are counted by local day), and a
+    question removed from the survey since is still measured on the scale it had."""
+    from survey import authoring
+    from tests.survey.test_trends import add_answers, month_rows
+
+    app.config["TIMEZONE"] = "Pacific/Auckland"
+    survey = make_survey()
+    entry = make_change(impact_survey="support-csat", impact_question="satisfaction", changed_on=date(2026, 10, 1))
+    add_answers(survey, month_rows(None, date(2026, 9, 20), 60, 100) + month_rows(None, date(2026, 10, 16), 85, 100))
+    evening = datetime(2026, 10, 15, 20, 0)  # 16 October, 9 in the morning, in Auckland
+    assert changes.impact(entry, now=evening).n_after == 100
+    authoring.remove_question(survey, "satisfaction", now=NOW)
+    result = changes.impact(entry, now=evening)
+    assert (result.before, result.after) == (0.6, 0.85)
+
+
 def test_quarterly_digest_previews_then_sends_once(ctx, runner):
     survey = make_survey()
     ann = customer_response(survey, "ann@example.com", "Ann", "Call me back")
