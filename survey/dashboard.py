@@ -229,8 +229,12 @@ def _compare(question: Question, metric: str, before: Counter, after: Counter) -
     return dict(difference=result.difference, low=result.low, high=result.high, p_value=result.p_value)
 
 
-def _card(title: str, question: Question, metric: str, before: Counter, after: Counter, min_n: int) -> Card:
-    previous, current = estimate(question, metric, before), estimate(question, metric, after)
+def _card(title: str, question: Question, metric: str, before: Counter | None, after: Counter, min_n: int) -> Card:
+    """`before` is None when the range has no period before the latest one."""
+    current = estimate(question, metric, after)
+    if before is None:
+        return Card(title, question.text, metric, current, Estimate(None, None, None, 0), note=ONE_PERIOD)
+    previous = estimate(question, metric, before)
     if min(previous.n, current.n) < min_n:
         return Card(title, question.text, metric, current, previous,
                     note=f"Not enough responses to compare: {current.n} this period and {previous.n} before; "
@@ -238,10 +242,11 @@ def _card(title: str, question: Question, metric: str, before: Counter, after: C
     return Card(title, question.text, metric, current, previous, **_compare(question, metric, before, after))
 
 
+ONE_PERIOD = "Nothing to compare with: the range is one period. Set “From” earlier to compare."
 METRIC_TITLES = {"top_box": "{top}", "top2_box": "Top two boxes (CSAT)", "mean": "Mean score", "nps": "NPS"}
 
 
-def _question_cards(question: Question, before: Counter, after: Counter, min_n: int) -> list[Card]:
+def _question_cards(question: Question, before: Counter | None, after: Counter, min_n: int) -> list[Card]:
     if question.type == "nps":
         return [_card("NPS", question, "nps", before, after, min_n)]
     metrics = ["top_box", "top2_box", "mean"] if len(question.options) >= 4 else ["top_box", "mean"]
@@ -353,11 +358,16 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     cards: list[Card] = []
     for question in [next((q for q in questions if q.type == kind), None) for kind in SCORED_TYPES]:
         if question is not None:
-            cards += _question_cards(question, series.get((question.key, previous), Counter()),
-                                     series.get((question.key, current), Counter()), settings.min_n)
-    cards.append(Card("Responses", "", "responses", Estimate(responses[current], None, None, responses[current]),
-                      Estimate(responses[previous], None, None, responses[previous]),
-                      difference=responses[current] - responses[previous]))
+            before = series.get((question.key, previous), Counter()) if previous else None
+            cards += _question_cards(question, before, series.get((question.key, current), Counter()),
+                                     settings.min_n)
+    count = Estimate(responses[current], None, None, responses[current])
+    if previous:
+        cards.append(Card("Responses", "", "responses", count, Estimate(responses[previous], None, None,
+                                                                        responses[previous]),
+                          difference=responses[current] - responses[previous]))
+    else:
+        cards.append(Card("Responses", "", "responses", count, Estimate(None, None, None, 0), note=ONE_PERIOD))
     if not chosen.is_narrowed and not chosen.segment:
         cards += _rate_card(survey, starts, chosen.unit, settings.min_n)
     cards = _with_q_values(cards)

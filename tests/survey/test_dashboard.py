@@ -75,6 +75,17 @@ def test_the_mean_card_tests_the_mean_it_shows(ctx, october, verdict):
     assert mean.difference == pytest.approx(sum(october) / 60 - 3) and mean.low <= mean.difference <= mean.high
 
 
+def test_a_range_of_one_period_says_there_is_nothing_to_compare_with(ctx):
+    """Not "0 before": the period before the range was not looked at at all."""
+    survey = make_survey()
+    leeds_story(survey)
+    board = dashboard.build(survey, ResultsFilter(date(2026, 10, 1), date(2026, 10, 31)), today=TODAY,
+                            settings=SETTINGS)
+    assert board.period_labels == ("2026-10",) and board.previous_label == ""
+    assert all(c.difference is None and c.note.startswith("Nothing to compare with") for c in board.cards)
+    assert card(board, "responses").current.n == 212
+
+
 def test_q_values_account_for_every_card(ctx):
     survey = make_survey()
     leeds_story(survey)
