@@ -13,7 +13,8 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from sqlalchemy import func, select
@@ -41,19 +42,22 @@ class TooManyComplaints(Exception):
     pass
 
 
-def due_after(start: datetime, business_days: int) -> datetime:
-    """`business_days` working days (Monday to Friday) after `start`, at the same time of day."""
-    due = start
+def due_after(start: datetime, business_days: int, timezone: str = "UTC") -> datetime:
+    """`business_days` working days (Monday to Friday where the organisation is, in `timezone`) after
+    `start`, at the same local time of day; naive UTC in and out. Counted in UTC, a case opened on Friday
+    afternoon in California (Saturday in UTC) fell due on Sunday."""
+    zone = ZoneInfo(timezone)
+    due = start.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)  # the local wall clock
     remaining = business_days
     while remaining > 0:
         due += timedelta(days=1)
         if due.weekday() < 5:
             remaining -= 1
-    return due
+    return due.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
 
 
 def _due(now: datetime) -> datetime:
-    return due_after(now, current_app.config["CASE_DUE_BUSINESS_DAYS"])
+    return due_after(now, current_app.config["CASE_DUE_BUSINESS_DAYS"], current_app.config["TIMEZONE"])
 
 
 def follow_up_threshold(question: Question) -> int | None:

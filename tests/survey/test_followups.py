@@ -73,6 +73,10 @@ def test_due_times_skip_weekends():
     assert followups.due_after(datetime(2026, 11, 5, 9), 1) == datetime(2026, 11, 6, 9)  # Thu → Fri
     assert followups.due_after(datetime(2026, 11, 7, 9), 1) == datetime(2026, 11, 9, 9)  # Sat → Mon
     assert followups.due_after(datetime(2026, 11, 6, 9), 3) == datetime(2026, 11, 11, 9)
+    # Friday 16:00 in Los Angeles is Saturday 00:00 in UTC: due Monday 16:00 there, not on Sunday.
+    assert followups.due_after(datetime(2026, 11, 7, 0), 1, "America/Los_Angeles") == datetime(2026, 11, 10, 0)
+    # Across the end of summer time (1 November there) the local time of day is kept.
+    assert followups.due_after(datetime(2026, 10, 30, 23), 1, "America/Los_Angeles") == datetime(2026, 11, 3, 0)
 
 
 def test_complain_form_opens_a_case_and_says_what_happens_next(ctx, client):
