@@ -180,11 +180,17 @@ def _claimed(ids: list[int], now: datetime) -> list[Claimed]:
     return claimed
 
 
+def _storable(text: str | None) -> str | None:
+    return text.replace("\x00", "\ufffd") if text else text
+
+
 def record(claimed: Claimed, outcome: Outcome, *, now: datetime, retry_after: Callable[[int], timedelta]) -> str:
     """Store an attempt's outcome and commit it; returns the delivery's new status."""
-    # A finished delivery's not_before becomes its last try: the history is purged by it (indexed).
-    values = dict(last_attempt_at=now, last_status=outcome.status, last_error=outcome.error,
-                  response_excerpt=outcome.excerpt, claimed_until=None, not_before=now)
+    # A finished delivery's not_before becomes its last try: the history is purged by it (indexed). What
+    # the receiver said is its text, not ours: PostgreSQL refuses a NUL in it, and the delivery would never
+    # be recorded (claimed again and again, sent every time).
+    values = dict(last_attempt_at=now, last_status=outcome.status, last_error=_storable(outcome.error),
+                  response_excerpt=_storable(outcome.excerpt), claimed_until=None, not_before=now)
     if outcome.delivered:
         values.update(status="delivered", delivered_at=now)
     elif outcome.final or claimed.attempts >= MAX_ATTEMPTS:
@@ -207,7 +213,14 @@ def send_claimed(ids: list[int], *, allowed_hosts: Iterable[str], clock: Callabl
             outcome = attempt(claimed, allowed_hosts=allowed_hosts, signed_at=int(time.time()))
         except Exception as error:  # noqa: BLE001 — recorded on the delivery: none may stay claimed forever
             outcome = Outcome(False, error=f"{type(error).__name__}: {error}"[:2000])
-        status = record(claimed, outcome, now=clock(), retry_after=retry_after)
+        try:
+            status = record(claimed, outcome, now=clock(), retry_after=retry_after)
+        except Exception as error:  # noqa: BLE001 — the rest of the batch still goes; this one is claimed again
+            db.session.rollback()
+            report.errors.append(f"webhook {claimed.delivery_id}: its outcome could not be recorded: "
+                                 f"{type(error).__name__}: {error}")
+            report.retried += 1
+            continue
         if status == "delivered":
             report.delivered += 1
             continue

@@ -394,6 +394,19 @@ def test_a_failing_webhook_step_cannot_stop_email(ctx, monkeypatch):
     assert db.session.scalar(select(OutboxMessage.status)) == "sent"
 
 
+def test_a_reply_holding_a_nul_is_recorded_and_the_rest_of_the_batch_goes(ctx, receiver):
+    """PostgreSQL refuses a NUL in text: the receiver's reply was never recorded, so the delivery was
+    claimed and sent again every lease, and the deliveries claimed with it never went."""
+    make_endpoint(receiver.url())
+    for number in (1, 2):
+        webhooks.emit("case.updated", {"id": number}, now=NOW)
+    db.session.commit()
+    receiver.replies.append((200, {}, b"\x00\x01binary ack"))
+    assert deliver().delivered == 2
+    assert [row.status for row in deliveries()] == ["delivered", "delivered"]
+    assert deliveries()[0].response_excerpt == "\ufffd\x01binary ack" and len(receiver.requests) == 2
+
+
 def test_a_slow_receiver_times_out_and_a_long_reply_is_cut(ctx, receiver, monkeypatch):
     make_endpoint(receiver.url())
     webhooks.emit("case.updated", {"id": 1}, now=NOW)
