@@ -42,6 +42,11 @@ BATCH_SIZE = 50
 # would halve the send rate.
 RECORD_EVERY = 20
 LEASE = timedelta(minutes=10)
+# A message is not begun with less of its claim left than this (an SMTP exchange may wait 30 s at each of a
+# few steps): past the claim another dispatcher may take it, and both would send it.
+SEND_MARGIN = timedelta(minutes=3)
+# While the mail server cannot be reached, or refuses the login, the queue waits this long between tries.
+SERVER_RETRY = timedelta(minutes=1)
 MAX_ATTEMPTS = 8
 WEBHOOK_PASS_SECONDS = 60
 TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError)
@@ -50,6 +55,11 @@ TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, so
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4 … minutes, at most six hours between tries."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+
+
+class ServerUnavailable(Exception):
+    """The mail server cannot be reached or will not have us (refused, timed out, TLS or login failed):
+    nothing about any one message, so none is charged an attempt for it."""
 
 
 class Transport:
@@ -69,11 +79,14 @@ class SmtpTransport(Transport):
 
     def _connect(self) -> smtplib.SMTP:
         host, port, username, password, starttls, timeout = self.settings
-        connection = smtplib.SMTP(host, port, timeout=timeout)
-        if starttls:
-            connection.starttls()
-        if username:
-            connection.login(username, password or "")
+        try:
+            connection = smtplib.SMTP(host, port, timeout=timeout)
+            if starttls:
+                connection.starttls()
+            if username:
+                connection.login(username, password or "")
+        except (OSError, smtplib.SMTPException) as error:
+            raise ServerUnavailable(f"{host}:{port}: {type(error).__name__}: {error}") from error
         return connection
 
     def send(self, envelope: mail.Envelope) -> None:
@@ -175,6 +188,7 @@ class PassReport:
     retried: int = 0
     failed: int = 0
     cancelled: int = 0
+    server_down: bool = False  # the pass stopped: the mail server could not be used
     errors: list[str] = field(default_factory=list)
     webhooks: webhook_delivery.DeliveryReport = field(default_factory=webhook_delivery.DeliveryReport)
 
@@ -214,7 +228,7 @@ def _record_sent(engine: Engine, sent: list, now: datetime) -> None:
 # What sending needs of a claimed row: not its bodies, which its RenderedEmail holds rendered.
 SEND_COLUMNS = (OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.kind, OutboxMessage.recipient,
                 OutboxMessage.contact_id, OutboxMessage.invitation_id, OutboxMessage.attempts,
-                RenderedEmail.data.label("raw"))
+                OutboxMessage.claimed_until, RenderedEmail.data.label("raw"))
 
 
 def _load_claimed(ids: list[int]) -> list:
@@ -319,13 +333,38 @@ class Background:
             self.thread.shutdown(wait=True)
 
 
+def release(rows: list, *, not_before: datetime) -> int:
+    """Put claimed rows back in the queue unsent, the attempt their claim counted given back."""
+    result = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.status == "sending")
+        .values(status="pending", claimed_until=None, not_before=not_before, attempts=OutboxMessage.attempts - 1))
+    db.session.commit()
+    return result.rowcount
+
+
 def send_batch(batch: Batch, transport: Transport, background: Background, *,
                clock: Callable[[], datetime] = utcnow) -> PassReport:
     report = PassReport(cancelled=batch.cancelled)
     sender = current_app.config["MAIL_FROM"]
-    for row in batch.rows:
+    for index, row in enumerate(batch.rows):
+        if clock() >= row.claimed_until - SEND_MARGIN:
+            # A slow server used up most of this batch's claim: the rest go next pass, claimed anew.
+            background.flush()
+            released = release(batch.rows[index:], not_before=clock())
+            report.errors.append(f"{released} messages put back for the next pass: the mail server is slow, "
+                                 "and their claim was running out")
+            break
         try:
             transport.send(mail.envelope(row, sender))
+        except ServerUnavailable as error:
+            transport.close()
+            background.flush()
+            released = release(batch.rows[index:], not_before=clock() + SERVER_RETRY)
+            report.errors.append(f"the mail server is unavailable, {released} messages wait for it (no attempt "
+                                 f"counted): {error}"[:2000])
+            report.retried += released
+            report.server_down = True
+            break
         except Exception as error:  # noqa: BLE001 — every failure is recorded on the row, none is lost
             transport.close()
             background.flush()
@@ -383,6 +422,11 @@ def run_once(*, now: datetime | None = None, transport: Transport | None = None)
                 for name in ("sent", "retried", "failed", "cancelled"):
                     setattr(total, name, getattr(total, name) + getattr(report, name))
                 total.errors.extend(report.errors)
+                if report.server_down:  # no use trying the next batch now: it goes back unsent too
+                    if (claimed := upcoming.result()) is not None:
+                        total.retried += release(claimed.rows, not_before=utcnow() + SERVER_RETRY)
+                    total.server_down = True
+                    break
     finally:
         transport.close()
     try:  # after email, and isolated like the steps above: nothing a webhook does can stop email

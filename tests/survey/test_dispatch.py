@@ -3,6 +3,7 @@ dispatchers at once sending every message exactly once."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 from email.errors import HeaderParseError
@@ -59,6 +60,45 @@ def test_an_unreachable_server_loses_nothing(ctx, smtp):
     assert report.retried == 2 and statuses() == {"pending": 2}
     ctx.config["SMTP_PORT"] = smtp.port
     assert dispatch.run_once(now=utcnow() + timedelta(minutes=5)).sent == 2
+
+
+def test_a_mail_server_down_for_hours_costs_no_message_an_attempt(ctx, smtp):
+    """Every try while the server is unreachable is the server's failure, not the messages': they wait,
+    untouched, and go when it is back (a count per message failed them all for good after two hours)."""
+    queue_messages(3)
+    ctx.config["SMTP_PORT"] = smtp.port + 1 if smtp.port < 65535 else smtp.port - 1  # nobody listens there
+    moment = utcnow()
+    for _ in range(2 * dispatch.MAX_ATTEMPTS):
+        moment += timedelta(hours=1)
+        report = dispatch.run_once(now=moment)
+        assert report.server_down and report.sent == report.failed == 0
+        assert "the mail server is unavailable" in report.errors[0]
+    assert statuses() == {"pending": 3}
+    assert set(db.session.scalars(select(OutboxMessage.attempts))) == {0}
+    ctx.config["SMTP_PORT"] = smtp.port
+    assert dispatch.run_once(now=moment + timedelta(minutes=2)).sent == 3
+
+
+def test_a_batch_whose_claim_runs_out_on_a_slow_server_is_put_back_not_sent_twice(ctx, smtp, monkeypatch):
+    """Past its claim another dispatcher may take a message: the rest of a slow batch goes back instead."""
+    ids = queue_messages(20)
+    monkeypatch.setattr(dispatch, "LEASE", timedelta(seconds=3))
+    monkeypatch.setattr(dispatch, "SEND_MARGIN", timedelta(seconds=2))
+
+    class Slow(dispatch.SmtpTransport):
+        def send(self, envelope):
+            time.sleep(0.1)
+            super().send(envelope)
+
+    slow = Slow("127.0.0.1", smtp.port)
+    first = dispatch.run_once(transport=slow)
+    assert 0 < first.sent < 20 and "put back for the next pass" in first.errors[0]
+    assert statuses() == {"sent": first.sent, "pending": 20 - first.sent}
+    assert set(db.session.scalars(select(OutboxMessage.attempts).where(OutboxMessage.status == "pending"))) == {0}
+    while statuses().get("pending"):
+        dispatch.run_once(transport=slow)
+    counts = Counter(m["Message-ID"] for m in smtp.messages)
+    assert set(counts) == set(ids) and max(counts.values()) == 1
 
 
 def test_a_worker_killed_mid_batch_leaves_messages_for_the_next_one_with_the_same_message_id(ctx, smtp):
