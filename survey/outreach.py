@@ -132,11 +132,20 @@ def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
     capped = capped_contact_ids(None, now) & set(subscribed)
     chosen = [contact_id for contact_id in subscribed if contact_id not in capped]
     survey = campaign.survey
+    queued = 0
     for start in range(0, len(chosen), LAUNCH_CHUNK):
         # A chunk of contacts read at once, their invitations inserted in one flush (their ids go into the
         # emails' rows), then their emails: a lookup and two flushes per contact cost more than rendering.
+        # The chunk is locked (in id order, as every launch takes them) and the cap checked again under the
+        # lock: another launch or a triggered event may have invited them since the check above, and both
+        # would have passed it (PostgreSQL; SQLite's writers take turns anyway).
         contacts = db.session.scalars(select(Contact).where(Contact.id.in_(chosen[start:start + LAUNCH_CHUNK]))
-                                      .order_by(Contact.id)).all()
+                                      .order_by(Contact.id).with_for_update().execution_options(
+                                          populate_existing=True)).all()
+        invited_meanwhile = capped_contact_ids([contact.id for contact in contacts], now)
+        capped |= invited_meanwhile
+        contacts = [contact for contact in contacts if contact.id not in invited_meanwhile]
+        queued += len(contacts)
         invitations = [_invitation(survey, contact, when=now, now=now, source="campaign", campaign_id=campaign.id)
                        for contact in contacts]
         db.session.flush()
@@ -147,7 +156,7 @@ def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
         for email in emails:
             db.session.expunge(email)
     campaign.launched_at = now
-    campaign.matched, campaign.queued = len(matched), len(chosen)
+    campaign.matched, campaign.queued = len(matched), queued
     campaign.skipped_unsubscribed, campaign.skipped_cap = len(matched) - len(subscribed), len(capped)
     db.session.commit()
     return _report(campaign)

@@ -242,3 +242,55 @@ def test_an_international_address_is_sent_in_ascii_or_refused_at_import_never_bl
                                                                              "bo@xn--exmple-cua.com"]
     failed = db.session.scalar(select(OutboxMessage).where(OutboxMessage.status == "failed"))
     assert failed.recipient == "zoë@example.com" and "SMTPUTF8" in failed.last_error
+
+
+def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
+    """Two dispatchers each launch a due campaign to the same contact, having both read the cap before
+    either wrote: the contact's lock and the check under it let one invitation through, not two."""
+    import threading
+
+    import pytest
+
+    from survey import outreach
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite's writers take turns: two launches cannot interleave")
+        surveys = [make_survey(), make_survey(definition=make_definition(slug="nps-relationship"))]
+        add_contacts(("ann@example.com", "Ann", {}))
+        now = utcnow()
+        for survey in surveys:
+            outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=now)
+    barrier, first_read = threading.Barrier(2, timeout=10), threading.local()
+    real = outreach.capped_contact_ids
+
+    def read_then_wait(contact_ids, when):
+        found = real(contact_ids, when)
+        if not getattr(first_read, "done", False):  # both launches past their first check before either writes
+            first_read.done = True
+            barrier.wait()
+        return found
+
+    errors = []
+
+    def dispatcher():
+        try:
+            with app.app_context():
+                outreach.launch_due_campaigns(now=now)
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+
+    outreach.capped_contact_ids = read_then_wait
+    try:
+        threads = [threading.Thread(target=dispatcher) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        outreach.capped_contact_ids = real
+    assert not errors
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Invitation.id))) == 1
+        assert sorted(db.session.scalars(select(Campaign.queued))) == [0, 1]
+        assert sorted(db.session.scalars(select(Campaign.skipped_cap))) == [0, 1]
