@@ -32,7 +32,7 @@ def two_versions_with_responses() -> Survey:
                     Consents(quote=True), submission_key="a" * 20, now=datetime(2026, 10, 1, 12))
     response_import.import_responses(survey, HISTORY.encode(), now=NOW, actor="test")
     definition = make_definition()
-    definition["questions"][2]["options"] = ["Email", "Phone", "Chat"]  # the same key, other options
+    definition["questions"][2]["options"] = ["Phone", "E-mail", "In store", "Chat"]  # reworded and one more
     authoring.import_survey(parse_survey(definition), actor=None, now=datetime(2026, 10, 5))
     submit_response(survey.current_version, Respondent(key="live-2", source="link"),
                     {"satisfaction": 2, "channel": "Chat", "comment": "Ünïcode ✓"}, Consents(contact=True),
@@ -106,7 +106,7 @@ def test_export_archive_to_stdout_is_one_json_document(ctx, runner):
     document = json.loads(printed.stdout)
     assert document["format"] == "hearken-survey-archive" and document["version"] == 1
     assert [v["number"] for v in document["versions"]] == [1, 2] and len(document["responses"]) == 4
-    assert document["versions"][1]["definition"]["questions"][2]["options"] == ["Email", "Phone", "Chat"]
+    assert document["versions"][1]["definition"]["questions"][2]["options"] == ["Phone", "E-mail", "In store", "Chat"]
 
 
 def test_an_archive_is_read_in_small_pieces(ctx, monkeypatch):
