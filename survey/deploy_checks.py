@@ -37,8 +37,10 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     if not config.get("SMTP_HOST"):
         found.append("HEARKEN_SMTP_HOST is not set: emails are written to files in the instance folder and "
                      "never sent.")
-    elif not config.get("SMTP_STARTTLS") and config.get("SMTP_PASSWORD"):
-        found.append("SMTP sends a password without STARTTLS: set HEARKEN_SMTP_STARTTLS=1.")
+    elif not config.get("SMTP_STARTTLS") and config["SMTP_HOST"] not in THIS_MACHINE:
+        found.append(f"SMTP to {config['SMTP_HOST']} is without STARTTLS: every invitation carries a personal "
+                     "link, and a password would travel in clear text. Set HEARKEN_SMTP_STARTTLS=1 (a relay on "
+                     "this machine needs none).")
     sender = str(config.get("MAIL_FROM", ""))
     if sender.endswith("@localhost>") or sender.endswith("@localhost"):
         found.append("HEARKEN_MAIL_FROM is a localhost address: receiving servers reject or junk it. Use an "
@@ -58,6 +60,11 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     elif base.hostname not in THIS_MACHINE and not _trusted(base.hostname, config["TRUSTED_HOSTS"]):
         found.append(f"HEARKEN_TRUSTED_HOSTS does not include {base.hostname}, the host of HEARKEN_BASE_URL: "
                      "every link customers get would be refused.")
+    if "HEARKEN_TRUSTED_PROXIES" not in environ:
+        found.append("HEARKEN_TRUSTED_PROXIES is not set: behind a reverse proxy or load balancer (how https "
+                     "usually reaches gunicorn) every visitor has the proxy's address, so one client's wrong "
+                     "guesses would make every customer, manager and integration wait (429). Set it to the "
+                     "number of proxies (1 behind nginx), or to 0 when clients reach gunicorn directly.")
     if str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
         found.append("HEARKEN_RATELIMIT_STORAGE_URI is memory://: each web process counts login and token "
                      "guesses on its own, so N processes allow N times the limit. Use redis://host:6379.")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import ssl
 import time
 from collections import deque
 from collections.abc import Callable
@@ -82,7 +83,9 @@ class SmtpTransport(Transport):
         try:
             connection = smtplib.SMTP(host, port, timeout=timeout)
             if starttls:
-                connection.starttls()
+                # smtplib's own default checks no certificate: anyone on the way could read the password and
+                # every personal link. The default context checks the chain and that it names `host`.
+                connection.starttls(context=ssl.create_default_context())
             if username:
                 connection.login(username, password or "")
         except (OSError, smtplib.SMTPException) as error:

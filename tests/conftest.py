@@ -11,6 +11,8 @@ forgets to commit). Tests reach the database inside `with app.app_context():` bl
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 
 import flask_migrate
 import pytest
@@ -110,3 +112,15 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed TLS certificate for localhost: (key file, certificate file)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True)
+    return key, cert

@@ -10,7 +10,7 @@ SAFE = {"BASE_URL": "https://feedback.example.com", "SESSION_COOKIE_SECURE": Tru
         "TRUSTED_HOSTS": ["feedback.example.com"], "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379",
         "LOGIN_RATE_LIMIT": "10 per minute; 100 per day", "TOKEN_RATE_LIMIT": "30 per minute",
         "API_RATE_LIMIT": "600 per minute"}
-SAFE_ENV = {"HEARKEN_SECRET_KEY": "k" * 48}
+SAFE_ENV = {"HEARKEN_SECRET_KEY": "k" * 48, "HEARKEN_TRUSTED_PROXIES": "1"}
 
 
 def test_a_safe_configuration_passes():
@@ -19,14 +19,16 @@ def test_a_safe_configuration_passes():
 
 def test_each_unsafe_setting_is_named():
     cases = [
-        ({}, {"HEARKEN_SECRET_KEY": ""}, "HEARKEN_SECRET_KEY is not set"),
-        ({}, {"HEARKEN_SECRET_KEY": "changeme"}, "short or a well-known value"),
+        ({}, {**SAFE_ENV, "HEARKEN_SECRET_KEY": ""}, "HEARKEN_SECRET_KEY is not set"),
+        ({}, {**SAFE_ENV, "HEARKEN_SECRET_KEY": "changeme"}, "short or a well-known value"),
+        ({}, {"HEARKEN_SECRET_KEY": "k" * 48}, "HEARKEN_TRUSTED_PROXIES is not set"),
         ({"BASE_URL": "http://feedback.example.com"}, SAFE_ENV, "must use https://"),
         ({"BASE_URL": "https://localhost"}, SAFE_ENV, "points at this machine"),
         ({"SESSION_COOKIE_SECURE": False}, SAFE_ENV, "HEARKEN_SESSION_COOKIE_SECURE is off"),
         ({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.db"}, SAFE_ENV, "The database is SQLite"),
         ({"SMTP_HOST": None}, SAFE_ENV, "HEARKEN_SMTP_HOST is not set"),
         ({"SMTP_STARTTLS": False}, SAFE_ENV, "without STARTTLS"),
+        ({"SMTP_STARTTLS": False, "SMTP_PASSWORD": None}, SAFE_ENV, "every invitation carries a personal link"),
         ({"MAIL_FROM": "Hearken <feedback@localhost>"}, SAFE_ENV, "localhost address"),
         ({"DEBUG": True}, SAFE_ENV, "DEBUG or TESTING is on"),
         ({"MAX_CONTENT_LENGTH": None}, SAFE_ENV, "HEARKEN_MAX_CONTENT_LENGTH"),
@@ -41,6 +43,11 @@ def test_each_unsafe_setting_is_named():
     for change, environ, expected in cases:
         found = deploy_checks.problems({**SAFE, **change}, environ)
         assert len(found) == 1 and expected in found[0], (change, found)
+
+
+def test_a_relay_on_this_machine_needs_no_starttls_and_no_proxy_is_a_choice():
+    assert deploy_checks.problems({**SAFE, "SMTP_HOST": "localhost", "SMTP_STARTTLS": False}, SAFE_ENV) == []
+    assert deploy_checks.problems(SAFE, {**SAFE_ENV, "HEARKEN_TRUSTED_PROXIES": "0"}) == []
 
 
 def test_trusted_hosts_may_name_a_parent_domain():

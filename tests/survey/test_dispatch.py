@@ -2,6 +2,7 @@
 dispatchers at once sending every message exactly once."""
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections import Counter
@@ -9,6 +10,7 @@ from datetime import timedelta
 from email.errors import HeaderParseError
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlalchemy import delete, func, select
 
 from survey import authoring, dispatch, mail, outreach
@@ -17,6 +19,7 @@ from survey.extensions import db
 from survey.models import Contact, Invitation, OutboxMessage
 from survey.models.outreach import RenderedEmail
 from tests.factories import make_survey
+from tests.smtp import Recorder, free_port
 
 
 def queue_messages(count: int, *, recipient="person{}@example.com") -> list[str]:
@@ -99,6 +102,27 @@ def test_a_batch_whose_claim_runs_out_on_a_slow_server_is_put_back_not_sent_twic
         dispatch.run_once(transport=slow)
     counts = Counter(m["Message-ID"] for m in smtp.messages)
     assert set(counts) == set(ids) and max(counts.values()) == 1
+
+
+def test_starttls_checks_that_the_certificate_is_trusted_and_names_the_server(ctx, certificate, monkeypatch):
+    """smtplib's default STARTTLS checks nothing: whoever sat in between got the password and every link."""
+    key, cert = certificate
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert, key)
+    recorder, port = Recorder(), free_port()
+    server = Controller(recorder, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True)
+    server.start()
+    try:
+        message = mail.Envelope("<1@example.test>", "feedback@example.test", "ann@example.com", b"Subject: Hi\r\n")
+        with pytest.raises(dispatch.ServerUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
+            dispatch.SmtpTransport("localhost", port, starttls=True).send(message)  # a stranger's certificate
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trusted, as an operator trusts an internal CA
+        with pytest.raises(dispatch.ServerUnavailable, match="CERTIFICATE_VERIFY_FAILED"):
+            dispatch.SmtpTransport("127.0.0.1", port, starttls=True).send(message)  # it names localhost only
+        dispatch.SmtpTransport("localhost", port, starttls=True).send(message)
+    finally:
+        server.stop()
+    assert len(recorder.raw) == 1
 
 
 def test_a_worker_killed_mid_batch_leaves_messages_for_the_next_one_with_the_same_message_id(ctx, smtp):

@@ -8,10 +8,8 @@ import hashlib
 import hmac
 import ipaddress
 import json
-import shutil
 import socket
 import ssl
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -526,17 +524,6 @@ def test_an_allowance_withdrawn_later_is_enforced_at_delivery(ctx, receiver):
     ctx.config["WEBHOOK_ALLOWED_HOSTS"] = ""
     assert deliver().retried == 1
     assert receiver.requests == [] and deliveries()[0].last_error.startswith("Refused: 127.0.0.1 is a loopback")
-
-
-@pytest.fixture
-def certificate(tmp_path):
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command to make a test certificate")
-    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True)
-    return key, cert
 
 
 def test_https_connects_to_the_vetted_address_with_sni_and_verifies_the_host_name(ctx, certificate, monkeypatch):
