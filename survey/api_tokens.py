@@ -38,10 +38,17 @@ def create_token(name: str, role: str, *, now: datetime) -> tuple[ApiToken, str]
     return token, secret
 
 
-def token_for_request(authorization: str, *, now: datetime) -> ApiToken | None:
+def presented_secret(authorization: str) -> str | None:
+    """The token an Authorization header presents ("Bearer <token>", any case and spacing), or None."""
     scheme, _, secret = authorization.partition(" ")
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret.startswith(PREFIX) or len(secret) > 100:
+        return None
+    return secret
+
+
+def token_for_request(authorization: str, *, now: datetime) -> ApiToken | None:
+    if (secret := presented_secret(authorization)) is None:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
     if token is None or token.revoked_at is not None or not hmac.compare_digest(token.token_hash, digest(secret)):

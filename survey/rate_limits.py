@@ -2,7 +2,9 @@
 survey links, unsubscribe links, API bearer tokens).
 
 Counted per client address: `request.remote_addr`, the socket's peer, or with HEARKEN_TRUSTED_PROXIES=N
-the address that the N proxies in front vouch for (ProxyFix), never a header the client writes itself.
+the address that the N proxies in front vouch for (ProxyFix), never a header the client writes itself; an
+IPv6 address by its /64, which one host holds whole. Failed logins are also counted per account, from any
+address, so a guesser with many addresses still gets few tries at one password.
 Counters live in the limiter's storage (survey.extensions): memory for one process, or Redis
 (HEARKEN_RATELIMIT_STORAGE_URI) shared by every process on every machine.
 
@@ -13,6 +15,8 @@ share one counter across the pages, so spreading them over /r/, /unsubscribe/ an
 """
 from __future__ import annotations
 
+import ipaddress
+
 from flask import Flask, current_app, request
 from flask import Response as FlaskResponse
 
@@ -22,11 +26,25 @@ GUESSES_SCOPE = "token-guesses"
 
 
 def client_address() -> str:
-    return request.remote_addr or "unknown"
+    address = request.remote_addr or "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    return str(ipaddress.ip_network(f"{parsed}/64", strict=False)) if parsed.version == 6 else address
+
+
+def login_account() -> str:
+    """The account a login names, as accounts are matched (trimmed, lower case)."""
+    return (request.form.get("email") or "").strip().lower()[:320]
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_limit() -> str:
+    return current_app.config["ACCOUNT_LOGIN_RATE_LIMIT"]
 
 
 def _token_limit() -> str:
@@ -49,17 +67,19 @@ def bearer_refused(response: FlaskResponse) -> bool:
 # test process creates) adds nothing twice.
 LOGIN_ATTEMPTS = limiter.shared_limit(_login_limit, scope="login", key_func=client_address, methods=["POST"],
                                       deduct_when=login_failed)
+ACCOUNT_ATTEMPTS = limiter.shared_limit(_account_limit, scope="login-account", key_func=login_account,
+                                        methods=["POST"], deduct_when=login_failed)
 TOKEN_GUESSES = limiter.shared_limit(_token_limit, scope=GUESSES_SCOPE, key_func=client_address,
                                      deduct_when=token_unknown)
 BEARER_GUESSES = limiter.shared_limit(_token_limit, scope=GUESSES_SCOPE, key_func=client_address,
                                       deduct_when=bearer_refused)
 
-# Endpoint → its limit. tests/security/test_rate_limits.py checks every page that takes a token is here.
+# Endpoint → its limits. tests/security/test_rate_limits.py checks every page that takes a token is here.
 LIMITED_PAGES = {
-    "auth.login_page": LOGIN_ATTEMPTS,
-    "respond.personal_survey": TOKEN_GUESSES,
-    "respond.personal_thanks": TOKEN_GUESSES,
-    "outreach.unsubscribe": TOKEN_GUESSES,
+    "auth.login_page": (LOGIN_ATTEMPTS, ACCOUNT_ATTEMPTS),
+    "respond.personal_survey": (TOKEN_GUESSES,),
+    "respond.personal_thanks": (TOKEN_GUESSES,),
+    "outreach.unsubscribe": (TOKEN_GUESSES,),
 }
 
 
@@ -75,6 +95,7 @@ def unlimited() -> bool:
 
 def init_app(app: Flask) -> None:
     """After the blueprints are registered: wrap each limited page's view, and the API blueprint."""
-    for endpoint, limit in LIMITED_PAGES.items():
-        app.view_functions[endpoint] = limit(app.view_functions[endpoint])
+    for endpoint, limits in LIMITED_PAGES.items():
+        for limit in limits:
+            app.view_functions[endpoint] = limit(app.view_functions[endpoint])
     BEARER_GUESSES(app.blueprints["api"])

@@ -102,6 +102,45 @@ def test_unknown_tokens_are_limited_across_pages_and_known_ones_never_count(app)
     FIGURES["token_pages"] = {"guesses_allowed": 30, "next_status": 429}
 
 
+def test_one_account_gets_few_guesses_from_however_many_addresses(app):
+    """Many addresses (an IPv6 host holds a /64 of them; a botnet more) share the account's count."""
+    app.config["ACCOUNT_LOGIN_RATE_LIMIT"] = "20 per hour"
+    with app.app_context():
+        make_user()
+    client = app.test_client()
+    statuses = [failed_login(client, address=f"198.51.100.{number}").status_code for number in range(20)]
+    assert statuses == [422] * 20
+    assert failed_login(client, address="203.0.113.9").status_code == 429
+    assert good_login(client, address="203.0.113.10").status_code == 429  # until the hour has passed
+    assert good_login(client).status_code == 429
+
+
+def test_an_ipv6_host_counts_as_its_slash_64(app):
+    with app.app_context():
+        make_user()
+        make_user(email="other@example.com")
+    client = app.test_client()
+    statuses = [failed_login(client, address=f"2001:db8::{number:x}").status_code for number in range(10)]
+    assert statuses == [422] * 10
+    assert failed_login(client, address="2001:db8::ffff:1").status_code == 429
+    assert failed_login(client, address="2001:db8:0:1::1").status_code == 422  # the next /64: another host
+
+
+def test_an_api_token_is_counted_however_its_header_is_written(app):
+    """The per-token limit counts the token, not the header's spelling ("bearer", extra spaces)."""
+    from survey import api_tokens
+    from survey.clock import utcnow
+
+    app.config["API_RATE_LIMIT"] = "3 per minute"
+    with app.app_context():
+        secret = api_tokens.create_token("crm", "agent", now=utcnow())[1]
+    client = app.test_client()
+    spellings = [f"Bearer {secret}", f"bearer {secret}", f"Bearer  {secret}", f"BEARER   {secret} "]
+    statuses = [client.get("/api/v1/surveys", headers={"Authorization": spelling}).status_code
+                for spelling in spellings]
+    assert statuses == [200, 200, 200, 429]
+
+
 # ---- Two processes sharing Redis -------------------------------------------------------------------
 
 REDIS = ("127.0.0.1", 6379)

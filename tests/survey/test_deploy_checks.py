@@ -8,7 +8,8 @@ SAFE = {"BASE_URL": "https://feedback.example.com", "SESSION_COOKIE_SECURE": Tru
         "SMTP_STARTTLS": True, "SMTP_PASSWORD": "pw", "MAIL_FROM": "Feedback <feedback@example.com>",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024, "MAX_UPLOAD_LENGTH": 20 * 1024 * 1024,
         "TRUSTED_HOSTS": ["feedback.example.com"], "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379",
-        "LOGIN_RATE_LIMIT": "10 per minute; 100 per day", "TOKEN_RATE_LIMIT": "30 per minute",
+        "LOGIN_RATE_LIMIT": "10 per minute; 100 per day", "ACCOUNT_LOGIN_RATE_LIMIT": "20 per hour",
+        "TOKEN_RATE_LIMIT": "30 per minute",
         "API_RATE_LIMIT": "600 per minute"}
 SAFE_ENV = {"HEARKEN_SECRET_KEY": "k" * 48, "HEARKEN_TRUSTED_PROXIES": "1"}
 

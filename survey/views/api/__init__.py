@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from survey.api_tokens import digest, token_for_request
+from survey.api_tokens import digest, presented_secret, token_for_request
 from survey.clock import utcnow
 from survey.extensions import csrf, limiter
 from survey.ids import MAX_ID
@@ -167,10 +167,11 @@ def body() -> object:
 
 
 def rate_limit_key() -> str:
-    """Counted per token (its digest, so the counter store never holds one), else per client address;
-    unknown tokens count too, which slows guessing."""
-    authorization = request.headers.get("Authorization", "")
-    return "api:" + (digest(authorization) if authorization else (request.remote_addr or ""))
+    """Counted per token presented (its digest, so the counter store never holds one; the token itself, not
+    the header, which can be written many ways), else per client address; unknown tokens count too, which
+    slows guessing."""
+    secret = presented_secret(request.headers.get("Authorization", ""))
+    return "api:" + (digest(secret) if secret else (request.remote_addr or ""))
 
 
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_limit_key)(bp)
