@@ -11,31 +11,44 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cache
+from urllib.parse import urlsplit
 
 from flask import Flask
 
 REDACTED = "[redacted]"
-# A path that starts with /r/ or /unsubscribe/ (after a space, a quote or "=", or after the scheme and host
-# of a full URL), then the token; and API tokens anywhere.
-_SECRETS = re.compile(r"(?P<path>(?:^|(?<=[\s\"'=(]))(?:https?://[^/\s\"']+)?/(?:r|unsubscribe)/)[^/?#\s\"']+"
-                      r"|(?P<api>\bhk_)[A-Za-z0-9_-]+")
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
 
 
-def redact(text: str) -> str:
-    return _SECRETS.sub(lambda match: (match["path"] or match["api"]) + REDACTED, text)
+@cache
+def _secrets(prefix: str) -> re.Pattern:
+    """A path that starts with /r/ or /unsubscribe/ — after a space, a quote or "=", or after the scheme and
+    host of a full URL, and perhaps after `prefix`, the path Hearken is served under (BASE_URL's) — then the
+    token; and API tokens anywhere."""
+    under = f"(?:{re.escape(prefix)})?" if prefix else ""
+    return re.compile(rf"(?P<path>(?:^|(?<=[\s\"'=(]))(?:https?://[^/\s\"']+)?{under}/(?:r|unsubscribe)/)"
+                      r"[^/?#\s\"']+|(?P<api>\bhk_)[A-Za-z0-9_-]+")
+
+
+def redact(text: str, prefix: str = "") -> str:
+    return _secrets(prefix).sub(lambda match: (match["path"] or match["api"]) + REDACTED, text)
 
 
 class TokenRedactingFilter(logging.Filter):
+    def __init__(self, prefix: str = ""):
+        super().__init__()
+        self.prefix = prefix
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = redact(message)
+        redacted = redact(message, self.prefix)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
 
 
 def init_app(app: Flask) -> None:
+    prefix = urlsplit(app.config["BASE_URL"]).path.rstrip("/")  # https://host/feedback: paths under /feedback
     for logger in [*map(logging.getLogger, LOGGERS), app.logger]:
         if not any(isinstance(existing, TokenRedactingFilter) for existing in logger.filters):
-            logger.addFilter(TokenRedactingFilter())
+            logger.addFilter(TokenRedactingFilter(prefix))

@@ -30,6 +30,14 @@ def test_redact(line, expected):
     assert redact(line) == expected
 
 
+def test_a_token_under_the_path_hearken_is_served_under_is_redacted_too():
+    """BASE_URL https://host/feedback: the access log shows /feedback/r/<token>."""
+    assert redact('"GET /feedback/r/AbC123 HTTP/1.1"', "/feedback") == '"GET /feedback/r/[redacted] HTTP/1.1"'
+    assert redact("https://h.example/feedback/unsubscribe/t0k", "/feedback") == \
+        "https://h.example/feedback/unsubscribe/[redacted]"
+    assert redact("GET /elsewhere/r/x", "/feedback") == "GET /elsewhere/r/x"
+
+
 def test_the_filter_rewrites_a_formatted_record():
     record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s', ("127.0.0.1",
                                "GET /r/secret-token HTTP/1.1", "200"), None)
