@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from survey import contacts, followups
+from survey import browsing, contacts, followups
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.forms import ActionForm, CaseStatusForm, NoteForm
@@ -54,7 +54,9 @@ def case_detail(case_id: int):
     profile = contacts.contact_profile(case.contact_id) if case.contact_id else None
     earlier = followups.earlier_cases(case.contact_id, exclude_id=case.id)
     users = db.session.scalars(select(User).order_by(User.email)).all()
+    lines = browsing.answer_lines(case.response, case.response.version.questions) if case.response else []
     return render_template("cases/detail.html", case=case, profile=profile, earlier=earlier, users=users,
+                           answer_lines=lines,
                            status_form=_status_form(case), note_form=NoteForm(formdata=None), action=ActionForm(),
                            overdue=followups.is_overdue(case, utcnow()))
 

@@ -81,6 +81,7 @@ def _editor(entry: ChangeEntry, form: ChangeForm | None = None, status: int = 20
     return render_template(
         "manage/changes/form.html", form=form or _change_form(entry), entry=entry, links=extra.get("links", links),
         quotable=changes.quotable(entry), quote_form=extra.get("quote_form", QuoteForm(formdata=None)),
+        blank_quote_form=QuoteForm(formdata=None),
         action=ActionForm(), impact=changes.impact(entry, now=utcnow())), status
 
 

@@ -99,15 +99,16 @@ def edit_survey(slug: str):
     return _editor(survey_or_404(slug))
 
 
-def _apply(survey, change, success: str):
-    """Run one authoring change; report its refusal as a message rather than an error page."""
+def _apply(survey, change, success: str, anchor: str | None = None):
+    """Run one authoring change; report its refusal as a message rather than an error page. `anchor`: the
+    part of the editor to come back to (on a phone the page is long)."""
     try:
         change()
     except AuthoringError as error:
         flash(str(error), "error")
     else:
         flash(success)
-    return redirect(url_for(".edit_survey", slug=survey.slug))
+    return redirect(url_for(".edit_survey", slug=survey.slug, _anchor=anchor))
 
 
 @bp.route("/surveys/<slug>/details", methods=["POST"])
@@ -167,13 +168,14 @@ def move_question_view(slug: str, key: str):
     offset = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
     if offset is None:
         abort(400)
-    return _apply(survey, lambda: move_question(survey, key, offset, now=utcnow()), "Question moved.")
+    return _apply(survey, lambda: move_question(survey, key, offset, now=utcnow()), "Question moved.",
+                  anchor=f"item-{key}")
 
 
 @bp.route("/surveys/<slug>/questions/<key>/delete", methods=["POST"])
 def delete_question(slug: str, key: str):
     survey = survey_or_404(slug)
-    return _apply(survey, lambda: remove_question(survey, key, now=utcnow()), "Question removed.")
+    return _apply(survey, lambda: remove_question(survey, key, now=utcnow()), "Question removed.", anchor="questions")
 
 
 @bp.route("/surveys/<slug>/<any(publish, close):action>", methods=["POST"])

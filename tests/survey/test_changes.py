@@ -260,6 +260,23 @@ def test_editor_pages_create_link_quote_and_publish(ctx, client):
     assert db.session.scalar(select(func.count(ChangeEntry.id))) == 1
 
 
+def test_a_refused_quote_shows_only_in_its_own_form(ctx, client):
+    """One form per quotable response: each its own field id, and the refusal and text only in the one sent."""
+    survey = make_survey()
+    ann = customer_response(survey, "ann@example.com", "Ann", "Please call back faster")
+    bob = customer_response(survey, "bob@example.com", "Bob", "The queue was long")
+    make_user()
+    log_in(client, "manager@example.com")
+    entry = make_change()
+    changes.set_links(entry, response_ids=[ann, bob], alert_ids=[], now=NOW)
+    url = f"/manage/changes/{entry.id}"
+    refused = post_form(client, f"{url}/quotes", {"response_id": str(ann), "text": "we are great"}, page=url)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and html.count("trim their answer") == 1
+    assert f'id="quote-{ann}"' in html and f'id="quote-{bob}"' in html and 'id="text"' not in html
+    assert html.count("we are great") == 1
+
+
 def test_agents_cannot_edit_changes(ctx, client):
     make_user(role="agent")
     log_in(client, "manager@example.com")

@@ -121,7 +121,8 @@ def test_bad_complaints_are_refused_with_a_message_and_bots_and_floods_are_stopp
 
 def test_an_agent_works_a_case_and_the_standard_is_measured(ctx, client):
     survey = make_survey()
-    answer(survey, "low@example.com", {"satisfaction": 1, "comment": "<script>alert(1)</script> still broken"},
+    answer(survey, "low@example.com", {"satisfaction": 1, "resolved": True,
+                                       "comment": "<script>alert(1)</script> still broken"},
            now=utcnow() - timedelta(hours=2))  # called back two hours later: within the standard
     agent = make_user(email="agent@example.com", role="agent")
     case = cases()[0]
@@ -130,6 +131,7 @@ def test_an_agent_works_a_case_and_the_standard_is_measured(ctx, client):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "+44 113 496 0000" in html and "Calling them" in html
     assert "<script>alert(1)" not in html and "&lt;script&gt;" in html
+    assert "<td>Yes</td>" in html and "Extremely dissatisfied (1/5)" in html  # answers read as on the response page
     url = f"/manage/cases/{case.id}"
     post_form(client, f"{url}/status", {"status": "contacted", "problem_fixed": "", "change_id": "",
                                         "note": "Called, engineer booked for Tuesday"}, page=url)

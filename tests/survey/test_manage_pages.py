@@ -199,3 +199,17 @@ def test_the_last_question_of_a_published_survey_cannot_be_removed(client, app, 
     assert "it needs at least one question" in text_of(refused)
     with app.app_context():
         assert [q.key for q in find_survey("support-csat").current_version.questions] == ["only"]
+
+
+def test_a_refused_question_is_summed_up_at_the_top_and_moves_come_back_to_the_question(client, app, editor):
+    """On a phone the add-question form is a long scroll below the top of the page that comes back."""
+    with app.app_context():
+        make_survey()
+    url = "/manage/surveys/support-csat"
+    refused = post_form(client, f"{url}/questions", {"key": "Bad Key!", "type": "rating", "text": "How?"}, page=url)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'class="error-summary" role="alert" tabindex="-1" autofocus' in html
+    assert 'href="#key">Key: ' in html
+    moved = post_form(client, f"{url}/questions/recommend/move", {"direction": "up"}, page=url)
+    assert moved.headers["Location"].endswith("#item-recommend")
+    assert '>Remove<span class="visually-hidden"> “How likely are you' in client.get(url).get_data(as_text=True)
