@@ -81,7 +81,7 @@ def survey_results(slug: str):
     today = local_date(utcnow(), current_app.config["TIMEZONE"])
     board = dashboard.build(survey, parsed.filter, today=today, settings=settings)
     return render_template(
-        "results/dashboard.html", board=board, problems=parsed.problems, chart_src=_chart_src,
+        "results/dashboard.html", board=board, asked=parsed.filter, problems=parsed.problems, chart_src=_chart_src,
         figures=dashboard.figures(board), segment_choices=dashboard.segment_choices(survey, settings.segment_names),
         fmt=dashboard.format_value, diff=dashboard.format_difference,
     ), 400 if parsed.problems else 200

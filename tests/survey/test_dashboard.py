@@ -216,6 +216,16 @@ def test_page_shows_cards_charts_and_tables(client, story_survey):
     assert "fewer than 30 responses" in html or "Ely" not in html
 
 
+def test_the_filter_form_holds_what_was_asked_not_the_automatic_end(client, story_survey):
+    """Without dates the page ends with the last complete period; the form must not keep that end, or a
+    quarter chosen next would be cut to its first month without a word."""
+    log_in(client, "analyst@example.com")
+    html = client.get(f"/manage/surveys/{story_survey}/results").get_data(as_text=True)
+    assert 'name="to" value=""' in html and "is not complete and is left out" in html
+    asked = client.get(f"/manage/surveys/{story_survey}/results?to=2026-10-31").get_data(as_text=True)
+    assert 'name="to" value="2026-10-31"' in asked
+
+
 def chart_urls(html: str) -> list[str]:
     return re.findall(r'<img src="(/manage/charts/[^"]+\.svg)" alt="[^"]+" width="640" height="\d+" loading="lazy">',
                       html)
