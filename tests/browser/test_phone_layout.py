@@ -41,3 +41,18 @@ def test_pages_fit_a_phone(app, live_server, phone):
         if width > PHONE["width"]:
             too_wide[path] = width
     assert too_wide == {}
+
+
+@pytest.mark.parametrize("first", ["nps", "rating"])
+def test_an_invitation_with_one_click_buttons_fits_a_phone(app, phone, first):
+    """The buttons for the first question wrap onto another line rather than widen the email."""
+    from survey import mail
+    from tests.factories import DEFINITION, make_definition, make_invitation, make_survey
+
+    questions = sorted(DEFINITION["questions"], key=lambda question: question["type"] != first)
+    with app.app_context():
+        invitation = make_invitation(make_survey(definition=make_definition(questions=questions)))
+        html = mail.render_invitation(invitation).html
+    assert html.count("rating=") >= 5
+    phone.set_content(html)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
