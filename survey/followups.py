@@ -135,7 +135,8 @@ def sender_key(address: str) -> str:
     return hmac.new(secret, address.encode(), hashlib.sha256).hexdigest()
 
 
-def record_complaint(data: ComplaintInput, *, sender: str, now: datetime) -> FollowUpCase:
+def complaint_problems(data: ComplaintInput) -> dict[str, str]:
+    """What is wrong with a complaint as sent, by field; empty when nothing is."""
     # Imported here: invitations → responding → followups would otherwise be a cycle.
     from survey.invitations import InvitationError, normalise_email
 
@@ -147,10 +148,9 @@ def record_complaint(data: ComplaintInput, *, sender: str, now: datetime) -> Fol
         problems["message"] = "Please tell us what happened."
     elif len(message) > 5000:
         problems["message"] = "Please keep it under 5000 characters."
-    email = ""
     if data.email.strip():
         try:
-            email = normalise_email(data.email)
+            normalise_email(data.email)
         except InvitationError:
             problems["email"] = "That email address does not look right; leave it empty if you prefer."
     phone = data.phone.strip()
@@ -158,8 +158,16 @@ def record_complaint(data: ComplaintInput, *, sender: str, now: datetime) -> Fol
         problems["phone"] = "Write the phone number with digits, spaces and + only."
     if len(data.name.strip()) > 200:
         problems["name"] = "Please keep your name under 200 characters."
-    if problems:
+    return problems
+
+
+def record_complaint(data: ComplaintInput, *, sender: str, now: datetime) -> FollowUpCase:
+    from survey.invitations import normalise_email
+
+    if problems := complaint_problems(data):
         raise CaseError(problems)
+    message, phone = data.message.replace("\x00", "").strip(), data.phone.strip()
+    email = normalise_email(data.email) if data.email.strip() else ""
     key = sender_key(sender)
     recent = db.session.scalar(select(func.count(Complaint.id)).where(
         Complaint.sender_key == key, Complaint.received_at > now - COMPLAINT_WINDOW))

@@ -23,11 +23,11 @@ def complain():
     """Make it easy to complain: no login, no JavaScript, no third-party captcha (a honeypot field and a
     per-sender limit counted in the database instead)."""
     form = ComplaintForm()
+    data = followups.ComplaintInput(form.kind.data or "", form.message.data or "", form.name.data or "",
+                                    form.email.data or "", form.phone.data or "")
     if form.validate_on_submit():
         if form.website.data:  # only bots fill in the hidden field: drop it, say nothing
             return redirect(url_for(".complaint_received"), code=303)
-        data = followups.ComplaintInput(form.kind.data, form.message.data, form.name.data or "",
-                                        form.email.data or "", form.phone.data or "")
         try:
             case = followups.record_complaint(data, sender=request.remote_addr or "", now=utcnow())
         except followups.TooManyComplaints:
@@ -38,6 +38,11 @@ def complain():
         else:
             session["complaint"] = {"due": case.due_at.isoformat(), "reply": bool(data.email or data.phone)}
             return redirect(url_for(".complaint_received"), code=303)
+    elif form.is_submitted():
+        # The form's own checks stop before ours: say everything now, not one problem per send.
+        for name, message in followups.complaint_problems(data).items():
+            field = getattr(form, name)
+            field.errors = list(field.errors) or [message]
     return render_template("public/complain.html", form=form), 422 if form.errors else 200
 
 

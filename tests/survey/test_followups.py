@@ -105,6 +105,9 @@ def test_bad_complaints_are_refused_with_a_message_and_bots_and_floods_are_stopp
     assert bad.status_code == 422 and "does not look right" in text_of(bad)
     empty = post_form(client, "/complain", {"kind": "complaint", "message": "  "})
     assert empty.status_code == 422
+    both = text_of(post_form(client, "/complain", {"kind": "complaint", "message": "", "email": "not an address"}))
+    assert "What happened, or what should we do?: This field is required." in both  # all at once, each named
+    assert "Email (optional, so we can reply): That email address does not look right" in both
     odd = post_form(client, "/complain", {"kind": "praise", "message": "Lovely"}).get_data(as_text=True)
     # Every link of the error summary lands on something of the page.
     targets = re.findall(r'<li><a href="#([^"]+)"', odd)
