@@ -478,8 +478,9 @@ def _erase(contact: Contact, *, actor: str, actor_id: int | None, now: datetime)
         db.session.execute(update(ChangeEntry).where(ChangeEntry.id.in_(quoted)).values(updated_at=now))
         db.session.execute(delete(ChangeQuote).where(ChangeQuote.response_id.in_(response_ids)))
     # Complaints carry their words and contact details; deleting one deletes the case opened for it.
-    db.session.execute(delete(Complaint).where(or_(Complaint.contact_id == contact.id,
-                                                   Complaint.email == contact.email)))
+    theirs = or_(Complaint.contact_id == contact.id, Complaint.email == contact.email)
+    complaint_ids = list(db.session.scalars(select(Complaint.id).where(theirs)))
+    db.session.execute(delete(Complaint).where(theirs))
     # Staff notes on their other cases may name them; the cases stay (anonymised) for the team's figures.
     their_cases = select(FollowUpCase.id).where(FollowUpCase.contact_id == contact.id)
     db.session.execute(delete(CaseNote).where(CaseNote.case_id.in_(their_cases)))
@@ -492,7 +493,7 @@ def _erase(contact: Contact, *, actor: str, actor_id: int | None, now: datetime)
         OutboxMessage.recipient == contact.email,
         OutboxMessage.recipient.endswith(f"<{contact.email}>", autoescape=True))))
     # Webhook bodies not yet delivered (or kept as history) carry the address and their answers.
-    webhooks.forget_contact(contact.email)
+    webhooks.forget_contact(contact.email, complaint_ids)
     subject = f"contact:{contact.id}"
     db.session.delete(contact)
     db.session.flush()  # the cascades run here, inside this transaction

@@ -289,15 +289,23 @@ def standards(*, now: datetime, since: datetime) -> list[TeamStandard]:
     return result
 
 
+def staff_summary(case: FollowUpCase) -> str:
+    """What an email to staff may say of a case. A complaint's summary is the customer's own words, which
+    erasing them must remove everywhere; an email, once sent, cannot be: the case page shows them instead."""
+    if case.reason == "complaint":
+        return "A complaint or suggestion from the public form (its words are on the case page)"
+    return case.summary
+
+
 def remind_overdue(*, now: datetime) -> int:
     """Email each owner of an overdue case once (again only after reassignment)."""
     cases = db.session.scalars(select(FollowUpCase).where(
         FollowUpCase.status == "new", FollowUpCase.due_at < now, FollowUpCase.reminded_at.is_(None),
         FollowUpCase.owner_id.is_not(None)).with_for_update(skip_locked=True)).all()
     for case in cases:
-        context = dict(case=case, url=external_url("cases.case_detail", case_id=case.id),
+        context = dict(case=case, summary=staff_summary(case), url=external_url("cases.case_detail", case_id=case.id),
                        organisation=current_app.config["ORGANISATION_NAME"])
-        rendered = mail.Rendered(f"Overdue: follow up case {case.id} — {case.summary}"[:300],
+        rendered = mail.Rendered(f"Overdue: follow up case {case.id} — {context['summary']}"[:300],
                                  render_template("email/case_overdue.txt", **context), None, {})
         mail.queue(rendered, kind="case_overdue", recipient=case.owner.email, now=now)
         case.reminded_at = now

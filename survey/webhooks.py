@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 
 from survey.extensions import db
 from survey.links import external_url
@@ -294,12 +294,16 @@ def redeliver(delivery: WebhookDelivery, *, now: datetime) -> None:
     db.session.commit()
 
 
-def forget_contact(email: str) -> int:
-    """Delete every delivery whose body carries this customer's email address, sent or not (for erasure:
-    survey.contacts erases the rest). What a receiver already got is theirs to erase."""
-    carried = f'"email":{json.dumps(email, ensure_ascii=False)}'
-    return db.session.execute(delete(WebhookDelivery).where(WebhookDelivery.body.contains(carried, autoescape=True))
-                              ).rowcount
+def forget_contact(email: str, complaint_ids: Sequence[int] = ()) -> int:
+    """Delete every delivery whose body carries this customer's email address, or one of their complaints
+    (a case.updated sent before the complaint was linked to them carries its words, not their address),
+    sent or not (for erasure: survey.contacts erases the rest). What a receiver already got is theirs to
+    erase."""
+    carried = [f'"email":{json.dumps(email, ensure_ascii=False)}']
+    # Bodies are compact JSON: the id ends at a comma or a brace (so complaint 12 is not complaint 120).
+    carried += [f'"complaint_id":{number}{end}' for number in complaint_ids for end in ",}"]
+    return db.session.execute(delete(WebhookDelivery).where(
+        or_(*(WebhookDelivery.body.contains(text, autoescape=True) for text in carried)))).rowcount
 
 
 # --- reading ----------------------------------------------------------------------------------------

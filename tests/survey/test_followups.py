@@ -13,7 +13,7 @@ from survey.clock import utcnow
 from survey.definitions import DefinitionError, parse_question, survey_definition
 from survey.extensions import db
 from survey.invitations import invited_respondent
-from survey.models import Complaint, FollowUpCase, OutboxMessage
+from survey.models import Complaint, FollowUpCase, OutboxMessage, WebhookDelivery
 from survey.responding import Consents, submit_response
 from tests.factories import make_definition, make_invitation, make_survey, make_user
 from tests.pages import log_in, post_form, text_of
@@ -221,3 +221,27 @@ def test_erasing_a_contact_removes_their_complaints_and_the_notes_about_them(ctx
     remaining = cases()
     assert [c.reason for c in remaining] == ["low_score"] and remaining[0].notes == []
     assert "Ann" not in remaining[0].summary
+
+
+def test_erasing_a_complainant_leaves_their_words_in_no_email_and_no_webhook(ctx):
+    """Their complaint came before they were a contact: the overdue email to its owner, and the
+    case.updated delivery (email null then), carried its words."""
+    from survey import contacts, webhooks
+
+    survey = make_survey()
+    webhooks.create_endpoint(webhooks.EndpointInput("http://127.0.0.1:9/hooks", "", ("case.updated",)),
+                             allowed_hosts="127.0.0.1", actor_id=None, now=FRIDAY)
+    followups.record_complaint(followups.ComplaintInput("complaint", "I am Ann Smith, call 0113 496 0000",
+                                                        "Ann Smith", "ann@example.com", "0113 496 0000"),
+                               sender="192.0.2.1", now=FRIDAY)
+    webhooks.emit("case.updated", {"id": 999, "complaint_id": 9990, "summary": "someone else"}, now=FRIDAY)
+    case = cases()[0]
+    followups.assign(case, make_user(email="owner@example.com", role="agent"))
+    assert followups.remind_overdue(now=case.due_at + timedelta(minutes=1)) == 1
+    answer(survey, "ann@example.com", {"satisfaction": 4})
+    contacts.erase_contact(contacts.find_contact("ann@example.com"), actor="test", actor_id=None, now=FRIDAY)
+    db.session.expire_all()
+    texts = [*db.session.scalars(select(OutboxMessage.subject)), *db.session.scalars(select(OutboxMessage.text_body)),
+             *db.session.scalars(select(WebhookDelivery.body))]
+    assert texts and not [text for text in texts if "0113 496 0000" in text or "Ann Smith" in text]
+    assert db.session.scalar(select(func.count(WebhookDelivery.id))) == 1  # someone else's stays
