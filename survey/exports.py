@@ -27,8 +27,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 YES_NO = {True: "yes", False: "no"}  # a consent as csv_cell writes it
 
 
+# A value that starts with the marker itself gets one too, so that an import can take exactly one away
+# (response_import._unquoted) and every value comes back as it was: "'-North" is not "-North".
+MARKED = (*FORMULA_PREFIXES, "'")
+
+
 def neutralise(cell: object) -> object:
-    if isinstance(cell, str) and cell.startswith(FORMULA_PREFIXES):
+    if isinstance(cell, str) and cell.startswith(MARKED):
         return "'" + cell
     return cell
 

