@@ -133,6 +133,8 @@ def tag_response(response: Response, text: str, *, actor: User, now: datetime) -
     tag = normalise_tag(text)
     if not tag:
         raise TagError("Write the theme to add, e.g. “delivery”.")
+    if ";" in tag:  # CSV files list a response's themes separated by ";"
+        raise TagError("A theme cannot contain “;”, which separates themes in CSV files: add each one alone.")
     if tag in (t.tag for t in response.tags):
         return tag
     try:

@@ -158,6 +158,10 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
                                 f"got {len(options)}")
             if len({o.casefold() for o in options}) != len(options):
                 problems.append(f"{where}{list_name}: labels must be different from each other")
+            if qtype == "multi" and (joined := next((o for o in options if ";" in o), None)):
+                # CSV files list the ticked options of a multi answer separated by ";".
+                problems.append(f"{where}{list_name}: {joined!r} contains “;”, which separates ticked options in "
+                                "CSV files; write it another way, e.g. with “,” or “/”")
     if long and qtype != "text":
         problems.append(f"{where}long: only text questions can be long")
     follow_up_at = _follow_up_at(data.get("follow_up_at"), qtype, len(options), f"{where}follow_up_at", problems)

@@ -32,6 +32,8 @@ def test_round_trip_through_the_json_format():
     ({"key": "q", "type": "rating", "text": "x"}, "scale: must be a list of labels"),
     ({"key": "q", "type": "rating", "text": "x", "scale": ["only one"]}, "scale: needs 2 to 11 labels"),
     ({"key": "q", "type": "choice", "text": "x", "options": ["A", "a"]}, "options: labels must be different"),
+    ({"key": "q", "type": "multi", "text": "x", "options": ["Billing; invoices", "Delivery"]},
+     "options: 'Billing; invoices' contains “;”, which separates ticked options in CSV files"),
     ({"key": "q", "type": "nps", "text": "x", "options": ["A", "B"]}, "options: not used by a nps question"),
     ({"key": "q", "type": "yesno", "text": "x", "long": True}, "long: only text questions can be long"),
     ({"key": "q", "type": "text", "text": "x", "required": "yes"}, "required: must be true or false"),
