@@ -101,8 +101,8 @@ class Finding:
                 "period_after": self.period_after, "n_before": self.n_before, "n_after": self.n_after,
                 "value_before": _round(self.value_before), "value_after": _round(self.value_after),
                 "difference": _round(self.difference), "ci_low": _round(self.ci_low),
-                "ci_high": _round(self.ci_high), "p_value": _round(self.p_value, 6),
-                "q_value": _round(self.q_value, 6), "method": self.method, "direction": self.direction}
+                "ci_high": _round(self.ci_high), "p_value": _significant(self.p_value),
+                "q_value": _significant(self.q_value), "method": self.method, "direction": self.direction}
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,11 @@ class _Test:
 
 def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
+
+
+def _significant(value: float | None, digits: int = 4) -> float | None:
+    """A p- or q-value to `digits` significant digits: rounded to decimals, a strong finding's 4e-07 was 0."""
+    return None if value is None else float(f"{float(value):.{digits}g}")
 
 
 def _value(series: Series, counts: PeriodCounts) -> float:

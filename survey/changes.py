@@ -426,6 +426,8 @@ def parse_quarter(text: str) -> tuple[date, date]:
     if not match:
         raise ChangeError({"quarter": f"{text!r} is not a quarter; write it like 2026Q3"})
     year, quarter = int(match.group(1)), int(match.group(2))
+    if problem := outside_calendar(date(max(year, 1), 1, 1)):
+        raise ChangeError({"quarter": f"{text.strip()}: {problem}"})
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
     return start, end

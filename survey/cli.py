@@ -262,6 +262,9 @@ def dispatch_command(mode: str):
     report = dispatch.run_once()
     click.echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, "
                f"cancelled {report.cancelled}")
+    hooks = report.webhooks
+    if hooks.delivered + hooks.retried + hooks.failed:
+        click.echo(f"webhooks: {hooks.delivered} delivered, {hooks.retried} retrying, {hooks.failed} failed")
     for line in report.errors:
         click.echo(f"  {line}", err=True)
 

@@ -92,6 +92,14 @@ def test_a_steady_fall_is_a_drop_whatever_the_last_period_did(last):
     assert trend.direction == "drop" and trend.value_after == last / 100
 
 
+def test_a_strong_findings_p_value_keeps_its_digits_in_json():
+    """Rounded to six decimals, p = 4e-07 printed as 0 (and its −log10 as infinite)."""
+    strong = series(None, [(180, 200)] * 11 + [(100, 200)])
+    change = next(f for f in detect([strong]).findings if f.kind == "change")
+    assert 0 < change.p_value < 1e-6
+    assert change.as_json()["p_value"] == float(f"{change.p_value:.4g}") > 0
+
+
 def test_too_little_data_is_a_shortfall_not_an_alert():
     tiny = series("Ely", [(13, 15)] * 11 + [(2, 15)])
     result = detect([tiny])

@@ -229,6 +229,9 @@ def test_quarterly_digest_previews_then_sends_once(ctx, runner):
     assert sent.exit_code == 0 and "for 1 customers" in sent.output
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == before + 1
     assert "for 0 customers" in runner.invoke(args=["changes-digest", "--quarter", "2026Q3", "--send"]).output
+    for far in ("9999Q4", "0000Q1", "0001Q1"):
+        refused = runner.invoke(args=["changes-digest", "--quarter", far])
+        assert refused.exit_code == 1 and "outside the years 1900–2999" in refused.output, refused.output
     bad = runner.invoke(args=["changes-digest", "--quarter", "Q3-2026"])
     assert bad.exit_code == 1 and "write it like 2026Q3" in bad.output
 

@@ -1,6 +1,7 @@
 """POST /api/v1/events: another system asks Hearken to invite a customer after something happened."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -31,6 +32,7 @@ def test_an_event_schedules_an_invitation_after_its_delay(ctx, client, token, sm
     assert response.status_code == 202, response.json
     event = response.json["event"]
     assert event["outcome"] == "scheduled" and event["duplicate"] is False
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", event["scheduled_for"])  # to the second, as api.md shows
     assert dispatch.run_once().sent == 0  # not before the delay
     assert dispatch.run_once(now=utcnow() + timedelta(days=2, minutes=1)).sent == 1
     assert smtp.messages[0]["To"] == "Dee <dee@example.com>"

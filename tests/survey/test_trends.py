@@ -48,7 +48,7 @@ def test_detect_trends_finds_the_drop_stores_it_once_and_emails_subscribers(ctx,
                            "period_before": "2026-10", "period_after": "2026-11", "n_before": 100, "n_after": 100,
                            "value_before": 0.9, "value_after": 0.75, "difference": -0.15, "method": "score",
                            "direction": "drop", "new": True}
-    assert drop["ci_low"] < -0.15 < drop["ci_high"] < 0 and drop["p_value"] <= drop["q_value"] <= 0.05
+    assert drop["ci_low"] < -0.15 < drop["ci_high"] < 0 and 0 < drop["p_value"] <= drop["q_value"] <= 0.05
     assert not [f for f in findings if f["segment"].get("location") in ("York", "Bath", "Hull", "Ely")]
 
     alerts = db.session.scalars(select(Alert)).all()

@@ -405,6 +405,13 @@ def test_a_reply_holding_a_nul_is_recorded_and_the_rest_of_the_batch_goes(ctx, r
     assert deliveries()[0].response_excerpt == "\ufffd\x01binary ack" and len(receiver.requests) == 2
 
 
+def test_dispatch_once_says_what_it_did_with_webhooks(ctx, receiver, runner):
+    make_endpoint(receiver.url())
+    webhooks.emit("case.updated", {"id": 1}, now=NOW)
+    db.session.commit()
+    assert "webhooks: 1 delivered, 0 retrying, 0 failed" in runner.invoke(args=["dispatch"]).output
+
+
 def test_a_slow_receiver_times_out_and_a_long_reply_is_cut(ctx, receiver, monkeypatch):
     make_endpoint(receiver.url())
     webhooks.emit("case.updated", {"id": 1}, now=NOW)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import g, jsonify
 
-from survey import contacts, outreach
+from survey import contacts, outreach, webhooks
 from survey.clock import utcnow
 from survey.views.api import ApiError, body, operation
 from survey.views.api.schemas import ref
@@ -51,5 +51,5 @@ def post_event():
     event, scheduled_for = outcome.event, outcome.scheduled_for
     result = {"event": {"id": event.id, "outcome": event.outcome, "duplicate": outcome.duplicate,
                         "invitation_id": event.invitation_id,
-                        "scheduled_for": scheduled_for.isoformat() + "Z" if scheduled_for else None}}
+                        "scheduled_for": webhooks.timestamp(scheduled_for)}}
     return jsonify(result), 200 if outcome.duplicate else 202
