@@ -34,9 +34,12 @@ def hostile_definition() -> dict:
     questions = [{"key": "satisfaction", "type": "rating", "text": next(texts), "why": short(next(texts), 480),
                   "required": True, "scale": [short(next(texts), 190) + f" {i}" for i in range(5)]}]
     for number in range(len(TEXTS) // 4):
-        questions.append({"key": f"q{number}", "type": "choice" if number % 2 else "multi", "text": next(texts),
-                          "why": short(next(texts), 480),
-                          "options": [short(next(texts), 190) + " a", short(next(texts), 190) + " b"]})
+        kind = "choice" if number % 2 else "multi"
+        # A multiple-choice option may not hold ";" (it separates ticked options in CSV files): the payload
+        # keeps everything else.
+        option = short if kind == "choice" else (lambda text, limit: short(text, limit).replace(";", ","))
+        questions.append({"key": f"q{number}", "type": kind, "text": next(texts), "why": short(next(texts), 480),
+                          "options": [option(next(texts), 190) + " a", option(next(texts), 190) + " b"]})
     questions.append({"key": "comment", "type": "text", "text": next(texts), "long": True})
     return {"slug": "hostile", "title": short(TEXTS[0], 190), "intro": short(TEXTS[1], 1900), "questions": questions}
 
@@ -74,7 +77,7 @@ def store_everywhere(app) -> dict:
         admin = db.session.get(User, admin_id)
         responses = db.session.scalars(select(Response).order_by(Response.id)).all()
         for response, text in zip(responses, TEXTS, strict=True):
-            browsing.tag_response(response, short(text, 60), actor=admin, now=NOW)
+            browsing.tag_response(response, short(text, 60).replace(";", ","), actor=admin, now=NOW)  # no ";" in themes
         cases = db.session.scalars(select(FollowUpCase).order_by(FollowUpCase.id)).all()
         for case, text in zip(cases, TEXTS, strict=False):
             followups.add_note(case, author=admin, text=text, now=NOW)

@@ -76,7 +76,8 @@ def test_every_export_cell_is_neutralised(app):
     with app.app_context():
         analyst = db.session.query(User).filter_by(email="analyst@example.com").one()
         for response, payload in zip(db.session.query(Response).order_by(Response.id), HOSTILE, strict=True):
-            browsing.tag_response(response, payload.text[:60], actor=analyst, now=NOW)
+            # (a theme may not hold ";", which separates themes in CSV files)
+            browsing.tag_response(response, payload.text[:60].replace(";", ","), actor=analyst, now=NOW)
 
     client = app.test_client()
     log_in(client, "analyst@example.com")
