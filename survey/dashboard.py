@@ -61,6 +61,7 @@ class Card:
     p_value: float | None = None
     q_value: float | None = None
     note: str = ""  # why there is no comparison ("not enough responses …")
+    key: str = ""  # the question's key ("" for responses and response rate)
 
     def verdict(self, fdr: float) -> str:
         """up / down when the change is significant after Benjamini–Hochberg (q ≤ fdr, as alerts count it),
@@ -233,13 +234,15 @@ def _card(title: str, question: Question, metric: str, before: Counter | None, a
     """`before` is None when the range has no period before the latest one."""
     current = estimate(question, metric, after)
     if before is None:
-        return Card(title, question.text, metric, current, Estimate(None, None, None, 0), note=ONE_PERIOD)
+        return Card(title, question.text, metric, current, Estimate(None, None, None, 0), note=ONE_PERIOD,
+                    key=question.key)
     previous = estimate(question, metric, before)
     if min(previous.n, current.n) < min_n:
-        return Card(title, question.text, metric, current, previous,
+        return Card(title, question.text, metric, current, previous, key=question.key,
                     note=f"Not enough responses to compare: {current.n} this period and {previous.n} before; "
                          f"{min_n} needed in each.")
-    return Card(title, question.text, metric, current, previous, **_compare(question, metric, before, after))
+    return Card(title, question.text, metric, current, previous, key=question.key,
+                **_compare(question, metric, before, after))
 
 
 ONE_PERIOD = "Nothing to compare with: the range is one period. Set “From” earlier to compare."
@@ -259,9 +262,7 @@ def _with_q_values(cards: list[Card]) -> list[Card]:
     q_values = benjamini_hochberg([cards[i].p_value for i in tested]) if tested else ()
     result = list(cards)
     for i, q in zip(tested, q_values, strict=True):
-        card = cards[i]
-        result[i] = Card(card.title, card.question, card.metric, card.current, card.previous, card.difference,
-                         card.low, card.high, card.p_value, q, card.note)
+        result[i] = replace(cards[i], q_value=q)
     return result
 
 

@@ -8,6 +8,9 @@ One row per figure, its kind saying what it is:
 - `distribution`: how many gave each answer over the range (`answer`, count in `value`),
 - `change`: the latest period against the one before (difference with its interval, p- and q-value).
 
+`question` is the question's key on every row, so rows join by it (blank on the change rows of the
+response count and the response rate, which are about no question; `metric` says which).
+
 The rows are few (questions × periods × segment values), so they are built in memory; cells go through
 the same formula neutralisation as response exports.
 """
@@ -33,7 +36,7 @@ def result_records(board: Dashboard) -> Iterator[dict]:
     blank = dict.fromkeys(HEADER, None)
     for card in board.cards:
         if card.difference is not None:
-            yield blank | {"kind": "change", "question": card.question or card.title, "metric": card.metric,
+            yield blank | {"kind": "change", "question": card.key, "metric": card.metric,
                            "period": f"{board.previous_label}/{board.current_label}", "segment": chosen,
                            "value": card.difference, "ci_low": card.low, "ci_high": card.high, "n": card.current.n,
                            "p_value": card.p_value, "q_value": card.q_value}

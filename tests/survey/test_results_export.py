@@ -41,6 +41,8 @@ def test_the_csv_has_the_pages_numbers(ctx, runner, survey):
         [(p.label, pytest.approx(p.value), p.n) for p in expected]
     change = next(row for row in rows if row["kind"] == "change" and row["metric"] == "top_box")
     assert float(change["q_value"]) < 0.05 and float(change["value"]) < 0
+    # Every row names its question by key, so rows join by it.
+    assert {row["question"] for row in rows if row["kind"] == "change"} == {"satisfaction", ""}
     segments = {row["segment"] for row in rows if row["kind"] == "segment"}
     assert segments == {"location=Leeds", 'location==HYPERLINK("http://x")'}
     answers = [row["answer"] for row in rows if row["kind"] == "distribution" and row["question"] == "satisfaction"]
