@@ -55,6 +55,7 @@ def page_app():
         for question in version.questions:
             question.choices  # noqa: B018 — loaded now: nothing may reach the database while rendering
         form = RespondForm()
+        del form.consent_contact  # as the public link shows it (views/respond.answer_survey)
         form.submission_key.data, form.version.data = new_token(), str(version.id)
         context = dict(survey=survey, version=version, form=form, fields={}, errors={}, notice=None,
                        can_save=False, answered=False, preview=False, action_url=PAGE)
