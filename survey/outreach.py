@@ -41,15 +41,13 @@ def cap_window() -> timedelta:
     return timedelta(days=current_app.config["FREQUENCY_CAP_DAYS"])
 
 
-def capped_contact_ids(contact_ids: Iterable[int] | None, when: datetime) -> set[int]:
+def capped_contact_ids(contact_ids: Iterable[int], when: datetime) -> set[int]:
     """Contacts that already have an emailed invitation within the cap window around `when` (before or
     after: a triggered invitation may be scheduled days ahead)."""
     window = cap_window()
     query = select(Invitation.contact_id).where(
-        Invitation.scheduled_for.is_not(None),
+        Invitation.contact_id.in_(list(contact_ids)), Invitation.scheduled_for.is_not(None),
         Invitation.scheduled_for > when - window, Invitation.scheduled_for < when + window)
-    if contact_ids is not None:
-        query = query.where(Invitation.contact_id.in_(list(contact_ids)))
     return set(db.session.scalars(query.distinct()))
 
 
@@ -127,24 +125,22 @@ def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
     contacts = db.session.execute(select(Contact.id, Contact.attributes, Contact.unsubscribed_at)).all()
     matched = [row for row in contacts if matches(row.attributes or {}, campaign.segment)]
     subscribed = [row.id for row in matched if row.unsubscribed_at is None]
-    # Everyone capped in the window, then intersected here: an IN list of a whole segment would exceed
-    # the database's parameter limit (65 535 on PostgreSQL) for a large campaign.
-    capped = capped_contact_ids(None, now) & set(subscribed)
-    chosen = [contact_id for contact_id in subscribed if contact_id not in capped]
     survey = campaign.survey
+    capped: set[int] = set()
     queued = 0
-    for start in range(0, len(chosen), LAUNCH_CHUNK):
+    for start in range(0, len(subscribed), LAUNCH_CHUNK):
         # A chunk of contacts read at once, their invitations inserted in one flush (their ids go into the
         # emails' rows), then their emails: a lookup and two flushes per contact cost more than rendering.
-        # The chunk is locked (in id order, as every launch takes them) and the cap checked again under the
-        # lock: another launch or a triggered event may have invited them since the check above, and both
-        # would have passed it (PostgreSQL; SQLite's writers take turns anyway).
-        contacts = db.session.scalars(select(Contact).where(Contact.id.in_(chosen[start:start + LAUNCH_CHUNK]))
+        # The chunk is locked (in id order, as every launch takes them) and the cap checked under the lock:
+        # another launch or a triggered event inviting them meanwhile waits for it, or is seen by it, so two
+        # cannot both pass (PostgreSQL; SQLite's writers take turns anyway). Per chunk, too, because an IN
+        # list of a whole segment would exceed the database's parameter limit (65 535 on PostgreSQL).
+        contacts = db.session.scalars(select(Contact).where(Contact.id.in_(subscribed[start:start + LAUNCH_CHUNK]))
                                       .order_by(Contact.id).with_for_update().execution_options(
                                           populate_existing=True)).all()
-        invited_meanwhile = capped_contact_ids([contact.id for contact in contacts], now)
-        capped |= invited_meanwhile
-        contacts = [contact for contact in contacts if contact.id not in invited_meanwhile]
+        invited = capped_contact_ids([contact.id for contact in contacts], now)
+        capped |= invited
+        contacts = [contact for contact in contacts if contact.id not in invited]
         queued += len(contacts)
         invitations = [_invitation(survey, contact, when=now, now=now, source="campaign", campaign_id=campaign.id)
                        for contact in contacts]

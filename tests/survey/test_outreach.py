@@ -245,8 +245,8 @@ def test_an_international_address_is_sent_in_ascii_or_refused_at_import_never_bl
 
 
 def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
-    """Two dispatchers each launch a due campaign to the same contact, having both read the cap before
-    either wrote: the contact's lock and the check under it let one invitation through, not two."""
+    """Two dispatchers each launch a due campaign to the same contact, both having chosen it before either
+    wrote: the contact's lock and the cap checked under it let one invitation through, not two."""
     import threading
 
     import pytest
@@ -262,11 +262,11 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
         for survey in surveys:
             outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=now)
     barrier, first_read = threading.Barrier(2, timeout=10), threading.local()
-    real = outreach.capped_contact_ids
+    real = outreach.matches
 
-    def read_then_wait(contact_ids, when):
-        found = real(contact_ids, when)
-        if not getattr(first_read, "done", False):  # both launches past their first check before either writes
+    def read_then_wait(attributes, segment):
+        found = real(attributes, segment)
+        if not getattr(first_read, "done", False):  # both launches have chosen their contacts before either locks
             first_read.done = True
             barrier.wait()
         return found
@@ -280,7 +280,7 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
         except Exception as error:  # noqa: BLE001 — reported below
             errors.append(error)
 
-    outreach.capped_contact_ids = read_then_wait
+    outreach.matches = read_then_wait
     try:
         threads = [threading.Thread(target=dispatcher) for _ in range(2)]
         for thread in threads:
@@ -288,7 +288,7 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
         for thread in threads:
             thread.join(timeout=30)
     finally:
-        outreach.capped_contact_ids = real
+        outreach.matches = real
     assert not errors
     with app.app_context():
         assert db.session.scalar(select(func.count(Invitation.id))) == 1
