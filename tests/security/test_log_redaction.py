@@ -45,6 +45,20 @@ def test_the_filter_rewrites_a_formatted_record():
     assert record.getMessage() == '127.0.0.1 - - "GET /r/[redacted] HTTP/1.1" 200'
 
 
+def test_an_app_served_under_a_path_redacts_its_tokens_there(caplog):
+    """init_app takes the path from BASE_URL: https://host/feedback logs /feedback/r/<token>."""
+    from flask import Flask
+
+    from survey import log_redaction
+
+    app = Flask("redaction_under_a_path")
+    app.config["BASE_URL"] = "https://feedback.example.test/feedback"
+    log_redaction.init_app(app)
+    with caplog.at_level(logging.INFO, logger=app.logger.name):
+        app.logger.info('"GET /feedback/r/AbC123secret HTTP/1.1" 200')
+    assert "AbC123secret" not in caplog.text and f"/feedback/r/{REDACTED}" in caplog.text
+
+
 @pytest.fixture
 def tokens(app):
     with app.app_context():
