@@ -406,14 +406,15 @@ _VERSION_INPUTS = select(
     select(func.count(ChangeQuote.id)).scalar_subquery())
 
 
-def public_version(resource: str) -> tuple[str, datetime | None]:
+def public_version(resource: str, *, now: datetime) -> tuple[str, datetime | None]:
     """(ETag, Last-Modified) of a public rendering, `resource` naming which (the page of a category, the
     feed): changes whenever a published entry, the set of published entries or the organisation's settings
     change, so caches revalidate cheaply and never keep a retracted entry. Impact figures move with new
     responses, so the newest response is part of it too (the highest id: one index lookup)."""
     last, count, newest_response, quotes = database.read_row(_VERSION_INPUTS)
-    today = datetime.now().date()  # "in the last quarter" and the impact windows move with the date
     config = current_app.config
+    # "In the last quarter" and the impact windows move with the organisation's date.
+    today = local_date(now, config["TIMEZONE"])
     seed = (f"{last}|{count}|{newest_response}|{quotes}|{today}|{resource}|{config['ORGANISATION_NAME']}|"
             f"{config.get('LOGO_URL')}")
     return hashlib.sha256(seed.encode()).hexdigest()[:32], last

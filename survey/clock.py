@@ -20,6 +20,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def unix_seconds() -> int:
+    """The wall clock in whole Unix seconds, for what a peer checks against its own clock (a webhook
+    signature's timestamp), never for business time, which a test or `--now` may move."""
+    return int(datetime.now(UTC).timestamp())
+
+
 def local_date(moment: datetime, timezone: str) -> date:
     """The calendar day of a naive-UTC moment in the organisation's time zone: results count a response
     in the month (or week) it was given where the organisation is, not in UTC."""

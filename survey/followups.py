@@ -20,7 +20,6 @@ from flask import current_app, render_template
 from sqlalchemy import func, select
 
 from survey import mail, webhooks
-from survey.clock import utcnow
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import CaseNote, Complaint, Contact, FollowUpCase, Question, Response, User
@@ -212,10 +211,10 @@ def set_status(case: FollowUpCase, status: str, *, actor: User, now: datetime, p
     db.session.commit()
 
 
-def assign(case: FollowUpCase, owner: User | None) -> None:
+def assign(case: FollowUpCase, owner: User | None, *, now: datetime) -> None:
     case.owner_id = owner.id if owner else None
     case.reminded_at = None  # a new owner gets their own reminder
-    webhooks.case_updated(case, "owner", now=utcnow())
+    webhooks.case_updated(case, "owner", now=now)
     db.session.commit()
 
 

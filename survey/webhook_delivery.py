@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 
 from survey import webhooks
+from survey.clock import unix_seconds
 from survey.extensions import db
 from survey.models import WebhookDelivery, WebhookEndpoint
 from survey.webhook_addresses import AddressRefused, Target, vet
@@ -210,7 +211,7 @@ def send_claimed(ids: list[int], *, allowed_hosts: Iterable[str], clock: Callabl
         # The receiver checks the signature's timestamp against its own clock: the wall clock, not the
         # pass's `now` (which tests and `--now` may move).
         try:
-            outcome = attempt(claimed, allowed_hosts=allowed_hosts, signed_at=int(time.time()))
+            outcome = attempt(claimed, allowed_hosts=allowed_hosts, signed_at=unix_seconds())
         except Exception as error:  # noqa: BLE001 — recorded on the delivery: none may stay claimed forever
             outcome = Outcome(False, error=f"{type(error).__name__}: {error}"[:2000])
         try:

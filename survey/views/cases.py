@@ -84,7 +84,7 @@ def assign(case_id: int):
         owner = db.session.get(User, number) if (number := parse_id(owner_id)) else None
         if owner_id and owner is None:
             abort(400)
-        followups.assign(case, owner)
+        followups.assign(case, owner, now=utcnow())
         flash(f"Assigned to {owner.email}." if owner else "Unassigned.")
     return redirect(url_for(".case_detail", case_id=case.id))
 

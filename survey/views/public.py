@@ -63,9 +63,9 @@ def home():
 RENDERED_KEPT = 64
 
 
-def _cached(render, resource: str, mimetype: str) -> Response:
+def _cached(render, resource: str, mimetype: str, *, now) -> Response:
     """`resource` names what `render` renders: pages are kept by their ETag, so no two may share one."""
-    etag, last_modified = changelog.public_version(resource)
+    etag, last_modified = changelog.public_version(resource, now=now)
     response = Response(mimetype=mimetype)
     response.set_etag(etag)
     response.last_modified = last_modified
@@ -94,7 +94,7 @@ def changes():
             entries=changelog.public_changes(category=category, now=now), categories=changelog.categories(),
             category=category, last_quarter=changelog.done_in_last_quarter(now),
             page_url=external_url("public.changes"), feed_url=external_url("public.changes_feed"))
-    return _cached(render, f"changes?category={category or ''}", "text/html")
+    return _cached(render, f"changes?category={category or ''}", "text/html", now=now)
 
 
 @bp.route("/changes.atom")
@@ -107,4 +107,4 @@ def changes_feed():
                                organisation=current_app.config["ORGANISATION_NAME"],
                                page_url=external_url("public.changes"), feed_url=external_url("public.changes_feed"),
                                updated=max((e.updated_at for e in entries), default=now))
-    return _cached(render, "changes.atom", "application/atom+xml")
+    return _cached(render, "changes.atom", "application/atom+xml", now=now)

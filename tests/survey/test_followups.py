@@ -153,7 +153,7 @@ def test_overdue_owners_are_reminded_once(ctx):
     answer(survey, "low@example.com", {"satisfaction": 1})
     owner = make_user(email="owner@example.com", role="agent")
     case = cases()[0]
-    followups.assign(case, owner)
+    followups.assign(case, owner, now=FRIDAY)
     assert followups.remind_overdue(now=case.due_at - timedelta(minutes=1)) == 0
     assert followups.remind_overdue(now=case.due_at + timedelta(minutes=1)) == 1
     assert followups.remind_overdue(now=case.due_at + timedelta(days=1)) == 0
@@ -236,7 +236,7 @@ def test_erasing_a_complainant_leaves_their_words_in_no_email_and_no_webhook(ctx
                                sender="192.0.2.1", now=FRIDAY)
     webhooks.emit("case.updated", {"id": 999, "complaint_id": 9990, "summary": "someone else"}, now=FRIDAY)
     case = cases()[0]
-    followups.assign(case, make_user(email="owner@example.com", role="agent"))
+    followups.assign(case, make_user(email="owner@example.com", role="agent"), now=FRIDAY)
     assert followups.remind_overdue(now=case.due_at + timedelta(minutes=1)) == 1
     answer(survey, "ann@example.com", {"satisfaction": 4})
     contacts.erase_contact(contacts.find_contact("ann@example.com"), actor="test", actor_id=None, now=FRIDAY)

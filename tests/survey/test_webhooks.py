@@ -195,7 +195,7 @@ def test_cases_alerts_and_published_changes_are_delivered(ctx, receiver):
                     submission_key="c" * 20, now=NOW)
     case = db.session.scalar(select(FollowUpCase))
     followups.set_status(case, "contacted", actor=agent, now=NOW + timedelta(hours=2), note="Called back")
-    followups.assign(case, make_user(email="lead@example.com", role="editor"))
+    followups.assign(case, make_user(email="lead@example.com", role="editor"), now=NOW + timedelta(hours=3))
     # Leeds falls from 90 % to 75 % extremely satisfied: trend detection raises an alert.
     rows = []
     for day, leeds in ((date(2026, 10, 10), 90), (date(2026, 11, 10), 75)):
