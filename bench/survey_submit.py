@@ -154,13 +154,10 @@ def flask_app():
 
 
 def floor_app():
-    """The least a submit endpoint on Hearken's stack can do: Flask with Flask-WTF's CSRF check and a signed
-    session cookie kept for a year (as the public survey does), the answers stored as the baseline stores
-    them. Hearken cannot be faster than this: every form must carry a CSRF token, and the public survey's
-    one-response-per-browser needs the session."""
-    import secrets
-
-    from flask import Flask, redirect, request, session
+    """The least a submit endpoint on Hearken's stack can do: Flask with Flask-WTF's CSRF check (its token
+    kept in the signed session cookie), the answers stored as the baseline stores them. Hearken cannot be
+    faster than this: every form must carry a CSRF token."""
+    from flask import Flask, redirect, request
     from flask_wtf.csrf import CSRFProtect, generate_csrf
 
     app = Flask(__name__)
@@ -170,13 +167,10 @@ def floor_app():
 
     @app.get(PAGE)
     def form():
-        session.permanent = True
-        session.setdefault("respondent", secrets.token_urlsafe(32))
         return _form_page(f'<input type="hidden" name="csrf_token" value="{generate_csrf()}">')
 
     @app.post(PAGE)
     def submit():
-        session.permanent = True
         _store_answers(request.form)
         return redirect(f"{PAGE}/thanks", code=303)
 

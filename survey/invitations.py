@@ -70,5 +70,8 @@ def invited_respondent(invitation: Invitation) -> Respondent:
                       contact_id=invitation.contact_id, attributes=dict(invitation.contact.attributes or {}))
 
 
-def public_respondent(session_key: str) -> Respondent:
-    return Respondent(key=f"public:{session_key}", source="public")
+def public_respondent(submission_key: str) -> Respondent:
+    """Whoever sends this form from the public link. Each sent form is its own response (a public link
+    knows no one, and a shared device has many people): sending the same form again (a double click, Back
+    then Send) is the same respondent and is stored once, and no form can reach an earlier response."""
+    return Respondent(key=f"public:{submission_key}", source="public")

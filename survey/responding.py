@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -105,11 +107,11 @@ class Consents:
     contact: bool = False
 
 
-def _parse_one(question: Question, raw: list[str]) -> tuple[object | None, str | None]:
+def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[object | None, str | None]:
     raw = [one_line_break(value.replace("\x00", "")).strip() for value in raw]
     raw = [value for value in raw if value]
     if not raw:
-        return None, MISSING if question.required else None
+        return None, MISSING if required else None
     if question.type == "text":
         text = raw[0]
         limit = TEXT_LIMITS[question.long]
@@ -131,10 +133,14 @@ def _parse_one(question: Question, raw: list[str]) -> tuple[object | None, str |
     return value, None
 
 
-def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]]) -> ParsedAnswers:
+def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], *,
+                  only_first_required: bool = False) -> ParsedAnswers:
+    """`only_first_required`: the one-click rating's send, where only the rating chosen in the email is
+    needed and every other answer is optional (each given one is still checked)."""
     values, errors = {}, {}
-    for question in questions:
-        value, error = _parse_one(question, list(form.get(field_name(question), [])))
+    for number, question in enumerate(questions):
+        required = number == 0 if only_first_required else question.required
+        value, error = _parse_one(question, list(form.get(field_name(question), [])), required)
         if error:
             errors[question.key] = error
         elif value is not None:
@@ -197,6 +203,7 @@ _ADD_RESPONSE = insert(_RESPONSES).returning(_RESPONSES.c.id)
 _CHANGE_RESPONSE = update(_RESPONSES).where(_RESPONSES.c.id == bindparam("response_id"))
 _DELETE_DRAFT = delete(ResponseDraft.__table__).where(ResponseDraft.__table__.c.respondent_key == bindparam("key"))
 _ADD_REVISION = insert(ResponseRevision.__table__)
+_RESPONSE_ID_OF = select(_RESPONSES.c.id).where(_RESPONSES.c.respondent_key == bindparam("key"))
 _ADD_ANSWERS = insert(Answer.__table__)
 
 
@@ -282,24 +289,42 @@ def save_draft(version: SurveyVersion, respondent: Respondent, form: Mapping[str
         values = [one_line_break(v.replace("\x00", ""))[: TEXT_LIMITS[True]] for v in form.get(name, [])][:50]
         if any(v.strip() for v in values):
             fields[name] = values
-    draft = db.session.scalar(select(ResponseDraft).where(ResponseDraft.respondent_key == respondent.key))
-    if draft is None:
-        draft = ResponseDraft(respondent_key=respondent.key)
-        db.session.add(draft)
-    draft.version_id, draft.values, draft.saved_at = version.id, fields, now
+    # One statement that inserts or replaces: two saves at once (two tabs, a double click) must not both
+    # insert, which the unique respondent key refused with a 500 on PostgreSQL.
+    db.session.connection().execute(_save_draft(db.engine.dialect.name), {
+        "respondent_key": respondent.key, "version_id": version.id, "values": fields, "saved_at": now})
     db.session.commit()
 
 
-def preselect_first(questions: Sequence[Question], fields: dict[str, list[str]],
-                    rating: str | None) -> dict[str, list[str]]:
-    """The form with the first question's scale point chosen in the email already ticked. Only ticked:
-    opening a link records nothing (mail scanners open every link); the customer still submits."""
+@cache
+def _save_draft(dialect_name: str):
+    table = ResponseDraft.__table__
+    statement = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.respondent_key],
+        set_={name: statement.excluded[name] for name in ("version_id", "values", "saved_at")})
+
+
+def response_exists(respondent_key: str) -> bool:
+    return db.session.scalar(_RESPONSE_ID_OF, {"key": respondent_key}) is not None
+
+
+def one_click_rating(questions: Sequence[Question], rating: str | None) -> tuple[str, str] | None:
+    """The (value, label) of the first question's scale point chosen in the email (`?rating=`), or None
+    when there is none or it is not one of its choices. Opening the link records nothing (mail scanners open
+    every link): the page shows the choice with the one button that sends it."""
     first = questions[0] if questions else None
     if not rating or first is None or first.type not in ("rating", "nps"):
+        return None
+    return next(((value, label) for value, label in first.choices if value == rating), None)
+
+
+def preselect_first(questions: Sequence[Question], fields: dict[str, list[str]],
+                    chosen: tuple[str, str] | None) -> dict[str, list[str]]:
+    """The form with the rating chosen in the email (`one_click_rating`) ticked in the first question."""
+    if chosen is None:
         return fields
-    if rating not in {value for value, _ in first.choices}:
-        return fields
-    return {**fields, field_name(first): [rating]}
+    return {**fields, field_name(questions[0]): [chosen[0]]}
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ answers are sent keeps them on a 503 page for one more click (see `answers_kept_
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from survey import database
 from survey.clock import utcnow
@@ -20,8 +22,10 @@ from survey.responding import (
     NOTHING_YET,
     Consents,
     Respondent,
+    one_click_rating,
     parse_answers,
     preselect_first,
+    response_exists,
     resume,
     save_draft,
     submit_response,
@@ -77,24 +81,32 @@ def _version(survey: Survey, version_id: str | int | None) -> SurveyVersion:
 
 
 def render_survey(survey: Survey, version: SurveyVersion, form: RespondForm, fields, *, errors=None,
-                  notice=None, can_save=False, answered=False, preview=False, action_url=None, status=200):
+                  notice=None, can_save=False, answered=False, preview=False, action_url=None, quick_rating=None,
+                  status=200):
+    """`quick_rating`: the (value, label) chosen in the email, shown at the top with the button that sends
+    it: the chosen option alone, pre-selected, looked like an answer that was not one."""
     return render_template(
         "respond/survey.html", survey=survey, version=version, form=form, fields=fields, errors=errors or {},
-        notice=notice, can_save=can_save, answered=answered, preview=preview,
+        notice=notice, can_save=can_save, answered=answered, preview=preview, quick_rating=quick_rating,
         action_url=action_url or request.path,
     ), status
 
 
-def answer_survey(survey: Survey, respondent: Respondent, *, can_save: bool, thanks_url: str,
-                  new_respondent: bool = False):
-    """`new_respondent`: the respondent's key was made by this request, so it has nothing stored yet."""
+NOTHING_SENT = ("Nothing was sent: your answers were sent before, and saving for later would not change them. "
+                "To change them, press “Send my changes”.")
+
+
+def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: Callable[[str], str]):
+    """The survey page and what it posts. `respondent` is the invited customer of a personal link, or None
+    for the public link, where each sent form is its own respondent (`public_respondent`): nothing stored is
+    ever shown there, and nothing stored can be changed from there. `thanks_url(submission_key)`."""
     form = RespondForm()
-    if respondent.contact_id is None:
+    if respondent is None or respondent.contact_id is None:
         # Nobody to call back (a public link knows no customer): "you may contact me" would open a case no
         # one can work. The thank-you page offers the contact form instead.
         del form.consent_contact
     if request.method == "GET":
-        previous = NOTHING_YET if new_respondent else resume(respondent.key)
+        previous = NOTHING_YET if respondent is None else resume(respondent.key)
         version = _version(survey, previous.version_id)
         form.submission_key.data = new_token()
         form.version.data = str(version.id)
@@ -102,49 +114,68 @@ def answer_survey(survey: Survey, respondent: Respondent, *, can_save: bool, tha
         if "consent_contact" in form:
             form.consent_contact.data = previous.consents.contact
         notice = "Your saved answers are below." if previous.draft_saved_at else None
-        fields = preselect_first(version.questions, previous.fields, request.args.get("rating"))
-        return render_survey(survey, version, form, fields, can_save=can_save,
-                             answered=previous.answered, notice=notice)
+        quick_rating = one_click_rating(version.questions, request.args.get("rating"))
+        fields = preselect_first(version.questions, previous.fields, quick_rating)
+        return render_survey(survey, version, form, fields, can_save=respondent is not None and not previous.answered,
+                             answered=previous.answered, notice=notice, quick_rating=quick_rating)
 
     version = _version(survey, form.version.data)
     fields = request.form.to_dict(flat=False)
     if not TOKEN_PATTERN.match(form.submission_key.data or ""):
         form.submission_key.data = new_token()
     form.version.data = str(version.id)
+    action = request.form.get("action", "submit")
+    answered = respondent is not None and response_exists(respondent.key)
+    can_save = respondent is not None and not answered
     if not form.validate():
         # Only the CSRF token can fail here (the other fields are optional): the session expired or the
         # page sat open for a day. Keep every answer and ask for one more click.
-        return render_survey(survey, version, form, fields, can_save=can_save, status=400,
+        return render_survey(survey, version, form, fields, can_save=can_save, answered=answered, status=400,
                              notice="Your page timed out for security reasons. Your answers are still here: "
                                     "please check them and send again.")
-    saving = can_save and request.form.get("action") == "save"
-    parsed = None if saving else parse_answers(version.questions, fields)
+    if action == "save" and not can_save:
+        # Once answers are sent, a draft would never be sent: say so rather than "saved".
+        return render_survey(survey, version, form, fields, answered=answered, notice=NOTHING_SENT, status=409)
+    parsed = None if action == "save" else parse_answers(version.questions, fields,
+                                                         only_first_required=action == "rating")
     if parsed and parsed.errors:
-        return render_survey(survey, version, form, fields, errors=parsed.errors, can_save=can_save, status=422)
+        return render_survey(survey, version, form, fields, errors=parsed.errors, can_save=can_save,
+                             answered=answered, status=422)
     database.write_from_here()
-    if saving:
+    if action == "save":
         save_draft(version, respondent, fields, now=utcnow())
         return render_survey(survey, version, form, fields, can_save=can_save,
                              notice="Your answers are saved. Open the same link again to finish later.")
-    submit_response(version, respondent, parsed.values,
+    submission_key = form.submission_key.data
+    submit_response(version, respondent or public_respondent(submission_key), parsed.values,
                     Consents(quote=form.consent_quote.data,
                              contact="consent_contact" in form and form.consent_contact.data),
-                    submission_key=form.submission_key.data, now=utcnow())
-    return redirect(thanks_url, code=303)
+                    submission_key=submission_key, now=utcnow())
+    return redirect(thanks_url(submission_key), code=303)
+
+
+def _receipts() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="hearken.public-receipt")
 
 
 @bp.route("/s/<slug>", methods=["GET", "POST"])
 def public_survey(slug: str):
     # Finding the survey and checking the answers only read: on SQLite they need not hold the write lock.
+    # Nothing here touches the session (but for the CSRF token): a manager's login in the same browser
+    # keeps its own lifetime, and the next person at a shared device starts afresh.
     database.read_first()
     survey = _open_survey(survey_to_answer(slug))
-    # One response per browser: the same key in two tabs or after the back button.
-    session.permanent = True
-    new_respondent = "respondent" not in session
-    session.setdefault("respondent", new_token())
-    respondent = public_respondent(f"{survey.id}:{session['respondent']}")
-    return answer_survey(survey, respondent, can_save=False, thanks_url=url_for(".public_thanks", slug=slug),
-                         new_respondent=new_respondent)
+    return answer_survey(survey, None, thanks_url=lambda key: url_for(
+        ".public_thanks", slug=slug, receipt=_receipts().dumps([survey.id, key])))
+
+
+def _receipt_for(survey: Survey, receipt: str) -> bool:
+    """True when `receipt` is this server's for a form sent to `survey` (made only after it was stored)."""
+    try:
+        survey_id, _key = _receipts().loads(receipt)
+    except (BadSignature, TypeError, ValueError):
+        return False
+    return survey_id == survey.id
 
 
 @bp.route("/s/<slug>/thanks")
@@ -152,8 +183,10 @@ def public_thanks(slug: str):
     survey = survey_to_answer(slug)  # the kept definition: it only needs the title
     if survey is None or survey.status == "draft":
         abort(404)
+    # Only the browser that sent answers holds a receipt: the bare address claims nothing.
     return render_template("respond/thanks.html", survey=survey, again_url=url_for(".public_survey", slug=slug),
-                           contact_form_url=url_for("public.complain"))
+                           received=_receipt_for(survey, request.args.get("receipt", "")),
+                           contact_form_url=url_for("public.complain"), public=True)
 
 
 def _invitation(token: str):
@@ -169,12 +202,13 @@ def personal_survey(token: str):
     survey = _open_survey(invitation.survey)
     if request.method == "POST":
         mark_opened(invitation, now=utcnow())
-    return answer_survey(survey, invited_respondent(invitation), can_save=True,
-                         thanks_url=url_for(".personal_thanks", token=token))
+    return answer_survey(survey, invited_respondent(invitation),
+                         thanks_url=lambda _key: url_for(".personal_thanks", token=token))
 
 
 @bp.route("/r/<token>/thanks")
 def personal_thanks(token: str):
     invitation = _invitation(token)
     return render_template("respond/thanks.html", survey=invitation.survey,
+                           received=response_exists(invitation.respondent_key),
                            again_url=url_for(".personal_survey", token=token))

@@ -56,7 +56,7 @@ def respondent_pages(page, base: str, token: str):
         page.goto(base + "/s/support-csat")
         page.check("#q-satisfaction-5")
         page.click("#submission-button")
-        page.wait_for_url("**/thanks")
+        page.wait_for_url("**/thanks?receipt=*")
 
     return [
         ("survey form, empty", goto("/s/support-csat")),

@@ -7,7 +7,8 @@ and then misbehaves as people and networks do:
 - double submit: the same form posted twice at once (a double click);
 - timeout: the client gives up on its first POST almost at once, then sends the same form again;
 - back and resubmit: after the thank-you page, back to the form (fetched again, as `no-store` makes a
-  browser do), new answers, Send again: the response changes, the history grows.
+  browser do), new answers, Send again: on a personal link the response changes and its history grows; on
+  the public link it is a new response (each sent form is its own, docs/user-guide.md).
 
 Whatever the server says, the respondent behaves like a person with a browser: a dropped connection or a
 timeout is another press of Send with the same form; a 503 page is read for the answers it must keep,
@@ -203,7 +204,10 @@ class Respondent(threading.Thread):
         time.sleep(self.rng.uniform(*self.thinking))
         thanked = self.send(browser, path, respondent, *opened, scenario=scenario)
         if thanked and scenario == "back" and (opened := self.open_form(browser, path)) is not None:
-            self.send(browser, path, respondent, *opened, scenario="once")
+            # A personal link changes its one response; on the public link each sent form is a response of
+            # its own (the next person at a shared device), so the form opened again is a new respondent's.
+            again = respondent if path.startswith("/r/") else f"{respondent}:again"
+            self.send(browser, path, again, *opened, scenario="once")
 
     def open_form(self, browser: Browser, path: str) -> tuple[dict, dict] | None:
         while not self.give_up():

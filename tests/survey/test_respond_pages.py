@@ -114,16 +114,60 @@ def test_submitting_the_same_form_twice_stores_one_response(client, app):
         assert db.session.scalar(select(func.count()).select_from(ResponseRevision)) == 1
 
 
-def test_two_tabs_of_the_same_browser_make_one_response(client, app):
-    given_survey(app)
-    tab_one = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
-    tab_two = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
+def test_two_tabs_of_a_personal_link_make_one_response(client, app):
+    token = given_invitation(app)
+    tab_one = hidden_fields(client.get(f"/r/{token}").get_data(as_text=True))
+    tab_two = hidden_fields(client.get(f"/r/{token}").get_data(as_text=True))
     assert tab_one["submission_key"] != tab_two["submission_key"]
-    client.post("/s/support-csat", data={**tab_one, **GOOD})
-    client.post("/s/support-csat", data={**tab_two, **GOOD, "q-satisfaction": "4"})
+    client.post(f"/r/{token}", data={**tab_one, **GOOD})
+    client.post(f"/r/{token}", data={**tab_two, **GOOD, "q-satisfaction": "4"})
     assert stored(app) == 1
     with app.app_context():
         assert db.session.scalar(select(Response.revisions_count)) == 2
+
+
+def test_a_shared_device_never_shows_or_overwrites_another_persons_public_answers(client, app):
+    """The next person in the same browser gets an empty form, and what they send is a response of their
+    own. Each sent form is one response: the same form sent again is stored once, and a form crafted with
+    someone else's submission key changes nothing."""
+    given_survey(app)
+    first = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
+    client.post("/s/support-csat", data={**first, **GOOD, "q-comment": "Ann's private words"})
+    html = client.get("/s/support-csat").get_data(as_text=True)
+    assert "Ann's private words" not in html and "already answered" not in html
+    assert 'checked' not in html and "Send my answers" in html
+    second = hidden_fields(html)
+    client.post("/s/support-csat", data={**second, **GOOD, "q-satisfaction": "1", "q-comment": "Bob"})
+    client.post("/s/support-csat", data={**first, **GOOD, "q-satisfaction": "2", "q-comment": "Overwritten"})
+    assert stored(app) == 2
+    with app.app_context():
+        comments = db.session.scalars(select(Answer.value_text).where(Answer.question_key == "comment")
+                                      .order_by(Answer.response_id)).all()
+        assert comments == ["Ann's private words", "Bob"]
+        assert db.session.scalar(select(func.count()).select_from(ResponseRevision)) == 2
+
+
+def test_a_public_link_leaves_a_managers_login_its_own_lifetime(client, app):
+    """Opening and answering a public survey never makes the browser's session cookie permanent (it did:
+    a manager who answered their own survey got a 31-day login)."""
+    given_survey(app)
+    for response in (client.get("/s/support-csat"), post_form(client, "/s/support-csat", GOOD)):
+        cookies = response.headers.getlist("Set-Cookie")
+        assert not [c for c in cookies if c.startswith("session=") and "Expires=" in c], cookies
+
+
+def test_only_the_browser_that_sent_answers_is_told_they_were_received(client, app):
+    given_survey(app)
+    done = post_form(client, "/s/support-csat", GOOD)
+    assert "have been received" in text_of(client.get(done.headers["Location"]))
+    for url in ("/s/support-csat/thanks", "/s/support-csat/thanks?receipt=forged"):
+        page = text_of(app.test_client().get(url))
+        assert "have been received" not in page and "No answers have been sent from this page" in page
+    with app.app_context():
+        token = make_invitation(find_survey("support-csat")).token
+    assert "No answers have been sent" in text_of(client.get(f"/r/{token}/thanks"))
+    done = post_form(client, f"/r/{token}", GOOD)
+    assert "have been received" in text_of(client.get(done.headers["Location"]))
 
 
 def test_only_a_customer_we_can_reach_is_offered_a_call_back(client, app):
@@ -148,7 +192,7 @@ def test_personal_link_lets_the_customer_change_the_answer_until_the_survey_clos
     token = given_invitation(app)
     assert post_form(client, f"/r/{token}", GOOD).status_code == 303
     html = client.get(f"/r/{token}").get_data(as_text=True)
-    assert "You have already answered" in html and "Update my answers" in html
+    assert "You have already answered" in html and "Send my changes" in html
     assert 'value="5" checked' in html
     post_form(client, f"/r/{token}", dict(GOOD, **{"q-satisfaction": "2"}))
     assert stored(app) == 1
@@ -216,20 +260,17 @@ def test_links_use_the_configured_base_url_not_the_host_header(runner, app):
     assert re.fullmatch(rf"{re.escape(BASE_URL)}/r/[A-Za-z0-9_-]{{43}}\n", result.output)
 
 
-def test_a_first_visit_looks_for_no_earlier_answers_and_a_returning_browser_sees_its_own(client, app):
-    """A browser without a respondent key gets a new one, which cannot have answers or a draft yet: the
-    page does not look for them. Once it has answered, the same browser is shown that it has."""
+def test_the_public_link_looks_for_no_earlier_answers(client, app):
+    """Each public form is its own respondent: the page never looks for answers or drafts to show."""
     given_survey(app)
     statements = []
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    html = client.get("/s/support-csat").get_data(as_text=True)
-    assert statements and not any(re.search(r"\bFROM (responses|response_drafts)\b", s) for s in statements)
-    assert "Send my answers" in html and "You have already answered" not in html
     assert post_form(client, "/s/support-csat", GOOD).status_code == 303
+    statements.clear()
     html = client.get("/s/support-csat").get_data(as_text=True)
-    assert "You have already answered" in html and 'value="5" checked' in html
-    assert app.test_client().get("/s/support-csat").get_data(as_text=True).count("already answered") == 0
+    assert not any(re.search(r"\bFROM (responses|response_drafts)\b", s) for s in statements)
+    assert "Send my answers" in html and "You have already answered" not in html
 
 
 def test_a_kept_survey_definition_costs_one_query_and_every_change_to_it_shows_at_once(client, app):
@@ -273,3 +314,49 @@ def test_a_survey_changed_by_another_process_is_seen_by_the_next_request(client,
         db.session.execute(text("UPDATE surveys SET status = 'closed', updated_at = :now"), {"now": utcnow()})
         db.session.commit()
     assert client.get("/s/support-csat").status_code == 410
+
+
+def test_after_sending_only_changes_can_be_sent_and_saving_says_nothing_was_sent(client, app):
+    """"Save and finish later" after sending said "saved" and changed nothing: a later "actually it was
+    awful" never reached staff. Now the page offers only "Send my changes", which opens the case."""
+    token = given_invitation(app)
+    post_form(client, f"/r/{token}", GOOD)
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    assert 'value="save"' not in html and "Send my changes" in html
+    awful = dict(GOOD, **{"q-satisfaction": "1", "q-comment": "Actually it was awful"})
+    refused = post_form(client, f"/r/{token}", dict(awful, action="save"))
+    assert refused.status_code == 409 and "Nothing was sent" in text_of(refused)
+    assert "Actually it was awful</textarea>" in text_of(refused)  # what they typed is still on the page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(responding.ResponseDraft)) == 0
+        assert db.session.scalar(select(func.count()).select_from(FollowUpCase)) == 0
+    assert post_form(client, f"/r/{token}", awful).status_code == 303
+    with app.app_context():
+        assert [c.reason for c in db.session.scalars(select(FollowUpCase))] == ["low_score"]
+        assert db.session.scalar(select(Response.revisions_count)) == 2
+
+
+def test_a_rating_chosen_in_the_email_is_shown_as_not_sent_with_one_button_that_sends_it(client, app):
+    """Opening the link stores nothing (mail scanners open every link); the page says the rating is not
+    sent yet, and "Send my rating" stores it with whatever else was answered, the rest optional."""
+    with app.app_context():
+        survey = make_survey(questions=[*make_definition()["questions"][:1],
+                                        {**make_definition()["questions"][1], "required": True}])
+        token = make_invitation(survey).token
+    page = client.get(f"/r/{token}?rating=2")
+    html = text_of(page)
+    assert "You chose: <strong>Dissatisfied</strong>" in html and "not sent yet" in html and 'value="rating"' in html
+    assert stored(app) == 0
+    assert 'value="rating"' not in client.get(f"/r/{token}?rating=99").get_data(as_text=True)
+    sent = client.post(f"/r/{token}", data={**hidden_fields(page.get_data(as_text=True)), "q-satisfaction": "2",
+                                            "action": "rating"})
+    assert sent.status_code == 303 and "have been received" in text_of(client.get(sent.headers["Location"]))
+    with app.app_context():
+        response = db.session.scalar(select(Response))
+        assert [(a.question_key, a.value_int) for a in response.answers] == [("satisfaction", 2)]
+    # Added later to the same response; the required question is required again in a full send.
+    more = post_form(client, f"/r/{token}", {"q-satisfaction": "2", "q-comment": "Slow reply"})
+    assert more.status_code == 422
+    assert post_form(client, f"/r/{token}", {"q-satisfaction": "2", "q-recommend": "3",
+                                             "q-comment": "Slow reply"}).status_code == 303
+    assert stored(app) == 1
