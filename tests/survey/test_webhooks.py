@@ -915,13 +915,19 @@ def test_erasing_a_contact_deletes_the_deliveries_that_carry_them(ctx, receiver)
     assert [json.loads(d.body)["data"]["email"] for d in deliveries()] == ["bob@example.com"]
 
 
-def test_the_reference_implementation_in_the_docs_verifies_what_hearken_signs():
+def documented(marker: str) -> dict:
+    """Run the Python block of docs/webhooks.md that holds `marker`; returns its names."""
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
-    code = next(block.split("```", 1)[0] for block in text.split("```python")[1:] if "def verify_signature" in block)
-    namespace: dict = {}
+    code = next(block.split("```", 1)[0] for block in text.split("```python")[1:] if marker in block)
+    namespace: dict = {"__name__": "documented_receiver"}
     exec(code, namespace)  # noqa: S102 — our own documentation
+    return namespace
+
+
+def test_the_reference_implementation_in_the_docs_verifies_what_hearken_signs():
+    namespace = documented("def verify_signature")
     body = '{"event":"ping","data":{"note":"ünïcode"}}'.encode()
     header = webhooks.signature_header(["whsec_a", "whsec_b"], 1_800_000_000, body)
     for secret, now in (("whsec_a", 1_800_000_000), ("whsec_b", 1_800_000_299), ("whsec_a", 1_800_000_301),
@@ -929,6 +935,45 @@ def test_the_reference_implementation_in_the_docs_verifies_what_hearken_signs():
         assert namespace["verify_signature"](secret, header, body, now) == \
             webhooks.verify_signature(secret, header, body, now)
     assert namespace["verify_signature"]("whsec_a", header, body, 1_800_000_000)
+
+
+def test_the_standard_webhooks_check_in_the_docs_agrees_with_hearkens_and_the_librarys():
+    verify = documented("def verify_standard")["verify_standard"]
+    a, b = webhooks.new_secret(), webhooks.new_secret()
+    body = '{"event":"ping","data":{"note":"ünïcode"}}'.encode()
+    now = unix_seconds()
+    headers = webhooks.signature_headers("standard", [a, b], str(uuid.uuid4()), now, body)
+    for secret, given, payload, when in (
+            (a, headers, body, now), (b, headers, body, now + 299), (a, headers, body, now + 301),
+            (webhooks.new_secret(), headers, body, now), (a, headers, body + b" ", now),
+            (a, {name.title(): value for name, value in headers.items()}, body, now),
+            (a, headers | {"webhook-id": "x"}, body, now), (a, headers | {"webhook-timestamp": "x"}, body, now)):
+        assert verify(secret, given, payload, when) == webhooks.verify_standard(secret, given, payload, when)
+    assert verify(a, headers, body, now) and verify(b, headers, body, now)
+    Webhook(a).verify(body, headers)
+
+
+def test_the_documented_receiver_with_the_standardwebhooks_library_takes_a_real_delivery(ctx, receiver,
+                                                                                          monkeypatch):
+    endpoint = make_endpoint(receiver.url(), events=["response.completed"])
+    survey = make_survey()
+    submit_response(survey.current_version, invited_respondent(make_invitation(survey, email="ann@example.com")),
+                    {"satisfaction": 5}, Consents(), submission_key="d" * 20, now=NOW)
+    assert deliver().delivered == 1
+    [delivery] = receiver.requests
+    monkeypatch.setenv("HEARKEN_WEBHOOK_SECRET", endpoint.secret)
+    documented_app = documented("from standardwebhooks import")["app"]
+    client = documented_app.test_client()
+    headers = {name: delivery.headers[name] for name in ("Content-Type", "webhook-id", "webhook-timestamp",
+                                                        "webhook-signature")}
+    assert client.post("/hooks/hearken", data=delivery.body, headers=headers).status_code == 204
+    assert client.post("/hooks/hearken", data=delivery.body, headers=headers).status_code == 204  # a retry
+    tampered = delivery.body.replace(b'"satisfaction":5', b'"satisfaction":1')
+    assert tampered != delivery.body
+    assert client.post("/hooks/hearken", data=tampered, headers=headers).status_code == 400
+    assert client.post("/hooks/hearken", data=delivery.body, headers={"Content-Type": "application/json"}
+                       ).status_code == 400
+    assert documented_app.view_functions["hearken"].__globals__["seen"] == {delivery.headers["webhook-id"]}
 
 
 def test_a_path_with_non_ascii_characters_is_sent_percent_encoded_without_the_fragment(ctx, receiver):
