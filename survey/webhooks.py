@@ -172,8 +172,10 @@ def verify_signature(secret: str, header: str, body: bytes | str, now: float, to
             signatures.append(value)
     if timestamp is None or abs(now - timestamp) > tolerance:
         return False
-    expected = sign(secret, timestamp, body)
-    return any(hmac.compare_digest(expected, signature) for signature in signatures)
+    # Compared as bytes: compare_digest refuses a str with characters outside ASCII (TypeError, a 500 at
+    # the receiver) and a forged header may hold any.
+    expected = sign(secret, timestamp, body).encode()
+    return any(hmac.compare_digest(expected, signature.encode()) for signature in signatures)
 
 
 def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:

@@ -597,7 +597,8 @@ def test_verify_signature_accepts_any_matching_v1_within_the_tolerance_only():
         assert not webhooks.verify_signature(secret, header, body, 1_800_000_000 + 301)
         assert not webhooks.verify_signature(secret, header, body, 1_800_000_000 - 301)
     assert not webhooks.verify_signature("whsec_other", header, body, 1_800_000_000)
-    for broken in ("", "v1=abc", "t=abc,v1=00", "t=1800000000", f"t=-1,{header.split(',')[1]}"):
+    for broken in ("", "v1=abc", "t=abc,v1=00", "t=1800000000", f"t=-1,{header.split(',')[1]}",
+                   "t=1800000000,v1=é"):  # a forged header: refused, not a TypeError from compare_digest
         assert not webhooks.verify_signature("whsec_new", broken, body, 1_800_000_000)
     expected = webhooks.sign("whsec_new", 1_800_000_000, body)
     assert expected == hmac.new(b"whsec_new", b"1800000000." + body, hashlib.sha256).hexdigest()
@@ -935,6 +936,7 @@ def test_the_reference_implementation_in_the_docs_verifies_what_hearken_signs():
         assert namespace["verify_signature"](secret, header, body, now) == \
             webhooks.verify_signature(secret, header, body, now)
     assert namespace["verify_signature"]("whsec_a", header, body, 1_800_000_000)
+    assert not namespace["verify_signature"]("whsec_a", "t=1800000000,v1=é", body, 1_800_000_000)
 
 
 def test_the_standard_webhooks_check_in_the_docs_agrees_with_hearkens_and_the_librarys():
