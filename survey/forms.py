@@ -203,3 +203,6 @@ class WebhookEndpointForm(FlaskForm):
     description = StringField("Description (optional)", validators=[Optional(), Length(max=200)])
     # No DataRequired: it would mark every checkbox required. survey.webhooks asks for at least one event.
     events = SelectMultipleField("Events", widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    # Choices from survey.webhooks.SCHEME_LABELS (set by the view). A post without the field keeps what the
+    # endpoint has, and a new endpoint gets Standard Webhooks.
+    signature_scheme = RadioField("How deliveries are signed", default="standard")

@@ -2,8 +2,9 @@
 
 The dispatcher claims due deliveries exactly as it claims email (survey.dispatch.claim: lease, SKIP
 LOCKED, attempts) and hands them here. Each attempt re-checks the URL against the address rules, connects
-to the address that was checked (never a second lookup), POSTs the stored body with a fresh signature, and
-reads at most MAX_REPLY_BYTES of the reply. A 2xx is delivered; anything else — another status, a
+to the address that was checked (never a second lookup), POSTs the stored body with a fresh signature in
+the endpoint's scheme (Standard Webhooks or Hearken-Signature: survey.webhooks), and reads at most
+MAX_REPLY_BYTES of the reply. A 2xx is delivered; anything else — another status, a
 redirect (never followed), a refused address, a network error — is retried with the email backoff until
 MAX_ATTEMPTS, then failed. No database transaction stays open while a receiver is being called.
 """
@@ -152,6 +153,7 @@ class Claimed:
     attempts: int
     url: str
     active: bool
+    signature_scheme: str
     signing_secrets: tuple[str, ...]
 
 
@@ -165,17 +167,20 @@ def attempt(claimed: Claimed, *, allowed_hosts: Iterable[str], signed_at: int) -
     except AddressRefused as error:
         return Outcome(False, error=f"Refused: {error}")
     body = claimed.body.encode()
+    # Hearken-Event and Hearken-Delivery go out in both schemes (in Standard Webhooks the delivery id is
+    # also the webhook-id): a receiver switching schemes keeps its routing and de-duplication.
     return post(target, body, {
         "Content-Type": "application/json", "User-Agent": USER_AGENT, "Hearken-Event": claimed.event,
         "Hearken-Delivery": claimed.delivery_id,
-        "Hearken-Signature": webhooks.signature_header(claimed.signing_secrets, signed_at, body)})
+        **webhooks.signature_headers(claimed.signature_scheme, claimed.signing_secrets, claimed.delivery_id,
+                                     signed_at, body)})
 
 
 def _claimed(ids: list[int], now: datetime) -> list[Claimed]:
     rows = db.session.execute(select(WebhookDelivery, WebhookEndpoint).join(WebhookEndpoint)
                               .where(WebhookDelivery.id.in_(ids), WebhookDelivery.status == "sending")
                               .order_by(WebhookDelivery.id)).all()
-    claimed = [Claimed(d.id, d.delivery_id, d.event, d.body, d.attempts, e.url, e.active,
+    claimed = [Claimed(d.id, d.delivery_id, d.event, d.body, d.attempts, e.url, e.active, e.signature_scheme,
                        tuple(webhooks.signing_secrets(e, now))) for d, e in rows]
     db.session.commit()  # end the transaction before calling anyone (SQLite holds its write lock until then)
     return claimed

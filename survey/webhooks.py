@@ -5,13 +5,27 @@ event goes out if and only if what caused it was committed (a rolled-back respon
 dispatcher sends deliveries like email (survey.webhook_delivery), so a receiver that is down gets them
 later, in the order they happened.
 
-Every delivery is signed in the header `Hearken-Signature: t=<unix seconds>,v1=<hex>`, where the hex is
-HMAC-SHA256 of "<t>.<body>" with the endpoint's secret. The timestamp is inside the signature, so a
-recorded delivery replayed later fails `verify_signature` — the reference implementation for receivers
-(docs/webhooks.md).
+Every delivery is signed with the endpoint's secret in one of two schemes (its `signature_scheme`):
+
+- "standard", Standard Webhooks (https://www.standardwebhooks.com), for new endpoints: `webhook-id` (the
+  delivery's id, the same on every retry), `webhook-timestamp` (Unix seconds) and `webhook-signature:
+  v1,<base64>`, HMAC-SHA256 of "<id>.<timestamp>.<body>" keyed with the base64-decoded secret after its
+  `whsec_` prefix — what the `standardwebhooks` libraries verify (`verify_standard` is the same check
+  with the standard library only);
+- "hearken", the first release's Stripe-style `Hearken-Signature: t=<unix seconds>,v1=<hex>`, HMAC-SHA256
+  of "<t>.<body>" keyed with the whole secret string (`verify_signature`), for receivers built for it.
+
+In both, the timestamp is inside the signature, so a recorded delivery replayed later fails; while a
+rotated secret overlaps, each secret adds its own signature.
+
+Secrets made before Standard Webhooks (`whsec_` + URL-safe base64 without padding) are not base64 as the
+spec reads it, so they sign only the "hearken" scheme, as they always did; every secret made now is
+`whsec_` + standard base64 of 32 random bytes, valid in both (docs/webhooks.md).
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -37,7 +51,7 @@ from survey.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from survey.models.webhooks import PING_EVENT, WEBHOOK_EVENTS
+from survey.models.webhooks import PING_EVENT, SIGNATURE_SCHEMES, WEBHOOK_EVENTS
 from survey.webhook_addresses import AddressRefused, vet
 
 SIGNATURE_TOLERANCE = 300  # seconds a receiver should accept between our timestamp and its clock
@@ -51,6 +65,14 @@ EVENT_LABELS = {
     "change.published": "A change entry was published on the public changes page",
 }
 CASE_CHANGES = ("opened", "status", "owner")
+SCHEME_LABELS = {
+    "standard": "Standard Webhooks: webhook-id, webhook-timestamp and webhook-signature headers, verified by "
+                "the standardwebhooks libraries (Python, JavaScript, Go, Java, Ruby …)",
+    "hearken": "Hearken-Signature (t=…,v1=<hex>): the scheme of Hearken's first release, for receivers built "
+               "for it",
+}
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32  # the spec asks for 24 to 64 random bytes
 
 Payload = Mapping[str, object] | Callable[[], Mapping[str, object]]
 
@@ -64,12 +86,70 @@ class WebhookError(ValueError):
 # --- signing ----------------------------------------------------------------------------------------
 
 def new_secret() -> str:
-    """256 bits from the CSPRNG; the prefix tells a leaked string for what it is."""
-    return "whsec_" + secrets.token_urlsafe(32)
+    """256 bits from the CSPRNG as Standard Webhooks serialises a secret: `whsec_` and standard base64 (with
+    its padding). The prefix tells a leaked string for what it is."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+def secret_key(secret: str) -> bytes | None:
+    """The HMAC key Standard Webhooks signs with: the base64 after `whsec_`, decoded; None for a secret that
+    is not base64 of 24 to 64 bytes (one made before Hearken spoke Standard Webhooks, which was URL-safe
+    base64 without padding: the libraries would decode it into another key, or refuse it)."""
+    encoded = secret.removeprefix(SECRET_PREFIX)
+    try:
+        key = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return key if 24 <= len(key) <= 64 else None
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The "hearken" scheme's signature: hex HMAC-SHA256 of "<timestamp>.<body>", keyed with the whole secret."""
     return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def sign_standard(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """A Standard Webhooks signature, `v1,<base64>`: HMAC-SHA256 of "<id>.<timestamp>.<body>" keyed with the
+    decoded secret."""
+    key = secret_key(secret)
+    if key is None:
+        raise ValueError("this secret predates Standard Webhooks; rotate it to sign that way")
+    digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def signature_headers(scheme: str, signing_secrets: Sequence[str], delivery_id: str, timestamp: int,
+                      body: bytes) -> dict[str, str]:
+    """The headers that sign `body` in `scheme`, one signature per secret (two while a rotated secret
+    overlaps). In Standard Webhooks the delivery id is the `webhook-id`, so it is the same on every retry
+    and redelivery, as the spec's idempotency asks; a secret made before it (a rotated-away one still
+    overlapping) cannot sign that way and is left out."""
+    if scheme == "hearken":
+        return {"Hearken-Signature": signature_header(signing_secrets, timestamp, body)}
+    if scheme != "standard":
+        raise ValueError(f"unknown signature scheme {scheme!r}")
+    signatures = [sign_standard(secret, delivery_id, timestamp, body)
+                  for secret in signing_secrets if secret_key(secret) is not None]
+    if not signatures:
+        raise ValueError("the endpoint's secret predates Standard Webhooks; rotate it to sign that way")
+    return {"webhook-id": delivery_id, "webhook-timestamp": str(timestamp), "webhook-signature": " ".join(signatures)}
+
+
+def verify_standard(secret: str, headers: Mapping[str, str], body: bytes | str, now: float,
+                    tolerance: int = SIGNATURE_TOLERANCE) -> bool:
+    """True when the Standard Webhooks headers sign exactly `body` with `secret` (`whsec_…`) and
+    `webhook-timestamp` is within `tolerance` seconds of `now` (Unix seconds). What
+    `standardwebhooks.Webhook(secret).verify(body, headers)` checks, with the standard library only."""
+    body = body.encode() if isinstance(body, str) else body
+    headers = {name.lower(): value for name, value in headers.items()}
+    message_id, stamp = headers.get("webhook-id", ""), headers.get("webhook-timestamp", "")
+    key = secret_key(secret)
+    if key is None or not message_id or not (stamp.isascii() and stamp.isdigit()) or abs(now - int(stamp)) > tolerance:
+        return False
+    digest = hmac.new(key, f"{message_id}.{stamp}.".encode() + body, hashlib.sha256).digest()
+    expected = b"v1," + base64.b64encode(digest)
+    return any(hmac.compare_digest(expected, signature.encode())
+               for signature in headers.get("webhook-signature", "").split(" "))
 
 
 def signature_header(signing_secrets: Sequence[str], timestamp: int, body: bytes) -> str:
@@ -92,8 +172,10 @@ def verify_signature(secret: str, header: str, body: bytes | str, now: float, to
             signatures.append(value)
     if timestamp is None or abs(now - timestamp) > tolerance:
         return False
-    expected = sign(secret, timestamp, body)
-    return any(hmac.compare_digest(expected, signature) for signature in signatures)
+    # Compared as bytes: compare_digest refuses a str with characters outside ASCII (TypeError, a 500 at
+    # the receiver) and a forged header may hold any.
+    expected = sign(secret, timestamp, body).encode()
+    return any(hmac.compare_digest(expected, signature.encode()) for signature in signatures)
 
 
 def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
@@ -220,9 +302,11 @@ class EndpointInput:
     url: str
     description: str
     events: tuple[str, ...]
+    signature_scheme: str = "standard"
 
 
-def _validated(data: EndpointInput, allowed_hosts: Iterable[str]) -> dict:
+def _validated(data: EndpointInput, allowed_hosts: Iterable[str], secret: str | None = None) -> dict:
+    """The endpoint's values, cleaned; `secret` is the current one of an endpoint being changed."""
     problems = {}
     url = data.url.strip()
     try:
@@ -235,9 +319,16 @@ def _validated(data: EndpointInput, allowed_hosts: Iterable[str]) -> dict:
     description = " ".join(data.description.split())
     if len(description) > 200:
         problems["description"] = "At most 200 characters."
+    if data.signature_scheme not in SIGNATURE_SCHEMES:
+        problems["signature_scheme"] = "Choose one of the signature schemes listed."
+    elif data.signature_scheme == "standard" and secret is not None and secret_key(secret) is None:
+        problems["signature_scheme"] = (
+            "This endpoint's secret was made before Hearken spoke Standard Webhooks and cannot sign that way. "
+            "Rotate the secret first (the new one works with both schemes), give it to the receiver, then "
+            "choose Standard Webhooks.")
     if problems:
         raise WebhookError(problems)
-    return dict(url=url, description=description, events=events)
+    return dict(url=url, description=description, events=events, signature_scheme=data.signature_scheme)
 
 
 def create_endpoint(data: EndpointInput, *, allowed_hosts: Iterable[str], actor_id: int | None,
@@ -251,7 +342,8 @@ def create_endpoint(data: EndpointInput, *, allowed_hosts: Iterable[str], actor_
 
 
 def update_endpoint(endpoint: WebhookEndpoint, data: EndpointInput, *, allowed_hosts: Iterable[str]) -> None:
-    for name, value in _validated(data, allowed_hosts).items():
+    """Change the URL, description, events or signature scheme; nothing changes when any of them is refused."""
+    for name, value in _validated(data, allowed_hosts, secret=endpoint.secret).items():
         setattr(endpoint, name, value)
     db.session.commit()
 

@@ -11,6 +11,10 @@ WEBHOOK_EVENTS = ("response.completed", "alert.raised", "case.updated", "change.
 # "ping" is not subscribed to: it is sent on demand, to one endpoint, to check its setup.
 PING_EVENT = "ping"
 DELIVERY_STATUSES = ("pending", "sending", "delivered", "failed")
+# How deliveries are signed: "standard" is Standard Webhooks (webhook-id, webhook-timestamp,
+# webhook-signature), what the standardwebhooks libraries verify; "hearken" is the Stripe-style
+# Hearken-Signature header of the first release, kept for receivers built for it.
+SIGNATURE_SCHEMES = ("standard", "hearken")
 
 
 class WebhookEndpoint(db.Model):
@@ -20,6 +24,10 @@ class WebhookEndpoint(db.Model):
     the pages show it only when it is created or rotated. After a rotation the previous secret keeps
     signing alongside the new one until `previous_secret_until`, so the receiver can switch without
     refusing deliveries in between.
+
+    `signature_scheme` says how deliveries are signed (SIGNATURE_SCHEMES): new endpoints use Standard
+    Webhooks; those registered before it existed were migrated to "hearken", the scheme their receivers
+    check.
     """
 
     __tablename__ = "webhook_endpoints"
@@ -32,6 +40,7 @@ class WebhookEndpoint(db.Model):
     previous_secret: Mapped[str | None] = mapped_column(String(100))
     previous_secret_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
+    signature_scheme: Mapped[str] = mapped_column(String(20), default="standard")
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

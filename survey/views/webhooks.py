@@ -35,11 +35,13 @@ def _endpoint(endpoint_id: int) -> WebhookEndpoint:
 def _form(endpoint: WebhookEndpoint | None = None, **kwargs) -> WebhookEndpointForm:
     form = WebhookEndpointForm(obj=endpoint, **kwargs)
     form.events.choices = [SelectChoice(event, f"{event} — {label}") for event, label in webhooks.EVENT_LABELS.items()]
+    form.signature_scheme.choices = [SelectChoice(scheme, label) for scheme, label in webhooks.SCHEME_LABELS.items()]
     return form
 
 
 def _input(form: WebhookEndpointForm) -> webhooks.EndpointInput:
-    return webhooks.EndpointInput(form.url.data or "", form.description.data or "", tuple(form.events.data or ()))
+    return webhooks.EndpointInput(form.url.data or "", form.description.data or "", tuple(form.events.data or ()),
+                                  form.signature_scheme.data or "")
 
 
 def _allowed_hosts() -> tuple[str, ...]:
@@ -87,6 +89,7 @@ def endpoint_detail(endpoint_id: int):
             return redirect(url_for(".endpoint_detail", endpoint_id=endpoint.id))
     return render_template("manage/webhooks/detail.html", endpoint=endpoint, form=form, action=ActionForm(),
                            deliveries=webhooks.recent_deliveries(endpoint), allowed_hosts=_allowed_hosts(),
+                           legacy_secret=webhooks.secret_key(endpoint.secret) is None,
                            now=utcnow()), 422 if form.errors else 200
 
 

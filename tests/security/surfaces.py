@@ -317,7 +317,7 @@ def api_token_create(world, p):
 
 def webhook_create(world, p):
     return admin_post(world, "/manage/webhooks/", {"url": form_bytes(p), "description": form_bytes(p),
-                                                   "events": form_bytes(p)})
+                                                   "events": form_bytes(p), "signature_scheme": form_bytes(p)})
 
 
 def webhook_create_url(world, p):

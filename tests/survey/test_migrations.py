@@ -107,3 +107,41 @@ def test_international_domains_stored_before_are_rewritten_in_ascii(runner, app)
             emails = connection.execute(text("SELECT email FROM contacts ORDER BY id")).scalars().all()
         db.engine.dispose()
     assert emails == ["bo@xn--exmple-cua.com", "zoë@example.com", "cy@müller.de", "cy@xn--mller-kva.de"]
+
+
+def test_endpoints_registered_before_keep_hearken_signature_and_new_ones_get_standard_webhooks(runner, app):
+    """0010 adds webhook_endpoints.signature_scheme: every existing endpoint keeps the scheme its receiver
+    checks (Hearken-Signature), with its deliveries (SQLite rebuilds the table, and they cascade from it);
+    the column has no database default, so a new endpoint gets what the application decides."""
+    from sqlalchemy import inspect, text
+
+    from survey import webhooks
+    from survey.clock import utcnow
+
+    assert runner.invoke(args=["db", "downgrade", "5f1a7c3e9b24"]).exit_code == 0
+    with app.app_context():
+        assert "signature_scheme" not in {c["name"] for c in inspect(db.engine).get_columns("webhook_endpoints")}
+        with db.engine.begin() as connection:
+            connection.execute(text(  # no id given: PostgreSQL's sequence must hand out the next one later
+                "INSERT INTO webhook_endpoints (url, description, events, secret, active, created_at) "
+                "VALUES ('https://crm.example.com/hooks', '', '[\"case.updated\"]', 'whsec_old-secret_x', "
+                ":yes, '2026-11-01')"), {"yes": True})
+            connection.execute(text(
+                "INSERT INTO webhook_deliveries (endpoint_id, delivery_id, event, body, status, attempts, not_before, "
+                "created_at) SELECT id, 'd1', 'case.updated', '{}', 'pending', 0, '2026-11-01', '2026-11-01' "
+                "FROM webhook_endpoints"))
+        db.engine.dispose()
+    upgrade = runner.invoke(args=["db", "upgrade"])
+    assert upgrade.exit_code == 0, upgrade.output
+    with app.app_context():
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT signature_scheme, secret FROM webhook_endpoints")).all() == [
+                ("hearken", "whsec_old-secret_x")]
+            assert connection.execute(text("SELECT delivery_id FROM webhook_deliveries")).scalars().all() == ["d1"]
+        default = {c["name"]: c["default"] for c in inspect(db.engine).get_columns("webhook_endpoints")}
+        assert default["signature_scheme"] is None
+        created = webhooks.create_endpoint(webhooks.EndpointInput("https://8.8.8.8/hooks", "", ("case.updated",)),
+                                           allowed_hosts=(), actor_id=None, now=utcnow())
+        assert created.signature_scheme == "standard"
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "check"]).exit_code == 0

@@ -4,24 +4,29 @@ the email backoff and end as failed; the admin pages show the history; and no de
 address, through a redirect or a DNS answer that changes between the check and the connection."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
 import json
+import re
+import secrets
 import socket
 import ssl
 import threading
 import time
+import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import event, func, select
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from survey import changes, dispatch, followups, mail, responding, trends, webhook_delivery, webhooks
-from survey.clock import utcnow
+from survey.clock import unix_seconds, utcnow
 from survey.extensions import db
 from survey.invitations import invited_respondent
 from survey.models import FollowUpCase, OutboxMessage, Response, WebhookDelivery, WebhookEndpoint
@@ -119,6 +124,28 @@ def deliveries() -> list[WebhookDelivery]:
 
 
 def assert_signed(request: Received, secret: str) -> None:
+    """Signed the Standard Webhooks way (a new endpoint's scheme): the `standardwebhooks` library itself
+    accepts it with `secret`, and refuses it once anything signed is changed."""
+    headers = dict(request.headers.items())
+    assert "Hearken-Signature" not in request.headers
+    assert Webhook(secret).verify(request.body, headers) == json.loads(request.body)
+    assert headers["webhook-id"] == headers["Hearken-Delivery"]
+    stamp = int(headers["webhook-timestamp"])
+    for body, forged in ((request.body.replace(b"}", b" }", 1), headers),  # a tampered body
+                         (request.body, headers | {"webhook-timestamp": str(stamp + 1)}),
+                         (request.body, headers | {"webhook-id": str(uuid.uuid4())})):
+        with pytest.raises(WebhookVerificationError, match="No matching signature"):
+            Webhook(secret).verify(body, forged)
+    with pytest.raises(WebhookVerificationError, match="No matching signature"):
+        Webhook(webhooks.new_secret()).verify(request.body, headers)
+    # Hearken's own check agrees, and refuses the same delivery replayed later.
+    assert webhooks.verify_standard(secret, headers, request.body, time.time())
+    assert not webhooks.verify_standard(secret, headers, request.body, stamp + 301)
+
+
+def assert_signed_hearken(request: Received, secret: str) -> None:
+    """Signed with Hearken-Signature (the first release's scheme), as `verify_signature` checks it."""
+    assert not {"webhook-id", "webhook-timestamp", "webhook-signature"} & {name.lower() for name in request.headers}
     header = request.headers["Hearken-Signature"]
     assert webhooks.verify_signature(secret, header, request.body, time.time())
     stamp = int(header.split(",")[0].removeprefix("t="))
@@ -211,7 +238,7 @@ def test_cases_alerts_and_published_changes_are_delivered(ctx, receiver):
     changes.publish(entry, now=NOW)  # already public: not news
 
     deliver(datetime(2026, 12, 5, 1))  # the alerts were raised "on 5 December" (detection's now)
-    assert all(request.headers["Hearken-Signature"] for request in receiver.requests)
+    assert all(request.headers["webhook-signature"] for request in receiver.requests)
     for request in receiver.requests:
         assert_signed(request, endpoint.secret)
     by_event: dict[str, list[dict]] = {}
@@ -326,6 +353,9 @@ def test_a_500_is_retried_with_backoff_and_delivered_later_with_the_same_deliver
     assert (row.status, row.attempts, row.last_status, row.last_error) == ("delivered", 2, 200, None)
     first, second = receiver.requests
     assert first.headers["Hearken-Delivery"] == second.headers["Hearken-Delivery"] and first.body == second.body
+    # Standard Webhooks' idempotency key is the delivery's id: the same on the retry, signed afresh.
+    assert first.headers["webhook-id"] == second.headers["webhook-id"] == row.delivery_id
+    assert_signed(second, db.session.get(WebhookEndpoint, row.endpoint_id).secret)
 
 
 def test_after_the_last_attempt_a_delivery_fails_shows_in_the_history_and_can_be_redelivered(app, client, receiver):
@@ -360,6 +390,7 @@ def test_after_the_last_attempt_a_delivery_fails_shows_in_the_history_and_can_be
         [row] = deliveries()
         assert (row.status, row.attempts) == ("delivered", 1)
     assert receiver.requests[-1].headers["Hearken-Delivery"] == delivery_id
+    assert {request.headers["webhook-id"] for request in receiver.requests} == {delivery_id}
 
 
 def test_a_disabled_endpoint_gets_nothing_new_and_its_queued_deliveries_fail(ctx, receiver):
@@ -566,10 +597,164 @@ def test_verify_signature_accepts_any_matching_v1_within_the_tolerance_only():
         assert not webhooks.verify_signature(secret, header, body, 1_800_000_000 + 301)
         assert not webhooks.verify_signature(secret, header, body, 1_800_000_000 - 301)
     assert not webhooks.verify_signature("whsec_other", header, body, 1_800_000_000)
-    for broken in ("", "v1=abc", "t=abc,v1=00", "t=1800000000", f"t=-1,{header.split(',')[1]}"):
+    for broken in ("", "v1=abc", "t=abc,v1=00", "t=1800000000", f"t=-1,{header.split(',')[1]}",
+                   "t=1800000000,v1=é"):  # a forged header: refused, not a TypeError from compare_digest
         assert not webhooks.verify_signature("whsec_new", broken, body, 1_800_000_000)
     expected = webhooks.sign("whsec_new", 1_800_000_000, body)
     assert expected == hmac.new(b"whsec_new", b"1800000000." + body, hashlib.sha256).hexdigest()
+
+
+# --- Standard Webhooks, and the Hearken-Signature scheme kept for receivers built for it -----------------------
+
+def old_secret() -> str:
+    """A secret as Hearken made them before Standard Webhooks: URL-safe base64 without padding."""
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def test_a_new_endpoint_is_signed_the_standard_webhooks_way_which_the_library_verifies(ctx, receiver):
+    endpoint = make_endpoint(receiver.url())
+    assert endpoint.signature_scheme == "standard"
+    webhooks.emit("case.updated", {"id": 1, "summary": "Über-slow call-back"}, now=NOW)
+    db.session.commit()
+    assert deliver().delivered == 1
+    [request] = receiver.requests
+    headers = dict(request.headers.items())
+    assert headers["webhook-id"] == deliveries()[0].delivery_id
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60
+    assert headers["webhook-signature"].startswith("v1,") and " " not in headers["webhook-signature"]
+    assert Webhook(endpoint.secret).verify(request.body, headers)["data"]["summary"] == "Über-slow call-back"
+    with pytest.raises(WebhookVerificationError):
+        Webhook(endpoint.secret).verify(request.body.replace(b"slow", b"fast"), headers)
+    assert_signed(request, endpoint.secret)
+
+
+def test_an_endpoint_set_to_hearken_signature_is_still_signed_that_way_also_during_a_rotation(ctx, receiver):
+    endpoint = webhooks.create_endpoint(
+        webhooks.EndpointInput(receiver.url(), "Old CRM", ("case.updated",), "hearken"),
+        allowed_hosts="127.0.0.1", actor_id=None, now=utcnow())
+    first_secret = endpoint.secret
+    webhooks.emit("case.updated", {"id": 1}, now=NOW)
+    db.session.commit()
+    deliver()
+    new_secret = webhooks.rotate_secret(endpoint, now=utcnow())
+    webhooks.emit("case.updated", {"id": 2}, now=NOW)
+    db.session.commit()
+    deliver()
+    before, during = receiver.requests
+    assert_signed_hearken(before, first_secret)
+    assert during.headers["Hearken-Signature"].count("v1=") == 2
+    for secret in (first_secret, new_secret):
+        assert_signed_hearken(during, secret)
+    with pytest.raises(WebhookVerificationError, match="Missing required headers"):
+        Webhook(new_secret).verify(during.body, dict(during.headers.items()))
+
+
+def test_during_a_rotation_the_library_verifies_both_secrets_and_afterwards_only_the_new_one(ctx, receiver):
+    endpoint = make_endpoint(receiver.url())
+    old = endpoint.secret
+    rotated_at = utcnow()
+    new = webhooks.rotate_secret(endpoint, now=rotated_at)
+    for moment in (rotated_at + timedelta(hours=23), rotated_at + webhooks.ROTATION_OVERLAP + timedelta(minutes=1)):
+        webhooks.emit("case.updated", {"id": 1}, now=NOW)
+        db.session.commit()
+        assert deliver(moment).delivered == 1
+    during, after = receiver.requests
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    for secret in (old, new):
+        assert_signed(during, secret)
+    assert len(after.headers["webhook-signature"].split(" ")) == 1
+    assert_signed(after, new)
+    with pytest.raises(WebhookVerificationError, match="No matching signature"):
+        Webhook(old).verify(after.body, dict(after.headers.items()))
+
+
+def test_secrets_are_base64_as_the_spec_reads_them_and_signatures_are_the_librarys():
+    body = '{"event":"ping","data":{"note":"ünïcode"}}'.encode()
+    for _ in range(20):
+        secret = webhooks.new_secret()
+        encoded = secret.removeprefix("whsec_")
+        assert secret.startswith("whsec_") and len(base64.b64decode(encoded, validate=True)) == 32
+        assert webhooks.secret_key(secret) == base64.b64decode(encoded)
+        message_id = str(uuid.uuid4())
+        assert webhooks.sign_standard(secret, message_id, 1_800_000_000, body) == \
+            Webhook(secret).sign(message_id, datetime.fromtimestamp(1_800_000_000, UTC), body)
+    # The spec's bounds: 24 to 64 bytes. A secret from before (URL-safe, unpadded) is not base64 as the spec
+    # reads it (the library would silently drop its - and _ and sign with another key): it signs only the
+    # Hearken-Signature scheme, with the whole string as its key, as it always did.
+    for size, valid in ((23, False), (24, True), (64, True), (65, False)):
+        assert (webhooks.secret_key("whsec_" + base64.b64encode(bytes(size)).decode()) is not None) is valid
+    for secret in (old_secret(), "whsec_abc-def_ghi" * 3, "whsec_", "whsec_!!!!"):
+        assert webhooks.secret_key(secret) is None
+        with pytest.raises(ValueError, match="predates Standard Webhooks"):
+            webhooks.sign_standard(secret, "id", 1_800_000_000, body)
+
+
+def test_verify_standard_agrees_with_the_library():
+    a, b = webhooks.new_secret(), webhooks.new_secret()
+    body = b'{"event":"ping"}'
+    now = unix_seconds()
+    headers = webhooks.signature_headers("standard", [a, b], "4f1c7c1e-0d3b-4c55-9a43-3f2f4b8a9c10", now, body)
+    assert set(headers) == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    cases = [(a, headers, body), (b, headers, body), (webhooks.new_secret(), headers, body),
+             (a, headers, body + b" "), (a, headers | {"webhook-id": "other"}, body),
+             (a, headers | {"webhook-timestamp": str(now - 400)}, body),
+             (a, {name.upper(): value for name, value in headers.items()}, body),
+             (a, {"webhook-id": headers["webhook-id"], "webhook-timestamp": str(now)}, body),
+             (a, headers | {"webhook-signature": "v1,é " + headers["webhook-signature"]}, body)]
+    results = []
+    for secret, given, payload in cases:
+        try:
+            Webhook(secret).verify(payload, given)
+        except WebhookVerificationError:
+            library = False
+        else:
+            library = True
+        assert webhooks.verify_standard(secret, given, payload, time.time()) is library
+        results.append(library)
+    assert results == [True, True, False, False, False, False, True, False, True]
+    assert not webhooks.verify_standard(old_secret(), headers, body, time.time())
+    assert not webhooks.verify_standard(a, headers, body, now + 301)
+
+
+def test_an_endpoint_whose_secret_predates_standard_webhooks_switches_only_after_a_rotation(ctx, receiver):
+    # As the migration leaves an endpoint registered before: Hearken-Signature, with an old secret.
+    endpoint = make_endpoint(receiver.url(), events=["case.updated"])
+    endpoint.signature_scheme, endpoint.secret = "hearken", old_secret()
+    db.session.commit()
+    first_secret = endpoint.secret
+    switch = webhooks.EndpointInput(receiver.url("/new"), "CRM", ("case.updated",), "standard")
+    with pytest.raises(webhooks.WebhookError) as refused:
+        webhooks.update_endpoint(endpoint, switch, allowed_hosts="127.0.0.1")
+    assert "Rotate the secret first" in refused.value.problems["signature_scheme"]
+    db.session.rollback()
+    db.session.expire_all()
+    assert (endpoint.signature_scheme, endpoint.url, endpoint.secret) == ("hearken", receiver.url(), first_secret)
+
+    new_secret = webhooks.rotate_secret(endpoint, now=utcnow())
+    assert webhooks.secret_key(new_secret) is not None
+    webhooks.emit("case.updated", {"id": 1}, now=NOW)
+    db.session.commit()
+    deliver()
+    for secret in (first_secret, new_secret):  # still Hearken-Signature, both secrets sign during the overlap
+        assert_signed_hearken(receiver.requests[-1], secret)
+
+    webhooks.update_endpoint(endpoint, switch, allowed_hosts="127.0.0.1")
+    webhooks.emit("case.updated", {"id": 2}, now=NOW)
+    db.session.commit()
+    deliver()
+    request = receiver.requests[-1]
+    assert request.path == "/new" and " " not in request.headers["webhook-signature"]  # the old secret cannot sign
+    assert_signed(request, new_secret)
+
+
+def test_the_signature_scheme_must_be_one_of_the_two(ctx):
+    with pytest.raises(webhooks.WebhookError) as refused:
+        webhooks.create_endpoint(webhooks.EndpointInput("https://8.8.8.8/hooks", "", ("case.updated",), "stripe"),
+                                 allowed_hosts=(), actor_id=None, now=NOW)
+    assert refused.value.problems == {"signature_scheme": "Choose one of the signature schemes listed."}
+    assert db.session.scalar(select(func.count(WebhookEndpoint.id))) == 0
+    with pytest.raises(ValueError, match="unknown signature scheme"):
+        webhooks.signature_headers("stripe", [webhooks.new_secret()], "id", 1_800_000_000, b"{}")
 
 
 # --- the admin pages -------------------------------------------------------------------------------------------
@@ -629,6 +814,53 @@ def test_admins_register_an_endpoint_see_the_secret_once_ping_rotate_disable_and
         assert db.session.scalar(select(func.count(WebhookEndpoint.id))) == 0 and deliveries() == []
 
 
+def test_admins_choose_the_signature_scheme_and_a_secret_from_before_must_be_rotated_to_switch(app, client, receiver):
+    with app.app_context():
+        make_user(email="admin@example.com", role="admin")
+    log_in(client, "admin@example.com")
+    form = client.get("/manage/webhooks/").get_data(as_text=True)
+    assert "How deliveries are signed" in form
+    assert re.search(r'<input checked id="signature_scheme-0" name="signature_scheme" type="radio" value="standard">',
+                     form)
+    assert 'value="hearken"' in form and "standardwebhooks" in form
+    created = post_form(client, "/manage/webhooks/", {"url": receiver.url(), "events": ["case.updated"],
+                                                      "signature_scheme": "hearken"})
+    assert created.status_code == 200 and "Hearken-Signature" in text_of(created)
+    assert "webhook-signature" not in text_of(created)
+    with app.app_context():
+        endpoint = db.session.scalar(select(WebhookEndpoint))
+        assert endpoint.signature_scheme == "hearken"
+        endpoint.secret = old_secret()  # as an endpoint registered before Standard Webhooks has
+        db.session.commit()
+        detail_url, secret = f"/manage/webhooks/{endpoint.id}", endpoint.secret
+    page = text_of(client.get(detail_url))
+    assert "signed with Hearken-Signature" in page and "To switch, rotate the secret first." in page
+
+    for scheme in ("standard", "stripe"):
+        refused = post_form(client, detail_url, {"url": receiver.url("/v2"), "events": ["case.updated"],
+                                                 "signature_scheme": scheme})
+        assert refused.status_code == 422
+    assert "Not a valid choice" in text_of(refused)
+    refused = post_form(client, detail_url, {"url": receiver.url("/v2"), "events": ["case.updated"],
+                                             "signature_scheme": "standard"})
+    assert "Rotate the secret first (the new one works with both schemes)" in text_of(refused)
+    with app.app_context():
+        endpoint = db.session.get(WebhookEndpoint, int(detail_url.rsplit("/", 1)[1]))
+        assert (endpoint.signature_scheme, endpoint.url, endpoint.secret) == ("hearken", receiver.url(), secret)
+
+    rotated = text_of(post_form(client, f"{detail_url}/rotate", page=detail_url))
+    assert "This secret also works with Standard Webhooks" in rotated
+    assert "To switch, rotate the secret first." not in text_of(client.get(detail_url))
+    saved = post_form(client, detail_url, {"url": receiver.url(), "events": ["case.updated"],
+                                           "signature_scheme": "standard"})
+    assert saved.status_code == 302
+    assert "signed the Standard Webhooks way" in text_of(client.get(detail_url))
+    # A post without the field (an older page) keeps the endpoint's scheme.
+    assert post_form(client, detail_url, {"url": receiver.url(), "events": ["case.updated"]}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(WebhookEndpoint.signature_scheme)) == "standard"
+
+
 def test_a_refused_address_is_a_form_error_that_changes_nothing(app, client):
     with app.app_context():
         make_user(email="admin@example.com", role="admin")
@@ -684,13 +916,19 @@ def test_erasing_a_contact_deletes_the_deliveries_that_carry_them(ctx, receiver)
     assert [json.loads(d.body)["data"]["email"] for d in deliveries()] == ["bob@example.com"]
 
 
-def test_the_reference_implementation_in_the_docs_verifies_what_hearken_signs():
+def documented(marker: str) -> dict:
+    """Run the Python block of docs/webhooks.md that holds `marker`; returns its names."""
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "webhooks.md").read_text()
-    code = next(block.split("```", 1)[0] for block in text.split("```python")[1:] if "def verify_signature" in block)
-    namespace: dict = {}
+    code = next(block.split("```", 1)[0] for block in text.split("```python")[1:] if marker in block)
+    namespace: dict = {"__name__": "documented_receiver"}
     exec(code, namespace)  # noqa: S102 — our own documentation
+    return namespace
+
+
+def test_the_reference_implementation_in_the_docs_verifies_what_hearken_signs():
+    namespace = documented("def verify_signature")
     body = '{"event":"ping","data":{"note":"ünïcode"}}'.encode()
     header = webhooks.signature_header(["whsec_a", "whsec_b"], 1_800_000_000, body)
     for secret, now in (("whsec_a", 1_800_000_000), ("whsec_b", 1_800_000_299), ("whsec_a", 1_800_000_301),
@@ -698,6 +936,46 @@ def test_the_reference_implementation_in_the_docs_verifies_what_hearken_signs():
         assert namespace["verify_signature"](secret, header, body, now) == \
             webhooks.verify_signature(secret, header, body, now)
     assert namespace["verify_signature"]("whsec_a", header, body, 1_800_000_000)
+    assert not namespace["verify_signature"]("whsec_a", "t=1800000000,v1=é", body, 1_800_000_000)
+
+
+def test_the_standard_webhooks_check_in_the_docs_agrees_with_hearkens_and_the_librarys():
+    verify = documented("def verify_standard")["verify_standard"]
+    a, b = webhooks.new_secret(), webhooks.new_secret()
+    body = '{"event":"ping","data":{"note":"ünïcode"}}'.encode()
+    now = unix_seconds()
+    headers = webhooks.signature_headers("standard", [a, b], str(uuid.uuid4()), now, body)
+    for secret, given, payload, when in (
+            (a, headers, body, now), (b, headers, body, now + 299), (a, headers, body, now + 301),
+            (webhooks.new_secret(), headers, body, now), (a, headers, body + b" ", now),
+            (a, {name.title(): value for name, value in headers.items()}, body, now),
+            (a, headers | {"webhook-id": "x"}, body, now), (a, headers | {"webhook-timestamp": "x"}, body, now)):
+        assert verify(secret, given, payload, when) == webhooks.verify_standard(secret, given, payload, when)
+    assert verify(a, headers, body, now) and verify(b, headers, body, now)
+    Webhook(a).verify(body, headers)
+
+
+def test_the_documented_receiver_with_the_standardwebhooks_library_takes_a_real_delivery(ctx, receiver,
+                                                                                          monkeypatch):
+    endpoint = make_endpoint(receiver.url(), events=["response.completed"])
+    survey = make_survey()
+    submit_response(survey.current_version, invited_respondent(make_invitation(survey, email="ann@example.com")),
+                    {"satisfaction": 5}, Consents(), submission_key="d" * 20, now=NOW)
+    assert deliver().delivered == 1
+    [delivery] = receiver.requests
+    monkeypatch.setenv("HEARKEN_WEBHOOK_SECRET", endpoint.secret)
+    documented_app = documented("from standardwebhooks import")["app"]
+    client = documented_app.test_client()
+    headers = {name: delivery.headers[name] for name in ("Content-Type", "webhook-id", "webhook-timestamp",
+                                                        "webhook-signature")}
+    assert client.post("/hooks/hearken", data=delivery.body, headers=headers).status_code == 204
+    assert client.post("/hooks/hearken", data=delivery.body, headers=headers).status_code == 204  # a retry
+    tampered = delivery.body.replace(b'"satisfaction":5', b'"satisfaction":1')
+    assert tampered != delivery.body
+    assert client.post("/hooks/hearken", data=tampered, headers=headers).status_code == 400
+    assert client.post("/hooks/hearken", data=delivery.body, headers={"Content-Type": "application/json"}
+                       ).status_code == 400
+    assert documented_app.view_functions["hearken"].__globals__["seen"] == {delivery.headers["webhook-id"]}
 
 
 def test_a_path_with_non_ascii_characters_is_sent_percent_encoded_without_the_fragment(ctx, receiver):
