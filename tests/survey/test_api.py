@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from survey import api_tokens, dashboard
+from survey import api_tokens, dashboard, database
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.filters import ResultsFilter
-from survey.models import Alert, Contact, FollowUpCase, Survey
+from survey.models import Alert, ApiToken, Contact, FollowUpCase, Survey
 from survey.views.api import OPERATIONS
 from tests.factories import add_answers, make_definition, make_survey
 
@@ -250,6 +254,85 @@ def test_each_token_has_its_own_rate_limit(app, client, tokens):
     assert limited.status_code == 429 and limited.json["error"]["code"] == "too_many_requests"
     assert int(limited.headers["Retry-After"]) > 0
     assert client.get("/api/v1/surveys", headers=tokens["analyst"]).status_code == 200
+
+
+# --- a read never writes: the token's last use ----------------------------------------------------------
+
+LOCK_SECONDS = 4.0
+
+
+@contextmanager
+def write_lock_held_elsewhere(app):
+    """Another connection holds the write lock on the tokens for LOCK_SECONDS (or until the block ends): on
+    SQLite BEGIN IMMEDIATE, the database's one write lock; on PostgreSQL an EXCLUSIVE lock on api_tokens,
+    which readers pass and every writer of the table waits for."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        holder = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+    else:
+        holder = engine.connect()
+        holder.begin()
+        holder.execute(text("LOCK TABLE api_tokens IN EXCLUSIVE MODE"))
+    released = threading.Lock()
+
+    def release() -> None:
+        if released.acquire(blocking=False):
+            holder.rollback()
+            holder.close()
+
+    timer = threading.Timer(LOCK_SECONDS, release)  # the old code waited for it: let it end, and fail on time
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        release()
+
+
+def last_use(app):
+    with app.app_context():
+        return db.session.scalar(select(ApiToken.last_used_at))
+
+
+def test_a_read_answers_while_another_connection_holds_the_write_lock(app, client, monkeypatch):
+    """A GET only reads: the token's last use is written after the answer, never waiting for the lock (the old
+    lookup wrote it in the request: on SQLite a read then waited the busy timeout for a writer and answered
+    503; here the timeout is 1 s so the old code fails fast, on PostgreSQL it waited for the lock)."""
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 1)
+    with app.app_context():
+        secret = api_tokens.create_token("bi", "analyst", now=utcnow())[1]
+        make_survey()
+        db.engine.dispose()  # new connections, with the 1 s busy timeout
+    with write_lock_held_elsewhere(app):
+        started = time.monotonic()
+        with client.get("/api/v1/surveys/support-csat/responses", headers=bearer(secret)) as answer:
+            status = answer.status_code
+        took = time.monotonic() - started
+    assert status == 200 and took < LOCK_SECONDS / 2
+    assert last_use(app) is None  # the database was busy: skipped, not waited for (nor written in the request)
+    with client.get("/api/v1/surveys", headers=bearer(secret)) as answer:
+        assert answer.status_code == 200
+    recorded = last_use(app)
+    assert recorded is not None  # the next use, with the database free, is recorded
+    with client.get("/api/v1/surveys", headers=bearer(secret)):
+        pass
+    assert last_use(app) == recorded  # at most once a minute
+
+
+def test_the_last_use_is_recorded_at_most_once_a_minute(app, client):
+    with app.app_context():
+        token, secret = api_tokens.create_token("crm", "editor", now=utcnow())
+        token_id = token.id
+    now = utcnow()
+    with app.app_context():
+        assert api_tokens.record_use(token_id, now=now - timedelta(minutes=5))
+        api_tokens.record_use(token_id, now=now - timedelta(minutes=4, seconds=30))  # within its minute: kept
+    assert last_use(app) == now - timedelta(minutes=5)
+    with client.post("/api/v1/events", json={}, headers=bearer(secret)) as refused:  # used, though refused
+        assert refused.status_code == 422
+    assert now <= last_use(app) <= utcnow()
 
 
 def test_the_description_covers_every_route_and_only_those(app, client):

@@ -11,6 +11,9 @@ parameters, request body and response schemas. The same declaration
 so the description cannot drift from the code; the test suite runs schemathesis against it.
 
 Every failure has one shape, `{"error": {"code", "message", "field"}}`, with the matching status.
+
+A read does not write: the token's last use is recorded after the answer has gone out, never waiting for a
+lock (survey/api_tokens.py), so a GET never needs SQLite's write lock.
 """
 from __future__ import annotations
 
@@ -18,10 +21,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, after_this_request, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from survey.api_tokens import digest, presented_secret, token_for_request
+from survey.api_tokens import digest, presented_secret, record_use, token_for_request, use_is_due
 from survey.clock import utcnow
 from survey.extensions import csrf, limiter
 from survey.ids import MAX_ID
@@ -111,6 +114,22 @@ def http_error(error: HTTPException):
     return jsonify(error_body(code, error.description or error.name)), error.code, headers
 
 
+def record_use_after_the_answer(token_id: int, now) -> None:
+    """Record the token's use once the answer has gone out and the request's session is closed (the WSGI
+    server closes the answer), in a transaction of its own that never waits: the request itself only reads,
+    so a GET never needs the write lock (on SQLite another process may hold it for seconds)."""
+    app = current_app._get_current_object()
+
+    def record() -> None:
+        with app.app_context():
+            record_use(token_id, now=now)
+
+    @after_this_request
+    def when_sent(response):
+        response.call_on_close(record)
+        return response
+
+
 @bp.before_request
 def authorise():
     """The border: a known operation, a valid token of a sufficient role, only declared query parameters."""
@@ -118,9 +137,12 @@ def authorise():
     if declared is None:
         return  # 404 / 405: Flask answers, through http_error above
     if declared.role is not None:
-        token = token_for_request(request.headers.get("Authorization", ""), now=utcnow())
+        token = token_for_request(request.headers.get("Authorization", ""))
         if token is None:
             raise ApiError(401, "unauthorized", "a valid API token is required: Authorization: Bearer <token>")
+        now = utcnow()
+        if use_is_due(token, now=now):
+            record_use_after_the_answer(token.id, now)
         if ROLES.index(token.role) < ROLES.index(declared.role):
             raise ApiError(403, "forbidden", f"this token's role ({token.role}) may not do this; "
                                              f"{declared.role} or above is needed")
