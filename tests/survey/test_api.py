@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from flask import abort, request
+from sqlalchemy import event, func, select, text
 
 from survey import api_tokens, dashboard, database
 from survey.clock import utcnow
@@ -254,6 +255,79 @@ def test_each_token_has_its_own_rate_limit(app, client, tokens):
     assert limited.status_code == 429 and limited.json["error"]["code"] == "too_many_requests"
     assert int(limited.headers["Retry-After"]) > 0
     assert client.get("/api/v1/surveys", headers=tokens["analyst"]).status_code == 200
+
+
+def test_a_token_has_one_budget_for_every_operation(app, client, tokens):
+    """docs/api.md: HEARKEN_API_RATE_LIMIT requests per token — in all, not per operation (each had its own:
+    a token made about 22 times the limit). Retry-After only on the 429, saying what its message says."""
+    app.config["API_RATE_LIMIT"] = "4 per minute"
+    admin = tokens["admin"]
+    answers = [client.get("/api/v1/surveys", headers=admin), client.get("/api/v1/contacts", headers=admin),
+               client.get("/api/v1/surveys/none", headers=admin), client.post("/api/v1/events", json={}, headers=admin)]
+    assert [answer.status_code for answer in answers] == [200, 200, 404, 422]
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == ["3", "2", "1", "0"]
+    assert {answer.headers["X-RateLimit-Limit"] for answer in answers} == {"4"}
+    assert [answer for answer in answers if "Retry-After" in answer.headers] == []
+    limited = client.get("/api/v1/alerts", headers=admin)  # an operation this token has not used yet
+    assert limited.status_code == 429 and limited.json["error"]["code"] == "too_many_requests"
+    seconds = int(limited.headers["Retry-After"])
+    assert 0 < seconds <= 61 and f"retry in {seconds} s" in limited.json["error"]["message"]
+    assert client.get("/api/v1/surveys", headers=tokens["agent"]).status_code == 200  # another token's own budget
+
+
+def test_a_503_says_when_to_retry_in_its_header_and_its_message(app, client):
+    """The limiter no longer raises a 503's Retry-After to the end of the token's rate-limit window."""
+    with app.app_context():
+        secret = api_tokens.create_token("bi", "agent", now=utcnow())[1]
+        engine = db.engine
+
+    def database_gone(_cursor, _statement, _parameters, context):
+        raise context.dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+
+    event.listen(engine, "do_execute", database_gone)
+    try:
+        answer = client.get("/api/v1/surveys", headers=bearer(secret))
+    finally:
+        event.remove(engine, "do_execute", database_gone)
+    assert answer.status_code == 503 and answer.json["error"]["code"] == "service_unavailable"
+    assert answer.headers["Retry-After"] == "10" and "retry in 10 s" in answer.json["error"]["message"]
+
+
+def test_every_401_challenges_for_a_bearer_token(client, tokens):
+    """RFC 9110 11.6.1 and RFC 6750 3: a 401 says how to authenticate; invalid_token when a token was sent."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.name == "agent"))
+    api_tokens.revoke_token(token, now=utcnow())
+    without = [client.get("/api/v1/surveys"), client.get("/api/v1/surveys", headers={"Authorization": "Basic YTpi"}),
+               client.post("/api/v1/events", json={}), client.get("/api/v1/surveys", headers=bearer(""))]
+    sent = [client.get("/api/v1/surveys", headers=bearer("hk_" + "x" * 43)),
+            client.get("/api/v1/surveys", headers=bearer("not-one-of-ours")),
+            client.get("/api/v1/contacts/1", headers=tokens["agent"])]  # revoked
+    assert {answer.status_code for answer in without + sent} == {401}
+    assert [answer.headers.get("WWW-Authenticate") for answer in without] == ["Bearer"] * len(without)
+    assert all(answer.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"') for answer in sent)
+    assert "WWW-Authenticate" not in client.get("/api/v1/surveys", headers=tokens["analyst"]).headers
+
+
+def test_options_answers_with_allow_and_needs_no_token(client):
+    surveys = client.options("/api/v1/surveys")
+    assert surveys.status_code == 204 and surveys.data == b""
+    assert set(surveys.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert "WWW-Authenticate" not in surveys.headers and "Content-Type" not in surveys.headers
+    contact = client.options("/api/v1/contacts/5")
+    assert contact.status_code == 204 and set(contact.headers["Allow"].split(", ")) == {"GET", "HEAD", "DELETE",
+                                                                                        "OPTIONS"}
+    nowhere = client.options("/api/v1/nothing-here")
+    assert nowhere.status_code == 404 and nowhere.json["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("status, code", [(414, "request_uri_too_long"), (431, "request_header_fields_too_large")])
+def test_errors_raised_below_the_views_keep_the_api_shape(app, client, status, code):
+    """A 414 or 431 that reaches the app (from a middleware or the server's request parsing) under /api/v1."""
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: abort(status) if "X-Too-Large" in request.headers
+                                                         else None)
+    answer = client.get("/api/v1/surveys", headers={"X-Too-Large": "1"})
+    assert answer.status_code == status and answer.json["error"]["code"] == code
+    assert set(answer.json["error"]) == {"code", "message", "field"} and "Retry-After" not in answer.headers
 
 
 # --- a read never writes: the token's last use ----------------------------------------------------------
