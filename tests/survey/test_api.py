@@ -7,6 +7,7 @@ import threading
 import time
 from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from flask import abort, request
@@ -407,6 +408,55 @@ def test_the_last_use_is_recorded_at_most_once_a_minute(app, client):
     with client.post("/api/v1/events", json={}, headers=bearer(secret)) as refused:  # used, though refused
         assert refused.status_code == 422
     assert now <= last_use(app) <= utcnow()
+
+
+# --- the description says what the border enforces --------------------------------------------------------
+
+def test_the_description_says_what_the_border_enforces(client, tokens):
+    make_survey()
+    document = client.get("/api/v1/openapi.json").json
+    listing = document["paths"]["/surveys/{slug}/responses"]["get"]
+    params = {param["name"]: param["schema"] for param in listing["parameters"]}
+    for where, accepted in [("location=Leeds", True), (" team = B ", True), ("location=a=b", True),
+                            ("colour=red", False), ("location=", False), ("location= ", False), ("Leeds", False),
+                            ("", False), ("=Leeds", False)]:
+        answer = client.get("/api/v1/surveys/support-csat/responses", query_string={"where": where},
+                            headers=tokens["analyst"])
+        assert (bool(re.search(params["where"]["pattern"], where)), answer.status_code) == (
+            accepted, 200 if accepted else 400), where
+        assert accepted or answer.json["error"]["field"] == "where"
+    assert params["since"]["minLength"] == 1
+    for since in ("", "  "):
+        answer = client.get("/api/v1/surveys/support-csat/responses", query_string={"since": since},
+                            headers=tokens["analyst"])
+        assert answer.status_code == 400 and answer.json["error"]["field"] == "since"
+    schemas = document["components"]["schemas"]
+    assert schemas["ContactsUpsert"]["properties"]["contacts"]["items"]["properties"]["email"]["format"] == "email"
+    assert schemas["Event"]["properties"]["email"]["format"] == "email"
+    assert "`invalid_text`" in schemas["Error"]["properties"]["error"]["properties"]["code"]["description"]
+    assert "invalid_text" in document["paths"]["/contacts"]["post"]["responses"]["400"]["description"]
+    for path, methods in document["paths"].items():
+        for method, described in methods.items():
+            if described["security"]:  # needs a token: the database is asked
+                assert "Retry-After" in described["responses"]["503"]["headers"], (method, path)
+                assert "WWW-Authenticate" in described["responses"]["401"]["headers"], (method, path)
+
+
+def test_every_error_code_is_described_here_and_in_the_guide():
+    """ERROR_CODES (what openapi.json describes) holds every code the source answers, and docs/api.md's table
+    the same codes under the same statuses."""
+    from survey.views.api import ERROR_CODES
+
+    root = Path(__file__).resolve().parents[2]
+    source = "\n".join(path.read_text() for path in (root / "survey").rglob("*.py"))
+    raised = set(re.findall(r'(?:ApiError|JsonError)\((\d{3}), "(\w+)"', source))
+    raised |= {("503", "service_unavailable"), ("500", "internal_server_error")}  # views/errors.py
+    described = {(str(status), code) for status, codes, _when in ERROR_CODES for code in codes}
+    assert raised <= described
+    guide = (root / "docs" / "api.md").read_text()
+    table = {(status, code) for status, codes in re.findall(r"^\| (\d{3}) \| ([^|]+) \|", guide, re.MULTILINE)
+             for code in re.findall(r"`(\w+)`", codes)}
+    assert table == described
 
 
 def test_the_description_covers_every_route_and_only_those(app, client):
