@@ -1,18 +1,28 @@
 """API tokens for other systems: shown once, stored as SHA-256 (a token is 256 random bits, so a fast
-hash is enough: nothing to brute-force), named, with a role, revocable, last use recorded."""
+hash is enough: nothing to brute-force), named, with a role, revocable, last use recorded.
+
+Checking a token only reads: a read request (GET) must not need the database's write lock, which on SQLite
+another process may hold for a while (a contacts upload), so the lookup never writes. The last use is
+recorded apart from the request (`record_use`, called after the answer has gone out): at most once a
+minute, and only if it can be written at once; when the database is busy it is skipped, and the next
+request more than a minute after the stored use tries again. So the recorded last use can lag the real
+one by a little over a minute on a database that is never free, never by more than the busy spell lasts.
+"""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
+from survey.database import write_without_waiting
 from survey.extensions import db
 from survey.models import ROLES, ApiToken
 
 PREFIX = "hk_"
+LAST_USE_EVERY = timedelta(minutes=1)  # how often a token's last use is written, at most
 
 
 class TokenError(ValueError):
@@ -47,18 +57,27 @@ def presented_secret(authorization: str) -> str | None:
     return secret
 
 
-def token_for_request(authorization: str, *, now: datetime) -> ApiToken | None:
+def token_for_request(authorization: str) -> ApiToken | None:
+    """The live token an Authorization header presents, or None (none, unknown or revoked). Only reads."""
     if (secret := presented_secret(authorization)) is None:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
     if token is None or token.revoked_at is not None or not hmac.compare_digest(token.token_hash, digest(secret)):
         return None
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        # At most once a minute, so busy integrations do not write on every call; committed here because
-        # read-only operations commit nothing else.
-        token.last_used_at = now
-        db.session.commit()
     return token
+
+
+def use_is_due(token: ApiToken, *, now: datetime) -> bool:
+    """Whether a use of `token` at `now` should be recorded (the stored one is over a minute old)."""
+    return token.last_used_at is None or now - token.last_used_at > LAST_USE_EVERY
+
+
+def record_use(token_id: int, *, now: datetime) -> bool:
+    """Record that the token was used at `now`, unless a use within the minute before is stored already:
+    in a transaction of its own that never waits for a lock. False when the database was busy (or away)
+    and nothing was written."""
+    stale = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - LAST_USE_EVERY)
+    return write_without_waiting(update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=now))
 
 
 def revoke_token(token: ApiToken, *, now: datetime) -> None:

@@ -22,7 +22,8 @@ def utcnow() -> datetime:
 
 def unix_seconds() -> int:
     """The wall clock in whole Unix seconds, for what a peer checks against its own clock (a webhook
-    signature's timestamp), never for business time, which a test or `--now` may move."""
+    signature's timestamp) or what runs on the wall clock (the rate limiter's windows, for Retry-After),
+    never for business time, which a test or `--now` may move."""
     return int(datetime.now(UTC).timestamp())
 
 

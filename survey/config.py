@@ -91,7 +91,8 @@ DEFAULTS = {
     "LOGO_URL": None,
     # Rate-limit counters (Flask-Limiter): memory:// per process, or redis://host:6379 shared by all of them.
     "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_HEADERS_ENABLED": True,
+    # Off: survey/rate_limits.py writes the headers (Retry-After only on a 429; the API's budget on its answers).
+    "RATELIMIT_HEADERS_ENABLED": False,
     # Requests per API token (a limits string: "600 per minute", "10 per second; 1000 per hour").
     "API_RATE_LIMIT": "600 per minute",
     # Failed logins, and lookups of unknown tokens (personal links, unsubscribe links, API tokens), per

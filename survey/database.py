@@ -15,7 +15,9 @@ something to write, not while the request reads and checks, so other workers' su
 behind its reading.
 
 For every database: a small read that is a page's only database work can go straight through the driver
-(`read_row`), and the session of a request is closed even when the database went away under it (see
+(`read_row`); bookkeeping that must never hold up or fail the request it belongs to (an API token's last
+use) is written without waiting for any lock, or not at all (`write_without_waiting`); and the session of a
+request is closed even when the database went away under it (see
 `close_sessions_even_when_the_database_is_gone`).
 """
 from __future__ import annotations
@@ -26,9 +28,9 @@ from collections.abc import Callable
 from functools import cache
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import Select, event
+from sqlalchemy import Executable, Select, event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from survey.extensions import db
 
@@ -66,6 +68,9 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
+        if connection.get_execution_options().get(NO_WAIT):
+            _take_write_lock_or_fail(connection.connection.dbapi_connection)
+            return
         read_only = has_request_context() and (request.method in READ_ONLY_METHODS or g.get(READING_FIRST, False))
         if read_only:
             connection.exec_driver_sql("BEGIN")
@@ -99,6 +104,42 @@ def _take_write_lock_promptly(dbapi_connection) -> bool:
             pause = min(pause * 1.5, 0.001)
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+
+
+def _take_write_lock_or_fail(dbapi_connection) -> None:
+    """BEGIN IMMEDIATE once, without SQLite's busy handler: raises "database is locked" at once when another
+    connection holds the write lock."""
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
+
+
+NO_WAIT = "hearken_no_wait"  # the execution option `write_without_waiting` sets on its connection
+NO_WAIT_LOCK_TIMEOUT = "1ms"  # PostgreSQL: lock_timeout 0 would mean "wait for ever"
+
+
+def write_without_waiting(statement: Executable) -> bool:
+    """Run one small write in a transaction of its own that takes its locks at once or gives up: whether it
+    was written.
+
+    For bookkeeping that must never hold up or fail the request it belongs to: on SQLite the write lock is
+    tried once (another writer holding it: given up at once, not after the 30 s busy timeout), on
+    PostgreSQL a lock held by another transaction is waited for at most NO_WAIT_LOCK_TIMEOUT. A database
+    that is busy, locked or away is reported as False, never raised. It runs on a connection of its own,
+    outside any session, so call it where the request's own transaction cannot be holding the lock it needs
+    (after the request, see `views.api.authorise`)."""
+    engine = db.engine
+    driver_error = engine.dialect.loaded_dbapi.Error  # raised unwrapped by the "begin" listener above
+    try:
+        with engine.connect().execution_options(**{NO_WAIT: True}) as connection, connection.begin():
+            if engine.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{NO_WAIT_LOCK_TIMEOUT}'")
+            connection.execute(statement)
+    except (SQLAlchemyError, driver_error):
+        return False
+    return True
 
 
 READING_FIRST = "sqlite_reading_first"  # the flag in `g`

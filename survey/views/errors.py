@@ -4,8 +4,9 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable, TooManyRequests
 
+from survey import rate_limits
 from survey.links import base_url_adapter
 
 bp = Blueprint("errors", __name__)
@@ -57,6 +58,9 @@ def http_error(error: HTTPException):
         from survey.views.api import http_error as api_http_error
 
         return api_http_error(error)
+    if error.code == TooManyRequests.code:  # a rate limit (survey/rate_limits.py): say when to come back
+        page, status = render_error(error.code)
+        return page, status, {"Retry-After": str(rate_limits.retry_after_seconds())}
     return render_error(error.code or 500)
 
 

@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from flask import abort, request
+from sqlalchemy import event, func, select, text
 
-from survey import api_tokens, dashboard
+from survey import api_tokens, dashboard, database
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.filters import ResultsFilter
-from survey.models import Alert, Contact, FollowUpCase, Survey
+from survey.models import Alert, ApiToken, Contact, FollowUpCase, Survey
 from survey.views.api import OPERATIONS
 from tests.factories import add_answers, make_definition, make_survey
 
@@ -250,6 +256,207 @@ def test_each_token_has_its_own_rate_limit(app, client, tokens):
     assert limited.status_code == 429 and limited.json["error"]["code"] == "too_many_requests"
     assert int(limited.headers["Retry-After"]) > 0
     assert client.get("/api/v1/surveys", headers=tokens["analyst"]).status_code == 200
+
+
+def test_a_token_has_one_budget_for_every_operation(app, client, tokens):
+    """docs/api.md: HEARKEN_API_RATE_LIMIT requests per token — in all, not per operation (each had its own:
+    a token made about 22 times the limit). Retry-After only on the 429, saying what its message says."""
+    app.config["API_RATE_LIMIT"] = "4 per minute"
+    admin = tokens["admin"]
+    answers = [client.get("/api/v1/surveys", headers=admin), client.get("/api/v1/contacts", headers=admin),
+               client.get("/api/v1/surveys/none", headers=admin), client.post("/api/v1/events", json={}, headers=admin)]
+    assert [answer.status_code for answer in answers] == [200, 200, 404, 422]
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == ["3", "2", "1", "0"]
+    assert {answer.headers["X-RateLimit-Limit"] for answer in answers} == {"4"}
+    assert [answer for answer in answers if "Retry-After" in answer.headers] == []
+    limited = client.get("/api/v1/alerts", headers=admin)  # an operation this token has not used yet
+    assert limited.status_code == 429 and limited.json["error"]["code"] == "too_many_requests"
+    seconds = int(limited.headers["Retry-After"])
+    assert 0 < seconds <= 61 and f"retry in {seconds} s" in limited.json["error"]["message"]
+    assert client.get("/api/v1/surveys", headers=tokens["agent"]).status_code == 200  # another token's own budget
+
+
+def test_a_503_says_when_to_retry_in_its_header_and_its_message(app, client):
+    """The limiter no longer raises a 503's Retry-After to the end of the token's rate-limit window."""
+    with app.app_context():
+        secret = api_tokens.create_token("bi", "agent", now=utcnow())[1]
+        engine = db.engine
+
+    def database_gone(_cursor, _statement, _parameters, context):
+        raise context.dialect.loaded_dbapi.OperationalError("server closed the connection unexpectedly")
+
+    event.listen(engine, "do_execute", database_gone)
+    try:
+        answer = client.get("/api/v1/surveys", headers=bearer(secret))
+    finally:
+        event.remove(engine, "do_execute", database_gone)
+    assert answer.status_code == 503 and answer.json["error"]["code"] == "service_unavailable"
+    assert answer.headers["Retry-After"] == "10" and "retry in 10 s" in answer.json["error"]["message"]
+
+
+def test_every_401_challenges_for_a_bearer_token(client, tokens):
+    """RFC 9110 11.6.1 and RFC 6750 3: a 401 says how to authenticate; invalid_token when a token was sent."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.name == "agent"))
+    api_tokens.revoke_token(token, now=utcnow())
+    without = [client.get("/api/v1/surveys"), client.get("/api/v1/surveys", headers={"Authorization": "Basic YTpi"}),
+               client.post("/api/v1/events", json={}), client.get("/api/v1/surveys", headers=bearer(""))]
+    sent = [client.get("/api/v1/surveys", headers=bearer("hk_" + "x" * 43)),
+            client.get("/api/v1/surveys", headers=bearer("not-one-of-ours")),
+            client.get("/api/v1/contacts/1", headers=tokens["agent"])]  # revoked
+    assert {answer.status_code for answer in without + sent} == {401}
+    assert [answer.headers.get("WWW-Authenticate") for answer in without] == ["Bearer"] * len(without)
+    assert all(answer.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"') for answer in sent)
+    assert "WWW-Authenticate" not in client.get("/api/v1/surveys", headers=tokens["analyst"]).headers
+
+
+def test_options_answers_with_allow_and_needs_no_token(client):
+    surveys = client.options("/api/v1/surveys")
+    assert surveys.status_code == 204 and surveys.data == b""
+    assert set(surveys.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert "WWW-Authenticate" not in surveys.headers and "Content-Type" not in surveys.headers
+    contact = client.options("/api/v1/contacts/5")
+    assert contact.status_code == 204 and set(contact.headers["Allow"].split(", ")) == {"GET", "HEAD", "DELETE",
+                                                                                        "OPTIONS"}
+    nowhere = client.options("/api/v1/nothing-here")
+    assert nowhere.status_code == 404 and nowhere.json["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("status, code", [(414, "request_uri_too_long"), (431, "request_header_fields_too_large")])
+def test_errors_raised_below_the_views_keep_the_api_shape(app, client, status, code):
+    """A 414 or 431 that reaches the app (from a middleware or the server's request parsing) under /api/v1."""
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: abort(status) if "X-Too-Large" in request.headers
+                                                         else None)
+    answer = client.get("/api/v1/surveys", headers={"X-Too-Large": "1"})
+    assert answer.status_code == status and answer.json["error"]["code"] == code
+    assert set(answer.json["error"]) == {"code", "message", "field"} and "Retry-After" not in answer.headers
+
+
+# --- a read never writes: the token's last use ----------------------------------------------------------
+
+LOCK_SECONDS = 4.0
+
+
+@contextmanager
+def write_lock_held_elsewhere(app):
+    """Another connection holds the write lock on the tokens for LOCK_SECONDS (or until the block ends): on
+    SQLite BEGIN IMMEDIATE, the database's one write lock; on PostgreSQL an EXCLUSIVE lock on api_tokens,
+    which readers pass and every writer of the table waits for."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        holder = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+    else:
+        holder = engine.connect()
+        holder.begin()
+        holder.execute(text("LOCK TABLE api_tokens IN EXCLUSIVE MODE"))
+    released = threading.Lock()
+
+    def release() -> None:
+        if released.acquire(blocking=False):
+            holder.rollback()
+            holder.close()
+
+    timer = threading.Timer(LOCK_SECONDS, release)  # the old code waited for it: let it end, and fail on time
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        release()
+
+
+def last_use(app):
+    with app.app_context():
+        return db.session.scalar(select(ApiToken.last_used_at))
+
+
+def test_a_read_answers_while_another_connection_holds_the_write_lock(app, client, monkeypatch):
+    """A GET only reads: the token's last use is written after the answer, never waiting for the lock (the old
+    lookup wrote it in the request: on SQLite a read then waited the busy timeout for a writer and answered
+    503; here the timeout is 1 s so the old code fails fast, on PostgreSQL it waited for the lock)."""
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 1)
+    with app.app_context():
+        secret = api_tokens.create_token("bi", "analyst", now=utcnow())[1]
+        make_survey()
+        db.engine.dispose()  # new connections, with the 1 s busy timeout
+    with write_lock_held_elsewhere(app):
+        started = time.monotonic()
+        with client.get("/api/v1/surveys/support-csat/responses", headers=bearer(secret)) as answer:
+            status = answer.status_code
+        took = time.monotonic() - started
+    assert status == 200 and took < LOCK_SECONDS / 2
+    assert last_use(app) is None  # the database was busy: skipped, not waited for (nor written in the request)
+    with client.get("/api/v1/surveys", headers=bearer(secret)) as answer:
+        assert answer.status_code == 200
+    recorded = last_use(app)
+    assert recorded is not None  # the next use, with the database free, is recorded
+    with client.get("/api/v1/surveys", headers=bearer(secret)):
+        pass
+    assert last_use(app) == recorded  # at most once a minute
+
+
+def test_the_last_use_is_recorded_at_most_once_a_minute(app, client):
+    with app.app_context():
+        token, secret = api_tokens.create_token("crm", "editor", now=utcnow())
+        token_id = token.id
+    now = utcnow()
+    with app.app_context():
+        assert api_tokens.record_use(token_id, now=now - timedelta(minutes=5))
+        api_tokens.record_use(token_id, now=now - timedelta(minutes=4, seconds=30))  # within its minute: kept
+    assert last_use(app) == now - timedelta(minutes=5)
+    with client.post("/api/v1/events", json={}, headers=bearer(secret)) as refused:  # used, though refused
+        assert refused.status_code == 422
+    assert now <= last_use(app) <= utcnow()
+
+
+# --- the description says what the border enforces --------------------------------------------------------
+
+def test_the_description_says_what_the_border_enforces(client, tokens):
+    make_survey()
+    document = client.get("/api/v1/openapi.json").json
+    listing = document["paths"]["/surveys/{slug}/responses"]["get"]
+    params = {param["name"]: param["schema"] for param in listing["parameters"]}
+    for where, accepted in [("location=Leeds", True), (" team = B ", True), ("location=a=b", True),
+                            ("colour=red", False), ("location=", False), ("location= ", False), ("Leeds", False),
+                            ("", False), ("=Leeds", False)]:
+        answer = client.get("/api/v1/surveys/support-csat/responses", query_string={"where": where},
+                            headers=tokens["analyst"])
+        assert (bool(re.search(params["where"]["pattern"], where)), answer.status_code) == (
+            accepted, 200 if accepted else 400), where
+        assert accepted or answer.json["error"]["field"] == "where"
+    assert params["since"]["minLength"] == 1
+    for since in ("", "  "):
+        answer = client.get("/api/v1/surveys/support-csat/responses", query_string={"since": since},
+                            headers=tokens["analyst"])
+        assert answer.status_code == 400 and answer.json["error"]["field"] == "since"
+    schemas = document["components"]["schemas"]
+    assert schemas["ContactsUpsert"]["properties"]["contacts"]["items"]["properties"]["email"]["format"] == "email"
+    assert schemas["Event"]["properties"]["email"]["format"] == "email"
+    assert "`invalid_text`" in schemas["Error"]["properties"]["error"]["properties"]["code"]["description"]
+    assert "invalid_text" in document["paths"]["/contacts"]["post"]["responses"]["400"]["description"]
+    for path, methods in document["paths"].items():
+        for method, described in methods.items():
+            if described["security"]:  # needs a token: the database is asked
+                assert "Retry-After" in described["responses"]["503"]["headers"], (method, path)
+                assert "WWW-Authenticate" in described["responses"]["401"]["headers"], (method, path)
+
+
+def test_every_error_code_is_described_here_and_in_the_guide():
+    """ERROR_CODES (what openapi.json describes) holds every code the source answers, and docs/api.md's table
+    the same codes under the same statuses."""
+    from survey.views.api import ERROR_CODES
+
+    root = Path(__file__).resolve().parents[2]
+    source = "\n".join(path.read_text() for path in (root / "survey").rglob("*.py"))
+    raised = set(re.findall(r'(?:ApiError|JsonError)\((\d{3}), "(\w+)"', source))
+    raised |= {("503", "service_unavailable"), ("500", "internal_server_error")}  # views/errors.py
+    described = {(str(status), code) for status, codes, _when in ERROR_CODES for code in codes}
+    assert raised <= described
+    guide = (root / "docs" / "api.md").read_text()
+    table = {(status, code) for status, codes in re.findall(r"^\| (\d{3}) \| ([^|]+) \|", guide, re.MULTILINE)
+             for code in re.findall(r"`(\w+)`", codes)}
+    assert table == described
 
 
 def test_the_description_covers_every_route_and_only_those(app, client):

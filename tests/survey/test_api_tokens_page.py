@@ -21,7 +21,8 @@ def test_a_token_is_shown_once_used_and_revoked(app, client):
     assert created.status_code == 201
     secret = re.search(r"hk_[A-Za-z0-9_-]{40,}", text_of(created)).group(0)
     assert secret not in text_of(client.get(PAGE))  # never again
-    assert client.get("/api/v1/surveys", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    with client.get("/api/v1/surveys", headers={"Authorization": f"Bearer {secret}"}) as used:
+        assert used.status_code == 200
     listing = text_of(client.get(PAGE))
     assert "help desk" in listing and "editor" in listing and "never" not in listing  # last use shown
     with app.app_context():

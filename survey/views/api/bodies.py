@@ -45,7 +45,8 @@ def _sentence(error: ValidationError, root: str | None) -> tuple[str, str | None
         "maxProperties": lambda: f"must have at most {expected} entries",
         "minimum": lambda: f"must be at least {expected}",
         "maximum": lambda: f"must be at most {expected}",
-        "pattern": lambda: "is not in the expected form",
+        "pattern": lambda: "is not in the expected form" + (f" ({error.schema['description']})"
+                                                            if error.schema.get("description") else ""),
         "format": lambda: f"must be a valid {expected}",
         "uniqueItems": lambda: "must not repeat an item",
     }

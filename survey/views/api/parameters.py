@@ -25,10 +25,11 @@ def query_int(name: str, default: int, low: int, high: int) -> int:
 
 
 def query_moment(name: str) -> datetime | None:
-    """An ISO 8601 date or time as naive UTC (the database's convention); no offset means UTC."""
-    text = request.args.get(name, "").strip()
-    if not text:
+    """An ISO 8601 date or time as naive UTC (the database's convention); no offset means UTC. None when the
+    parameter is not given; given blank, it is refused like any other value that is not a moment."""
+    if name not in request.args:
         return None
+    text = request.args[name].strip()
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

@@ -21,7 +21,7 @@ TAG = "Responses"
 
 @operation("/surveys/<slug>/responses", "GET", role="analyst", summary="List a survey's responses", tag=TAG,
            params=(*PAGE_PARAMS,
-                   Param("since", {"type": "string", "format": "date-time"},
+                   Param("since", {"type": "string", "minLength": 1, "format": "date-time"},
                          "only responses given or changed at or after this moment (UTC unless an offset is given)"),
                    *FILTER_PARAMS),
            description="Oldest first. Pages are cut by response id (keyset), so following next_cursor never skips "

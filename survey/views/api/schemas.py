@@ -29,7 +29,9 @@ TIMESTAMP = {"type": "string", "format": "date-time", "description": "ISO 8601, 
 DAY = {"type": "string", "format": "date"}
 TEXT_ATTRIBUTES = {"type": "object", "maxProperties": 50, "propertyNames": {"minLength": 1, "maxLength": 64},
                    "additionalProperties": {"type": "string", "maxLength": 200}}
-EMAIL = {"type": "string", "minLength": 3, "maxLength": 320, "description": "an email address"}
+EMAIL = {"type": "string", "format": "email", "minLength": 3, "maxLength": 320,
+         "description": "an email address (RFC 5322 addr-spec, no display name; ASCII before the @, an "
+                        "international domain is stored in its xn-- form)"}
 SLUG = {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$", "maxLength": 80}
 ANSWER = {"description": "rating: 1-based scale position; nps: 0–10; choice: option text; multi: option texts; "
                          "yesno: true/false; text: as written",
@@ -256,7 +258,9 @@ EVENT_RESULT = {
 ERROR = {
     "type": "object", "required": ["error"], "additionalProperties": False,
     "properties": {"error": {"type": "object", "required": ["code", "message", "field"], "additionalProperties": False,
-                             "properties": {"code": {"type": "string"}, "message": {"type": "string"},
+                             "properties": {"code": {"type": "string", "description": "what went wrong, for "
+                                                     "programs"},
+                                            "message": {"type": "string"},
                                             "field": {"type": ["string", "null"],
                                                       "description": "the field or parameter at fault"},
                                             "problems": {"type": "array", "description": "a CSV import: every "

@@ -19,10 +19,29 @@ from survey.views.api.schemas import ref
 
 TAG = "Surveys"
 ERRORS = {404: ("No survey with that slug", ref("Error"))}
+REGEX_SYNTAX = set("^$\\.*+?()[]{}|/")
+
+
+def _literal(text: str) -> str:
+    """`text` as a regular expression matching itself, in the syntax Python's `re` and ECMA-262 (JSON Schema's
+    dialect, with the u flag) share: only the syntax characters escaped."""
+    return "".join("\\" + char if char in REGEX_SYNTAX else char for char in text)
+
+
+def where_schema(config) -> dict:
+    """What `where` takes (filters.parse_filter): ATTRIBUTE=VALUE, ATTRIBUTE a configured segment attribute
+    (HEARKEN_SEGMENT_ATTRIBUTES), VALUE not blank; spaces around either are ignored."""
+    names = tuple(config["SEGMENT_ATTRIBUTES"])
+    choice = "|".join(_literal(name) for name in names) or "(?!)"  # no attributes configured: nothing matches
+    return {"type": "string", "maxLength": 300, "pattern": rf"^\s*(?:{choice})\s*=[\s\S]*\S",
+            "description": f"ATTRIBUTE=VALUE, ATTRIBUTE one of {', '.join(names) or '(none configured)'}"}
+
+
 FILTER_PARAMS = (
     Param("from", {"type": "string", "format": "date"}, "first day (YYYY-MM-DD, the organisation's time zone)"),
     Param("to", {"type": "string", "format": "date"}, "last day, inclusive"),
-    Param("where", {"type": "string", "maxLength": 300}, "one segment: ATTRIBUTE=VALUE, e.g. location=Leeds"),
+    Param("where", where_schema, "one segment: ATTRIBUTE=VALUE, e.g. location=Leeds (the attributes results "
+                                 "break down by, HEARKEN_SEGMENT_ATTRIBUTES)"),
     Param("version", {"type": "integer", "minimum": 1}, "only responses to this survey version"),
 )
 
