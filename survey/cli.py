@@ -24,6 +24,7 @@ from survey import (
     demo,
     deploy_checks,
     dispatch,
+    erasures,
     exports,
     outreach,
     response_import,
@@ -470,6 +471,20 @@ def erase_contact_command(email: str, yes: bool):
     click.echo(f"Erased the contact; {count} responses kept anonymised.")
 
 
+@click.command("forget-erasure")
+@with_appcontext
+@click.argument("email")
+def forget_erasure_command(email: str):
+    """Let imports add an erased customer again, at their own request (deletes the address's tombstone)."""
+    try:
+        address = normalise_email(email)
+    except InvitationError as error:
+        raise click.ClickException(str(error)) from None
+    if not erasures.forget(address, now=utcnow(), actor="cli"):
+        raise click.ClickException(f"no erasure is recorded for {address}")
+    click.echo(f"{address} may be imported again; nothing of their past was kept.")
+
+
 @click.command("changes-digest")
 @with_appcontext
 @click.option("--quarter", required=True, metavar="YYYYQn", help="e.g. 2026Q3")
@@ -491,7 +506,8 @@ COMMANDS = [create_user_command, import_survey_command, export_survey_command, s
             export_responses_command, export_results_command, seed_demo_command, send_survey_command,
             dispatch_command, create_api_token_command, revoke_api_token_command, detect_trends_command,
             send_scorecards_command, check_deploy_command,
-            import_contacts_command, erase_contact_command, changes_digest_command, import_responses_command,
+            import_contacts_command, erase_contact_command, forget_erasure_command, changes_digest_command,
+            import_responses_command,
             export_archive_command, import_archive_command]
 
 
