@@ -74,6 +74,9 @@ class Finding:
     ci_low, ci_high: its 95 % interval (None for a trend). p_value; q_value: Benjamini-Hochberg over
     every test of the run. method: score, fisher, adjusted-wald or cochran-armitage. direction: drop
     or rise (for a trend, the sign of its statistic: the window's last period may have bounced back).
+    successes_before, successes_after: the counts behind the two values (top-box or top-2-box answers;
+    promoters for NPS), so a reader can recompute them exactly; detractors_before, detractors_after: NPS
+    only (None for shares).
     """
 
     survey: str
@@ -94,6 +97,10 @@ class Finding:
     q_value: float
     method: str
     direction: str
+    successes_before: int
+    successes_after: int
+    detractors_before: int | None
+    detractors_after: int | None
 
     def as_json(self) -> dict:
         return {"survey": self.survey, "question": self.question, "metric": self.metric,
@@ -102,7 +109,9 @@ class Finding:
                 "value_before": _round(self.value_before), "value_after": _round(self.value_after),
                 "difference": _round(self.difference), "ci_low": _round(self.ci_low),
                 "ci_high": _round(self.ci_high), "p_value": _significant(self.p_value),
-                "q_value": _significant(self.q_value), "method": self.method, "direction": self.direction}
+                "q_value": _significant(self.q_value), "method": self.method, "direction": self.direction,
+                "successes_before": self.successes_before, "successes_after": self.successes_after,
+                "detractors_before": self.detractors_before, "detractors_after": self.detractors_after}
 
 
 @dataclass(frozen=True)
@@ -235,7 +244,10 @@ def _finding(test: _Test) -> Finding:
         n_before=test.before.n, n_after=test.after.n, value_before=test.value_before,
         value_after=test.value_after, difference=test.difference, ci_low=test.ci_low, ci_high=test.ci_high,
         p_value=test.p_value, q_value=test.q_value, method=test.method,
-        direction="drop" if test.direction < 0 else "rise")
+        direction="drop" if test.direction < 0 else "rise",
+        successes_before=test.before.successes, successes_after=test.after.successes,
+        detractors_before=test.before.detractors if series.metric == "nps" else None,
+        detractors_after=test.after.detractors if series.metric == "nps" else None)
 
 
 def _shortfall(series: Series, min_n: int, drop: float) -> Shortfall:

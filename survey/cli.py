@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from contextlib import nullcontext
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 import click
 from flask import Flask, current_app
@@ -24,6 +24,7 @@ from survey import (
     demo,
     deploy_checks,
     dispatch,
+    erasures,
     exports,
     outreach,
     response_import,
@@ -48,15 +49,53 @@ def _survey(slug: str):
     return survey
 
 
-class CalendarTime(click.DateTime):
-    """A date or time within Hearken's calendar (clock.outside_calendar): a --now in the year 1 would step
-    into periods before it, which are no dates at all."""
+class Moment(click.ParamType):
+    """Every option that takes a date or a time (--now, --at, --since, --from, --to): ISO 8601 as people
+    paste it — `2026-10-01`, `2026-10-01 09:30`, `2026-10-01T09:30:00Z`, `2026-10-01T09:30:00+01:00`.
+
+    A time with an offset (or `Z`) is that moment, converted to naive UTC, the form everything is stored in
+    (survey/clock.py); without one it is already UTC, and a date alone is midnight UTC. With `day=True` the
+    option takes a day (a date, no time): --from and --to are days in the organisation's time zone, which a
+    moment elsewhere does not name. Within Hearken's calendar (clock.outside_calendar): a --now in the year
+    1 would step into periods before it, which are no dates at all. Any problem is click's usage error
+    (exit 2), naming the option and the value, whichever option carried it."""
+
+    EXAMPLES = "e.g. 2026-10-01, 2026-10-01T09:30 or 2026-10-01T09:30:00+01:00"
+
+    def __init__(self, *, day: bool = False):
+        self.day = day
+        self.name = "date" if day else "datetime"
 
     def convert(self, value, param, ctx):
-        moment = super().convert(value, param, ctx)
-        if moment is not None and (problem := outside_calendar(moment.date())):
+        if isinstance(value, date):  # a default, or a value converted before
+            return value
+        text = str(value).strip()
+        shown = repr(text[:40] + ("…" if len(text) > 40 else ""))
+        if text[-1:] == "z":
+            text = text[:-1] + "Z"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{shown} is not an ISO 8601 {'date (YYYY-MM-DD)' if self.day else 'date or time'}"
+                      f"{'' if self.day else ' (' + self.EXAMPLES + ')'}", param, ctx)
+        if self.day:
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                self.fail(f"{shown} is a time; this option takes a day (YYYY-MM-DD, in the organisation's "
+                          "time zone)", param, ctx)
+        if problem := outside_calendar(moment.date()):
             self.fail(problem, param, ctx)
+        if self.day:
+            return moment.date()
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+            if problem := outside_calendar(moment.date()):
+                self.fail(f"{shown} is {moment:%Y-%m-%d %H:%M} UTC: {problem}", param, ctx)
         return moment
+
+
+TIME, DAY = Moment(), Moment(day=True)
 
 
 @click.command("create-user")
@@ -127,10 +166,11 @@ def survey_link_command(slug: str, email: str | None):
               show_default=True, help="csv: the import format; json: one array; jsonl: one object per line; "
                                       "xlsx: an Excel workbook (needs --output).")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
-@click.option("--since", type=CalendarTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-              help="Only responses given or changed on or after this date (UTC).")
-@click.option("--from", "start", help="Only responses given on or after this day (YYYY-MM-DD, local time).")
-@click.option("--to", "end", help="Only responses given on or before this day (YYYY-MM-DD, local time).")
+@click.option("--since", type=TIME,
+              help="Only responses given or changed at or after this time (ISO 8601; UTC unless it has an "
+                   "offset; a date alone is midnight UTC).")
+@click.option("--from", "start", type=DAY, help="Only responses given on or after this day (YYYY-MM-DD, local time).")
+@click.option("--to", "end", type=DAY, help="Only responses given on or before this day (YYYY-MM-DD, local time).")
 @click.option("--where", help="Only one segment: ATTRIBUTE=VALUE, e.g. location=Leeds.")
 @click.option("--version", help="Only responses to this survey version (a number).")
 @click.option("--search", help="Only responses whose written answers contain this text.")
@@ -161,7 +201,9 @@ def _open_output(path: str, mode: str):
 
 def _results_filter(options: dict) -> ResultsFilter:
     """The results filter from the command's options (the web's query arguments, by the same names)."""
-    args = {"from": options.get("start"), "to": options.get("end"), "where": options.get("where"),
+    # --from and --to arrive as dates (Moment(day=True) read them); the filter reads the web's text.
+    days = {name: day.isoformat() for name in ("start", "end") if (day := options.get(name)) is not None}
+    args = {"from": days.get("start"), "to": days.get("end"), "where": options.get("where"),
             "version": options.get("version"), "q": options.get("search"), "tag": options.get("tag"),
             "period": options.get("period")}
     args = {name: value for name, value in args.items() if value is not None}
@@ -189,8 +231,9 @@ def _today():
 @click.option("--format", "fmt", type=click.Choice(results_export.FORMATS), default="csv", show_default=True,
               help="csv or jsonl to stdout or --output; xlsx needs --output.")
 @click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write to this file, not stdout.")
-@click.option("--from", "start", help="First day (YYYY-MM-DD, local time); default: the last 12 complete periods.")
-@click.option("--to", "end", help="Last day, inclusive.")
+@click.option("--from", "start", type=DAY,
+              help="First day (YYYY-MM-DD, local time); default: the last 12 complete periods.")
+@click.option("--to", "end", type=DAY, help="Last day, inclusive.")
 @click.option("--where", help="Only one segment: ATTRIBUTE=VALUE, e.g. location=Leeds.")
 @click.option("--version", help="Only responses to this survey version (a number).")
 @click.option("--period", help="week, month (the default) or quarter.")
@@ -225,8 +268,8 @@ def seed_demo_command(if_empty: bool):
 @click.argument("slug")
 @click.option("--where", "where", multiple=True, metavar="ATTR=VALUE",
               help="Only contacts with this attribute value; repeat for more (same attribute: any of them).")
-@click.option("--at", "at", type=CalendarTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
-              help="Send at this time (UTC) instead of now.")
+@click.option("--at", "at", type=TIME,
+              help="Send at this time (ISO 8601, UTC unless it has an offset) instead of now.")
 @click.option("--reminders", type=click.IntRange(0, outreach.MAX_REMINDERS), default=0, show_default=True,
               help="Reminders to contacts who have not answered.")
 @click.option("--reminder-days", type=click.IntRange(1, 60), default=3, show_default=True,
@@ -297,8 +340,9 @@ def revoke_api_token_command(name: str):
 @click.command("detect-trends")
 @with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print every significant finding as JSON (INTERFACES.md).")
-@click.option("--now", type=CalendarTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]),
-              help="Detect as if it were this time (UTC); the latest complete period is the one before it.")
+@click.option("--now", type=TIME,
+              help="Detect as if it were this time (ISO 8601, UTC unless it has an offset); the latest "
+                   "complete period is the one before it.")
 def detect_trends_command(as_json: bool, now: datetime | None):
     """Test every survey, rating/NPS question and segment; store new alerts and email subscribers."""
     try:
@@ -319,8 +363,9 @@ def detect_trends_command(as_json: bool, now: datetime | None):
 
 @click.command("send-scorecards")
 @with_appcontext
-@click.option("--now", type=CalendarTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]),
-              help="Send as if it were this time (UTC): the scorecard covers the last complete week before it.")
+@click.option("--now", type=TIME,
+              help="Send as if it were this time (ISO 8601, UTC unless it has an offset): the scorecard covers "
+                   "the last complete week before it.")
 def send_scorecards_command(now: datetime | None):
     """Queue the weekly staff scorecard for everyone who opted in (once per person and week)."""
     queued = scorecard.send_scorecards(now=now or utcnow())
@@ -426,6 +471,20 @@ def erase_contact_command(email: str, yes: bool):
     click.echo(f"Erased the contact; {count} responses kept anonymised.")
 
 
+@click.command("forget-erasure")
+@with_appcontext
+@click.argument("email")
+def forget_erasure_command(email: str):
+    """Let imports add an erased customer again, at their own request (deletes the address's tombstone)."""
+    try:
+        address = normalise_email(email)
+    except InvitationError as error:
+        raise click.ClickException(str(error)) from None
+    if not erasures.forget(address, now=utcnow(), actor="cli"):
+        raise click.ClickException(f"no erasure is recorded for {address}")
+    click.echo(f"{address} may be imported again; nothing of their past was kept.")
+
+
 @click.command("changes-digest")
 @with_appcontext
 @click.option("--quarter", required=True, metavar="YYYYQn", help="e.g. 2026Q3")
@@ -447,7 +506,8 @@ COMMANDS = [create_user_command, import_survey_command, export_survey_command, s
             export_responses_command, export_results_command, seed_demo_command, send_survey_command,
             dispatch_command, create_api_token_command, revoke_api_token_command, detect_trends_command,
             send_scorecards_command, check_deploy_command,
-            import_contacts_command, erase_contact_command, changes_digest_command, import_responses_command,
+            import_contacts_command, erase_contact_command, forget_erasure_command, changes_digest_command,
+            import_responses_command,
             export_archive_command, import_archive_command]
 
 

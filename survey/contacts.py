@@ -20,7 +20,7 @@ from typing import BinaryIO, NamedTuple
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from survey import webhooks
+from survey import erasures, webhooks
 from survey.extensions import db
 from survey.invitations import InvitationError, normalise_email
 from survey.models import (
@@ -40,8 +40,11 @@ from survey.models import (
     ResponseRevision,
     Survey,
     SurveyVersion,
+    TriggerEvent,
 )
+from survey.models.outreach import RenderedEmail
 from survey.rollups import segment_names
+from survey.tokens import new_token
 
 MAX_COLUMNS = 200
 EMAIL_LIMIT = 320  # the column's length; validate_email refuses anything over 254 anyway
@@ -56,6 +59,7 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    skipped_erased: int = 0  # rows for people who were erased on request (survey.erasures); never named
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason); header = line 1
     file_error: str | None = None  # the whole file was refused: nothing was imported
 
@@ -66,8 +70,9 @@ class ImportReport:
     def summary(self) -> str:
         if self.file_error:
             return f"nothing imported: {self.file_error}"
+        erased = f", {self.skipped_erased} skipped (erased on request)" if self.skipped_erased else ""
         rejected = f", {len(self.errors)} rows rejected" if self.errors else ""
-        return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}{rejected}"
+        return f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}{erased}{rejected}"
 
 
 class ParsedRow(NamedTuple):  # a tuple, not a dataclass: 100 000 of them are made per large import
@@ -250,21 +255,26 @@ def import_contacts(stream: BinaryIO, *, now: datetime, actor: str = "cli",
 def upsert_contacts(rows: list[ParsedRow], report: ImportReport | None = None, *, now: datetime, actor: str,
                     actor_id: int | None = None) -> ImportReport:
     """Write parsed rows in one transaction (the CSV import and the API's bulk upsert): new contacts are
-    created; existing ones get the row's name (unless None) and its attributes merged over theirs."""
+    created; existing ones get the row's name (unless None) and its attributes merged over theirs. Rows
+    for people erased on request are skipped and only counted (survey.erasures)."""
     report = report or ImportReport()
     try:
+        if erased := erasures.erased_among(row.email for row in rows):
+            rows = [row for row in rows if row.email not in erased]
+        report.skipped_erased = len(erased)
         new, changed, report.unchanged = _upsert(rows, now)
         report.created, report.updated = len(new), len(changed)
         db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="contacts.imported",
                                   subject="contacts", detail={"created": report.created, "updated": report.updated,
                                                               "unchanged": report.unchanged,
+                                                              "skipped_erased": report.skipped_erased,
                                                               "rejected": len(report.errors)}))
         db.session.commit()
     except IntegrityError:
         # Another import (or an API event) created one of these addresses after we read the existing
         # ones: nothing of this file was written, and running it again will match them.
         db.session.rollback()
-        report.created = report.updated = report.unchanged = 0
+        report.created = report.updated = report.unchanged = report.skipped_erased = 0
         report.file_error = ("some of these contacts were added by someone else while the file was being "
                              "imported; nothing was imported, import the file again")
     except BaseException:
@@ -419,17 +429,24 @@ def erase_contact(contact: Contact, *, actor: str, actor_id: int | None, now: da
     """Erase a contact's personal data on request; returns how many responses were anonymised.
 
     Deleted: the contact row, and with it (ON DELETE CASCADE, checked on SQLite and PostgreSQL by the
-    tests) their invitations, outbox rows (sent and pending: they hold the address and name), trigger
-    events and change notices; their saved drafts; the answers to free-text questions, also in every
+    tests) their change notices; their saved drafts; the answers to free-text questions, also in every
     revision, and quotes taken from them for the public changes page — free text is where people write
     names and phone numbers.
 
-    Kept, anonymised: their responses, with no link to the contact or invitation and a new random
-    respondent key, so scale, NPS and choice answers still count and results do not change. Of the
-    response's attributes only the configured segment attributes (HEARKEN_SEGMENT_ATTRIBUTES: location,
-    team …) stay, because results and trend detection break down by them; any other imported column
-    (a phone number, a customer id) is removed.
+    Kept, anonymised, so that every figure stays as it was (a campaign's sent and answered counts, response
+    rates on the results page and the dashboard, events received):
+    - their responses, with no link to the contact and a new random respondent key, so scale, NPS and
+      choice answers still count and results do not change. Of the response's attributes only the
+      configured segment attributes (HEARKEN_SEGMENT_ATTRIBUTES: location, team …) stay, because results
+      and trend detection break down by them; any other imported column (a phone number, a customer id)
+      is removed;
+    - their invitations, with no contact and a fresh token nobody was given (the old link is dead), still
+      linked to the responses given on them;
+    - their emails in the outbox, with no address, subject, body, headers or error (one not yet sent is
+      cancelled), keeping only kind, status and times;
+    - the events that invited them, without the contact and the sender's event id.
 
+    A tombstone (survey.erasures: a keyed hash of the address) makes later imports skip them.
     The audit log records that it happened and how many responses were kept, never the email or name.
     One transaction: on any error nothing is erased.
     """
@@ -467,7 +484,7 @@ def _erase(contact: Contact, *, actor: str, actor_id: int | None, now: datetime)
         response.attributes = {k: v for k, v in (response.attributes or {}).items() if k in kept}
         response.respondent_key = f"erased:{secrets.token_hex(16)}"
         response.contact_id = None
-        response.invitation_id = None
+        # invitation_id stays: the invitation is anonymised below, and "answered" counts follow this link.
     # A quote on the public /changes page is the customer's own words: redacted when taken, but redaction
     # cannot catch everything (a street, an employer), and the answer it came from is gone. Its link to the
     # change stays (it holds no personal data and still counts in "raised by N customers").
@@ -488,12 +505,29 @@ def _erase(contact: Contact, *, actor: str, actor_id: int | None, now: datetime)
     if invitation_ids:
         db.session.execute(delete(ResponseDraft).where(
             ResponseDraft.respondent_key.in_([f"invitation:{i}" for i in invitation_ids])))
-    # Cascades cover outbox rows tied to the contact; this also catches any queued without contact_id.
-    db.session.execute(delete(OutboxMessage).where(or_(
-        OutboxMessage.recipient == contact.email,
-        OutboxMessage.recipient.endswith(f"<{contact.email}>", autoescape=True))))
+    # Their emails stay as counts (sent, failed, reminders) and nothing else: any queued to the address
+    # without the contact too. The rendered bytes (name and address in base64 bodies) go; unsent ones are
+    # cancelled, so the dispatcher never claims them.
+    theirs = or_(OutboxMessage.contact_id == contact.id, OutboxMessage.recipient == contact.email,
+                 OutboxMessage.recipient.endswith(f"<{contact.email}>", autoescape=True))
+    db.session.execute(delete(RenderedEmail).where(RenderedEmail.outbox_id.in_(
+        select(OutboxMessage.id).where(theirs))))
+    db.session.execute(update(OutboxMessage).where(theirs, OutboxMessage.status.in_(("pending", "sending")))
+                       .values(status="cancelled", claimed_until=None))
+    db.session.execute(update(OutboxMessage).where(theirs).values(
+        recipient="", subject="", text_body="", html_body=None, headers={}, images=None, last_error=None,
+        contact_id=None))
+    # Their invitations stay for the campaign's figures, with no contact and a token nobody was given.
+    for invitation in db.session.scalars(select(Invitation).where(Invitation.contact_id == contact.id)):
+        invitation.contact = None
+        invitation.token = new_token()
+    # The events that invited them count in the sending page's figures; the sender's id for an event may
+    # name them in the sender's system.
+    db.session.execute(update(TriggerEvent).where(TriggerEvent.contact_id == contact.id)
+                       .values(contact_id=None, event_key=None))
     # Webhook bodies not yet delivered (or kept as history) carry the address and their answers.
     webhooks.forget_contact(contact.email, complaint_ids)
+    erasures.remember(contact.email, now=now)
     subject = f"contact:{contact.id}"
     db.session.delete(contact)
     db.session.flush()  # the cascades run here, inside this transaction

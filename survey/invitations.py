@@ -6,6 +6,7 @@ from datetime import datetime
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
+from survey import erasures
 from survey.extensions import db
 from survey.models import Contact, Invitation, Survey
 from survey.responding import Respondent
@@ -27,8 +28,16 @@ def normalise_email(email: str) -> str:
         raise InvitationError(f"{email!r} is not a valid email address: {error}") from None
 
 
+class ErasedAddress(InvitationError):
+    """The address belongs to someone erased on request (survey.erasures): no contact is made for it."""
+
+
 def contact_for(email: str, *, now: datetime) -> Contact:
+    """The contact with this address, created when new; raises ErasedAddress for an erased person."""
     address = normalise_email(email)
+    if erasures.is_erased(address):
+        raise ErasedAddress("this address was erased on the customer's request; it is not used again unless "
+                            "they ask to come back (flask forget-erasure)")
     contact = db.session.scalar(select(Contact).where(Contact.email == address))
     if contact is None:
         contact = Contact(email=address, name="", attributes={}, created_at=now)
@@ -54,7 +63,8 @@ def personal_invitation(survey: Survey, email: str, *, now: datetime) -> Invitat
 def invitation_by_token(token: str) -> Invitation | None:
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(select(Invitation).where(Invitation.token == token))
+    # An erased contact's invitations are kept for the figures with a token nobody has; never a link anyway.
+    return db.session.scalar(select(Invitation).where(Invitation.token == token, Invitation.contact_id.is_not(None)))
 
 
 def mark_opened(invitation: Invitation, *, now: datetime) -> None:

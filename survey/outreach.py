@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey import mail
 from survey.extensions import db
-from survey.invitations import InvitationError, contact_for
+from survey.invitations import ErasedAddress, InvitationError, contact_for
 from survey.models import ApiToken, Campaign, Contact, Invitation, OutboxMessage, Response, Survey, TriggerEvent
 from survey.tokens import new_token
 
@@ -261,7 +261,8 @@ def record_event(token: ApiToken, *, email: str, survey_slug: str, now: datetime
                  name: str | None = None, touchpoint: str | None = None,
                  attributes: Mapping[str, str] | None = None, event_key: str | None = None) -> EventOutcome:
     """Another system says something happened (a purchase, a closed case): invite this customer to the
-    survey after `delay`, unless they unsubscribed or the frequency cap says they were asked recently."""
+    survey after `delay`, unless they unsubscribed, the frequency cap says they were asked recently, or they
+    were erased on request (survey.erasures: then no contact is made)."""
     if event_key:
         earlier = db.session.scalar(select(TriggerEvent).where(
             TriggerEvent.api_token_id == token.id, TriggerEvent.event_key == event_key))
@@ -276,20 +277,25 @@ def record_event(token: ApiToken, *, email: str, survey_slug: str, now: datetime
         raise OutreachError("delay must be between 0 and 365 days", "delay")
     try:
         contact = contact_for(email, now=now)
+    except ErasedAddress:
+        contact = None  # erased on request: no contact, no invitation; the event is counted, as skipped
     except InvitationError as error:
         raise OutreachError(str(error), "email") from None
-    if name:
-        contact.name = " ".join(name.split())[:200]  # one line: names go into email headers
-    if attributes:
-        contact.attributes = {**(contact.attributes or {}), **attributes}
-    db.session.flush()
-    # Lock the contact so two events for the same person cannot both pass the cap (PostgreSQL; SQLite
-    # writers are already serialised).
-    db.session.execute(select(Contact.id).where(Contact.id == contact.id).with_for_update())
+    if contact is not None:
+        if name:
+            contact.name = " ".join(name.split())[:200]  # one line: names go into email headers
+        if attributes:
+            contact.attributes = {**(contact.attributes or {}), **attributes}
+        db.session.flush()
+        # Lock the contact so two events for the same person cannot both pass the cap (PostgreSQL; SQLite
+        # writers are already serialised).
+        db.session.execute(select(Contact.id).where(Contact.id == contact.id).with_for_update())
     when = now + delay
     event = TriggerEvent(received_at=now, api_token_id=token.id, event_key=event_key, survey_id=survey.id,
-                         contact_id=contact.id, touchpoint=touchpoint)
-    if contact.unsubscribed_at is not None:
+                         contact_id=contact.id if contact else None, touchpoint=touchpoint)
+    if contact is None:
+        event.outcome = "skipped_erased"
+    elif contact.unsubscribed_at is not None:
         event.outcome = "skipped_unsubscribed"
     elif capped_contact_ids([contact.id], when):
         event.outcome = "skipped_cap"

@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per subject. Importing this package registers every table."""
 from survey.models.alerts import Alert
 from survey.models.changes import ChangeEntry, ChangeLink, ChangeNotice, ChangeQuote
-from survey.models.contacts import Contact, Invitation
+from survey.models.contacts import Contact, ErasedAddress, Invitation
 from survey.models.followups import CaseNote, Complaint, FollowUpCase
 from survey.models.outreach import ApiToken, AuditEntry, Campaign, OutboxMessage, TriggerEvent
 from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision, ResponseTag
@@ -12,7 +12,7 @@ from survey.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Alert", "Answer", "AnswerCount", "ApiToken", "AuditEntry", "Campaign", "ChangeEntry", "ChangeLink",
-    "CaseNote", "ChangeNotice", "ChangeQuote", "Complaint", "Contact", "FollowUpCase", "Invitation",
+    "CaseNote", "ChangeNotice", "ChangeQuote", "Complaint", "Contact", "ErasedAddress", "FollowUpCase", "Invitation",
     "OutboxMessage", "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision",
     "ResponseTag", "Survey", "SurveyVersion", "TriggerEvent", "User", "WebhookDelivery", "WebhookEndpoint",
 ]

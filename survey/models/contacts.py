@@ -29,6 +29,10 @@ class Invitation(db.Model):
 
     Invitations that are emailed (from a campaign or a triggered event) have `scheduled_for`, the time the
     email is due; the frequency cap counts those. A link printed by `flask survey-link` has none.
+
+    Erasing the contact keeps their invitations anonymised (survey.contacts.erase_contact): `contact_id`
+    NULL and a fresh token nobody was given, so campaign counts and response rates stay as they were and
+    the old link is dead.
     """
 
     __tablename__ = "invitations"
@@ -38,7 +42,9 @@ class Invitation(db.Model):
     # 256 bits from the CSPRNG (secrets.token_urlsafe(32)); kept in clear because reminders resend it.
     token: Mapped[str] = mapped_column(String(64), unique=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    # NULL once the contact was erased. Still CASCADE: erasure anonymises first, and any other deletion of a
+    # contact takes their links with it rather than leaving live tokens without a contact.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
     source: Mapped[str] = mapped_column(String(16), default="link")  # link | campaign | event
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
@@ -50,8 +56,23 @@ class Invitation(db.Model):
     last_sent_at: Mapped[datetime | None]
 
     survey = relationship("Survey")
-    contact: Mapped[Contact] = relationship()
+    contact: Mapped[Contact | None] = relationship()
 
     @property
     def respondent_key(self) -> str:
         return f"invitation:{self.id}"
+
+
+class ErasedAddress(db.Model):
+    """A tombstone: an erased contact's address as a keyed hash (survey.erasures), so that importing the
+    same list again does not bring back someone who asked to be erased. Nothing else about them is kept.
+
+    Keyed (HMAC-SHA256 with a key that is not in the database), because an unkeyed hash of an address is
+    reversed by hashing a list of likely addresses; a stolen database or backup alone cannot be tested so.
+    """
+
+    __tablename__ = "erased_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)  # hex HMAC-SHA256 of "email:" + address
+    erased_at: Mapped[datetime]

@@ -95,11 +95,11 @@ def test_contacts_are_upserted_in_bulk_read_and_erased(client, tokens):
     body = {"contacts": [{"email": "Ann@Example.com", "name": "Ann", "attributes": {"location": "Leeds"}},
                          {"email": "bob@example.com"}]}
     assert client.post("/api/v1/contacts", json=body, headers=tokens["editor"]).json == \
-        {"created": 2, "updated": 0, "unchanged": 0}
+        {"created": 2, "updated": 0, "unchanged": 0, "skipped_erased": 0}
     # Attribute names as the CSV import stores them, so "Team" is the segment setting team.
     body = {"contacts": [{"email": "ann@example.com", "attributes": {"Team ": "B"}}, {"email": "bob@example.com"}]}
     assert client.post("/api/v1/contacts", json=body, headers=tokens["editor"]).json == \
-        {"created": 0, "updated": 1, "unchanged": 1}
+        {"created": 0, "updated": 1, "unchanged": 1, "skipped_erased": 0}
     found = client.get("/api/v1/contacts?email=ANN@example.com", headers=tokens["agent"]).json["data"]
     assert [(c["email"], c["name"], c["attributes"]) for c in found] == \
         [("ann@example.com", "Ann", {"location": "Leeds", "team": "B"})]

@@ -13,7 +13,7 @@ from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Answer, Response, Survey, User
 from tests.conftest import BASE_URL
-from tests.factories import make_definition, make_survey
+from tests.factories import make_definition, make_survey, make_user
 from tests.pages import post_form
 
 
@@ -149,3 +149,97 @@ def test_seed_demo_loads_a_real_drop_in_leeds_and_prints_the_login(runner, app):
         assert abs(share["Manchester", False] - share["Manchester", True]) < 0.12
         themes = dict(browsing.survey_tags(survey))
         assert themes["call-backs"] > 10 and themes["delivery"] > 10  # the browser has themes to show
+
+
+# --- dates and times: one parameter type (cli.Moment) for every option that takes one ---------------------
+
+def test_since_reads_an_offset_and_converts_it_to_utc(runner, app):
+    from datetime import date
+
+    from tests.factories import add_answers
+    with app.app_context():
+        survey = make_survey()
+        early, late = add_answers(survey, [(date(2026, 10, 4), None, 3), (date(2026, 10, 5), None, 5)])
+    # 01:00 in UTC+2 on the 5th is 23:00 UTC on the 4th: after the first response (midnight of the 4th),
+    # before the second. Read as 01:00 UTC (the offset dropped), it would keep neither.
+    for since in ("2026-10-05T01:00:00+02:00", "2026-10-05T01:00+02:00"):
+        result = runner.invoke(args=["export-responses", "support-csat", "--format", "json", "--since", since])
+        assert result.exit_code == 0, result.output
+        assert [r["response_id"] for r in json.loads(result.output)] == [late]
+    zulu = runner.invoke(args=["export-responses", "support-csat", "--format", "json",
+                               "--since", "2026-10-04T00:00:00Z"])
+    assert [r["response_id"] for r in json.loads(zulu.output)] == [early, late]
+    day = runner.invoke(args=["export-responses", "support-csat", "--format", "json", "--since", "2026-10-05"])
+    assert [r["response_id"] for r in json.loads(day.output)] == [late]  # a date alone: midnight UTC, as before
+
+
+def test_send_survey_at_reads_an_offset_and_stores_utc(runner, app):
+    from datetime import timedelta
+
+    from survey.models import Campaign
+    with app.app_context():
+        make_survey()
+    due = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    in_new_york = (due - timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M:%S") + "-04:00"
+    result = runner.invoke(args=["send-survey", "support-csat", "--at", in_new_york])
+    assert result.exit_code == 0, result.output
+    assert f"scheduled for {due:%Y-%m-%d %H:%M} UTC" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(Campaign.scheduled_at)) == due
+
+
+def test_send_scorecards_now_reads_an_offset(runner, app):
+    with app.app_context():
+        make_user(email="boss@example.com", role="analyst").notify_scorecard = True
+        db.session.commit()
+    # Monday 30 November 2026, 09:30 in UTC+2 is 07:30 UTC: before the 08:00 the scorecard waits for.
+    early = runner.invoke(args=["send-scorecards", "--now", "2026-11-30T09:30:00+02:00"])
+    assert early.exit_code == 0 and early.output == "0 scorecards queued\n", early.output
+    due = runner.invoke(args=["send-scorecards", "--now", "2026-11-30T08:30Z"])
+    assert due.exit_code == 0 and due.output == "1 scorecard queued\n", due.output
+
+
+BAD_TIMES = [
+    (["detect-trends", "--now"], "--now"),
+    (["send-scorecards", "--now"], "--now"),
+    (["send-survey", "support-csat", "--at"], "--at"),
+    (["export-responses", "support-csat", "--since"], "--since"),
+    (["export-responses", "support-csat", "--from"], "--from"),
+    (["export-responses", "support-csat", "--to"], "--to"),
+    (["export-results", "support-csat", "--from"], "--from"),
+    (["export-results", "support-csat", "--to"], "--to"),
+]
+
+
+@pytest.mark.parametrize("value, says", [
+    ("last tuesday", "'last tuesday' is not an ISO 8601 date"),
+    ("2026-02-30", "'2026-02-30' is not an ISO 8601 date"),
+    ("0001-01-01", "0001-01-01 is outside the years 1900–2999"),
+])
+@pytest.mark.parametrize("command, option", BAD_TIMES)
+def test_a_bad_date_is_a_usage_error_naming_the_option_and_the_value(runner, app, command, option, value, says):
+    with app.app_context():
+        make_survey()
+    result = runner.invoke(args=[*command, value])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.output and says in result.output
+    assert "Traceback" not in result.output
+    with app.app_context():
+        from survey.models import Alert, Campaign, OutboxMessage
+        for model in (Alert, Campaign, OutboxMessage):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0
+
+
+def test_day_options_take_a_day_and_time_options_any_iso_8601_moment(runner, app):
+    with app.app_context():
+        make_survey()
+    timed = runner.invoke(args=["export-results", "support-csat", "--from", "2026-10-01T00:00:00+00:00"])
+    assert timed.exit_code == 2 and "Invalid value for '--from'" in timed.output
+    assert "is a time; this option takes a day (YYYY-MM-DD" in timed.output
+    # An offset that carries the moment out of the calendar is refused too, with the moment in UTC.
+    late = runner.invoke(args=["detect-trends", "--now", "2999-12-31T23:00:00-05:00"])
+    assert late.exit_code == 2 and "3000-01-01 04:00 UTC" in late.output
+    for pasted in ("2026-10-01T00:00:00+00:00", "2026-10-01T00:00:00Z", "2026-10-01T00:00:00z",
+                   "2026-10-01 00:00", "20261001T000000Z", "2026-10-01T02:00:00.250+02:00"):
+        result = runner.invoke(args=["detect-trends", "--now", pasted])
+        assert result.exit_code == 0, (pasted, result.output)

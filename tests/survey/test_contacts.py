@@ -5,7 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import String, Text, func, insert, select
+from sqlalchemy import LargeBinary, String, Text, func, insert, select
 from sqlalchemy.types import JSON
 
 from survey import api_tokens, authoring, contacts, outreach
@@ -26,6 +26,7 @@ from survey.models import (
     ResponseRevision,
     TriggerEvent,
 )
+from survey.models.outreach import RenderedEmail
 from survey.responding import Consents, save_draft, submit_response
 from tests.factories import NOW, make_invitation, make_survey, make_user
 from tests.pages import log_in, post_form, text_of
@@ -201,7 +202,8 @@ def test_erase_contact_command(ctx, runner):
 def test_the_import_is_audited_without_personal_data(ctx):
     run_import(GOOD + b"nope,Nope,Leeds,\n")
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "contacts.imported"))
-    assert (audit.actor, audit.detail) == ("cli", {"created": 2, "updated": 0, "unchanged": 0, "rejected": 1})
+    assert (audit.actor, audit.detail) == ("cli", {"created": 2, "updated": 0, "unchanged": 0, "skipped_erased": 0,
+                                                   "rejected": 1})
 
 
 @pytest.mark.parametrize("data, message", [
@@ -316,11 +318,18 @@ def test_erasure_reaches_every_copy_and_keeps_the_counts(ctx, runner):
         columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
         for row in db.session.execute(select(*columns)) if columns else []:
             assert not any(n in str(value).lower() for value in row for n in needles), (table.name, row)
-    for model in (Invitation, OutboxMessage, TriggerEvent, ResponseDraft, ChangeQuote):
+    for model in (ResponseDraft, ChangeQuote, RenderedEmail):
         assert db.session.scalar(select(func.count()).select_from(model)) == 0, model.__name__
+    # Invitations, emails and events stay for the figures, with nothing that leads back to Ann.
+    assert db.session.scalar(select(func.count(Invitation.id))) == 4  # two links, a campaign, an event
+    assert db.session.scalar(select(func.count(Invitation.id)).where(Invitation.contact_id.is_not(None))) == 0
+    assert not {m.status for m in db.session.scalars(select(OutboxMessage))} & {"pending", "sending"}
+    assert {(m.recipient, m.subject, m.text_body, m.html_body, str(m.headers), m.contact_id)
+            for m in db.session.scalars(select(OutboxMessage))} == {("", "", "", None, "{}", None)}
+    assert db.session.execute(select(TriggerEvent.contact_id, TriggerEvent.event_key)).all() == [(None, None)]
     response = db.session.scalar(select(Response))
     assert response.attributes == {"location": "Leeds"}  # the configured segment stays; the phone does not
-    assert response.respondent_key.startswith("erased:") and response.invitation_id is None
+    assert response.respondent_key.startswith("erased:") and response.invitation_id == invitation.id
     assert db.session.scalar(select(ChangeLink.response_id)) == response.id  # still counts for the change
     assert [r.answers for r in db.session.scalars(select(ResponseRevision).order_by(ResponseRevision.id))] == [
         {"satisfaction": 4}, {"satisfaction": 5}]
@@ -342,3 +351,151 @@ def test_every_address_is_validated_even_at_a_domain_seen_before(ctx):
                         b"e@ex ample.com\nf@example.com\n")
     assert [line for line, _ in report.errors] == [2, 3, 5, 6] and report.created == 2
     assert module.validate_email_domain_name is original  # the per-import memo is gone
+
+
+# --- erasure keeps history; imports respect it -------------------------------------------------------------
+
+FOUR = (b"email,name,location\nann@example.com,Ann Smith,Leeds\nbob@example.com,Bob Jones,Leeds\n"
+        b"cat@example.com,Cat Brown,York\ndan@example.com,Dan Green,York\n")
+
+
+def nothing_of(needles: tuple[str, ...]) -> None:
+    """No row of any table holds any of these, in any text, JSON or binary column."""
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON | LargeBinary)]
+        for row in db.session.execute(select(*columns)) if columns else []:
+            for value in row:
+                text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+                assert not any(n.lower() in text.lower() for n in needles), (table.name, row)
+
+
+def test_erasure_changes_no_figure_and_kills_the_old_link(ctx, client, smtp):
+    from survey import dashboard, dispatch
+    from survey.clock import local_date, utcnow
+    from survey.filters import ResultsFilter
+    from survey.invitations import mark_opened
+
+    survey = make_survey()
+    run_import(FOUR)
+    now = utcnow()
+    campaign = outreach.create_campaign(survey, segment={}, at=None, reminders=1, reminder_days=3, now=now)
+    outreach.launch(campaign, now=now)
+    assert dispatch.run_once(now=now).sent == 4
+    by_email = {i.contact.email: i for i in db.session.scalars(select(Invitation))}
+    for number, email in enumerate(("ann@example.com", "bob@example.com")):
+        invitation = by_email[email]
+        mark_opened(invitation, now=now)
+        submit_response(survey.current_version, invited_respondent(invitation), {"satisfaction": 4 + number},
+                        Consents(), submission_key=f"{number}" * 20, now=now)
+    ann_link = f"/r/{by_email['ann@example.com'].token}"
+    assert client.get(ann_link).status_code == 200
+    make_user()
+    log_in(client, "manager@example.com")
+    today = local_date(now, "UTC")
+
+    def figures():
+        db.session.expire_all()
+        stats = [(s.campaign.queued, s.sent, s.failed, s.pending, s.opened, s.responded, s.response_rate,
+                  s.reminders_sent) for s in outreach.campaign_stats(survey)]
+        board = dashboard.build(survey, ResultsFilter(end=today), today=today,
+                                settings=dashboard.Settings.from_config(ctx.config))
+        pages = [text_of(client.get(f"/manage/surveys/{survey.slug}/sending")),
+                 text_of(client.get(f"/manage/surveys/{survey.slug}/results?to={today}"))]
+        return stats, board.cards, pages
+
+    before = figures()
+    assert before[0] == [(4, 4, 0, 0, 2, 2, 0.5, 0)]  # 2 of 4 answered
+    assert any(card.title == "Response rate" for card in before[1])
+    contacts.erase_contact(contacts.find_contact("ann@example.com"), actor="cli", actor_id=None, now=now)
+    assert figures() == before
+    assert client.get(ann_link).status_code == 404
+    assert client.get(f"{ann_link}/thanks").status_code == 404
+    nothing_of(("ann@example.com", "Ann Smith"))
+    # Bob, who also answered, still has his link.
+    assert client.get(f"/r/{by_email['bob@example.com'].token}").status_code == 200
+
+
+def erase(email: str) -> None:
+    from survey.clock import utcnow
+    contacts.erase_contact(contacts.find_contact(email), actor="cli", actor_id=None, now=utcnow())
+
+
+def test_importing_the_same_file_again_skips_the_erased_person_without_naming_them(ctx, client, runner, tmp_path):
+    run_import(GOOD)
+    erase("ann@example.com")
+    again = run_import(GOOD.replace(b"Ann@Example.com", b"ANN@example.COM"))  # however it is written
+    assert (again.created, again.updated, again.unchanged, again.skipped_erased) == (0, 0, 1, 1)
+    assert again.summary() == "created 0, updated 0, unchanged 1, 1 skipped (erased on request)"
+    assert list(all_contacts()) == ["bob@example.com"]
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(GOOD)
+    result = runner.invoke(args=["import-contacts", str(path)])
+    assert result.exit_code == 0 and "1 skipped (erased on request)" in result.output
+    assert "ann" not in result.output.lower()
+    make_user()
+    log_in(client, "manager@example.com")
+    page = post_form(client, "/manage/contacts/import", {"file": (io.BytesIO(GOOD), "contacts.csv")},
+                     page="/manage/contacts/import", content_type="multipart/form-data")
+    assert "1 skipped (erased on request)" in text_of(page) and "ann@" not in text_of(page).lower()
+    audit = db.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "contacts.imported")).all()
+    assert audit[-1]["skipped_erased"] == 1
+    assert list(all_contacts()) == ["bob@example.com"]
+    nothing_of(("ann@example.com", "Ann"))
+
+
+def test_the_api_upsert_and_events_skip_an_erased_person(ctx, client):
+    from survey.clock import utcnow
+
+    survey = make_survey()
+    run_import(GOOD)
+    erase("ann@example.com")
+    _row, secret = api_tokens.create_token("crm", "editor", now=utcnow())
+    headers = {"Authorization": f"Bearer {secret}"}
+    upsert = client.post("/api/v1/contacts", headers=headers, json={"contacts": [
+        {"email": "ann@example.com", "name": "Ann Smith"}, {"email": "eve@example.com"}]})
+    assert upsert.status_code == 200, upsert.json
+    assert upsert.json == {"created": 1, "updated": 0, "unchanged": 0, "skipped_erased": 1}
+    event = client.post("/api/v1/events", headers=headers, json={
+        "email": "Ann@Example.com", "name": "Ann Smith", "survey": survey.slug, "id": "order-9"})
+    assert event.status_code == 202, event.json
+    assert event.json["event"]["outcome"] == "skipped_erased" and event.json["event"]["invitation_id"] is None
+    assert db.session.scalar(select(func.count(Invitation.id))) == 0
+    assert sorted(all_contacts()) == ["bob@example.com", "eve@example.com"]
+    make_user()
+    log_in(client, "manager@example.com")
+    assert "1 skipped because the customer was erased on request" in text_of(
+        client.get(f"/manage/surveys/{survey.slug}/sending"))
+    nothing_of(("ann@example.com", "Ann Smith"))
+
+
+def test_a_personal_link_is_refused_for_an_erased_person_until_an_admin_forgets_the_erasure(ctx, runner):
+    make_survey()
+    run_import(GOOD)
+    erase("ann@example.com")
+    link = runner.invoke(args=["survey-link", "support-csat", "--email", "ann@example.com"])
+    assert link.exit_code == 1 and "erased on the customer's request" in link.output
+    assert list(all_contacts()) == ["bob@example.com"]
+    unknown = runner.invoke(args=["forget-erasure", "bob@example.com"])
+    assert unknown.exit_code == 1 and "no erasure is recorded for bob@example.com" in unknown.output
+    forgotten = runner.invoke(args=["forget-erasure", "ANN@example.com"])
+    assert forgotten.exit_code == 0 and "may be imported again" in forgotten.output
+    assert run_import(GOOD).created == 1  # back, as a new contact with only what the file says
+    assert all_contacts()["ann@example.com"] == ("Ann", {"location": "Leeds", "team": "Billing"})
+    audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "erasure.forgotten"))
+    assert audit.actor == "cli" and "ann" not in str(audit.detail) + audit.subject
+
+
+def test_the_tombstone_is_a_keyed_hash_with_a_key_outside_the_database(ctx):
+    import hashlib
+
+    from survey import erasures
+    from survey.models import ErasedAddress
+
+    run_import(GOOD)
+    erase("ann@example.com")
+    digest = db.session.scalar(select(ErasedAddress.digest))
+    for guess in (b"ann@example.com", b"email:ann@example.com"):  # a dictionary attack needs the key
+        assert digest not in (hashlib.sha256(guess).hexdigest(), hashlib.sha1(guess).hexdigest())
+    assert erasures.is_erased("ann@example.com") and not erasures.is_erased("bob@example.com")
+    ctx.config["ERASURE_KEY"] = "another key"  # another key: the tombstone matches nothing
+    assert not erasures.is_erased("ann@example.com")

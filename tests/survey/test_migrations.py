@@ -145,3 +145,39 @@ def test_endpoints_registered_before_keep_hearken_signature_and_new_ones_get_sta
         assert created.signature_scheme == "standard"
         db.engine.dispose()
     assert runner.invoke(args=["db", "check"]).exit_code == 0
+
+
+def test_erasure_history_downgrades_and_upgrades_again(runner, app):
+    """0011: invitations may lose their contact (erasure keeps them anonymised) and erased addresses are
+    kept as keyed hashes. Downgrading drops the anonymised invitations, unlinking their responses first (the
+    older schema cannot hold them), and keeps everything else."""
+    from sqlalchemy import inspect, select
+
+    from survey import contacts
+    from survey.clock import utcnow
+    from survey.invitations import invited_respondent
+    from survey.models import Invitation, Response
+    from survey.responding import Consents, submit_response
+    from tests.factories import make_invitation, make_survey
+
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        survey = make_survey()
+        ann, bob = (make_invitation(survey, email=f"{name}@example.com") for name in ("ann", "bob"))
+        for number, invitation in enumerate((ann, bob)):
+            submit_response(survey.current_version, invited_respondent(invitation), {"satisfaction": 5},
+                            Consents(), submission_key=f"{number}" * 20, now=utcnow())
+        contacts.erase_contact(contacts.find_contact("ann@example.com"), actor="test", actor_id=None, now=utcnow())
+        db.session.remove()
+        db.engine.dispose()
+    down = runner.invoke(args=["db", "downgrade", "5f1a7c3e9b24"])
+    assert down.exit_code == 0, down.output
+    with app.app_context():
+        assert "erased_addresses" not in inspect(db.engine).get_table_names()
+        assert db.session.execute(select(Invitation.id, Invitation.contact_id)).all() == [(2, 2)]
+        assert sorted(db.session.execute(select(Response.invitation_id)).scalars(), key=str) == [2, None]
+        db.session.remove()
+        db.engine.dispose()
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    assert runner.invoke(args=["db", "check"]).exit_code == 0

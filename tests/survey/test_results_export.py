@@ -62,14 +62,15 @@ def test_json_lines_and_excel(ctx, runner, survey, tmp_path):
         assert "xl/worksheets/sheet1.xml" in workbook.namelist()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--from", "yesterday"], "--from"),
-    (["--where", "colour=red"], "--where"),
-    (["--period", "fortnight"], "--period"),
+@pytest.mark.parametrize("args, status, message", [
+    (["--from", "yesterday"], 2, "Invalid value for '--from': 'yesterday'"),  # a bad date: a usage error
+    (["--from", "2026-09-30", "--to", "2026-08-01"], 1, "--from: the start is after the end"),
+    (["--where", "colour=red"], 1, "--where"),
+    (["--period", "fortnight"], 1, "--period"),
 ])
-def test_bad_filters_are_named(ctx, runner, survey, args, message):
+def test_bad_filters_are_named(ctx, runner, survey, args, status, message):
     result = runner.invoke(args=["export-results", "support-csat", *args])
-    assert result.exit_code == 1 and message in result.output
+    assert result.exit_code == status and message in result.output
 
 
 def test_the_results_page_offers_the_same_files(app, client, survey):

@@ -47,7 +47,10 @@ def test_detect_trends_finds_the_drop_stores_it_once_and_emails_subscribers(ctx,
     assert drop == drop | {"survey": "support-csat", "question": "satisfaction", "metric": "top_box",
                            "period_before": "2026-10", "period_after": "2026-11", "n_before": 100, "n_after": 100,
                            "value_before": 0.9, "value_after": 0.75, "difference": -0.15, "method": "score",
-                           "direction": "drop", "new": True}
+                           "direction": "drop", "new": True,
+                           # the counts behind the shares, so a script can recompute them exactly
+                           "successes_before": 90, "successes_after": 75,
+                           "detractors_before": None, "detractors_after": None}
     assert drop["ci_low"] < -0.15 < drop["ci_high"] < 0 and 0 < drop["p_value"] <= drop["q_value"] <= 0.05
     assert not [f for f in findings if f["segment"].get("location") in ("York", "Bath", "Hull", "Ely")]
 
@@ -96,6 +99,35 @@ def test_too_little_data_bad_input_and_surveys_without_scales_never_crash(ctx, r
     assert bad.exit_code == 2 and "Invalid value for '--now'" in bad.output
     year_one = runner.invoke(args=["detect-trends", "--now", "0001-01-01"])
     assert year_one.exit_code == 2 and "0001-01-01 is outside the years 1900–2999" in year_one.output
+
+
+def test_now_with_an_offset_is_that_moment_in_utc(ctx, runner):
+    survey = make_survey()
+    story(survey)
+    # 00:30 on 1 December in UTC+1 is still 30 November in UTC: November is not complete yet, so October
+    # is the latest period and Leeds' November drop is not tested. An hour later it is.
+    before = json.loads(runner.invoke(args=["detect-trends", "--json", "--now", "2026-12-01T00:30:00+01:00"]).output)
+    assert {f["period_after"] for f in before if f["kind"] == "change"} <= {"2026-10"}
+    after = json.loads(runner.invoke(args=["detect-trends", "--json", "--now", "2026-12-01T01:00:00+01:00"]).output)
+    assert any(f["period_after"] == "2026-11" and f["segment"] == {"location": "Leeds"} for f in after)
+
+
+def test_json_findings_carry_promoters_and_detractors_for_nps(ctx, runner):
+    survey = make_survey()
+    rows = []
+    for day, promoters in ((date(2026, 10, 10), 60), (date(2026, 11, 10), 30)):
+        rows += [(day, None, 10)] * promoters + [(day, None, 0)] * (100 - promoters)
+    ids = add_answers(survey, rows)
+    from survey.models import Answer
+    db.session.execute(Answer.__table__.update().values(question_key="recommend"))
+    from survey import rollups
+    rollups.rebuild(survey.id)
+    db.session.commit()
+    assert len(ids) == 200
+    findings = json.loads(runner.invoke(args=["detect-trends", "--json", "--now", NOW]).output)
+    (nps,) = [f for f in findings if f["metric"] == "nps" and f["kind"] == "change"]
+    assert (nps["n_before"], nps["successes_before"], nps["detractors_before"]) == (100, 60, 40)
+    assert (nps["n_after"], nps["successes_after"], nps["detractors_after"]) == (100, 30, 70)
 
 
 def test_alert_pages_show_evidence_and_analysts_acknowledge(ctx, runner, client, monkeypatch):

@@ -35,7 +35,8 @@ def _contact_or_404(contact_id: int) -> Contact:
            body=ref("ContactsUpsert"),
            description="Matched on email without regard to case. An existing contact gets the given name (when "
                        "one is given) and the attributes merged over theirs. All or nothing: one bad item and "
-                       "nothing is written; `field` names it (`contacts[3].email`).",
+                       "nothing is written; `field` names it (`contacts[3].email`). An address erased on a "
+                       "customer's request is skipped, and only counted (`skipped_erased`).",
            responses={200: ("What was created and updated", ref("UpsertResult")),
                       409: ("Someone else added one of these addresses meanwhile: send it again", ref("Error"))})
 def upsert_contacts():
@@ -58,7 +59,8 @@ def upsert_contacts():
     report = contacts.upsert_contacts(rows, now=utcnow(), actor=f"api:{g.api_token.name}")
     if report.file_error:
         raise ApiError(409, "conflict", report.file_error)
-    return jsonify({"created": report.created, "updated": report.updated, "unchanged": report.unchanged})
+    return jsonify({"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+                    "skipped_erased": report.skipped_erased})
 
 
 @operation("/contacts", "GET", role="agent", summary="List contacts, or find one by email", tag=TAG,

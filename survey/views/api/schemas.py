@@ -98,8 +98,10 @@ CONTACTS_UPSERT = {
 }
 
 UPSERT_RESULT = {
-    "type": "object", "additionalProperties": False, "required": ["created", "updated", "unchanged"],
-    "properties": {"created": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"}},
+    "type": "object", "additionalProperties": False,
+    "required": ["created", "updated", "unchanged", "skipped_erased"],
+    "properties": {"created": {"type": "integer"}, "updated": {"type": "integer"}, "unchanged": {"type": "integer"},
+                   "skipped_erased": {"type": "integer"}},
 }
 
 ERASED = {"type": "object", "additionalProperties": False, "required": ["erased", "responses_kept"],
@@ -249,7 +251,8 @@ EVENT_RESULT = {
     "properties": {"event": {"type": "object", "additionalProperties": False,
                              "required": ["id", "outcome", "duplicate", "invitation_id", "scheduled_for"],
                              "properties": {"id": {"type": "integer"},
-                                            "outcome": {"enum": ["scheduled", "skipped_cap", "skipped_unsubscribed"]},
+                                            "outcome": {"enum": ["scheduled", "skipped_cap", "skipped_unsubscribed",
+                                                                 "skipped_erased"]},
                                             "duplicate": {"type": "boolean"},
                                             "invitation_id": {"type": ["integer", "null"]},
                                             "scheduled_for": nullable(TIMESTAMP)}}},
