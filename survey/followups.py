@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from survey import mail, webhooks
 from survey.extensions import db
@@ -94,9 +95,14 @@ def open_for_response(response: Response, questions: Sequence[Question], values:
     reason_text = low_score(questions, values)
     if reason_text is None and not response.contact_consent:
         return None
-    case = FollowUpCase(reason="low_score" if reason_text else "contact_request", response_id=response.id,
-                        contact_id=response.contact_id, team=str((response.attributes or {}).get("team", "")),
-                        summary=reason_text or "Asked to be contacted about their answers", status="new",
+    if reason_text is None:
+        reason, summary = "contact_request", "Asked to be contacted about their answers"
+    elif response.contact_id is None:  # nobody to call: someone reads it instead
+        reason, summary = "review", f"Anonymous, to review: {reason_text}"[:300]
+    else:
+        reason, summary = "low_score", reason_text
+    case = FollowUpCase(reason=reason, response_id=response.id, contact_id=response.contact_id,
+                        team=str((response.attributes or {}).get("team", "")), summary=summary, status="new",
                         opened_at=now, due_at=_due(now))
     db.session.add(case)
     webhooks.case_updated(case, "opened", now=now, endpoints=endpoints)
@@ -160,9 +166,21 @@ def complaint_problems(data: ComplaintInput) -> dict[str, str]:
     return problems
 
 
-def record_complaint(data: ComplaintInput, *, sender: str, now: datetime) -> FollowUpCase:
+def _case_of_complaint_sent_as(submission_key: str | None) -> FollowUpCase | None:
+    if not submission_key:
+        return None
+    return db.session.scalar(select(FollowUpCase).join(Complaint, FollowUpCase.complaint_id == Complaint.id)
+                             .where(Complaint.submission_key == submission_key))
+
+
+def record_complaint(data: ComplaintInput, *, sender: str, now: datetime,
+                     submission_key: str | None = None) -> FollowUpCase:
+    """Store a complaint and open its case, exactly once per sent form (`submission_key`): the same form
+    sent again, even at the same moment, answers with the case it opened the first time."""
     from survey.invitations import normalise_email
 
+    if (case := _case_of_complaint_sent_as(submission_key)) is not None:
+        return case
     if problems := complaint_problems(data):
         raise CaseError(problems)
     message, phone = data.message.replace("\x00", "").strip(), data.phone.strip()
@@ -174,9 +192,16 @@ def record_complaint(data: ComplaintInput, *, sender: str, now: datetime) -> Fol
         raise TooManyComplaints()
     contact = db.session.scalar(select(Contact).where(Contact.email == email)) if email else None
     complaint = Complaint(received_at=now, kind=data.kind, message=message, name=data.name.strip(), email=email,
-                          phone=phone, contact_id=contact.id if contact else None, sender_key=key)
+                          phone=phone, contact_id=contact.id if contact else None, sender_key=key,
+                          submission_key=submission_key or None)
     db.session.add(complaint)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same form, stored by a concurrent request a moment ago
+        db.session.rollback()
+        if (case := _case_of_complaint_sent_as(submission_key)) is not None:
+            return case
+        raise
     first_line = " ".join(message.split())
     case = FollowUpCase(reason="complaint", complaint_id=complaint.id, contact_id=complaint.contact_id,
                         team=str((contact.attributes or {}).get("team", "")) if contact else "",
@@ -270,9 +295,10 @@ class TeamStandard:
 
 def standards(*, now: datetime, since: datetime) -> list[TeamStandard]:
     """Response-time compliance and time to first contact per team, for cases opened since `since`."""
+    # A review has no one to contact: it is not measured against the time to first contact.
     rows = db.session.execute(select(FollowUpCase.team, FollowUpCase.status, FollowUpCase.opened_at,
                                      FollowUpCase.due_at, FollowUpCase.first_contact_at)
-                              .where(FollowUpCase.opened_at >= since)).all()
+                              .where(FollowUpCase.opened_at >= since, FollowUpCase.reason != "review")).all()
     by_team = defaultdict(list)
     for row in rows:
         by_team[row.team or "(no team)"].append(row)

@@ -168,6 +168,8 @@ class ComplaintForm(FlaskForm):
     phone = StringField("Phone (optional, if you would rather we call)", validators=[Optional(), Length(max=40)])
     # A field people never see: bots fill it in, and their message is dropped without telling them.
     website = StringField("Leave this empty", validators=[Optional()])
+    # Identifies this rendering of the form: sending it twice (a double click, Back then Send) is one complaint.
+    submission_key = HiddenField()
 
 
 class CaseStatusForm(FlaskForm):

@@ -8,7 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey.extensions import db
 
 CASE_STATUSES = ("new", "contacted", "resolved", "unreachable")
-CASE_REASONS = ("low_score", "contact_request", "complaint", "manual")
+# "review": a low score from someone Hearken cannot reach (the public link, an anonymous import): flagged for
+# a person to read, not queued as a call (no call script, and outside the response-time standard).
+CASE_REASONS = ("low_score", "review", "contact_request", "complaint", "manual")
 
 
 class Complaint(db.Model):
@@ -26,6 +28,8 @@ class Complaint(db.Model):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     # A keyed hash of the sender's address, only to rate-limit the form; never the address itself.
     sender_key: Mapped[str] = mapped_column(String(64), index=True)
+    # The sent form's random key: the same form sent twice (a double click, Back then Send) is one complaint.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class FollowUpCase(db.Model):

@@ -4,34 +4,47 @@ change whenever a published entry does, with `no-cache` so every cache revalidat
 never lingers."""
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 
 from survey import changes as changelog
 from survey import followups
 from survey.clock import utcnow
+from survey.extensions import csrf
 from survey.forms import ComplaintForm
 from survey.links import external_url
+from survey.tokens import new_token
 
 bp = Blueprint("public", __name__)
 
 
+SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
 @bp.route("/complain", methods=["GET", "POST"])
+@csrf.exempt  # from the global check only: the form checks its own token, so a stale one keeps the message
 def complain():
     """Make it easy to complain: no login, no JavaScript, no third-party captcha (a honeypot field and a
-    per-sender limit counted in the database instead)."""
+    per-sender limit counted in the database instead). A refused send never loses the message: the form
+    comes back with everything typed in it."""
     form = ComplaintForm()
+    if not SUBMISSION_KEY.match(form.submission_key.data or ""):
+        form.submission_key.data = new_token()
     data = followups.ComplaintInput(form.kind.data or "", form.message.data or "", form.name.data or "",
                                     form.email.data or "", form.phone.data or "")
+    notice, status = None, 200
     if form.validate_on_submit():
         if form.website.data:  # only bots fill in the hidden field: drop it, say nothing
             return redirect(url_for(".complaint_received"), code=303)
         try:
-            case = followups.record_complaint(data, sender=request.remote_addr or "", now=utcnow())
+            case = followups.record_complaint(data, sender=request.remote_addr or "", now=utcnow(),
+                                              submission_key=form.submission_key.data)
         except followups.TooManyComplaints:
-            abort(429)
+            notice, status = ("We have had several messages from your connection in the last few minutes. Your "
+                              "message is still below: please send it again in ten minutes."), 429
         except followups.CaseError as error:
             for name, message in error.problems.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
@@ -39,11 +52,18 @@ def complain():
             session["complaint"] = {"due": case.due_at.isoformat(), "reply": bool(data.email or data.phone)}
             return redirect(url_for(".complaint_received"), code=303)
     elif form.is_submitted():
+        if "csrf_token" in form.errors:
+            # The page sat open past its security token (or the session was lost): keep every word.
+            notice, status = ("Your page timed out for security reasons. Your message is still below: please "
+                              "send it again."), 400
+            form.csrf_token.errors = []
         # The form's own checks stop before ours: say everything now, not one problem per send.
         for name, message in followups.complaint_problems(data).items():
             field = getattr(form, name)
             field.errors = list(field.errors) or [message]
-    return render_template("public/complain.html", form=form), 422 if form.errors else 200
+    if form.errors and status == 200:
+        status = 422
+    return render_template("public/complain.html", form=form, notice=notice), status
 
 
 @bp.route("/complain/received")

@@ -3,6 +3,7 @@ response-time standard is measured and overdue owners are reminded."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from survey.invitations import invited_respondent
 from survey.models import Complaint, FollowUpCase, OutboxMessage, WebhookDelivery
 from survey.responding import Consents, submit_response
 from tests.factories import make_definition, make_invitation, make_survey, make_user
-from tests.pages import log_in, post_form, text_of
+from tests.pages import hidden_fields, log_in, post_form, text_of
 
 FRIDAY = datetime(2026, 11, 6, 15, 0)
 
@@ -117,9 +118,59 @@ def test_bad_complaints_are_refused_with_a_message_and_bots_and_floods_are_stopp
     assert db.session.scalar(select(func.count(Complaint.id))) == 0
     for i in range(followups.COMPLAINTS_PER_SENDER):
         assert post_form(client, "/complain", {"kind": "suggestion", "message": f"Idea {i}"}).status_code == 303
-    flood = post_form(client, "/complain", {"kind": "suggestion", "message": "One more"})
-    assert flood.status_code == 429
+    flood = post_form(client, "/complain", {"kind": "suggestion", "message": "One more\r\nand more"})
+    assert flood.status_code == 429 and "Your message is still below" in text_of(flood)
+    assert "One more\nand more</textarea>" in text_of(flood)  # the refused send loses nothing
     assert db.session.scalar(select(func.count(Complaint.id))) == followups.COMPLAINTS_PER_SENDER
+
+
+def test_a_complaint_form_sent_twice_is_one_complaint_and_one_case(ctx, client, app):
+    """Back then Send, or a double click: the form's submission key makes it one complaint, also when both
+    arrive at the same moment."""
+    fields = hidden_fields(client.get("/complain").get_data(as_text=True))
+    assert len(fields["submission_key"]) >= 16
+    sent = {**fields, "kind": "complaint", "message": "The engineer never came."}
+    first, second = client.post("/complain", data=sent), client.post("/complain", data=sent)
+    assert first.status_code == second.status_code == 303
+    assert db.session.scalar(select(func.count(Complaint.id))) == 1
+    assert db.session.scalar(select(func.count(FollowUpCase.id))) == 1
+    # Two requests at once, each meeting no complaint yet: the unique key decides, both are thanked.
+    racing = {**hidden_fields(client.get("/complain").get_data(as_text=True)), "kind": "complaint",
+              "message": "Twice at once"}
+    db.session.rollback()
+    barrier, statuses = threading.Barrier(2), []
+
+    def send():
+        barrier.wait(timeout=30)
+        statuses.append(client_of(app, client).post("/complain", data=racing).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [303, 303]
+    assert db.session.scalar(select(func.count(Complaint.id))) == 2
+
+
+def client_of(app, client):
+    """A second browser holding the same session cookie (so the same CSRF token is valid)."""
+    other = app.test_client()
+    cookie = client.get_cookie("session")
+    other.set_cookie("session", cookie.value)
+    return other
+
+
+def test_a_complaint_sent_after_its_page_timed_out_keeps_every_word(ctx, client):
+    fields = hidden_fields(client.get("/complain").get_data(as_text=True))
+    refused = client.post("/complain", data={**fields, "csrf_token": "expired", "kind": "complaint",
+                                             "message": "Kept, every word", "email": "dee@example.com"})
+    page = text_of(refused)
+    assert refused.status_code == 400 and "Your message is still below" in page
+    assert "\nKept, every word</textarea>" in page and 'value="dee@example.com"' in page
+    again = client.post("/complain", data={**hidden_fields(refused.get_data(as_text=True)), "kind": "complaint",
+                                           "message": "Kept, every word"})
+    assert again.status_code == 303 and db.session.scalar(select(func.count(Complaint.id))) == 1
 
 
 def test_an_agent_works_a_case_and_the_standard_is_measured(ctx, client):
@@ -245,3 +296,16 @@ def test_erasing_a_complainant_leaves_their_words_in_no_email_and_no_webhook(ctx
              *db.session.scalars(select(WebhookDelivery.body))]
     assert texts and not [text for text in texts if "0113 496 0000" in text or "Ann Smith" in text]
     assert db.session.scalar(select(func.count(WebhookDelivery.id))) == 1  # someone else's stays
+
+
+def test_an_anonymous_low_score_is_flagged_for_review_not_queued_as_a_call(ctx, client):
+    """A public-link answer leaves no name, email or phone: its case says so, has no call script, and is
+    outside the response-time standard (nobody can be contacted in time)."""
+    make_survey()
+    assert post_form(client, "/s/support-csat", {"q-satisfaction": "1"}).status_code == 303
+    [case] = cases()
+    assert case.reason == "review" and case.summary.startswith("Anonymous, to review: Extremely dissatisfied")
+    assert followups.standards(now=FRIDAY, since=FRIDAY - timedelta(days=90)) == []
+    log_in(client, make_user(email="agent@example.com", role="agent").email)
+    page = text_of(client.get(f"/manage/cases/{case.id}"))
+    assert "Nobody to call" in page and "Calling them" not in page
