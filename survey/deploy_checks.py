@@ -68,7 +68,8 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     if str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
         found.append("HEARKEN_RATELIMIT_STORAGE_URI is memory://: each web process counts login and token "
                      "guesses on its own, so N processes allow N times the limit. Use redis://host:6379.")
-    for name in ("LOGIN_RATE_LIMIT", "ACCOUNT_LOGIN_RATE_LIMIT", "TOKEN_RATE_LIMIT", "API_RATE_LIMIT"):
+    for name in ("LOGIN_RATE_LIMIT", "ACCOUNT_LOGIN_RATE_LIMIT", "DEVICE_LOGIN_RATE_LIMIT", "TOKEN_RATE_LIMIT",
+                 "API_RATE_LIMIT"):
         try:
             parse_many(str(config.get(name) or ""))
         except ValueError:

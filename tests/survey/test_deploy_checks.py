@@ -9,7 +9,7 @@ SAFE = {"BASE_URL": "https://feedback.example.com", "SESSION_COOKIE_SECURE": Tru
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024, "MAX_UPLOAD_LENGTH": 20 * 1024 * 1024,
         "TRUSTED_HOSTS": ["feedback.example.com"], "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379",
         "LOGIN_RATE_LIMIT": "10 per minute; 100 per day", "ACCOUNT_LOGIN_RATE_LIMIT": "20 per hour",
-        "TOKEN_RATE_LIMIT": "30 per minute",
+        "DEVICE_LOGIN_RATE_LIMIT": "10 per hour", "TOKEN_RATE_LIMIT": "30 per minute",
         "API_RATE_LIMIT": "600 per minute"}
 SAFE_ENV = {"HEARKEN_SECRET_KEY": "k" * 48, "HEARKEN_TRUSTED_PROXIES": "1"}
 
@@ -38,6 +38,7 @@ def test_each_unsafe_setting_is_named():
         ({"TRUSTED_HOSTS": ["other.example.com"]}, SAFE_ENV, "does not include feedback.example.com"),
         ({"RATELIMIT_STORAGE_URI": "memory://"}, SAFE_ENV, "HEARKEN_RATELIMIT_STORAGE_URI is memory://"),
         ({"LOGIN_RATE_LIMIT": "ten a minute"}, SAFE_ENV, "HEARKEN_LOGIN_RATE_LIMIT is 'ten a minute'"),
+        ({"DEVICE_LOGIN_RATE_LIMIT": "often"}, SAFE_ENV, "HEARKEN_DEVICE_LOGIN_RATE_LIMIT is 'often'"),
         ({"TOKEN_RATE_LIMIT": ""}, SAFE_ENV, "HEARKEN_TOKEN_RATE_LIMIT"),
         ({"API_RATE_LIMIT": "lots"}, SAFE_ENV, "HEARKEN_API_RATE_LIMIT"),
     ]
