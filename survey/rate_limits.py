@@ -11,9 +11,18 @@ Counters live in the limiter's storage (survey.extensions): memory for one proce
 (HEARKEN_RATELIMIT_STORAGE_URI) shared by every process on every machine.
 
 Only failures count: a wrong password, an unknown token. Customers behind one office address who open
-their survey links never use up each other's allowance; a guesser does, and from then on everything that
-address sends to these pages is refused (429, with Retry-After) until the window has passed. Token guesses
-share one counter across the pages, so spreading them over /r/, /unsubscribe/ and the API gains nothing.
+their survey links never use up each other's allowance; a guesser does. A login address that used up its
+allowance is refused (429, with Retry-After) until the window has passed, the right password included.
+
+Token guesses are limited differently, because a guesser usually shares an address (an office, a mobile
+carrier's NAT, a proxy) with customers and integrations that hold valid tokens: only failures are checked
+against failures. The page runs; when it answers "no such token" (404 on /r/ and /unsubscribe/, 401 from
+the API) the address's counter is counted, and once it is over HEARKEN_TOKEN_RATE_LIMIT that answer becomes
+429 with Retry-After. A valid token is never counted and never refused, so 30 bad links from one address
+cost its valid links nothing. So a guess that is right still works past the limit: what makes guessing
+hopeless is the tokens' 256 bits (tests/security/test_token_guessing.py), and the limit marks a guessing
+address (429s, one log line per refusal) without costing its neighbours anything. Guesses share one counter
+across the pages, so spreading them over /r/, /unsubscribe/ and the API gains nothing.
 """
 from __future__ import annotations
 
@@ -21,9 +30,11 @@ import ipaddress
 
 from flask import Flask, current_app, g, request
 from flask import Response as FlaskResponse
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
 
 from survey import device_cookies
-from survey.clock import utcnow
+from survey.clock import unix_seconds, utcnow
 from survey.extensions import limiter
 
 GUESSES_SCOPE = "token-guesses"
@@ -85,14 +96,6 @@ def login_failed(response: FlaskResponse) -> bool:
     return response.status_code != 302  # a successful login redirects; everything else was a failure
 
 
-def token_unknown(response: FlaskResponse) -> bool:
-    return response.status_code == 404
-
-
-def bearer_refused(response: FlaskResponse) -> bool:
-    return response.status_code == 401
-
-
 # Built once: the limiter keeps decorated limits in a set, so applying the same objects again (every app a
 # test process creates) adds nothing twice.
 LOGIN_ATTEMPTS = limiter.shared_limit(_login_limit, scope="login", key_func=client_address, methods=["POST"],
@@ -103,21 +106,22 @@ ACCOUNT_ATTEMPTS = limiter.shared_limit(_account_limit, scope="login-account", k
                                         methods=["POST"], deduct_when=login_failed, exempt_when=_trusted_client)
 DEVICE_ATTEMPTS = limiter.shared_limit(_device_limit, scope="login-device", key_func=_device_key,
                                        methods=["POST"], deduct_when=login_failed, exempt_when=_untrusted_client)
-TOKEN_GUESSES = limiter.shared_limit(_token_limit, scope=GUESSES_SCOPE, key_func=client_address,
-                                     deduct_when=token_unknown)
-BEARER_GUESSES = limiter.shared_limit(_token_limit, scope=GUESSES_SCOPE, key_func=client_address,
-                                      deduct_when=bearer_refused)
 
-# Endpoint → its limits. tests/security/test_rate_limits.py checks every page that takes a token is here.
+# Endpoint → its Flask-Limiter limits (checked before the page runs).
 LIMITED_PAGES = {
     "auth.login_page": (LOGIN_ATTEMPTS, ACCOUNT_ATTEMPTS, DEVICE_ATTEMPTS),
-    "respond.personal_survey": (TOKEN_GUESSES,),
-    "respond.personal_thanks": (TOKEN_GUESSES,),
-    "outreach.unsubscribe": (TOKEN_GUESSES,),
 }
+LIMITED_BLUEPRINTS = {"api"}  # the API's per-token limit is set on its blueprint (views/api)
 
-
-LIMITED_BLUEPRINTS = {"api"}  # the API's per-token limit and BEARER_GUESSES are set on the blueprint
+# Endpoint (or blueprint) that looks up a secret token → the status it answers for an unknown one. Those
+# answers, and only those, are counted as guesses (after the page ran: see refuse_guessers).
+# tests/security/test_rate_limits.py checks every page that takes a token is here.
+GUESSABLE_PAGES = {
+    "respond.personal_survey": 404,
+    "respond.personal_thanks": 404,
+    "outreach.unsubscribe": 404,
+}
+GUESSABLE_BLUEPRINTS = {"api": 401}  # no token, or not a valid one
 
 
 @limiter.request_filter  # at import: once per process, however many apps it creates
@@ -127,9 +131,43 @@ def unlimited() -> bool:
     return request.endpoint not in LIMITED_PAGES and request.blueprint not in LIMITED_BLUEPRINTS
 
 
+def _guess_refused(response: FlaskResponse) -> bool:
+    """This answer says "no such token" on a page that looks one up."""
+    refusal = GUESSABLE_PAGES.get(request.endpoint or "") or GUESSABLE_BLUEPRINTS.get(request.blueprint or "")
+    return refusal is not None and response.status_code == refusal
+
+
+def count_guess() -> int | None:
+    """Count one failed token lookup from this address; the seconds to wait when it is over the limit."""
+    identifiers = [part for part in (current_app.config.get("RATELIMIT_KEY_PREFIX"), client_address(),
+                                     GUESSES_SCOPE) if part]
+    waits = []
+    for item in parse_many(_token_limit()):
+        if not limiter.limiter.hit(item, *identifiers):
+            reset = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+            waits.append(max(1, int(reset - unix_seconds()) + 1))
+    return max(waits) if waits else None
+
+
+def refuse_guessers(response: FlaskResponse) -> FlaskResponse:
+    """After a page that looks up a token answered "no such token": count it, and past the limit turn the
+    answer into the 429 the page (or the API) gives, with Retry-After. Done on the response itself, so the
+    headers other hooks set (security headers, Cache-Control) stay whatever order the hooks run in. Valid
+    tokens never get here: their answers are not refusals."""
+    if not _guess_refused(response) or (wait := count_guess()) is None:
+        return response
+    current_app.logger.info("token guesses from %s over the limit; answered 429", client_address())
+    refused = current_app.make_response(current_app.handle_user_exception(TooManyRequests(retry_after=wait)))
+    response.status_code = refused.status_code
+    response.set_data(refused.get_data())
+    response.content_type = refused.content_type
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def init_app(app: Flask) -> None:
-    """After the blueprints are registered: wrap each limited page's view, and the API blueprint."""
+    """After the blueprints are registered: wrap each login-limited page's view, and count token guesses."""
     for endpoint, limits in LIMITED_PAGES.items():
         for limit in limits:
             app.view_functions[endpoint] = limit(app.view_functions[endpoint])
-    BEARER_GUESSES(app.blueprints["api"])
+    app.after_request(refuse_guessers)

@@ -40,9 +40,9 @@ def good_login(client, address: str = "198.51.100.7", email: str = "manager@exam
 
 
 def test_every_page_that_takes_a_token_is_limited(app):
-    """A new page with a <token> in its address fails here until it is added to LIMITED_PAGES."""
+    """A new page with a <token> in its address fails here until it is added to GUESSABLE_PAGES."""
     token_pages = {rule.endpoint for rule in app.url_map.iter_rules() if "token" in rule.arguments}
-    assert token_pages <= rate_limits.LIMITED_PAGES.keys()
+    assert token_pages <= rate_limits.GUESSABLE_PAGES.keys()
     assert "auth.login_page" in rate_limits.LIMITED_PAGES
 
 
@@ -88,9 +88,12 @@ def test_a_forged_forwarded_for_does_not_reset_the_count(migrated, instance_path
 
 
 def test_unknown_tokens_are_limited_across_pages_and_known_ones_never_count(app):
+    from survey import api_tokens
+
     with app.app_context():
         survey = make_survey()
         token = make_invitation(survey).token
+        secret = api_tokens.create_token("crm", "agent", now=utcnow())[1]
     client = app.test_client()
     for _ in range(50):  # a customer opening their own link again and again
         assert client.get(f"/r/{token}").status_code == 200
@@ -99,10 +102,40 @@ def test_unknown_tokens_are_limited_across_pages_and_known_ones_never_count(app)
     guesses += [client.get("/api/v1/surveys", headers={"Authorization": f"Bearer hk_{UNKNOWN}"}).status_code
                 for _ in range(10)]
     assert guesses == [404] * 20 + [401] * 10
-    assert client.get(f"/r/{UNKNOWN}/thanks").status_code == 429  # the 31st guess, on any of the pages
-    assert client.get(f"/r/{token}").status_code == 429  # the guesser's address is shut out for now
-    assert client.get(f"/r/{token}", environ_base={"REMOTE_ADDR": "192.0.2.44"}).status_code == 200
-    FIGURES["token_pages"] = {"guesses_allowed": 30, "next_status": 429}
+    refused = client.get(f"/r/{UNKNOWN}/thanks")  # the 31st guess, on any of the pages
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Too many attempts" in refused.get_data(as_text=True)
+    assert refused.headers["Cache-Control"] == "private, no-store"  # the page's own headers stay
+    assert "frame-ancestors 'none'" in refused.headers["Content-Security-Policy"]
+    assert client.get(f"/unsubscribe/{UNKNOWN}").status_code == 429
+    api_refused = client.get("/api/v1/surveys", headers={"Authorization": "Bearer hk_" + UNKNOWN})
+    assert api_refused.status_code == 429 and api_refused.json["error"]["code"] == "too_many_requests"
+    assert int(api_refused.headers["Retry-After"]) > 0
+    # Valid links and tokens from the same address (an office behind one NAT) still work, and never count.
+    for _ in range(3):
+        assert client.get(f"/r/{token}").status_code == 200
+        assert client.get(f"/r/{token}/thanks").status_code == 200
+        assert client.get("/api/v1/surveys", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert client.get(f"/r/{UNKNOWN}").status_code == 429
+    assert client.get(f"/r/{UNKNOWN}", environ_base={"REMOTE_ADDR": "192.0.2.44"}).status_code == 404
+    FIGURES["token_pages"] = {"guesses_allowed": 30, "next_status": 429, "valid_token_after": 200}
+
+
+def test_a_day_of_guesses_does_not_lock_out_valid_links_behind_the_same_address(app):
+    """The old limit checked every request against the guesses: 30 bad links (or 30 unauthenticated API
+    calls) from an office's address refused its customers' valid links and its integration's token too."""
+    from survey import api_tokens
+
+    app.config["TOKEN_RATE_LIMIT"] = "5 per day"
+    with app.app_context():
+        token = make_invitation(make_survey()).token
+        secret = api_tokens.create_token("crm", "agent", now=utcnow())[1]
+    client = app.test_client()
+    assert [client.get("/api/v1/surveys").status_code for _ in range(5)] == [401] * 5  # no token at all
+    assert client.get("/api/v1/surveys").status_code == 429
+    assert client.get(f"/r/{UNKNOWN}").status_code == 429
+    assert client.get(f"/r/{token}").status_code == 200
+    assert client.get("/api/v1/surveys", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
 
 
 def test_one_account_gets_few_guesses_from_however_many_addresses(app):
@@ -332,11 +365,11 @@ def test_figures():
 
 @pytest.mark.parametrize("path, method, limited", [
     ("/s/support-csat", "GET", False), ("/s/support-csat", "POST", False), ("/changes", "GET", False),
-    ("/login", "POST", True), ("/r/" + "x" * 43, "GET", True), ("/unsubscribe/" + "x" * 43, "GET", True),
+    ("/login", "POST", True), ("/r/" + "x" * 43, "GET", False), ("/unsubscribe/" + "x" * 43, "GET", False),
     ("/api/v1/surveys", "GET", True),
 ])
 def test_the_limiter_skips_only_pages_that_have_no_limit(app, path, method, limited):
-    """Pages without a limit skip the limiter's bookkeeping (a tenth of the public survey page); every page
-    that has one still goes through it."""
+    """Pages without a Flask-Limiter limit skip its bookkeeping (a tenth of the public survey page); every
+    page that has one still goes through it. Token pages count their guesses after the fact instead."""
     with app.test_request_context(path, method=method):
         assert rate_limits.unlimited() is not limited
