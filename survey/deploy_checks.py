@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
+from survey.headers import logo_origin
+
 THIS_MACHINE = (None, "localhost", "127.0.0.1", "::1")  # reported once, as a BASE_URL problem
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "test-secret"}
 
@@ -74,6 +76,10 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     if str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
         found.append("HEARKEN_RATELIMIT_STORAGE_URI is memory://: each web process counts login and token "
                      "guesses on its own, so N processes allow N times the limit. Use redis://host:6379.")
+    try:
+        logo_origin(config.get("LOGO_URL") or environ.get("HEARKEN_LOGO_URL"))  # the app drops a bad one
+    except ValueError as error:
+        found.append(f"{error}: until it is, the logo is not shown.")
     for name in ("LOGIN_RATE_LIMIT", "ACCOUNT_LOGIN_RATE_LIMIT", "DEVICE_LOGIN_RATE_LIMIT", "TOKEN_RATE_LIMIT",
                  "API_RATE_LIMIT"):
         try:
