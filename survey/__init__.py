@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from survey import cli, database, headers, ids, log_redaction, rate_limits, request_text, uploads
+    from survey import cli, database, headers, ids, log_redaction, rate_limits, request_body, request_text, uploads
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import csrf, db, limiter, login, migrate
     from survey.views import (
@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    request_body.init_app(app)  # a body the server cannot read (a malformed chunk) is a 400, not a 500
 
     db.init_app(app)
     database.close_sessions_even_when_the_database_is_gone(app)  # after init_app: see its docstring

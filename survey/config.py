@@ -41,6 +41,7 @@ ENVIRONMENT = {
     "HEARKEN_API_RATE_LIMIT": ("API_RATE_LIMIT", str),
     "HEARKEN_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
     "HEARKEN_ACCOUNT_LOGIN_RATE_LIMIT": ("ACCOUNT_LOGIN_RATE_LIMIT", str),
+    "HEARKEN_DEVICE_LOGIN_RATE_LIMIT": ("DEVICE_LOGIN_RATE_LIMIT", str),
     "HEARKEN_TOKEN_RATE_LIMIT": ("TOKEN_RATE_LIMIT", str),
     "HEARKEN_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()] or None),
     "HEARKEN_SEGMENT_ATTRIBUTES": ("SEGMENT_ATTRIBUTES", lambda v: tuple(filter(None, map(str.strip, v.split(","))))),
@@ -100,6 +101,9 @@ DEFAULTS = {
     # client address (survey/rate_limits.py). Successes never count.
     "LOGIN_RATE_LIMIT": "10 per minute; 100 per day",
     "ACCOUNT_LOGIN_RATE_LIMIT": "20 per hour",
+    # Failed logins from one browser that holds a device cookie for the account (its owner logged in there
+    # before): counted instead of the account's limit, so others' guesses cannot lock the owner out.
+    "DEVICE_LOGIN_RATE_LIMIT": "10 per hour",
     "TOKEN_RATE_LIMIT": "30 per minute; 300 per day",
     # Host headers to accept (Flask's TRUSTED_HOSTS; ".example.com" also accepts its subdomains); others get
     # 400. None accepts any: links never use the Host header anyway (survey/links.py), so this is defence in

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
+from survey.headers import logo_origin
+
 THIS_MACHINE = (None, "localhost", "127.0.0.1", "::1")  # reported once, as a BASE_URL problem
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "test-secret"}
 
@@ -64,11 +66,22 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
         found.append("HEARKEN_TRUSTED_PROXIES is not set: behind a reverse proxy or load balancer (how https "
                      "usually reaches gunicorn) every visitor has the proxy's address, so one client's wrong "
                      "guesses would make every customer, manager and integration wait (429). Set it to the "
-                     "number of proxies (1 behind nginx), or to 0 when clients reach gunicorn directly.")
+                     "number of proxies (1 behind nginx).")
+    elif config.get("TRUSTED_PROXIES", 0) < 1:
+        found.append("HEARKEN_TRUSTED_PROXIES is 0, so clients reach gunicorn directly: a handful of clients "
+                     "sending their requests slowly (four stalled uploads against two workers) hold every worker "
+                     "and nobody else is answered. Put a buffering proxy in front (nginx with "
+                     "proxy_request_buffering on and client timeouts, see docs/deployment.md) and set "
+                     "HEARKEN_TRUSTED_PROXIES to the number of proxies.")
     if str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
         found.append("HEARKEN_RATELIMIT_STORAGE_URI is memory://: each web process counts login and token "
                      "guesses on its own, so N processes allow N times the limit. Use redis://host:6379.")
-    for name in ("LOGIN_RATE_LIMIT", "ACCOUNT_LOGIN_RATE_LIMIT", "TOKEN_RATE_LIMIT", "API_RATE_LIMIT"):
+    try:
+        logo_origin(config.get("LOGO_URL") or environ.get("HEARKEN_LOGO_URL"))  # the app drops a bad one
+    except ValueError as error:
+        found.append(f"{error}: until it is, the logo is not shown.")
+    for name in ("LOGIN_RATE_LIMIT", "ACCOUNT_LOGIN_RATE_LIMIT", "DEVICE_LOGIN_RATE_LIMIT", "TOKEN_RATE_LIMIT",
+                 "API_RATE_LIMIT"):
         try:
             parse_many(str(config.get(name) or ""))
         except ValueError:

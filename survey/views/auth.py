@@ -1,9 +1,10 @@
 """Manager login and logout, and each person's own email choices."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from survey import device_cookies
 from survey.accounts import authenticate, end_sessions, load_session_user, set_scorecard
 from survey.clock import utcnow
 from survey.extensions import login
@@ -31,13 +32,26 @@ def _safe_next(target: str | None) -> str:
 def login_page():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data, now=utcnow())
+        now = utcnow()
+        user = authenticate(form.email.data, form.password.data, now=now)
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return _remember_device(redirect(_safe_next(request.args.get("next"))), user.email, now)
         form.password.errors.append("That email and password do not match an account.")
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _remember_device(response, account: str, now):
+    """This browser is now a trusted device for the account (survey/device_cookies.py): a new cookie, only
+    sent back to the login page, for a year."""
+    config = current_app.config
+    secure = config["BASE_URL"].startswith("https://") or bool(config.get("SESSION_COOKIE_SECURE"))
+    response.set_cookie(device_cookies.COOKIE_NAME,
+                        device_cookies.issue(account, now=now, secret_key=config["SECRET_KEY"]),
+                        max_age=int(device_cookies.MAX_AGE.total_seconds()), path=url_for("auth.login_page"),
+                        secure=secure, httponly=True, samesite="Lax")
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

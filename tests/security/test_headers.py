@@ -135,3 +135,46 @@ def test_the_policy_allows_nothing_from_elsewhere():
     directives = dict(part.strip().split(" ", 1) for part in CONTENT_SECURITY_POLICY.split(";"))
     assert directives["default-src"] == "'self'" and directives["base-uri"] == "'none'"
     assert directives["form-action"] == "'self'" and directives["img-src"] == "'self' data:"
+
+
+def test_a_logo_on_another_host_is_allowed_by_its_origin_alone(migrated, instance_path):
+    """HEARKEN_LOGO_URL on a CDN showed a broken image: img-src allowed only 'self' and data:."""
+    from tests.conftest import build_app
+
+    app = build_app(migrated, instance_path, LOGO_URL="https://cdn.example.net/brand/logo.svg?v=2")
+    client = app.test_client()
+    for path in ["/", "/changes", "/nowhere"]:
+        directives = dict(part.strip().split(" ", 1)
+                          for part in client.get(path).headers["Content-Security-Policy"].split(";"))
+        assert directives["img-src"] == "'self' data: https://cdn.example.net", path
+        assert directives["default-src"] == "'self'" and directives["script-src"] == "'self'"
+    assert 'src="https://cdn.example.net/brand/logo.svg?v=2"' in client.get("/changes").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("logo, origin", [
+    (None, None), ("", None), ("/static/logo.svg", None), ("https://CDN.Example.net:8443/l.png", "https://cdn.example.net:8443"),
+    ("https://cdn.example.net:443/l.png", "https://cdn.example.net"),
+])
+def test_the_logo_origin_is_exactly_the_logos(logo, origin):
+    from survey.headers import logo_origin
+
+    assert logo_origin(logo) == origin
+
+
+BAD_LOGOS = ["http://cdn.example.net/logo.png", "javascript:alert(1)", "//cdn.example.net/logo.png",
+             "https://cdn.example.net/logo.png; script-src *", "https://cdn.example.net/a b.png",
+             "https://user:pw@cdn.example.net/logo.png", "https://cdn.example.net'/logo.png", "https://*/logo.png",
+             "https://cdn.example.net:99999/logo.png", "data:image/png;base64,AAAA", "https:///logo.png"]
+
+
+@pytest.mark.parametrize("logo", BAD_LOGOS)
+def test_a_logo_url_that_is_not_a_plain_https_url_changes_nothing_and_is_named(migrated, instance_path, logo):
+    from survey import deploy_checks
+    from tests.conftest import build_app
+
+    app = build_app(migrated, instance_path, LOGO_URL=logo)
+    response = app.test_client().get("/changes")
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert 'class="logo"' not in response.get_data(as_text=True)
+    found = deploy_checks.problems({"LOGO_URL": None}, {"HEARKEN_LOGO_URL": logo})
+    assert any(problem.startswith("HEARKEN_LOGO_URL") for problem in found), found

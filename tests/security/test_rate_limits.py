@@ -2,6 +2,7 @@
 with Redis configured, every process shares the counters."""
 from __future__ import annotations
 
+import base64
 import os
 import socket
 import subprocess
@@ -10,13 +11,15 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from survey import rate_limits
+from survey import device_cookies, rate_limits
+from survey.clock import utcnow
 from tests.conftest import build_app
-from tests.factories import PASSWORD, make_invitation, make_survey, make_user
+from tests.factories import NOW, PASSWORD, make_invitation, make_survey, make_user
 from tests.pages import hidden_fields
 from tests.security.conftest import record_figures
 
@@ -24,22 +27,22 @@ UNKNOWN = "u" * 43  # the shape of a real token, matching none
 FIGURES: dict[str, object] = {}
 
 
-def failed_login(client, address: str = "198.51.100.7", **environ):
+def failed_login(client, address: str = "198.51.100.7", email: str = "manager@example.com", **environ):
     fields = hidden_fields(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={**fields, "email": "manager@example.com", "password": "wrong password"},
+    return client.post("/login", data={**fields, "email": email, "password": "wrong password"},
                        environ_base={"REMOTE_ADDR": address, **environ})
 
 
-def good_login(client, address: str = "198.51.100.7"):
+def good_login(client, address: str = "198.51.100.7", email: str = "manager@example.com"):
     fields = hidden_fields(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={**fields, "email": "manager@example.com", "password": PASSWORD},
+    return client.post("/login", data={**fields, "email": email, "password": PASSWORD},
                        environ_base={"REMOTE_ADDR": address})
 
 
 def test_every_page_that_takes_a_token_is_limited(app):
-    """A new page with a <token> in its address fails here until it is added to LIMITED_PAGES."""
+    """A new page with a <token> in its address fails here until it is added to GUESSABLE_PAGES."""
     token_pages = {rule.endpoint for rule in app.url_map.iter_rules() if "token" in rule.arguments}
-    assert token_pages <= rate_limits.LIMITED_PAGES.keys()
+    assert token_pages <= rate_limits.GUESSABLE_PAGES.keys()
     assert "auth.login_page" in rate_limits.LIMITED_PAGES
 
 
@@ -85,9 +88,12 @@ def test_a_forged_forwarded_for_does_not_reset_the_count(migrated, instance_path
 
 
 def test_unknown_tokens_are_limited_across_pages_and_known_ones_never_count(app):
+    from survey import api_tokens
+
     with app.app_context():
         survey = make_survey()
         token = make_invitation(survey).token
+        secret = api_tokens.create_token("crm", "agent", now=utcnow())[1]
     client = app.test_client()
     for _ in range(50):  # a customer opening their own link again and again
         assert client.get(f"/r/{token}").status_code == 200
@@ -96,10 +102,45 @@ def test_unknown_tokens_are_limited_across_pages_and_known_ones_never_count(app)
     guesses += [client.get("/api/v1/surveys", headers={"Authorization": f"Bearer hk_{UNKNOWN}"}).status_code
                 for _ in range(10)]
     assert guesses == [404] * 20 + [401] * 10
-    assert client.get(f"/r/{UNKNOWN}/thanks").status_code == 429  # the 31st guess, on any of the pages
-    assert client.get(f"/r/{token}").status_code == 429  # the guesser's address is shut out for now
-    assert client.get(f"/r/{token}", environ_base={"REMOTE_ADDR": "192.0.2.44"}).status_code == 200
-    FIGURES["token_pages"] = {"guesses_allowed": 30, "next_status": 429}
+    refused = client.get(f"/r/{UNKNOWN}/thanks")  # the 31st guess, on any of the pages
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Too many attempts" in refused.get_data(as_text=True)
+    assert refused.headers["Cache-Control"] == "private, no-store"  # the page's own headers stay
+    assert "frame-ancestors 'none'" in refused.headers["Content-Security-Policy"]
+    assert client.get(f"/unsubscribe/{UNKNOWN}").status_code == 429
+    api_refused = client.get("/api/v1/surveys", headers={"Authorization": "Bearer hk_" + UNKNOWN})
+    assert api_refused.status_code == 429 and api_refused.json["error"]["code"] == "too_many_requests"
+    assert int(api_refused.headers["Retry-After"]) > 0
+    # Valid links and tokens from the same address (an office behind one NAT) still work, and never count.
+    for _ in range(3):
+        assert client.get(f"/r/{token}").status_code == 200
+        assert client.get(f"/r/{token}/thanks").status_code == 200
+        assert client.get("/api/v1/surveys", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert client.get(f"/r/{UNKNOWN}").status_code == 429
+    assert client.get(f"/r/{UNKNOWN}", environ_base={"REMOTE_ADDR": "192.0.2.44"}).status_code == 404
+    FIGURES["token_pages"] = {"guesses_allowed": 30, "next_status": 429, "valid_token_after": 200}
+
+
+def test_a_day_of_guesses_does_not_lock_out_valid_links_behind_the_same_address(app):
+    """The old limit checked every request against the guesses: 30 bad links (or 30 unauthenticated API
+    calls) from an office's address refused its customers' valid links and its integration's token too."""
+    from survey import api_tokens
+
+    app.config["TOKEN_RATE_LIMIT"] = "5 per day"
+    with app.app_context():
+        token = make_invitation(make_survey()).token
+        secret = api_tokens.create_token("crm", "agent", now=utcnow())[1]
+    client = app.test_client()
+    assert [client.get("/api/v1/surveys").status_code for _ in range(5)] == [401] * 5  # no token at all
+    refused = client.get("/api/v1/surveys")
+    assert refused.status_code == 429
+    # The JSON says the same wait as the header (the guess refusal is made after the page ran).
+    seconds = refused.headers["Retry-After"]
+    assert int(seconds) > 60 and f"retry in {seconds} s" in refused.get_json()["error"]["message"]
+    assert "unknown tokens" in refused.get_json()["error"]["message"]
+    assert client.get(f"/r/{UNKNOWN}").status_code == 429
+    assert client.get(f"/r/{token}").status_code == 200
+    assert client.get("/api/v1/surveys", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
 
 
 def test_one_account_gets_few_guesses_from_however_many_addresses(app):
@@ -113,6 +154,94 @@ def test_one_account_gets_few_guesses_from_however_many_addresses(app):
     assert failed_login(client, address="203.0.113.9").status_code == 429
     assert good_login(client, address="203.0.113.10").status_code == 429  # until the hour has passed
     assert good_login(client).status_code == 429
+
+
+def device_cookie(client):
+    cookie = client.get_cookie(device_cookies.COOKIE_NAME, path="/login")
+    return cookie.value if cookie else None
+
+
+def test_a_guesser_who_uses_up_the_accounts_tries_does_not_lock_out_the_owners_browser(app):
+    """OWASP's device cookies: the browser the owner logged in from before is counted on its own."""
+    app.config.update(ACCOUNT_LOGIN_RATE_LIMIT="20 per hour", DEVICE_LOGIN_RATE_LIMIT="3 per hour")
+    with app.app_context():
+        make_user()
+    owner, guesser = app.test_client(), app.test_client()
+    assert good_login(owner, address="192.0.2.10").status_code == 302
+    assert device_cookie(owner)
+    statuses = [failed_login(guesser, address=f"198.51.100.{number}").status_code for number in range(20)]
+    assert statuses == [422] * 20
+    assert good_login(guesser, address="203.0.113.10").status_code == 429  # untrusted clients wait the hour
+    assert good_login(owner, address="192.0.2.10").status_code == 302  # the owner's browser does not
+    # The owner's own mistakes are limited too, on that device: 3 an hour here.
+    assert [failed_login(owner, address="192.0.2.10").status_code for _ in range(3)] == [422] * 3
+    assert failed_login(owner, address="192.0.2.10").status_code == 429
+    assert good_login(owner, address="192.0.2.10").status_code == 429
+    FIGURES["device_cookie"] = {"account_guesses": 20, "owner_browser_after": 302}
+
+
+def test_the_device_cookies_own_failures_do_not_touch_the_accounts_allowance(app):
+    app.config.update(ACCOUNT_LOGIN_RATE_LIMIT="2 per hour", DEVICE_LOGIN_RATE_LIMIT="3 per hour")
+    with app.app_context():
+        make_user()
+    owner = app.test_client()
+    assert good_login(owner).status_code == 302
+    assert [failed_login(owner).status_code for _ in range(3)] == [422] * 3
+    assert good_login(app.test_client(), address="203.0.113.10").status_code == 302  # the account's 2 are left
+
+
+def test_a_forged_or_another_accounts_device_cookie_trusts_nothing(app):
+    app.config.update(ACCOUNT_LOGIN_RATE_LIMIT="3 per hour")
+    with app.app_context():
+        make_user()
+        make_user(email="guesser@example.com")
+    guesser = app.test_client()
+    assert good_login(guesser, email="guesser@example.com").status_code == 302  # a real cookie, for their account
+    own = device_cookie(guesser)
+    assert [failed_login(guesser, address=f"198.51.100.{n}").status_code for n in range(3)] == [422] * 3
+    assert failed_login(guesser, address="198.51.100.99").status_code == 429
+    assert good_login(guesser, address="198.51.100.98").status_code == 429  # still the account's limit
+
+    payload, _, signature = own.rpartition(".")
+    name = base64.urlsafe_b64encode(b"manager@example.com").rstrip(b"=").decode()
+    forgeries = [
+        f"{name}.{payload.split('.', 1)[1]}.{signature}",  # the account swapped, the signature kept
+        device_cookies.issue("manager@example.com", now=NOW, secret_key="another-key"),  # signed with another key
+        own[:-2] + ("AA" if not own.endswith("AA") else "BB"),
+        "manager@example.com", "", "." * 5,
+    ]
+    for forged in forgeries:
+        guesser.set_cookie(device_cookies.COOKIE_NAME, forged, path="/login")
+        assert good_login(guesser, address="198.51.100.97").status_code == 429, forged
+
+
+def test_an_expired_device_cookie_trusts_nothing(app):
+    app.config.update(ACCOUNT_LOGIN_RATE_LIMIT="1 per hour")
+    with app.app_context():
+        make_user()
+    owner = app.test_client()
+    old = device_cookies.issue("manager@example.com", now=utcnow() - device_cookies.MAX_AGE - timedelta(days=1),
+                               secret_key=app.config["SECRET_KEY"])
+    owner.set_cookie(device_cookies.COOKIE_NAME, old, path="/login")
+    assert failed_login(app.test_client(), address="198.51.100.1").status_code == 422
+    assert good_login(owner).status_code == 429
+    fresh = device_cookies.issue("manager@example.com", now=utcnow(), secret_key=app.config["SECRET_KEY"])
+    owner.set_cookie(device_cookies.COOKIE_NAME, fresh, path="/login")
+    assert good_login(owner).status_code == 302
+
+
+@pytest.mark.parametrize("base_url, secure", [("http://127.0.0.1:5000", False), ("https://feedback.example.com", True)])
+def test_the_device_cookie_is_httponly_lax_long_lived_and_secure_over_https(app, base_url, secure):
+    app.config["BASE_URL"] = base_url
+    with app.app_context():
+        make_user()
+    response = good_login(app.test_client())
+    header = next(value for value in response.headers.getlist("Set-Cookie")
+                  if value.startswith(device_cookies.COOKIE_NAME + "="))
+    attributes = {part.strip().split("=")[0].lower() for part in header.split(";")[1:]}
+    assert {"httponly", "path", "max-age", "expires", "samesite"} <= attributes
+    assert "Path=/login" in header and "SameSite=Lax" in header and "Max-Age=31536000" in header
+    assert ("secure" in attributes) is secure
 
 
 def test_an_ipv6_host_counts_as_its_slash_64(app):
@@ -241,11 +370,11 @@ def test_figures():
 
 @pytest.mark.parametrize("path, method, limited", [
     ("/s/support-csat", "GET", False), ("/s/support-csat", "POST", False), ("/changes", "GET", False),
-    ("/login", "POST", True), ("/r/" + "x" * 43, "GET", True), ("/unsubscribe/" + "x" * 43, "GET", True),
+    ("/login", "POST", True), ("/r/" + "x" * 43, "GET", False), ("/unsubscribe/" + "x" * 43, "GET", False),
     ("/api/v1/surveys", "GET", True),
 ])
 def test_the_limiter_skips_only_pages_that_have_no_limit(app, path, method, limited):
-    """Pages without a limit skip the limiter's bookkeeping (a tenth of the public survey page); every page
-    that has one still goes through it."""
+    """Pages without a Flask-Limiter limit skip its bookkeeping (a tenth of the public survey page); every
+    page that has one still goes through it. Token pages count their guesses after the fact instead."""
     with app.test_request_context(path, method=method):
         assert rate_limits.unlimited() is not limited

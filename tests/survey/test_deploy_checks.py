@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from survey import deploy_checks
 
-SAFE = {"BASE_URL": "https://feedback.example.com", "SESSION_COOKIE_SECURE": True,
+SAFE = {"TRUSTED_PROXIES": 1, "BASE_URL": "https://feedback.example.com", "SESSION_COOKIE_SECURE": True,
         "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://hearken@db/hearken", "SMTP_HOST": "smtp.example.com",
         "SMTP_STARTTLS": True, "SMTP_PASSWORD": "pw", "MAIL_FROM": "Feedback <feedback@example.com>",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024, "MAX_UPLOAD_LENGTH": 20 * 1024 * 1024,
         "TRUSTED_HOSTS": ["feedback.example.com"], "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379",
         "LOGIN_RATE_LIMIT": "10 per minute; 100 per day", "ACCOUNT_LOGIN_RATE_LIMIT": "20 per hour",
-        "TOKEN_RATE_LIMIT": "30 per minute",
+        "DEVICE_LOGIN_RATE_LIMIT": "10 per hour", "TOKEN_RATE_LIMIT": "30 per minute",
         "API_RATE_LIMIT": "600 per minute"}
 SAFE_ENV = {"HEARKEN_SECRET_KEY": "k" * 48, "HEARKEN_TRUSTED_PROXIES": "1"}
 
@@ -23,6 +23,7 @@ def test_each_unsafe_setting_is_named():
         ({}, {**SAFE_ENV, "HEARKEN_SECRET_KEY": ""}, "HEARKEN_SECRET_KEY is not set"),
         ({}, {**SAFE_ENV, "HEARKEN_SECRET_KEY": "changeme"}, "short or a well-known value"),
         ({}, {"HEARKEN_SECRET_KEY": "k" * 48}, "HEARKEN_TRUSTED_PROXIES is not set"),
+        ({"TRUSTED_PROXIES": 0}, {**SAFE_ENV, "HEARKEN_TRUSTED_PROXIES": "0"}, "Put a buffering proxy in front"),
         ({"BASE_URL": "http://feedback.example.com"}, SAFE_ENV, "must use https://"),
         ({"BASE_URL": "https://localhost"}, SAFE_ENV, "points at this machine"),
         ({"SESSION_COOKIE_SECURE": False}, SAFE_ENV, "HEARKEN_SESSION_COOKIE_SECURE is off"),
@@ -38,6 +39,7 @@ def test_each_unsafe_setting_is_named():
         ({"TRUSTED_HOSTS": ["other.example.com"]}, SAFE_ENV, "does not include feedback.example.com"),
         ({"RATELIMIT_STORAGE_URI": "memory://"}, SAFE_ENV, "HEARKEN_RATELIMIT_STORAGE_URI is memory://"),
         ({"LOGIN_RATE_LIMIT": "ten a minute"}, SAFE_ENV, "HEARKEN_LOGIN_RATE_LIMIT is 'ten a minute'"),
+        ({"DEVICE_LOGIN_RATE_LIMIT": "often"}, SAFE_ENV, "HEARKEN_DEVICE_LOGIN_RATE_LIMIT is 'often'"),
         ({"TOKEN_RATE_LIMIT": ""}, SAFE_ENV, "HEARKEN_TOKEN_RATE_LIMIT"),
         ({"API_RATE_LIMIT": "lots"}, SAFE_ENV, "HEARKEN_API_RATE_LIMIT"),
     ]
@@ -46,9 +48,15 @@ def test_each_unsafe_setting_is_named():
         assert len(found) == 1 and expected in found[0], (change, found)
 
 
-def test_a_relay_on_this_machine_needs_no_starttls_and_no_proxy_is_a_choice():
+def test_a_relay_on_this_machine_needs_no_starttls():
     assert deploy_checks.problems({**SAFE, "SMTP_HOST": "localhost", "SMTP_STARTTLS": False}, SAFE_ENV) == []
-    assert deploy_checks.problems(SAFE, {**SAFE_ENV, "HEARKEN_TRUSTED_PROXIES": "0"}) == []
+
+
+def test_clients_reaching_gunicorn_directly_is_named_with_the_proxy_to_put_in_front():
+    """Without a buffering proxy, four stalled uploads hold two sync workers (docs/deployment.md)."""
+    found = deploy_checks.problems({**SAFE, "TRUSTED_PROXIES": 0}, {**SAFE_ENV, "HEARKEN_TRUSTED_PROXIES": "0"})
+    assert len(found) == 1 and "proxy_request_buffering on" in found[0] and "docs/deployment.md" in found[0]
+    assert deploy_checks.problems({**SAFE, "TRUSTED_PROXIES": 2}, {**SAFE_ENV, "HEARKEN_TRUSTED_PROXIES": "2"}) == []
 
 
 def test_trusted_hosts_may_name_a_parent_domain():
