@@ -82,7 +82,7 @@ def one_run(count: int) -> tuple[float, float, float]:
         with app.app_context():
             launch = queue_invitations(count)
             rows = db.session.scalars(db.select(OutboxMessage)).all()
-            envelopes = [mail.envelope(row, app.config["MAIL_FROM"]) for row in rows]
+            envelopes = [mail.envelope(row, mail.sender(app.config), now=NOW) for row in rows]
             db.session.expunge_all()
 
             def smtplib_loop() -> float:

@@ -46,7 +46,7 @@ import csv, sqlite3, sys, time
 started = time.perf_counter()
 connection = sqlite3.connect(sys.argv[1].removeprefix("sqlite:///"))
 with open(sys.argv[2], "w", newline="") as out:
-    writer = csv.writer(out, lineterminator="\\n")
+    writer = csv.writer(out, lineterminator="\\r\\n")  # as Hearken's exports end their lines
     cursor = connection.execute("{JOINED} ORDER BY r.id")
     while rows := cursor.fetchmany(10000):
         writer.writerows(rows)

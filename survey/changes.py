@@ -53,10 +53,29 @@ class ChangeError(ValueError):
         self.problems = problems
 
 
+LINK_ATTRIBUTES = {"a": {"href", "title"}}
+LINK_SCHEMES = {"http", "https", "mailto"}
+# An <a> start tag and its content as nh3 writes them: attributes double-quoted (a '"' inside is &quot;,
+# so a value never holds one), no <a> inside another. Group 1: the attributes; group 2: the content.
+ANCHOR = re.compile(r'<a((?:\s+[^\s="/>]+="[^"]*")*)\s*>(.*?)</a>', re.S)
+ATTRIBUTE_NAME = re.compile(r'\s+([^\s="/>]+)="[^"]*"')
+
+
 def render_markdown(text: str) -> str:
-    html = markdown.markdown(text, output_format="html")
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer nofollow")
+    """Markdown as HTML of the allowed tags only. A link whose address is not allowed (javascript:, data:)
+    loses its href; that <a> without one, like any other, is unwrapped to its text, rather than kept as a
+    link to nowhere (with a rel saying where it does not lead)."""
+    html = nh3.clean(markdown.markdown(text, output_format="html"), tags=ALLOWED_TAGS,
+                     attributes=LINK_ATTRIBUTES, url_schemes=LINK_SCHEMES, link_rel=None)
+    if "<a" in html:
+        html = ANCHOR.sub(_without_hrefless_anchor, html)
+    # Cleaned again: what the unwrapping wrote is sanitised like the rest, and links get their rel.
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=LINK_ATTRIBUTES, url_schemes=LINK_SCHEMES,
+                     link_rel="noopener noreferrer nofollow")
+
+
+def _without_hrefless_anchor(match: re.Match) -> str:
+    return match[0] if "href" in ATTRIBUTE_NAME.findall(match[1]) else match[2]
 
 
 def redact(text: str, contact: Contact | None) -> str:

@@ -159,6 +159,10 @@ def survey_link_command(slug: str, email: str | None):
     click.echo(external_url("respond.personal_survey", token=invitation.token))
 
 
+BOM_HELP = ("Start the CSV with a UTF-8 byte-order mark, so Excel opens it with accents intact (the web "
+            "downloads have one; by default the command line writes none).")
+
+
 @click.command("export-responses")
 @with_appcontext
 @click.argument("slug")
@@ -175,10 +179,13 @@ def survey_link_command(slug: str, email: str | None):
 @click.option("--version", help="Only responses to this survey version (a number).")
 @click.option("--search", help="Only responses whose written answers contain this text.")
 @click.option("--tag", help="Only responses tagged with this theme.")
-def export_responses_command(slug: str, fmt: str, output: str | None, since: datetime | None, **filters):
+@click.option("--bom", is_flag=True, help=BOM_HELP)
+def export_responses_command(slug: str, fmt: str, output: str | None, since: datetime | None, bom: bool, **filters):
     """Stream the responses of a survey (all of them, or those the filter options select)."""
     if fmt == "xlsx" and not output:
         raise click.UsageError("--format xlsx writes a binary workbook: give --output FILE.")
+    if bom and fmt != "csv":
+        raise click.UsageError("--bom is for --format csv: only a CSV file starts with a byte-order mark.")
     survey = _survey(slug)
     selection = exports.Selection(survey, since, tuple(_filter_conditions(survey, filters)))
     if fmt == "xlsx":
@@ -187,7 +194,7 @@ def export_responses_command(slug: str, fmt: str, output: str | None, since: dat
         return
     with _open_output(output, "w") if output else nullcontext(sys.stdout) as out:
         if fmt == "csv":
-            exports.write_csv(selection, out)
+            exports.write_csv(selection, out, bom=bom)
         else:
             exports.write_json(selection, out, lines=fmt == "jsonl")
 
@@ -237,15 +244,18 @@ def _today():
 @click.option("--where", help="Only one segment: ATTRIBUTE=VALUE, e.g. location=Leeds.")
 @click.option("--version", help="Only responses to this survey version (a number).")
 @click.option("--period", help="week, month (the default) or quarter.")
-def export_results_command(slug: str, fmt: str, output: str | None, **filters):
+@click.option("--bom", is_flag=True, help=BOM_HELP)
+def export_results_command(slug: str, fmt: str, output: str | None, bom: bool, **filters):
     """The results page's numbers as rows: trend per period, segments, answer counts, the latest change."""
     if fmt == "xlsx" and not output:
         raise click.UsageError("--format xlsx writes a binary workbook: give --output FILE.")
+    if bom and fmt != "csv":
+        raise click.UsageError("--bom is for --format csv: only a CSV file starts with a byte-order mark.")
     survey = _survey(slug)
     board = dashboard.build(survey, _results_filter(filters), today=_today(),
                             settings=dashboard.Settings.from_config(current_app.config))
     with (_open_output(output, "wb" if fmt == "xlsx" else "w") if output else nullcontext(sys.stdout)) as out:
-        results_export.write_results(board, out, fmt)
+        results_export.write_results(board, out, fmt, bom=bom)
 
 
 @click.command("seed-demo")

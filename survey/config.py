@@ -69,7 +69,8 @@ DEFAULTS = {
     "SMTP_USERNAME": None,
     "SMTP_PASSWORD": None,
     "SMTP_STARTTLS": False,
-    "MAIL_FROM": "Hearken <feedback@localhost>",
+    # Shown under ORGANISATION_NAME unless it gives a name itself ("Feedback team <feedback@example.com>").
+    "MAIL_FROM": "feedback@localhost",
     # Organisation-wide: at most one emailed invitation per contact in this many days, across surveys.
     "FREQUENCY_CAP_DAYS": 30,
     "DISPATCH_INTERVAL": 5.0,

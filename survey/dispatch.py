@@ -348,9 +348,9 @@ def release(rows: list, *, not_before: datetime) -> int:
 def send_batch(batch: Batch, transport: Transport, background: Background, *,
                clock: Callable[[], datetime] = utcnow) -> PassReport:
     report = PassReport(cancelled=batch.cancelled)
-    sender = current_app.config["MAIL_FROM"]
+    sender = mail.sender(current_app.config)
     for index, row in enumerate(batch.rows):
-        if clock() >= row.claimed_until - SEND_MARGIN:
+        if (now := clock()) >= row.claimed_until - SEND_MARGIN:
             # A slow server used up most of this batch's claim: the rest go next pass, claimed anew.
             background.flush()
             released = release(batch.rows[index:], not_before=clock())
@@ -358,7 +358,7 @@ def send_batch(batch: Batch, transport: Transport, background: Background, *,
                                  "and their claim was running out")
             break
         try:
-            transport.send(mail.envelope(row, sender))
+            transport.send(mail.envelope(row, sender, now=now))
         except ServerUnavailable as error:
             transport.close()
             background.flush()

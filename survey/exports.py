@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,11 +31,22 @@ YES_NO = {True: "yes", False: "no"}  # a consent as csv_cell writes it
 # A value that starts with the marker itself gets one too, so that an import can take exactly one away
 # (response_import._unquoted) and every value comes back as it was: "'-North" is not "-North".
 MARKED = (*FORMULA_PREFIXES, "'")
+# The same after every ";": multiple choices and themes are joined with it, any text may hold it, and a
+# spreadsheet whose list separator is ";" (most of Europe's Excel) splits "ok;=1+1" into two cells, the
+# second a formula. "ok;'=1+1" splits into "ok" and "'=1+1".
+SEGMENT_MARK = re.compile(";(?=[" + re.escape("".join(MARKED)) + "])")
+SEGMENT_UNMARK = re.compile(";'(?=[" + re.escape("".join(MARKED)) + "])")  # what an import takes away
 
 
 def neutralise(cell: object) -> object:
-    if isinstance(cell, str) and cell.startswith(MARKED):
-        return "'" + cell
+    """Text that a spreadsheet could run as a formula, whole or split at its ";", shown as text instead: a
+    "'" before it and before every such part (and before a "'" there, so an import can take exactly one
+    away: response_import._unquoted)."""
+    if isinstance(cell, str):
+        if cell.startswith(MARKED):
+            cell = "'" + cell
+        if ";" in cell:
+            cell = SEGMENT_MARK.sub(";'", cell)
     return cell
 
 
@@ -309,32 +321,22 @@ def _answer_cells(types: dict[str, str], response_ids: list[int], rows: list[tup
     return cells
 
 
+# Every CSV file Hearken writes ends its lines with CRLF, as RFC 4180 says. With CRLF as the terminator,
+# Python's writer also quotes a field holding a lone carriage return or line feed (it quotes the
+# terminator's characters), so a spreadsheet never ends a row inside a cell.
+CSV_LINE_END = "\r\n"
+# Before a CSV file downloaded from the web pages: Excel reads a CSV without it in the machine's legacy
+# code page, and "Zoë" becomes "ZoÃ«". The command line writes none unless asked (--bom): other programs
+# take it for part of the first column's name.
+BOM = "\ufeff"
+
+
 class CsvWriter:
-    """csv.writer with "\n" line ends that also quotes a field holding a lone carriage return: Python
-    3.11's writer quotes only the line terminator's characters, and spreadsheets end the row at a CR."""
+    """csv.writer with CRLF line ends (CSV_LINE_END)."""
 
     def __init__(self, out: TextIO | _Lines):
-        self.out = out
-        self.plain = csv.writer(out, lineterminator="\n")
-        self.quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
-        self.sink = _Lines()
-        self.batch = csv.writer(self.sink, lineterminator="\n")
-
-    def writerow(self, row: list) -> None:
-        has_cr = any(isinstance(cell, str) and "\r" in cell for cell in row)
-        (self.quoted if has_cr else self.plain).writerow(row)
-
-    def writerows(self, rows: list[list]) -> None:
-        """The same lines as writerow for each row. Rows are written plainly all at once, and the text
-        searched for a CR (which only a cell can hold): looking for one cell by cell cost more than
-        writing them. A batch with a CR is written again row by row."""
-        self.batch.writerows(rows)
-        text = self.sink.take()
-        if "\r" in text:
-            for row in rows:
-                self.writerow(row)
-        else:
-            self.out.write(text)
+        writer = csv.writer(out, lineterminator=CSV_LINE_END)
+        self.writerow, self.writerows = writer.writerow, writer.writerows
 
 
 class _Lines:
@@ -367,13 +369,16 @@ def _each_paused(items: Iterator) -> Iterator:
         yield item
 
 
-def csv_chunks(selection: Selection) -> Iterator[str]:
-    """The CSV export in chunks of about one batch (header first), for a streamed HTTP response."""
-    return _each_paused(_csv_chunks(selection))
+def csv_chunks(selection: Selection, *, bom: bool = False) -> Iterator[str]:
+    """The CSV export in chunks of about one batch (header first, after a BOM when `bom`), for a streamed
+    HTTP response."""
+    return _each_paused(_csv_chunks(selection, bom))
 
 
-def _csv_chunks(selection: Selection) -> Iterator[str]:
+def _csv_chunks(selection: Selection, bom: bool) -> Iterator[str]:
     sink = _Lines()
+    if bom:
+        sink.write(BOM)
     writer = CsvWriter(sink)
     export = table(selection)
     writer.writerow(export.header)
@@ -383,12 +388,15 @@ def _csv_chunks(selection: Selection) -> Iterator[str]:
     yield sink.take()
 
 
-def write_csv(selection: Selection, out: TextIO) -> int:
+def write_csv(selection: Selection, out: TextIO, *, bom: bool = False) -> int:
+    """The CSV export to a text stream (opened with newline=""), after a BOM when `bom`."""
     with collector.paused():
-        return _write_csv(selection, out)
+        return _write_csv(selection, out, bom)
 
 
-def _write_csv(selection: Selection, out: TextIO) -> int:
+def _write_csv(selection: Selection, out: TextIO, bom: bool) -> int:
+    if bom:
+        out.write(BOM)
     writer = CsvWriter(out)
     export = table(selection)
     writer.writerow(export.header)

@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms import TextAreaField as _TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from survey.models import QUESTION_TYPES
 from survey.request_text import one_line_break
@@ -31,6 +31,18 @@ TYPE_LABELS = {
 }
 
 
+class Form(FlaskForm):
+    """The base of every form: hidden inputs (the CSRF token, the respond page's keys) are rendered without
+    an id. A page often has several forms, each with its token (`hidden_tag()`), and an id must be unique
+    in a page; nothing points at a hidden input by id (no label, no link). An explicit id still wins."""
+
+    class Meta:
+        def render_field(self, field, render_kw):
+            if isinstance(field.widget, HiddenInput):
+                render_kw = {"id": False, **render_kw}
+            return super().render_field(field, render_kw)
+
+
 class TextAreaField(_TextAreaField):
     """Line breaks kept as LF (request_text.one_line_break), so `Length` counts as the browser did."""
 
@@ -40,26 +52,26 @@ class TextAreaField(_TextAreaField):
             self.data = one_line_break(self.data)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = StringField("Email", validators=[DataRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: carries only the CSRF token."""
 
 
-class NewSurveyForm(FlaskForm):
+class NewSurveyForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     starter = SelectField("Start from", validators=[Optional()])
 
 
-class DetailsForm(FlaskForm):
+class DetailsForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     intro = TextAreaField("Introduction", validators=[Optional(), Length(max=2000)])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     key = StringField("Key", validators=[DataRequired(), Length(max=64)],
                       description="Lower-case letters, digits and _. Results line questions up by key.")
     type = SelectField("Type", choices=[SelectChoice(t, TYPE_LABELS[t]) for t in QUESTION_TYPES])
@@ -99,7 +111,7 @@ class QuestionForm(FlaskForm):
             (field or self.key).errors = [*(field or self.key).errors, message if field else problem]
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(Form):
     segment = TextAreaField("Only contacts with (optional)", validators=[Optional(), Length(max=2000)],
                             description="One attribute=value per line, e.g. location=Leeds. Lines with the same "
                                         "attribute mean any of those values. Empty: every contact.")
@@ -111,13 +123,13 @@ class CampaignForm(FlaskForm):
                                  validators=[InputRequired(), NumberRange(1, 60)])
 
 
-class ContactsImportForm(FlaskForm):
+class ContactsImportForm(Form):
     file = FileField("Contacts (CSV, UTF-8)", validators=[FileRequired("Choose a CSV file.")],
                      description="A header row with an email column; name is optional; every other column "
                                  "becomes a segment attribute such as location or team.")
 
 
-class ApiTokenForm(FlaskForm):
+class ApiTokenForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)],
                        description="What uses it, e.g. “help desk” or “BI export”.")
     role = SelectField("Role", choices=[SelectChoice("agent", "agent: read surveys, contacts, cases, changes"),
@@ -127,11 +139,11 @@ class ApiTokenForm(FlaskForm):
                                         SelectChoice("admin", "admin: everything")], default="analyst")
 
 
-class EraseForm(FlaskForm):
+class EraseForm(Form):
     confirm = StringField("Type the contact's email address to confirm", validators=[DataRequired()])
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     you_said = TextAreaField("You said", validators=[DataRequired(), Length(max=2000)],
                              description="What customers told us, in a sentence or two, in their terms.")
@@ -147,19 +159,19 @@ class ChangeForm(FlaskForm):
                                  description="attribute=value, e.g. location=Leeds; empty for all customers.")
 
 
-class ChangeLinksForm(FlaskForm):
+class ChangeLinksForm(Form):
     responses = TextAreaField("Responses that led to it (numbers)", validators=[Optional(), Length(max=5000)],
                               description="Response numbers as shown on contact pages, separated by commas.")
     alerts = SelectMultipleField("Alerts that led to it", coerce=int, validators=[Optional()])
 
 
-class QuoteForm(FlaskForm):
+class QuoteForm(Form):
     response_id = HiddenField()
     text = TextAreaField("Quote (the customer's own words; trim, do not rewrite)",
                          validators=[DataRequired(), Length(max=600)])
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(Form):
     kind = RadioField("What would you like to send?", default="complaint",
                       choices=[SelectChoice("complaint", "A complaint"), SelectChoice("suggestion", "A suggestion")])
     message = TextAreaField("What happened, or what should we do?", validators=[DataRequired(), Length(max=5000)])
@@ -172,7 +184,7 @@ class ComplaintForm(FlaskForm):
     submission_key = HiddenField()
 
 
-class CaseStatusForm(FlaskForm):
+class CaseStatusForm(Form):
     status = SelectField("Status", choices=[SelectChoice("new", "New"), SelectChoice("contacted", "Contacted"),
                                             SelectChoice("resolved", "Resolved"),
                                             SelectChoice("unreachable", "Could not reach")])
@@ -182,15 +194,15 @@ class CaseStatusForm(FlaskForm):
     note = TextAreaField("Note (what was said, what happens next)", validators=[Optional(), Length(max=5000)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     text = TextAreaField("Add a note", validators=[DataRequired(), Length(max=5000)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     definition = FileField("Survey definition (JSON)", validators=[FileRequired()])
 
 
-class RespondForm(FlaskForm):
+class RespondForm(Form):
     # Identifies this rendering of the form: resubmitting it (double click, back button, retry) is
     # recognised and stored once.
     submission_key = HiddenField()
@@ -199,7 +211,7 @@ class RespondForm(FlaskForm):
     consent_contact = BooleanField("You may contact me about my answers.")
 
 
-class WebhookEndpointForm(FlaskForm):
+class WebhookEndpointForm(Form):
     url = StringField("Endpoint URL", validators=[DataRequired(), Length(max=2000)],
                       description="Where Hearken POSTs each event, e.g. https://crm.example.com/hooks/hearken.")
     description = StringField("Description (optional)", validators=[Optional(), Length(max=200)])

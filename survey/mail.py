@@ -3,7 +3,8 @@ back into an RFC 5322 message for the dispatcher.
 
 Every link is absolute and built from HEARKEN_BASE_URL. Messages are rendered when they are queued (in
 the transaction that caused them), so what was previewed and queued is exactly what is sent: the templates,
-and also the message's final bytes (all but the From line, which is MAIL_FROM when it is sent).
+and also the message's final bytes (all but the From and Date lines, which the dispatcher writes when it
+sends: From from MAIL_FROM and the organisation's name, Date the moment it is sent).
 """
 from __future__ import annotations
 
@@ -106,8 +107,29 @@ def address(name: str, email: str) -> str:
     return formataddr((name, email)) if name and email.isascii() else email
 
 
+def sender_domain(config) -> str:
+    """The domain of the From address (MAIL_FROM), which Message-IDs end with: the sender's domain, as
+    RFC 5322 suggests, not this machine's name. The public address's host name when MAIL_FROM has none."""
+    domain = parseaddr(config.get("MAIL_FROM") or "")[1].rpartition("@")[2].strip().strip(".").lower()
+    if domain and not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            domain = ""
+    if domain and re.fullmatch(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f.:]+\]", domain):
+        return domain
+    return urlsplit(config["BASE_URL"]).hostname or "hearken.invalid"
+
+
 def new_message_id() -> str:
-    return make_msgid(domain=urlsplit(current_app.config["BASE_URL"]).hostname or "hearken.invalid")
+    return make_msgid(domain=sender_domain(current_app.config))
+
+
+def sender(config) -> str:
+    """The From of every email: MAIL_FROM, shown under the organisation's name (HEARKEN_ORGANISATION)
+    unless MAIL_FROM gives a name of its own."""
+    name, email = parseaddr(config.get("MAIL_FROM") or "")
+    return formataddr((name or " ".join(config["ORGANISATION_NAME"].split()), email))
 
 
 def queue(rendered: Rendered, *, kind: str, recipient: str, now: datetime, not_before: datetime | None = None,
@@ -135,9 +157,9 @@ def queue_invitation(invitation: Invitation, *, now: datetime, reminder: bool = 
                  contact_id=contact.id, invitation_id=invitation.id, campaign_id=invitation.campaign_id)
 
 
-def build_email(row: OutboxMessage, sender: str | None = None) -> Message:
+def build_email(row: OutboxMessage, sender: str | None = None, sent_at: datetime | None = None) -> Message:
     """The outbox row as a multipart/alternative message with its fixed Message-ID; From only when `sender`
-    is given (what is stored when queued has none: see `envelope`).
+    is given and Date only when `sent_at` is (what is stored when queued has neither: see `envelope`).
 
     Built with the compat32 classes: the modern EmailMessage API parses every header it is given and cost
     several milliseconds per message, most of the dispatcher's time (see docs/benchmarks.md)."""
@@ -153,7 +175,8 @@ def build_email(row: OutboxMessage, sender: str | None = None) -> Message:
     subject = " ".join(row.subject.split())  # a title with a line break must not break the header
     message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
     message["Message-ID"] = row.message_id
-    message["Date"] = format_datetime(row.created_at.replace(tzinfo=timezone.utc))
+    if sent_at is not None:
+        message["Date"] = _date(sent_at)
     message["Auto-Submitted"] = "auto-generated"
     for name, value in (row.headers or {}).items():
         message[name] = value
@@ -161,8 +184,9 @@ def build_email(row: OutboxMessage, sender: str | None = None) -> Message:
 
 
 def render(row: OutboxMessage) -> bytes:
-    """The bytes the dispatcher sends after the From line: rendered once, when the message is queued
-    (RenderedEmail), so a pass only sends. A re-send after a crash sends these same bytes."""
+    """The bytes the dispatcher sends after the From and Date lines: rendered once, when the message is
+    queued (RenderedEmail), so a pass only sends. A re-send after a crash sends these same bytes (under
+    the Date of the re-send)."""
     # SMTP lines end in CRLF; a message with bare LF arrives as one overlong line.
     return build_email(row).as_bytes(policy=SMTP_POLICY)
 
@@ -209,16 +233,19 @@ class Envelope:
     data: bytes
 
 
-def envelope(row: OutboxMessage, sender: str) -> Envelope:
-    """The row's SMTP transaction. From and the envelope sender are MAIL_FROM at send time, as before the
-    message bytes were rendered at queue time; rows queued before that (raw is None) are rendered now."""
+def envelope(row: OutboxMessage, sender: str, *, now: datetime) -> Envelope:
+    """The row's SMTP transaction, sent at `now` (naive UTC). From and the envelope sender are `sender`
+    (mail.sender: MAIL_FROM at send time) and Date is `now`: a triggered invitation may wait days in the
+    outbox, and its Date is when it went out, not when it was queued. Rows queued before messages were
+    rendered at queue time (raw is None) are rendered now."""
     sender_address, from_line = _sender(sender)
     recipient = parseaddr(row.recipient)[1]
     if not recipient.isascii():
         raise UndeliverableAddress(f"{recipient} has characters outside ASCII, which needs SMTPUTF8; "
                                    "Hearken sends without it. Correct or remove the contact's address.")
-    data = from_line + (row.raw if row.raw is not None else render(row))
-    return Envelope(row.message_id, sender_address, recipient, data)
+    data = _without_date(row.raw) if row.raw is not None else render(row)
+    date_line = _date_line(now.replace(microsecond=0))
+    return Envelope(row.message_id, sender_address, recipient, from_line + date_line + data)
 
 
 @lru_cache(maxsize=16)
@@ -226,3 +253,24 @@ def _sender(sender: str) -> tuple[str, bytes]:
     """MAIL_FROM's address and its From header line, as the generator would write it (one per setting,
     not per message)."""
     return parseaddr(sender)[1], SMTP_POLICY.fold_binary("From", _address(sender))
+
+
+def _date(moment: datetime) -> str:
+    """RFC 5322 date-time of a naive UTC moment."""
+    return format_datetime(moment.replace(tzinfo=timezone.utc))
+
+
+@lru_cache(maxsize=4)
+def _date_line(moment: datetime) -> bytes:
+    """The Date header line (one per second of sending, not per message)."""
+    return SMTP_POLICY.fold_binary("Date", _date(moment))
+
+
+def _without_date(data: bytes) -> bytes:
+    """Rendered bytes without a Date line: messages rendered before the dispatcher wrote Date itself carry
+    the time they were queued, and a message has exactly one Date (RFC 5322)."""
+    head = data.find(b"\r\n\r\n")
+    start = data.find(b"\r\nDate: ", 0, head)
+    if start < 0:
+        return data
+    return data[:start] + data[data.index(b"\r\n", start + 2):]

@@ -43,11 +43,12 @@ from survey import collector, rollups
 from survey.clock import local_date, outside_calendar
 from survey.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT, domain_syntax_memoised
 from survey.definitions import RESERVED_KEYS
-from survey.exports import MARKED
+from survey.exports import MARKED, SEGMENT_UNMARK
 from survey.extensions import db
 from survey.filters import normalise_tag
 from survey.invitations import InvitationError, normalise_email
 from survey.models import Answer, AnswerCount, AuditEntry, Contact, Question, Response, ResponseTag, Survey
+from survey.request_text import one_line_break
 from survey.responding import TEXT_LIMITS
 
 CACHE_LIMIT = 100_000  # entries in each per-import memo (addresses, attributes, days × segments)
@@ -220,11 +221,14 @@ def _damage(cell: str) -> str | None:
 
 
 def _unquoted(cell: str) -> str:
-    """The cell without the "'" the export puts before a formula-like value or one that starts with "'"
-    (exports.neutralise), and nothing else: a value that merely starts with "'" keeps it."""
+    """The cell without the "'" the export puts before a formula-like value or one that starts with "'",
+    at its start and after each ";" (exports.neutralise), and nothing else: a value that merely starts
+    with "'" keeps it."""
     cell = cell.strip()
     if cell[:1] == "'" and cell[1:2] and cell[1:2] in MARKED:
-        return cell[1:].strip()
+        cell = cell[1:].strip()
+    if ";'" in cell:
+        cell = SEGMENT_UNMARK.sub(";", cell)
     return cell
 
 
@@ -266,6 +270,8 @@ def _checked_rows(stream: Iterable[bytes], checker: RowChecker, problems: Proble
             if len(cells) != width:
                 problems.add(row, None, f"expected {width} cells (as in the header), found {len(cells)}")
                 continue
+            if "\r" in joined:  # a line break in a quoted cell, as Excel and the form write it: stored as LF
+                cells = [one_line_break(cell) for cell in cells]
             cells = [_unquoted(cell) for cell in cells] if "'" in joined else [cell.strip() for cell in cells]
             checked = checker.check(layout, cells, row, problems)
             if checked is not None:

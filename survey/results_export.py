@@ -23,7 +23,7 @@ from typing import BinaryIO, TextIO
 import xlsxwriter
 
 from survey.dashboard import Dashboard
-from survey.exports import ColumnWidths, CsvWriter, neutralise, write_xlsx_row
+from survey.exports import BOM, ColumnWidths, CsvWriter, neutralise, write_xlsx_row
 
 HEADER = ["kind", "question", "metric", "period", "segment", "answer", "value", "ci_low", "ci_high", "n",
           "p_value", "q_value"]
@@ -60,15 +60,20 @@ def _cells(record: dict) -> list:
     return [neutralise("" if record[name] is None else record[name]) for name in HEADER]
 
 
-def write_results(board: Dashboard, out: TextIO | BinaryIO, fmt: str) -> int:
-    """Write every result row in `fmt` (csv and jsonl to a text stream, xlsx to a binary one)."""
+def write_results(board: Dashboard, out: TextIO | BinaryIO, fmt: str, *, bom: bool = False) -> int:
+    """Write every result row in `fmt` (csv and jsonl to a text stream, xlsx to a binary one); a CSV starts
+    with a BOM when `bom`."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    if bom and fmt != "csv":
+        raise ValueError("only a CSV file starts with a byte-order mark")
     records = list(result_records(board))
     if fmt == "jsonl":
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     elif fmt == "csv":
+        if bom:
+            out.write(BOM)
         writer = CsvWriter(out)
         writer.writerow(HEADER)
         for record in records:

@@ -71,9 +71,9 @@ def send_scorecards(*, now: datetime) -> int:
     if week is None:
         return 0
     recipients = db.session.scalars(select(User).where(User.notify_scorecard.is_(True)).order_by(User.id)).all()
-    sent = set(db.session.scalars(select(OutboxMessage.message_id).where(
-        OutboxMessage.message_id.in_([_message_id(week, user) for user in recipients]))))
-    pending = [user for user in recipients if _message_id(week, user) not in sent]
+    sent = set(db.session.scalars(select(OutboxMessage.message_id).where(OutboxMessage.message_id.in_(
+        [_message_id(week, user, domain) for user in recipients for domain in _domains()]))))
+    pending = [user for user in recipients if not any(_message_id(week, user, domain) in sent for domain in _domains())]
     if not pending:
         return 0
     monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
@@ -92,7 +92,7 @@ def send_scorecards(*, now: datetime) -> int:
         try:
             with db.session.begin_nested():  # two dispatchers at once: the unique Message-ID decides
                 mail.queue(rendered, kind="scorecard", recipient=user.email, now=now,
-                           message_id=_message_id(week, user))
+                           message_id=_message_id(week, user, mail.sender_domain(current_app.config)))
             queued += 1
         except IntegrityError:
             continue
@@ -100,6 +100,13 @@ def send_scorecards(*, now: datetime) -> int:
     return queued
 
 
-def _message_id(week: str, user: User) -> str:
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "hearken.invalid"
-    return f"<scorecard-{week}-{user.id}@{host}>"
+def _message_id(week: str, user: User, domain: str) -> str:
+    """Fixed per person and week, so the unique Message-ID lets one scorecard a week through."""
+    return f"<scorecard-{week}-{user.id}@{domain}>"
+
+
+def _domains() -> set[str]:
+    """The domains a scorecard's Message-ID may end with: the sender's (mail.sender_domain), and the public
+    address's host, which earlier versions used (so the week Hearken is upgraded sends no second one)."""
+    config = current_app.config
+    return {mail.sender_domain(config), urlsplit(config["BASE_URL"]).hostname or "hearken.invalid"}

@@ -51,7 +51,8 @@ def responses_csv(slug: str):
     selection = _selection(slug)
     if isinstance(selection, Response):
         return selection
-    return Response(stream_with_context(exporting.csv_chunks(selection)), mimetype="text/csv",
+    # With a BOM, so Excel opens it as UTF-8 (accents intact); the command line writes none unless asked.
+    return Response(stream_with_context(exporting.csv_chunks(selection, bom=True)), mimetype="text/csv",
                     headers=_attachment(selection.survey.slug, "csv"))
 
 
@@ -92,7 +93,7 @@ def results_file(slug: str, extension: str):
                             settings=settings)
     if extension == "csv":
         out = io.StringIO()
-        results_export.write_results(board, out, "csv")
+        results_export.write_results(board, out, "csv", bom=True)
         return Response(out.getvalue(), mimetype="text/csv", headers=_attachment(slug, "csv", "results"))
     out = io.BytesIO()
     results_export.write_results(board, out, "xlsx")

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from survey import response_import
 from survey.clock import utcnow
+from survey.forms import Form
 from survey.views.manage import survey_or_404
 
 bp = Blueprint("imports", __name__, url_prefix="/manage")
 
 
-class ResponsesImportForm(FlaskForm):
+class ResponsesImportForm(Form):
     file = FileField("Responses (CSV, UTF-8)", validators=[FileRequired("Choose a CSV file.")],
                      description="A header row: submitted_at, then optionally email, attr.<name> columns and one "
                                  "column per question key. The CSV export of a survey can be imported as it is.")

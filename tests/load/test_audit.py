@@ -76,7 +76,8 @@ def test_an_older_submission_as_the_current_answer_is_reported(ctx):
 
 def raw_messages(message_ids: list[str]) -> list[bytes]:
     rows = {row.message_id: row for row in db.session.scalars(db.select(OutboxMessage))}
-    return [mail.envelope(rows[message_id], "Hearken <feedback@example.test>").data for message_id in message_ids]
+    return [mail.envelope(rows[message_id], "Hearken <feedback@example.test>", now=utcnow()).data
+            for message_id in message_ids]
 
 
 def test_emails_received_once_or_repeated_with_their_message_id_pass(ctx):

@@ -1,5 +1,6 @@
 """Every cell of every export (responses and results, CSV and Excel) is safe to open in a spreadsheet:
-text that a spreadsheet would run as a formula starts with a quote, and the workbooks hold no formula."""
+text that a spreadsheet would run as a formula starts with a quote, also after each ";" (where Excel with
+";" as its list separator splits a cell), and the workbooks hold no formula."""
 from __future__ import annotations
 
 import csv
@@ -9,6 +10,7 @@ import zipfile
 from xml.etree import ElementTree
 
 from survey import browsing, contacts
+from survey.authoring import find_survey
 from survey.exports import FORMULA_PREFIXES
 from survey.extensions import db
 from survey.models import Response, User
@@ -29,8 +31,14 @@ def unsafe(cell: str) -> bool:
     return cell.startswith(FORMULA_PREFIXES) and not NUMBER.fullmatch(cell)
 
 
+def split_unsafe(cells: list[str]) -> list[str]:
+    """The cells that are unsafe whole or in a part between ";"."""
+    return [cell for cell in cells for part in cell.split(";") if unsafe(part)]
+
+
 def csv_cells(data: bytes) -> list[str]:
-    return [cell for row in csv.reader(io.StringIO(data.decode("utf-8"), newline="")) for cell in row]
+    """Every cell, as a spreadsheet reads the file (the BOM the web downloads start with is no cell's)."""
+    return [cell for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) for cell in row]
 
 
 def xlsx_cells(data: bytes) -> tuple[list[str], int]:
@@ -90,7 +98,7 @@ def test_every_export_cell_is_neutralised(app):
             cells, formulas = csv_cells(export.data), 0
         else:
             cells, formulas = xlsx_cells(export.data)
-        problems += [f"{name}: {cell[:40]!r}" for cell in cells if unsafe(cell)]
+        problems += [f"{name}: {cell[:40]!r}" for cell in split_unsafe(cells)]  # whole, or split at ";"
         problems += [f"{name}: {formulas} formula cells"] if formulas else []
         neutralised = sum(1 for cell in cells if cell[:1] == "'" and cell[1:].startswith(FORMULA_PREFIXES))
         figures[name] = {"cells": len(cells), "neutralised": neutralised, "formulas": formulas,
@@ -103,3 +111,59 @@ def test_every_export_cell_is_neutralised(app):
     formula_like = sum(option.startswith(FORMULA_PREFIXES) for option in options)
     assert figures["results.csv"]["neutralised"] >= formula_like
     assert figures["results.xlsx"]["neutralised"] == formula_like
+
+
+# Text holding ";" before something a spreadsheet runs: Excel with ";" as its list separator (most of
+# Europe) splits the cell there, and the part after it must not be a formula either.
+SPLIT_TEXTS = ["ok;=1+1", "fine;+1;-2;@SUM(A1)", "tab;\t=1", "kept;'=x", "'=both;=ends", "plain; =spaced"]
+SPLIT_OPTIONS = ["Billing", "=1+1", "@SUM(A1)", "-Delivery"]  # a multiple choice's options, joined by ";"
+SPLIT_TAGS = ["billing", "=cmd|' /C calc'!A0", "+tag"]  # themes, joined by ";"
+
+
+def test_no_part_of_a_cell_split_at_its_semicolons_is_a_formula_and_the_export_imports_back(app):
+    """Comments, attributes, multiple choices and themes holding ";" then a formula character: in every
+    export (responses and results, CSV and Excel) no part of any cell is a formula, and the responses
+    CSV as the page sends it (BOM, CRLF) imports into another survey with every value exactly as it was."""
+    from survey import exports, response_import
+    from survey.responding import Consents, Respondent, submit_response
+
+    definition = make_definition()
+    definition["questions"][3]["options"] = SPLIT_OPTIONS
+    with app.app_context():
+        survey = make_survey(definition=definition)
+        make_survey(definition={**definition, "slug": "copy"})  # where the export is imported
+        analyst = make_user(email="analyst@example.com", role="analyst")
+        for i, text in enumerate(SPLIT_TEXTS):
+            submit_response(survey.current_version,
+                            Respondent(key=f"split-{i}", source="public", attributes={"location": text}),
+                            {"satisfaction": 4, "comment": text, "topics": SPLIT_OPTIONS[: i % 4 + 1]},
+                            Consents(quote=False, contact=False), submission_key=f"split-submission-{i:04}",
+                            now=NOW)
+        for response in db.session.query(Response).filter_by(survey_id=survey.id):
+            for tag in SPLIT_TAGS:
+                browsing.tag_response(response, tag, actor=analyst, now=NOW)
+
+    client = app.test_client()
+    log_in(client, "analyst@example.com")
+    window = "from=2020-01-01&to=2035-12-31"
+    for name in ("responses.csv", "responses.xlsx", "results.csv", "results.xlsx"):
+        export = client.get(f"/manage/surveys/support-csat/{name}?{window}")
+        assert export.status_code == 200, name
+        cells, formulas = (csv_cells(export.data), 0) if name.endswith(".csv") else xlsx_cells(export.data)
+        assert split_unsafe(cells) == [] and formulas == 0, name
+        if name == "responses.csv":
+            split = [cell for cell in cells if ";'" in cell]
+            assert len(split) >= 3 * len(SPLIT_TEXTS), split  # comment, location and tags on every row
+
+    data = client.get(f"/manage/surveys/support-csat/responses.csv?{window}").data
+    assert data.startswith(b"\xef\xbb\xbf") and data.count(b"\r\n") >= len(SPLIT_TEXTS) + 1
+    with app.app_context():
+        outcome = response_import.import_responses(find_survey("copy"), data, now=NOW, actor="test")
+        assert outcome.imported == len(SPLIT_TEXTS)
+
+        def answers(slug: str) -> list[dict]:
+            return [{key: record[key] for key in ("attributes", "answers", "tags")}
+                    for record in exports.export_records(exports.Selection(find_survey(slug)))]
+
+        assert answers("copy") == answers("support-csat")
+        assert {record["answers"]["comment"] for record in answers("copy")} == set(SPLIT_TEXTS)

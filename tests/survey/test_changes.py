@@ -86,6 +86,21 @@ def test_hostile_markdown_and_text_are_inert(ctx, client):
     assert "&lt;script&gt;" in html
 
 
+@pytest.mark.parametrize("markdown, html", [
+    ("[click](javascript:alert(3))", "<p>click</p>"),
+    ("[**bold** text](data:text/html,x \"a title\")", "<p><strong>bold</strong> text</p>"),
+    ('<a href="vbscript:x" title="say href=&quot;yes">raw</a> and <a>bare</a>', "<p>raw and bare</p>"),
+    ("[bad](javascript:1)[good](https://example.com/a?b=1&c=2)",
+     '<p>bad<a href="https://example.com/a?b=1&amp;c=2" rel="noopener noreferrer nofollow">good</a></p>'),
+    ("[mail](mailto:team@example.com 'Write')",
+     '<p><a href="mailto:team@example.com" title="Write" rel="noopener noreferrer nofollow">mail</a></p>'),
+])
+def test_a_link_the_sanitiser_takes_the_address_from_becomes_its_text(markdown, html):
+    """A link to a scheme that is not allowed loses its href; what remains is its text, not an <a> without
+    an address (with a rel, which is what nh3 alone left). Allowed links keep href, title and rel."""
+    assert changes.render_markdown(markdown) == html
+
+
 def test_page_and_feed_are_cacheable_and_revalidate_when_entries_change(ctx, client):
     entry = make_change()
     changes.publish(entry, now=NOW)

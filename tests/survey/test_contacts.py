@@ -53,6 +53,15 @@ def test_import_creates_then_updates_matching_case_insensitively(ctx):
     assert all_contacts()["ann@example.com"] == ("Ann", {"location": "Leeds", "team": "Billing"})
 
 
+def test_a_file_with_a_bom_and_crlf_line_ends_imports_like_the_plain_one(ctx):
+    """As Excel saves "CSV UTF-8": a BOM and CRLF (RFC 4180); a quoted name keeps its comma."""
+    report = run_import(b"\xef\xbb\xbfemail,name,location\r\nann@example.com,\"Smith, Ann\",Leeds\r\n"
+                        b"bob@example.com,Bob,Zo\xc3\xab\r\n")
+    assert (report.created, report.errors) == (2, [])
+    assert all_contacts() == {"ann@example.com": ("Smith, Ann", {"location": "Leeds"}),
+                              "bob@example.com": ("Bob", {"location": "Zoë"})}
+
+
 def test_bad_rows_are_reported_by_line_and_the_rest_imported(ctx):
     data = (b"email,name,location\n"
             b"ann@example.com,Ann,Leeds\n"

@@ -6,7 +6,7 @@ import ssl
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import timedelta, timezone
 from email.errors import HeaderParseError
 
 import pytest
@@ -18,7 +18,7 @@ from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Contact, Invitation, OutboxMessage
 from survey.models.outreach import RenderedEmail
-from tests.factories import make_survey
+from tests.factories import make_survey, make_user
 from tests.smtp import Recorder, free_port
 
 
@@ -167,11 +167,14 @@ def rendered(message_id: str) -> bytes:
 def test_the_bytes_rendered_when_queued_are_sent_with_the_from_configured_when_sending(ctx, smtp):
     (message_id,) = queue_messages(1)
     data = rendered(message_id)
-    assert b"From:" not in data.split(b"\r\n\r\n")[0] and b"Message-ID: " + message_id.encode() in data
+    head = data.split(b"\r\n\r\n")[0]
+    assert b"From:" not in head and b"Date:" not in head and b"Message-ID: " + message_id.encode() in data
     ctx.config["MAIL_FROM"] = "Feedback Team <team@example.test>"  # changed after the message was queued
     assert dispatch.run_once().sent == 1
     (raw,) = smtp.recorder.raw
-    sent = b"From: Feedback Team <team@example.test>\r\n" + data
+    date = raw.split(b"\r\n")[1]
+    assert date.startswith(b"Date: ")
+    sent = b"From: Feedback Team <team@example.test>\r\n" + date + b"\r\n" + data
     assert raw.replace(b"\r\n", b"\n") == sent.replace(b"\r\n", b"\n")  # as the server stores it
     (message,) = smtp.messages
     assert (message["From"], message["Subject"]) == ("Feedback Team <team@example.test>", "Hello 0")
@@ -251,7 +254,9 @@ def test_without_smtp_the_eml_file_is_the_message_as_it_would_be_sent(ctx, insta
     data = rendered(message_id)
     assert dispatch.run_once().sent == 1
     (file,) = [f for f in (instance_path / "outbox").glob("*.eml") if message_id.strip("<>").split("@")[0] in f.name]
-    assert file.read_bytes() == b"From: Hearken <feedback@example.test>\r\n" + data
+    sent = file.read_bytes()
+    assert sent.startswith(b"From: Hearken <feedback@example.test>\r\nDate: ") and sent.endswith(b"\r\n" + data)
+    assert sent.count(b"\r\n") == data.count(b"\r\n") + 2
 
 
 def test_the_smtp_policy_writes_exactly_what_compat32_writes(ctx):
@@ -292,3 +297,68 @@ def test_erasing_a_contact_erases_their_rendered_emails(ctx):
     assert db.session.scalar(select(func.count()).select_from(RenderedEmail)) == 2
     contacts.erase_contact(contacts.find_contact("ann@example.com"), actor="cli", actor_id=None, now=utcnow())
     assert db.session.scalar(select(func.count()).select_from(RenderedEmail)) == 0
+
+
+def test_emails_are_dated_when_sent_from_the_organisation_with_message_ids_of_the_senders_domain(ctx, smtp):
+    """Read as a mail client reads them, from the SMTP server: a triggered invitation that waited two days
+    in the outbox is dated when it went out (it said two days earlier); every email's From carries the
+    organisation's name (MAIL_FROM names nobody) and its Message-ID the From address's domain, not the
+    public address's host name; and nothing says "Hearken" where the organisation's name belongs."""
+    from survey import api_tokens, changes, followups
+    from tests.survey.test_changes import customer_response, make_change
+
+    ctx.config.update(ORGANISATION_NAME="Acme Feedback Ltd", MAIL_FROM="feedback@mail.acme.example")
+    survey = make_survey()
+    token, _ = api_tokens.create_token("shop", "editor", now=utcnow())
+    queued_at = utcnow() - timedelta(days=2)
+    outreach.record_event(token, email="triggered@example.com", survey_slug=survey.slug, now=queued_at,
+                          delay=timedelta(days=2) - timedelta(minutes=1))
+    invitation = db.session.scalar(select(Invitation).where(Invitation.source == "event"))
+    mail.queue_invitation(invitation, now=queued_at, reminder=True)
+    ann = customer_response(survey, "ann@example.com", "Ann", "Call me back please")
+    entry = make_change()
+    changes.set_links(entry, response_ids=[ann], alert_ids=[], now=queued_at)
+    changes.publish(entry, now=queued_at)
+    case = db.session.scalar(select(followups.FollowUpCase))
+    followups.assign(case, make_user(email="owner@example.com", role="agent"), now=queued_at)
+    followups.remind_overdue(now=queued_at)
+    db.session.commit()
+    assert {row.created_at for row in db.session.scalars(select(OutboxMessage))} == {queued_at}
+
+    before = utcnow().replace(microsecond=0)
+    assert dispatch.run_once().sent == 4
+    after = utcnow()
+    messages = smtp.messages
+    assert sorted(m["To"].addresses[0].addr_spec for m in messages) == [
+        "ann@example.com", "owner@example.com", "triggered@example.com", "triggered@example.com"]
+    for message in messages:
+        assert len(message.get_all("Date")) == 1 and len(message.get_all("From")) == 1
+        sent_at = message["Date"].datetime.astimezone(timezone.utc).replace(tzinfo=None)
+        assert before <= sent_at <= after, (message["Subject"], sent_at)
+        assert (message["From"].addresses[0].display_name, message["From"].addresses[0].addr_spec) \
+            == ("Acme Feedback Ltd", "feedback@mail.acme.example")
+        assert message["Message-ID"].endswith("@mail.acme.example>")
+        texts = [message["Subject"], *(part.get_content() for part in message.walk()
+                                       if part.get_content_maintype() == "text")]
+        assert not [text for text in texts if "Hearken" in text], message["Subject"]
+    invitation_email = next(m for m in messages if not m["Subject"].startswith("Reminder") and
+                            m["To"].addresses[0].addr_spec == "triggered@example.com")
+    assert invitation_email["Subject"] == "How did we do? — Acme Feedback Ltd"
+    assert "Acme Feedback Ltd would like to know how we did." in invitation_email.get_body(("plain",)).get_content()
+
+
+def test_a_message_rendered_with_its_queueing_date_is_sent_with_one_date_the_send_time(ctx, smtp):
+    """Messages queued before the dispatcher wrote Date itself were rendered with the time they were
+    queued: the send drops that line, so the message has exactly one Date, the time it went out."""
+    (message_id,) = queue_messages(1)
+    row = db.session.scalar(select(OutboxMessage).where(OutboxMessage.message_id == message_id))
+    row.created_at = utcnow() - timedelta(days=3)
+    row.rendered.data = mail.build_email(row, sent_at=row.created_at).as_bytes(policy=mail.SMTP_POLICY)
+    db.session.commit()
+    assert b"\r\nDate: " in rendered(message_id)
+    before = utcnow().replace(microsecond=0)
+    assert dispatch.run_once().sent == 1
+    (message,) = smtp.messages
+    (date,) = message.get_all("Date")
+    assert before <= date.datetime.astimezone(timezone.utc).replace(tzinfo=None) <= utcnow()
+    assert message.get_body(("plain",)).get_content().strip() == "Body 0"

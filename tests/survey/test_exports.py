@@ -62,7 +62,8 @@ URL = "/manage/surveys/support-csat/responses"
 
 
 def csv_rows(text: str) -> list[dict]:
-    return list(csv.DictReader(io.StringIO(text)))
+    """The rows of a CSV file as the command line writes it, or as the web sends it (after a BOM)."""
+    return list(csv.DictReader(io.StringIO(text.removeprefix(exports.BOM), newline="")))
 
 
 def _unescape(text: str) -> str:
@@ -166,7 +167,10 @@ def test_agents_and_strangers_cannot_export(client, ids):
 def test_command_line_filters_match_the_page(analyst, ids, runner, tmp_path, query, options, expected):
     page = analyst.get(f"{URL}.csv?{query}").get_data(as_text=True)
     result = runner.invoke(args=["export-responses", "support-csat", *options])
-    assert result.exit_code == 0 and result.output == page
+    # (stdout_bytes: click's `output` turns CRLF into LF)
+    assert result.exit_code == 0 and exports.BOM + result.stdout_bytes.decode() == page  # no BOM …
+    marked = runner.invoke(args=["export-responses", "support-csat", *options, "--bom"])
+    assert marked.exit_code == 0 and marked.stdout_bytes.decode() == page  # … unless asked
     assert [row["response_id"] for row in csv_rows(page)] == [str(ids[i]) for i in expected]
 
     target = tmp_path / "view.xlsx"
@@ -287,3 +291,38 @@ def test_an_exporting_process_does_not_load_scipy(tmp_path):
                           text=True, timeout=120, env={**os.environ, "HEARKEN_INSTANCE_PATH": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_every_csv_ends_its_lines_with_crlf_and_only_the_web_downloads_start_with_a_bom(analyst, ids, runner,
+                                                                                         tmp_path):
+    """RFC 4180's CRLF after every row of every CSV Hearken writes (a cell's lone CR is quoted, so no row
+    ends inside it); a UTF-8 BOM before the web downloads, so Excel keeps "Zoë" intact; none from the
+    command line unless --bom is given, which is for CSV only."""
+    window = ["--from", "2026-08-01", "--to", "2026-10-31"]
+    results_url = "/manage/surveys/support-csat/results.csv?from=2026-08-01&to=2026-10-31"
+
+    def written(*args: str) -> bytes:
+        target = tmp_path / "export.csv"
+        assert runner.invoke(args=[*args, "--output", str(target)]).exit_code == 0
+        return target.read_bytes()
+
+    files = {  # name → (bytes, starts with a BOM)
+        "responses page": (analyst.get(f"{URL}.csv").data, True),
+        "results page": (analyst.get(results_url).data, True),
+        "export-responses": (runner.invoke(args=["export-responses", "support-csat"]).stdout_bytes, False),
+        "export-responses --output": (written("export-responses", "support-csat"), False),
+        "export-responses --bom": (written("export-responses", "support-csat", "--bom"), True),
+        "export-results": (runner.invoke(args=["export-results", "support-csat", *window]).stdout_bytes, False),
+        "export-results --bom": (written("export-results", "support-csat", *window, "--bom"), True),
+    }
+    for name, (data, bom) in files.items():
+        assert data.startswith(b"\xef\xbb\xbf") == bom, name
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        assert len(rows) > 1 and data.endswith(b"\r\n"), name
+        assert data.count(b"\r\n") == len(rows) and b"\n" not in data.replace(b"\r\n", b""), name
+    assert b'"\'\r=1"' in files["responses page"][0]  # the comment "\r=1", neutralised and quoted
+    assert files["responses page"][0] == b"\xef\xbb\xbf" + files["export-responses"][0]
+    for command in (["export-responses", "support-csat", "--format", "jsonl", "--bom"],
+                    ["export-results", "support-csat", "--format", "jsonl", "--bom"]):
+        refused = runner.invoke(args=command)
+        assert refused.exit_code == 2 and "--bom is for --format csv" in refused.output

@@ -1,6 +1,8 @@
 """A manager authoring surveys through the HTML pages, with CSRF on."""
 import io
 import json
+from collections import Counter
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -213,3 +215,48 @@ def test_a_refused_question_is_summed_up_at_the_top_and_moves_come_back_to_the_q
     moved = post_form(client, f"{url}/questions/recommend/move", {"direction": "up"}, page=url)
     assert moved.headers["Location"].endswith("#item-recommend")
     assert '>Remove<span class="visually-hidden"> “How likely are you' in client.get(url).get_data(as_text=True)
+
+
+class _Ids(HTMLParser):
+    """Every id attribute of a page, in order."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.ids += [value for name, value in attrs if name == "id"]
+
+
+def duplicate_ids(html: str) -> list[str]:
+    parser = _Ids()
+    parser.feed(html)
+    parser.close()
+    return sorted(name for name, count in Counter(parser.ids).items() if count > 1)
+
+
+def test_no_page_repeats_an_id(app):
+    """Ids are unique in a page (the Nu HTML checker refuses a repeated one, and a label or a link to
+    #id finds only the first): every manager page, each GET route under /manage with data behind it, and
+    the public pages. Several forms on one page each carry a CSRF token, rendered without an id."""
+    from tests.security.stored import pages, store_everywhere
+
+    stored = store_everywhere(app)
+    public, manager = pages(stored)
+    manager += ["/manage/surveys/new", "/manage/surveys/import", "/manage/contacts/import", "/manage/changes/new",
+                f"/manage/surveys/{stored['slug']}/responses/import", "/manage/alerts/", "/manage/cases/?status=open"]
+    not_pages = {"results.chart_image", "exports.responses_csv", "exports.responses_xlsx", "exports.results_file",
+                 "manage.export_definition"}
+    routes = {rule.endpoint for rule in app.url_map.iter_rules()
+              if "GET" in rule.methods and rule.rule.startswith("/manage/") and rule.endpoint not in not_pages}
+    client = app.test_client()
+    log_in(client, "admin@example.com")
+    seen = {app.url_map.bind("localhost").match(url.split("?")[0])[0] for url in manager}
+    assert routes - seen == set(), "a manager page this test does not fetch"
+    found = {}
+    for url in [*manager, *public]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if repeated := duplicate_ids(response.get_data(as_text=True)):
+            found[url] = repeated
+    assert found == {}

@@ -80,6 +80,17 @@ def test_every_answer_type_is_stored_as_the_live_form_stores_it(ctx):
     assert audit.actor == "test" and audit.detail == {"imported": 2, "skipped": 0, "contacts_created": 0}
 
 
+def test_a_file_with_a_bom_and_crlf_line_ends_imports_like_the_plain_one(ctx):
+    """As Excel saves "CSV UTF-8" and as Hearken's web download is: a BOM and CRLF (RFC 4180), with a
+    line break kept inside a quoted comment."""
+    plain, excel = make_survey(), make_survey(slug="excel")
+    text = GOOD.replace("yes,Great", 'yes,"Great,\nthanks"')
+    assert run(plain, text).imported == 2
+    assert run(excel, b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()).imported == 2
+    assert stored(excel) == stored(plain)
+    assert stored(excel)[0]["answers"]["comment"] == "Great,\nthanks"
+
+
 def test_a_time_without_offset_is_the_organisations(app):
     app.config["TIMEZONE"] = "Europe/London"
     with app.app_context():

@@ -80,6 +80,6 @@ def test_the_results_page_offers_the_same_files(app, client, survey):
     assert "/manage/surveys/support-csat/results.csv?from=2026-08-01&amp;to=2026-09-30" in page
     response = client.get("/manage/surveys/support-csat/results.csv?from=2026-08-01&to=2026-09-30")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert response.get_data(as_text=True).splitlines()[0].startswith("kind,question,metric,period")
+    assert response.get_data(as_text=True).splitlines()[0].startswith("\ufeffkind,question,metric,period")
     assert client.get("/manage/surveys/support-csat/results.xlsx").status_code == 200
     assert client.get("/manage/surveys/support-csat/results.csv?from=nope").status_code == 400

@@ -61,3 +61,20 @@ def test_nobody_opted_in_means_no_work(ctx):
     make_survey()
     assert scorecard.send_scorecards(now=MONDAY) == 0
     assert db.session.scalar(select(OutboxMessage.id)) is None
+
+
+def test_the_message_id_ends_with_the_senders_domain_and_one_queued_under_the_old_one_still_counts(ctx):
+    """The Message-ID (which makes the scorecard once per person and week) ends with the From address's
+    domain; a scorecard queued before that, under the public address's host, is not sent a second time."""
+    make_survey()
+    db.session.get(User, make_user(email="agent@example.com", role="agent").id).notify_scorecard = True
+    db.session.get(User, make_user(email="other@example.com", role="agent").id).notify_scorecard = True
+    db.session.commit()
+    ctx.config["MAIL_FROM"] = "Acme <feedback@acme.example>"
+    other = db.session.scalar(select(User).where(User.email == "other@example.com"))
+    mail.queue(mail.Rendered("Scorecard", "Sent before the upgrade", None, {}), kind="scorecard",
+               recipient=other.email, now=MONDAY, message_id=f"<scorecard-2026-W47-{other.id}@feedback.example.test>")
+    db.session.commit()
+    assert scorecard.send_scorecards(now=MONDAY) == 1
+    new = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == "agent@example.com"))
+    assert new.message_id.endswith("@acme.example>")
