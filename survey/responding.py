@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 
 from flask import current_app
@@ -201,7 +201,9 @@ _STORED_FOR_KEY = select(ResponseRevision.response_id).where(ResponseRevision.su
 _RESPONSE_OF = select(_RESPONSES).where(_RESPONSES.c.respondent_key == bindparam("key")).with_for_update()
 _ADD_RESPONSE = insert(_RESPONSES).returning(_RESPONSES.c.id)
 _CHANGE_RESPONSE = update(_RESPONSES).where(_RESPONSES.c.id == bindparam("response_id"))
-_DELETE_DRAFT = delete(ResponseDraft.__table__).where(ResponseDraft.__table__.c.respondent_key == bindparam("key"))
+# The respondent's draft, and the refused form this one corrects (`hold_refused_form`), if any.
+_DELETE_DRAFT = delete(ResponseDraft.__table__).where(
+    ResponseDraft.__table__.c.respondent_key.in_([bindparam("key"), bindparam("refused")]))
 _ADD_REVISION = insert(ResponseRevision.__table__)
 _RESPONSE_ID_OF = select(_RESPONSES.c.id).where(_RESPONSES.c.respondent_key == bindparam("key"))
 _ADD_ANSWERS = insert(Answer.__table__)
@@ -271,7 +273,7 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     # exist), and the webhook endpoints are read once for both events a submission may emit.
     endpoints = webhooks.subscribers()
     followups.open_for_response(response, version.questions, values, now=now, is_new=is_new, endpoints=endpoints)
-    connection.execute(_DELETE_DRAFT, {"key": respondent.key})
+    connection.execute(_DELETE_DRAFT, {"key": respondent.key, "refused": _refused_key(submission_key)})
     webhooks.response_completed(response, version, values, now=now, endpoints=endpoints)
     # Last: every submission of the day adds to the same few answer_counts rows, so on PostgreSQL their row
     # locks make concurrent submissions wait for each other until commit; taken here, they are held only
@@ -283,17 +285,23 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
 def save_draft(version: SurveyVersion, respondent: Respondent, form: Mapping[str, list[str]], *,
                now: datetime) -> None:
     """Keep what was typed so far, unvalidated (it is only ever shown back to the same respondent)."""
+    fields = _draft_fields(version, form)
+    # One statement that inserts or replaces: two saves at once (two tabs, a double click) must not both
+    # insert, which the unique respondent key refused with a 500 on PostgreSQL.
+    db.session.connection().execute(_save_draft(db.engine.dialect.name), {
+        "respondent_key": respondent.key, "version_id": version.id, "values": fields, "saved_at": now})
+    db.session.commit()
+
+
+def _draft_fields(version: SurveyVersion, form: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """The answer fields of a form as typed (unvalidated), each cut to what a valid answer could hold."""
     fields = {}
     for question in version.questions:
         name = field_name(question)
         values = [one_line_break(v.replace("\x00", ""))[: TEXT_LIMITS[True]] for v in form.get(name, [])][:50]
         if any(v.strip() for v in values):
             fields[name] = values
-    # One statement that inserts or replaces: two saves at once (two tabs, a double click) must not both
-    # insert, which the unique respondent key refused with a 500 on PostgreSQL.
-    db.session.connection().execute(_save_draft(db.engine.dialect.name), {
-        "respondent_key": respondent.key, "version_id": version.id, "values": fields, "saved_at": now})
-    db.session.commit()
+    return fields
 
 
 @cache
@@ -303,6 +311,59 @@ def _save_draft(dialect_name: str):
     return statement.on_conflict_do_update(
         index_elements=[table.c.respondent_key],
         set_={name: statement.excluded[name] for name in ("version_id", "values", "saved_at")})
+
+
+# A refused form (answers to correct, or a page that timed out) is kept for the page that shows it again,
+# so that the refusal can be answered with a redirect (Post/Redirect/Get: Back never re-posts a form) while
+# every answer is kept. Only its sender knows its key (the form's random submission key); it is deleted when
+# that form is sent, ignored after REFUSED_KEPT (a shared device's next user finds nothing in the history),
+# and removed for good the next time any form is refused a day later.
+REFUSED_KEPT = timedelta(hours=1)
+_REFUSED_PREFIX = "refused:"
+_KEPT_FIELDS = ("consent_quote", "consent_contact", "action")
+
+
+def _refused_key(submission_key: str) -> str:
+    return _REFUSED_PREFIX + submission_key
+
+
+@dataclass(frozen=True)
+class RefusedForm:
+    version_id: int
+    fields: dict[str, list[str]]  # as posted: answers, consents and the button pressed
+    timed_out: bool  # refused for its CSRF token, not for its answers
+
+
+def hold_refused_form(version: SurveyVersion, submission_key: str, form: Mapping[str, list[str]], *,
+                      timed_out: bool, now: datetime) -> None:
+    fields = _draft_fields(version, form)
+    fields.update({name: [value.replace("\x00", "")[:20] for value in form[name][:1]]
+                   for name in _KEPT_FIELDS if name in form})
+    if timed_out:
+        fields["_timed_out"] = ["1"]
+    connection = db.session.connection()
+    connection.execute(_save_draft(db.engine.dialect.name), {
+        "respondent_key": _refused_key(submission_key), "version_id": version.id, "values": fields,
+        "saved_at": now})
+    connection.execute(delete(ResponseDraft.__table__).where(
+        ResponseDraft.__table__.c.respondent_key.startswith(_REFUSED_PREFIX),
+        ResponseDraft.__table__.c.saved_at < now - timedelta(days=1)))
+    db.session.commit()
+
+
+def refused_form(submission_key: str, *, now: datetime) -> RefusedForm | None:
+    draft = db.session.scalar(select(ResponseDraft).where(
+        ResponseDraft.respondent_key == _refused_key(submission_key), ResponseDraft.saved_at >= now - REFUSED_KEPT))
+    if draft is None:
+        return None
+    fields = dict(draft.values)
+    timed_out = bool(fields.pop("_timed_out", None))
+    return RefusedForm(draft.version_id, fields, timed_out)
+
+
+def was_sent(submission_key: str) -> bool:
+    """This form is stored (a thank-you was earned)."""
+    return _already_stored(submission_key) is not None
 
 
 def response_exists(respondent_key: str) -> bool:

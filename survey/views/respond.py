@@ -22,14 +22,18 @@ from survey.responding import (
     NOTHING_YET,
     Consents,
     Respondent,
+    field_name,
+    hold_refused_form,
     one_click_rating,
     parse_answers,
     preselect_first,
+    refused_form,
     response_exists,
     resume,
     save_draft,
     submit_response,
     survey_to_answer,
+    was_sent,
 )
 from survey.tokens import new_token
 from survey.views import errors
@@ -99,59 +103,101 @@ NOTHING_SENT = ("Nothing was sent: your answers were sent before, and saving for
 def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: Callable[[str], str]):
     """The survey page and what it posts. `respondent` is the invited customer of a personal link, or None
     for the public link, where each sent form is its own respondent (`public_respondent`): nothing stored is
-    ever shown there, and nothing stored can be changed from there. `thanks_url(submission_key)`."""
-    form = RespondForm()
-    if respondent is None or respondent.contact_id is None:
-        # Nobody to call back (a public link knows no customer): "you may contact me" would open a case no
-        # one can work. The thank-you page offers the contact form instead.
-        del form.consent_contact
-    if request.method == "GET":
-        previous = NOTHING_YET if respondent is None else resume(respondent.key)
-        version = _version(survey, previous.version_id)
-        form.submission_key.data = new_token()
-        form.version.data = str(version.id)
-        form.consent_quote.data = previous.consents.quote
-        if "consent_contact" in form:
-            form.consent_contact.data = previous.consents.contact
-        notice = "Your saved answers are below." if previous.draft_saved_at else None
-        quick_rating = one_click_rating(version.questions, request.args.get("rating"))
-        fields = preselect_first(version.questions, previous.fields, quick_rating)
-        return render_survey(survey, version, form, fields, can_save=respondent is not None and not previous.answered,
-                             answered=previous.answered, notice=notice, quick_rating=quick_rating)
+    ever shown there, and nothing stored can be changed from there. `thanks_url(submission_key)`.
 
+    Every POST is answered with a redirect (Post/Redirect/Get), so Back and reload never post a form again:
+    a refused form (answers to correct, a timed-out page) is kept by `hold_refused_form` and shown again by
+    the GET it redirects to; a saved draft is shown by the link's own page."""
+    if request.method == "GET":
+        return _show_survey(survey, respondent)
+    form = _form_for(respondent)
     version = _version(survey, form.version.data)
     fields = request.form.to_dict(flat=False)
     if not TOKEN_PATTERN.match(form.submission_key.data or ""):
         form.submission_key.data = new_token()
-    form.version.data = str(version.id)
+    submission_key = form.submission_key.data
     action = request.form.get("action", "submit")
-    answered = respondent is not None and response_exists(respondent.key)
-    can_save = respondent is not None and not answered
     if not form.validate():
         # Only the CSRF token can fail here (the other fields are optional): the session expired or the
         # page sat open for a day. Keep every answer and ask for one more click.
-        return render_survey(survey, version, form, fields, can_save=can_save, answered=answered, status=400,
-                             notice="Your page timed out for security reasons. Your answers are still here: "
-                                    "please check them and send again.")
-    if action == "save" and not can_save:
+        return _refuse(version, submission_key, fields, timed_out=True)
+    answered = respondent is not None and response_exists(respondent.key)
+    if action == "save" and (respondent is None or answered):
         # Once answers are sent, a draft would never be sent: say so rather than "saved".
         return render_survey(survey, version, form, fields, answered=answered, notice=NOTHING_SENT, status=409)
-    parsed = None if action == "save" else parse_answers(version.questions, fields,
-                                                         only_first_required=action == "rating")
-    if parsed and parsed.errors:
-        return render_survey(survey, version, form, fields, errors=parsed.errors, can_save=can_save,
-                             answered=answered, status=422)
+    if action != "save":
+        parsed = parse_answers(version.questions, fields, only_first_required=action == "rating")
+        if parsed.errors:
+            return _refuse(version, submission_key, fields, timed_out=False)
     database.write_from_here()
     if action == "save":
         save_draft(version, respondent, fields, now=utcnow())
-        return render_survey(survey, version, form, fields, can_save=can_save,
-                             notice="Your answers are saved. Open the same link again to finish later.")
-    submission_key = form.submission_key.data
+        return redirect(url_for(request.endpoint, **request.view_args, saved=1), code=303)
     submit_response(version, respondent or public_respondent(submission_key), parsed.values,
                     Consents(quote=form.consent_quote.data,
                              contact="consent_contact" in form and form.consent_contact.data),
                     submission_key=submission_key, now=utcnow())
     return redirect(thanks_url(submission_key), code=303)
+
+
+def _form_for(respondent: Respondent | None) -> RespondForm:
+    form = RespondForm()
+    if respondent is None or respondent.contact_id is None:
+        # Nobody to call back (a public link knows no customer): "you may contact me" would open a case no
+        # one can work. The thank-you page offers the contact form instead.
+        del form.consent_contact
+    return form
+
+
+def _refuse(version: SurveyVersion, submission_key: str, fields, *, timed_out: bool):
+    database.write_from_here()
+    hold_refused_form(version, submission_key, fields, timed_out=timed_out, now=utcnow())
+    return redirect(url_for(request.endpoint, **request.view_args, form=submission_key), code=303)
+
+
+TIMED_OUT = ("Your page timed out for security reasons. Your answers are still here: please check them and "
+             "send again.")
+
+
+def _show_survey(survey: Survey, respondent: Respondent | None):
+    form = _form_for(respondent)
+    key = request.args.get("form", "")
+    refused = refused_form(key, now=utcnow()) if TOKEN_PATTERN.match(key) else None
+    if refused is not None:  # a form refused a moment ago, shown again with what was wrong
+        version = _version(survey, refused.version_id)
+        fields, action = refused.fields, (refused.fields.get("action") or ["submit"])[0]
+        form.submission_key.data, form.version.data = key, str(version.id)
+        form.consent_quote.data = bool(fields.get("consent_quote"))
+        if "consent_contact" in form:
+            form.consent_contact.data = bool(fields.get("consent_contact"))
+        errors = {} if refused.timed_out else parse_answers(
+            version.questions, fields, only_first_required=action == "rating").errors
+        answered = respondent is not None and response_exists(respondent.key)
+        quick_rating = one_click_rating(version.questions, (fields.get(field_name(version.questions[0])) or [""])[0]
+                                        if action == "rating" and version.questions else None)
+        return render_survey(survey, version, form, fields, errors=errors, can_save=respondent is not None
+                             and not answered, answered=answered, quick_rating=quick_rating,
+                             notice=TIMED_OUT if refused.timed_out else None, status=422 if errors else 200)
+    previous = NOTHING_YET if respondent is None else resume(respondent.key)
+    version = _version(survey, previous.version_id)
+    form.submission_key.data = new_token()
+    form.version.data = str(version.id)
+    form.consent_quote.data = previous.consents.quote
+    if "consent_contact" in form:
+        form.consent_contact.data = previous.consents.contact
+    if previous.draft_saved_at:
+        notice = SAVED if request.args.get("saved") else "Your saved answers are below."
+    elif key and was_sent(key):  # Back to a form that was corrected and sent since
+        notice = "Those answers were sent – thank you." + (" This is a new, empty form." if respondent is None else "")
+    else:
+        notice = None
+    quick_rating = one_click_rating(version.questions, request.args.get("rating"))
+    fields = preselect_first(version.questions, previous.fields, quick_rating)
+    return render_survey(survey, version, form, fields, can_save=respondent is not None and not previous.answered,
+                         answered=previous.answered, notice=notice, quick_rating=quick_rating)
+
+
+SAVED = "Your answers are saved. Open the same link again to finish later."
 
 
 def _receipts() -> URLSafeSerializer:

@@ -133,7 +133,7 @@ def test_saving_a_draft_during_an_outage_keeps_the_save_action_for_the_resend(cl
 
     assert refused.status_code == 503
     assert resend_form(text_of(refused))["action"] == ["save"]
-    resent = client.post(url, data=resend_form(text_of(refused)))
+    resent = client.post(url, data=resend_form(text_of(refused)), follow_redirects=True)
     assert resent.status_code == 200 and "Your answers are saved" in text_of(resent)
     assert revisions(app) == []  # saved as a draft, not submitted
 

@@ -1,5 +1,6 @@
 """The customer's pages, through HTTP, with CSRF on."""
 import re
+from datetime import timedelta
 from unittest import mock
 
 from sqlalchemy import event, func, select, text
@@ -73,7 +74,10 @@ def test_answering_the_public_link_stores_one_response_and_thanks_with_a_link_to
 def test_a_missing_required_answer_reshows_the_form_with_every_answer_kept(client, app):
     given_survey(app)
     answers = dict(GOOD, **{"q-satisfaction": ""})
-    response = post_form(client, "/s/support-csat", answers)
+    refused = post_form(client, "/s/support-csat", answers)
+    # Answered with a redirect (Post/Redirect/Get): Back and reload never post this form again.
+    assert refused.status_code == 303 and refused.headers["Location"].startswith("/s/support-csat?form=")
+    response = client.get(refused.headers["Location"])
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert stored(app) == 0
@@ -87,7 +91,7 @@ def test_a_missing_required_answer_reshows_the_form_with_every_answer_kept(clien
 
 def test_an_out_of_range_value_is_refused_and_nothing_is_stored(client, app):
     given_survey(app)
-    response = post_form(client, "/s/support-csat", dict(GOOD, **{"q-recommend": "12"}))
+    response = post_form(client, "/s/support-csat", dict(GOOD, **{"q-recommend": "12"}), follow_redirects=True)
     assert response.status_code == 422
     assert "That answer is not one of the choices" in text_of(response)
     assert stored(app) == 0
@@ -209,7 +213,8 @@ def test_personal_link_lets_the_customer_change_the_answer_until_the_survey_clos
 def test_a_long_survey_can_be_saved_and_resumed_from_the_personal_link(client, app):
     token = given_invitation(app)
     saved = post_form(client, f"/r/{token}", {"q-comment": "Started this on the bus", "action": "save"})
-    assert saved.status_code == 200 and "Your answers are saved" in text_of(saved)
+    assert saved.status_code == 303 and saved.headers["Location"] == f"/r/{token}?saved=1"
+    assert "Your answers are saved" in text_of(client.get(saved.headers["Location"]))
     assert stored(app) == 0
     other_device = app.test_client()
     html = other_device.get(f"/r/{token}").get_data(as_text=True)
@@ -220,10 +225,11 @@ def test_an_expired_csrf_token_keeps_every_typed_answer(client, app):
     given_survey(app)
     fields = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
     fields["csrf_token"] = "expired-or-from-a-lost-session"
-    response = client.post("/s/support-csat", data={**fields, **GOOD})
+    refused = client.post("/s/support-csat", data={**fields, **GOOD})
+    assert refused.status_code == 303 and stored(app) == 0
+    response = client.get(refused.headers["Location"])
     html = response.get_data(as_text=True)
-    assert response.status_code == 400 and stored(app) == 0
-    assert "Your answers are still here" in html and 'value="Email" checked' in html
+    assert response.status_code == 200 and "Your answers are still here" in html and 'value="Email" checked' in html
     retry = client.post("/s/support-csat", data={**hidden_fields(html), **GOOD})
     assert retry.status_code == 303 and stored(app) == 1
 
@@ -355,8 +361,32 @@ def test_a_rating_chosen_in_the_email_is_shown_as_not_sent_with_one_button_that_
         response = db.session.scalar(select(Response))
         assert [(a.question_key, a.value_int) for a in response.answers] == [("satisfaction", 2)]
     # Added later to the same response; the required question is required again in a full send.
-    more = post_form(client, f"/r/{token}", {"q-satisfaction": "2", "q-comment": "Slow reply"})
-    assert more.status_code == 422
+    more = post_form(client, f"/r/{token}", {"q-satisfaction": "2", "q-comment": "Slow reply"},
+                     follow_redirects=True)
+    assert more.status_code == 422 and "Please answer this question" in text_of(more)
     assert post_form(client, f"/r/{token}", {"q-satisfaction": "2", "q-recommend": "3",
                                              "q-comment": "Slow reply"}).status_code == 303
     assert stored(app) == 1
+
+
+def test_back_after_a_corrected_form_never_posts_it_again(client, app):
+    """Refused, corrected, sent: the history holds GETs only. Back to the refused page says the answers were
+    sent; the refused answers are kept an hour at most, and deleted once the form is sent."""
+    given_survey(app)
+    refused = post_form(client, "/s/support-csat", dict(GOOD, **{"q-satisfaction": "", "q-comment": "Kept"}))
+    page = client.get(refused.headers["Location"])
+    assert "Kept</textarea>" in text_of(page)
+    sent = client.post("/s/support-csat", data={**hidden_fields(page.get_data(as_text=True)), **GOOD})
+    assert sent.status_code == 303 and stored(app) == 1
+    back = client.get(refused.headers["Location"])
+    assert back.status_code == 200 and "Those answers were sent" in text_of(back)
+    assert "Kept</textarea>" not in text_of(back) and "Lovely" not in text_of(back)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(responding.ResponseDraft)) == 0
+    # A refused form left alone is shown for an hour, then no more.
+    again = post_form(client, "/s/support-csat", dict(GOOD, **{"q-satisfaction": "", "q-comment": "Stale"}))
+    with app.app_context():
+        db.session.execute(text("UPDATE response_drafts SET saved_at = :old"),
+                           {"old": utcnow() - responding.REFUSED_KEPT - timedelta(minutes=1)})
+        db.session.commit()
+    assert "Stale" not in text_of(client.get(again.headers["Location"]))
