@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from survey.definitions import QuestionSpec, SurveySpec, question_spec
+from survey.definitions import FOLLOW_UP_RULES, QuestionSpec, SurveySpec, question_spec
 from survey.extensions import db
 from survey.models import Question, Response, Survey, SurveyVersion, User
 
@@ -53,10 +53,11 @@ def _fill_version(version: SurveyVersion, questions) -> None:
     )
 
 
-def new_version(survey: Survey, *, title: str, intro: str, questions, now: datetime) -> SurveyVersion:
+def new_version(survey: Survey, *, title: str, intro: str, questions, now: datetime,
+                follow_up: str = "low_scores") -> SurveyVersion:
     """The survey's next version, added to the session but not committed (an archive import adds many)."""
     number = survey.versions[-1].number + 1 if survey.versions else 1
-    version = SurveyVersion(number=number, title=title, intro=intro, created_at=now)
+    version = SurveyVersion(number=number, title=title, intro=intro, follow_up=follow_up, created_at=now)
     _fill_version(version, questions)
     survey.versions.append(version)
     survey.updated_at = now
@@ -85,7 +86,8 @@ def create_survey(spec: SurveySpec, *, actor: User | None, now: datetime, publis
         raise AuthoringError(f"A survey with the address {spec.slug!r} already exists.")
     survey = Survey(slug=spec.slug, status="published" if publish else "draft", created_at=now,
                     updated_at=now, created_by_id=actor.id if actor else None)
-    new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, now=now)
+    new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, follow_up=spec.follow_up,
+                now=now)
     db.session.add(survey)
     db.session.commit()
     return survey
@@ -99,7 +101,8 @@ def import_survey(spec: SurveySpec, *, actor: User | None, now: datetime,
     if survey is None:
         return create_survey(spec, actor=actor, now=now, publish=publish), True
     _check_keys_against_history(survey, spec.questions)
-    new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, now=now)
+    new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, follow_up=spec.follow_up,
+                now=now)
     if survey.status == "draft" and publish:
         survey.status = "published"
     db.session.commit()
@@ -115,7 +118,7 @@ def editable_version(survey: Survey, now: datetime) -> SurveyVersion:
     current = survey.current_version
     if not has_responses(current):
         return current
-    return new_version(survey, title=current.title, intro=current.intro,
+    return new_version(survey, title=current.title, intro=current.intro, follow_up=current.follow_up,
                         questions=[question_spec(q) for q in current.questions], now=now)
 
 
@@ -172,12 +175,14 @@ def remove_question(survey: Survey, key: str, *, now: datetime) -> None:
     _save_questions(survey, specs, now)
 
 
-def update_details(survey: Survey, *, title: str, intro: str, now: datetime) -> None:
+def update_details(survey: Survey, *, title: str, intro: str, follow_up: str, now: datetime) -> None:
+    if follow_up not in FOLLOW_UP_RULES:
+        raise AuthoringError(f"Choose when responses open a follow-up case ({', '.join(FOLLOW_UP_RULES)}).")
     current = survey.current_version
-    if (title, intro) == (current.title, current.intro):
+    if (title, intro, follow_up) == (current.title, current.intro, current.follow_up):
         return
     version = editable_version(survey, now)
-    version.title, version.intro = title, intro
+    version.title, version.intro, version.follow_up = title, intro, follow_up
     survey.updated_at = now
     db.session.commit()
 
@@ -199,7 +204,7 @@ def change_status(survey: Survey, action: str, *, now: datetime) -> None:
 def duplicate_survey(survey: Survey, *, actor: User | None, now: datetime) -> Survey:
     current = survey.current_version
     spec = SurveySpec(slug=unique_slug(f"{survey.slug}-copy"), title=f"{current.title} (copy)",
-                      intro=current.intro, questions=tuple(_specs(current)))
+                      intro=current.intro, questions=tuple(_specs(current)), follow_up=current.follow_up)
     return create_survey(spec, actor=actor, now=now)
 
 

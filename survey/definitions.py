@@ -23,7 +23,10 @@ NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options"}
 CSV_FORMAT_COLUMNS = ("submitted_at", "email")
 CSV_EXPORT_COLUMNS = ("response_id", "updated_at", "version", "source", "quote_consent", "contact_consent", "tags")
 RESERVED_KEYS = frozenset((*CSV_FORMAT_COLUMNS, *CSV_EXPORT_COLUMNS))
-SURVEY_FIELDS = {"slug", "title", "intro", "questions"}
+SURVEY_FIELDS = {"slug", "title", "intro", "follow_up", "questions"}
+# When a response opens a follow-up case: for a low score or "you may contact me" (the default), or for every
+# response (a complaint form: each one is someone to get back to).
+FOLLOW_UP_RULES = ("low_scores", "every_response")
 QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long", "follow_up_at"}
 
 
@@ -74,6 +77,7 @@ class SurveySpec:
     title: str
     intro: str = ""
     questions: tuple[QuestionSpec, ...] = field(default_factory=tuple)
+    follow_up: str = "low_scores"  # one of FOLLOW_UP_RULES
 
 
 def _text(value, where: str, problems: list[str], *, required: bool, limit: int = MAX_TEXT) -> str:
@@ -196,6 +200,9 @@ def parse_survey(data) -> SurveySpec:
         problems.append(f"slug: must be 1-80 lower-case letters, digits and inner hyphens, got {slug!r}")
     title = _text(data.get("title"), "title", problems, required=True, limit=200)
     intro = _text(data.get("intro"), "intro", problems, required=False)
+    follow_up = data.get("follow_up", "low_scores")
+    if follow_up not in FOLLOW_UP_RULES:
+        problems.append(f"follow_up: must be one of {', '.join(FOLLOW_UP_RULES)}, got {follow_up!r}")
     raw_questions = data.get("questions")
     questions: list[QuestionSpec] = []
     if not isinstance(raw_questions, list):
@@ -213,7 +220,7 @@ def parse_survey(data) -> SurveySpec:
                 questions.append(spec)
     if problems:
         raise DefinitionError(problems)
-    return SurveySpec(slug=slug, title=title, intro=intro, questions=tuple(questions))
+    return SurveySpec(slug=slug, title=title, intro=intro, questions=tuple(questions), follow_up=follow_up)
 
 
 def question_spec(question) -> QuestionSpec:
@@ -245,5 +252,6 @@ def survey_definition(slug: str, version) -> dict:
         "slug": slug,
         "title": version.title,
         "intro": version.intro,
+        **({"follow_up": version.follow_up} if version.follow_up != "low_scores" else {}),
         "questions": [question_definition(question_spec(q)) for q in version.questions],
     }

@@ -83,19 +83,24 @@ def low_score(questions: Sequence[Question], values: dict[str, object]) -> str |
 
 
 def open_for_response(response: Response, questions: Sequence[Question], values: dict[str, object], *,
-                      now: datetime, is_new: bool = False,
+                      now: datetime, is_new: bool = False, every_response: bool = False,
                       endpoints: webhooks.Subscribers | None = None) -> FollowUpCase | None:
-    """Open a case (once per response) for a low score or a request to be contacted. Called inside the
-    transaction that stores the response. `is_new`: the response was created in this transaction, so no
-    case can exist for it yet (not looked for). `endpoints`: `webhooks.subscribers()` if the caller read them."""
+    """Open a case (once per response) for a low score or a request to be contacted, or for any response
+    when `every_response` (a complaint form, definitions.FOLLOW_UP_RULES). Called inside the transaction
+    that stores the response. `is_new`: the response was created in this transaction, so no case can exist
+    for it yet (not looked for). `endpoints`: `webhooks.subscribers()` if the caller read them."""
     if response.id is None:
         return None
     if not is_new and db.session.scalar(select(FollowUpCase.id).where(FollowUpCase.response_id == response.id)):
         return None
     reason_text = low_score(questions, values)
-    if reason_text is None and not response.contact_consent:
+    if every_response:  # like the /complain form: every one is a complaint, reachable or not
+        words = next((" ".join(str(values[q.key]).split()) for q in questions
+                      if q.type == "text" and values.get(q.key)), "")
+        reason, summary = "complaint", f"Complaint: {words or reason_text or 'see the answers'}"[:300]
+    elif reason_text is None and not response.contact_consent:
         return None
-    if reason_text is None:
+    elif reason_text is None:
         reason, summary = "contact_request", "Asked to be contacted about their answers"
     elif response.contact_id is None:  # nobody to call: someone reads it instead
         reason, summary = "review", f"Anonymous, to review: {reason_text}"[:300]
@@ -318,7 +323,7 @@ def staff_summary(case: FollowUpCase) -> str:
     """What an email to staff may say of a case. A complaint's summary is the customer's own words, which
     erasing them must remove everywhere; an email, once sent, cannot be: the case page shows them instead."""
     if case.reason == "complaint":
-        return "A complaint or suggestion from the public form (its words are on the case page)"
+        return "A complaint or suggestion (its words are on the case page)"
     return case.summary
 
 

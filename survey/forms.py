@@ -69,6 +69,8 @@ class NewSurveyForm(Form):
 class DetailsForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
     intro = TextAreaField("Introduction", validators=[Optional(), Length(max=2000)])
+    every_response = BooleanField("Every response opens a follow-up case (a complaint form: each one is someone "
+                                  "to get back to)")
 
 
 class QuestionForm(Form):

@@ -272,7 +272,8 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     # What this transaction knows is passed on rather than read again: the response is new (no case can
     # exist), and the webhook endpoints are read once for both events a submission may emit.
     endpoints = webhooks.subscribers()
-    followups.open_for_response(response, version.questions, values, now=now, is_new=is_new, endpoints=endpoints)
+    followups.open_for_response(response, version.questions, values, now=now, is_new=is_new, endpoints=endpoints,
+                                every_response=version.follow_up == "every_response")
     connection.execute(_DELETE_DRAFT, {"key": respondent.key, "refused": _refused_key(submission_key)})
     webhooks.response_completed(response, version, values, now=now, endpoints=endpoints)
     # Last: every submission of the day adds to the same few answer_counts rows, so on PostgreSQL their row

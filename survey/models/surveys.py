@@ -50,6 +50,9 @@ class SurveyVersion(db.Model):
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     intro: Mapped[str] = mapped_column(Text, default="")
+    # definitions.FOLLOW_UP_RULES: "low_scores" (a low score or "you may contact me" opens a case) or
+    # "every_response" (a complaint form: every response opens one).
+    follow_up: Mapped[str] = mapped_column(String(20), default="low_scores")
     created_at: Mapped[datetime]
 
     survey: Mapped[Survey] = relationship(back_populates="versions")

@@ -86,7 +86,8 @@ def new_survey():
 
 def _editor(survey, *, question_form=None, details_form=None, status=200):
     version = survey.current_version
-    details = details_form or DetailsForm(title=version.title, intro=version.intro)
+    details = details_form or DetailsForm(title=version.title, intro=version.intro,
+                                          every_response=version.follow_up == "every_response")
     return render_template(
         "manage/edit.html", survey=survey, version=version, details=details,
         question_form=question_form or QuestionForm(formdata=None), action=ActionForm(),
@@ -117,9 +118,11 @@ def save_details(slug: str):
     form = DetailsForm()
     if not form.validate():
         return _editor(survey, details_form=form, status=422)
+    follow_up = "every_response" if form.every_response.data else "low_scores"
     return _apply(survey, lambda: update_details(survey, title=form.title.data.strip(),
-                                                 intro=(form.intro.data or "").strip(), now=utcnow()),
-                  "Title and introduction saved.")
+                                                 intro=(form.intro.data or "").strip(), follow_up=follow_up,
+                                                 now=utcnow()),
+                  "Title, introduction and follow-ups saved.")
 
 
 def _parsed_question(form: QuestionForm):

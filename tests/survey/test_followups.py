@@ -309,3 +309,34 @@ def test_an_anonymous_low_score_is_flagged_for_review_not_queued_as_a_call(ctx, 
     log_in(client, make_user(email="agent@example.com", role="agent").email)
     page = text_of(client.get(f"/manage/cases/{case.id}"))
     assert "Nobody to call" in page and "Calling them" not in page
+
+
+def test_the_complaint_survey_opens_a_case_for_every_response_like_the_complaint_form(ctx, client):
+    """/s/complaint (the complaint starter) opened no case: it has no score. Its definition now says every
+    response opens one, with the customer's words as its summary; the rule is a survey setting that the
+    editor, the JSON format and a new version keep."""
+    from survey import starters
+    from survey.authoring import create_survey, find_survey
+    from survey.definitions import parse_survey, survey_definition
+
+    create_survey(starters.starter("complaint").spec, actor=None, now=FRIDAY, publish=True)
+    assert post_form(client, "/s/complaint", {"q-topic": "Delivery", "q-details": "Left in the rain"}
+                     ).status_code == 303
+    [case] = cases()
+    assert case.reason == "complaint" and case.summary == "Complaint: Left in the rain" and case.due_at
+    survey = find_survey("complaint")
+    definition = survey_definition("complaint", survey.current_version)
+    assert definition["follow_up"] == "every_response"
+    assert parse_survey(definition).follow_up == "every_response"
+    with pytest.raises(DefinitionError, match="follow_up: must be one of low_scores, every_response"):
+        parse_survey({**definition, "follow_up": "always"})
+    # Turned off in the editor: a new version (this one has a response), and no case for the next answer.
+    log_in(client, make_user(email="editor@example.com", role="editor").email)
+    url = "/manage/surveys/complaint"
+    (checkbox,) = re.findall(r'<input[^>]*name="every_response"[^>]*>', client.get(url).get_data(as_text=True))
+    assert "checked" in checkbox
+    post_form(client, f"{url}/details", {"title": "Tell us what went wrong", "intro": ""}, page=url)
+    db.session.expire_all()
+    assert [v.follow_up for v in find_survey("complaint").versions] == ["every_response", "low_scores"]
+    post_form(client, "/s/complaint", {"q-topic": "Billing", "q-details": "Charged twice"})
+    assert len(cases()) == 1
