@@ -10,7 +10,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,8 @@ import pytest
 from survey.extensions import db
 from tests.conftest import build_app, empty_tables
 from tests.factories import make_secret_tokens, make_survey
+from tests.load.processes import wait_for_port
+from tests.smtp import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_SERVER = """
@@ -33,12 +34,6 @@ BODIES = {
 }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def raw_post(port: int, path: str, body: bytes, *, content_type: str, headers: str = "") -> bytes:
     """POST a chunked body byte for byte; the status line of the answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=15) as sock:
@@ -50,19 +45,6 @@ def raw_post(port: int, path: str, body: bytes, *, content_type: str, headers: s
         while chunk := sock.recv(65536):
             answer += chunk
     return answer
-
-
-def wait_for(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited:\n{log.read_text()[-3000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError("the server did not start")
 
 
 @pytest.fixture
@@ -93,7 +75,10 @@ def server(request, migrated, seeded, tmp_path):
     with open(log, "wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
-        wait_for(port, process, log)
+        try:
+            wait_for_port(port, timeout=60, process=process)
+        except RuntimeError as error:
+            raise AssertionError(f"{error}:\n{log.read_text()[-3000:]}") from None
         yield port, log
     finally:
         process.terminate()

@@ -22,6 +22,7 @@ from tests.conftest import build_app
 from tests.factories import NOW, PASSWORD, make_invitation, make_survey, make_user
 from tests.pages import hidden_fields
 from tests.security.conftest import record_figures
+from tests.smtp import free_port
 
 UNKNOWN = "u" * 43  # the shape of a real token, matching none
 FIGURES: dict[str, object] = {}
@@ -289,12 +290,6 @@ def redis_reachable() -> bool:
         return True
     except OSError:
         return False
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def status_of(url: str) -> int:
