@@ -39,7 +39,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from survey import collector, rollups
+from survey import collector, erasures, rollups
 from survey.clock import local_date, outside_calendar
 from survey.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT, domain_syntax_memoised
 from survey.definitions import RESERVED_KEYS
@@ -96,6 +96,7 @@ class ResponseImportError(ValueError):
 class ImportOutcome:
     imported: int = 0
     skipped: int = 0  # rows already imported earlier (same content): not counted twice
+    skipped_erased: int = 0  # rows of people erased on request (survey.erasures): never imported again
     contacts_created: int = 0
     per_version: dict[int, int] = field(default_factory=dict)  # version number → responses imported
 
@@ -103,7 +104,8 @@ class ImportOutcome:
         versions = ", ".join(f"version {number}: {count}" for number, count in sorted(self.per_version.items()))
         return (f"imported {self.imported} response{'s' if self.imported != 1 else ''}"
                 f"{f' ({versions})' if len(self.per_version) > 1 else ''}, skipped {self.skipped} already "
-                f"imported, created {self.contacts_created} contact{'s' if self.contacts_created != 1 else ''}")
+                f"imported{f' and {self.skipped_erased} of people erased on request' if self.skipped_erased else ''}"
+                f", created {self.contacts_created} contact{'s' if self.contacts_created != 1 else ''}")
 
 
 def import_responses(survey: Survey, data: bytes | BinaryIO, *, now: datetime, actor: str,
@@ -136,6 +138,7 @@ def import_responses(survey: Survey, data: bytes | BinaryIO, *, now: datetime, a
         db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="responses.imported",
                                   subject=f"survey:{survey.id}",
                                   detail={"imported": outcome.imported, "skipped": outcome.skipped,
+                                          "skipped_erased": outcome.skipped_erased,
                                           "contacts_created": outcome.contacts_created}))
         db.session.commit()
         return outcome
@@ -753,6 +756,13 @@ class ResponseWriter:
             Response.respondent_key.in_([row.key for row in rows])))) if self.may_be_stored else ()
         new = [row for row in rows if row.key not in stored] if stored else rows
         self.outcome.skipped += len(rows) - len(new)
+        # A person erased on request is not brought back by a file that still holds them: their answers
+        # stored before stay, anonymised (their keys were replaced, so the rows would count twice), and
+        # their address would make them a contact again.
+        if erased := erasures.erased_among({row.email for row in new if row.email}):
+            kept = [row for row in new if row.email not in erased]
+            self.outcome.skipped_erased += len(new) - len(kept)
+            new = kept
         if not new:
             return
         contact_ids = self._contact_ids({row.email for row in new if row.email})

@@ -510,7 +510,8 @@ def test_historical_responses_are_imported_once_and_counted(client, tokens):
                 "2026-09-02T10:00:00Z,,York,2,Email\n")
     first = post_csv(client, tokens["editor"], csv_text)
     assert first.status_code == 200, first.json
-    assert first.json == {"imported": 2, "skipped": 0, "contacts_created": 1, "per_version": {"1": 2}}
+    assert first.json == {"imported": 2, "skipped": 0, "skipped_erased": 0, "contacts_created": 1,
+                          "per_version": {"1": 2}}
     again = post_csv(client, tokens["editor"], csv_text)
     assert again.json["imported"] == 0 and again.json["skipped"] == 2
     listed = client.get("/api/v1/surveys/support-csat/responses", headers=tokens["analyst"]).json["data"]

@@ -77,7 +77,8 @@ def test_every_answer_type_is_stored_as_the_live_form_stores_it(ctx):
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
     assert db.session.scalar(select(Response.revisions_count).limit(1)) == 1
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "responses.imported"))
-    assert audit.actor == "test" and audit.detail == {"imported": 2, "skipped": 0, "contacts_created": 0}
+    assert audit.actor == "test" and audit.detail == {"imported": 2, "skipped": 0, "skipped_erased": 0,
+                                                      "contacts_created": 0}
 
 
 def test_a_file_with_a_bom_and_crlf_line_ends_imports_like_the_plain_one(ctx):
@@ -368,3 +369,21 @@ def test_the_upload_needs_the_pages_csrf_token_and_an_editor(app, client):
     assert "Import responses" not in text_of(analyst.get("/manage/surveys/support-csat"))
     with app.app_context():
         assert db.session.scalar(select(func.count(Response.id))) == 0
+
+
+def test_importing_responses_again_after_an_erasure_brings_no_one_back_and_counts_nothing_twice(ctx):
+    """Erasure replaces the person's respondent keys (nothing links them to their address), so the same file
+    imported again did not know their rows: it counted their answers twice and made them a contact again.
+    Their rows are skipped now, counted without naming them."""
+    from survey import contacts
+
+    survey = make_survey()
+    first = run(survey, GOOD)
+    assert (first.imported, first.contacts_created) == (2, 1)
+    contacts.erase_contact(contacts.find_contact("ann@example.com"), actor="test", actor_id=None, now=NOW)
+    before = counts()
+    again = run(survey, GOOD.replace("Ann@Example.com", "ANN@example.com"))
+    assert (again.imported, again.skipped, again.skipped_erased, again.contacts_created) == (0, 1, 1, 0)
+    assert "and 1 of people erased on request" in again.summary() and "ann" not in again.summary().lower()
+    assert counts() == before and len(stored(survey)) == 2
+    assert db.session.scalar(select(func.count()).select_from(Contact)) == 0

@@ -74,6 +74,6 @@ def import_responses(slug: str):
         raise ApiError(422, "invalid", f"{error.summary()}; {first}" if first else error.summary(),
                        first.column if first else None,
                        problems=[problem._asdict() for problem in error.problems]) from None
-    return jsonify({"imported": outcome.imported, "skipped": outcome.skipped,
+    return jsonify({"imported": outcome.imported, "skipped": outcome.skipped, "skipped_erased": outcome.skipped_erased,
                     "contacts_created": outcome.contacts_created,
                     "per_version": {str(number): count for number, count in sorted(outcome.per_version.items())}})

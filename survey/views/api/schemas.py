@@ -122,9 +122,11 @@ RESPONSE = {
 
 IMPORT_RESULT = {
     "type": "object", "additionalProperties": False,
-    "required": ["imported", "skipped", "contacts_created", "per_version"],
+    "required": ["imported", "skipped", "skipped_erased", "contacts_created", "per_version"],
     "properties": {"imported": {"type": "integer"},
                    "skipped": {"type": "integer", "description": "rows an earlier import stored already"},
+                   "skipped_erased": {"type": "integer",
+                                      "description": "rows of people erased on request: never imported again"},
                    "contacts_created": {"type": "integer"},
                    "per_version": {"type": "object", "additionalProperties": {"type": "integer"},
                                    "description": "survey version number → responses imported"}},
