@@ -39,6 +39,12 @@ Many periods
         p-chart with 3-sigma limits per period's own n (:mod:`analysis.drift`).
     ``cochran_armitage(successes, ns, scores=None) -> TrendTest``
         Test for a monotone trend, as R's ``prop.trend.test`` (:mod:`analysis.trend`).
+    ``departure_from_linearity(successes, ns, scores=None) -> Linearity``
+        How far shares depart from that line: R's ``prop.test`` minus ``prop.trend.test``
+        (:mod:`analysis.trend`).
+    ``nps_trend(counts, scores=None, confidence=0.95) -> NPSTrend``
+        Least-squares slope of NPS over periods (R's ``lm(score ~ period)`` on the responses) and its
+        departure-from-linearity F test (:mod:`analysis.trend`).
 
 Many tests
     ``benjamini_hochberg(p_values) -> tuple[float, ...]``
@@ -55,17 +61,20 @@ Planning
         Responses per period to detect p1 → p2, as R's ``power.prop.test`` (:mod:`analysis.power`).
     ``detectable_change(p1, n, alpha=0.05, power=0.8, direction="down") -> float | None``
         Smallest change detectable with n per period (:mod:`analysis.power`).
+    ``sample_size_nps(promoters, detractors, drop=10.0, alpha=0.05, power=0.8) -> int``
+        Responses per period to detect an NPS drop of ``drop`` points, from the trinomial variance
+        (:mod:`analysis.power`).
 """
 from analysis.comparison import MeanDifference, ShareDifference, mean_difference, share_difference
-from analysis.detection import Detection, Finding, PeriodCounts, Series, Shortfall, detect
+from analysis.detection import Detection, Finding, PeriodCounts, Series, Shortfall, YearOverYear, detect
 from analysis.drift import Cusum, PChart, cusum, p_chart
 from analysis.intervals import Interval, wilson
 from analysis.multiple_testing import benjamini_hochberg
 from analysis.nps import NPS, NPSDifference, nps, nps_difference
 from analysis.ordinal import MannWhitney, mann_whitney
-from analysis.power import detectable_change, sample_size_two_shares
+from analysis.power import detectable_change, sample_size_nps, sample_size_two_shares
 from analysis.shares import Distribution, Mean, Share, distribution, mean_score, share
-from analysis.trend import TrendTest, cochran_armitage
+from analysis.trend import Linearity, NPSTrend, TrendTest, cochran_armitage, departure_from_linearity, nps_trend
 
 __all__ = [
     "Detection",
@@ -73,7 +82,13 @@ __all__ = [
     "PeriodCounts",
     "Series",
     "Shortfall",
+    "YearOverYear",
     "detect",
+    "Linearity",
+    "NPSTrend",
+    "departure_from_linearity",
+    "nps_trend",
+    "sample_size_nps",
     "Cusum",
     "Distribution",
     "Interval",

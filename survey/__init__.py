@@ -72,6 +72,8 @@ def create_app(config: dict | None = None) -> Flask:
                       sending.bp, alerts.bp, results.bp, responses.bp, exports.bp, imports.bp, changelog.bp, api.bp,
                       api_tokens.bp, webhooks.bp, errors.bp):
         app.register_blueprint(blueprint)
+    from survey.trends import format_p
+    app.add_template_filter(format_p, "pvalue")  # p- and q-values: "< 0.001", never "0.000"
     rate_limits.init_app(app)
     headers.init_app(app)
     log_redaction.init_app(app)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from analysis import Detection, Finding, PeriodCounts, Series, detect
@@ -32,22 +32,44 @@ class TrendError(ValueError):
 
 # --- counts -------------------------------------------------------------------------------------------
 
+def year_earlier(start: date, unit: str) -> date:
+    """The start of the same period a year before: the same month or quarter, or the week 52 weeks back."""
+    if unit == "week":
+        return start - timedelta(weeks=52)
+    return start.replace(year=start.year - 1)
+
+
+def _period_counts(metric: str, top: int, start: date, unit: str, values: dict[int, int]) -> PeriodCounts:
+    n = sum(values.values())
+    if metric == "nps":
+        return PeriodCounts(period_label(start, unit), n, sum(c for v, c in values.items() if v >= 9),
+                            sum(c for v, c in values.items() if v <= 6))
+    return PeriodCounts(period_label(start, unit), n, values.get(top, 0))
+
+
 def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Series]:
-    """Every tested series of one survey: per rating/NPS question, all respondents and each segment.
-    One GROUP BY over the rollup table: its cost depends on days × values × segments, not responses."""
+    """Every tested series of one survey: per rating/NPS question, all respondents (even without a single
+    response, so that the trends page can say so) and each segment with responses, each with the same
+    period a year before its latest (`Series.year_before`). One GROUP BY over the rollup table: its cost
+    depends on days × values × segments, not responses."""
     questions = {q.key: q for q in survey.current_version.questions if q.type in TESTED_TYPES}
     if not questions or not starts:
         return []
     period = period_expression(unit, AnswerCount.local_date)
+    year_start = year_earlier(starts[-1], unit)
+    in_window = (AnswerCount.local_date >= starts[0]) & (AnswerCount.local_date < next_start(starts[-1], unit))
+    in_year_before = (AnswerCount.local_date >= year_start) & (AnswerCount.local_date < next_start(year_start, unit))
     rows = db.session.execute(
         select(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
                AnswerCount.value_int, func.sum(AnswerCount.count))
         .where(AnswerCount.survey_id == survey.id, AnswerCount.question_key.in_(list(questions)),
-               AnswerCount.local_date >= starts[0], AnswerCount.local_date < next_start(starts[-1], unit),
+               or_(in_window, in_year_before),
                AnswerCount.segment_name.in_(["", *current_app.config["SEGMENT_ATTRIBUTES"]]))
         .group_by(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
                   AnswerCount.value_int))
     counts: dict[tuple, dict[date, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for key in questions:
+        counts[(key, ())]  # every question is a series, with or without responses
     for key, start, name, value, answer, n in rows:
         segment = ((name, value),) if name else ()
         counts[(key, segment)][date.fromisoformat(str(start)[:10])][answer] += int(n)
@@ -56,17 +78,9 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Ser
         question = questions[key]
         metric = "nps" if question.type == "nps" else "top_box"
         top = len(question.options)
-        periods = []
-        for start in starts:
-            values = by_period.get(start, {})
-            n = sum(values.values())
-            if metric == "nps":
-                periods.append(PeriodCounts(period_label(start, unit), n,
-                                            sum(c for v, c in values.items() if v >= 9),
-                                            sum(c for v, c in values.items() if v <= 6)))
-            else:
-                periods.append(PeriodCounts(period_label(start, unit), n, values.get(top, 0)))
-        series.append(Series(survey.slug, key, metric, segment, tuple(periods)))
+        periods = tuple(_period_counts(metric, top, start, unit, by_period.get(start, {})) for start in starts)
+        series.append(Series(survey.slug, key, metric, segment, periods,
+                             year_before=_period_counts(metric, top, year_start, unit, by_period.get(year_start, {}))))
     return series
 
 
@@ -137,6 +151,13 @@ def run(*, now: datetime, settings: Settings | None = None) -> RunReport:
     return RunReport(detection, tuple(new), len(surveys))
 
 
+def finding_details(finding: Finding) -> dict:
+    """What an alert keeps of a finding beyond its evidence columns (Alert.details)."""
+    return {"shape": finding.shape, "slope": finding.slope, "window_start": finding.window_start,
+            "window_end": finding.window_end, "recovered": finding.recovered,
+            "year_over_year": finding.year_over_year.as_json() if finding.year_over_year else None}
+
+
 def _store(finding: Finding, survey: Survey, now: datetime) -> Alert | None:
     if db.session.scalar(select(Alert.id).where(Alert.fingerprint == fingerprint(finding))):
         return None
@@ -149,7 +170,8 @@ def _store(finding: Finding, survey: Survey, now: datetime) -> Alert | None:
         period_before=finding.period_before, period_after=finding.period_after, n_before=finding.n_before,
         n_after=finding.n_after, value_before=finding.value_before, value_after=finding.value_after,
         difference=finding.difference, ci_low=finding.ci_low, ci_high=finding.ci_high, p_value=finding.p_value,
-        q_value=finding.q_value, method=finding.method, direction=finding.direction, created_at=now, status="open")
+        q_value=finding.q_value, method=finding.method, direction=finding.direction, details=finding_details(finding),
+        created_at=now, status="open")
     try:
         with db.session.begin_nested():  # two detectors at once: the unique fingerprint decides
             db.session.add(alert)
@@ -192,15 +214,17 @@ def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime) 
     if not recipients:
         return
     drops = sum(1 for a in alerts if a.direction == "drop")
-    rises = len(alerts) - drops
+    recoveries = sum(1 for a in alerts if is_recovery(a))
+    rises = len(alerts) - drops - recoveries
     parts = ([f"{drops} drop{'s' if drops != 1 else ''}"] if drops else []) + \
-            ([f"{rises} rise{'s' if rises != 1 else ''} to celebrate"] if rises else [])
+            ([f"{rises} rise{'s' if rises != 1 else ''} to celebrate"] if rises else []) + \
+            ([f"{recoveries} recover{'ies' if recoveries != 1 else 'y'}"] if recoveries else [])
     subject = f"Satisfaction: {' and '.join(parts)} — {current_app.config['ORGANISATION_NAME']}"
     def bars(alert: Alert) -> list[ChartBar]:
         key = (alert.survey.slug, alert.question_key, alert.metric, tuple(alert.segment.items()))
         return chart_bars(series.get(key))
 
-    context = dict(alerts=[(a, describe(a), external_url("alerts.alert_detail", alert_id=a.id), bars(a))
+    context = dict(alerts=[(a, describe(a), external_url("alerts.alert_detail", alert_id=a.id), bars(a), headline(a))
                            for a in alerts],
                    inbox_url=external_url("alerts.inbox"), organisation=current_app.config["ORGANISATION_NAME"])
     rendered = mail.Rendered(subject, render_template("email/alerts.txt", **context),
@@ -221,19 +245,89 @@ def format_difference(metric: str, value: float | None) -> str:
     return f"{value:+.0f}" if metric == "nps" else f"{value * 100:+.1f} points"
 
 
+def format_p(value: float | None, name: str | None = None) -> str:
+    """A p- or q-value as people read it: three decimals, and "< 0.001" below that (never "0.000").
+    With a name: "q = 0.012", "q < 0.001"."""
+    if value is None:
+        return "–"
+    text = "< 0.001" if value < 0.0005 else f"{value:.3f}"
+    if name is None:
+        return text
+    return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
+
+
+def _details(alert: Alert | Finding) -> dict:
+    if isinstance(alert, Finding):
+        return finding_details(alert)
+    return alert.details or {}
+
+
+def is_recovery(alert: Alert | Finding) -> bool:
+    """A significant rise back to a level the figure already had in the window: not a win."""
+    return alert.direction == "rise" and bool(_details(alert).get("recovered"))
+
+
+def headline(alert: Alert | Finding) -> str:
+    """▼ Drop, ▲ Recovered or ▲ Rise — celebrate."""
+    if alert.direction == "drop":
+        return "▼ Drop"
+    return "▲ Recovered" if is_recovery(alert) else "▲ Rise — celebrate"
+
+
+def _unit(period: str) -> str:
+    return "week" if "-W" in period else "quarter" if "-Q" in period else "month"
+
+
+def describe_year(metric: str, year: dict | None, direction: str | None = None) -> str:
+    """The latest period against the same period a year earlier, in words."""
+    if not year:
+        return ""
+    unit = _unit(year["period_after"])
+    verdict = ("significantly higher" if year["difference"] > 0 else "significantly lower") \
+        if year["significant"] else "no significant difference"
+    text = f"against the same {unit} a year earlier ({year['period_before']}: " \
+           f"{format_value(metric, year['value_before'])} of {year['n_before']}): " \
+           f"{format_difference(metric, year['difference'])}"
+    if year.get("ci_low") is not None:
+        text += f", 95 % interval {format_difference(metric, year['ci_low'])} to " \
+                f"{format_difference(metric, year['ci_high'])}"
+    text += f", {format_p(year['q_value'], 'q')}: {verdict}"
+    if direction == "drop" and not (year["significant"] and year["difference"] < 0):
+        text += " — no lower than a year ago, so it may be seasonal"
+    return text
+
+
 def describe(alert: Alert | Finding) -> str:
     """One line a manager reads: where, what, from → to, and how sure."""
     metric = alert.metric
+    details = _details(alert)
     label = {"top_box": "top-box share", "top2_box": "top-2-box share", "nps": "NPS"}[metric]
     question = getattr(alert, "question_key", None) or getattr(alert, "question", "")
     where = segment_label(tuple(alert.segment.items()) if isinstance(alert.segment, dict) else alert.segment)
     values = f"{format_value(metric, alert.value_before)} → {format_value(metric, alert.value_after)}"
+    falling = alert.direction == "drop"
     if alert.kind == "change":
-        what = f"{label} of “{question}” {'fell' if alert.direction == 'drop' else 'rose'} from " \
-               f"{alert.period_before} to {alert.period_after}: {values}"
+        verb = "fell" if falling else "recovered" if is_recovery(alert) else "rose"
+        what = f"{label} of “{question}” {verb} from {alert.period_before} to {alert.period_after}: {values}"
+        if is_recovery(alert):
+            what += " (back to a level it already had this year, not above it)"
+    elif alert.kind == "trend" and details.get("shape") == "step":
+        start, end = details.get("window_start"), details.get("window_end")
+        before = alert.period_before if start == alert.period_before else f"{start} to {alert.period_before}"
+        after = alert.period_after if end == alert.period_after else f"{alert.period_after} to {end}"
+        what = f"{label} of “{question}” changed between {alert.period_before} and {alert.period_after}, " \
+               f"{'down' if falling else 'up'} in one step rather than steadily: " \
+               f"{format_value(metric, alert.value_before)} in {before} → " \
+               f"{format_value(metric, alert.value_after)} in {after}"
     elif alert.kind == "trend":
-        what = f"{label} of “{question}” has been {'falling' if alert.direction == 'drop' else 'rising'} " \
-               f"steadily from {alert.period_before} to {alert.period_after}: {values}"
+        slope = details.get("slope")
+        pace = ""
+        if slope is not None:
+            per = _unit(alert.period_after)
+            size = f"{abs(slope):.1f} NPS points" if metric == "nps" else f"{abs(slope) * 100:.1f} points"
+            pace = f", about {size} a {per}"
+        what = f"{label} of “{question}” has been {'falling' if falling else 'rising'} " \
+               f"steadily from {alert.period_before} to {alert.period_after}{pace}: {values}"
     else:
         what = f"{label} of “{question}” in {alert.period_after} is below the rest of the organisation: " \
                f"{format_value(metric, alert.value_after)} against {format_value(metric, alert.value_before)}"
@@ -241,5 +335,9 @@ def describe(alert: Alert | Finding) -> str:
     if alert.ci_low is not None:
         interval = f", 95 % interval {format_difference(metric, alert.ci_low)} to " \
                    f"{format_difference(metric, alert.ci_high)}"
-    return f"{where}: {what} ({format_difference(metric, alert.difference)}{interval}; " \
-           f"n = {alert.n_before} and {alert.n_after}; q = {alert.q_value:.3f})"
+    line = f"{where}: {what} ({format_difference(metric, alert.difference)}{interval}; " \
+           f"n = {alert.n_before} and {alert.n_after}; {format_p(alert.q_value, 'q')})"
+    year = details.get("year_over_year")
+    if year and alert.kind != "gap":
+        line += f"; {describe_year(metric, year, alert.direction)}"
+    return line

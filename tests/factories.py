@@ -55,8 +55,8 @@ def make_invitation(survey, *, email="customer@example.com", now=NOW):
     return personal_invitation(survey, email, now=now)
 
 
-def add_answers(survey, rows):
-    """rows: (day, location or None, satisfaction value) — inserted in bulk, as an import would, then
+def add_answers(survey, rows, *, key="satisfaction"):
+    """rows: (day, location or None, value of question `key`) — inserted in bulk, as an import would, then
     rolled up; returns the new response ids."""
     version = survey.current_version
     base = db.session.scalar(select(func.count(Response.id))) or 0
@@ -66,7 +66,7 @@ def add_answers(survey, rows):
                   "revisions_count": 1, "attributes": {"location": location} if location else {}}
                  for i, (day, location, _value) in enumerate(rows)]
     ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), responses).all()
-    db.session.execute(insert(Answer), [{"response_id": rid, "question_key": "satisfaction", "value_int": value}
+    db.session.execute(insert(Answer), [{"response_id": rid, "question_key": key, "value_int": value}
                                         for rid, (_d, _l, value) in zip(ids, rows, strict=True)])
     rollups.rebuild(survey.id)
     db.session.commit()

@@ -39,6 +39,10 @@ class Alert(db.Model):
     q_value: Mapped[float]
     method: Mapped[str] = mapped_column(String(24))
     direction: Mapped[str] = mapped_column(String(8))  # drop | rise
+    # What else the finding said (analysis.Finding): a trend's shape (steady | step), slope and window, a
+    # rise's "recovered", and the year-over-year comparison — kept so the alert says tomorrow what it said
+    # when it was raised. NULL for alerts raised before.
+    details: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="open")
     status_changed_at: Mapped[datetime | None]

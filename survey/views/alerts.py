@@ -31,14 +31,15 @@ def inbox():
     if show != "all":
         query = query.where(Alert.status != "resolved")
     alerts = db.session.scalars(query.limit(500)).all()
-    return render_template("alerts/inbox.html", alerts=[(a, trends.describe(a)) for a in alerts], show=show,
-                           action=ActionForm())
+    return render_template("alerts/inbox.html", alerts=[(a, trends.describe(a), trends.headline(a)) for a in alerts],
+                           show=show, action=ActionForm())
 
 
 @bp.route("/alerts/<int:alert_id>")
 def alert_detail(alert_id: int):
     alert = db.session.get(Alert, alert_id) or abort(404)
     return render_template("alerts/detail.html", alert=alert, line=trends.describe(alert), action=ActionForm(),
+                           headline=trends.headline(alert), details=alert.details or {},
                            fmt=trends.format_value, diff=trends.format_difference,
                            changes=alerting.linked_changes(alert))
 
@@ -78,5 +79,6 @@ def survey_trends(slug: str):
     settings = trends.Settings.from_config(current_app.config)
     detection = trends.detect_survey(survey, now=utcnow(), settings=settings)
     return render_template("alerts/trends.html", survey=survey, settings=settings, detection=detection,
-                           findings=[trends.describe(f) for f in detection.findings],
-                           segment_label=trends.segment_label)
+                           findings=[(trends.headline(f), trends.describe(f)) for f in detection.findings],
+                           segment_label=trends.segment_label, fmt=trends.format_value,
+                           diff=trends.format_difference)

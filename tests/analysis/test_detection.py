@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from scipy.stats import chi2, chi2_contingency
 
-from analysis import PeriodCounts, Series, detect, wilson
+from analysis import PeriodCounts, Series, detect, share_difference, wilson
+from analysis.detection import step_fit
 
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 LOCATIONS = ["Leeds", "York", "Bath", "Hull", "Derby", "Ely"]
@@ -82,14 +83,119 @@ def test_nps_series_are_compared_on_the_minus_100_to_100_scale():
     assert finding.method == "adjusted-wald" and finding.direction == "drop"
 
 
+MONTHLY_300 = [f"2026-{m:02d}" for m in range(1, 13)]
+
+
+def shares(xs, n=300, metric="top_box", detractors=None, year_before=None):
+    return Series("support-csat", "satisfaction", metric, (),
+                  tuple(PeriodCounts(month, n, x, detractors[i] if detractors else 0)
+                        for i, (month, x) in enumerate(zip(MONTHLY_300, xs, strict=True))), year_before)
+
+
 @pytest.mark.parametrize("last", [92, 90])
-def test_a_steady_fall_is_a_drop_whatever_the_last_period_did(last):
-    """The trend's direction is its statistic's sign: a fall from 90 % to 60 % whose last month bounces
-    back to (or above) where it began is still a falling trend, not a rise, and not nothing."""
-    shares = [90, 87, 84, 81, 78, 75, 72, 69, 66, 63, 60, last]
-    result = detect([series(None, [(share, 100) for share in shares])], window=12)
-    (trend,) = [finding for finding in result.findings if finding.kind == "trend"]
-    assert trend.direction == "drop" and trend.value_after == last / 100
+def test_a_fall_that_bounced_back_is_not_called_falling_beside_a_rise(last):
+    """A fall from 90 % to 60 % whose last month bounces back to (or above) where it began is not "falling
+    steadily … 90 % → 92 %": no direction is printed beside a zero or opposite difference. The bounce is the
+    change test's news: a win above every earlier month, or a recovery back to a level already held."""
+    shares_ = [90, 87, 84, 81, 78, 75, 72, 69, 66, 63, 60, last]
+    result = detect([series(None, [(share, 100) for share in shares_])], window=12)
+    assert not [finding for finding in result.findings if finding.kind == "trend"]
+    (change,) = result.findings
+    assert (change.kind, change.direction, change.recovered) == ("change", "rise", last <= 90)
+    for finding in result.findings:
+        assert (finding.difference < 0) == (finding.direction == "drop") and finding.difference != 0
+
+
+def test_a_dip_that_recovered_is_no_steady_fall_and_its_rise_is_a_recovery():
+    """80 % every month but one at 62 %, the month before the latest (300 a month). Cochran-Armitage rejects
+    "constant" (R: prop.trend.test(x, n) gives p = 0.004293, and 0.0003067 without the latest month), but
+    the shares are far from a line: R's prop.test(x, n)$statistic − prop.trend.test(x, n)$statistic =
+    52.7922 − 8.1554 = 44.6367 on 10 df, pchisq(44.6367, 10, lower.tail = FALSE) = 2.53e-06
+    (x <- c(rep(240, 10), 186, 240); n <- rep(300, 12)). So no trend is claimed, and the rise back to
+    80 % is "recovered", not a win."""
+    result = detect([shares([240] * 10 + [186, 240])])
+    assert result.tests_run == 2  # the change and the trend test, both in the family
+    (finding,) = result.findings
+    assert (finding.kind, finding.direction, finding.recovered) == ("change", "rise", True)
+    assert (finding.value_before, finding.value_after) == (0.62, 0.8)
+
+
+def test_a_steady_fall_is_steady_with_its_slope():
+    """R: x <- c(270, 266, 265, 259, 258, 252, 251, 247, 246, 240, 240, 236); n <- rep(300, 12);
+    prop.trend.test(x, n)$p.value = 5.4608e-09; departure prop.test(x, n)$statistic −
+    prop.trend.test(x, n)$statistic = 34.4429 − 34.0179 = 0.4250 on 10 df (p = 0.999997); without the
+    latest month prop.trend.test(x[-12], n[-12])$p.value = 1.7406e-07."""
+    result = detect([shares([270, 266, 265, 259, 258, 252, 251, 247, 246, 240, 240, 236])])
+    (trend,) = [f for f in result.findings if f.kind == "trend"]
+    assert (trend.shape, trend.direction, trend.method) == ("steady", "drop", "cochran-armitage")
+    assert trend.p_value == pytest.approx(5.4607601e-09, rel=1e-6)
+    assert (trend.period_before, trend.period_after, trend.value_before, trend.value_after) == \
+        ("2026-01", "2026-12", 0.9, 236 / 300)
+    assert trend.window_start == "2026-01" and trend.window_end == "2026-12"
+    assert -0.011 < trend.slope < -0.009 and trend.difference < 0
+
+
+def test_a_step_is_described_as_a_change_between_two_levels():
+    """88 % for six months, then 78 % (300 a month). The line's departure is not significant (R:
+    prop.test(s, n)$statistic − prop.trend.test(s, n)$statistic = 65.1075 − 48.1729 = 16.9345 on 10 df,
+    p = 0.0758), so the departure test alone would call it steady; one step fits far better: R's
+    prop.test(s, n)$statistic − prop.test(c(1584, 1404), c(1800, 1800), correct = FALSE)$statistic =
+    65.1075 − 63.7845 = 1.3229 on 10 df, pchisq(1.3229, 10, lower.tail = FALSE) = 0.99939
+    (s <- c(266, 262, 265, 263, 261, 267, 236, 232, 235, 233, 231, 237); n <- rep(300, 12))."""
+    stepped = shares([266, 262, 265, 263, 261, 267, 236, 232, 235, 233, 231, 237])
+    result = detect([stepped])
+    (trend,) = [f for f in result.findings if f.kind == "trend"]
+    assert (trend.shape, trend.direction, trend.slope) == ("step", "drop", None)
+    assert (trend.period_before, trend.period_after) == ("2026-06", "2026-07")
+    assert (trend.n_before, trend.successes_before, trend.n_after, trend.successes_after) == (1800, 1584, 1800, 1404)
+    assert (trend.value_before, trend.value_after) == (0.88, 0.78)
+    j, residual, p_value = step_fit(stepped, stepped.periods)
+    assert j == 6 and residual == pytest.approx(1.322938814, rel=1e-6) and p_value == pytest.approx(0.9993891567)
+
+
+def test_nps_drift_is_a_trend_in_the_same_family():
+    """NPS falling 2 points a month for a year, +38 to +16 at 300 a month (promoters 159, 156, …, 126;
+    detractors 45, 48, …, 78). R on the expanded responses (month 1…12; score 100 / 0 / −100):
+    summary(lm(score ~ month))$coefficients gives slope −2, p = 1.008621e-07."""
+    promoters = [159 - 3 * i for i in range(12)]
+    detractors = [45 + 3 * i for i in range(12)]
+    drifting = shares(promoters, metric="nps", detractors=detractors)
+    result = detect([drifting, series(None, [(90, 100)] * 12)])
+    (trend,) = result.findings
+    assert (trend.kind, trend.metric, trend.shape, trend.direction, trend.method) == \
+        ("trend", "nps", "steady", "drop", "least-squares")
+    assert trend.p_value == pytest.approx(1.008621160e-07, rel=1e-6)
+    assert trend.slope == pytest.approx(-2.0) and (trend.value_before, trend.value_after) == (38.0, 16.0)
+    assert result.tests_run == 4  # change and trend for each series: one Benjamini-Hochberg family
+
+
+def test_nps_shortfall_says_how_many_responses_would_see_a_10_point_drop():
+    """NPS +24 from 49 % promoters and 25 % detractors: R (qnorm(0.975) + qnorm(0.8))^2 * 2 * 0.6824 / 0.1^2
+    = 1071.2 responses a month (0.6824 = 0.49 + 0.25 − 0.24², the trinomial variance)."""
+    tiny = Series("nps", "recommend", "nps", (), (PeriodCounts("2026-11", 100, 49, 25), PeriodCounts("2026-12", 0, 0)))
+    (shortfall,) = detect([tiny]).shortfalls
+    assert shortfall.needed_per_period == 1072 and shortfall.drop == 0.10
+
+
+def test_the_latest_period_is_compared_with_the_same_period_a_year_earlier():
+    """A December dip to 70 % from 80 %; last December was 71 %: the change is a drop, and the year-over-year
+    comparison (in the same family) says it is no lower than a year ago."""
+    last_year = PeriodCounts("2025-12", 300, 213)
+    dip = shares([240] * 11 + [210], year_before=last_year)
+    result = detect([dip])
+    (year,) = result.year_over_year
+    expected = share_difference(213, 300, 210, 300)
+    assert (year.period_before, year.period_after, year.n_before, year.n_after) == ("2025-12", "2026-12", 300, 300)
+    assert year.difference == pytest.approx(-0.01) and year.p_value == pytest.approx(expected.p_value)
+    assert (year.ci_low, year.ci_high) == (pytest.approx(expected.low), pytest.approx(expected.high))
+    assert not year.significant and year.q_value >= year.p_value
+    assert result.tests_run == 3
+    (change,) = [f for f in result.findings if f.kind == "change"]
+    assert change.direction == "drop" and change.year_over_year == year
+    assert change.as_json()["year_over_year"]["significant"] is False
+    # Too few responses a year earlier: no comparison, and no test.
+    sparse = detect([shares([240] * 11 + [210], year_before=PeriodCounts("2025-12", 12, 9))])
+    assert sparse.year_over_year == () and sparse.tests_run == 2
 
 
 def test_a_strong_findings_p_value_keeps_its_digits_in_json():

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from analysis.power import _power, detectable_change, sample_size_two_shares
+from analysis.power import _power, detectable_change, sample_size_nps, sample_size_two_shares
 
 
 def test_r_power_prop_test_documented_n():
@@ -102,3 +102,45 @@ def test_power_formula_matches_closed_form_when_second_tail_is_negligible():
     z_a, z_b = 1.959963984540054, 0.8416212335729143
     closed = (z_a * math.sqrt(2 * 0.25 * 0.75) + z_b * math.sqrt(0.16 + 0.21)) ** 2 / 0.01
     assert sample_size_two_shares(p1, p2) == math.ceil(closed)
+
+
+# --- NPS: the trinomial variance (Rocks 2016) -------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("promoters", "detractors", "kwargs", "expected"),
+    [
+        # R: v <- function(p, d) p + d - (p - d)^2
+        # (qnorm(0.975) + qnorm(0.8))^2 * 2 * v(.49, .25) / 0.1^2 = 1071.215106  (NPS +24, a 10-point drop;
+        # power.t.test(delta = 0.1, sd = sqrt(0.6824), power = 0.8)$n = 1072.18)
+        (0.49, 0.25, {}, 1072),
+        # (qnorm(0.975) + qnorm(0.9))^2 * 2 * v(.6, .1) / 0.05^2 = 3782.672302
+        (0.60, 0.10, {"drop": 5, "power": 0.9}, 3783),
+        # (qnorm(0.995) + qnorm(0.8))^2 * 2 * v(.3, .3) / 0.2^2 = 350.3690452
+        (0.30, 0.30, {"drop": 20, "alpha": 0.01}, 351),
+    ],
+)
+def test_sample_size_nps_matches_r(promoters, detractors, kwargs, expected):
+    assert sample_size_nps(promoters, detractors, **kwargs) == expected
+
+
+def test_sample_size_nps_is_far_above_the_minimum_the_page_used_to_print():
+    """The Trends page said "at least 30" for NPS; at NPS +24 a 10-point drop needs about 1 070 a month."""
+    assert sample_size_nps(0.49, 0.25) > 30 * 35
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((1.2, 0.1), {}, "promoters"),
+        ((0.5, -0.1), {}, "detractors"),
+        ((0.6, 0.5), {}, "sum to more than 1"),
+        ((1.0, 0.0), {}, "no variance"),
+        ((0.5, 0.2), {"drop": 0}, "drop"),
+        ((0.5, 0.2), {"drop": 250}, "drop"),
+        ((0.5, 0.2), {"power": 0.01}, "greater than alpha"),
+        ((float("nan"), 0.2), {}, "promoters"),
+    ],
+)
+def test_sample_size_nps_invalid_input(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        sample_size_nps(*args, **kwargs)

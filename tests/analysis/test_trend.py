@@ -1,7 +1,7 @@
 """Cochran-Armitage trend test, matching R's prop.trend.test."""
 import pytest
 
-from analysis.trend import TrendTest, cochran_armitage
+from analysis.trend import TrendTest, cochran_armitage, departure_from_linearity, nps_trend
 
 
 def test_r_prop_trend_test_documentation_example():
@@ -67,3 +67,87 @@ def test_undefined_cases():
 def test_invalid_input(successes, ns, scores, message):
     with pytest.raises(ValueError, match=message):
         cochran_armitage(successes, ns, scores)
+
+
+# --- departure from linearity (shares) -------------------------------------------------------------
+
+def test_departure_of_a_recovered_dip_matches_r():
+    # R: x <- c(rep(240, 10), 186, 240); n <- rep(300, 12)
+    #   prop.test(x, n)$statistic = 52.79217894; prop.trend.test(x, n)$statistic = 8.155435144
+    #   pchisq(52.79217894 - 8.155435144, 10, lower.tail = FALSE) = 2.528633608e-06
+    result = departure_from_linearity([240] * 10 + [186, 240], [300] * 12)
+    assert result.chi2_total == pytest.approx(52.792178936, rel=1e-9)
+    assert result.chi2_trend == pytest.approx(8.155435144, rel=1e-9)
+    assert result.chi2_departure == pytest.approx(44.636743792, rel=1e-9)
+    assert result.df == 10 and result.p_value == pytest.approx(2.528633608e-06, rel=1e-6)
+    assert result.slope < 0 and result.fitted[0] > result.fitted[-1]
+
+
+def test_departure_of_a_steady_fall_matches_r():
+    # R: x <- c(270, 266, 265, 259, 258, 252, 251, 247, 246, 240, 240, 236); n <- rep(300, 12)
+    #   prop.test(x, n)$statistic - prop.trend.test(x, n)$statistic = 34.44293903 - 34.01789248
+    #   = 0.4250465532; pchisq(0.4250465532, 10, lower.tail = FALSE) = 0.9999969722
+    x = [270, 266, 265, 259, 258, 252, 251, 247, 246, 240, 240, 236]
+    result = departure_from_linearity(x, [300] * 12)
+    assert result.chi2_departure == pytest.approx(0.4250465532, rel=1e-7)
+    assert result.p_value == pytest.approx(0.9999969722, rel=1e-9)
+    assert result.chi2_trend == pytest.approx(cochran_armitage(x, [300] * 12).chi2)
+
+
+def test_departure_is_undefined_without_three_periods_or_variation():
+    assert departure_from_linearity([5, 6], [10, 10]).chi2_departure is None
+    assert departure_from_linearity([0, 0, 0], [10, 10, 10]).p_value is None
+    assert departure_from_linearity([3, 0, 4, 5], [10, 0, 10, 10]).df == 1  # an empty period is skipped
+    with pytest.raises(ValueError, match="successes\\[1\\]"):
+        departure_from_linearity([3, 11, 4], [10, 10, 10])
+    with pytest.raises(ValueError, match="same length"):
+        departure_from_linearity([3, 4], [10, 10, 10])
+
+
+# --- NPS trend -------------------------------------------------------------------------------------
+
+DRIFT = [(159 - 3 * i, 96, 45 + 3 * i) for i in range(12)]  # +38 → +16, 300 a month
+
+
+def test_nps_drift_matches_r_lm_on_the_responses():
+    # R, on the responses expanded (month 1..12; score 100 promoter, 0 passive, -100 detractor):
+    #   fit <- lm(score ~ month); summary(fit)$coefficients["month", ] =
+    #     -2, 0.3748093996, -5.336045473, 1.008621160e-07; confint(fit)["month", ] = -2.734860129, -1.265139871
+    result = nps_trend(DRIFT)
+    assert result.slope == pytest.approx(-2.0, abs=1e-9)
+    assert result.se == pytest.approx(0.3748093996, rel=1e-8)
+    assert result.statistic == pytest.approx(-5.336045473, rel=1e-8)
+    assert result.p_value == pytest.approx(1.008621160e-07, rel=1e-6)
+    assert (result.low, result.high) == (pytest.approx(-2.734860129, rel=1e-8), pytest.approx(-1.265139871, rel=1e-8))
+    assert result.df == 3598 and result.fitted[0] == pytest.approx(38.0) and result.fitted[-1] == pytest.approx(16.0)
+    assert result.departure_f == pytest.approx(0.0, abs=1e-9)  # an exact line
+    # Leaving out the latest month: summary(lm(score ~ month, data = d[d$month < 12, ])) gives p = 2.729230149e-06.
+    assert nps_trend(DRIFT[:-1]).p_value == pytest.approx(2.729230149e-06, rel=1e-6)
+
+
+def test_nps_departure_from_linearity_matches_r_anova():
+    # R: P <- c(160, 150, 158, 149, 140, 146, 139, 135, 137, 128, 130, 124)
+    #    D <- c(45, 50, 44, 52, 55, 50, 58, 60, 57, 66, 61, 70); 300 a month, expanded as above:
+    #   summary(lm(score ~ month))$coefficients["month", ] = -1.682983683, 0.3651698169, -4.608769962, 4.191167200e-06
+    #   anova(lm(score ~ month), lm(score ~ factor(month))): Df 10, F = 0.27175, Pr(>F) = 0.98728
+    promoters = [160, 150, 158, 149, 140, 146, 139, 135, 137, 128, 130, 124]
+    detractors = [45, 50, 44, 52, 55, 50, 58, 60, 57, 66, 61, 70]
+    result = nps_trend([(p, 300 - p - d, d) for p, d in zip(promoters, detractors, strict=True)])
+    assert result.slope == pytest.approx(-1.682983683, rel=1e-8)
+    assert result.se == pytest.approx(0.3651698169, rel=1e-8)
+    assert result.p_value == pytest.approx(4.191167200e-06, rel=1e-6)
+    assert result.departure_df == (10, 3588)
+    assert result.departure_f == pytest.approx(0.27175, abs=5e-6)
+    assert result.departure_p == pytest.approx(0.98728, abs=5e-6)
+
+
+def test_nps_trend_is_undefined_without_data_and_checks_its_input():
+    assert nps_trend([]).slope is None
+    assert nps_trend([(10, 0, 0), (10, 0, 0), (10, 0, 0)]).p_value is None  # nobody differs
+    assert nps_trend([(5, 3, 2), (0, 0, 0)]).slope is None  # one period with responses
+    with pytest.raises(ValueError, match="counts\\[1\\]"):
+        nps_trend([(5, 3, 2), (1, 2)])
+    with pytest.raises(ValueError, match="counts\\[0\\]\\[2\\]"):
+        nps_trend([(5, 3, -2), (1, 2, 3)])
+    with pytest.raises(ValueError, match="confidence"):
+        nps_trend([(5, 3, 2), (1, 2, 3)], confidence=1.5)

@@ -84,8 +84,10 @@ def test_weekly_periods_group_by_iso_week(ctx):
     add_answers(survey, month_rows(None, date(2026, 11, 23), 40, 50) + month_rows(None, date(2026, 11, 29), 10, 50)
                 + month_rows(None, date(2026, 11, 30), 20, 50))
     starts = periods.complete_periods(datetime(2026, 12, 2), unit="week", count=2, timezone="UTC")
-    (series,) = trends.survey_series(survey, starts, "week")
+    (series,) = [s for s in trends.survey_series(survey, starts, "week") if s.question == "satisfaction"]
     assert [(p.period, p.n, p.successes) for p in series.periods] == [("2026-W47", 0, 0), ("2026-W48", 100, 50)]
+    # the same ISO week a year earlier (52 weeks back: 2025-W48) is fetched too, empty here
+    assert (series.year_before.period, series.year_before.n) == ("2025-W48", 0)
 
 
 def test_too_little_data_bad_input_and_surveys_without_scales_never_crash(ctx, runner):
@@ -191,3 +193,183 @@ def test_the_dispatch_loop_runs_detection(ctx, monkeypatch):
     passes = iter([False, False, True])
     dispatch.run_forever(interval=0, detect_every=3600, echo=print, should_stop=lambda: next(passes))
     assert len(calls) == 1 and len(scorecards) == 1  # two passes, one of each: the next is due in an hour
+
+
+def year_of_months(first: date, count: int) -> list[date]:
+    days, day = [], first
+    for _ in range(count):
+        days.append(day)
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 10)
+    return days
+
+
+def monthly(survey, shares_by_month: dict[date, int], n=300):
+    """n responses a month, `share` % of them top box (5), the rest 4."""
+    rows = []
+    for day, share in shares_by_month.items():
+        top = round(n * share / 100)
+        rows += [(day, None, 5 if i < top else 4) for i in range(n)]
+    add_answers(survey, rows)
+
+
+def test_a_dip_that_recovered_is_a_recovery_and_no_steady_fall(ctx, runner, client, monkeypatch):
+    """Issue 20, items 1 and 4: 80 % every month but one at 62 %, then 80 % again. It used to print "falling
+    steadily … 80 % → 80 % (+0.0 points; q = 0.012)" beside a "rose 62 % → 80 %" win."""
+    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    survey = make_survey()
+    months = year_of_months(date(2025, 12, 10), 12)  # December 2025 … November 2026
+    monthly(survey, {day: 62 if day.month == 10 else 80 for day in months})
+    subscriber = make_user(email="boss@example.com", role="analyst")
+    subscriber.notify_alerts = True
+    db.session.commit()
+
+    output = runner.invoke(args=["detect-trends", "--now", NOW]).output
+    assert "steadily" not in output and "+0.0 points" not in output
+    assert "recovered from 2026-10 to 2026-11: 62 % → 80 %" in output
+    assert "celebrate" not in output
+    (alert,) = db.session.scalars(select(Alert)).all()
+    assert (alert.kind, alert.direction, alert.details["recovered"]) == ("change", "rise", True)
+    (email,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "alert")).all()
+    assert "1 recovery" in email.subject and "▲ Recovered" in email.text_body and "celebrate" not in email.text_body
+
+    log_in(client, "boss@example.com")
+    inbox = text_of(client.get("/manage/alerts/"))
+    assert "▲ Recovered" in inbox and "Rise — celebrate" not in inbox.split("Drops are alerts")[1].split("\n", 1)[1]
+    assert "Recovered: How did we do?" in text_of(client.get(f"/manage/alerts/{alert.id}"))
+
+
+def test_a_rise_above_every_earlier_month_is_a_win(ctx, runner):
+    survey = make_survey()
+    monthly(survey, {day: 80 for day in year_of_months(date(2026, 7, 10), 4)} | {date(2026, 11, 10): 90})
+    output = runner.invoke(args=["detect-trends", "--now", NOW]).output
+    assert "rise: all respondents: top-box share of “satisfaction” rose from 2026-10 to 2026-11: 80 % → 90 %" in output
+
+
+def test_a_step_is_called_a_change_not_a_steady_fall(ctx, runner):
+    """Issue 20, item 1: 88 % for six months, then 78 % for six (300 a month) used to be "falling steadily"."""
+    survey = make_survey()
+    months = year_of_months(date(2025, 12, 10), 12)
+    monthly(survey, {day: 88 if i < 6 else 78 for i, day in enumerate(months)})
+    findings = json.loads(runner.invoke(args=["detect-trends", "--json", "--now", NOW]).output)
+    (trend,) = [f for f in findings if f["kind"] == "trend"]
+    assert (trend["shape"], trend["direction"], trend["period_before"], trend["period_after"]) == \
+        ("step", "drop", "2026-05", "2026-06")
+    assert (trend["value_before"], trend["value_after"], trend["n_before"], trend["n_after"]) == \
+        (0.88, 0.78, 1800, 1800)
+    text = runner.invoke(args=["detect-trends", "--now", NOW]).output
+    assert "changed between 2026-05 and 2026-06, down in one step rather than steadily: " \
+           "88 % in 2025-12 to 2026-05 → 78 % in 2026-06 to 2026-11" in text
+    assert "steadily from" not in text
+
+
+def test_nps_drift_raises_an_alert(ctx, runner):
+    """Issue 20, item 2: NPS falling 2 points a month for a year, +38 → +16 at 300 a month (R: slope −2,
+    p = 1.008621e-07 from summary(lm(score ~ month)) on the responses), raised nothing."""
+    survey = make_survey()
+    rows = []
+    for i, day in enumerate(year_of_months(date(2025, 12, 10), 12)):
+        promoters, detractors = 159 - 3 * i, 45 + 3 * i
+        rows += [(day, None, 10)] * promoters + [(day, None, 7)] * (300 - promoters - detractors) + \
+            [(day, None, 3)] * detractors
+    add_answers(survey, rows, key="recommend")
+    findings = json.loads(runner.invoke(args=["detect-trends", "--json", "--now", NOW]).output)
+    (trend,) = [f for f in findings if f["metric"] == "nps" and f["kind"] == "trend"]
+    assert (trend["shape"], trend["direction"], trend["method"], trend["slope"]) == \
+        ("steady", "drop", "least-squares", -2.0)
+    assert trend["p_value"] == 1.009e-07 and (trend["value_before"], trend["value_after"]) == (38.0, 16.0)
+    text = runner.invoke(args=["detect-trends", "--now", NOW]).output
+    assert "NPS of “recommend” has been falling steadily from 2025-12 to 2026-11, about 2.0 NPS points a month: " \
+           "+38 → +16 (-22; n = 300 and 300; q < 0.001)" in text
+
+
+def test_the_trends_page_says_how_many_responses_nps_needs(ctx, client, monkeypatch):
+    """Issue 20, item 3: NPS +24 (49 % promoters, 25 % detractors) needs about 1 072 a month to see a 10-point
+    drop (R: (qnorm(0.975) + qnorm(0.8))^2 * 2 * (0.49 + 0.25 - 0.24^2) / 0.1^2 = 1071.2); the page said only
+    "at least 30"."""
+    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    survey = make_survey()
+    day = date(2026, 10, 10)
+    add_answers(survey, [(day, None, 10)] * 49 + [(day, None, 8)] * 26 + [(day, None, 0)] * 25, key="recommend")
+    make_user(email="analyst@example.com", role="analyst")
+    log_in(client, "analyst@example.com")
+    page = text_of(client.get(f"/manage/surveys/{survey.slug}/trends"))
+    assert "all respondents, <code>recommend</code>: not enough responses (0 in the latest month" in page
+    assert "About 1072 per month would detect a drop of 10 NPS points." in page
+
+
+def test_the_latest_month_is_compared_with_the_same_month_a_year_earlier(ctx, runner, client, monkeypatch):
+    """Issue 20, item 5: November falls to 70 % from 80 %, as it did last November: the alert and the Trends
+    page say it is no lower than a year earlier."""
+    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    survey = make_survey()
+    months = year_of_months(date(2025, 11, 10), 13)  # November 2025 … November 2026
+    monthly(survey, {day: 70 if day.month == 11 else 80 for day in months})
+    make_user(email="analyst@example.com", role="analyst")
+    findings = json.loads(runner.invoke(args=["detect-trends", "--json", "--now", NOW]).output)
+    (change,) = [f for f in findings if f["kind"] == "change"]
+    assert change["direction"] == "drop"
+    assert change["year_over_year"] | {"ci_low": None, "ci_high": None, "p_value": None, "q_value": None} == {
+        "period_before": "2025-11", "period_after": "2026-11", "n_before": 300, "n_after": 300,
+        "value_before": 0.7, "value_after": 0.7, "difference": 0.0, "ci_low": None, "ci_high": None,
+        "p_value": None, "q_value": None, "method": "score", "significant": False}
+    log_in(client, "analyst@example.com")
+    inbox = text_of(client.get("/manage/alerts/"))
+    assert "against the same month a year earlier (2025-11: 70 % of 300): +0.0 points" in inbox
+    assert "no significant difference — no lower than a year ago, so it may be seasonal" in inbox
+    page = text_of(client.get(f"/manage/surveys/{survey.slug}/trends"))
+    assert "2025-11: 70 % (n = 300)" in page and "2026-11: 70 % (n = 300)" in page
+    assert "no significant difference" in page
+
+
+def test_small_q_values_print_as_below_0_001(ctx, runner, client, monkeypatch):
+    """Issue 20, item 6: a strong drop printed "q = 0.000"; JSON keeps the number."""
+    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    survey = make_survey()
+    add_answers(survey, month_rows(None, date(2026, 10, 10), 90, 100) + month_rows(None, date(2026, 11, 10), 40, 100))
+    text = runner.invoke(args=["detect-trends", "--now", NOW]).output
+    assert "q < 0.001" in text and "0.000" not in text
+    (finding,) = json.loads(runner.invoke(args=["detect-trends", "--json", "--now", NOW]).output)
+    assert 0 < finding["q_value"] < 1e-6
+    make_user(email="analyst@example.com", role="analyst")
+    log_in(client, "analyst@example.com")
+    alert = db.session.scalar(select(Alert))
+    for url in ("/manage/alerts/", f"/manage/alerts/{alert.id}", f"/manage/surveys/{survey.slug}/trends"):
+        page = text_of(client.get(url))
+        assert "< 0.001" in page and "0.000" not in page, url
+
+
+def test_the_trends_page_says_not_enough_responses_when_that_is_the_truth(ctx, client, monkeypatch):
+    """Issue 20, item 7: with 0 or 3 responses the page said "0 tests … Every series has enough responses"."""
+    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    survey = make_survey()
+    make_user(email="analyst@example.com", role="analyst")
+    log_in(client, "analyst@example.com")
+    url = f"/manage/surveys/{survey.slug}/trends"
+
+    def check(latest: int) -> str:
+        page = text_of(client.get(url))
+        assert "Every series has enough responses" not in page and "Nothing moved significantly" not in page
+        assert "Nothing could be tested: there are not enough responses yet" in page
+        assert f"all respondents, <code>satisfaction</code>: not enough responses ({latest} in the latest month" in page
+        assert "all respondents, <code>recommend</code>: not enough responses (0 in the latest month" in page
+        return page
+
+    check(0)
+    add_answers(survey, [(date(2026, 12, 2), None, 5)] * 3)  # this month: not complete, not tested yet
+    check(0)
+    add_answers(survey, [(date(2026, 11, 12), None, 5)] * 3)
+    check(3)
+    words = make_survey(definition=make_definition(slug="words", questions=[
+        {"key": "comment", "type": "text", "text": "Anything else?"}]))
+    page = text_of(client.get(f"/manage/surveys/{words.slug}/trends"))
+    assert "this survey has no rating or NPS question" in page and "Every series has enough" not in page
+
+
+def test_the_results_page_prints_small_q_values_as_below_0_001(ctx, client):
+    """Issue 20, item 6, on the results page's cards: a strong change printed "q = 0.000"."""
+    survey = make_survey()
+    add_answers(survey, month_rows(None, date(2026, 9, 10), 90, 100) + month_rows(None, date(2026, 10, 10), 40, 100))
+    make_user(email="analyst@example.com", role="analyst")
+    log_in(client, "analyst@example.com")
+    page = text_of(client.get(f"/manage/surveys/{survey.slug}/results?to=2026-10-31"))
+    assert "significant drop" in page and "q < 0.001" in page and "q = 0.000" not in page
