@@ -537,33 +537,89 @@ def parse_quarter(text: str) -> tuple[date, date]:
     return start, end
 
 
+# The digest's sections: each status under its own words, done first. Only done entries are "the biggest
+# things we changed".
+DIGEST_SECTIONS = (("done", "We changed"), ("in_progress", "We are changing"), ("planned", "We plan to"))
+DIGEST_PER_SECTION = 3
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    change: PublicChange
+    when: str  # "15 October 2026", "since 1 August 2026", "planned for 10 January 2027"
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    status: str
+    heading: str
+    items: list[DigestItem]
+
+
 @dataclass(frozen=True)
 class Digest:
     quarter: str
-    changes: list[PublicChange]
+    sections: list[DigestSection]  # only those with items
     recipients: list[Contact]
     subject: str
     text: str
     html: str
 
+    @property
+    def changes(self) -> list[PublicChange]:
+        return [item.change for section in self.sections for item in section.items]
+
+
+def when_words(status: str, day: date, today: date) -> str:
+    """The entry's date as the digest says it: a future date (or a plan's) is "planned for"; work in
+    progress is "since" the day it started; done work is the day it was done."""
+    text = f"{day.day} {day:%B %Y}"
+    if day > today or status == "planned":
+        return f"planned for {text}"
+    return f"since {text}" if status == "in_progress" else text
+
+
+def _digest_sections(start: date, end: date, *, now: datetime) -> list[DigestSection]:
+    """Done: what was done in the quarter. In progress: what is being changed now, begun by the quarter's
+    end. Planned: what is planned from the quarter's start on (a plan for later is news too). At most
+    three of each, those most customers raised first."""
+    dated = {"done": (ChangeEntry.changed_on >= start) & (ChangeEntry.changed_on < end),
+             "in_progress": ChangeEntry.changed_on < end, "planned": ChangeEntry.changed_on >= start}
+    today = local_date(now, current_app.config["TIMEZONE"])
+    sections = []
+    for status, heading in DIGEST_SECTIONS:
+        entries = db.session.scalars(_public_query().where(ChangeEntry.status == status, dated[status])
+                                     .options(selectinload(ChangeEntry.links), selectinload(ChangeEntry.quotes))).all()
+        found = sorted((public_change(e, now=now) for e in entries), key=lambda c: (-c.raised_by, c.changed_on, c.id))
+        items = [DigestItem(change, when_words(change.status, change.changed_on, today))
+                 for change in found[:DIGEST_PER_SECTION]]
+        if items:
+            sections.append(DigestSection(status, heading, items))
+    return sections
+
+
+def _digest_context(quarter: str, sections: list[DigestSection], contact: Contact | None) -> dict:
+    return dict(quarter=quarter, sections=sections, contact=contact,
+                organisation=current_app.config["ORGANISATION_NAME"], changes_url=external_url("public.changes"),
+                unsubscribe_url=mail.unsubscribe_url(contact) if contact else "")
+
 
 def digest(quarter: str, *, now: datetime) -> Digest:
-    """The three biggest changes of the quarter (most customers raised them), for every customer who
-    agreed to be contacted, has not unsubscribed and has not had this digest yet."""
+    """The quarter's digest: the three biggest things done (most customers raised them), then what is being
+    changed and what is planned, each under its own heading, for every customer who agreed to be contacted,
+    has not unsubscribed and has not had this digest yet."""
     start, end = parse_quarter(quarter)
-    entries = db.session.scalars(_public_query().where(ChangeEntry.changed_on >= start,
-                                                      ChangeEntry.changed_on < end)).all()
-    changes = sorted((public_change(e, now=now) for e in entries), key=lambda c: (-c.raised_by, c.changed_on))[:3]
+    sections = _digest_sections(start, end, now=now)
     topic = f"digest:{quarter.upper()}"
     already = select(ChangeNotice.contact_id).where(ChangeNotice.topic == topic)
     agreed = select(Response.contact_id).where(Response.contact_consent.is_(True))
     recipients = list(db.session.scalars(
         select(Contact).where(Contact.id.in_(agreed), Contact.unsubscribed_at.is_(None), Contact.id.not_in(already))
         .order_by(Contact.id)))
-    context = dict(quarter=quarter.upper(), changes=changes, organisation=current_app.config["ORGANISATION_NAME"],
-                   changes_url=external_url("public.changes"), contact=None, unsubscribe_url="")
-    subject = f"{quarter.upper()}: what we changed because of you"
-    return Digest(quarter.upper(), changes, recipients, subject, render_template("email/digest.txt", **context),
+    context = _digest_context(quarter.upper(), sections, None)
+    done = any(section.status == "done" for section in sections)
+    subject = f"{quarter.upper()}: what we {'changed' if done else 'are doing'} because of you"
+    return Digest(quarter.upper(), sections, recipients, subject, render_template("email/digest.txt", **context),
                   render_template("email/digest.html", **context))
 
 
@@ -572,9 +628,7 @@ def send_digest(quarter: str, *, now: datetime) -> int:
     if not prepared.changes:
         raise ChangeError({"quarter": f"no published changes in {prepared.quarter}: nothing to send"})
     for contact in prepared.recipients:
-        context = dict(quarter=prepared.quarter, changes=prepared.changes, contact=contact,
-                       organisation=current_app.config["ORGANISATION_NAME"],
-                       changes_url=external_url("public.changes"), unsubscribe_url=mail.unsubscribe_url(contact))
+        context = _digest_context(prepared.quarter, prepared.sections, contact)
         rendered = mail.Rendered(prepared.subject, render_template("email/digest.txt", **context),
                                  render_template("email/digest.html", **context),
                                  {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",

@@ -488,3 +488,46 @@ def test_the_editor_previews_the_box_as_customers_will_see_it_and_must_choose(ct
     assert 'class="impact"' not in client.get("/changes").get_data(as_text=True)
     assert "Your choice: publish without the numbers." in text_of(client.get(url))
 
+
+# --- the quarterly digest: each status under its own words ----------------------------------------------
+
+def test_the_digest_counts_only_done_work_as_changed_and_says_each_status_in_its_words(ctx):
+    survey = make_survey()
+    raised = [customer_response(survey, f"c{i}@example.com", f"C{i}", "Please", key=f"digest-key-{i:08d}")
+              for i in range(4)]
+    entries = {
+        "Call-backs within a day": ("done", date(2026, 8, 1), raised[:1]),
+        "Delivery slots online": ("in_progress", date(2026, 9, 1), raised[:3]),
+        "One case owner": ("planned", date(2027, 1, 10), raised),  # raised most, but only planned
+        "Clearer bills": ("planned", date(2026, 9, 10), []),
+    }
+    for title, (status, day, responses) in entries.items():
+        entry = make_change(title=title, status=status, changed_on=day)
+        changes.set_links(entry, response_ids=responses, alert_ids=[], now=NOW)
+        changes.publish(entry, now=NOW)
+    prepared = changes.digest("2026Q3", now=NOW)
+    text = prepared.text
+    assert "We changed" in text and "We are changing" in text and "We plan to" in text
+    changed, rest = text.split("We are changing")
+    assert "The biggest things we changed because you told us:" in changed and "Call-backs" in changed
+    assert "One case owner" not in changed and "Delivery slots" not in changed
+    assert "Delivery slots online (since 1 September 2026; raised by 3 customers)" in rest
+    assert "One case owner (planned for 10 January 2027; raised by 4 customers)" in rest
+    assert "Clearer bills (planned for 10 September 2026)" in rest
+    assert "1. Call-backs within a day (1 August 2026; raised by 1 customer)" in changed
+    html = prepared.html
+    assert html.index("We changed") < html.index("Call-backs") < html.index("We are changing") \
+        < html.index("Delivery slots") < html.index("We plan to") < html.index("One case owner")
+    assert prepared.subject == "2026Q3: what we changed because of you"
+    assert [(s.heading, [i.change.title for i in s.items]) for s in prepared.sections] == [
+        ("We changed", ["Call-backs within a day"]), ("We are changing", ["Delivery slots online"]),
+        ("We plan to", ["One case owner", "Clearer bills"])]
+
+
+@pytest.mark.parametrize("status, day, words", [
+    ("done", date(2026, 10, 15), "15 October 2026"), ("done", date(2026, 12, 1), "planned for 1 December 2026"),
+    ("in_progress", date(2026, 10, 15), "since 15 October 2026"),
+    ("in_progress", date(2026, 12, 1), "planned for 1 December 2026"),
+    ("planned", date(2026, 12, 1), "planned for 1 December 2026")])
+def test_the_digest_says_future_dates_are_planned(status, day, words):
+    assert changes.when_words(status, day, date(2026, 11, 1)) == words
