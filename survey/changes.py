@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from analysis import sample_size_two_shares, share_difference
 from survey import database, mail, webhooks
 from survey.clock import local_date, outside_calendar
+from survey.definitions import QuestionSpec
 from survey.extensions import db
 from survey.ids import MAX_ID
 from survey.links import external_url
@@ -141,11 +142,18 @@ def _validated(data: ChangeInput) -> dict:
                 impact_segment_value=segment_value)
 
 
+# What the impact figure is made of: when one of them changes, the figure is another one, and the editor's
+# choice about publishing the old figure's numbers no longer applies to it.
+IMPACT_FIGURE = ("impact_survey_id", "impact_question", "impact_segment_name", "impact_segment_value", "changed_on")
+
+
 def save_change(entry: ChangeEntry | None, data: ChangeInput, *, actor_id: int | None, now: datetime) -> ChangeEntry:
     values = _validated(data)
     if entry is None:
         entry = ChangeEntry(created_at=now, created_by_id=actor_id)
         db.session.add(entry)
+    elif any(getattr(entry, name) != values[name] for name in IMPACT_FIGURE):
+        entry.impact_numbers = None
     for name, value in values.items():
         setattr(entry, name, value)
     entry.updated_at = now
@@ -230,11 +238,18 @@ class PublishReport:
     already: int
 
 
-def publish(entry: ChangeEntry, *, now: datetime) -> PublishReport:
+def publish(entry: ChangeEntry, *, now: datetime, impact_numbers: bool | None = None) -> PublishReport:
     """Show the entry publicly and tell every linked customer who agreed to be contacted — once per entry,
-    never after an unsubscribe, and not twice within the notification cap (HEARKEN_NOTICE_CAP_DAYS)."""
+    never after an unsubscribe, and not twice within the notification cap (HEARKEN_NOTICE_CAP_DAYS).
+
+    `impact_numbers` records the editor's choice about the measured impact's numbers (publish_choice);
+    when they show a drop or no clear result, publishing without a choice (given now or before) is refused."""
     if entry.deleted_at is not None:
         raise ChangeError({"status": "A deleted entry cannot be published."})
+    if impact_numbers is None and entry.impact_numbers is None and (problem := choice_needed(entry, now=now)):
+        raise ChangeError({"impact_numbers": problem})
+    if impact_numbers is not None:
+        entry.impact_numbers = impact_numbers
     webhooks.change_published(entry, now=now)
     entry.published_at = entry.published_at or now
     entry.updated_at = now
@@ -288,9 +303,24 @@ def _notify(entry: ChangeEntry, topic: str, *, now: datetime) -> PublishReport:
 
 # --- impact -----------------------------------------------------------------------------------------
 
+# Segments in words, by attribute: "in Leeds", "for the Billing team". Other attributes read "where
+# region is North".
+SEGMENT_PHRASES = {"location": "in {value}", "team": "for the {value} team", "touchpoint": "at {value}"}
+
+
+def segment_words(name: str, value: str) -> str:
+    """A segment as customers read it: "in Leeds", "for the Billing team"; "" for all customers."""
+    if not name:
+        return ""
+    if name == "team" and value.casefold().endswith(" team"):  # "Billing team", not "the Billing team team"
+        value = value[: -len(" team")]
+    phrase = SEGMENT_PHRASES.get(name, f"where {name.replace('_', ' ')} is {{value}}")
+    return phrase.format(value=value)
+
+
 @dataclass(frozen=True)
 class Impact:
-    question: str
+    question: str  # the question's key
     segment: str  # "" or "location=Leeds"
     n_before: int
     n_after: int
@@ -301,18 +331,36 @@ class Impact:
     high: float | None
     p_value: float | None
     more_needed: int | None  # responses still needed after the change; None once measured
+    question_text: str = ""  # the question as customers read it
+    label: str = ""  # the top option whose share is measured: "Extremely satisfied", "Very easy"
+    segment_words: str = ""  # "in Leeds", "for the Billing team"; "" for all customers
 
     @property
     def significant(self) -> bool:
         return self.p_value is not None and self.p_value < 0.05
 
+    @property
+    def verdict(self) -> str:
+        """measuring (too few responses yet), improvement or worsening (a real change), or inconclusive."""
+        if self.more_needed is not None or self.difference is None:
+            return "measuring"
+        if not self.significant:
+            return "inconclusive"
+        return "improvement" if self.difference > 0 else "worsening"
 
-def _top_value(entry: ChangeEntry) -> int | None:
-    """The top box of the impact question: its scale in the latest version that has it (the question may
-    have been removed from the survey since), or None if no version has it."""
+    @property
+    def needs_choice(self) -> bool:
+        """Whether publishing these numbers takes the editor's explicit choice: a real drop or no clear
+        result is not something to put on the public page by accident."""
+        return self.verdict in ("worsening", "inconclusive")
+
+
+def _impact_question(entry: ChangeEntry) -> QuestionSpec | None:
+    """The impact question as the latest version that has it asks it (the question may have been removed
+    from the survey since), or None if no version has it."""
     for version in reversed(entry.impact_survey.versions):
         if (question := version.question(entry.impact_question)) is not None:
-            return len(question.options)
+            return question
     return None
 
 
@@ -334,23 +382,57 @@ def impact(entry: ChangeEntry, *, now: datetime) -> Impact | None:
         return None
     if outside_calendar(entry.changed_on):  # stored before such dates were refused: no window around it
         return None
-    if (top := _top_value(entry)) is None:
+    if (question := _impact_question(entry)) is None:
         return None
+    top = len(question.options)
     start = entry.changed_on
     today = local_date(now, current_app.config["TIMEZONE"])  # answers are counted by the local day
     x1, n1 = _top_box(entry, top, start - IMPACT_WINDOW, start)
     x2, n2 = _top_box(entry, top, start, min(start + IMPACT_WINDOW, today + timedelta(days=1)))
     segment = f"{entry.impact_segment_name}={entry.impact_segment_value}" if entry.impact_segment_name else ""
+    words = dict(question_text=question.text, label=question.options[-1],
+                 segment_words=segment_words(entry.impact_segment_name, entry.impact_segment_value))
     before = x1 / n1 if n1 else None
     if n1 < MIN_N or n2 < MIN_N:
         base = before if before is not None else 0.5
         target = base + 0.10 if base <= 0.85 else base - 0.10
         needed = max(MIN_N, sample_size_two_shares(min(max(base, 0.01), 0.99), target))
         return Impact(entry.impact_question, segment, n1, n2, before, x2 / n2 if n2 else None, None, None, None,
-                      None, max(needed - n2, 1) if n1 >= MIN_N else needed)
+                      None, max(needed - n2, 1) if n1 >= MIN_N else needed, **words)
     result = share_difference(x1, n1, x2, n2)
     return Impact(entry.impact_question, segment, n1, n2, result.p1, result.p2, result.difference, result.low,
-                  result.high, result.p_value, None)
+                  result.high, result.p_value, None, **words)
+
+
+def public_impact(entry: ChangeEntry, measured: Impact | None) -> Impact | None:
+    """The impact as the public page, feed and API show it: what the editor chose (the numbers, or none),
+    and without a choice only what needs none — a measurement under way or a real improvement. A drop or
+    an unclear result never reaches the public page unless an editor chose to publish it."""
+    if measured is None or entry.impact_numbers is False:
+        return None
+    if entry.impact_numbers is None and measured.needs_choice:
+        return None
+    return measured
+
+
+VERDICT_WORDS = {"worsening": "a real drop", "inconclusive": "not yet distinguishable from chance"}
+
+
+def choice_needed(entry: ChangeEntry, *, now: datetime) -> str | None:
+    """Why publishing this entry needs the editor's choice about its impact numbers, or None."""
+    measured = impact(entry, now=now)
+    if measured is None or not measured.needs_choice:
+        return None
+    return (f"The measured effect is {VERDICT_WORDS[measured.verdict]}: choose whether the public page shows "
+            "the numbers or publish the entry without them.")
+
+
+def choose_impact_numbers(entry: ChangeEntry, show: bool, *, now: datetime) -> None:
+    """The editor's choice: publish the measured numbers (whatever they say as responses arrive), or
+    publish the entry without them."""
+    entry.impact_numbers = show
+    entry.updated_at = now
+    db.session.commit()
 
 
 # --- the public view --------------------------------------------------------------------------------
@@ -370,7 +452,8 @@ class PublicChange:
     updated_at: datetime
     raised_by: int
     quotes: tuple[str, ...]
-    impact: Impact | None
+    impact: Impact | None  # as the public may see it (public_impact): None when the numbers are withheld
+    impact_numbers: bool | None  # the editor's choice (ChangeEntry.impact_numbers)
 
     @property
     def status_label(self) -> str:
@@ -392,7 +475,8 @@ def public_change(entry: ChangeEntry, *, now: datetime) -> PublicChange:
     raised_by = len({link.response_id for link in entry.links if link.response_id})
     return PublicChange(entry.id, entry.title, entry.you_said, entry.we_did_html, entry.category, entry.status,
                         entry.changed_on, entry.published_at or now, entry.updated_at, raised_by,
-                        tuple(quote.text for quote in entry.quotes), impact(entry, now=now))
+                        tuple(quote.text for quote in entry.quotes),
+                        public_impact(entry, impact(entry, now=now)), entry.impact_numbers)
 
 
 def public_changes(*, category: str | None, now: datetime, limit: int = 100) -> list[PublicChange]:
@@ -453,33 +537,89 @@ def parse_quarter(text: str) -> tuple[date, date]:
     return start, end
 
 
+# The digest's sections: each status under its own words, done first. Only done entries are "the biggest
+# things we changed".
+DIGEST_SECTIONS = (("done", "We changed"), ("in_progress", "We are changing"), ("planned", "We plan to"))
+DIGEST_PER_SECTION = 3
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    change: PublicChange
+    when: str  # "15 October 2026", "since 1 August 2026", "planned for 10 January 2027"
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    status: str
+    heading: str
+    items: list[DigestItem]
+
+
 @dataclass(frozen=True)
 class Digest:
     quarter: str
-    changes: list[PublicChange]
+    sections: list[DigestSection]  # only those with items
     recipients: list[Contact]
     subject: str
     text: str
     html: str
 
+    @property
+    def changes(self) -> list[PublicChange]:
+        return [item.change for section in self.sections for item in section.items]
+
+
+def when_words(status: str, day: date, today: date) -> str:
+    """The entry's date as the digest says it: a future date (or a plan's) is "planned for"; work in
+    progress is "since" the day it started; done work is the day it was done."""
+    text = f"{day.day} {day:%B %Y}"
+    if day > today or status == "planned":
+        return f"planned for {text}"
+    return f"since {text}" if status == "in_progress" else text
+
+
+def _digest_sections(start: date, end: date, *, now: datetime) -> list[DigestSection]:
+    """Done: what was done in the quarter. In progress: what is being changed now, begun by the quarter's
+    end. Planned: what is planned from the quarter's start on (a plan for later is news too). At most
+    three of each, those most customers raised first."""
+    dated = {"done": (ChangeEntry.changed_on >= start) & (ChangeEntry.changed_on < end),
+             "in_progress": ChangeEntry.changed_on < end, "planned": ChangeEntry.changed_on >= start}
+    today = local_date(now, current_app.config["TIMEZONE"])
+    sections = []
+    for status, heading in DIGEST_SECTIONS:
+        entries = db.session.scalars(_public_query().where(ChangeEntry.status == status, dated[status])
+                                     .options(selectinload(ChangeEntry.links), selectinload(ChangeEntry.quotes))).all()
+        found = sorted((public_change(e, now=now) for e in entries), key=lambda c: (-c.raised_by, c.changed_on, c.id))
+        items = [DigestItem(change, when_words(change.status, change.changed_on, today))
+                 for change in found[:DIGEST_PER_SECTION]]
+        if items:
+            sections.append(DigestSection(status, heading, items))
+    return sections
+
+
+def _digest_context(quarter: str, sections: list[DigestSection], contact: Contact | None) -> dict:
+    return dict(quarter=quarter, sections=sections, contact=contact,
+                organisation=current_app.config["ORGANISATION_NAME"], changes_url=external_url("public.changes"),
+                unsubscribe_url=mail.unsubscribe_url(contact) if contact else "")
+
 
 def digest(quarter: str, *, now: datetime) -> Digest:
-    """The three biggest changes of the quarter (most customers raised them), for every customer who
-    agreed to be contacted, has not unsubscribed and has not had this digest yet."""
+    """The quarter's digest: the three biggest things done (most customers raised them), then what is being
+    changed and what is planned, each under its own heading, for every customer who agreed to be contacted,
+    has not unsubscribed and has not had this digest yet."""
     start, end = parse_quarter(quarter)
-    entries = db.session.scalars(_public_query().where(ChangeEntry.changed_on >= start,
-                                                      ChangeEntry.changed_on < end)).all()
-    changes = sorted((public_change(e, now=now) for e in entries), key=lambda c: (-c.raised_by, c.changed_on))[:3]
+    sections = _digest_sections(start, end, now=now)
     topic = f"digest:{quarter.upper()}"
     already = select(ChangeNotice.contact_id).where(ChangeNotice.topic == topic)
     agreed = select(Response.contact_id).where(Response.contact_consent.is_(True))
     recipients = list(db.session.scalars(
         select(Contact).where(Contact.id.in_(agreed), Contact.unsubscribed_at.is_(None), Contact.id.not_in(already))
         .order_by(Contact.id)))
-    context = dict(quarter=quarter.upper(), changes=changes, organisation=current_app.config["ORGANISATION_NAME"],
-                   changes_url=external_url("public.changes"), contact=None, unsubscribe_url="")
-    subject = f"{quarter.upper()}: what we changed because of you"
-    return Digest(quarter.upper(), changes, recipients, subject, render_template("email/digest.txt", **context),
+    context = _digest_context(quarter.upper(), sections, None)
+    done = any(section.status == "done" for section in sections)
+    subject = f"{quarter.upper()}: what we {'changed' if done else 'are doing'} because of you"
+    return Digest(quarter.upper(), sections, recipients, subject, render_template("email/digest.txt", **context),
                   render_template("email/digest.html", **context))
 
 
@@ -488,9 +628,7 @@ def send_digest(quarter: str, *, now: datetime) -> int:
     if not prepared.changes:
         raise ChangeError({"quarter": f"no published changes in {prepared.quarter}: nothing to send"})
     for contact in prepared.recipients:
-        context = dict(quarter=prepared.quarter, changes=prepared.changes, contact=contact,
-                       organisation=current_app.config["ORGANISATION_NAME"],
-                       changes_url=external_url("public.changes"), unsubscribe_url=mail.unsubscribe_url(contact))
+        context = _digest_context(prepared.quarter, prepared.sections, contact)
         rendered = mail.Rendered(prepared.subject, render_template("email/digest.txt", **context),
                                  render_template("email/digest.html", **context),
                                  {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",

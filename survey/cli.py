@@ -500,7 +500,8 @@ def forget_erasure_command(email: str):
 @click.option("--quarter", required=True, metavar="YYYYQn", help="e.g. 2026Q3")
 @click.option("--send", is_flag=True, help="Queue it for every opted-in customer (default: preview only).")
 def changes_digest_command(quarter: str, send: bool):
-    """The quarter's three biggest changes, for customers who agreed to be contacted: preview, then --send."""
+    """The quarter's digest for customers who agreed to be contacted (the three biggest things done, then
+    what is in progress and planned): preview, then --send."""
     try:
         prepared = changes.digest(quarter, now=utcnow())
         if not send:

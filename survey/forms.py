@@ -161,6 +161,15 @@ class ChangeForm(Form):
                                  description="attribute=value, e.g. location=Leeds; empty for all customers.")
 
 
+class ImpactChoiceForm(Form):
+    """Publish the measured impact's numbers or not: sent by the button pressed (`yes` or `no`)."""
+
+    impact_numbers = SelectField("The measured effect on the public page",
+                                 choices=[SelectChoice("yes", "Publish the numbers"),
+                                          SelectChoice("no", "Publish without the numbers")],
+                                 validators=[Optional()])
+
+
 class ChangeLinksForm(Form):
     responses = TextAreaField("Responses that led to it (numbers)", validators=[Optional(), Length(max=5000)],
                               description="Response numbers as shown on contact pages, separated by commas.")

@@ -1,7 +1,7 @@
 """alerts: details of the finding (a trend's shape and slope, "recovered", the year-over-year comparison)
 
 Revision ID: 3f7a9c2d5e14
-Revises: 6b9d3f1e2a58
+Revises: 3e7a1c5b9d42
 Create Date: 2026-12-08 10:00:00.000000
 
 Alerts raised before keep NULL: they are described as they were.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3f7a9c2d5e14'
-down_revision = '6b9d3f1e2a58'
+down_revision = '3e7a1c5b9d42'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """survey versions: when responses open a follow-up case (low scores, or every response)
 
 Revision ID: 9e4a7c2b5d13
-Revises: 6b9d3f1e2a58
+Revises: 3f7a9c2d5e14
 Create Date: 2026-12-07 02:40:00.000000
 
 Every version stored before keeps the rule it had: low scores and "you may contact me" only.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9e4a7c2b5d13'
-down_revision = '6b9d3f1e2a58'
+down_revision = '3f7a9c2d5e14'
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,9 @@ class ChangeEntry(db.Model):
     Shown publicly only while `published_at` is set and `deleted_at` is not. `we_did_html` is the Markdown
     of `we_did` rendered and sanitised with an allow-list when saved, so the page never renders raw input.
     The impact fields name the figure the change was meant to move (question × segment of a survey).
+    `impact_numbers` is the editor's choice for the public page: True publishes the measured numbers
+    whatever they say, False publishes the entry without them, None (not chosen) shows them only while
+    they are being measured or show a real improvement (survey.changes.public_impact).
     """
 
     __tablename__ = "change_entries"
@@ -32,6 +35,7 @@ class ChangeEntry(db.Model):
     impact_question: Mapped[str | None] = mapped_column(String(64))
     impact_segment_name: Mapped[str] = mapped_column(String(64), default="")
     impact_segment_value: Mapped[str] = mapped_column(String(200), default="")
+    impact_numbers: Mapped[bool | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     published_at: Mapped[datetime | None]

@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from survey import changes
 from survey.clock import utcnow
 from survey.extensions import db
-from survey.forms import ActionForm, ChangeForm, ChangeLinksForm, QuoteForm
+from survey.forms import ActionForm, ChangeForm, ChangeLinksForm, ImpactChoiceForm, QuoteForm
 from survey.ids import parse_id
 from survey.models import Alert, ChangeEntry, Survey
 from survey.views.manage import guard
@@ -78,11 +78,12 @@ def _editor(entry: ChangeEntry, form: ChangeForm | None = None, status: int = 20
     links.alerts.choices = [SelectChoice(a.id, f"#{a.id} {a.direction} · {a.question_key} · {a.period_after}")
                             for a in db.session.scalars(select(Alert).order_by(Alert.id.desc()).limit(50))]
     links.alerts.data = [link.alert_id for link in entry.links if link.alert_id]
+    measured = changes.impact(entry, now=utcnow())
     return render_template(
         "manage/changes/form.html", form=form or _change_form(entry), entry=entry, links=extra.get("links", links),
         quotable=changes.quotable(entry), quote_form=extra.get("quote_form", QuoteForm(formdata=None)),
-        blank_quote_form=QuoteForm(formdata=None),
-        action=ActionForm(), impact=changes.impact(entry, now=utcnow())), status
+        blank_quote_form=QuoteForm(formdata=None), action=ActionForm(), impact=measured,
+        shown=changes.public_impact(entry, measured), impact_error=extra.get("impact_error")), status
 
 
 @bp.route("/<int:change_id>", methods=["GET", "POST"])
@@ -138,12 +139,41 @@ def remove_quote(change_id: int, quote_id: int):
     return redirect(url_for(".edit", change_id=change_id))
 
 
+IMPACT_CHOICES = {"yes": True, "no": False, "": None}
+
+
+def _impact_choice() -> tuple[bool | None, str | None]:
+    """The button's choice about the impact numbers (None when it made none), or the problem with it."""
+    form = ImpactChoiceForm()
+    if not form.validate_on_submit():
+        return None, "Choose to publish the numbers or to publish without them."
+    return IMPACT_CHOICES[form.impact_numbers.data or ""], None
+
+
+@bp.route("/<int:change_id>/impact", methods=["POST"])
+def impact_numbers(change_id: int):
+    entry = _entry(change_id)
+    choice, problem = _impact_choice()
+    if choice is None:
+        return _editor(entry, status=422, impact_error=problem or "Choose to publish the numbers or not.")
+    changes.choose_impact_numbers(entry, choice, now=utcnow())
+    flash("The public page shows the measured numbers." if choice else
+          "The public page shows this entry without the measured numbers.")
+    return redirect(url_for(".edit", change_id=entry.id))
+
+
 @bp.route("/<int:change_id>/<any(publish, unpublish, delete):action>", methods=["POST"])
 def change_state(change_id: int, action: str):
     entry = _entry(change_id)
     now = utcnow()
     if action == "publish":
-        report = changes.publish(entry, now=now)
+        choice, problem = _impact_choice()
+        if problem:
+            return _editor(entry, status=422, impact_error=problem)
+        try:
+            report = changes.publish(entry, now=now, impact_numbers=choice)
+        except changes.ChangeError as error:
+            return _editor(entry, status=422, impact_error=" ".join(error.problems.values()))
         flash(f"Published. {report.notified} customers who raised it will be told; "
               f"{report.skipped_unsubscribed} unsubscribed and {report.skipped_recent} recently told are skipped.")
     elif action == "unpublish":

@@ -9,6 +9,7 @@ from unittest import mock
 import feedparser
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy import insert as sa_insert
 
 from survey import changes, database, rollups
 from survey.extensions import db
@@ -322,3 +323,211 @@ def test_erasing_a_quoted_customer_changes_the_etag_and_the_quote_is_gone(ctx, c
 def test_a_line_break_in_a_title_cannot_break_the_email(ctx):
     entry = make_change(title="Faster\r\nBcc: x@evil.example call-backs")
     assert entry.title == "Faster Bcc: x@evil.example call-backs"
+
+
+# --- the public impact box: the editor's choice, words not syntax --------------------------------------
+
+AFTER = datetime(2026, 11, 1)
+IMPACT = dict(impact_survey="support-csat", impact_question="satisfaction", impact_segment="location=Leeds")
+
+
+def leeds_answers(survey, before_top, after_top, n=100):
+    """Leeds' top box in the 90 days before 15 October 2026 and after it (`before_top`, `after_top` of n)."""
+    from tests.factories import add_answers
+    from tests.survey.test_trends import month_rows
+
+    add_answers(survey, month_rows("Leeds", date(2026, 9, 20), before_top, n)
+                + month_rows("Leeds", date(2026, 10, 20), after_top, n))
+
+
+def impact_paragraph(html: str) -> str:
+    (box,) = re.findall(r'<p class="impact">.*?</p>', html, re.S)
+    return box
+
+
+def api_change(client, entry_id):
+    """The entry as the API reads it, checked against its description (/api/v1/openapi.json)."""
+    import secrets
+
+    from jsonschema import Draft202012Validator
+
+    from survey import api_tokens
+    from tests.survey.test_api import bearer
+
+    _row, secret = api_tokens.create_token(f"agent-{secrets.token_hex(4)}", "agent", now=NOW)
+    body = client.get(f"/api/v1/changes/{entry_id}", headers=bearer(secret)).json
+    components = client.get("/api/v1/openapi.json").json["components"]
+    Draft202012Validator({"$ref": "#/components/schemas/Change", "components": components}).validate(body)
+    return body
+
+
+def test_a_real_drop_is_published_only_by_an_explicit_choice(ctx, client):
+    survey = make_survey()
+    leeds_answers(survey, 90, 70)
+    ann = customer_response(survey, "ann@example.com", "Ann", "Call me back", location="York")
+    entry = make_change(**IMPACT)
+    changes.set_links(entry, response_ids=[ann], alert_ids=[], now=NOW)
+    with pytest.raises(changes.ChangeError) as refused:
+        changes.publish(entry, now=AFTER)
+    assert "a real drop" in refused.value.problems["impact_numbers"]
+    assert changes.impact(entry, now=AFTER).verdict == "worsening"
+    db.session.rollback()
+    assert entry.published_at is None and entry.impact_numbers is None  # nothing changed: no email either
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+    changes.publish(entry, now=AFTER, impact_numbers=False)
+    page = client.get("/changes").get_data(as_text=True)
+    assert "Call-backs within a day" in page and 'class="impact"' not in page
+    feed = client.get("/changes.atom").get_data(as_text=True)
+    assert "Call-backs within a day" in feed and "before (of" not in feed
+    body = api_change(client, entry.id)
+    assert body["impact"] is None and body["impact_numbers"] is False
+
+    changes.choose_impact_numbers(entry, True, now=datetime(2026, 11, 2))
+    box = text_of(client.get("/changes"))
+    assert ("Customers answering “Extremely satisfied” to “Overall, how satisfied are you with our service?” "
+            "in Leeds: 90 % before (of 100), 70 % after (of 100), −20 points") in box
+    assert "a real drop." in box and "location=Leeds" not in box and "extremely satisfied" not in box
+    feed = feedparser.parse(client.get("/changes.atom").get_data())
+    assert "70 % after (of 100), −20 points" in feed.entries[0].content[0].value  # HTML, escaped once
+    body = api_change(client, entry.id)
+    assert body["impact_numbers"] is True and body["impact"]["verdict"] == "worsening"
+    assert (body["impact"]["label"], body["impact"]["segment_words"]) == ("Extremely satisfied", "in Leeds")
+
+
+def test_an_unclear_result_stays_off_the_page_until_an_editor_chooses(ctx, client):
+    """Published while still measuring (no choice needed then), the numbers later turn out inconclusive:
+    the page leaves them out rather than showing them by accident, and the API and feed agree."""
+    survey = make_survey()
+    entry = make_change(**IMPACT)
+    changes.publish(entry, now=NOW)
+    assert "about" in text_of(client.get("/changes")) and "more responses needed" in text_of(client.get("/changes"))
+    leeds_answers(survey, 90, 85)
+    page = client.get("/changes").get_data(as_text=True)
+    assert "Call-backs within a day" in page and 'class="impact"' not in page
+    assert changes.impact(entry, now=AFTER).verdict == "inconclusive"
+    assert api_change(client, entry.id)["impact"] is None
+    changes.choose_impact_numbers(entry, True, now=datetime(2026, 11, 2))
+    assert "not yet distinguishable from chance" in text_of(client.get("/changes"))
+    # Another figure is another result: the choice made about the old one no longer holds.
+    changes.save_change(entry, changes.ChangeInput(
+        title=entry.title, you_said=entry.you_said, we_did=entry.we_did, category=entry.category, status="done",
+        changed_on=entry.changed_on, impact_survey="support-csat", impact_question="satisfaction"), actor_id=None,
+        now=AFTER)
+    assert entry.impact_numbers is None
+
+
+def test_an_improvement_needs_no_choice_and_reads_in_the_questions_own_words(ctx, client):
+    """The label is the question's top option and the segment reads as words ("for the Billing team")."""
+    from tests.factories import make_definition
+
+    definition = make_definition()
+    definition["questions"][0] = {"key": "satisfaction", "type": "rating", "text": "How easy was it to get help?",
+                                  "scale": ["Very difficult", "Difficult", "Neither", "Easy", "Very easy"]}
+    survey = make_survey(definition=definition)
+    rows = [{"team": "Billing"}] * 200
+    from survey.models import Answer, Response
+
+    ids = db.session.scalars(sa_insert(Response).returning(Response.id, sort_by_parameter_order=True), [
+        {"respondent_key": f"team:{i}", "survey_id": survey.id, "version_id": survey.current_version.id,
+         "source": "import", "submitted_at": datetime(2026, 9, 20) if i < 100 else datetime(2026, 10, 20),
+         "local_date": date(2026, 9, 20) if i < 100 else date(2026, 10, 20),
+         "updated_at": datetime(2026, 10, 20), "revisions_count": 1, "attributes": attributes}
+        for i, attributes in enumerate(rows)]).all()
+    db.session.execute(sa_insert(Answer), [{"response_id": rid, "question_key": "satisfaction",
+                                            "value_int": 5 if (i < 60 or 100 <= i < 185) else 4}
+                                           for i, rid in enumerate(ids)])
+    rollups.rebuild(survey.id)
+    db.session.commit()
+    entry = make_change(impact_survey="support-csat", impact_question="satisfaction",
+                        impact_segment="team=Billing")
+    changes.publish(entry, now=AFTER)  # no choice needed
+    box = text_of(client.get("/changes"))
+    assert "team=Billing" not in box and "xtremely satisfied" not in box
+    assert ("Customers answering “Very easy” to “How easy was it to get help?” for the Billing team: 60 % before "
+            "(of 100), 85 % after (of 100), +25 points") in box and "a real improvement." in box
+    assert changes.impact(entry, now=AFTER).verdict == "improvement"
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("location", "Leeds", "in Leeds"), ("team", "Billing", "for the Billing team"),
+    ("team", "Billing team", "for the Billing team"), ("touchpoint", "checkout", "at checkout"),
+    ("customer_tier", "Gold", "where customer tier is Gold"), ("", "", "")])
+def test_segments_read_as_words(name, value, words):
+    assert changes.segment_words(name, value) == words
+
+
+def test_the_editor_previews_the_box_as_customers_will_see_it_and_must_choose(ctx, client):
+    survey = make_survey()
+    leeds_answers(survey, 90, 70)
+    make_user()
+    log_in(client, "manager@example.com")
+    entry = make_change(**IMPACT)
+    url = f"/manage/changes/{entry.id}"
+    editor = client.get(url).get_data(as_text=True)
+    assert "Customers will see no measured effect under the entry until you choose" in editor
+    assert "The numbers show a real drop." in editor
+    assert "Publish with the numbers" in editor and "Publish without the numbers" in editor
+    assert "Publish and tell the customers" not in editor
+    preview = impact_paragraph(editor)
+
+    refused = post_form(client, f"{url}/publish", page=url)  # a stale page's plain Publish button
+    assert refused.status_code == 422 and "choose whether the public page shows the numbers" in text_of(refused)
+    db.session.expire_all()
+    assert db.session.get(ChangeEntry, entry.id).published_at is None
+    assert post_form(client, f"{url}/publish", {"impact_numbers": "maybe"}, page=url).status_code == 422
+
+    assert post_form(client, f"{url}/publish", {"impact_numbers": "yes"}, page=url).status_code == 302
+    db.session.expire_all()
+    published = db.session.get(ChangeEntry, entry.id)
+    assert published.published_at is not None and published.impact_numbers is True
+    assert impact_paragraph(client.get("/changes").get_data(as_text=True)) == preview  # the same box, to the byte
+    assert "Customers see this under the entry:" in text_of(client.get(url))
+
+    assert post_form(client, f"{url}/impact", {"impact_numbers": "no"}, page=url).status_code == 302
+    assert 'class="impact"' not in client.get("/changes").get_data(as_text=True)
+    assert "Your choice: publish without the numbers." in text_of(client.get(url))
+
+
+# --- the quarterly digest: each status under its own words ----------------------------------------------
+
+def test_the_digest_counts_only_done_work_as_changed_and_says_each_status_in_its_words(ctx):
+    survey = make_survey()
+    raised = [customer_response(survey, f"c{i}@example.com", f"C{i}", "Please", key=f"digest-key-{i:08d}")
+              for i in range(4)]
+    entries = {
+        "Call-backs within a day": ("done", date(2026, 8, 1), raised[:1]),
+        "Delivery slots online": ("in_progress", date(2026, 9, 1), raised[:3]),
+        "One case owner": ("planned", date(2027, 1, 10), raised),  # raised most, but only planned
+        "Clearer bills": ("planned", date(2026, 9, 10), []),
+    }
+    for title, (status, day, responses) in entries.items():
+        entry = make_change(title=title, status=status, changed_on=day)
+        changes.set_links(entry, response_ids=responses, alert_ids=[], now=NOW)
+        changes.publish(entry, now=NOW)
+    prepared = changes.digest("2026Q3", now=NOW)
+    text = prepared.text
+    assert "We changed" in text and "We are changing" in text and "We plan to" in text
+    changed, rest = text.split("We are changing")
+    assert "The biggest things we changed because you told us:" in changed and "Call-backs" in changed
+    assert "One case owner" not in changed and "Delivery slots" not in changed
+    assert "Delivery slots online (since 1 September 2026; raised by 3 customers)" in rest
+    assert "One case owner (planned for 10 January 2027; raised by 4 customers)" in rest
+    assert "Clearer bills (planned for 10 September 2026)" in rest
+    assert "1. Call-backs within a day (1 August 2026; raised by 1 customer)" in changed
+    html = prepared.html
+    assert html.index("We changed") < html.index("Call-backs") < html.index("We are changing") \
+        < html.index("Delivery slots") < html.index("We plan to") < html.index("One case owner")
+    assert prepared.subject == "2026Q3: what we changed because of you"
+    assert [(s.heading, [i.change.title for i in s.items]) for s in prepared.sections] == [
+        ("We changed", ["Call-backs within a day"]), ("We are changing", ["Delivery slots online"]),
+        ("We plan to", ["One case owner", "Clearer bills"])]
+
+
+@pytest.mark.parametrize("status, day, words", [
+    ("done", date(2026, 10, 15), "15 October 2026"), ("done", date(2026, 12, 1), "planned for 1 December 2026"),
+    ("in_progress", date(2026, 10, 15), "since 15 October 2026"),
+    ("in_progress", date(2026, 12, 1), "planned for 1 December 2026"),
+    ("planned", date(2026, 12, 1), "planned for 1 December 2026")])
+def test_the_digest_says_future_dates_are_planned(status, day, words):
+    assert changes.when_words(status, day, date(2026, 11, 1)) == words

@@ -127,6 +127,7 @@ PERMISSIONS = {
     ("changelog.new", "POST"): "editor",
     ("changelog.edit", "POST"): "editor",
     ("changelog.change_state", "POST"): "editor",
+    ("changelog.impact_numbers", "POST"): "editor",
     ("changelog.links", "POST"): "editor",
     ("changelog.add_quote", "POST"): "editor",
     ("changelog.remove_quote", "POST"): "editor",

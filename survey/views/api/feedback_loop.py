@@ -99,7 +99,8 @@ def change_body(public: changes.PublicChange) -> dict:
             "raised_by": public.raised_by, "quotes": list(public.quotes),
             "impact": None if impact is None else {
                 **{k: v for k, v in asdict(impact).items() if k not in ("low", "high")},
-                "ci_low": impact.low, "ci_high": impact.high},
+                "ci_low": impact.low, "ci_high": impact.high, "verdict": impact.verdict},
+            "impact_numbers": public.impact_numbers,
             "url": external_url("public.changes") + f"#change-{public.id}"}
 
 

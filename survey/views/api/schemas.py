@@ -214,23 +214,37 @@ CASE = {
 IMPACT = {
     "type": "object", "additionalProperties": False,
     "required": ["question", "segment", "n_before", "n_after", "before", "after", "difference", "ci_low", "ci_high",
-                 "p_value", "more_needed"],
-    "properties": {"question": {"type": "string"}, "segment": {"type": "string"}, "n_before": {"type": "integer"},
+                 "p_value", "more_needed", "verdict", "question_text", "label", "segment_words"],
+    "properties": {"question": {"type": "string", "description": "the question's key"},
+                   "segment": {"type": "string", "description": "attribute=value, or empty for all customers"},
+                   "n_before": {"type": "integer"},
                    "n_after": {"type": "integer"}, "before": NUMBER_OR_NULL, "after": NUMBER_OR_NULL,
                    "difference": NUMBER_OR_NULL, "ci_low": NUMBER_OR_NULL, "ci_high": NUMBER_OR_NULL,
-                   "p_value": NUMBER_OR_NULL, "more_needed": {"type": ["integer", "null"]}},
+                   "p_value": NUMBER_OR_NULL, "more_needed": {"type": ["integer", "null"]},
+                   "verdict": {"enum": ["measuring", "improvement", "worsening", "inconclusive"]},
+                   "question_text": {"type": "string", "description": "the question as customers read it"},
+                   "label": {"type": "string", "description": "the top option whose share is measured"},
+                   "segment_words": {"type": "string",
+                                     "description": "the segment in words (\"in Leeds\"), or empty"}},
 }
 
 CHANGE = {
     "type": "object", "additionalProperties": False,
     "required": ["id", "title", "you_said", "we_did_html", "category", "status", "changed_on", "published_at",
-                 "updated_at", "raised_by", "quotes", "impact", "url"],
+                 "updated_at", "raised_by", "quotes", "impact", "impact_numbers", "url"],
     "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "you_said": {"type": "string"},
                    "we_did_html": {"type": "string", "description": "sanitised HTML"},
                    "category": {"type": "string"}, "status": {"type": "string"}, "changed_on": DAY,
                    "published_at": TIMESTAMP, "updated_at": TIMESTAMP,
                    "raised_by": {"type": "integer", "description": "how many customers' responses led to it"},
-                   "quotes": {"type": "array", "items": {"type": "string"}}, "impact": nullable(ref("Impact")),
+                   "quotes": {"type": "array", "items": {"type": "string"}},
+                   "impact": {**nullable(ref("Impact")),
+                              "description": "as the public page shows it: null when the entry names no figure "
+                                             "or is published without its numbers"},
+                   "impact_numbers": {"type": ["boolean", "null"],
+                                      "description": "the editor's choice: true publishes the numbers, false "
+                                                     "leaves them out, null (not chosen) shows them only while "
+                                                     "measuring or when they show a real improvement"},
                    "url": {"type": "string"}},
 }
 
