@@ -18,6 +18,9 @@ One period
         Counts and proportions over the whole scale (:mod:`analysis.shares`).
     ``mean_score(counts_by_value, confidence=0.95) -> Mean``
         Mean rating with a Student-t interval (:mod:`analysis.shares`).
+    ``bounded_mean(counts_by_value, lowest, highest, confidence=0.95) -> BoundedMean``
+        Mean of a bounded score (rating, NPS) with a logit-transformed interval that stays on the
+        scale (:mod:`analysis.bounded`).
     ``nps(promoters, passives, detractors, confidence=0.95) -> NPS``
         Net Promoter Score with an adjusted-Wald interval (:mod:`analysis.nps`).
 
@@ -56,6 +59,7 @@ Planning
     ``detectable_change(p1, n, alpha=0.05, power=0.8, direction="down") -> float | None``
         Smallest change detectable with n per period (:mod:`analysis.power`).
 """
+from analysis.bounded import BoundedMean, bounded_mean
 from analysis.comparison import MeanDifference, ShareDifference, mean_difference, share_difference
 from analysis.detection import Detection, Finding, PeriodCounts, Series, Shortfall, detect
 from analysis.drift import Cusum, PChart, cusum, p_chart
@@ -74,6 +78,8 @@ __all__ = [
     "Series",
     "Shortfall",
     "detect",
+    "BoundedMean",
+    "bounded_mean",
     "Cusum",
     "Distribution",
     "Interval",
