@@ -12,7 +12,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from survey import cli, database, headers, ids, log_redaction, rate_limits, request_body, request_text, uploads
+    from survey import (
+        cli,
+        database,
+        headers,
+        ids,
+        log_redaction,
+        rate_limits,
+        request_body,
+        request_text,
+        uploads,
+        wording,
+    )
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import csrf, db, limiter, login, migrate
     from survey.views import (
@@ -75,5 +86,6 @@ def create_app(config: dict | None = None) -> Flask:
     rate_limits.init_app(app)
     headers.init_app(app)
     log_redaction.init_app(app)
+    wording.init_app(app)
     cli.init_app(app)
     return app
