@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import func, or_, select
 
@@ -407,9 +407,9 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     last complete period (as alerts do): a month that has just begun would compare a handful of responses
     with a whole month."""
     notes = []
-    if chosen.start is None and chosen.end is None:
-        chosen = replace(chosen, end=period_start(today, chosen.unit) - timedelta(days=1))
-        notes.append(f"The current {chosen.unit} is not complete and is left out; set “To” to today to include it.")
+    if chosen.completed(today) != chosen:
+        chosen = chosen.completed(today)
+        notes.append(incomplete_note(chosen.unit))
     if (capped := chosen.capped(today)) is not None:
         notes.append(f"The range has more than {MAX_PERIODS} {chosen.unit}s: the last {MAX_PERIODS} are shown. "
                      f"Choose a longer period or a later “From” to see earlier ones.")
@@ -477,6 +477,10 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
                      period_label(current, chosen.unit), period_label(previous, chosen.unit) if previous else "",
                      first, last, tuple(cards), tuple(results), sum(responses.values()),
                      not chosen.is_narrowed, notes)
+
+
+def incomplete_note(unit: str) -> str:
+    return f"The current {unit} is not complete and is left out; set “To” to today to include it."
 
 
 def _rate_card(survey: Survey, starts: list[date], unit: str, min_n: int) -> list[Card]:
