@@ -18,6 +18,9 @@ One period
         Counts and proportions over the whole scale (:mod:`analysis.shares`).
     ``mean_score(counts_by_value, confidence=0.95) -> Mean``
         Mean rating with a Student-t interval (:mod:`analysis.shares`).
+    ``bounded_mean(counts_by_value, lowest, highest, confidence=0.95) -> BoundedMean``
+        Mean of a bounded score (rating, NPS) with a logit-transformed interval that stays on the
+        scale (:mod:`analysis.bounded`).
     ``nps(promoters, passives, detractors, confidence=0.95) -> NPS``
         Net Promoter Score with an adjusted-Wald interval (:mod:`analysis.nps`).
 
@@ -65,6 +68,7 @@ Planning
         Responses per period to detect an NPS drop of ``drop`` points, from the trinomial variance
         (:mod:`analysis.power`).
 """
+from analysis.bounded import BoundedMean, bounded_mean
 from analysis.comparison import MeanDifference, ShareDifference, mean_difference, share_difference
 from analysis.detection import Detection, Finding, PeriodCounts, Series, Shortfall, YearOverYear, detect
 from analysis.drift import Cusum, PChart, cusum, p_chart
@@ -77,33 +81,33 @@ from analysis.shares import Distribution, Mean, Share, distribution, mean_score,
 from analysis.trend import Linearity, NPSTrend, TrendTest, cochran_armitage, departure_from_linearity, nps_trend
 
 __all__ = [
-    "Detection",
-    "Finding",
-    "PeriodCounts",
-    "Series",
-    "Shortfall",
-    "YearOverYear",
-    "detect",
-    "Linearity",
-    "NPSTrend",
-    "departure_from_linearity",
-    "nps_trend",
-    "sample_size_nps",
+    "BoundedMean",
     "Cusum",
+    "Detection",
     "Distribution",
+    "Finding",
     "Interval",
+    "Linearity",
     "MannWhitney",
     "Mean",
     "MeanDifference",
     "NPS",
     "NPSDifference",
+    "NPSTrend",
     "PChart",
+    "PeriodCounts",
+    "Series",
     "Share",
     "ShareDifference",
+    "Shortfall",
     "TrendTest",
+    "YearOverYear",
     "benjamini_hochberg",
+    "bounded_mean",
     "cochran_armitage",
     "cusum",
+    "departure_from_linearity",
+    "detect",
     "detectable_change",
     "distribution",
     "mann_whitney",
@@ -111,7 +115,9 @@ __all__ = [
     "mean_score",
     "nps",
     "nps_difference",
+    "nps_trend",
     "p_chart",
+    "sample_size_nps",
     "sample_size_two_shares",
     "share",
     "share_difference",

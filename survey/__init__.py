@@ -12,7 +12,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from survey import cli, database, headers, ids, log_redaction, rate_limits, request_body, request_text, uploads
+    from survey import (
+        cli,
+        database,
+        headers,
+        ids,
+        log_redaction,
+        rate_limits,
+        request_body,
+        request_text,
+        uploads,
+        wording,
+    )
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import csrf, db, limiter, login, migrate
     from survey.views import (
@@ -72,10 +83,9 @@ def create_app(config: dict | None = None) -> Flask:
                       sending.bp, alerts.bp, results.bp, responses.bp, exports.bp, imports.bp, changelog.bp, api.bp,
                       api_tokens.bp, webhooks.bp, errors.bp):
         app.register_blueprint(blueprint)
-    from survey.trends import format_p
-    app.add_template_filter(format_p, "pvalue")  # p- and q-values: "< 0.001", never "0.000"
     rate_limits.init_app(app)
     headers.init_app(app)
     log_redaction.init_app(app)
+    wording.init_app(app)
     cli.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""Reading responses one by one: the filtered list (newest first, a page at a time), one response with its
+"""Reading responses one by one: the filtered list (newest given first, a page at a time), one response with its
 answers laid out, and themes (tags) analysts give responses so comments can be counted and filtered.
 
 A page is a fixed number of queries however many rows it has: the count, the responses, then their answers,
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, delete, exists, func, select
+from sqlalchemy import and_, case, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -91,20 +91,27 @@ def low_score_condition():
 
 def list_responses(survey: Survey, chosen: ResultsFilter, *, today: date, after_id: int | None = None,
                    limit: int = PAGE_SIZE, score: str | None = None) -> Page:
-    """One page of the filtered responses, newest first, continuing after `after_id` (keyset paging: a
-    page costs the same however deep it is, and new responses do not shift what comes next).
-    `score="low"` keeps only responses with a low score (see low_score_condition)."""
+    """One page of the filtered responses, newest first by when they were given (`submitted_at`, then id:
+    imported history has later ids than answers given after it), continuing after the response `after_id`
+    (keyset paging on the (survey, submitted_at) index: a page costs the same however deep it is, and new
+    responses do not shift what comes next). An `after_id` that is not one of this survey's responses starts
+    from the newest. `score="low"` keeps only responses with a low score (see low_score_condition)."""
     if score is not None and score not in SCORE_FILTERS:
         raise ValueError(f"unknown score filter {score!r}")
     conditions = response_conditions(survey.id, chosen, today)
     if score == "low":
         conditions.append(low_score_condition())
     total = db.session.scalar(select(func.count(Response.id)).where(*conditions)) or 0
-    query = (select(Response).where(*conditions).order_by(Response.id.desc()).limit(limit + 1)
+    query = (select(Response).where(*conditions).order_by(Response.submitted_at.desc(), Response.id.desc())
+             .limit(limit + 1)
              .options(selectinload(Response.answers), selectinload(Response.tags),
                       selectinload(Response.version).selectinload(SurveyVersion.questions)))
     if after_id is not None:
-        query = query.where(Response.id < after_id)
+        anchor = db.session.scalar(select(Response.submitted_at).where(Response.id == after_id,
+                                                                       Response.survey_id == survey.id))
+        if anchor is not None:
+            query = query.where(or_(Response.submitted_at < anchor,
+                                    and_(Response.submitted_at == anchor, Response.id < after_id)))
     responses = list(db.session.scalars(query))
     more = len(responses) > limit
     responses = responses[:limit]

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import astuple, dataclass, field
 from typing import TYPE_CHECKING
 
+from survey.wording import plural
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -96,10 +98,6 @@ def _formatted(value: float, percent: bool) -> str:
     return f"{value * 100:.0f} %" if percent else f"{value:+.0f}"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _named(title: str) -> str:
     # The title opens the text alternative; the page shows it in full elsewhere.
     return short(title, 120)
@@ -160,7 +158,7 @@ def trend_chart(title: str, points: Sequence[TrendPoint], markers: Sequence[Mark
             latest = f"from {_formatted(first.value, percent)} in {short(first.label)} to {latest}"
         alt = f"{_named(title)}: {latest}."
         if gaps := len(points) - len(known):
-            alt += f" {_plural(gaps, 'period')} had too few responses."
+            alt += f" {plural(gaps, 'period')} had too few responses."
     if markers:
         alt += " Marked: " + "; ".join(f"{short(m.text)} ({short(m.label)})" for m in markers) + "."
     return Chart("trend", title, alt, (points, markers),
@@ -235,7 +233,7 @@ def distribution_chart(title: str, bars: Sequence[Bar], *, highlight_last: int =
         alt = f"{_named(title)}: no answers yet."
     else:
         parts = [f"{short(b.label)} {b.count} ({b.count / total:.0%})" for b in bars[:MAX_ROWS]]
-        alt = f"{_named(title)} ({total} answers): " + ", ".join(parts) + "."
+        alt = f"{_named(title)} ({plural(total, 'answer')}): " + ", ".join(parts) + "."
         if len(bars) > MAX_ROWS:
             alt += f" And {len(bars) - MAX_ROWS} more in the table."
     return Chart("distribution", title, alt, bars, (("highlight_last", highlight_last),))
@@ -285,7 +283,7 @@ def segment_chart(title: str, rows: Sequence[SegmentRow], *, min_n: int, percent
         if len(shown) > MAX_ROWS:
             alt += f" And {len(shown) - MAX_ROWS} more in the table."
     if hidden:
-        alt += f" {hidden} group{'s have' if hidden != 1 else ' has'} fewer than {min_n} responses."
+        alt += f" {plural(hidden, 'group')} {'has' if hidden == 1 else 'have'} fewer than {min_n} responses."
     return Chart("segments", title, alt, rows, (("min_n", min_n), ("percent", percent)))
 
 

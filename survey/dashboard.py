@@ -8,22 +8,31 @@ same GROUP BY runs over the answers instead. Response counts always come from `r
 Cards compare the latest period of the range with the one before. Every comparison made on the page is
 one Benjamini–Hochberg family, so a "significant" badge keeps its promise however many cards there are;
 where either period has fewer than the minimum responses the card says so instead of guessing.
+
+Every interval on the page stays on its scale (Wilson for shares, `analysis.bounded_mean` for the mean
+and the NPS) and is shown only from the minimum number of responses up: below it, a card says "not enough
+responses", a trend period is a gap and a segment is hidden.
+
+The segment comparison is about the period the cards compare (the last of the range: by default the
+latest complete one), with the period before and any unresolved alert beside each segment: over a whole
+year a location whose satisfaction has just dropped still looked like the best one.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from sqlalchemy import func, or_, select
 
-from analysis import benjamini_hochberg, mean_difference, mean_score, nps, nps_difference, share, share_difference
+from analysis import benjamini_hochberg, bounded_mean, mean_difference, nps, nps_difference, share, share_difference
 from survey import charts, rollups
 from survey.charts import Bar, Marker, SegmentRow, TrendPoint
 from survey.extensions import db
 from survey.filters import MAX_PERIODS, ResultsFilter, response_conditions
 from survey.models import Alert, Answer, AnswerCount, ChangeEntry, Invitation, Question, Response, Survey
 from survey.periods import next_start, period_expression, period_label, period_start
+from survey.wording import format_p, plural
 
 SCORED_TYPES = ("rating", "nps")
 
@@ -46,6 +55,31 @@ class Estimate:
     low: float | None
     high: float | None
     n: int
+
+
+@dataclass(frozen=True)
+class AlertNote:
+    """An unresolved alert about a segment's series, to show beside it."""
+    id: int
+    direction: str  # drop | rise
+    status: str  # open | acknowledged
+    text: str  # "90 % → 75 %, 2026-09 to 2026-10"
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """One segment value in the compared period, with the period before and any unresolved alert.
+    `value`, `low` and `high` are None below the minimum responses (hidden, never a guess)."""
+    label: str
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int
+    previous: Estimate
+    alerts: tuple[AlertNote, ...] = ()
+
+    def chart_row(self) -> SegmentRow:
+        return SegmentRow(self.label, self.value, self.low, self.high, self.n)
 
 
 @dataclass(frozen=True)
@@ -81,7 +115,7 @@ class QuestionResults:
     trend: tuple[TrendPoint, ...]
     distribution: tuple[Bar, ...]
     highlight: int  # how many of the last bars are the "top" answers
-    segments: dict[str, tuple[SegmentRow, ...]]
+    segments: dict[str, tuple[SegmentResult, ...]]  # the compared period, by attribute
     markers: tuple[Marker, ...]
     answered: int
 
@@ -102,6 +136,11 @@ class Dashboard:
     uses_rollups: bool
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def tests(self) -> int:
+        """How many comparisons on the page form the Benjamini–Hochberg family."""
+        return sum(card.p_value is not None for card in self.cards)
+
 
 # --- counting ---------------------------------------------------------------------------------------------
 
@@ -109,9 +148,10 @@ Counts = dict[tuple, Counter]
 
 
 def _rollup_counts(survey: Survey, keys: list[str], chosen: ResultsFilter, first: date, last: date,
-                   names: tuple[str, ...]) -> tuple[Counts, Counts]:
-    """(question, period start) → value counts for the filtered series, and (question, attribute, value)
-    → value counts for every segment over the whole range, from the rollup table."""
+                   names: tuple[str, ...], since: date) -> tuple[Counts, Counts]:
+    """(question, period start) → value counts for the filtered series, and (question, attribute, value,
+    period start) → value counts for every segment in the periods from `since` (the compared two), from
+    the rollup table."""
     in_range = (AnswerCount.survey_id == survey.id, AnswerCount.question_key.in_(keys),
                 AnswerCount.local_date >= first, AnswerCount.local_date <= last)
     name, value = chosen.segment or ("", "")
@@ -124,18 +164,18 @@ def _rollup_counts(survey: Survey, keys: list[str], chosen: ResultsFilter, first
         series[(key, _day(start))][answer] += int(n)
     segments: Counts = defaultdict(Counter)
     if names:
-        for key, seg_name, seg_value, answer, n in db.session.execute(
-                select(AnswerCount.question_key, AnswerCount.segment_name, AnswerCount.segment_value,
+        for key, seg_name, seg_value, start, answer, n in db.session.execute(
+                select(AnswerCount.question_key, AnswerCount.segment_name, AnswerCount.segment_value, period,
                        AnswerCount.value_int, func.sum(AnswerCount.count))
-                .where(*in_range, AnswerCount.segment_name.in_(names))
-                .group_by(AnswerCount.question_key, AnswerCount.segment_name, AnswerCount.segment_value,
+                .where(*in_range, AnswerCount.local_date >= since, AnswerCount.segment_name.in_(names))
+                .group_by(AnswerCount.question_key, AnswerCount.segment_name, AnswerCount.segment_value, period,
                           AnswerCount.value_int)):
-            segments[(key, seg_name, seg_value)][answer] += int(n)
+            segments[(key, seg_name, seg_value, _day(start))][answer] += int(n)
     return series, segments
 
 
 def _answer_counts(survey: Survey, keys: list[str], conditions: list, unit: str,
-                   names: tuple[str, ...]) -> tuple[Counts, Counts]:
+                   names: tuple[str, ...], since: date) -> tuple[Counts, Counts]:
     """The same counts as `_rollup_counts`, grouped over the answers of the responses the filter selects."""
     base = (select().select_from(Answer).join(Response, Answer.response_id == Response.id)
             .where(*conditions, Answer.question_key.in_(keys), Answer.value_int.is_not(None)))
@@ -148,11 +188,11 @@ def _answer_counts(survey: Survey, keys: list[str], conditions: list, unit: str,
     segments: Counts = defaultdict(Counter)
     for name in names:
         attribute = Response.attributes[name].as_string()
-        for key, seg_value, answer, n in db.session.execute(
-                base.add_columns(Answer.question_key, attribute, Answer.value_int, func.count())
-                .where(attribute.is_not(None), attribute != "")
-                .group_by(Answer.question_key, attribute, Answer.value_int)):
-            segments[(key, name, seg_value)][answer] += int(n)
+        for key, seg_value, start, answer, n in db.session.execute(
+                base.add_columns(Answer.question_key, attribute, period, Answer.value_int, func.count())
+                .where(attribute.is_not(None), attribute != "", Response.local_date >= since)
+                .group_by(Answer.question_key, attribute, period, Answer.value_int)):
+            segments[(key, name, seg_value, _day(start))][answer] += int(n)
     return series, segments
 
 
@@ -201,18 +241,28 @@ def _triple(counts: Counter) -> tuple[int, int, int]:
     return promoters, sum(counts.values()) - promoters - detractors, detractors
 
 
-def estimate(question: Question, metric: str, counts: Counter) -> Estimate:
-    """One metric of one question from its value counts, with its 95 % interval."""
+def estimate(question: Question, metric: str, counts: Counter, min_n: int = 0) -> Estimate:
+    """One metric of one question from its value counts, with its 95 % interval — an interval that stays on
+    the scale (Wilson for shares, logit-transformed for the mean and the NPS), and none at all below
+    `min_n` answers, where it would only dress noise up as knowledge."""
     n = sum(counts.values())
     if metric == "nps":
-        result = nps(*_triple(counts))
-        return Estimate(result.score, result.low, result.high, n)
+        promoters, passives, detractors = _triple(counts)
+        score = nps(promoters, passives, detractors).score
+        # NPS/100 is the mean of +1 (promoter), 0 (passive) and −1 (detractor): a score bounded by ±1.
+        result = bounded_mean({1: promoters, 0: passives, -1: detractors}, -1, 1)
+        low, high = (None, None) if result.low is None else (100 * result.low, 100 * result.high)
+        return _enough(Estimate(score, low, high, n), min_n)
     if metric == "mean":
-        result = mean_score(counts) if n else None
-        return Estimate(result.estimate, result.low, result.high, n) if result else Estimate(None, None, None, 0)
+        result = bounded_mean(counts, 1, len(question.options))
+        return _enough(Estimate(result.estimate, result.low, result.high, n), min_n)
     top = {1} if metric == "yes" else _top_values(question, 2 if metric == "top2_box" else 1)
     result = share(counts, top)
-    return Estimate(result.estimate, result.low, result.high, n)
+    return _enough(Estimate(result.estimate, result.low, result.high, n), min_n)
+
+
+def _enough(result: Estimate, min_n: int) -> Estimate:
+    return result if result.n >= min_n else replace(result, low=None, high=None)
 
 
 def _compare(question: Question, metric: str, before: Counter, after: Counter) -> dict:
@@ -232,11 +282,11 @@ def _compare(question: Question, metric: str, before: Counter, after: Counter) -
 
 def _card(title: str, question: Question, metric: str, before: Counter | None, after: Counter, min_n: int) -> Card:
     """`before` is None when the range has no period before the latest one."""
-    current = estimate(question, metric, after)
+    current = estimate(question, metric, after, min_n)
     if before is None:
         return Card(title, question.text, metric, current, Estimate(None, None, None, 0), note=ONE_PERIOD,
                     key=question.key)
-    previous = estimate(question, metric, before)
+    previous = estimate(question, metric, before, min_n)
     if min(previous.n, current.n) < min_n:
         return Card(title, question.text, metric, current, previous, key=question.key,
                     note=f"Not enough responses to compare: {current.n} this period and {previous.n} before; "
@@ -316,17 +366,40 @@ def _relabel(label: str, unit: str) -> str:
     return label
 
 
-def _segment_rows(question: Question, metric: str, segments: Counts, name: str, min_n: int) -> tuple[SegmentRow, ...]:
-    rows = []
-    for (key, seg_name, value), counts in segments.items():
-        if key != question.key or seg_name != name:
-            continue
-        result = estimate(question, metric, counts)
-        shown = result.n >= min_n
-        rows.append(SegmentRow(value, result.value if shown else None, result.low if shown else None,
-                               result.high if shown else None, result.n))
-    rows.sort(key=lambda row: (row.value is None, -(row.value or 0), row.label))
-    return tuple(rows)
+def _segment_results(question: Question, metric: str, segments: Counts, name: str, current: date,
+                     previous: date | None, min_n: int, alerts: dict) -> tuple[SegmentResult, ...]:
+    """Each value of segment attribute `name` in the compared period (best first, hidden ones last), with
+    the period before (hidden alike below min_n) and its unresolved alerts."""
+    values = {value for key, seg_name, value, _start in segments if key == question.key and seg_name == name}
+    results = []
+    for value in values:
+        now = estimate(question, metric, segments.get((question.key, name, value, current), Counter()), min_n)
+        before = estimate(question, metric, segments.get((question.key, name, value, previous), Counter()), min_n) \
+            if previous else Estimate(None, None, None, 0)
+        shown, shown_before = now.n >= min_n and now.n > 0, before.n >= min_n and before.n > 0
+        results.append(SegmentResult(
+            value, now.value if shown else None, now.low if shown else None, now.high if shown else None, now.n,
+            before if shown_before else replace(before, value=None),
+            tuple(alerts.get((question.key, metric, ((name, value),)), ()))))
+    results.sort(key=lambda row: (row.value is None, -(row.value or 0), row.label))
+    return tuple(results)
+
+
+def _unresolved_alerts(survey: Survey) -> dict[tuple, list[AlertNote]]:
+    """(question key, metric, segment items) → the survey's alerts not yet resolved, newest first."""
+    found: dict[tuple, list[AlertNote]] = defaultdict(list)
+    for alert in db.session.scalars(select(Alert).where(Alert.survey_id == survey.id, Alert.status != "resolved")
+                                    .order_by(Alert.id.desc())):
+        # Alerts keep shares as fractions and the NPS on −100…100, as the dashboard does.
+        before, after = format_value(alert.metric, alert.value_before), format_value(alert.metric, alert.value_after)
+        if alert.kind == "gap":
+            text = f"{after} in {alert.period_after} against {before} for everyone else"
+        else:
+            text = f"{before} → {after}, {alert.period_before} to {alert.period_after}" + \
+                (" (steady drift)" if alert.kind == "trend" else "")
+        found[(alert.question_key, alert.metric, tuple(sorted((alert.segment or {}).items())))].append(
+            AlertNote(alert.id, alert.direction, alert.status, text))
+    return found
 
 
 def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Settings) -> Dashboard:
@@ -334,9 +407,9 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     last complete period (as alerts do): a month that has just begun would compare a handful of responses
     with a whole month."""
     notes = []
-    if chosen.start is None and chosen.end is None:
-        chosen = replace(chosen, end=period_start(today, chosen.unit) - timedelta(days=1))
-        notes.append(f"The current {chosen.unit} is not complete and is left out; set “To” to today to include it.")
+    if chosen.completed(today) != chosen:
+        chosen = chosen.completed(today)
+        notes.append(incomplete_note(chosen.unit))
     if (capped := chosen.capped(today)) is not None:
         notes.append(f"The range has more than {MAX_PERIODS} {chosen.unit}s: the last {MAX_PERIODS} are shown. "
                      f"Choose a longer period or a later “From” to see earlier ones.")
@@ -348,13 +421,14 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     keys = [q.key for q in questions]
     conditions = response_conditions(survey.id, chosen, today)
     names = settings.segment_names
+    current, previous = starts[-1], (starts[-2] if len(starts) > 1 else None)
+    since = previous or current  # segments compare the last period with the one before
     if chosen.is_narrowed:
-        series, segments = _answer_counts(survey, keys, conditions, chosen.unit, names)
+        series, segments = _answer_counts(survey, keys, conditions, chosen.unit, names, since)
         responses = _response_counts(conditions, chosen.unit)
     else:
-        series, segments = _rollup_counts(survey, [*keys, rollups.RESPONSES_KEY], chosen, first, last, names)
+        series, segments = _rollup_counts(survey, [*keys, rollups.RESPONSES_KEY], chosen, first, last, names, since)
         responses = _rolled_up_responses(series)
-    current, previous = starts[-1], (starts[-2] if len(starts) > 1 else None)
 
     cards: list[Card] = []
     for question in [next((q for q in questions if q.type == kind), None) for kind in SCORED_TYPES]:
@@ -373,6 +447,7 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
         cards += _rate_card(survey, starts, chosen.unit, settings.min_n)
     cards = _with_q_values(cards)
 
+    alerts = _unresolved_alerts(survey) if names else {}
     results = []
     for question in questions:
         metric, metric_label = _chart_metric(question)
@@ -381,15 +456,17 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
         for start in starts:
             counts = series.get((question.key, start), Counter())
             totals.update(counts)
-            if metric:
-                result = estimate(question, metric, counts)
-                points.append(TrendPoint(period_label(start, chosen.unit), result.value, result.low, result.high,
-                                         result.n))
+            if metric:  # a period below the minimum is a gap, as a card says "not enough responses"
+                result = estimate(question, metric, counts, settings.min_n)
+                shown = result.n >= settings.min_n and result.n > 0
+                points.append(TrendPoint(period_label(start, chosen.unit), result.value if shown else None,
+                                         result.low, result.high, result.n))
         bars = tuple(Bar(label, totals[value]) for value, label in _labels(question))
         results.append(QuestionResults(
             question, metric, metric_label, tuple(points), bars,
             highlight=1 if question.type == "rating" else (2 if question.type == "nps" else 0),
-            segments={name: _segment_rows(question, metric, segments, name, settings.min_n)
+            segments={name: _segment_results(question, metric, segments, name, current, previous,
+                                             settings.min_n, alerts)
                       for name in names} if metric else {},
             markers=tuple(_markers(survey, question, chosen, first, last)) if metric else (),
             answered=sum(totals.values())))
@@ -402,6 +479,10 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
                      not chosen.is_narrowed, notes)
 
 
+def incomplete_note(unit: str) -> str:
+    return f"The current {unit} is not complete and is left out; set “To” to today to include it."
+
+
 def _rate_card(survey: Survey, starts: list[date], unit: str, min_n: int) -> list[Card]:
     if len(starts) < 2:
         return []
@@ -409,7 +490,7 @@ def _rate_card(survey: Survey, starts: list[date], unit: str, min_n: int) -> lis
     (n1, x1), (n2, x2) = rates[starts[-2]], rates[starts[-1]]
     if not n1 and not n2:
         return []
-    before, after = share_interval(x1, n1), share_interval(x2, n2)
+    before, after = share_interval(x1, n1, min_n), share_interval(x2, n2, min_n)
     if min(n1, n2) < min_n:
         return [Card("Response rate", "", "rate", after, before,
                      note=f"Not enough invitations to compare: {n2} this period and {n1} before.")]
@@ -418,9 +499,9 @@ def _rate_card(survey: Survey, starts: list[date], unit: str, min_n: int) -> lis
                  result.p_value)]
 
 
-def share_interval(successes: int, n: int) -> Estimate:
+def share_interval(successes: int, n: int, min_n: int = 0) -> Estimate:
     result = share({1: successes, 0: n - successes}, {1})
-    return Estimate(result.estimate, result.low, result.high, n)
+    return _enough(Estimate(result.estimate, result.low, result.high, n), min_n)
 
 
 
@@ -462,6 +543,26 @@ def format_difference(metric: str, value: float | None) -> str:
     return f"{value:+,.0f}".replace("-", "−")
 
 
+def verdict_explanation(card: Card, fdr: float, tests: int) -> str:
+    """Why a card says what it says, in words: the comparison on its own (p, and whether its interval
+    leaves out no change) and the verdict after the Benjamini–Hochberg correction over the `tests`
+    comparisons on the page (q), so "−5.7 points, interval −10.4 to −0.9, no significant change" no
+    longer reads as a contradiction."""
+    if card.q_value is None or card.p_value is None or card.difference is None:
+        return ""
+    p, q = format_p(card.p_value, "p"), format_p(card.q_value, "q")
+    family = f"corrected for the {plural(tests, 'comparison')} on this page" if tests > 1 \
+        else "the only comparison on this page"
+    verdict = card.verdict(fdr)
+    if verdict in ("up", "down"):
+        return f"A real {'rise' if verdict == 'up' else 'drop'}: {p} on its own, {q} {family}."
+    if tests > 1 and card.p_value <= fdr:
+        excludes_zero = card.low is not None and card.high is not None and (card.low > 0 or card.high < 0)
+        interval = "; its interval leaves out no change" if excludes_zero else ""
+        return f"Looks real on its own ({p}{interval}), but not once {family}: {q} is above {fdr:g}."
+    return f"Could be chance: {p} on its own, {q} {family}."
+
+
 @dataclass(frozen=True)
 class Figures:
     trend: charts.Chart | None
@@ -479,7 +580,8 @@ def figures(board: Dashboard) -> dict[str, Figures]:
             trend = charts.trend_chart(
                 f"{item.metric_label} by {board.filter.unit}", item.trend, item.markers, percent=percent,
                 y_label=item.metric_label, y_range=None if percent else (-100, 100))
-        segments = tuple((name, charts.segment_chart(f"{item.metric_label} by {name}", rows,
+        segments = tuple((name, charts.segment_chart(f"{item.metric_label} by {name}, {board.current_label}",
+                                                     [row.chart_row() for row in rows],
                                                      min_n=board.settings.min_n, percent=percent))
                          for name, rows in item.segments.items() if rows)
         result[item.question.key] = Figures(trend, charts.distribution_chart(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
@@ -62,6 +62,14 @@ class ResultsFilter:
         if self.start is None or period_start(self.start, self.unit) >= first:
             return None
         return replace(self, start=first)
+
+    def completed(self, today: date) -> ResultsFilter:
+        """Without dates, a view ends with the last complete period, as alerts do: a month that has just begun
+        would compare a handful of responses with a whole month. The results page, the response browser and
+        the API all start from this, so the same address shows the same responses everywhere."""
+        if self.start is None and self.end is None:
+            return replace(self, end=period_start(today, self.unit) - timedelta(days=1))
+        return self
 
     def date_range(self, today: date) -> tuple[date, date]:
         """Inclusive first and last local dates the filter covers."""

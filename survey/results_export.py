@@ -4,7 +4,8 @@ lines, XLSX), from the same `dashboard.build` the page and the API use.
 One row per figure, its kind saying what it is:
 
 - `trend`: a question's metric in one period (overall, or the filter's segment),
-- `segment`: the metric over the whole range in one segment value (`location=Leeds`),
+- `segment`: the metric in one segment value (`location=Leeds`) in the compared period (the range's last,
+  as the page's segment comparison), and in the period before it,
 - `distribution`: how many gave each answer over the range (`answer`, count in `value`),
 - `change`: the latest period against the one before (difference with its interval, p- and q-value).
 
@@ -48,9 +49,14 @@ def result_records(board: Dashboard) -> Iterator[dict]:
                            "n": point.n}
         for name, rows in results.segments.items():
             for row in rows:
-                yield blank | {"kind": "segment", "question": key, "metric": results.metric, "period": span,
-                               "segment": f"{name}={row.label}", "value": row.value, "ci_low": row.low,
-                               "ci_high": row.high, "n": row.n}
+                segment = f"{name}={row.label}"
+                if board.previous_label:
+                    yield blank | {"kind": "segment", "question": key, "metric": results.metric,
+                                   "period": board.previous_label, "segment": segment, "value": row.previous.value,
+                                   "ci_low": row.previous.low, "ci_high": row.previous.high, "n": row.previous.n}
+                yield blank | {"kind": "segment", "question": key, "metric": results.metric,
+                               "period": board.current_label, "segment": segment, "value": row.value,
+                               "ci_low": row.low, "ci_high": row.high, "n": row.n}
         for bar in results.distribution:
             yield blank | {"kind": "distribution", "question": key, "metric": "count", "period": span,
                            "segment": chosen, "answer": bar.label, "value": bar.count, "n": results.answered}

@@ -22,6 +22,7 @@ from survey.extensions import db
 from survey.links import external_url
 from survey.models import Alert, AnswerCount, Survey, User
 from survey.periods import PERIOD_UNITS, complete_periods, next_start, period_expression, period_label
+from survey.wording import format_p
 
 TESTED_TYPES = ("rating", "nps")
 
@@ -243,17 +244,6 @@ def format_difference(metric: str, value: float | None) -> str:
     if value is None:
         return "–"
     return f"{value:+.0f}" if metric == "nps" else f"{value * 100:+.1f} points"
-
-
-def format_p(value: float | None, name: str | None = None) -> str:
-    """A p- or q-value as people read it: three decimals, and "< 0.001" below that (never "0.000").
-    With a name: "q = 0.012", "q < 0.001"."""
-    if value is None:
-        return "–"
-    text = "< 0.001" if value < 0.0005 else f"{value:.3f}"
-    if name is None:
-        return text
-    return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"
 
 
 def _details(alert: Alert | Finding) -> dict:

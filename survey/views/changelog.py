@@ -16,6 +16,7 @@ from survey.forms import ActionForm, ChangeForm, ChangeLinksForm, ImpactChoiceFo
 from survey.ids import parse_id
 from survey.models import Alert, ChangeEntry, Survey
 from survey.views.manage import guard
+from survey.wording import plural
 
 bp = Blueprint("changelog", __name__, url_prefix="/manage/changes")
 bp.before_request(guard)
@@ -174,7 +175,7 @@ def change_state(change_id: int, action: str):
             report = changes.publish(entry, now=now, impact_numbers=choice)
         except changes.ChangeError as error:
             return _editor(entry, status=422, impact_error=" ".join(error.problems.values()))
-        flash(f"Published. {report.notified} customers who raised it will be told; "
+        flash(f"Published. {plural(report.notified, 'customer')} who raised it will be told; "
               f"{report.skipped_unsubscribed} unsubscribed and {report.skipped_recent} recently told are skipped.")
     elif action == "unpublish":
         changes.unpublish(entry, now=now)

@@ -14,6 +14,7 @@ from survey import contacts
 from survey.clock import utcnow
 from survey.forms import ContactsImportForm, EraseForm
 from survey.views.manage import guard
+from survey.wording import plural
 
 bp = Blueprint("contacts", __name__, url_prefix="/manage/contacts")
 bp.before_request(guard)
@@ -65,5 +66,5 @@ def erase(contact_id: int):
         return render_template("manage/contacts/profile.html", profile=found, erase=form), 422
     count = contacts.erase_contact(found.contact, actor=f"user:{current_user.id}", actor_id=current_user.id,
                                    now=utcnow())
-    flash(f"Contact erased; {count} response{'s' if count != 1 else ''} kept, anonymised.")
+    flash(f"Contact erased; {plural(count, 'response')} kept, anonymised.")
     return redirect(url_for(".index"))

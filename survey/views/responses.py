@@ -43,10 +43,13 @@ def survey_responses(slug: str):
     after = request.args.get("after", "").strip()  # only ever written by our own "older" link
     after_id = parse_id(after)  # 2 147 483 648 is out of range for PostgreSQL's integer ids
     today = local_date(utcnow(), current_app.config["TIMEZONE"])
-    page = browsing.list_responses(survey, parsed.filter, today=today, score=score, after_id=after_id)
-    first_day, last_day = parsed.filter.date_range(today)
+    # The same default range as the results page (the last complete periods), so "N responses" agree.
+    shown = parsed.filter.completed(today)
+    page = browsing.list_responses(survey, shown, today=today, score=score, after_id=after_id)
+    first_day, last_day = shown.date_range(today)
     return render_template("manage/responses/index.html", survey=survey, page=page, f=parsed.filter,
-                           score=score, first_day=first_day, last_day=last_day, problems=problems,
+                           score=score, first_day=first_day, last_day=last_day, problems=problems, today=today,
+                           incomplete=shown != parsed.filter,
                            tags=browsing.survey_tags(survey),
                            segment_choices=segment_choices(survey, names)), 400 if problems else 200
 

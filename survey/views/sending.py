@@ -12,6 +12,7 @@ from survey.extensions import db
 from survey.forms import CampaignForm
 from survey.models import Contact, Invitation, OutboxMessage
 from survey.views.manage import guard, survey_or_404
+from survey.wording import plural
 
 bp = Blueprint("sending", __name__, url_prefix="/manage")
 bp.before_request(guard)
@@ -45,7 +46,7 @@ def sending(slug: str):
             return _page(survey, form, 422)
         if campaign.scheduled_at <= now:
             report = outreach.launch(campaign, now=now)
-            flash(f"Queued {report.queued} invitations ({report.skipped_cap} skipped by the frequency cap, "
+            flash(f"Queued {plural(report.queued, 'invitation')} ({report.skipped_cap} skipped by the frequency cap, "
                   f"{report.skipped_unsubscribed} unsubscribed). They go out with the next dispatch.")
         else:
             flash(f"Scheduled for {campaign.scheduled_at:%Y-%m-%d %H:%M} UTC.")

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from analysis import share_difference
-from survey import dashboard
+from survey import dashboard, wording
 from survey.extensions import db
 from survey.filters import MAX_PERIODS, ResultsFilter, parse_filter
 from survey.views import results
@@ -108,11 +108,14 @@ def test_too_few_responses_are_said_plainly(ctx):
 def test_segment_comparison_hides_small_groups(ctx):
     survey = make_survey()
     leeds_story(survey)
-    board = dashboard.build(survey, ResultsFilter(start=date(2026, 10, 1)), today=TODAY, settings=SETTINGS)
+    board = dashboard.build(survey, ResultsFilter(start=date(2026, 9, 1), end=date(2026, 10, 31)), today=TODAY,
+                            settings=SETTINGS)
     satisfaction = next(q for q in board.questions if q.question.key == "satisfaction")
     by_label = {row.label: row for row in satisfaction.segments["location"]}
     assert by_label["Ely"].value is None and by_label["Ely"].n == 12
+    assert by_label["Ely"].previous.value is None and by_label["Ely"].previous.n == 12
     assert by_label["Leeds"].value == 0.75 and by_label["York"].value == 0.88
+    assert (by_label["Leeds"].previous.value, by_label["Leeds"].previous.n) == (0.90, 100)
     assert [row.label for row in satisfaction.segments["location"]] == ["York", "Leeds", "Ely"]
 
 
@@ -296,3 +299,134 @@ def test_hostile_segment_values_are_inert(client, app):
     html = client.get(f"/manage/surveys/{slug}/results").get_data(as_text=True)
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '" onmouseover="x' not in html
+
+
+# --- segments in the compared period (issue 20, item 8) -----------------------------------------------------
+
+def leeds_best_all_year_but_not_now(survey):
+    """Leeds 90 % extremely satisfied every month of 2026 until October (75 %); York a steady 82 %. Over the
+    year Leeds is the best location; in October it is not."""
+    data = []
+    for month in range(1, 11):
+        day = date(2026, month, 10)
+        data += rows("Leeds", day, 75 if month == 10 else 90, 100) + rows("York", day, 82, 100)
+    add_answers(survey, data)
+
+
+def open_alert(survey, *, status="open", segment=None):
+    from datetime import datetime
+
+    from survey.models import Alert
+    alert = Alert(fingerprint=f"f{status}{segment}", series_key=f"s{status}{segment}", survey_id=survey.id,
+                  question_key="satisfaction", metric="top_box", kind="change",
+                  segment=segment if segment is not None else {"location": "Leeds"},
+                  period_before="2026-09", period_after="2026-10", n_before=100, n_after=100, value_before=0.9,
+                  value_after=0.75, difference=-0.15, ci_low=-0.25, ci_high=-0.05, p_value=0.004, q_value=0.01,
+                  method="newcombe", direction="drop", created_at=datetime(2026, 11, 2), status=status)
+    db.session.add(alert)
+    db.session.commit()
+    return alert
+
+
+def test_segments_compare_the_latest_period_with_the_one_before_and_its_alert(ctx):
+    survey = make_survey()
+    leeds_best_all_year_but_not_now(survey)
+    alert = open_alert(survey)
+    open_alert(survey, status="resolved")  # dealt with: not shown
+    open_alert(survey, segment={})  # about everyone, not about Leeds
+    board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
+    satisfaction = next(q for q in board.questions if q.question.key == "satisfaction")
+    locations = satisfaction.segments["location"]
+    assert [row.label for row in locations] == ["York", "Leeds"]  # over the year, Leeds (88.5 %) led
+    leeds = locations[1]
+    assert (leeds.value, leeds.n, leeds.previous.value, leeds.previous.n) == (0.75, 100, 0.90, 100)
+    assert leeds.low == pytest.approx(0.6569, abs=1e-4)  # Wilson, 75 of 100 in October alone
+    assert [(a.id, a.direction, a.text) for a in leeds.alerts] == [
+        (alert.id, "drop", "90 % → 75 %, 2026-09 to 2026-10")]
+    assert locations[0].alerts == ()
+
+
+def test_the_page_shows_segments_for_the_compared_period_with_alerts(client, app):
+    with app.app_context():
+        survey = make_survey()
+        leeds_best_all_year_but_not_now(survey)
+        alert_id = open_alert(survey).id
+        make_user(email="analyst@example.com", role="analyst")
+        slug = survey.slug
+    log_in(client, "analyst@example.com")
+    html = client.get(f"/manage/surveys/{slug}/results?to=2026-10-31").get_data(as_text=True)
+    table = html[html.index("Table: “Extremely satisfied” share by location"):]
+    table = table[:table.index("</table>")]
+    assert "2026-10 and 2026-09" in table
+    assert table.index(">York<") < table.index(">Leeds<")
+    assert "90 %</span> <span class=\"nowrap\">(n = 100)" in table
+    assert f'href="/manage/alerts/{alert_id}">Drop alert #{alert_id}</a>' in table
+    assert "by location in 2026-10" in html
+
+
+# --- intervals on the scale, verdicts explained (issue 20, item 9) ------------------------------------------
+
+def test_an_interval_below_the_minimum_is_not_enough_responses(ctx):
+    """The issue's card: a mean of 3.67 from three answers came with "−0.13 to 7.46" on a 1–5 scale."""
+    survey = make_survey()
+    add_answers(survey, [(date(2026, 9, 10), None, 4)] * 60 + [(date(2026, 10, 10), None, v) for v in (2, 4, 5)])
+    board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
+    mean = card(board, "mean")
+    assert mean.current.value == pytest.approx(3.6667, abs=1e-4) and mean.current.n == 3
+    assert (mean.current.low, mean.current.high) == (None, None)
+    assert card(board, "top_box").current.low is None
+    satisfaction = next(q for q in board.questions if q.question.key == "satisfaction")
+    assert (satisfaction.trend[-1].value, satisfaction.trend[-1].low, satisfaction.trend[-1].n) == (None, None, 3)
+    assert satisfaction.trend[-2].value == 0 and satisfaction.trend[-2].high is not None  # 60: shown
+
+
+def test_the_mean_interval_stays_on_the_scale(ctx):
+    """29 "5" and one "4": Student's t reached 5.035 on a 1–5 scale. R (quasi-binomial fractional logit):
+    y <- (c(rep(5, 29), 4) - 1) / 4; fit <- glm(y ~ 1, family = quasibinomial)
+    1 + 4 * plogis(coef(fit) + c(-1, 1) * qt(0.975, df.residual(fit)) * sqrt(vcov(fit)[1, 1]))
+    # 4.752021 4.995731"""
+    survey = make_survey()
+    add_answers(survey, [(date(2026, 9, 10), None, 4)] * 40 + [(date(2026, 10, 10), None, 5)] * 29
+                + [(date(2026, 10, 11), None, 4)])
+    mean = card(dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS), "mean")
+    assert (mean.current.low, mean.current.high) == pytest.approx((4.7520212811, 4.9957307344), abs=1e-8)
+
+
+def test_the_nps_interval_is_not_clipped_at_the_end_of_the_scale():
+    """29 promoters and one passive: the adjusted-Wald interval reached 101 and was clipped to 100. R:
+    y <- (c(rep(1, 29), 0) + 1) / 2; fit <- glm(y ~ 1, family = quasibinomial)
+    200 * plogis(coef(fit) + c(-1, 1) * qt(0.975, df.residual(fit)) * sqrt(vcov(fit)[1, 1])) - 100
+    # 76.10987 99.57736"""
+    from collections import Counter
+    result = dashboard.estimate(None, "nps", Counter({10: 29, 8: 1}), 30)
+    assert result.value == pytest.approx(96.6667, abs=1e-4)
+    assert (result.low, result.high) == pytest.approx((76.10987492, 99.57735812), abs=1e-7)
+    assert dashboard.estimate(None, "nps", Counter({10: 29, 8: 1}), 31).low is None
+
+
+def test_verdicts_say_what_was_corrected_and_tiny_q_values_read_below_one_in_a_thousand(ctx):
+    """Top box 50 % → 35 %: p ≈ 0.03 on its own, but with three comparisons on the page q ≈ 0.1."""
+    survey = make_survey()
+    add_answers(survey, [(date(2026, 9, 10), None, v) for v in [5] * 50 + [4] * 40 + [2] * 10]
+                + [(date(2026, 10, 10), None, v) for v in [5] * 35 + [4] * 60 + [2] * 5])
+    board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
+    top = card(board, "top_box")
+    assert board.tests == 3
+    assert top.p_value < 0.05 < top.q_value and top.high < 0 and top.verdict(0.05) == "steady"
+    why = dashboard.verdict_explanation(top, 0.05, board.tests)
+    assert why == f"Looks real on its own (p\u00a0=\u00a0{top.p_value:.3f}; its interval leaves out no change), " \
+                  f"but not once corrected for the 3 comparisons on this page: q\u00a0=\u00a0{top.q_value:.3f} is " \
+                  f"above 0.05."
+    assert wording.format_p(0.0004, "q") == "q < 0.001" and wording.format_p(0.056, "q") == "q = 0.056"
+
+
+def test_the_page_explains_verdicts_and_says_not_enough_responses(client, story_survey):
+    log_in(client, "analyst@example.com")
+    html = client.get(f"/manage/surveys/{story_survey}/results?where=location=Leeds&to=2026-10-31").get_data(
+        as_text=True)
+    assert "significant drop" in html and "A real drop: p\u00a0=\u00a0" in html
+    assert "this comparison alone: 95 % interval" in html and "How to read the verdicts" in html
+    ely = client.get(f"/manage/surveys/{story_survey}/results?where=location=Ely&to=2026-10-31").get_data(
+        as_text=True)
+    assert "n = 12: not enough responses for an interval (30 needed)" in ely
+    assert "95 % interval" not in ely.split("How to read")[0].split("<ul class=\"cards\">")[1]

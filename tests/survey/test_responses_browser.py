@@ -83,12 +83,15 @@ def test_every_filter_and_the_search(ctx):
     def listed(score=None, **chosen):
         return ids_of(browsing.list_responses(survey, ResultsFilter(**chosen), today=TODAY, score=score))
 
-    assert listed() == ids[::-1]  # newest first
+    # newest given first: October's three (the same moment: highest id first), then September's two, although
+    # September's were stored later (imported history)
+    newest_first = [ids[2], ids[1], ids[0], ids[4], ids[3]]
+    assert listed() == newest_first
     assert listed(start=date(2026, 10, 1)) == ids[:3][::-1]
     assert listed(end=date(2026, 9, 30)) == ids[3:][::-1]
     assert listed(segment=("location", "York")) == ids[3:][::-1]
-    assert listed(version=1) == ids[::-1] and listed(version=2) == []
-    assert listed(search="late") == [ids[3], ids[0]]  # case-insensitive
+    assert listed(version=1) == newest_first and listed(version=2) == []
+    assert listed(search="late") == [ids[0], ids[3]]  # case-insensitive
     assert listed(search="50%_off") == [ids[1]]
     assert listed(search="50__off") == [] and listed(search="50%") == [ids[1]] and listed(search="%") == [ids[1]]
     browsing.tag_response(db.session.get(Response, ids[2]), "  Delivery  ", actor=make_user(), now=NOW)
@@ -97,7 +100,7 @@ def test_every_filter_and_the_search(ctx):
     db.session.add_all([Answer(response_id=ids[0], question_key="recommend", value_int=6),
                         Answer(response_id=ids[1], question_key="recommend", value_int=7)])
     db.session.commit()
-    assert listed(score="low") == [ids[4], ids[3], ids[0]]  # NPS 6 is low, 7 is not
+    assert listed(score="low") == [ids[0], ids[4], ids[3]]  # NPS 6 is low, 7 is not
     assert listed(score="low", segment=("location", "Leeds")) == [ids[0]]
     with pytest.raises(ValueError):
         listed(score="high")
@@ -200,7 +203,7 @@ def test_the_browser_filters_and_links_to_exports(client, setup):
     listing = client.get(f"{url}?q=LATE&from=2026-09-01")
     html = listing.get_data(as_text=True)
     assert listing.status_code == 200 and "2 responses" in html
-    assert listed_ids(html) == [ids[3], ids[0]] and "Delivery was late" in html and ">fine<" not in html
+    assert listed_ids(html) == [ids[0], ids[3]] and "Delivery was late" in html and ">fine<" not in html
     assert "Extremely satisfied (5/5)" in html and "location: " in html
     assert listed_ids(client.get(f"{url}?where=location%3DYork").get_data(as_text=True)) == ids[3:][::-1]
     assert listed_ids(client.get(f"{url}?version=1&to=2026-09-30").get_data(as_text=True)) == ids[3:][::-1]
@@ -222,6 +225,42 @@ def test_export_links_carry_the_filter(client, setup, app):
             link = url_for(endpoint, slug=slug)
             assert re.search(re.escape(link) + r'\?[^"]*where=location%3DLeeds', html), endpoint
             assert re.search(re.escape(link) + r'\?[^"]*q=late[^"]*tag=delivery', html), endpoint
+
+
+def test_imported_history_is_listed_by_when_it_was_given_across_pages(ctx):
+    """Answers imported after newer ones have higher ids; the browser orders by submission time, and its
+    keyset pages continue by (time, id) without gaps or repeats, ties at the same moment included."""
+    survey = make_survey()
+    recent = add_answers(survey, [(date(2026, 10, 20), "Leeds", 4)] * 3)
+    history = add_answers(survey, [(date(2026, 10, day), "York", 3) for day in (1, 1, 2, 3, 3, 3)])
+    seen, after = [], None
+    while True:
+        page = browsing.list_responses(survey, ResultsFilter(), today=TODAY, after_id=after, limit=2)
+        seen += ids_of(page)
+        if (after := page.next_after) is None:
+            break
+    assert seen == recent[::-1] + [history[5], history[4], history[3], history[2], history[1], history[0]]
+    elsewhere = make_survey(slug="other")
+    assert ids_of(browsing.list_responses(elsewhere, ResultsFilter(), today=TODAY, after_id=recent[0])) == []
+    assert ids_of(browsing.list_responses(survey, ResultsFilter(), today=TODAY, after_id=10**6))[:1] == [recent[2]]
+
+
+def test_results_and_responses_default_to_the_same_range(client, app, monkeypatch):
+    """Without dates both pages end with the last complete month, and say the same number of responses."""
+    monkeypatch.setattr("survey.views.results.utcnow", lambda: datetime.combine(TODAY, datetime.min.time()))
+    with app.app_context():
+        survey = make_survey()
+        add_answers(survey, [(date(2026, 10, 29), "Leeds", 4)] * 2 + [(date(2026, 11, 1), "Leeds", 5)])
+        make_user(email="analyst@example.com", role="analyst")
+        slug = survey.slug
+    log_in(client, "analyst@example.com")
+    results = client.get(f"/manage/surveys/{slug}/results").get_data(as_text=True)
+    responses = client.get(f"/manage/surveys/{slug}/responses").get_data(as_text=True)
+    assert "2 responses from 2025-11-01 to 2026-10-31" in results
+    assert "2 responses from 2025-11-01 to 2026-10-31" in responses and len(listed_ids(responses)) == 2
+    assert "include it, up to today" in responses
+    everything = client.get(f"/manage/surveys/{slug}/responses?to=2026-11-20").get_data(as_text=True)
+    assert "3 responses from 2025-12-01 to 2026-11-20" in everything and len(listed_ids(everything)) == 3
 
 
 def test_the_next_page_link_keeps_the_filter(client, app):

@@ -173,9 +173,13 @@ RESULTS = {
                     "properties": {"label": {"type": "string"}, "count": {"type": "integer"}}}},
                 "segments": {"type": "object", "additionalProperties": {"type": "array", "items": {
                     "type": "object", "additionalProperties": False,
-                    "required": ["segment", "value", "low", "high", "n"],
-                    "properties": {"segment": {"type": "string"}, "value": NUMBER_OR_NULL, "low": NUMBER_OR_NULL,
-                                   "high": NUMBER_OR_NULL, "n": {"type": "integer"}}}}},
+                    "required": ["segment", "period", "value", "low", "high", "n", "previous", "alerts"],
+                    "description": "the compared (last) period of the range, with the period before and the ids "
+                                   "of the segment's unresolved alerts",
+                    "properties": {"segment": {"type": "string"}, "period": {"type": "string"},
+                                   "value": NUMBER_OR_NULL, "low": NUMBER_OR_NULL, "high": NUMBER_OR_NULL,
+                                   "n": {"type": "integer"}, "previous": ESTIMATE,
+                                   "alerts": {"type": "array", "items": {"type": "integer"}}}}}},
             }}},
     },
 }

@@ -176,8 +176,10 @@ def results_body(board: dashboard.Dashboard) -> dict:
                        "trend": [{"period": p.label, "value": p.value, "low": p.low, "high": p.high, "n": p.n}
                                  for p in q.trend],
                        "distribution": [{"label": bar.label, "count": bar.count} for bar in q.distribution],
-                       "segments": {name: [{"segment": row.label, "value": row.value, "low": row.low,
-                                            "high": row.high, "n": row.n} for row in rows]
+                       "segments": {name: [{"segment": row.label, "period": board.current_label,
+                                            "value": row.value, "low": row.low, "high": row.high, "n": row.n,
+                                            "previous": _estimate(row.previous),
+                                            "alerts": [alert.id for alert in row.alerts]} for row in rows]
                                     for name, rows in q.segments.items()}}
                       for q in board.questions],
     }
@@ -188,8 +190,9 @@ def results_body(board: dashboard.Dashboard) -> dict:
                    Param("period", {"enum": ["week", "month", "quarter"]}, "period unit (default month)")),
            description="The numbers of the results page: headline cards with 95 % intervals, the change against "
                        "the previous period with its p- and Benjamini–Hochberg q-value, per question the trend per "
-                       "period, the distribution and every segment (values are null where a period or group has "
-                       "too few responses). Without from/to: the last 12 complete periods.",
+                       "period, the distribution and every segment in the last period beside the one before (values "
+                       "are null where a period or group has too few responses). Without from/to: the last 12 "
+                       "complete periods.",
            responses={200: ("Results", ref("Results")), **ERRORS,
                       400: ("A query parameter is not valid", ref("Error"))})
 def survey_results(slug: str):
