@@ -30,10 +30,10 @@ def _entry(change_id: int) -> ChangeEntry:
 
 
 def _change_form(entry: ChangeEntry | None = None) -> ChangeForm:
-    form = ChangeForm(obj=entry) if request.method == "GET" and entry else ChangeForm()
+    form = ChangeForm(obj=entry) if request.method != "POST" and entry else ChangeForm()
     form.impact_survey.choices = [SelectChoice("", "— none —")] + [
         SelectChoice(slug, slug) for slug in db.session.scalars(select(Survey.slug).order_by(Survey.slug))]
-    if request.method == "GET" and entry is not None:
+    if request.method != "POST" and entry is not None:
         form.impact_survey.data = entry.impact_survey.slug if entry.impact_survey else ""
         form.impact_segment.data = (f"{entry.impact_segment_name}={entry.impact_segment_value}"
                                     if entry.impact_segment_name else "")

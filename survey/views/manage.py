@@ -151,7 +151,7 @@ def edit_question(slug: str, key: str):
     question = survey.current_version.question(key)
     if question is None:
         abort(404)
-    if request.method == "GET":
+    if request.method != "POST":
         data = question_definition(question_spec(question))
         form = QuestionForm(formdata=None, key=question.key, type=question.type, text=question.text,
                             why=question.why, required=question.required, long=question.long,
@@ -202,7 +202,7 @@ def preview(slug: str):
     survey = survey_or_404(slug)
     version = survey.current_version
     form = RespondForm()
-    if request.method == "GET":
+    if request.method != "POST":
         form.submission_key.data, form.version.data = new_token(), str(version.id)
         return render_survey(survey, version, form, {}, preview=True)
     fields = request.form.to_dict(flat=False)

@@ -108,7 +108,7 @@ def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: 
     Every POST is answered with a redirect (Post/Redirect/Get), so Back and reload never post a form again:
     a refused form (answers to correct, a timed-out page) is kept by `hold_refused_form` and shown again by
     the GET it redirects to; a saved draft is shown by the link's own page."""
-    if request.method == "GET":
+    if request.method != "POST":
         return _show_survey(survey, respondent)
     form = _form_for(respondent)
     version = _version(survey, form.version.data)

@@ -57,9 +57,11 @@ from survey.models import (
 from survey.tokens import new_token
 from tests.conftest import build_app, empty_tables
 from tests.factories import NOW, PASSWORD, make_definition, make_invitation, make_survey, make_user
+from tests.load.processes import wait_for_port
 from tests.pages import hidden_fields
 from tests.security.conftest import record_figures
-from tests.security.test_malformed_bodies import ROOT, free_port, wait_for
+from tests.security.test_malformed_bodies import ROOT
+from tests.smtp import free_port
 
 FIGURES: dict[str, dict] = {}
 SECONDS: dict[str, float] = {}
@@ -413,10 +415,6 @@ def test_class_5_opening_a_one_click_rating_stores_nothing(app, client):
     assert ratings == sorted(number % 5 + 1 for number in range(RATING_LINKS))
 
 
-@pytest.mark.xfail(strict=True, reason="defect: a HEAD request to /r/<token> or /s/<slug> is answered as a POST "
-                   "(answer_survey tests `request.method == 'GET'`, and Flask answers HEAD with the GET view): it "
-                   "stores a 'refused:' row in response_drafts and answers 303, so a link checker or mail scanner "
-                   "that sends HEAD writes to the database")
 def test_class_5_a_head_request_stores_nothing(app, client):
     with app.app_context():
         survey = make_survey(questions=make_definition()["questions"][:2])
@@ -829,7 +827,10 @@ def gunicorn_server(migrated, instance_path, tmp_path):
                                     f"127.0.0.1:{port}", *control, "app:app"],
                                    cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
-        wait_for(port, process, log)
+        try:
+            wait_for_port(port, timeout=60, process=process)
+        except RuntimeError as error:
+            raise AssertionError(f"{error}:\n{log.read_text()[-3000:]}") from None
         yield port, log, {"api": secret, "personal": token}
     finally:
         process.terminate()
