@@ -53,6 +53,9 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(ROOT / "templates"),
         static_folder="static",
     )
+    # Where the SQLite file, the secret key and the .eml outbox live: made here (as Flask's tutorial does),
+    # or `flask db upgrade` with HEARKEN_SECRET_KEY set and a new HEARKEN_INSTANCE_PATH was a traceback.
+    os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(load_config(os.environ, app.instance_path))
     app.config.from_mapping(config or {})
     app.config.setdefault(

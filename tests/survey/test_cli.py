@@ -243,3 +243,20 @@ def test_day_options_take_a_day_and_time_options_any_iso_8601_moment(runner, app
                    "2026-10-01 00:00", "20261001T000000Z", "2026-10-01T02:00:00.250+02:00"):
         result = runner.invoke(args=["detect-trends", "--now", pasted])
         assert result.exit_code == 0, (pasted, result.output)
+
+
+def test_a_new_instance_folder_is_made_for_the_database(tmp_path):
+    """With HEARKEN_SECRET_KEY set (nothing else wrote to the folder first), `flask db upgrade` into a new
+    HEARKEN_INSTANCE_PATH failed with "unable to open database file"."""
+    import os
+    import subprocess
+    import sys
+
+    instance = tmp_path / "not" / "made" / "yet"
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("HEARKEN_")},
+           "HEARKEN_INSTANCE_PATH": str(instance), "HEARKEN_SECRET_KEY": "s" * 40}
+    done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], env=env,
+                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (instance / "hearken.sqlite3").exists()
