@@ -18,9 +18,13 @@ class AlertError(ValueError):
 
 
 def set_status(alert: Alert, action: str, *, actor: User, now: datetime) -> str:
-    alert.status, alert.status_changed_at, alert.status_changed_by_id = STATUS_ACTIONS[action], now, actor.id
+    _change_status(alert, action, actor=actor, now=now)
     db.session.commit()
     return alert.status
+
+
+def _change_status(alert: Alert, action: str, *, actor: User, now: datetime) -> None:
+    alert.status, alert.status_changed_at, alert.status_changed_by_id = STATUS_ACTIONS[action], now, actor.id
 
 
 def link_case(alert: Alert, case_number: str, *, actor: User, now: datetime) -> FollowUpCase | None:
@@ -34,8 +38,8 @@ def link_case(alert: Alert, case_number: str, *, actor: User, now: datetime) -> 
     if case is None:
         raise AlertError(f"There is no follow-up case {case_number.strip()[:20]!r}.")
     alert.case_id = case.id
-    if alert.status == "open":
-        set_status(alert, "acknowledge", actor=actor, now=now)
+    if alert.status == "open":  # in the same transaction: linked and acknowledged, or neither
+        _change_status(alert, "acknowledge", actor=actor, now=now)
     db.session.commit()
     return case
 

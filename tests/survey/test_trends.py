@@ -373,3 +373,31 @@ def test_the_results_page_prints_small_q_values_as_below_0_001(ctx, client):
     log_in(client, "analyst@example.com")
     page = text_of(client.get(f"/manage/surveys/{survey.slug}/results?to=2026-10-31"))
     assert "significant drop" in page and "q < 0.001" in page and "q = 0.000" not in page
+
+
+def test_linking_a_case_and_acknowledging_the_alert_are_one_transaction(ctx, runner):
+    """link_case acknowledged an open alert through set_status, which committed, then committed the link:
+    a failure between the two left an acknowledged alert with no case."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from survey import alerts
+
+    survey = make_survey()
+    story(survey)
+    analyst = make_user(email="analyst@example.com", role="analyst")
+    runner.invoke(args=["detect-trends", "--now", NOW])
+    alert = db.session.scalar(select(Alert).where(Alert.kind == "change"))
+    case = followups.record_complaint(followups.ComplaintInput("complaint", "Leeds has got worse.", "", "", ""),
+                                      sender="127.0.0.1", now=datetime(2026, 12, 5))
+    commits = []
+
+    def count(session):
+        commits.append(session)
+
+    event.listen(Session, "after_commit", count)
+    try:
+        alerts.link_case(alert, str(case.id), actor=analyst, now=datetime(2026, 12, 6))
+    finally:
+        event.remove(Session, "after_commit", count)
+    assert len(commits) == 1 and (alert.case_id, alert.status) == (case.id, "acknowledged")
