@@ -23,7 +23,6 @@ import os
 import random
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -58,6 +57,7 @@ from survey.tokens import new_token
 from tests.conftest import build_app, empty_tables
 from tests.factories import NOW, PASSWORD, make_definition, make_invitation, make_survey, make_user
 from tests.load.processes import wait_for_port
+from tests.locks import write_lock_held_elsewhere
 from tests.pages import hidden_fields
 from tests.security.conftest import record_figures
 from tests.security.test_malformed_bodies import ROOT
@@ -548,35 +548,6 @@ LAST_USE = ("api_tokens.last_used_at",)
 LOCK_HELD_AT_MOST = 20.0
 
 
-@contextmanager
-def write_lock_held_elsewhere(app):
-    """Another connection holds the write lock until the block ends (LOCK_HELD_AT_MOST): on SQLite BEGIN IMMEDIATE (the
-    database's one write lock), on PostgreSQL an EXCLUSIVE lock on api_tokens (readers pass, writers wait)."""
-    with app.app_context():
-        engine = db.engine
-    if engine.dialect.name == "sqlite":
-        holder = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
-        holder.execute("BEGIN IMMEDIATE")
-    else:
-        holder = engine.connect()
-        holder.begin()
-        holder.execute(text("LOCK TABLE api_tokens IN EXCLUSIVE MODE"))
-    released = threading.Lock()
-
-    def release() -> None:
-        if released.acquire(blocking=False):
-            holder.rollback()
-            holder.close()
-
-    timer = threading.Timer(LOCK_HELD_AT_MOST, release)  # reads that wait for it then end, and fail on time
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
-        release()
-
-
 def test_class_9_api_reads_answer_while_a_writer_holds_the_lock_and_change_no_row(app, client, monkeypatch):
     """Every read operation, from threads at once, while another connection holds the write lock: each is
     answered at once (a read that wrote the token's last use waited for the lock: a 503 after SQLite's busy
@@ -605,7 +576,7 @@ def test_class_9_api_reads_answer_while_a_writer_holds_the_lock_and_change_no_ro
             timings.append((answer.status_code, time.perf_counter() - started))
         return timings
 
-    with serving(app) as base, write_lock_held_elsewhere(app):
+    with serving(app) as base, write_lock_held_elsewhere(app, LOCK_HELD_AT_MOST):
         answers = [answer for batch in at_once([functools.partial(read, n) for n in range(READ_THREADS)])
                    for answer in batch]
     changed = [name for name, rows in fingerprint(app, leave_out=LAST_USE).items() if rows != before[name]]

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import re
-import sqlite3
-import threading
 import time
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from flask import abort, request
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 
 from survey import api_tokens, dashboard, database
 from survey.clock import utcnow
@@ -20,6 +17,7 @@ from survey.filters import ResultsFilter
 from survey.models import Alert, ApiToken, Contact, FollowUpCase, Survey
 from survey.views.api import OPERATIONS
 from tests.factories import add_answers, make_definition, make_survey
+from tests.locks import write_lock_held_elsewhere
 
 
 def bearer(secret: str) -> dict:
@@ -336,36 +334,6 @@ def test_errors_raised_below_the_views_keep_the_api_shape(app, client, status, c
 LOCK_SECONDS = 4.0
 
 
-@contextmanager
-def write_lock_held_elsewhere(app):
-    """Another connection holds the write lock on the tokens for LOCK_SECONDS (or until the block ends): on
-    SQLite BEGIN IMMEDIATE, the database's one write lock; on PostgreSQL an EXCLUSIVE lock on api_tokens,
-    which readers pass and every writer of the table waits for."""
-    with app.app_context():
-        engine = db.engine
-    if engine.dialect.name == "sqlite":
-        holder = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
-        holder.execute("BEGIN IMMEDIATE")
-    else:
-        holder = engine.connect()
-        holder.begin()
-        holder.execute(text("LOCK TABLE api_tokens IN EXCLUSIVE MODE"))
-    released = threading.Lock()
-
-    def release() -> None:
-        if released.acquire(blocking=False):
-            holder.rollback()
-            holder.close()
-
-    timer = threading.Timer(LOCK_SECONDS, release)  # the old code waited for it: let it end, and fail on time
-    timer.start()
-    try:
-        yield
-    finally:
-        timer.cancel()
-        release()
-
-
 def last_use(app):
     with app.app_context():
         return db.session.scalar(select(ApiToken.last_used_at))
@@ -380,7 +348,7 @@ def test_a_read_answers_while_another_connection_holds_the_write_lock(app, clien
         secret = api_tokens.create_token("bi", "analyst", now=utcnow())[1]
         make_survey()
         db.engine.dispose()  # new connections, with the 1 s busy timeout
-    with write_lock_held_elsewhere(app):
+    with write_lock_held_elsewhere(app, LOCK_SECONDS):
         started = time.monotonic()
         with client.get("/api/v1/surveys/support-csat/responses", headers=bearer(secret)) as answer:
             status = answer.status_code
