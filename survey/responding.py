@@ -6,6 +6,7 @@ response, earlier submissions kept as revisions).
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -320,6 +321,7 @@ def _save_draft(dialect_name: str):
 # that form is sent, ignored after REFUSED_KEPT (a shared device's next user finds nothing in the history),
 # and removed for good the next time any form is refused a day later.
 REFUSED_KEPT = timedelta(hours=1)
+REFUSAL_PATIENCE = 0.5  # seconds a refusal waits for another writer before showing the form at once
 _REFUSED_PREFIX = "refused:"
 _KEPT_FIELDS = ("consent_quote", "consent_contact", "action")
 
@@ -336,20 +338,31 @@ class RefusedForm:
 
 
 def hold_refused_form(version: SurveyVersion, submission_key: str, form: Mapping[str, list[str]], *,
-                      timed_out: bool, now: datetime) -> None:
+                      timed_out: bool, now: datetime) -> bool:
+    """Keep a refused form for the page that shows it again; False when it could not be kept at once.
+
+    A refusal never waits long for another writer (an import can hold SQLite's write lock for seconds): the
+    form is written without waiting (`database.write_without_waiting`), tried again for REFUSAL_PATIENCE,
+    and when the database is still busy the caller shows the form at once instead, as the POST's answer. The
+    request's transaction only read, and is ended first so that it holds nothing the write needs."""
     fields = _draft_fields(version, form)
     fields.update({name: [value.replace("\x00", "")[:20] for value in form[name][:1]]
                    for name in _KEPT_FIELDS if name in form})
     if timed_out:
         fields["_timed_out"] = ["1"]
-    connection = db.session.connection()
-    connection.execute(_save_draft(db.engine.dialect.name), {
-        "respondent_key": _refused_key(submission_key), "version_id": version.id, "values": fields,
-        "saved_at": now})
-    connection.execute(delete(ResponseDraft.__table__).where(
-        ResponseDraft.__table__.c.respondent_key.startswith(_REFUSED_PREFIX),
-        ResponseDraft.__table__.c.saved_at < now - timedelta(days=1)))
-    db.session.commit()
+    # Built before the transaction ends: reading version.id afterwards would load it again, in a new
+    # transaction that (on SQLite, outside `read_first`) takes the very lock this write needs.
+    statement = _save_draft(db.engine.dialect.name).values(
+        respondent_key=_refused_key(submission_key), version_id=version.id, values=fields, saved_at=now)
+    db.session.rollback()
+    deadline = time.monotonic() + REFUSAL_PATIENCE
+    while not (kept := database.write_without_waiting(statement)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if kept:  # and forget the ones left more than a day ago, if that can be done at once too
+        database.write_without_waiting(delete(ResponseDraft.__table__).where(
+            ResponseDraft.__table__.c.respondent_key.startswith(_REFUSED_PREFIX),
+            ResponseDraft.__table__.c.saved_at < now - timedelta(days=1)))
+    return kept
 
 
 def refused_form(submission_key: str, *, now: datetime) -> RefusedForm | None:

@@ -120,7 +120,7 @@ def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: 
     if not form.validate():
         # Only the CSRF token can fail here (the other fields are optional): the session expired or the
         # page sat open for a day. Keep every answer and ask for one more click.
-        return _refuse(version, submission_key, fields, timed_out=True)
+        return _refuse(survey, respondent, form, version, fields, timed_out=True)
     answered = respondent is not None and response_exists(respondent.key)
     if action == "save" and (respondent is None or answered):
         # Once answers are sent, a draft would never be sent: say so rather than "saved".
@@ -128,7 +128,7 @@ def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: 
     if action != "save":
         parsed = parse_answers(version.questions, fields, only_first_required=action == "rating")
         if parsed.errors:
-            return _refuse(version, submission_key, fields, timed_out=False)
+            return _refuse(survey, respondent, form, version, fields, timed_out=False, errors=parsed.errors)
     database.write_from_here()
     if action == "save":
         save_draft(version, respondent, fields, now=utcnow())
@@ -149,10 +149,16 @@ def _form_for(respondent: Respondent | None) -> RespondForm:
     return form
 
 
-def _refuse(version: SurveyVersion, submission_key: str, fields, *, timed_out: bool):
-    database.write_from_here()
-    hold_refused_form(version, submission_key, fields, timed_out=timed_out, now=utcnow())
-    return redirect(url_for(request.endpoint, **request.view_args, form=submission_key), code=303)
+def _refuse(survey: Survey, respondent: Respondent | None, form: RespondForm, version: SurveyVersion, fields, *,
+            timed_out: bool, errors=None):
+    """Redirect to the page that shows the refused form again; when it cannot be kept at once (the database
+    busy with another writer), show it as this POST's answer rather than make the customer wait."""
+    if hold_refused_form(version, form.submission_key.data, fields, timed_out=timed_out, now=utcnow()):
+        return redirect(url_for(request.endpoint, **request.view_args, form=form.submission_key.data), code=303)
+    answered = respondent is not None and response_exists(respondent.key)
+    return render_survey(survey, version, form, fields, errors=errors, answered=answered,
+                         can_save=respondent is not None and not answered,
+                         notice=TIMED_OUT if timed_out else None, status=400 if timed_out else 422)
 
 
 TIMED_OUT = ("Your page timed out for security reasons. Your answers are still here: please check them and "

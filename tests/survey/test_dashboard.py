@@ -414,8 +414,8 @@ def test_verdicts_say_what_was_corrected_and_tiny_q_values_read_below_one_in_a_t
     assert board.tests == 3
     assert top.p_value < 0.05 < top.q_value and top.high < 0 and top.verdict(0.05) == "steady"
     why = dashboard.verdict_explanation(top, 0.05, board.tests)
-    assert why == f"Looks real on its own (p\u00a0=\u00a0{top.p_value:.3f}; its interval leaves out no change), " \
-                  f"but not once corrected for the 3 comparisons on this page: q\u00a0=\u00a0{top.q_value:.3f} is " \
+    assert why == f"Looks real on its own (p = {top.p_value:.3f}; its interval leaves out no change), " \
+                  f"but not once corrected for the 3 comparisons on this page: q = {top.q_value:.3f} is " \
                   f"above 0.05."
     assert wording.format_p(0.0004, "q") == "q < 0.001" and wording.format_p(0.056, "q") == "q = 0.056"
 
@@ -424,7 +424,7 @@ def test_the_page_explains_verdicts_and_says_not_enough_responses(client, story_
     log_in(client, "analyst@example.com")
     html = client.get(f"/manage/surveys/{story_survey}/results?where=location=Leeds&to=2026-10-31").get_data(
         as_text=True)
-    assert "significant drop" in html and "A real drop: p\u00a0=\u00a0" in html
+    assert "significant drop" in html and "A real drop: p = " in html
     assert "this comparison alone: 95 % interval" in html and "How to read the verdicts" in html
     ely = client.get(f"/manage/surveys/{story_survey}/results?where=location=Ely&to=2026-10-31").get_data(
         as_text=True)

@@ -89,6 +89,8 @@ def test_a_personal_link_submission_takes_the_write_lock_up_front(sqlite_app):
 
 
 def test_refused_answers_do_not_wait_for_another_writer(sqlite_app, writer_holding_the_lock):
+    """Keeping a refused form for the page that redirects to it is a write: while another writer holds the
+    lock, the refusal waits at most REFUSAL_PATIENCE and then shows the form as the POST's own answer."""
     client = sqlite_app.test_client()
     fields = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
     releaser = threading.Timer(5, lambda: writer_holding_the_lock.execute("ROLLBACK"))
