@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analysis._checks import check_confidence, check_count
+from analysis._distributions import norm_ppf, t_ppf
 
 __all__ = ["BoundedMean", "bounded_mean"]
 
@@ -138,8 +139,7 @@ def bounded_mean(counts_by_value: Mapping[int, int], lowest: float, highest: flo
     if variance <= 0.0 or y <= 0.0 or y >= 1.0:
         low, high = _wilson_fraction(y, n, confidence)
         return BoundedMean(float(mean), lowest + width * low, lowest + width * high, n, "wilson")
-    from scipy.stats import t as student_t
-    half_width = float(student_t.ppf(0.5 + confidence / 2.0, n - 1)) * math.sqrt(variance / n) / (y * (1.0 - y))
+    half_width = float(t_ppf(0.5 + confidence / 2.0, n - 1)) * math.sqrt(variance / n) / (y * (1.0 - y))
     centre = math.log(y / (1.0 - y))
     low, high = _expit(centre - half_width), _expit(centre + half_width)
     return BoundedMean(float(mean), lowest + width * low, lowest + width * high, n, "logit")
@@ -152,8 +152,7 @@ def _expit(x: float) -> float:
 def _wilson_fraction(y: float, n: int, confidence: float) -> tuple[float, float]:
     """Wilson's interval for a proportion y of n that need not be a whole count of n (R: ``prop.test(y * n,
     n, correct = FALSE)``)."""
-    from scipy.stats import norm
-    z = float(norm.ppf(0.5 + confidence / 2.0))
+    z = float(norm_ppf(0.5 + confidence / 2.0))
     z2 = z * z
     centre = (y + z2 / (2 * n)) / (1 + z2 / n)
     half = z * math.sqrt(y * (1 - y) / n + z2 / (4 * n * n)) / (1 + z2 / n)

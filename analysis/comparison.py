@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analysis._checks import check_confidence, check_successes
+from analysis._distributions import chi2_sf, t_ppf, t_sf
 from analysis.intervals import wilson
 from analysis.shares import mean_score
 
@@ -126,8 +127,7 @@ def share_difference(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.9
             for observed, expect in zip((x1, n1 - x1, x2, n2 - x2), expected, strict=False)
         )
         statistic = pearson * (total - 1) / total
-        from scipy.stats import chi2
-        method, p_value = "n-1 chi-square", float(chi2.sf(statistic, 1))
+        method, p_value = "n-1 chi-square", float(chi2_sf(statistic, 1))
     else:
         statistic = None
         from scipy.stats import fisher_exact
@@ -206,8 +206,7 @@ def mean_difference(counts_a: Mapping[int, int], counts_b: Mapping[int, int],
         return MeanDifference(a.estimate, b.estimate, difference, difference, difference, None,
                               1.0 if difference == 0 else 0.0)
     df = (va + vb) ** 2 / (va ** 2 / (a.n - 1) + vb ** 2 / (b.n - 1))
-    from scipy.stats import t as student_t
-    half_width = float(student_t.ppf(0.5 + confidence / 2.0, df)) * se
-    p_value = float(2 * student_t.sf(abs(difference) / se, df))
+    half_width = float(t_ppf(0.5 + confidence / 2.0, df)) * se
+    p_value = float(2 * t_sf(abs(difference) / se, df))
     return MeanDifference(a.estimate, b.estimate, difference, difference - half_width, difference + half_width,
                           df, min(1.0, p_value))

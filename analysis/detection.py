@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from analysis._distributions import chi2_sf, f_sf
 from analysis.comparison import share_difference
 from analysis.multiple_testing import benjamini_hochberg
 from analysis.nps import nps_difference
@@ -362,14 +363,12 @@ def step_fit(series: Series, periods: Sequence[PeriodCounts]) -> tuple[int, floa
         within = sum(w for _, _, w in rows)
         if within <= 0 or total <= k:
             return None
-        from scipy.stats import f as f_dist
         statistic = (residual / (k - 2)) / (within / (total - k))
-        return j, statistic * (k - 2), float(f_dist.sf(statistic, k - 2, total - k))
+        return j, statistic * (k - 2), float(f_sf(statistic, k - 2, total - k))
     scale = grand * (1.0 - grand)
     if scale <= 0:
         return None
-    from scipy.stats import chi2
-    return j, residual / scale, float(chi2.sf(residual / scale, k - 2))
+    return j, residual / scale, float(chi2_sf(residual / scale, k - 2))
 
 
 def _trend(series: Series, recent: Sequence[PeriodCounts]) -> _Test | None:

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 
 from analysis._checks import check_confidence, check_successes
+from analysis._distributions import norm_ppf
 
 __all__ = ["Interval", "wilson"]
 
@@ -79,8 +80,7 @@ def wilson(successes: int, n: int, confidence: float = 0.95) -> Interval:
     confidence = check_confidence(confidence)
     if n == 0:
         return Interval(None, None)
-    from scipy.stats import norm
-    z = norm.ppf(0.5 + confidence / 2.0)
+    z = norm_ppf(0.5 + confidence / 2.0)
     z2 = z * z
     p = successes / n
     denominator = 1.0 + z2 / n

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analysis._checks import check_confidence, check_count
+from analysis._distributions import norm_ppf, norm_sf
 
 __all__ = ["NPS", "NPSDifference", "nps", "nps_difference"]
 
@@ -115,8 +116,7 @@ def nps(promoters: int, passives: int, detractors: int, confidence: float = 0.95
     n = promoters + passives + detractors
     if n == 0:
         return NPS(None, None, None, 0, 0, 0, 0, None)
-    from scipy.stats import norm
-    z = float(norm.ppf(0.5 + confidence / 2.0))
+    z = float(norm_ppf(0.5 + confidence / 2.0))
     adjusted, variance = _adjusted(promoters, detractors, n)
     se = math.sqrt(variance)
     return NPS(
@@ -211,8 +211,7 @@ def nps_difference(
     adjusted_b, variance_b = _adjusted(promoters_b, detractors_b, n_b)
     se = math.sqrt(variance_a + variance_b)
     adjusted_difference = adjusted_b - adjusted_a
-    from scipy.stats import norm
-    z_crit = float(norm.ppf(0.5 + confidence / 2.0))
+    z_crit = float(norm_ppf(0.5 + confidence / 2.0))
     z = adjusted_difference / se
     difference = 100.0 * ((promoters_b - detractors_b) / n_b - (promoters_a - detractors_a) / n_a)
     return NPSDifference(
@@ -221,5 +220,5 @@ def nps_difference(
         high=_clip(100.0 * (adjusted_difference + z_crit * se), 200.0),
         se=100.0 * se,
         z=z,
-        p_value=float(2.0 * norm.sf(abs(z))),
+        p_value=float(2.0 * norm_sf(abs(z))),
     )

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from analysis._checks import check_count
+from analysis._distributions import norm_sf
 
 __all__ = ["MannWhitney", "mann_whitney"]
 
@@ -123,6 +124,5 @@ def mann_whitney(
     if continuity:
         deviation = math.copysign(max(abs(deviation) - 0.5, 0.0), deviation)
     z = deviation / math.sqrt(variance)
-    from scipy.stats import norm
-    p_value = min(1.0, float(2.0 * norm.sf(abs(z))))
+    p_value = min(1.0, float(2.0 * norm_sf(abs(z))))
     return MannWhitney(u, z, p_value, effect)

@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from analysis._checks import check_confidence, check_count
+from analysis._distributions import t_ppf
 from analysis.intervals import wilson
 
 __all__ = ["Distribution", "Mean", "Share", "distribution", "mean_score", "share"]
@@ -227,6 +228,5 @@ def mean_score(counts_by_value: Mapping[int, int], confidence: float = 0.95) -> 
         return Mean(float(mean), None, None, None, 1)
     sum_squares = sum(count * (value - mean) ** 2 for value, count in counts.items())
     sd = math.sqrt(sum_squares / (n - 1))
-    from scipy.stats import t as student_t
-    half_width = float(student_t.ppf(0.5 + confidence / 2.0, n - 1)) * sd / math.sqrt(n)
+    half_width = float(t_ppf(0.5 + confidence / 2.0, n - 1)) * sd / math.sqrt(n)
     return Mean(float(mean), mean - half_width, mean + half_width, sd, n)

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from analysis._checks import check_confidence, check_count, check_successes
+from analysis._distributions import chi2_sf, f_sf, norm_sf, t_ppf, t_sf
 
 __all__ = ["Linearity", "NPSTrend", "TrendTest", "cochran_armitage", "departure_from_linearity", "nps_trend"]
 
@@ -114,8 +115,7 @@ def cochran_armitage(
     numerator = sum((x - n * pooled) * (s - mean_score) for (x, n), s in zip(periods, scores, strict=False))
     z = numerator / math.sqrt(variance)
     direction = "increasing" if z > 0 else "decreasing" if z < 0 else "none"
-    from scipy.stats import norm
-    return TrendTest(z, z * z, float(2.0 * norm.sf(abs(z))), direction)
+    return TrendTest(z, z * z, float(2.0 * norm_sf(abs(z))), direction)
 
 
 @dataclass(frozen=True)
@@ -233,9 +233,8 @@ def departure_from_linearity(
     chi2_trend = slope * slope * spread / scale
     departure = max(chi2_total - chi2_trend, 0.0)
     df = len(used) - 2
-    from scipy.stats import chi2
     fitted = tuple(pooled + slope * (s - mean_score) for s in scores)
-    return Linearity(chi2_total, chi2_trend, departure, df, float(chi2.sf(departure, df)), slope, fitted)
+    return Linearity(chi2_total, chi2_trend, departure, df, float(chi2_sf(departure, df)), slope, fitted)
 
 
 @dataclass(frozen=True)
@@ -360,17 +359,15 @@ def nps_trend(
         return undefined
     se = math.sqrt(residual / df / spread)
     t = slope / se
-    from scipy.stats import f as f_dist
-    from scipy.stats import t as t_dist
-    critical = float(t_dist.ppf(0.5 + confidence / 2.0, df))
+    critical = float(t_ppf(0.5 + confidence / 2.0, df))
     fitted = tuple(100.0 * (grand + slope * (s - mean_score)) for s in scores)
     departure_f = departure_df = departure_p = None
     k = len(used)
     if k >= 3 and total > k and within > 1e-12 * total:
         departure_df = (k - 2, total - k)
         departure_f = (lack / departure_df[0]) / (within / departure_df[1])
-        departure_p = float(f_dist.sf(departure_f, *departure_df))
+        departure_p = float(f_sf(departure_f, *departure_df))
     return NPSTrend(
         slope=100.0 * slope, low=100.0 * (slope - critical * se), high=100.0 * (slope + critical * se),
-        se=100.0 * se, statistic=t, df=df, p_value=float(2.0 * t_dist.sf(abs(t), df)), fitted=fitted,
+        se=100.0 * se, statistic=t, df=df, p_value=float(2.0 * t_sf(abs(t), df)), fitted=fitted,
         departure_f=departure_f, departure_df=departure_df, departure_p=departure_p)

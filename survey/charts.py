@@ -22,6 +22,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from survey.wording import plural
@@ -347,8 +348,11 @@ def _inches(kind: str, data) -> float:
     return 0.45 + (0.35 if kind == "segments" else 0.1) + (0.2 if more else 0) + 0.32 * max(rows, 2)
 
 
+@lru_cache(maxsize=4096)
 def _width(text: str, size: float) -> float:
-    """The drawn width of `text` in points, from the font's metrics (no figure drawing needed)."""
+    """The drawn width of `text` in points, from the font's metrics (no figure drawing needed). Memoised:
+    the same labels ("100 %", the options, the periods) are measured for chart after chart, and laying a
+    string out in FreeType was the largest single cost of drawing one."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import text_to_path
 
