@@ -6,6 +6,7 @@ answers are sent keeps them on a 503 page for one more click (see `answers_kept_
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 
@@ -218,13 +219,19 @@ def public_survey(slug: str):
     database.read_first()
     survey = _open_survey(survey_to_answer(slug))
     return answer_survey(survey, None, thanks_url=lambda key: url_for(
-        ".public_thanks", slug=slug, receipt=_receipts().dumps([survey.id, key])))
+        ".public_thanks", slug=slug, receipt=_receipts().dumps([survey.id, _form_mark(key)])))
+
+
+def _form_mark(submission_key: str) -> str:
+    """What the receipt says of the form: one receipt per form, without its key (the receipt is signed, not
+    encrypted, and sits in the browser's history for the next person at a shared device)."""
+    return hashlib.sha256(submission_key.encode()).hexdigest()[:16]
 
 
 def _receipt_for(survey: Survey, receipt: str) -> bool:
     """True when `receipt` is this server's for a form sent to `survey` (made only after it was stored)."""
     try:
-        survey_id, _key = _receipts().loads(receipt)
+        survey_id, _mark = _receipts().loads(receipt)
     except (BadSignature, TypeError, ValueError):
         return False
     return survey_id == survey.id

@@ -3,6 +3,7 @@ import re
 from datetime import timedelta
 from unittest import mock
 
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import event, func, select, text
 
 from survey import responding
@@ -162,8 +163,12 @@ def test_a_public_link_leaves_a_managers_login_its_own_lifetime(client, app):
 
 def test_only_the_browser_that_sent_answers_is_told_they_were_received(client, app):
     given_survey(app)
-    done = post_form(client, "/s/support-csat", GOOD)
+    fields = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
+    done = client.post("/s/support-csat", data={**fields, **GOOD})
     assert "have been received" in text_of(client.get(done.headers["Location"]))
+    # The receipt names no submission key (it sits in the history of a shared device).
+    assert fields["submission_key"] not in URLSafeSerializer(app.secret_key, salt="hearken.public-receipt").loads(
+        done.headers["Location"].split("receipt=")[1])
     for url in ("/s/support-csat/thanks", "/s/support-csat/thanks?receipt=forged"):
         page = text_of(app.test_client().get(url))
         assert "have been received" not in page and "No answers have been sent from this page" in page
