@@ -122,10 +122,11 @@ def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: 
         # Only the CSRF token can fail here (the other fields are optional): the session expired or the
         # page sat open for a day. Keep every answer and ask for one more click.
         return _refuse(survey, respondent, form, version, fields, timed_out=True)
-    answered = respondent is not None and response_exists(respondent.key)
-    if action == "save" and (respondent is None or answered):
+    # Looked up for a save only: a submission needs no extra query to find what it replaces.
+    if action == "save" and (respondent is None or response_exists(respondent.key)):
         # Once answers are sent, a draft would never be sent: say so rather than "saved".
-        return render_survey(survey, version, form, fields, answered=answered, notice=NOTHING_SENT, status=409)
+        return render_survey(survey, version, form, fields, answered=respondent is not None, notice=NOTHING_SENT,
+                             status=409)
     if action != "save":
         parsed = parse_answers(version.questions, fields, only_first_required=action == "rating")
         if parsed.errors:
@@ -180,8 +181,8 @@ def _show_survey(survey: Survey, respondent: Respondent | None):
         errors = {} if refused.timed_out else parse_answers(
             version.questions, fields, only_first_required=action == "rating").errors
         answered = respondent is not None and response_exists(respondent.key)
-        quick_rating = one_click_rating(version.questions, (fields.get(field_name(version.questions[0])) or [""])[0]
-                                        if action == "rating" and version.questions else None)
+        rated = fields.get(field_name(version.questions[0]), [""])[0] if version.questions else ""
+        quick_rating = one_click_rating(version.questions, rated) if action == "rating" else None
         return render_survey(survey, version, form, fields, errors=errors, can_save=respondent is not None
                              and not answered, answered=answered, quick_rating=quick_rating,
                              notice=TIMED_OUT if refused.timed_out else None, status=422 if errors else 200)

@@ -395,3 +395,16 @@ def test_back_after_a_corrected_form_never_posts_it_again(client, app):
                            {"old": utcnow() - responding.REFUSED_KEPT - timedelta(minutes=1)})
         db.session.commit()
     assert "Stale" not in text_of(client.get(again.headers["Location"]))
+
+
+def test_a_personal_submission_looks_nothing_up_for_the_save_button(client, app):
+    """Whether answers were sent before matters only to "save and finish later"; a submission finds the
+    response it replaces while storing (locked), not in an extra query before."""
+    token = given_invitation(app)
+    fields = hidden_fields(client.get(f"/r/{token}").get_data(as_text=True))
+    statements = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert client.post(f"/r/{token}", data={**fields, **GOOD}).status_code == 303
+    lookups = [s for s in statements if re.search(r"SELECT responses\.id\s+FROM responses", s)]
+    assert lookups == []
