@@ -1,35 +1,28 @@
-"""Charts for the results page (SVG) and the emailed scorecard (PNG), drawn on the server with matplotlib
-so pages need no JavaScript and emails need no remote images.
+"""Charts for the results page (SVG) and the emailed scorecard (PNG), laid out here and drawn by
+survey.canvas, so pages need no JavaScript and emails need no remote images.
 
 Plain data in, a `Chart` out: building one is cheap (its text alternative is computed from the data),
 drawing happens in `svg()` / `png()`. Charts are frozen dataclasses of tuples, so identical data is an
-equal, hashable chart — callers memoise the drawing — and identical data draws identical bytes (fixed SVG
-hash salt, no dates in metadata), which suits caching and ETags. Drawing uses `Figure` directly (no
-pyplot global state) under a lock, which is safe in threaded servers.
+equal, hashable chart (callers memoise the drawing) and identical data draws identical bytes, which
+suits caching and ETags. Drawing keeps no shared state, so threads of one server draw at once.
 
 Text from customers and managers (segment values, option labels, titles) is untrusted: it is cleaned of
-characters XML cannot carry and of bidirectional overrides, shortened, and kept literal — mathtext is off,
-so "$5 off" is not parsed as TeX — and matplotlib writes it as escaped XML text, never markup.
+characters XML cannot carry and of bidirectional overrides, shortened, and written as escaped XML text,
+never markup ("$5 off" is just text: nothing here reads maths).
 
-Margins are computed from measured label widths rather than by constrained layout, which draws every
-figure twice and costs about 40 % of the render time.
+The layout is in points on a 6.4-inch-wide figure (shown 640 pixels wide), its margins computed from the
+labels' measured widths. Until 2026-12 matplotlib drew these charts, at 30–130 ms each; the layout keeps
+its look (spines, ticks, grid, colours, sizes) at about a millisecond a chart.
 """
 from __future__ import annotations
 
-import io
 import math
 import re
-import threading
 from collections.abc import Sequence
-from dataclasses import astuple, dataclass, field
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
+from survey.canvas import MIDDLE, TOP, Canvas, text_width
 from survey.wording import plural
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
 BLUE, ORANGE, GREEN, VERMILION, GREY, SKY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#6b7280", "#56B4E9"
@@ -41,10 +34,10 @@ MAX_LABEL = 40
 MAX_TICKS = 12
 MAX_ROWS = 30
 WIDTH = 6.4  # inches: 640 px at 100 dpi, the width the page shows
-STYLE = {"svg.fonttype": "none", "svg.hashsalt": "hearken", "text.parse_math": False, "text.usetex": False,
-         "font.size": 10, "axes.edgecolor": GREY, "axes.labelcolor": INK, "xtick.color": INK,
-         "ytick.color": INK, "axes.spines.top": False, "axes.spines.right": False}
-_DRAWING = threading.Lock()
+GRID = "#e5e7eb"
+# matplotlib's dash patterns, in multiples of the line's width.
+DASHES = {"--": (3.7, 1.6), ":": (1, 1.65)}
+TICK = 3.5  # tick marks' length, and the gap between a tick and its label
 # XML 1.0 cannot carry C0 controls (bar tab/newline), surrogates or U+FFFE/U+FFFF; C1 controls are
 # invisible; bidirectional overrides would reorder the text around a label (also in the alt attribute).
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
@@ -114,29 +107,15 @@ class Chart:
     data: tuple
     options: tuple = field(default_factory=tuple)
 
-    @property
-    def height(self) -> int:
-        """Pixels high when shown 640 wide, as the results page shows it: the img tag's height, so the page
-        does not move as its charts arrive."""
-        return round(640 * _inches(self.kind, self.data) / WIDTH)
-
-    def svg(self) -> bytes:
-        return self._render("svg", metadata={"Date": None})
+    def svg(self, *, labelled: bool = False) -> bytes:
+        """`labelled`: named by its text alternative, to be placed in a page as it is."""
+        return self._canvas().svg(label=self.alt if labelled else None)
 
     def png(self, dpi: int = 100) -> bytes:
-        return self._render("png", dpi=dpi, metadata={"Software": None})
+        return self._canvas().png(dpi)
 
-    def _render(self, fmt: str, **savefig) -> bytes:
-        # Imported here: matplotlib is about 60 MB that processes which never draw (the dispatcher, exports,
-        # most CLI commands) should not carry. rc_context swaps matplotlib's global settings for the
-        # duration: one drawing at a time per process, so threads of one server never see each other's.
-        import matplotlib
-
-        with _DRAWING, matplotlib.rc_context(STYLE):
-            figure = DRAW[self.kind](self.title, self.data, dict(self.options))
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format=fmt, **savefig)
-        return buffer.getvalue()
+    def _canvas(self) -> Canvas:
+        return DRAW[self.kind](self.title, self.data, dict(self.options))
 
 
 # --- trend ---------------------------------------------------------------------------------------------------
@@ -166,61 +145,101 @@ def trend_chart(title: str, points: Sequence[TrendPoint], markers: Sequence[Mark
                  (("y_label", y_label), ("percent", percent), ("y_range", tuple(y_range) if y_range else None)))
 
 
-def _draw_trend(title: str, data, options) -> Figure:
+def _draw_trend(title: str, data, options) -> Canvas:
     points, markers = data
     percent, y_label = options["percent"], short(options["y_label"])
-    figure = _figure(_inches("trend", data))
-    axes = figure.add_subplot()
+    canvas = Canvas(WIDTH * 72, _inches("trend", data) * 72)
     if not points:
-        return _empty(figure, axes, title, "No responses yet")
+        return _empty(canvas, title, "No responses yet")
     scale = 100 if percent else 1
-    xs = list(range(len(points)))
-    values, lows, highs = ([getattr(p, name) * scale if _known(getattr(p, name)) else math.nan for p in points]
+    values, lows, highs = ([getattr(p, name) * scale if _known(getattr(p, name)) else None for p in points]
                            for name in ("value", "low", "high"))
-    axes.fill_between(xs, lows, highs, color=SKY, alpha=0.35, linewidth=0)
-    # A period between two gaps has no line to it and no band width: give it a dot and a whisker.
-    alone = [i for i in xs if _known(values[i])
-             and not any(_known(values[j]) for j in (i - 1, i + 1) if 0 <= j < len(xs))]
-    axes.vlines(alone, [lows[i] for i in alone], [highs[i] for i in alone], color=SKY, linewidth=3)
-    axes.plot(xs, values, color=BLUE, linewidth=2, marker="o", markersize=4,
-              markevery=None if len(points) <= 60 else alone)  # dots on every period only while they stay apart
-    if not any(_known(v) for v in values):
-        axes.text(0.5, 0.5, "Too few responses in every period", ha="center", va="center", fontsize=11,
-                  color=GREY, transform=axes.transAxes)
-    _draw_markers(axes, markers, {p.label: i for i, p in enumerate(points)})
+    y_range = _y_range(options["y_range"], scale, [v for v in values + lows + highs if v is not None])
 
     # At most MAX_TICKS labels, counted back from the latest period so that one is always named.
     step = max(1, -(-len(points) // MAX_TICKS))
-    ticks = xs[::-1][::step][::-1]
+    ticks = list(range(len(points)))[::-1][::step][::-1]
     tick_labels = [short(points[i].label, 12) for i in ticks]
     rotate = len(points) > 6
-    axes.set_xticks(ticks, tick_labels, fontsize=8, rotation=30 if rotate else 0, ha="right" if rotate else "center")
-    axes.set_xlim(-0.5, len(points) - 0.5)
-    low, high = options["y_range"] or ((0, 1) if percent else (None, None))
-    axes.set_ylim(None if low is None else low * scale, None if high is None else high * scale)
-    if percent:
-        axes.yaxis.set_major_formatter(lambda value, _: f"{value:.0f} %")
-    axes.grid(axis="y", color="#e5e7eb", linewidth=0.8)
-
-    widest_tick = max(_width(label, 8) for label in tick_labels)
+    widest_tick = max(text_width(label, 8) for label in tick_labels)
     bottom = 7 + (widest_tick * 0.5 + 9 * 0.87 if rotate else 10)  # sin/cos 30° of the rotated labels
     top = 40 if markers else 26  # the legend's row under the title
-    axes.set_ylabel(_fitted(y_label, 10, 3.0 * 72 - top - bottom))
-    left = _width("100 %" if percent else "−000.0", 10) + 7 + (16 if y_label else 0)
-    _place(figure, title, left=left, bottom=bottom, top=top)
-    return figure
+    left = text_width("100 %" if percent else "−000.0", 10) + 7 + (16 if y_label else 0)
+    plot = _Plot(canvas, *_place(canvas, title, left=left, bottom=bottom, top=top), (-0.5, len(points) - 0.5),
+                 y_range)
+
+    y_ticks = _ticks(*y_range, most=6)
+    plot.grid(y_ticks, across=False)
+    for run in _runs([i for i in range(len(points)) if lows[i] is not None and highs[i] is not None]):
+        if len(run) > 1:
+            canvas.polygon([(plot.x(i), plot.y(highs[i])) for i in run]
+                           + [(plot.x(i), plot.y(lows[i])) for i in reversed(run)], SKY, 0.35)
+    # A period between two gaps has no line to it and no band width: give it a dot and a whisker.
+    known = [i for i in range(len(points)) if values[i] is not None]
+    alone = [i for i in known if not any(j in known for j in (i - 1, i + 1))]
+    for i in alone:
+        if lows[i] is not None and highs[i] is not None:
+            canvas.line([(plot.x(i), plot.y(lows[i])), (plot.x(i), plot.y(highs[i]))], SKY, 3)
+    for run in _runs(known):
+        if len(run) > 1:
+            canvas.line([(plot.x(i), plot.y(values[i])) for i in run], BLUE, 2)
+    for i in known if len(points) <= 60 else alone:  # dots on every period only while they stay apart
+        canvas.circle(plot.x(i), plot.y(values[i]), 2.5, BLUE)
+    if not known:
+        canvas.text((plot.left + plot.right) / 2, (plot.top + plot.bottom) / 2 + MIDDLE * 11,
+                    "Too few responses in every period", 11, GREY, anchor="middle")
+    _draw_markers(plot, markers, {p.label: i for i, p in enumerate(points)})
+
+    plot.left_axis(y_ticks, [_tick_label(value, percent) for value in y_ticks], 10)
+    plot.bottom_axis(ticks, tick_labels, 8, rotate=rotate)
+    if y_label := _fitted(y_label, 10, canvas.height - top - bottom):
+        canvas.text(8 + TOP * 10, (plot.top + plot.bottom) / 2, y_label, 10, INK, anchor="middle", rotate=90)
+    return canvas
 
 
-def _draw_markers(axes: Axes, markers: Sequence[Marker], position: dict[str, int]) -> None:
-    shown: set[str] = set()
+def _y_range(asked: tuple[float, float] | None, scale: int, drawn: list[float]) -> tuple[float, float]:
+    """The asked range (in the values' units); otherwise 0–100 % for shares, and for scores the data with a
+    margin (the NPS's whole scale when there is none)."""
+    if asked:
+        return asked[0] * scale, asked[1] * scale
+    if scale == 100:
+        return 0, 100
+    if not drawn:
+        return -100, 100
+    low, high = min(drawn), max(drawn)
+    pad = (high - low) * 0.05 or 1
+    return low - pad, high + pad
+
+
+def _runs(indexes: list[int]) -> list[list[int]]:
+    """Consecutive indexes, in runs: a line or band is broken where a period has no value."""
+    runs: list[list[int]] = []
+    for i in indexes:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def _draw_markers(plot: _Plot, markers: Sequence[Marker], position: dict[str, int]) -> None:
+    shown: list[tuple[str, str, str]] = []
     for marker in markers:
         colour, style, name = MARKER_STYLES.get(marker.kind, OTHER_MARKER)
-        axes.axvline(position[marker.label], color=colour, linestyle=style, linewidth=1.5,
-                     label=None if name in shown else name)
-        shown.add(name)
-    if markers:  # a row of its own between the title and the plot, so it never hides the line
-        axes.legend(loc="lower left", bbox_to_anchor=(0, 1), borderaxespad=0.1, fontsize=8, frameon=False,
-                    ncols=4, handlelength=2.5)
+        x = plot.x(position[marker.label])
+        plot.canvas.line([(x, plot.top), (x, plot.bottom)], colour, 1.5, _dash(style, 1.5))
+        if (colour, style, name) not in shown:
+            shown.append((colour, style, name))
+    # The legend: a row of its own between the title and the plot, so it never hides the line.
+    x, baseline = plot.left, plot.top - 5
+    for colour, style, name in shown:
+        plot.canvas.line([(x, baseline - 2.5), (x + 20, baseline - 2.5)], colour, 1.5, _dash(style, 1.5))
+        plot.canvas.text(x + 26, baseline, name, 8, INK)
+        x += 26 + text_width(name, 8) + 16
+
+
+def _dash(style: str, width: float) -> tuple[float, ...]:
+    return tuple(length * width for length in DASHES[style])
 
 
 # --- distribution --------------------------------------------------------------------------------------------
@@ -240,32 +259,30 @@ def distribution_chart(title: str, bars: Sequence[Bar], *, highlight_last: int =
     return Chart("distribution", title, alt, bars, (("highlight_last", highlight_last),))
 
 
-def _draw_distribution(title: str, bars, options) -> Figure:
+def _draw_distribution(title: str, bars, options) -> Canvas:
     total = sum(b.count for b in bars)  # shares of all answers, also when only the first MAX_ROWS are drawn
-    figure = _figure(_inches("distribution", bars))
+    canvas = Canvas(WIDTH * 72, _inches("distribution", bars) * 72)
     more, bars = max(0, len(bars) - MAX_ROWS), bars[:MAX_ROWS]
-    axes = figure.add_subplot()
     if not total:
-        return _empty(figure, axes, title, "No answers yet")
-    rows = range(len(bars))[::-1]  # the first bar on top
-    highlight = options["highlight_last"]
-    colours = [BLUE if i >= len(bars) - highlight else SKY for i in range(len(bars))]
-    axes.barh(list(rows), [max(b.count, 0) for b in bars], color=colours, height=0.7)
-    left = _row_labels(axes, rows, [short(b.label, 28) for b in bars])
+        return _empty(canvas, title, "No answers yet")
+    labels, left = _row_labels([short(b.label, 28) for b in bars])
     notes = [f"{b.count:,} ({b.count / total:.0%})" for b in bars]
     widest = max(max(b.count for b in bars), 1)
-    for row, bar, note in zip(rows, bars, notes, strict=True):
-        axes.text(max(bar.count, 0) + widest * 0.01, row, note, va="center", fontsize=8, color=INK)
     # Room to the right of the longest bar for its note: the axes end where the widest note ends.
     plot_width = WIDTH * 72 - left - 10
-    room = max(_width(note, 8) for note in notes) + 6
-    axes.set_xlim(0, widest * plot_width / max(plot_width - room, plot_width / 3))
-    axes.set_ylim(-0.6, len(bars) - 0.4)
-    axes.xaxis.set_visible(False)
-    axes.spines["bottom"].set_visible(False)
-    _more(figure, more, "answer")
-    _place(figure, title, left=left, bottom=6 + (14 if more else 0))
-    return figure
+    room = max(text_width(note, 8) for note in notes) + 6
+    x_range = (0, widest * plot_width / max(plot_width - room, plot_width / 3))
+    plot = _Plot(canvas, *_place(canvas, title, left=left, bottom=6 + (14 if more else 0)), x_range,
+                 (-0.6, len(bars) - 0.4))
+    rows = range(len(bars))[::-1]  # the first bar on top
+    highlight = options["highlight_last"]
+    for i, (row, bar, note) in enumerate(zip(rows, bars, notes, strict=True)):
+        top, bottom, end = plot.y(row + 0.35), plot.y(row - 0.35), plot.x(max(bar.count, 0))
+        canvas.rect(plot.left, top, end - plot.left, bottom - top, BLUE if i >= len(bars) - highlight else SKY)
+        canvas.text(plot.x(max(bar.count, 0) + widest * 0.01), plot.y(row) + MIDDLE * 8, note, 8, INK)
+    plot.left_axis(rows, labels, 9)
+    _more(canvas, more, "answer")
+    return canvas
 
 
 # --- segments ------------------------------------------------------------------------------------------------
@@ -288,36 +305,33 @@ def segment_chart(title: str, rows: Sequence[SegmentRow], *, min_n: int, percent
     return Chart("segments", title, alt, rows, (("min_n", min_n), ("percent", percent)))
 
 
-def _draw_segments(title: str, rows, options) -> Figure:
-    figure = _figure(_inches("segments", rows))
+def _draw_segments(title: str, rows, options) -> Canvas:
+    canvas = Canvas(WIDTH * 72, _inches("segments", rows) * 72)
     more, rows = max(0, len(rows) - MAX_ROWS), rows[:MAX_ROWS]
-    axes = figure.add_subplot()
     if not rows:
-        return _empty(figure, axes, title, "No groups yet")
-    scale = 100 if options["percent"] else 1
-    shown = [r for r in rows if _known(r.value)]
-    low_limit, high_limit = _zoomed(shown, scale, options["percent"])
+        return _empty(canvas, title, "No groups yet")
+    percent = options["percent"]
+    scale = 100 if percent else 1
+    x_range = _zoomed([r for r in rows if _known(r.value)], scale, percent)
+    labels, left = _row_labels([f"{short(r.label, 24)} (n = {r.n:,})" for r in rows])
+    plot = _Plot(canvas, *_place(canvas, title, left=left, bottom=24 + (14 if more else 0)), x_range,
+                 (-0.6, len(rows) - 0.4))
+    x_ticks = _ticks(*x_range, most=8)
+    plot.grid(x_ticks, across=True)
     positions = list(range(len(rows))[::-1])  # the first row on top
-    whiskers = [(y, r) for y, r in zip(positions, rows, strict=True)
-                if _known(r.value) and _known(r.low) and _known(r.high)]
-    axes.hlines([y for y, _ in whiskers], [r.low * scale for _, r in whiskers], [r.high * scale for _, r in whiskers],
-                color=SKY, linewidth=3)
-    dots = [(y, r.value * scale) for y, r in zip(positions, rows, strict=True) if _known(r.value)]
-    axes.plot([x for _, x in dots], [y for y, _ in dots], "o", color=BLUE, markersize=6)
     for y, row in zip(positions, rows, strict=True):
         if not _known(row.value):
-            axes.text(low_limit + (high_limit - low_limit) * 0.01, y, f"fewer than {options['min_n']} responses",
-                      va="center", fontsize=8, color=GREY, style="italic")
-    left = _row_labels(axes, positions, [f"{short(r.label, 24)} (n = {r.n:,})" for r in rows])
-    axes.set_ylim(-0.6, len(rows) - 0.4)
-    axes.set_xlim(low_limit, high_limit)
-    axes.tick_params(axis="x", labelsize=9)
-    if options["percent"]:
-        axes.xaxis.set_major_formatter(lambda value, _: f"{value:.0f} %")
-    axes.grid(axis="x", color="#e5e7eb", linewidth=0.8)
-    _more(figure, more, "group")
-    _place(figure, title, left=left, bottom=24 + (14 if more else 0))
-    return figure
+            canvas.text(plot.x(x_range[0] + (x_range[1] - x_range[0]) * 0.01), plot.y(y) + MIDDLE * 8,
+                        f"fewer than {options['min_n']} responses", 8, GREY, italic=True)
+        elif _known(row.low) and _known(row.high):
+            canvas.line([(plot.x(row.low * scale), plot.y(y)), (plot.x(row.high * scale), plot.y(y))], SKY, 3)
+    for y, row in zip(positions, rows, strict=True):
+        if _known(row.value):
+            canvas.circle(plot.x(row.value * scale), plot.y(y), 3.5, BLUE)
+    plot.left_axis(positions, labels, 9)
+    plot.bottom_axis(x_ticks, [_tick_label(value, percent) for value in x_ticks], 9)
+    _more(canvas, more, "group")
+    return canvas
 
 
 def _zoomed(rows, scale: int, percent: bool) -> tuple[float, float]:
@@ -333,10 +347,67 @@ def _zoomed(rows, scale: int, percent: bool) -> tuple[float, float]:
 
 # --- shared drawing ------------------------------------------------------------------------------------------
 
-def _figure(height: float) -> Figure:
-    from matplotlib.figure import Figure
+@dataclass(frozen=True)
+class _Plot:
+    """The plotting area of a canvas (its edges in points) and the data ranges it shows; values outside
+    the ranges are drawn at their edge."""
 
-    return Figure(figsize=(WIDTH, height), dpi=100)
+    canvas: Canvas
+    left: float
+    top: float
+    right: float
+    bottom: float
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+
+    def x(self, value: float) -> float:
+        low, high = self.x_range
+        return self.left + (min(max(value, low), high) - low) / (high - low) * (self.right - self.left)
+
+    def y(self, value: float) -> float:
+        low, high = self.y_range
+        return self.bottom - (min(max(value, low), high) - low) / (high - low) * (self.bottom - self.top)
+
+    def grid(self, ticks: Sequence[float], *, across: bool) -> None:
+        """Light lines at the ticks: vertical when `across` (values along x), else horizontal."""
+        for tick in ticks:
+            if across:
+                self.canvas.line([(self.x(tick), self.top), (self.x(tick), self.bottom)], GRID, 0.8)
+            else:
+                self.canvas.line([(self.left, self.y(tick)), (self.right, self.y(tick))], GRID, 0.8)
+
+    def left_axis(self, ticks: Sequence[float], labels: Sequence[str], size: float) -> None:
+        self.canvas.line([(self.left, self.top), (self.left, self.bottom)], GREY, 0.8)
+        for tick, label in zip(ticks, labels, strict=True):
+            y = self.y(tick)
+            self.canvas.line([(self.left - TICK, y), (self.left, y)], INK, 0.8)
+            self.canvas.text(self.left - 2 * TICK, y + MIDDLE * size, label, size, INK, anchor="end")
+
+    def bottom_axis(self, ticks: Sequence[float], labels: Sequence[str], size: float, *, rotate: bool = False) -> None:
+        self.canvas.line([(self.left, self.bottom), (self.right, self.bottom)], GREY, 0.8)
+        top = self.bottom + 2 * TICK
+        for tick, label in zip(ticks, labels, strict=True):
+            x = self.x(tick)
+            self.canvas.line([(x, self.bottom), (x, self.bottom + TICK)], INK, 0.8)
+            if rotate:  # turned 30° about its end, so that the top of its last letter meets the tick
+                self.canvas.text(x + TOP * size * 0.5, top + TOP * size * 0.87, label, size, INK, anchor="end",
+                                 rotate=30)
+            else:
+                self.canvas.text(x, top + TOP * size, label, size, INK, anchor="middle")
+
+
+def _ticks(low: float, high: float, *, most: int) -> list[float]:
+    """Round values from `low` to `high`, a step of 1, 2, 2.5 or 5 times a power of ten apart, about
+    `most` of them at most."""
+    raw = (high - low) / most
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
+    return [round(k * step, 9) for k in range(first, last + 1)]
+
+
+def _tick_label(value: float, percent: bool) -> str:
+    return f"{value:.0f} %" if percent else f"{value:g}".replace("-", "−")
 
 
 def _inches(kind: str, data) -> float:
@@ -348,77 +419,39 @@ def _inches(kind: str, data) -> float:
     return 0.45 + (0.35 if kind == "segments" else 0.1) + (0.2 if more else 0) + 0.32 * max(rows, 2)
 
 
-@lru_cache(maxsize=4096)
-def _width(text: str, size: float) -> float:
-    """The drawn width of `text` in points, from the font's metrics (no figure drawing needed). Memoised:
-    the same labels ("100 %", the options, the periods) are measured for chart after chart, and laying a
-    string out in FreeType was the largest single cost of drawing one."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import text_to_path
-
-    return text_to_path.get_text_width_height_descent(text, FontProperties(size=size), ismath=False)[0]
-
-
 def _fitted(text: str, size: float, room: float) -> str:
     """`text`, shortened further if wide letters would still overflow `room` points."""
-    while len(text) > 2 and _width(text, size) > room:
+    while len(text) > 2 and text_width(text, size) > room:
         text = text[:max(1, len(text) * 4 // 5 - 1)].rstrip("…") + "…"
     return text
 
 
-def _row_labels(axes: Axes, positions, labels: list[str]) -> float:
-    """Label the rows of a horizontal chart; returns the left margin (points) the labels need, at most
-    two fifths of the width."""
+def _row_labels(labels: list[str]) -> tuple[list[str], float]:
+    """The rows' labels of a horizontal chart, fitted to two fifths of the width, and the left margin
+    (points) they need."""
     room = WIDTH * 72 * 0.4 - 13
     labels = [_fitted(label, 9, room) for label in labels]
-    axes.set_yticks(list(positions), labels, fontsize=9)
-    return 13 + max(_width(label, 9) for label in labels)
+    return labels, 13 + max(text_width(label, 9) for label in labels)
 
 
-def _more(figure: Figure, more: int, word: str) -> None:
+def _more(canvas: Canvas, more: int, word: str) -> None:
     if more:
-        figure.text(0.01, 0.01, f"… and {more} more {word}s in the table", fontsize=8, color=GREY)
+        canvas.text(canvas.width * 0.01, canvas.height * 0.99, f"… and {more} more {word}s in the table", 8, GREY)
 
 
-def _place(figure: Figure, title: str, *, left: float, bottom: float, top: float = 26,
-           right: float = 12) -> None:
-    """Title the figure from its left edge (the row labels take the axes' left), and fix the axes'
-    margins, given in points, as fractions of the figure."""
-    width, height = (size * 72 for size in figure.get_size_inches())
-    figure.text(8 / width, 1 - 6 / height, _fitted(short(title, 80), 11, width - 16), ha="left", va="top",
-                fontsize=11, color=INK)
-    figure.subplots_adjust(left=min(left + 4, width * 0.45) / width, right=1 - right / width,
-                           bottom=min(bottom + 4, height * 0.4) / height, top=1 - top / height)
+def _place(canvas: Canvas, title: str, *, left: float, bottom: float, top: float = 26,
+           right: float = 12) -> tuple[float, float, float, float]:
+    """Title the canvas from its left edge (the row labels take the plot's left), and return the plot's
+    edges (left, top, right, bottom) for margins given in points."""
+    canvas.text(8, 6 + TOP * 11, _fitted(short(title, 80), 11, canvas.width - 16), 11, INK)
+    return (min(left + 4, canvas.width * 0.45), top, canvas.width - right,
+            canvas.height - min(bottom + 4, canvas.height * 0.4))
 
 
-def _empty(figure: Figure, axes: Axes, title: str, message: str) -> Figure:
-    axes.set_axis_off()
-    axes.text(0.5, 0.5, message, ha="center", va="center", fontsize=12, color=GREY, transform=axes.transAxes)
-    _place(figure, title, left=12, bottom=6)
-    return figure
+def _empty(canvas: Canvas, title: str, message: str) -> Canvas:
+    left, top, right, bottom = _place(canvas, title, left=12, bottom=6)
+    canvas.text((left + right) / 2, (top + bottom) / 2 + MIDDLE * 12, message, 12, GREY, anchor="middle")
+    return canvas
 
 
 DRAW = {"trend": _draw_trend, "distribution": _draw_distribution, "segments": _draw_segments}
-
-
-# --- a chart as plain data -----------------------------------------------------------------------------------
-
-# Per kind: its data as JSON-ready lists, and back.
-_PLAIN = {
-    "trend": (lambda data: [[astuple(p) for p in data[0]], [astuple(m) for m in data[1]]],
-              lambda plain: (tuple(TrendPoint(*p) for p in plain[0]), tuple(Marker(*m) for m in plain[1]))),
-    "distribution": (lambda data: [astuple(b) for b in data], lambda plain: tuple(Bar(*b) for b in plain)),
-    "segments": (lambda data: [astuple(r) for r in data], lambda plain: tuple(SegmentRow(*r) for r in plain)),
-}
-
-
-def drawing_of(chart: Chart) -> list:
-    """What drawing `chart` takes, as JSON-ready lists (kind, title, data, options): the text alternative is
-    left out, the page carries it. `chart_from_drawing` turns it back into an equal chart but for `alt`."""
-    return [chart.kind, chart.title, _PLAIN[chart.kind][0](chart.data), [list(option) for option in chart.options]]
-
-
-def chart_from_drawing(drawing: list) -> Chart:
-    kind, title, data, options = drawing
-    return Chart(kind, title, "", _PLAIN[kind][1](data),
-                 tuple((name, tuple(value) if isinstance(value, list) else value) for name, value in options))

@@ -1,22 +1,17 @@
 """Results dashboard (analysts and above): headline cards, charts and tables for one survey under a
-shareable filter. Each chart has a text alternative and a table beside it, and is an SVG image of its own
-(works without JavaScript).
+shareable filter. Each chart has a text alternative and a table beside it, and is drawn into the page as
+SVG (works without JavaScript, and the page is whole when it arrives).
 
-Drawing is the slow part (matplotlib: 50–110 ms a chart) and a new response changes nearly every chart, so
-a page that drew them all took seconds on an active survey. The page now only names them: each chart's URL
-carries its data, signed (itsdangerous, so only data this server computed is ever drawn), and is drawn when
-the browser asks for it — the cards and tables show at once, the charts arrive as they are drawn, by every
-worker in parallel. The same data is the same URL, so browsers keep unchanged charts (`immutable`) and
-fetch only what changed; each process also memoises its drawings. A chart with too much data for a URL
-(`CHART_URL_LIMIT`) is inlined in the page instead."""
+Drawing a chart is string formatting (survey.canvas: about a millisecond), so the page draws every chart
+itself. Until 2026-12 matplotlib took 50–110 ms a chart and the page only named its charts, each drawn by
+a request of its own from signed data; that machinery went with it."""
 from __future__ import annotations
 
-from base64 import b64encode
 from functools import lru_cache
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, URLSafeSerializer
+from markupsafe import Markup
 
 from survey import charts, dashboard
 from survey.clock import local_date, utcnow
@@ -33,44 +28,11 @@ def guard():
         abort(403)
 
 
-CHART_SALT = "hearken.results-chart"
-# The chart's own policy: nothing to load or run, its own inline style only (matplotlib writes a <style>).
-CHART_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-CHART_CACHE = "private, max-age=86400, immutable"  # the URL is its content
-# A chart's URL grows with its data (a weekly trend over two years signs to ≈4 800 characters), and gunicorn
-# refuses a request line over 4 094 bytes (its default limit_request_line): a chart whose URL would be
-# longer than this is drawn with the page and inlined, as every chart once was.
-CHART_URL_LIMIT = 3000
-
-
-def _chart_signer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=CHART_SALT)
-
-
-def _chart_src(chart: charts.Chart) -> str:
-    url = url_for("results.chart_image", drawing=_chart_signer().dumps(charts.drawing_of(chart)))
-    if len(url) <= CHART_URL_LIMIT:
-        return url
-    return "data:image/svg+xml;base64," + b64encode(_svg(chart)).decode("ascii")
-
-
 @lru_cache(maxsize=512)
-def _svg(chart: charts.Chart) -> bytes:
-    """Charts are deterministic: the same data is drawn once per process."""
-    return chart.svg()
-
-
-@bp.route("/charts/<drawing>.svg")
-def chart_image(drawing: str):
-    """`drawing`: a chart's data, signed, not a secret (the page behind the same login shows it)."""
-    try:
-        chart = charts.chart_from_drawing(_chart_signer().loads(drawing))
-    except (BadSignature, ValueError, TypeError, KeyError):  # not ours, or signed by a release drawing otherwise
-        abort(404)
-    response = make_response(_svg(chart))
-    response.headers.update({"Content-Type": "image/svg+xml", "Cache-Control": CHART_CACHE,
-                             "Content-Security-Policy": CHART_SECURITY_POLICY})
-    return response
+def _svg(chart: charts.Chart) -> Markup:
+    """A chart as markup for the page: its text is escaped by survey.canvas, nothing in it runs or loads.
+    Charts are deterministic, so the same chart is drawn once per process."""
+    return Markup(chart.svg(labelled=True).decode("utf-8"))
 
 
 @bp.route("/surveys/<slug>/results")
@@ -81,7 +43,7 @@ def survey_results(slug: str):
     today = local_date(utcnow(), current_app.config["TIMEZONE"])
     board = dashboard.build(survey, parsed.filter, today=today, settings=settings)
     return render_template(
-        "results/dashboard.html", board=board, asked=parsed.filter, problems=parsed.problems, chart_src=_chart_src,
+        "results/dashboard.html", board=board, asked=parsed.filter, problems=parsed.problems, chart_svg=_svg,
         figures=dashboard.figures(board), segment_choices=dashboard.segment_choices(survey, settings.segment_names),
         fmt=dashboard.format_value, diff=dashboard.format_difference,
         explain=dashboard.verdict_explanation,

@@ -245,7 +245,7 @@ def test_no_page_repeats_an_id(app):
     public, manager = pages(stored)
     manager += ["/manage/surveys/new", "/manage/surveys/import", "/manage/contacts/import", "/manage/changes/new",
                 f"/manage/surveys/{stored['slug']}/responses/import", "/manage/alerts/", "/manage/cases/?status=open"]
-    not_pages = {"results.chart_image", "exports.responses_csv", "exports.responses_xlsx", "exports.results_file",
+    not_pages = {"exports.responses_csv", "exports.responses_xlsx", "exports.results_file",
                  "manage.export_definition"}
     routes = {rule.endpoint for rule in app.url_map.iter_rules()
               if "GET" in rule.methods and rule.rule.startswith("/manage/") and rule.endpoint not in not_pages}

@@ -95,7 +95,6 @@ PERMISSIONS = {
     ("sending.email_preview_html", "GET"): "agent",
     # Results are for analysts and above.
     ("results.survey_results", "GET"): "analyst",
-    ("results.chart_image", "GET"): "analyst",
     ("responses.survey_responses", "GET"): "analyst",
     ("responses.response_detail", "GET"): "analyst",
     ("responses.add_tag", "POST"): "analyst",
