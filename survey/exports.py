@@ -14,7 +14,6 @@ from itertools import islice
 from operator import itemgetter
 from typing import BinaryIO, TextIO
 
-import xlsxwriter
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import aliased
 
@@ -415,6 +414,8 @@ def write_xlsx(selection: Selection, out: BinaryIO) -> int:
 
 
 def _write_xlsx(selection: Selection, out: BinaryIO) -> int:
+    import xlsxwriter  # 50 ms of every process's start, for the few that write a workbook
+
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False,
                                          "strings_to_formulas": False, "strings_to_numbers": False,
                                          "strings_to_urls": False})

@@ -21,8 +21,6 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
-import xlsxwriter
-
 from survey.dashboard import Dashboard
 from survey.exports import BOM, ColumnWidths, CsvWriter, neutralise, write_xlsx_row
 
@@ -85,6 +83,8 @@ def write_results(board: Dashboard, out: TextIO | BinaryIO, fmt: str, *, bom: bo
         for record in records:
             writer.writerow(_cells(record))
     else:
+        import xlsxwriter  # imported here: 50 ms of every process's start otherwise
+
         workbook = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
                                              "strings_to_numbers": False, "strings_to_urls": False})
         sheet = workbook.add_worksheet("Results")
