@@ -32,7 +32,7 @@ def add_changes(app) -> None:
     """Contacts who agreed to be contacted, and the quarter's published changes (setup, not measured)."""
     from sqlalchemy import text
 
-    from survey.authoring import find_survey
+    from survey.authoring.editing import find_survey
     from survey.extensions import db
     from survey.models import ChangeEntry, ChangeLink
 

@@ -38,7 +38,7 @@ def make_csv(rows: int) -> bytes:
 
 def hearken_import(data: bytes, rows: int) -> tuple[float, float]:
     """Seconds to import into a fresh database, then to import it again with every row changed."""
-    from survey import contacts
+    from survey.outreach import contacts
 
     changed = data.replace(b",Customer ", b",Client ")
     with tempfile.TemporaryDirectory() as tmp:

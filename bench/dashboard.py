@@ -37,9 +37,9 @@ COLD_GOAL = 2000  # a new process: the page and every chart drawn
 def one_more_response(app, name: str) -> None:
     """A customer in Leeds answers on the bench's last day (inside every view), through the submit path: what
     a manager watching an active survey sees between two looks."""
-    from survey.authoring import find_survey
+    from survey.authoring.editing import find_survey
     from survey.extensions import db
-    from survey.responding import Consents, Respondent, submit_response
+    from survey.responding.submission import Consents, Respondent, submit_response
 
     with app.app_context():
         version = find_survey("bench").current_version
@@ -52,7 +52,7 @@ def measure(responses: int, runs: int) -> list[Figure]:
     from sqlalchemy import text
 
     from survey import accounts
-    from survey.authoring import find_survey
+    from survey.authoring.editing import find_survey
     from survey.clock import utcnow
     from survey.extensions import db
 

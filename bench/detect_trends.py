@@ -30,7 +30,7 @@ SCALE = ["Extremely dissatisfied", "Dissatisfied", "Neither", "Satisfied", "Extr
 
 def make_survey():
     from survey import authoring
-    from survey.definitions import parse_survey
+    from survey.authoring.definitions import parse_survey
 
     questions = [{"key": f"q{i}", "type": "rating", "text": f"Question {i}", "scale": SCALE} for i in range(10)]
     spec = parse_survey({"slug": "bench", "title": "Bench", "questions": questions})
@@ -39,8 +39,8 @@ def make_survey():
 
 def load(app, survey, responses: int) -> None:
     """Deterministic responses over 24 months, written with the raw driver (this is setup, not measured)."""
-    from survey import rollups
     from survey.extensions import db
+    from survey.results import rollups
 
     rng = random.Random(responses)
     version_id = survey.current_version.id
@@ -97,7 +97,7 @@ def survey_database(folder: Path, responses: int):
 def measure(responses: int, runs: int) -> tuple[list[float], list[float]]:
     from sqlalchemy import text
 
-    from survey import trends
+    from survey.alerts import trends
     from survey.extensions import db
     from survey.models import Alert
 

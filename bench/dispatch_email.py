@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Figure, bench_main, fresh_app  # noqa: E402
 
-from survey import dispatch, mail, outreach  # noqa: E402
+from survey import mail, outreach
+from survey.background import dispatch  # noqa: E402
 from survey.extensions import db  # noqa: E402
 from survey.models import Contact, OutboxMessage  # noqa: E402
 from tests.factories import make_survey  # noqa: E402

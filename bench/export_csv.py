@@ -65,8 +65,8 @@ with psycopg.connect(sys.argv[1].replace("+psycopg", "")) as connection, open(sy
 EXPORT = """
 import sys, time
 from survey import create_app
-from survey.authoring import find_survey
-from survey.exports import Selection, write_csv, write_xlsx
+from survey.authoring.editing import find_survey
+from survey.transfer.exports import Selection, write_csv, write_xlsx
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "bench"})
 with app.app_context():
     started = time.perf_counter()

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import ROOT, Figure, bench_main, count, fresh_app  # noqa: E402
 
-from survey.response_import import SQLITE_CACHE_KIB  # noqa: E402
+from survey.transfer.response_import import SQLITE_CACHE_KIB  # noqa: E402
 
 NOW = datetime(2026, 11, 1, 9, 0)
 START = NOW - timedelta(days=730)
@@ -46,8 +46,9 @@ HEADER = ["submitted_at", "email", "attr.location", "attr.team", "attr.touchpoin
 IMPORT = """
 import sys, time
 from datetime import datetime
-from survey import create_app, response_import
-from survey.authoring import find_survey
+from survey import create_app
+from survey.transfer import response_import
+from survey.authoring.editing import find_survey
 app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1], "SECRET_KEY": "bench"})
 with app.app_context(), open(sys.argv[2], "rb") as data:
     started = time.perf_counter()
@@ -137,7 +138,7 @@ def baseline(csv_path: Path) -> float:
         connection = sqlite3.connect(fresh_database(Path(tmp)), isolation_level=None)
         connection.execute("PRAGMA foreign_keys=ON")  # as survey/database.py sets every connection
         connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")  # as survey.response_import.bulk_work
+        connection.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")  # as survey.transfer.response_import.bulk_work
         connection.execute("BEGIN IMMEDIATE")
         survey_id, version_id = connection.execute("SELECT survey_id, id FROM survey_versions").fetchone()
         seconds = 0.0

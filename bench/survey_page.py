@@ -43,10 +43,10 @@ def page_app():
     from flask import render_template
 
     from survey import create_app
-    from survey.authoring import find_survey
+    from survey.authoring.editing import find_survey
     from survey.extensions import db
-    from survey.forms import RespondForm
     from survey.tokens import new_token
+    from survey.views.forms import RespondForm
 
     app = create_app()
     with app.test_request_context(PAGE):

@@ -12,40 +12,28 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from survey import (
-        cli,
-        database,
-        headers,
-        ids,
-        log_redaction,
-        rate_limits,
-        request_body,
-        request_text,
-        uploads,
-        wording,
-    )
+    from survey import cli, database, ids, wording
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import csrf, db, limiter, login, migrate
-    from survey.views import (
+    from survey.views import api, auth, errors, public, respond
+    from survey.views import unsubscribe as outreach
+    from survey.views.manage import (
         alerts,
-        api,
         api_tokens,
-        auth,
         cases,
         changelog,
         contacts,
-        errors,
         exports,
         imports,
-        manage,
-        outreach,
-        public,
-        respond,
         responses,
         results,
         sending,
         webhooks,
     )
+    from survey.views.manage import (
+        surveys as manage,
+    )
+    from survey.web import headers, log_redaction, rate_limits, request_body, request_text, uploads
 
     app = Flask(
         __name__,

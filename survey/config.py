@@ -94,12 +94,12 @@ DEFAULTS = {
     "LOGO_URL": None,
     # Rate-limit counters (Flask-Limiter): memory:// per process, or redis://host:6379 shared by all of them.
     "RATELIMIT_STORAGE_URI": "memory://",
-    # Off: survey/rate_limits.py writes the headers (Retry-After only on a 429; the API's budget on its answers).
+    # Off: survey/web/rate_limits.py writes the headers (Retry-After only on a 429; the API's budget on its answers).
     "RATELIMIT_HEADERS_ENABLED": False,
     # Requests per API token (a limits string: "600 per minute", "10 per second; 1000 per hour").
     "API_RATE_LIMIT": "600 per minute",
     # Failed logins, and lookups of unknown tokens (personal links, unsubscribe links, API tokens), per
-    # client address (survey/rate_limits.py). Successes never count.
+    # client address (survey/web/rate_limits.py). Successes never count.
     "LOGIN_RATE_LIMIT": "10 per minute; 100 per day",
     "ACCOUNT_LOGIN_RATE_LIMIT": "20 per hour",
     # Failed logins from one browser that holds a device cookie for the account (its owner logged in there

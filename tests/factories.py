@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select
 
-from survey import accounts, authoring, rollups
-from survey.definitions import parse_survey
+from survey import accounts, authoring
+from survey.authoring.definitions import parse_survey
 from survey.extensions import db
-from survey.invitations import personal_invitation
 from survey.models import Answer, Response
+from survey.outreach.invitations import personal_invitation
+from survey.results import rollups
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 1, 12, 0, 0)
@@ -76,7 +77,7 @@ def add_answers(survey, rows, *, key="satisfaction"):
 def make_secret_tokens(survey, *, now=NOW) -> dict[str, str]:
     """One real token of each kind a request can carry: a personal link's, an unsubscribe link's, an API
     token (admin)."""
-    from survey import api_tokens
+    from survey.accounts import api_tokens
     from survey.models import Contact
     from survey.tokens import new_token
 

@@ -4,7 +4,7 @@ Revision ID: 5f1a7c3e9b24
 Revises: 2d6c4a9e8f13
 Create Date: 2026-11-26 11:10:00.000000
 
-Addresses are now stored as mail servers take them (survey.invitations.normalise_email): an address with
+Addresses are now stored as mail servers take them (survey.outreach.invitations.normalise_email): an address with
 an international domain stored before could not be given a name in an email header, and the campaign it
 was in failed to launch. Each such address is rewritten to its ASCII form, unless that form is already
 taken by another row (then it stays, and only its own messages fail). An address with characters outside

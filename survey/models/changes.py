@@ -18,7 +18,7 @@ class ChangeEntry(db.Model):
     The impact fields name the figure the change was meant to move (question × segment of a survey).
     `impact_numbers` is the editor's choice for the public page: True publishes the measured numbers
     whatever they say, False publishes the entry without them, None (not chosen) shows them only while
-    they are being measured or show a real improvement (survey.changes.public_impact).
+    they are being measured or show a real improvement (survey.changes.changelog.public_impact).
     """
 
     __tablename__ = "change_entries"
@@ -67,7 +67,7 @@ class ChangeLink(db.Model):
 
 class ChangeQuote(db.Model):
     """A customer's words on the public page: only from a linked response whose customer agreed to be
-    quoted, stored as the editor trimmed it and with contact details removed (survey.changes.redact)."""
+    quoted, stored as the editor trimmed it and with contact details removed (survey.changes.changelog.redact)."""
 
     __tablename__ = "change_quotes"
 

@@ -30,7 +30,7 @@ class Invitation(db.Model):
     Invitations that are emailed (from a campaign or a triggered event) have `scheduled_for`, the time the
     email is due; the frequency cap counts those. A link printed by `flask survey-link` has none.
 
-    Erasing the contact keeps their invitations anonymised (survey.contacts.erase_contact): `contact_id`
+    Erasing the contact keeps their invitations anonymised (survey.outreach.contacts.erase_contact): `contact_id`
     NULL and a fresh token nobody was given, so campaign counts and response rates stay as they were and
     the old link is dead.
     """
@@ -64,7 +64,7 @@ class Invitation(db.Model):
 
 
 class ErasedAddress(db.Model):
-    """A tombstone: an erased contact's address as a keyed hash (survey.erasures), so that importing the
+    """A tombstone: an erased contact's address as a keyed hash (survey.outreach.erasures), so that importing the
     same list again does not bring back someone who asked to be erased. Nothing else about them is kept.
 
     Keyed (HMAC-SHA256 with a key that is not in the database), because an unkeyed hash of an address is

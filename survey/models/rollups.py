@@ -12,7 +12,7 @@ class AnswerCount(db.Model):
     """How many answers had each value, per survey, question, day and segment: the rollup that trend
     detection and results read, so their cost grows with days × values × segments, not with responses.
 
-    Kept current on every write (survey.rollups); `segment_name` and `segment_value` are "" for the row
+    Kept current on every write (survey.results.rollups); `segment_name` and `segment_value` are "" for the row
     that counts all respondents. Only the configured segment attributes (HEARKEN_SEGMENT_ATTRIBUTES) are
     rolled up: an attribute with a value per customer would make this table as large as the answers.
     """

@@ -51,7 +51,7 @@ class WebhookDelivery(db.Model):
     """One event for one endpoint: the exact body sent (and re-sent), and how its attempts went.
 
     Written in the transaction that caused the event and sent by the dispatcher with the email outbox's
-    claim, lease and backoff (survey.dispatch). `delivery_id` goes out in the Hearken-Delivery header and
+    claim, lease and backoff (survey.background.dispatch). `delivery_id` goes out in the Hearken-Delivery header and
     stays the same on every retry and redelivery, so a receiver can recognise a duplicate.
     """
 

@@ -4,11 +4,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from survey import device_cookies
-from survey.accounts import authenticate, end_sessions, load_session_user, set_scorecard
+from survey.accounts import device_cookies
+from survey.accounts.users import authenticate, end_sessions, load_session_user, set_scorecard
 from survey.clock import utcnow
 from survey.extensions import login
-from survey.forms import ActionForm, LoginForm
+from survey.views.forms import ActionForm, LoginForm
 
 bp = Blueprint("auth", __name__)
 
@@ -43,7 +43,7 @@ def login_page():
 
 
 def _remember_device(response, account: str, now):
-    """This browser is now a trusted device for the account (survey/device_cookies.py): a new cookie, only
+    """This browser is now a trusted device for the account (survey/accounts/device_cookies.py): a new cookie, only
     sent back to the login page, for a year."""
     config = current_app.config
     secure = config["BASE_URL"].startswith("https://") or bool(config.get("SESSION_COOKIE_SECURE"))

@@ -1,13 +1,15 @@
 """Friendly error pages with the right status. No traceback ever reaches a user."""
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable, TooManyRequests
 
-from survey import rate_limits
 from survey.links import base_url_adapter
+from survey.views.api import http_error as api_http_error
+from survey.web import rate_limits
+from survey.web.request_text import is_api_request
 
 bp = Blueprint("errors", __name__)
 
@@ -47,20 +49,15 @@ def csrf_error(_error):
                         "For your security, forms expire. Please go back, reload the page and try again.")
 
 
-def is_api_request() -> bool:
-    # Paths under the API that match no route (404, 405) never reach the API blueprint's own handlers.
-    return request.path == "/api" or request.path.startswith("/api/")
-
-
 @bp.app_errorhandler(HTTPException)
 def http_error(error: HTTPException):
     if is_api_request():
-        from survey.views.api import http_error as api_http_error
-
         return api_http_error(error)
-    if error.code == TooManyRequests.code:  # a rate limit (survey/rate_limits.py): say when to come back
+    if error.code == TooManyRequests.code:  # a rate limit (survey/web/rate_limits.py): say when to come back
         page, status = render_error(error.code)
         return page, status, {"Retry-After": str(rate_limits.retry_after_seconds())}
+    if title := getattr(error, "title", None):
+        return render_error(error.code, title, error.description)
     return render_error(error.code or 500)
 
 

@@ -14,9 +14,9 @@ from survey import changes as changelog
 from survey import followups
 from survey.clock import utcnow
 from survey.extensions import csrf
-from survey.forms import ComplaintForm
 from survey.links import external_url
 from survey.tokens import new_token
+from survey.views.forms import ComplaintForm
 
 bp = Blueprint("public", __name__)
 

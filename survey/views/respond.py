@@ -16,10 +16,9 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from survey import database
 from survey.clock import utcnow
 from survey.extensions import csrf
-from survey.forms import RespondForm
-from survey.invitations import invitation_by_token, invited_respondent, mark_opened, public_respondent
 from survey.models import Survey, SurveyVersion
-from survey.responding import (
+from survey.outreach.invitations import invitation_by_token, invited_respondent, mark_opened, public_respondent
+from survey.responding.submission import (
     NOTHING_YET,
     Consents,
     Respondent,
@@ -38,6 +37,7 @@ from survey.responding import (
 )
 from survey.tokens import new_token
 from survey.views import errors
+from survey.views.forms import RespondForm
 
 bp = Blueprint("respond", __name__)
 csrf.exempt(bp)

@@ -6,9 +6,9 @@ from sqlalchemy import update
 from survey import mail
 from survey.clock import utcnow
 from survey.extensions import db
-from survey.invitations import public_respondent
 from survey.models import OutboxMessage
-from survey.responding import Consents, submit_response
+from survey.outreach.invitations import public_respondent
+from survey.responding.submission import Consents, submit_response
 from tests.factories import make_survey
 from tests.load.audit import audit_emails, audit_responses
 from tests.load.respondents import Ledger

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from survey.background.dispatch import RECORD_EVERY
 from survey.clock import utcnow
-from survey.dispatch import RECORD_EVERY
 from survey.extensions import db
 from survey.models import OutboxMessage
 from tests.factories import make_survey

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from survey import api_tokens
+from survey.accounts import api_tokens
 from survey.clock import local_date, utcnow
 from tests.load.audit import audit_emails, audit_responses
 from tests.load.conftest import RESPONDENTS, queue_invitations
@@ -116,6 +116,6 @@ def test_two_instances_and_two_dispatchers_on_one_postgresql_behave_as_one(
 
 
 def survey_of(slug: str):
-    from survey.authoring import find_survey
+    from survey.authoring.editing import find_survey
 
     return find_survey(slug)

@@ -9,7 +9,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from survey import accounts, api_tokens, changes
+from survey import changes
+from survey.accounts import api_tokens
+from survey.accounts import users as accounts
 from survey.extensions import db
 from survey.models import Alert, Contact, FollowUpCase, Response
 from survey.tokens import new_token

@@ -13,9 +13,13 @@ from itertools import cycle
 
 from sqlalchemy import select
 
-from survey import api_tokens, browsing, changes, contacts, followups
+from survey import followups
+from survey.accounts import api_tokens
+from survey.changes import changelog as changes
 from survey.extensions import db
 from survey.models import Alert, Contact, FollowUpCase, OutboxMessage, Response, User, WebhookDelivery, WebhookEndpoint
+from survey.outreach import contacts
+from survey.results import browsing
 from survey.tokens import new_token
 from tests.factories import NOW, make_invitation, make_survey, make_user
 from tests.pages import post_form

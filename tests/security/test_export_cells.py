@@ -9,11 +9,12 @@ import re
 import zipfile
 from xml.etree import ElementTree
 
-from survey import browsing, contacts
-from survey.authoring import find_survey
-from survey.exports import FORMULA_PREFIXES
+from survey.authoring.editing import find_survey
 from survey.extensions import db
 from survey.models import Response, User
+from survey.outreach import contacts
+from survey.results import browsing
+from survey.transfer.exports import FORMULA_PREFIXES
 from tests.factories import NOW, make_definition, make_invitation, make_survey, make_user
 from tests.pages import log_in, post_form
 from tests.security.conftest import record_figures
@@ -124,8 +125,8 @@ def test_no_part_of_a_cell_split_at_its_semicolons_is_a_formula_and_the_export_i
     """Comments, attributes, multiple choices and themes holding ";" then a formula character: in every
     export (responses and results, CSV and Excel) no part of any cell is a formula, and the responses
     CSV as the page sends it (BOM, CRLF) imports into another survey with every value exactly as it was."""
-    from survey import exports, response_import
-    from survey.responding import Consents, Respondent, submit_response
+    from survey.responding.submission import Consents, Respondent, submit_response
+    from survey.transfer import exports, response_import
 
     definition = make_definition()
     definition["questions"][3]["options"] = SPLIT_OPTIONS

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from survey.headers import CONTENT_SECURITY_POLICY
+from survey.web.headers import CONTENT_SECURITY_POLICY
 from tests.factories import make_survey, make_user
 from tests.pages import csrf_token, log_in
 
@@ -156,7 +156,7 @@ def test_a_logo_on_another_host_is_allowed_by_its_origin_alone(migrated, instanc
     ("https://cdn.example.net:443/l.png", "https://cdn.example.net"),
 ])
 def test_the_logo_origin_is_exactly_the_logos(logo, origin):
-    from survey.headers import logo_origin
+    from survey.web.headers import logo_origin
 
     assert logo_origin(logo) == origin
 
@@ -169,7 +169,7 @@ BAD_LOGOS = ["http://cdn.example.net/logo.png", "javascript:alert(1)", "//cdn.ex
 
 @pytest.mark.parametrize("logo", BAD_LOGOS)
 def test_a_logo_url_that_is_not_a_plain_https_url_changes_nothing_and_is_named(migrated, instance_path, logo):
-    from survey import deploy_checks
+    from survey.cli import deploy_checks
     from tests.conftest import build_app
 
     app = build_app(migrated, instance_path, LOGO_URL=logo)

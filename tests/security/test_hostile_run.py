@@ -38,7 +38,9 @@ from sqlalchemy import func, select, text
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
-from survey import api_tokens, contacts, database, device_cookies, dispatch, outreach, responding
+from survey import database, outreach, responding
+from survey.accounts import api_tokens, device_cookies
+from survey.background import dispatch
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import (
@@ -53,6 +55,7 @@ from survey.models import (
     ResponseRevision,
     Survey,
 )
+from survey.outreach import contacts
 from survey.tokens import new_token
 from tests.conftest import build_app, empty_tables
 from tests.factories import NOW, PASSWORD, make_definition, make_invitation, make_survey, make_user

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from survey.log_redaction import REDACTED, TokenRedactingFilter, redact
+from survey.web.log_redaction import REDACTED, TokenRedactingFilter, redact
 from tests.browser.conftest import live_server  # noqa: F401 (a fixture, used by name)
 from tests.factories import make_secret_tokens, make_survey
 from tests.security.test_rate_limits import free_port, status_of, wait_until_serving
@@ -49,7 +49,7 @@ def test_an_app_served_under_a_path_redacts_its_tokens_there(caplog):
     """init_app takes the path from BASE_URL: https://host/feedback logs /feedback/r/<token>."""
     from flask import Flask
 
-    from survey import log_redaction
+    from survey.web import log_redaction
 
     app = Flask("redaction_under_a_path")
     app.config["BASE_URL"] = "https://feedback.example.test/feedback"

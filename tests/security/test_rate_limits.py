@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from survey import device_cookies, rate_limits
+from survey.accounts import device_cookies
 from survey.clock import utcnow
+from survey.web import rate_limits
 from tests.conftest import build_app
 from tests.factories import NOW, PASSWORD, make_invitation, make_survey, make_user
 from tests.pages import hidden_fields
@@ -89,7 +90,7 @@ def test_a_forged_forwarded_for_does_not_reset_the_count(migrated, instance_path
 
 
 def test_unknown_tokens_are_limited_across_pages_and_known_ones_never_count(app):
-    from survey import api_tokens
+    from survey.accounts import api_tokens
 
     with app.app_context():
         survey = make_survey()
@@ -125,7 +126,7 @@ def test_unknown_tokens_are_limited_across_pages_and_known_ones_never_count(app)
 def test_a_day_of_guesses_does_not_lock_out_valid_links_behind_the_same_address(app):
     """The old limit checked every request against the guesses: 30 bad links (or 30 unauthenticated API
     calls) from an office's address refused its customers' valid links and its integration's token too."""
-    from survey import api_tokens
+    from survey.accounts import api_tokens
 
     app.config["TOKEN_RATE_LIMIT"] = "5 per day"
     with app.app_context():
@@ -258,7 +259,7 @@ def test_an_ipv6_host_counts_as_its_slash_64(app):
 
 def test_an_api_token_is_counted_however_its_header_is_written(app):
     """The per-token limit counts the token, not the header's spelling ("bearer", extra spaces)."""
-    from survey import api_tokens
+    from survey.accounts import api_tokens
     from survey.clock import utcnow
 
     app.config["API_RATE_LIMIT"] = "3 per minute"

@@ -14,11 +14,11 @@ import time
 
 import pytest
 
-from survey import api_tokens
-from survey.api_tokens import token_for_request
+from survey.accounts import api_tokens
+from survey.accounts.api_tokens import token_for_request
 from survey.extensions import db
-from survey.invitations import invitation_by_token
-from survey.outreach import contact_by_unsubscribe_token
+from survey.outreach.campaigns import contact_by_unsubscribe_token
+from survey.outreach.invitations import invitation_by_token
 from tests.factories import make_secret_tokens, make_survey
 from tests.security.conftest import GENEROUS_LIMITS, record_figures
 

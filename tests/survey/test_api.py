@@ -10,11 +10,13 @@ import pytest
 from flask import abort, request
 from sqlalchemy import event, func, select
 
-from survey import api_tokens, dashboard, database
+from survey import database
+from survey.accounts import api_tokens
 from survey.clock import utcnow
 from survey.extensions import db
-from survey.filters import ResultsFilter
 from survey.models import Alert, ApiToken, Contact, FollowUpCase, Survey
+from survey.results import dashboard
+from survey.results.filters import ResultsFilter
 from survey.views.api import OPERATIONS
 from tests.factories import add_answers, make_definition, make_survey
 from tests.locks import write_lock_held_elsewhere

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from survey import api_tokens
+from survey.accounts import api_tokens
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import FollowUpCase

@@ -11,11 +11,12 @@ import flask_migrate
 import pytest
 from sqlalchemy import func, select
 
-from survey import archives, authoring, exports, response_import
-from survey.definitions import parse_survey, survey_definition
+from survey import authoring
+from survey.authoring.definitions import parse_survey, survey_definition
 from survey.extensions import db
 from survey.models import AnswerCount, Contact, ResponseTag, Survey
-from survey.responding import Consents, Respondent, submit_response
+from survey.responding.submission import Consents, Respondent, submit_response
+from survey.transfer import archives, exports, response_import
 from tests.conftest import build_app
 from tests.factories import NOW, make_definition, make_survey
 

@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 
 from survey import authoring
-from survey.definitions import parse_question, parse_survey
-from survey.invitations import invited_respondent
-from survey.responding import Consents, submit_response
+from survey.authoring.definitions import parse_question, parse_survey
+from survey.outreach.invitations import invited_respondent
+from survey.responding.submission import Consents, submit_response
 from tests.factories import NOW, make_definition, make_invitation, make_survey
 
 LATER = NOW + timedelta(days=1)

@@ -11,11 +11,13 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy import insert as sa_insert
 
-from survey import changes, database, rollups
+from survey import database
+from survey.changes import changelog as changes
 from survey.extensions import db
-from survey.invitations import invited_respondent
 from survey.models import ChangeEntry, ChangeNotice, Contact, OutboxMessage
-from survey.responding import Consents, submit_response
+from survey.outreach.invitations import invited_respondent
+from survey.responding.submission import Consents, submit_response
+from survey.results import rollups
 from tests.factories import NOW, make_invitation, make_survey, make_user
 from tests.pages import log_in, post_form, text_of
 
@@ -304,7 +306,7 @@ def test_agents_cannot_edit_changes(ctx, client):
 
 
 def test_erasing_a_quoted_customer_changes_the_etag_and_the_quote_is_gone(ctx, client):
-    from survey import contacts
+    from survey.outreach import contacts
 
     survey = make_survey()
     ann = customer_response(survey, "ann@example.com", "Ann", "They never called me back at all")
@@ -351,7 +353,7 @@ def api_change(client, entry_id):
 
     from jsonschema import Draft202012Validator
 
-    from survey import api_tokens
+    from survey.accounts import api_tokens
     from tests.survey.test_api import bearer
 
     _row, secret = api_tokens.create_token(f"agent-{secrets.token_hex(4)}", "agent", now=NOW)

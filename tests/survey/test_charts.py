@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from survey.canvas import text_width
-from survey.charts import (
+from survey.results.canvas import text_width
+from survey.results.charts import (
     Bar,
     Marker,
     SegmentRow,

@@ -7,11 +7,12 @@ import re
 import pytest
 from sqlalchemy import case, func, select
 
-from survey import browsing, demo
-from survey.authoring import find_survey
+from survey.authoring.editing import find_survey
+from survey.cli import demo
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Answer, Response, Survey, User
+from survey.results import browsing
 from tests.conftest import BASE_URL
 from tests.factories import make_definition, make_survey, make_user
 from tests.pages import post_form
@@ -92,7 +93,7 @@ def test_survey_link_prints_public_and_personal_links(runner, app):
 def test_export_responses_shows_every_answer_with_version_time_and_segments(runner, app, client):
     with app.app_context():
         survey = make_survey()
-        from survey.invitations import contact_for
+        from survey.outreach.invitations import contact_for
         contact = contact_for("leeds@example.com", now=survey.created_at)
         contact.attributes = {"location": "Leeds", "team": "Billing"}
         db.session.commit()

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import LargeBinary, String, Text, func, insert, select
 from sqlalchemy.types import JSON
 
-from survey import api_tokens, authoring, contacts, outreach
+from survey import authoring, outreach
+from survey.accounts import api_tokens
 from survey.extensions import db
-from survey.invitations import invited_respondent
 from survey.models import (
     Answer,
     AnswerCount,
@@ -27,7 +27,9 @@ from survey.models import (
     TriggerEvent,
 )
 from survey.models.outreach import RenderedEmail
-from survey.responding import Consents, save_draft, submit_response
+from survey.outreach import contacts
+from survey.outreach.invitations import invited_respondent
+from survey.responding.submission import Consents, save_draft, submit_response
 from tests.factories import NOW, make_invitation, make_survey, make_user
 from tests.pages import log_in, post_form, text_of
 
@@ -379,10 +381,11 @@ def nothing_of(needles: tuple[str, ...]) -> None:
 
 
 def test_erasure_changes_no_figure_and_kills_the_old_link(ctx, client, smtp):
-    from survey import dashboard, dispatch
+    from survey.background import dispatch
     from survey.clock import local_date, utcnow
-    from survey.filters import ResultsFilter
-    from survey.invitations import mark_opened
+    from survey.outreach.invitations import mark_opened
+    from survey.results import dashboard
+    from survey.results.filters import ResultsFilter
 
     survey = make_survey()
     run_import(FOUR)
@@ -497,8 +500,8 @@ def test_a_personal_link_is_refused_for_an_erased_person_until_an_admin_forgets_
 def test_the_tombstone_is_a_keyed_hash_with_a_key_outside_the_database(ctx):
     import hashlib
 
-    from survey import erasures
     from survey.models import ErasedAddress
+    from survey.outreach import erasures
 
     run_import(GOOD)
     erase("ann@example.com")

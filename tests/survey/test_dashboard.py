@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 
 from analysis import share_difference
-from survey import dashboard, wording
+from survey import wording
 from survey.extensions import db
-from survey.filters import MAX_PERIODS, ResultsFilter, parse_filter
+from survey.results import dashboard
+from survey.results.filters import MAX_PERIODS, ResultsFilter, parse_filter
 from tests.factories import add_answers, make_survey, make_user
 from tests.pages import log_in
 

@@ -10,9 +10,10 @@ from unittest import mock
 import pytest
 from sqlalchemy import event, func, select
 
-from survey import database, responding
+from survey import database
 from survey.extensions import db
 from survey.models import Response
+from survey.responding import submission as responding
 from tests.factories import make_invitation, make_survey
 from tests.pages import hidden_fields
 

@@ -11,7 +11,7 @@ from html import unescape
 
 from sqlalchemy import event, func, select
 
-from survey import api_tokens
+from survey.accounts import api_tokens
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Response, ResponseRevision

@@ -1,6 +1,6 @@
 import pytest
 
-from survey.definitions import DefinitionError, parse_question, parse_survey, question_definition
+from survey.authoring.definitions import DefinitionError, parse_question, parse_survey, question_definition
 from tests.factories import DEFINITION, make_definition
 
 

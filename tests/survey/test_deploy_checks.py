@@ -1,7 +1,7 @@
 """`flask check-deploy` names every unsafe production setting and passes a safe configuration."""
 from __future__ import annotations
 
-from survey import deploy_checks
+from survey.cli import deploy_checks
 
 SAFE = {"TRUSTED_PROXIES": 1, "BASE_URL": "https://feedback.example.com", "SESSION_COOKIE_SECURE": True,
         "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://hearken@db/hearken", "SMTP_HOST": "smtp.example.com",

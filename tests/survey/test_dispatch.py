@@ -13,7 +13,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import delete, func, select
 
-from survey import authoring, dispatch, mail, outreach
+from survey import authoring, mail, outreach
+from survey.background import dispatch
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Contact, Invitation, OutboxMessage
@@ -286,7 +287,7 @@ def test_the_smtp_policy_writes_exactly_what_compat32_writes(ctx):
 def test_erasing_a_contact_erases_their_rendered_emails(ctx):
     """The rendered bytes carry the name and address (base64 bodies, which a text search would miss): they go
     with the outbox rows, also for an email queued to the address without its contact."""
-    from survey import contacts
+    from survey.outreach import contacts
 
     survey = make_survey()
     db.session.add(Contact(email="ann@example.com", name="Ann Smith", attributes={}, created_at=utcnow()))
@@ -304,7 +305,8 @@ def test_emails_are_dated_when_sent_from_the_organisation_with_message_ids_of_th
     in the outbox is dated when it went out (it said two days earlier); every email's From carries the
     organisation's name (MAIL_FROM names nobody) and its Message-ID the From address's domain, not the
     public address's host name; and nothing says "Hearken" where the organisation's name belongs."""
-    from survey import api_tokens, changes, followups
+    from survey import changes, followups
+    from survey.accounts import api_tokens
     from tests.survey.test_changes import customer_response, make_change
 
     ctx.config.update(ORGANISATION_NAME="Acme Feedback Ltd", MAIL_FROM="feedback@mail.acme.example")

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from survey import api_tokens, dispatch
+from survey.accounts import api_tokens
+from survey.background import dispatch
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import ApiToken, Contact, Invitation, OutboxMessage, TriggerEvent

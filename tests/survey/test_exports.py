@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from survey import exports
 from survey.extensions import db
 from survey.models import Answer, Response, ResponseTag
+from survey.transfer import exports
 from tests.factories import add_answers, make_survey, make_user
 from tests.pages import log_in
 
@@ -285,7 +285,7 @@ def test_the_application_loads_no_heavy_library_until_it_needs_one(tmp_path):
     Pillow only draws emailed charts: the whole application, its command line included, loads none."""
     code = ("import sys\n"
             "from survey import create_app\n"
-            "import survey.exports, survey.views.exports\n"
+            "import survey.transfer.exports, survey.views.manage.exports\n"
             f"create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.sqlite3', 'SECRET_KEY': 'x'}})\n"
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'numpy', 'matplotlib', 'xlsxwriter',"
             " 'PIL'}))\n")

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from survey import followups
+from survey.authoring.definitions import DefinitionError, parse_question, survey_definition
 from survey.clock import utcnow
-from survey.definitions import DefinitionError, parse_question, survey_definition
 from survey.extensions import db
-from survey.invitations import invited_respondent
 from survey.models import Complaint, FollowUpCase, OutboxMessage, WebhookDelivery
-from survey.responding import Consents, submit_response
+from survey.outreach.invitations import invited_respondent
+from survey.responding.submission import Consents, submit_response
 from tests.factories import make_definition, make_invitation, make_survey, make_user
 from tests.pages import hidden_fields, log_in, post_form, text_of
 
@@ -256,7 +256,7 @@ def test_behind_a_trusted_proxy_each_customer_has_their_own_limit(app, migrated,
 
 
 def test_erasing_a_contact_removes_their_complaints_and_the_notes_about_them(ctx):
-    from survey import contacts
+    from survey.outreach import contacts
 
     survey = make_survey()
     answer(survey, "ann@example.com", {"satisfaction": 1})
@@ -277,7 +277,8 @@ def test_erasing_a_contact_removes_their_complaints_and_the_notes_about_them(ctx
 def test_erasing_a_complainant_leaves_their_words_in_no_email_and_no_webhook(ctx):
     """Their complaint came before they were a contact: the overdue email to its owner, and the
     case.updated delivery (email null then), carried its words."""
-    from survey import contacts, webhooks
+    from survey import webhooks
+    from survey.outreach import contacts
 
     survey = make_survey()
     webhooks.create_endpoint(webhooks.EndpointInput("http://127.0.0.1:9/hooks", "", ("case.updated",)),
@@ -315,9 +316,9 @@ def test_the_complaint_survey_opens_a_case_for_every_response_like_the_complaint
     """/s/complaint (the complaint starter) opened no case: it has no score. Its definition now says every
     response opens one, with the customer's words as its summary; the rule is a survey setting that the
     editor, the JSON format and a new version keep."""
-    from survey import starters
-    from survey.authoring import create_survey, find_survey
-    from survey.definitions import parse_survey, survey_definition
+    from survey.authoring import starters
+    from survey.authoring.definitions import parse_survey, survey_definition
+    from survey.authoring.editing import create_survey, find_survey
 
     create_survey(starters.starter("complaint").spec, actor=None, now=FRIDAY, publish=True)
     assert post_form(client, "/s/complaint", {"q-topic": "Delivery", "q-details": "Left in the rain"}

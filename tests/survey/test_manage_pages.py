@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import func, select
 
-from survey.authoring import find_survey
+from survey.authoring.editing import find_survey
 from survey.extensions import db
 from survey.models import Response, Survey
 from tests.factories import make_definition, make_survey, make_user

@@ -153,11 +153,11 @@ def test_erasure_history_downgrades_and_upgrades_again(runner, app):
     older schema cannot hold them), and keeps everything else."""
     from sqlalchemy import inspect, select
 
-    from survey import contacts
     from survey.clock import utcnow
-    from survey.invitations import invited_respondent
     from survey.models import Invitation, Response
-    from survey.responding import Consents, submit_response
+    from survey.outreach import contacts
+    from survey.outreach.invitations import invited_respondent
+    from survey.responding.submission import Consents, submit_response
     from tests.factories import make_invitation, make_survey
 
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0

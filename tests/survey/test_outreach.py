@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from survey import dispatch
-from survey.authoring import find_survey
+from survey.authoring.editing import find_survey
+from survey.background import dispatch
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Campaign, Contact, Invitation, OutboxMessage, Response, ResponseDraft, ResponseRevision

@@ -6,12 +6,12 @@ from unittest import mock
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import event, func, select, text
 
-from survey import responding
-from survey.authoring import change_status, find_survey, import_survey
+from survey.authoring.definitions import parse_survey
+from survey.authoring.editing import change_status, find_survey, import_survey
 from survey.clock import utcnow
-from survey.definitions import parse_survey
 from survey.extensions import db
 from survey.models import Answer, FollowUpCase, Response, ResponseRevision
+from survey.responding import submission as responding
 from tests.conftest import BASE_URL
 from tests.factories import make_definition, make_invitation, make_survey
 from tests.pages import hidden_fields, post_form, text_of

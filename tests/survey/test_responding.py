@@ -6,9 +6,17 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from survey.extensions import db
-from survey.invitations import invited_respondent
 from survey.models import Answer, Response, ResponseDraft, ResponseRevision
-from survey.responding import MISSING, NOT_A_CHOICE, Consents, parse_answers, resume, save_draft, submit_response
+from survey.outreach.invitations import invited_respondent
+from survey.responding.submission import (
+    MISSING,
+    NOT_A_CHOICE,
+    Consents,
+    parse_answers,
+    resume,
+    save_draft,
+    submit_response,
+)
 from tests.factories import DEFINITION, NOW, make_invitation, make_survey
 
 

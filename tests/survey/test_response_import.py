@@ -9,7 +9,6 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from survey import exports, response_import, rollups
 from survey.extensions import db
 from survey.models import (
     Answer,
@@ -22,7 +21,9 @@ from survey.models import (
     ResponseRevision,
     ResponseTag,
 )
-from survey.responding import Consents, Respondent, submit_response
+from survey.responding.submission import Consents, Respondent, submit_response
+from survey.results import rollups
+from survey.transfer import exports, response_import
 from tests.factories import NOW, make_definition, make_survey, make_user
 from tests.pages import log_in, post_form, text_of
 
@@ -249,7 +250,7 @@ def test_a_row_belongs_to_the_newest_version_that_asks_its_questions(ctx):
         {"key": "old", "type": "choice", "text": "Old?", "options": ["A", "B"]}]))
     run(survey, "submitted_at,overall\n2026-01-01,1\n")  # now version 1 has a response
     from survey import authoring
-    from survey.definitions import parse_survey
+    from survey.authoring.definitions import parse_survey
     authoring.import_survey(parse_survey(make_definition(questions=[
         {"key": "overall", "type": "rating", "text": "Overall?", "scale": ["Bad", "Good"]},
         {"key": "new", "type": "choice", "text": "New?", "options": ["B", "A", "C"]}])), actor=None, now=NOW)
@@ -375,7 +376,7 @@ def test_importing_responses_again_after_an_erasure_brings_no_one_back_and_count
     """Erasure replaces the person's respondent keys (nothing links them to their address), so the same file
     imported again did not know their rows: it counted their answers twice and made them a contact again.
     Their rows are skipped now, counted without naming them."""
-    from survey import contacts
+    from survey.outreach import contacts
 
     survey = make_survey()
     first = run(survey, GOOD)

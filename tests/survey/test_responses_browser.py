@@ -12,12 +12,13 @@ import pytest
 from flask import url_for
 from sqlalchemy import event, func, select
 
-from survey import authoring, browsing
+from survey import authoring
 from survey.extensions import db
-from survey.filters import ResultsFilter
-from survey.invitations import invited_respondent
 from survey.models import Answer, FollowUpCase, Response, ResponseTag
-from survey.responding import Consents, submit_response
+from survey.outreach.invitations import invited_respondent
+from survey.responding.submission import Consents, submit_response
+from survey.results import browsing
+from survey.results.filters import ResultsFilter
 from tests.factories import NOW, add_answers, make_invitation, make_survey, make_user
 from tests.pages import csrf_token, log_in, post_form
 
@@ -179,7 +180,7 @@ def test_themes_are_counted_per_survey(ctx):
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch):
     """The pages' default date range ends today: keep "today" where the stories above are dated."""
-    monkeypatch.setattr("survey.views.responses.utcnow", lambda: datetime.combine(TODAY, datetime.min.time()))
+    monkeypatch.setattr("survey.views.manage.responses.utcnow", lambda: datetime.combine(TODAY, datetime.min.time()))
 
 
 @pytest.fixture
@@ -247,7 +248,7 @@ def test_imported_history_is_listed_by_when_it_was_given_across_pages(ctx):
 
 def test_results_and_responses_default_to_the_same_range(client, app, monkeypatch):
     """Without dates both pages end with the last complete month, and say the same number of responses."""
-    monkeypatch.setattr("survey.views.results.utcnow", lambda: datetime.combine(TODAY, datetime.min.time()))
+    monkeypatch.setattr("survey.views.manage.results.utcnow", lambda: datetime.combine(TODAY, datetime.min.time()))
     with app.app_context():
         survey = make_survey()
         add_answers(survey, [(date(2026, 10, 29), "Leeds", 4)] * 2 + [(date(2026, 11, 1), "Leeds", 5)])

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from survey import dashboard
-from survey.filters import ResultsFilter
+from survey.results import dashboard
+from survey.results.filters import ResultsFilter
 from tests.factories import add_answers, make_definition, make_survey, make_user
 from tests.pages import log_in
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from survey import rollups
 from survey.extensions import db
 from survey.models import AnswerCount
-from survey.responding import Consents, Respondent, submit_response
+from survey.responding.submission import Consents, Respondent, submit_response
+from survey.results import rollups
 from tests.factories import NOW, make_survey
 
 

@@ -6,9 +6,10 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from survey import mail, scorecard
+from survey import mail
 from survey.extensions import db
 from survey.models import OutboxMessage, User
+from survey.results import scorecard
 from tests.factories import add_answers, make_survey, make_user
 from tests.pages import log_in, post_form
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from survey import dispatch
+from survey.background import dispatch
 from survey.extensions import db
 from survey.models import Campaign, Contact, OutboxMessage
 from tests.factories import NOW, make_survey, make_user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from survey.authoring import change_status, find_survey
+from survey.authoring.editing import change_status, find_survey
 from survey.clock import utcnow
 from tests.factories import make_survey, make_user
 from tests.pages import log_in

@@ -6,10 +6,13 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from survey import dispatch, followups, periods, trends
+from survey import followups
+from survey.alerts import trends
+from survey.background import dispatch
 from survey.clock import local_date
 from survey.extensions import db
 from survey.models import Alert, OutboxMessage, User
+from survey.results import periods
 from tests.factories import add_answers, make_definition, make_survey, make_user
 from tests.pages import log_in, post_form, text_of
 
@@ -122,7 +125,7 @@ def test_json_findings_carry_promoters_and_detractors_for_nps(ctx, runner):
     ids = add_answers(survey, rows)
     from survey.models import Answer
     db.session.execute(Answer.__table__.update().values(question_key="recommend"))
-    from survey import rollups
+    from survey.results import rollups
     rollups.rebuild(survey.id)
     db.session.commit()
     assert len(ids) == 200
@@ -133,7 +136,7 @@ def test_json_findings_carry_promoters_and_detractors_for_nps(ctx, runner):
 
 
 def test_alert_pages_show_evidence_and_analysts_acknowledge(ctx, runner, client, monkeypatch):
-    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    monkeypatch.setattr("survey.views.manage.alerts.utcnow", lambda: datetime(2026, 12, 5))
     survey = make_survey()
     story(survey)
     make_user(email="analyst@example.com", role="analyst")
@@ -215,7 +218,7 @@ def monthly(survey, shares_by_month: dict[date, int], n=300):
 def test_a_dip_that_recovered_is_a_recovery_and_no_steady_fall(ctx, runner, client, monkeypatch):
     """Issue 20, items 1 and 4: 80 % every month but one at 62 %, then 80 % again. It used to print "falling
     steadily … 80 % → 80 % (+0.0 points; q = 0.012)" beside a "rose 62 % → 80 %" win."""
-    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    monkeypatch.setattr("survey.views.manage.alerts.utcnow", lambda: datetime(2026, 12, 5))
     survey = make_survey()
     months = year_of_months(date(2025, 12, 10), 12)  # December 2025 … November 2026
     monthly(survey, {day: 62 if day.month == 10 else 80 for day in months})
@@ -286,7 +289,7 @@ def test_the_trends_page_says_how_many_responses_nps_needs(ctx, client, monkeypa
     """Issue 20, item 3: NPS +24 (49 % promoters, 25 % detractors) needs about 1 072 a month to see a 10-point
     drop (R: (qnorm(0.975) + qnorm(0.8))^2 * 2 * (0.49 + 0.25 - 0.24^2) / 0.1^2 = 1071.2); the page said only
     "at least 30"."""
-    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    monkeypatch.setattr("survey.views.manage.alerts.utcnow", lambda: datetime(2026, 12, 5))
     survey = make_survey()
     day = date(2026, 10, 10)
     add_answers(survey, [(day, None, 10)] * 49 + [(day, None, 8)] * 26 + [(day, None, 0)] * 25, key="recommend")
@@ -300,7 +303,7 @@ def test_the_trends_page_says_how_many_responses_nps_needs(ctx, client, monkeypa
 def test_the_latest_month_is_compared_with_the_same_month_a_year_earlier(ctx, runner, client, monkeypatch):
     """Issue 20, item 5: November falls to 70 % from 80 %, as it did last November: the alert and the Trends
     page say it is no lower than a year earlier."""
-    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    monkeypatch.setattr("survey.views.manage.alerts.utcnow", lambda: datetime(2026, 12, 5))
     survey = make_survey()
     months = year_of_months(date(2025, 11, 10), 13)  # November 2025 … November 2026
     monthly(survey, {day: 70 if day.month == 11 else 80 for day in months})
@@ -323,7 +326,7 @@ def test_the_latest_month_is_compared_with_the_same_month_a_year_earlier(ctx, ru
 
 def test_small_q_values_print_as_below_0_001(ctx, runner, client, monkeypatch):
     """Issue 20, item 6: a strong drop printed "q = 0.000"; JSON keeps the number."""
-    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    monkeypatch.setattr("survey.views.manage.alerts.utcnow", lambda: datetime(2026, 12, 5))
     survey = make_survey()
     add_answers(survey, month_rows(None, date(2026, 10, 10), 90, 100) + month_rows(None, date(2026, 11, 10), 40, 100))
     text = runner.invoke(args=["detect-trends", "--now", NOW]).output
@@ -340,7 +343,7 @@ def test_small_q_values_print_as_below_0_001(ctx, runner, client, monkeypatch):
 
 def test_the_trends_page_says_not_enough_responses_when_that_is_the_truth(ctx, client, monkeypatch):
     """Issue 20, item 7: with 0 or 3 responses the page said "0 tests … Every series has enough responses"."""
-    monkeypatch.setattr("survey.views.alerts.utcnow", lambda: datetime(2026, 12, 5))
+    monkeypatch.setattr("survey.views.manage.alerts.utcnow", lambda: datetime(2026, 12, 5))
     survey = make_survey()
     make_user(email="analyst@example.com", role="analyst")
     log_in(client, "analyst@example.com")

@@ -25,13 +25,18 @@ import pytest
 from sqlalchemy import event, func, select
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from survey import changes, dispatch, followups, mail, responding, trends, webhook_delivery, webhooks
+from survey import changes, followups, mail
+from survey.alerts import trends
+from survey.background import dispatch
 from survey.clock import unix_seconds, utcnow
 from survey.extensions import db
-from survey.invitations import invited_respondent
 from survey.models import FollowUpCase, OutboxMessage, Response, WebhookDelivery, WebhookEndpoint
-from survey.responding import Consents, Respondent, submit_response
-from survey.webhook_addresses import AddressRefused, refusal, vet
+from survey.outreach.invitations import invited_respondent
+from survey.responding import submission as responding
+from survey.responding.submission import Consents, Respondent, submit_response
+from survey.webhooks import delivery as webhook_delivery
+from survey.webhooks import events as webhooks
+from survey.webhooks.addresses import AddressRefused, refusal, vet
 from tests.conftest import BASE_URL
 from tests.factories import NOW, add_answers, make_invitation, make_survey, make_user
 from tests.pages import log_in, post_form, text_of
@@ -905,7 +910,7 @@ def test_finished_deliveries_are_deleted_after_thirty_days_and_an_erased_custome
 
 
 def test_erasing_a_contact_deletes_the_deliveries_that_carry_them(ctx, receiver):
-    from survey import contacts
+    from survey.outreach import contacts
 
     survey = make_survey()
     make_endpoint(receiver.url(), events=["response.completed"])

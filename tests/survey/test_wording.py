@@ -23,8 +23,8 @@ def test_the_plural_filter_is_on_every_template(app):
 
 
 def test_a_single_response_and_answer_read_in_the_singular(client, app, monkeypatch):
-    monkeypatch.setattr("survey.views.results.utcnow", lambda: datetime(2026, 11, 20))
-    monkeypatch.setattr("survey.views.responses.utcnow", lambda: datetime(2026, 11, 20))
+    monkeypatch.setattr("survey.views.manage.results.utcnow", lambda: datetime(2026, 11, 20))
+    monkeypatch.setattr("survey.views.manage.responses.utcnow", lambda: datetime(2026, 11, 20))
     with app.app_context():
         survey = make_survey()
         add_answers(survey, [(date(2026, 10, 5), "Leeds", 4)])

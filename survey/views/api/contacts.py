@@ -4,14 +4,14 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from survey import contacts
+from survey.addresses import InvalidAddress, normalise_email
 from survey.clock import utcnow
-from survey.exports import iso
 from survey.extensions import db
-from survey.invitations import InvitationError, normalise_email
 from survey.models import Contact
-from survey.views.api import ID, ApiError, Param, body, operation
+from survey.outreach import contacts
+from survey.transfer.exports import iso
 from survey.views.api.parameters import PAGE_PARAMS, keyset_page
+from survey.views.api.registry import ID, ApiError, Param, body, operation
 from survey.views.api.schemas import ref
 
 TAG = "Contacts"
@@ -45,7 +45,7 @@ def upsert_contacts():
     for i, item in enumerate(items):
         try:
             email = normalise_email(item["email"])
-        except InvitationError as error:
+        except InvalidAddress as error:
             raise ApiError(422, "invalid", str(error), f"contacts[{i}].email") from None
         if email in seen:
             raise ApiError(422, "invalid", f"{email} is also contacts[{seen[email]}]", f"contacts[{i}].email")

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from flask import g, jsonify
 
-from survey import contacts, outreach, webhooks
+from survey import outreach, webhooks
 from survey.clock import utcnow
-from survey.views.api import ApiError, body, operation
+from survey.outreach import contacts
+from survey.views.api.registry import ApiError, body, operation
 from survey.views.api.schemas import ref
 
 DELAY_PATTERN = re.compile(r"^(\d{1,6})\s*([smhd]?)$")

@@ -9,14 +9,14 @@ from sqlalchemy import select
 
 from survey import changes
 from survey.clock import utcnow
-from survey.exports import iso
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import Alert, ChangeEntry, FollowUpCase
 from survey.models.alerts import ALERT_STATUSES
 from survey.models.followups import CASE_STATUSES
-from survey.views.api import ID, ApiError, Param, operation
+from survey.transfer.exports import iso
 from survey.views.api.parameters import PAGE_PARAMS, keyset_page
+from survey.views.api.registry import ID, ApiError, Param, operation
 from survey.views.api.schemas import ref
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app, jsonify
 
 from survey.links import external_url
-from survey.views.api import ERROR_CODES, MAX_ID, OPERATIONS, Operation, codes_for, operation
+from survey.views.api.registry import ERROR_CODES, MAX_ID, OPERATIONS, Operation, codes_for, operation
 from survey.views.api.schemas import COMPONENTS, ref
 
 ERROR = ref("Error")

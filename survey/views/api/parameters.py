@@ -8,7 +8,7 @@ from sqlalchemy import Select
 
 from survey.clock import outside_calendar
 from survey.extensions import db
-from survey.views.api import MAX_ID, ApiError, Param
+from survey.views.api.registry import MAX_ID, ApiError, Param
 
 MAX_PAGE = 1000
 PAGE_PARAMS = (Param("after", {"type": "string", "pattern": "^[0-9]{0,11}$"}, "the next_cursor of the previous page"),

@@ -6,13 +6,13 @@ from itertools import islice
 
 from flask import g, jsonify, request
 
-from survey import exports, response_import
 from survey.clock import utcnow
 from survey.extensions import db
-from survey.filters import response_conditions
 from survey.models import Response
-from survey.views.api import ID, ApiError, Param, operation
+from survey.results.filters import response_conditions
+from survey.transfer import exports, response_import
 from survey.views.api.parameters import PAGE_PARAMS, cursor, query_moment
+from survey.views.api.registry import ID, ApiError, Param, operation
 from survey.views.api.schemas import ref
 from survey.views.api.surveys import FILTER_PARAMS, results_filter, survey_or_404
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 from sqlalchemy import select
 
-from survey import authoring, dashboard
+from survey import authoring
+from survey.authoring.definitions import DefinitionError, parse_survey, survey_definition
 from survey.clock import local_date, utcnow
-from survey.definitions import DefinitionError, parse_survey, survey_definition
-from survey.exports import iso
 from survey.extensions import db
-from survey.filters import parse_filter
 from survey.links import external_url
 from survey.models import Survey
-from survey.views.api import ApiError, Param, body, operation
+from survey.results import dashboard
+from survey.results.filters import parse_filter
+from survey.transfer.exports import iso
 from survey.views.api.parameters import flag
+from survey.views.api.registry import ApiError, Param, body, operation
 from survey.views.api.schemas import ref
 
 TAG = "Surveys"

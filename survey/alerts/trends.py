@@ -1,0 +1,333 @@
+"""Trend detection in the product: period counts straight from SQL (GROUP BY, never response rows in
+Python), the tests of analysis.detection, alerts stored once, and subscribed managers told by email.
+
+A period is a calendar month (or ISO week) in the organisation's time zone; each response's day there is
+stored (`local_date`) and rolled up per day into `answer_counts` (survey.results.rollups), which SQL groups into
+periods on SQLite and PostgreSQL alike.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app, render_template
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from analysis import Detection, Finding, PeriodCounts, Series, detect
+from survey import mail, webhooks
+from survey.extensions import db
+from survey.links import external_url
+from survey.models import Alert, AnswerCount, Survey, User
+from survey.results.periods import PERIOD_UNITS, complete_periods, next_start, period_expression, period_label
+from survey.wording import format_p
+
+TESTED_TYPES = ("rating", "nps")
+
+
+class TrendError(ValueError):
+    pass
+
+
+# --- counts -------------------------------------------------------------------------------------------
+
+def year_earlier(start: date, unit: str) -> date:
+    """The start of the same period a year before: the same month or quarter, or the week 52 weeks back."""
+    if unit == "week":
+        return start - timedelta(weeks=52)
+    return start.replace(year=start.year - 1)
+
+
+def _period_counts(metric: str, top: int, start: date, unit: str, values: dict[int, int]) -> PeriodCounts:
+    n = sum(values.values())
+    if metric == "nps":
+        return PeriodCounts(period_label(start, unit), n, sum(c for v, c in values.items() if v >= 9),
+                            sum(c for v, c in values.items() if v <= 6))
+    return PeriodCounts(period_label(start, unit), n, values.get(top, 0))
+
+
+def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Series]:
+    """Every tested series of one survey: per rating/NPS question, all respondents (even without a single
+    response, so that the trends page can say so) and each segment with responses, each with the same
+    period a year before its latest (`Series.year_before`). One GROUP BY over the rollup table: its cost
+    depends on days × values × segments, not responses."""
+    questions = {q.key: q for q in survey.current_version.questions if q.type in TESTED_TYPES}
+    if not questions or not starts:
+        return []
+    period = period_expression(unit, AnswerCount.local_date)
+    year_start = year_earlier(starts[-1], unit)
+    in_window = (AnswerCount.local_date >= starts[0]) & (AnswerCount.local_date < next_start(starts[-1], unit))
+    in_year_before = (AnswerCount.local_date >= year_start) & (AnswerCount.local_date < next_start(year_start, unit))
+    rows = db.session.execute(
+        select(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
+               AnswerCount.value_int, func.sum(AnswerCount.count))
+        .where(AnswerCount.survey_id == survey.id, AnswerCount.question_key.in_(list(questions)),
+               or_(in_window, in_year_before),
+               AnswerCount.segment_name.in_(["", *current_app.config["SEGMENT_ATTRIBUTES"]]))
+        .group_by(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
+                  AnswerCount.value_int))
+    counts: dict[tuple, dict[date, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for key in questions:
+        counts[(key, ())]  # every question is a series, with or without responses
+    for key, start, name, value, answer, n in rows:
+        segment = ((name, value),) if name else ()
+        counts[(key, segment)][date.fromisoformat(str(start)[:10])][answer] += int(n)
+    series = []
+    for (key, segment), by_period in sorted(counts.items()):
+        question = questions[key]
+        metric = "nps" if question.type == "nps" else "top_box"
+        top = len(question.options)
+        periods = tuple(_period_counts(metric, top, start, unit, by_period.get(start, {})) for start in starts)
+        series.append(Series(survey.slug, key, metric, segment, periods,
+                             year_before=_period_counts(metric, top, year_start, unit, by_period.get(year_start, {}))))
+    return series
+
+
+# --- detection and alerts -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    unit: str = "month"
+    min_n: int = 30
+    fdr: float = 0.05
+    window: int = 12
+
+    @classmethod
+    def from_config(cls, config) -> Settings:
+        settings = cls(config.get("TREND_PERIOD", "month"), config.get("TREND_MIN_N", 30),
+                       config.get("TREND_FDR", 0.05), config.get("TREND_WINDOW", 12))
+        if settings.unit not in PERIOD_UNITS:
+            raise TrendError(f"HEARKEN_TREND_PERIOD must be month, week or quarter, not {settings.unit!r}")
+        return settings
+
+
+@dataclass(frozen=True)
+class RunReport:
+    detection: Detection
+    new_alerts: tuple[Alert, ...]
+    surveys: int
+
+    def is_new(self, finding: Finding) -> bool:
+        return any(alert.fingerprint == fingerprint(finding) for alert in self.new_alerts)
+
+
+def segment_label(segment) -> str:
+    return ", ".join(f"{name}={value}" for name, value in segment) or "all respondents"
+
+
+def series_key(finding: Finding) -> str:
+    return "|".join([finding.survey, finding.question, finding.metric, segment_label(finding.segment),
+                     finding.kind, finding.direction])
+
+
+def fingerprint(finding: Finding) -> str:
+    return f"{series_key(finding)}|{finding.period_before}|{finding.period_after}"
+
+
+def detect_survey(survey: Survey, *, now: datetime, settings: Settings) -> Detection:
+    """Detection for one survey alone (what its trends page shows, with its shortfalls)."""
+    starts = complete_periods(now, unit=settings.unit, count=settings.window + 1,
+                              timezone=current_app.config["TIMEZONE"])
+    return detect(survey_series(survey, starts, settings.unit), min_n=settings.min_n, window=settings.window,
+                  fdr=settings.fdr)
+
+
+def run(*, now: datetime, settings: Settings | None = None) -> RunReport:
+    """Test every survey × rating/NPS question × segment; store new alerts; email subscribed managers."""
+    settings = settings or Settings.from_config(current_app.config)
+    starts = complete_periods(now, unit=settings.unit, count=settings.window + 1,
+                              timezone=current_app.config["TIMEZONE"])
+    surveys = db.session.scalars(select(Survey).where(Survey.status != "draft").order_by(Survey.id)).all()
+    series = [s for survey in surveys for s in survey_series(survey, starts, settings.unit)]
+    # One family for the whole run: the q-values account for every test made.
+    detection = detect(series, min_n=settings.min_n, window=settings.window, fdr=settings.fdr)
+    by_slug = {survey.slug: survey for survey in surveys}
+    new = [alert for finding in detection.findings
+           if (alert := _store(finding, by_slug[finding.survey], now)) is not None]
+    if new:
+        _notify(new, {(s.survey, s.question, s.metric, s.segment): s for s in series}, now=now)
+    db.session.commit()
+    return RunReport(detection, tuple(new), len(surveys))
+
+
+def finding_details(finding: Finding) -> dict:
+    """What an alert keeps of a finding beyond its evidence columns (Alert.details)."""
+    return {"shape": finding.shape, "slope": finding.slope, "window_start": finding.window_start,
+            "window_end": finding.window_end, "recovered": finding.recovered,
+            "year_over_year": finding.year_over_year.as_json() if finding.year_over_year else None}
+
+
+def _store(finding: Finding, survey: Survey, now: datetime) -> Alert | None:
+    if db.session.scalar(select(Alert.id).where(Alert.fingerprint == fingerprint(finding))):
+        return None
+    if finding.kind != "change" and db.session.scalar(
+            select(Alert.id).where(Alert.series_key == series_key(finding), Alert.status != "resolved")):
+        return None  # a drift or gap already raised and not yet resolved is the same news
+    alert = Alert(
+        fingerprint=fingerprint(finding), series_key=series_key(finding), survey_id=survey.id,
+        question_key=finding.question, metric=finding.metric, kind=finding.kind, segment=dict(finding.segment),
+        period_before=finding.period_before, period_after=finding.period_after, n_before=finding.n_before,
+        n_after=finding.n_after, value_before=finding.value_before, value_after=finding.value_after,
+        difference=finding.difference, ci_low=finding.ci_low, ci_high=finding.ci_high, p_value=finding.p_value,
+        q_value=finding.q_value, method=finding.method, direction=finding.direction, details=finding_details(finding),
+        created_at=now, status="open")
+    try:
+        with db.session.begin_nested():  # two detectors at once: the unique fingerprint decides
+            db.session.add(alert)
+    except IntegrityError:
+        return None
+    webhooks.alert_raised(alert, survey, now=now)
+    return alert
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    period: str
+    value: float | None  # None: no responses that period
+    n: int
+    width: int  # percent of the chart's width
+    label: str
+
+
+def chart_bars(series: Series | None, periods: int = 12) -> list[ChartBar]:
+    """The series' recent periods as bars: an email-safe chart (HTML table cells, no image to block)."""
+    if series is None:
+        return []
+    bars = []
+    for counts in series.periods[-periods:]:
+        if not counts.n:
+            bars.append(ChartBar(counts.period, None, 0, 0, "no responses"))
+            continue
+        if series.metric == "nps":
+            value = 100 * (counts.successes - counts.detractors) / counts.n
+            width = round((value + 100) / 2)
+        else:
+            value = counts.successes / counts.n
+            width = round(value * 100)
+        bars.append(ChartBar(counts.period, value, counts.n, max(width, 1), format_value(series.metric, value)))
+    return bars
+
+
+def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime) -> None:
+    recipients = db.session.scalars(select(User).where(User.notify_alerts.is_(True))).all()
+    if not recipients:
+        return
+    drops = sum(1 for a in alerts if a.direction == "drop")
+    recoveries = sum(1 for a in alerts if is_recovery(a))
+    rises = len(alerts) - drops - recoveries
+    parts = ([f"{drops} drop{'s' if drops != 1 else ''}"] if drops else []) + \
+            ([f"{rises} rise{'s' if rises != 1 else ''} to celebrate"] if rises else []) + \
+            ([f"{recoveries} recover{'ies' if recoveries != 1 else 'y'}"] if recoveries else [])
+    subject = f"Satisfaction: {' and '.join(parts)} — {current_app.config['ORGANISATION_NAME']}"
+    def bars(alert: Alert) -> list[ChartBar]:
+        key = (alert.survey.slug, alert.question_key, alert.metric, tuple(alert.segment.items()))
+        return chart_bars(series.get(key))
+
+    context = dict(alerts=[(a, describe(a), external_url("alerts.alert_detail", alert_id=a.id), bars(a), headline(a))
+                           for a in alerts],
+                   inbox_url=external_url("alerts.inbox"), organisation=current_app.config["ORGANISATION_NAME"])
+    rendered = mail.Rendered(subject, render_template("email/alerts.txt", **context),
+                             render_template("email/alerts.html", **context), {})
+    for user in recipients:
+        mail.queue(rendered, kind="alert", recipient=user.email, now=now)
+
+
+def format_value(metric: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:+.0f}" if metric == "nps" else f"{value * 100:.0f} %"
+
+
+def format_difference(metric: str, value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:+.0f}" if metric == "nps" else f"{value * 100:+.1f} points"
+
+
+def _details(alert: Alert | Finding) -> dict:
+    if isinstance(alert, Finding):
+        return finding_details(alert)
+    return alert.details or {}
+
+
+def is_recovery(alert: Alert | Finding) -> bool:
+    """A significant rise back to a level the figure already had in the window: not a win."""
+    return alert.direction == "rise" and bool(_details(alert).get("recovered"))
+
+
+def headline(alert: Alert | Finding) -> str:
+    """▼ Drop, ▲ Recovered or ▲ Rise — celebrate."""
+    if alert.direction == "drop":
+        return "▼ Drop"
+    return "▲ Recovered" if is_recovery(alert) else "▲ Rise — celebrate"
+
+
+def _unit(period: str) -> str:
+    return "week" if "-W" in period else "quarter" if "-Q" in period else "month"
+
+
+def describe_year(metric: str, year: dict | None, direction: str | None = None) -> str:
+    """The latest period against the same period a year earlier, in words."""
+    if not year:
+        return ""
+    unit = _unit(year["period_after"])
+    verdict = ("significantly higher" if year["difference"] > 0 else "significantly lower") \
+        if year["significant"] else "no significant difference"
+    text = f"against the same {unit} a year earlier ({year['period_before']}: " \
+           f"{format_value(metric, year['value_before'])} of {year['n_before']}): " \
+           f"{format_difference(metric, year['difference'])}"
+    if year.get("ci_low") is not None:
+        text += f", 95 % interval {format_difference(metric, year['ci_low'])} to " \
+                f"{format_difference(metric, year['ci_high'])}"
+    text += f", {format_p(year['q_value'], 'q')}: {verdict}"
+    if direction == "drop" and not (year["significant"] and year["difference"] < 0):
+        text += " — no lower than a year ago, so it may be seasonal"
+    return text
+
+
+def describe(alert: Alert | Finding) -> str:
+    """One line a manager reads: where, what, from → to, and how sure."""
+    metric = alert.metric
+    details = _details(alert)
+    label = {"top_box": "top-box share", "top2_box": "top-2-box share", "nps": "NPS"}[metric]
+    question = getattr(alert, "question_key", None) or getattr(alert, "question", "")
+    where = segment_label(tuple(alert.segment.items()) if isinstance(alert.segment, dict) else alert.segment)
+    values = f"{format_value(metric, alert.value_before)} → {format_value(metric, alert.value_after)}"
+    falling = alert.direction == "drop"
+    if alert.kind == "change":
+        verb = "fell" if falling else "recovered" if is_recovery(alert) else "rose"
+        what = f"{label} of “{question}” {verb} from {alert.period_before} to {alert.period_after}: {values}"
+        if is_recovery(alert):
+            what += " (back to a level it already had this year, not above it)"
+    elif alert.kind == "trend" and details.get("shape") == "step":
+        start, end = details.get("window_start"), details.get("window_end")
+        before = alert.period_before if start == alert.period_before else f"{start} to {alert.period_before}"
+        after = alert.period_after if end == alert.period_after else f"{alert.period_after} to {end}"
+        what = f"{label} of “{question}” changed between {alert.period_before} and {alert.period_after}, " \
+               f"{'down' if falling else 'up'} in one step rather than steadily: " \
+               f"{format_value(metric, alert.value_before)} in {before} → " \
+               f"{format_value(metric, alert.value_after)} in {after}"
+    elif alert.kind == "trend":
+        slope = details.get("slope")
+        pace = ""
+        if slope is not None:
+            per = _unit(alert.period_after)
+            size = f"{abs(slope):.1f} NPS points" if metric == "nps" else f"{abs(slope) * 100:.1f} points"
+            pace = f", about {size} a {per}"
+        what = f"{label} of “{question}” has been {'falling' if falling else 'rising'} " \
+               f"steadily from {alert.period_before} to {alert.period_after}{pace}: {values}"
+    else:
+        what = f"{label} of “{question}” in {alert.period_after} is below the rest of the organisation: " \
+               f"{format_value(metric, alert.value_after)} against {format_value(metric, alert.value_before)}"
+    interval = ""
+    if alert.ci_low is not None:
+        interval = f", 95 % interval {format_difference(metric, alert.ci_low)} to " \
+                   f"{format_difference(metric, alert.ci_high)}"
+    line = f"{where}: {what} ({format_difference(metric, alert.difference)}{interval}; " \
+           f"n = {alert.n_before} and {alert.n_after}; {format_p(alert.q_value, 'q')})"
+    year = details.get("year_over_year")
+    if year and alert.kind != "gap":
+        line += f"; {describe_year(metric, year, alert.direction)}"
+    return line

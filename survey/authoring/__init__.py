@@ -1,0 +1,20 @@
+"""Authoring questionnaires: the JSON definition format (definitions), editing and versions (editing),
+and the starter surveys (starters)."""
+from survey.authoring.editing import (
+    AuthoringError,
+    add_question,
+    change_status,
+    create_survey,
+    duplicate_survey,
+    find_survey,
+    import_survey,
+    move_question,
+    remove_question,
+    unique_slug,
+    update_question,
+)
+
+__all__ = [
+    "AuthoringError", "add_question", "change_status", "create_survey", "duplicate_survey", "find_survey",
+    "import_survey", "move_question", "remove_question", "unique_slug", "update_question",
+]

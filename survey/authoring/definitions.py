@@ -1,0 +1,257 @@
+"""Survey definitions as plain data: the JSON format of INTERFACES.md, validated.
+
+`parse_survey` and `parse_question` turn untrusted dictionaries (a JSON file, an API body, the question
+editor) into frozen specs or raise DefinitionError listing every problem with where it is.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from survey.models.surveys import QUESTION_TYPES
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+MAX_TEXT = 2000
+MAX_OPTIONS = 30
+MAX_QUESTIONS = 200
+SCALE_POINTS = range(2, 12)
+NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options"}
+# The response CSV files' own columns (survey.transfer.response_import; the export writes them too), beside one column
+# per question key: the import format's, and the export's others. A question key may not be one of them,
+# or its answers and the column would be taken for each other.
+CSV_FORMAT_COLUMNS = ("submitted_at", "email")
+CSV_EXPORT_COLUMNS = ("response_id", "updated_at", "version", "source", "quote_consent", "contact_consent", "tags")
+RESERVED_KEYS = frozenset((*CSV_FORMAT_COLUMNS, *CSV_EXPORT_COLUMNS))
+SURVEY_FIELDS = {"slug", "title", "intro", "follow_up", "questions"}
+# When a response opens a follow-up case: for a low score or "you may contact me" (the default), or for every
+# response (a complaint form: each one is someone to get back to).
+FOLLOW_UP_RULES = ("low_scores", "every_response")
+QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long", "follow_up_at"}
+
+
+class DefinitionError(ValueError):
+    """Raised with every problem found, each as "where: what"."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    key: str
+    type: str
+    text: str
+    options: tuple[str, ...] = ()
+    required: bool = False
+    why: str = ""
+    long: bool = False
+    # rating / nps: an answer at or below this opens a follow-up case (None: bottom two boxes, NPS 0–6).
+    follow_up_at: int | None = None
+
+    def compatible_with(self, earlier: QuestionSpec) -> str | None:
+        """Why this question cannot reuse `earlier`'s key (results would mix two meanings), or None."""
+        if self.type != earlier.type:
+            return f"was a {earlier.type} question in an earlier version; give a {self.type} question a new key"
+        if self.type == "rating" and len(self.options) != len(earlier.options):
+            return (f"had a {len(earlier.options)}-point scale in an earlier version; "
+                    f"a {len(self.options)}-point scale needs a new key")
+        if self.type in NEEDS_OPTIONS and (moved := _moved_option(earlier.options, self.options)):
+            # Answers are stored and counted by position: a moved option would take the other's answers.
+            return (f"had {moved!r} in another place in an earlier version; answers are kept by position, so "
+                    "an option may be reworded where it is or added or removed at the end, and moving, "
+                    "inserting or removing one elsewhere needs a new key")
+        return None
+
+
+def _moved_option(earlier: tuple[str, ...], later: tuple[str, ...]) -> str | None:
+    """An option that is in both lists at different positions, or None."""
+    before = {label.casefold(): i for i, label in enumerate(earlier)}
+    return next((label for i, label in enumerate(later) if before.get(label.casefold(), i) != i), None)
+
+
+@dataclass(frozen=True)
+class SurveySpec:
+    slug: str
+    title: str
+    intro: str = ""
+    questions: tuple[QuestionSpec, ...] = field(default_factory=tuple)
+    follow_up: str = "low_scores"  # one of FOLLOW_UP_RULES
+
+
+def _text(value, where: str, problems: list[str], *, required: bool, limit: int = MAX_TEXT) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        problems.append(f"{where}: must be text")
+        return ""
+    value = value.replace("\x00", "").strip()
+    if required and not value:
+        problems.append(f"{where}: is required")
+    if len(value) > limit:
+        problems.append(f"{where}: is longer than {limit} characters")
+    return value
+
+
+def _flag(value, where: str, problems: list[str]) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        problems.append(f"{where}: must be true or false")
+        return False
+    return value
+
+
+def _unknown(data: dict, allowed: set[str], where: str, problems: list[str]) -> None:
+    for name in sorted(set(data) - allowed):
+        problems.append(f"{where}{name}: unknown field")
+
+
+def parse_question(data, where: str = "") -> QuestionSpec:
+    problems: list[str] = []
+    spec = _question(data, where, problems)
+    if problems:
+        raise DefinitionError(problems)
+    return spec
+
+
+def _question(data, where: str, found: list[str]) -> QuestionSpec | None:
+    problems: list[str] = []
+    spec = _checked_question(data, where, problems)
+    found.extend(problems)
+    return None if problems else spec
+
+
+def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | None:
+    if not isinstance(data, dict):
+        problems.append(f"{where or 'question'}: must be an object")
+        return None
+    _unknown(data, QUESTION_FIELDS, where, problems)
+    key = data.get("key")
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        problems.append(f"{where}key: must start with a lower-case letter and use only a-z, 0-9 and _ "
+                        f"(at most 64 characters), got {key!r}")
+    elif key in RESERVED_KEYS:
+        problems.append(f"{where}key: {key!r} is a column of the response CSV files; choose another key, "
+                        f"e.g. {key}_answer")
+    qtype = data.get("type")
+    known_type = qtype in QUESTION_TYPES
+    if not known_type:
+        problems.append(f"{where}type: must be one of {', '.join(QUESTION_TYPES)}, got {qtype!r}")
+    text = _text(data.get("text"), f"{where}text", problems, required=True)
+    why = _text(data.get("why"), f"{where}why", problems, required=False, limit=500)
+    required = _flag(data.get("required"), f"{where}required", problems)
+    long = _flag(data.get("long"), f"{where}long", problems)
+    options: list[str] = []
+    # (qtype may be any JSON value: a list cannot even be looked up)
+    list_name = NEEDS_OPTIONS.get(qtype) if known_type else None
+    for name in ("scale", "options"):
+        if known_type and name in data and name != list_name:
+            problems.append(f"{where}{name}: not used by a {qtype} question")
+    if list_name:
+        raw = data.get(list_name)
+        if not isinstance(raw, list) or not raw:
+            problems.append(f"{where}{list_name}: must be a list of labels")
+        else:
+            options = [_text(label, f"{where}{list_name}[{i}]", problems, required=True, limit=200)
+                       for i, label in enumerate(raw)]
+            points = SCALE_POINTS if qtype == "rating" else range(2, MAX_OPTIONS + 1)
+            if len(options) not in points:
+                problems.append(f"{where}{list_name}: needs {points.start} to {points.stop - 1} labels, "
+                                f"got {len(options)}")
+            if len({o.casefold() for o in options}) != len(options):
+                problems.append(f"{where}{list_name}: labels must be different from each other")
+            if qtype == "multi" and (joined := next((o for o in options if ";" in o), None)):
+                # CSV files list the ticked options of a multi answer separated by ";".
+                problems.append(f"{where}{list_name}: {joined!r} contains “;”, which separates ticked options in "
+                                "CSV files; write it another way, e.g. with “,” or “/”")
+    if long and qtype != "text":
+        problems.append(f"{where}long: only text questions can be long")
+    follow_up_at = _follow_up_at(data.get("follow_up_at"), qtype, len(options), f"{where}follow_up_at", problems)
+    if problems:
+        return None
+    return QuestionSpec(key=key, type=qtype, text=text, options=tuple(options), required=required,
+                        why=why, long=long, follow_up_at=follow_up_at)
+
+
+def _follow_up_at(value, qtype, points: int, where: str, problems: list[str]) -> int | None:
+    """The low-score threshold: a scale position below the top box for rating, 0–9 for NPS."""
+    if value is None:
+        return None
+    if qtype not in ("rating", "nps"):
+        problems.append(f"{where}: only rating and NPS questions open follow-ups for low scores")
+        return None
+    highest = 9 if qtype == "nps" else max(points - 1, 1)
+    lowest = 0 if qtype == "nps" else 1
+    if isinstance(value, bool) or not isinstance(value, int) or not lowest <= value <= highest:
+        problems.append(f"{where}: must be a whole number from {lowest} to {highest}, got {value!r}")
+        return None
+    return value
+
+
+def parse_survey(data) -> SurveySpec:
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise DefinitionError(["survey: must be a JSON object"])
+    _unknown(data, SURVEY_FIELDS, "", problems)
+    slug = data.get("slug")
+    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
+        problems.append(f"slug: must be 1-80 lower-case letters, digits and inner hyphens, got {slug!r}")
+    title = _text(data.get("title"), "title", problems, required=True, limit=200)
+    intro = _text(data.get("intro"), "intro", problems, required=False)
+    follow_up = data.get("follow_up", "low_scores")
+    if follow_up not in FOLLOW_UP_RULES:
+        problems.append(f"follow_up: must be one of {', '.join(FOLLOW_UP_RULES)}, got {follow_up!r}")
+    raw_questions = data.get("questions")
+    questions: list[QuestionSpec] = []
+    if not isinstance(raw_questions, list):
+        problems.append("questions: must be a list")
+    elif len(raw_questions) > MAX_QUESTIONS:
+        problems.append(f"questions: at most {MAX_QUESTIONS} questions")
+    else:
+        seen: set[str] = set()
+        for i, raw in enumerate(raw_questions):
+            spec = _question(raw, f"questions[{i}].", problems)
+            if spec and spec.key in seen:
+                problems.append(f"questions[{i}].key: {spec.key!r} is used twice")
+            if spec:
+                seen.add(spec.key)
+                questions.append(spec)
+    if problems:
+        raise DefinitionError(problems)
+    return SurveySpec(slug=slug, title=title, intro=intro, questions=tuple(questions), follow_up=follow_up)
+
+
+def question_spec(question) -> QuestionSpec:
+    """The spec of a stored Question (or anything with the same attributes)."""
+    return QuestionSpec(key=question.key, type=question.type, text=question.text,
+                        options=tuple(question.options or ()), required=question.required,
+                        why=question.why or "", long=question.long,
+                        follow_up_at=question.follow_up_threshold)
+
+
+def question_definition(spec: QuestionSpec) -> dict:
+    data: dict = {"key": spec.key, "type": spec.type, "text": spec.text}
+    if spec.type in NEEDS_OPTIONS:
+        data[NEEDS_OPTIONS[spec.type]] = list(spec.options)
+    if spec.required:
+        data["required"] = True
+    if spec.long:
+        data["long"] = True
+    if spec.why:
+        data["why"] = spec.why
+    if spec.follow_up_at is not None:
+        data["follow_up_at"] = spec.follow_up_at
+    return data
+
+
+def survey_definition(slug: str, version) -> dict:
+    """The JSON definition of a stored SurveyVersion, as `export-survey` prints it."""
+    return {
+        "slug": slug,
+        "title": version.title,
+        "intro": version.intro,
+        **({"follow_up": version.follow_up} if version.follow_up != "low_scores" else {}),
+        "questions": [question_definition(question_spec(q)) for q in version.questions],
+    }

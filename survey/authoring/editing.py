@@ -1,0 +1,213 @@
+"""Verbs over surveys: create, import, edit questions, publish, close, duplicate.
+
+A version that has responses is never changed: the first edit after a response arrives copies the
+current version into a new one (live at once if the survey is published), so every stored response
+keeps the questions it answered, while results line questions up across versions by key.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import replace
+from datetime import datetime
+
+from sqlalchemy import exists, select
+
+from survey.authoring.definitions import FOLLOW_UP_RULES, QuestionSpec, SurveySpec, question_spec
+from survey.extensions import db
+from survey.models import Question, Response, Survey, SurveyVersion, User
+
+
+class AuthoringError(ValueError):
+    """A change a manager asked for that cannot be made; the message says why."""
+
+
+def find_survey(slug: str) -> Survey | None:
+    return db.session.scalar(select(Survey).where(Survey.slug == slug))
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-")
+    return slug or "survey"
+
+
+def unique_slug(base: str) -> str:
+    base = slugify(base)
+    taken = set(db.session.scalars(select(Survey.slug).where(Survey.slug.like(f"{base}%"))))
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _fill_version(version: SurveyVersion, questions) -> None:
+    if version.questions:
+        # Delete before inserting: a flush inserts before it deletes, and keys are unique per version.
+        version.questions.clear()
+        db.session.flush()
+    version.questions.extend(
+        Question(position=i, key=q.key, type=q.type, text=q.text, why=q.why, required=q.required,
+                 options=list(q.options), long=q.long, follow_up_threshold=q.follow_up_at)
+        for i, q in enumerate(questions)
+    )
+
+
+def new_version(survey: Survey, *, title: str, intro: str, questions, now: datetime,
+                follow_up: str = "low_scores") -> SurveyVersion:
+    """The survey's next version, added to the session but not committed (an archive import adds many)."""
+    number = survey.versions[-1].number + 1 if survey.versions else 1
+    version = SurveyVersion(number=number, title=title, intro=intro, follow_up=follow_up, created_at=now)
+    _fill_version(version, questions)
+    survey.versions.append(version)
+    survey.updated_at = now
+    return version
+
+
+def _check_keys_against_history(survey: Survey, questions, *, skip_version_id: int | None = None) -> None:
+    """Refuse a question whose key meant something else in an earlier version."""
+    if survey.id is None:
+        return
+    keys = [q.key for q in questions]
+    earlier = db.session.scalars(
+        select(Question).join(SurveyVersion)
+        .where(SurveyVersion.survey_id == survey.id, Question.key.in_(keys),
+               SurveyVersion.id != (skip_version_id or -1))
+        .order_by(SurveyVersion.number)
+    ).all()
+    latest = {q.key: q for q in earlier}
+    for spec in questions:
+        if spec.key in latest and (problem := spec.compatible_with(question_spec(latest[spec.key]))):
+            raise AuthoringError(f"Question key {spec.key!r} {problem}.")
+
+
+def create_survey(spec: SurveySpec, *, actor: User | None, now: datetime, publish: bool = False) -> Survey:
+    if find_survey(spec.slug):
+        raise AuthoringError(f"A survey with the address {spec.slug!r} already exists.")
+    survey = Survey(slug=spec.slug, status="published" if publish else "draft", created_at=now,
+                    updated_at=now, created_by_id=actor.id if actor else None)
+    new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, follow_up=spec.follow_up,
+                now=now)
+    db.session.add(survey)
+    db.session.commit()
+    return survey
+
+
+def import_survey(spec: SurveySpec, *, actor: User | None, now: datetime,
+                  publish: bool = True) -> tuple[Survey, bool]:
+    """Create the survey, or publish the definition as a new version of the existing one.
+    Returns (survey, created)."""
+    survey = find_survey(spec.slug)
+    if survey is None:
+        return create_survey(spec, actor=actor, now=now, publish=publish), True
+    _check_keys_against_history(survey, spec.questions)
+    new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, follow_up=spec.follow_up,
+                now=now)
+    if survey.status == "draft" and publish:
+        survey.status = "published"
+    db.session.commit()
+    return survey, False
+
+
+def has_responses(version: SurveyVersion) -> bool:
+    return bool(db.session.scalar(select(exists().where(Response.version_id == version.id))))
+
+
+def editable_version(survey: Survey, now: datetime) -> SurveyVersion:
+    """The version edits go to: the current one, or a fresh copy of it once it has responses."""
+    current = survey.current_version
+    if not has_responses(current):
+        return current
+    return new_version(survey, title=current.title, intro=current.intro, follow_up=current.follow_up,
+                        questions=[question_spec(q) for q in current.questions], now=now)
+
+
+def _specs(version: SurveyVersion) -> list[QuestionSpec]:
+    return [question_spec(q) for q in version.questions]
+
+
+def _save_questions(survey: Survey, specs: list[QuestionSpec], now: datetime) -> None:
+    version = editable_version(survey, now)
+    _check_keys_against_history(survey, specs, skip_version_id=version.id)
+    _fill_version(version, specs)
+    survey.updated_at = now
+    db.session.commit()
+
+
+def _index(specs: list[QuestionSpec], key: str) -> int:
+    for i, spec in enumerate(specs):
+        if spec.key == key:
+            return i
+    raise AuthoringError(f"This survey has no question with the key {key!r}.")
+
+
+def add_question(survey: Survey, spec: QuestionSpec, *, now: datetime) -> None:
+    specs = _specs(survey.current_version)
+    if any(s.key == spec.key for s in specs):
+        raise AuthoringError(f"The key {spec.key!r} is already used by another question in this survey.")
+    _save_questions(survey, specs + [spec], now)
+
+
+def update_question(survey: Survey, key: str, spec: QuestionSpec, *, now: datetime) -> None:
+    specs = _specs(survey.current_version)
+    i = _index(specs, key)
+    if spec.key != key and any(s.key == spec.key for s in specs):
+        raise AuthoringError(f"The key {spec.key!r} is already used by another question in this survey.")
+    specs[i] = spec
+    _save_questions(survey, specs, now)
+
+
+def move_question(survey: Survey, key: str, offset: int, *, now: datetime) -> None:
+    specs = _specs(survey.current_version)
+    i = _index(specs, key)
+    j = min(max(i + offset, 0), len(specs) - 1)
+    if i != j:
+        specs.insert(j, specs.pop(i))
+        _save_questions(survey, specs, now)
+
+
+def remove_question(survey: Survey, key: str, *, now: datetime) -> None:
+    specs = _specs(survey.current_version)
+    specs.pop(_index(specs, key))
+    if not specs and survey.status == "published":  # as publishing an empty survey is refused
+        raise AuthoringError("Customers are answering this survey: it needs at least one question. "
+                             "Add another question first, or close the survey.")
+    _save_questions(survey, specs, now)
+
+
+def update_details(survey: Survey, *, title: str, intro: str, follow_up: str, now: datetime) -> None:
+    if follow_up not in FOLLOW_UP_RULES:
+        raise AuthoringError(f"Choose when responses open a follow-up case ({', '.join(FOLLOW_UP_RULES)}).")
+    current = survey.current_version
+    if (title, intro, follow_up) == (current.title, current.intro, current.follow_up):
+        return
+    version = editable_version(survey, now)
+    version.title, version.intro, version.follow_up = title, intro, follow_up
+    survey.updated_at = now
+    db.session.commit()
+
+
+TRANSITIONS = {"publish": ({"draft", "closed"}, "published"), "close": ({"published"}, "closed")}
+
+
+def change_status(survey: Survey, action: str, *, now: datetime) -> None:
+    allowed_from, to = TRANSITIONS[action]
+    if survey.status not in allowed_from:
+        raise AuthoringError(f"A {survey.status} survey cannot be {'published' if action == 'publish' else 'closed'}.")
+    if action == "publish" and not survey.current_version.questions:
+        raise AuthoringError("Add at least one question before publishing.")
+    survey.status = to
+    survey.updated_at = now
+    db.session.commit()
+
+
+def duplicate_survey(survey: Survey, *, actor: User | None, now: datetime) -> Survey:
+    current = survey.current_version
+    spec = SurveySpec(slug=unique_slug(f"{survey.slug}-copy"), title=f"{current.title} (copy)",
+                      intro=current.intro, questions=tuple(_specs(current)), follow_up=current.follow_up)
+    return create_survey(spec, actor=actor, now=now)
+
+
+def create_from_spec(spec: SurveySpec, *, title: str, actor: User | None, now: datetime) -> Survey:
+    """A new draft from a starter template (or an empty spec) under a fresh address named after title."""
+    return create_survey(replace(spec, slug=unique_slug(title), title=title), actor=actor, now=now)

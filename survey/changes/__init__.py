@@ -1,0 +1,35 @@
+"""What we changed because of you: change entries, their measured impact, the public page and feed,
+the quarterly digest."""
+from survey.changes.changelog import (
+    ChangeError,
+    ChangeInput,
+    PublicChange,
+    add_quote,
+    categories,
+    choose_impact_numbers,
+    delete_change,
+    digest,
+    done_in_last_quarter,
+    impact,
+    public_change,
+    public_changes,
+    public_impact,
+    public_version,
+    publish,
+    quotable,
+    remove_quote,
+    render_markdown,
+    save_change,
+    segment_words,
+    send_digest,
+    set_links,
+    unpublish,
+    when_words,
+)
+
+__all__ = [
+    "ChangeError", "ChangeInput", "PublicChange", "add_quote", "categories", "choose_impact_numbers",
+    "delete_change", "digest", "done_in_last_quarter", "impact", "public_change", "public_changes",
+    "public_impact", "public_version", "publish", "quotable", "remove_quote", "render_markdown", "save_change",
+    "segment_words", "send_digest", "set_links", "unpublish", "when_words",
+]

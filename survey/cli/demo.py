@@ -1,0 +1,236 @@
+"""`flask seed-demo`: a realistic organisation to click through.
+
+Contacts in four locations answer the support survey every month for 18 months. Leeds' share of
+"extremely satisfied" is about 90 % until two months ago and about 75 % since: a real drop for the
+statistics to find. The data is random but seeded, so every demo looks the same.
+"""
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, insert, literal, select
+
+from survey import accounts, authoring, changes, followups
+from survey.authoring import starters
+from survey.clock import local_date
+from survey.extensions import db
+from survey.links import external_url
+from survey.models import Answer, Contact, Response, ResponseTag, Survey, User
+from survey.results import rollups
+
+DEMO_EMAIL = "demo@example.com"
+LOCATIONS = {"Leeds": 200, "Manchester": 100, "Bristol": 90, "London": 140}  # responses per month
+TEAMS = ("Billing", "Deliveries", "Technical")
+TOUCHPOINTS = ("Phone", "Email", "Chat", "In store")
+MONTHS = 18
+COMMENTS = {
+    5: ["Quick and friendly, thank you.", "Sorted in one call.", "Great service as always."],
+    4: ["Good, but I had to wait a while.", "Fine overall."],
+    3: ["It took three emails to get an answer.", "OK, nothing special."],
+    2: ["Nobody called me back.", "The delivery slot was missed again."],
+    1: ["I was passed between four people.", "Still not fixed after two weeks."],
+}
+
+
+# Themes an analyst would have given the comments, so the response browser and exports have some.
+THEMES = {"Good, but I had to wait a while.": "waiting time", "It took three emails to get an answer.": "slow answers",
+          "Nobody called me back.": "call-backs", "The delivery slot was missed again.": "delivery",
+          "I was passed between four people.": "handovers", "Still not fixed after two weeks.": "unresolved"}
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    url: str
+    email: str
+    password: str
+
+    def describe(self) -> str:
+        return f"Demo loaded. Log in at {self.url} as {self.email} with the password {self.password}"
+
+
+def database_is_empty() -> bool:
+    return not db.session.scalar(select(func.count()).select_from(Survey)) and \
+        not db.session.scalar(select(func.count()).select_from(User))
+
+
+def _top_box_chance(location: str, months_ago: int) -> float:
+    if location == "Leeds":
+        return 0.90 if months_ago >= 2 else 0.75
+    return {"Manchester": 0.80, "Bristol": 0.84, "London": 0.78}[location]
+
+
+def _satisfaction_scores(rng: random.Random, top_box_share: float, count: int) -> list[int]:
+    """Exactly round(share × count) "extremely satisfied" answers, the rest spread below, shuffled: the
+    demo's story (Leeds 90 % → 75 %) is then what trend detection finds, not an accident of sampling."""
+    top = round(top_box_share * count)
+    scores = [5] * top + rng.choices([4, 3, 2, 1], weights=[6, 2, 1.2, 0.8], k=count - top)
+    rng.shuffle(scores)
+    return scores
+
+
+def _month_start(now: datetime, months_ago: int) -> datetime:
+    year, month = now.year, now.month - months_ago
+    while month < 1:
+        year, month = year - 1, month + 12
+    return datetime(year, month, 1)
+
+
+def _contacts(rng: random.Random, now: datetime) -> dict[str, list[Contact]]:
+    by_location: dict[str, list[Contact]] = {}
+    for location in LOCATIONS:
+        by_location[location] = [
+            Contact(email=f"{location.lower()}.customer{i}@example.com", name=f"Customer {i} ({location})",
+                    attributes={"location": location, "team": rng.choice(TEAMS),
+                                "touchpoint": rng.choice(TOUCHPOINTS)},
+                    created_at=now - timedelta(days=600))
+            for i in range(1, 201)
+        ]
+        db.session.add_all(by_location[location])
+    db.session.flush()
+    return by_location
+
+
+def _responses(survey: Survey, contacts: dict[str, list[Contact]], rng: random.Random, now: datetime):
+    version = survey.current_version
+    timezone = current_app.config["TIMEZONE"]
+    rows, answers = [], []
+    for months_ago in range(MONTHS - 1, -1, -1):
+        start = _month_start(now, months_ago)
+        end = now if months_ago == 0 else _month_start(now, months_ago - 1)
+        for location, per_month in LOCATIONS.items():
+            count = per_month if months_ago else max(1, round(per_month * ((now - start) / timedelta(days=30))))
+            for score in _satisfaction_scores(rng, _top_box_chance(location, months_ago), count):
+                contact = rng.choice(contacts[location])
+                moment = start + (end - start) * rng.random()
+                rows.append({"respondent_key": f"demo:{len(rows)}", "survey_id": survey.id, "version_id": version.id,
+                             "contact_id": contact.id, "source": "import", "submitted_at": moment,
+                             "local_date": local_date(moment, timezone),
+                             "updated_at": moment, "revisions_count": 1, "quote_consent": rng.random() < 0.5,
+                             "contact_consent": score <= 2 or rng.random() < 0.2,
+                             "attributes": dict(contact.attributes)})
+                given = [("satisfaction", score, None), ("resolved", int(score >= 3 or rng.random() < 0.3), None),
+                         ("effort", min(7, max(1, score + 2 + rng.choice([-1, 0, 0, 1]))), None)]
+                channel = rng.randrange(4)
+                given.append(("channel", channel + 1, version.question("channel").options[channel]))
+                if rng.random() < 0.35:
+                    given.append(("comment", None, rng.choice(COMMENTS[score])))
+                answers.append(given)
+    ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), rows).all()
+    db.session.execute(insert(Answer), [
+        {"response_id": rid, "question_key": key, "value_int": value_int, "value_text": value_text}
+        for rid, given in zip(ids, answers, strict=True) for key, value_int, value_text in given
+    ])
+    return len(ids)
+
+
+def seed(*, now: datetime) -> DemoLogin:
+    if db.session.scalar(select(User).where(User.email == DEMO_EMAIL)):
+        raise DemoError(f"the demo is already loaded (user {DEMO_EMAIL} exists)")
+    rng = random.Random(2026)
+    password = secrets.token_urlsafe(12)
+    admin = accounts.create_user(DEMO_EMAIL, password, "admin", now=now, name="Demo Manager")
+    admin.notify_alerts = admin.notify_scorecard = True
+    created = now - timedelta(days=31 * MONTHS + 10)
+    surveys = {}
+    for name in ("support-csat", "nps-relationship", "complaint"):
+        surveys[name] = authoring.create_survey(starters.starter(name).spec, actor=admin, now=created, publish=True)
+    contacts = _contacts(rng, now)
+    _responses(surveys["support-csat"], contacts, rng, now)
+    rollups.rebuild(surveys["support-csat"].id)
+    db.session.commit()
+    _changes(surveys["support-csat"], admin, now)
+    _themes(surveys["support-csat"], admin, now)
+    _followups(surveys["support-csat"], admin, rng, now)
+    login = DemoLogin(external_url("auth.login_page"), DEMO_EMAIL, password)
+    _remember(login)
+    return login
+
+
+# (title, you said, we did, category, status, days ago, the comment that asked for it)
+DEMO_CHANGES = [
+    ("Call-backs within one working day", "Nobody called you back, and you had to chase us.",
+     "Every request for a call-back now has an owner and a **one working day** deadline, and the team lead "
+     "sees overdue call-backs each morning.", "Support", "done", 20, "Nobody called me back."),
+    ("Delivery slots you can change online", "Missed delivery slots meant a day off work for nothing.",
+     "You can now move your delivery slot online until 8 pm the evening before.", "Deliveries", "in_progress", 45,
+     "The delivery slot was missed again."),
+    ("One person for your case from start to end", "You were passed between several people.",
+     "We are trialling a single case owner in Leeds; if it works we will roll it out everywhere.", "Support",
+     "planned", -10, "I was passed between four people."),
+]
+
+
+def _changes(survey: Survey, admin: User, now: datetime) -> None:
+    """Published changes linked to the Leeds responses that asked for them (with their consented quotes)."""
+    for number, (title, said, did, category, status, days_ago, comment) in enumerate(DEMO_CHANGES):
+        asked = db.session.scalars(
+            select(Response).join(Answer).where(Response.survey_id == survey.id, Answer.question_key == "comment",
+                                                Answer.value_text == comment)
+            .order_by(Response.submitted_at.desc()).limit(8)).all()
+        data = changes.ChangeInput(title, said, did, category, status, (now - timedelta(days=days_ago)).date(),
+                                   impact_survey=survey.slug if number == 0 else "",
+                                   impact_question="satisfaction" if number == 0 else "",
+                                   impact_segment="location=Leeds" if number == 0 else "")
+        entry = changes.save_change(None, data, actor_id=admin.id, now=now)
+        changes.set_links(entry, response_ids=[r.id for r in asked], alert_ids=[], now=now)
+        for response, texts in changes.quotable(entry)[:1]:
+            changes.add_quote(entry, response.id, texts[0], now=now)
+        # The first one measures Leeds' satisfaction, which is still falling: the demo publishes the numbers
+        # (an editor's explicit choice), to show the impact box as customers see it.
+        changes.publish(entry, now=now, impact_numbers=True if number == 0 else None)
+
+
+def _themes(survey: Survey, admin: User, now: datetime) -> None:
+    for text, tag in THEMES.items():
+        tagged = select(Answer.response_id, literal(tag), literal(now), literal(admin.id)).join(Response).where(
+            Response.survey_id == survey.id, Answer.question_key == "comment", Answer.value_text == text)
+        db.session.execute(insert(ResponseTag).from_select(
+            ["response_id", "tag", "created_at", "created_by_id"], tagged))
+    db.session.commit()
+
+
+def _followups(survey: Survey, admin: User, rng: random.Random, now: datetime) -> None:
+    """Cases for the last six weeks' unhappy customers, as if opened when they answered; most older ones
+    worked (called in time or late, some unreachable), the recent ones still waiting."""
+    questions = survey.current_version.questions
+    recent = db.session.scalars(select(Response).where(Response.survey_id == survey.id,
+                                                       Response.submitted_at >= now - timedelta(days=42))).all()
+    for response in recent:
+        values = {a.question_key: a.value_int for a in response.answers if a.value_int is not None}
+        case = followups.open_for_response(response, questions, values, now=response.submitted_at)
+        if case is None:
+            continue
+        if case.due_at < now - timedelta(days=2):
+            case.owner_id = admin.id
+            case.first_contact_at = case.opened_at + timedelta(hours=rng.choice([2, 5, 20, 30, 50]))
+            case.status = rng.choices(["resolved", "unreachable", "contacted"], weights=[7, 1, 2])[0]
+            if case.status != "contacted":
+                case.resolved_at = case.first_contact_at + timedelta(hours=rng.randrange(1, 48))
+                case.problem_fixed = case.status == "resolved" and rng.random() < 0.85
+    db.session.commit()
+
+
+def _login_file() -> Path:
+    return Path(current_app.instance_path) / "demo-login.txt"
+
+
+def remembered_login() -> str | None:
+    """The demo login written when the demo was loaded, so `make run` can print it on every start."""
+    path = _login_file()
+    return path.read_text().strip() if path.exists() else None
+
+
+def _remember(login: DemoLogin) -> None:
+    path = _login_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(login.describe() + "\n")
+    path.chmod(0o600)

@@ -1,0 +1,340 @@
+"""Closing the loop: every unhappy customer, every "you may contact me" and every complaint becomes a
+follow-up case with an owner and a due time from the response-time standard.
+
+Cases open in the same transaction as the response or complaint that causes them, so none is missed.
+Hearken never writes to the customer on the staff's behalf: the case page gives the phone number, a call
+script and a mail link, and the person writes.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app, render_template
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from survey import mail, webhooks
+from survey.addresses import InvalidAddress, normalise_email
+from survey.extensions import db
+from survey.links import external_url
+from survey.models import CaseNote, Complaint, Contact, FollowUpCase, Question, Response, User
+from survey.models.followups import CASE_STATUSES
+
+OPEN_STATUSES = ("new", "contacted")
+COMPLAINT_KINDS = ("complaint", "suggestion")
+COMPLAINTS_PER_SENDER = 5  # per COMPLAINT_WINDOW, counted in the database so every process shares it
+COMPLAINT_WINDOW = timedelta(minutes=10)
+
+
+class CaseError(ValueError):
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+class TooManyComplaints(Exception):
+    pass
+
+
+def due_after(start: datetime, business_days: int, timezone: str = "UTC") -> datetime:
+    """`business_days` working days (Monday to Friday where the organisation is, in `timezone`) after
+    `start`, at the same local time of day; naive UTC in and out. Counted in UTC, a case opened on Friday
+    afternoon in California (Saturday in UTC) fell due on Sunday."""
+    zone = ZoneInfo(timezone)
+    due = start.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)  # the local wall clock
+    remaining = business_days
+    while remaining > 0:
+        due += timedelta(days=1)
+        if due.weekday() < 5:
+            remaining -= 1
+    return due.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def _due(now: datetime) -> datetime:
+    return due_after(now, current_app.config["CASE_DUE_BUSINESS_DAYS"], current_app.config["TIMEZONE"])
+
+
+def follow_up_threshold(question: Question) -> int | None:
+    """The highest answer that opens a case: the question's own threshold, else the bottom two boxes of a
+    rating or NPS 0–6 (detractors); None for questions without scores."""
+    if question.type not in ("rating", "nps"):
+        return None
+    if question.follow_up_threshold is not None:
+        return question.follow_up_threshold
+    return 6 if question.type == "nps" else 2
+
+
+def low_score(questions: Sequence[Question], values: dict[str, object]) -> str | None:
+    """Why these answers need a call, or None: a score at or below its question's threshold."""
+    for question in questions:
+        value, threshold = values.get(question.key), follow_up_threshold(question)
+        if threshold is None or not isinstance(value, int) or isinstance(value, bool) or value > threshold:
+            continue
+        if question.type == "rating":
+            return f"{question.options[value - 1]} ({value}/{len(question.options)}): {question.text}"[:300]
+        return f"NPS {value}: {question.text}"[:300]
+    return None
+
+
+def open_for_response(response: Response, questions: Sequence[Question], values: dict[str, object], *,
+                      now: datetime, is_new: bool = False, every_response: bool = False,
+                      endpoints: webhooks.Subscribers | None = None) -> FollowUpCase | None:
+    """Open a case (once per response) for a low score or a request to be contacted, or for any response
+    when `every_response` (a complaint form, definitions.FOLLOW_UP_RULES). Called inside the transaction
+    that stores the response. `is_new`: the response was created in this transaction, so no case can exist
+    for it yet (not looked for). `endpoints`: `webhooks.subscribers()` if the caller read them."""
+    if response.id is None:
+        return None
+    if not is_new and db.session.scalar(select(FollowUpCase.id).where(FollowUpCase.response_id == response.id)):
+        return None
+    reason_text = low_score(questions, values)
+    if every_response:  # like the /complain form: every one is a complaint, reachable or not
+        words = next((" ".join(str(values[q.key]).split()) for q in questions
+                      if q.type == "text" and values.get(q.key)), "")
+        reason, summary = "complaint", f"Complaint: {words or reason_text or 'see the answers'}"[:300]
+    elif reason_text is None and not response.contact_consent:
+        return None
+    elif reason_text is None:
+        reason, summary = "contact_request", "Asked to be contacted about their answers"
+    elif response.contact_id is None:  # nobody to call: someone reads it instead
+        reason, summary = "review", f"Anonymous, to review: {reason_text}"[:300]
+    else:
+        reason, summary = "low_score", reason_text
+    case = FollowUpCase(reason=reason, response_id=response.id, contact_id=response.contact_id,
+                        team=str((response.attributes or {}).get("team", "")), summary=summary, status="new",
+                        opened_at=now, due_at=_due(now))
+    db.session.add(case)
+    webhooks.case_updated(case, "opened", now=now, endpoints=endpoints)
+    return case
+
+
+def open_manually(response: Response, *, actor: User, now: datetime) -> FollowUpCase:
+    existing = db.session.scalar(select(FollowUpCase).where(FollowUpCase.response_id == response.id))
+    if existing is not None:
+        return existing
+    case = FollowUpCase(reason="manual", response_id=response.id, contact_id=response.contact_id,
+                        team=str((response.attributes or {}).get("team", "")),
+                        summary=f"Opened by {actor.email}", status="new", owner_id=actor.id, opened_at=now,
+                        due_at=_due(now))
+    db.session.add(case)
+    webhooks.case_updated(case, "opened", now=now)
+    db.session.commit()
+    return case
+
+
+# --- complaints -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ComplaintInput:
+    kind: str
+    message: str
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+def sender_key(address: str) -> str:
+    """A keyed hash of the sender's network address: enough to count their complaints, not to know them."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, address.encode(), hashlib.sha256).hexdigest()
+
+
+def complaint_problems(data: ComplaintInput) -> dict[str, str]:
+    """What is wrong with a complaint as sent, by field; empty when nothing is."""
+    # Imported here: invitations → responding → followups would otherwise be a cycle.
+    problems = {}
+    message = data.message.replace("\x00", "").strip()
+    if data.kind not in COMPLAINT_KINDS:
+        problems["kind"] = "Choose complaint or suggestion."
+    if not message:
+        problems["message"] = "Please tell us what happened."
+    elif len(message) > 5000:
+        problems["message"] = "Please keep it under 5000 characters."
+    if data.email.strip():
+        try:
+            normalise_email(data.email)
+        except InvalidAddress:
+            problems["email"] = "That email address does not look right; leave it empty if you prefer."
+    phone = data.phone.strip()
+    if phone and (len(phone) > 40 or not all(c.isdigit() or c in " +-()." for c in phone)):
+        problems["phone"] = "Write the phone number with digits, spaces and + only."
+    if len(data.name.strip()) > 200:
+        problems["name"] = "Please keep your name under 200 characters."
+    return problems
+
+
+def _case_of_complaint_sent_as(submission_key: str | None) -> FollowUpCase | None:
+    if not submission_key:
+        return None
+    return db.session.scalar(select(FollowUpCase).join(Complaint, FollowUpCase.complaint_id == Complaint.id)
+                             .where(Complaint.submission_key == submission_key))
+
+
+def record_complaint(data: ComplaintInput, *, sender: str, now: datetime,
+                     submission_key: str | None = None) -> FollowUpCase:
+    """Store a complaint and open its case, exactly once per sent form (`submission_key`): the same form
+    sent again, even at the same moment, answers with the case it opened the first time."""
+    if (case := _case_of_complaint_sent_as(submission_key)) is not None:
+        return case
+    if problems := complaint_problems(data):
+        raise CaseError(problems)
+    message, phone = data.message.replace("\x00", "").strip(), data.phone.strip()
+    email = normalise_email(data.email) if data.email.strip() else ""
+    key = sender_key(sender)
+    recent = db.session.scalar(select(func.count(Complaint.id)).where(
+        Complaint.sender_key == key, Complaint.received_at > now - COMPLAINT_WINDOW))
+    if recent >= COMPLAINTS_PER_SENDER:
+        raise TooManyComplaints()
+    contact = db.session.scalar(select(Contact).where(Contact.email == email)) if email else None
+    complaint = Complaint(received_at=now, kind=data.kind, message=message, name=data.name.strip(), email=email,
+                          phone=phone, contact_id=contact.id if contact else None, sender_key=key,
+                          submission_key=submission_key or None)
+    db.session.add(complaint)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same form, stored by a concurrent request a moment ago
+        db.session.rollback()
+        if (case := _case_of_complaint_sent_as(submission_key)) is not None:
+            return case
+        raise
+    first_line = " ".join(message.split())
+    case = FollowUpCase(reason="complaint", complaint_id=complaint.id, contact_id=complaint.contact_id,
+                        team=str((contact.attributes or {}).get("team", "")) if contact else "",
+                        summary=f"{data.kind.capitalize()}: {first_line}"[:300], status="new", opened_at=now,
+                        due_at=_due(now))
+    db.session.add(case)
+    webhooks.case_updated(case, "opened", now=now)
+    db.session.commit()
+    return case
+
+
+# --- working a case ---------------------------------------------------------------------------------
+
+def set_status(case: FollowUpCase, status: str, *, actor: User, now: datetime, problem_fixed: bool | None = None,
+               change_id: int | None = None, note: str = "") -> None:
+    if status not in CASE_STATUSES:
+        raise CaseError({"status": "Choose new, contacted, resolved or could not reach."})
+    if status in ("contacted", "resolved", "unreachable") and case.first_contact_at is None:
+        case.first_contact_at = now
+    if status in ("resolved", "unreachable"):
+        case.resolved_at = now
+        case.problem_fixed = problem_fixed if status == "resolved" else None
+        case.change_id = change_id
+    else:
+        case.resolved_at = None
+    case.status = status
+    if case.owner_id is None:
+        case.owner_id = actor.id  # whoever acts on an unowned case owns it
+    if note.strip():
+        case.notes.append(CaseNote(author_id=actor.id, at=now, text=note.strip()[:5000]))
+    webhooks.case_updated(case, "status", now=now)
+    db.session.commit()
+
+
+def assign(case: FollowUpCase, owner: User | None, *, now: datetime) -> None:
+    case.owner_id = owner.id if owner else None
+    case.reminded_at = None  # a new owner gets their own reminder
+    webhooks.case_updated(case, "owner", now=now)
+    db.session.commit()
+
+
+def add_note(case: FollowUpCase, *, author: User, text: str, now: datetime) -> None:
+    text = text.strip()
+    if not text or len(text) > 5000:
+        raise CaseError({"text": "A note needs 1 to 5000 characters."})
+    case.notes.append(CaseNote(author_id=author.id, at=now, text=text))
+    db.session.commit()
+
+
+def case_for_response(response_id: int) -> FollowUpCase | None:
+    return db.session.scalar(select(FollowUpCase).where(FollowUpCase.response_id == response_id))
+
+
+def earlier_cases(contact_id: int | None, *, exclude_id: int | None = None) -> list[FollowUpCase]:
+    """The customer's other follow-ups (for the context card)."""
+    if contact_id is None:
+        return []
+    return list(db.session.scalars(select(FollowUpCase).where(
+        FollowUpCase.contact_id == contact_id, FollowUpCase.id != (exclude_id or 0)).order_by(FollowUpCase.id)))
+
+
+def is_overdue(case: FollowUpCase, now: datetime) -> bool:
+    return case.status == "new" and case.due_at < now
+
+
+def list_cases(*, status: str, owner_id: int | None, now: datetime, limit: int = 500) -> list[FollowUpCase]:
+    query = select(FollowUpCase)
+    if status == "open":
+        query = query.where(FollowUpCase.status.in_(OPEN_STATUSES))
+    elif status in CASE_STATUSES:
+        query = query.where(FollowUpCase.status == status)
+    if owner_id is not None:
+        query = query.where(FollowUpCase.owner_id == owner_id)
+    return list(db.session.scalars(query.order_by(FollowUpCase.due_at).limit(limit)))
+
+
+@dataclass(frozen=True)
+class TeamStandard:
+    team: str
+    cases: int
+    contacted_in_time: int  # first contact (or resolution) before the due time
+    waiting: int  # still new
+    overdue: int
+    median_hours_to_contact: float | None
+
+    @property
+    def compliance(self) -> float | None:
+        decided = self.cases - self.waiting + self.overdue
+        return (self.contacted_in_time / decided) if decided else None
+
+
+def standards(*, now: datetime, since: datetime) -> list[TeamStandard]:
+    """Response-time compliance and time to first contact per team, for cases opened since `since`."""
+    # A review has no one to contact: it is not measured against the time to first contact.
+    rows = db.session.execute(select(FollowUpCase.team, FollowUpCase.status, FollowUpCase.opened_at,
+                                     FollowUpCase.due_at, FollowUpCase.first_contact_at)
+                              .where(FollowUpCase.opened_at >= since, FollowUpCase.reason != "review")).all()
+    by_team = defaultdict(list)
+    for row in rows:
+        by_team[row.team or "(no team)"].append(row)
+    result = []
+    for team, cases in sorted(by_team.items()):
+        hours = [(c.first_contact_at - c.opened_at).total_seconds() / 3600 for c in cases if c.first_contact_at]
+        result.append(TeamStandard(
+            team=team, cases=len(cases),
+            contacted_in_time=sum(1 for c in cases if c.first_contact_at and c.first_contact_at <= c.due_at),
+            waiting=sum(1 for c in cases if c.first_contact_at is None),
+            overdue=sum(1 for c in cases if c.first_contact_at is None and c.due_at < now),
+            median_hours_to_contact=statistics.median(hours) if hours else None))
+    return result
+
+
+def staff_summary(case: FollowUpCase) -> str:
+    """What an email to staff may say of a case. A complaint's summary is the customer's own words, which
+    erasing them must remove everywhere; an email, once sent, cannot be: the case page shows them instead."""
+    if case.reason == "complaint":
+        return "A complaint or suggestion (its words are on the case page)"
+    return case.summary
+
+
+def remind_overdue(*, now: datetime) -> int:
+    """Email each owner of an overdue case once (again only after reassignment)."""
+    cases = db.session.scalars(select(FollowUpCase).where(
+        FollowUpCase.status == "new", FollowUpCase.due_at < now, FollowUpCase.reminded_at.is_(None),
+        FollowUpCase.owner_id.is_not(None)).with_for_update(skip_locked=True)).all()
+    for case in cases:
+        context = dict(case=case, summary=staff_summary(case), url=external_url("cases.case_detail", case_id=case.id),
+                       organisation=current_app.config["ORGANISATION_NAME"])
+        rendered = mail.Rendered(f"Overdue: follow up case {case.id} — {context['summary']}"[:300],
+                                 render_template("email/case_overdue.txt", **context), None, {})
+        mail.queue(rendered, kind="case_overdue", recipient=case.owner.email, now=now)
+        case.reminded_at = now
+    db.session.commit()
+    return len(cases)

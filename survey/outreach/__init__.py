@@ -1,0 +1,24 @@
+"""Reaching customers: contacts and their import, personal invitations, campaigns and reminders, erasure."""
+from survey.outreach.campaigns import (
+    MAX_DELAY,
+    MAX_REMINDERS,
+    OutreachError,
+    UnknownSurvey,
+    campaign_stats,
+    contact_by_unsubscribe_token,
+    create_campaign,
+    event_counts,
+    launch,
+    launch_due_campaigns,
+    matches,
+    parse_segment,
+    queue_due_reminders,
+    record_event,
+    unsubscribe,
+)
+
+__all__ = [
+    "MAX_DELAY", "MAX_REMINDERS", "OutreachError", "UnknownSurvey", "campaign_stats",
+    "contact_by_unsubscribe_token", "create_campaign", "event_counts", "launch", "launch_due_campaigns",
+    "matches", "parse_segment", "queue_due_reminders", "record_event", "unsubscribe",
+]

@@ -1,0 +1,340 @@
+"""Asking customers: campaigns to a segment, invitations triggered by other systems, reminders, the
+organisation-wide frequency cap and unsubscribes.
+
+Every invitation email is queued in the outbox in the same transaction that creates the invitation, so
+a crash leaves either both or neither. Skipped contacts are counted, never silently dropped.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from survey import mail
+from survey.addresses import InvalidAddress
+from survey.extensions import db
+from survey.models import ApiToken, Campaign, Contact, Invitation, OutboxMessage, Response, Survey, TriggerEvent
+from survey.outreach.invitations import ErasedAddress, contact_for
+from survey.tokens import new_token
+
+MAX_REMINDERS = 5
+MAX_DELAY = timedelta(days=365)
+LAUNCH_CHUNK = 500  # contacts per round trip when a campaign is launched (well under any IN-list limit)
+
+
+class OutreachError(ValueError):
+    """Rejected input; `field` names what was wrong (for forms and the API)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class UnknownSurvey(OutreachError):
+    pass
+
+
+def cap_window() -> timedelta:
+    return timedelta(days=current_app.config["FREQUENCY_CAP_DAYS"])
+
+
+def capped_contact_ids(contact_ids: Iterable[int], when: datetime) -> set[int]:
+    """Contacts that already have an emailed invitation within the cap window around `when` (before or
+    after: a triggered invitation may be scheduled days ahead)."""
+    window = cap_window()
+    query = select(Invitation.contact_id).where(
+        Invitation.contact_id.in_(list(contact_ids)), Invitation.scheduled_for.is_not(None),
+        Invitation.scheduled_for > when - window, Invitation.scheduled_for < when + window)
+    return set(db.session.scalars(query.distinct()))
+
+
+def _invitation(survey: Survey, contact: Contact, *, when: datetime, now: datetime, source: str,
+                campaign_id: int | None = None, touchpoint: str | None = None) -> Invitation:
+    invitation = Invitation(token=new_token(), survey=survey, contact=contact, created_at=now, source=source,
+                            campaign_id=campaign_id, touchpoint=touchpoint, scheduled_for=when, reminders_sent=0)
+    db.session.add(invitation)
+    return invitation
+
+
+def _new_invitation(survey: Survey, contact: Contact, *, when: datetime, now: datetime, source: str,
+                    campaign_id: int | None = None, touchpoint: str | None = None) -> Invitation:
+    invitation = _invitation(survey, contact, when=when, now=now, source=source, campaign_id=campaign_id,
+                             touchpoint=touchpoint)
+    db.session.flush()
+    mail.queue_invitation(invitation, now=now)
+    return invitation
+
+
+# --- campaigns ---------------------------------------------------------------------------------------
+
+def parse_segment(pairs: Sequence[str]) -> dict[str, list[str]]:
+    """["location=Leeds", "location=York", "team=B"] → {"location": ["Leeds", "York"], "team": ["B"]}:
+    a contact matches when, for every attribute named, its value is one of those given."""
+    segment: dict[str, list[str]] = {}
+    for number, pair in enumerate(pairs, start=1):
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise OutreachError(f"segment filter {number} ({pair!r}) must look like attribute=value", "segment")
+        segment.setdefault(name.strip(), []).append(value.strip())
+    return segment
+
+
+def matches(attributes: Mapping[str, str], segment: Mapping[str, Sequence[str]]) -> bool:
+    return all(str(attributes.get(name, "")) in values for name, values in segment.items())
+
+
+@dataclass(frozen=True)
+class LaunchReport:
+    matched: int
+    queued: int
+    skipped_cap: int
+    skipped_unsubscribed: int
+
+
+def create_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
+                    reminder_days: int, now: datetime, actor_id: int | None = None) -> Campaign:
+    """A campaign due at `at` (now when None). It is launched by `launch_due_campaigns`, at once when due."""
+    if survey.status != "published":
+        raise OutreachError(f"{survey.slug} is {survey.status}: only a published survey can be sent", "survey")
+    if not 0 <= reminders <= MAX_REMINDERS:
+        raise OutreachError(f"reminders must be between 0 and {MAX_REMINDERS}", "reminders")
+    if not 1 <= reminder_days <= 60:
+        raise OutreachError("days before a reminder must be between 1 and 60", "reminder_days")
+    if at is not None and at < now - timedelta(minutes=5):
+        raise OutreachError("the scheduled time is in the past", "at")
+    campaign = Campaign(survey=survey, segment={k: list(v) for k, v in segment.items()}, scheduled_at=at or now,
+                        reminders=reminders, reminder_days=reminder_days, created_at=now, created_by_id=actor_id)
+    db.session.add(campaign)
+    db.session.commit()
+    return campaign
+
+
+def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
+    """Select the segment, apply unsubscribes and the frequency cap, queue one invitation per contact."""
+    # "Send now" commits a due campaign and then launches it, and a dispatcher's launch_due_campaigns may
+    # claim it in between: whoever locks the row first launches it, the other finds it launched (without
+    # this both queued every invitation, or deadlocked on PostgreSQL).
+    if db.session.scalar(select(Campaign.launched_at).where(Campaign.id == campaign.id)
+                         .with_for_update()) is not None:
+        db.session.refresh(campaign)
+        db.session.commit()
+        return _report(campaign)
+    contacts = db.session.execute(select(Contact.id, Contact.attributes, Contact.unsubscribed_at)).all()
+    matched = [row for row in contacts if matches(row.attributes or {}, campaign.segment)]
+    subscribed = [row.id for row in matched if row.unsubscribed_at is None]
+    survey = campaign.survey
+    capped: set[int] = set()
+    queued = 0
+    for start in range(0, len(subscribed), LAUNCH_CHUNK):
+        # A chunk of contacts read at once, their invitations inserted in one flush (their ids go into the
+        # emails' rows), then their emails: a lookup and two flushes per contact cost more than rendering.
+        # The chunk is locked (in id order, as every launch takes them) and the cap checked under the lock:
+        # another launch or a triggered event inviting them meanwhile waits for it, or is seen by it, so two
+        # cannot both pass (PostgreSQL; SQLite's writers take turns anyway). Per chunk, too, because an IN
+        # list of a whole segment would exceed the database's parameter limit (65 535 on PostgreSQL).
+        contacts = db.session.scalars(select(Contact).where(Contact.id.in_(subscribed[start:start + LAUNCH_CHUNK]))
+                                      .order_by(Contact.id).with_for_update().execution_options(
+                                          populate_existing=True)).all()
+        invited = capped_contact_ids([contact.id for contact in contacts], now)
+        capped |= invited
+        contacts = [contact for contact in contacts if contact.id not in invited]
+        queued += len(contacts)
+        invitations = [_invitation(survey, contact, when=now, now=now, source="campaign", campaign_id=campaign.id)
+                       for contact in contacts]
+        db.session.flush()
+        emails = [mail.queue_invitation(invitation, now=now) for invitation in invitations]
+        db.session.flush()
+        # Written (the transaction still decides): nothing reads them again, and a large campaign's rendered
+        # emails need not all stay in memory until the commit.
+        for email in emails:
+            db.session.expunge(email)
+    campaign.launched_at = now
+    campaign.matched, campaign.queued = len(matched), queued
+    campaign.skipped_unsubscribed, campaign.skipped_cap = len(matched) - len(subscribed), len(capped)
+    db.session.commit()
+    return _report(campaign)
+
+
+def _report(campaign: Campaign) -> LaunchReport:
+    return LaunchReport(campaign.matched, campaign.queued, campaign.skipped_cap, campaign.skipped_unsubscribed)
+
+
+def launch_due_campaigns(*, now: datetime) -> list[tuple[Campaign, LaunchReport]]:
+    launched = []
+    while True:
+        # Claim one due campaign at a time (row lock on PostgreSQL, the write lock on SQLite) so two
+        # dispatchers never launch the same campaign.
+        campaign = db.session.scalar(
+            select(Campaign).where(Campaign.launched_at.is_(None), Campaign.scheduled_at <= now)
+            .order_by(Campaign.id).limit(1).with_for_update(skip_locked=True))
+        if campaign is None:
+            db.session.commit()
+            return launched
+        launched.append((campaign, launch(campaign, now=now)))
+
+
+def queue_due_reminders(*, now: datetime, limit: int = 1000) -> int:
+    """Remind contacts who have not answered, have not unsubscribed and whose last email is old enough.
+    Filtered in SQL per campaign, so a pass reads and locks only the invitations it will remind."""
+    answered = exists().where(Response.invitation_id == Invitation.id)
+    campaigns = db.session.scalars(
+        select(Campaign).where(Campaign.reminders > 0, Campaign.launched_at.is_not(None))).all()
+    count = 0
+    for campaign in campaigns:
+        if not campaign.survey.is_open:
+            continue
+        due = db.session.scalars(
+            select(Invitation).join(Contact)
+            .where(Invitation.campaign_id == campaign.id, Invitation.reminders_sent < campaign.reminders,
+                   Invitation.sent_at.is_not(None),
+                   Invitation.last_sent_at <= now - timedelta(days=campaign.reminder_days),
+                   Contact.unsubscribed_at.is_(None), ~answered)
+            .order_by(Invitation.id).limit(limit - count).with_for_update(skip_locked=True, of=Invitation)).all()
+        for invitation in due:
+            invitation.reminders_sent += 1
+            invitation.last_sent_at = now  # the next reminder counts its days from this one
+            mail.queue_invitation(invitation, now=now, reminder=True)
+            count += 1
+        if count >= limit:
+            break
+    db.session.commit()
+    return count
+
+
+@dataclass(frozen=True)
+class CampaignStats:
+    campaign: Campaign
+    sent: int
+    failed: int
+    pending: int
+    opened: int
+    responded: int
+    reminders_sent: int
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.responded / self.campaign.queued if self.campaign.queued else None
+
+
+def campaign_stats(survey: Survey) -> list[CampaignStats]:
+    """Per campaign of a survey, newest first: one GROUP BY per figure, never a row per contact."""
+    campaigns = db.session.scalars(
+        select(Campaign).where(Campaign.survey_id == survey.id).order_by(Campaign.id.desc())).all()
+    ids = [c.id for c in campaigns]
+    outbox = db.session.execute(
+        select(OutboxMessage.campaign_id, OutboxMessage.kind, OutboxMessage.status, func.count())
+        .where(OutboxMessage.campaign_id.in_(ids))
+        .group_by(OutboxMessage.campaign_id, OutboxMessage.kind, OutboxMessage.status)).all()
+    invitations = dict(
+        (row[0], row[1:]) for row in db.session.execute(
+            select(Invitation.campaign_id, func.count(Invitation.opened_at), func.count(Response.id))
+            .outerjoin(Response, Response.invitation_id == Invitation.id)
+            .where(Invitation.campaign_id.in_(ids)).group_by(Invitation.campaign_id)))
+
+    def outbox_count(campaign_id, status, kind=None):
+        return sum(n for cid, k, s, n in outbox if cid == campaign_id and s == status and kind in (None, k))
+
+    return [CampaignStats(
+        campaign=c, sent=outbox_count(c.id, "sent", "invitation"), failed=outbox_count(c.id, "failed"),
+        pending=outbox_count(c.id, "pending") + outbox_count(c.id, "sending"),
+        opened=invitations.get(c.id, (0, 0))[0], responded=invitations.get(c.id, (0, 0))[1],
+        reminders_sent=outbox_count(c.id, "sent", "reminder")) for c in campaigns]
+
+
+# --- triggered invitations --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EventOutcome:
+    event: TriggerEvent
+    duplicate: bool  # the same event id was posted before; nothing new was done
+
+    @property
+    def scheduled_for(self) -> datetime | None:
+        invitation = db.session.get(Invitation, self.event.invitation_id) if self.event.invitation_id else None
+        return invitation.scheduled_for if invitation else None
+
+
+def record_event(token: ApiToken, *, email: str, survey_slug: str, now: datetime, delay: timedelta,
+                 name: str | None = None, touchpoint: str | None = None,
+                 attributes: Mapping[str, str] | None = None, event_key: str | None = None) -> EventOutcome:
+    """Another system says something happened (a purchase, a closed case): invite this customer to the
+    survey after `delay`, unless they unsubscribed, the frequency cap says they were asked recently, or they
+    were erased on request (survey.outreach.erasures: then no contact is made)."""
+    if event_key:
+        earlier = db.session.scalar(select(TriggerEvent).where(
+            TriggerEvent.api_token_id == token.id, TriggerEvent.event_key == event_key))
+        if earlier is not None:
+            return EventOutcome(earlier, duplicate=True)
+    survey = db.session.scalar(select(Survey).where(Survey.slug == survey_slug))
+    if survey is None:
+        raise UnknownSurvey(f"no survey with the slug {survey_slug!r}", "survey")
+    if survey.status != "published":
+        raise OutreachError(f"survey {survey_slug!r} is {survey.status}, not published", "survey")
+    if not timedelta(0) <= delay <= MAX_DELAY:
+        raise OutreachError("delay must be between 0 and 365 days", "delay")
+    try:
+        contact = contact_for(email, now=now)
+    except ErasedAddress:
+        contact = None  # erased on request: no contact, no invitation; the event is counted, as skipped
+    except InvalidAddress as error:
+        raise OutreachError(str(error), "email") from None
+    if contact is not None:
+        if name:
+            contact.name = " ".join(name.split())[:200]  # one line: names go into email headers
+        if attributes:
+            contact.attributes = {**(contact.attributes or {}), **attributes}
+        db.session.flush()
+        # Lock the contact so two events for the same person cannot both pass the cap (PostgreSQL; SQLite
+        # writers are already serialised).
+        db.session.execute(select(Contact.id).where(Contact.id == contact.id).with_for_update())
+    when = now + delay
+    event = TriggerEvent(received_at=now, api_token_id=token.id, event_key=event_key, survey_id=survey.id,
+                         contact_id=contact.id if contact else None, touchpoint=touchpoint)
+    if contact is None:
+        event.outcome = "skipped_erased"
+    elif contact.unsubscribed_at is not None:
+        event.outcome = "skipped_unsubscribed"
+    elif capped_contact_ids([contact.id], when):
+        event.outcome = "skipped_cap"
+    else:
+        invitation = _new_invitation(survey, contact, when=when, now=now, source="event", touchpoint=touchpoint)
+        event.outcome, event.invitation_id = "scheduled", invitation.id
+    db.session.add(event)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same event key arrived twice at once; the other request won
+        db.session.rollback()
+        earlier = db.session.scalar(select(TriggerEvent).where(
+            TriggerEvent.api_token_id == token.id, TriggerEvent.event_key == event_key))
+        if earlier is None:
+            raise
+        return EventOutcome(earlier, duplicate=True)
+    return EventOutcome(event, duplicate=False)
+
+
+def event_counts(survey: Survey) -> dict[str, int]:
+    return dict(db.session.execute(
+        select(TriggerEvent.outcome, func.count()).where(TriggerEvent.survey_id == survey.id)
+        .group_by(TriggerEvent.outcome)).all())
+
+
+# --- unsubscribing ----------------------------------------------------------------------------------
+
+def contact_by_unsubscribe_token(token: str) -> Contact | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Contact).where(Contact.unsubscribe_token == token))
+
+
+def unsubscribe(contact: Contact, *, now: datetime) -> None:
+    """Honoured by every later send; emails already queued for this contact are cancelled."""
+    if contact.unsubscribed_at is None:
+        contact.unsubscribed_at = now
+    db.session.execute(
+        update(OutboxMessage).where(and_(OutboxMessage.contact_id == contact.id, OutboxMessage.status == "pending"))
+        .values(status="cancelled", last_error="unsubscribed"))
+    db.session.commit()

@@ -1,0 +1,434 @@
+"""Answering a survey: parse and validate answers, store them exactly once, save drafts.
+
+Validation is a pure function of the questions and the submitted form; nothing is written unless every
+answer is valid. Storing is idempotent per form (submission key) and per respondent (one current
+response, earlier submissions kept as revisions).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+
+from flask import current_app
+from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from survey import database, followups, webhooks
+from survey.clock import local_date
+from survey.extensions import db
+from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, Survey, SurveyVersion
+from survey.results import rollups
+from survey.web.request_text import one_line_break
+
+TEXT_LIMITS = {False: 500, True: 5000}  # short / long text answers, in characters
+MISSING = "Please answer this question."
+NOT_A_CHOICE = "That answer is not one of the choices. Please choose again."
+
+
+# Survey definitions answered from, per process: (database, slug) → (stamp, survey). Loading a survey with
+# its versions and questions as ORM objects took about a third of a public page's time; checking that a kept
+# one is current is one indexed single-row query. Every change to a survey's content or status sets its
+# `updated_at` (survey.authoring.editing), so a different stamp means reload: a survey published, edited or closed in
+# any process (another worker, the command line) takes effect on the next request. Within this process any
+# flush that touches a survey, version or question also forgets them all (`_forget_changed_definitions`),
+# so even two changes in the same microsecond are seen.
+_DEFINITIONS: dict[tuple[str, str], tuple[tuple, Survey]] = {}
+_STAMP = select(Survey.id, Survey.status, Survey.updated_at).where(Survey.slug == bindparam("slug"))
+_DEFINITION_CLASSES = (Survey, SurveyVersion, Question)
+
+
+def read_stamp(slug: str) -> tuple | None:
+    """The survey's (id, status, updated_at): a first visit's only database work, so read straight through
+    the driver (database.read_row)."""
+    return database.read_row(_STAMP, slug=slug)
+
+
+def survey_to_answer(slug: str) -> Survey | None:
+    """The survey with its versions and their questions, detached from the session and shared by this
+    process's requests: read them, never change them or attach them to a session."""
+    stamp = read_stamp(slug)
+    if stamp is None:
+        return None
+    key = (str(db.engine.url), slug)
+    kept = _DEFINITIONS.get(key)
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
+    survey = db.session.execute(
+        select(Survey).where(Survey.slug == slug)
+        .options(joinedload(Survey.versions).selectinload(SurveyVersion.questions))
+    ).unique().scalar_one_or_none()
+    if survey is None:  # deleted since the stamp was read
+        return None
+    for version in survey.versions:
+        # Their way back up too (webhooks read version.survey.slug): a detached object cannot load it later.
+        set_committed_value(version, "survey", survey)
+        for question in version.questions:
+            set_committed_value(question, "version", version)
+    db.session.expunge(survey)  # its versions and their questions with it (cascade)
+    _DEFINITIONS[key] = (stamp, survey)
+    return survey
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_definitions(session, _context) -> None:
+    if _DEFINITIONS and any(isinstance(instance, _DEFINITION_CLASSES)
+                            for instance in (*session.new, *session.dirty, *session.deleted)):
+        _DEFINITIONS.clear()
+
+
+def field_name(question: Question) -> str:
+    return f"q-{question.key}"
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """Who is answering: `key` is unique per respondent and survey, so one person has one response."""
+
+    key: str
+    source: str  # "link" (personal invitation) or "public"
+    invitation_id: int | None = None
+    contact_id: int | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ParsedAnswers:
+    values: dict[str, object]  # question key → int | str | bool | list[str]; unanswered keys absent
+    errors: dict[str, str]  # question key → message for the customer
+
+
+@dataclass(frozen=True)
+class Consents:
+    quote: bool = False
+    contact: bool = False
+
+
+def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[object | None, str | None]:
+    raw = [one_line_break(value.replace("\x00", "")).strip() for value in raw]
+    raw = [value for value in raw if value]
+    if not raw:
+        return None, MISSING if required else None
+    if question.type == "text":
+        text = raw[0]
+        limit = TEXT_LIMITS[question.long]
+        if len(text) > limit:
+            return None, f"Please keep this answer under {limit} characters (it has {len(text)})."
+        return text, None
+    allowed = dict(question.choices)
+    if question.type == "multi":
+        if any(value not in allowed for value in raw):
+            return None, NOT_A_CHOICE
+        return [option for option in question.options if option in raw], None
+    if len(raw) > 1 or raw[0] not in allowed:
+        return None, NOT_A_CHOICE
+    value = raw[0]
+    if question.type in ("rating", "nps"):
+        return int(value), None
+    if question.type == "yesno":
+        return value == "yes", None
+    return value, None
+
+
+def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], *,
+                  only_first_required: bool = False) -> ParsedAnswers:
+    """`only_first_required`: the one-click rating's send, where only the rating chosen in the email is
+    needed and every other answer is optional (each given one is still checked)."""
+    values, errors = {}, {}
+    for number, question in enumerate(questions):
+        required = number == 0 if only_first_required else question.required
+        value, error = _parse_one(question, list(form.get(field_name(question), [])), required)
+        if error:
+            errors[question.key] = error
+        elif value is not None:
+            values[question.key] = value
+    return ParsedAnswers(values=values, errors=errors)
+
+
+def form_values(questions: Sequence[Question], values: Mapping[str, object]) -> dict[str, list[str]]:
+    """Stored answer values back into form fields, to show a customer what they answered."""
+    by_key = {q.key: q for q in questions}
+    fields: dict[str, list[str]] = {}
+    for key, value in values.items():
+        question = by_key.get(key)
+        if question is None:
+            continue
+        if isinstance(value, bool):
+            fields[field_name(question)] = ["yes" if value else "no"]
+        elif isinstance(value, list):
+            fields[field_name(question)] = [str(v) for v in value]
+        else:
+            fields[field_name(question)] = [str(value)]
+    return fields
+
+
+def _answer_rows(questions: Sequence[Question], values: Mapping[str, object]) -> list[dict[str, object]]:
+    """The answers table's rows (without response_id) for validated values."""
+    rows = []
+    for question in questions:
+        if question.key not in values:
+            continue
+        value = values[question.key]
+        if question.type in ("rating", "nps"):
+            rows.append({"question_key": question.key, "value_int": value, "value_text": None})
+        elif question.type == "yesno":
+            rows.append({"question_key": question.key, "value_int": int(value), "value_text": None})
+        elif question.type == "text":
+            rows.append({"question_key": question.key, "value_int": None, "value_text": value})
+        else:
+            for option in value if isinstance(value, list) else [value]:
+                rows.append({"question_key": question.key, "value_int": question.options.index(option) + 1,
+                             "value_text": option})
+    return rows
+
+
+@dataclass(frozen=True)
+class Submission:
+    response_id: int
+    duplicate: bool  # True when this exact form had already been stored
+
+
+# A submission's statements, built once: building a statement (its WHERE clause, an ORM DELETE's plan)
+# cost more than running it. The response, its revision, answers and draft are written as Core statements:
+# nothing reads them back as objects in the request that writes them, and the ORM's flush of the one new
+# response (its unit of work, its events) was a tenth of a submission. A follow-up case and webhook
+# deliveries, when there are any, are ORM objects flushed at commit.
+_RESPONSES = Response.__table__
+_STORED_FOR_KEY = select(ResponseRevision.response_id).where(ResponseRevision.submission_key == bindparam("key"))
+_RESPONSE_OF = select(_RESPONSES).where(_RESPONSES.c.respondent_key == bindparam("key")).with_for_update()
+_ADD_RESPONSE = insert(_RESPONSES).returning(_RESPONSES.c.id)
+_CHANGE_RESPONSE = update(_RESPONSES).where(_RESPONSES.c.id == bindparam("response_id"))
+# The respondent's draft, and the refused form this one corrects (`hold_refused_form`), if any.
+_DELETE_DRAFT = delete(ResponseDraft.__table__).where(
+    ResponseDraft.__table__.c.respondent_key.in_([bindparam("key"), bindparam("refused")]))
+_ADD_REVISION = insert(ResponseRevision.__table__)
+_RESPONSE_ID_OF = select(_RESPONSES.c.id).where(_RESPONSES.c.respondent_key == bindparam("key"))
+_ADD_ANSWERS = insert(Answer.__table__)
+
+
+def _already_stored(submission_key: str) -> int | None:
+    return db.session.scalar(_STORED_FOR_KEY, {"key": submission_key})
+
+
+def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapping[str, object],
+                    consents: Consents, *, submission_key: str, now: datetime) -> Submission:
+    """Store validated answers as the respondent's current response, exactly once per submission key.
+
+    The first attempt does not look for the key first: the revisions' unique submission key refuses a form
+    that is already stored (written first in `_store`, so little is done before it is refused), and the
+    next attempt finds it. That spares every submission but a repeat one round trip."""
+    for attempt in range(3):
+        if attempt and (response_id := _already_stored(submission_key)) is not None:
+            db.session.rollback()
+            return Submission(response_id, duplicate=True)
+        try:
+            response_id = _store(version, respondent, values, consents, submission_key, now)
+            db.session.commit()
+            return Submission(response_id, duplicate=False)
+        except IntegrityError:
+            # This form was stored already (perhaps by a concurrent request), or a concurrent request
+            # created this respondent's response first.
+            db.session.rollback()
+    raise RuntimeError("could not store the response after three attempts")
+
+
+def _store(version, respondent, values, consents, submission_key, now) -> int:
+    # Straight to the transaction's connection: the session's execute would only add an autoflush check and
+    # ORM dispatch to each statement (nothing they touch is pending in the session).
+    connection = db.session.connection()
+    stored = connection.execute(_RESPONSE_OF, {"key": respondent.key}).one_or_none()
+    changes = {"version_id": version.id, "updated_at": now, "quote_consent": consents.quote,
+               "contact_consent": consents.contact}
+    is_new = stored is None
+    # `response` is the row as it is now written, for what the submission also does (rollups, a follow-up
+    # case, webhooks): a plain instance, never added to the session.
+    if is_new:
+        row = {"respondent_key": respondent.key, "survey_id": version.survey_id, "source": respondent.source,
+               "invitation_id": respondent.invitation_id, "contact_id": respondent.contact_id,
+               "submitted_at": now, "local_date": local_date(now, current_app.config["TIMEZONE"]),
+               "revisions_count": 1, "attributes": dict(respondent.attributes), **changes}
+        response = Response(id=connection.execute(_ADD_RESPONSE, row).scalar_one(), **row)
+        old = []
+    else:
+        changes["revisions_count"] = stored.revisions_count + 1
+        connection.execute(_CHANGE_RESPONSE, {"response_id": stored.id, **changes})
+        response = Response(**{**stored._asdict(), **changes})
+        old = connection.execute(select(Answer.question_key, Answer.value_int)
+                                 .where(Answer.response_id == response.id)).all()
+    rows = _answer_rows(version.questions, values)
+    # First the revision: its unique submission key is what refuses a form stored before.
+    connection.execute(_ADD_REVISION, {"response_id": response.id, "submission_key": submission_key,
+                                       "version_id": version.id, "submitted_at": now, "answers": dict(values),
+                                       "quote_consent": consents.quote, "contact_consent": consents.contact})
+    # Answers are replaced with Core statements, the new ones as one executemany: as ORM objects each was
+    # inserted by a statement of its own, to fetch an id nothing uses.
+    if not is_new:
+        connection.execute(delete(Answer.__table__).where(Answer.__table__.c.response_id == response.id))
+    if rows:  # (an empty executemany would insert one row of defaults)
+        connection.execute(_ADD_ANSWERS, [{"response_id": response.id, **row} for row in rows])
+    # What this transaction knows is passed on rather than read again: the response is new (no case can
+    # exist), and the webhook endpoints are read once for both events a submission may emit.
+    endpoints = webhooks.subscribers()
+    followups.open_for_response(response, version.questions, values, now=now, is_new=is_new, endpoints=endpoints,
+                                every_response=version.follow_up == "every_response")
+    connection.execute(_DELETE_DRAFT, {"key": respondent.key, "refused": _refused_key(submission_key)})
+    webhooks.response_completed(response, version, values, now=now, endpoints=endpoints)
+    # Last: every submission of the day adds to the same few answer_counts rows, so on PostgreSQL their row
+    # locks make concurrent submissions wait for each other until commit; taken here, they are held only
+    # for the commit itself.
+    rollups.apply(response, old, [(row["question_key"], row["value_int"]) for row in rows], is_new=is_new)
+    return response.id
+
+
+def save_draft(version: SurveyVersion, respondent: Respondent, form: Mapping[str, list[str]], *,
+               now: datetime) -> None:
+    """Keep what was typed so far, unvalidated (it is only ever shown back to the same respondent)."""
+    fields = _draft_fields(version, form)
+    # One statement that inserts or replaces: two saves at once (two tabs, a double click) must not both
+    # insert, which the unique respondent key refused with a 500 on PostgreSQL.
+    db.session.connection().execute(_save_draft(db.engine.dialect.name), {
+        "respondent_key": respondent.key, "version_id": version.id, "values": fields, "saved_at": now})
+    db.session.commit()
+
+
+def _draft_fields(version: SurveyVersion, form: Mapping[str, list[str]]) -> dict[str, list[str]]:
+    """The answer fields of a form as typed (unvalidated), each cut to what a valid answer could hold."""
+    fields = {}
+    for question in version.questions:
+        name = field_name(question)
+        values = [one_line_break(v.replace("\x00", ""))[: TEXT_LIMITS[True]] for v in form.get(name, [])][:50]
+        if any(v.strip() for v in values):
+            fields[name] = values
+    return fields
+
+
+@cache
+def _save_draft(dialect_name: str):
+    table = ResponseDraft.__table__
+    statement = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.respondent_key],
+        set_={name: statement.excluded[name] for name in ("version_id", "values", "saved_at")})
+
+
+# A refused form (answers to correct, or a page that timed out) is kept for the page that shows it again,
+# so that the refusal can be answered with a redirect (Post/Redirect/Get: Back never re-posts a form) while
+# every answer is kept. Only its sender knows its key (the form's random submission key); it is deleted when
+# that form is sent, ignored after REFUSED_KEPT (a shared device's next user finds nothing in the history),
+# and removed for good the next time any form is refused a day later.
+REFUSED_KEPT = timedelta(hours=1)
+REFUSAL_PATIENCE = 0.5  # seconds a refusal waits for another writer before showing the form at once
+_REFUSED_PREFIX = "refused:"
+_KEPT_FIELDS = ("consent_quote", "consent_contact", "action")
+
+
+def _refused_key(submission_key: str) -> str:
+    return _REFUSED_PREFIX + submission_key
+
+
+@dataclass(frozen=True)
+class RefusedForm:
+    version_id: int
+    fields: dict[str, list[str]]  # as posted: answers, consents and the button pressed
+    timed_out: bool  # refused for its CSRF token, not for its answers
+
+
+def hold_refused_form(version: SurveyVersion, submission_key: str, form: Mapping[str, list[str]], *,
+                      timed_out: bool, now: datetime) -> bool:
+    """Keep a refused form for the page that shows it again; False when it could not be kept at once.
+
+    A refusal never waits long for another writer (an import can hold SQLite's write lock for seconds): the
+    form is written without waiting (`database.write_without_waiting`), tried again for REFUSAL_PATIENCE,
+    and when the database is still busy the caller shows the form at once instead, as the POST's answer. The
+    request's transaction only read, and is ended first so that it holds nothing the write needs."""
+    fields = _draft_fields(version, form)
+    fields.update({name: [value.replace("\x00", "")[:20] for value in form[name][:1]]
+                   for name in _KEPT_FIELDS if name in form})
+    if timed_out:
+        fields["_timed_out"] = ["1"]
+    # Built before the transaction ends: reading version.id afterwards would load it again, in a new
+    # transaction that (on SQLite, outside `read_first`) takes the very lock this write needs.
+    statement = _save_draft(db.engine.dialect.name).values(
+        respondent_key=_refused_key(submission_key), version_id=version.id, values=fields, saved_at=now)
+    db.session.rollback()
+    deadline = time.monotonic() + REFUSAL_PATIENCE
+    while not (kept := database.write_without_waiting(statement)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if kept:  # and forget the ones left more than a day ago, if that can be done at once too
+        database.write_without_waiting(delete(ResponseDraft.__table__).where(
+            ResponseDraft.__table__.c.respondent_key.startswith(_REFUSED_PREFIX),
+            ResponseDraft.__table__.c.saved_at < now - timedelta(days=1)))
+    return kept
+
+
+def refused_form(submission_key: str, *, now: datetime) -> RefusedForm | None:
+    draft = db.session.scalar(select(ResponseDraft).where(
+        ResponseDraft.respondent_key == _refused_key(submission_key), ResponseDraft.saved_at >= now - REFUSED_KEPT))
+    if draft is None:
+        return None
+    fields = dict(draft.values)
+    timed_out = bool(fields.pop("_timed_out", None))
+    return RefusedForm(draft.version_id, fields, timed_out)
+
+
+def was_sent(submission_key: str) -> bool:
+    """This form is stored (a thank-you was earned)."""
+    return _already_stored(submission_key) is not None
+
+
+def response_exists(respondent_key: str) -> bool:
+    return db.session.scalar(_RESPONSE_ID_OF, {"key": respondent_key}) is not None
+
+
+def one_click_rating(questions: Sequence[Question], rating: str | None) -> tuple[str, str] | None:
+    """The (value, label) of the first question's scale point chosen in the email (`?rating=`), or None
+    when there is none or it is not one of its choices. Opening the link records nothing (mail scanners open
+    every link): the page shows the choice with the one button that sends it."""
+    first = questions[0] if questions else None
+    if not rating or first is None or first.type not in ("rating", "nps"):
+        return None
+    return next(((value, label) for value, label in first.choices if value == rating), None)
+
+
+def preselect_first(questions: Sequence[Question], fields: dict[str, list[str]],
+                    chosen: tuple[str, str] | None) -> dict[str, list[str]]:
+    """The form with the rating chosen in the email (`one_click_rating`) ticked in the first question."""
+    if chosen is None:
+        return fields
+    return {**fields, field_name(questions[0]): [chosen[0]]}
+
+
+@dataclass(frozen=True)
+class Resume:
+    """What a returning respondent sees: their draft or their current answers, and which version."""
+
+    version_id: int | None
+    fields: dict[str, list[str]]
+    consents: Consents
+    answered: bool  # a response is stored (the page offers to change it)
+    draft_saved_at: datetime | None
+
+
+# A respondent with no answers and no draft yet; always so for a respondent key made by the same request.
+NOTHING_YET = Resume(None, {}, Consents(), False, None)
+
+
+def resume(respondent_key: str) -> Resume:
+    response = db.session.scalar(select(Response).where(Response.respondent_key == respondent_key))
+    draft = db.session.scalar(select(ResponseDraft).where(ResponseDraft.respondent_key == respondent_key))
+    consents = Consents(response.quote_consent, response.contact_consent) if response else Consents()
+    if draft is not None:
+        return Resume(draft.version_id, dict(draft.values), consents, response is not None, draft.saved_at)
+    if response is not None:
+        revision = db.session.scalar(
+            select(ResponseRevision).where(ResponseRevision.response_id == response.id)
+            .order_by(ResponseRevision.id.desc()).limit(1)
+        )
+        return Resume(response.version_id, form_values(response.version.questions, revision.answers),
+                      consents, True, None)
+    return NOTHING_YET

@@ -1,0 +1,898 @@
+"""Historical responses in: a CSV file in the format of INTERFACES.md ("Historical responses") checked row
+by row against one survey and stored all or nothing.
+
+One pass over the file. Each row is checked; while no row has failed, checked rows are written in batches
+of BATCH (contacts, responses, answers, themes) with executemany and no ORM object per row, so memory
+stays flat whatever the file's size (a million rows in about a minute on SQLite, bench/response_import.py).
+A failed row stops the writing, not the checking, so the report names every problem (the first
+MAX_PROBLEMS, and how many there were); then the transaction is rolled back. The rows' counts are added to
+answer_counts as they are written, so results and trends include them at once.
+
+Rules a manager may not guess (also in docs/formats.md):
+- `submitted_at` without an offset is a time in the organisation's time zone (HEARKEN_TIMEZONE), as a
+  manager reads their own spreadsheet; with an offset (or `Z`) it is that moment. A future time is an error.
+- A row is one response to one version: the `version` column when there is one (the export writes it),
+  otherwise the newest version that asks every question the row answers.
+- A row's respondent key is a hash of the survey, the row's content (when, who, segment, answers) and how
+  many identical rows came before it in the file, so importing the same file again skips every row,
+  while two identical rows in one file (same day, same score, no email) are two responses.
+- Imported responses open no follow-up cases and send no email: they are history.
+
+`survey.transfer.archives` imports whole surveys with the same checks and the same writer.
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import io
+import operator
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import BinaryIO, NamedTuple
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.exc import IntegrityError
+
+from survey.addresses import InvalidAddress, normalise_email
+from survey.authoring.definitions import RESERVED_KEYS
+from survey.clock import local_date, outside_calendar
+from survey.extensions import db
+from survey.models import Answer, AnswerCount, AuditEntry, Contact, Question, Response, ResponseTag, Survey
+from survey.outreach import erasures
+from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT, domain_syntax_memoised
+from survey.responding.submission import TEXT_LIMITS
+from survey.results import rollups
+from survey.results.filters import normalise_tag
+from survey.transfer import collector
+from survey.transfer.exports import MARKED, SEGMENT_UNMARK
+from survey.web.request_text import one_line_break
+
+CACHE_LIMIT = 100_000  # entries in each per-import memo (addresses, attributes, days × segments)
+SQLITE_CACHE_KIB = 64 * 1024  # SQLite's page cache during an import (bulk_work)
+BATCH = 5000  # rows per write: large enough that statements are few, small enough that memory stays flat
+MAX_PROBLEMS = 100  # problems kept for the report; the rest are counted
+MAX_COLUMNS = 1000
+TAG_LIMIT = 64  # response_tags.tag, as the response browser refuses longer themes
+ATTRIBUTE_PREFIX = "attr."
+REQUIRED_COLUMN = "submitted_at"
+YES_NO = {"yes": True, "no": False, "": False}
+
+
+# --- what callers see -----------------------------------------------------------------------------------
+
+class RowProblem(NamedTuple):
+    """One problem: `row` is the row number a spreadsheet shows (the header is row 1), `column` the header
+    name of the cell; either is None when the problem is not in one row or one cell."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = ", ".join(part for part in (f"row {self.row}" if self.row else "",
+                                            f"column {self.column}" if self.column else "") if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ResponseImportError(ValueError):
+    """Nothing was imported. `problems` holds the first MAX_PROBLEMS problems in file order, `total` how
+    many were found."""
+
+    def __init__(self, problems: list[RowProblem], total: int | None = None):
+        self.problems = problems
+        self.total = len(problems) if total is None else total
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        more = f" (the first {len(self.problems)} are listed)" if self.total > len(self.problems) else ""
+        return f"nothing imported: {self.total} problem{'s' if self.total != 1 else ''}{more}"
+
+
+@dataclass
+class ImportOutcome:
+    imported: int = 0
+    skipped: int = 0  # rows already imported earlier (same content): not counted twice
+    skipped_erased: int = 0  # rows of people erased on request (survey.outreach.erasures): never imported again
+    contacts_created: int = 0
+    per_version: dict[int, int] = field(default_factory=dict)  # version number → responses imported
+
+    def summary(self) -> str:
+        versions = ", ".join(f"version {number}: {count}" for number, count in sorted(self.per_version.items()))
+        return (f"imported {self.imported} response{'s' if self.imported != 1 else ''}"
+                f"{f' ({versions})' if len(self.per_version) > 1 else ''}, skipped {self.skipped} already "
+                f"imported{f' and {self.skipped_erased} of people erased on request' if self.skipped_erased else ''}"
+                f", created {self.contacts_created} contact{'s' if self.contacts_created != 1 else ''}")
+
+
+def import_responses(survey: Survey, data: bytes | BinaryIO, *, now: datetime, actor: str,
+                     actor_id: int | None = None) -> ImportOutcome:
+    """Import a CSV of historical responses into `survey`, all or nothing.
+
+    `data` is the file's bytes or a binary stream (read once, line by line). `now` (naive UTC) is the
+    moment no response may come after; `actor` names who imports for the audit log ("cli", "user:3",
+    "api:crm") and `actor_id` is their user id, if any (it also becomes the author of imported themes).
+
+    Returns what was imported: responses (per version), rows skipped because an earlier import already
+    stored them, and contacts created for addresses not seen before. Raises ResponseImportError with every
+    problem (row, column, message), having stored nothing, if any row or the header is wrong.
+
+    Imported responses have source "import", are counted in results and trends at once (answer_counts is
+    updated in the same transaction), open no follow-up case and send no email. One commit, at the end.
+    """
+    stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
+    checker = RowChecker(survey, now=now, timezone=current_app.config["TIMEZONE"])
+    writer = ResponseWriter(survey.id, now=now, actor_id=actor_id)
+    problems = ProblemList()
+    try:
+        with bulk_work():
+            for checked in _checked_rows(stream, checker, problems):
+                if not problems.total:  # after the first problem, only check: nothing will be kept
+                    writer.add(checked)
+            if problems.total:
+                raise ResponseImportError(problems.kept, problems.total)
+            outcome = writer.finish()
+        db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="responses.imported",
+                                  subject=f"survey:{survey.id}",
+                                  detail={"imported": outcome.imported, "skipped": outcome.skipped,
+                                          "skipped_erased": outcome.skipped_erased,
+                                          "contacts_created": outcome.contacts_created}))
+        db.session.commit()
+        return outcome
+    except IntegrityError:
+        db.session.rollback()
+        raise ResponseImportError([RowProblem(None, None, CONCURRENT)]) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+# A second import of the same rows, or a contact created by someone else, committed while this one ran.
+CONCURRENT = ("someone else imported some of these responses or contacts while this file was being "
+              "imported; nothing was imported, import the file again (rows already stored are skipped)")
+
+
+@contextmanager
+def bulk_work() -> Iterator[None]:
+    """Three settings for the length of an import (measured in docs/benchmarks.md):
+    - the cyclic garbage collector paused (survey.transfer.collector);
+    - email domains checked once each (survey.outreach.contacts' memo);
+    - on SQLite, a page cache of SQLITE_CACHE_KIB instead of 2 MB for this connection, so checking each
+      row's foreign keys and adding to the indexes finds its pages in memory (a sixth of the writing
+      time). Restored afterwards.
+    """
+    connection = db.session.connection()
+    cache = None
+    if connection.dialect.name == "sqlite":
+        cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    try:
+        with collector.paused(), domain_syntax_memoised():
+            yield
+    finally:
+        if cache is not None:
+            connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+
+
+class ProblemList:
+    """Problems in file order: the first MAX_PROBLEMS kept, all counted."""
+
+    def __init__(self):
+        self.kept: list[RowProblem] = []
+        self.total = 0
+
+    def add(self, row: int | None, column: str | None, message: str) -> None:
+        self.total += 1
+        if len(self.kept) < MAX_PROBLEMS:
+            self.kept.append(RowProblem(row, column, message))
+
+
+# --- reading the file -----------------------------------------------------------------------------------
+
+class _Lines:
+    """The file's lines as text for csv.reader, decoded one line at a time so that bytes that are not
+    UTF-8 are reported in their own row and cell (UTF-8 never uses the newline byte inside a character).
+    `damaged` says whether the lines read since the last reset had such bytes or a NUL character."""
+
+    def __init__(self, stream: Iterable[bytes]):
+        self.stream = stream
+        self.damaged = False
+
+    def __iter__(self) -> Iterator[str]:
+        first = True
+        for raw in self.stream:
+            if first:
+                raw, first = raw.removeprefix(b"\xef\xbb\xbf"), False
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                line, self.damaged = raw.decode("utf-8", "surrogateescape"), True
+            if "\x00" in line:  # PostgreSQL cannot store NUL; a CSV never has one (a renamed binary file)
+                self.damaged = True
+            yield line
+
+
+def _damage(cell: str) -> str | None:
+    if "\x00" in cell:
+        return "contains a NUL character: this is not a CSV text file (a spreadsheet saved as .xlsx?)"
+    if any("\udc80" <= character <= "\udcff" for character in cell):
+        return "is not UTF-8 text; save the file as “CSV UTF-8”"
+    return None
+
+
+def _unquoted(cell: str) -> str:
+    """The cell without the "'" the export puts before a formula-like value or one that starts with "'",
+    at its start and after each ";" (exports.neutralise), and nothing else: a value that merely starts
+    with "'" keeps it."""
+    cell = cell.strip()
+    if cell[:1] == "'" and cell[1:2] and cell[1:2] in MARKED:
+        cell = cell[1:].strip()
+    if ";'" in cell:
+        cell = SEGMENT_UNMARK.sub(";", cell)
+    return cell
+
+
+def _checked_rows(stream: Iterable[bytes], checker: RowChecker, problems: ProblemList) -> Iterator[Checked]:
+    """Every good row, checked; problems go to `problems`. A file-level problem (header, CSV syntax)
+    ends the reading, since later rows cannot be read reliably."""
+    lines = _Lines(stream)
+    reader = csv.reader(lines, strict=True)
+    row = 0  # the row being read is row + 1; the header is row 1
+    try:
+        header = next(reader, None)
+        row = 1
+        if header is None or not any(cell.strip() for cell in header):
+            problems.add(1, None, "the file is empty; the first row must be the header (submitted_at, email, "
+                                  "attr.<name>, question keys)")
+            return
+        if lines.damaged:
+            for name in header:
+                if reason := _damage(name):
+                    problems.add(1, None, f"the header {reason}")
+                    return
+        layout = checker.layout(header, problems)
+        if layout is None:
+            return
+        width = len(header)
+        for cells in reader:
+            row += 1
+            if lines.damaged:
+                lines.damaged = False
+                damaged = [(layout.names[i] if i < width else f"#{i + 1}", reason)
+                           for i, cell in enumerate(cells) if (reason := _damage(cell))]
+                if damaged:
+                    for column, reason in damaged:
+                        problems.add(row, column, reason)
+                    continue
+            joined = "".join(cells)
+            if not joined.strip():
+                continue  # a blank row (often at the end of a spreadsheet's export) is not a response
+            if len(cells) != width:
+                problems.add(row, None, f"expected {width} cells (as in the header), found {len(cells)}")
+                continue
+            if "\r" in joined:  # a line break in a quoted cell, as Excel and the form write it: stored as LF
+                cells = [one_line_break(cell) for cell in cells]
+            cells = [_unquoted(cell) for cell in cells] if "'" in joined else [cell.strip() for cell in cells]
+            checked = checker.check(layout, cells, row, problems)
+            if checked is not None:
+                yield checked
+    except csv.Error as error:
+        reason = ("a line break outside quotes, or lines ending in a lone carriage return (save the file as "
+                  "“CSV UTF-8”)" if "new-line character" in str(error) else str(error))
+        problems.add(row + 1, None, f"not valid CSV: {reason}; nothing after it was read")
+
+
+# --- checking rows --------------------------------------------------------------------------------------
+
+class Checked(NamedTuple):
+    """One good row, ready to store. A tuple, not a dataclass: a batch of them is made per write."""
+
+    key: str  # respondent_key
+    version_id: int
+    version_number: int
+    email: str | None  # normalised
+    submitted_at: datetime  # naive UTC
+    when: str  # submitted_at as ISO 8601 text with a space and microseconds (SQLite's stored form)
+    local_date: date
+    updated_at: datetime  # the same object as submitted_at when the file has no later change
+    quote_consent: bool
+    contact_consent: bool
+    attributes: tuple[str, ...]  # name, value, name, value … in name order; only those given
+    answers: list[tuple[str, int | None, str | None]]  # (question key, value_int, value_text)
+    counted: list[tuple[str, int]]  # (question key, value_int) of the answers with a value_int
+    tags: tuple[str, ...]
+    source: str
+
+
+class _Refused(ValueError):
+    """A cell's value is refused; the message says why, for the person who wrote it."""
+
+
+def _shown(value: str) -> str:
+    """A cell's value inside a message: quoted, and cut so a long cell does not flood the report."""
+    return repr(value if len(value) <= 40 else value[:39] + "…")
+
+
+AnswerValues = tuple[tuple[int | None, str | None], ...]
+# (answer rows (question key, value_int, value_text), counted cells (question key, value_int))
+ParsedAnswer = tuple[tuple[tuple[str, int | None, str | None], ...], tuple[tuple[str, int], ...]]
+MEMO_LIMIT = 1000  # distinct cells remembered per closed question (scores, options, their combinations)
+
+
+def answer_parser(question: Question):
+    """A function from a cell's text (stripped, not empty) to what stores it: the answer rows, as
+    survey.responding.submission stores a form's answer, and the answer_counts cells they count in. Raises _Refused
+    with the reason. A closed question has few distinct cells, so each is worked out once."""
+    key = question.key
+    if question.type == "text":
+        limit = TEXT_LIMITS[question.long]
+
+        def text_answer(cell: str) -> ParsedAnswer:
+            if len(cell) > limit:
+                raise _Refused(f"is {len(cell)} characters long; a {'long' if question.long else 'short'} text "
+                               f"answer may have {limit}")
+            return ((key, None, cell),), ()
+        return text_answer
+    values = _closed_values(question)
+    memo: dict[str, ParsedAnswer] = {}
+
+    def closed_answer(cell: str) -> ParsedAnswer:
+        if (found := memo.get(cell)) is not None:
+            return found
+        given = values(cell)
+        found = (tuple((key, value_int, value_text) for value_int, value_text in given),
+                 tuple((key, value_int) for value_int, _text in given))
+        if len(memo) < MEMO_LIMIT:
+            memo[cell] = found
+        return found
+    return closed_answer
+
+
+def _closed_values(question: Question):
+    """cell → ((value_int, value_text), …) for a rating, NPS, yes/no, choice or multi question."""
+    kind = question.type
+    if kind in ("rating", "nps"):
+        first, last = (1, len(question.options)) if kind == "rating" else (0, 10)
+        scale = (f"the {last}-point scale ({first}–{last})" if kind == "rating" else "the NPS scale (0–10)")
+        labels = {label.casefold(): n for n, label in enumerate(question.options, start=1)}
+
+        def score(cell: str) -> AnswerValues:
+            if cell.isascii() and cell.isdigit() and first <= int(cell) <= last:
+                return ((int(cell), None),)
+            if cell.isascii() and cell.lstrip("-").isdigit():
+                raise _Refused(f"{cell} is not on {scale}")
+            if (position := labels.get(cell.casefold())) is not None:
+                raise _Refused(f"{_shown(cell)} is a label: write its position on {scale} instead, {position}")
+            raise _Refused(f"{_shown(cell)} is not a number on {scale}")
+        return score
+    if kind == "yesno":
+        def yes_no(cell: str) -> AnswerValues:
+            value = YES_NO.get(cell.lower()) if cell else None
+            if value is None:
+                raise _Refused(f"{_shown(cell)} is not yes or no")
+            return ((int(value), None),)
+        return yes_no
+    options = {option.casefold(): (position, option) for position, option in enumerate(question.options, start=1)}
+    listed = ", ".join(question.options)
+
+    def option(cell: str) -> tuple[int, str]:
+        found = options.get(cell.casefold())
+        if found is None:
+            raise _Refused(f"{_shown(cell)} is not one of the options ({listed})")
+        return found
+
+    if kind == "choice":
+        return lambda cell: (option(cell),)
+
+    def several(cell: str) -> AnswerValues:
+        # The whole cell first: an option may itself contain ";".
+        chosen = {option(cell)} if cell.casefold() in options else {option(part.strip())
+                                                                      for part in cell.split(";") if part.strip()}
+        return tuple(sorted(chosen))  # in the options' order, as the live form stores them
+    return several
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each kind of column is in one header."""
+
+    names: tuple[str, ...]
+    submitted_at: int
+    updated_at: int | None
+    email: int | None
+    version: int | None
+    quote_consent: int | None
+    contact_consent: int | None
+    tags: int | None
+    attributes: tuple[tuple[int, str], ...]  # (column index, attribute name), by name
+    questions: tuple[tuple[int, str], ...]  # (column index, question key), by key
+    positions: dict[str, int]  # a column's name as problems give it → its index, to list them in file order
+
+
+class _Version(NamedTuple):
+    id: int
+    number: int
+    keys: frozenset[str]
+    parsers: dict  # question key → answer_parser(question)
+
+
+class RowChecker:
+    """The rules for one survey's rows: its versions' questions, the organisation's time zone, `now`."""
+
+    def __init__(self, survey: Survey, *, now: datetime, timezone: str):
+        self.salt = str(survey.id)
+        self.now = now
+        self.zone = None if timezone == "UTC" else ZoneInfo(timezone)
+        self.timezone = timezone
+        self.versions = [_Version(v.id, v.number, frozenset(q.key for q in v.questions),
+                                  {q.key: answer_parser(q) for q in v.questions}) for v in survey.versions]
+        self.by_number = {v.number: v for v in self.versions}
+        self.only_version = self.versions[0] if len(self.versions) == 1 else None
+        self.keys = {q.key for v in survey.versions for q in v.questions}
+        self.segment_names = rollups.segment_names()
+        self._seen: set[int] = set()  # digests of the rows checked so far (first 8 bytes), for repeats
+        self._repeats: Counter = Counter()
+        self._derived_versions: dict[tuple[str, ...], _Version | None] = {}
+        self._addresses: dict[str, str] = {}  # a cell's address → normalised (customers answer many times)
+
+    def layout(self, header: Sequence[str], problems: ProblemList) -> Layout | None:
+        """The header's columns, or None with every header problem added (nothing can be read then)."""
+        before = problems.total
+        if len(header) > MAX_COLUMNS:
+            problems.add(1, None, f"the header has {len(header)} columns; at most {MAX_COLUMNS} are accepted")
+            return None
+        names = [name.strip() for name in header]
+        seen: dict[str, int] = {}
+        fixed: dict[str, int] = {}
+        attributes, questions, unknown = [], [], []
+        for index, name in enumerate(names):
+            lower = name.lower()
+            if not name:
+                problems.add(1, f"#{index + 1}", "this column of the header has no name")
+                continue
+            if lower.startswith(ATTRIBUTE_PREFIX):
+                # As contact import does: "attr.Customer since" is the attribute customer_since.
+                attribute = "_".join(name[len(ATTRIBUTE_PREFIX):].lower().split())
+                if not attribute:
+                    problems.add(1, name, "needs an attribute name after “attr.”, e.g. attr.location")
+                elif len(attribute) > ATTRIBUTE_NAME_LIMIT:
+                    problems.add(1, name[:20] + "…", f"an attribute name may have at most {ATTRIBUTE_NAME_LIMIT} "
+                                                    "characters")
+                lower = ATTRIBUTE_PREFIX + attribute
+                attributes.append((index, attribute))
+            elif lower in RESERVED_KEYS and lower in self.keys:
+                # A survey made before such keys were refused: which one the column holds cannot be told.
+                problems.add(1, name, "is both a column of this format and the key of one of this survey's "
+                                      "questions, so it cannot be told which it holds")
+            elif lower in RESERVED_KEYS:
+                # The format's columns, and the export's others so that an export imports again (its
+                # response_id, another database's id, and source, "import" here, are read and ignored).
+                fixed[lower] = index
+            elif lower in self.keys:
+                questions.append((index, lower))
+            else:
+                unknown.append(name)
+            if lower in seen:
+                problems.add(1, name, f"appears twice (columns {seen[lower] + 1} and {index + 1})")
+            seen.setdefault(lower, index)
+        for name in unknown:
+            problems.add(1, name[:40], "is not a column of this survey: use submitted_at, email, attr.<name>, "
+                                       f"the export's columns or a question key ({', '.join(sorted(self.keys))})")
+        if REQUIRED_COLUMN not in fixed:
+            problems.add(1, None, "the header has no submitted_at column (when each response was given)")
+        if problems.total > before:
+            return None
+        # In name order, so a row's attributes and answers come out the same whatever the columns' order.
+        return Layout(tuple(names), fixed["submitted_at"], fixed.get("updated_at"), fixed.get("email"),
+                      fixed.get("version"), fixed.get("quote_consent"), fixed.get("contact_consent"),
+                      fixed.get("tags"), tuple(sorted(attributes, key=lambda column: column[1])),
+                      tuple(sorted(questions, key=lambda column: column[1])), seen)
+
+    def check(self, layout: Layout, cells: list[str], row: int, problems: ProblemList, *,
+              source: str = "import") -> Checked | None:
+        """The row (cells stripped, as _checked_rows gives them) checked and ready to store; or None, with
+        each bad cell added to `problems`. The hot loop of an import: the usual case of each cell is
+        handled inline, columns a file lacks cost nothing, and a message is only made for a bad cell."""
+        bad: list[tuple[str, str]] = []
+        text = cells[layout.submitted_at]
+        try:
+            moment = datetime.fromisoformat(text) if self.zone is None else None
+        except ValueError:
+            moment = None
+        when = None
+        if moment is not None and moment.tzinfo is None and moment <= self.now:
+            submitted = moment, moment.date()  # the usual case: a local time, the organisation in UTC
+            if len(text) == 19 and text[4] == text[7] == "-" and text[13] == text[16] == ":":
+                when = f"{text[:10]} {text[11:]}.000000"  # as isoformat(" ", "microseconds") would write it
+        else:
+            submitted = self._moment(text, "submitted_at", bad, required=True)
+        updated = None
+        if layout.updated_at is not None:
+            updated = self._moment(cells[layout.updated_at], "updated_at", bad, required=False)
+            if submitted and updated and updated[0] < submitted[0]:
+                bad.append(("updated_at", "is before submitted_at"))
+        email = None
+        if layout.email is not None and (text := cells[layout.email]):
+            email = self._addresses.get(text) or self._address(text, bad)
+        quote = contact = False
+        if layout.quote_consent is not None:
+            quote = self._yes_no(cells[layout.quote_consent], "quote_consent", bad)
+        if layout.contact_consent is not None:
+            contact = self._yes_no(cells[layout.contact_consent], "contact_consent", bad)
+        tags = self._tags(cells[layout.tags], bad) if layout.tags is not None else ()
+        found: list[str] = []
+        for index, name in layout.attributes:
+            if value := cells[index]:
+                found += (name, value)
+                if len(value) > ATTRIBUTE_VALUE_LIMIT:
+                    bad.append((ATTRIBUTE_PREFIX + name, f"is longer than {ATTRIBUTE_VALUE_LIMIT} characters"))
+        attributes = tuple(found)
+        given = [(key, value) for index, key in layout.questions if (value := cells[index])]
+        if layout.version is None and self.only_version is not None:
+            version = self.only_version  # every column the layout accepted is one of its questions
+        else:
+            version = self._version(cells[layout.version] if layout.version is not None else "",
+                                    tuple([key for key, _value in given]), bad)
+        answers: list = []
+        counted: list = []
+        if version is not None:
+            parsers = version.parsers
+            for key, value in given:
+                try:
+                    rows, cells_counted = parsers[key](value)
+                except _Refused as refused:
+                    bad.append((key, str(refused)))
+                    continue
+                answers += rows
+                counted += cells_counted
+        if bad:
+            for column, message in sorted(bad, key=lambda problem: layout.positions.get(problem[0], -1)):
+                problems.add(row, column, message)
+            return None
+        moment, day = submitted
+        when = when or moment.isoformat(" ", "microseconds")
+        return Checked(self._key(when, email, attributes, given), version.id, version.number, email, moment, when,
+                       day, updated[0] if updated else moment, quote, contact, attributes, answers, counted, tags,
+                       source)
+
+    def _key(self, when: str, email: str | None, attributes: tuple, given: list) -> str:
+        """The respondent key, from what identifies a response: the survey, when (as UTC, so a local time
+        and the same moment with an offset agree), who (the address as stored), the segment attributes
+        and the answers' cells, whatever the columns' order or the export's extra columns; and how many
+        identical rows came before it in the file. It starts with the time, so a file in time order
+        inserts into the key's index in order rather than at random.
+        """
+        parts = [self.salt, when, email or "", *attributes]  # attributes and answers in name order (Layout)
+        for pair in given:
+            parts += pair
+        digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
+        # Only 8 bytes of each digest are remembered, to keep memory small at a million rows; two different
+        # rows that share them (one chance in 10^7 per million rows) still get different keys.
+        short = int.from_bytes(digest[:8])
+        seen = len(self._seen)
+        self._seen.add(short)
+        if len(self._seen) == seen:
+            self._repeats[short] += 1
+            digest = hashlib.blake2b(digest + self._repeats[short].to_bytes(4), digest_size=16).digest()
+        return f"import:{when[:19]}:{digest.hex()}"
+
+    def _moment(self, value: str, column: str, bad: list, *, required: bool) -> tuple[datetime, date] | None:
+        """(naive UTC, the day in the organisation's time zone). A time without an offset is local."""
+        if not value:
+            if required:
+                bad.append((column, "is required (when the response was given, e.g. 2026-03-31 14:05)"))
+            return None
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            bad.append((column, f"{_shown(value)} is not a date and time in ISO 8601 form, e.g. 2026-03-31 14:05 "
+                                "or 2026-03-31T14:05:00+01:00"))
+            return None
+        if problem := outside_calendar(moment.date()):
+            bad.append((column, problem))
+            return None
+        if moment.tzinfo is None:
+            day = moment.date()
+            if self.zone is not None:  # a time a clock change skips or repeats is read as before the change
+                moment = moment.replace(tzinfo=self.zone).astimezone(UTC).replace(tzinfo=None)
+        else:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+            day = moment.date() if self.zone is None else local_date(moment, self.timezone)
+        if moment > self.now:
+            bad.append((column, f"{value} is in the future"))
+            return None
+        return moment, day
+
+    def _address(self, value: str, bad: list) -> str | None:
+        if len(value) > EMAIL_LIMIT:
+            bad.append(("email", f"is longer than {EMAIL_LIMIT} characters"))
+            return None
+        try:
+            address = normalise_email(value)
+        except InvalidAddress as error:
+            bad.append(("email", str(error)))
+            return None
+        if len(self._addresses) > CACHE_LIMIT:
+            self._addresses.clear()
+        self._addresses[value] = address
+        return address
+
+    @staticmethod
+    def _yes_no(value: str, column: str, bad: list) -> bool:
+        answer = YES_NO.get(value.lower())
+        if answer is None:
+            bad.append((column, f"{_shown(value)} is not yes or no"))
+            return False
+        return answer
+
+    @staticmethod
+    def _tags(value: str, bad: list) -> tuple[str, ...]:
+        tags = []
+        for part in value.split(";") if value else ():
+            if len(" ".join(part.split())) > TAG_LIMIT:
+                bad.append(("tags", f"the theme {_shown(part.strip())} is longer than {TAG_LIMIT} characters"))
+            elif (tag := normalise_tag(part)) and tag not in tags:
+                tags.append(tag)
+        return tuple(tags)
+
+    def _version(self, number: str, keys: tuple[str, ...], bad: list) -> _Version | None:
+        if number:
+            version = self.by_number.get(int(number)) if number.isascii() and number.isdigit() else None
+            if version is None:
+                newest = self.versions[-1].number
+                bad.append(("version", f"{_shown(number)} is not a version of this survey (1–{newest})"))
+                return None
+            missing = [key for key in keys if key not in version.keys]
+            for key in missing:
+                bad.append((key, f"version {version.number} has no question {key}"))
+            return None if missing else version
+        try:
+            version = self._derived_versions[keys]
+        except KeyError:
+            version = self._derived_versions[keys] = next(
+                (v for v in reversed(self.versions) if v.keys.issuperset(keys)), None)
+        if version is None:
+            newest = self.versions[-1]
+            missing = next((key for key in keys if key not in newest.keys), keys[0])
+            bad.append((missing, "no single version of this survey asks every question this row answers "
+                                 f"({', '.join(keys)}); a row is one response to one version"))
+        return version
+
+
+# --- writing --------------------------------------------------------------------------------------------
+
+RESPONSE_COLUMNS = ("id", "respondent_key", "survey_id", "version_id", "contact_id", "source", "submitted_at",
+                    "local_date", "updated_at", "revisions_count", "quote_consent", "contact_consent", "attributes")
+ANSWER_COLUMNS = ("response_id", "question_key", "value_int", "value_text")  # no conversion on either dialect
+CONTACT_COLUMNS = ("id", "email", "name", "attributes", "created_at")
+COUNT_COLUMNS = (*rollups.KEY_COLUMNS, "count")
+# The same upsert as rollups.apply's, in the syntax SQLite (3.24+) and PostgreSQL share.
+ADD_COUNTS = (f"ON CONFLICT ({', '.join(rollups.KEY_COLUMNS)}) DO UPDATE SET count = "
+              f"{AnswerCount.__tablename__}.count + excluded.count")
+
+
+class _DriverInsert:
+    """INSERT … executemany handed straight to the database driver, one row per parameter tuple.
+
+    The caller converts values with `convert`, each column type's own bind processor for this dialect,
+    so what is stored is exactly what SQLAlchemy would store; skipping Core's per-row parameter handling
+    (a dict per row, then every column's processor) more than halved the Python share of a million-row
+    import (docs/benchmarks.md).
+    """
+
+    def __init__(self, table, columns: Sequence[str], suffix: str = ""):
+        dialect = db.session.get_bind().dialect
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+        self.sql += f" {suffix}" if suffix else ""
+        self.convert = {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _same
+                        for name in columns}
+
+    def run(self, rows: list[tuple]) -> None:
+        if rows:
+            db.session.connection().exec_driver_sql(self.sql, rows)
+
+
+def _same(value):
+    return value
+
+
+class ResponseWriter:
+    """Stores checked rows in batches: their contacts (created when new), responses, answers and themes,
+    and adds them to answer_counts. Rows whose respondent key is already stored are skipped. Nothing is
+    committed: the caller commits once, after `finish`."""
+
+    def __init__(self, survey_id: int, *, now: datetime, actor_id: int | None):
+        self.survey_id, self.now, self.actor_id = survey_id, now, actor_id
+        self.pending: list[Checked] = []
+        self.outcome = ImportOutcome()
+        self.per_version: Counter = Counter()
+        self.segment_names = rollups.segment_names()
+        # (segment name, segment value, local date) → {(question key, value): count}: the answer_counts
+        # cells these rows add, counted as they are written. Counting here, not rollups.rebuild's GROUP BY
+        # over the whole survey, keeps an import's cost to its own rows (rebuild alone took 53 s at a
+        # million responses with three segment attributes, docs/benchmarks.md).
+        self.tally: dict[tuple[str, str, date], dict] = defaultdict(dict)
+        self.segment_cache: dict[tuple, tuple[object, list[dict]]] = {}
+        self.responses = _DriverInsert(Response.__table__, RESPONSE_COLUMNS)
+        self.answers = _DriverInsert(Answer.__table__, ANSWER_COLUMNS)
+        self.contacts = _DriverInsert(Contact.__table__, CONTACT_COLUMNS)
+        self.counts = _DriverInsert(AnswerCount.__table__, COUNT_COLUMNS, ADD_COUNTS)
+        self.next_ids: dict[str, int] = {}
+        convert = self.responses.convert
+        self.stored_moment = convert["submitted_at"]
+        # Where the dialect stores a time as Checked.when's text (SQLite), that text is stored as it is.
+        sample = datetime(999, 2, 3, 4, 5, 6, 7)
+        self.moment_as_text = self.stored_moment(sample) == sample.isoformat(" ", "microseconds")
+        self.stored_day = functools.lru_cache(maxsize=4096)(convert["local_date"])
+        self.stored_flag = {flag: convert["quote_consent"](flag) for flag in (False, True)}
+        self.stored_attributes = convert["attributes"]
+        self.contact_cache: dict[str, int] = {}
+        # Keys are made from the survey's id, so only an earlier import into this survey can hold one of
+        # them: without one (a first import, an archive's new survey), no batch needs looking up.
+        self.may_be_stored = db.session.scalar(select(Response.id).where(
+            Response.survey_id == survey_id, Response.respondent_key >= "import:",
+            Response.respondent_key < "import;").limit(1)) is not None
+
+    def add(self, checked: Checked) -> None:
+        self.pending.append(checked)
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def finish(self) -> ImportOutcome:
+        self.flush()
+        self._add_counts()
+        self.outcome.per_version = dict(self.per_version)
+        return self.outcome
+
+    def flush(self) -> None:
+        rows, self.pending = self.pending, []
+        if not rows:
+            return
+        stored = set(db.session.scalars(select(Response.respondent_key).where(
+            Response.respondent_key.in_([row.key for row in rows])))) if self.may_be_stored else ()
+        new = [row for row in rows if row.key not in stored] if stored else rows
+        self.outcome.skipped += len(rows) - len(new)
+        # A person erased on request is not brought back by a file that still holds them: their answers
+        # stored before stay, anonymised (their keys were replaced, so the rows would count twice), and
+        # their address would make them a contact again.
+        if erased := erasures.erased_among({row.email for row in new if row.email}):
+            kept = [row for row in new if row.email not in erased]
+            self.outcome.skipped_erased += len(new) - len(kept)
+            new = kept
+        if not new:
+            return
+        contact_ids = self._contact_ids({row.email for row in new if row.email})
+        survey_id, moment, day, flag, now, actor_id = (self.survey_id, self.stored_moment, self.stored_day,
+                                                       self.stored_flag, self.now, self.actor_id)
+        segment_cache, same_text = self.segment_cache, self.moment_as_text
+        responses, answers, tags = [], [], []
+        for response_id, row in zip(self._reserve_ids(Response, len(new)), new, strict=True):
+            (key, version_id, _number, email, submitted, when, local, updated, quote, contact, attributes, given,
+             counted, themes, source) = row
+            if not same_text:
+                when = moment(submitted)
+            if (segment := segment_cache.get((local, attributes))) is None:
+                segment = self._segment(local, attributes)
+            stored_attributes, counters = segment
+            responses.append((response_id, key, survey_id, version_id, contact_ids.get(email), source, when,
+                              day(local), when if updated is submitted else moment(updated), 1, flag[quote],
+                              flag[contact], stored_attributes))
+            answers += [(response_id, question_key, value_int, value_text)
+                        for question_key, value_int, value_text in given]
+            if themes:
+                tags += [{"response_id": response_id, "tag": tag, "created_at": now, "created_by_id": actor_id}
+                         for tag in themes]
+            counted.append(RESPONSE_CELL)
+            for counter in counters:
+                for cell in counted:
+                    counter[cell] = counter.get(cell, 0) + 1
+        self.per_version.update(map(operator.itemgetter(2), new))  # version numbers
+        self.responses.run(responses)
+        self.answers.run(answers)
+        if tags:
+            db.session.execute(insert(ResponseTag), tags)
+        self.outcome.imported += len(new)
+
+    def _segment(self, day: date, attributes: tuple[str, ...]) -> tuple[object, list[dict]]:
+        """For responses given on `day` with these attributes: the attributes' stored form, and the
+        answer_counts cells they add to (all respondents, and each configured segment attribute they
+        have: rollups._cells). A file has few distinct days × attributes, so each pair is made once."""
+        if len(self.segment_cache) > CACHE_LIMIT:
+            self.segment_cache.clear()
+        given = dict(zip(attributes[::2], attributes[1::2], strict=True))
+        counters = [self.tally[(name, str(given[name])[:rollups.SEGMENT_VALUE_WIDTH] if name else "", day)]
+                    for name in ("", *self.segment_names) if not name or given.get(name)]
+        found = self.segment_cache[(day, attributes)] = (self.stored_attributes(given), counters)
+        return found
+
+    def _contact_ids(self, emails: set[str]) -> dict[str, int]:
+        """Each address's contact id; a contact is created (address only) for an address not seen before.
+        Ids are remembered for the import (customers answer many times), up to CACHE_LIMIT addresses."""
+        known = self.contact_cache
+        if len(known) > CACHE_LIMIT:
+            known.clear()
+        if emails := emails - known.keys():
+            known.update(db.session.execute(select(Contact.email, Contact.id)
+                                            .where(Contact.email.in_(emails))).all())
+            if missing := sorted(emails - known.keys()):
+                convert = self.contacts.convert
+                created, no_attributes = self.stored_moment(self.now), convert["attributes"]({})
+                rows = []
+                for contact_id, email in zip(self._reserve_ids(Contact, len(missing)), missing, strict=True):
+                    rows.append((contact_id, email, "", no_attributes, created))
+                    known[email] = contact_id
+                self.contacts.run(rows)
+                self.outcome.contacts_created += len(missing)
+        return known
+
+    def _reserve_ids(self, model, count: int) -> list[int] | range:
+        """Ids for `count` new rows of `model`'s table, so other rows can name them without reading each
+        insert back."""
+        table = model.__tablename__
+        if db.session.get_bind().dialect.name == "postgresql":
+            return list(db.session.scalars(text(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"),
+                {"n": count}))
+        # SQLite: every writing transaction holds the database's write lock from its start (BEGIN
+        # IMMEDIATE, survey/database.py), so no one else can take these ids meanwhile.
+        if table not in self.next_ids:
+            self.next_ids[table] = (db.session.scalar(select(func.max(model.id))) or 0) + 1
+        first = self.next_ids[table]
+        self.next_ids[table] = first + count
+        return range(first, first + count)
+
+    def _add_counts(self) -> None:
+        """Add the rows' counts to answer_counts (the cells rollups.apply and rollups.rebuild make), in
+        the order live writers lock them in (rollups._upsert's: by each part's text), so concurrent
+        PostgreSQL writers cannot deadlock."""
+        day_stored = self.counts.convert["local_date"]
+        # Tuples that sort as rollups._upsert's keys do without a key function (a key per cell doubled
+        # the import's peak memory): the survey is the same throughout, a day's ISO text sorts as the
+        # day, and a value sorts by its text.
+        cells = [(key, day, name, segment, str(value), value, count)
+                 for (name, segment, day), counter in self.tally.items() for (key, value), count in counter.items()]
+        self.tally.clear()
+        cells.sort()
+        step = 10_000
+        for start in range(0, len(cells), step):
+            self.counts.run([(self.survey_id, key, day_stored(day), name, segment, value, count)
+                             for key, day, name, segment, _text, value, count in cells[start:start + step]])
+
+
+RESPONSE_CELL = (rollups.RESPONSES_KEY, 1)  # every response counts once under the key "*"
+
+
+# --- what a file may hold, for the upload page -------------------------------------------------------
+
+class QuestionColumn(NamedTuple):
+    key: str
+    text: str
+    accepts: str  # what a cell may hold, e.g. "1–5 (1 = Extremely dissatisfied, 5 = Extremely satisfied)"
+
+
+def question_columns(survey: Survey) -> list[QuestionColumn]:
+    """One column per question key the survey ever had (newest version's wording and order first)."""
+    columns: dict[str, QuestionColumn] = {}
+    for version in reversed(survey.versions):
+        for question in version.questions:
+            if question.key not in columns:
+                columns[question.key] = QuestionColumn(question.key, question.text, _accepts(question))
+    return list(columns.values())
+
+
+def _accepts(question: Question) -> str:
+    options = question.options
+    return {
+        "rating": f"1–{len(options)} (1 = {options[0]}, {len(options)} = {options[-1]})" if options else "",
+        "nps": "0–10",
+        "choice": "one of: " + ", ".join(options),
+        "multi": "any of: " + ", ".join(options) + " (joined by ;)",
+        "yesno": "yes or no",
+        "text": f"the text (at most {TEXT_LIMITS[question.long]} characters)",
+    }[question.type]

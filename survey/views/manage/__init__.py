@@ -1,0 +1,1 @@
+"""The manager pages, one module per subject."""

@@ -1,0 +1,84 @@
+"""Trend alerts for managers: the inbox of drops and rises, each alert's evidence, and a survey's
+trends page that says plainly where there are not enough responses. Analysts and above may look and
+acknowledge; agents may not see results."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import case, select
+
+from survey import alerts as alerting
+from survey.alerts import trends
+from survey.clock import utcnow
+from survey.extensions import db
+from survey.models import Alert
+from survey.views.forms import ActionForm
+from survey.views.manage.surveys import survey_or_404
+
+bp = Blueprint("alerts", __name__, url_prefix="/manage")
+
+@bp.before_request
+@login_required
+def guard():
+    if not current_user.has_role("analyst"):
+        abort(403)
+
+
+@bp.route("/alerts/")
+def inbox():
+    show = request.args.get("show", "open")
+    query = select(Alert).order_by(case((Alert.direction == "drop", 0), else_=1), Alert.created_at.desc())
+    if show != "all":
+        query = query.where(Alert.status != "resolved")
+    alerts = db.session.scalars(query.limit(500)).all()
+    return render_template("alerts/inbox.html", alerts=[(a, trends.describe(a), trends.headline(a)) for a in alerts],
+                           show=show, action=ActionForm())
+
+
+@bp.route("/alerts/<int:alert_id>")
+def alert_detail(alert_id: int):
+    alert = db.session.get(Alert, alert_id) or abort(404)
+    return render_template("alerts/detail.html", alert=alert, line=trends.describe(alert), action=ActionForm(),
+                           headline=trends.headline(alert), details=alert.details or {},
+                           fmt=trends.format_value, diff=trends.format_difference,
+                           changes=alerting.linked_changes(alert))
+
+
+@bp.route("/alerts/<int:alert_id>/<any(acknowledge, resolve, reopen):action>", methods=["POST"])
+def change_alert(alert_id: int, action: str):
+    alert = db.session.get(Alert, alert_id) or abort(404)
+    status = alerting.set_status(alert, action, actor=current_user, now=utcnow())
+    flash(f"Alert {status}.")
+    return redirect(url_for(".alert_detail", alert_id=alert.id))
+
+
+@bp.route("/alerts/<int:alert_id>/case", methods=["POST"])
+def link_case(alert_id: int):
+    alert = db.session.get(Alert, alert_id) or abort(404)
+    try:
+        case = alerting.link_case(alert, request.form.get("case", ""), actor=current_user, now=utcnow())
+    except alerting.AlertError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Linked to follow-up case {case.id}." if case else "The follow-up case was unlinked.")
+    return redirect(url_for(".alert_detail", alert_id=alert.id))
+
+
+@bp.route("/alerts/subscription", methods=["POST"])
+def subscription():
+    current_user.notify_alerts = request.form.get("notify") == "1"
+    db.session.commit()
+    flash("You will be emailed new alerts." if current_user.notify_alerts else "You will not be emailed alerts.")
+    return redirect(url_for(".inbox"))
+
+
+@bp.route("/surveys/<slug>/trends")
+def survey_trends(slug: str):
+    """Live detection for one survey (read-only): what moved, and where there is too little data."""
+    survey = survey_or_404(slug)
+    settings = trends.Settings.from_config(current_app.config)
+    detection = trends.detect_survey(survey, now=utcnow(), settings=settings)
+    return render_template("alerts/trends.html", survey=survey, settings=settings, detection=detection,
+                           findings=[(trends.headline(f), trends.describe(f)) for f in detection.findings],
+                           segment_label=trends.segment_label, fmt=trends.format_value,
+                           diff=trends.format_difference)

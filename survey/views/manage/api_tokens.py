@@ -1,0 +1,53 @@
+"""API tokens, for admins: create one (its secret is shown once, on the answer to the POST, never again),
+see each token's role and last use, revoke one."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from survey.accounts import api_tokens
+from survey.clock import utcnow
+from survey.extensions import db
+from survey.models import ApiToken
+from survey.views.forms import ActionForm, ApiTokenForm
+
+bp = Blueprint("tokens", __name__, url_prefix="/manage/api-tokens")
+
+
+@bp.before_request
+@login_required
+def guard():
+    if not current_user.has_role("admin"):
+        abort(403)
+
+
+def _page(form: ApiTokenForm, *, secret: str | None = None, status: int = 200):
+    return render_template("manage/api_tokens.html", tokens=api_tokens.list_tokens(), form=form, secret=secret,
+                           action=ActionForm()), status
+
+
+@bp.route("/")
+def index():
+    return _page(ApiTokenForm())
+
+
+@bp.route("/", methods=["POST"])
+def create():
+    form = ApiTokenForm()
+    if not form.validate_on_submit():
+        return _page(form, status=422)
+    try:
+        _token, secret = api_tokens.create_token(form.name.data, form.role.data, now=utcnow())
+    except api_tokens.TokenError as error:
+        form.name.errors = [*form.name.errors, str(error)]
+        return _page(form, status=422)
+    # Rendered, not redirected: the secret must not travel through the session or be shown twice.
+    return _page(ApiTokenForm(formdata=None), secret=secret, status=201)
+
+
+@bp.route("/<int:token_id>/revoke", methods=["POST"])
+def revoke(token_id: int):
+    token = db.session.get(ApiToken, token_id) or abort(404)
+    api_tokens.revoke_token(token, now=utcnow())
+    flash(f"The token “{token.name}” is revoked: requests with it are refused from now on.")
+    return redirect(url_for(".index"), code=303)

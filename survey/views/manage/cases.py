@@ -1,0 +1,112 @@
+"""Follow-up cases for staff (agent and above): the list with the response-time standard per team, one
+case with the customer's context card, and opening a case by hand from a response."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from survey import followups
+from survey.clock import utcnow
+from survey.extensions import db
+from survey.ids import parse_id
+from survey.models import ChangeEntry, FollowUpCase, Response, User
+from survey.outreach import contacts
+from survey.results import browsing
+from survey.views.forms import ActionForm, CaseStatusForm, NoteForm
+
+bp = Blueprint("cases", __name__, url_prefix="/manage")
+
+
+@bp.before_request
+@login_required
+def guard():
+    """Every role works cases (agents are the people who call customers back)."""
+
+
+def _case(case_id: int) -> FollowUpCase:
+    return db.session.get(FollowUpCase, case_id) or abort(404)
+
+
+def _status_form(case: FollowUpCase, formdata=None) -> CaseStatusForm:
+    form = CaseStatusForm(formdata=formdata, status=case.status)
+    changes = db.session.scalars(select(ChangeEntry).where(ChangeEntry.deleted_at.is_(None))
+                                 .order_by(ChangeEntry.changed_on.desc()).limit(100))
+    form.change_id.choices = [SelectChoice("", "—")] + [SelectChoice(str(c.id), c.title) for c in changes]
+    return form
+
+
+@bp.route("/cases/")
+def index():
+    now = utcnow()
+    status = request.args.get("status", "open")
+    mine = request.args.get("mine") == "1"
+    cases = followups.list_cases(status=status, owner_id=current_user.id if mine else None, now=now)
+    return render_template("cases/index.html", cases=cases, status=status, mine=mine, now=now,
+                           overdue=followups.is_overdue,
+                           standards=followups.standards(now=now, since=now - timedelta(days=90)))
+
+
+@bp.route("/cases/<int:case_id>")
+def case_detail(case_id: int):
+    case = _case(case_id)
+    profile = contacts.contact_profile(case.contact_id) if case.contact_id else None
+    earlier = followups.earlier_cases(case.contact_id, exclude_id=case.id)
+    users = db.session.scalars(select(User).order_by(User.email)).all()
+    lines = browsing.answer_lines(case.response, case.response.version.questions) if case.response else []
+    return render_template("cases/detail.html", case=case, profile=profile, earlier=earlier, users=users,
+                           answer_lines=lines,
+                           status_form=_status_form(case), note_form=NoteForm(formdata=None), action=ActionForm(),
+                           overdue=followups.is_overdue(case, utcnow()))
+
+
+@bp.route("/cases/<int:case_id>/status", methods=["POST"])
+def change_status(case_id: int):
+    case = _case(case_id)
+    form = _status_form(case, request.form)
+    if form.validate():
+        fixed = {"yes": True, "no": False}.get(form.problem_fixed.data or "")
+        followups.set_status(case, form.status.data, actor=current_user, now=utcnow(), problem_fixed=fixed,
+                             change_id=int(form.change_id.data) if form.change_id.data else None,
+                             note=form.note.data or "")
+        flash("Case updated.")
+    else:
+        flash("That status change was not valid; nothing was changed.", "error")
+    return redirect(url_for(".case_detail", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/assign", methods=["POST"])
+def assign(case_id: int):
+    case = _case(case_id)
+    if ActionForm().validate():
+        owner_id = request.form.get("owner", "")
+        owner = db.session.get(User, number) if (number := parse_id(owner_id)) else None
+        if owner_id and owner is None:
+            abort(400)
+        followups.assign(case, owner, now=utcnow())
+        flash(f"Assigned to {owner.email}." if owner else "Unassigned.")
+    return redirect(url_for(".case_detail", case_id=case.id))
+
+
+@bp.route("/cases/<int:case_id>/notes", methods=["POST"])
+def add_note(case_id: int):
+    case = _case(case_id)
+    form = NoteForm()
+    if form.validate_on_submit():
+        followups.add_note(case, author=current_user, text=form.text.data, now=utcnow())
+        flash("Note added.")
+    else:
+        flash("A note needs some text (at most 5000 characters).", "error")
+    return redirect(url_for(".case_detail", case_id=case.id))
+
+
+@bp.route("/responses/<int:response_id>/case", methods=["POST"])
+def open_case(response_id: int):
+    response = db.session.get(Response, response_id) or abort(404)
+    if not ActionForm().validate():
+        abort(400)
+    case = followups.open_manually(response, actor=current_user, now=utcnow())
+    return redirect(url_for(".case_detail", case_id=case.id))

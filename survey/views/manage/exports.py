@@ -1,0 +1,101 @@
+"""Exports of the filtered view (analysts and above): the responses a results or browser page shows, as
+streamed CSV or as an Excel workbook, and the results page's own numbers as CSV or Excel. The filter comes
+from the query string, like the pages'; without dates a responses export is not bounded in time (the pages
+link with their dates filled in)."""
+from __future__ import annotations
+
+import io
+import tempfile
+
+from flask import Blueprint, Response, abort, current_app, request, stream_with_context
+from flask_login import current_user, login_required
+
+from survey.clock import local_date, utcnow
+from survey.results import dashboard
+from survey.results.filters import parse_filter, response_conditions
+from survey.transfer import exports as exporting
+from survey.transfer import results_export
+from survey.views.manage.surveys import survey_or_404
+
+bp = Blueprint("exports", __name__, url_prefix="/manage")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 64 * 1024
+
+
+@bp.before_request
+@login_required
+def guard():
+    if not current_user.has_role("analyst"):
+        abort(403)
+
+
+def _selection(slug: str) -> exporting.Selection | Response:
+    """The responses the query string selects, or a 400 naming the bad filter value."""
+    survey = survey_or_404(slug)
+    parsed = parse_filter(request.args, segment_names=tuple(current_app.config["SEGMENT_ATTRIBUTES"]))
+    if parsed.problems:
+        return Response("Nothing was exported. " + " ".join(parsed.problems) + "\n", status=400,
+                        mimetype="text/plain")
+    today = local_date(utcnow(), current_app.config["TIMEZONE"])
+    return exporting.Selection(survey, None, tuple(response_conditions(survey.id, parsed.filter, today,
+                                                                       whole_range=True)))
+
+
+def _attachment(slug: str, extension: str, what: str = "responses") -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{slug}-{what}.{extension}"',
+            "Cache-Control": "no-store"}
+
+
+@bp.route("/surveys/<slug>/responses.csv")
+def responses_csv(slug: str):
+    selection = _selection(slug)
+    if isinstance(selection, Response):
+        return selection
+    # With a BOM, so Excel opens it as UTF-8 (accents intact); the command line writes none unless asked.
+    return Response(stream_with_context(exporting.csv_chunks(selection, bom=True)), mimetype="text/csv",
+                    headers=_attachment(selection.survey.slug, "csv"))
+
+
+@bp.route("/surveys/<slug>/responses.xlsx")
+def responses_xlsx(slug: str):
+    """The workbook is a zip, written whole before sending: into a temporary file, so memory stays flat."""
+    selection = _selection(slug)
+    if isinstance(selection, Response):
+        return selection
+    spool = tempfile.TemporaryFile()
+    try:
+        exporting.write_xlsx(selection, spool)
+    except BaseException:
+        spool.close()
+        raise
+    size = spool.tell()
+    spool.seek(0)
+
+    def chunks():
+        with spool:
+            while block := spool.read(CHUNK):
+                yield block
+
+    return Response(chunks(), mimetype=XLSX, headers={**_attachment(selection.survey.slug, "xlsx"),
+                                                     "Content-Length": str(size)})
+
+
+@bp.route("/surveys/<slug>/results.<any(csv, xlsx):extension>")
+def results_file(slug: str, extension: str):
+    """The results page's numbers under the same filter (a few hundred rows: built in memory)."""
+    survey = survey_or_404(slug)
+    settings = dashboard.Settings.from_config(current_app.config)
+    parsed = parse_filter(request.args, segment_names=settings.segment_names)
+    if parsed.problems:
+        return Response("Nothing was exported. " + " ".join(parsed.problems) + "\n", status=400,
+                        mimetype="text/plain")
+    board = dashboard.build(survey, parsed.filter, today=local_date(utcnow(), current_app.config["TIMEZONE"]),
+                            settings=settings)
+    if extension == "csv":
+        out = io.StringIO()
+        results_export.write_results(board, out, "csv", bom=True)
+        return Response(out.getvalue(), mimetype="text/csv", headers=_attachment(slug, "csv", "results"))
+    out = io.BytesIO()
+    results_export.write_results(board, out, "xlsx")
+    return Response(out.getvalue(), mimetype=XLSX, headers=_attachment(slug, "xlsx", "results"))

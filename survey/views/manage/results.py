@@ -1,0 +1,50 @@
+"""Results dashboard (analysts and above): headline cards, charts and tables for one survey under a
+shareable filter. Each chart has a text alternative and a table beside it, and is drawn into the page as
+SVG (works without JavaScript, and the page is whole when it arrives).
+
+Drawing a chart is string formatting (survey.results.canvas: about a millisecond), so the page draws every chart
+itself. Until 2026-12 matplotlib took 50–110 ms a chart and the page only named its charts, each drawn by
+a request of its own from signed data; that machinery went with it."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from survey.clock import local_date, utcnow
+from survey.results import charts, dashboard
+from survey.results.filters import parse_filter
+from survey.views.manage.surveys import survey_or_404
+
+bp = Blueprint("results", __name__, url_prefix="/manage")
+
+
+@bp.before_request
+@login_required
+def guard():
+    if not current_user.has_role("analyst"):
+        abort(403)
+
+
+@lru_cache(maxsize=512)
+def _svg(chart: charts.Chart) -> Markup:
+    """A chart as markup for the page: its text is escaped by survey.results.canvas, nothing in it runs or loads.
+    Charts are deterministic, so the same chart is drawn once per process."""
+    return Markup(chart.svg(labelled=True).decode("utf-8"))
+
+
+@bp.route("/surveys/<slug>/results")
+def survey_results(slug: str):
+    survey = survey_or_404(slug)
+    settings = dashboard.Settings.from_config(current_app.config)
+    parsed = parse_filter(request.args, segment_names=settings.segment_names)
+    today = local_date(utcnow(), current_app.config["TIMEZONE"])
+    board = dashboard.build(survey, parsed.filter, today=today, settings=settings)
+    return render_template(
+        "results/dashboard.html", board=board, asked=parsed.filter, problems=parsed.problems, chart_svg=_svg,
+        figures=dashboard.figures(board), segment_choices=dashboard.segment_choices(survey, settings.segment_names),
+        fmt=dashboard.format_value, diff=dashboard.format_difference,
+        explain=dashboard.verdict_explanation,
+    ), 400 if parsed.problems else 200

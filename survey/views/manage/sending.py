@@ -1,0 +1,87 @@
+"""Manager pages for sending a survey: campaigns and their figures, triggered events, the email preview,
+and the outbox (what failed and why). Same guard as the other manager pages."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from survey import mail, outreach
+from survey.clock import utcnow
+from survey.extensions import db
+from survey.models import Contact, Invitation, OutboxMessage
+from survey.views.forms import CampaignForm
+from survey.views.manage.surveys import guard, survey_or_404
+from survey.wording import plural
+
+bp = Blueprint("sending", __name__, url_prefix="/manage")
+bp.before_request(guard)
+
+# The email preview is shown in a sandboxed frame of the sending page: emails need inline styles, and
+# this is the only page allowed them. No script runs (sandbox without allow-scripts, script-src 'none').
+EMAIL_PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                        "frame-ancestors 'self'; sandbox")
+
+
+def _page(survey, form: CampaignForm, status: int = 200):
+    return render_template("manage/sending.html", survey=survey, form=form,
+                           campaigns=outreach.campaign_stats(survey), events=outreach.event_counts(survey),
+                           cap_days=current_app.config["FREQUENCY_CAP_DAYS"]), status
+
+
+@bp.route("/surveys/<slug>/sending", methods=["GET", "POST"])
+def sending(slug: str):
+    survey = survey_or_404(slug)
+    form = CampaignForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            segment = outreach.parse_segment((form.segment.data or "").splitlines())
+            campaign = outreach.create_campaign(
+                survey, segment=segment, at=form.at.data, reminders=form.reminders.data,
+                reminder_days=form.reminder_days.data, now=now, actor_id=current_user.id)
+        except outreach.OutreachError as error:
+            target = getattr(form, error.field or "", None) or form.segment
+            target.errors = [*target.errors, str(error)]
+            return _page(survey, form, 422)
+        if campaign.scheduled_at <= now:
+            report = outreach.launch(campaign, now=now)
+            flash(f"Queued {plural(report.queued, 'invitation')} ({report.skipped_cap} skipped by the frequency cap, "
+                  f"{report.skipped_unsubscribed} unsubscribed). They go out with the next dispatch.")
+        else:
+            flash(f"Scheduled for {campaign.scheduled_at:%Y-%m-%d %H:%M} UTC.")
+        return redirect(url_for(".sending", slug=slug))
+    return _page(survey, form, 422 if form.errors else 200)
+
+
+def _sample_invitation(survey) -> Invitation:
+    """An invitation that is never saved, addressed to an example customer, for the preview."""
+    contact = Contact(email="customer@example.com", name="Alex Example", attributes={},
+                      unsubscribe_token="example-unsubscribe-token")
+    return Invitation(token="example-personal-link", survey=survey, contact=contact)
+
+
+@bp.route("/surveys/<slug>/email-preview")
+def email_preview(slug: str):
+    survey = survey_or_404(slug)
+    invitation = _sample_invitation(survey)
+    rendered, reminder = mail.render_invitation(invitation), mail.render_invitation(invitation, reminder=True)
+    return render_template("manage/email_preview.html", survey=survey, rendered=rendered,
+                           reminder_subject=reminder.subject)
+
+
+@bp.route("/surveys/<slug>/email-preview.html")
+def email_preview_html(slug: str):
+    survey = survey_or_404(slug)
+    html = mail.render_invitation(_sample_invitation(survey)).html
+    return Response(html, mimetype="text/html", headers={"Content-Security-Policy": EMAIL_PREVIEW_POLICY,
+                                                         "X-Frame-Options": "SAMEORIGIN"})
+
+
+@bp.route("/outbox")
+def outbox():
+    failed = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")
+                                .order_by(OutboxMessage.id.desc()).limit(200)).all()
+    waiting = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending")))
+                                 .where(OutboxMessage.attempts > 0).order_by(OutboxMessage.id).limit(200)).all()
+    return render_template("manage/outbox.html", failed=failed, waiting=waiting)
