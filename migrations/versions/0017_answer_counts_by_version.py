@@ -2,13 +2,14 @@
 
 Revision ID: 93d6eef46271
 Revises: 9e4a7c2b5d13
-Create Date: 2026-12-08 04:40:00.000000
+Create Date: 2026-12-07 04:40:00.000000
 
 A stored cell sums the answers of every version, and nothing can split it again, so the table is emptied
 and counted afresh from the answers (the GROUP BY of survey.rollups.rebuild, written out here: a migration
 must not change when the application does). The segment attributes counted are those the table already
-holds, so an installation keeps its own HEARKEN_SEGMENT_ATTRIBUTES. At a million responses with three
-segment attributes this takes about a minute. The downgrade counts the cells without the version again.
+holds, so an installation keeps its own HEARKEN_SEGMENT_ATTRIBUTES. On the benchmarks' survey (a million
+responses, ten million answers, one segment attribute) it took 46 s on SQLite, each further attribute
+adding a pass over the answers. The downgrade counts the cells without the version again.
 
 """
 from alembic import op
