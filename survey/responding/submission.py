@@ -253,8 +253,10 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
                "submitted_at": now, "local_date": local_date(now, current_app.config["TIMEZONE"]),
                "revisions_count": 1, "attributes": dict(respondent.attributes), **changes}
         response = Response(id=connection.execute(_ADD_RESPONSE, row).scalar_one(), **row)
-        old = []
+        old, old_version_id = [], None
     else:
+        # Its old answers are counted under the version they answered, which this edit may change.
+        old_version_id = stored.version_id
         changes["revisions_count"] = stored.revisions_count + 1
         connection.execute(_CHANGE_RESPONSE, {"response_id": stored.id, **changes})
         response = Response(**{**stored._asdict(), **changes})
@@ -281,7 +283,8 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     # Last: every submission of the day adds to the same few answer_counts rows, so on PostgreSQL their row
     # locks make concurrent submissions wait for each other until commit; taken here, they are held only
     # for the commit itself.
-    rollups.apply(response, old, [(row["question_key"], row["value_int"]) for row in rows], is_new=is_new)
+    rollups.apply(response, old, [(row["question_key"], row["value_int"]) for row in rows], is_new=is_new,
+                  old_version_id=old_version_id)
     return response.id
 
 

@@ -1,9 +1,10 @@
 """The results of one survey under a filter: headline cards, and per question a trend, an answer
 distribution and a segment comparison — numbers, intervals and the data each chart draws.
 
-Counts come from the rollup table (`answer_counts`), so the cost depends on days × values × segments and
-not on the number of responses. A filter on version, text or theme needs individual responses: then the
-same GROUP BY runs over the answers instead. Response counts always come from `responses` (by index).
+Counts, response counts included, come from the rollup table (`answer_counts`), so the cost depends on
+days × values × segments (× versions) and not on the number of responses; its cells are per version, so a
+version filter reads them too. A filter on text or theme needs individual responses: then the same GROUP BY
+runs over the answers instead, and responses are counted from `responses`.
 
 Cards compare the latest period of the range with the one before. Every comparison made on the page is
 one Benjamini–Hochberg family, so a "significant" badge keeps its promise however many cards there are;
@@ -23,7 +24,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 
 from analysis import benjamini_hochberg, bounded_mean, mean_difference, nps, nps_difference, share, share_difference
 from survey.extensions import db
@@ -151,9 +152,13 @@ def _rollup_counts(survey: Survey, keys: list[str], chosen: ResultsFilter, first
                    names: tuple[str, ...], since: date) -> tuple[Counts, Counts]:
     """(question, period start) → value counts for the filtered series, and (question, attribute, value,
     period start) → value counts for every segment in the periods from `since` (the compared two), from
-    the rollup table."""
+    the rollup table: summed over its versions, or of the one version the filter names."""
     in_range = (AnswerCount.survey_id == survey.id, AnswerCount.question_key.in_(keys),
                 AnswerCount.local_date >= first, AnswerCount.local_date <= last)
+    if chosen.version:
+        version_id = next((v.id for v in survey.versions if v.number == chosen.version), None)
+        # A number the survey never had selects nothing, as response_conditions' does.
+        in_range += (AnswerCount.version_id == version_id if version_id is not None else false(),)
     name, value = chosen.segment or ("", "")
     period = period_expression(chosen.unit, AnswerCount.local_date)
     series: Counts = defaultdict(Counter)
@@ -423,7 +428,7 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     names = settings.segment_names
     current, previous = starts[-1], (starts[-2] if len(starts) > 1 else None)
     since = previous or current  # segments compare the last period with the one before
-    if chosen.is_narrowed:
+    if chosen.needs_answers:
         series, segments = _answer_counts(survey, keys, conditions, chosen.unit, names, since)
         responses = _response_counts(conditions, chosen.unit)
     else:
@@ -470,13 +475,13 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
                       for name in names} if metric else {},
             markers=tuple(_markers(survey, question, chosen, first, last)) if metric else (),
             answered=sum(totals.values())))
-    if chosen.is_narrowed:
+    if chosen.needs_answers:
         notes.append("This filter selects individual responses, so the numbers are counted from the answers "
-                     "themselves; pages with a date and segment filter only are faster.")
+                     "themselves; pages filtered by date, segment and version only are faster.")
     return Dashboard(survey, chosen, settings, tuple(period_label(s, chosen.unit) for s in starts),
                      period_label(current, chosen.unit), period_label(previous, chosen.unit) if previous else "",
                      first, last, tuple(cards), tuple(results), sum(responses.values()),
-                     not chosen.is_narrowed, notes)
+                     not chosen.needs_answers, notes)
 
 
 def incomplete_note(unit: str) -> str:

