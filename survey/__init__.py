@@ -15,24 +15,8 @@ def create_app(config: dict | None = None) -> Flask:
     from survey import cli, database, ids, wording
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import csrf, db, limiter, login, migrate
-    from survey.views import api, auth, errors, public, respond
+    from survey.views import api, auth, errors, manage, public, respond
     from survey.views import unsubscribe as outreach
-    from survey.views.manage import (
-        alerts,
-        api_tokens,
-        cases,
-        changelog,
-        contacts,
-        exports,
-        imports,
-        responses,
-        results,
-        sending,
-        webhooks,
-    )
-    from survey.views.manage import (
-        surveys as manage,
-    )
     from survey.web import headers, log_redaction, rate_limits, request_body, request_text, uploads
 
     app = Flask(
@@ -70,9 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
         database.configure_engine(db.engine)  # registers listeners; does not connect
 
     app.url_map.converters["int"] = ids.IdConverter  # before the routes are added: they compile with it
-    for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, cases.bp, contacts.bp,
-                      sending.bp, alerts.bp, results.bp, responses.bp, exports.bp, imports.bp, changelog.bp, api.bp,
-                      api_tokens.bp, webhooks.bp, errors.bp):
+    for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, api.bp, errors.bp):
         app.register_blueprint(blueprint)
     rate_limits.init_app(app)
     headers.init_app(app)

@@ -225,9 +225,9 @@ def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime) 
         key = (alert.survey.slug, alert.question_key, alert.metric, tuple(alert.segment.items()))
         return chart_bars(series.get(key))
 
-    context = dict(alerts=[(a, describe(a), external_url("alerts.alert_detail", alert_id=a.id), bars(a), headline(a))
-                           for a in alerts],
-                   inbox_url=external_url("alerts.inbox"), organisation=current_app.config["ORGANISATION_NAME"])
+    context = dict(alerts=[(a, describe(a), external_url("manage.alerts.alert_detail", alert_id=a.id), bars(a),
+                            headline(a)) for a in alerts],
+                   inbox_url=external_url("manage.alerts.inbox"), organisation=current_app.config["ORGANISATION_NAME"])
     rendered = mail.Rendered(subject, render_template("email/alerts.txt", **context),
                              render_template("email/alerts.html", **context), {})
     for user in recipients:

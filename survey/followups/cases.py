@@ -330,7 +330,8 @@ def remind_overdue(*, now: datetime) -> int:
         FollowUpCase.status == "new", FollowUpCase.due_at < now, FollowUpCase.reminded_at.is_(None),
         FollowUpCase.owner_id.is_not(None)).with_for_update(skip_locked=True)).all()
     for case in cases:
-        context = dict(case=case, summary=staff_summary(case), url=external_url("cases.case_detail", case_id=case.id),
+        context = dict(case=case, summary=staff_summary(case),
+                       url=external_url("manage.cases.case_detail", case_id=case.id),
                        organisation=current_app.config["ORGANISATION_NAME"])
         rendered = mail.Rendered(f"Overdue: follow up case {case.id} — {context['summary']}"[:300],
                                  render_template("email/case_overdue.txt", **context), None, {})

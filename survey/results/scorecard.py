@@ -61,7 +61,7 @@ def build_cards(last_day: date) -> list[tuple[SurveyCard, bytes | None]]:
                                        percent=headline.metric != "nps", y_label=headline.metric_label,
                                        y_range=None if headline.metric != "nps" else (-100, 100))
             png, alt, cid = chart.png(), chart.alt, f"trend-{survey.id}"
-        url = external_url("results.survey_results", slug=survey.slug, **chosen.args())
+        url = external_url("manage.results.survey_results", slug=survey.slug, **chosen.args())
         cards.append((SurveyCard(survey, board, cid, alt, url), png))
     return cards
 
@@ -83,7 +83,7 @@ def send_scorecards(*, now: datetime) -> int:
                    organisation=current_app.config["ORGANISATION_NAME"],
                    fmt=dashboard.format_value, diff=dashboard.format_difference,
                    settings=dashboard.Settings.from_config(current_app.config),
-                   opt_out_url=external_url("manage.index"))
+                   opt_out_url=external_url("manage.surveys.index"))
     rendered = mail.Rendered(f"Customer scorecard, week {week} — {context['organisation']}",
                              render_template("email/scorecard.txt", **context),
                              render_template("email/scorecard.html", **context), {},

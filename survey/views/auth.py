@@ -25,7 +25,7 @@ def _safe_next(target: str | None) -> str:
     """Only local paths: an open redirect after login would hand phishers a trusted link."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("manage.index")
+    return url_for("manage.surveys.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -72,7 +72,7 @@ def scorecard_subscription():
         set_scorecard(current_user._get_current_object(), wanted)
         flash("You will get the customer scorecard every Monday." if wanted else
               "You will not get the weekly scorecard.")
-    return redirect(url_for("manage.index"))
+    return redirect(url_for("manage.surveys.index"))
 
 
 login.login_view = "auth.login_page"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-UPLOAD_ENDPOINTS = {"contacts.import_contacts", "imports.import_responses", "api.import_responses"}
+UPLOAD_ENDPOINTS = {"manage.contacts.import_contacts", "manage.imports.import_responses", "api.import_responses"}
 
 
 def init_app(app: Flask) -> None:

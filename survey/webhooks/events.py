@@ -250,7 +250,7 @@ def response_completed(response: Response, version: SurveyVersion, values: Mappi
         "attributes": dict(response.attributes or {}),
         "consents": {"quote": response.quote_consent, "contact": response.contact_consent},
         "email": _email(response.contact_id),
-        "url": external_url("responses.response_detail", response_id=response.id)}, now=now, endpoints=endpoints)
+        "url": external_url("manage.responses.response_detail", response_id=response.id)}, now=now, endpoints=endpoints)
 
 
 def alert_raised(alert: Alert, survey: Survey, *, now: datetime) -> None:
@@ -262,7 +262,7 @@ def alert_raised(alert: Alert, survey: Survey, *, now: datetime) -> None:
         "value_before": alert.value_before, "value_after": alert.value_after, "difference": alert.difference,
         "ci_low": alert.ci_low, "ci_high": alert.ci_high, "p_value": alert.p_value, "q_value": alert.q_value,
         "method": alert.method, "direction": alert.direction, "created_at": timestamp(alert.created_at),
-        "url": external_url("alerts.alert_detail", alert_id=alert.id)}, now=now)
+        "url": external_url("manage.alerts.alert_detail", alert_id=alert.id)}, now=now)
 
 
 def _case_data(case: FollowUpCase, change: str) -> dict[str, object]:
@@ -274,7 +274,7 @@ def _case_data(case: FollowUpCase, change: str) -> dict[str, object]:
             "due_at": timestamp(case.due_at), "first_contact_at": timestamp(case.first_contact_at),
             "resolved_at": timestamp(case.resolved_at), "problem_fixed": case.problem_fixed,
             "response_id": case.response_id, "complaint_id": case.complaint_id, "email": _email(case.contact_id),
-            "url": external_url("cases.case_detail", case_id=case.id)}
+            "url": external_url("manage.cases.case_detail", case_id=case.id)}
 
 
 def case_updated(case: FollowUpCase, change: str, *, now: datetime, endpoints: Subscribers | None = None) -> None:

@@ -1,1 +1,23 @@
-"""The manager pages, one module per subject."""
+"""The manager pages: one blueprint, `manage` (/manage), with a child section per subject, each declaring
+the roles it needs; one guard enforces them all (blueprint.py)."""
+from survey.views.manage import (
+    alerts,
+    api_tokens,
+    cases,
+    changelog,
+    contacts,
+    exports,
+    imports,
+    responses,
+    results,
+    sending,
+    surveys,
+    webhooks,
+)
+from survey.views.manage.blueprint import bp
+
+for child in (surveys, cases, contacts, sending, alerts, results, responses, exports, imports, changelog, api_tokens,
+              webhooks):
+    bp.register_blueprint(child.bp)
+
+__all__ = ["bp"]

@@ -3,8 +3,8 @@ trends page that says plainly where there are not enough responses. Analysts and
 acknowledge; agents may not see results."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import case, select
 
 from survey import alerts as alerting
@@ -13,15 +13,10 @@ from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Alert
 from survey.views.forms import ActionForm
-from survey.views.manage.surveys import survey_or_404
+from survey.views.manage.blueprint import section, survey_or_404
 
-bp = Blueprint("alerts", __name__, url_prefix="/manage")
+bp = section("alerts", __name__, read="analyst")
 
-@bp.before_request
-@login_required
-def guard():
-    if not current_user.has_role("analyst"):
-        abort(403)
 
 
 @bp.route("/alerts/")
@@ -31,14 +26,15 @@ def inbox():
     if show != "all":
         query = query.where(Alert.status != "resolved")
     alerts = db.session.scalars(query.limit(500)).all()
-    return render_template("alerts/inbox.html", alerts=[(a, trends.describe(a), trends.headline(a)) for a in alerts],
-                           show=show, action=ActionForm())
+    return render_template("manage/alerts/inbox.html",
+                           alerts=[(a, trends.describe(a), trends.headline(a)) for a in alerts], show=show,
+                           action=ActionForm())
 
 
 @bp.route("/alerts/<int:alert_id>")
 def alert_detail(alert_id: int):
     alert = db.session.get(Alert, alert_id) or abort(404)
-    return render_template("alerts/detail.html", alert=alert, line=trends.describe(alert), action=ActionForm(),
+    return render_template("manage/alerts/detail.html", alert=alert, line=trends.describe(alert), action=ActionForm(),
                            headline=trends.headline(alert), details=alert.details or {},
                            fmt=trends.format_value, diff=trends.format_difference,
                            changes=alerting.linked_changes(alert))
@@ -78,7 +74,7 @@ def survey_trends(slug: str):
     survey = survey_or_404(slug)
     settings = trends.Settings.from_config(current_app.config)
     detection = trends.detect_survey(survey, now=utcnow(), settings=settings)
-    return render_template("alerts/trends.html", survey=survey, settings=settings, detection=detection,
+    return render_template("manage/alerts/trends.html", survey=survey, settings=settings, detection=detection,
                            findings=[(trends.headline(f), trends.describe(f)) for f in detection.findings],
                            segment_label=trends.segment_label, fmt=trends.format_value,
                            diff=trends.format_difference)

@@ -2,23 +2,18 @@
 see each token's role and last use, revoke one."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import abort, flash, redirect, render_template, url_for
 
 from survey.accounts import api_tokens
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import ApiToken
 from survey.views.forms import ActionForm, ApiTokenForm
+from survey.views.manage.blueprint import section
 
-bp = Blueprint("tokens", __name__, url_prefix="/manage/api-tokens")
+bp = section("tokens", __name__, read="admin", url_prefix="/api-tokens")
 
 
-@bp.before_request
-@login_required
-def guard():
-    if not current_user.has_role("admin"):
-        abort(403)
 
 
 def _page(form: ApiTokenForm, *, secret: str | None = None, status: int = 200):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -17,14 +17,11 @@ from survey.models import ChangeEntry, FollowUpCase, Response, User
 from survey.outreach import contacts
 from survey.results import browsing
 from survey.views.forms import ActionForm, CaseStatusForm, NoteForm
+from survey.views.manage.blueprint import section
 
-bp = Blueprint("cases", __name__, url_prefix="/manage")
+bp = section("cases", __name__, read="agent")
 
 
-@bp.before_request
-@login_required
-def guard():
-    """Every role works cases (agents are the people who call customers back)."""
 
 
 def _case(case_id: int) -> FollowUpCase:
@@ -45,7 +42,7 @@ def index():
     status = request.args.get("status", "open")
     mine = request.args.get("mine") == "1"
     cases = followups.list_cases(status=status, owner_id=current_user.id if mine else None, now=now)
-    return render_template("cases/index.html", cases=cases, status=status, mine=mine, now=now,
+    return render_template("manage/cases/index.html", cases=cases, status=status, mine=mine, now=now,
                            overdue=followups.is_overdue,
                            standards=followups.standards(now=now, since=now - timedelta(days=90)))
 
@@ -57,7 +54,7 @@ def case_detail(case_id: int):
     earlier = followups.earlier_cases(case.contact_id, exclude_id=case.id)
     users = db.session.scalars(select(User).order_by(User.email)).all()
     lines = browsing.answer_lines(case.response, case.response.version.questions) if case.response else []
-    return render_template("cases/detail.html", case=case, profile=profile, earlier=earlier, users=users,
+    return render_template("manage/cases/detail.html", case=case, profile=profile, earlier=earlier, users=users,
                            answer_lines=lines,
                            status_form=_status_form(case), note_form=NoteForm(formdata=None), action=ActionForm(),
                            overdue=followups.is_overdue(case, utcnow()))

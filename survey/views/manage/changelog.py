@@ -1,10 +1,10 @@
 """Editors' pages for "what we changed because of you": entries, what led to them, quotes, publishing.
-Same guard as the other manager pages: anyone logged in may look, editors may change."""
+Anyone logged in may look, editors may change (the section's declared access)."""
 from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -15,11 +15,10 @@ from survey.extensions import db
 from survey.ids import parse_id
 from survey.models import Alert, ChangeEntry, Survey
 from survey.views.forms import ActionForm, ChangeForm, ChangeLinksForm, ImpactChoiceForm, QuoteForm
-from survey.views.manage.surveys import guard
+from survey.views.manage.blueprint import section
 from survey.wording import plural
 
-bp = Blueprint("changelog", __name__, url_prefix="/manage/changes")
-bp.before_request(guard)
+bp = section("changelog", __name__, read="agent", change="editor", url_prefix="/changes")
 
 
 def _entry(change_id: int) -> ChangeEntry:

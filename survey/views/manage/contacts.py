@@ -1,23 +1,22 @@
 """Manager pages for contacts: the list, CSV import, a contact's profile, and erasure on request.
 
-Same guard as the other manager pages (survey.views.manage.surveys.guard): every page needs a login, anyone
-logged in may look, and every POST — importing, erasing — needs the editor role (admins have it too).
+The section's declared access (survey.views.manage.blueprint): every page needs a login, anyone logged in
+may look, and every POST — importing, erasing — needs the editor role (admins have it too).
 Erasure is an editor's job, like importing: it is what the person who keeps the contact list does when a
 customer asks; requiring admin would leave requests waiting. The audit log records who did it.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from survey.clock import utcnow
 from survey.outreach import contacts
 from survey.views.forms import ContactsImportForm, EraseForm
-from survey.views.manage.surveys import guard
+from survey.views.manage.blueprint import section
 from survey.wording import plural
 
-bp = Blueprint("contacts", __name__, url_prefix="/manage/contacts")
-bp.before_request(guard)
+bp = section("contacts", __name__, read="agent", change="editor", url_prefix="/contacts")
 
 PER_PAGE = 50
 MAX_PAGE = 100_000  # 5 million contacts

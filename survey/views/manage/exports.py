@@ -7,27 +7,21 @@ from __future__ import annotations
 import io
 import tempfile
 
-from flask import Blueprint, Response, abort, current_app, request, stream_with_context
-from flask_login import current_user, login_required
+from flask import Response, current_app, request, stream_with_context
 
 from survey.clock import local_date, utcnow
 from survey.results import dashboard
 from survey.results.filters import parse_filter, response_conditions
 from survey.transfer import exports as exporting
 from survey.transfer import results_export
-from survey.views.manage.surveys import survey_or_404
+from survey.views.manage.blueprint import section, survey_or_404
 
-bp = Blueprint("exports", __name__, url_prefix="/manage")
+bp = section("exports", __name__, read="analyst")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 64 * 1024
 
 
-@bp.before_request
-@login_required
-def guard():
-    if not current_user.has_role("analyst"):
-        abort(403)
 
 
 def _selection(slug: str) -> exporting.Selection | Response:

@@ -6,16 +6,16 @@ the file's cells (addresses among them). CSRFProtect checks the POST before the 
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
-from flask_login import current_user, login_required
+from flask import render_template
+from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 
 from survey.clock import utcnow
 from survey.transfer import response_import
 from survey.views.forms import Form
-from survey.views.manage.surveys import survey_or_404
+from survey.views.manage.blueprint import section, survey_or_404
 
-bp = Blueprint("imports", __name__, url_prefix="/manage")
+bp = section("imports", __name__, read="editor")
 
 
 class ResponsesImportForm(Form):
@@ -24,11 +24,6 @@ class ResponsesImportForm(Form):
                                  "column per question key. The CSV export of a survey can be imported as it is.")
 
 
-@bp.before_request
-@login_required
-def guard():
-    if not current_user.has_role("editor"):
-        abort(403)
 
 
 @bp.route("/surveys/<slug>/responses/import", methods=["GET", "POST"])

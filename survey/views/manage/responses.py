@@ -2,8 +2,8 @@
 context card, and tag responses with themes. Tagging is analysis work, so analysts may do it."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from survey import followups
 from survey.clock import local_date, utcnow
@@ -14,16 +14,11 @@ from survey.outreach import contacts
 from survey.results import browsing
 from survey.results.dashboard import segment_choices
 from survey.results.filters import parse_filter
-from survey.views.manage.surveys import survey_or_404
+from survey.views.manage.blueprint import section, survey_or_404
 
-bp = Blueprint("responses", __name__, url_prefix="/manage")
+bp = section("responses", __name__, read="analyst")
 
 
-@bp.before_request
-@login_required
-def guard():
-    if not current_user.has_role("analyst"):
-        abort(403)
 
 
 def _response(response_id: int) -> Response:

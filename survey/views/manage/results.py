@@ -9,23 +9,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Blueprint, abort, current_app, render_template, request
-from flask_login import current_user, login_required
+from flask import current_app, render_template, request
 from markupsafe import Markup
 
 from survey.clock import local_date, utcnow
 from survey.results import charts, dashboard
 from survey.results.filters import parse_filter
-from survey.views.manage.surveys import survey_or_404
+from survey.views.manage.blueprint import section, survey_or_404
 
-bp = Blueprint("results", __name__, url_prefix="/manage")
+bp = section("results", __name__, read="analyst")
 
 
-@bp.before_request
-@login_required
-def guard():
-    if not current_user.has_role("analyst"):
-        abort(403)
 
 
 @lru_cache(maxsize=512)
@@ -43,7 +37,7 @@ def survey_results(slug: str):
     today = local_date(utcnow(), current_app.config["TIMEZONE"])
     board = dashboard.build(survey, parsed.filter, today=today, settings=settings)
     return render_template(
-        "results/dashboard.html", board=board, asked=parsed.filter, problems=parsed.problems, chart_svg=_svg,
+        "manage/results/dashboard.html", board=board, asked=parsed.filter, problems=parsed.problems, chart_svg=_svg,
         figures=dashboard.figures(board), segment_choices=dashboard.segment_choices(survey, settings.segment_names),
         fmt=dashboard.format_value, diff=dashboard.format_difference,
         explain=dashboard.verdict_explanation,

@@ -1,8 +1,8 @@
 """Manager pages for sending a survey: campaigns and their figures, triggered events, the email preview,
-and the outbox (what failed and why). Same guard as the other manager pages."""
+and the outbox (what failed and why). Anyone logged in may look, editors may send."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,11 +11,10 @@ from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Contact, Invitation, OutboxMessage
 from survey.views.forms import CampaignForm
-from survey.views.manage.surveys import guard, survey_or_404
+from survey.views.manage.blueprint import section, survey_or_404
 from survey.wording import plural
 
-bp = Blueprint("sending", __name__, url_prefix="/manage")
-bp.before_request(guard)
+bp = section("sending", __name__, read="agent", change="editor")
 
 # The email preview is shown in a sandboxed frame of the sending page: emails need inline styles, and
 # this is the only page allowed them. No script runs (sandbox without allow-scripts, script-src 'none').

@@ -1,14 +1,14 @@
 """Manager pages: survey list, authoring, preview, import/export of definitions.
 
-One guard for the whole blueprint: any logged-in role may look, editors and admins may change.
-CSRFProtect checks every POST before these views run.
+Any logged-in role may look, editors and admins may change (the section's declared access, enforced by
+the one manager guard in survey.views.manage.blueprint). CSRFProtect checks every POST before it.
 """
 from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from survey.authoring import starters
@@ -27,7 +27,6 @@ from survey.authoring.editing import (
     change_status,
     create_from_spec,
     duplicate_survey,
-    find_survey,
     import_survey,
     move_question,
     remove_question,
@@ -41,25 +40,14 @@ from survey.results.overview import survey_overview
 from survey.strict_json import JsonError, parse_json
 from survey.tokens import new_token
 from survey.views.forms import ActionForm, DetailsForm, ImportForm, NewSurveyForm, QuestionForm, RespondForm
+from survey.views.manage.blueprint import section, survey_or_404
 from survey.views.respond import render_survey
 
-bp = Blueprint("manage", __name__, url_prefix="/manage")
-
-READ_METHODS = {"GET", "HEAD"}
+bp = section("surveys", __name__, read="agent", change="editor")
 
 
-@bp.before_request
-@login_required
-def guard():
-    if request.method not in READ_METHODS and not current_user.has_role("editor"):
-        abort(403)
 
 
-def survey_or_404(slug: str):
-    survey = find_survey(slug)
-    if survey is None:
-        abort(404)
-    return survey
 
 
 def _actor():

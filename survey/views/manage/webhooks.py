@@ -1,13 +1,14 @@
 """Webhook endpoints, for admins: register, see each endpoint's delivery history, ping, rotate the secret,
-disable, delete, redeliver what failed. One guard for the blueprint; CSRFProtect checks every POST.
+disable, delete, redeliver what failed. Admins only (the section's declared
+access); CSRFProtect checks every POST.
 
 A secret is shown in the response to the POST that created or rotated it, never stored in the session
 (the session cookie is signed, not encrypted) and never shown again.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from survey import webhooks
@@ -15,17 +16,12 @@ from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import WebhookDelivery, WebhookEndpoint
 from survey.views.forms import ActionForm, WebhookEndpointForm
+from survey.views.manage.blueprint import section
 from survey.webhooks.addresses import parse_allowed_hosts
 
-bp = Blueprint("webhooks", __name__, url_prefix="/manage/webhooks")
+bp = section("webhooks", __name__, read="admin", url_prefix="/webhooks")
 
 
-@bp.before_request
-@login_required
-def guard():
-    """Webhooks send customer data to other systems: only admins decide where it goes."""
-    if not current_user.has_role("admin"):
-        abort(403)
 
 
 def _endpoint(endpoint_id: int) -> WebhookEndpoint:

@@ -1,0 +1,76 @@
+"""The `manage` blueprint (every page under /manage), the access each child section declares, and the one
+guard that enforces it.
+
+A section declares the least role that may read its pages (GET, HEAD) and the least that may change
+anything (every other method). The guard runs before every manager request: not logged in goes to the
+login page, too low a role gets 403. The navigation asks `may_open` with the same declarations, so a link
+is shown exactly to those the guard lets through. CSRFProtect checks every POST before the guard.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, request
+from flask_login import current_user, login_required
+
+from survey.authoring import find_survey
+
+READ_METHODS = {"GET", "HEAD"}
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+@dataclass(frozen=True)
+class Access:
+    read: str  # the least role that may look
+    change: str  # the least role that may change anything
+
+
+ACCESS: dict[str, Access] = {}  # section name → its access
+
+
+def section(name: str, import_name: str, *, read: str, change: str | None = None,
+            url_prefix: str | None = None) -> Blueprint:
+    """A child blueprint of `manage`, with the access it declares (registered on `bp` by the package)."""
+    ACCESS[name] = Access(read, change or read)
+    return Blueprint(name, import_name, url_prefix=url_prefix)
+
+
+def _needed(section_name: str, method: str) -> str:
+    access = ACCESS[section_name]
+    return access.read if method in READ_METHODS else access.change
+
+
+@bp.before_request
+@login_required
+def guard():
+    # request.blueprints: the innermost first ("manage.results", then "manage").
+    if not current_user.has_role(_needed(request.blueprints[0].rpartition(".")[2], request.method)):
+        abort(403)
+
+
+def may_open(endpoint: str, method: str = "GET") -> bool:
+    """Whether the current user passes the guard of `endpoint` ("manage.<section>.<view>")."""
+    return current_user.is_authenticated and current_user.has_role(_needed(endpoint.split(".")[1], method))
+
+
+# The manager navigation, in order: (endpoint, label, the method that page is for). New survey and Import
+# show forms that exist to be posted, so they are offered to those who may post them.
+NAVIGATION = (("manage.surveys.index", "Surveys", "GET"), ("manage.surveys.new_survey", "New survey", "POST"),
+              ("manage.surveys.import_definition", "Import", "POST"), ("manage.cases.index", "Follow-ups", "GET"),
+              ("manage.contacts.index", "Contacts", "GET"), ("manage.changelog.index", "Changes", "GET"),
+              ("manage.alerts.inbox", "Alerts", "GET"), ("manage.sending.outbox", "Outbox", "GET"),
+              ("manage.webhooks.index", "Webhooks", "GET"), ("manage.tokens.index", "API tokens", "GET"))
+
+
+@bp.app_template_global()
+def manager_links() -> list[tuple[str, str]]:
+    """The navigation's links the current user may follow: the guard's own rule decides."""
+    return [(endpoint, label) for endpoint, label, method in NAVIGATION if may_open(endpoint, method)]
+
+
+def survey_or_404(slug: str):
+    survey = find_survey(slug)
+    if survey is None:
+        abort(404)
+    return survey
