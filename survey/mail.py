@@ -39,7 +39,7 @@ class SmtpPolicy(Compat32):
     """compat32 with CRLF line ends and no folding of long link headers (up to 998 characters).
 
     A plain header (printable ASCII words, one space apart, within the line length) is written as it is,
-    which is what compat32 writes for it (tests/survey/test_dispatch.py compares them), without building an
+    which is what compat32 writes for it (tests/survey/background/test_dispatch.py compares them), without building an
     email.header.Header per header: about a quarter of the time to render a message, paid by every one queued.
     """
 

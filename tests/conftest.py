@@ -124,3 +124,14 @@ def certificate(tmp_path):
                     "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=DNS:localhost"], check=True, capture_output=True)
     return key, cert
+
+
+@pytest.fixture
+def receiver(app):
+    """A real HTTP server on 127.0.0.1 that records what webhooks deliver (allowed explicitly, as an operator
+    would allow an internal host)."""
+    from tests.survey.webhooks.helpers import Receiver
+
+    app.config["WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1"
+    with Receiver() as server:
+        yield server

@@ -19,7 +19,7 @@ PASSWORD_METHOD = "scrypt"
 # Compared against when the email is unknown, so a wrong email costs as long as a wrong password: a hash made
 # by generate_password_hash("not a real password", method=PASSWORD_METHOD) once, written here because making
 # it cost every process 0.3 s at import (every command, every worker's start), for a value that never changes.
-# tests/survey/test_accounts_hash.py checks it carries the parameters a new hash would.
+# tests/survey/accounts/test_users.py checks it carries the parameters a new hash would.
 _DUMMY_HASH = ("scrypt:32768:8:1$k7gccKJBGWP8UCcM$f8809e378fb44d71d1d779bef2699fc44122e1de98162bb9ae3c66111adb677e"
                "e8832df5c18cdb32ea67d4915ae7b2eac38496499b727f8ff213c8b9011a7fa7")
 

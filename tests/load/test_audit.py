@@ -12,7 +12,7 @@ from survey.responding.submission import Consents, submit_response
 from tests.factories import make_survey
 from tests.load.audit import audit_emails, audit_responses
 from tests.load.respondents import Ledger
-from tests.survey.test_dispatch import queue_messages
+from tests.survey.background.test_dispatch import queue_messages
 
 ANSWERS = {"satisfaction": 4}
 

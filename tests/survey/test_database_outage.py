@@ -17,7 +17,7 @@ from survey.extensions import db
 from survey.models import Response, ResponseRevision
 from tests.factories import make_invitation, make_survey, make_user
 from tests.pages import hidden_fields, log_in, text_of
-from tests.survey.test_respond_pages import GOOD, given_survey
+from tests.survey.views.test_respond import GOOD, given_survey
 
 NOT_SAVED = "We could not save your answers just now"
 

@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import case, func, select
@@ -257,7 +258,7 @@ def test_a_new_instance_folder_is_made_for_the_database(tmp_path):
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("HEARKEN_")},
            "HEARKEN_INSTANCE_PATH": str(instance), "HEARKEN_SECRET_KEY": "s" * 40}
     done = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], env=env,
-                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+                          cwd=Path(__file__).resolve().parents[3],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (instance / "hearken.sqlite3").exists()

@@ -44,7 +44,7 @@ PERMISSIONS = {
     ("auth.logout", "POST"): ANYONE,
     # The API authenticates with bearer tokens, never with the session.
     # (Which token role each operation needs is declared with the operation and checked by
-    # tests/survey/test_api.py::test_each_token_role_gets_exactly_what_its_operation_declares.)
+    # tests/survey/views/test_api.py::test_each_token_role_gets_exactly_what_its_operation_declares.)
     ("api.post_event", "POST"): "api",
     ("api.list_surveys", "GET"): "api",
     ("api.read_survey", "GET"): "api",

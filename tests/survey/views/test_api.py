@@ -417,7 +417,7 @@ def test_every_error_code_is_described_here_and_in_the_guide():
     the same codes under the same statuses."""
     from survey.views.api import ERROR_CODES
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     source = "\n".join(path.read_text() for path in (root / "survey").rglob("*.py"))
     raised = set(re.findall(r'(?:ApiError|JsonError)\((\d{3}), "(\w+)"', source))
     raised |= {("503", "service_unavailable"), ("500", "internal_server_error")}  # views/errors.py

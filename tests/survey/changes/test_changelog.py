@@ -201,7 +201,7 @@ def test_impact_says_measuring_until_there_is_enough_data_then_shows_the_differe
     entry = make_change(impact_survey="support-csat", impact_question="satisfaction",
                         impact_segment="location=Leeds")
     assert changes.impact(entry, now=datetime(2026, 11, 1)).more_needed >= 30
-    from tests.survey.test_trends import add_answers, month_rows
+    from tests.survey.alerts.test_trends import add_answers, month_rows
 
     add_answers(survey, [(d, loc, v) for d, loc, v in month_rows("Leeds", date(2026, 9, 20), 60, 100)]
                 + month_rows("Leeds", date(2026, 10, 20), 85, 100))
@@ -219,7 +219,7 @@ def test_impact_counts_the_organisations_days_and_outlives_its_question(ctx, app
     """The "after" window ends with the organisation's today (answers are counted by local day), and a
     question removed from the survey since is still measured on the scale it had."""
     from survey import authoring
-    from tests.survey.test_trends import add_answers, month_rows
+    from tests.survey.alerts.test_trends import add_answers, month_rows
 
     app.config["TIMEZONE"] = "Pacific/Auckland"
     survey = make_survey()
@@ -336,7 +336,7 @@ IMPACT = dict(impact_survey="support-csat", impact_question="satisfaction", impa
 def leeds_answers(survey, before_top, after_top, n=100):
     """Leeds' top box in the 90 days before 15 October 2026 and after it (`before_top`, `after_top` of n)."""
     from tests.factories import add_answers
-    from tests.survey.test_trends import month_rows
+    from tests.survey.alerts.test_trends import month_rows
 
     add_answers(survey, month_rows("Leeds", date(2026, 9, 20), before_top, n)
                 + month_rows("Leeds", date(2026, 10, 20), after_top, n))
@@ -354,7 +354,7 @@ def api_change(client, entry_id):
     from jsonschema import Draft202012Validator
 
     from survey.accounts import api_tokens
-    from tests.survey.test_api import bearer
+    from tests.survey.views.test_api import bearer
 
     _row, secret = api_tokens.create_token(f"agent-{secrets.token_hex(4)}", "agent", now=NOW)
     body = client.get(f"/api/v1/changes/{entry_id}", headers=bearer(secret)).json

@@ -101,11 +101,11 @@ def test_a_labelled_chart_is_an_image_named_by_its_text_alternative(name):
 def test_drawing_needs_no_plotting_library():
     """Drawing was matplotlib's (0.8 s to import, 30–130 ms a chart): a new process drawing every kind of
     chart, as SVG and as PNG, must not load it."""
-    code = ("import sys; sys.path.insert(0, 'tests/survey'); from test_charts import charts\n"
+    code = ("import sys; sys.path.insert(0, 'tests/survey/results'); from test_charts import charts\n"
             "for chart in charts().values(): chart.svg(); chart.png()\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('matplotlib', 'numpy', 'scipy')))")
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).resolve().parents[2]).stdout
+                            cwd=Path(__file__).resolve().parents[3]).stdout
     assert loaded.strip() == "[]"
 
 

@@ -307,7 +307,7 @@ def test_emails_are_dated_when_sent_from_the_organisation_with_message_ids_of_th
     public address's host name; and nothing says "Hearken" where the organisation's name belongs."""
     from survey import changes, followups
     from survey.accounts import api_tokens
-    from tests.survey.test_changes import customer_response, make_change
+    from tests.survey.changes.test_changelog import customer_response, make_change
 
     ctx.config.update(ORGANISATION_NAME="Acme Feedback Ltd", MAIL_FROM="feedback@mail.acme.example")
     survey = make_survey()
