@@ -84,3 +84,28 @@ def test_few_modules_stay_loose_and_packages_are_one_level_deep():
     deep = [str(path.relative_to(ROOT)) for path in (ROOT / "survey").glob("*/*/*/*.py")
             if "static" not in path.parts]
     assert deep == [], deep  # survey/<package>/<module>.py, and views/<audience>/<module>.py at most
+
+
+# The data path's order (docs/design.md): a package may import the ones before it, never one after. The
+# loose modules and models/ come first: anything may import them.
+ORDER = ("webhooks", "accounts", "web", "authoring", "results", "followups", "responding", "outreach", "alerts",
+         "changes", "transfer", "background", "cli", "views")
+
+
+def package_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "survey" and len(parts) >= 2 and parts[1] in ORDER else None
+
+
+def test_packages_import_only_those_before_them_on_the_data_path():
+    names = module_names()
+    upward = []
+    for name, imported in graph_without_package_inits(names).items():
+        here = package_of(name)
+        for other in imported:
+            there = package_of(other)
+            if here and there and here != there and ORDER.index(there) > ORDER.index(here):
+                upward.append(f"{name} imports {other}")
+    assert upward == []
+    assert {path.name for path in (ROOT / "survey").iterdir() if (path / "__init__.py").exists()} \
+        == {*ORDER, "models"}
