@@ -126,7 +126,7 @@ class YearOverYear:
 
 @dataclass(frozen=True)
 class Finding:
-    """One significant result, with the evidence of INTERFACES.md (`detect-trends --json`).
+    """One significant result, with the evidence `detect-trends --json` prints (docs/formats.md).
 
     survey, question, metric, segment: which series. kind: change, trend or gap. period_before,
     period_after, n_before, n_after, value_before, value_after: the two sides compared — for a steady

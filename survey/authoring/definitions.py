@@ -1,4 +1,4 @@
-"""Survey definitions as plain data: the JSON format of INTERFACES.md, validated.
+"""Survey definitions as plain data: the JSON format of docs/formats.md, validated.
 
 `parse_survey` and `parse_question` turn untrusted dictionaries (a JSON file, an API body, the question
 editor) into frozen specs or raise DefinitionError listing every problem with where it is.

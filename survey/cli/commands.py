@@ -339,7 +339,7 @@ def revoke_api_token_command(name: str):
 
 @click.command("detect-trends")
 @with_appcontext
-@click.option("--json", "as_json", is_flag=True, help="Print every significant finding as JSON (INTERFACES.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print every significant finding as JSON (docs/formats.md).")
 @click.option("--now", type=TIME,
               help="Detect as if it were this time (ISO 8601, UTC unless it has an offset); the latest "
                    "complete period is the one before it.")

@@ -11,8 +11,9 @@ ALERT_STATUSES = ("open", "acknowledged", "resolved")
 
 
 class Alert(db.Model):
-    """A significant movement found by trend detection, with its evidence (INTERFACES.md). A drop is an
-    alert; a rise is a "celebrate" notice. `fingerprint` makes a rerun of the same data a no-op."""
+    """A significant movement found by trend detection, with its evidence (docs/formats.md, "Trend
+    findings"). A drop is an alert; a rise is a "celebrate" notice. `fingerprint` makes a rerun of the same
+    data a no-op."""
 
     __tablename__ = "alerts"
     __table_args__ = (Index("ix_alerts_series", "series_key", "status"),)

@@ -1,4 +1,4 @@
-"""Responses out: CSV (in the import format of INTERFACES.md), JSON and XLSX, streamed in batches so
+"""Responses out: CSV (in the import format of docs/formats.md), JSON and XLSX, streamed in batches so
 memory stays constant however many responses there are. Every export can be narrowed by extra SQL
 conditions on Response (the results filter), so "export this view" exports exactly what is shown."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Historical responses in: a CSV file in the format of INTERFACES.md ("Historical responses") checked row
+"""Historical responses in: a CSV file in the format of docs/formats.md ("Historical responses") checked row
 by row against one survey and stored all or nothing.
 
 One pass over the file. Each row is checked; while no row has failed, checked rows are written in batches

@@ -254,7 +254,7 @@ def response_completed(response: Response, version: SurveyVersion, values: Mappi
 
 
 def alert_raised(alert: Alert, survey: Survey, *, now: datetime) -> None:
-    """A new alert, with the fields of `detect-trends --json` (INTERFACES.md)."""
+    """A new alert, with the fields of `detect-trends --json` (docs/formats.md)."""
     emit("alert.raised", lambda: {
         "id": alert.id, "survey": survey.slug, "question": alert.question_key, "metric": alert.metric,
         "kind": alert.kind, "segment": dict(alert.segment or {}), "period_before": alert.period_before,

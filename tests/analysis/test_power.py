@@ -18,8 +18,8 @@ def test_r_power_prop_test_documented_power():
     assert _power(50, 0.50, 0.75, 0.05) == pytest.approx(0.740, abs=5e-4)
 
 
-def test_design_doc_example_ninety_to_seventy_five():
-    # DESIGN.md: "90 % -> 75 % needs about 100 per period for 80 % power".
+def test_ninety_to_seventy_five_needs_about_a_hundred_a_period():
+    # The mission's example: 90 % -> 75 % needs about 100 responses a period for 80 % power.
     # R: power.prop.test(p1 = 0.90, p2 = 0.75, power = 0.80) -> n = 99.54 (closed form
     # ((1.959964*sqrt(2*.825*.175) + 0.841621*sqrt(.09+.1875)) / .15)^2 = 99.54).
     assert sample_size_two_shares(0.90, 0.75) == 100

@@ -1,4 +1,4 @@
-"""The command line of INTERFACES.md: exit 0 on success, 1 on rejected input (saying what and where)."""
+"""The command line (README, docs/user-guide.md): exit 0 on success, 1 on rejected input (saying what and where)."""
 import csv
 import io
 import json
