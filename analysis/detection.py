@@ -416,39 +416,42 @@ def detect(series_list: Sequence[Series], *, min_n: int = 30, window: int = 12, 
     tests: list[_Test] = []
     shortfalls: list[Shortfall] = []
     for series in series_list:
-        periods = series.periods
-        recent = periods[-window:]
-        if len(periods) < 2 or periods[-1].n < min_n or periods[-2].n < min_n:
+        tests += _series_tests(series, overall.get((series.survey, series.question, series.metric)), min_n, window)
+        if len(series.periods) < 2 or series.periods[-1].n < min_n or series.periods[-2].n < min_n:
             shortfalls.append(_shortfall(series, min_n, planning_drop))
-        else:
-            test = _compare(series, "change", periods[-2], periods[-1])
-            if test:
-                earlier = [_value(series, p) for p in recent[:-2] if p.n >= min_n]
-                test.recovered = test.difference > 0 and bool(earlier) and test.value_after <= max(earlier)
-                tests.append(test)
-        if len(recent) >= 3 and all(p.n >= min_n for p in recent):
-            trend = _trend(series, recent)
-            if trend:
-                tests.append(trend)
-        whole = overall.get((series.survey, series.question, series.metric))
-        if series.segment and whole is not None and periods and periods[-1].n >= min_n:
-            same = next((p for p in whole.periods if p.period == periods[-1].period), None)
-            if same is not None and same.n - periods[-1].n >= min_n:
-                gap = _compare(series, "gap", _rest(same, periods[-1]), periods[-1])
-                if gap:
-                    gap.report_rises = False  # being above the rest is not news; being below is
-                    tests.append(gap)
-        year = series.year_before
-        if year is not None and periods and year.n >= min_n and periods[-1].n >= min_n \
-                and year.period != periods[-1].period:
-            test = _compare(series, "year", year, periods[-1])
-            if test:
-                tests.append(test)
     for test, q_value in zip(tests, benjamini_hochberg([t.p_value for t in tests]), strict=True):
         test.q_value = q_value
     years = {_key(t.series): _year(t, fdr) for t in tests if t.kind == "year"}
     findings = tuple(_finding(t, years.get(_key(t.series))) for t in tests if t.q_value <= fdr and t.reportable)
     return Detection(findings, tuple(shortfalls), len(tests), tuple(years.values()))
+
+
+def _series_tests(series: Series, whole: Series | None, min_n: int, window: int) -> list[_Test]:
+    """The tests one series has enough responses for: the latest change, the trend over the window, the
+    gap to the rest of its survey (a segment), the same period a year before."""
+    periods = series.periods
+    recent = periods[-window:]
+    tests: list[_Test] = []
+    if len(periods) >= 2 and periods[-1].n >= min_n and periods[-2].n >= min_n:
+        test = _compare(series, "change", periods[-2], periods[-1])
+        if test:
+            earlier = [_value(series, p) for p in recent[:-2] if p.n >= min_n]
+            test.recovered = test.difference > 0 and bool(earlier) and test.value_after <= max(earlier)
+            tests.append(test)
+    if len(recent) >= 3 and all(p.n >= min_n for p in recent) and (trend := _trend(series, recent)):
+        tests.append(trend)
+    if series.segment and whole is not None and periods and periods[-1].n >= min_n:
+        same = next((p for p in whole.periods if p.period == periods[-1].period), None)
+        if same is not None and same.n - periods[-1].n >= min_n:
+            gap = _compare(series, "gap", _rest(same, periods[-1]), periods[-1])
+            if gap:
+                gap.report_rises = False  # being above the rest is not news; being below is
+                tests.append(gap)
+    year = series.year_before
+    if year is not None and periods and year.n >= min_n and periods[-1].n >= min_n \
+            and year.period != periods[-1].period and (test := _compare(series, "year", year, periods[-1])):
+        tests.append(test)
+    return tests
 
 
 def _key(series: Series) -> tuple:

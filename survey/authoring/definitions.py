@@ -128,13 +128,7 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
         problems.append(f"{where or 'question'}: must be an object")
         return None
     _unknown(data, QUESTION_FIELDS, where, problems)
-    key = data.get("key")
-    if not isinstance(key, str) or not KEY_PATTERN.match(key):
-        problems.append(f"{where}key: must start with a lower-case letter and use only a-z, 0-9 and _ "
-                        f"(at most 64 characters), got {key!r}")
-    elif key in RESERVED_KEYS:
-        problems.append(f"{where}key: {key!r} is a column of the response CSV files; choose another key, "
-                        f"e.g. {key}_answer")
+    key = _key(data.get("key"), where, problems)
     qtype = data.get("type")
     known_type = qtype in QUESTION_TYPES
     if not known_type:
@@ -143,29 +137,7 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
     why = _text(data.get("why"), f"{where}why", problems, required=False, limit=500)
     required = _flag(data.get("required"), f"{where}required", problems)
     long = _flag(data.get("long"), f"{where}long", problems)
-    options: list[str] = []
-    # (qtype may be any JSON value: a list cannot even be looked up)
-    list_name = NEEDS_OPTIONS.get(qtype) if known_type else None
-    for name in ("scale", "options"):
-        if known_type and name in data and name != list_name:
-            problems.append(f"{where}{name}: not used by a {qtype} question")
-    if list_name:
-        raw = data.get(list_name)
-        if not isinstance(raw, list) or not raw:
-            problems.append(f"{where}{list_name}: must be a list of labels")
-        else:
-            options = [_text(label, f"{where}{list_name}[{i}]", problems, required=True, limit=200)
-                       for i, label in enumerate(raw)]
-            points = SCALE_POINTS if qtype == "rating" else range(2, MAX_OPTIONS + 1)
-            if len(options) not in points:
-                problems.append(f"{where}{list_name}: needs {points.start} to {points.stop - 1} labels, "
-                                f"got {len(options)}")
-            if len({o.casefold() for o in options}) != len(options):
-                problems.append(f"{where}{list_name}: labels must be different from each other")
-            if qtype == "multi" and (joined := next((o for o in options if ";" in o), None)):
-                # CSV files list the ticked options of a multi answer separated by ";".
-                problems.append(f"{where}{list_name}: {joined!r} contains “;”, which separates ticked options in "
-                                "CSV files; write it another way, e.g. with “,” or “/”")
+    options = _options(data, qtype if known_type else None, where, problems)
     if long and qtype != "text":
         problems.append(f"{where}long: only text questions can be long")
     follow_up_at = _follow_up_at(data.get("follow_up_at"), qtype, len(options), f"{where}follow_up_at", problems)
@@ -173,6 +145,43 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
         return None
     return QuestionSpec(key=key, type=qtype, text=text, options=tuple(options), required=required,
                         why=why, long=long, follow_up_at=follow_up_at)
+
+
+def _key(key, where: str, problems: list[str]):
+    if not isinstance(key, str) or not KEY_PATTERN.match(key):
+        problems.append(f"{where}key: must start with a lower-case letter and use only a-z, 0-9 and _ "
+                        f"(at most 64 characters), got {key!r}")
+    elif key in RESERVED_KEYS:
+        problems.append(f"{where}key: {key!r} is a column of the response CSV files; choose another key, "
+                        f"e.g. {key}_answer")
+    return key
+
+
+def _options(data: dict, qtype: str | None, where: str, problems: list[str]) -> list[str]:
+    """The labels of a rating scale ("scale") or a choice ("options"); `qtype` None when the type is unknown
+    (it may be any JSON value: a list cannot even be looked up)."""
+    list_name = NEEDS_OPTIONS.get(qtype) if qtype else None
+    for name in ("scale", "options"):
+        if qtype and name in data and name != list_name:
+            problems.append(f"{where}{name}: not used by a {qtype} question")
+    if not list_name:
+        return []
+    raw = data.get(list_name)
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"{where}{list_name}: must be a list of labels")
+        return []
+    options = [_text(label, f"{where}{list_name}[{i}]", problems, required=True, limit=200)
+               for i, label in enumerate(raw)]
+    points = SCALE_POINTS if qtype == "rating" else range(2, MAX_OPTIONS + 1)
+    if len(options) not in points:
+        problems.append(f"{where}{list_name}: needs {points.start} to {points.stop - 1} labels, got {len(options)}")
+    if len({o.casefold() for o in options}) != len(options):
+        problems.append(f"{where}{list_name}: labels must be different from each other")
+    if qtype == "multi" and (joined := next((o for o in options if ";" in o), None)):
+        # CSV files list the ticked options of a multi answer separated by ";".
+        problems.append(f"{where}{list_name}: {joined!r} contains “;”, which separates ticked options in "
+                        "CSV files; write it another way, e.g. with “,” or “/”")
+    return options
 
 
 def _follow_up_at(value, qtype, points: int, where: str, problems: list[str]) -> int | None:

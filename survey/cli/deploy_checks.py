@@ -15,8 +15,12 @@ WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me", "test-secret"}
 
 def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     """Every unsafe production setting, as a sentence naming the setting and the fix."""
+    return [problem for check in CHECKS for problem in check(config, environ)]
+
+
+def _secret(config: Mapping, environ: Mapping[str, str]) -> list[str]:
+    """The secret key: set, long and not a well-known value."""
     found = []
-    base = urlsplit(config.get("BASE_URL") or "")
     secret = environ.get("HEARKEN_SECRET_KEY", "")
     if not secret:
         found.append("HEARKEN_SECRET_KEY is not set: each machine would make its own key in its instance folder, "
@@ -25,6 +29,13 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     elif secret.lower() in WEAK_SECRETS or len(secret) < 32:
         found.append("HEARKEN_SECRET_KEY is short or a well-known value: use at least 32 random characters, e.g. "
                      "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
+    return found
+
+
+def _links(config: Mapping, environ: Mapping[str, str]) -> list[str]:
+    """Links in emails (https, a host customers can reach), and the login cookie kept to HTTPS."""
+    found = []
+    base = urlsplit(config.get("BASE_URL") or "")
     if base.scheme != "https":
         found.append(f"HEARKEN_BASE_URL is {config.get('BASE_URL')!r}: links in emails must use https:// and the "
                      "public host name customers can reach.")
@@ -33,9 +44,21 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     if not config.get("SESSION_COOKIE_SECURE"):
         found.append("HEARKEN_SESSION_COOKIE_SECURE is off: the login cookie would also travel over plain HTTP, "
                      "and HSTS is not sent. Set it to 1 behind HTTPS.")
+    return found
+
+
+def _storage(config: Mapping, environ: Mapping[str, str]) -> list[str]:
+    """The database: SQLite serves one machine only."""
+    found = []
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         found.append("The database is SQLite: fine for one machine, but several web servers or dispatchers on "
                      "different machines need PostgreSQL (HEARKEN_DATABASE_URL).")
+    return found
+
+
+def _mail(config: Mapping, environ: Mapping[str, str]) -> list[str]:
+    """Sending email: a server, over STARTTLS, from an address of the organisation's domain."""
+    found = []
     if not config.get("SMTP_HOST"):
         found.append("HEARKEN_SMTP_HOST is not set: emails are written to files in the instance folder and "
                      "never sent.")
@@ -47,6 +70,12 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     if sender.endswith("@localhost>") or sender.endswith("@localhost"):
         found.append("HEARKEN_MAIL_FROM is a localhost address: receiving servers reject or junk it. Use an "
                      "address of your domain (with SPF and DKIM for the SMTP server).")
+    return found
+
+
+def _requests(config: Mapping, environ: Mapping[str, str]) -> list[str]:
+    """Debugging off, and request bodies bounded."""
+    found = []
     if config.get("DEBUG") or config.get("TESTING"):
         found.append("DEBUG or TESTING is on: never in production (the debugger runs code from the browser).")
     limit = config.get("MAX_CONTENT_LENGTH")
@@ -56,6 +85,13 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     if not upload or upload > 100 * 1024 * 1024:
         found.append("HEARKEN_MAX_UPLOAD_LENGTH is unset or above 100 MiB: a file that large ties up a worker; "
                      "20 MiB holds 250 000 contacts.")
+    return found
+
+
+def _hosts(config: Mapping, environ: Mapping[str, str]) -> list[str]:
+    """Host names and proxies: which requests are answered and whose address counts."""
+    found = []
+    base = urlsplit(config.get("BASE_URL") or "")
     if not config.get("TRUSTED_HOSTS"):
         found.append("HEARKEN_TRUSTED_HOSTS is not set: any Host header is accepted. Set the public host name "
                      "(e.g. feedback.example.com), so requests for other names get 400.")
@@ -73,6 +109,12 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
                      "and nobody else is answered. Put a buffering proxy in front (nginx with "
                      "proxy_request_buffering on and client timeouts, see docs/deployment.md) and set "
                      "HEARKEN_TRUSTED_PROXIES to the number of proxies.")
+    return found
+
+
+def _limits(config: Mapping, environ: Mapping[str, str]) -> list[str]:
+    """Rate limits shared between processes and written as limits; the logo's address."""
+    found = []
     if str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
         found.append("HEARKEN_RATELIMIT_STORAGE_URI is memory://: each web process counts login and token "
                      "guesses on its own, so N processes allow N times the limit. Use redis://host:6379.")
@@ -88,6 +130,9 @@ def problems(config: Mapping, environ: Mapping[str, str]) -> list[str]:
             found.append(f"HEARKEN_{name} is {config.get(name)!r}, which is not a rate limit: write e.g. "
                          "\"10 per minute; 100 per day\".")
     return found
+
+
+CHECKS = (_secret, _links, _storage, _mail, _requests, _hosts, _limits)
 
 
 def _trusted(host: str, trusted: list[str]) -> bool:

@@ -170,24 +170,7 @@ def _draw_trend(title: str, data, options) -> Canvas:
 
     y_ticks = _ticks(*y_range, most=6)
     plot.grid(y_ticks, across=False)
-    for run in _runs([i for i in range(len(points)) if lows[i] is not None and highs[i] is not None]):
-        if len(run) > 1:
-            canvas.polygon([(plot.x(i), plot.y(highs[i])) for i in run]
-                           + [(plot.x(i), plot.y(lows[i])) for i in reversed(run)], SKY, 0.35)
-    # A period between two gaps has no line to it and no band width: give it a dot and a whisker.
-    known = [i for i in range(len(points)) if values[i] is not None]
-    alone = [i for i in known if not any(j in known for j in (i - 1, i + 1))]
-    for i in alone:
-        if lows[i] is not None and highs[i] is not None:
-            canvas.line([(plot.x(i), plot.y(lows[i])), (plot.x(i), plot.y(highs[i]))], SKY, 3)
-    for run in _runs(known):
-        if len(run) > 1:
-            canvas.line([(plot.x(i), plot.y(values[i])) for i in run], BLUE, 2)
-    for i in known if len(points) <= 60 else alone:  # dots on every period only while they stay apart
-        canvas.circle(plot.x(i), plot.y(values[i]), 2.5, BLUE)
-    if not known:
-        canvas.text((plot.left + plot.right) / 2, (plot.top + plot.bottom) / 2 + MIDDLE * 11,
-                    "Too few responses in every period", 11, GREY, anchor="middle")
+    _draw_series(plot, values, lows, highs)
     _draw_markers(plot, markers, {p.label: i for i, p in enumerate(points)})
 
     plot.left_axis(y_ticks, [_tick_label(value, percent) for value in y_ticks], 10)
@@ -195,6 +178,29 @@ def _draw_trend(title: str, data, options) -> Canvas:
     if y_label := _fitted(y_label, 10, canvas.height - top - bottom):
         canvas.text(8 + TOP * 10, (plot.top + plot.bottom) / 2, y_label, 10, INK, anchor="middle", rotate=90)
     return canvas
+
+
+def _draw_series(plot: _Plot, values: list, lows: list, highs: list) -> None:
+    """The interval band, the line through the periods' values (broken at gaps) and their dots."""
+    canvas, count = plot.canvas, len(values)
+    for run in _runs([i for i in range(count) if lows[i] is not None and highs[i] is not None]):
+        if len(run) > 1:
+            canvas.polygon([(plot.x(i), plot.y(highs[i])) for i in run]
+                           + [(plot.x(i), plot.y(lows[i])) for i in reversed(run)], SKY, 0.35)
+    # A period between two gaps has no line to it and no band width: give it a dot and a whisker.
+    known = [i for i in range(count) if values[i] is not None]
+    alone = [i for i in known if not any(j in known for j in (i - 1, i + 1))]
+    for i in alone:
+        if lows[i] is not None and highs[i] is not None:
+            canvas.line([(plot.x(i), plot.y(lows[i])), (plot.x(i), plot.y(highs[i]))], SKY, 3)
+    for run in _runs(known):
+        if len(run) > 1:
+            canvas.line([(plot.x(i), plot.y(values[i])) for i in run], BLUE, 2)
+    for i in known if count <= 60 else alone:  # dots on every period only while they stay apart
+        canvas.circle(plot.x(i), plot.y(values[i]), 2.5, BLUE)
+    if not known:
+        canvas.text((plot.left + plot.right) / 2, (plot.top + plot.bottom) / 2 + MIDDLE * 11,
+                    "Too few responses in every period", 11, GREY, anchor="middle")
 
 
 def _y_range(asked: tuple[float, float] | None, scale: int, drawn: list[float]) -> tuple[float, float]:

@@ -188,22 +188,33 @@ def authorise():
     """The border: a known operation, a valid token of a sufficient role, only declared query parameters."""
     declared = OPERATIONS.get((request.endpoint or "").rpartition(".")[2])
     if declared is None:
-        return  # 404 / 405: Flask answers, through http_error above
+        return None  # 404 / 405: Flask answers, through http_error above
     if request.method == "OPTIONS":
         return options_answer()
     if declared.role is not None:
-        token = token_for_request(request.headers.get("Authorization", ""))
-        if token is None:
-            if bearer_sent():
-                raise ApiError(401, "unauthorized", "the token is unknown or revoked")
-            raise ApiError(401, "unauthorized", "a valid API token is required: Authorization: Bearer <token>")
-        now = utcnow()
-        if use_is_due(token, now=now):
-            record_use_after_the_answer(token.id, now)
-        if ROLES.index(token.role) < ROLES.index(declared.role):
-            raise ApiError(403, "forbidden", f"this token's role ({token.role}) may not do this; "
-                                             f"{declared.role} or above is needed")
-        g.api_token = token
+        g.api_token = _token_with_role(declared.role)
+    _check_parameters(declared)
+    return None
+
+
+def _token_with_role(role: str):
+    """The request's bearer token, if it is known, live and of `role` or above (its use recorded)."""
+    token = token_for_request(request.headers.get("Authorization", ""))
+    if token is None:
+        if bearer_sent():
+            raise ApiError(401, "unauthorized", "the token is unknown or revoked")
+        raise ApiError(401, "unauthorized", "a valid API token is required: Authorization: Bearer <token>")
+    now = utcnow()
+    if use_is_due(token, now=now):
+        record_use_after_the_answer(token.id, now)
+    if ROLES.index(token.role) < ROLES.index(role):
+        raise ApiError(403, "forbidden", f"this token's role ({token.role}) may not do this; "
+                                         f"{role} or above is needed")
+    return token
+
+
+def _check_parameters(declared: Operation) -> None:
+    """Only declared query parameters, each valid; no NUL in any parameter or path value."""
     for name, value in [*request.args.items(multi=True), *(request.view_args or {}).items()]:
         if isinstance(value, str) and "\x00" in value:  # PostgreSQL cannot store or compare it
             raise ApiError(400, "invalid_parameter", f"{name[:64]} holds a NUL character", name[:64])
