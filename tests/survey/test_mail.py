@@ -157,9 +157,10 @@ def test_each_email_is_one_accessible_document_with_its_content_and_the_layouts_
     assert document.starts[0] == ("html", {"lang": "en"})
     assert " ".join(document.title.split()) == TITLE[name]
     assert ("meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"}) in document.starts
-    # Layout tables say so, or a screen reader announces their rows and columns.
+    # Layout tables say so, or a screen reader announces their rows and columns; a table of numbers with
+    # headers must not, or the reader loses which number belongs to which heading.
     for table in document.tables:
-        assert table["headers"] or table["attrs"].get("role") == "presentation", table
+        assert (table["attrs"].get("role") == "presentation") == (table["headers"] == 0), table
     # The layout's wrapper: the grey page, the white card at most this email's width.
     assert html.count('style="background:#f4f5f7;"') == 1 and html.count("background:#ffffff;border-radius:8px;") == 1
     # The email's own content, in its order, then the layout's footer: the organisation and why this came.
