@@ -1,20 +1,31 @@
-"""What managers do with an alert: acknowledge, resolve or reopen it, and link the follow-up case that
-handles it (published changes link alerts themselves, through ChangeLink)."""
+"""What managers do with alerts: the inbox, acknowledging, resolving or reopening one, linking the follow-up
+case that handles it (published changes link alerts themselves, through ChangeLink), and whether they are
+emailed new ones."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from survey.extensions import db
 from survey.ids import parse_id
 from survey.models import Alert, ChangeEntry, ChangeLink, FollowUpCase, User
 
 STATUS_ACTIONS = {"acknowledge": "acknowledged", "resolve": "resolved", "reopen": "open"}
+INBOX_LIMIT = 500
 
 
 class AlertError(ValueError):
     pass
+
+
+def inbox(*, include_resolved: bool = False, limit: int = INBOX_LIMIT) -> list[Alert]:
+    """The alerts a manager works through: drops before rises (a drop asks for action, a rise is news), each
+    newest first; resolved ones only when asked for."""
+    query = select(Alert).order_by(case((Alert.direction == "drop", 0), else_=1), Alert.created_at.desc())
+    if not include_resolved:
+        query = query.where(Alert.status != "resolved")
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def set_status(alert: Alert, action: str, *, actor: User, now: datetime) -> str:
@@ -47,3 +58,9 @@ def link_case(alert: Alert, case_number: str, *, actor: User, now: datetime) -> 
 def linked_changes(alert: Alert) -> list[ChangeEntry]:
     return list(db.session.scalars(select(ChangeEntry).join(ChangeLink).where(
         ChangeLink.alert_id == alert.id, ChangeEntry.deleted_at.is_(None)).order_by(ChangeEntry.id)))
+
+
+def set_alert_emails(user: User, wanted: bool) -> None:
+    """Whether `user` is emailed new alerts (trends.run emails everyone who wants them)."""
+    user.notify_alerts = wanted
+    db.session.commit()
