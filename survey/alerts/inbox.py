@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import case, select
 
+from survey.database import Page, keyset
 from survey.extensions import db
 from survey.ids import parse_id
 from survey.models import Alert, ChangeEntry, ChangeLink, FollowUpCase, User
@@ -26,6 +27,21 @@ def inbox(*, include_resolved: bool = False, limit: int = INBOX_LIMIT) -> list[A
     if not include_resolved:
         query = query.where(Alert.status != "resolved")
     return list(db.session.scalars(query.limit(limit)))
+
+
+def recent_alerts(limit: int = 50) -> list[Alert]:
+    """The latest alerts, newest first (what a change entry may name as having led to it)."""
+    return list(db.session.scalars(select(Alert).order_by(Alert.id.desc()).limit(limit)))
+
+
+def alert_ids() -> list[int]:
+    return list(db.session.scalars(select(Alert.id)))
+
+
+def alerts_after(*, after: int, limit: int, status: str | None = None) -> Page:
+    """A page of alerts by id (the API's list), in one status or all."""
+    query = select(Alert) if status is None else select(Alert).where(Alert.status == status)
+    return keyset(query, Alert.id, after=after, limit=limit)
 
 
 def set_status(alert: Alert, action: str, *, actor: User, now: datetime) -> str:

@@ -26,6 +26,10 @@ def find_survey(slug: str) -> Survey | None:
     return db.session.scalar(select(Survey).where(Survey.slug == slug))
 
 
+def list_surveys() -> list[Survey]:
+    return list(db.session.scalars(select(Survey).order_by(Survey.slug)))
+
+
 def slugify(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-")

@@ -56,6 +56,21 @@ WEBHOOK_PASS_SECONDS = 60
 TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError)
 
 
+@dataclass(frozen=True)
+class OutboxTrouble:
+    failed: list  # OutboxMessage rows that used up their attempts, newest first
+    retrying: list  # rows waiting to be tried again after a failed attempt, oldest first
+
+
+def outbox_trouble(*, limit: int = 200) -> OutboxTrouble:
+    """What the outbox page shows: the messages that could not be sent, and those still being retried."""
+    failed = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")
+                                .order_by(OutboxMessage.id.desc()).limit(limit)).all()
+    retrying = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending")))
+                                  .where(OutboxMessage.attempts > 0).order_by(OutboxMessage.id).limit(limit)).all()
+    return OutboxTrouble(list(failed), list(retrying))
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4 … minutes, at most six hours between tries."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from survey import mail, webhooks
 from survey.addresses import InvalidAddress, normalise_email
+from survey.database import Page, keyset
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import CaseNote, Complaint, Contact, FollowUpCase, Question, Response, User
@@ -278,6 +279,12 @@ def list_cases(*, status: str, owner_id: int | None, now: datetime, limit: int =
     if owner_id is not None:
         query = query.where(FollowUpCase.owner_id == owner_id)
     return list(db.session.scalars(query.order_by(FollowUpCase.due_at).limit(limit)))
+
+
+def cases_after(*, after: int, limit: int, status: str | None = None) -> Page:
+    """A page of cases by id (the API's list), in one status or all."""
+    query = select(FollowUpCase) if status is None else select(FollowUpCase).where(FollowUpCase.status == status)
+    return keyset(query, FollowUpCase.id, after=after, limit=limit)
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from survey import mail, outreach
+from survey.background import dispatch
 from survey.clock import utcnow
-from survey.extensions import db
-from survey.models import Contact, Invitation, OutboxMessage
+from survey.models import Contact, Invitation
 from survey.views.forms import CampaignForm
 from survey.views.manage.blueprint import section, survey_or_404
 from survey.wording import plural
@@ -79,8 +78,5 @@ def email_preview_html(slug: str):
 
 @bp.route("/outbox")
 def outbox():
-    failed = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")
-                                .order_by(OutboxMessage.id.desc()).limit(200)).all()
-    waiting = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending")))
-                                 .where(OutboxMessage.attempts > 0).order_by(OutboxMessage.id).limit(200)).all()
-    return render_template("manage/outbox.html", failed=failed, waiting=waiting)
+    trouble = dispatch.outbox_trouble()
+    return render_template("manage/outbox.html", failed=trouble.failed, waiting=trouble.retrying)

@@ -44,3 +44,15 @@ def test_a_manager_turns_alert_emails_on_and_off(ctx):
     alerts.set_alert_emails(user, False)
     db.session.expire_all()
     assert db.session.scalar(select(User.notify_alerts).where(User.id == user.id)) is False
+
+
+def test_recent_alerts_ids_and_pages_by_id(ctx):
+    survey = make_survey()
+    made = [make_alert(survey, number=n, status="resolved" if n % 2 else "open") for n in range(1, 6)]
+    assert alerts.recent_alerts(2) == [made[4], made[3]]
+    assert sorted(alerts.alert_ids()) == [alert.id for alert in made]
+    first = alerts.alerts_after(after=0, limit=2)
+    assert (first.rows, first.more) == (made[:2], True)
+    last = alerts.alerts_after(after=made[3].id, limit=2)
+    assert (last.rows, last.more) == ([made[4]], False)
+    assert alerts.alerts_after(after=0, limit=10, status="open").rows == [made[1], made[3]]
