@@ -294,3 +294,46 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
         assert db.session.scalar(select(func.count(Invitation.id))) == 1
         assert sorted(db.session.scalars(select(Campaign.queued))) == [0, 1]
         assert sorted(db.session.scalars(select(Campaign.skipped_cap))) == [0, 1]
+
+
+SEGMENT_CONTACTS = (
+    ("ann@example.com", {"location": "Leeds", "tier": "2"}),
+    ("bob@example.com", {"location": "leeds", "tier": "2"}),  # another case: not Leeds
+    ("cat@example.com", {"tier": "2"}),  # no location at all
+    ("dan@example.com", {"location": "", "tier": "2"}),  # an empty location
+    ("eve@example.com", {"location": "Leeds", "tier": "02"}),  # a number written another way
+    ("fay@example.com", {"location": "York", "tier": "2"}),
+    ("gus@example.com", {"location": " Leeds", "tier": "2.0"}),  # spaces count, as they are stored
+    ("hal@example.com", {"location": "Leeds", "tier": "2"}),  # unsubscribed: matched, then skipped
+    ("ivy@example.com", {}),
+)
+
+
+def launch_to(segment: dict[str, list[str]]):
+    from survey import outreach
+
+    campaign = outreach.create_campaign(find_survey("support-csat"), segment=segment, at=None, reminders=0,
+                                        reminder_days=3, now=NOW)
+    report = outreach.launch(campaign, now=NOW)
+    invited = db.session.scalars(select(Contact.email).join(Invitation).where(Invitation.campaign_id == campaign.id)
+                                 .order_by(Contact.email)).all()
+    return report, invited
+
+
+def test_a_segment_selects_exactly_the_contacts_whose_attributes_are_one_of_its_values(ctx):
+    """Attribute values match as stored: the same case, no spaces trimmed, numbers as the same text; a missing
+    or empty attribute matches no value. Every attribute named must match (any of its values)."""
+    ctx.config["FREQUENCY_CAP_DAYS"] = 0  # each launch below invites whoever it matches, however recently asked
+    make_survey()
+    for email, attributes in SEGMENT_CONTACTS:
+        db.session.add(Contact(email=email, name="", attributes=attributes, created_at=NOW,
+                               unsubscribed_at=NOW if email.startswith("hal") else None))
+    db.session.commit()
+    report, invited = launch_to({"location": ["Leeds", "York"], "tier": ["2"]})
+    assert invited == ["ann@example.com", "fay@example.com"]
+    assert (report.matched, report.queued, report.skipped_unsubscribed) == (3, 2, 1)
+    assert launch_to({"tier": ["02", "2.0"]})[1] == ["eve@example.com", "gus@example.com"]
+    assert launch_to({"location": ["leeds"]})[1] == ["bob@example.com"]
+    assert launch_to({"location": ["Leeds"]})[1] == ["ann@example.com", "eve@example.com"]
+    assert launch_to({"location": ["Leeds"], "team": ["A"]})[1] == []
+    assert launch_to({})[1] == [email for email, _ in SEGMENT_CONTACTS if not email.startswith("hal")]
