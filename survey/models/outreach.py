@@ -24,8 +24,8 @@ class Campaign(db.Model):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
-    # {attribute: value}; every pair must match (an empty filter means every contact).
-    segment: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # {attribute: [values]}: every attribute must hold one of its values (an empty filter means every contact).
+    segment: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     scheduled_at: Mapped[datetime]
     launched_at: Mapped[datetime | None]
     reminders: Mapped[int] = mapped_column(default=0)

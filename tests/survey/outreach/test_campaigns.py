@@ -337,3 +337,55 @@ def test_a_segment_selects_exactly_the_contacts_whose_attributes_are_one_of_its_
     assert launch_to({"location": ["Leeds"]})[1] == ["ann@example.com", "eve@example.com"]
     assert launch_to({"location": ["Leeds"], "team": ["A"]})[1] == []
     assert launch_to({})[1] == [email for email, _ in SEGMENT_CONTACTS if not email.startswith("hal")]
+
+
+def test_a_launch_reads_only_the_contacts_its_segment_selects(ctx):
+    """The segment is a condition in SQL: launching to 3 contacts of 400 reads those 3 rows, not 400 to sort
+    through (a campaign to a city among 100 000 contacts read every one, with its attributes)."""
+    from sqlalchemy import event, insert
+
+    from survey import outreach
+
+    survey = make_survey()
+    db.session.execute(insert(Contact), [
+        {"email": f"c{n}@example.com", "name": "", "attributes": {"location": "Leeds" if n % 130 == 0 else "York"},
+         "created_at": NOW} for n in range(400)])
+    db.session.commit()
+    read = []
+    counting = False
+
+    def count_rows(connection, cursor, statement, parameters, context, executemany):
+        # Each statement that reads contacts, counted again by the database itself (a cursor does not say
+        # how many rows it returns before they are fetched). PostgreSQL's locking reads (FOR UPDATE) cannot
+        # be counted in a subquery; they lock chunks of the ids already selected.
+        nonlocal counting
+        if counting or executemany or not statement.lstrip().upper().startswith("SELECT") \
+                or "FROM contacts" not in statement or "FOR UPDATE" in statement:
+            return
+        counting = True
+        try:
+            read.append(connection.exec_driver_sql(f"SELECT count(*) FROM ({statement}) AS q", parameters).scalar())
+        finally:
+            counting = False
+
+    campaign = outreach.create_campaign(survey, segment={"location": ["Leeds"]}, at=None, reminders=0,
+                                        reminder_days=3, now=NOW)
+    event.listen(db.engine, "after_cursor_execute", count_rows)
+    try:
+        report = outreach.launch(campaign, now=NOW)
+    finally:
+        event.remove(db.engine, "after_cursor_execute", count_rows)
+    assert (report.matched, report.queued) == (4, 4)
+    assert read and max(read) == 4 and sum(read) <= 2 * 4, read  # selected; then locked and loaded (SQLite)
+
+
+def test_a_segment_attribute_name_with_a_double_quote_is_refused():
+    """SQLite's JSON paths cannot name such an attribute, so the segment could match nothing there while it
+    matched on PostgreSQL: refused, with the reason."""
+    import pytest
+
+    from survey import outreach
+
+    with pytest.raises(outreach.OutreachError, match="cannot hold a double quote"):
+        outreach.parse_segment(['na"me=x'])
+    assert outreach.parse_segment([" location = Leeds ", "location=York"]) == {"location": ["Leeds", "York"]}
