@@ -277,17 +277,15 @@ def seed_demo_command(if_empty: bool):
 def send_survey_command(slug: str, where: tuple[str, ...], at: datetime | None, reminders: int, reminder_days: int):
     """Start a campaign: email the survey to every contact, or to a segment, now or later."""
     survey = _survey(slug)
-    now = utcnow()
     try:
-        campaign = outreach.create_campaign(survey, segment=outreach.parse_segment(where), at=at,
-                                            reminders=reminders, reminder_days=reminder_days, now=now)
+        campaign, report = outreach.send_campaign(survey, segment=outreach.parse_segment(where), at=at,
+                                                  reminders=reminders, reminder_days=reminder_days, now=utcnow())
     except outreach.OutreachError as error:
         raise click.ClickException(str(error)) from None
-    if campaign.scheduled_at > now:
+    if report is None:
         click.echo(f"campaign {campaign.id} scheduled for {campaign.scheduled_at:%Y-%m-%d %H:%M} UTC; "
                    "`flask dispatch --loop` sends it then")
         return
-    report = outreach.launch(campaign, now=now)
     click.echo(f"campaign {campaign.id}: {report.matched} contacts matched, {report.queued} invitations queued, "
                f"{report.skipped_cap} skipped by the frequency cap, {report.skipped_unsubscribed} unsubscribed")
 

@@ -103,7 +103,28 @@ class LaunchReport:
 
 def create_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
                     reminder_days: int, now: datetime, actor_id: int | None = None) -> Campaign:
-    """A campaign due at `at` (now when None). It is launched by `launch_due_campaigns`, at once when due."""
+    """A campaign due at `at` (now when None), launched by `launch_due_campaigns` once due."""
+    campaign = _new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
+                             now=now, actor_id=actor_id)
+    db.session.commit()
+    return campaign
+
+
+def send_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
+                  reminder_days: int, now: datetime,
+                  actor_id: int | None = None) -> tuple[Campaign, LaunchReport | None]:
+    """A new campaign, launched at once when it is due now (its report; None when it waits for its time).
+    Created and launched in one transaction: a launch that fails leaves no campaign behind for a dispatcher to
+    send later unannounced, and no dispatcher can claim it between the two."""
+    campaign = _new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
+                             now=now, actor_id=actor_id)
+    report = _launch(campaign, now=now) if campaign.scheduled_at <= now else None
+    db.session.commit()
+    return campaign, report
+
+
+def _new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
+                  reminder_days: int, now: datetime, actor_id: int | None) -> Campaign:
     if survey.status != "published":
         raise OutreachError(f"{survey.slug} is {survey.status}: only a published survey can be sent", "survey")
     if not 0 <= reminders <= MAX_REMINDERS:
@@ -115,19 +136,23 @@ def create_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at:
     campaign = Campaign(survey=survey, segment={k: list(v) for k, v in segment.items()}, scheduled_at=at or now,
                         reminders=reminders, reminder_days=reminder_days, created_at=now, created_by_id=actor_id)
     db.session.add(campaign)
-    db.session.commit()
+    db.session.flush()  # its id, which the launch locks it by
     return campaign
 
 
 def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
     """Select the segment, apply unsubscribes and the frequency cap, queue one invitation per contact."""
-    # "Send now" commits a due campaign and then launches it, and a dispatcher's launch_due_campaigns may
-    # claim it in between: whoever locks the row first launches it, the other finds it launched (without
-    # this both queued every invitation, or deadlocked on PostgreSQL).
+    report = _launch(campaign, now=now)
+    db.session.commit()
+    return report
+
+
+def _launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
+    # Whoever locks the campaign's row first launches it; another launch of it (a second dispatcher, a
+    # campaign created by one request and launched by another) finds it launched and reports what was done.
     if db.session.scalar(select(Campaign.launched_at).where(Campaign.id == campaign.id)
                          .with_for_update()) is not None:
         db.session.refresh(campaign)
-        db.session.commit()
         return _report(campaign)
     matched = db.session.execute(select(Contact.id, Contact.unsubscribed_at)
                                  .where(*segment_conditions(campaign.segment)).order_by(Contact.id)).all()
@@ -161,7 +186,6 @@ def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
     campaign.launched_at = now
     campaign.matched, campaign.queued = len(matched), queued
     campaign.skipped_unsubscribed, campaign.skipped_cap = len(matched) - len(subscribed), len(capped)
-    db.session.commit()
     return _report(campaign)
 
 

@@ -32,18 +32,16 @@ def sending(slug: str):
     survey = survey_or_404(slug)
     form = CampaignForm()
     if form.validate_on_submit():
-        now = utcnow()
         try:
             segment = outreach.parse_segment((form.segment.data or "").splitlines())
-            campaign = outreach.create_campaign(
+            campaign, report = outreach.send_campaign(
                 survey, segment=segment, at=form.at.data, reminders=form.reminders.data,
-                reminder_days=form.reminder_days.data, now=now, actor_id=current_user.id)
+                reminder_days=form.reminder_days.data, now=utcnow(), actor_id=current_user.id)
         except outreach.OutreachError as error:
             target = getattr(form, error.field or "", None) or form.segment
             target.errors = [*target.errors, str(error)]
             return _page(survey, form, 422)
-        if campaign.scheduled_at <= now:
-            report = outreach.launch(campaign, now=now)
+        if report is not None:
             flash(f"Queued {plural(report.queued, 'invitation')} ({report.skipped_cap} skipped by the frequency cap, "
                   f"{report.skipped_unsubscribed} unsubscribed). They go out with the next dispatch.")
         else:

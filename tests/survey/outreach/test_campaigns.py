@@ -250,6 +250,7 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
     import threading
 
     import pytest
+    from sqlalchemy import event
 
     from survey import outreach
 
@@ -261,15 +262,15 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
         now = utcnow()
         for survey in surveys:
             outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=now)
+        engine = db.engine
     barrier, first_read = threading.Barrier(2, timeout=10), threading.local()
-    real = outreach.matches
 
-    def read_then_wait(attributes, segment):
-        found = real(attributes, segment)
-        if not getattr(first_read, "done", False):  # both launches have chosen their contacts before either locks
+    def read_then_wait(connection, cursor, statement, parameters, context, executemany):
+        # Both launches have chosen their contacts (the segment's SELECT) before either locks them.
+        if statement.startswith("SELECT contacts.id, contacts.unsubscribed_at") \
+                and not getattr(first_read, "done", False):
             first_read.done = True
             barrier.wait()
-        return found
 
     errors = []
 
@@ -280,7 +281,7 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
         except Exception as error:  # noqa: BLE001 — reported below
             errors.append(error)
 
-    outreach.matches = read_then_wait
+    event.listen(engine, "after_cursor_execute", read_then_wait)
     try:
         threads = [threading.Thread(target=dispatcher) for _ in range(2)]
         for thread in threads:
@@ -288,7 +289,7 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
         for thread in threads:
             thread.join(timeout=30)
     finally:
-        outreach.matches = real
+        event.remove(engine, "after_cursor_execute", read_then_wait)
     assert not errors
     with app.app_context():
         assert db.session.scalar(select(func.count(Invitation.id))) == 1
@@ -389,3 +390,34 @@ def test_a_segment_attribute_name_with_a_double_quote_is_refused():
     with pytest.raises(outreach.OutreachError, match="cannot hold a double quote"):
         outreach.parse_segment(['na"me=x'])
     assert outreach.parse_segment([" location = Leeds ", "location=York"]) == {"location": ["Leeds", "York"]}
+
+
+def test_sending_now_creates_and_launches_the_campaign_in_one_transaction(ctx, runner, monkeypatch):
+    """The campaign was committed, then launched in a second transaction: a launch that failed left a due
+    campaign behind, which the next dispatcher pass sent although the sender was told it failed."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    three_locations(ctx)
+
+    def broken(invitation, **kwargs):
+        raise RuntimeError("the template is broken")
+
+    monkeypatch.setattr("survey.mail.queue_invitation", broken)
+    failed = runner.invoke(args=["send-survey", "support-csat"])
+    assert isinstance(failed.exception, RuntimeError)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Campaign.id))) == 0
+    monkeypatch.undo()
+    commits = []
+
+    def count(session):
+        commits.append(session)
+
+    event.listen(Session, "after_commit", count)
+    try:
+        assert runner.invoke(args=["send-survey", "support-csat"]).exit_code == 0
+    finally:
+        event.remove(Session, "after_commit", count)
+    assert len(commits) == 1
+    assert db.session.scalar(select(func.count(Invitation.id))) == 3
