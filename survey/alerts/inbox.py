@@ -10,9 +10,9 @@ from sqlalchemy import case, select
 from survey.database import Page, keyset
 from survey.extensions import db
 from survey.ids import parse_id
-from survey.models import Alert, ChangeEntry, ChangeLink, FollowUpCase, User
+from survey.models import Alert, AlertStatus, ChangeEntry, ChangeLink, FollowUpCase, User
 
-STATUS_ACTIONS = {"acknowledge": "acknowledged", "resolve": "resolved", "reopen": "open"}
+STATUS_ACTIONS = {"acknowledge": AlertStatus.ACKNOWLEDGED, "resolve": AlertStatus.RESOLVED, "reopen": AlertStatus.OPEN}
 INBOX_LIMIT = 500
 
 
@@ -25,7 +25,7 @@ def inbox(*, include_resolved: bool = False, limit: int = INBOX_LIMIT) -> list[A
     newest first; resolved ones only when asked for."""
     query = select(Alert).order_by(case((Alert.direction == "drop", 0), else_=1), Alert.created_at.desc())
     if not include_resolved:
-        query = query.where(Alert.status != "resolved")
+        query = query.where(Alert.status != AlertStatus.RESOLVED)
     return list(db.session.scalars(query.limit(limit)))
 
 
@@ -65,7 +65,7 @@ def link_case(alert: Alert, case_number: str, *, actor: User, now: datetime) -> 
     if case is None:
         raise AlertError(f"There is no follow-up case {case_number.strip()[:20]!r}.")
     alert.case_id = case.id
-    if alert.status == "open":  # in the same transaction: linked and acknowledged, or neither
+    if alert.status == AlertStatus.OPEN:  # in the same transaction: linked and acknowledged, or neither
         _change_status(alert, "acknowledge", actor=actor, now=now)
     db.session.commit()
     return case

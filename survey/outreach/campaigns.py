@@ -17,7 +17,18 @@ from sqlalchemy.exc import IntegrityError
 from survey import mail
 from survey.addresses import InvalidAddress
 from survey.extensions import db
-from survey.models import ApiToken, Campaign, Contact, Invitation, OutboxMessage, Response, Survey, TriggerEvent
+from survey.models import (
+    ApiToken,
+    Campaign,
+    Contact,
+    Invitation,
+    OutboxMessage,
+    OutboxStatus,
+    Response,
+    Survey,
+    SurveyStatus,
+    TriggerEvent,
+)
 from survey.outreach.invitations import ErasedAddress, contact_for
 from survey.results.filters import attribute_is
 from survey.tokens import new_token
@@ -125,7 +136,7 @@ def send_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: d
 
 def _new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
                   reminder_days: int, now: datetime, actor_id: int | None) -> Campaign:
-    if survey.status != "published":
+    if survey.status != SurveyStatus.PUBLISHED:
         raise OutreachError(f"{survey.slug} is {survey.status}: only a published survey can be sent", "survey")
     if not 0 <= reminders <= MAX_REMINDERS:
         raise OutreachError(f"reminders must be between 0 and {MAX_REMINDERS}", "reminders")
@@ -269,10 +280,11 @@ def campaign_stats(survey: Survey) -> list[CampaignStats]:
         return sum(n for cid, k, s, n in outbox if cid == campaign_id and s == status and kind in (None, k))
 
     return [CampaignStats(
-        campaign=c, sent=outbox_count(c.id, "sent", "invitation"), failed=outbox_count(c.id, "failed"),
-        pending=outbox_count(c.id, "pending") + outbox_count(c.id, "sending"),
+        campaign=c, sent=outbox_count(c.id, OutboxStatus.SENT, "invitation"),
+        failed=outbox_count(c.id, OutboxStatus.FAILED),
+        pending=outbox_count(c.id, OutboxStatus.PENDING) + outbox_count(c.id, OutboxStatus.SENDING),
         opened=invitations.get(c.id, (0, 0))[0], responded=invitations.get(c.id, (0, 0))[1],
-        reminders_sent=outbox_count(c.id, "sent", "reminder")) for c in campaigns]
+        reminders_sent=outbox_count(c.id, OutboxStatus.SENT, "reminder")) for c in campaigns]
 
 
 # --- triggered invitations --------------------------------------------------------------------------
@@ -302,7 +314,7 @@ def record_event(token: ApiToken, *, email: str, survey_slug: str, now: datetime
     survey = db.session.scalar(select(Survey).where(Survey.slug == survey_slug))
     if survey is None:
         raise UnknownSurvey(f"no survey with the slug {survey_slug!r}", "survey")
-    if survey.status != "published":
+    if survey.status != SurveyStatus.PUBLISHED:
         raise OutreachError(f"survey {survey_slug!r} is {survey.status}, not published", "survey")
     if not timedelta(0) <= delay <= MAX_DELAY:
         raise OutreachError("delay must be between 0 and 365 days", "delay")
@@ -365,6 +377,7 @@ def unsubscribe(contact: Contact, *, now: datetime) -> None:
     if contact.unsubscribed_at is None:
         contact.unsubscribed_at = now
     db.session.execute(
-        update(OutboxMessage).where(and_(OutboxMessage.contact_id == contact.id, OutboxMessage.status == "pending"))
-        .values(status="cancelled", last_error="unsubscribed"))
+        update(OutboxMessage)
+        .where(and_(OutboxMessage.contact_id == contact.id, OutboxMessage.status == OutboxStatus.PENDING))
+        .values(status=OutboxStatus.CANCELLED, last_error="unsubscribed"))
     db.session.commit()

@@ -69,7 +69,7 @@ def case_body(case: FollowUpCase) -> dict:
             "opened_at": iso(case.opened_at), "due_at": iso(case.due_at),
             "first_contact_at": iso(case.first_contact_at) if case.first_contact_at else None,
             "resolved_at": iso(case.resolved_at) if case.resolved_at else None,
-            "overdue": case.status == "new" and case.due_at < now, "problem_fixed": case.problem_fixed,
+            "overdue": followups.is_overdue(case, now), "problem_fixed": case.problem_fixed,
             "change_id": case.change_id}
 
 
