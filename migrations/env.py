@@ -106,8 +106,13 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        except BaseException:
+            if sqlite:  # a migration refused (0018 on unknown statuses): the pooled connection gets its checks back
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            raise
 
         if sqlite:
             raw = connection.connection.driver_connection

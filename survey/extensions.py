@@ -1,11 +1,13 @@
 """Unbound extension objects; `create_app` binds them to an application."""
+from enum import StrEnum
+
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import CheckConstraint, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -20,6 +22,13 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
+    """CHECK (`column` IN values), named ck_<table>_<column>: the database refuses a status no code handles (a
+    typo in an UPDATE's values, a hand-edited row) instead of keeping a row that every query then passes over."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=column)
 
 
 db = SQLAlchemy(model_class=Base)

@@ -28,7 +28,7 @@ from flask import current_app, render_template
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import Contact, Invitation, OutboxMessage, Question
-from survey.models.outreach import RenderedEmail
+from survey.models.outreach import OutboxStatus, RenderedEmail
 from survey.tokens import new_token
 
 ONE_CLICK_TYPES = ("rating", "nps")
@@ -141,8 +141,8 @@ def queue(rendered: Rendered, *, kind: str, recipient: str, now: datetime, not_b
     message = OutboxMessage(
         message_id=message_id or new_message_id(), kind=kind, images=images, recipient=recipient,
         subject=rendered.subject, text_body=rendered.text, html_body=rendered.html, headers=rendered.headers,
-        contact_id=contact_id, invitation_id=invitation_id, campaign_id=campaign_id, status="pending", attempts=0,
-        not_before=not_before or now, created_at=now,
+        contact_id=contact_id, invitation_id=invitation_id, campaign_id=campaign_id, status=OutboxStatus.PENDING,
+        attempts=0, not_before=not_before or now, created_at=now,
     )
     message.rendered = RenderedEmail(data=render(message))
     db.session.add(message)

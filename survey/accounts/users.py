@@ -69,6 +69,10 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.email)))
+
+
 def end_sessions(user: User) -> None:
     """Log the user out everywhere: every existing login cookie stops matching."""
     user.session_nonce = new_session_nonce()

@@ -21,6 +21,8 @@ from survey import mail, webhooks
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import Alert, AnswerCount, Survey, User
+from survey.models.alerts import AlertStatus
+from survey.models.surveys import SurveyStatus
 from survey.results.periods import PERIOD_UNITS, complete_periods, next_start, period_expression, period_label
 from survey.wording import format_p
 
@@ -139,7 +141,7 @@ def run(*, now: datetime, settings: Settings | None = None) -> RunReport:
     settings = settings or Settings.from_config(current_app.config)
     starts = complete_periods(now, unit=settings.unit, count=settings.window + 1,
                               timezone=current_app.config["TIMEZONE"])
-    surveys = db.session.scalars(select(Survey).where(Survey.status != "draft").order_by(Survey.id)).all()
+    surveys = db.session.scalars(select(Survey).where(Survey.status != SurveyStatus.DRAFT).order_by(Survey.id)).all()
     series = [s for survey in surveys for s in survey_series(survey, starts, settings.unit)]
     # One family for the whole run: the q-values account for every test made.
     detection = detect(series, min_n=settings.min_n, window=settings.window, fdr=settings.fdr)
@@ -163,7 +165,7 @@ def _store(finding: Finding, survey: Survey, now: datetime) -> Alert | None:
     if db.session.scalar(select(Alert.id).where(Alert.fingerprint == fingerprint(finding))):
         return None
     if finding.kind != "change" and db.session.scalar(
-            select(Alert.id).where(Alert.series_key == series_key(finding), Alert.status != "resolved")):
+            select(Alert.id).where(Alert.series_key == series_key(finding), Alert.status != AlertStatus.RESOLVED)):
         return None  # a drift or gap already raised and not yet resolved is the same news
     alert = Alert(
         fingerprint=fingerprint(finding), series_key=series_key(finding), survey_id=survey.id,
@@ -172,7 +174,7 @@ def _store(finding: Finding, survey: Survey, now: datetime) -> Alert | None:
         n_after=finding.n_after, value_before=finding.value_before, value_after=finding.value_after,
         difference=finding.difference, ci_low=finding.ci_low, ci_high=finding.ci_high, p_value=finding.p_value,
         q_value=finding.q_value, method=finding.method, direction=finding.direction, details=finding_details(finding),
-        created_at=now, status="open")
+        created_at=now, status=AlertStatus.OPEN)
     try:
         with db.session.begin_nested():  # two detectors at once: the unique fingerprint decides
             db.session.add(alert)

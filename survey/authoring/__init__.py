@@ -8,6 +8,7 @@ from survey.authoring.editing import (
     duplicate_survey,
     find_survey,
     import_survey,
+    list_surveys,
     move_question,
     remove_question,
     unique_slug,
@@ -16,5 +17,5 @@ from survey.authoring.editing import (
 
 __all__ = [
     "AuthoringError", "add_question", "change_status", "create_survey", "duplicate_survey", "find_survey",
-    "import_survey", "move_question", "remove_question", "unique_slug", "update_question",
+    "import_survey", "list_surveys", "move_question", "remove_question", "unique_slug", "update_question",
 ]

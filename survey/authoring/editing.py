@@ -15,7 +15,7 @@ from sqlalchemy import exists, select
 
 from survey.authoring.definitions import FOLLOW_UP_RULES, QuestionSpec, SurveySpec, question_spec
 from survey.extensions import db
-from survey.models import Question, Response, Survey, SurveyVersion, User
+from survey.models import Question, Response, Survey, SurveyStatus, SurveyVersion, User
 
 
 class AuthoringError(ValueError):
@@ -24,6 +24,10 @@ class AuthoringError(ValueError):
 
 def find_survey(slug: str) -> Survey | None:
     return db.session.scalar(select(Survey).where(Survey.slug == slug))
+
+
+def list_surveys() -> list[Survey]:
+    return list(db.session.scalars(select(Survey).order_by(Survey.slug)))
 
 
 def slugify(title: str) -> str:
@@ -84,7 +88,7 @@ def _check_keys_against_history(survey: Survey, questions, *, skip_version_id: i
 def create_survey(spec: SurveySpec, *, actor: User | None, now: datetime, publish: bool = False) -> Survey:
     if find_survey(spec.slug):
         raise AuthoringError(f"A survey with the address {spec.slug!r} already exists.")
-    survey = Survey(slug=spec.slug, status="published" if publish else "draft", created_at=now,
+    survey = Survey(slug=spec.slug, status=SurveyStatus.PUBLISHED if publish else SurveyStatus.DRAFT, created_at=now,
                     updated_at=now, created_by_id=actor.id if actor else None)
     new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, follow_up=spec.follow_up,
                 now=now)
@@ -103,8 +107,8 @@ def import_survey(spec: SurveySpec, *, actor: User | None, now: datetime,
     _check_keys_against_history(survey, spec.questions)
     new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, follow_up=spec.follow_up,
                 now=now)
-    if survey.status == "draft" and publish:
-        survey.status = "published"
+    if survey.status == SurveyStatus.DRAFT and publish:
+        survey.status = SurveyStatus.PUBLISHED
     db.session.commit()
     return survey, False
 
@@ -169,7 +173,7 @@ def move_question(survey: Survey, key: str, offset: int, *, now: datetime) -> No
 def remove_question(survey: Survey, key: str, *, now: datetime) -> None:
     specs = _specs(survey.current_version)
     specs.pop(_index(specs, key))
-    if not specs and survey.status == "published":  # as publishing an empty survey is refused
+    if not specs and survey.status == SurveyStatus.PUBLISHED:  # as publishing an empty survey is refused
         raise AuthoringError("Customers are answering this survey: it needs at least one question. "
                              "Add another question first, or close the survey.")
     _save_questions(survey, specs, now)
@@ -187,7 +191,8 @@ def update_details(survey: Survey, *, title: str, intro: str, follow_up: str, no
     db.session.commit()
 
 
-TRANSITIONS = {"publish": ({"draft", "closed"}, "published"), "close": ({"published"}, "closed")}
+TRANSITIONS = {"publish": ({SurveyStatus.DRAFT, SurveyStatus.CLOSED}, SurveyStatus.PUBLISHED),
+               "close": ({SurveyStatus.PUBLISHED}, SurveyStatus.CLOSED)}
 
 
 def change_status(survey: Survey, action: str, *, now: datetime) -> None:

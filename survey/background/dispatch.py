@@ -32,7 +32,16 @@ from survey import followups, mail, outreach
 from survey.alerts import trends
 from survey.clock import utcnow
 from survey.extensions import db
-from survey.models import Contact, Invitation, OutboxMessage, Response, Survey, WebhookDelivery
+from survey.models import (
+    Contact,
+    Invitation,
+    OutboxMessage,
+    OutboxStatus,
+    Response,
+    Survey,
+    SurveyStatus,
+    WebhookDelivery,
+)
 from survey.models.outreach import RenderedEmail
 from survey.results import scorecard
 from survey.webhooks import delivery as webhook_delivery
@@ -54,6 +63,22 @@ SERVER_RETRY = timedelta(minutes=1)
 MAX_ATTEMPTS = 8
 WEBHOOK_PASS_SECONDS = 60
 TRANSIENT_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout, OSError)
+
+
+@dataclass(frozen=True)
+class OutboxTrouble:
+    failed: list  # OutboxMessage rows that used up their attempts, newest first
+    retrying: list  # rows waiting to be tried again after a failed attempt, oldest first
+
+
+def outbox_trouble(*, limit: int = 200) -> OutboxTrouble:
+    """What the outbox page shows: the messages that could not be sent, and those still being retried."""
+    failed = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+                                .order_by(OutboxMessage.id.desc()).limit(limit)).all()
+    retrying = db.session.scalars(select(OutboxMessage)
+                                  .where(OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                                         OutboxMessage.attempts > 0).order_by(OutboxMessage.id).limit(limit)).all()
+    return OutboxTrouble(list(failed), list(retrying))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -139,14 +164,15 @@ def claim(*, now: datetime, limit: int = BATCH_SIZE,
           queue: type[OutboxMessage] | type[WebhookDelivery] = OutboxMessage) -> list[int]:
     """Claim due rows of a durable queue (the email outbox or webhook deliveries, which share status,
     not_before, claimed_until and attempts): pending and due, or `sending` with an expired lease."""
-    due = or_(and_(queue.status == "pending", queue.not_before <= now),
-              and_(queue.status == "sending", queue.claimed_until < now))
+    # The two queues name these two statuses alike (OutboxStatus, DeliveryStatus).
+    due = or_(and_(queue.status == OutboxStatus.PENDING, queue.not_before <= now),
+              and_(queue.status == OutboxStatus.SENDING, queue.claimed_until < now))
     ids = list(db.session.scalars(
         select(queue.id).where(due).order_by(queue.id).limit(limit)
         .with_for_update(skip_locked=True)))
     if ids:
         db.session.execute(update(queue).where(queue.id.in_(ids))
-                           .values(status="sending", claimed_until=max(now, utcnow()) + LEASE,
+                           .values(status=OutboxStatus.SENDING, claimed_until=max(now, utcnow()) + LEASE,
                                    attempts=queue.attempts + 1))
     db.session.commit()
     return ids
@@ -165,7 +191,8 @@ def _unwanted(rows: list) -> dict[int, str]:
     subscribed = set(db.session.scalars(
         select(Contact.id).where(Contact.id.in_(contact_ids), Contact.unsubscribed_at.is_(None))))
     closed = set(db.session.scalars(
-        select(Invitation.id).join(Survey).where(Invitation.id.in_(invitation_ids), Survey.status != "published")))
+        select(Invitation.id).join(Survey).where(Invitation.id.in_(invitation_ids),
+                                                 Survey.status != SurveyStatus.PUBLISHED)))
     answered = set(db.session.scalars(
         select(Response.invitation_id).where(Response.invitation_id.in_(invitation_ids))))
     reasons = {}
@@ -210,7 +237,7 @@ def _sent_statements():
     statements each time cost more than running them."""
     ids, now = bindparam("ids", expanding=True), bindparam("now", type_=OutboxMessage.sent_at.type)
     return (update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-            .values(status="sent", sent_at=now, claimed_until=None, last_error=None),
+            .values(status=OutboxStatus.SENT, sent_at=now, claimed_until=None, last_error=None),
             update(Invitation).where(Invitation.id.in_(ids))
             .values(sent_at=func.coalesce(Invitation.sent_at, now), last_sent_at=now),
             # A sent message's bytes are never needed again (the outbox row keeps what it said): about 7 KB
@@ -240,7 +267,7 @@ SEND_COLUMNS = (OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.kind, 
 def _load_claimed(ids: list[int]) -> list:
     """The claimed rows still ours, as plain rows (no ORM state to track or reload); a row queued before
     messages were rendered at queue time (no RenderedEmail) is loaded whole, for mail.envelope to render."""
-    claimed = and_(OutboxMessage.id.in_(ids), OutboxMessage.status == "sending")
+    claimed = and_(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)
     rows = db.session.execute(select(*SEND_COLUMNS).outerjoin(RenderedEmail).where(claimed)
                               .order_by(OutboxMessage.id)).all()
     if unrendered := [row.id for row in rows if row.raw is None]:
@@ -273,7 +300,7 @@ def next_batch(*, now: datetime, limit: int = BATCH_SIZE) -> Batch | None:
     for reason in set(reasons.values()):  # one UPDATE per reason
         db.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(
             [row.id for row in rows if reasons.get(row.id) == reason]))
-            .values(status="cancelled", last_error=reason, claimed_until=None))
+            .values(status=OutboxStatus.CANCELLED, last_error=reason, claimed_until=None))
     db.session.commit()
     return Batch([row for row in rows if row.id not in reasons], len(reasons))
 
@@ -342,8 +369,10 @@ class Background:
 def release(rows: list, *, not_before: datetime) -> int:
     """Put claimed rows back in the queue unsent, the attempt their claim counted given back."""
     result = db.session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.status == "sending")
-        .values(status="pending", claimed_until=None, not_before=not_before, attempts=OutboxMessage.attempts - 1))
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.status == OutboxStatus.SENDING)
+        .values(status=OutboxStatus.PENDING, claimed_until=None, not_before=not_before,
+                attempts=OutboxMessage.attempts - 1))
     db.session.commit()
     return result.rowcount
 
@@ -377,10 +406,10 @@ def send_batch(batch: Batch, transport: Transport, background: Background, *,
             message = f"{type(error).__name__}: {error}"[:2000]
             report.errors.append(f"{row.recipient}: {message}")
             if _classify(error) or row.attempts >= MAX_ATTEMPTS:
-                _mark(row, status="failed", last_error=message, claimed_until=None)
+                _mark(row, status=OutboxStatus.FAILED, last_error=message, claimed_until=None)
                 report.failed += 1
             else:
-                _mark(row, status="pending", last_error=message, claimed_until=None,
+                _mark(row, status=OutboxStatus.PENDING, last_error=message, claimed_until=None,
                       not_before=clock() + backoff(row.attempts))
                 report.retried += 1
             continue

@@ -38,9 +38,9 @@ from survey.models import (
     Response,
     Survey,
 )
-from survey.models.changes import CHANGE_STATUSES
+from survey.models.changes import CHANGE_STATUSES, ChangeStatus
 
-STATUS_LABELS = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}
+STATUS_LABELS = {ChangeStatus.PLANNED: "Planned", ChangeStatus.IN_PROGRESS: "In progress", ChangeStatus.DONE: "Done"}
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4"}
 IMPACT_WINDOW = timedelta(days=90)
 MIN_N = 30
@@ -495,7 +495,7 @@ def categories() -> list[str]:
 
 def done_in_last_quarter(now: datetime) -> int:
     return db.session.scalar(_public_query().with_only_columns(func.count()).where(
-        ChangeEntry.status == "done", ChangeEntry.changed_on >= (now - timedelta(days=91)).date()))
+        ChangeEntry.status == ChangeStatus.DONE, ChangeEntry.changed_on >= (now - timedelta(days=91)).date()))
 
 
 # What the public page's version is made of, as one statement read through the driver: on a warm page
@@ -539,7 +539,8 @@ def parse_quarter(text: str) -> tuple[date, date]:
 
 # The digest's sections: each status under its own words, done first. Only done entries are "the biggest
 # things we changed".
-DIGEST_SECTIONS = (("done", "We changed"), ("in_progress", "We are changing"), ("planned", "We plan to"))
+DIGEST_SECTIONS = ((ChangeStatus.DONE, "We changed"), (ChangeStatus.IN_PROGRESS, "We are changing"),
+                   (ChangeStatus.PLANNED, "We plan to"))
 DIGEST_PER_SECTION = 3
 
 
@@ -574,17 +575,18 @@ def when_words(status: str, day: date, today: date) -> str:
     """The entry's date as the digest says it: a future date (or a plan's) is "planned for"; work in
     progress is "since" the day it started; done work is the day it was done."""
     text = f"{day.day} {day:%B %Y}"
-    if day > today or status == "planned":
+    if day > today or status == ChangeStatus.PLANNED:
         return f"planned for {text}"
-    return f"since {text}" if status == "in_progress" else text
+    return f"since {text}" if status == ChangeStatus.IN_PROGRESS else text
 
 
 def _digest_sections(start: date, end: date, *, now: datetime) -> list[DigestSection]:
     """Done: what was done in the quarter. In progress: what is being changed now, begun by the quarter's
     end. Planned: what is planned from the quarter's start on (a plan for later is news too). At most
     three of each, those most customers raised first."""
-    dated = {"done": (ChangeEntry.changed_on >= start) & (ChangeEntry.changed_on < end),
-             "in_progress": ChangeEntry.changed_on < end, "planned": ChangeEntry.changed_on >= start}
+    dated = {ChangeStatus.DONE: (ChangeEntry.changed_on >= start) & (ChangeEntry.changed_on < end),
+             ChangeStatus.IN_PROGRESS: ChangeEntry.changed_on < end,
+             ChangeStatus.PLANNED: ChangeEntry.changed_on >= start}
     today = local_date(now, current_app.config["TIMEZONE"])
     sections = []
     for status, heading in DIGEST_SECTIONS:
@@ -617,7 +619,7 @@ def digest(quarter: str, *, now: datetime) -> Digest:
         select(Contact).where(Contact.id.in_(agreed), Contact.unsubscribed_at.is_(None), Contact.id.not_in(already))
         .order_by(Contact.id)))
     context = _digest_context(quarter.upper(), sections, None)
-    done = any(section.status == "done" for section in sections)
+    done = any(section.status == ChangeStatus.DONE for section in sections)
     subject = f"{quarter.upper()}: what we {'changed' if done else 'are doing'} because of you"
     return Digest(quarter.upper(), sections, recipients, subject, render_template("email/digest.txt", **context),
                   render_template("email/digest.html", **context))

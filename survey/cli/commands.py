@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from survey import accounts, authoring, changes, outreach
 from survey.accounts import api_tokens
@@ -21,13 +20,12 @@ from survey.authoring.definitions import DefinitionError, parse_survey, survey_d
 from survey.background import dispatch
 from survey.cli import demo, deploy_checks
 from survey.clock import local_date, outside_calendar, utcnow
-from survey.extensions import db
 from survey.links import external_url
-from survey.models import ROLES, Contact
+from survey.models import ROLES
 from survey.outreach import contacts, erasures
 from survey.outreach.invitations import personal_invitation
 from survey.results import dashboard, scorecard
-from survey.results.filters import ResultsFilter, parse_filter, response_conditions
+from survey.results.filters import ResultsFilter, parse_filter
 from survey.strict_json import JsonError, parse_json
 from survey.transfer import archives, exports, response_import, results_export
 
@@ -177,7 +175,7 @@ def export_responses_command(slug: str, fmt: str, output: str | None, since: dat
     if bom and fmt != "csv":
         raise click.UsageError("--bom is for --format csv: only a CSV file starts with a byte-order mark.")
     survey = _survey(slug)
-    selection = exports.Selection(survey, since, tuple(_filter_conditions(survey, filters)))
+    selection = exports.filtered(survey, _results_filter(filters), today=_today(), since=since)
     if fmt == "xlsx":
         with _open_output(output, "wb") as out:
             exports.write_xlsx(selection, out)
@@ -210,12 +208,6 @@ def _results_filter(options: dict) -> ResultsFilter:
         problem = parsed.problems[0]
         raise click.ClickException(names.get(problem.split(":")[0], "") + problem[problem.find(":"):])
     return parsed.filter
-
-
-def _filter_conditions(survey, options: dict) -> list:
-    if all(value is None for value in options.values()):
-        return []
-    return response_conditions(survey.id, _results_filter(options), _today(), whole_range=True)
 
 
 def _today():
@@ -277,17 +269,15 @@ def seed_demo_command(if_empty: bool):
 def send_survey_command(slug: str, where: tuple[str, ...], at: datetime | None, reminders: int, reminder_days: int):
     """Start a campaign: email the survey to every contact, or to a segment, now or later."""
     survey = _survey(slug)
-    now = utcnow()
     try:
-        campaign = outreach.create_campaign(survey, segment=outreach.parse_segment(where), at=at,
-                                            reminders=reminders, reminder_days=reminder_days, now=now)
+        campaign, report = outreach.send_campaign(survey, segment=outreach.parse_segment(where), at=at,
+                                                  reminders=reminders, reminder_days=reminder_days, now=utcnow())
     except outreach.OutreachError as error:
         raise click.ClickException(str(error)) from None
-    if campaign.scheduled_at > now:
+    if report is None:
         click.echo(f"campaign {campaign.id} scheduled for {campaign.scheduled_at:%Y-%m-%d %H:%M} UTC; "
                    "`flask dispatch --loop` sends it then")
         return
-    report = outreach.launch(campaign, now=now)
     click.echo(f"campaign {campaign.id}: {report.matched} contacts matched, {report.queued} invitations queued, "
                f"{report.skipped_cap} skipped by the frequency cap, {report.skipped_unsubscribed} unsubscribed")
 
@@ -462,7 +452,7 @@ def erase_contact_command(email: str, yes: bool):
         address = normalise_email(email)
     except InvalidAddress as error:
         raise click.ClickException(str(error)) from None
-    contact = db.session.scalar(select(Contact).where(Contact.email == address))
+    contact = contacts.find_contact(address)
     if contact is None:
         raise click.ClickException(f"no contact with the email {address}")
     if not yes:

@@ -20,7 +20,7 @@ from survey.authoring import starters
 from survey.clock import local_date
 from survey.extensions import db
 from survey.links import external_url
-from survey.models import Answer, Contact, Response, ResponseTag, Survey, User
+from survey.models import Answer, CaseStatus, ChangeStatus, Contact, Response, ResponseTag, Survey, User
 from survey.results import rollups
 
 DEMO_EMAIL = "demo@example.com"
@@ -159,13 +159,13 @@ def seed(*, now: datetime) -> DemoLogin:
 DEMO_CHANGES = [
     ("Call-backs within one working day", "Nobody called you back, and you had to chase us.",
      "Every request for a call-back now has an owner and a **one working day** deadline, and the team lead "
-     "sees overdue call-backs each morning.", "Support", "done", 20, "Nobody called me back."),
+     "sees overdue call-backs each morning.", "Support", ChangeStatus.DONE, 20, "Nobody called me back."),
     ("Delivery slots you can change online", "Missed delivery slots meant a day off work for nothing.",
-     "You can now move your delivery slot online until 8 pm the evening before.", "Deliveries", "in_progress", 45,
-     "The delivery slot was missed again."),
+     "You can now move your delivery slot online until 8 pm the evening before.", "Deliveries",
+     ChangeStatus.IN_PROGRESS, 45, "The delivery slot was missed again."),
     ("One person for your case from start to end", "You were passed between several people.",
      "We are trialling a single case owner in Leeds; if it works we will roll it out everywhere.", "Support",
-     "planned", -10, "I was passed between four people."),
+     ChangeStatus.PLANNED, -10, "I was passed between four people."),
 ]
 
 
@@ -212,10 +212,11 @@ def _followups(survey: Survey, admin: User, rng: random.Random, now: datetime) -
         if case.due_at < now - timedelta(days=2):
             case.owner_id = admin.id
             case.first_contact_at = case.opened_at + timedelta(hours=rng.choice([2, 5, 20, 30, 50]))
-            case.status = rng.choices(["resolved", "unreachable", "contacted"], weights=[7, 1, 2])[0]
-            if case.status != "contacted":
+            case.status = rng.choices([CaseStatus.RESOLVED, CaseStatus.UNREACHABLE, CaseStatus.CONTACTED],
+                                      weights=[7, 1, 2])[0]
+            if case.status != CaseStatus.CONTACTED:
                 case.resolved_at = case.first_contact_at + timedelta(hours=rng.randrange(1, 48))
-                case.problem_fixed = case.status == "resolved" and rng.random() < 0.85
+                case.problem_fixed = case.status == CaseStatus.RESOLVED and rng.random() < 0.85
     db.session.commit()
 
 

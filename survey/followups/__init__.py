@@ -9,6 +9,7 @@ from survey.followups.cases import (
     add_note,
     assign,
     case_for_response,
+    cases_after,
     complaint_problems,
     due_after,
     earlier_cases,
@@ -24,7 +25,7 @@ from survey.followups.cases import (
 
 __all__ = [
     "COMPLAINTS_PER_SENDER", "CaseError", "ComplaintInput", "FollowUpCase", "TooManyComplaints", "add_note",
-    "assign", "case_for_response", "complaint_problems", "due_after", "earlier_cases", "is_overdue",
+    "assign", "case_for_response", "cases_after", "complaint_problems", "due_after", "earlier_cases", "is_overdue",
     "list_cases", "open_for_response", "open_manually", "record_complaint", "remind_overdue", "set_status",
     "standards",
 ]

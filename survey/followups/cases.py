@@ -22,12 +22,13 @@ from sqlalchemy.exc import IntegrityError
 
 from survey import mail, webhooks
 from survey.addresses import InvalidAddress, normalise_email
+from survey.database import Page, keyset
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import CaseNote, Complaint, Contact, FollowUpCase, Question, Response, User
-from survey.models.followups import CASE_STATUSES
+from survey.models.followups import CASE_STATUSES, CaseStatus
 
-OPEN_STATUSES = ("new", "contacted")
+OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.CONTACTED)
 COMPLAINT_KINDS = ("complaint", "suggestion")
 COMPLAINTS_PER_SENDER = 5  # per COMPLAINT_WINDOW, counted in the database so every process shares it
 COMPLAINT_WINDOW = timedelta(minutes=10)
@@ -108,7 +109,7 @@ def open_for_response(response: Response, questions: Sequence[Question], values:
     else:
         reason, summary = "low_score", reason_text
     case = FollowUpCase(reason=reason, response_id=response.id, contact_id=response.contact_id,
-                        team=str((response.attributes or {}).get("team", "")), summary=summary, status="new",
+                        team=str((response.attributes or {}).get("team", "")), summary=summary, status=CaseStatus.NEW,
                         opened_at=now, due_at=_due(now))
     db.session.add(case)
     webhooks.case_updated(case, "opened", now=now, endpoints=endpoints)
@@ -121,7 +122,7 @@ def open_manually(response: Response, *, actor: User, now: datetime) -> FollowUp
         return existing
     case = FollowUpCase(reason="manual", response_id=response.id, contact_id=response.contact_id,
                         team=str((response.attributes or {}).get("team", "")),
-                        summary=f"Opened by {actor.email}", status="new", owner_id=actor.id, opened_at=now,
+                        summary=f"Opened by {actor.email}", status=CaseStatus.NEW, owner_id=actor.id, opened_at=now,
                         due_at=_due(now))
     db.session.add(case)
     webhooks.case_updated(case, "opened", now=now)
@@ -207,7 +208,7 @@ def record_complaint(data: ComplaintInput, *, sender: str, now: datetime,
     first_line = " ".join(message.split())
     case = FollowUpCase(reason="complaint", complaint_id=complaint.id, contact_id=complaint.contact_id,
                         team=str((contact.attributes or {}).get("team", "")) if contact else "",
-                        summary=f"{data.kind.capitalize()}: {first_line}"[:300], status="new", opened_at=now,
+                        summary=f"{data.kind.capitalize()}: {first_line}"[:300], status=CaseStatus.NEW, opened_at=now,
                         due_at=_due(now))
     db.session.add(case)
     webhooks.case_updated(case, "opened", now=now)
@@ -221,11 +222,11 @@ def set_status(case: FollowUpCase, status: str, *, actor: User, now: datetime, p
                change_id: int | None = None, note: str = "") -> None:
     if status not in CASE_STATUSES:
         raise CaseError({"status": "Choose new, contacted, resolved or could not reach."})
-    if status in ("contacted", "resolved", "unreachable") and case.first_contact_at is None:
+    if status in (CaseStatus.CONTACTED, CaseStatus.RESOLVED, CaseStatus.UNREACHABLE) and case.first_contact_at is None:
         case.first_contact_at = now
-    if status in ("resolved", "unreachable"):
+    if status in (CaseStatus.RESOLVED, CaseStatus.UNREACHABLE):
         case.resolved_at = now
-        case.problem_fixed = problem_fixed if status == "resolved" else None
+        case.problem_fixed = problem_fixed if status == CaseStatus.RESOLVED else None
         case.change_id = change_id
     else:
         case.resolved_at = None
@@ -266,7 +267,7 @@ def earlier_cases(contact_id: int | None, *, exclude_id: int | None = None) -> l
 
 
 def is_overdue(case: FollowUpCase, now: datetime) -> bool:
-    return case.status == "new" and case.due_at < now
+    return case.status == CaseStatus.NEW and case.due_at < now
 
 
 def list_cases(*, status: str, owner_id: int | None, now: datetime, limit: int = 500) -> list[FollowUpCase]:
@@ -278,6 +279,12 @@ def list_cases(*, status: str, owner_id: int | None, now: datetime, limit: int =
     if owner_id is not None:
         query = query.where(FollowUpCase.owner_id == owner_id)
     return list(db.session.scalars(query.order_by(FollowUpCase.due_at).limit(limit)))
+
+
+def cases_after(*, after: int, limit: int, status: str | None = None) -> Page:
+    """A page of cases by id (the API's list), in one status or all."""
+    query = select(FollowUpCase) if status is None else select(FollowUpCase).where(FollowUpCase.status == status)
+    return keyset(query, FollowUpCase.id, after=after, limit=limit)
 
 
 @dataclass(frozen=True)
@@ -327,7 +334,7 @@ def staff_summary(case: FollowUpCase) -> str:
 def remind_overdue(*, now: datetime) -> int:
     """Email each owner of an overdue case once (again only after reassignment)."""
     cases = db.session.scalars(select(FollowUpCase).where(
-        FollowUpCase.status == "new", FollowUpCase.due_at < now, FollowUpCase.reminded_at.is_(None),
+        FollowUpCase.status == CaseStatus.NEW, FollowUpCase.due_at < now, FollowUpCase.reminded_at.is_(None),
         FollowUpCase.owner_id.is_not(None)).with_for_update(skip_locked=True)).all()
     for case in cases:
         context = dict(case=case, summary=staff_summary(case),

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import db, one_of
 
-ALERT_STATUSES = ("open", "acknowledged", "resolved")
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+# Text is checked against this tuple: `"x" in AlertStatus` raises TypeError before Python 3.12.
+ALERT_STATUSES = tuple(AlertStatus)
 
 
 class Alert(db.Model):
@@ -16,7 +25,7 @@ class Alert(db.Model):
     data a no-op."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_series", "series_key", "status"),)
+    __table_args__ = (Index("ix_alerts_series", "series_key", "status"), one_of("status", AlertStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(400), unique=True)
@@ -45,7 +54,7 @@ class Alert(db.Model):
     # when it was raised. NULL for alerts raised before.
     details: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.OPEN)
     status_changed_at: Mapped[datetime | None]
     status_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # The follow-up case a manager linked it to (changes link alerts through ChangeLink).

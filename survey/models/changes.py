@@ -1,13 +1,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import db, one_of
 
-CHANGE_STATUSES = ("planned", "in_progress", "done")
+
+class ChangeStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+# Text is checked against this tuple: `"x" in ChangeStatus` raises TypeError before Python 3.12.
+CHANGE_STATUSES = tuple(ChangeStatus)
 
 
 class ChangeEntry(db.Model):
@@ -22,6 +31,7 @@ class ChangeEntry(db.Model):
     """
 
     __tablename__ = "change_entries"
+    __table_args__ = (one_of("status", ChangeStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -29,7 +39,7 @@ class ChangeEntry(db.Model):
     we_did: Mapped[str] = mapped_column(Text)
     we_did_html: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(80), default="")
-    status: Mapped[str] = mapped_column(String(16), default="planned")
+    status: Mapped[str] = mapped_column(String(16), default=ChangeStatus.PLANNED)
     changed_on: Mapped[date]
     impact_survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id", ondelete="SET NULL"))
     impact_question: Mapped[str | None] = mapped_column(String(64))

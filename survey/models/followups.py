@@ -1,13 +1,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import db, one_of
 
-CASE_STATUSES = ("new", "contacted", "resolved", "unreachable")
+
+class CaseStatus(StrEnum):
+    NEW = "new"  # nobody has got back to the customer yet: the response-time standard runs
+    CONTACTED = "contacted"
+    RESOLVED = "resolved"
+    UNREACHABLE = "unreachable"
+
+
+# Text is checked against this tuple: `"x" in CaseStatus` raises TypeError before Python 3.12.
+CASE_STATUSES = tuple(CaseStatus)
 # "review": a low score from someone Hearken cannot reach (the public link, an anonymous import): flagged for
 # a person to read, not queued as a call (no call script, and outside the response-time standard).
 CASE_REASONS = ("low_score", "review", "contact_request", "complaint", "manual")
@@ -40,7 +50,7 @@ class FollowUpCase(db.Model):
     """
 
     __tablename__ = "followup_cases"
-    __table_args__ = (Index("ix_followup_cases_status_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_followup_cases_status_due", "status", "due_at"), one_of("status", CaseStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reason: Mapped[str] = mapped_column(String(20))
@@ -49,7 +59,7 @@ class FollowUpCase(db.Model):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     team: Mapped[str] = mapped_column(String(200), default="")
     summary: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), default="new")
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.NEW)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     opened_at: Mapped[datetime]
     due_at: Mapped[datetime]

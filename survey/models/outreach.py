@@ -1,14 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import db, one_of
 
-# cancelled: the contact unsubscribed, or answered before a reminder went out.
-OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # due at not_before (again, after a failed attempt)
+    SENDING = "sending"  # claimed by a dispatcher until claimed_until
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or out of attempts
+    CANCELLED = "cancelled"  # the contact unsubscribed, or answered before a reminder went out
 
 
 class Campaign(db.Model):
@@ -24,8 +30,8 @@ class Campaign(db.Model):
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
-    # {attribute: value}; every pair must match (an empty filter means every contact).
-    segment: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # {attribute: [values]}: every attribute must hold one of its values (an empty filter means every contact).
+    segment: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     scheduled_at: Mapped[datetime]
     launched_at: Mapped[datetime | None]
     reminders: Mapped[int] = mapped_column(default=0)
@@ -65,7 +71,7 @@ class OutboxMessage(db.Model):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before"),)
+    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before"), one_of("status", OutboxStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -81,7 +87,7 @@ class OutboxMessage(db.Model):
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"),
                                                       index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime]
     claimed_until: Mapped[datetime | None]

@@ -1,14 +1,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import db, one_of
 
 QUESTION_TYPES = ("rating", "nps", "choice", "multi", "yesno", "text")
-SURVEY_STATUSES = ("draft", "published", "closed")
+
+
+class SurveyStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"  # open to answers
+    CLOSED = "closed"
+
+
+# Text is checked against these tuples: `"x" in SurveyStatus` raises TypeError before Python 3.12.
+SURVEY_STATUSES = tuple(SurveyStatus)
 
 
 class Survey(db.Model):
@@ -16,10 +26,11 @@ class Survey(db.Model):
     responses adds a version, so every response keeps the exact questions it answered."""
 
     __tablename__ = "surveys"
+    __table_args__ = (one_of("status", SurveyStatus),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status: Mapped[str] = mapped_column(String(16), default=SurveyStatus.DRAFT)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -38,7 +49,7 @@ class Survey(db.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status == "published"
+        return self.status == SurveyStatus.PUBLISHED
 
 
 class SurveyVersion(db.Model):

@@ -1,20 +1,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import db, one_of
 
 WEBHOOK_EVENTS = ("response.completed", "alert.raised", "case.updated", "change.published")
 # "ping" is not subscribed to: it is sent on demand, to one endpoint, to check its setup.
 PING_EVENT = "ping"
-DELIVERY_STATUSES = ("pending", "sending", "delivered", "failed")
 # How deliveries are signed: "standard" is Standard Webhooks (webhook-id, webhook-timestamp,
 # webhook-signature), what the standardwebhooks libraries verify; "hearken" is the Stripe-style
 # Hearken-Signature header of the first release, kept for receivers built for it.
 SIGNATURE_SCHEMES = ("standard", "hearken")
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # due at not_before (again, after a failed attempt)
+    SENDING = "sending"  # claimed by a dispatcher until claimed_until
+    DELIVERED = "delivered"
+    FAILED = "failed"  # out of attempts, or refused for good
 
 
 class WebhookEndpoint(db.Model):
@@ -57,14 +64,15 @@ class WebhookDelivery(db.Model):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (Index("ix_webhook_deliveries_status_due", "status", "not_before"),
-                      Index("ix_webhook_deliveries_endpoint_latest", "endpoint_id", "id"))
+                      Index("ix_webhook_deliveries_endpoint_latest", "endpoint_id", "id"),
+                      one_of("status", DeliveryStatus))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
     delivery_id: Mapped[str] = mapped_column(String(64), unique=True)
     event: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime]  # when it is due; once delivered or failed, when it was last tried
     claimed_until: Mapped[datetime | None]

@@ -10,15 +10,17 @@ from survey.outreach.campaigns import (
     event_counts,
     launch,
     launch_due_campaigns,
-    matches,
     parse_segment,
     queue_due_reminders,
     record_event,
+    segment_conditions,
+    send_campaign,
     unsubscribe,
 )
 
 __all__ = [
     "MAX_DELAY", "MAX_REMINDERS", "OutreachError", "UnknownSurvey", "campaign_stats",
     "contact_by_unsubscribe_token", "create_campaign", "event_counts", "launch", "launch_due_campaigns",
-    "matches", "parse_segment", "queue_due_reminders", "record_event", "unsubscribe",
+    "parse_segment", "queue_due_reminders", "record_event", "segment_conditions", "send_campaign",
+    "unsubscribe",
 ]

@@ -17,8 +17,20 @@ from sqlalchemy.exc import IntegrityError
 from survey import mail
 from survey.addresses import InvalidAddress
 from survey.extensions import db
-from survey.models import ApiToken, Campaign, Contact, Invitation, OutboxMessage, Response, Survey, TriggerEvent
+from survey.models import (
+    ApiToken,
+    Campaign,
+    Contact,
+    Invitation,
+    OutboxMessage,
+    OutboxStatus,
+    Response,
+    Survey,
+    SurveyStatus,
+    TriggerEvent,
+)
 from survey.outreach.invitations import ErasedAddress, contact_for
+from survey.results.filters import attribute_is
 from survey.tokens import new_token
 
 MAX_REMINDERS = 5
@@ -79,12 +91,17 @@ def parse_segment(pairs: Sequence[str]) -> dict[str, list[str]]:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not value.strip():
             raise OutreachError(f"segment filter {number} ({pair!r}) must look like attribute=value", "segment")
+        if '"' in name:
+            raise OutreachError(f"segment filter {number} ({pair!r}): an attribute name cannot hold a double quote",
+                                "segment")
         segment.setdefault(name.strip(), []).append(value.strip())
     return segment
 
 
-def matches(attributes: Mapping[str, str], segment: Mapping[str, Sequence[str]]) -> bool:
-    return all(str(attributes.get(name, "")) in values for name, values in segment.items())
+def segment_conditions(segment: Mapping[str, Sequence[str]]) -> list:
+    """SQL conditions on Contact selecting the segment: for every attribute named, one of its values, as
+    stored (an empty segment is every contact). In SQL, so a launch reads only the contacts it invites."""
+    return [attribute_is(Contact.attributes, name, values) for name, values in segment.items()]
 
 
 @dataclass(frozen=True)
@@ -97,8 +114,29 @@ class LaunchReport:
 
 def create_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
                     reminder_days: int, now: datetime, actor_id: int | None = None) -> Campaign:
-    """A campaign due at `at` (now when None). It is launched by `launch_due_campaigns`, at once when due."""
-    if survey.status != "published":
+    """A campaign due at `at` (now when None), launched by `launch_due_campaigns` once due."""
+    campaign = _new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
+                             now=now, actor_id=actor_id)
+    db.session.commit()
+    return campaign
+
+
+def send_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
+                  reminder_days: int, now: datetime,
+                  actor_id: int | None = None) -> tuple[Campaign, LaunchReport | None]:
+    """A new campaign, launched at once when it is due now (its report; None when it waits for its time).
+    Created and launched in one transaction: a launch that fails leaves no campaign behind for a dispatcher to
+    send later unannounced, and no dispatcher can claim it between the two."""
+    campaign = _new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
+                             now=now, actor_id=actor_id)
+    report = _launch(campaign, now=now) if campaign.scheduled_at <= now else None
+    db.session.commit()
+    return campaign, report
+
+
+def _new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
+                  reminder_days: int, now: datetime, actor_id: int | None) -> Campaign:
+    if survey.status != SurveyStatus.PUBLISHED:
         raise OutreachError(f"{survey.slug} is {survey.status}: only a published survey can be sent", "survey")
     if not 0 <= reminders <= MAX_REMINDERS:
         raise OutreachError(f"reminders must be between 0 and {MAX_REMINDERS}", "reminders")
@@ -109,22 +147,26 @@ def create_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at:
     campaign = Campaign(survey=survey, segment={k: list(v) for k, v in segment.items()}, scheduled_at=at or now,
                         reminders=reminders, reminder_days=reminder_days, created_at=now, created_by_id=actor_id)
     db.session.add(campaign)
-    db.session.commit()
+    db.session.flush()  # its id, which the launch locks it by
     return campaign
 
 
 def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
     """Select the segment, apply unsubscribes and the frequency cap, queue one invitation per contact."""
-    # "Send now" commits a due campaign and then launches it, and a dispatcher's launch_due_campaigns may
-    # claim it in between: whoever locks the row first launches it, the other finds it launched (without
-    # this both queued every invitation, or deadlocked on PostgreSQL).
+    report = _launch(campaign, now=now)
+    db.session.commit()
+    return report
+
+
+def _launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
+    # Whoever locks the campaign's row first launches it; another launch of it (a second dispatcher, a
+    # campaign created by one request and launched by another) finds it launched and reports what was done.
     if db.session.scalar(select(Campaign.launched_at).where(Campaign.id == campaign.id)
                          .with_for_update()) is not None:
         db.session.refresh(campaign)
-        db.session.commit()
         return _report(campaign)
-    contacts = db.session.execute(select(Contact.id, Contact.attributes, Contact.unsubscribed_at)).all()
-    matched = [row for row in contacts if matches(row.attributes or {}, campaign.segment)]
+    matched = db.session.execute(select(Contact.id, Contact.unsubscribed_at)
+                                 .where(*segment_conditions(campaign.segment)).order_by(Contact.id)).all()
     subscribed = [row.id for row in matched if row.unsubscribed_at is None]
     survey = campaign.survey
     capped: set[int] = set()
@@ -155,7 +197,6 @@ def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
     campaign.launched_at = now
     campaign.matched, campaign.queued = len(matched), queued
     campaign.skipped_unsubscribed, campaign.skipped_cap = len(matched) - len(subscribed), len(capped)
-    db.session.commit()
     return _report(campaign)
 
 
@@ -239,10 +280,11 @@ def campaign_stats(survey: Survey) -> list[CampaignStats]:
         return sum(n for cid, k, s, n in outbox if cid == campaign_id and s == status and kind in (None, k))
 
     return [CampaignStats(
-        campaign=c, sent=outbox_count(c.id, "sent", "invitation"), failed=outbox_count(c.id, "failed"),
-        pending=outbox_count(c.id, "pending") + outbox_count(c.id, "sending"),
+        campaign=c, sent=outbox_count(c.id, OutboxStatus.SENT, "invitation"),
+        failed=outbox_count(c.id, OutboxStatus.FAILED),
+        pending=outbox_count(c.id, OutboxStatus.PENDING) + outbox_count(c.id, OutboxStatus.SENDING),
         opened=invitations.get(c.id, (0, 0))[0], responded=invitations.get(c.id, (0, 0))[1],
-        reminders_sent=outbox_count(c.id, "sent", "reminder")) for c in campaigns]
+        reminders_sent=outbox_count(c.id, OutboxStatus.SENT, "reminder")) for c in campaigns]
 
 
 # --- triggered invitations --------------------------------------------------------------------------
@@ -272,7 +314,7 @@ def record_event(token: ApiToken, *, email: str, survey_slug: str, now: datetime
     survey = db.session.scalar(select(Survey).where(Survey.slug == survey_slug))
     if survey is None:
         raise UnknownSurvey(f"no survey with the slug {survey_slug!r}", "survey")
-    if survey.status != "published":
+    if survey.status != SurveyStatus.PUBLISHED:
         raise OutreachError(f"survey {survey_slug!r} is {survey.status}, not published", "survey")
     if not timedelta(0) <= delay <= MAX_DELAY:
         raise OutreachError("delay must be between 0 and 365 days", "delay")
@@ -335,6 +377,7 @@ def unsubscribe(contact: Contact, *, now: datetime) -> None:
     if contact.unsubscribed_at is None:
         contact.unsubscribed_at = now
     db.session.execute(
-        update(OutboxMessage).where(and_(OutboxMessage.contact_id == contact.id, OutboxMessage.status == "pending"))
-        .values(status="cancelled", last_error="unsubscribed"))
+        update(OutboxMessage)
+        .where(and_(OutboxMessage.contact_id == contact.id, OutboxMessage.status == OutboxStatus.PENDING))
+        .values(status=OutboxStatus.CANCELLED, last_error="unsubscribed"))
     db.session.commit()

@@ -42,7 +42,7 @@ from survey.models import (
     SurveyVersion,
     TriggerEvent,
 )
-from survey.models.outreach import RenderedEmail
+from survey.models.outreach import OutboxStatus, RenderedEmail
 from survey.outreach import erasures
 from survey.results.rollups import segment_names
 from survey.tokens import new_token
@@ -513,8 +513,9 @@ def _erase(contact: Contact, *, actor: str, actor_id: int | None, now: datetime)
                  OutboxMessage.recipient.endswith(f"<{contact.email}>", autoescape=True))
     db.session.execute(delete(RenderedEmail).where(RenderedEmail.outbox_id.in_(
         select(OutboxMessage.id).where(theirs))))
-    db.session.execute(update(OutboxMessage).where(theirs, OutboxMessage.status.in_(("pending", "sending")))
-                       .values(status="cancelled", claimed_until=None))
+    db.session.execute(update(OutboxMessage)
+                       .where(theirs, OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)))
+                       .values(status=OutboxStatus.CANCELLED, claimed_until=None))
     db.session.execute(update(OutboxMessage).where(theirs).values(
         recipient="", subject="", text_body="", html_body=None, headers={}, images=None, last_error=None,
         contact_id=None))

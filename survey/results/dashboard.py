@@ -29,6 +29,7 @@ from sqlalchemy import false, func, or_, select
 from analysis import benjamini_hochberg, bounded_mean, mean_difference, nps, nps_difference, share, share_difference
 from survey.extensions import db
 from survey.models import Alert, Answer, AnswerCount, ChangeEntry, Invitation, Question, Response, Survey
+from survey.models.alerts import AlertStatus
 from survey.results import charts, rollups
 from survey.results.charts import Bar, Marker, SegmentRow, TrendPoint
 from survey.results.filters import MAX_PERIODS, ResultsFilter, response_conditions
@@ -393,7 +394,8 @@ def _segment_results(question: Question, metric: str, segments: Counts, name: st
 def _unresolved_alerts(survey: Survey) -> dict[tuple, list[AlertNote]]:
     """(question key, metric, segment items) → the survey's alerts not yet resolved, newest first."""
     found: dict[tuple, list[AlertNote]] = defaultdict(list)
-    for alert in db.session.scalars(select(Alert).where(Alert.survey_id == survey.id, Alert.status != "resolved")
+    for alert in db.session.scalars(select(Alert)
+                                    .where(Alert.survey_id == survey.id, Alert.status != AlertStatus.RESOLVED)
                                     .order_by(Alert.id.desc())):
         # Alerts keep shares as fractions and the NPS on −100…100, as the dashboard does.
         before, after = format_value(alert.metric, alert.value_before), format_value(alert.metric, alert.value_after)

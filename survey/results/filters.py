@@ -7,7 +7,7 @@ raises: a bad value is reported by name and left out, so the page still shows so
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -143,6 +143,15 @@ def normalise_tag(text: str) -> str:
     return " ".join(text.split()).lower()[:64]
 
 
+def attribute_is(column, name: str, values: Sequence[str]):
+    """SQL: the JSON attributes in `column` hold `name` with one of `values`, compared as the text stored (case
+    and spaces count; a missing attribute matches no value). Responses' attributes, and contacts' (a campaign's
+    segment, survey.outreach.campaigns). A name holding a double quote cannot be written in SQLite's JSON path
+    (it matches nothing there), so a campaign's segment refuses one."""
+    found = column[name].as_string()
+    return found == values[0] if len(values) == 1 else found.in_(list(values))
+
+
 def response_conditions(survey_id: int, chosen: ResultsFilter, today: date, *, whole_range: bool = False) -> list:
     """SQL conditions on Response selecting what the filter shows. Pages default to the last periods;
     exports (`whole_range`) are bounded only by the dates the filter names."""
@@ -157,7 +166,7 @@ def response_conditions(survey_id: int, chosen: ResultsFilter, today: date, *, w
         conditions.append(Response.local_date <= last)
     if chosen.segment:
         name, value = chosen.segment
-        conditions.append(Response.attributes[name].as_string() == value)
+        conditions.append(attribute_is(Response.attributes, name, [value]))
     if chosen.version:
         conditions.append(Response.version_id.in_(
             select(SurveyVersion.id).where(SurveyVersion.survey_id == survey_id,

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from survey import mail
 from survey.extensions import db
 from survey.links import external_url
-from survey.models import OutboxMessage, Survey, User
+from survey.models import OutboxMessage, Survey, SurveyStatus, User
 from survey.results import charts, dashboard
 from survey.results.filters import ResultsFilter
 from survey.results.periods import period_label, period_start
@@ -52,7 +52,7 @@ def build_cards(last_day: date) -> list[tuple[SurveyCard, bytes | None]]:
     settings = dashboard.Settings.from_config(current_app.config)
     chosen = ResultsFilter(end=last_day, unit="week")
     cards = []
-    for survey in db.session.scalars(select(Survey).where(Survey.status == "published").order_by(Survey.id)):
+    for survey in db.session.scalars(select(Survey).where(Survey.status == SurveyStatus.PUBLISHED).order_by(Survey.id)):
         board = dashboard.build(survey, chosen, today=last_day, settings=settings)
         headline = next((q for q in board.questions if q.metric in ("top_box", "nps")), None)
         png, alt, cid = None, "", None

@@ -9,7 +9,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from itertools import islice
 from operator import itemgetter
 from typing import BinaryIO, TextIO
@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from survey.extensions import db
 from survey.models import Answer, Contact, Question, Response, ResponseTag, Survey, SurveyVersion
+from survey.results.filters import ResultsFilter, response_conditions
 from survey.transfer import collector
 
 BATCH = 1000
@@ -76,6 +77,12 @@ class Selection:
     survey: Survey
     since: datetime | None = None
     conditions: tuple = ()
+
+
+def filtered(survey: Survey, chosen: ResultsFilter, *, today: date, since: datetime | None = None) -> Selection:
+    """The responses the results filter selects, over the dates it names and no others: an export is not cut
+    to the last periods a page shows by default."""
+    return Selection(survey, since, tuple(response_conditions(survey.id, chosen, today, whole_range=True)))
 
 
 def _conditions(selection: Selection) -> list:

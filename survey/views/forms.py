@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from survey.models import QUESTION_TYPES
+from survey.models import QUESTION_TYPES, CaseStatus, ChangeStatus
 from survey.web.request_text import one_line_break
 
 TYPE_LABELS = {
@@ -152,8 +152,9 @@ class ChangeForm(Form):
     we_did = TextAreaField("We did", validators=[DataRequired(), Length(max=10000)],
                            description="What changed. Markdown: **bold**, lists, links.")
     category = StringField("Category or touchpoint", validators=[Optional(), Length(max=80)])
-    status = SelectField("Status", choices=[SelectChoice("planned", "Planned"),
-                                            SelectChoice("in_progress", "In progress"), SelectChoice("done", "Done")])
+    status = SelectField("Status", choices=[SelectChoice(ChangeStatus.PLANNED, "Planned"),
+                                            SelectChoice(ChangeStatus.IN_PROGRESS, "In progress"),
+                                            SelectChoice(ChangeStatus.DONE, "Done")])
     changed_on = DateField("Date of the change", validators=[InputRequired()])
     impact_survey = SelectField("Measure the effect on (optional): survey", validators=[Optional()])
     impact_question = StringField("Rating question key", validators=[Optional(), Length(max=64)])
@@ -196,9 +197,10 @@ class ComplaintForm(Form):
 
 
 class CaseStatusForm(Form):
-    status = SelectField("Status", choices=[SelectChoice("new", "New"), SelectChoice("contacted", "Contacted"),
-                                            SelectChoice("resolved", "Resolved"),
-                                            SelectChoice("unreachable", "Could not reach")])
+    status = SelectField("Status", choices=[SelectChoice(CaseStatus.NEW, "New"),
+                                            SelectChoice(CaseStatus.CONTACTED, "Contacted"),
+                                            SelectChoice(CaseStatus.RESOLVED, "Resolved"),
+                                            SelectChoice(CaseStatus.UNREACHABLE, "Could not reach")])
     problem_fixed = SelectField("Is the customer's problem fixed?", validators=[Optional()],
                                 choices=[SelectChoice("", "—"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")])
     change_id = SelectField("Led to a change (optional)", validators=[Optional()])

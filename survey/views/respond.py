@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from survey import database
 from survey.clock import utcnow
 from survey.extensions import csrf
-from survey.models import Survey, SurveyVersion
+from survey.models import Survey, SurveyStatus, SurveyVersion
 from survey.outreach.invitations import invitation_by_token, invited_respondent, mark_opened, public_respondent
 from survey.responding.submission import (
     NOTHING_YET,
@@ -70,9 +70,9 @@ for database_error in errors.DATABASE_ERRORS:
 
 
 def _open_survey(survey: Survey | None) -> Survey:
-    if survey is None or survey.status == "draft":
+    if survey is None or survey.status == SurveyStatus.DRAFT:
         abort(404)
-    if survey.status == "closed":
+    if survey.status == SurveyStatus.CLOSED:
         abort(410)
     return survey
 
@@ -241,7 +241,7 @@ def _receipt_for(survey: Survey, receipt: str) -> bool:
 @bp.route("/s/<slug>/thanks")
 def public_thanks(slug: str):
     survey = survey_to_answer(slug)  # the kept definition: it only needs the title
-    if survey is None or survey.status == "draft":
+    if survey is None or survey.status == SurveyStatus.DRAFT:
         abort(404)
     # Only the browser that sent answers holds a receipt: the bare address claims nothing.
     return render_template("respond/thanks.html", survey=survey, again_url=url_for(".public_survey", slug=slug),

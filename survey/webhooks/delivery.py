@@ -24,7 +24,7 @@ from sqlalchemy import delete, select, update
 from survey import webhooks
 from survey.clock import unix_seconds
 from survey.extensions import db
-from survey.models import WebhookDelivery, WebhookEndpoint
+from survey.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from survey.webhooks.addresses import AddressRefused, Target, vet
 
 # With the backoff of 1, 2, 4 … minutes (at most six hours), twelve attempts span about 20 hours: a
@@ -178,7 +178,7 @@ def attempt(claimed: Claimed, *, allowed_hosts: Iterable[str], signed_at: int) -
 
 def _claimed(ids: list[int], now: datetime) -> list[Claimed]:
     rows = db.session.execute(select(WebhookDelivery, WebhookEndpoint).join(WebhookEndpoint)
-                              .where(WebhookDelivery.id.in_(ids), WebhookDelivery.status == "sending")
+                              .where(WebhookDelivery.id.in_(ids), WebhookDelivery.status == DeliveryStatus.SENDING)
                               .order_by(WebhookDelivery.id)).all()
     claimed = [Claimed(d.id, d.delivery_id, d.event, d.body, d.attempts, e.url, e.active, e.signature_scheme,
                        tuple(webhooks.signing_secrets(e, now))) for d, e in rows]
@@ -198,11 +198,11 @@ def record(claimed: Claimed, outcome: Outcome, *, now: datetime, retry_after: Ca
     values = dict(last_attempt_at=now, last_status=outcome.status, last_error=_storable(outcome.error),
                   response_excerpt=_storable(outcome.excerpt), claimed_until=None, not_before=now)
     if outcome.delivered:
-        values.update(status="delivered", delivered_at=now)
+        values.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
     elif outcome.final or claimed.attempts >= MAX_ATTEMPTS:
-        values.update(status="failed")
+        values.update(status=DeliveryStatus.FAILED)
     else:
-        values.update(status="pending", not_before=now + retry_after(claimed.attempts))
+        values.update(status=DeliveryStatus.PENDING, not_before=now + retry_after(claimed.attempts))
     db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == claimed.id).values(**values))
     db.session.commit()
     return values["status"]
@@ -227,11 +227,11 @@ def send_claimed(ids: list[int], *, allowed_hosts: Iterable[str], clock: Callabl
                                  f"{type(error).__name__}: {error}")
             report.retried += 1
             continue
-        if status == "delivered":
+        if status == DeliveryStatus.DELIVERED:
             report.delivered += 1
             continue
         report.errors.append(f"webhook {claimed.delivery_id} to {claimed.url}: {outcome.error}")
-        if status == "failed":
+        if status == DeliveryStatus.FAILED:
             report.failed += 1
         else:
             report.retried += 1
@@ -241,6 +241,7 @@ def send_claimed(ids: list[int], *, allowed_hosts: Iterable[str], clock: Callabl
 def purge_history(*, now: datetime) -> int:
     """Delete finished deliveries whose last try is older than HISTORY (one indexed DELETE)."""
     result = db.session.execute(delete(WebhookDelivery).where(
-        WebhookDelivery.status.in_(("delivered", "failed")), WebhookDelivery.not_before < now - HISTORY))
+        WebhookDelivery.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)),
+        WebhookDelivery.not_before < now - HISTORY))
     db.session.commit()
     return result.rowcount

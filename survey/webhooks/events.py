@@ -51,7 +51,7 @@ from survey.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from survey.models.webhooks import PING_EVENT, SIGNATURE_SCHEMES, WEBHOOK_EVENTS
+from survey.models.webhooks import PING_EVENT, SIGNATURE_SCHEMES, WEBHOOK_EVENTS, DeliveryStatus
 from survey.webhooks.addresses import AddressRefused, vet
 
 SIGNATURE_TOLERANCE = 300  # seconds a receiver should accept between our timestamp and its clock
@@ -197,7 +197,7 @@ def _body(event: str, event_id: str, data: Mapping[str, object], now: datetime) 
 
 def _queue(endpoint_id: int, event: str, body: str, now: datetime) -> WebhookDelivery:
     delivery = WebhookDelivery(endpoint_id=endpoint_id, delivery_id=str(uuid.uuid4()), event=event, body=body,
-                               status="pending", attempts=0, not_before=now, created_at=now)
+                               status=DeliveryStatus.PENDING, attempts=0, not_before=now, created_at=now)
     db.session.add(delivery)
     return delivery
 
@@ -380,9 +380,10 @@ def send_ping(endpoint: WebhookEndpoint, *, now: datetime) -> WebhookDelivery:
 def redeliver(delivery: WebhookDelivery, *, now: datetime) -> None:
     """Send a failed delivery again: the same body and delivery id (so a receiver that did process it can
     tell), with a fresh set of attempts."""
-    if delivery.status != "failed":
+    if delivery.status != DeliveryStatus.FAILED:
         raise WebhookError({"delivery": "Only a failed delivery can be redelivered."})
-    delivery.status, delivery.attempts, delivery.not_before, delivery.claimed_until = "pending", 0, now, None
+    delivery.status, delivery.attempts = DeliveryStatus.PENDING, 0
+    delivery.not_before, delivery.claimed_until = now, None
     db.session.commit()
 
 

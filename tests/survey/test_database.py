@@ -172,3 +172,14 @@ def test_a_long_writer_is_waited_for_by_sqlite_itself(sqlite_app, writer_holding
             releaser.join()
         assert executed == ["BEGIN IMMEDIATE"]
         connection.rollback()
+
+
+def test_a_keyset_page_starts_after_the_cursor_and_says_whether_more_follow(ctx):
+    from survey.models import Survey
+    from tests.factories import make_survey
+
+    made = [make_survey(slug=f"s{n}") for n in range(3)]
+    first = database.keyset(select(Survey), Survey.id, after=0, limit=2)
+    assert (first.rows, first.more) == (made[:2], True)
+    rest = database.keyset(select(Survey), Survey.id, after=made[1].id, limit=2)
+    assert (rest.rows, rest.more) == (made[2:], False)

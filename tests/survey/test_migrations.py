@@ -257,3 +257,123 @@ def test_answer_counts_are_counted_again_by_version_and_back(runner, app):
     up = runner.invoke(args=["db", "upgrade"])
     assert up.exit_code == 0, up.output
     assert runner.invoke(args=["db", "check"]).exit_code == 0
+
+
+STATUS_TABLES = ("surveys", "outbox", "webhook_deliveries", "followup_cases", "alerts", "change_entries")
+
+
+def status_checks() -> dict[str, list[str]]:
+    from sqlalchemy import inspect
+
+    inspector = inspect(db.engine)
+    return {table: sorted(check["name"] for check in inspector.get_check_constraints(table)
+                          if check["name"].endswith("_status")) for table in STATUS_TABLES}
+
+
+def test_status_checks_wait_until_no_row_holds_an_unknown_status(runner, app):
+    """0018 adds a CHECK per status column. A row holding a status no code knows makes the upgrade refuse
+    before it changes anything, naming the table, the value and how many rows; once the rows are corrected
+    it upgrades, keeping every row. Downgrading drops the checks and keeps the rows."""
+    from sqlalchemy import text
+
+    assert runner.invoke(args=["db", "downgrade", "93d6eef46271"]).exit_code == 0
+    outbox_row = ("INSERT INTO outbox (message_id, kind, recipient, subject, text_body, headers, status, attempts, "
+                  "not_before, created_at) VALUES (:id, 'notice', 'a@example.com', 'S', 'B', '{}', :status, 0, "
+                  "'2026-12-01', '2026-12-01')")
+    with app.app_context():
+        assert status_checks() == {table: [] for table in STATUS_TABLES}
+        with db.engine.begin() as connection:
+            connection.execute(text("INSERT INTO surveys (id, slug, status, created_at, updated_at) VALUES "
+                                    "(1, 'old', 'archived', '2026-01-01', '2026-01-01'), "
+                                    "(2, 'live', 'published', '2026-01-01', '2026-01-01')"))
+            for number, status in enumerate(("retry", "sent", "retry")):
+                connection.execute(text(outbox_row), {"id": f"<m{number}@example.com>", "status": status})
+        db.engine.dispose()
+    refused = runner.invoke(args=["db", "upgrade"])
+    assert refused.exit_code == 1  # flask-migrate prints the migration's RuntimeError as "Error: …"
+    assert "Error: 0018 (status checks) cannot upgrade" in refused.output
+    assert "surveys.status holds 'archived' in 1 row (known: draft, published, closed)" in refused.output
+    assert "outbox.status holds 'retry' in 2 rows" in refused.output and "nothing was changed" in refused.output
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":  # the refused run's connection went back to the pool with its checks
+            with db.engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert status_checks() == {table: [] for table in STATUS_TABLES}
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "93d6eef46271"
+            connection.execute(text("UPDATE surveys SET status = 'closed' WHERE status = 'archived'"))
+            connection.execute(text("UPDATE outbox SET status = 'failed' WHERE status = 'retry'"))
+        db.engine.dispose()
+    upgraded = runner.invoke(args=["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    with app.app_context():
+        assert status_checks() == {table: [f"ck_{table}_status"] for table in STATUS_TABLES}
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT slug, status FROM surveys ORDER BY id")).all() == [
+                ("old", "closed"), ("live", "published")]
+            assert connection.execute(text("SELECT status FROM outbox ORDER BY id")).scalars().all() == [
+                "failed", "sent", "failed"]
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "check"]).exit_code == 0
+    assert runner.invoke(args=["db", "downgrade", "93d6eef46271"]).exit_code == 0
+    with app.app_context():
+        assert status_checks() == {table: [] for table in STATUS_TABLES}
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM outbox")).scalar() == 3
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+
+def test_the_database_refuses_a_status_no_code_knows(ctx):
+    """Each status column takes only its enum's values: a row written with another is refused by the
+    database itself, whichever code path (or hand) wrote it."""
+    import pytest
+    from sqlalchemy import func, select, update
+    from sqlalchemy.exc import IntegrityError
+
+    from survey import changes, followups, mail, models, webhooks
+    from survey.clock import utcnow
+    from tests.factories import make_survey
+
+    now = utcnow()
+    survey = make_survey()
+    mail.queue(mail.Rendered("Hello", "Body", None, {}), kind="notice", recipient="a@example.com", now=now)
+    followups.record_complaint(followups.ComplaintInput("complaint", "Slow.", "", "", ""), sender="10.0.0.1", now=now)
+    endpoint = webhooks.create_endpoint(webhooks.EndpointInput("https://8.8.8.8/hooks", "", ("case.updated",)),
+                                        allowed_hosts=(), actor_id=None, now=now)
+    webhooks.send_ping(endpoint, now=now)
+    changes.save_change(None, changes.ChangeInput(title="T", you_said="Y", we_did="W", category="C", status="done",
+                                                  changed_on=now.date()), actor_id=None, now=now)
+    db.session.add(models.Alert(
+        fingerprint="f", series_key="s", survey_id=survey.id, question_key="q", metric="top2", kind="change",
+        segment={}, period_before="2026-10", period_after="2026-11", n_before=1, n_after=1, value_before=1.0,
+        value_after=0.0, difference=-1.0, p_value=0.01, q_value=0.01, method="m", direction="drop", created_at=now))
+    db.session.commit()
+    tables = (models.Survey, models.OutboxMessage, models.WebhookDelivery, models.FollowUpCase, models.Alert,
+              models.ChangeEntry)
+    for model in tables:
+        assert db.session.scalar(select(func.count()).select_from(model)) == 1, model
+        with pytest.raises(IntegrityError, match="ck_"):
+            with db.session.begin_nested():
+                db.session.execute(update(model).values(status="archived"))
+    db.session.rollback()
+
+
+def test_the_status_checks_name_exactly_the_values_of_the_status_enums():
+    """0018 writes the statuses out (a migration must not change with the code); the models' checks are built
+    from the enums. A status added to an enum needs a migration that widens its check: this says which."""
+    import importlib.util
+    from pathlib import Path
+
+    from survey import models
+
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0018_status_checks.py"
+    spec = importlib.util.spec_from_file_location("status_checks", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    enums = {"surveys": models.SurveyStatus, "outbox": models.OutboxStatus, "webhook_deliveries": models.DeliveryStatus,
+             "followup_cases": models.CaseStatus, "alerts": models.AlertStatus, "change_entries": models.ChangeStatus}
+    assert {table: tuple(enum) for table, enum in enums.items()} == migration.STATUSES
+    for table, enum in enums.items():
+        checks = [c for c in db.metadata.tables[table].constraints if c.name == f"ck_{table}_status"]
+        assert [str(check.sqltext) for check in checks] == [f"status IN ({migration._listed(enum)})"]

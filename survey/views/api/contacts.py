@@ -6,11 +6,12 @@ from sqlalchemy import select
 
 from survey.addresses import InvalidAddress, normalise_email
 from survey.clock import utcnow
+from survey.database import keyset
 from survey.extensions import db
 from survey.models import Contact
 from survey.outreach import contacts
 from survey.transfer.exports import iso
-from survey.views.api.parameters import PAGE_PARAMS, keyset_page
+from survey.views.api.parameters import PAGE_PARAMS, cursor, page_body
 from survey.views.api.registry import ID, ApiError, Param, body, operation
 from survey.views.api.schemas import ref
 
@@ -72,7 +73,8 @@ def list_contacts():
     if "email" in request.args:
         found = contacts.find_contact(request.args["email"])
         query = query.where(Contact.id == (found.id if found else None))
-    return jsonify(keyset_page(query, Contact.id, contact_body))
+    after, limit = cursor()
+    return jsonify(page_body(keyset(query, Contact.id, after=after, limit=limit), contact_body))
 
 
 @operation(f"/contacts/<{ID}:contact_id>", "GET", role="agent", summary="Read a contact", tag=TAG,

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask import jsonify, request
-from sqlalchemy import select
 
-from survey import changes
+from survey import alerts, changes, followups
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.links import external_url
@@ -15,7 +14,7 @@ from survey.models import Alert, ChangeEntry, FollowUpCase
 from survey.models.alerts import ALERT_STATUSES
 from survey.models.followups import CASE_STATUSES
 from survey.transfer.exports import iso
-from survey.views.api.parameters import PAGE_PARAMS, keyset_page
+from survey.views.api.parameters import PAGE_PARAMS, cursor, page_body
 from survey.views.api.registry import ID, ApiError, Param, operation
 from survey.views.api.schemas import ref
 
@@ -27,13 +26,11 @@ def _one(model, record_id: int, noun: str):
     return found
 
 
-def _status_filter(query, column, allowed: tuple[str, ...]):
+def _status(allowed: tuple[str, ...]) -> str | None:
     status = request.args.get("status")
-    if status is None:
-        return query
-    if status not in allowed:
+    if status is not None and status not in allowed:
         raise ApiError(400, "invalid_parameter", f"status must be one of {', '.join(allowed)}", "status")
-    return query.where(column == status)
+    return status
 
 
 # --- alerts ---------------------------------------------------------------------------------------------
@@ -52,7 +49,8 @@ def alert_body(alert: Alert) -> dict:
            params=(Param("status", {"enum": list(ALERT_STATUSES)}, "only alerts in this status"), *PAGE_PARAMS),
            responses={200: ("A page of alerts, oldest first", ref("AlertPage"))})
 def list_alerts():
-    return jsonify(keyset_page(_status_filter(select(Alert), Alert.status, ALERT_STATUSES), Alert.id, alert_body))
+    after, limit = cursor()
+    return jsonify(page_body(alerts.alerts_after(after=after, limit=limit, status=_status(ALERT_STATUSES)), alert_body))
 
 
 @operation(f"/alerts/<{ID}:alert_id>", "GET", role="analyst", summary="Read an alert", tag="Alerts",
@@ -71,7 +69,7 @@ def case_body(case: FollowUpCase) -> dict:
             "opened_at": iso(case.opened_at), "due_at": iso(case.due_at),
             "first_contact_at": iso(case.first_contact_at) if case.first_contact_at else None,
             "resolved_at": iso(case.resolved_at) if case.resolved_at else None,
-            "overdue": case.status == "new" and case.due_at < now, "problem_fixed": case.problem_fixed,
+            "overdue": followups.is_overdue(case, now), "problem_fixed": case.problem_fixed,
             "change_id": case.change_id}
 
 
@@ -79,8 +77,9 @@ def case_body(case: FollowUpCase) -> dict:
            params=(Param("status", {"enum": list(CASE_STATUSES)}, "only cases in this status"), *PAGE_PARAMS),
            responses={200: ("A page of cases, oldest first", ref("CasePage"))})
 def list_cases():
-    query = _status_filter(select(FollowUpCase), FollowUpCase.status, CASE_STATUSES)
-    return jsonify(keyset_page(query, FollowUpCase.id, case_body))
+    after, limit = cursor()
+    return jsonify(page_body(followups.cases_after(after=after, limit=limit, status=_status(CASE_STATUSES)),
+                             case_body))
 
 
 @operation(f"/cases/<{ID}:case_id>", "GET", role="agent", summary="Read a follow-up case", tag="Follow-up cases",

@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import request
-from sqlalchemy import Select
 
 from survey.clock import outside_calendar
-from survey.extensions import db
+from survey.database import Page
 from survey.views.api.registry import MAX_ID, ApiError, Param
 
 MAX_PAGE = 1000
@@ -52,12 +51,7 @@ def cursor() -> tuple[int, int]:
     return min(query_int("after", 0, 0, 10**11), MAX_ID), query_int("limit", 100, 1, MAX_PAGE)
 
 
-def keyset_page(query: Select, column, represent) -> dict:
-    """One page of `query` ordered by the integer `column`, after the cursor: costs the same at any depth
-    and never skips or repeats a row however many arrive meanwhile."""
-    after, limit = cursor()
-    rows = list(db.session.scalars(query.where(column > after).order_by(column).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"data": [represent(row) for row in rows],
-            "next_cursor": str(getattr(rows[-1], column.key)) if more else None}
+def page_body(page: Page, represent) -> dict:
+    """A keyset page (survey.database.keyset, by id) as the API answers it: the next cursor is the last id."""
+    return {"data": [represent(row) for row in page.rows],
+            "next_cursor": str(page.rows[-1].id) if page.more else None}

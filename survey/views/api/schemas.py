@@ -5,7 +5,7 @@ answer against. Both are published in openapi.json under components/schemas, ref
 """
 from __future__ import annotations
 
-from survey.models import QUESTION_TYPES, ROLES
+from survey.models import QUESTION_TYPES, ROLES, SurveyStatus
 from survey.models.alerts import ALERT_STATUSES
 from survey.models.followups import CASE_REASONS, CASE_STATUSES
 
@@ -67,7 +67,7 @@ SURVEY = {
     "type": "object", "additionalProperties": False,
     "required": ["slug", "title", "status", "version", "created_at", "updated_at", "public_url"],
     "properties": {"slug": {"type": "string"}, "title": {"type": "string"},
-                   "status": {"enum": ["draft", "published", "closed"]},
+                   "status": {"enum": list(SurveyStatus)},
                    "version": {"type": "integer", "description": "the current version's number"},
                    "created_at": TIMESTAMP, "updated_at": TIMESTAMP,
                    "public_url": {"type": "string", "description": "the public link (/s/<slug>)"}},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
-from sqlalchemy import select
 
 from survey import authoring
 from survey.authoring.definitions import DefinitionError, parse_survey, survey_definition
@@ -80,8 +79,7 @@ def definition_from_body():
                                                        "properties": {"data": {"type": "array",
                                                                                "items": ref("Survey")}}})})
 def list_surveys():
-    surveys = db.session.scalars(select(Survey).order_by(Survey.slug)).all()
-    return jsonify({"data": [survey_summary(survey) for survey in surveys]})
+    return jsonify({"data": [survey_summary(survey) for survey in authoring.list_surveys()]})
 
 
 @operation("/surveys/<slug>", "GET", role="agent", summary="Read a survey and its current definition", tag=TAG,

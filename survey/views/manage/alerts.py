@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, select
 
 from survey import alerts as alerting
 from survey.alerts import trends
@@ -18,14 +17,10 @@ from survey.views.manage.blueprint import section, survey_or_404
 bp = section("alerts", __name__, read="analyst")
 
 
-
 @bp.route("/alerts/")
 def inbox():
     show = request.args.get("show", "open")
-    query = select(Alert).order_by(case((Alert.direction == "drop", 0), else_=1), Alert.created_at.desc())
-    if show != "all":
-        query = query.where(Alert.status != "resolved")
-    alerts = db.session.scalars(query.limit(500)).all()
+    alerts = alerting.inbox(include_resolved=show == "all")
     return render_template("manage/alerts/inbox.html",
                            alerts=[(a, trends.describe(a), trends.headline(a)) for a in alerts], show=show,
                            action=ActionForm())
@@ -62,8 +57,7 @@ def link_case(alert_id: int):
 
 @bp.route("/alerts/subscription", methods=["POST"])
 def subscription():
-    current_user.notify_alerts = request.form.get("notify") == "1"
-    db.session.commit()
+    alerting.set_alert_emails(current_user._get_current_object(), request.form.get("notify") == "1")
     flash("You will be emailed new alerts." if current_user.notify_alerts else "You will not be emailed alerts.")
     return redirect(url_for(".inbox"))
 

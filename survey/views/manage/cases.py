@@ -6,14 +6,15 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from survey import followups
+from survey.accounts.users import list_users
+from survey.changes import entries
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.ids import parse_id
-from survey.models import ChangeEntry, FollowUpCase, Response, User
+from survey.models import FollowUpCase, Response, User
 from survey.outreach import contacts
 from survey.results import browsing
 from survey.views.forms import ActionForm, CaseStatusForm, NoteForm
@@ -22,17 +23,14 @@ from survey.views.manage.blueprint import section
 bp = section("cases", __name__, read="agent")
 
 
-
-
 def _case(case_id: int) -> FollowUpCase:
     return db.session.get(FollowUpCase, case_id) or abort(404)
 
 
 def _status_form(case: FollowUpCase, formdata=None) -> CaseStatusForm:
     form = CaseStatusForm(formdata=formdata, status=case.status)
-    changes = db.session.scalars(select(ChangeEntry).where(ChangeEntry.deleted_at.is_(None))
-                                 .order_by(ChangeEntry.changed_on.desc()).limit(100))
-    form.change_id.choices = [SelectChoice("", "—")] + [SelectChoice(str(c.id), c.title) for c in changes]
+    form.change_id.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(c.id), c.title) for c in entries.recent_changes(100)]
     return form
 
 
@@ -52,7 +50,7 @@ def case_detail(case_id: int):
     case = _case(case_id)
     profile = contacts.contact_profile(case.contact_id) if case.contact_id else None
     earlier = followups.earlier_cases(case.contact_id, exclude_id=case.id)
-    users = db.session.scalars(select(User).order_by(User.email)).all()
+    users = list_users()
     lines = browsing.answer_lines(case.response, case.response.version.questions) if case.response else []
     return render_template("manage/cases/detail.html", case=case, profile=profile, earlier=earlier, users=users,
                            answer_lines=lines,

@@ -6,14 +6,14 @@ import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from survey import changes
+from survey import alerts, authoring, changes
+from survey.changes import entries
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.ids import parse_id
-from survey.models import Alert, ChangeEntry, Survey
+from survey.models import ChangeEntry
 from survey.views.forms import ActionForm, ChangeForm, ChangeLinksForm, ImpactChoiceForm, QuoteForm
 from survey.views.manage.blueprint import section
 from survey.wording import plural
@@ -31,7 +31,7 @@ def _entry(change_id: int) -> ChangeEntry:
 def _change_form(entry: ChangeEntry | None = None) -> ChangeForm:
     form = ChangeForm(obj=entry) if request.method != "POST" and entry else ChangeForm()
     form.impact_survey.choices = [SelectChoice("", "— none —")] + [
-        SelectChoice(slug, slug) for slug in db.session.scalars(select(Survey.slug).order_by(Survey.slug))]
+        SelectChoice(survey.slug, survey.slug) for survey in authoring.list_surveys()]
     if request.method != "POST" and entry is not None:
         form.impact_survey.data = entry.impact_survey.slug if entry.impact_survey else ""
         form.impact_segment.data = (f"{entry.impact_segment_name}={entry.impact_segment_value}"
@@ -58,9 +58,7 @@ def _save(entry: ChangeEntry | None, form: ChangeForm):
 
 @bp.route("/")
 def index():
-    entries = db.session.scalars(select(ChangeEntry).where(ChangeEntry.deleted_at.is_(None))
-                                 .order_by(ChangeEntry.changed_on.desc())).all()
-    return render_template("manage/changes/index.html", entries=entries)
+    return render_template("manage/changes/index.html", entries=entries.list_changes())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -76,7 +74,7 @@ def _editor(entry: ChangeEntry, form: ChangeForm | None = None, status: int = 20
     links = ChangeLinksForm(formdata=None, responses=", ".join(
         str(link.response_id) for link in entry.links if link.response_id))
     links.alerts.choices = [SelectChoice(a.id, f"#{a.id} {a.direction} · {a.question_key} · {a.period_after}")
-                            for a in db.session.scalars(select(Alert).order_by(Alert.id.desc()).limit(50))]
+                            for a in alerts.recent_alerts(50)]
     links.alerts.data = [link.alert_id for link in entry.links if link.alert_id]
     measured = changes.impact(entry, now=utcnow())
     return render_template(
@@ -102,7 +100,7 @@ def edit(change_id: int):
 def links(change_id: int):
     entry = _entry(change_id)
     form = ChangeLinksForm()
-    form.alerts.choices = [SelectChoice(a, str(a)) for a in db.session.scalars(select(Alert.id))]
+    form.alerts.choices = [SelectChoice(a, str(a)) for a in alerts.alert_ids()]
     numbers = re.findall(r"\d+", form.responses.data or "")
     if not form.validate_on_submit() or re.sub(r"[\d,\s#]", "", form.responses.data or ""):
         form.responses.errors = ["Write response numbers separated by commas, e.g. 12, 15, 40."]

@@ -11,7 +11,7 @@ from flask import Response, current_app, request, stream_with_context
 
 from survey.clock import local_date, utcnow
 from survey.results import dashboard
-from survey.results.filters import parse_filter, response_conditions
+from survey.results.filters import parse_filter
 from survey.transfer import exports as exporting
 from survey.transfer import results_export
 from survey.views.manage.blueprint import section, survey_or_404
@@ -31,9 +31,7 @@ def _selection(slug: str) -> exporting.Selection | Response:
     if parsed.problems:
         return Response("Nothing was exported. " + " ".join(parsed.problems) + "\n", status=400,
                         mimetype="text/plain")
-    today = local_date(utcnow(), current_app.config["TIMEZONE"])
-    return exporting.Selection(survey, None, tuple(response_conditions(survey.id, parsed.filter, today,
-                                                                       whole_range=True)))
+    return exporting.filtered(survey, parsed.filter, today=local_date(utcnow(), current_app.config["TIMEZONE"]))
 
 
 def _attachment(slug: str, extension: str, what: str = "responses") -> dict[str, str]:

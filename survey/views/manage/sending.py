@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from survey import mail, outreach
+from survey.background import dispatch
 from survey.clock import utcnow
-from survey.extensions import db
-from survey.models import Contact, Invitation, OutboxMessage
+from survey.models import Contact, Invitation
 from survey.views.forms import CampaignForm
 from survey.views.manage.blueprint import section, survey_or_404
 from survey.wording import plural
@@ -33,18 +32,16 @@ def sending(slug: str):
     survey = survey_or_404(slug)
     form = CampaignForm()
     if form.validate_on_submit():
-        now = utcnow()
         try:
             segment = outreach.parse_segment((form.segment.data or "").splitlines())
-            campaign = outreach.create_campaign(
+            campaign, report = outreach.send_campaign(
                 survey, segment=segment, at=form.at.data, reminders=form.reminders.data,
-                reminder_days=form.reminder_days.data, now=now, actor_id=current_user.id)
+                reminder_days=form.reminder_days.data, now=utcnow(), actor_id=current_user.id)
         except outreach.OutreachError as error:
             target = getattr(form, error.field or "", None) or form.segment
             target.errors = [*target.errors, str(error)]
             return _page(survey, form, 422)
-        if campaign.scheduled_at <= now:
-            report = outreach.launch(campaign, now=now)
+        if report is not None:
             flash(f"Queued {plural(report.queued, 'invitation')} ({report.skipped_cap} skipped by the frequency cap, "
                   f"{report.skipped_unsubscribed} unsubscribed). They go out with the next dispatch.")
         else:
@@ -79,8 +76,5 @@ def email_preview_html(slug: str):
 
 @bp.route("/outbox")
 def outbox():
-    failed = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "failed")
-                                .order_by(OutboxMessage.id.desc()).limit(200)).all()
-    waiting = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "sending")))
-                                 .where(OutboxMessage.attempts > 0).order_by(OutboxMessage.id).limit(200)).all()
-    return render_template("manage/outbox.html", failed=failed, waiting=waiting)
+    trouble = dispatch.outbox_trouble()
+    return render_template("manage/outbox.html", failed=trouble.failed, waiting=trouble.retrying)

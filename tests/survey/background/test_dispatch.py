@@ -364,3 +364,14 @@ def test_a_message_rendered_with_its_queueing_date_is_sent_with_one_date_the_sen
     (date,) = message.get_all("Date")
     assert before <= date.datetime.astimezone(timezone.utc).replace(tzinfo=None) <= utcnow()
     assert message.get_body(("plain",)).get_content().strip() == "Body 0"
+
+
+def test_the_outbox_page_lists_what_failed_and_what_is_being_retried(ctx):
+    queue_messages(4)
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    rows[0].status, rows[0].attempts = "failed", 8
+    rows[1].status, rows[1].attempts = "failed", 8
+    rows[2].attempts = 2  # pending again after a failed attempt
+    db.session.commit()  # rows[3]: pending, never tried: not trouble
+    trouble = dispatch.outbox_trouble()
+    assert (trouble.failed, trouble.retrying) == ([rows[1], rows[0]], [rows[2]])

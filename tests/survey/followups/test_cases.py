@@ -16,7 +16,7 @@ from survey.extensions import db
 from survey.models import Complaint, FollowUpCase, OutboxMessage, WebhookDelivery
 from survey.outreach.invitations import invited_respondent
 from survey.responding.submission import Consents, submit_response
-from tests.factories import make_definition, make_invitation, make_survey, make_user
+from tests.factories import NOW, make_definition, make_invitation, make_survey, make_user
 from tests.pages import hidden_fields, log_in, post_form, text_of
 
 FRIDAY = datetime(2026, 11, 6, 15, 0)
@@ -341,3 +341,13 @@ def test_the_complaint_survey_opens_a_case_for_every_response_like_the_complaint
     assert [v.follow_up for v in find_survey("complaint").versions] == ["every_response", "low_scores"]
     post_form(client, "/s/complaint", {"q-topic": "Billing", "q-details": "Charged twice"})
     assert len(cases()) == 1
+
+
+def test_cases_are_paged_by_id_in_one_status_or_all(ctx):
+    made = [followups.record_complaint(followups.ComplaintInput("complaint", f"Complaint {n}", "", "", ""),
+                                       sender=f"10.0.0.{n}", now=NOW) for n in range(3)]
+    followups.set_status(made[1], "resolved", actor=make_user(), now=NOW)
+    page = followups.cases_after(after=0, limit=2)
+    assert (page.rows, page.more) == (made[:2], True)
+    assert followups.cases_after(after=made[1].id, limit=2).rows == [made[2]]
+    assert followups.cases_after(after=0, limit=10, status="resolved").rows == [made[1]]

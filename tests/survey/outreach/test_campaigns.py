@@ -250,6 +250,7 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
     import threading
 
     import pytest
+    from sqlalchemy import event
 
     from survey import outreach
 
@@ -261,15 +262,15 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
         now = utcnow()
         for survey in surveys:
             outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=now)
+        engine = db.engine
     barrier, first_read = threading.Barrier(2, timeout=10), threading.local()
-    real = outreach.matches
 
-    def read_then_wait(attributes, segment):
-        found = real(attributes, segment)
-        if not getattr(first_read, "done", False):  # both launches have chosen their contacts before either locks
+    def read_then_wait(connection, cursor, statement, parameters, context, executemany):
+        # Both launches have chosen their contacts (the segment's SELECT) before either locks them.
+        if statement.startswith("SELECT contacts.id, contacts.unsubscribed_at") \
+                and not getattr(first_read, "done", False):
             first_read.done = True
             barrier.wait()
-        return found
 
     errors = []
 
@@ -280,7 +281,7 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
         except Exception as error:  # noqa: BLE001 — reported below
             errors.append(error)
 
-    outreach.matches = read_then_wait
+    event.listen(engine, "after_cursor_execute", read_then_wait)
     try:
         threads = [threading.Thread(target=dispatcher) for _ in range(2)]
         for thread in threads:
@@ -288,9 +289,135 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
         for thread in threads:
             thread.join(timeout=30)
     finally:
-        outreach.matches = real
+        event.remove(engine, "after_cursor_execute", read_then_wait)
     assert not errors
     with app.app_context():
         assert db.session.scalar(select(func.count(Invitation.id))) == 1
         assert sorted(db.session.scalars(select(Campaign.queued))) == [0, 1]
         assert sorted(db.session.scalars(select(Campaign.skipped_cap))) == [0, 1]
+
+
+SEGMENT_CONTACTS = (
+    ("ann@example.com", {"location": "Leeds", "tier": "2"}),
+    ("bob@example.com", {"location": "leeds", "tier": "2"}),  # another case: not Leeds
+    ("cat@example.com", {"tier": "2"}),  # no location at all
+    ("dan@example.com", {"location": "", "tier": "2"}),  # an empty location
+    ("eve@example.com", {"location": "Leeds", "tier": "02"}),  # a number written another way
+    ("fay@example.com", {"location": "York", "tier": "2"}),
+    ("gus@example.com", {"location": " Leeds", "tier": "2.0"}),  # spaces count, as they are stored
+    ("hal@example.com", {"location": "Leeds", "tier": "2"}),  # unsubscribed: matched, then skipped
+    ("ivy@example.com", {}),
+)
+
+
+def launch_to(segment: dict[str, list[str]]):
+    from survey import outreach
+
+    campaign = outreach.create_campaign(find_survey("support-csat"), segment=segment, at=None, reminders=0,
+                                        reminder_days=3, now=NOW)
+    report = outreach.launch(campaign, now=NOW)
+    invited = db.session.scalars(select(Contact.email).join(Invitation).where(Invitation.campaign_id == campaign.id)
+                                 .order_by(Contact.email)).all()
+    return report, invited
+
+
+def test_a_segment_selects_exactly_the_contacts_whose_attributes_are_one_of_its_values(ctx):
+    """Attribute values match as stored: the same case, no spaces trimmed, numbers as the same text; a missing
+    or empty attribute matches no value. Every attribute named must match (any of its values)."""
+    ctx.config["FREQUENCY_CAP_DAYS"] = 0  # each launch below invites whoever it matches, however recently asked
+    make_survey()
+    for email, attributes in SEGMENT_CONTACTS:
+        db.session.add(Contact(email=email, name="", attributes=attributes, created_at=NOW,
+                               unsubscribed_at=NOW if email.startswith("hal") else None))
+    db.session.commit()
+    report, invited = launch_to({"location": ["Leeds", "York"], "tier": ["2"]})
+    assert invited == ["ann@example.com", "fay@example.com"]
+    assert (report.matched, report.queued, report.skipped_unsubscribed) == (3, 2, 1)
+    assert launch_to({"tier": ["02", "2.0"]})[1] == ["eve@example.com", "gus@example.com"]
+    assert launch_to({"location": ["leeds"]})[1] == ["bob@example.com"]
+    assert launch_to({"location": ["Leeds"]})[1] == ["ann@example.com", "eve@example.com"]
+    assert launch_to({"location": ["Leeds"], "team": ["A"]})[1] == []
+    assert launch_to({})[1] == [email for email, _ in SEGMENT_CONTACTS if not email.startswith("hal")]
+
+
+def test_a_launch_reads_only_the_contacts_its_segment_selects(ctx):
+    """The segment is a condition in SQL: launching to 3 contacts of 400 reads those 3 rows, not 400 to sort
+    through (a campaign to a city among 100 000 contacts read every one, with its attributes)."""
+    from sqlalchemy import event, insert
+
+    from survey import outreach
+
+    survey = make_survey()
+    db.session.execute(insert(Contact), [
+        {"email": f"c{n}@example.com", "name": "", "attributes": {"location": "Leeds" if n % 130 == 0 else "York"},
+         "created_at": NOW} for n in range(400)])
+    db.session.commit()
+    read = []
+    counting = False
+
+    def count_rows(connection, cursor, statement, parameters, context, executemany):
+        # Each statement that reads contacts, counted again by the database itself (a cursor does not say
+        # how many rows it returns before they are fetched). PostgreSQL's locking reads (FOR UPDATE) cannot
+        # be counted in a subquery; they lock chunks of the ids already selected.
+        nonlocal counting
+        if counting or executemany or not statement.lstrip().upper().startswith("SELECT") \
+                or "FROM contacts" not in statement or "FOR UPDATE" in statement:
+            return
+        counting = True
+        try:
+            read.append(connection.exec_driver_sql(f"SELECT count(*) FROM ({statement}) AS q", parameters).scalar())
+        finally:
+            counting = False
+
+    campaign = outreach.create_campaign(survey, segment={"location": ["Leeds"]}, at=None, reminders=0,
+                                        reminder_days=3, now=NOW)
+    event.listen(db.engine, "after_cursor_execute", count_rows)
+    try:
+        report = outreach.launch(campaign, now=NOW)
+    finally:
+        event.remove(db.engine, "after_cursor_execute", count_rows)
+    assert (report.matched, report.queued) == (4, 4)
+    assert read and max(read) == 4 and sum(read) <= 2 * 4, read  # selected; then locked and loaded (SQLite)
+
+
+def test_a_segment_attribute_name_with_a_double_quote_is_refused():
+    """SQLite's JSON paths cannot name such an attribute, so the segment could match nothing there while it
+    matched on PostgreSQL: refused, with the reason."""
+    import pytest
+
+    from survey import outreach
+
+    with pytest.raises(outreach.OutreachError, match="cannot hold a double quote"):
+        outreach.parse_segment(['na"me=x'])
+    assert outreach.parse_segment([" location = Leeds ", "location=York"]) == {"location": ["Leeds", "York"]}
+
+
+def test_sending_now_creates_and_launches_the_campaign_in_one_transaction(ctx, runner, monkeypatch):
+    """The campaign was committed, then launched in a second transaction: a launch that failed left a due
+    campaign behind, which the next dispatcher pass sent although the sender was told it failed."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    three_locations(ctx)
+
+    def broken(invitation, **kwargs):
+        raise RuntimeError("the template is broken")
+
+    monkeypatch.setattr("survey.mail.queue_invitation", broken)
+    failed = runner.invoke(args=["send-survey", "support-csat"])
+    assert isinstance(failed.exception, RuntimeError)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Campaign.id))) == 0
+    monkeypatch.undo()
+    commits = []
+
+    def count(session):
+        commits.append(session)
+
+    event.listen(Session, "after_commit", count)
+    try:
+        assert runner.invoke(args=["send-survey", "support-csat"]).exit_code == 0
+    finally:
+        event.remove(Session, "after_commit", count)
+    assert len(commits) == 1
+    assert db.session.scalar(select(func.count(Invitation.id))) == 3
