@@ -16,7 +16,7 @@ from flask import current_app, render_template
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from analysis import Detection, Finding, PeriodCounts, Series, detect
+from analysis import Detection, Finding, PeriodCounts, Series, detect, nps_groups
 from survey import mail, webhooks
 from survey.extensions import db
 from survey.links import external_url
@@ -43,8 +43,8 @@ def year_earlier(start: date, unit: str) -> date:
 def _period_counts(metric: str, top: int, start: date, unit: str, values: dict[int, int]) -> PeriodCounts:
     n = sum(values.values())
     if metric == "nps":
-        return PeriodCounts(period_label(start, unit), n, sum(c for v, c in values.items() if v >= 9),
-                            sum(c for v, c in values.items() if v <= 6))
+        promoters, _passives, detractors = nps_groups(values)
+        return PeriodCounts(period_label(start, unit), n, promoters, detractors)
     return PeriodCounts(period_label(start, unit), n, values.get(top, 0))
 
 

@@ -26,7 +26,16 @@ from datetime import date, datetime, time
 
 from sqlalchemy import false, func, or_, select
 
-from analysis import benjamini_hochberg, bounded_mean, mean_difference, nps, nps_difference, share, share_difference
+from analysis import (
+    benjamini_hochberg,
+    bounded_mean,
+    mean_difference,
+    nps,
+    nps_difference,
+    nps_groups,
+    share,
+    share_difference,
+)
 from survey.extensions import db
 from survey.models import Alert, Answer, AnswerCount, ChangeEntry, Invitation, Question, Response, Survey
 from survey.results import charts, rollups
@@ -240,19 +249,13 @@ def _top_values(question: Question, boxes: int) -> set[int]:
     return set(range(points - boxes + 1, points + 1))
 
 
-def _triple(counts: Counter) -> tuple[int, int, int]:
-    promoters = sum(n for v, n in counts.items() if v >= 9)
-    detractors = sum(n for v, n in counts.items() if v <= 6)
-    return promoters, sum(counts.values()) - promoters - detractors, detractors
-
-
 def estimate(question: Question, metric: str, counts: Counter, min_n: int = 0) -> Estimate:
     """One metric of one question from its value counts, with its 95 % interval — an interval that stays on
     the scale (Wilson for shares, logit-transformed for the mean and the NPS), and none at all below
     `min_n` answers, where it would only dress noise up as knowledge."""
     n = sum(counts.values())
     if metric == "nps":
-        promoters, passives, detractors = _triple(counts)
+        promoters, passives, detractors = nps_groups(counts)
         score = nps(promoters, passives, detractors).score
         # NPS/100 is the mean of +1 (promoter), 0 (passive) and −1 (detractor): a score bounded by ±1.
         result = bounded_mean({1: promoters, 0: passives, -1: detractors}, -1, 1)
@@ -272,7 +275,7 @@ def _enough(result: Estimate, min_n: int) -> Estimate:
 
 def _compare(question: Question, metric: str, before: Counter, after: Counter) -> dict:
     if metric == "nps":
-        result = nps_difference(_triple(before), _triple(after))
+        result = nps_difference(nps_groups(before), nps_groups(after))
         return dict(difference=result.difference, low=result.low, high=result.high, p_value=result.p_value)
     if metric == "mean":
         # The card shows the mean, so the mean is what is tested (Welch's t; each side has at least min_n
