@@ -22,6 +22,7 @@ from survey.extensions import db
 from survey.links import external_url
 from survey.models import Alert, AnswerCount, Survey, User
 from survey.results.periods import PERIOD_UNITS, complete_periods, next_start, period_expression, period_label
+from survey.results.settings import Settings
 from survey.wording import format_p
 
 TESTED_TYPES = ("rating", "nps")
@@ -48,9 +49,10 @@ def _period_counts(metric: str, top: int, start: date, unit: str, values: dict[i
     return PeriodCounts(period_label(start, unit), n, values.get(top, 0))
 
 
-def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Series]:
+def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str]) -> list[Series]:
     """Every tested series of one survey: per rating/NPS question, all respondents (even without a single
-    response, so that the trends page can say so) and each segment with responses, each with the same
+    response, so that the trends page can say so) and each segment (a value of one of `segment_names`) with
+    responses, each with the same
     period a year before its latest (`Series.year_before`). One GROUP BY over the rollup table: its cost
     depends on days × values × segments, not responses."""
     questions = {q.key: q for q in survey.current_version.questions if q.type in TESTED_TYPES}
@@ -65,7 +67,7 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Ser
                AnswerCount.value_int, func.sum(AnswerCount.count))
         .where(AnswerCount.survey_id == survey.id, AnswerCount.question_key.in_(list(questions)),
                or_(in_window, in_year_before),
-               AnswerCount.segment_name.in_(["", *current_app.config["SEGMENT_ATTRIBUTES"]]))
+               AnswerCount.segment_name.in_(["", *segment_names]))
         .group_by(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
                   AnswerCount.value_int))
     counts: dict[tuple, dict[date, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
@@ -87,20 +89,11 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Ser
 
 # --- detection and alerts -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Settings:
-    unit: str = "month"
-    min_n: int = 30
-    fdr: float = 0.05
-    window: int = 12
-
-    @classmethod
-    def from_config(cls, config) -> Settings:
-        settings = cls(config.get("TREND_PERIOD", "month"), config.get("TREND_MIN_N", 30),
-                       config.get("TREND_FDR", 0.05), config.get("TREND_WINDOW", 12))
-        if settings.unit not in PERIOD_UNITS:
-            raise TrendError(f"HEARKEN_TREND_PERIOD must be month, week or quarter, not {settings.unit!r}")
-        return settings
+def _checked(settings: Settings) -> Settings:
+    """The settings, if trend detection can run with them."""
+    if settings.unit not in PERIOD_UNITS:
+        raise TrendError(f"HEARKEN_TREND_PERIOD must be month, week or quarter, not {settings.unit!r}")
+    return settings
 
 
 @dataclass(frozen=True)
@@ -128,19 +121,20 @@ def fingerprint(finding: Finding) -> str:
 
 def detect_survey(survey: Survey, *, now: datetime, settings: Settings) -> Detection:
     """Detection for one survey alone (what its trends page shows, with its shortfalls)."""
+    settings = _checked(settings)
     starts = complete_periods(now, unit=settings.unit, count=settings.window + 1,
                               timezone=current_app.config["TIMEZONE"])
-    return detect(survey_series(survey, starts, settings.unit), min_n=settings.min_n, window=settings.window,
-                  fdr=settings.fdr)
+    return detect(survey_series(survey, starts, settings.unit, settings.segment_names), min_n=settings.min_n,
+                  window=settings.window, fdr=settings.fdr)
 
 
 def run(*, now: datetime, settings: Settings | None = None) -> RunReport:
     """Test every survey × rating/NPS question × segment; store new alerts; email subscribed managers."""
-    settings = settings or Settings.from_config(current_app.config)
+    settings = _checked(settings or Settings.from_config(current_app.config))
     starts = complete_periods(now, unit=settings.unit, count=settings.window + 1,
                               timezone=current_app.config["TIMEZONE"])
     surveys = db.session.scalars(select(Survey).where(Survey.status != "draft").order_by(Survey.id)).all()
-    series = [s for survey in surveys for s in survey_series(survey, starts, settings.unit)]
+    series = [s for survey in surveys for s in survey_series(survey, starts, settings.unit, settings.segment_names)]
     # One family for the whole run: the q-values account for every test made.
     detection = detect(series, min_n=settings.min_n, window=settings.window, fdr=settings.fdr)
     by_slug = {survey.slug: survey for survey in surveys}

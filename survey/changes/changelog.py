@@ -39,6 +39,7 @@ from survey.models import (
     Survey,
 )
 from survey.models.changes import CHANGE_STATUSES
+from survey.results.settings import Settings
 
 STATUS_LABELS = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4"}
@@ -130,9 +131,9 @@ def _validated(data: ChangeInput) -> dict:
         if data.impact_segment:
             segment_name, _, segment_value = data.impact_segment.partition("=")
             segment_name, segment_value = segment_name.strip(), segment_value.strip()
-            if segment_name not in current_app.config["SEGMENT_ATTRIBUTES"] or not segment_value:
-                allowed = ", ".join(current_app.config["SEGMENT_ATTRIBUTES"])
-                problems["impact_segment"] = f"Write attribute=value, the attribute one of {allowed}."
+            allowed = Settings.from_config(current_app.config).segment_names
+            if segment_name not in allowed or not segment_value:
+                problems["impact_segment"] = f"Write attribute=value, the attribute one of {', '.join(allowed)}."
     if problems:
         raise ChangeError(problems)
     return dict(title=" ".join(data.title.split()), you_said=data.you_said.strip(), we_did=data.we_did.strip(),

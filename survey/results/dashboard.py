@@ -42,21 +42,10 @@ from survey.results import charts, rollups
 from survey.results.charts import Bar, Marker, SegmentRow, TrendPoint
 from survey.results.filters import MAX_PERIODS, ResultsFilter, response_conditions
 from survey.results.periods import next_start, period_expression, period_label, period_start
+from survey.results.settings import Settings
 from survey.wording import format_p, plural
 
 SCORED_TYPES = ("rating", "nps")
-
-
-@dataclass(frozen=True)
-class Settings:
-    min_n: int = 30  # fewer responses than this in a period or segment: "not enough responses"
-    fdr: float = 0.05  # a change is significant when its q-value is below this
-    segment_names: tuple[str, ...] = ()
-
-    @classmethod
-    def from_config(cls, config) -> Settings:
-        return cls(config.get("TREND_MIN_N", 30), config.get("TREND_FDR", 0.05),
-                   tuple(config.get("SEGMENT_ATTRIBUTES", ())))
 
 
 @dataclass(frozen=True)
