@@ -23,7 +23,7 @@ from survey.links import external_url
 from survey.models import Alert, AnswerCount, Survey, User
 from survey.results.periods import PERIOD_UNITS, complete_periods, next_start, period_expression, period_label
 from survey.results.settings import Settings
-from survey.wording import format_p
+from survey.wording import format_difference, format_p, format_value
 
 TESTED_TYPES = ("rating", "nps")
 
@@ -200,7 +200,7 @@ def chart_bars(series: Series | None, periods: int = 12) -> list[ChartBar]:
         else:
             value = counts.successes / counts.n
             width = round(value * 100)
-        bars.append(ChartBar(counts.period, value, counts.n, max(width, 1), format_value(series.metric, value)))
+        bars.append(ChartBar(counts.period, value, counts.n, max(width, 1), format_value(value, series.metric)))
     return bars
 
 
@@ -226,18 +226,6 @@ def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime) 
                              render_template("email/alerts.html", **context), {})
     for user in recipients:
         mail.queue(rendered, kind="alert", recipient=user.email, now=now)
-
-
-def format_value(metric: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:+.0f}" if metric == "nps" else f"{value * 100:.0f} %"
-
-
-def format_difference(metric: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:+.0f}" if metric == "nps" else f"{value * 100:+.1f} points"
 
 
 def _details(alert: Alert | Finding) -> dict:
@@ -270,11 +258,11 @@ def describe_year(metric: str, year: dict | None, direction: str | None = None) 
     verdict = ("significantly higher" if year["difference"] > 0 else "significantly lower") \
         if year["significant"] else "no significant difference"
     text = f"against the same {unit} a year earlier ({year['period_before']}: " \
-           f"{format_value(metric, year['value_before'])} of {year['n_before']}): " \
-           f"{format_difference(metric, year['difference'])}"
+           f"{format_value(year['value_before'], metric)} of {year['n_before']}): " \
+           f"{format_difference(year['difference'], metric)}"
     if year.get("ci_low") is not None:
-        text += f", 95 % interval {format_difference(metric, year['ci_low'])} to " \
-                f"{format_difference(metric, year['ci_high'])}"
+        text += f", 95 % interval {format_difference(year['ci_low'], metric)} to " \
+                f"{format_difference(year['ci_high'], metric)}"
     text += f", {format_p(year['q_value'], 'q')}: {verdict}"
     if direction == "drop" and not (year["significant"] and year["difference"] < 0):
         text += " — no lower than a year ago, so it may be seasonal"
@@ -288,7 +276,7 @@ def describe(alert: Alert | Finding) -> str:
     label = {"top_box": "top-box share", "top2_box": "top-2-box share", "nps": "NPS"}[metric]
     question = getattr(alert, "question_key", None) or getattr(alert, "question", "")
     where = segment_label(tuple(alert.segment.items()) if isinstance(alert.segment, dict) else alert.segment)
-    values = f"{format_value(metric, alert.value_before)} → {format_value(metric, alert.value_after)}"
+    values = f"{format_value(alert.value_before, metric)} → {format_value(alert.value_after, metric)}"
     falling = alert.direction == "drop"
     if alert.kind == "change":
         verb = "fell" if falling else "recovered" if is_recovery(alert) else "rose"
@@ -301,8 +289,8 @@ def describe(alert: Alert | Finding) -> str:
         after = alert.period_after if end == alert.period_after else f"{alert.period_after} to {end}"
         what = f"{label} of “{question}” changed between {alert.period_before} and {alert.period_after}, " \
                f"{'down' if falling else 'up'} in one step rather than steadily: " \
-               f"{format_value(metric, alert.value_before)} in {before} → " \
-               f"{format_value(metric, alert.value_after)} in {after}"
+               f"{format_value(alert.value_before, metric)} in {before} → " \
+               f"{format_value(alert.value_after, metric)} in {after}"
     elif alert.kind == "trend":
         slope = details.get("slope")
         pace = ""
@@ -314,12 +302,12 @@ def describe(alert: Alert | Finding) -> str:
                f"steadily from {alert.period_before} to {alert.period_after}{pace}: {values}"
     else:
         what = f"{label} of “{question}” in {alert.period_after} is below the rest of the organisation: " \
-               f"{format_value(metric, alert.value_after)} against {format_value(metric, alert.value_before)}"
+               f"{format_value(alert.value_after, metric)} against {format_value(alert.value_before, metric)}"
     interval = ""
     if alert.ci_low is not None:
-        interval = f", 95 % interval {format_difference(metric, alert.ci_low)} to " \
-                   f"{format_difference(metric, alert.ci_high)}"
-    line = f"{where}: {what} ({format_difference(metric, alert.difference)}{interval}; " \
+        interval = f", 95 % interval {format_difference(alert.ci_low, metric)} to " \
+                   f"{format_difference(alert.ci_high, metric)}"
+    line = f"{where}: {what} ({format_difference(alert.difference, metric)}{interval}; " \
            f"n = {alert.n_before} and {alert.n_after}; {format_p(alert.q_value, 'q')})"
     year = details.get("year_over_year")
     if year and alert.kind != "gap":

@@ -43,7 +43,7 @@ from survey.results.charts import Bar, Marker, SegmentRow, TrendPoint
 from survey.results.filters import MAX_PERIODS, ResultsFilter, response_conditions
 from survey.results.periods import next_start, period_expression, period_label, period_start
 from survey.results.settings import Settings
-from survey.wording import format_p, plural
+from survey.wording import format_p, format_value, plural
 
 SCORED_TYPES = ("rating", "nps")
 
@@ -388,7 +388,7 @@ def _unresolved_alerts(survey: Survey) -> dict[tuple, list[AlertNote]]:
     for alert in db.session.scalars(select(Alert).where(Alert.survey_id == survey.id, Alert.status != "resolved")
                                     .order_by(Alert.id.desc())):
         # Alerts keep shares as fractions and the NPS on −100…100, as the dashboard does.
-        before, after = format_value(alert.metric, alert.value_before), format_value(alert.metric, alert.value_after)
+        before, after = format_value(alert.value_before, alert.metric), format_value(alert.value_after, alert.metric)
         if alert.kind == "gap":
             text = f"{after} in {alert.period_after} against {before} for everyone else"
         else:
@@ -514,31 +514,6 @@ def segment_choices(survey: Survey, names: tuple[str, ...]) -> dict[str, list[st
 
 
 # --- presentation -------------------------------------------------------------------------------------------
-
-PERCENT_METRICS = ("top_box", "top2_box", "yes", "rate")
-
-
-def format_value(metric: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    if metric in PERCENT_METRICS:
-        return f"{value * 100:.0f} %"
-    if metric == "nps":
-        return f"{value:+.0f}"
-    if metric == "mean":
-        return f"{value:.2f}"
-    return f"{value:,.0f}"
-
-
-def format_difference(metric: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    if metric in PERCENT_METRICS:
-        return f"{value * 100:+.1f} points".replace("-", "−")
-    if metric == "mean":
-        return f"{value:+.2f}".replace("-", "−")
-    return f"{value:+,.0f}".replace("-", "−")
-
 
 def verdict_explanation(card: Card, fdr: float, tests: int) -> str:
     """Why a card says what it says, in words: the comparison on its own (p, and whether its interval

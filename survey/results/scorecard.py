@@ -82,7 +82,6 @@ def send_scorecards(*, now: datetime) -> int:
     items = build_cards(monday + timedelta(days=6))
     context = dict(week=week, items=[item for item, _ in items],
                    organisation=current_app.config["ORGANISATION_NAME"],
-                   fmt=dashboard.format_value, diff=dashboard.format_difference,
                    settings=Settings.from_config(current_app.config),
                    opt_out_url=external_url("manage.surveys.index"))
     rendered = mail.Rendered(f"Customer scorecard, week {week} — {context['organisation']}",

@@ -40,6 +40,5 @@ def survey_results(slug: str):
     return render_template(
         "manage/results/dashboard.html", board=board, asked=parsed.filter, problems=parsed.problems, chart_svg=_svg,
         figures=dashboard.figures(board), segment_choices=dashboard.segment_choices(survey, settings.segment_names),
-        fmt=dashboard.format_value, diff=dashboard.format_difference,
         explain=dashboard.verdict_explanation,
     ), 400 if parsed.problems else 200

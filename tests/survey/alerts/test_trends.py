@@ -282,7 +282,7 @@ def test_nps_drift_raises_an_alert(ctx, runner):
     assert trend["p_value"] == 1.009e-07 and (trend["value_before"], trend["value_after"]) == (38.0, 16.0)
     text = runner.invoke(args=["detect-trends", "--now", NOW]).output
     assert "NPS of “recommend” has been falling steadily from 2025-12 to 2026-11, about 2.0 NPS points a month: " \
-           "+38 → +16 (-22; n = 300 and 300; q < 0.001)" in text
+           "+38 → +16 (−22; n = 300 and 300; q < 0.001)" in text  # a typographic minus, as on every page
 
 
 def test_the_trends_page_says_how_many_responses_nps_needs(ctx, client, monkeypatch):
