@@ -7,21 +7,22 @@ periods on SQLite and PostgreSQL alike.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from analysis import Detection, Finding, PeriodCounts, Series, detect, nps_groups
 from survey import mail, webhooks
 from survey.extensions import db
 from survey.links import external_url
-from survey.models import Alert, AnswerCount, Survey, User
-from survey.results.periods import PERIOD_UNITS, complete_periods, next_start, period_expression, period_label
+from survey.models import Alert, Survey, User
+from survey.results.counts import answer_counts
+from survey.results.periods import PERIOD_UNITS, complete_periods, next_start, period_label
 from survey.results.settings import Settings
 from survey.wording import format_difference, format_p, format_value
 
@@ -52,30 +53,18 @@ def _period_counts(metric: str, top: int, start: date, unit: str, values: dict[i
 def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str]) -> list[Series]:
     """Every tested series of one survey: per rating/NPS question, all respondents (even without a single
     response, so that the trends page can say so) and each segment (a value of one of `segment_names`) with
-    responses, each with the same
-    period a year before its latest (`Series.year_before`). One GROUP BY over the rollup table: its cost
-    depends on days × values × segments, not responses."""
+    responses, each with the same period a year before its latest (`Series.year_before`). One GROUP BY over
+    the rollup table: its cost depends on days × values × segments, not responses."""
     questions = {q.key: q for q in survey.current_version.questions if q.type in TESTED_TYPES}
     if not questions or not starts:
         return []
-    period = period_expression(unit, AnswerCount.local_date)
     year_start = year_earlier(starts[-1], unit)
-    in_window = (AnswerCount.local_date >= starts[0]) & (AnswerCount.local_date < next_start(starts[-1], unit))
-    in_year_before = (AnswerCount.local_date >= year_start) & (AnswerCount.local_date < next_start(year_start, unit))
-    rows = db.session.execute(
-        select(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
-               AnswerCount.value_int, func.sum(AnswerCount.count))
-        .where(AnswerCount.survey_id == survey.id, AnswerCount.question_key.in_(list(questions)),
-               or_(in_window, in_year_before),
-               AnswerCount.segment_name.in_(["", *segment_names]))
-        .group_by(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
-                  AnswerCount.value_int))
-    counts: dict[tuple, dict[date, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    for key in questions:
-        counts[(key, ())]  # every question is a series, with or without responses
-    for key, start, name, value, answer, n in rows:
-        segment = ((name, value),) if name else ()
-        counts[(key, segment)][date.fromisoformat(str(start)[:10])][answer] += int(n)
+    cells = answer_counts(survey.id, list(questions), unit=unit, attributes=["", *segment_names],
+                          days=[(starts[0], next_start(starts[-1], unit)), (year_start, next_start(year_start, unit))])
+    counts: dict[tuple, dict[date, Counter]] = {(key, ()): {} for key in questions}  # with or without responses
+    for cell, values in cells.items():
+        segment = ((cell.segment_name, cell.segment_value),) if cell.segment_name else ()
+        counts.setdefault((cell.question, segment), {})[cell.start] = values
     series = []
     for (key, segment), by_period in sorted(counts.items()):
         question = questions[key]

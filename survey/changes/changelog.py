@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -29,7 +30,6 @@ from survey.links import external_url
 from survey.models import (
     Alert,
     Answer,
-    AnswerCount,
     ChangeEntry,
     ChangeLink,
     ChangeNotice,
@@ -39,6 +39,7 @@ from survey.models import (
     Survey,
 )
 from survey.models.changes import CHANGE_STATUSES
+from survey.results.counts import answer_counts
 from survey.results.settings import Settings
 
 STATUS_LABELS = {"planned": "Planned", "in_progress": "In progress", "done": "Done"}
@@ -366,15 +367,11 @@ def _impact_question(entry: ChangeEntry) -> QuestionSpec | None:
 
 
 def _top_box(entry: ChangeEntry, top: int, start: date, end: date) -> tuple[int, int]:
-    rows = db.session.execute(
-        select(AnswerCount.value_int, func.sum(AnswerCount.count))
-        .where(AnswerCount.survey_id == entry.impact_survey_id, AnswerCount.question_key == entry.impact_question,
-               AnswerCount.segment_name == entry.impact_segment_name,
-               AnswerCount.segment_value == entry.impact_segment_value,
-               AnswerCount.local_date >= start, AnswerCount.local_date < end)
-        .group_by(AnswerCount.value_int)).all()
-    n = sum(int(count) for _, count in rows)
-    return sum(int(count) for value, count in rows if value == top), n
+    """(top-box answers, answers) to the impact question in its segment, on the days from `start` to `end`."""
+    cells = answer_counts(entry.impact_survey_id, [entry.impact_question], days=[(start, end)],
+                          segment=(entry.impact_segment_name, entry.impact_segment_value))
+    values = next(iter(cells.values()), Counter())  # one cell, or none without answers
+    return values[top], sum(values.values())
 
 
 def impact(entry: ChangeEntry, *, now: datetime) -> Impact | None:

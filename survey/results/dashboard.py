@@ -1,10 +1,10 @@
 """The results of one survey under a filter: headline cards, and per question a trend, an answer
 distribution and a segment comparison — numbers, intervals and the data each chart draws.
 
-Counts, response counts included, come from the rollup table (`answer_counts`), so the cost depends on
-days × values × segments (× versions) and not on the number of responses; its cells are per version, so a
-version filter reads them too. A filter on text or theme needs individual responses: then the same GROUP BY
-runs over the answers instead, and responses are counted from `responses`.
+Counts, response counts included, come from the rollup table (`answer_counts`, by survey.results.counts), so
+the cost depends on days × values × segments (× versions) and not on the number of responses; its cells are
+per version, so a version filter reads them too. A filter on text or theme needs individual responses: then
+the same GROUP BY runs over the answers instead, and responses are counted from `responses`.
 
 Cards compare the latest period of the range with the one before. Every comparison made on the page is
 one Benjamini–Hochberg family, so a "significant" badge keeps its promise however many cards there are;
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import func, or_, select
 
 from analysis import (
     benjamini_hochberg,
@@ -40,8 +40,9 @@ from survey.extensions import db
 from survey.models import Alert, Answer, AnswerCount, ChangeEntry, Invitation, Question, Response, Survey
 from survey.results import charts, rollups
 from survey.results.charts import Bar, Marker, SegmentRow, TrendPoint
+from survey.results.counts import EVERYONE, answer_counts
 from survey.results.filters import MAX_PERIODS, ResultsFilter, response_conditions
-from survey.results.periods import next_start, period_expression, period_label, period_start
+from survey.results.periods import expressed_start, next_start, period_expression, period_label, period_start
 from survey.results.settings import Settings
 from survey.wording import format_p, format_value, plural
 
@@ -151,29 +152,21 @@ def _rollup_counts(survey: Survey, keys: list[str], chosen: ResultsFilter, first
     """(question, period start) → value counts for the filtered series, and (question, attribute, value,
     period start) → value counts for every segment in the periods from `since` (the compared two), from
     the rollup table: summed over its versions, or of the one version the filter names."""
-    in_range = (AnswerCount.survey_id == survey.id, AnswerCount.question_key.in_(keys),
-                AnswerCount.local_date >= first, AnswerCount.local_date <= last)
+    series: Counts = defaultdict(Counter)
+    segments: Counts = defaultdict(Counter)
+    version_id = None
     if chosen.version:
         version_id = next((v.id for v in survey.versions if v.number == chosen.version), None)
-        # A number the survey never had selects nothing, as response_conditions' does.
-        in_range += (AnswerCount.version_id == version_id if version_id is not None else false(),)
-    name, value = chosen.segment or ("", "")
-    period = period_expression(chosen.unit, AnswerCount.local_date)
-    series: Counts = defaultdict(Counter)
-    for key, start, answer, n in db.session.execute(
-            select(AnswerCount.question_key, period, AnswerCount.value_int, func.sum(AnswerCount.count))
-            .where(*in_range, AnswerCount.segment_name == name, AnswerCount.segment_value == value)
-            .group_by(AnswerCount.question_key, period, AnswerCount.value_int)):
-        series[(key, _day(start))][answer] += int(n)
-    segments: Counts = defaultdict(Counter)
+        if version_id is None:  # a number the survey never had selects nothing, as response_conditions' does
+            return series, segments
+    end = last + timedelta(days=1)
+    for cell, values in answer_counts(survey.id, keys, days=[(first, end)], unit=chosen.unit,
+                                      segment=chosen.segment or EVERYONE, version_id=version_id).items():
+        series[(cell.question, cell.start)] = values
     if names:
-        for key, seg_name, seg_value, start, answer, n in db.session.execute(
-                select(AnswerCount.question_key, AnswerCount.segment_name, AnswerCount.segment_value, period,
-                       AnswerCount.value_int, func.sum(AnswerCount.count))
-                .where(*in_range, AnswerCount.local_date >= since, AnswerCount.segment_name.in_(names))
-                .group_by(AnswerCount.question_key, AnswerCount.segment_name, AnswerCount.segment_value, period,
-                          AnswerCount.value_int)):
-            segments[(key, seg_name, seg_value, _day(start))][answer] += int(n)
+        for cell, values in answer_counts(survey.id, keys, days=[(max(first, since), end)], unit=chosen.unit,
+                                          attributes=names, version_id=version_id).items():
+            segments[(cell.question, cell.segment_name, cell.segment_value, cell.start)] = values
     return series, segments
 
 
@@ -187,7 +180,7 @@ def _answer_counts(survey: Survey, keys: list[str], conditions: list, unit: str,
     for key, start, answer, n in db.session.execute(
             base.add_columns(Answer.question_key, period, Answer.value_int, func.count())
             .group_by(Answer.question_key, period, Answer.value_int)):
-        series[(key, _day(start))][answer] += int(n)
+        series[(key, expressed_start(start))][answer] += int(n)
     segments: Counts = defaultdict(Counter)
     for name in names:
         attribute = Response.attributes[name].as_string()
@@ -195,7 +188,7 @@ def _answer_counts(survey: Survey, keys: list[str], conditions: list, unit: str,
                 base.add_columns(Answer.question_key, attribute, period, Answer.value_int, func.count())
                 .where(attribute.is_not(None), attribute != "", Response.local_date >= since)
                 .group_by(Answer.question_key, attribute, period, Answer.value_int)):
-            segments[(key, name, seg_value, _day(start))][answer] += int(n)
+            segments[(key, name, seg_value, expressed_start(start))][answer] += int(n)
     return series, segments
 
 
@@ -203,7 +196,7 @@ def _response_counts(conditions: list, unit: str) -> Counter:
     """Responses per period, counted from the responses the filter selects."""
     period = period_expression(unit, Response.local_date)
     rows = db.session.execute(select(period, func.count()).where(*conditions).group_by(period))
-    return Counter({_day(start): int(n) for start, n in rows})
+    return Counter({expressed_start(start): int(n) for start, n in rows})
 
 
 def _rolled_up_responses(series: Counts) -> Counter:
@@ -225,10 +218,6 @@ def _invitation_rates(survey: Survey, starts: list[date], unit: str) -> dict[dat
         answered = db.session.scalar(select(func.count(Response.id)).where(Response.invitation_id.in_(sent))) or 0
         rates[start] = (n, answered)
     return rates
-
-
-def _day(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 # --- metrics ------------------------------------------------------------------------------------------------
