@@ -89,6 +89,7 @@ def _known(value: float | None) -> bool:
 
 
 def _formatted(value: float, percent: bool) -> str:
+    # A chart draws a share (any share metric reads alike) or the NPS, written as the page's tables write them.
     return format_value(value, "top_box" if percent else "nps")
 
 
