@@ -23,6 +23,9 @@ One period
         scale (:mod:`analysis.bounded`).
     ``nps(promoters, passives, detractors, confidence=0.95) -> NPS``
         Net Promoter Score with an adjusted-Wald interval (:mod:`analysis.nps`).
+    ``nps_groups(counts_by_value) -> (promoters, passives, detractors)``
+        The NPS groups from the counts of each answer 0–10: promoters 9–10, detractors 0–6, the one
+        definition of them (:mod:`analysis.nps`).
 
 Two periods
     ``share_difference(x1, n1, x2, n2, confidence=0.95) -> ShareDifference``
@@ -74,7 +77,7 @@ from analysis.detection import Detection, Finding, PeriodCounts, Series, Shortfa
 from analysis.drift import Cusum, PChart, cusum, p_chart
 from analysis.intervals import Interval, wilson
 from analysis.multiple_testing import benjamini_hochberg
-from analysis.nps import NPS, NPSDifference, nps, nps_difference
+from analysis.nps import NPS, NPSDifference, nps, nps_difference, nps_groups
 from analysis.ordinal import MannWhitney, mann_whitney
 from analysis.power import detectable_change, sample_size_nps, sample_size_two_shares
 from analysis.shares import Distribution, Mean, Share, distribution, mean_score, share
@@ -115,6 +118,7 @@ __all__ = [
     "mean_score",
     "nps",
     "nps_difference",
+    "nps_groups",
     "nps_trend",
     "p_chart",
     "sample_size_nps",

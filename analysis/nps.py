@@ -25,13 +25,18 @@ Lewis JR, Sauro J (2021). Confidence intervals for Net Promoter Scores; How to s
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from analysis._checks import check_confidence, check_count
 from analysis._distributions import norm_ppf, norm_sf
 
-__all__ = ["NPS", "NPSDifference", "nps", "nps_difference"]
+__all__ = ["DETRACTOR_MAX", "NPS", "NPSDifference", "PROMOTER_MIN", "nps", "nps_difference", "nps_groups"]
+
+# The answers to "how likely are you to recommend us" (0–10) that make a promoter and a detractor; passives
+# answer in between. Defined here only: every count of promoters and detractors in Hearken uses these.
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
 
 _PSEUDO_COUNT = 0.75  # added to promoters and to detractors; 3 is added to n (Rocks 2016)
 _PSEUDO_N = 3.0
@@ -78,6 +83,44 @@ class NPS:
     passives: int
     detractors: int
     se: float | None
+
+
+def nps_groups(counts_by_value: Mapping[int, int]) -> tuple[int, int, int]:
+    """Promoters, passives and detractors from the counts of each answer 0–10.
+
+    Parameters
+    ----------
+    counts_by_value : Mapping[int, int]
+        How many responses gave each answer (as a SQL ``GROUP BY value`` gives them).
+
+    Returns
+    -------
+    tuple of int
+        (promoters, passives, detractors): answers of at least ``PROMOTER_MIN`` (9), at most
+        ``DETRACTOR_MAX`` (6), and the rest.
+
+    Raises
+    ------
+    ValueError
+        If an answer is not a whole number or a count is negative or not whole.
+
+    Examples
+    --------
+    >>> nps_groups({10: 30, 9: 20, 8: 25, 7: 5, 3: 20})
+    (50, 30, 20)
+    """
+    promoters = passives = detractors = 0
+    for value, count in counts_by_value.items():
+        count = check_count(count, f"count of answer {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"answers must be whole numbers, got {value!r}")
+        if value >= PROMOTER_MIN:
+            promoters += count
+        elif value <= DETRACTOR_MAX:
+            detractors += count
+        else:
+            passives += count
+    return promoters, passives, detractors
 
 
 def nps(promoters: int, passives: int, detractors: int, confidence: float = 0.95) -> NPS:

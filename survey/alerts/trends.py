@@ -7,24 +7,26 @@ periods on SQLite and PostgreSQL alike.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from analysis import Detection, Finding, PeriodCounts, Series, detect
+from analysis import Detection, Finding, PeriodCounts, Series, detect, nps_groups
 from survey import mail, webhooks
 from survey.extensions import db
 from survey.links import external_url
-from survey.models import Alert, AnswerCount, Survey, User
+from survey.models import Alert, Survey, User
 from survey.models.alerts import AlertStatus
 from survey.models.surveys import SurveyStatus
-from survey.results.periods import PERIOD_UNITS, complete_periods, next_start, period_expression, period_label
-from survey.wording import format_p
+from survey.results.counts import answer_counts
+from survey.results.periods import PERIOD_UNITS, complete_periods, next_start, period_label
+from survey.results.settings import Settings
+from survey.wording import format_difference, format_p, format_value
 
 TESTED_TYPES = ("rating", "nps")
 
@@ -45,37 +47,26 @@ def year_earlier(start: date, unit: str) -> date:
 def _period_counts(metric: str, top: int, start: date, unit: str, values: dict[int, int]) -> PeriodCounts:
     n = sum(values.values())
     if metric == "nps":
-        return PeriodCounts(period_label(start, unit), n, sum(c for v, c in values.items() if v >= 9),
-                            sum(c for v, c in values.items() if v <= 6))
+        promoters, _passives, detractors = nps_groups(values)
+        return PeriodCounts(period_label(start, unit), n, promoters, detractors)
     return PeriodCounts(period_label(start, unit), n, values.get(top, 0))
 
 
-def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Series]:
+def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str]) -> list[Series]:
     """Every tested series of one survey: per rating/NPS question, all respondents (even without a single
-    response, so that the trends page can say so) and each segment with responses, each with the same
-    period a year before its latest (`Series.year_before`). One GROUP BY over the rollup table: its cost
-    depends on days × values × segments, not responses."""
+    response, so that the trends page can say so) and each segment (a value of one of `segment_names`) with
+    responses, each with the same period a year before its latest (`Series.year_before`). One GROUP BY over
+    the rollup table: its cost depends on days × values × segments, not responses."""
     questions = {q.key: q for q in survey.current_version.questions if q.type in TESTED_TYPES}
     if not questions or not starts:
         return []
-    period = period_expression(unit, AnswerCount.local_date)
     year_start = year_earlier(starts[-1], unit)
-    in_window = (AnswerCount.local_date >= starts[0]) & (AnswerCount.local_date < next_start(starts[-1], unit))
-    in_year_before = (AnswerCount.local_date >= year_start) & (AnswerCount.local_date < next_start(year_start, unit))
-    rows = db.session.execute(
-        select(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
-               AnswerCount.value_int, func.sum(AnswerCount.count))
-        .where(AnswerCount.survey_id == survey.id, AnswerCount.question_key.in_(list(questions)),
-               or_(in_window, in_year_before),
-               AnswerCount.segment_name.in_(["", *current_app.config["SEGMENT_ATTRIBUTES"]]))
-        .group_by(AnswerCount.question_key, period, AnswerCount.segment_name, AnswerCount.segment_value,
-                  AnswerCount.value_int))
-    counts: dict[tuple, dict[date, dict[int, int]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    for key in questions:
-        counts[(key, ())]  # every question is a series, with or without responses
-    for key, start, name, value, answer, n in rows:
-        segment = ((name, value),) if name else ()
-        counts[(key, segment)][date.fromisoformat(str(start)[:10])][answer] += int(n)
+    cells = answer_counts(survey.id, list(questions), unit=unit, attributes=["", *segment_names],
+                          days=[(starts[0], next_start(starts[-1], unit)), (year_start, next_start(year_start, unit))])
+    counts: dict[tuple, dict[date, Counter]] = {(key, ()): {} for key in questions}  # with or without responses
+    for cell, values in cells.items():
+        segment = ((cell.segment_name, cell.segment_value),) if cell.segment_name else ()
+        counts.setdefault((cell.question, segment), {})[cell.start] = values
     series = []
     for (key, segment), by_period in sorted(counts.items()):
         question = questions[key]
@@ -89,20 +80,11 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str) -> list[Ser
 
 # --- detection and alerts -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Settings:
-    unit: str = "month"
-    min_n: int = 30
-    fdr: float = 0.05
-    window: int = 12
-
-    @classmethod
-    def from_config(cls, config) -> Settings:
-        settings = cls(config.get("TREND_PERIOD", "month"), config.get("TREND_MIN_N", 30),
-                       config.get("TREND_FDR", 0.05), config.get("TREND_WINDOW", 12))
-        if settings.unit not in PERIOD_UNITS:
-            raise TrendError(f"HEARKEN_TREND_PERIOD must be month, week or quarter, not {settings.unit!r}")
-        return settings
+def _checked(settings: Settings) -> Settings:
+    """The settings, if trend detection can run with them."""
+    if settings.unit not in PERIOD_UNITS:
+        raise TrendError(f"HEARKEN_TREND_PERIOD must be month, week or quarter, not {settings.unit!r}")
+    return settings
 
 
 @dataclass(frozen=True)
@@ -130,19 +112,20 @@ def fingerprint(finding: Finding) -> str:
 
 def detect_survey(survey: Survey, *, now: datetime, settings: Settings) -> Detection:
     """Detection for one survey alone (what its trends page shows, with its shortfalls)."""
+    settings = _checked(settings)
     starts = complete_periods(now, unit=settings.unit, count=settings.window + 1,
                               timezone=current_app.config["TIMEZONE"])
-    return detect(survey_series(survey, starts, settings.unit), min_n=settings.min_n, window=settings.window,
-                  fdr=settings.fdr)
+    return detect(survey_series(survey, starts, settings.unit, settings.segment_names), min_n=settings.min_n,
+                  window=settings.window, fdr=settings.fdr)
 
 
 def run(*, now: datetime, settings: Settings | None = None) -> RunReport:
     """Test every survey × rating/NPS question × segment; store new alerts; email subscribed managers."""
-    settings = settings or Settings.from_config(current_app.config)
+    settings = _checked(settings or Settings.from_config(current_app.config))
     starts = complete_periods(now, unit=settings.unit, count=settings.window + 1,
                               timezone=current_app.config["TIMEZONE"])
     surveys = db.session.scalars(select(Survey).where(Survey.status != SurveyStatus.DRAFT).order_by(Survey.id)).all()
-    series = [s for survey in surveys for s in survey_series(survey, starts, settings.unit)]
+    series = [s for survey in surveys for s in survey_series(survey, starts, settings.unit, settings.segment_names)]
     # One family for the whole run: the q-values account for every test made.
     detection = detect(series, min_n=settings.min_n, window=settings.window, fdr=settings.fdr)
     by_slug = {survey.slug: survey for survey in surveys}
@@ -208,7 +191,7 @@ def chart_bars(series: Series | None, periods: int = 12) -> list[ChartBar]:
         else:
             value = counts.successes / counts.n
             width = round(value * 100)
-        bars.append(ChartBar(counts.period, value, counts.n, max(width, 1), format_value(series.metric, value)))
+        bars.append(ChartBar(counts.period, value, counts.n, max(width, 1), format_value(value, series.metric)))
     return bars
 
 
@@ -234,18 +217,6 @@ def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime) 
                              render_template("email/alerts.html", **context), {})
     for user in recipients:
         mail.queue(rendered, kind="alert", recipient=user.email, now=now)
-
-
-def format_value(metric: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:+.0f}" if metric == "nps" else f"{value * 100:.0f} %"
-
-
-def format_difference(metric: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:+.0f}" if metric == "nps" else f"{value * 100:+.1f} points"
 
 
 def _details(alert: Alert | Finding) -> dict:
@@ -278,11 +249,11 @@ def describe_year(metric: str, year: dict | None, direction: str | None = None) 
     verdict = ("significantly higher" if year["difference"] > 0 else "significantly lower") \
         if year["significant"] else "no significant difference"
     text = f"against the same {unit} a year earlier ({year['period_before']}: " \
-           f"{format_value(metric, year['value_before'])} of {year['n_before']}): " \
-           f"{format_difference(metric, year['difference'])}"
+           f"{format_value(year['value_before'], metric)} of {year['n_before']}): " \
+           f"{format_difference(year['difference'], metric)}"
     if year.get("ci_low") is not None:
-        text += f", 95 % interval {format_difference(metric, year['ci_low'])} to " \
-                f"{format_difference(metric, year['ci_high'])}"
+        text += f", 95 % interval {format_difference(year['ci_low'], metric)} to " \
+                f"{format_difference(year['ci_high'], metric)}"
     text += f", {format_p(year['q_value'], 'q')}: {verdict}"
     if direction == "drop" and not (year["significant"] and year["difference"] < 0):
         text += " — no lower than a year ago, so it may be seasonal"
@@ -296,7 +267,7 @@ def describe(alert: Alert | Finding) -> str:
     label = {"top_box": "top-box share", "top2_box": "top-2-box share", "nps": "NPS"}[metric]
     question = getattr(alert, "question_key", None) or getattr(alert, "question", "")
     where = segment_label(tuple(alert.segment.items()) if isinstance(alert.segment, dict) else alert.segment)
-    values = f"{format_value(metric, alert.value_before)} → {format_value(metric, alert.value_after)}"
+    values = f"{format_value(alert.value_before, metric)} → {format_value(alert.value_after, metric)}"
     falling = alert.direction == "drop"
     if alert.kind == "change":
         verb = "fell" if falling else "recovered" if is_recovery(alert) else "rose"
@@ -309,8 +280,8 @@ def describe(alert: Alert | Finding) -> str:
         after = alert.period_after if end == alert.period_after else f"{alert.period_after} to {end}"
         what = f"{label} of “{question}” changed between {alert.period_before} and {alert.period_after}, " \
                f"{'down' if falling else 'up'} in one step rather than steadily: " \
-               f"{format_value(metric, alert.value_before)} in {before} → " \
-               f"{format_value(metric, alert.value_after)} in {after}"
+               f"{format_value(alert.value_before, metric)} in {before} → " \
+               f"{format_value(alert.value_after, metric)} in {after}"
     elif alert.kind == "trend":
         slope = details.get("slope")
         pace = ""
@@ -322,12 +293,12 @@ def describe(alert: Alert | Finding) -> str:
                f"steadily from {alert.period_before} to {alert.period_after}{pace}: {values}"
     else:
         what = f"{label} of “{question}” in {alert.period_after} is below the rest of the organisation: " \
-               f"{format_value(metric, alert.value_after)} against {format_value(metric, alert.value_before)}"
+               f"{format_value(alert.value_after, metric)} against {format_value(alert.value_before, metric)}"
     interval = ""
     if alert.ci_low is not None:
-        interval = f", 95 % interval {format_difference(metric, alert.ci_low)} to " \
-                   f"{format_difference(metric, alert.ci_high)}"
-    line = f"{where}: {what} ({format_difference(metric, alert.difference)}{interval}; " \
+        interval = f", 95 % interval {format_difference(alert.ci_low, metric)} to " \
+                   f"{format_difference(alert.ci_high, metric)}"
+    line = f"{where}: {what} ({format_difference(alert.difference, metric)}{interval}; " \
            f"n = {alert.n_before} and {alert.n_after}; {format_p(alert.q_value, 'q')})"
     year = details.get("year_over_year")
     if year and alert.kind != "gap":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -29,7 +30,6 @@ from survey.links import external_url
 from survey.models import (
     Alert,
     Answer,
-    AnswerCount,
     ChangeEntry,
     ChangeLink,
     ChangeNotice,
@@ -39,6 +39,8 @@ from survey.models import (
     Survey,
 )
 from survey.models.changes import CHANGE_STATUSES, ChangeStatus
+from survey.results.counts import answer_counts
+from survey.results.settings import Settings
 
 STATUS_LABELS = {ChangeStatus.PLANNED: "Planned", ChangeStatus.IN_PROGRESS: "In progress", ChangeStatus.DONE: "Done"}
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4"}
@@ -130,9 +132,9 @@ def _validated(data: ChangeInput) -> dict:
         if data.impact_segment:
             segment_name, _, segment_value = data.impact_segment.partition("=")
             segment_name, segment_value = segment_name.strip(), segment_value.strip()
-            if segment_name not in current_app.config["SEGMENT_ATTRIBUTES"] or not segment_value:
-                allowed = ", ".join(current_app.config["SEGMENT_ATTRIBUTES"])
-                problems["impact_segment"] = f"Write attribute=value, the attribute one of {allowed}."
+            allowed = Settings.from_config(current_app.config).segment_names
+            if segment_name not in allowed or not segment_value:
+                problems["impact_segment"] = f"Write attribute=value, the attribute one of {', '.join(allowed)}."
     if problems:
         raise ChangeError(problems)
     return dict(title=" ".join(data.title.split()), you_said=data.you_said.strip(), we_did=data.we_did.strip(),
@@ -365,15 +367,11 @@ def _impact_question(entry: ChangeEntry) -> QuestionSpec | None:
 
 
 def _top_box(entry: ChangeEntry, top: int, start: date, end: date) -> tuple[int, int]:
-    rows = db.session.execute(
-        select(AnswerCount.value_int, func.sum(AnswerCount.count))
-        .where(AnswerCount.survey_id == entry.impact_survey_id, AnswerCount.question_key == entry.impact_question,
-               AnswerCount.segment_name == entry.impact_segment_name,
-               AnswerCount.segment_value == entry.impact_segment_value,
-               AnswerCount.local_date >= start, AnswerCount.local_date < end)
-        .group_by(AnswerCount.value_int)).all()
-    n = sum(int(count) for _, count in rows)
-    return sum(int(count) for value, count in rows if value == top), n
+    """(top-box answers, answers) to the impact question in its segment, on the days from `start` to `end`."""
+    cells = answer_counts(entry.impact_survey_id, [entry.impact_question], days=[(start, end)],
+                          segment=(entry.impact_segment_name, entry.impact_segment_value))
+    values = next(iter(cells.values()), Counter())  # one cell, or none without answers
+    return values[top], sum(values.values())
 
 
 def impact(entry: ChangeEntry, *, now: datetime) -> Impact | None:

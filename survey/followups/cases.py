@@ -20,6 +20,7 @@ from flask import current_app, render_template
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from analysis.nps import DETRACTOR_MAX
 from survey import mail, webhooks
 from survey.addresses import InvalidAddress, normalise_email
 from survey.database import Page, keyset
@@ -69,7 +70,7 @@ def follow_up_threshold(question: Question) -> int | None:
         return None
     if question.follow_up_threshold is not None:
         return question.follow_up_threshold
-    return 6 if question.type == "nps" else 2
+    return DETRACTOR_MAX if question.type == "nps" else 2
 
 
 def low_score(questions: Sequence[Question], values: dict[str, object]) -> str | None:

@@ -13,6 +13,7 @@ from sqlalchemy import and_, case, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from analysis.nps import DETRACTOR_MAX
 from survey.extensions import db
 from survey.models import Answer, Question, Response, ResponseTag, Survey, SurveyVersion, User
 from survey.results.filters import ResultsFilter, normalise_tag, response_conditions
@@ -83,7 +84,7 @@ def low_score_condition():
     """SQL: the response has a score at or below its question's follow-up threshold (by default the bottom
     two boxes of a rating, or NPS 0–6), the same rule that opens follow-up cases. One EXISTS over the
     response's answers joined to its version's questions (unique on version and key), so it stays cheap."""
-    threshold = func.coalesce(Question.follow_up_threshold, case((Question.type == "nps", 6), else_=2))
+    threshold = func.coalesce(Question.follow_up_threshold, case((Question.type == "nps", DETRACTOR_MAX), else_=2))
     return exists().where(Answer.response_id == Response.id, Question.version_id == Response.version_id,
                           Question.key == Answer.question_key, Question.type.in_(("rating", "nps")),
                           Answer.value_int.is_not(None), Answer.value_int <= threshold)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from survey.results.canvas import MIDDLE, TOP, Canvas, text_width
-from survey.wording import plural
+from survey.wording import format_tick, format_value, plural
 
 # Okabe–Ito: distinguishable with the common forms of colour blindness.
 BLUE, ORANGE, GREEN, VERMILION, GREY, SKY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#6b7280", "#56B4E9"
@@ -89,7 +89,8 @@ def _known(value: float | None) -> bool:
 
 
 def _formatted(value: float, percent: bool) -> str:
-    return f"{value * 100:.0f} %" if percent else f"{value:+.0f}"
+    # A chart draws a share (any share metric reads alike) or the NPS, written as the page's tables write them.
+    return format_value(value, "top_box" if percent else "nps")
 
 
 def _named(title: str) -> str:
@@ -173,7 +174,7 @@ def _draw_trend(title: str, data, options) -> Canvas:
     _draw_series(plot, values, lows, highs)
     _draw_markers(plot, markers, {p.label: i for i, p in enumerate(points)})
 
-    plot.left_axis(y_ticks, [_tick_label(value, percent) for value in y_ticks], 10)
+    plot.left_axis(y_ticks, [format_tick(value, percent) for value in y_ticks], 10)
     plot.bottom_axis(ticks, tick_labels, 8, rotate=rotate)
     if y_label := _fitted(y_label, 10, canvas.height - top - bottom):
         canvas.text(8 + TOP * 10, (plot.top + plot.bottom) / 2, y_label, 10, INK, anchor="middle", rotate=90)
@@ -335,7 +336,7 @@ def _draw_segments(title: str, rows, options) -> Canvas:
         if _known(row.value):
             canvas.circle(plot.x(row.value * scale), plot.y(y), 3.5, BLUE)
     plot.left_axis(positions, labels, 9)
-    plot.bottom_axis(x_ticks, [_tick_label(value, percent) for value in x_ticks], 9)
+    plot.bottom_axis(x_ticks, [format_tick(value, percent) for value in x_ticks], 9)
     _more(canvas, more, "group")
     return canvas
 
@@ -410,10 +411,6 @@ def _ticks(low: float, high: float, *, most: int) -> list[float]:
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
     first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
     return [round(k * step, 9) for k in range(first, last + 1)]
-
-
-def _tick_label(value: float, percent: bool) -> str:
-    return f"{value:.0f} %" if percent else f"{value:g}".replace("-", "−")
 
 
 def _inches(kind: str, data) -> float:

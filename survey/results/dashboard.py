@@ -1,10 +1,10 @@
 """The results of one survey under a filter: headline cards, and per question a trend, an answer
 distribution and a segment comparison — numbers, intervals and the data each chart draws.
 
-Counts, response counts included, come from the rollup table (`answer_counts`), so the cost depends on
-days × values × segments (× versions) and not on the number of responses; its cells are per version, so a
-version filter reads them too. A filter on text or theme needs individual responses: then the same GROUP BY
-runs over the answers instead, and responses are counted from `responses`.
+Counts, response counts included, come from the rollup table (`answer_counts`, by survey.results.counts), so
+the cost depends on days × values × segments (× versions) and not on the number of responses; its cells are
+per version, so a version filter reads them too. A filter on text or theme needs individual responses: then
+the same GROUP BY runs over the answers instead, and responses are counted from `responses`.
 
 Cards compare the latest period of the range with the one before. Every comparison made on the page is
 one Benjamini–Hochberg family, so a "significant" badge keeps its promise however many cards there are;
@@ -22,33 +22,32 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import func, or_, select
 
-from analysis import benjamini_hochberg, bounded_mean, mean_difference, nps, nps_difference, share, share_difference
+from analysis import (
+    benjamini_hochberg,
+    bounded_mean,
+    mean_difference,
+    nps,
+    nps_difference,
+    nps_groups,
+    share,
+    share_difference,
+)
 from survey.extensions import db
 from survey.models import Alert, Answer, AnswerCount, ChangeEntry, Invitation, Question, Response, Survey
 from survey.models.alerts import AlertStatus
 from survey.results import charts, rollups
 from survey.results.charts import Bar, Marker, SegmentRow, TrendPoint
+from survey.results.counts import EVERYONE, answer_counts
 from survey.results.filters import MAX_PERIODS, ResultsFilter, response_conditions
-from survey.results.periods import next_start, period_expression, period_label, period_start
-from survey.wording import format_p, plural
+from survey.results.periods import expressed_start, next_start, period_expression, period_label, period_start
+from survey.results.settings import Settings
+from survey.wording import format_p, format_value, plural
 
 SCORED_TYPES = ("rating", "nps")
-
-
-@dataclass(frozen=True)
-class Settings:
-    min_n: int = 30  # fewer responses than this in a period or segment: "not enough responses"
-    fdr: float = 0.05  # a change is significant when its q-value is below this
-    segment_names: tuple[str, ...] = ()
-
-    @classmethod
-    def from_config(cls, config) -> Settings:
-        return cls(config.get("TREND_MIN_N", 30), config.get("TREND_FDR", 0.05),
-                   tuple(config.get("SEGMENT_ATTRIBUTES", ())))
 
 
 @dataclass(frozen=True)
@@ -154,29 +153,21 @@ def _rollup_counts(survey: Survey, keys: list[str], chosen: ResultsFilter, first
     """(question, period start) → value counts for the filtered series, and (question, attribute, value,
     period start) → value counts for every segment in the periods from `since` (the compared two), from
     the rollup table: summed over its versions, or of the one version the filter names."""
-    in_range = (AnswerCount.survey_id == survey.id, AnswerCount.question_key.in_(keys),
-                AnswerCount.local_date >= first, AnswerCount.local_date <= last)
+    series: Counts = defaultdict(Counter)
+    segments: Counts = defaultdict(Counter)
+    version_id = None
     if chosen.version:
         version_id = next((v.id for v in survey.versions if v.number == chosen.version), None)
-        # A number the survey never had selects nothing, as response_conditions' does.
-        in_range += (AnswerCount.version_id == version_id if version_id is not None else false(),)
-    name, value = chosen.segment or ("", "")
-    period = period_expression(chosen.unit, AnswerCount.local_date)
-    series: Counts = defaultdict(Counter)
-    for key, start, answer, n in db.session.execute(
-            select(AnswerCount.question_key, period, AnswerCount.value_int, func.sum(AnswerCount.count))
-            .where(*in_range, AnswerCount.segment_name == name, AnswerCount.segment_value == value)
-            .group_by(AnswerCount.question_key, period, AnswerCount.value_int)):
-        series[(key, _day(start))][answer] += int(n)
-    segments: Counts = defaultdict(Counter)
+        if version_id is None:  # a number the survey never had selects nothing, as response_conditions' does
+            return series, segments
+    end = last + timedelta(days=1)
+    for cell, values in answer_counts(survey.id, keys, days=[(first, end)], unit=chosen.unit,
+                                      segment=chosen.segment or EVERYONE, version_id=version_id).items():
+        series[(cell.question, cell.start)] = values
     if names:
-        for key, seg_name, seg_value, start, answer, n in db.session.execute(
-                select(AnswerCount.question_key, AnswerCount.segment_name, AnswerCount.segment_value, period,
-                       AnswerCount.value_int, func.sum(AnswerCount.count))
-                .where(*in_range, AnswerCount.local_date >= since, AnswerCount.segment_name.in_(names))
-                .group_by(AnswerCount.question_key, AnswerCount.segment_name, AnswerCount.segment_value, period,
-                          AnswerCount.value_int)):
-            segments[(key, seg_name, seg_value, _day(start))][answer] += int(n)
+        for cell, values in answer_counts(survey.id, keys, days=[(max(first, since), end)], unit=chosen.unit,
+                                          attributes=names, version_id=version_id).items():
+            segments[(cell.question, cell.segment_name, cell.segment_value, cell.start)] = values
     return series, segments
 
 
@@ -190,7 +181,7 @@ def _answer_counts(survey: Survey, keys: list[str], conditions: list, unit: str,
     for key, start, answer, n in db.session.execute(
             base.add_columns(Answer.question_key, period, Answer.value_int, func.count())
             .group_by(Answer.question_key, period, Answer.value_int)):
-        series[(key, _day(start))][answer] += int(n)
+        series[(key, expressed_start(start))][answer] += int(n)
     segments: Counts = defaultdict(Counter)
     for name in names:
         attribute = Response.attributes[name].as_string()
@@ -198,7 +189,7 @@ def _answer_counts(survey: Survey, keys: list[str], conditions: list, unit: str,
                 base.add_columns(Answer.question_key, attribute, period, Answer.value_int, func.count())
                 .where(attribute.is_not(None), attribute != "", Response.local_date >= since)
                 .group_by(Answer.question_key, attribute, period, Answer.value_int)):
-            segments[(key, name, seg_value, _day(start))][answer] += int(n)
+            segments[(key, name, seg_value, expressed_start(start))][answer] += int(n)
     return series, segments
 
 
@@ -206,7 +197,7 @@ def _response_counts(conditions: list, unit: str) -> Counter:
     """Responses per period, counted from the responses the filter selects."""
     period = period_expression(unit, Response.local_date)
     rows = db.session.execute(select(period, func.count()).where(*conditions).group_by(period))
-    return Counter({_day(start): int(n) for start, n in rows})
+    return Counter({expressed_start(start): int(n) for start, n in rows})
 
 
 def _rolled_up_responses(series: Counts) -> Counter:
@@ -230,21 +221,11 @@ def _invitation_rates(survey: Survey, starts: list[date], unit: str) -> dict[dat
     return rates
 
 
-def _day(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
 # --- metrics ------------------------------------------------------------------------------------------------
 
 def _top_values(question: Question, boxes: int) -> set[int]:
     points = len(question.options)
     return set(range(points - boxes + 1, points + 1))
-
-
-def _triple(counts: Counter) -> tuple[int, int, int]:
-    promoters = sum(n for v, n in counts.items() if v >= 9)
-    detractors = sum(n for v, n in counts.items() if v <= 6)
-    return promoters, sum(counts.values()) - promoters - detractors, detractors
 
 
 def estimate(question: Question, metric: str, counts: Counter, min_n: int = 0) -> Estimate:
@@ -253,7 +234,7 @@ def estimate(question: Question, metric: str, counts: Counter, min_n: int = 0) -
     `min_n` answers, where it would only dress noise up as knowledge."""
     n = sum(counts.values())
     if metric == "nps":
-        promoters, passives, detractors = _triple(counts)
+        promoters, passives, detractors = nps_groups(counts)
         score = nps(promoters, passives, detractors).score
         # NPS/100 is the mean of +1 (promoter), 0 (passive) and −1 (detractor): a score bounded by ±1.
         result = bounded_mean({1: promoters, 0: passives, -1: detractors}, -1, 1)
@@ -273,7 +254,7 @@ def _enough(result: Estimate, min_n: int) -> Estimate:
 
 def _compare(question: Question, metric: str, before: Counter, after: Counter) -> dict:
     if metric == "nps":
-        result = nps_difference(_triple(before), _triple(after))
+        result = nps_difference(nps_groups(before), nps_groups(after))
         return dict(difference=result.difference, low=result.low, high=result.high, p_value=result.p_value)
     if metric == "mean":
         # The card shows the mean, so the mean is what is tested (Welch's t; each side has at least min_n
@@ -398,7 +379,7 @@ def _unresolved_alerts(survey: Survey) -> dict[tuple, list[AlertNote]]:
                                     .where(Alert.survey_id == survey.id, Alert.status != AlertStatus.RESOLVED)
                                     .order_by(Alert.id.desc())):
         # Alerts keep shares as fractions and the NPS on −100…100, as the dashboard does.
-        before, after = format_value(alert.metric, alert.value_before), format_value(alert.metric, alert.value_after)
+        before, after = format_value(alert.value_before, alert.metric), format_value(alert.value_after, alert.metric)
         if alert.kind == "gap":
             text = f"{after} in {alert.period_after} against {before} for everyone else"
         else:
@@ -524,31 +505,6 @@ def segment_choices(survey: Survey, names: tuple[str, ...]) -> dict[str, list[st
 
 
 # --- presentation -------------------------------------------------------------------------------------------
-
-PERCENT_METRICS = ("top_box", "top2_box", "yes", "rate")
-
-
-def format_value(metric: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    if metric in PERCENT_METRICS:
-        return f"{value * 100:.0f} %"
-    if metric == "nps":
-        return f"{value:+.0f}"
-    if metric == "mean":
-        return f"{value:.2f}"
-    return f"{value:,.0f}"
-
-
-def format_difference(metric: str, value: float | None) -> str:
-    if value is None:
-        return "–"
-    if metric in PERCENT_METRICS:
-        return f"{value * 100:+.1f} points".replace("-", "−")
-    if metric == "mean":
-        return f"{value:+.2f}".replace("-", "−")
-    return f"{value:+,.0f}".replace("-", "−")
-
 
 def verdict_explanation(card: Card, fdr: float, tests: int) -> str:
     """Why a card says what it says, in words: the comparison on its own (p, and whether its interval

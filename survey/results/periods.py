@@ -60,3 +60,8 @@ def period_expression(unit: str, column):
         month = (func.cast(func.strftime("%m", column), Integer) - 1) // 3 * 3 + 1
         return func.printf("%s-%02d-01", func.strftime("%Y", column), month)
     return func.date(column, "weekday 0", "-6 days")  # the Monday of the week
+
+
+def expressed_start(value) -> date:
+    """A period start as `period_expression` gives it back: ISO text, or a date where a driver makes one."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import db
 from survey.models import Answer, AnswerCount, Response
+from survey.results.settings import Settings
 
 # The unique key of a cell (uq_answer_counts_cell), in its order: also the order writers lock cells in.
 KEY_COLUMNS = ("survey_id", "question_key", "local_date", "segment_name", "segment_value", "value_int", "version_id")
@@ -31,7 +32,7 @@ SEGMENT_VALUE_WIDTH = 200  # answer_counts.segment_value
 
 
 def segment_names() -> tuple[str, ...]:
-    return tuple(current_app.config["SEGMENT_ATTRIBUTES"])
+    return Settings.from_config(current_app.config).segment_names
 
 
 def _cells(survey_id: int, version_id: int, day: date, attributes: Mapping[str, str],

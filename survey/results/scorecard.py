@@ -24,6 +24,7 @@ from survey.models import OutboxMessage, Survey, SurveyStatus, User
 from survey.results import charts, dashboard
 from survey.results.filters import ResultsFilter
 from survey.results.periods import period_label, period_start
+from survey.results.settings import Settings
 
 SEND_HOUR = 8  # on Monday, in the organisation's time zone
 
@@ -49,7 +50,7 @@ def week_due(now: datetime, timezone: str) -> str | None:
 
 def build_cards(last_day: date) -> list[tuple[SurveyCard, bytes | None]]:
     """Each open survey's headline cards for the week ending `last_day`, with its trend chart as PNG."""
-    settings = dashboard.Settings.from_config(current_app.config)
+    settings = Settings.from_config(current_app.config)
     chosen = ResultsFilter(end=last_day, unit="week")
     cards = []
     for survey in db.session.scalars(select(Survey).where(Survey.status == SurveyStatus.PUBLISHED).order_by(Survey.id)):
@@ -81,8 +82,7 @@ def send_scorecards(*, now: datetime) -> int:
     items = build_cards(monday + timedelta(days=6))
     context = dict(week=week, items=[item for item, _ in items],
                    organisation=current_app.config["ORGANISATION_NAME"],
-                   fmt=dashboard.format_value, diff=dashboard.format_difference,
-                   settings=dashboard.Settings.from_config(current_app.config),
+                   settings=Settings.from_config(current_app.config),
                    opt_out_url=external_url("manage.surveys.index"))
     rendered = mail.Rendered(f"Customer scorecard, week {week} — {context['organisation']}",
                              render_template("email/scorecard.txt", **context),

@@ -4,7 +4,7 @@ import math
 import pytest
 from scipy.stats import norm
 
-from analysis.nps import NPS, NPSDifference, nps, nps_difference
+from analysis.nps import DETRACTOR_MAX, NPS, PROMOTER_MIN, NPSDifference, nps, nps_difference, nps_groups
 
 Z95 = 1.959963984540054  # qnorm(0.975)
 
@@ -117,3 +117,21 @@ class TestNpsDifference:
     def test_invalid_input(self, a, b, confidence, message):
         with pytest.raises(ValueError, match=message):
             nps_difference(a, b, confidence)
+
+
+class TestNpsGroups:
+    def test_promoters_answer_9_or_10_and_detractors_0_to_6(self):
+        # The standard definition (Reichheld 2003): 9–10 promoters, 7–8 passives, 0–6 detractors.
+        assert (PROMOTER_MIN, DETRACTOR_MAX) == (9, 6)
+        assert nps_groups({value: 1 for value in range(11)}) == (2, 2, 7)
+        assert nps_groups({10: 30, 9: 20, 8: 25, 7: 5, 6: 4, 0: 16}) == (50, 30, 20)
+        assert nps_groups({}) == (0, 0, 0)
+
+    def test_the_groups_feed_nps(self):
+        assert nps(*nps_groups({10: 50, 7: 30, 2: 20})).score == pytest.approx(30.0)
+
+    @pytest.mark.parametrize(("counts", "message"), [({9: -1}, "count of answer 9"), ({9: 1.5}, "count of answer 9"),
+                                                     ({"9": 1}, "whole numbers"), ({True: 1}, "whole numbers")])
+    def test_invalid_input(self, counts, message):
+        with pytest.raises(ValueError, match=message):
+            nps_groups(counts)

@@ -12,6 +12,7 @@ from survey.links import external_url
 from survey.models import Survey
 from survey.results import dashboard
 from survey.results.filters import parse_filter
+from survey.results.settings import Settings
 from survey.transfer.exports import iso
 from survey.views.api.parameters import flag
 from survey.views.api.registry import ApiError, Param, body, operation
@@ -31,7 +32,7 @@ def _literal(text: str) -> str:
 def where_schema(config) -> dict:
     """What `where` takes (filters.parse_filter): ATTRIBUTE=VALUE, ATTRIBUTE a configured segment attribute
     (HEARKEN_SEGMENT_ATTRIBUTES), VALUE not blank; spaces around either are ignored."""
-    names = tuple(config["SEGMENT_ATTRIBUTES"])
+    names = Settings.from_config(config).segment_names
     choice = "|".join(_literal(name) for name in names) or "(?!)"  # no attributes configured: nothing matches
     return {"type": "string", "maxLength": 300, "pattern": rf"^\s*(?:{choice})\s*=[\s\S]*\S",
             "description": f"ATTRIBUTE=VALUE, ATTRIBUTE one of {', '.join(names) or '(none configured)'}"}
@@ -149,7 +150,7 @@ def close_survey(slug: str):
 
 def results_filter(args, extra: dict | None = None):
     """The results filter from query arguments; a bad value is a 400 naming it (pages show and skip it)."""
-    names = tuple(current_app.config["SEGMENT_ATTRIBUTES"])
+    names = Settings.from_config(current_app.config).segment_names
     parsed = parse_filter({**args, **(extra or {})}, segment_names=names)
     if parsed.problems:
         raise ApiError(400, "invalid_parameter", parsed.problems[0], parsed.problems[0].partition(":")[0])
@@ -198,6 +199,6 @@ def survey_results(slug: str):
     survey = survey_or_404(slug)
     chosen = results_filter(request.args)
     today = local_date(utcnow(), current_app.config["TIMEZONE"])
-    board = dashboard.build(survey, chosen, today=today, settings=dashboard.Settings.from_config(current_app.config))
+    board = dashboard.build(survey, chosen, today=today, settings=Settings.from_config(current_app.config))
     return jsonify(results_body(board))
 

@@ -12,6 +12,7 @@ from flask import Response, current_app, request, stream_with_context
 from survey.clock import local_date, utcnow
 from survey.results import dashboard
 from survey.results.filters import parse_filter
+from survey.results.settings import Settings
 from survey.transfer import exports as exporting
 from survey.transfer import results_export
 from survey.views.manage.blueprint import section, survey_or_404
@@ -27,7 +28,7 @@ CHUNK = 64 * 1024
 def _selection(slug: str) -> exporting.Selection | Response:
     """The responses the query string selects, or a 400 naming the bad filter value."""
     survey = survey_or_404(slug)
-    parsed = parse_filter(request.args, segment_names=tuple(current_app.config["SEGMENT_ATTRIBUTES"]))
+    parsed = parse_filter(request.args, segment_names=Settings.from_config(current_app.config).segment_names)
     if parsed.problems:
         return Response("Nothing was exported. " + " ".join(parsed.problems) + "\n", status=400,
                         mimetype="text/plain")
@@ -77,7 +78,7 @@ def responses_xlsx(slug: str):
 def results_file(slug: str, extension: str):
     """The results page's numbers under the same filter (a few hundred rows: built in memory)."""
     survey = survey_or_404(slug)
-    settings = dashboard.Settings.from_config(current_app.config)
+    settings = Settings.from_config(current_app.config)
     parsed = parse_filter(request.args, segment_names=settings.segment_names)
     if parsed.problems:
         return Response("Nothing was exported. " + " ".join(parsed.problems) + "\n", status=400,

@@ -14,6 +14,7 @@ from survey.outreach import contacts
 from survey.results import browsing
 from survey.results.dashboard import segment_choices
 from survey.results.filters import parse_filter
+from survey.results.settings import Settings
 from survey.views.manage.blueprint import section, survey_or_404
 
 bp = section("responses", __name__, read="analyst")
@@ -30,7 +31,7 @@ def survey_responses(slug: str):
     """The browser. Bad filter values are named in an error summary (status 400) and left out; the page
     still shows what the rest of the filter selects."""
     survey = survey_or_404(slug)
-    names = tuple(current_app.config["SEGMENT_ATTRIBUTES"])
+    names = Settings.from_config(current_app.config).segment_names
     parsed = parse_filter(request.args, segment_names=names)
     problems = list(parsed.problems)
     score = request.args.get("score", "").strip() or None

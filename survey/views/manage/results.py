@@ -15,6 +15,7 @@ from markupsafe import Markup
 from survey.clock import local_date, utcnow
 from survey.results import charts, dashboard
 from survey.results.filters import parse_filter
+from survey.results.settings import Settings
 from survey.views.manage.blueprint import section, survey_or_404
 
 bp = section("results", __name__, read="analyst")
@@ -32,13 +33,12 @@ def _svg(chart: charts.Chart) -> Markup:
 @bp.route("/surveys/<slug>/results")
 def survey_results(slug: str):
     survey = survey_or_404(slug)
-    settings = dashboard.Settings.from_config(current_app.config)
+    settings = Settings.from_config(current_app.config)
     parsed = parse_filter(request.args, segment_names=settings.segment_names)
     today = local_date(utcnow(), current_app.config["TIMEZONE"])
     board = dashboard.build(survey, parsed.filter, today=today, settings=settings)
     return render_template(
         "manage/results/dashboard.html", board=board, asked=parsed.filter, problems=parsed.problems, chart_svg=_svg,
         figures=dashboard.figures(board), segment_choices=dashboard.segment_choices(survey, settings.segment_names),
-        fmt=dashboard.format_value, diff=dashboard.format_difference,
         explain=dashboard.verdict_explanation,
     ), 400 if parsed.problems else 200

@@ -87,7 +87,7 @@ def test_weekly_periods_group_by_iso_week(ctx):
     add_answers(survey, month_rows(None, date(2026, 11, 23), 40, 50) + month_rows(None, date(2026, 11, 29), 10, 50)
                 + month_rows(None, date(2026, 11, 30), 20, 50))
     starts = periods.complete_periods(datetime(2026, 12, 2), unit="week", count=2, timezone="UTC")
-    (series,) = [s for s in trends.survey_series(survey, starts, "week") if s.question == "satisfaction"]
+    (series,) = [s for s in trends.survey_series(survey, starts, "week", ()) if s.question == "satisfaction"]
     assert [(p.period, p.n, p.successes) for p in series.periods] == [("2026-W47", 0, 0), ("2026-W48", 100, 50)]
     # the same ISO week a year earlier (52 weeks back: 2025-W48) is fetched too, empty here
     assert (series.year_before.period, series.year_before.n) == ("2025-W48", 0)
@@ -282,7 +282,7 @@ def test_nps_drift_raises_an_alert(ctx, runner):
     assert trend["p_value"] == 1.009e-07 and (trend["value_before"], trend["value_after"]) == (38.0, 16.0)
     text = runner.invoke(args=["detect-trends", "--now", NOW]).output
     assert "NPS of “recommend” has been falling steadily from 2025-12 to 2026-11, about 2.0 NPS points a month: " \
-           "+38 → +16 (-22; n = 300 and 300; q < 0.001)" in text
+           "+38 → +16 (−22; n = 300 and 300; q < 0.001)" in text  # a typographic minus, as on every page
 
 
 def test_the_trends_page_says_how_many_responses_nps_needs(ctx, client, monkeypatch):
