@@ -26,6 +26,7 @@ from survey.outreach import contacts, erasures
 from survey.outreach.invitations import personal_invitation
 from survey.results import dashboard, scorecard
 from survey.results.filters import ResultsFilter, parse_filter
+from survey.results.settings import Settings
 from survey.strict_json import JsonError, parse_json
 from survey.transfer import archives, exports, response_import, results_export
 
@@ -202,7 +203,7 @@ def _results_filter(options: dict) -> ResultsFilter:
             "version": options.get("version"), "q": options.get("search"), "tag": options.get("tag"),
             "period": options.get("period")}
     args = {name: value for name, value in args.items() if value is not None}
-    parsed = parse_filter(args, segment_names=tuple(current_app.config["SEGMENT_ATTRIBUTES"]))
+    parsed = parse_filter(args, segment_names=Settings.from_config(current_app.config).segment_names)
     if parsed.problems:
         names = {"from": "--from", "to": "--to", "where": "--where", "version": "--version", "period": "--period"}
         problem = parsed.problems[0]
@@ -235,7 +236,7 @@ def export_results_command(slug: str, fmt: str, output: str | None, bom: bool, *
         raise click.UsageError("--bom is for --format csv: only a CSV file starts with a byte-order mark.")
     survey = _survey(slug)
     board = dashboard.build(survey, _results_filter(filters), today=_today(),
-                            settings=dashboard.Settings.from_config(current_app.config))
+                            settings=Settings.from_config(current_app.config))
     with (_open_output(output, "wb" if fmt == "xlsx" else "w") if output else nullcontext(sys.stdout)) as out:
         results_export.write_results(board, out, fmt, bom=bom)
 

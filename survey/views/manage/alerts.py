@@ -11,6 +11,7 @@ from survey.alerts import trends
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Alert
+from survey.results.settings import Settings
 from survey.views.forms import ActionForm
 from survey.views.manage.blueprint import section, survey_or_404
 
@@ -23,7 +24,7 @@ def inbox():
     alerts = alerting.inbox(include_resolved=show == "all")
     return render_template("manage/alerts/inbox.html",
                            alerts=[(a, trends.describe(a), trends.headline(a)) for a in alerts], show=show,
-                           action=ActionForm())
+                           action=ActionForm(), settings=Settings.from_config(current_app.config))
 
 
 @bp.route("/alerts/<int:alert_id>")
@@ -31,7 +32,6 @@ def alert_detail(alert_id: int):
     alert = db.session.get(Alert, alert_id) or abort(404)
     return render_template("manage/alerts/detail.html", alert=alert, line=trends.describe(alert), action=ActionForm(),
                            headline=trends.headline(alert), details=alert.details or {},
-                           fmt=trends.format_value, diff=trends.format_difference,
                            changes=alerting.linked_changes(alert))
 
 
@@ -66,9 +66,8 @@ def subscription():
 def survey_trends(slug: str):
     """Live detection for one survey (read-only): what moved, and where there is too little data."""
     survey = survey_or_404(slug)
-    settings = trends.Settings.from_config(current_app.config)
+    settings = Settings.from_config(current_app.config)
     detection = trends.detect_survey(survey, now=utcnow(), settings=settings)
     return render_template("manage/alerts/trends.html", survey=survey, settings=settings, detection=detection,
                            findings=[(trends.headline(f), trends.describe(f)) for f in detection.findings],
-                           segment_label=trends.segment_label, fmt=trends.format_value,
-                           diff=trends.format_difference)
+                           segment_label=trends.segment_label)
