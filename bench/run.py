@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -188,7 +188,7 @@ def main() -> None:
         order = {name: i for i, name in enumerate(BENCHES)}
         merged.sort(key=lambda figure: order.get(figure.bench, len(order)))  # stable: a bench's own order stays
         previous, _ = load_committed()
-        now = f"{datetime.now(timezone.utc):%Y-%m-%d} at commit {commit()} ({machine()})"
+        now = f"{datetime.now(UTC):%Y-%m-%d} at commit {commit()} ({machine()})"
         # Where each bench's figures come from: this run, or an earlier one that this run kept.
         sources = {**previous.get("sources", {}), **{figure.bench: now for figure in figures}}
         record = {"sources": {name: sources[name] for name in BENCHES if name in sources},

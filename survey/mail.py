@@ -12,7 +12,7 @@ import re
 import secrets
 from base64 import b64decode, b64encode
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.header import Header
 from email.message import Message
 from email.mime.image import MIMEImage
@@ -257,7 +257,7 @@ def _sender(sender: str) -> tuple[str, bytes]:
 
 def _date(moment: datetime) -> str:
     """RFC 5322 date-time of a naive UTC moment."""
-    return format_datetime(moment.replace(tzinfo=timezone.utc))
+    return format_datetime(moment.replace(tzinfo=UTC))
 
 
 @lru_cache(maxsize=4)

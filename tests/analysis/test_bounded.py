@@ -39,7 +39,7 @@ def test_the_t_interval_it_replaces_left_the_scale():
     t = mean_score(counts)
     assert (t.low, t.high) == pytest.approx((-0.1279, 7.4612), abs=1e-4)
     bounded = bounded_mean(counts, 1, 5)
-    assert 1 <= bounded.low and bounded.high <= 5
+    assert bounded.low >= 1 and bounded.high <= 5
 
 
 @pytest.mark.parametrize(("counts", "r_conf_int", "lowest", "highest"), [

@@ -21,7 +21,6 @@ from __future__ import annotations
 import http.client
 import random
 import re
-import socket
 import threading
 import time
 import uuid
@@ -150,7 +149,7 @@ class Browser:
             for cookie in response.headers.get_all("Set-Cookie") or []:
                 for name, morsel in SimpleCookie(cookie).items():
                     self.cookies[name] = morsel.value
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             outcome = "timeout"
         except (OSError, http.client.HTTPException):
             outcome = "connection"  # reset or closed without an answer

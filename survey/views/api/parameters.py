@@ -1,7 +1,7 @@
 """Query parameters, read strictly (a bad value is a 400 naming it), and keyset pages."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import request
 
@@ -35,7 +35,7 @@ def query_moment(name: str) -> datetime | None:
         raise ApiError(400, "invalid_parameter", f"{name} must be an ISO 8601 date or time", name) from None
     if problem := outside_calendar(moment.date()):
         raise ApiError(400, "invalid_parameter", f"{name}: {problem}", name)
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def flag(name: str) -> bool:

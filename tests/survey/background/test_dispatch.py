@@ -6,7 +6,7 @@ import ssl
 import threading
 import time
 from collections import Counter
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 from email.errors import HeaderParseError
 
 import pytest
@@ -335,7 +335,7 @@ def test_emails_are_dated_when_sent_from_the_organisation_with_message_ids_of_th
         "ann@example.com", "owner@example.com", "triggered@example.com", "triggered@example.com"]
     for message in messages:
         assert len(message.get_all("Date")) == 1 and len(message.get_all("From")) == 1
-        sent_at = message["Date"].datetime.astimezone(timezone.utc).replace(tzinfo=None)
+        sent_at = message["Date"].datetime.astimezone(UTC).replace(tzinfo=None)
         assert before <= sent_at <= after, (message["Subject"], sent_at)
         assert (message["From"].addresses[0].display_name, message["From"].addresses[0].addr_spec) \
             == ("Acme Feedback Ltd", "feedback@mail.acme.example")
@@ -362,7 +362,7 @@ def test_a_message_rendered_with_its_queueing_date_is_sent_with_one_date_the_sen
     assert dispatch.run_once().sent == 1
     (message,) = smtp.messages
     (date,) = message.get_all("Date")
-    assert before <= date.datetime.astimezone(timezone.utc).replace(tzinfo=None) <= utcnow()
+    assert before <= date.datetime.astimezone(UTC).replace(tzinfo=None) <= utcnow()
     assert message.get_body(("plain",)).get_content().strip() == "Body 0"
 
 

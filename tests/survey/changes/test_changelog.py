@@ -3,7 +3,7 @@ hostile input inert, customers told once, and the quarterly digest."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from unittest import mock
 
 import feedparser
@@ -128,7 +128,7 @@ def test_a_warm_page_is_one_read_through_the_driver_and_a_new_response_renews_it
     with mock.patch.object(database, "read_row", wraps=database.read_row) as read_row:
         again = client.get("/changes")
     assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
-    assert again.last_modified == first.last_modified == NOW.replace(microsecond=0, tzinfo=timezone.utc)
+    assert again.last_modified == first.last_modified == NOW.replace(microsecond=0, tzinfo=UTC)
     assert read_row.call_count == 1 and statements == []
     customer_response(survey, "ann.smith@example.com", "Ann Smith", "Thanks for calling back.")
     assert client.get("/changes", headers={"If-None-Match": first.headers["ETag"]}).status_code == 200
