@@ -323,9 +323,11 @@ def _upsert(rows: list[ParsedRow], now: datetime) -> tuple[list[dict], list[dict
 def find_contacts(query: str, *, page: int, per_page: int = 50) -> tuple[list[Contact], int]:
     statement = select(Contact)
     if query:
-        pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(or_(Contact.email.like(pattern, escape="\\"),
-                                        func.lower(Contact.name).like(pattern, escape="\\")))
+        # The text is lowered here too, as icontains lowers both sides in SQL: SQLite's lower() folds only
+        # ASCII, so "É" would not find "é" otherwise.
+        text = query.lower()
+        statement = statement.where(or_(Contact.email.icontains(text, autoescape=True),
+                                        Contact.name.icontains(text, autoescape=True)))
     total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     contacts = db.session.scalars(statement.order_by(Contact.email).limit(per_page)
                                   .offset((page - 1) * per_page)).all()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -268,6 +269,30 @@ def test_search_is_literal_and_pages_by_50(ctx, client):
     last = text_of(client.get("/manage/contacts/?page=3"))
     assert "Page 3 of 3" in last and last.count("@example.com") == 21 + 1  # 21 rows + the logged-in user
     assert "<script>" not in client.get("/manage/contacts/?q=<script>").get_data(as_text=True)
+
+
+def test_search_takes_every_character_literally_and_ignores_case(ctx, client):
+    """%, _, \\ and / (SQLAlchemy's escape character) are characters, not wildcards or escapes; an upper-case
+    letter outside ASCII finds its lower case on both databases."""
+    make_user(role="agent")
+    run_import("email,name\n"
+               "ann@example.com,50% off\nbob@example.com,50 percent off\n"
+               "cat_1@example.com,Cat\ncatx1@example.com,Catx\n"
+               "dan@example.com,C:\\Users\\dan\nfay@example.com,Users\n"
+               "gus@example.com,a/b\nhal@example.com,ab\n"
+               "ivy@example.com,élodie\n".encode())
+    log_in(client, "manager@example.com")
+
+    def found(query):
+        page = client.get("/manage/contacts/", query_string={"q": query}).get_data(as_text=True)
+        return re.findall(r'href="/manage/contacts/\d+">([^<]+)</a>', page)
+    assert found("50%") == ["ann@example.com"]
+    assert found("cat_1") == ["cat_1@example.com"]
+    assert found("\\users") == ["dan@example.com"]
+    assert found("a/b") == ["gus@example.com"]
+    assert found("%") == ["ann@example.com"] and found("_") == ["cat_1@example.com"]
+    assert found("\\") == ["dan@example.com"] and found("/") == ["gus@example.com"]
+    assert found("ÉLO") == ["ivy@example.com"] and found("CAT_") == ["cat_1@example.com"]
 
 
 def test_profile_lists_every_invitation_and_the_score_over_time(ctx, client):
