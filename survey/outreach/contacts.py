@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, NamedTuple
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey import webhooks
@@ -320,7 +321,9 @@ def _upsert(rows: list[ParsedRow], now: datetime) -> tuple[list[dict], list[dict
 
 # --- one contact ----------------------------------------------------------------------------------------
 
-def find_contacts(query: str, *, page: int, per_page: int = 50) -> tuple[list[Contact], int]:
+def find_contacts(query: str, *, page: int, per_page: int = 50) -> Pagination:
+    """One page of contacts by email, matching `query` in the email or name, with the count of every match.
+    A page past the last is empty, not a 404 (error_out=False): the count still shows what there is."""
     statement = select(Contact)
     if query:
         # The text is lowered here too, as icontains lowers both sides in SQL: SQLite's lower() folds only
@@ -328,10 +331,7 @@ def find_contacts(query: str, *, page: int, per_page: int = 50) -> tuple[list[Co
         text = query.lower()
         statement = statement.where(or_(Contact.email.icontains(text, autoescape=True),
                                         Contact.name.icontains(text, autoescape=True)))
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    contacts = db.session.scalars(statement.order_by(Contact.email).limit(per_page)
-                                  .offset((page - 1) * per_page)).all()
-    return list(contacts), total
+    return db.paginate(statement.order_by(Contact.email), page=page, per_page=per_page, error_out=False)
 
 
 @dataclass(frozen=True)

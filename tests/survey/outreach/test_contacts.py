@@ -271,6 +271,22 @@ def test_search_is_literal_and_pages_by_50(ctx, client):
     assert "<script>" not in client.get("/manage/contacts/?q=<script>").get_data(as_text=True)
 
 
+def test_pages_out_of_range_show_the_first_page_or_an_empty_one(ctx, client):
+    make_user(role="agent")
+    run_import(b"email\n" + b"".join(b"c%03d@example.com\n" % i for i in range(120)))
+    log_in(client, "manager@example.com")
+    for wrong in ("0", "-3", "abc", ""):
+        first = client.get(f"/manage/contacts/?page={wrong}").get_data(as_text=True)
+        assert "Page 1 of 3" in first and "c000@example.com" in first and "page=2" in first, wrong
+        assert ">Previous<" not in first
+    middle = client.get("/manage/contacts/?q=example&page=2").get_data(as_text=True)
+    assert "Page 2 of 3" in middle and "c050@example.com" in middle and "c049@" not in middle
+    assert "?q=example&amp;page=1\">Previous<" in middle and "?q=example&amp;page=3\">Next<" in middle
+    past = client.get("/manage/contacts/?page=4")
+    html = past.get_data(as_text=True)
+    assert past.status_code == 200 and "120 contacts." in html and "<tbody>" not in html and "Page " not in html
+
+
 def test_search_takes_every_character_literally_and_ignores_case(ctx, client):
     """%, _, \\ and / (SQLAlchemy's escape character) are characters, not wildcards or escapes; an upper-case
     letter outside ASCII finds its lower case on both databases."""
