@@ -45,7 +45,7 @@ from survey.clock import local_date, outside_calendar
 from survey.extensions import db
 from survey.models import Answer, AnswerCount, AuditEntry, Contact, Question, Response, ResponseTag, Survey
 from survey.outreach import erasures
-from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT, domain_syntax_memoised
+from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT
 from survey.responding.submission import TEXT_LIMITS
 from survey.results import rollups
 from survey.results.filters import normalise_tag
@@ -159,9 +159,8 @@ CONCURRENT = ("someone else imported some of these responses or contacts while t
 
 @contextmanager
 def bulk_work() -> Iterator[None]:
-    """Three settings for the length of an import (measured in docs/benchmarks.md):
+    """Two settings for the length of an import (measured in docs/benchmarks.md):
     - the cyclic garbage collector paused (survey.transfer.collector);
-    - email domains checked once each (survey.outreach.contacts' memo);
     - on SQLite, a page cache of SQLITE_CACHE_KIB instead of 2 MB for this connection, so checking each
       row's foreign keys and adding to the indexes finds its pages in memory (a sixth of the writing
       time). Restored afterwards.
@@ -172,7 +171,7 @@ def bulk_work() -> Iterator[None]:
         cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     try:
-        with collector.paused(), domain_syntax_memoised():
+        with collector.paused():
             yield
     finally:
         if cache is not None:
