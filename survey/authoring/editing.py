@@ -38,7 +38,7 @@ def slugify(title: str) -> str:
 
 def unique_slug(base: str) -> str:
     base = slugify(base)
-    taken = set(db.session.scalars(select(Survey.slug).where(Survey.slug.like(f"{base}%"))))
+    taken = set(db.session.scalars(select(Survey.slug).where(Survey.slug.startswith(base, autoescape=True))))
     candidate, n = base, 2
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1

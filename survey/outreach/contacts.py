@@ -6,18 +6,15 @@ no ORM object per row, so 100 000 rows import in seconds (bench/contact_import.p
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import secrets
-import sys
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, NamedTuple
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey import webhooks
@@ -149,42 +146,9 @@ def _header(names: list[str]) -> tuple[int, int | None, list[tuple[int, str]]]:
     return email, name_column, attributes
 
 
-_MEMO_LOCK = threading.Lock()
-
-
-@contextmanager
-def domain_syntax_memoised() -> Iterator[None]:
-    """Within one import, check each distinct domain's syntax once.
-
-    validate_email still runs on every address (local part, normalisation, lengths); only its domain
-    step, a pure function of the domain text that is about 70 % of its time, is memoised, so 100 000
-    addresses at a handful of domains validate in about 1.5 s instead of 5 s (bench/contact_import.py).
-    Errors are not cached (lru_cache does not keep exceptions). The memo lives only for this import: it
-    is installed by one import at a time (others validate without it) and the original always restored;
-    other threads' validations meanwhile share it, which is harmless because the function is pure. If a
-    future email_validator moves the function, imports simply validate in full.
-    """
-    module = sys.modules.get("email_validator.validate_email")
-    original = getattr(module, "validate_email_domain_name", None)
-    if original is None or not _MEMO_LOCK.acquire(blocking=False):
-        yield  # another email_validator layout, or another import holds the memo: validate in full
-        return
-    try:
-        module.validate_email_domain_name = functools.lru_cache(maxsize=4096)(original)
-        yield
-    finally:
-        module.validate_email_domain_name = original
-        _MEMO_LOCK.release()
-
-
 def parse_contacts(data: bytes) -> tuple[list[ParsedRow], list[tuple[int, str]]]:
     """The good rows and the rejected ones (line, reason). Raises FileRefused for a file-level problem."""
     reader = csv.reader(io.StringIO(_text(data), newline=""), strict=True)
-    with domain_syntax_memoised():
-        return _parse(reader)
-
-
-def _parse(reader) -> tuple[list[ParsedRow], list[tuple[int, str]]]:
     try:
         header = next(reader, None)
         if header is None:
@@ -320,16 +284,17 @@ def _upsert(rows: list[ParsedRow], now: datetime) -> tuple[list[dict], list[dict
 
 # --- one contact ----------------------------------------------------------------------------------------
 
-def find_contacts(query: str, *, page: int, per_page: int = 50) -> tuple[list[Contact], int]:
+def find_contacts(query: str, *, page: int, per_page: int = 50) -> Pagination:
+    """One page of contacts by email, matching `query` in the email or name, with the count of every match.
+    A page past the last is empty, not a 404 (error_out=False): the count still shows what there is."""
     statement = select(Contact)
     if query:
-        pattern = "%" + query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(or_(Contact.email.like(pattern, escape="\\"),
-                                        func.lower(Contact.name).like(pattern, escape="\\")))
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    contacts = db.session.scalars(statement.order_by(Contact.email).limit(per_page)
-                                  .offset((page - 1) * per_page)).all()
-    return list(contacts), total
+        # The text is lowered here too, as icontains lowers both sides in SQL: SQLite's lower() folds only
+        # ASCII, so "É" would not find "é" otherwise.
+        text = query.lower()
+        statement = statement.where(or_(Contact.email.icontains(text, autoescape=True),
+                                        Contact.name.icontains(text, autoescape=True)))
+    return db.paginate(statement.order_by(Contact.email), page=page, per_page=per_page, error_out=False)
 
 
 @dataclass(frozen=True)

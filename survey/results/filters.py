@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
 from survey.clock import outside_calendar
@@ -172,12 +172,13 @@ def response_conditions(survey_id: int, chosen: ResultsFilter, today: date, *, w
             select(SurveyVersion.id).where(SurveyVersion.survey_id == survey_id,
                                            SurveyVersion.number == chosen.version)))
     if chosen.search:
-        pattern = "%" + chosen.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         # Its own alias: the dashboard selects from answers too, and an unaliased Answer here would be
         # correlated with the outer query's, leaving the subquery with no FROM at all.
+        # The text is lowered here too, as icontains lowers both sides in SQL: SQLite's lower() folds only
+        # ASCII, so "É" would not find "é" otherwise.
         searched = aliased(Answer)
         conditions.append(exists().where(searched.response_id == Response.id,
-                                         func.lower(searched.value_text).like(pattern, escape="\\")))
+                                         searched.value_text.icontains(chosen.search.lower(), autoescape=True)))
     if chosen.tag:
         conditions.append(exists().where(ResponseTag.response_id == Response.id, ResponseTag.tag == chosen.tag))
     return conditions

@@ -45,7 +45,7 @@ from survey.clock import local_date, outside_calendar
 from survey.extensions import db
 from survey.models import Answer, AnswerCount, AuditEntry, Contact, Question, Response, ResponseTag, Survey
 from survey.outreach import erasures
-from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT, domain_syntax_memoised
+from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT
 from survey.responding.submission import TEXT_LIMITS
 from survey.results import rollups
 from survey.results.filters import normalise_tag
@@ -159,9 +159,8 @@ CONCURRENT = ("someone else imported some of these responses or contacts while t
 
 @contextmanager
 def bulk_work() -> Iterator[None]:
-    """Three settings for the length of an import (measured in docs/benchmarks.md):
+    """Two settings for the length of an import (measured in docs/benchmarks.md):
     - the cyclic garbage collector paused (survey.transfer.collector);
-    - email domains checked once each (survey.outreach.contacts' memo);
     - on SQLite, a page cache of SQLITE_CACHE_KIB instead of 2 MB for this connection, so checking each
       row's foreign keys and adding to the indexes finds its pages in memory (a sixth of the writing
       time). Restored afterwards.
@@ -172,7 +171,7 @@ def bulk_work() -> Iterator[None]:
         cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     try:
-        with collector.paused(), domain_syntax_memoised():
+        with collector.paused():
             yield
     finally:
         if cache is not None:
@@ -683,6 +682,13 @@ class _DriverInsert:
     so what is stored is exactly what SQLAlchemy would store; skipping Core's per-row parameter handling
     (a dict per row, then every column's processor) more than halved the Python share of a million-row
     import (docs/benchmarks.md).
+
+    Measured again against the library's own way (issue 21, docs/benchmarks.md, "Response import"): every
+    insert through Core — responses and contacts as `insert(table).returning(table.c.id,
+    sort_by_parameter_order=True)` executemany ("insertmanyvalues"), answers and counts as `insert()`
+    executemany — took 53 s of CPU for a million rows against 38 s here (+40 %; 76 s against 52 s wall), and
+    taking only the ids from RETURNING (answers still through this class) +32 % CPU. So rows keep going
+    through the driver, and ids are reserved (`ResponseWriter._reserve_ids`).
     """
 
     def __init__(self, table, columns: Sequence[str], suffix: str = ""):
@@ -834,7 +840,9 @@ class ResponseWriter:
 
     def _reserve_ids(self, model, count: int) -> list[int] | range:
         """Ids for `count` new rows of `model`'s table, so other rows can name them without reading each
-        insert back."""
+        insert back. INSERT … RETURNING with sort_by_parameter_order would give them too, but only through
+        Core's per-row parameter handling (+26–32 % CPU, _DriverInsert), and on SQLite only batched when
+        the table has an insert sentinel column: without one, SQLAlchemy inserts one row per statement."""
         table = model.__tablename__
         if db.session.get_bind().dialect.name == "postgresql":
             return list(db.session.scalars(text(

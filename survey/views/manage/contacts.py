@@ -27,9 +27,8 @@ def index():
     query = request.args.get("q", "").strip()[:200]
     # Bounded: a 40-digit page number overflowed the database's OFFSET.
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    found, total = contacts.find_contacts(query, page=page, per_page=PER_PAGE)
-    return render_template("manage/contacts/index.html", contacts=found, total=total, query=query, page=page,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1))
+    return render_template("manage/contacts/index.html", query=query,
+                           contacts=contacts.find_contacts(query, page=page, per_page=PER_PAGE))
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -4,11 +4,13 @@ imports again with the same answers; the command and the upload page (CSRF on) r
 from __future__ import annotations
 
 import io
+import sys
 from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from survey.addresses import normalise_email
 from survey.extensions import db
 from survey.models import (
     Answer,
@@ -246,6 +248,25 @@ def test_importing_again_skips_what_is_stored_and_identical_rows_are_separate_re
     outcome = run(survey, more)
     assert (outcome.imported, outcome.skipped, outcome.contacts_created) == (2, 2, 1)
     assert db.session.scalar(select(func.count(Response.id))) == 4
+
+
+def test_addresses_are_checked_through_email_validators_public_call_alone(ctx, monkeypatch):
+    """An import changes nothing in email_validator, which every other thread validating an address
+    meanwhile would see; each distinct address is still checked, and a bad one named."""
+    library = {name for name in sys.modules if name == "email_validator" or name.startswith("email_validator.")}
+    before, unchanged = {name: dict(vars(sys.modules[name])) for name in library}, []
+
+    def watched(email):
+        unchanged.append({name: dict(vars(sys.modules[name])) for name in library} == before)
+        return normalise_email(email)
+    monkeypatch.setattr(response_import, "normalise_email", watched)
+    survey = make_survey()
+    rows = "".join(f"2026-03-0{day} 10:00,{email},Leeds,4,,,,,\n" for day, email in
+                   enumerate(("a@example.com", "b@example.com", "a@example.com", "c@example.com"), start=1))
+    assert run(survey, HEADER + rows).imported == 4
+    assert unchanged == [True] * 3  # once per distinct address
+    [problem] = problems_of(survey, HEADER + "2026-03-05 10:00,d@example..com,Leeds,4,,,,,\n")
+    assert problem.startswith("row 2, column email: 'd@example..com' is not a valid email address")
 
 
 def test_a_row_belongs_to_the_newest_version_that_asks_its_questions(ctx):

@@ -107,6 +107,27 @@ def test_every_filter_and_the_search(ctx):
         listed(score="high")
 
 
+def test_the_search_takes_every_character_literally_and_ignores_case(ctx):
+    """%, _, \\ and / (SQLAlchemy's escape character) are characters, not wildcards or escapes; an upper-case
+    letter outside ASCII finds its lower case on both databases."""
+    survey = make_survey()
+    texts = ["50% off", "50 percent off", "code a_1", "code ax1", "C:\\Users\\dan", "Users", "a/b", "ab",
+             "élodie"]
+    ids = add_answers(survey, [(date(2026, 10, 5), "Leeds", 5)] * len(texts))
+    db.session.add_all([Answer(response_id=response_id, question_key="comment", value_text=text)
+                        for response_id, text in zip(ids, texts, strict=True)])
+    db.session.commit()
+
+    def found(search):
+        page = browsing.list_responses(survey, ResultsFilter(search=search), today=TODAY, score=None)
+        return [texts[ids.index(response_id)] for response_id in ids_of(page)]
+    assert found("50%") == ["50% off"] and found("a_1") == ["code a_1"]
+    assert found("\\users") == ["C:\\Users\\dan"] and found("a/b") == ["a/b"]
+    assert found("%") == ["50% off"] and found("_") == ["code a_1"]
+    assert found("\\") == ["C:\\Users\\dan"] and found("/") == ["a/b"]
+    assert found("ÉLO") == ["élodie"] and found("CODE A_") == ["code a_1"]
+
+
 def test_pages_have_no_gaps_or_repeats_even_when_responses_arrive_meanwhile(ctx):
     survey = make_survey()
     original = add_answers(survey, [(date(2026, 10, d % 28 + 1), "Leeds", 4) for d in range(23)])
