@@ -105,7 +105,8 @@ class ChangeInput:
     impact_segment: str = ""  # "location=Leeds" or ""
 
 
-def _validated(data: ChangeInput) -> dict:
+def _entry_problems(data: ChangeInput) -> dict[str, str]:
+    """What is wrong with the entry's own fields, by field."""
     problems = {}
     for name, limit in (("title", 200), ("you_said", 2000), ("we_did", 10000)):
         value = getattr(data, name).strip()
@@ -121,6 +122,11 @@ def _validated(data: ChangeInput) -> dict:
         problems["changed_on"] = "Give the date of the change (planned or done)."
     elif problem := outside_calendar(data.changed_on):
         problems["changed_on"] = f"The date {problem}."
+    return problems
+
+
+def _impact_figure(data: ChangeInput, problems: dict[str, str]) -> tuple[Survey | None, str, str]:
+    """The survey and segment whose impact the entry measures (adding to `problems` what is wrong)."""
     survey, segment_name, segment_value = None, "", ""
     if data.impact_survey:
         survey = db.session.scalar(select(Survey).where(Survey.slug == data.impact_survey))
@@ -135,6 +141,12 @@ def _validated(data: ChangeInput) -> dict:
             allowed = Settings.from_config(current_app.config).segment_names
             if segment_name not in allowed or not segment_value:
                 problems["impact_segment"] = f"Write attribute=value, the attribute one of {', '.join(allowed)}."
+    return survey, segment_name, segment_value
+
+
+def _validated(data: ChangeInput) -> dict:
+    problems = _entry_problems(data)
+    survey, segment_name, segment_value = _impact_figure(data, problems)
     if problems:
         raise ChangeError(problems)
     return dict(title=" ".join(data.title.split()), you_said=data.you_said.strip(), we_did=data.we_did.strip(),

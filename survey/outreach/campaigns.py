@@ -300,39 +300,52 @@ class EventOutcome:
         return invitation.scheduled_for if invitation else None
 
 
+def _earlier_event(token: ApiToken, event_key: str | None) -> TriggerEvent | None:
+    return db.session.scalar(select(TriggerEvent).where(
+        TriggerEvent.api_token_id == token.id, TriggerEvent.event_key == event_key))
+
+
+def _published_survey(slug: str) -> Survey:
+    survey = db.session.scalar(select(Survey).where(Survey.slug == slug))
+    if survey is None:
+        raise UnknownSurvey(f"no survey with the slug {slug!r}", "survey")
+    if survey.status != SurveyStatus.PUBLISHED:
+        raise OutreachError(f"survey {slug!r} is {survey.status}, not published", "survey")
+    return survey
+
+
+def _event_contact(email: str, *, name: str | None, attributes: Mapping[str, str] | None,
+                   now: datetime) -> Contact | None:
+    """The event's customer, with the name and attributes it brings, locked; None if erased on request."""
+    try:
+        contact = contact_for(email, now=now)
+    except ErasedAddress:
+        return None  # erased on request: no contact, no invitation; the event is counted, as skipped
+    except InvalidAddress as error:
+        raise OutreachError(str(error), "email") from None
+    if name:
+        contact.name = " ".join(name.split())[:200]  # one line: names go into email headers
+    if attributes:
+        contact.attributes = {**(contact.attributes or {}), **attributes}
+    db.session.flush()
+    # Lock the contact so two events for the same person cannot both pass the cap (PostgreSQL; SQLite
+    # writers are already serialised).
+    db.session.execute(select(Contact.id).where(Contact.id == contact.id).with_for_update())
+    return contact
+
+
 def record_event(token: ApiToken, *, email: str, survey_slug: str, now: datetime, delay: timedelta,
                  name: str | None = None, touchpoint: str | None = None,
                  attributes: Mapping[str, str] | None = None, event_key: str | None = None) -> EventOutcome:
     """Another system says something happened (a purchase, a closed case): invite this customer to the
     survey after `delay`, unless they unsubscribed, the frequency cap says they were asked recently, or they
     were erased on request (survey.outreach.erasures: then no contact is made)."""
-    if event_key:
-        earlier = db.session.scalar(select(TriggerEvent).where(
-            TriggerEvent.api_token_id == token.id, TriggerEvent.event_key == event_key))
-        if earlier is not None:
-            return EventOutcome(earlier, duplicate=True)
-    survey = db.session.scalar(select(Survey).where(Survey.slug == survey_slug))
-    if survey is None:
-        raise UnknownSurvey(f"no survey with the slug {survey_slug!r}", "survey")
-    if survey.status != SurveyStatus.PUBLISHED:
-        raise OutreachError(f"survey {survey_slug!r} is {survey.status}, not published", "survey")
+    if event_key and (earlier := _earlier_event(token, event_key)) is not None:
+        return EventOutcome(earlier, duplicate=True)
+    survey = _published_survey(survey_slug)
     if not timedelta(0) <= delay <= MAX_DELAY:
         raise OutreachError("delay must be between 0 and 365 days", "delay")
-    try:
-        contact = contact_for(email, now=now)
-    except ErasedAddress:
-        contact = None  # erased on request: no contact, no invitation; the event is counted, as skipped
-    except InvalidAddress as error:
-        raise OutreachError(str(error), "email") from None
-    if contact is not None:
-        if name:
-            contact.name = " ".join(name.split())[:200]  # one line: names go into email headers
-        if attributes:
-            contact.attributes = {**(contact.attributes or {}), **attributes}
-        db.session.flush()
-        # Lock the contact so two events for the same person cannot both pass the cap (PostgreSQL; SQLite
-        # writers are already serialised).
-        db.session.execute(select(Contact.id).where(Contact.id == contact.id).with_for_update())
+    contact = _event_contact(email, name=name, attributes=attributes, now=now)
     when = now + delay
     event = TriggerEvent(received_at=now, api_token_id=token.id, event_key=event_key, survey_id=survey.id,
                          contact_id=contact.id if contact else None, touchpoint=touchpoint)
@@ -350,8 +363,7 @@ def record_event(token: ApiToken, *, email: str, survey_slug: str, now: datetime
         db.session.commit()
     except IntegrityError:  # the same event key arrived twice at once; the other request won
         db.session.rollback()
-        earlier = db.session.scalar(select(TriggerEvent).where(
-            TriggerEvent.api_token_id == token.id, TriggerEvent.event_key == event_key))
+        earlier = _earlier_event(token, event_key)
         if earlier is None:
             raise
         return EventOutcome(earlier, duplicate=True)

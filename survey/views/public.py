@@ -39,31 +39,45 @@ def complain():
     if form.validate_on_submit():
         if form.website.data:  # only bots fill in the hidden field: drop it, say nothing
             return redirect(url_for(".complaint_received"), code=303)
-        try:
-            case = followups.record_complaint(data, sender=request.remote_addr or "", now=utcnow(),
-                                              submission_key=form.submission_key.data)
-        except followups.TooManyComplaints:
-            notice, status = ("We have had several messages from your connection in the last few minutes. Your "
-                              "message is still below: please send it again in ten minutes."), 429
-        except followups.CaseError as error:
-            for name, message in error.problems.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, message]
-        else:
-            session["complaint"] = {"due": case.due_at.isoformat(), "reply": bool(data.email or data.phone)}
+        sent, notice, status = _send(form, data)
+        if sent:
             return redirect(url_for(".complaint_received"), code=303)
     elif form.is_submitted():
-        if "csrf_token" in form.errors:
-            # The page sat open past its security token (or the session was lost): keep every word.
-            notice, status = ("Your page timed out for security reasons. Your message is still below: please "
-                              "send it again."), 400
-            form.csrf_token.errors = []
-        # The form's own checks stop before ours: say everything now, not one problem per send.
-        for name, message in followups.complaint_problems(data).items():
-            field = getattr(form, name)
-            field.errors = list(field.errors) or [message]
+        notice, status = _not_sent(form, data)
     if form.errors and status == 200:
         status = 422
     return render_template("public/complain.html", form=form, notice=notice), status
+
+
+def _send(form: ComplaintForm, data) -> tuple[bool, str | None, int]:
+    """Record the complaint; if it is refused, what to say and the status (the form keeps every word)."""
+    try:
+        case = followups.record_complaint(data, sender=request.remote_addr or "", now=utcnow(),
+                                          submission_key=form.submission_key.data)
+    except followups.TooManyComplaints:
+        return False, ("We have had several messages from your connection in the last few minutes. Your message "
+                       "is still below: please send it again in ten minutes."), 429
+    except followups.CaseError as error:
+        for name, message in error.problems.items():
+            getattr(form, name).errors = [*getattr(form, name).errors, message]
+        return False, None, 200
+    session["complaint"] = {"due": case.due_at.isoformat(), "reply": bool(data.email or data.phone)}
+    return True, None, 200
+
+
+def _not_sent(form: ComplaintForm, data) -> tuple[str | None, int]:
+    """A send the form itself refused: every problem named at once, and an expired page said so."""
+    notice, status = None, 200
+    if "csrf_token" in form.errors:
+        # The page sat open past its security token (or the session was lost): keep every word.
+        notice, status = ("Your page timed out for security reasons. Your message is still below: please "
+                          "send it again."), 400
+        form.csrf_token.errors = []
+    # The form's own checks stop before ours: say everything now, not one problem per send.
+    for name, message in followups.complaint_problems(data).items():
+        field = getattr(form, name)
+        field.errors = list(field.errors) or [message]
+    return notice, status
 
 
 @bp.route("/complain/received")
