@@ -390,6 +390,56 @@ def _unresolved_alerts(survey: Survey) -> dict[tuple, list[AlertNote]]:
     return found
 
 
+def _cards(survey: Survey, questions: list[Question], chosen: ResultsFilter, starts: list[date], series: Counts,
+           responses: Counter, settings: Settings) -> list[Card]:
+    """The headline cards (the first rating's and the first NPS question's, the responses, the response
+    rate), the latest period against the one before, with their q-values as one family."""
+    current, previous = starts[-1], (starts[-2] if len(starts) > 1 else None)
+    cards: list[Card] = []
+    for question in [next((q for q in questions if q.type == kind), None) for kind in SCORED_TYPES]:
+        if question is not None:
+            before = series.get((question.key, previous), Counter()) if previous else None
+            cards += _question_cards(question, before, series.get((question.key, current), Counter()),
+                                     settings.min_n)
+    count = Estimate(responses[current], None, None, responses[current])
+    if previous:
+        cards.append(Card("Responses", "", "responses", count, Estimate(responses[previous], None, None,
+                                                                        responses[previous]),
+                          difference=responses[current] - responses[previous]))
+    else:
+        cards.append(Card("Responses", "", "responses", count, Estimate(None, None, None, 0), note=ONE_PERIOD))
+    if not chosen.is_narrowed and not chosen.segment:
+        cards += _rate_card(survey, starts, chosen.unit, settings.min_n)
+    return _with_q_values(cards)
+
+
+def _question_results(survey: Survey, question: Question, chosen: ResultsFilter, starts: list[date],
+                      series: Counts, segments: Counts, settings: Settings, alerts, first: date,
+                      last: date) -> QuestionResults:
+    """One question's trend, answer distribution and segment comparison."""
+    current, previous = starts[-1], (starts[-2] if len(starts) > 1 else None)
+    metric, metric_label = _chart_metric(question)
+    totals: Counter = Counter()
+    points = []
+    for start in starts:
+        counts = series.get((question.key, start), Counter())
+        totals.update(counts)
+        if metric:  # a period below the minimum is a gap, as a card says "not enough responses"
+            result = estimate(question, metric, counts, settings.min_n)
+            shown = result.n >= settings.min_n and result.n > 0
+            points.append(TrendPoint(period_label(start, chosen.unit), result.value if shown else None,
+                                     result.low, result.high, result.n))
+    bars = tuple(Bar(label, totals[value]) for value, label in _labels(question))
+    return QuestionResults(
+        question, metric, metric_label, tuple(points), bars,
+        highlight=1 if question.type == "rating" else (2 if question.type == "nps" else 0),
+        segments={name: _segment_results(question, metric, segments, name, current, previous,
+                                         settings.min_n, alerts)
+                  for name in settings.segment_names} if metric else {},
+        markers=tuple(_markers(survey, question, chosen, first, last)) if metric else (),
+        answered=sum(totals.values()))
+
+
 def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Settings) -> Dashboard:
     """Everything the results page shows for one survey under one filter. Without dates it ends with the
     last complete period (as alerts do): a month that has just begun would compare a handful of responses
@@ -418,46 +468,11 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
         series, segments = _rollup_counts(survey, [*keys, rollups.RESPONSES_KEY], chosen, first, last, names, since)
         responses = _rolled_up_responses(series)
 
-    cards: list[Card] = []
-    for question in [next((q for q in questions if q.type == kind), None) for kind in SCORED_TYPES]:
-        if question is not None:
-            before = series.get((question.key, previous), Counter()) if previous else None
-            cards += _question_cards(question, before, series.get((question.key, current), Counter()),
-                                     settings.min_n)
-    count = Estimate(responses[current], None, None, responses[current])
-    if previous:
-        cards.append(Card("Responses", "", "responses", count, Estimate(responses[previous], None, None,
-                                                                        responses[previous]),
-                          difference=responses[current] - responses[previous]))
-    else:
-        cards.append(Card("Responses", "", "responses", count, Estimate(None, None, None, 0), note=ONE_PERIOD))
-    if not chosen.is_narrowed and not chosen.segment:
-        cards += _rate_card(survey, starts, chosen.unit, settings.min_n)
-    cards = _with_q_values(cards)
+    cards = _cards(survey, questions, chosen, starts, series, responses, settings)
 
     alerts = _unresolved_alerts(survey) if names else {}
-    results = []
-    for question in questions:
-        metric, metric_label = _chart_metric(question)
-        totals: Counter = Counter()
-        points = []
-        for start in starts:
-            counts = series.get((question.key, start), Counter())
-            totals.update(counts)
-            if metric:  # a period below the minimum is a gap, as a card says "not enough responses"
-                result = estimate(question, metric, counts, settings.min_n)
-                shown = result.n >= settings.min_n and result.n > 0
-                points.append(TrendPoint(period_label(start, chosen.unit), result.value if shown else None,
-                                         result.low, result.high, result.n))
-        bars = tuple(Bar(label, totals[value]) for value, label in _labels(question))
-        results.append(QuestionResults(
-            question, metric, metric_label, tuple(points), bars,
-            highlight=1 if question.type == "rating" else (2 if question.type == "nps" else 0),
-            segments={name: _segment_results(question, metric, segments, name, current, previous,
-                                             settings.min_n, alerts)
-                      for name in names} if metric else {},
-            markers=tuple(_markers(survey, question, chosen, first, last)) if metric else (),
-            answered=sum(totals.values())))
+    results = [_question_results(survey, question, chosen, starts, series, segments, settings, alerts, first, last)
+               for question in questions]
     if chosen.needs_answers:
         notes.append("This filter selects individual responses, so the numbers are counted from the answers "
                      "themselves; pages filtered by date, segment and version only are faster.")
