@@ -34,9 +34,14 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-lint: $(VENV)/.installed-test
-	$(BIN)/python -m pip install --quiet ruff
-	$(BIN)/ruff check survey tests $(wildcard analysis bench)
+# ruff (rules in pyproject.toml) on everything, and mypy on the product: survey/ and analysis/.
+lint: $(VENV)/.installed-lint
+	$(BIN)/ruff check survey analysis tests bench
+	$(BIN)/mypy
+
+$(VENV)/.installed-lint: setup.cfg $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[lint]'
+	touch $@
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -1,5 +1,6 @@
 """Unbound extension objects; `create_app` binds them to an application."""
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -32,6 +33,14 @@ def one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models derive from `Model`. At run time it is Flask-SQLAlchemy's `db.Model` (which adds the app-bound
+# session); a type checker cannot follow an attribute of an instance as a base class, so it is told that
+# `Model` is the declarative base the tables are mapped on, which is what their types come from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()

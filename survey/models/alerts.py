@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db, one_of
+from survey.extensions import Model, one_of
 
 
 class AlertStatus(StrEnum):
@@ -19,7 +19,7 @@ class AlertStatus(StrEnum):
 ALERT_STATUSES = tuple(AlertStatus)
 
 
-class Alert(db.Model):
+class Alert(Model):
     """A significant movement found by trend detection, with its evidence (docs/formats.md, "Trend
     findings"). A drop is an alert; a rise is a "celebrate" notice. `fingerprint` makes a rerun of the same
     data a no-op."""

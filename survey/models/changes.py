@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db, one_of
+from survey.extensions import Model, one_of
 
 
 class ChangeStatus(StrEnum):
@@ -19,7 +19,7 @@ class ChangeStatus(StrEnum):
 CHANGE_STATUSES = tuple(ChangeStatus)
 
 
-class ChangeEntry(db.Model):
+class ChangeEntry(Model):
     """Something the organisation changed (or plans to) because customers asked: the public /changes page.
 
     Shown publicly only while `published_at` is set and `deleted_at` is not. `we_did_html` is the Markdown
@@ -59,7 +59,7 @@ class ChangeEntry(db.Model):
                                                      order_by="ChangeQuote.id")
 
 
-class ChangeLink(db.Model):
+class ChangeLink(Model):
     """What led to a change: a response or an alert (exactly one of the two)."""
 
     __tablename__ = "change_links"
@@ -75,7 +75,7 @@ class ChangeLink(db.Model):
     alert = relationship("Alert")
 
 
-class ChangeQuote(db.Model):
+class ChangeQuote(Model):
     """A customer's words on the public page: only from a linked response whose customer agreed to be
     quoted, stored as the editor trimmed it and with contact details removed (survey.changes.changelog.redact)."""
 
@@ -89,7 +89,7 @@ class ChangeQuote(db.Model):
     change: Mapped[ChangeEntry] = relationship(back_populates="quotes")
 
 
-class ChangeNotice(db.Model):
+class ChangeNotice(Model):
     """A customer told about a change (or a quarter's digest), so it happens once per entry and contact."""
 
     __tablename__ = "change_notices"

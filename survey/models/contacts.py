@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import Model
 
 
-class Contact(db.Model):
+class Contact(Model):
     __tablename__ = "contacts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,7 +24,7 @@ class Contact(db.Model):
     unsubscribed_at: Mapped[datetime | None]
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A personal link (/r/<token>) to one survey for one contact.
 
     Invitations that are emailed (from a campaign or a triggered event) have `scheduled_for`, the time the
@@ -63,7 +63,7 @@ class Invitation(db.Model):
         return f"invitation:{self.id}"
 
 
-class ErasedAddress(db.Model):
+class ErasedAddress(Model):
     """A tombstone: an erased contact's address as a keyed hash (survey.outreach.erasures), so that importing the
     same list again does not bring back someone who asked to be erased. Nothing else about them is kept.
 

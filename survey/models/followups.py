@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db, one_of
+from survey.extensions import Model, one_of
 
 
 class CaseStatus(StrEnum):
@@ -23,7 +23,7 @@ CASE_STATUSES = tuple(CaseStatus)
 CASE_REASONS = ("low_score", "review", "contact_request", "complaint", "manual")
 
 
-class Complaint(db.Model):
+class Complaint(Model):
     """A complaint or suggestion from the public /complain form. Contact details are optional."""
 
     __tablename__ = "complaints"
@@ -42,7 +42,7 @@ class Complaint(db.Model):
     submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
-class FollowUpCase(db.Model):
+class FollowUpCase(Model):
     """A customer to get back to: opened for a low score, a "you may contact me", a complaint, or by hand.
 
     `due_at` comes from the response-time standard (business days); `first_contact_at` and `resolved_at`
@@ -77,7 +77,7 @@ class FollowUpCase(db.Model):
                                                  order_by="CaseNote.id")
 
 
-class CaseNote(db.Model):
+class CaseNote(Model):
     __tablename__ = "case_notes"
 
     id: Mapped[int] = mapped_column(primary_key=True)

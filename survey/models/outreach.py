@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db, one_of
+from survey.extensions import Model, one_of
 
 
 class OutboxStatus(StrEnum):
@@ -17,7 +17,7 @@ class OutboxStatus(StrEnum):
     CANCELLED = "cancelled"  # the contact unsubscribed, or answered before a reminder went out
 
 
-class Campaign(db.Model):
+class Campaign(Model):
     """A survey sent to all contacts or a segment, now or at `scheduled_at`, with optional reminders.
 
     It is launched (contacts selected, invitations and emails queued) by the dispatcher once due; the
@@ -44,7 +44,7 @@ class Campaign(db.Model):
     survey = relationship("Survey")
 
 
-class TriggerEvent(db.Model):
+class TriggerEvent(Model):
     """An event another system posted (`POST /api/v1/events`) and what Hearken did with it."""
 
     __tablename__ = "trigger_events"
@@ -62,7 +62,7 @@ class TriggerEvent(db.Model):
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An email waiting to be sent, written in the same transaction as what caused it.
 
     The dispatcher claims due rows (pending, or `sending` whose claim expired because a worker died),
@@ -103,7 +103,7 @@ class OutboxMessage(db.Model):
         return self.rendered.data if self.rendered is not None else None
 
 
-class RenderedEmail(db.Model):
+class RenderedEmail(Model):
     """An outbox message's RFC 5322 bytes, all but its From line (mail.envelope), rendered from the outbox
     row's columns when it was queued, so the dispatcher only sends.
 
@@ -116,7 +116,7 @@ class RenderedEmail(db.Model):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who did what to which record, never with the personal data itself (erasures are logged here)."""
 
     __tablename__ = "audit_log"
@@ -130,7 +130,7 @@ class AuditEntry(db.Model):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A named bearer token for other systems. Only its SHA-256 is stored; the token is shown once."""
 
     __tablename__ = "api_tokens"

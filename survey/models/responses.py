@@ -5,10 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db
+from survey.extensions import Model
 
 
-class Response(db.Model):
+class Response(Model):
     """The current answer of one respondent to one survey.
 
     `respondent_key` is unique, so a respondent has at most one response however often they submit:
@@ -45,7 +45,7 @@ class Response(db.Model):
     tags: Mapped[list[ResponseTag]] = relationship(cascade="all, delete-orphan", order_by="ResponseTag.tag")
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One answered question; a `multi` answer is one row per ticked option so counts are a GROUP BY.
 
     rating: value_int = 1-based scale position · nps: value_int 0–10 · choice/multi: value_text = option,
@@ -64,7 +64,7 @@ class Answer(db.Model):
     response: Mapped[Response] = relationship(back_populates="answers")
 
 
-class ResponseTag(db.Model):
+class ResponseTag(Model):
     """A theme an analyst gave a response ("delivery", "billing"): lower-case, so the same theme is one tag
     however it was typed. Tags filter the response browser, exports and counts per theme."""
 
@@ -78,7 +78,7 @@ class ResponseTag(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
-class ResponseRevision(db.Model):
+class ResponseRevision(Model):
     """Every accepted submission. `submission_key` comes from the form, so a double click, a retry or a
     back-and-resubmit of the same form is recognised and stored once."""
 
@@ -94,7 +94,7 @@ class ResponseRevision(db.Model):
     contact_consent: Mapped[bool] = mapped_column(default=False)
 
 
-class ResponseDraft(db.Model):
+class ResponseDraft(Model):
     """Answers saved half-way through ("save and finish later"); never counted in results."""
 
     __tablename__ = "response_drafts"

@@ -5,10 +5,10 @@ from datetime import date
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from survey.extensions import db
+from survey.extensions import Model
 
 
-class AnswerCount(db.Model):
+class AnswerCount(Model):
     """How many answers had each value, per survey, version, question, day and segment: the rollup that
     trend detection and results read, so their cost grows with days × values × segments, not with responses.
 

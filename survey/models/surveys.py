@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db, one_of
+from survey.extensions import Model, one_of
 
 QUESTION_TYPES = ("rating", "nps", "choice", "multi", "yesno", "text")
 
@@ -21,7 +21,7 @@ class SurveyStatus(StrEnum):
 SURVEY_STATUSES = tuple(SurveyStatus)
 
 
-class Survey(db.Model):
+class Survey(Model):
     """A questionnaire with a stable slug. Its content lives in versions: editing a survey that has
     responses adds a version, so every response keeps the exact questions it answered."""
 
@@ -52,7 +52,7 @@ class Survey(db.Model):
         return self.status == SurveyStatus.PUBLISHED
 
 
-class SurveyVersion(db.Model):
+class SurveyVersion(Model):
     __tablename__ = "survey_versions"
     __table_args__ = (UniqueConstraint("survey_id", "number"),)
 
@@ -75,7 +75,7 @@ class SurveyVersion(db.Model):
         return next((q for q in self.questions if q.key == key), None)
 
 
-class Question(db.Model):
+class Question(Model):
     __tablename__ = "questions"
     __table_args__ = (UniqueConstraint("version_id", "key"),)
 

@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from survey.extensions import db
+from survey.extensions import Model
 
 # Ordered from least to most privileged; a role may do everything the roles before it may.
 ROLES = ("agent", "analyst", "editor", "admin")
@@ -17,7 +17,7 @@ def new_session_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

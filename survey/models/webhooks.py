@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from survey.extensions import db, one_of
+from survey.extensions import Model, one_of
 
 WEBHOOK_EVENTS = ("response.completed", "alert.raised", "case.updated", "change.published")
 # "ping" is not subscribed to: it is sent on demand, to one endpoint, to check its setup.
@@ -24,7 +24,7 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # out of attempts, or refused for good
 
 
-class WebhookEndpoint(db.Model):
+class WebhookEndpoint(Model):
     """An address another system gave us, the events it wants, and the secret its deliveries are signed with.
 
     The secret is kept in clear because every delivery is signed with it (an HMAC needs the key itself);
@@ -54,7 +54,7 @@ class WebhookEndpoint(db.Model):
     created_by = relationship("User")
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(Model):
     """One event for one endpoint: the exact body sent (and re-sent), and how its attempts went.
 
     Written in the transaction that caused the event and sent by the dispatcher with the email outbox's

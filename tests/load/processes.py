@@ -5,6 +5,7 @@ failing test leaves no gunicorn worker or dispatcher behind; PostgreSQL is resta
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -38,17 +39,11 @@ def server_environment(database_url: str, instance_path: Path, **settings: str) 
 def stop_group(process: subprocess.Popen, *, grace: float = 10.0) -> None:
     """SIGTERM the process's whole group, SIGKILL what is left after `grace` seconds."""
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(grace)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            pass
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # workers that outlived their master, too
-    except ProcessLookupError:
-        pass
     process.wait()
 
 
@@ -164,10 +159,8 @@ class Dispatcher:
 
     def kill(self) -> None:
         """kill -9: no chance to record what it sent or to release its claim."""
-        try:
+        with contextlib.suppress(ProcessLookupError):  # it had exited already (its log says why)
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass  # it had exited already (its log says why)
         self.process.wait()
 
     def sent(self) -> int:

@@ -353,9 +353,8 @@ def test_the_database_refuses_a_status_no_code_knows(ctx):
               models.ChangeEntry)
     for model in tables:
         assert db.session.scalar(select(func.count()).select_from(model)) == 1, model
-        with pytest.raises(IntegrityError, match="ck_"):
-            with db.session.begin_nested():
-                db.session.execute(update(model).values(status="archived"))
+        with pytest.raises(IntegrityError, match="ck_"), db.session.begin_nested():
+            db.session.execute(update(model).values(status="archived"))
     db.session.rollback()
 
 
