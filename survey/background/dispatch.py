@@ -16,6 +16,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from survey import followups, mail, outreach
 from survey.alerts import trends
+from survey.background import jobs
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import (
@@ -224,6 +226,7 @@ class PassReport:
     server_down: bool = False  # the pass stopped: the mail server could not be used
     errors: list[str] = field(default_factory=list)
     webhooks: webhook_delivery.DeliveryReport = field(default_factory=webhook_delivery.DeliveryReport)
+    jobs: int = 0  # jobs run to their end (or to the end of an attempt)
 
 
 def _mark(row, **values) -> None:
@@ -433,9 +436,10 @@ def deliver_webhooks(*, now: datetime) -> webhook_delivery.DeliveryReport:
     return total
 
 
-def run_once(*, now: datetime | None = None, transport: Transport | None = None) -> PassReport:
+def run_once(*, now: datetime | None = None, transport: Transport | None = None, with_jobs: bool = True) -> PassReport:
     """One pass: launch due campaigns, queue due reminders (to customers, and to owners of overdue
-    follow-ups), send everything due."""
+    follow-ups), send everything due, then run due jobs (unless `with_jobs` is False: run_forever runs them
+    in a thread of their own, so a long import does not hold up email)."""
     now = now or utcnow()
     total = PassReport()
     # A step that fails (a bad campaign, a database hiccup) is reported and retried next pass; it must not
@@ -470,7 +474,20 @@ def run_once(*, now: datetime | None = None, transport: Transport | None = None)
     except Exception as error:  # noqa: BLE001
         db.session.rollback()
         total.errors.append(f"deliver_webhooks failed: {type(error).__name__}: {error}")
+    if with_jobs:
+        total.jobs, errors = _run_jobs()
+        total.errors.extend(errors)
     return total
+
+
+def _run_jobs() -> tuple[int, list[str]]:
+    """Due jobs, isolated like the steps of a pass: how many ran, and why the queue itself failed if it did
+    (a job's own failure is recorded on the job)."""
+    try:
+        return jobs.run_due(), []
+    except Exception as error:  # noqa: BLE001
+        db.session.rollback()
+        return 0, [f"run_due failed: {type(error).__name__}: {error}"]
 
 
 def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], None],
@@ -479,6 +496,9 @@ def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], N
     scorecard when it is due (both are de-duplicated, so running them again is harmless). A failure is
     reported and retried."""
     last_detection = float("-inf")
+    worker = threading.Thread(target=_jobs_forever, name="hearken-jobs", daemon=True,
+                              args=(current_app._get_current_object(), interval, echo, should_stop))
+    worker.start()
     while not should_stop():
         try:
             if time.monotonic() - last_detection >= detect_every:
@@ -488,7 +508,7 @@ def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], N
                     echo(f"trend detection: {len(found.new_alerts)} new alerts")
                 if queued := scorecard.send_scorecards(now=utcnow()):
                     echo(f"weekly scorecard queued for {queued} people")
-            report = run_once()
+            report = run_once(with_jobs=False)
             if report.sent or report.failed or report.retried:
                 echo(f"sent {report.sent}, retrying {report.retried}, failed {report.failed}")
             if hooks := report.webhooks.delivered + report.webhooks.retried + report.webhooks.failed:
@@ -499,3 +519,16 @@ def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], N
             echo(f"dispatch pass failed, will retry: {type(error).__name__}: {error}")
         db.session.remove()
         time.sleep(interval)
+
+
+def _jobs_forever(app, interval: float, echo: Callable[[str], None], should_stop: Callable[[], bool]) -> None:
+    """run_forever's second thread: due jobs, one after another, beside the sending."""
+    with app.app_context():
+        while not should_stop():
+            ran, errors = _run_jobs()
+            for error in errors:
+                echo(f"jobs: {error}")
+            if ran:
+                echo(f"jobs: {ran} run")
+            db.session.remove()
+            time.sleep(interval)

@@ -17,8 +17,9 @@ from survey.accounts import api_tokens
 from survey.addresses import InvalidAddress, normalise_email
 from survey.alerts import trends
 from survey.authoring.definitions import DefinitionError, parse_survey, survey_definition
-from survey.background import dispatch
+from survey.background import dispatch, jobs
 from survey.cli import demo, deploy_checks
+from survey.cli import jobs as cli_jobs
 from survey.clock import local_date, outside_calendar, utcnow
 from survey.links import external_url
 from survey.models import ROLES
@@ -28,7 +29,7 @@ from survey.results import dashboard, scorecard
 from survey.results.filters import ResultsFilter, parse_filter
 from survey.results.settings import Settings
 from survey.strict_json import JsonError, parse_json
-from survey.transfer import archives, exports, response_import, results_export
+from survey.transfer import archives, exports, results_export
 
 
 def _survey(slug: str):
@@ -405,13 +406,12 @@ def _refuse_file(file, problems, summary: str):
 @click.argument("file", type=click.File("rb"))
 def import_responses_command(slug: str, file):
     """Import historical responses from CSV into a survey: all or nothing; every problem names its row and
-    column. Rows imported before (the same content) are skipped."""
+    column. Rows imported before (the same content) are skipped. Shows its progress on a terminal."""
     survey = _survey(slug)
-    try:
-        outcome = response_import.import_responses(survey, file, now=utcnow(), actor="cli")
-    except response_import.ResponseImportError as error:
-        _refuse_file(file, error.problems, error.summary())
-    click.echo(outcome.summary())
+    job = cli_jobs.run_here("response_import", file, actor="cli", survey=survey,
+                            input_name=jobs.file_name(file.name))
+    cli_jobs.refused_or_failed(job, file.name)
+    click.echo(jobs.result_line(job))
 
 
 @click.command("export-archive")

@@ -3,6 +3,7 @@ from survey.models.alerts import Alert, AlertStatus
 from survey.models.changes import ChangeEntry, ChangeLink, ChangeNotice, ChangeQuote, ChangeStatus
 from survey.models.contacts import Contact, ErasedAddress, Invitation
 from survey.models.followups import CaseNote, CaseStatus, Complaint, FollowUpCase
+from survey.models.jobs import Job, JobFile, JobState
 from survey.models.outreach import ApiToken, AuditEntry, Campaign, OutboxMessage, OutboxStatus, TriggerEvent
 from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision, ResponseTag
 from survey.models.rollups import AnswerCount
@@ -13,7 +14,8 @@ from survey.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpo
 __all__ = [
     "Alert", "AlertStatus", "Answer", "AnswerCount", "ApiToken", "AuditEntry", "Campaign", "CaseNote", "CaseStatus",
     "ChangeEntry", "ChangeLink", "ChangeNotice", "ChangeQuote", "ChangeStatus", "Complaint", "Contact",
-    "DeliveryStatus", "ErasedAddress", "FollowUpCase", "Invitation", "OutboxMessage", "OutboxStatus",
+    "DeliveryStatus", "ErasedAddress", "FollowUpCase", "Invitation", "Job", "JobFile", "JobState", "OutboxMessage",
+    "OutboxStatus",
     "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision", "ResponseTag", "Survey",
     "SurveyStatus", "SurveyVersion", "TriggerEvent", "User", "WebhookDelivery", "WebhookEndpoint",
 ]

@@ -46,6 +46,7 @@ from survey.extensions import db
 from survey.models import Answer, AnswerCount, AuditEntry, Contact, Question, Response, ResponseTag, Survey
 from survey.outreach import erasures
 from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT
+from survey.progress import QUIET, Progress
 from survey.responding.submission import TEXT_LIMITS
 from survey.results import rollups
 from survey.results.filters import normalise_tag
@@ -56,6 +57,7 @@ from survey.web.request_text import one_line_break
 CACHE_LIMIT = 100_000  # entries in each per-import memo (addresses, attributes, days × segments)
 SQLITE_CACHE_KIB = 64 * 1024  # SQLite's page cache during an import (bulk_work)
 BATCH = 5000  # rows per write: large enough that statements are few, small enough that memory stays flat
+TICK = 2000  # rows checked between progress reports
 MAX_PROBLEMS = 100  # problems kept for the report; the rest are counted
 MAX_COLUMNS = 1000
 TAG_LIMIT = 64  # response_tags.tag, as the response browser refuses longer themes
@@ -102,6 +104,21 @@ class ImportOutcome:
     contacts_created: int = 0
     per_version: dict[int, int] = field(default_factory=dict)  # version number → responses imported
 
+    def counts(self) -> dict[str, int]:
+        return {"imported": self.imported, "skipped": self.skipped, "skipped_erased": self.skipped_erased,
+                "contacts_created": self.contacts_created}
+
+    def as_dict(self) -> dict:
+        """JSON's shape (a job's outcome, the API's answer): version numbers as text keys."""
+        return {**self.counts(), "per_version": {str(number): count for number, count
+                                                 in sorted(self.per_version.items())}}
+
+    @classmethod
+    def from_dict(cls, saved: dict) -> ImportOutcome:
+        return cls(**{name: saved.get(name, 0) for name in ("imported", "skipped", "skipped_erased",
+                                                            "contacts_created")},
+                   per_version={int(number): count for number, count in saved.get("per_version", {}).items()})
+
     def summary(self) -> str:
         versions = ", ".join(f"version {number}: {count}" for number, count in sorted(self.per_version.items()))
         return (f"imported {self.imported} response{'s' if self.imported != 1 else ''}"
@@ -111,38 +128,36 @@ class ImportOutcome:
 
 
 def import_responses(survey: Survey, data: bytes | BinaryIO, *, now: datetime, actor: str,
-                     actor_id: int | None = None) -> ImportOutcome:
+                     actor_id: int | None = None, progress: Progress = QUIET) -> ImportOutcome:
     """Import a CSV of historical responses into `survey`, all or nothing.
 
-    `data` is the file's bytes or a binary stream (read once, line by line). `now` (naive UTC) is the
-    moment no response may come after; `actor` names who imports for the audit log ("cli", "user:3",
-    "api:crm") and `actor_id` is their user id, if any (it also becomes the author of imported themes).
+    `data` is the file's bytes or a seekable binary stream (read twice, line by line). `now` (naive UTC)
+    is the moment no response may come after; `actor` names who imports for the audit log ("cli",
+    "user:3", "api:crm") and `actor_id` is their user id, if any (it also becomes the author of imported
+    themes).
+
+    Two passes. The first checks every row and writes nothing: any problem and ResponseImportError is
+    raised with every problem (row, column, message), nothing stored. The second writes the rows in batches
+    of BATCH, each committed with its counts in answer_counts and its position (`progress.checkpoint`), so
+    that on SQLite customers' submissions wait at most one batch for the write lock, and so that an
+    interrupted import resumes after its last stored batch (`progress.resume_from`); respondent keys make
+    a rerun from the start safe as well.
 
     Returns what was imported: responses (per version), rows skipped because an earlier import already
-    stored them, and contacts created for addresses not seen before. Raises ResponseImportError with every
-    problem (row, column, message), having stored nothing, if any row or the header is wrong.
-
-    Imported responses have source "import", are counted in results and trends at once (answer_counts is
-    updated in the same transaction), open no follow-up case and send no email. One commit, at the end.
+    stored them, and contacts created for addresses not seen before. Imported responses have source
+    "import", are counted in results and trends at once, open no follow-up case and send no email.
     """
     stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
-    checker = RowChecker(survey, now=now, timezone=current_app.config["TIMEZONE"])
-    writer = ResponseWriter(survey.id, now=now, actor_id=actor_id)
-    problems = ProblemList()
+    session = db.session()
+    expiring, session.expire_on_commit = session.expire_on_commit, False  # the checker's survey, across batches
     try:
         with bulk_work():
-            for checked in _checked_rows(stream, checker, problems):
-                if not problems.total:  # after the first problem, only check: nothing will be kept
-                    writer.add(checked)
-            if problems.total:
-                raise ResponseImportError(problems.kept, problems.total)
-            outcome = writer.finish()
-        db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="responses.imported",
-                                  subject=f"survey:{survey.id}",
-                                  detail={"imported": outcome.imported, "skipped": outcome.skipped,
-                                          "skipped_erased": outcome.skipped_erased,
-                                          "contacts_created": outcome.contacts_created}))
-        db.session.commit()
+            checker = _check_all(survey, stream, now=now, progress=progress)
+            outcome = _write_all(survey, stream, checker, now=now, actor_id=actor_id, progress=progress)
+            db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="responses.imported",
+                                      subject=f"survey:{survey.id}", detail=outcome.counts()))
+            progress.finish(outcome.as_dict())
+            db.session.commit()
         return outcome
     except IntegrityError:
         db.session.rollback()
@@ -150,6 +165,40 @@ def import_responses(survey: Survey, data: bytes | BinaryIO, *, now: datetime, a
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        session.expire_on_commit = expiring
+
+
+def _check_all(survey: Survey, stream: BinaryIO, *, now: datetime, progress: Progress) -> RowChecker:
+    """The first pass: every row checked, nothing written. Raises ResponseImportError with the problems.
+    Progress is in bytes of the file, as the number of rows is not known yet."""
+    checker = RowChecker(survey, now=now, timezone=current_app.config["TIMEZONE"])
+    db.session.commit()  # what the checker read: on SQLite this transaction would hold the write lock
+    problems = ProblemList()
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    rows = 0
+    for rows, _checked in enumerate(_checked_rows(stream, checker, problems), start=1):
+        if not rows % TICK:
+            progress.tick("checking", stream.tell(), size)
+    if problems.total:
+        raise ResponseImportError(problems.kept, problems.total)
+    progress.tick("writing", progress.resume_from, rows)
+    return checker
+
+
+def _write_all(survey: Survey, stream: BinaryIO, checker: RowChecker, *, now: datetime, actor_id: int | None,
+               progress: Progress) -> ImportOutcome:
+    """The second pass: the rows checked again (the same keys: identical rows are counted in file order)
+    and written in batches, each committed with its position; rows an interrupted run stored are passed by."""
+    checker.restart()
+    stream.seek(0)
+    writer = ResponseWriter(survey.id, now=now, actor_id=actor_id, resumed=progress.state)
+    stored, position = progress.resume_from, 0
+    for position, checked in enumerate(_checked_rows(stream, checker, ProblemList()), start=1):
+        if position > stored and writer.add(checked):
+            progress.checkpoint(position, writer.state())
+    return writer.finish()
 
 
 # A second import of the same rows, or a contact created by someone else, committed while this one ran.
@@ -165,17 +214,17 @@ def bulk_work() -> Iterator[None]:
       row's foreign keys and adding to the indexes finds its pages in memory (a sixth of the writing
       time). Restored afterwards.
     """
-    connection = db.session.connection()
     cache = None
-    if connection.dialect.name == "sqlite":
+    if db.session.get_bind().dialect.name == "sqlite":
+        connection = db.session.connection()
         cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     try:
         with collector.paused():
             yield
     finally:
-        if cache is not None:
-            connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+        if cache is not None:  # on the session's connection now: the import commits as it goes
+            db.session.connection().exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
 
 
 class ProblemList:
@@ -438,6 +487,11 @@ class RowChecker:
         self._repeats: Counter = Counter()
         self._derived_versions: dict[tuple[str, ...], _Version | None] = {}
         self._addresses: dict[str, str] = {}  # a cell's address → normalised (customers answer many times)
+
+    def restart(self) -> None:
+        """Forget the rows seen, to check the same file again from its first row with the same keys."""
+        self._seen.clear()
+        self._repeats.clear()
 
     def layout(self, header: Sequence[str], problems: ProblemList) -> Layout | None:
         """The header's columns, or None with every header problem added (nothing can be read then)."""
@@ -711,13 +765,14 @@ def _same(value):
 class ResponseWriter:
     """Stores checked rows in batches: their contacts (created when new), responses, answers and themes,
     and adds them to answer_counts. Rows whose respondent key is already stored are skipped. Nothing is
-    committed: the caller commits once, after `finish`."""
+    committed: the caller commits after a batch (`add` says when one was written) or after `finish`.
+    `resumed` is the `state()` of an interrupted run of the same import, whose counts go on from there."""
 
-    def __init__(self, survey_id: int, *, now: datetime, actor_id: int | None):
+    def __init__(self, survey_id: int, *, now: datetime, actor_id: int | None, resumed: dict | None = None):
         self.survey_id, self.now, self.actor_id = survey_id, now, actor_id
         self.pending: list[Checked] = []
-        self.outcome = ImportOutcome()
-        self.per_version: Counter = Counter()
+        self.outcome = ImportOutcome.from_dict(resumed or {})
+        self.per_version: Counter = Counter(self.outcome.per_version)
         self.segment_names = rollups.segment_names()
         # (version id, segment name, segment value, local date) → {(question key, value): count}: the
         # answer_counts cells these rows add, counted as they are written. Counting here, not
@@ -745,10 +800,14 @@ class ResponseWriter:
             Response.survey_id == survey_id, Response.respondent_key >= "import:",
             Response.respondent_key < "import;").limit(1)) is not None
 
-    def add(self, checked: Checked) -> None:
+    def add(self, checked: Checked) -> bool:
+        """Whether a batch was written (with its counts): a moment to commit."""
         self.pending.append(checked)
-        if len(self.pending) >= BATCH:
-            self.flush()
+        if len(self.pending) < BATCH:
+            return False
+        self.flush()
+        self._add_counts()
+        return True
 
     def finish(self) -> ImportOutcome:
         self.flush()
@@ -756,10 +815,16 @@ class ResponseWriter:
         self.outcome.per_version = dict(self.per_version)
         return self.outcome
 
+    def state(self) -> dict:
+        """The counts so far, for a run that resumes after the last batch."""
+        self.outcome.per_version = dict(self.per_version)
+        return self.outcome.as_dict()
+
     def flush(self) -> None:
         rows, self.pending = self.pending, []
         if not rows:
             return
+        self.next_ids.clear()  # the batch before was committed: others may have taken ids since
         stored = set(db.session.scalars(select(Response.respondent_key).where(
             Response.respondent_key.in_([row.key for row in rows])))) if self.may_be_stored else ()
         new = [row for row in rows if row.key not in stored] if stored else rows
@@ -868,6 +933,7 @@ class ResponseWriter:
                  for (version_id, name, segment, day), counter in self.tally.items()
                  for (key, value), count in counter.items()]
         self.tally.clear()
+        self.segment_cache.clear()  # it holds the counters just cleared out of the tally
         cells.sort()
         step = 10_000
         for start in range(0, len(cells), step):

@@ -17,7 +17,17 @@ from survey import followups
 from survey.accounts import api_tokens
 from survey.changes import changelog as changes
 from survey.extensions import db
-from survey.models import Alert, Contact, FollowUpCase, OutboxMessage, Response, User, WebhookDelivery, WebhookEndpoint
+from survey.models import (
+    Alert,
+    Contact,
+    FollowUpCase,
+    Job,
+    OutboxMessage,
+    Response,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from survey.outreach import contacts
 from survey.results import browsing
 from survey.tokens import new_token
@@ -119,13 +129,23 @@ def store_everywhere(app) -> dict:
                 endpoint_id=endpoint.id, delivery_id=f"hostile-{number}", event="response.completed", body=text,
                 status="failed", attempts=5, not_before=NOW, last_status=500, last_error=text,
                 response_excerpt=short(text, 490), created_at=NOW))
+        problems = [{"row": number + 2, "column": short(text, 60), "message": text}
+                    for number, text in enumerate(TEXTS)]
+        refused = Job(kind="response_import", state="refused", actor=f"user:{admin_id}", owner_id=admin_id,
+                      survey_id=survey.id, params={}, input_name=short(TEXTS[7], 120), phase="checking", done=10,
+                      total=10, attempts=1, created_at=NOW, finished_at=NOW,
+                      outcome={"summary": short(TEXTS[8], 200), "total": len(problems) + 3, "problems": problems})
+        running = Job(kind="response_import", state="running", actor="cli", survey_id=survey.id, params={},
+                      input_name=short(TEXTS[9], 120), phase="writing", done=5, total=10, attempts=1, created_at=NOW,
+                      claimed_until=NOW)
+        db.session.add_all([refused, running])
         db.session.commit()
         for number, text in enumerate(TEXTS[:5]):
             api_tokens.create_token(short(text, 90) + str(number), "agent", now=NOW)
         return {"slug": survey.slug, "token": tokens[0], "unsubscribe": unsubscribe,
                 "ids": {"response": responses[0].id, "case": cases[0].id, "contact": contact_ids[0],
                         "change": entries[0], "alert": db.session.scalar(select(Alert.id)), "endpoint": endpoint.id,
-                        "question": "q0"}}
+                        "question": "q0", "job": refused.id, "running_job": running.id}}
 
 
 def pages(stored: dict) -> tuple[list[str], list[str]]:
@@ -144,5 +164,6 @@ def pages(stored: dict) -> tuple[list[str], list[str]]:
                "/manage/alerts/?show=all", f"/manage/alerts/{ids['alert']}", f"/manage/surveys/{slug}/trends",
                "/manage/outbox", f"/manage/surveys/{slug}/sending", f"/manage/surveys/{slug}/email-preview",
                f"/manage/surveys/{slug}/email-preview.html", "/manage/webhooks/",
-               f"/manage/webhooks/{ids['endpoint']}", "/manage/api-tokens/"]
+               f"/manage/webhooks/{ids['endpoint']}", "/manage/api-tokens/", "/manage/jobs",
+               f"/manage/jobs/{ids['job']}", f"/manage/jobs/{ids['running_job']}"]
     return public, manager

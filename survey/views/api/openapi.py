@@ -24,6 +24,8 @@ WITH_BODY = {413: "The body is larger than the server accepts", 415: "The body i
 JSON_BODY_CODES = ERROR_CODES[0][1]  # invalid_json … invalid_text: only where the body is parsed as JSON
 SECONDS = {"type": "string", "pattern": "^[0-9]+$", "description": "whole seconds"}
 HEADERS = {
+    202: {"Location": {"required": True, "description": "the job to follow: GET it until its `state` is done, "
+                                                       "refused or failed", "schema": {"type": "string"}}},
     401: {"WWW-Authenticate": {"required": True, "description": "`Bearer`; `Bearer error=\"invalid_token\"` when "
                                                                 "the token sent is unknown or revoked (RFC 6750)",
                                "schema": {"type": "string", "pattern": "^Bearer( |$)"}}},
@@ -72,6 +74,8 @@ def _responses(op: Operation) -> dict:
         if schema == ERROR:
             continue
         responses[str(status)] = {"description": text}
+        if status in HEADERS:
+            responses[str(status)]["headers"] = HEADERS[status]
         if schema is not None:
             responses[str(status)]["content"] = {"application/json": {"schema": schema}}
     return dict(sorted(responses.items()))

@@ -1,16 +1,18 @@
 """Responses: a survey's responses a page at a time (cursor pagination, the results filter), one response,
-and historical responses imported from CSV."""
+and historical responses imported from CSV as a job, which is followed at /jobs/<id>."""
 from __future__ import annotations
 
 from itertools import islice
 
 from flask import g, jsonify, request
 
+from survey.background import jobs
 from survey.clock import utcnow
 from survey.extensions import db
-from survey.models import Response
+from survey.links import external_url
+from survey.models import Job, Response
 from survey.results.filters import response_conditions
-from survey.transfer import exports, response_import
+from survey.transfer import exports
 from survey.views.api.parameters import PAGE_PARAMS, cursor, query_moment
 from survey.views.api.registry import ID, ApiError, Param, operation
 from survey.views.api.schemas import ref
@@ -54,26 +56,30 @@ def read_response(response_id: int):
            tag=TAG, body={"type": "string", "description": "the historical responses CSV (docs/formats.md)"},
            body_media_type="text/csv",
            description="The CSV format of `import-responses` (docs/formats.md), as the request body with "
-                       "Content-Type: text/csv; up to HEARKEN_MAX_UPLOAD_LENGTH bytes. All or nothing: any bad "
-                       "row and nothing is stored; `error.problems` lists the first 100 problems by row and "
-                       "column. Rows imported before (same content) are skipped, so a retry is safe. Imported "
-                       "responses count in results at once, open no follow-up case and send nothing.",
-           responses={200: ("What was imported", ref("ImportResult")), 404: ("No survey with that slug", ref("Error")),
-                      409: ("Another import ran at the same time; send it again", ref("Error"))})
+                       "Content-Type: text/csv; up to HEARKEN_MAX_UPLOAD_LENGTH bytes. The import runs as a job: "
+                       "the answer is 202 with the job and its `Location`, to GET until it ends. All or nothing: "
+                       "any bad row and the job ends `refused` with nothing stored, `outcome.problems` listing the "
+                       "first 100 problems by row and column. Rows imported before (same content) are skipped, so "
+                       "a retry is safe. Imported responses count in results at once, open no follow-up case and "
+                       "send nothing.",
+           responses={202: ("The import is queued", ref("Job")), 404: ("No survey with that slug", ref("Error"))})
 def import_responses(slug: str):
     survey = survey_or_404(slug)
     if request.mimetype != "text/csv":
         raise ApiError(415, "unsupported_media_type", "send the CSV with Content-Type: text/csv")
-    try:
-        outcome = response_import.import_responses(survey, request.stream, now=utcnow(),
-                                                   actor=f"api:{g.api_token.name}")
-    except response_import.ResponseImportError as error:
-        if error.problems and error.problems[0].message == response_import.CONCURRENT:
-            raise ApiError(409, "conflict", response_import.CONCURRENT) from None
-        first = error.problems[0] if error.problems else None
-        raise ApiError(422, "invalid", f"{error.summary()}; {first}" if first else error.summary(),
-                       first.column if first else None,
-                       problems=[problem._asdict() for problem in error.problems]) from None
-    return jsonify({"imported": outcome.imported, "skipped": outcome.skipped, "skipped_erased": outcome.skipped_erased,
-                    "contacts_created": outcome.contacts_created,
-                    "per_version": {str(number): count for number, count in sorted(outcome.per_version.items())}})
+    job = jobs.submit("response_import", request.stream, now=utcnow(), actor=f"api:{g.api_token.name}",
+                      survey=survey, api_token=g.api_token)
+    return jsonify(jobs.as_json(job)), 202, {"Location": external_url("api.read_job", job_id=job.id)}
+
+
+@operation(f"/jobs/<{ID}:job_id>", "GET", role="agent", summary="Follow a job", tag="Jobs",
+           description="A job this token started (an import): its state (queued, running, done, refused, failed), "
+                       "how far it got (`done` of `total`: bytes of the file while `checking`, rows while "
+                       "`writing`) and, once it ended, its `outcome`: for an import, the counts, or for a refused "
+                       "file `summary`, `total` and `problems` (row, column, message).",
+           responses={200: ("The job", ref("Job")), 404: ("No job with that id started by this token", ref("Error"))})
+def read_job(job_id: int):
+    job = db.session.scalar(jobs.visible(token=g.api_token).where(Job.id == job_id))
+    if job is None:
+        raise ApiError(404, "not_found", f"no job with the id {job_id} started by this token", "job_id")
+    return jsonify(jobs.as_json(job))

@@ -132,6 +132,36 @@ IMPORT_RESULT = {
                                    "description": "survey version number → responses imported"}},
 }
 
+STRING_OR_NULL = {"type": ["string", "null"]}
+INTEGER_OR_NULL = {"type": ["integer", "null"]}
+JOB = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "kind", "state", "phase", "done", "total", "percent", "progress", "summary", "created_at",
+                 "started_at", "finished_at", "attempts", "outcome", "error"],
+    "properties": {
+        "id": {"type": "integer"}, "kind": {"enum": ["response_import"]},
+        "state": {"enum": ["queued", "running", "done", "refused", "failed"]},
+        "phase": {"type": "string", "description": "waiting, checking (the whole file, nothing written) or writing"},
+        "done": {"type": "integer", "description": "bytes read while checking, rows stored while writing"},
+        "total": INTEGER_OR_NULL, "percent": INTEGER_OR_NULL,
+        "progress": {"type": "string", "description": "where it is, in words"},
+        "summary": {"type": "string", "description": "how it ended (or where it is), in one line"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "started_at": STRING_OR_NULL, "finished_at": STRING_OR_NULL, "attempts": {"type": "integer"},
+        "outcome": {"description": "once it ended: an import's counts (ImportResult), or for a refused file "
+                                  "summary, total and problems",
+                    "oneOf": [{"type": "null"}, ref("ImportResult"), ref("Refusal")]},
+        "error": STRING_OR_NULL},
+}
+REFUSAL = {
+    "type": "object", "additionalProperties": False, "required": ["summary", "total", "problems"],
+    "properties": {"summary": {"type": "string"}, "total": {"type": "integer"},
+                   "problems": {"type": "array", "items": {
+                       "type": "object", "additionalProperties": False, "required": ["row", "column", "message"],
+                       "properties": {"row": INTEGER_OR_NULL, "column": STRING_OR_NULL,
+                                      "message": {"type": "string"}}}}},
+}
+
 NUMBER_OR_NULL = {"type": ["number", "null"]}
 ESTIMATE = {"type": "object", "additionalProperties": False, "required": ["value", "low", "high", "n"],
             "properties": {"value": NUMBER_OR_NULL, "low": NUMBER_OR_NULL, "high": NUMBER_OR_NULL,
@@ -300,8 +330,8 @@ COMPONENTS = {
     "Error": ERROR, "Question": QUESTION, "SurveyDefinition": DEFINITION, "Survey": SURVEY,
     "SurveyDetail": SURVEY_DETAIL, "Contact": CONTACT, "ContactsUpsert": CONTACTS_UPSERT,
     "UpsertResult": UPSERT_RESULT, "Erased": ERASED, "Response": RESPONSE, "ResponsePage": page_of("Response"),
-    "ContactPage": page_of("Contact"), "ImportResult": IMPORT_RESULT, "Estimate": ESTIMATE, "Results": RESULTS,
-    "Alert": ALERT,
+    "ContactPage": page_of("Contact"), "ImportResult": IMPORT_RESULT, "Job": JOB, "Refusal": REFUSAL,
+    "Estimate": ESTIMATE, "Results": RESULTS, "Alert": ALERT,
     "AlertPage": page_of("Alert"), "Case": CASE, "CasePage": page_of("Case"), "Impact": IMPACT, "Change": CHANGE,
     "Event": EVENT, "EventResult": EVENT_RESULT, "Role": {"enum": list(ROLES)},
 }

@@ -8,6 +8,7 @@ from survey.views.manage import (
     contacts,
     exports,
     imports,
+    jobs,
     responses,
     results,
     sending,
@@ -16,8 +17,8 @@ from survey.views.manage import (
 )
 from survey.views.manage.blueprint import bp
 
-for child in (surveys, cases, contacts, sending, alerts, results, responses, exports, imports, changelog, api_tokens,
-              webhooks):
+for child in (surveys, cases, contacts, sending, alerts, results, responses, exports, imports, jobs, changelog,
+              api_tokens, webhooks):
     bp.register_blueprint(child.bp)
 
 __all__ = ["bp"]

@@ -60,6 +60,7 @@ NAVIGATION = (("manage.surveys.index", "Surveys", "GET"), ("manage.surveys.new_s
               ("manage.surveys.import_definition", "Import", "POST"), ("manage.cases.index", "Follow-ups", "GET"),
               ("manage.contacts.index", "Contacts", "GET"), ("manage.changelog.index", "Changes", "GET"),
               ("manage.alerts.inbox", "Alerts", "GET"), ("manage.sending.outbox", "Outbox", "GET"),
+              ("manage.jobs.index", "Jobs", "GET"),
               ("manage.webhooks.index", "Webhooks", "GET"), ("manage.tokens.index", "API tokens", "GET"))
 
 

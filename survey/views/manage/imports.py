@@ -1,15 +1,17 @@
-"""Importing historical responses into a survey from a CSV file (editors and admins): upload, one domain
-call, then the outcome or every problem by row and column. Nothing is stored unless every row is good.
+"""Importing historical responses into a survey from a CSV file (editors and admins): the upload becomes a
+job (survey.background.jobs) and the browser goes to its page, which shows its progress and then the
+outcome or every problem by row and column. Nothing is stored unless every row is good.
 
 Editors only, for looking too: the page exists to change a survey's data, and its problem report quotes
 the file's cells (addresses among them). CSRFProtect checks the POST before the view runs.
 """
 from __future__ import annotations
 
-from flask import render_template
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 
+from survey.background import jobs
 from survey.clock import utcnow
 from survey.transfer import response_import
 from survey.views.forms import Form
@@ -30,18 +32,13 @@ class ResponsesImportForm(Form):
 def import_responses(slug: str):
     survey = survey_or_404(slug)
     form = ResponsesImportForm()
-    outcome = refused = None
     if form.validate_on_submit():
         upload = form.file.data
-        # The file name is only tested, never shown back: it is whatever the uploader chose to send.
         if not (upload.filename or "").lower().endswith(".csv"):
             form.file.errors = ["Choose a .csv file (save it from your spreadsheet as “CSV UTF-8”)."]
         else:
-            try:
-                outcome = response_import.import_responses(survey, upload.stream, now=utcnow(),
-                                                           actor=f"user:{current_user.id}", actor_id=current_user.id)
-            except response_import.ResponseImportError as error:
-                refused = error
-    status = 422 if form.errors or refused else 200
-    return render_template("manage/responses/import.html", survey=survey, form=form, outcome=outcome,
-                           refused=refused, questions=response_import.question_columns(survey)), status
+            job = jobs.submit("response_import", upload.stream, now=utcnow(), actor=f"user:{current_user.id}",
+                              survey=survey, owner=current_user, input_name=jobs.file_name(upload.filename))
+            return redirect(url_for("manage.jobs.job_page", job_id=job.id), 303)
+    return render_template("manage/responses/import.html", survey=survey, form=form,
+                           questions=response_import.question_columns(survey)), 422 if form.errors else 200

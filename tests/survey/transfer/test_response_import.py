@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.addresses import normalise_email
+from survey.background import jobs
 from survey.extensions import db
 from survey.models import (
     Answer,
@@ -392,23 +393,37 @@ def upload(client, data: bytes, name: str = "history.csv"):
     return post_form(client, URL, {"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
 
 
+def upload_and_run(client, data: bytes, name: str = "history.csv"):
+    """The upload answers at once with the job's page; the dispatcher runs it; the page then shows how it ended."""
+    queued = upload(client, data, name)
+    assert queued.status_code == 303 and "/manage/jobs/" in queued.location
+    waiting = client.get(queued.location)
+    assert waiting.status_code == 200 and "Waiting to start" in text_of(waiting)
+    assert '<meta http-equiv="refresh"' in waiting.get_data(as_text=True)
+    assert jobs.run_due() == 1
+    return client.get(queued.location)
+
+
 def test_upload_page_imports_and_shows_every_problem_escaped(ctx, client):
     make_survey()
     make_user()
     log_in(client, "manager@example.com")
     page = client.get(URL)
     assert page.status_code == 200 and "1–5 (1 = Extremely dissatisfied, 5 = Extremely satisfied)" in text_of(page)
-    done = upload(client, GOOD.encode())
+    done = upload_and_run(client, GOOD.encode())
     assert done.status_code == 200 and "imported 2 responses" in text_of(done)
+    assert "http-equiv" not in done.get_data(as_text=True)  # it ended: no more refreshing
     hostile = (HEADER + "2026-01-01,,<b>x</b>,4,,<script>alert(1)</script>,,,\n").encode()
-    refused = upload(client, hostile)
+    refused = upload_and_run(client, hostile)
     html = refused.get_data(as_text=True)
-    assert refused.status_code == 422 and "Nothing was imported" in html
+    assert "Nothing was imported" in html
     assert "&lt;script&gt;" in html and "<script>alert" not in html
     assert "&#39;&lt;script&gt;alert(1)&lt;/script&gt;&#39; is not one of the options" in html
     wrong = upload(client, GOOD.encode(), name="history.xlsx")
     assert wrong.status_code == 422 and "Choose a .csv file" in text_of(wrong)
     assert db.session.scalar(select(func.count(Response.id))) == 2
+    listed = text_of(client.get("/manage/jobs"))
+    assert "Import of responses history.csv into" in listed and "nothing imported: 1 problem" in listed
 
 
 def test_the_upload_needs_the_pages_csrf_token_and_an_editor(app, client):

@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select
 
 from survey import database
 from survey.accounts import api_tokens
+from survey.background import jobs
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Alert, ApiToken, Contact, FollowUpCase, Survey
@@ -444,7 +445,7 @@ def test_each_token_role_gets_exactly_what_its_operation_declares(app, client, t
     """Every operation × every token role: refused (403) below the declared role, let through (anything
     but 401/403) at or above it. The samples name nothing that exists, so writes change nothing."""
     samples = {"slug": "no-such-survey", "response_id": "987654", "contact_id": "987654", "alert_id": "987654",
-               "case_id": "987654", "change_id": "987654"}
+               "case_id": "987654", "change_id": "987654", "job_id": "987654"}
     roles = ("agent", "analyst", "editor", "admin")
     wrong = []
     for op in OPERATIONS.values():
@@ -473,29 +474,48 @@ def post_csv(client, headers, text: str, slug: str = "support-csat"):
                        headers=headers)
 
 
+def import_job(client, token, csv_text: str) -> dict:
+    """POST the CSV (202 and the job's Location), let the dispatcher run it, GET the job: it ended."""
+    queued = post_csv(client, token, csv_text)
+    assert queued.status_code == 202, queued.json
+    assert queued.json["state"] == "queued" and queued.location == f"https://feedback.example.test/api/v1/jobs/{queued.json['id']}"
+    assert jobs.run_due() == 1
+    ended = client.get(queued.location, headers=token)
+    assert ended.status_code == 200
+    return ended.json
+
+
 def test_historical_responses_are_imported_once_and_counted(client, tokens):
     make_survey()
     csv_text = ("submitted_at,email,attr.location,satisfaction,channel\n"
                 "2026-09-01T10:00:00Z,ann@example.com,Leeds,5,Phone\n"
                 "2026-09-02T10:00:00Z,,York,2,Email\n")
-    first = post_csv(client, tokens["editor"], csv_text)
-    assert first.status_code == 200, first.json
-    assert first.json == {"imported": 2, "skipped": 0, "skipped_erased": 0, "contacts_created": 1,
-                          "per_version": {"1": 2}}
-    again = post_csv(client, tokens["editor"], csv_text)
-    assert again.json["imported"] == 0 and again.json["skipped"] == 2
+    first = import_job(client, tokens["editor"], csv_text)
+    assert (first["state"], first["done"], first["total"], first["percent"]) == ("done", 2, 2, 100)
+    assert first["outcome"] == {"imported": 2, "skipped": 0, "skipped_erased": 0, "contacts_created": 1,
+                                "per_version": {"1": 2}}
+    again = import_job(client, tokens["editor"], csv_text)["outcome"]
+    assert again["imported"] == 0 and again["skipped"] == 2
     listed = client.get("/api/v1/surveys/support-csat/responses", headers=tokens["analyst"]).json["data"]
     assert [(r["source"], r["answers"]["satisfaction"]) for r in listed] == [("import", 5), ("import", 2)]
     assert post_csv(client, tokens["analyst"], csv_text).status_code == 403
 
 
+def test_a_job_is_seen_only_by_the_token_that_started_it(client, tokens):
+    make_survey()
+    job = post_csv(client, tokens["editor"], "submitted_at,satisfaction\n2026-09-01T10:00:00Z,4\n").json
+    assert client.get(f"/api/v1/jobs/{job['id']}", headers=tokens["editor"]).json["state"] == "queued"
+    assert client.get(f"/api/v1/jobs/{job['id']}", headers=tokens["admin"]).status_code == 404
+    assert client.get("/api/v1/jobs/999", headers=tokens["editor"]).status_code == 404
+
+
 def test_a_bad_import_lists_every_problem_and_stores_nothing(client, tokens):
     make_survey()
-    response = post_csv(client, tokens["editor"], "submitted_at,satisfaction\n2026-09-01T10:00:00Z,9\nlater,3\n")
-    assert response.status_code == 422
-    problems = response.json["error"]["problems"]
+    job = import_job(client, tokens["editor"], "submitted_at,satisfaction\n2026-09-01T10:00:00Z,9\nlater,3\n")
+    assert job["state"] == "refused" and job["outcome"]["total"] == 2
+    problems = job["outcome"]["problems"]
     assert [(p["row"], p["column"]) for p in problems] == [(2, "satisfaction"), (3, "submitted_at")]
-    assert response.json["error"]["field"] == "satisfaction"
+    assert job["summary"] == "nothing imported: 2 problems"
     assert client.get("/api/v1/surveys/support-csat/responses", headers=tokens["analyst"]).json["data"] == []
     wrong_type = client.post("/api/v1/surveys/support-csat/responses/import", json={"rows": []},
                              headers=tokens["editor"])
