@@ -12,7 +12,8 @@ def check_count(value, name: str) -> int:
     """Return ``value`` as an ``int`` if it is a non-negative whole number, else raise ``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and float(value).is_integer():
-            value = int(value)
+            # typeshed gives numbers.Real no __int__; float, Decimal, Fraction and numpy's floats have it.
+            value = int(value)  # type: ignore[call-overload]
         else:
             raise ValueError(f"{name} must be a non-negative whole number, got {value!r}")
     value = int(value)

@@ -113,6 +113,8 @@ def share_difference(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.9
         return ShareDifference(p1, p2, None, None, None, None, None, None)
 
     ci1, ci2 = wilson(x1, n1, confidence), wilson(x2, n2, confidence)
+    # Neither sample is empty, so both intervals have limits.
+    assert ci1.low is not None and ci1.high is not None and ci2.low is not None and ci2.high is not None
     difference = p2 - p1
     low = difference - math.sqrt((p2 - ci2.low) ** 2 + (ci1.high - p1) ** 2)
     high = difference + math.sqrt((ci2.high - p2) ** 2 + (p1 - ci1.low) ** 2)
@@ -199,6 +201,8 @@ def mean_difference(counts_a: Mapping[int, int], counts_b: Mapping[int, int],
     a, b = mean_score(counts_a), mean_score(counts_b)
     if a.n < 2 or b.n < 2:
         return MeanDifference(a.estimate, b.estimate, None, None, None, None, None)
+    # Two responses or more give a mean and a standard deviation.
+    assert a.estimate is not None and a.sd is not None and b.estimate is not None and b.sd is not None
     difference = b.estimate - a.estimate
     va, vb = a.sd ** 2 / a.n, b.sd ** 2 / b.n
     se = math.sqrt(va + vb)

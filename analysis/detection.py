@@ -43,9 +43,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from analysis._distributions import chi2_sf, f_sf
-from analysis.comparison import share_difference
+from analysis.comparison import ShareDifference, share_difference
 from analysis.multiple_testing import benjamini_hochberg
-from analysis.nps import nps_difference
+from analysis.nps import NPSDifference, nps_difference
 from analysis.power import sample_size_nps, sample_size_two_shares
 from analysis.trend import cochran_armitage, departure_from_linearity, nps_trend
 
@@ -279,6 +279,7 @@ def _triple(counts: PeriodCounts) -> tuple[int, int, int]:
 
 
 def _compare(series: Series, kind: str, before: PeriodCounts, after: PeriodCounts) -> _Test | None:
+    result: NPSDifference | ShareDifference
     if series.metric == "nps":
         result = nps_difference(_triple(before), _triple(after))
         method = "adjusted-wald"
@@ -304,21 +305,22 @@ def _pooled(label: str, periods: Sequence[PeriodCounts]) -> PeriodCounts:
 def _trend_statistic(series: Series, periods: Sequence[PeriodCounts]) -> tuple[float | None, float | None]:
     """(statistic, p-value) of the trend test over `periods`."""
     if series.metric == "nps":
-        result = nps_trend([_triple(p) for p in periods])
-        return result.statistic, result.p_value
-    result = cochran_armitage([p.successes for p in periods], [p.n for p in periods])
-    return result.statistic, result.p_value
+        trend = nps_trend([_triple(p) for p in periods])
+        return trend.statistic, trend.p_value
+    test = cochran_armitage([p.successes for p in periods], [p.n for p in periods])
+    return test.statistic, test.p_value
 
 
 def _departure(series: Series, periods: Sequence[PeriodCounts]) -> tuple[float | None, float | None, float | None]:
     """(departure from the fitted line as a chi-square — for NPS the F statistic times its numerator
     df —, its p-value, the slope per period on the metric's scale)."""
     if series.metric == "nps":
-        result = nps_trend([_triple(p) for p in periods])
-        chi2 = None if result.departure_f is None else result.departure_f * result.departure_df[0]
-        return chi2, result.departure_p, result.slope
-    result = departure_from_linearity([p.successes for p in periods], [p.n for p in periods])
-    return result.chi2_departure, result.p_value, result.slope
+        trend = nps_trend([_triple(p) for p in periods])
+        f, df = trend.departure_f, trend.departure_df
+        chi2 = None if f is None or df is None else f * df[0]  # both None or neither
+        return chi2, trend.departure_p, trend.slope
+    linearity = departure_from_linearity([p.successes for p in periods], [p.n for p in periods])
+    return linearity.chi2_departure, linearity.p_value, linearity.slope
 
 
 def _means(series: Series, periods: Sequence[PeriodCounts]) -> list[tuple[int, float, float]]:
@@ -358,6 +360,7 @@ def step_fit(series: Series, periods: Sequence[PeriodCounts]) -> tuple[int, floa
             residual = sum(n * (m - levels[0][1]) ** 2 for n, m, _ in rows[:j]) + \
                 sum(n * (m - levels[1][1]) ** 2 for n, m, _ in rows[j:])
             best = (between, j, residual)
+    assert best is not None  # k >= 4: the loop ran
     _, j, residual = best
     if series.metric == "nps":
         within = sum(w for _, _, w in rows)

@@ -206,9 +206,11 @@ def p_chart(successes: Sequence[int], ns: Sequence[int], center: float | None = 
         empty = tuple(None for _ in periods)
         return PChart(None, empty, empty, points, ())
 
-    lower, upper, out_of_control = [], [], []
+    lower: list[float | None] = []
+    upper: list[float | None] = []
+    out_of_control: list[int] = []
     for index, ((_, n), point) in enumerate(zip(periods, points, strict=False)):
-        if n == 0:
+        if point is None:  # n == 0
             lower.append(None)
             upper.append(None)
             continue

@@ -48,7 +48,7 @@ def benjamini_hochberg(p_values: Sequence[float]) -> tuple[float, ...]:
     """
     if isinstance(p_values, (str, bytes)) or not isinstance(p_values, Sequence):
         raise ValueError(f"p_values must be a sequence of numbers, got {p_values!r}")
-    checked = []
+    checked: list[float] = []
     for index, p in enumerate(p_values):
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or math.isnan(p) or not 0.0 <= p <= 1.0:
             raise ValueError(f"p_values[{index}] must be a number between 0 and 1, got {p!r}")

@@ -228,7 +228,7 @@ def sample_size_nps(
     Rocks B (2016). Interval estimation for the "Net Promoter Score". The American Statistician
         70(4):365-372.
     """
-    shares = []
+    shares: list[float] = []
     for name, value in (("promoters", promoters), ("detractors", detractors)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0.0 <= value <= 1.0:
             raise ValueError(f"{name} must be a share between 0 and 1, got {value!r}")

@@ -63,7 +63,7 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_nam
     year_start = year_earlier(starts[-1], unit)
     cells = answer_counts(survey.id, list(questions), unit=unit, attributes=["", *segment_names],
                           days=[(starts[0], next_start(starts[-1], unit)), (year_start, next_start(year_start, unit))])
-    counts: dict[tuple, dict[date, Counter]] = {(key, ()): {} for key in questions}  # with or without responses
+    counts: dict[tuple, dict[date | None, Counter]] = {(key, ()): {} for key in questions}  # with or without responses
     for cell, values in cells.items():
         segment = ((cell.segment_name, cell.segment_value),) if cell.segment_name else ()
         counts.setdefault((cell.question, segment), {})[cell.start] = values

@@ -111,7 +111,7 @@ def _unknown(data: dict, allowed: set[str], where: str, problems: list[str]) -> 
 def parse_question(data, where: str = "") -> QuestionSpec:
     problems: list[str] = []
     spec = _question(data, where, problems)
-    if problems:
+    if spec is None:  # there were problems
         raise DefinitionError(problems)
     return spec
 
@@ -143,6 +143,7 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
     follow_up_at = _follow_up_at(data.get("follow_up_at"), qtype, len(options), f"{where}follow_up_at", problems)
     if problems:
         return None
+    assert isinstance(qtype, str)  # one of QUESTION_TYPES, or there would be a problem
     return QuestionSpec(key=key, type=qtype, text=text, options=tuple(options), required=required,
                         why=why, long=long, follow_up_at=follow_up_at)
 
@@ -229,6 +230,7 @@ def parse_survey(data) -> SurveySpec:
                 questions.append(spec)
     if problems:
         raise DefinitionError(problems)
+    assert isinstance(slug, str)  # checked above, or there would be a problem
     return SurveySpec(slug=slug, title=title, intro=intro, questions=tuple(questions), follow_up=follow_up)
 
 

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import markdown
 import nh3
@@ -42,7 +43,9 @@ from survey.models.changes import CHANGE_STATUSES, ChangeStatus
 from survey.results.counts import answer_counts
 from survey.results.settings import Settings
 
-STATUS_LABELS = {ChangeStatus.PLANNED: "Planned", ChangeStatus.IN_PROGRESS: "In progress", ChangeStatus.DONE: "Done"}
+# Looked up by stored statuses, plain str (as a ChangeStatus is too).
+STATUS_LABELS: dict[str, str] = {ChangeStatus.PLANNED: "Planned", ChangeStatus.IN_PROGRESS: "In progress",
+                                 ChangeStatus.DONE: "Done"}
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4"}
 IMPACT_WINDOW = timedelta(days=90)
 MIN_N = 30
@@ -197,8 +200,9 @@ def quotable(entry: ChangeEntry) -> list[tuple[Response, list[str]]]:
     responses = db.session.scalars(select(Response).where(Response.id.in_(ids), Response.quote_consent.is_(True))).all()
     result = []
     for response in responses:
-        texts = list(db.session.scalars(select(Answer.value_text).where(
-            Answer.response_id == response.id, Answer.value_int.is_(None), Answer.value_text.is_not(None))))
+        # Typed as the nullable column, though the query leaves out NULLs.
+        texts = cast(list[str], list(db.session.scalars(select(Answer.value_text).where(
+            Answer.response_id == response.id, Answer.value_int.is_(None), Answer.value_text.is_not(None)))))
         if texts:
             result.append((response, texts))
     return result
@@ -378,10 +382,10 @@ def _impact_question(entry: ChangeEntry) -> QuestionSpec | None:
     return None
 
 
-def _top_box(entry: ChangeEntry, top: int, start: date, end: date) -> tuple[int, int]:
-    """(top-box answers, answers) to the impact question in its segment, on the days from `start` to `end`."""
-    cells = answer_counts(entry.impact_survey_id, [entry.impact_question], days=[(start, end)],
-                          segment=(entry.impact_segment_name, entry.impact_segment_value))
+def _top_box(survey_id: int, question: str, segment: tuple[str, str], top: int, start: date,
+             end: date) -> tuple[int, int]:
+    """(top-box answers, answers) to `question` in `segment`, on the days from `start` to `end`."""
+    cells = answer_counts(survey_id, [question], days=[(start, end)], segment=segment)
     values = next(iter(cells.values()), Counter())  # one cell, or none without answers
     return values[top], sum(values.values())
 
@@ -397,8 +401,9 @@ def impact(entry: ChangeEntry, *, now: datetime) -> Impact | None:
     top = len(question.options)
     start = entry.changed_on
     today = local_date(now, current_app.config["TIMEZONE"])  # answers are counted by the local day
-    x1, n1 = _top_box(entry, top, start - IMPACT_WINDOW, start)
-    x2, n2 = _top_box(entry, top, start, min(start + IMPACT_WINDOW, today + timedelta(days=1)))
+    measured = entry.impact_survey_id, entry.impact_question, (entry.impact_segment_name, entry.impact_segment_value)
+    x1, n1 = _top_box(*measured, top, start - IMPACT_WINDOW, start)
+    x2, n2 = _top_box(*measured, top, start, min(start + IMPACT_WINDOW, today + timedelta(days=1)))
     segment = f"{entry.impact_segment_name}={entry.impact_segment_value}" if entry.impact_segment_name else ""
     words = dict(question_text=question.text, label=question.options[-1],
                  segment_words=segment_words(entry.impact_segment_name, entry.impact_segment_value))
@@ -524,7 +529,9 @@ def public_version(resource: str, *, now: datetime) -> tuple[str, datetime | Non
     feed): changes whenever a published entry, the set of published entries or the organisation's settings
     change, so caches revalidate cheaply and never keep a retracted entry. Impact figures move with new
     responses, so the newest response is part of it too (the highest id: one index lookup)."""
-    last, count, newest_response, quotes = database.read_row(_VERSION_INPUTS)
+    row = database.read_row(_VERSION_INPUTS)
+    assert row is not None  # a SELECT of scalar subqueries without FROM always gives its one row
+    last, count, newest_response, quotes = row
     config = current_app.config
     # "In the last quarter" and the impact windows move with the organisation's date.
     today = local_date(now, config["TIMEZONE"])

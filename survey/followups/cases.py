@@ -190,8 +190,8 @@ def record_complaint(data: ComplaintInput, *, sender: str, now: datetime,
     message, phone = data.message.replace("\x00", "").strip(), data.phone.strip()
     email = normalise_email(data.email) if data.email.strip() else ""
     key = sender_key(sender)
-    recent = db.session.scalar(select(func.count(Complaint.id)).where(
-        Complaint.sender_key == key, Complaint.received_at > now - COMPLAINT_WINDOW))
+    recent = db.session.execute(select(func.count(Complaint.id)).where(
+        Complaint.sender_key == key, Complaint.received_at > now - COMPLAINT_WINDOW)).scalar_one()
     if recent >= COMPLAINTS_PER_SENDER:
         raise TooManyComplaints()
     contact = db.session.scalar(select(Contact).where(Contact.email == email)) if email else None

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any, TypedDict
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, event, insert, select, update
@@ -167,13 +168,21 @@ def form_values(questions: Sequence[Question], values: Mapping[str, object]) -> 
     return fields
 
 
-def _answer_rows(questions: Sequence[Question], values: Mapping[str, object]) -> list[dict[str, object]]:
-    """The answers table's rows (without response_id) for validated values."""
-    rows = []
+class AnswerRow(TypedDict):
+    """A row of the answers table, without its response_id."""
+
+    question_key: str
+    value_int: int | None
+    value_text: str | None
+
+
+def _answer_rows(questions: Sequence[Question], values: Mapping[str, object]) -> list[AnswerRow]:
+    """The answers table's rows for validated values."""
+    rows: list[AnswerRow] = []
     for question in questions:
         if question.key not in values:
             continue
-        value = values[question.key]
+        value: Any = values[question.key]  # its type follows question.type (see _parse_one)
         if question.type in ("rating", "nps"):
             rows.append({"question_key": question.key, "value_int": value, "value_text": None})
         elif question.type == "yesno":
@@ -247,13 +256,14 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     is_new = stored is None
     # `response` is the row as it is now written, for what the submission also does (rollups, a follow-up
     # case, webhooks): a plain instance, never added to the session.
-    if is_new:
+    if stored is None:
         row = {"respondent_key": respondent.key, "survey_id": version.survey_id, "source": respondent.source,
                "invitation_id": respondent.invitation_id, "contact_id": respondent.contact_id,
                "submitted_at": now, "local_date": local_date(now, current_app.config["TIMEZONE"]),
                "revisions_count": 1, "attributes": dict(respondent.attributes), **changes}
         response = Response(id=connection.execute(_ADD_RESPONSE, row).scalar_one(), **row)
-        old, old_version_id = [], None
+        old: Sequence[tuple[str, int | None]] = []
+        old_version_id: int | None = None
     else:
         # Its old answers are counted under the version they answered, which this edit may change.
         old_version_id = stored.version_id
@@ -261,7 +271,7 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
         connection.execute(_CHANGE_RESPONSE, {"response_id": stored.id, **changes})
         response = Response(**{**stored._asdict(), **changes})
         old = connection.execute(select(Answer.question_key, Answer.value_int)
-                                 .where(Answer.response_id == response.id)).all()
+                                 .where(Answer.response_id == response.id)).tuples().all()
     rows = _answer_rows(version.questions, values)
     # First the revision: its unique submission key is what refuses a form stored before.
     connection.execute(_ADD_REVISION, {"response_id": response.id, "submission_key": submission_key,
@@ -428,10 +438,10 @@ def resume(respondent_key: str) -> Resume:
     if draft is not None:
         return Resume(draft.version_id, dict(draft.values), consents, response is not None, draft.saved_at)
     if response is not None:
-        revision = db.session.scalar(
+        revision = db.session.execute(  # every stored response has one
             select(ResponseRevision).where(ResponseRevision.response_id == response.id)
             .order_by(ResponseRevision.id.desc()).limit(1)
-        )
+        ).scalar_one()
         return Resume(response.version_id, form_values(response.version.questions, revision.answers),
                       consents, True, None)
     return NOTHING_YET

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import and_, case, delete, exists, func, or_, select
+from sqlalchemy import CursorResult, and_, case, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -156,7 +157,8 @@ def tag_response(response: Response, text: str, *, actor: User, now: datetime) -
 
 def untag_response(response: Response, text: str) -> bool:
     """Take a theme off a response (written any way that normalises to it); False when it was not there."""
-    removed = db.session.execute(delete(ResponseTag).where(ResponseTag.response_id == response.id,
-                                                           ResponseTag.tag == normalise_tag(text)))
+    # A DELETE gives a CursorResult, which Session.execute's type cannot promise for every statement.
+    removed = cast(CursorResult, db.session.execute(delete(ResponseTag).where(
+        ResponseTag.response_id == response.id, ResponseTag.tag == normalise_tag(text))))
     db.session.commit()
     return bool(removed.rowcount)

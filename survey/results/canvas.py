@@ -232,5 +232,5 @@ def _png_text(image, scale, x, y, text, size, fill, anchor, rotate, italic) -> N
     half = math.ceil(font.getlength(text) + size * scale * 2)
     piece = Image.new("RGBA", (2 * half, 2 * half), (0, 0, 0, 0))
     ImageDraw.Draw(piece).text((half, half), text, font=font, fill=_rgba(fill), anchor=where)
-    piece = piece.rotate(rotate, resample=Image.BICUBIC, center=(half, half))
+    piece = piece.rotate(rotate, resample=Image.Resampling.BICUBIC, center=(half, half))
     image.paste(piece, (round(x * scale) - half, round(y * scale) - half), piece)  # clipped at the edges

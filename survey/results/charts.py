@@ -88,7 +88,7 @@ def _known(value: float | None) -> bool:
     return value is not None and math.isfinite(value)
 
 
-def _formatted(value: float, percent: bool) -> str:
+def _formatted(value: float | None, percent: bool) -> str:
     # A chart draws a share (any share metric reads alike) or the NPS, written as the page's tables write them.
     return format_value(value, "top_box" if percent else "nps")
 

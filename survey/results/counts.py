@@ -62,9 +62,8 @@ def answer_counts(survey_id: int, questions: Sequence[str], *, days: Sequence[tu
     for row in db.session.execute(select(*columns, func.sum(AnswerCount.count)).where(*conditions)
                                   .group_by(*columns)):
         start = None
-        if unit:
-            if (start := starts.get(row[1])) is None:
-                start = starts[row[1]] = expressed_start(row[1])
+        if unit and (start := starts.get(row[1])) is None:
+            start = starts[row[1]] = expressed_start(row[1])
         name, value = (row[-4], row[-3]) if segment_columns else segment
         cell = Cell(row[0], start, name, value)
         if (values := counts.get(cell)) is None:

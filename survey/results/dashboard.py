@@ -27,6 +27,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, or_, select
 
 from analysis import (
+    MeanDifference,
+    NPSDifference,
+    ShareDifference,
     benjamini_hochberg,
     bounded_mean,
     mean_difference,
@@ -238,14 +241,14 @@ def estimate(question: Question, metric: str, counts: Counter, min_n: int = 0) -
         score = nps(promoters, passives, detractors).score
         # NPS/100 is the mean of +1 (promoter), 0 (passive) and −1 (detractor): a score bounded by ±1.
         result = bounded_mean({1: promoters, 0: passives, -1: detractors}, -1, 1)
-        low, high = (None, None) if result.low is None else (100 * result.low, 100 * result.high)
+        low, high = (None, None) if result.low is None or result.high is None else (100 * result.low, 100 * result.high)
         return _enough(Estimate(score, low, high, n), min_n)
     if metric == "mean":
         result = bounded_mean(counts, 1, len(question.options))
         return _enough(Estimate(result.estimate, result.low, result.high, n), min_n)
     top = {1} if metric == "yes" else _top_values(question, 2 if metric == "top2_box" else 1)
-    result = share(counts, top)
-    return _enough(Estimate(result.estimate, result.low, result.high, n), min_n)
+    top_share = share(counts, top)
+    return _enough(Estimate(top_share.estimate, top_share.low, top_share.high, n), min_n)
 
 
 def _enough(result: Estimate, min_n: int) -> Estimate:
@@ -253,17 +256,17 @@ def _enough(result: Estimate, min_n: int) -> Estimate:
 
 
 def _compare(question: Question, metric: str, before: Counter, after: Counter) -> dict:
+    result: NPSDifference | MeanDifference | ShareDifference
     if metric == "nps":
         result = nps_difference(nps_groups(before), nps_groups(after))
-        return dict(difference=result.difference, low=result.low, high=result.high, p_value=result.p_value)
-    if metric == "mean":
+    elif metric == "mean":
         # The card shows the mean, so the mean is what is tested (Welch's t; each side has at least min_n
         # answers). A rank test of the shift could call a card "significantly down" beside "+0.10".
         result = mean_difference(before, after)
-        return dict(difference=result.difference, low=result.low, high=result.high, p_value=result.p_value)
-    top = _top_values(question, 2 if metric == "top2_box" else 1)
-    result = share_difference(sum(before[v] for v in top), sum(before.values()),
-                              sum(after[v] for v in top), sum(after.values()))
+    else:
+        top = _top_values(question, 2 if metric == "top2_box" else 1)
+        result = share_difference(sum(before[v] for v in top), sum(before.values()),
+                                  sum(after[v] for v in top), sum(after.values()))
     return dict(difference=result.difference, low=result.low, high=result.high, p_value=result.p_value)
 
 
@@ -295,8 +298,8 @@ def _question_cards(question: Question, before: Counter | None, after: Counter, 
 
 
 def _with_q_values(cards: list[Card]) -> list[Card]:
-    tested = [i for i, card in enumerate(cards) if card.p_value is not None]
-    q_values = benjamini_hochberg([cards[i].p_value for i in tested]) if tested else ()
+    tested = {i: card.p_value for i, card in enumerate(cards) if card.p_value is not None}
+    q_values = benjamini_hochberg(list(tested.values())) if tested else ()
     result = list(cards)
     for i, q in zip(tested, q_values, strict=True):
         result[i] = replace(cards[i], q_value=q)

@@ -61,6 +61,7 @@ def apply(response: Response, old: Iterable[tuple[str, int | None]], new: Iterab
     elif old_version_id != response.version_id:
         old.append((RESPONSES_KEY, 1))
         new.append((RESPONSES_KEY, 1))
+    assert old_version_id is not None  # given for every response but a new one, whose version it took above
     attributes = response.attributes or {}
     change = _cells(response.survey_id, response.version_id, response.local_date, attributes, new)
     change.subtract(_cells(response.survey_id, old_version_id, response.local_date, attributes, old))

@@ -87,7 +87,7 @@ def send_scorecards(*, now: datetime) -> int:
     rendered = mail.Rendered(f"Customer scorecard, week {week} — {context['organisation']}",
                              render_template("email/scorecard.txt", **context),
                              render_template("email/scorecard.html", **context), {},
-                             images={item.cid: png for item, png in items if png})
+                             images={item.cid: png for item, png in items if item.cid is not None and png})
     queued = 0
     for user in pending:
         try:
