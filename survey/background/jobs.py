@@ -22,10 +22,10 @@ import io
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from flask import current_app, render_template
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import CursorResult, and_, bindparam, func, or_, select, update
 
 from survey import mail
 from survey.clock import utcnow
@@ -98,8 +98,8 @@ class JobInput(io.RawIOBase):
     def __init__(self, job_id: int):
         super().__init__()
         self.job_id = job_id
-        self.size = db.session.scalar(select(func.coalesce(func.sum(func.length(JobFile.data)), 0)).where(
-            JobFile.job_id == job_id, JobFile.role == "input"))
+        self.size: int = db.session.scalar(select(func.coalesce(func.sum(func.length(JobFile.data)), 0)).where(
+            JobFile.job_id == job_id, JobFile.role == "input")) or 0
         self.position = 0
         self.chunk: bytes = b""
         self.chunk_seq = -1
@@ -139,7 +139,7 @@ def claim(*, now: datetime, job_id: int | None = None) -> int | None:
         due = and_(due, Job.id == job_id)
     while (job_id := db.session.scalar(select(Job.id).where(due).order_by(Job.id).limit(1)
                                        .with_for_update(skip_locked=True))) is not None:
-        job = db.session.get(Job, job_id)
+        job = db.session.get_one(Job, job_id)
         if job.attempts >= MAX_ATTEMPTS:
             _end(job, JobState.FAILED, now=now, error=job.error or
                  f"stopped {job.attempts} times before it could finish (was the dispatcher killed?)")
@@ -164,7 +164,7 @@ def run_due(*, clock: Callable[[], datetime] = utcnow) -> int:
 def run(job_id: int, *, clock: Callable[[], datetime] = utcnow, progress: Progress | None = None) -> Job:
     """Run a claimed job to its end (or to the end of this attempt); `progress` is told too (the command
     line's progress bar)."""
-    job = db.session.get(Job, job_id)
+    job = db.session.get_one(Job, job_id)
     tracker = JobProgress(job, clock=clock, echo=progress)
     try:
         RUNNERS[job.kind](job, tracker)
@@ -213,7 +213,7 @@ def _announce(job: Job, *, now: datetime) -> None:
     mail.queue(rendered, kind="job_finished", recipient=owner.email, now=now)
 
 
-STATE_WORDS = {JobState.QUEUED: "waiting", JobState.RUNNING: "running", JobState.DONE: "done",
+STATE_WORDS: dict[str, str] = {JobState.QUEUED: "waiting", JobState.RUNNING: "running", JobState.DONE: "done",
                JobState.REFUSED: "nothing was changed", JobState.FAILED: "failed"}
 
 
@@ -283,9 +283,9 @@ class JobProgress(Progress):
         self.phase, self.reported = job.phase, 0.0
 
     def _save(self, **values) -> None:
-        result = db.session.execute(update(Job).where(Job.id == self.job_id, Job.attempts == self.attempt,
-                                                      Job.state == JobState.RUNNING)
-                                    .values(**{"claimed_until": self.clock() + LEASE, **values}))
+        ours = (Job.id == self.job_id, Job.attempts == self.attempt, Job.state == JobState.RUNNING)
+        result = cast(CursorResult, db.session.execute(  # a DML statement's result: it has a rowcount
+            update(Job).where(*ours).values(**{"claimed_until": self.clock() + LEASE, **values})))
         if result.rowcount != 1:
             raise LostClaim(self.job_id)
         self.reported = time.monotonic()
@@ -309,7 +309,7 @@ class JobProgress(Progress):
         # In the runner's last transaction, with its last rows: done, and announced if nobody watches.
         now = self.clock()
         self._save(state=JobState.DONE, outcome=outcome, done=Job.total, finished_at=now, claimed_until=None)
-        job = db.session.get(Job, self.job_id)
+        job = db.session.get_one(Job, self.job_id)
         db.session.refresh(job)
         _announce(job, now=now)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 import click
 
@@ -22,9 +23,9 @@ PHASE_LABELS = {"checking": "Checking", "writing": "Storing"}
 class TerminalProgress(Progress):
     """A click progress bar per phase, on stderr, only when stderr is a terminal."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.shown = sys.stderr.isatty()
-        self.bar = None
+        self.bar: Any = None  # click's ProgressBar, entered by hand: one per phase
         self.phase: str | None = None
         self.total: int | None = None
 
@@ -64,6 +65,7 @@ def run_here(kind: str, data, **submitted) -> Job:
 def refused_or_failed(job: Job, shown_as: str) -> None:
     """Exit 1 with every problem on its own line (stderr) when the job did not end done."""
     if job.state == "refused":
+        assert job.outcome is not None  # a refused job always says why
         for problem in job.outcome["problems"]:  # "row 3, column satisfaction: …", as the pages say it
             click.echo(f"{shown_as}: {RowProblem(**problem)}", err=True)
         raise click.ClickException(f"{shown_as}: {job.outcome['summary']}")
