@@ -411,7 +411,7 @@ def test_upload_page_imports_and_shows_every_problem_escaped(ctx, client):
     page = client.get(URL)
     assert page.status_code == 200 and "1–5 (1 = Extremely dissatisfied, 5 = Extremely satisfied)" in text_of(page)
     done = upload_and_run(client, GOOD.encode())
-    assert done.status_code == 200 and "imported 2 responses" in text_of(done)
+    assert done.status_code == 200 and "Imported 2 responses" in text_of(done)
     assert "http-equiv" not in done.get_data(as_text=True)  # it ended: no more refreshing
     hostile = (HEADER + "2026-01-01,,<b>x</b>,4,,<script>alert(1)</script>,,,\n").encode()
     refused = upload_and_run(client, hostile)
