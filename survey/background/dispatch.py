@@ -494,11 +494,22 @@ def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], N
                 should_stop: Callable[[], bool] = lambda: False):
     """Dispatch every `interval` seconds; every `detect_every` seconds detect trends and queue the weekly
     scorecard when it is due (both are de-duplicated, so running them again is harmless). A failure is
-    reported and retried."""
-    last_detection = float("-inf")
+    reported and retried. Jobs run meanwhile in a thread of their own, so a long import holds up no email."""
+    stopped = threading.Event()
+    # Daemon: a job still running when the loop stops is resumed by the next dispatcher (its lease runs out).
     worker = threading.Thread(target=_jobs_forever, name="hearken-jobs", daemon=True,
-                              args=(current_app._get_current_object(), interval, echo, should_stop))
+                              args=(current_app._get_current_object(), interval, echo, stopped))
     worker.start()
+    try:
+        _dispatch_forever(interval=interval, detect_every=detect_every, echo=echo, should_stop=should_stop)
+    finally:
+        stopped.set()
+        worker.join(timeout=interval + 1)
+
+
+def _dispatch_forever(*, interval: float, detect_every: float, echo: Callable[[str], None],
+                      should_stop: Callable[[], bool]) -> None:
+    last_detection = float("-inf")
     while not should_stop():
         try:
             if time.monotonic() - last_detection >= detect_every:
@@ -521,14 +532,14 @@ def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], N
         time.sleep(interval)
 
 
-def _jobs_forever(app, interval: float, echo: Callable[[str], None], should_stop: Callable[[], bool]) -> None:
-    """run_forever's second thread: due jobs, one after another, beside the sending."""
+def _jobs_forever(app, interval: float, echo: Callable[[str], None], stopped: threading.Event) -> None:
+    """run_forever's second thread: due jobs, one after another, beside the sending, until `stopped`."""
     with app.app_context():
-        while not should_stop():
+        while not stopped.is_set():
             ran, errors = _run_jobs()
             for error in errors:
                 echo(f"jobs: {error}")
             if ran:
                 echo(f"jobs: {ran} run")
             db.session.remove()
-            time.sleep(interval)
+            stopped.wait(interval)

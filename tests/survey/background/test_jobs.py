@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from survey.background import jobs
+from survey.background import dispatch, jobs
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import AnswerCount, Job, JobFile, OutboxMessage, Response
@@ -82,6 +82,28 @@ def test_an_unexpected_error_is_retried_then_failed_and_the_owner_who_left_is_em
     assert "it failed: RuntimeError: the disk is full" in email.text_body
 
 
+def test_a_dispatch_pass_runs_due_jobs_after_the_email(ctx):
+    survey = make_survey()
+    job = jobs.submit("response_import", io.BytesIO(history(5)), now=NOW, actor="test", survey=survey)
+    report = dispatch.run_once(now=NOW)
+    db.session.refresh(job)
+    assert report.jobs == 1 and job.state == "done" and job.outcome["imported"] == 5
+
+
+def test_the_dispatch_loop_runs_jobs_in_a_thread_of_its_own(ctx, monkeypatch):
+    survey = make_survey()
+    job = jobs.submit("response_import", io.BytesIO(history(5)), now=NOW, actor="test", survey=survey)
+    monkeypatch.setattr(dispatch, "run_once", lambda **kwargs: dispatch.PassReport())
+    passes = iter([False] * 200 + [True])
+
+    def should_stop():
+        time.sleep(0.02)
+        return next(passes) or db.session.scalar(select(Job.state).where(Job.id == job.id)) == "done"
+
+    dispatch.run_forever(interval=0.05, detect_every=3600, echo=print, should_stop=should_stop)
+    assert db.session.scalar(select(Job.state).where(Job.id == job.id).execution_options(populate_existing=True)) == "done"
+
+
 def test_an_owner_watching_the_page_gets_no_email(ctx, client, app):
     survey = make_survey()
     owner = make_user()
@@ -108,7 +130,7 @@ def test_a_job_whose_lease_ran_out_is_taken_again_and_one_out_of_attempts_fails(
 RUN_JOBS = """
 import sys
 from survey import create_app
-from survey.background import jobs
+from survey.background import dispatch, jobs
 app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "test-secret",
                   "BASE_URL": "https://feedback.example.test"})
 with app.app_context():
