@@ -101,7 +101,8 @@ def test_the_dispatch_loop_runs_jobs_in_a_thread_of_its_own(ctx, monkeypatch):
         return next(passes) or db.session.scalar(select(Job.state).where(Job.id == job.id)) == "done"
 
     dispatch.run_forever(interval=0.05, detect_every=3600, echo=print, should_stop=should_stop)
-    assert db.session.scalar(select(Job.state).where(Job.id == job.id).execution_options(populate_existing=True)) == "done"
+    db.session.refresh(job)
+    assert job.state == "done"
 
 
 def test_an_owner_watching_the_page_gets_no_email(ctx, client, app):
