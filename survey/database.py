@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, has_app_context, has_request_context, request
 from sqlalchemy import Executable, Select, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -85,7 +86,8 @@ def configure_engine(engine: Engine) -> None:
         if connection.get_execution_options().get(NO_WAIT):
             _take_write_lock_or_fail(connection.connection.dbapi_connection)
             return
-        read_only = has_request_context() and (request.method in READ_ONLY_METHODS or g.get(READING_FIRST, False))
+        read_only = (has_request_context() and request.method in READ_ONLY_METHODS) or (
+            has_app_context() and g.get(READING_FIRST, False))
         if read_only:
             connection.exec_driver_sql("BEGIN")
         elif not _take_write_lock_promptly(connection.connection.dbapi_connection):
@@ -160,9 +162,10 @@ READING_FIRST = "sqlite_reading_first"  # the flag in `g`
 
 
 def read_first() -> None:
-    """This request's transactions only read until `write_from_here` is called (SQLite: deferred, so
-    they do not wait for, or hold, the write lock). Whatever path leads to a write must call it first:
-    a deferred transaction that writes can fail at once when another writer got in between."""
+    """This request's (or, outside a request, this application context's: a job's) transactions only read
+    until `write_from_here` is called (SQLite: deferred, so they do not wait for, or hold, the write lock).
+    Whatever path leads to a write must call it first: a deferred transaction that writes can fail at once
+    when another writer got in between."""
     g.setdefault(READING_FIRST, True)
 
 
@@ -251,3 +254,14 @@ def close_sessions_even_when_the_database_is_gone(app: Flask) -> None:
         except DBAPIError:
             db.session.registry().invalidate()
             db.session.registry.clear()
+
+
+@contextmanager
+def reading_only() -> Iterator[None]:
+    """Long reads outside a request (a job writing an export): `read_first` for the block, then its reading
+    ended, so on SQLite the block holds no write lock however long it reads."""
+    read_first()
+    try:
+        yield
+    finally:
+        write_from_here()

@@ -38,3 +38,19 @@ def log_in(client, email: str, password: str = PASSWORD):
 
 def text_of(response) -> str:
     return unescape(response.get_data(as_text=True))
+
+
+def export_workbook(client, url: str, *, page: str):
+    """The responses as Excel, as a manager gets them: POST (with `page`'s CSRF token), the dispatcher writes
+    the workbook, the job's page offers it; returns the download (or the POST's answer if it was refused)."""
+    from survey.background import jobs  # the helpers stay importable without an application
+
+    queued = post_form(client, url, page=page)
+    if queued.status_code != 303:
+        return queued
+    with client.application.app_context():
+        jobs.run_due()
+    done = client.get(queued.location).get_data(as_text=True)
+    link = re.search(r'href="(/manage/jobs/\d+/result)"', done)
+    assert link, done
+    return client.get(link.group(1))

@@ -19,25 +19,31 @@ to them by email.
 from __future__ import annotations
 
 import io
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import BinaryIO, cast
 
 from flask import current_app, render_template
-from sqlalchemy import CursorResult, and_, bindparam, func, or_, select, update
+from sqlalchemy import CursorResult, and_, bindparam, delete, func, insert, or_, select, update
+from werkzeug.datastructures import MultiDict
 
 from survey import mail
-from survey.clock import utcnow
-from survey.database import read_row
+from survey.clock import local_date, utcnow
+from survey.database import read_row, reading_only, write_without_waiting
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import ApiToken, Job, JobFile, JobState, Survey, User
+from survey.models.jobs import FINISHED
 from survey.progress import Progress
-from survey.transfer import response_import
+from survey.results.filters import parse_filter
+from survey.results.settings import Settings
+from survey.transfer import exports, response_import
 
 LEASE = timedelta(minutes=2)  # renewed at every progress report, at least every few seconds while working
 MAX_ATTEMPTS = 3
+KEEP_RESULTS = timedelta(days=7)  # a result file is kept this long after its job ended
 WATCHED = timedelta(seconds=60)  # the job page refreshes every few seconds while it is open
 REPORT_EVERY = 1.0  # seconds between progress reports while a runner is checking (each one commits)
 
@@ -153,7 +159,8 @@ def claim(*, now: datetime, job_id: int | None = None) -> int | None:
 
 
 def run_due(*, clock: Callable[[], datetime] = utcnow) -> int:
-    """Run due jobs one after another until none is left: how many ran."""
+    """Run due jobs one after another until none is left: how many ran. Files no longer needed go first."""
+    forget_files(now=clock())
     ran = 0
     while (job_id := claim(now=clock())) is not None:
         run(job_id, clock=clock)
@@ -252,6 +259,8 @@ def phase_line(job: Job) -> str:
         return f"Checking every row of the file first{share}"
     if job.phase == "writing" and job.total:
         return f"Storing: {job.done:,} of {job.total:,} rows".replace(",", "\u202f")
+    if job.phase == "exporting":
+        return f"Writing the workbook: {job.done:,} responses so far".replace(",", "\u202f")
     return "Starting"
 
 
@@ -280,12 +289,15 @@ class JobProgress(Progress):
         self.job_id, self.attempt, self.clock, self.echo = job.id, job.attempts, clock, echo
         self.resume_from = job.done if job.phase == "writing" else 0
         self.state = job.outcome if self.resume_from else None
-        self.phase, self.reported = job.phase, 0.0
+        self.phase, self.reported, self.total = job.phase, 0.0, job.total
+
+    def _ours(self) -> tuple:
+        """The job, while this attempt still holds it."""
+        return Job.id == self.job_id, Job.attempts == self.attempt, Job.state == JobState.RUNNING
 
     def _save(self, **values) -> None:
-        ours = (Job.id == self.job_id, Job.attempts == self.attempt, Job.state == JobState.RUNNING)
         result = cast(CursorResult, db.session.execute(  # a DML statement's result: it has a rowcount
-            update(Job).where(*ours).values(**{"claimed_until": self.clock() + LEASE, **values})))
+            update(Job).where(*self._ours()).values(**{"claimed_until": self.clock() + LEASE, **values})))
         if result.rowcount != 1:
             raise LostClaim(self.job_id)
         self.reported = time.monotonic()
@@ -293,16 +305,20 @@ class JobProgress(Progress):
     def tick(self, phase: str, done: int, total: int | None = None) -> None:
         if self.echo is not None:
             self.echo.tick(phase, done, total)
+        self.total = total if phase != self.phase or total is not None else self.total
         if phase == self.phase and time.monotonic() - self.reported < REPORT_EVERY:
             return
-        self.phase = phase
-        self._save(phase=phase, done=done, total=total)
-        db.session.commit()
+        self.phase, self.reported = phase, time.monotonic()
+        # On a connection of its own that never waits: the work may be reading in a transaction that must
+        # not become a writer (an export, database.read_first). A report that cannot be written at once is
+        # skipped: the next comes a second later.
+        write_without_waiting(update(Job).where(*self._ours()).values(
+            phase=phase, done=done, total=self.total, claimed_until=self.clock() + LEASE))
 
     def checkpoint(self, done: int, state: dict) -> None:
         if self.echo is not None:
-            self.echo.tick("writing", done, None)
-        self._save(phase="writing", done=done, outcome=state)
+            self.echo.tick("writing", done, self.total)
+        self._save(phase="writing", done=done, total=self.total, outcome=state)
         db.session.commit()
 
     def finish(self, outcome: dict) -> None:
@@ -331,10 +347,72 @@ def _import_responses(job: Job, progress: JobProgress) -> None:
                          error.total) from None
 
 
-RUNNERS: dict[str, Callable[[Job, JobProgress], None]] = {"response_import": _import_responses}
-KIND_WORDS = {"response_import": "Import of responses"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _export_responses(job: Job, progress: JobProgress) -> None:
+    """The responses a results or browser page selected (its query string, in params["filter"]) as an Excel
+    workbook: read without holding SQLite's write lock, written to a temporary file, then stored as the
+    job's result in its last transaction."""
+    survey = db.session.get(Survey, job.survey_id) if job.survey_id else None
+    if survey is None:
+        raise JobRefused("the survey was deleted before its export ran", [], 1)
+    parsed = parse_filter(MultiDict(job.params.get("filter", [])),
+                          segment_names=Settings.from_config(current_app.config).segment_names)
+    if parsed.problems:
+        raise JobRefused(" ".join(parsed.problems), [], len(parsed.problems))
+    selection = exports.filtered(survey, parsed.filter,
+                                 today=local_date(job.created_at, current_app.config["TIMEZONE"]))
+    with tempfile.TemporaryFile() as spool:
+        with reading_only():
+            rows = exports.write_xlsx(selection, spool, progress)
+        size = spool.tell()
+        spool.seek(0)
+        _store_result(job.id, spool)
+        db.session.execute(update(Job).where(Job.id == job.id).values(
+            result_name=f"{survey.slug}-responses.xlsx", result_type=XLSX, result_size=size, total=rows))
+        progress.finish({"rows": rows})
+        db.session.commit()
+
+
+def _store_result(job_id: int, data: BinaryIO) -> None:
+    seq = 0
+    while chunk := data.read(JobFile.CHUNK):
+        db.session.execute(insert(JobFile), [{"job_id": job_id, "role": "result", "seq": seq, "data": chunk}])
+        seq += 1
+
+
+RESULT_CHUNK = select(JobFile.data).where(JobFile.job_id == bindparam("job_id"), JobFile.role == "result",
+                                          JobFile.seq == bindparam("seq"))
+
+
+def result_chunks(job_id: int) -> Iterator[bytes]:
+    """A finished job's result file, chunk by chunk, each read outside any transaction (database.read_row)."""
+    seq = 0
+    while (row := read_row(RESULT_CHUNK, job_id=job_id, seq=seq)) is not None:
+        yield bytes(row[0])
+        seq += 1
+
+
+def forget_files(*, now: datetime) -> int:
+    """Delete the input files of ended jobs (uploads hold personal data, and nothing reads them again) and
+    the results older than KEEP_RESULTS: how many chunks went."""
+    ended = select(Job.id).where(Job.state.in_(FINISHED))
+    old = select(Job.id).where(Job.state.in_(FINISHED), Job.finished_at < now - KEEP_RESULTS)
+    gone = cast(CursorResult, db.session.execute(delete(JobFile).where(or_(
+        and_(JobFile.role == "input", JobFile.job_id.in_(ended)),
+        and_(JobFile.role == "result", JobFile.job_id.in_(old)))))).rowcount
+    db.session.execute(update(Job).where(Job.id.in_(old), Job.result_size.is_not(None)).values(result_size=None))
+    db.session.commit()
+    return gone
+
+
+RUNNERS: dict[str, Callable[[Job, JobProgress], None]] = {"response_import": _import_responses,
+                                                          "responses_xlsx": _export_responses}
+KIND_WORDS = {"response_import": "Import of responses", "responses_xlsx": "Excel export of responses"}
 SUMMARIES: dict[str, Callable[[dict], str]] = {
-    "response_import": lambda outcome: response_import.ImportOutcome.from_dict(outcome).summary()}
+    "response_import": lambda outcome: response_import.ImportOutcome.from_dict(outcome).summary(),
+    "responses_xlsx": lambda outcome: f"{outcome['rows']:,} responses written".replace(",", "\u202f")}
 
 
 def visible(*, user: User | None = None, token: ApiToken | None = None):

@@ -19,10 +19,12 @@ from sqlalchemy.orm import aliased
 
 from survey.extensions import db
 from survey.models import Answer, Contact, Question, Response, ResponseTag, Survey, SurveyVersion
+from survey.progress import QUIET, Progress
 from survey.results.filters import ResultsFilter, response_conditions
 from survey.transfer import collector
 
 BATCH = 1000
+PROGRESS_EVERY = 5000  # rows of a workbook between progress reports
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 YES_NO = {True: "yes", False: "no"}  # a consent as csv_cell writes it
@@ -413,14 +415,15 @@ def _write_csv(selection: Selection, out: TextIO, bom: bool) -> int:
     return count
 
 
-def write_xlsx(selection: Selection, out: BinaryIO) -> int:
+def write_xlsx(selection: Selection, out: BinaryIO, progress: Progress = QUIET) -> int:
     """An Excel workbook written row by row (XlsxWriter's constant-memory mode). Text cells are written
-    as strings, never formulas, and neutralised like the CSV so a re-saved CSV stays safe too."""
+    as strings, never formulas, and neutralised like the CSV so a re-saved CSV stays safe too. Rows
+    written are reported to `progress` as they go; returns how many."""
     with collector.paused():
-        return _write_xlsx(selection, out)
+        return _write_xlsx(selection, out, progress)
 
 
-def _write_xlsx(selection: Selection, out: BinaryIO) -> int:
+def _write_xlsx(selection: Selection, out: BinaryIO, progress: Progress) -> int:
     import xlsxwriter  # 50 ms of every process's start, for the few that write a workbook
 
     workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False,
@@ -435,6 +438,8 @@ def _write_xlsx(selection: Selection, out: BinaryIO) -> int:
     for count, row in enumerate(export.rows, start=1):
         write_xlsx_row(sheet, count, row)
         widths.measure(row)
+        if not count % PROGRESS_EVERY:
+            progress.tick("exporting", count)
     widths.apply(sheet)
     workbook.close()
     return count

@@ -1,14 +1,15 @@
 """Exports of the filtered view (analysts and above): the responses a results or browser page shows, as
 streamed CSV or as an Excel workbook, and the results page's own numbers as CSV or Excel. The filter comes
 from the query string, like the pages'; without dates a responses export is not bounded in time (the pages
-link with their dates filled in)."""
+link with their dates filled in). The responses as Excel are written by a job (POST: it makes a file)."""
 from __future__ import annotations
 
 import io
-import tempfile
 
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, current_app, redirect, request, stream_with_context, url_for
+from flask_login import current_user
 
+from survey.background import jobs
 from survey.clock import local_date, utcnow
 from survey.results import dashboard
 from survey.results.filters import parse_filter
@@ -19,8 +20,7 @@ from survey.views.manage.blueprint import section, survey_or_404
 
 bp = section("exports", __name__, read="analyst")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CHUNK = 64 * 1024
+XLSX = jobs.XLSX
 
 
 
@@ -50,28 +50,17 @@ def responses_csv(slug: str):
                     headers=_attachment(selection.survey.slug, "csv"))
 
 
-@bp.route("/surveys/<slug>/responses.xlsx")
+@bp.route("/surveys/<slug>/responses.xlsx", methods=["POST"])
 def responses_xlsx(slug: str):
-    """The workbook is a zip, written whole before sending: into a temporary file, so memory stays flat."""
+    """A workbook is a zip written whole before it can be sent (88 s at a million responses): a job
+    writes it, and the browser goes to the job's page, which offers the file when it is ready."""
     selection = _selection(slug)
     if isinstance(selection, Response):
         return selection
-    spool = tempfile.TemporaryFile()
-    try:
-        exporting.write_xlsx(selection, spool)
-    except BaseException:
-        spool.close()
-        raise
-    size = spool.tell()
-    spool.seek(0)
-
-    def chunks():
-        with spool:
-            while block := spool.read(CHUNK):
-                yield block
-
-    return Response(chunks(), mimetype=XLSX, headers={**_attachment(selection.survey.slug, "xlsx"),
-                                                     "Content-Length": str(size)})
+    job = jobs.submit("responses_xlsx", io.BytesIO(), now=utcnow(), actor=f"user:{current_user.id}",
+                      survey=selection.survey, owner=current_user,
+                      params={"filter": list(request.args.items(multi=True))})
+    return redirect(url_for("manage.jobs.job_page", job_id=job.id), 303)
 
 
 @bp.route("/surveys/<slug>/results.<any(csv, xlsx):extension>")

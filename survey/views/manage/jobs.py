@@ -1,14 +1,15 @@
 """Jobs the manager started (imports, …): each one's page with its progress, then its outcome or every
 problem; and the list of recent ones. A job runs in `flask dispatch` (survey.background.jobs).
 
-Editors, who start them; each sees the jobs they started, an admin sees all. The page refreshes itself
+Analysts and above, who start them (exports; editors also imports); each sees the jobs they started,
+an admin sees all. The page refreshes itself
 without JavaScript (a meta refresh inside <noscript>) and, with it, follows the job's JSON every second
 (static/js/job.js, which reloads the page when the job ends). Opening it marks the job as watched, so its
 end is not announced by email too.
 """
 from __future__ import annotations
 
-from flask import abort, jsonify, render_template
+from flask import Response, abort, jsonify, render_template, stream_with_context
 from flask_login import current_user
 from sqlalchemy import update
 
@@ -16,10 +17,10 @@ from survey.background import jobs
 from survey.clock import utcnow
 from survey.database import write_without_waiting
 from survey.extensions import db
-from survey.models import Job
+from survey.models import Job, JobState
 from survey.views.manage.blueprint import section
 
-bp = section("jobs", __name__, read="editor")
+bp = section("jobs", __name__, read="analyst")
 
 LISTED = 50
 
@@ -47,6 +48,17 @@ def job_page(job_id: int):
     return render_template("manage/jobs/job.html", job=job, what=jobs.describe(job),
                            result=jobs.result_line(job), percent=jobs.percent(job),
                            phase_words=jobs.phase_line(job))
+
+
+@bp.route("/jobs/<int:job_id>/result")
+def job_result(job_id: int):
+    """The file a job made (an export), streamed from the database chunk by chunk."""
+    job = _visible_job(job_id)
+    if job.state != JobState.DONE or not job.result_name or job.result_size is None:
+        abort(404)
+    return Response(stream_with_context(jobs.result_chunks(job.id)), mimetype=job.result_type,
+                    headers={"Content-Disposition": f'attachment; filename="{job.result_name}"',
+                             "Content-Length": str(job.result_size), "Cache-Control": "no-store"})
 
 
 @bp.route("/jobs/<int:job_id>/progress")

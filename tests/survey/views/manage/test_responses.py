@@ -243,7 +243,7 @@ def test_export_links_carry_the_filter(client, setup, app):
     html = unescape(client.get(f"/manage/surveys/{slug}/responses?where=location%3DLeeds&q=late&tag=Delivery")
                     .get_data(as_text=True))
     with app.test_request_context():
-        for endpoint in ("manage.exports.responses_csv", "manage.exports.responses_xlsx"):
+        for endpoint in ("manage.exports.responses_csv", "manage.exports.responses_xlsx"):  # a link, a form
             link = url_for(endpoint, slug=slug)
             assert re.search(re.escape(link) + r'\?[^"]*where=location%3DLeeds', html), endpoint
             assert re.search(re.escape(link) + r'\?[^"]*q=late[^"]*tag=delivery', html), endpoint

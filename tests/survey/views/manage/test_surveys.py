@@ -245,8 +245,8 @@ def test_no_page_repeats_an_id(app):
     public, manager = pages(stored)
     manager += ["/manage/surveys/new", "/manage/surveys/import", "/manage/contacts/import", "/manage/changes/new",
                 f"/manage/surveys/{stored['slug']}/responses/import", "/manage/alerts/", "/manage/cases/?status=open"]
-    not_pages = {"manage.exports.responses_csv", "manage.exports.responses_xlsx", "manage.exports.results_file",
-                 "manage.surveys.export_definition", "manage.jobs.job_progress"}
+    not_pages = {"manage.exports.responses_csv", "manage.exports.results_file",
+                 "manage.surveys.export_definition", "manage.jobs.job_progress", "manage.jobs.job_result"}
     routes = {rule.endpoint for rule in app.url_map.iter_rules()
               if "GET" in rule.methods and rule.rule.startswith("/manage/") and rule.endpoint not in not_pages}
     client = app.test_client()
