@@ -4,6 +4,8 @@ from the query string, like the pages'; without dates a responses export is not 
 link with their dates filled in)."""
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import tempfile
 
@@ -56,22 +58,17 @@ def responses_xlsx(slug: str):
     selection = _selection(slug)
     if isinstance(selection, Response):
         return selection
-    spool = tempfile.TemporaryFile()
-    try:
+    with contextlib.ExitStack() as stack:
+        spool = stack.enter_context(tempfile.TemporaryFile())
         exporting.write_xlsx(selection, spool)
-    except BaseException:
-        spool.close()
-        raise
-    size = spool.tell()
-    spool.seek(0)
-
-    def chunks():
-        with spool:
-            while block := spool.read(CHUNK):
-                yield block
-
-    return Response(chunks(), mimetype=XLSX, headers={**_attachment(selection.survey.slug, "xlsx"),
-                                                     "Content-Length": str(size)})
+        size = spool.tell()
+        spool.seek(0)
+        response = Response(iter(functools.partial(spool.read, CHUNK), b""), mimetype=XLSX,
+                            headers={**_attachment(selection.survey.slug, "xlsx"), "Content-Length": str(size)})
+        # The file outlives this function: the server closes the response when it is done, and that closes
+        # the file, also when the body is never read (a HEAD request, a client gone before the first block).
+        response.call_on_close(stack.pop_all().close)
+    return response
 
 
 @bp.route("/surveys/<slug>/results.<any(csv, xlsx):extension>")
@@ -86,9 +83,9 @@ def results_file(slug: str, extension: str):
     board = dashboard.build(survey, parsed.filter, today=local_date(utcnow(), current_app.config["TIMEZONE"]),
                             settings=settings)
     if extension == "csv":
-        out = io.StringIO()
-        results_export.write_results(board, out, "csv", bom=True)
-        return Response(out.getvalue(), mimetype="text/csv", headers=_attachment(slug, "csv", "results"))
-    out = io.BytesIO()
-    results_export.write_results(board, out, "xlsx")
-    return Response(out.getvalue(), mimetype=XLSX, headers=_attachment(slug, "xlsx", "results"))
+        text = io.StringIO()
+        results_export.write_results(board, text, "csv", bom=True)
+        return Response(text.getvalue(), mimetype="text/csv", headers=_attachment(slug, "csv", "results"))
+    workbook = io.BytesIO()
+    results_export.write_results(board, workbook, "xlsx")
+    return Response(workbook.getvalue(), mimetype=XLSX, headers=_attachment(slug, "xlsx", "results"))
