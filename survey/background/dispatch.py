@@ -13,6 +13,7 @@ by a second thread while the first waits for the SMTP server's replies (Backgrou
 """
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import socket
 import ssl
@@ -133,10 +134,8 @@ class SmtpTransport(Transport):
 
     def close(self) -> None:
         if self.connection is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.connection.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
             self.connection = None
 
 

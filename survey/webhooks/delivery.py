@@ -10,6 +10,7 @@ MAX_ATTEMPTS, then failed. No database transaction stays open while a receiver i
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -108,10 +109,8 @@ class PinnedHTTPSConnection(PinnedHTTPConnection, http.client.HTTPSConnection):
 def _cut(connection: http.client.HTTPConnection) -> None:
     """Called by the watchdog: end a connection that has taken longer than TOTAL_TIMEOUT."""
     if connection.sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             socket.socket.shutdown(connection.sock, socket.SHUT_RDWR)  # the plain socket, also under TLS
-        except OSError:
-            pass
 
 
 def post(target: Target, body: bytes, headers: dict[str, str]) -> Outcome:
