@@ -24,9 +24,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
-from flask import current_app
-from sqlalchemy import Engine, and_, bindparam, delete, func, or_, select, update
+from flask import Flask, current_app
+from sqlalchemy import CursorResult, Engine, Row, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from survey import followups, mail, outreach
@@ -263,7 +264,7 @@ SEND_COLUMNS = (OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.kind, 
                 OutboxMessage.claimed_until, RenderedEmail.data.label("raw"))
 
 
-def _load_claimed(ids: list[int]) -> list:
+def _load_claimed(ids: list[int]) -> list[Row | OutboxMessage]:
     """The claimed rows still ours, as plain rows (no ORM state to track or reload); a row queued before
     messages were rendered at queue time (no RenderedEmail) is loaded whole, for mail.envelope to render."""
     claimed = and_(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)
@@ -275,8 +276,8 @@ def _load_claimed(ids: list[int]) -> list:
             .options(selectinload(OutboxMessage.rendered)))}
         for message in whole.values():  # detached: reading them later never reloads them
             db.session.expunge(message)
-        rows = [whole.get(row.id, row) for row in rows]
-    return rows
+        return [whole.get(row.id, row) for row in rows]
+    return list(rows)
 
 
 @dataclass
@@ -319,7 +320,9 @@ class Background:
     GROUP = RECORD_EVERY // (IN_FLIGHT + 1)
 
     def __init__(self, clock: Callable[[], datetime]):
-        self.app, self.engine, self.clock = current_app._get_current_object(), db.engine, clock
+        # The app itself, for the thread: current_app is a LocalProxy, though Flask types it as the app.
+        self.app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        self.engine, self.clock = db.engine, clock
         self.group: list = []
         self.recording: deque[Future] = deque()
         self.last: Future | None = None
@@ -367,11 +370,12 @@ class Background:
 
 def release(rows: list, *, not_before: datetime) -> int:
     """Put claimed rows back in the queue unsent, the attempt their claim counted given back."""
-    result = db.session.execute(
+    # A CursorResult, as DML gives; Session.execute is typed as returning a Result.
+    result = cast(CursorResult, db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.status == OutboxStatus.SENDING)
         .values(status=OutboxStatus.PENDING, claimed_until=None, not_before=not_before,
-                attempts=OutboxMessage.attempts - 1))
+                attempts=OutboxMessage.attempts - 1)))
     db.session.commit()
     return result.rowcount
 
