@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import BinaryIO, NamedTuple
+from typing import IO, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -110,7 +110,7 @@ class ImportOutcome:
                 f", created {self.contacts_created} contact{'s' if self.contacts_created != 1 else ''}")
 
 
-def import_responses(survey: Survey, data: bytes | BinaryIO, *, now: datetime, actor: str,
+def import_responses(survey: Survey, data: bytes | IO[bytes], *, now: datetime, actor: str,
                      actor_id: int | None = None) -> ImportOutcome:
     """Import a CSV of historical responses into `survey`, all or nothing.
 
