@@ -38,7 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        # Flask's documented way to add middleware, though it types wsgi_app as a method (python/mypy#7347).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     request_body.init_app(app)  # a body the server cannot read (a malformed chunk) is a 400, not a 500
 
     db.init_app(app)

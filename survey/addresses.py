@@ -14,6 +14,8 @@ def normalise_email(email: str) -> str:
     need a server that speaks SMTPUTF8, which Hearken does not ask for, so such an address is refused here
     rather than failing every campaign it is in."""
     try:
-        return validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False).ascii_email.lower()
+        ascii_email = validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False).ascii_email
     except EmailNotValidError as error:
         raise InvalidAddress(f"{email!r} is not a valid email address: {error}") from None
+    assert ascii_email is not None  # None only for an address that needs SMTPUTF8, refused above
+    return ascii_email.lower()

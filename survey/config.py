@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 # Environment variable → (config key, parser). Only these are read; everything else keeps its default.
-ENVIRONMENT = {
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "HEARKEN_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "HEARKEN_SECRET_KEY": ("SECRET_KEY", str),
     "HEARKEN_ERASURE_KEY": ("ERASURE_KEY", str),
@@ -47,7 +49,7 @@ ENVIRONMENT = {
     "HEARKEN_SEGMENT_ATTRIBUTES": ("SEGMENT_ATTRIBUTES", lambda v: tuple(filter(None, map(str.strip, v.split(","))))),
 }
 
-DEFAULTS = {
+DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:5000",
     "ORGANISATION_NAME": "Hearken",
     "TIMEZONE": "UTC",
@@ -115,13 +117,13 @@ DEFAULTS = {
 }
 
 
-def instance_path_from(environ: dict[str, str]) -> str | None:
+def instance_path_from(environ: Mapping[str, str]) -> str | None:
     """The instance folder named by HEARKEN_INSTANCE_PATH (absolute), or None for Flask's default."""
     path = environ.get("HEARKEN_INSTANCE_PATH")
     return str(Path(path).resolve()) if path else None
 
 
-def load_config(environ: dict[str, str], instance_path: str) -> dict:
+def load_config(environ: Mapping[str, str], instance_path: str) -> dict[str, Any]:
     """Defaults, then the environment; derives what depends on the instance folder."""
     config = dict(DEFAULTS)
     for name, (key, parse) in ENVIRONMENT.items():

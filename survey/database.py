@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -187,18 +187,20 @@ def write_from_here() -> None:
 
 
 @cache
-def _driver_statement(statement: Select, dialect: Dialect) -> tuple[str, Callable[[dict], tuple | dict], list]:
+def _driver_statement(statement: Select, dialect: Dialect) -> tuple[str, Callable[[dict], tuple | Mapping], list]:
     """`statement` as the driver's SQL text, a function giving its parameters in the driver's style, and
     each column's result processor (SQLite returns times as text; they come back as datetimes)."""
     compiled = statement.compile(dialect=dialect)
-    if compiled.positional:
-        def parameters(values: dict) -> tuple | dict:
-            bound = compiled.construct_params(values)
-            return tuple(bound[name] for name in compiled.positiontup)
-    else:
-        parameters = compiled.construct_params
     processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
                   for column in statement.selected_columns]
+    order = compiled.positiontup  # the parameters' names in order; None when the driver takes them by name
+    if order is None:
+        return compiled.string, compiled.construct_params, processors
+
+    def parameters(values: dict) -> tuple:
+        bound = compiled.construct_params(values)
+        return tuple(bound[name] for name in order)
+
     return compiled.string, parameters, processors
 
 

@@ -77,12 +77,21 @@ def one_click_links(question: Question | None, token: str) -> list[tuple[str, st
             for value, label in question.choices]
 
 
+def _addressee(invitation: Invitation) -> Contact:
+    """The contact an invitation is emailed to. Only an erased contact's invitation has none, and it is
+    never emailed: erasure anonymises it, and reminders join the contacts."""
+    if invitation.contact is None:
+        raise ValueError(f"invitation {invitation.id} has no contact (erased): it cannot be emailed")
+    return invitation.contact
+
+
 def render_invitation(invitation: Invitation, *, reminder: bool = False) -> Rendered:
     version = invitation.survey.current_version
     first = version.questions[0] if version.questions else None
-    unsubscribe = unsubscribe_url(invitation.contact)
+    contact = _addressee(invitation)
+    unsubscribe = unsubscribe_url(contact)
     context = dict(
-        organisation=current_app.config["ORGANISATION_NAME"], contact=invitation.contact, version=version,
+        organisation=current_app.config["ORGANISATION_NAME"], contact=contact, version=version,
         first=first if first is not None and first.type in ONE_CLICK_TYPES else None,
         buttons=one_click_links(first, invitation.token), reminder=reminder,
         survey_url=external_url("respond.personal_survey", token=invitation.token),
@@ -150,7 +159,7 @@ def queue(rendered: Rendered, *, kind: str, recipient: str, now: datetime, not_b
 
 
 def queue_invitation(invitation: Invitation, *, now: datetime, reminder: bool = False) -> OutboxMessage:
-    contact = invitation.contact
+    contact = _addressee(invitation)
     return queue(render_invitation(invitation, reminder=reminder), kind="reminder" if reminder else "invitation",
                  recipient=address(contact.name, contact.email),
                  now=now, not_before=now if reminder else (invitation.scheduled_for or now),
@@ -163,6 +172,7 @@ def build_email(row: OutboxMessage, sender: str | None = None, sent_at: datetime
 
     Built with the compat32 classes: the modern EmailMessage API parses every header it is given and cost
     several milliseconds per message, most of the dispatcher's time (see docs/benchmarks.md)."""
+    message: Message
     if row.html_body:
         message = _multipart("alternative")
         message.attach(MIMEText(row.text_body, "plain", "utf-8"))
@@ -173,7 +183,8 @@ def build_email(row: OutboxMessage, sender: str | None = None, sent_at: datetime
         message["From"] = _address(sender)
     message["To"] = _address(row.recipient)
     subject = " ".join(row.subject.split())  # a title with a line break must not break the header
-    message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
+    # compat32 takes a Header as a header's value; typeshed's MIME classes accept only a str.
+    message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject  # type: ignore[assignment]
     message["Message-ID"] = row.message_id
     if sent_at is not None:
         message["Date"] = _date(sent_at)

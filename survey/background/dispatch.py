@@ -13,6 +13,7 @@ by a second thread while the first waits for the SMTP server's replies (Backgrou
 """
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import socket
 import ssl
@@ -24,9 +25,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
-from flask import current_app
-from sqlalchemy import Engine, and_, bindparam, delete, func, or_, select, update
+from flask import Flask, current_app
+from sqlalchemy import CursorResult, Engine, Row, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from survey import followups, mail, outreach
@@ -135,10 +137,8 @@ class SmtpTransport(Transport):
 
     def close(self) -> None:
         if self.connection is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.connection.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
             self.connection = None
 
 
@@ -267,7 +267,7 @@ SEND_COLUMNS = (OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.kind, 
                 OutboxMessage.claimed_until, RenderedEmail.data.label("raw"))
 
 
-def _load_claimed(ids: list[int]) -> list:
+def _load_claimed(ids: list[int]) -> list[Row | OutboxMessage]:
     """The claimed rows still ours, as plain rows (no ORM state to track or reload); a row queued before
     messages were rendered at queue time (no RenderedEmail) is loaded whole, for mail.envelope to render."""
     claimed = and_(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.SENDING)
@@ -279,8 +279,8 @@ def _load_claimed(ids: list[int]) -> list:
             .options(selectinload(OutboxMessage.rendered)))}
         for message in whole.values():  # detached: reading them later never reloads them
             db.session.expunge(message)
-        rows = [whole.get(row.id, row) for row in rows]
-    return rows
+        return [whole.get(row.id, row) for row in rows]
+    return list(rows)
 
 
 @dataclass
@@ -323,7 +323,9 @@ class Background:
     GROUP = RECORD_EVERY // (IN_FLIGHT + 1)
 
     def __init__(self, clock: Callable[[], datetime]):
-        self.app, self.engine, self.clock = current_app._get_current_object(), db.engine, clock
+        # The app itself, for the thread: current_app is a LocalProxy, though Flask types it as the app.
+        self.app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        self.engine, self.clock = db.engine, clock
         self.group: list = []
         self.recording: deque[Future] = deque()
         self.last: Future | None = None
@@ -371,11 +373,12 @@ class Background:
 
 def release(rows: list, *, not_before: datetime) -> int:
     """Put claimed rows back in the queue unsent, the attempt their claim counted given back."""
-    result = db.session.execute(
+    # A CursorResult, as DML gives; Session.execute is typed as returning a Result.
+    result = cast(CursorResult, db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_([row.id for row in rows]), OutboxMessage.status == OutboxStatus.SENDING)
         .values(status=OutboxStatus.PENDING, claimed_until=None, not_before=not_before,
-                attempts=OutboxMessage.attempts - 1))
+                attempts=OutboxMessage.attempts - 1)))
     db.session.commit()
     return result.rowcount
 
@@ -496,9 +499,11 @@ def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], N
     scorecard when it is due (both are de-duplicated, so running them again is harmless). A failure is
     reported and retried. Jobs run meanwhile in a thread of their own, so a long import holds up no email."""
     stopped = threading.Event()
+    # The app itself, for the thread: current_app is a LocalProxy, though Flask types it as the app.
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     # Daemon: a job still running when the loop stops is resumed by the next dispatcher (its lease runs out).
     worker = threading.Thread(target=_jobs_forever, name="hearken-jobs", daemon=True,
-                              args=(current_app._get_current_object(), interval, echo, stopped))
+                              args=(app, interval, echo, stopped))
     worker.start()
     try:
         _dispatch_forever(interval=interval, detect_every=detect_every, echo=echo, should_stop=should_stop)
@@ -532,7 +537,7 @@ def _dispatch_forever(*, interval: float, detect_every: float, echo: Callable[[s
         time.sleep(interval)
 
 
-def _jobs_forever(app, interval: float, echo: Callable[[str], None], stopped: threading.Event) -> None:
+def _jobs_forever(app: Flask, interval: float, echo: Callable[[str], None], stopped: threading.Event) -> None:
     """run_forever's second thread: due jobs, one after another, beside the sending, until `stopped`."""
     with app.app_context():
         while not stopped.is_set():

@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import BinaryIO, cast
+from typing import IO, cast
 
 from flask import current_app, render_template
 from sqlalchemy import CursorResult, and_, bindparam, delete, func, insert, or_, select, update
@@ -63,7 +63,7 @@ class LostClaim(Exception):
 
 # --- starting a job ---------------------------------------------------------------------------------
 
-def submit(kind: str, data: BinaryIO, *, now: datetime, actor: str, survey: Survey | None = None,
+def submit(kind: str, data: IO[bytes], *, now: datetime, actor: str, survey: Survey | None = None,
            owner: User | None = None, api_token: ApiToken | None = None, input_name: str | None = None,
            params: dict | None = None) -> Job:
     """Queue a job of `kind` with `data` (read to its end) as its input file; commits once."""
@@ -375,7 +375,7 @@ def _export_responses(job: Job, progress: JobProgress) -> None:
         db.session.commit()
 
 
-def _store_result(job_id: int, data: BinaryIO) -> None:
+def _store_result(job_id: int, data: IO[bytes]) -> None:
     seq = 0
     while chunk := data.read(JobFile.CHUNK):
         db.session.execute(insert(JobFile), [{"job_id": job_id, "role": "result", "seq": seq, "data": chunk}])

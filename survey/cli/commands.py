@@ -179,6 +179,7 @@ def export_responses_command(slug: str, fmt: str, output: str | None, since: dat
     survey = _survey(slug)
     selection = exports.filtered(survey, _results_filter(filters), today=_today(), since=since)
     if fmt == "xlsx":
+        assert output  # required for xlsx, checked first thing
         with _open_output(output, "wb") as out:
             exports.write_xlsx(selection, out)
         return
@@ -200,10 +201,10 @@ def _results_filter(options: dict) -> ResultsFilter:
     """The results filter from the command's options (the web's query arguments, by the same names)."""
     # --from and --to arrive as dates (Moment(day=True) read them); the filter reads the web's text.
     days = {name: day.isoformat() for name in ("start", "end") if (day := options.get(name)) is not None}
-    args = {"from": days.get("start"), "to": days.get("end"), "where": options.get("where"),
-            "version": options.get("version"), "q": options.get("search"), "tag": options.get("tag"),
-            "period": options.get("period")}
-    args = {name: value for name, value in args.items() if value is not None}
+    given = {"from": days.get("start"), "to": days.get("end"), "where": options.get("where"),
+             "version": options.get("version"), "q": options.get("search"), "tag": options.get("tag"),
+             "period": options.get("period")}
+    args = {name: value for name, value in given.items() if value is not None}
     parsed = parse_filter(args, segment_names=Settings.from_config(current_app.config).segment_names)
     if parsed.problems:
         names = {"from": "--from", "to": "--to", "where": "--where", "version": "--version", "period": "--period"}

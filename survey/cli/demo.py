@@ -99,10 +99,16 @@ def _contacts(rng: random.Random, now: datetime) -> dict[str, list[Contact]]:
     return by_location
 
 
+AnswerRow = tuple[str, int | None, str | None]  # question key, value_int, value_text
+
+
 def _responses(survey: Survey, contacts: dict[str, list[Contact]], rng: random.Random, now: datetime):
     version = survey.current_version
     timezone = current_app.config["TIMEZONE"]
-    rows, answers = [], []
+    if (channel_question := version.question("channel")) is None:
+        raise DemoError("the support survey's starter has no channel question")
+    rows: list[dict[str, object]] = []
+    answers: list[list[AnswerRow]] = []
     for months_ago in range(MONTHS - 1, -1, -1):
         start = _month_start(now, months_ago)
         end = now if months_ago == 0 else _month_start(now, months_ago - 1)
@@ -117,10 +123,11 @@ def _responses(survey: Survey, contacts: dict[str, list[Contact]], rng: random.R
                              "updated_at": moment, "revisions_count": 1, "quote_consent": rng.random() < 0.5,
                              "contact_consent": score <= 2 or rng.random() < 0.2,
                              "attributes": dict(contact.attributes)})
-                given = [("satisfaction", score, None), ("resolved", int(score >= 3 or rng.random() < 0.3), None),
-                         ("effort", min(7, max(1, score + 2 + rng.choice([-1, 0, 0, 1]))), None)]
+                given: list[AnswerRow] = [
+                    ("satisfaction", score, None), ("resolved", int(score >= 3 or rng.random() < 0.3), None),
+                    ("effort", min(7, max(1, score + 2 + rng.choice([-1, 0, 0, 1]))), None)]
                 channel = rng.randrange(4)
-                given.append(("channel", channel + 1, version.question("channel").options[channel]))
+                given.append(("channel", channel + 1, channel_question.options[channel]))
                 if rng.random() < 0.35:
                     given.append(("comment", None, rng.choice(COMMENTS[score])))
                 answers.append(given)
@@ -205,7 +212,7 @@ def _followups(survey: Survey, admin: User, rng: random.Random, now: datetime) -
     recent = db.session.scalars(select(Response).where(Response.survey_id == survey.id,
                                                        Response.submitted_at >= now - timedelta(days=42))).all()
     for response in recent:
-        values = {a.question_key: a.value_int for a in response.answers if a.value_int is not None}
+        values: dict[str, object] = {a.question_key: a.value_int for a in response.answers if a.value_int is not None}
         case = followups.open_for_response(response, questions, values, now=response.submitted_at)
         if case is None:
             continue

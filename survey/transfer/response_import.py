@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import BinaryIO, NamedTuple
+from typing import IO, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -127,7 +127,7 @@ class ImportOutcome:
                 f", created {self.contacts_created} contact{'s' if self.contacts_created != 1 else ''}")
 
 
-def import_responses(survey: Survey, data: bytes | BinaryIO, *, now: datetime, actor: str,
+def import_responses(survey: Survey, data: bytes | IO[bytes], *, now: datetime, actor: str,
                      actor_id: int | None = None, progress: Progress = QUIET) -> ImportOutcome:
     """Import a CSV of historical responses into `survey`, all or nothing.
 
@@ -169,7 +169,7 @@ def import_responses(survey: Survey, data: bytes | BinaryIO, *, now: datetime, a
         session.expire_on_commit = expiring
 
 
-def _check_all(survey: Survey, stream: BinaryIO, *, now: datetime, progress: Progress) -> RowChecker:
+def _check_all(survey: Survey, stream: IO[bytes], *, now: datetime, progress: Progress) -> RowChecker:
     """The first pass: every row checked, nothing written. Raises ResponseImportError with the problems.
     Progress is in bytes of the file, as the number of rows is not known yet."""
     checker = RowChecker(survey, now=now, timezone=current_app.config["TIMEZONE"])
@@ -187,7 +187,7 @@ def _check_all(survey: Survey, stream: BinaryIO, *, now: datetime, progress: Pro
     return checker
 
 
-def _write_all(survey: Survey, stream: BinaryIO, checker: RowChecker, *, now: datetime, actor_id: int | None,
+def _write_all(survey: Survey, stream: IO[bytes], checker: RowChecker, *, now: datetime, actor_id: int | None,
                progress: Progress) -> ImportOutcome:
     """The second pass: the rows checked again (the same keys: identical rows are counted in file order)
     and written in batches, each committed with its position; rows an interrupted run stored are passed by."""

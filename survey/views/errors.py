@@ -56,9 +56,10 @@ def http_error(error: HTTPException):
     if error.code == TooManyRequests.code:  # a rate limit (survey/web/rate_limits.py): say when to come back
         page, status = render_error(error.code)
         return page, status, {"Retry-After": str(rate_limits.retry_after_seconds())}
+    status = error.code or 500
     if title := getattr(error, "title", None):
-        return render_error(error.code, title, error.description)
-    return render_error(error.code or 500)
+        return render_error(status, title, error.description)
+    return render_error(status)
 
 
 # What a database outage looks like to SQLAlchemy: connections refused or cut (PostgreSQL stopped or

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -122,24 +123,31 @@ def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: 
         # Only the CSRF token can fail here (the other fields are optional): the session expired or the
         # page sat open for a day. Keep every answer and ask for one more click.
         return _refuse(survey, respondent, form, version, fields, timed_out=True)
-    # Looked up for a save only: a submission needs no extra query to find what it replaces.
-    if action == "save" and (respondent is None or response_exists(respondent.key)):
-        # Once answers are sent, a draft would never be sent: say so rather than "saved".
-        return render_survey(survey, version, form, fields, answered=respondent is not None, notice=NOTHING_SENT,
-                             status=409)
-    if action != "save":
-        parsed = parse_answers(version.questions, fields, only_first_required=action == "rating")
-        if parsed.errors:
-            return _refuse(survey, respondent, form, version, fields, timed_out=False, errors=parsed.errors)
-    database.write_from_here()
     if action == "save":
+        # Looked up for a save only: a submission needs no extra query to find what it replaces.
+        if respondent is None or response_exists(respondent.key):
+            # Once answers are sent, a draft would never be sent: say so rather than "saved".
+            return render_survey(survey, version, form, fields, answered=respondent is not None,
+                                 notice=NOTHING_SENT, status=409)
+        database.write_from_here()
         save_draft(version, respondent, fields, now=utcnow())
-        return redirect(url_for(request.endpoint, **request.view_args, saved=1), code=303)
+        return redirect(_this_page(saved=1), code=303)
+    parsed = parse_answers(version.questions, fields, only_first_required=action == "rating")
+    if parsed.errors:
+        return _refuse(survey, respondent, form, version, fields, timed_out=False, errors=parsed.errors)
+    database.write_from_here()
     submit_response(version, respondent or public_respondent(submission_key), parsed.values,
                     Consents(quote=form.consent_quote.data,
                              contact="consent_contact" in form and form.consent_contact.data),
                     submission_key=submission_key, now=utcnow())
     return redirect(thanks_url(submission_key), code=303)
+
+
+def _this_page(**query: Any) -> str:
+    """The page this POST came from (a personal or the public link), with `query` added."""
+    endpoint, view_args = request.endpoint, request.view_args
+    assert endpoint is not None and view_args is not None  # None only when no route matched
+    return url_for(endpoint, **view_args, **query)
 
 
 def _form_for(respondent: Respondent | None) -> RespondForm:
@@ -156,7 +164,7 @@ def _refuse(survey: Survey, respondent: Respondent | None, form: RespondForm, ve
     """Redirect to the page that shows the refused form again; when it cannot be kept at once (the database
     busy with another writer), show it as this POST's answer rather than make the customer wait."""
     if hold_refused_form(version, form.submission_key.data, fields, timed_out=timed_out, now=utcnow()):
-        return redirect(url_for(request.endpoint, **request.view_args, form=form.submission_key.data), code=303)
+        return redirect(_this_page(form=form.submission_key.data), code=303)
     answered = respondent is not None and response_exists(respondent.key)
     return render_survey(survey, version, form, fields, errors=errors, answered=answered,
                          can_save=respondent is not None and not answered,
@@ -209,7 +217,7 @@ SAVED = "Your answers are saved. Open the same link again to finish later."
 
 
 def _receipts() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="hearken.public-receipt")
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="hearken.public-receipt")
 
 
 @bp.route("/s/<slug>", methods=["GET", "POST"])

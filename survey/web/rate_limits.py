@@ -34,9 +34,12 @@ limited page, and raise a 503's Retry-After to the end of the rate-limit window)
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
+from typing import cast
 
-from flask import Flask, current_app, g, request
+from flask import Blueprint, Flask, current_app, g, request
 from flask import Response as FlaskResponse
+from flask.typing import ResponseReturnValue
 from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 
@@ -223,8 +226,13 @@ def init_app(app: Flask) -> None:
     """After the blueprints are registered: wrap each login-limited page's view, and count token guesses."""
     for endpoint, limits in LIMITED_PAGES.items():
         for limit in limits:
-            app.view_functions[endpoint] = limit(app.view_functions[endpoint])
-    API_REQUESTS(app.blueprints["api"])
+            # Flask types a view as sync or async, a union the decorator's type cannot carry through; these
+            # views are sync.
+            view = cast(Callable[..., ResponseReturnValue], app.view_functions[endpoint])
+            app.view_functions[endpoint] = limit(view)
+    api = app.blueprints["api"]
+    assert isinstance(api, Blueprint)  # Flask-Limiter tells a blueprint from a view by its class
+    API_REQUESTS(api)
     app.after_request(refuse_guessers)
 
     @app.after_request

@@ -79,4 +79,5 @@ class BadBodiesAreBadRequests:
 
 
 def init_app(app: Flask) -> None:
-    app.wsgi_app = BadBodiesAreBadRequests(app.wsgi_app)
+    # Flask's documented way to add middleware, though it types wsgi_app as a method (python/mypy#7347).
+    app.wsgi_app = BadBodiesAreBadRequests(app.wsgi_app)  # type: ignore[method-assign]

@@ -94,8 +94,7 @@ def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
 
 def refusal(address: IPAddress) -> str | None:
     """Why a delivery may not go to this address, or None when it is a public internet address."""
-    inner = embedded_ipv4(address)
-    if inner is not None:
+    if address.version == 6 and (inner := embedded_ipv4(address)) is not None:
         if reason := refusal(inner):
             return f"an IPv6 form of {inner}, {reason}"
         if address.ipv4_mapped is not None or address in NAT64:
@@ -157,7 +156,9 @@ def resolve(host: str, port: int) -> tuple[str, ...]:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
         raise AddressRefused(f"Could not find the host {host} ({error}).") from None
-    addresses = tuple(dict.fromkeys(str(ipaddress.ip_address(info[4][0].split("%")[0])) for info in found))
+    # A socket address of a family this Python cannot use is (int, bytes): not one it could connect to either.
+    hosts = (info[4][0] for info in found if isinstance(info[4][0], str))
+    addresses = tuple(dict.fromkeys(str(ipaddress.ip_address(host.split("%")[0])) for host in hosts))
     if not addresses:
         raise AddressRefused(f"Could not find the host {host}.")
     return addresses

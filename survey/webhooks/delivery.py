@@ -10,6 +10,7 @@ MAX_ATTEMPTS, then failed. No database transaction stays open while a receiver i
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
@@ -18,8 +19,9 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 
 from survey import webhooks
 from survey.clock import unix_seconds
@@ -83,6 +85,8 @@ def _connect(addresses: Iterable[str], port: int, timeout: float, deadline: floa
 class PinnedHTTPConnection(http.client.HTTPConnection):
     """HTTP to a vetted address: the Host header names the host, the socket goes to the checked address."""
 
+    timeout: float  # always given here; http.client also takes None (no timeout)
+
     def __init__(self, target: Target, timeout: float, **options):
         super().__init__(target.host, target.port, timeout=timeout, **options)
         self.addresses, self.deadline = target.addresses, time.monotonic() + TOTAL_TIMEOUT
@@ -108,10 +112,8 @@ class PinnedHTTPSConnection(PinnedHTTPConnection, http.client.HTTPSConnection):
 def _cut(connection: http.client.HTTPConnection) -> None:
     """Called by the watchdog: end a connection that has taken longer than TOTAL_TIMEOUT."""
     if connection.sock is not None:
-        try:
+        with contextlib.suppress(OSError):
             socket.socket.shutdown(connection.sock, socket.SHUT_RDWR)  # the plain socket, also under TLS
-        except OSError:
-            pass
 
 
 def post(target: Target, body: bytes, headers: dict[str, str]) -> Outcome:
@@ -190,7 +192,8 @@ def _storable(text: str | None) -> str | None:
     return text.replace("\x00", "\ufffd") if text else text
 
 
-def record(claimed: Claimed, outcome: Outcome, *, now: datetime, retry_after: Callable[[int], timedelta]) -> str:
+def record(claimed: Claimed, outcome: Outcome, *, now: datetime,
+           retry_after: Callable[[int], timedelta]) -> DeliveryStatus:
     """Store an attempt's outcome and commit it; returns the delivery's new status."""
     # A finished delivery's not_before becomes its last try: the history is purged by it (indexed). What
     # the receiver said is its text, not ours: PostgreSQL refuses a NUL in it, and the delivery would never
@@ -198,14 +201,15 @@ def record(claimed: Claimed, outcome: Outcome, *, now: datetime, retry_after: Ca
     values = dict(last_attempt_at=now, last_status=outcome.status, last_error=_storable(outcome.error),
                   response_excerpt=_storable(outcome.excerpt), claimed_until=None, not_before=now)
     if outcome.delivered:
-        values.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
+        status, values["delivered_at"] = DeliveryStatus.DELIVERED, now
     elif outcome.final or claimed.attempts >= MAX_ATTEMPTS:
-        values.update(status=DeliveryStatus.FAILED)
+        status = DeliveryStatus.FAILED
     else:
-        values.update(status=DeliveryStatus.PENDING, not_before=now + retry_after(claimed.attempts))
-    db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == claimed.id).values(**values))
+        status, values["not_before"] = DeliveryStatus.PENDING, now + retry_after(claimed.attempts)
+    db.session.execute(update(WebhookDelivery).where(WebhookDelivery.id == claimed.id)
+                       .values(status=status, **values))
     db.session.commit()
-    return values["status"]
+    return status
 
 
 def send_claimed(ids: list[int], *, allowed_hosts: Iterable[str], clock: Callable[[], datetime],
@@ -240,8 +244,9 @@ def send_claimed(ids: list[int], *, allowed_hosts: Iterable[str], clock: Callabl
 
 def purge_history(*, now: datetime) -> int:
     """Delete finished deliveries whose last try is older than HISTORY (one indexed DELETE)."""
-    result = db.session.execute(delete(WebhookDelivery).where(
+    # A CursorResult, as DML gives; Session.execute is typed as returning a Result.
+    result = cast(CursorResult, db.session.execute(delete(WebhookDelivery).where(
         WebhookDelivery.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)),
-        WebhookDelivery.not_before < now - HISTORY))
+        WebhookDelivery.not_before < now - HISTORY)))
     db.session.commit()
     return result.rowcount

@@ -34,8 +34,9 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import CursorResult, delete, func, or_, select
 
 from survey.extensions import db
 from survey.links import external_url
@@ -179,8 +180,9 @@ def verify_signature(secret: str, header: str, body: bytes | str, now: float, to
 
 
 def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
-    overlap = endpoint.previous_secret and endpoint.previous_secret_until and endpoint.previous_secret_until > now
-    return [endpoint.secret, endpoint.previous_secret] if overlap else [endpoint.secret]
+    if endpoint.previous_secret and endpoint.previous_secret_until and endpoint.previous_secret_until > now:
+        return [endpoint.secret, endpoint.previous_secret]
+    return [endpoint.secret]
 
 
 # --- events -----------------------------------------------------------------------------------------
@@ -222,16 +224,16 @@ def emit(event: str, payload: Payload, *, now: datetime, endpoints: Subscribers 
     in the same transaction). Returns how many deliveries were queued."""
     if event not in WEBHOOK_EVENTS:
         raise ValueError(f"unknown webhook event {event!r}")
-    endpoints = [endpoint_id for endpoint_id, events in (subscribers() if endpoints is None else endpoints)
-                 if event in events]
-    if not endpoints:
+    subscribed = [endpoint_id for endpoint_id, events in (subscribers() if endpoints is None else endpoints)
+                  if event in events]
+    if not subscribed:
         return 0
     # One event id for every endpoint (a receiver behind several endpoints can de-duplicate on it); each
     # delivery has its own id in the Hearken-Delivery header.
     body = _body(event, str(uuid.uuid4()), payload() if callable(payload) else payload, now)
-    for endpoint_id in endpoints:
+    for endpoint_id in subscribed:
         _queue(endpoint_id, event, body, now)
-    return len(endpoints)
+    return len(subscribed)
 
 
 def _email(contact_id: int | None) -> str | None:
@@ -395,8 +397,9 @@ def forget_contact(email: str, complaint_ids: Sequence[int] = ()) -> int:
     carried = [f'"email":{json.dumps(email, ensure_ascii=False)}']
     # Bodies are compact JSON: the id ends at a comma or a brace (so complaint 12 is not complaint 120).
     carried += [f'"complaint_id":{number}{end}' for number in complaint_ids for end in ",}"]
-    return db.session.execute(delete(WebhookDelivery).where(
-        or_(*(WebhookDelivery.body.contains(text, autoescape=True) for text in carried)))).rowcount
+    # A CursorResult, as DML gives; Session.execute is typed as returning a Result.
+    return cast(CursorResult, db.session.execute(delete(WebhookDelivery).where(
+        or_(*(WebhookDelivery.body.contains(text, autoescape=True) for text in carried))))).rowcount
 
 
 # --- reading ----------------------------------------------------------------------------------------

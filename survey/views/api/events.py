@@ -22,6 +22,7 @@ def parse_delay(value) -> timedelta:
         seconds = int(value)
     else:
         match = DELAY_PATTERN.match(value.strip())
+        assert match is not None  # the schema's pattern admits the same strings
         seconds = int(match.group(1)) * DELAY_UNITS[match.group(2)]
     if not 0 <= seconds <= outreach.MAX_DELAY.total_seconds():
         raise ApiError(422, "invalid", "delay must be between 0 and 365 days", "delay")

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from flask import Blueprint, after_this_request, current_app, g, jsonify, request
+from flask import Blueprint, Flask, after_this_request, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from survey.accounts.api_tokens import record_use, token_for_request, use_is_due
@@ -171,7 +171,8 @@ def record_use_after_the_answer(token_id: int, now) -> None:
     """Record the token's use once the answer has gone out and the request's session is closed (the WSGI
     server closes the answer), in a transaction of its own that never waits: the request itself only reads,
     so a GET never needs the write lock (on SQLite another process may hold it for seconds)."""
-    app = current_app._get_current_object()
+    # The app itself, for after the request: current_app is a LocalProxy, though Flask types it as the app.
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def record() -> None:
         with app.app_context():
@@ -246,7 +247,7 @@ def check_parameter(param: Param, given: list[str]) -> None:
 
 def body() -> object:
     """The request's JSON body, parsed strictly and checked against the operation's schema."""
-    declared = OPERATIONS[request.endpoint.rpartition(".")[2]]
+    declared = OPERATIONS[(request.endpoint or "").rpartition(".")[2]]
     if not request.mimetype == "application/json":
         raise ApiError(415, "unsupported_media_type", "send a JSON body with Content-Type: application/json")
     try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from itertools import islice
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 
 from survey.background import jobs
-from survey.clock import utcnow
+from survey.clock import local_date, utcnow
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import Job, Response
@@ -34,7 +34,8 @@ def list_responses(slug: str):
     survey = survey_or_404(slug)
     after, limit = cursor()
     chosen = results_filter(request.args)
-    conditions = (*response_conditions(survey.id, chosen, today=None, whole_range=True), Response.id > after)
+    today = local_date(utcnow(), current_app.config["TIMEZONE"])  # unused with whole_range, as in exports.filtered
+    conditions = (*response_conditions(survey.id, chosen, today, whole_range=True), Response.id > after)
     records = list(islice(exports.export_records(exports.Selection(survey, query_moment("since"), conditions)),
                           limit + 1))
     more = len(records) > limit

@@ -5,6 +5,8 @@ answer against. Both are published in openapi.json under components/schemas, ref
 """
 from __future__ import annotations
 
+from typing import Any
+
 from survey.models import QUESTION_TYPES, ROLES, SurveyStatus
 from survey.models.alerts import ALERT_STATUSES
 from survey.models.followups import CASE_REASONS, CASE_STATUSES
@@ -63,7 +65,7 @@ DEFINITION = {
                    "questions": {"type": "array", "items": ref("Question"), "maxItems": 100}},
 }
 
-SURVEY = {
+SURVEY: dict[str, Any] = {
     "type": "object", "additionalProperties": False,
     "required": ["slug", "title", "status", "version", "created_at", "updated_at", "public_url"],
     "properties": {"slug": {"type": "string"}, "title": {"type": "string"},

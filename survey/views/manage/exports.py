@@ -75,9 +75,9 @@ def results_file(slug: str, extension: str):
     board = dashboard.build(survey, parsed.filter, today=local_date(utcnow(), current_app.config["TIMEZONE"]),
                             settings=settings)
     if extension == "csv":
-        out = io.StringIO()
-        results_export.write_results(board, out, "csv", bom=True)
-        return Response(out.getvalue(), mimetype="text/csv", headers=_attachment(slug, "csv", "results"))
-    out = io.BytesIO()
-    results_export.write_results(board, out, "xlsx")
-    return Response(out.getvalue(), mimetype=XLSX, headers=_attachment(slug, "xlsx", "results"))
+        text = io.StringIO()
+        results_export.write_results(board, text, "csv", bom=True)
+        return Response(text.getvalue(), mimetype="text/csv", headers=_attachment(slug, "csv", "results"))
+    workbook = io.BytesIO()
+    results_export.write_results(board, workbook, "xlsx")
+    return Response(workbook.getvalue(), mimetype=XLSX, headers=_attachment(slug, "xlsx", "results"))
