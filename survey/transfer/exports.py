@@ -14,7 +14,7 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any, BinaryIO, TextIO
 
-from sqlalchemy import Row, SQLColumnExpression, Text, cast, func, select
+from sqlalchemy import Row, Select, SQLColumnExpression, Text, cast, func, select
 from sqlalchemy.orm import aliased
 
 from survey.extensions import db
@@ -162,12 +162,12 @@ class _Merged:
     integers or text on the way out. Each statement reads its own snapshot (READ COMMITTED), so a row may
     belong to a response the responses query did not see: the batch's code skips an id it does not have."""
 
-    def __init__(self, query):
+    def __init__(self, query: Select) -> None:
         # A server-side cursor on PostgreSQL (all the answers would not fit in memory), read along with the
         # responses' own on the same connection. SQLAlchemy reads its first row ahead: the first rows are
         # taken through the result (Rows, which unpack like tuples), the rest from the cursor itself.
         self.result = db.session.connection().execute(query.execution_options(stream_results=True))
-        self.fetch = self.result.fetchmany
+        self.fetch: Callable[[int], Sequence[Any]] = self.result.fetchmany  # the cursor's after the first rows (upto)
         self.rows: list = []
         self.more = True
 
@@ -351,7 +351,7 @@ class CsvWriter:
 class _Lines:
     """A file-like sink for csv.writer that hands back what was written since the last call."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.parts: list[str] = []
 
     def write(self, text: str) -> None:
