@@ -205,7 +205,7 @@ def _report(campaign: Campaign) -> LaunchReport:
 
 
 def launch_due_campaigns(*, now: datetime) -> list[tuple[Campaign, LaunchReport]]:
-    launched = []
+    launched: list[tuple[Campaign, LaunchReport]] = []
     while True:
         # Claim one due campaign at a time (row lock on PostgreSQL, the write lock on SQLite) so two
         # dispatchers never launch the same campaign.

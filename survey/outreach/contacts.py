@@ -146,15 +146,21 @@ def _header(names: list[str]) -> tuple[int, int | None, list[tuple[int, str]]]:
     return email, name_column, attributes
 
 
+def _header_row(reader: Iterator[list[str]]) -> list[str]:
+    """The file's first row, which must be the header."""
+    header = next(reader, None)
+    if header is None:
+        raise FileRefused("the file is empty; the first line must be a header with an 'email' column")
+    if not any(cell.strip() for cell in header):
+        raise FileRefused("line 1 is empty; it must be the header, with an 'email' column")
+    return header
+
+
 def parse_contacts(data: bytes) -> tuple[list[ParsedRow], list[tuple[int, str]]]:
     """The good rows and the rejected ones (line, reason). Raises FileRefused for a file-level problem."""
     reader = csv.reader(io.StringIO(_text(data), newline=""), strict=True)
     try:
-        header = next(reader, None)
-        if header is None:
-            raise FileRefused("the file is empty; the first line must be a header with an 'email' column")
-        if not any(cell.strip() for cell in header):
-            raise FileRefused("line 1 is empty; it must be the header, with an 'email' column")
+        header = _header_row(reader)
         email_at, name_at, attribute_columns = _header(header)
         rows: list[ParsedRow] = []
         errors: list[tuple[int, str]] = []

@@ -21,9 +21,10 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable
 from datetime import datetime
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from survey.extensions import db
 from survey.models import AuditEntry, ErasedAddress
@@ -70,8 +71,9 @@ def remember(address: str, *, now: datetime) -> None:
 def forget(address: str, *, now: datetime, actor: str, actor_id: int | None = None) -> bool:
     """Delete an address's tombstone, so that imports add the person again; False when there was none.
     Audited without the address."""
-    removed = db.session.execute(delete(ErasedAddress).where(
-        ErasedAddress.digest == _digest(_key(), address))).rowcount
+    # A DELETE's result is a CursorResult, which has the row count; Session.execute is typed for any statement.
+    removed = cast(CursorResult, db.session.execute(delete(ErasedAddress).where(
+        ErasedAddress.digest == _digest(_key(), address)))).rowcount
     if removed:
         db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="erasure.forgotten",
                                   subject="erased_addresses", detail={}))

@@ -61,8 +61,10 @@ def mark_opened(invitation: Invitation, *, now: datetime) -> None:
 
 
 def invited_respondent(invitation: Invitation) -> Respondent:
+    contact = invitation.contact
+    assert contact is not None, "invitation_by_token finds only invitations that still have their contact"
     return Respondent(key=invitation.respondent_key, source="link", invitation_id=invitation.id,
-                      contact_id=invitation.contact_id, attributes=dict(invitation.contact.attributes or {}))
+                      contact_id=invitation.contact_id, attributes=dict(contact.attributes or {}))
 
 
 def public_respondent(submission_key: str) -> Respondent:

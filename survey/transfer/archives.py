@@ -17,7 +17,13 @@ from typing import BinaryIO, TextIO
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from survey.authoring.definitions import SLUG_PATTERN, DefinitionError, parse_survey, survey_definition
+from survey.authoring.definitions import (
+    SLUG_PATTERN,
+    DefinitionError,
+    QuestionSpec,
+    parse_survey,
+    survey_definition,
+)
 from survey.authoring.editing import find_survey, new_version
 from survey.clock import outside_calendar
 from survey.extensions import db
@@ -234,7 +240,8 @@ def _create_survey(header: _Header, slug: str | None, *, now: datetime, actor_id
     survey = Survey(slug=slug, status=fields["status"], created_by_id=actor_id,
                     created_at=_moment(fields.get("created_at"), "survey.created_at"),
                     updated_at=_moment(fields.get("updated_at"), "survey.updated_at"))
-    found, earlier = [], {}
+    found: list[str] = []
+    earlier: dict[str, QuestionSpec] = {}  # question key → as the last version before asked it
     for index, entry in enumerate(header.fields["versions"]):
         where = f"versions[{index}]"
         if not isinstance(entry, dict) or entry.get("number") != index + 1:

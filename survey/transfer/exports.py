@@ -7,14 +7,14 @@ import csv
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
 from operator import itemgetter
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Row, Select, SQLColumnExpression, Text, cast, func, select
 from sqlalchemy.orm import aliased
 
 from survey.extensions import db
@@ -116,7 +116,7 @@ def _attribute_names(selection: Selection) -> list[str]:
 ANSWER_FETCH = 10 * BATCH  # answer rows fetched at a time: about a batch of responses' worth
 
 
-def _batches(selection: Selection, query) -> Iterator[tuple[list, list[tuple], list[tuple]]]:
+def _batches(selection: Selection, query) -> Iterator[tuple[Sequence[Row], list[tuple], list[tuple]]]:
     """The rows of a responses query BATCH at a time, each with the answer and tag rows of its responses.
     Core, not the ORM: its per-row bookkeeping cost more than the rows' own conversion.
 
@@ -164,12 +164,12 @@ class _Merged:
     integers or text on the way out. Each statement reads its own snapshot (READ COMMITTED), so a row may
     belong to a response the responses query did not see: the batch's code skips an id it does not have."""
 
-    def __init__(self, query):
+    def __init__(self, query: Select) -> None:
         # A server-side cursor on PostgreSQL (all the answers would not fit in memory), read along with the
         # responses' own on the same connection. SQLAlchemy reads its first row ahead: the first rows are
         # taken through the result (Rows, which unpack like tuples), the rest from the cursor itself.
         self.result = db.session.connection().execute(query.execution_options(stream_results=True))
-        self.fetch = self.result.fetchmany
+        self.fetch: Callable[[int], Sequence[Any]] = self.result.fetchmany  # the cursor's after the first rows (upto)
         self.rows: list = []
         self.more = True
 
@@ -189,8 +189,9 @@ class _Merged:
         self.result.close()
 
 
-def _answer_values(types: dict[str, str], response_ids: list[int], rows: list[tuple]) -> dict[int, dict[str, object]]:
-    values: dict[int, dict[str, object]] = {rid: {} for rid in response_ids}
+def _answer_values(types: dict[str, str], response_ids: list[int], rows: list[tuple]) -> dict[int, dict[str, Any]]:
+    # Each response's answers as JSON values: by the question's type a number, yes/no, text or list of options.
+    values: dict[int, dict[str, Any]] = {rid: {} for rid in response_ids}
     for response_id, key, value_int, value_text in rows:
         if (answers := values.get(response_id)) is None:
             continue
@@ -261,7 +262,9 @@ def _table_rows(selection: Selection, types: dict[str, str], attribute_names: li
     Going through a record per response, and converting and neutralising every cell, was most of an
     export's time. Here only text can start like a formula, so only text is neutralised (numbers, dates
     and yes/no never are); a set of attributes is turned into cells once per distinct JSON text."""
-    submitted_at, updated_at, stamp = Response.submitted_at, Response.updated_at, iso
+    submitted_at: SQLColumnExpression[Any] = Response.submitted_at
+    updated_at: SQLColumnExpression[Any] = Response.updated_at
+    stamp: Callable[[Any], str] = iso
     if db.session.connection().dialect.name == "postgresql":
         # PostgreSQL writes the times as iso does (to_char truncates the fraction, as timespec="seconds"
         # does): making datetimes of them and formatting those cost a tenth of the export in Python. SQLite's
@@ -308,7 +311,7 @@ def _answer_cells(types: dict[str, str], response_ids: list[int], rows: list[tup
     answer to a single-valued question replaces an earlier one) and neutralised where they are text."""
     column = {key: i for i, key in enumerate(types)}
     kinds = list(types.values())
-    cells = {rid: [""] * len(kinds) for rid in response_ids}
+    cells: dict[int, list[object]] = {rid: [""] * len(kinds) for rid in response_ids}
     several: dict[tuple[int, int], list[str]] = {}  # (response, column) → a multi question's options
     for response_id, key, value_int, value_text in rows:
         i = column.get(key)
@@ -350,7 +353,7 @@ class CsvWriter:
 class _Lines:
     """A file-like sink for csv.writer that hands back what was written since the last call."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.parts: list[str] = []
 
     def write(self, text: str) -> None:

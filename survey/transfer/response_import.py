@@ -28,7 +28,7 @@ import hashlib
 import io
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -230,7 +230,7 @@ def bulk_work() -> Iterator[None]:
 class ProblemList:
     """Problems in file order: the first MAX_PROBLEMS kept, all counted."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.kept: list[RowProblem] = []
         self.total = 0
 
@@ -294,28 +294,15 @@ def _checked_rows(stream: Iterable[bytes], checker: RowChecker, problems: Proble
     try:
         header = next(reader, None)
         row = 1
-        if header is None or not any(cell.strip() for cell in header):
-            problems.add(1, None, "the file is empty; the first row must be the header (submitted_at, email, "
-                                  "attr.<name>, question keys)")
-            return
-        if lines.damaged:
-            for name in header:
-                if reason := _damage(name):
-                    problems.add(1, None, f"the header {reason}")
-                    return
-        layout = checker.layout(header, problems)
+        layout = _header_layout(header, lines.damaged, checker, problems)
         if layout is None:
             return
-        width = len(header)
+        width = len(layout.names)
         for cells in reader:
             row += 1
-            if lines.damaged:
+            if lines.damaged:  # rare: only then is each cell looked at for bad bytes
                 lines.damaged = False
-                damaged = [(layout.names[i] if i < width else f"#{i + 1}", reason)
-                           for i, cell in enumerate(cells) if (reason := _damage(cell))]
-                if damaged:
-                    for column, reason in damaged:
-                        problems.add(row, column, reason)
+                if _reported_damage(cells, layout, row, problems):
                     continue
             joined = "".join(cells)
             if not joined.strip():
@@ -335,7 +322,38 @@ def _checked_rows(stream: Iterable[bytes], checker: RowChecker, problems: Proble
         problems.add(row + 1, None, f"not valid CSV: {reason}; nothing after it was read")
 
 
+def _header_layout(header: list[str] | None, damaged: bool, checker: RowChecker,
+                   problems: ProblemList) -> Layout | None:
+    """The layout of the file's first row, or None with the problems added when it is no readable header.
+    `damaged`: whether the row was read with bytes that are not UTF-8 or a NUL character."""
+    if header is None or not any(cell.strip() for cell in header):
+        problems.add(1, None, "the file is empty; the first row must be the header (submitted_at, email, "
+                              "attr.<name>, question keys)")
+        return None
+    if damaged:
+        for name in header:
+            if reason := _damage(name):
+                problems.add(1, None, f"the header {reason}")
+                return None
+    return checker.layout(header, problems)
+
+
+def _reported_damage(cells: list[str], layout: Layout, row: int, problems: ProblemList) -> bool:
+    """Whether a row read with bytes that are not UTF-8 or a NUL character has them in its cells; each
+    such cell is added to `problems`."""
+    width = len(layout.names)
+    damaged = [(layout.names[i] if i < width else f"#{i + 1}", reason)
+               for i, cell in enumerate(cells) if (reason := _damage(cell))]
+    for column, reason in damaged:
+        problems.add(row, column, reason)
+    return bool(damaged)
+
+
 # --- checking rows --------------------------------------------------------------------------------------
+
+AnswerRow = tuple[str, int | None, str | None]  # (question key, value_int, value_text)
+CountedCell = tuple[str, int]  # (question key, value_int) of an answer with a value_int
+
 
 class Checked(NamedTuple):
     """One good row, ready to store. A tuple, not a dataclass: a batch of them is made per write."""
@@ -351,8 +369,8 @@ class Checked(NamedTuple):
     quote_consent: bool
     contact_consent: bool
     attributes: tuple[str, ...]  # name, value, name, value … in name order; only those given
-    answers: list[tuple[str, int | None, str | None]]  # (question key, value_int, value_text)
-    counted: list[tuple[str, int]]  # (question key, value_int) of the answers with a value_int
+    answers: list[AnswerRow]
+    counted: list[CountedCell]
     tags: tuple[str, ...]
     source: str
 
@@ -366,13 +384,18 @@ def _shown(value: str) -> str:
     return repr(value if len(value) <= 40 else value[:39] + "…")
 
 
-AnswerValues = tuple[tuple[int | None, str | None], ...]
-# (answer rows (question key, value_int, value_text), counted cells (question key, value_int))
-ParsedAnswer = tuple[tuple[tuple[str, int | None, str | None], ...], tuple[tuple[str, int], ...]]
+def _report(bad: list[tuple[str, str]], layout: Layout, row: int, problems: ProblemList) -> None:
+    """Add a row's bad cells (column, message) to `problems` in the file's column order."""
+    for column, message in sorted(bad, key=lambda problem: layout.positions.get(problem[0], -1)):
+        problems.add(row, column, message)
+
+
+AnswerValues = tuple[tuple[int, str | None], ...]  # a closed question's answer rows: (value_int, value_text)
+ParsedAnswer = tuple[tuple[AnswerRow, ...], tuple[CountedCell, ...]]
 MEMO_LIMIT = 1000  # distinct cells remembered per closed question (scores, options, their combinations)
 
 
-def answer_parser(question: Question):
+def answer_parser(question: Question) -> Callable[[str], ParsedAnswer]:
     """A function from a cell's text (stripped, not empty) to what stores it: the answer rows, as
     survey.responding.submission stores a form's answer, and the answer_counts cells they count in. Raises _Refused
     with the reason. A closed question has few distinct cells, so each is worked out once."""
@@ -401,30 +424,43 @@ def answer_parser(question: Question):
     return closed_answer
 
 
-def _closed_values(question: Question):
+def _closed_values(question: Question) -> Callable[[str], AnswerValues]:
     """cell → ((value_int, value_text), …) for a rating, NPS, yes/no, choice or multi question."""
-    kind = question.type
-    if kind in ("rating", "nps"):
-        first, last = (1, len(question.options)) if kind == "rating" else (0, 10)
-        scale = (f"the {last}-point scale ({first}–{last})" if kind == "rating" else "the NPS scale (0–10)")
-        labels = {label.casefold(): n for n, label in enumerate(question.options, start=1)}
+    if question.type in ("rating", "nps"):
+        return _score_values(question)
+    if question.type == "yesno":
+        return _yes_no_values
+    return _option_values(question)
 
-        def score(cell: str) -> AnswerValues:
-            if cell.isascii() and cell.isdigit() and first <= int(cell) <= last:
-                return ((int(cell), None),)
-            if cell.isascii() and cell.lstrip("-").isdigit():
-                raise _Refused(f"{cell} is not on {scale}")
-            if (position := labels.get(cell.casefold())) is not None:
-                raise _Refused(f"{_shown(cell)} is a label: write its position on {scale} instead, {position}")
-            raise _Refused(f"{_shown(cell)} is not a number on {scale}")
-        return score
-    if kind == "yesno":
-        def yes_no(cell: str) -> AnswerValues:
-            value = YES_NO.get(cell.lower()) if cell else None
-            if value is None:
-                raise _Refused(f"{_shown(cell)} is not yes or no")
-            return ((int(value), None),)
-        return yes_no
+
+def _score_values(question: Question) -> Callable[[str], AnswerValues]:
+    """A rating's or NPS question's cell → its score."""
+    rating = question.type == "rating"
+    first, last = (1, len(question.options)) if rating else (0, 10)
+    scale = f"the {last}-point scale ({first}–{last})" if rating else "the NPS scale (0–10)"
+    labels = {label.casefold(): n for n, label in enumerate(question.options, start=1)}
+
+    def score(cell: str) -> AnswerValues:
+        if cell.isascii() and cell.isdigit() and first <= int(cell) <= last:
+            return ((int(cell), None),)
+        if cell.isascii() and cell.lstrip("-").isdigit():
+            raise _Refused(f"{cell} is not on {scale}")
+        if (position := labels.get(cell.casefold())) is not None:
+            raise _Refused(f"{_shown(cell)} is a label: write its position on {scale} instead, {position}")
+        raise _Refused(f"{_shown(cell)} is not a number on {scale}")
+    return score
+
+
+def _yes_no_values(cell: str) -> AnswerValues:
+    """A yes/no question's cell → 1 or 0."""
+    value = YES_NO.get(cell.lower()) if cell else None
+    if value is None:
+        raise _Refused(f"{_shown(cell)} is not yes or no")
+    return ((int(value), None),)
+
+
+def _option_values(question: Question) -> Callable[[str], AnswerValues]:
+    """A choice or multi question's cell → the options it names (position, text), in the options' order."""
     options = {option.casefold(): (position, option) for position, option in enumerate(question.options, start=1)}
     listed = ", ".join(question.options)
 
@@ -434,7 +470,7 @@ def _closed_values(question: Question):
             raise _Refused(f"{_shown(cell)} is not one of the options ({listed})")
         return found
 
-    if kind == "choice":
+    if question.type == "choice":
         return lambda cell: (option(cell),)
 
     def several(cell: str) -> AnswerValues:
@@ -462,11 +498,21 @@ class Layout:
     positions: dict[str, int]  # a column's name as problems give it → its index, to list them in file order
 
 
+@dataclass
+class _HeaderColumns:
+    """A header's columns by kind, as RowChecker.layout finds them."""
+
+    fixed: dict[str, int] = field(default_factory=dict)  # the format's own columns: name → column index
+    attributes: list[tuple[int, str]] = field(default_factory=list)  # (column index, attribute name)
+    questions: list[tuple[int, str]] = field(default_factory=list)  # (column index, question key)
+    unknown: list[str] = field(default_factory=list)  # names of columns that are none of these
+
+
 class _Version(NamedTuple):
     id: int
     number: int
     keys: frozenset[str]
-    parsers: dict  # question key → answer_parser(question)
+    parsers: dict[str, Callable[[str], ParsedAnswer]]  # question key → answer_parser(question)
 
 
 class RowChecker:
@@ -501,41 +547,19 @@ class RowChecker:
             return None
         names = [name.strip() for name in header]
         seen: dict[str, int] = {}
-        fixed: dict[str, int] = {}
-        attributes, questions, unknown = [], [], []
+        columns = _HeaderColumns()
         for index, name in enumerate(names):
-            lower = name.lower()
             if not name:
                 problems.add(1, f"#{index + 1}", "this column of the header has no name")
                 continue
-            if lower.startswith(ATTRIBUTE_PREFIX):
-                # As contact import does: "attr.Customer since" is the attribute customer_since.
-                attribute = "_".join(name[len(ATTRIBUTE_PREFIX):].lower().split())
-                if not attribute:
-                    problems.add(1, name, "needs an attribute name after “attr.”, e.g. attr.location")
-                elif len(attribute) > ATTRIBUTE_NAME_LIMIT:
-                    problems.add(1, name[:20] + "…", f"an attribute name may have at most {ATTRIBUTE_NAME_LIMIT} "
-                                                    "characters")
-                lower = ATTRIBUTE_PREFIX + attribute
-                attributes.append((index, attribute))
-            elif lower in RESERVED_KEYS and lower in self.keys:
-                # A survey made before such keys were refused: which one the column holds cannot be told.
-                problems.add(1, name, "is both a column of this format and the key of one of this survey's "
-                                      "questions, so it cannot be told which it holds")
-            elif lower in RESERVED_KEYS:
-                # The format's columns, and the export's others so that an export imports again (its
-                # response_id, another database's id, and source, "import" here, are read and ignored).
-                fixed[lower] = index
-            elif lower in self.keys:
-                questions.append((index, lower))
-            else:
-                unknown.append(name)
+            lower = self._place_column(index, name, columns, problems)
             if lower in seen:
                 problems.add(1, name, f"appears twice (columns {seen[lower] + 1} and {index + 1})")
             seen.setdefault(lower, index)
-        for name in unknown:
+        for name in columns.unknown:
             problems.add(1, name[:40], "is not a column of this survey: use submitted_at, email, attr.<name>, "
                                        f"the export's columns or a question key ({', '.join(sorted(self.keys))})")
+        fixed = columns.fixed
         if REQUIRED_COLUMN not in fixed:
             problems.add(1, None, "the header has no submitted_at column (when each response was given)")
         if problems.total > before:
@@ -543,27 +567,45 @@ class RowChecker:
         # In name order, so a row's attributes and answers come out the same whatever the columns' order.
         return Layout(tuple(names), fixed["submitted_at"], fixed.get("updated_at"), fixed.get("email"),
                       fixed.get("version"), fixed.get("quote_consent"), fixed.get("contact_consent"),
-                      fixed.get("tags"), tuple(sorted(attributes, key=lambda column: column[1])),
-                      tuple(sorted(questions, key=lambda column: column[1])), seen)
+                      fixed.get("tags"), tuple(sorted(columns.attributes, key=lambda column: column[1])),
+                      tuple(sorted(columns.questions, key=lambda column: column[1])), seen)
+
+    def _place_column(self, index: int, name: str, columns: _HeaderColumns, problems: ProblemList) -> str:
+        """Add the header's column `name` (not blank) at `index` to its kind in `columns`, or its problem to
+        `problems`; returns the name two columns are the same by (lower case; an attribute's as stored)."""
+        lower = name.lower()
+        if lower.startswith(ATTRIBUTE_PREFIX):
+            # As contact import does: "attr.Customer since" is the attribute customer_since.
+            attribute = "_".join(name[len(ATTRIBUTE_PREFIX):].lower().split())
+            if not attribute:
+                problems.add(1, name, "needs an attribute name after “attr.”, e.g. attr.location")
+            elif len(attribute) > ATTRIBUTE_NAME_LIMIT:
+                problems.add(1, name[:20] + "…", f"an attribute name may have at most {ATTRIBUTE_NAME_LIMIT} "
+                                                "characters")
+            columns.attributes.append((index, attribute))
+            return ATTRIBUTE_PREFIX + attribute
+        if lower in RESERVED_KEYS and lower in self.keys:
+            # A survey made before such keys were refused: which one the column holds cannot be told.
+            problems.add(1, name, "is both a column of this format and the key of one of this survey's "
+                                  "questions, so it cannot be told which it holds")
+        elif lower in RESERVED_KEYS:
+            # The format's columns, and the export's others so that an export imports again (its
+            # response_id, another database's id, and source, "import" here, are read and ignored).
+            columns.fixed[lower] = index
+        elif lower in self.keys:
+            columns.questions.append((index, lower))
+        else:
+            columns.unknown.append(name)
+        return lower
 
     def check(self, layout: Layout, cells: list[str], row: int, problems: ProblemList, *,
               source: str = "import") -> Checked | None:
         """The row (cells stripped, as _checked_rows gives them) checked and ready to store; or None, with
         each bad cell added to `problems`. The hot loop of an import: the usual case of each cell is
-        handled inline, columns a file lacks cost nothing, and a message is only made for a bad cell."""
-        bad: list[tuple[str, str]] = []
-        text = cells[layout.submitted_at]
-        try:
-            moment = datetime.fromisoformat(text) if self.zone is None else None
-        except ValueError:
-            moment = None
-        when = None
-        if moment is not None and moment.tzinfo is None and moment <= self.now:
-            submitted = moment, moment.date()  # the usual case: a local time, the organisation in UTC
-            if len(text) == 19 and text[4] == text[7] == "-" and text[13] == text[16] == ":":
-                when = f"{text[:10]} {text[11:]}.000000"  # as isoformat(" ", "microseconds") would write it
-        else:
-            submitted = self._moment(text, "submitted_at", bad, required=True)
+        handled inline or in one step per kind of column (not per cell), columns a file lacks cost nothing,
+        and a message is only made for a bad cell."""
+        bad: list[tuple[str, str]] = []  # (column, message) of each bad cell
+        submitted = self._submitted(cells[layout.submitted_at], bad)
         updated = None
         if layout.updated_at is not None:
             updated = self._moment(cells[layout.updated_at], "updated_at", bad, required=False)
@@ -578,40 +620,69 @@ class RowChecker:
         if layout.contact_consent is not None:
             contact = self._yes_no(cells[layout.contact_consent], "contact_consent", bad)
         tags = self._tags(cells[layout.tags], bad) if layout.tags is not None else ()
+        attributes = self._attributes(layout, cells, bad)
+        given = [(key, value) for index, key in layout.questions if (value := cells[index])]
+        version: _Version | None
+        if layout.version is None and self.only_version is not None:
+            version = self.only_version  # every column the layout accepted is one of its questions
+        else:
+            version = self._version(cells[layout.version] if layout.version is not None else "",
+                                    tuple([key for key, _value in given]), bad)
+        answers, counted = self._answers(version, given, bad) if version is not None else ([], [])
+        if bad:
+            _report(bad, layout, row, problems)
+            return None
+        assert submitted is not None and version is not None  # either is None only with a problem in `bad`
+        moment, day, when = submitted
+        return Checked(self._key(when, email, attributes, given), version.id, version.number, email, moment, when,
+                       day, updated[0] if updated else moment, quote, contact, attributes, answers, counted, tags,
+                       source)
+
+    def _submitted(self, text: str, bad: list) -> tuple[datetime, date, str] | None:
+        """The submitted_at cell as (naive UTC, the day in the organisation's time zone, the time as
+        Checked.when); or None, with its problem in `bad`. The usual case, a time without an offset in an
+        organisation in UTC, is read here without _moment's steps."""
+        try:
+            moment = datetime.fromisoformat(text) if self.zone is None else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is not None or moment > self.now:
+            if (found := self._moment(text, "submitted_at", bad, required=True)) is None:
+                return None
+            moment, day = found
+            return moment, day, moment.isoformat(" ", "microseconds")
+        if len(text) == 19 and text[4] == text[7] == "-" and text[13] == text[16] == ":":
+            # As isoformat(" ", "microseconds") would write it, without formatting the datetime.
+            return moment, moment.date(), f"{text[:10]} {text[11:]}.000000"
+        return moment, moment.date(), moment.isoformat(" ", "microseconds")
+
+    @staticmethod
+    def _attributes(layout: Layout, cells: list[str], bad: list) -> tuple[str, ...]:
+        """The row's segment attributes as Checked.attributes: name, value, name, value … of those given."""
         found: list[str] = []
         for index, name in layout.attributes:
             if value := cells[index]:
                 found += (name, value)
                 if len(value) > ATTRIBUTE_VALUE_LIMIT:
                     bad.append((ATTRIBUTE_PREFIX + name, f"is longer than {ATTRIBUTE_VALUE_LIMIT} characters"))
-        attributes = tuple(found)
-        given = [(key, value) for index, key in layout.questions if (value := cells[index])]
-        if layout.version is None and self.only_version is not None:
-            version = self.only_version  # every column the layout accepted is one of its questions
-        else:
-            version = self._version(cells[layout.version] if layout.version is not None else "",
-                                    tuple([key for key, _value in given]), bad)
-        answers: list = []
-        counted: list = []
-        if version is not None:
-            parsers = version.parsers
-            for key, value in given:
-                try:
-                    rows, cells_counted = parsers[key](value)
-                except _Refused as refused:
-                    bad.append((key, str(refused)))
-                    continue
-                answers += rows
-                counted += cells_counted
-        if bad:
-            for column, message in sorted(bad, key=lambda problem: layout.positions.get(problem[0], -1)):
-                problems.add(row, column, message)
-            return None
-        moment, day = submitted
-        when = when or moment.isoformat(" ", "microseconds")
-        return Checked(self._key(when, email, attributes, given), version.id, version.number, email, moment, when,
-                       day, updated[0] if updated else moment, quote, contact, attributes, answers, counted, tags,
-                       source)
+        return tuple(found)
+
+    @staticmethod
+    def _answers(version: _Version, given: list[tuple[str, str]],
+                 bad: list) -> tuple[list[AnswerRow], list[CountedCell]]:
+        """The answer rows and counted cells of the row's answers (question key, cell) to `version`."""
+        answers: list[AnswerRow] = []
+        counted: list[CountedCell] = []
+        parsers = version.parsers
+        for key, value in given:
+            try:
+                rows, cells_counted = parsers[key](value)
+            except _Refused as refused:
+                bad.append((key, str(refused)))
+                continue
+            answers += rows
+            counted += cells_counted
+        return answers, counted
 
     def _key(self, when: str, email: str | None, attributes: tuple, given: list) -> str:
         """The respondent key, from what identifies a response: the survey, when (as UTC, so a local time
@@ -697,13 +768,13 @@ class RowChecker:
         if number:
             version = self.by_number.get(int(number)) if number.isascii() and number.isdigit() else None
             if version is None:
-                newest = self.versions[-1].number
-                bad.append(("version", f"{_shown(number)} is not a version of this survey (1–{newest})"))
+                last = self.versions[-1].number
+                bad.append(("version", f"{_shown(number)} is not a version of this survey (1–{last})"))
                 return None
-            missing = [key for key in keys if key not in version.keys]
-            for key in missing:
+            unasked = [key for key in keys if key not in version.keys]
+            for key in unasked:
                 bad.append((key, f"version {version.number} has no question {key}"))
-            return None if missing else version
+            return None if unasked else version
         try:
             version = self._derived_versions[keys]
         except KeyError:
@@ -821,10 +892,17 @@ class ResponseWriter:
         return self.outcome.as_dict()
 
     def flush(self) -> None:
+        """Write the pending rows (one batch)."""
         rows, self.pending = self.pending, []
         if not rows:
             return
         self.next_ids.clear()  # the batch before was committed: others may have taken ids since
+        if new := self._to_store(rows):
+            self._store(new)
+
+    def _to_store(self, rows: list[Checked]) -> list[Checked]:
+        """The rows to store: not those an earlier import stored, nor those of people erased on request
+        (both counted in the outcome)."""
         stored = set(db.session.scalars(select(Response.respondent_key).where(
             Response.respondent_key.in_([row.key for row in rows])))) if self.may_be_stored else ()
         new = [row for row in rows if row.key not in stored] if stored else rows
@@ -836,8 +914,11 @@ class ResponseWriter:
             kept = [row for row in new if row.email not in erased]
             self.outcome.skipped_erased += len(new) - len(kept)
             new = kept
-        if not new:
-            return
+        return new
+
+    def _store(self, new: list[Checked]) -> None:
+        """Store rows not stored before: their new contacts, responses, answers and themes; their answers
+        are added to the tally for answer_counts (written by finish)."""
         contact_ids = self._contact_ids({row.email for row in new if row.email})
         survey_id, moment, day, flag, now, actor_id = (self.survey_id, self.stored_moment, self.stored_day,
                                                        self.stored_flag, self.now, self.actor_id)
@@ -851,9 +932,9 @@ class ResponseWriter:
             if (segment := segment_cache.get((local, attributes, version_id))) is None:
                 segment = self._segment(local, attributes, version_id)
             stored_attributes, counters = segment
-            responses.append((response_id, key, survey_id, version_id, contact_ids.get(email), source, when,
-                              day(local), when if updated is submitted else moment(updated), 1, flag[quote],
-                              flag[contact], stored_attributes))
+            responses.append((response_id, key, survey_id, version_id, contact_ids.get(email) if email else None,
+                              source, when, day(local), when if updated is submitted else moment(updated), 1,
+                              flag[quote], flag[contact], stored_attributes))
             answers += [(response_id, question_key, value_int, value_text)
                         for question_key, value_int, value_text in given]
             if themes:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, TextIO, cast
 
 from survey.results.dashboard import Dashboard
 from survey.transfer.exports import BOM, ColumnWidths, CsvWriter, neutralise, write_xlsx_row
@@ -72,29 +72,42 @@ def write_results(board: Dashboard, out: TextIO | BinaryIO, fmt: str, *, bom: bo
     if bom and fmt != "csv":
         raise ValueError("only a CSV file starts with a byte-order mark")
     records = list(result_records(board))
+    # `fmt` says which kind of stream `out` is, as the docstring asks of the caller.
     if fmt == "jsonl":
-        for record in records:
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        _write_jsonl(records, cast(TextIO, out))
     elif fmt == "csv":
-        if bom:
-            out.write(BOM)
-        writer = CsvWriter(out)
-        writer.writerow(HEADER)
-        for record in records:
-            writer.writerow(_cells(record))
+        _write_csv(records, cast(TextIO, out), bom=bom)
     else:
-        import xlsxwriter  # imported here: 50 ms of every process's start otherwise
-
-        workbook = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
-                                             "strings_to_numbers": False, "strings_to_urls": False})
-        sheet = workbook.add_worksheet("Results")
-        widths = ColumnWidths(HEADER)
-        sheet.freeze_panes(1, 0)
-        write_xlsx_row(sheet, 0, HEADER, workbook.add_format({"bold": True}))
-        for number, record in enumerate(records, start=1):
-            cells = _cells(record)
-            write_xlsx_row(sheet, number, cells)
-            widths.measure(cells)
-        widths.apply(sheet)
-        workbook.close()
+        _write_xlsx(records, cast(BinaryIO, out))
     return len(records)
+
+
+def _write_jsonl(records: list[dict], out: TextIO) -> None:
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _write_csv(records: list[dict], out: TextIO, *, bom: bool) -> None:
+    if bom:
+        out.write(BOM)
+    writer = CsvWriter(out)
+    writer.writerow(HEADER)
+    for record in records:
+        writer.writerow(_cells(record))
+
+
+def _write_xlsx(records: list[dict], out: BinaryIO) -> None:
+    import xlsxwriter  # imported here: 50 ms of every process's start otherwise
+
+    workbook = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False,
+                                         "strings_to_numbers": False, "strings_to_urls": False})
+    sheet = workbook.add_worksheet("Results")
+    widths = ColumnWidths(HEADER)
+    sheet.freeze_panes(1, 0)
+    write_xlsx_row(sheet, 0, HEADER, workbook.add_format({"bold": True}))
+    for number, record in enumerate(records, start=1):
+        cells = _cells(record)
+        write_xlsx_row(sheet, number, cells)
+        widths.measure(cells)
+    widths.apply(sheet)
+    workbook.close()
