@@ -9,6 +9,7 @@ import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask.typing import ResponseReturnValue
 from wtforms.fields.choices import SelectChoice
 
 from survey.authoring import starters
@@ -209,7 +210,7 @@ def export_definition(slug: str):
 
 
 @bp.route("/surveys/import", methods=["GET", "POST"])
-def import_definition():
+def import_definition() -> ResponseReturnValue:
     form = ImportForm()
     problems: list[str] = []
     if form.validate_on_submit():
