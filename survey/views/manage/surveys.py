@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from survey.authoring import starters
