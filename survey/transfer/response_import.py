@@ -152,7 +152,10 @@ def import_responses(survey: Survey, data: bytes | IO[bytes], *, now: datetime, 
     expiring, session.expire_on_commit = session.expire_on_commit, False  # the checker's survey, across batches
     try:
         with bulk_work():
-            checker = _check_all(survey, stream, now=now, progress=progress)
+            checker = RowChecker(survey, now=now, timezone=current_app.config["TIMEZONE"])
+            db.session.commit()  # what the checker read: on SQLite this transaction would hold the write lock
+            if not progress.resume_from:  # (an interrupted run checked the whole file before it stored a row)
+                _check_all(stream, checker, progress)
             outcome = _write_all(survey, stream, checker, now=now, actor_id=actor_id, progress=progress)
             db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="responses.imported",
                                       subject=f"survey:{survey.id}", detail=outcome.counts()))
@@ -169,11 +172,9 @@ def import_responses(survey: Survey, data: bytes | IO[bytes], *, now: datetime, 
         session.expire_on_commit = expiring
 
 
-def _check_all(survey: Survey, stream: IO[bytes], *, now: datetime, progress: Progress) -> RowChecker:
+def _check_all(stream: IO[bytes], checker: RowChecker, progress: Progress) -> None:
     """The first pass: every row checked, nothing written. Raises ResponseImportError with the problems.
     Progress is in bytes of the file, as the number of rows is not known yet."""
-    checker = RowChecker(survey, now=now, timezone=current_app.config["TIMEZONE"])
-    db.session.commit()  # what the checker read: on SQLite this transaction would hold the write lock
     problems = ProblemList()
     size = stream.seek(0, io.SEEK_END)
     stream.seek(0)
@@ -183,8 +184,7 @@ def _check_all(survey: Survey, stream: IO[bytes], *, now: datetime, progress: Pr
             progress.tick("checking", stream.tell(), size)
     if problems.total:
         raise ResponseImportError(problems.kept, problems.total)
-    progress.tick("writing", progress.resume_from, rows)
-    return checker
+    progress.tick("writing", 0, rows)
 
 
 def _write_all(survey: Survey, stream: IO[bytes], checker: RowChecker, *, now: datetime, actor_id: int | None,
@@ -194,16 +194,18 @@ def _write_all(survey: Survey, stream: IO[bytes], checker: RowChecker, *, now: d
     checker.restart()
     stream.seek(0)
     writer = ResponseWriter(survey.id, now=now, actor_id=actor_id, resumed=progress.state)
-    stored, position = progress.resume_from, 0
-    for position, checked in enumerate(_checked_rows(stream, checker, ProblemList()), start=1):
+    stored, problems = progress.resume_from, ProblemList()
+    for position, checked in enumerate(_checked_rows(stream, checker, problems), start=1):
         if position > stored and writer.add(checked):
             progress.checkpoint(position, writer.state())
+    if problems.total:  # the survey changed between the passes (a version published meanwhile)
+        raise RuntimeError(f"the survey changed while its responses were imported: {problems.kept[0]}")
     return writer.finish()
 
 
 # A second import of the same rows, or a contact created by someone else, committed while this one ran.
 CONCURRENT = ("someone else imported some of these responses or contacts while this file was being "
-              "imported; nothing was imported, import the file again (rows already stored are skipped)")
+              "imported; import the file again (rows already stored are skipped)")
 
 
 @contextmanager
