@@ -198,7 +198,7 @@ def _write_all(survey: Survey, stream: IO[bytes], checker: RowChecker, *, now: d
     for position, checked in enumerate(_checked_rows(stream, checker, problems), start=1):
         if position > stored and writer.add(checked):
             progress.checkpoint(position, writer.state())
-    if problems.total:  # the survey changed between the passes (a version published meanwhile)
+    if problems.total:  # a resumed run's survey changed since the file was checked (a version published)
         raise RuntimeError(f"the survey changed while its responses were imported: {problems.kept[0]}")
     return writer.finish()
 
