@@ -45,7 +45,7 @@ LEASE = timedelta(minutes=2)  # renewed at every progress report, at least every
 MAX_ATTEMPTS = 3
 KEEP_RESULTS = timedelta(days=7)  # a result file is kept this long after its job ended
 WATCHED = timedelta(seconds=60)  # the job page refreshes every few seconds while it is open
-REPORT_EVERY = 1.0  # seconds between progress reports while a runner is checking (each one commits)
+REPORT_EVERY = 1.0  # seconds between progress reports (each a write of its own) while a runner reads
 
 
 class JobRefused(Exception):
@@ -221,15 +221,15 @@ def _announce(job: Job, *, now: datetime) -> None:
 
 
 STATE_WORDS: dict[str, str] = {JobState.QUEUED: "waiting", JobState.RUNNING: "running", JobState.DONE: "done",
-               JobState.REFUSED: "nothing was changed", JobState.FAILED: "failed"}
+                               JobState.REFUSED: "nothing was changed", JobState.FAILED: "failed"}
 
 
 def describe(job: Job) -> str:
     """What a job does, in words: 'Import of responses h.csv into “How did we do?”'."""
     survey = db.session.get(Survey, job.survey_id) if job.survey_id else None
+    words, preposition = KIND_WORDS.get(job.kind, (job.kind, "of"))
     name = f" {job.input_name}" if job.input_name else ""
-    into = f" into “{survey.title}”" if survey else ""
-    return f"{KIND_WORDS.get(job.kind, job.kind)}{name}{into}"
+    return f"{words}{name}" + (f" {preposition} “{survey.title}”" if survey else "")
 
 
 def result_line(job: Job) -> str:
@@ -281,9 +281,10 @@ def as_json(job: Job) -> dict:
 
 class JobProgress(Progress):
     """Progress recorded on the job row: what the job page and the API show, and the lease renewed with
-    every report. Reports while checking are throttled to one a second (each is a commit); a checkpoint
-    records the rows written in the same commit as the rows. A report that finds the job no longer ours
-    (its attempts moved on) raises LostClaim."""
+    every report. Ticks are throttled to one a second, each written on a connection of its own without
+    waiting (skipped when the database is busy); a checkpoint records the rows written in the same commit
+    as the rows, and raises LostClaim when the job is no longer this attempt's (its lease ran out and
+    another dispatcher took it)."""
 
     def __init__(self, job: Job, *, clock: Callable[[], datetime], echo: Progress | None = None):
         self.job_id, self.attempt, self.clock, self.echo = job.id, job.attempts, clock, echo
@@ -409,7 +410,8 @@ def forget_files(*, now: datetime) -> int:
 
 RUNNERS: dict[str, Callable[[Job, JobProgress], None]] = {"response_import": _import_responses,
                                                           "responses_xlsx": _export_responses}
-KIND_WORDS = {"response_import": "Import of responses", "responses_xlsx": "Excel export of responses"}
+KIND_WORDS = {"response_import": ("Import of responses", "into"),  # (what it is, its preposition to the survey)
+              "responses_xlsx": ("Excel export of responses", "from")}
 SUMMARIES: dict[str, Callable[[dict], str]] = {
     "response_import": lambda outcome: response_import.ImportOutcome.from_dict(outcome).summary(),
     "responses_xlsx": lambda outcome: f"{outcome['rows']:,} responses written".replace(",", "\u202f")}
