@@ -29,17 +29,18 @@ from flask import current_app, render_template
 from sqlalchemy import CursorResult, and_, bindparam, delete, func, insert, or_, select, update
 from werkzeug.datastructures import MultiDict
 
-from survey import mail
+from survey import mail, outreach
 from survey.clock import local_date, utcnow
 from survey.database import read_row, reading_only, write_without_waiting
 from survey.extensions import db
 from survey.links import external_url
-from survey.models import ApiToken, Job, JobFile, JobState, Survey, User
+from survey.models import ApiToken, Campaign, Job, JobFile, JobState, Survey, User
 from survey.models.jobs import FINISHED
 from survey.progress import Progress
 from survey.results.filters import parse_filter
 from survey.results.settings import Settings
 from survey.transfer import exports, response_import
+from survey.wording import plural
 
 LEASE = timedelta(minutes=2)  # renewed at every progress report, at least every few seconds while working
 MAX_ATTEMPTS = 3
@@ -67,6 +68,19 @@ def submit(kind: str, data: IO[bytes], *, now: datetime, actor: str, survey: Sur
            owner: User | None = None, api_token: ApiToken | None = None, input_name: str | None = None,
            params: dict | None = None) -> Job:
     """Queue a job of `kind` with `data` (read to its end) as its input file; commits once."""
+    job = _queued(kind, now=now, actor=actor, survey=survey, owner=owner, api_token=api_token,
+                  input_name=input_name, params=params)
+    seq = 0
+    while chunk := data.read(JobFile.CHUNK):
+        db.session.add(JobFile(job_id=job.id, role="input", seq=seq, data=chunk))
+        seq += 1
+    db.session.commit()
+    return job
+
+
+def _queued(kind: str, *, now: datetime, actor: str, survey: Survey | None, owner: User | None,
+            api_token: ApiToken | None = None, input_name: str | None = None, params: dict | None = None) -> Job:
+    """A new queued job in the session (its id flushed), for the caller to commit."""
     if kind not in RUNNERS:
         raise ValueError(f"unknown kind of job: {kind!r}")
     job = Job(kind=kind, state=JobState.QUEUED, actor=actor, survey_id=survey.id if survey else None,
@@ -75,10 +89,20 @@ def submit(kind: str, data: IO[bytes], *, now: datetime, actor: str, survey: Sur
               created_at=now, watched_at=now if owner else None)
     db.session.add(job)
     db.session.flush()
-    seq = 0
-    while chunk := data.read(JobFile.CHUNK):
-        db.session.add(JobFile(job_id=job.id, role="input", seq=seq, data=chunk))
-        seq += 1
+    return job
+
+
+def send_campaign_now(survey: Survey, *, segment: dict[str, list[str]], reminders: int, reminder_days: int,
+                      now: datetime, owner: User, at: datetime | None = None) -> Job:
+    """A campaign to send now and the job that launches it, in one commit: the page answers at once however
+    large the audience, and no dispatcher pass can launch the campaign meanwhile (it is the job's). `at`, if
+    given, is a moment already passed (a time typed as now), which new_campaign checks. Raises
+    outreach.OutreachError for bad input, having stored nothing."""
+    campaign = outreach.new_campaign(survey, segment=segment, at=at, reminders=reminders,
+                                     reminder_days=reminder_days, now=now, actor_id=owner.id)
+    job = _queued("campaign_launch", now=now, actor=f"user:{owner.id}", survey=survey, owner=owner,
+                  params={"campaign_id": campaign.id})
+    campaign.job_id = job.id
     db.session.commit()
     return job
 
@@ -227,9 +251,8 @@ STATE_WORDS: dict[str, str] = {JobState.QUEUED: "waiting", JobState.RUNNING: "ru
 def describe(job: Job) -> str:
     """What a job does, in words: 'Import of responses h.csv into “How did we do?”'."""
     survey = db.session.get(Survey, job.survey_id) if job.survey_id else None
-    words, preposition = KIND_WORDS.get(job.kind, (job.kind, "of"))
-    name = f" {job.input_name}" if job.input_name else ""
-    return f"{words}{name}" + (f" {preposition} “{survey.title}”" if survey else "")
+    return KIND_WORDS[job.kind].format(name=f" {job.input_name}" if job.input_name else "",
+                                       survey=f"“{survey.title}”" if survey else "a deleted survey")
 
 
 def result_line(job: Job) -> str:
@@ -259,6 +282,8 @@ def phase_line(job: Job) -> str:
         return f"Checking every row of the file first{share}"
     if job.phase == "writing" and job.total:
         return f"Storing: {job.done:,} of {job.total:,} rows".replace(",", "\u202f")
+    if job.phase == "inviting" and job.total:
+        return f"Queueing invitations: {job.done:,} of {job.total:,} contacts".replace(",", "\u202f")
     if job.phase == "exporting":
         return f"Writing the workbook: {job.done:,} responses so far".replace(",", "\u202f")
     return "Starting"
@@ -325,7 +350,8 @@ class JobProgress(Progress):
     def finish(self, outcome: dict) -> None:
         # In the runner's last transaction, with its last rows: done, and announced if nobody watches.
         now = self.clock()
-        self._save(state=JobState.DONE, outcome=outcome, done=Job.total, finished_at=now, claimed_until=None)
+        self._save(state=JobState.DONE, outcome=outcome, done=func.coalesce(Job.total, Job.done), finished_at=now,
+                   claimed_until=None)
         job = db.session.get_one(Job, self.job_id)
         db.session.refresh(job)
         _announce(job, now=now)
@@ -408,13 +434,27 @@ def forget_files(*, now: datetime) -> int:
     return gone
 
 
+def _launch_campaign(job: Job, progress: JobProgress) -> None:
+    """A campaign sent from the page for now: launched in one transaction (a launch that fails queues
+    nothing, and the job says it failed; no pass launches the campaign later behind the sender's back)."""
+    campaign = db.session.get(Campaign, job.params["campaign_id"])
+    if campaign is None:
+        raise JobRefused("the campaign was deleted before it was sent", [], 1)
+    outreach.launch(campaign, now=max(job.created_at, utcnow()), progress=progress)
+
+
 RUNNERS: dict[str, Callable[[Job, JobProgress], None]] = {"response_import": _import_responses,
-                                                          "responses_xlsx": _export_responses}
-KIND_WORDS = {"response_import": ("Import of responses", "into"),  # (what it is, its preposition to the survey)
-              "responses_xlsx": ("Excel export of responses", "from")}
+                                                          "responses_xlsx": _export_responses,
+                                                          "campaign_launch": _launch_campaign}
+KIND_WORDS = {"response_import": "Import of responses{name} into {survey}",
+              "responses_xlsx": "Excel export of responses from {survey}",
+              "campaign_launch": "Sending {survey}"}
 SUMMARIES: dict[str, Callable[[dict], str]] = {
     "response_import": lambda outcome: response_import.ImportOutcome.from_dict(outcome).summary(),
-    "responses_xlsx": lambda outcome: f"{outcome['rows']:,} responses written".replace(",", "\u202f")}
+    "responses_xlsx": lambda outcome: f"{outcome['rows']:,} responses written".replace(",", "\u202f"),
+    "campaign_launch": lambda outcome: (
+        f"queued {plural(outcome['queued'], 'invitation')} of {outcome['matched']} matched "
+        f"({outcome['skipped_cap']} skipped by the frequency cap, {outcome['skipped_unsubscribed']} unsubscribed)")}
 
 
 def visible(*, user: User | None = None, token: ApiToken | None = None):

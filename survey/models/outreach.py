@@ -21,7 +21,8 @@ class Campaign(Model):
     """A survey sent to all contacts or a segment, now or at `scheduled_at`, with optional reminders.
 
     It is launched (contacts selected, invitations and emails queued) by the dispatcher once due; the
-    counts of what was queued and skipped are kept so managers see who was not asked and why.
+    counts of what was queued and skipped are kept so managers see who was not asked and why. One sent
+    from the page for now is launched by its job (`job_id`, survey.background.jobs), never by a pass.
     """
 
     __tablename__ = "campaigns"
@@ -40,6 +41,7 @@ class Campaign(Model):
     queued: Mapped[int] = mapped_column(default=0)
     skipped_cap: Mapped[int] = mapped_column(default=0)
     skipped_unsubscribed: Mapped[int] = mapped_column(default=0)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
 
     survey = relationship("Survey")
 

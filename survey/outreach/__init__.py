@@ -10,6 +10,7 @@ from survey.outreach.campaigns import (
     event_counts,
     launch,
     launch_due_campaigns,
+    new_campaign,
     parse_segment,
     queue_due_reminders,
     record_event,
@@ -21,6 +22,6 @@ from survey.outreach.campaigns import (
 __all__ = [
     "MAX_DELAY", "MAX_REMINDERS", "OutreachError", "UnknownSurvey", "campaign_stats",
     "contact_by_unsubscribe_token", "create_campaign", "event_counts", "launch", "launch_due_campaigns",
-    "parse_segment", "queue_due_reminders", "record_event", "segment_conditions", "send_campaign",
+    "new_campaign", "parse_segment", "queue_due_reminders", "record_event", "segment_conditions", "send_campaign",
     "unsubscribe",
 ]

@@ -7,7 +7,7 @@ a crash leaves either both or neither. Skipped contacts are counted, never silen
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -30,6 +30,7 @@ from survey.models import (
     TriggerEvent,
 )
 from survey.outreach.invitations import ErasedAddress, contact_for
+from survey.progress import QUIET, Progress
 from survey.results.filters import attribute_is
 from survey.tokens import new_token
 
@@ -115,7 +116,7 @@ class LaunchReport:
 def create_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
                     reminder_days: int, now: datetime, actor_id: int | None = None) -> Campaign:
     """A campaign due at `at` (now when None), launched by `launch_due_campaigns` once due."""
-    campaign = _new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
+    campaign = new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
                              now=now, actor_id=actor_id)
     db.session.commit()
     return campaign
@@ -127,15 +128,17 @@ def send_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: d
     """A new campaign, launched at once when it is due now (its report; None when it waits for its time).
     Created and launched in one transaction: a launch that fails leaves no campaign behind for a dispatcher to
     send later unannounced, and no dispatcher can claim it between the two."""
-    campaign = _new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
+    campaign = new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
                              now=now, actor_id=actor_id)
     report = _launch(campaign, now=now) if campaign.scheduled_at <= now else None
     db.session.commit()
     return campaign, report
 
 
-def _new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
-                  reminder_days: int, now: datetime, actor_id: int | None) -> Campaign:
+def new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
+                 reminder_days: int, now: datetime, actor_id: int | None) -> Campaign:
+    """A campaign checked and added to the session (its id flushed), not committed: for a caller that commits
+    it with what goes with it (its job)."""
     if survey.status != SurveyStatus.PUBLISHED:
         raise OutreachError(f"{survey.slug} is {survey.status}: only a published survey can be sent", "survey")
     if not 0 <= reminders <= MAX_REMINDERS:
@@ -151,14 +154,16 @@ def _new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: d
     return campaign
 
 
-def launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
-    """Select the segment, apply unsubscribes and the frequency cap, queue one invitation per contact."""
-    report = _launch(campaign, now=now)
+def launch(campaign: Campaign, *, now: datetime, progress: Progress = QUIET) -> LaunchReport:
+    """Select the segment, apply unsubscribes and the frequency cap, queue one invitation per contact: in one
+    transaction, so a launch that fails queues nothing. Contacts invited so far are reported to `progress`."""
+    report = _launch(campaign, now=now, progress=progress)
+    progress.finish(asdict(report))
     db.session.commit()
     return report
 
 
-def _launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
+def _launch(campaign: Campaign, *, now: datetime, progress: Progress = QUIET) -> LaunchReport:
     # Whoever locks the campaign's row first launches it; another launch of it (a second dispatcher, a
     # campaign created by one request and launched by another) finds it launched and reports what was done.
     if db.session.scalar(select(Campaign.launched_at).where(Campaign.id == campaign.id)
@@ -172,6 +177,7 @@ def _launch(campaign: Campaign, *, now: datetime) -> LaunchReport:
     capped: set[int] = set()
     queued = 0
     for start in range(0, len(subscribed), LAUNCH_CHUNK):
+        progress.tick("inviting", start, len(subscribed))
         # A chunk of contacts read at once, their invitations inserted in one flush (their ids go into the
         # emails' rows), then their emails: a lookup and two flushes per contact cost more than rendering.
         # The chunk is locked (in id order, as every launch takes them) and the cap checked under the lock:
@@ -209,8 +215,10 @@ def launch_due_campaigns(*, now: datetime) -> list[tuple[Campaign, LaunchReport]
     while True:
         # Claim one due campaign at a time (row lock on PostgreSQL, the write lock on SQLite) so two
         # dispatchers never launch the same campaign.
+        # A campaign sent from the page for now is its job's to launch (it says whether that failed).
         campaign = db.session.scalar(
-            select(Campaign).where(Campaign.launched_at.is_(None), Campaign.scheduled_at <= now)
+            select(Campaign).where(Campaign.launched_at.is_(None), Campaign.scheduled_at <= now,
+                                   Campaign.job_id.is_(None))
             .order_by(Campaign.id).limit(1).with_for_update(skip_locked=True))
         if campaign is None:
             db.session.commit()

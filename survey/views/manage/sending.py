@@ -6,12 +6,11 @@ from flask import Response, current_app, flash, redirect, render_template, url_f
 from flask_login import current_user
 
 from survey import mail, outreach
-from survey.background import dispatch
+from survey.background import dispatch, jobs
 from survey.clock import utcnow
 from survey.models import Contact, Invitation
 from survey.views.forms import CampaignForm
 from survey.views.manage.blueprint import section, survey_or_404
-from survey.wording import plural
 
 bp = section("sending", __name__, read="agent", change="editor")
 
@@ -32,20 +31,20 @@ def sending(slug: str):
     survey = survey_or_404(slug)
     form = CampaignForm()
     if form.validate_on_submit():
+        now = utcnow()
         try:
             segment = outreach.parse_segment((form.segment.data or "").splitlines())
-            campaign, report = outreach.send_campaign(
-                survey, segment=segment, at=form.at.data, reminders=form.reminders.data,
-                reminder_days=form.reminder_days.data, now=utcnow(), actor_id=current_user.id)
+            settings = dict(segment=segment, reminders=form.reminders.data, reminder_days=form.reminder_days.data,
+                            now=now)
+            if form.at.data is None or form.at.data <= now:  # now: its job queues the invitations
+                job = jobs.send_campaign_now(survey, **settings, at=form.at.data, owner=current_user)
+                return redirect(url_for("manage.jobs.job_page", job_id=job.id), 303)
+            campaign = outreach.create_campaign(survey, **settings, at=form.at.data, actor_id=current_user.id)
         except outreach.OutreachError as error:
             target = getattr(form, error.field or "", None) or form.segment
             target.errors = [*target.errors, str(error)]
             return _page(survey, form, 422)
-        if report is not None:
-            flash(f"Queued {plural(report.queued, 'invitation')} ({report.skipped_cap} skipped by the frequency cap, "
-                  f"{report.skipped_unsubscribed} unsubscribed). They go out with the next dispatch.")
-        else:
-            flash(f"Scheduled for {campaign.scheduled_at:%Y-%m-%d %H:%M} UTC.")
+        flash(f"Scheduled for {campaign.scheduled_at:%Y-%m-%d %H:%M} UTC.")
         return redirect(url_for(".sending", slug=slug))
     return _page(survey, form, 422 if form.errors else 200)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from survey.background import dispatch
+from survey.background import dispatch, jobs
 from survey.extensions import db
 from survey.models import Campaign, Contact, OutboxMessage
 from tests.factories import NOW, make_survey, make_user
@@ -23,12 +23,34 @@ def test_an_editor_sends_to_a_segment_and_sees_the_figures(ctx, client, smtp):
     log_in(client, "manager@example.com")
     url = "/manage/surveys/support-csat/sending"
     done = post_form(client, url, {"segment": "location=Leeds", "reminders": "1", "reminder_days": "3"})
-    assert done.status_code == 302
-    assert "Queued 1 invitation (" in text_of(client.get(url))  # not "1 invitations"
+    assert done.status_code == 303 and "/manage/jobs/" in done.location  # answered at once: a job launches it
+    assert "Waiting to start" in text_of(client.get(done.location))
+    assert jobs.run_due() == 1
+    assert "Queued 1 invitation of 1 matched (0 skipped" in text_of(client.get(done.location))  # not "1 invitations"
     dispatch.run_once()
     page = text_of(client.get(url))
     assert "location = Leeds" in page and "1 reminder after 3 days" in page
     assert "<td>1</td><td>1</td><td>0</td><td>0</td><td>0</td><td>0</td>" in page.replace("\n", "")
+
+
+def test_a_campaign_whose_launch_fails_queues_nothing_and_no_pass_sends_it_later(ctx, client, monkeypatch):
+    """Sent from the page, a campaign is launched by its job in one transaction: when every attempt fails,
+    the job says so, nothing was queued, and the dispatcher's pass never launches it behind the sender's back."""
+    setup_survey()
+    log_in(client, "manager@example.com")
+    queued = post_form(client, "/manage/surveys/support-csat/sending", {"reminders": "0", "reminder_days": "3"})
+
+    def broken(invitation, **kwargs):
+        raise RuntimeError("the template is broken")
+
+    monkeypatch.setattr("survey.mail.queue_invitation", broken)
+    assert jobs.run_due() == jobs.MAX_ATTEMPTS
+    page = text_of(client.get(queued.location))
+    assert "It failed" in page and "Nothing was sent" in page and "the template is broken" in page
+    monkeypatch.undo()
+    dispatch.run_once()
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
+    assert db.session.scalar(select(Campaign.launched_at)) is None
 
 
 def test_bad_campaign_input_is_shown_at_the_field_and_nothing_is_queued(ctx, client):
@@ -70,6 +92,7 @@ def test_outbox_page_lists_failures_with_their_reason(ctx, client, smtp):
     smtp.recorder.refuse["ann@example.com"] = "550 5.1.1 Mailbox <ann@example.com> unknown"
     log_in(client, "manager@example.com")
     post_form(client, "/manage/surveys/support-csat/sending", {"reminders": "0", "reminder_days": "3"})
+    jobs.run_due()
     dispatch.run_once()
     page = text_of(client.get("/manage/outbox"))
     assert "ann@example.com" in page and "unknown" in page
