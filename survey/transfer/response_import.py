@@ -29,7 +29,7 @@ import io
 import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, NamedTuple
@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from survey.addresses import InvalidAddress, normalise_email
 from survey.authoring.definitions import RESERVED_KEYS
@@ -210,23 +210,43 @@ CONCURRENT = ("someone else imported some of these responses or contacts while t
 
 @contextmanager
 def bulk_work() -> Iterator[None]:
-    """Two settings for the length of an import (measured in docs/benchmarks.md):
+    """Settings for the length of an import (measured in docs/benchmarks.md):
     - the cyclic garbage collector paused (survey.transfer.collector);
-    - on SQLite, a page cache of SQLITE_CACHE_KIB instead of 2 MB for this connection, so checking each
-      row's foreign keys and adding to the indexes finds its pages in memory (a sixth of the writing
-      time). Restored afterwards.
+    - on SQLite, the connection's bulk settings (`bulk_connection`), restored afterwards.
     """
-    cache = None
+    defaults = None
     if db.session.get_bind().dialect.name == "sqlite":
         connection = db.session.connection()
-        cache = connection.exec_driver_sql("PRAGMA cache_size").scalar()
-        connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        defaults = {name: int(connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()) for name in BULK_PRAGMAS}
+        bulk_connection()
     try:
         with collector.paused():
             yield
     finally:
-        if cache is not None:  # on the session's connection now: the import commits as it goes
-            db.session.connection().exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+        if defaults is not None:
+            # On the session's connection now (the import commits as it goes), unless the session failed.
+            with suppress(SQLAlchemyError):
+                for name, value in defaults.items():
+                    db.session.connection().exec_driver_sql(f"PRAGMA {name} = {value}")
+
+
+# SQLite settings of the connection writing an import (set per batch: each batch's transaction may run on
+# another pooled connection):
+# - a page cache of SQLITE_CACHE_KIB instead of 2 MB, so checking each row's foreign keys and adding to the
+#   indexes finds its pages in memory (a sixth of the writing time);
+# - its own commits checkpoint the WAL only past SQLITE_WAL_PAGES pages, not 1 000: committed batch by batch,
+#   the import rewrote the same index pages into the database file at every checkpoint (about 20 % of its
+#   time). Other connections keep the default, so while customers submit, their commits fold the WAL back
+#   a batch at a time as before.
+BULK_PRAGMAS = ("cache_size", "wal_autocheckpoint")
+SQLITE_WAL_PAGES = 25_000
+
+
+def bulk_connection() -> None:
+    if db.session.get_bind().dialect.name == "sqlite":
+        connection = db.session.connection()
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {SQLITE_WAL_PAGES}")
 
 
 class ProblemList:
@@ -899,6 +919,7 @@ class ResponseWriter:
         if not rows:
             return
         self.next_ids.clear()  # the batch before was committed: others may have taken ids since
+        bulk_connection()
         if new := self._to_store(rows):
             self._store(new)
 

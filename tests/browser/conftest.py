@@ -12,10 +12,21 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.factories import PASSWORD
+
 CHROMIUM = Path(os.environ.get("HEARKEN_CHROMIUM", "/usr/bin/chromium"))
 # Flags from the machine notes: headless, and no background calls to Google that this network refuses.
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def log_in(page, base: str, email: str = "admin@example.com") -> None:
+    """Log in through the login page, as a person would, and wait for the manager's home page."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/manage/")
 
 
 @pytest.fixture

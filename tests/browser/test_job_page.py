@@ -9,8 +9,9 @@ from survey.background import jobs
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Job
+from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import BLOCKING, audit, axe  # noqa: F401 — axe is a fixture
-from tests.factories import PASSWORD, make_survey, make_user
+from tests.factories import make_survey, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -27,10 +28,7 @@ def test_an_upload_is_followed_to_its_outcome_without_reloading_until_it_ends(
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=email]", "manager@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, live_server, "manager@example.com")
         page.goto(f"{live_server}/manage/surveys/support-csat/responses/import")
         page.set_input_files("input[type=file]", str(csv_file))
         page.click("main form button[type=submit]")

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from tests.factories import PASSWORD, add_answers, make_survey, make_user
+from tests.browser.conftest import log_in
+from tests.factories import add_answers, make_survey, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -32,10 +33,7 @@ def test_charts_load_and_the_filter_works_without_javascript(app, live_server, n
         errors = []
         browser_page.on("console", lambda message, errors=errors: errors.append(message.text)
                         if message.type == "error" else None)
-        browser_page.goto(f"{live_server}/login")
-        browser_page.fill("input[name=email]", "analyst@example.com")
-        browser_page.fill("input[name=password]", PASSWORD)
-        browser_page.click("button[type=submit]")
+        log_in(browser_page, live_server, "analyst@example.com")
         browser_page.goto(f"{live_server}/manage/surveys/{slug}/results?to=2026-10-31")
         images = browser_page.locator("figure svg[role=img]")
         assert images.count() >= 6

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.factories import PASSWORD
+from tests.browser.conftest import log_in
 from tests.security.conftest import record_figures
 from tests.security.payloads import EXECUTABLE
 from tests.security.stored import TEXTS, pages, store_everywhere
@@ -40,13 +40,6 @@ def open_context(browser, *, bypass_csp: bool):
     page.on("pageerror", lambda error: events["errors"].append(str(error)))
     return context, page, events
 
-
-def log_in(page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", "admin@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/manage/")
 
 
 def visit(page, events, url: str, problems: list[str]) -> None:

@@ -9,8 +9,9 @@ import pytest
 from survey import webhooks
 from survey.clock import utcnow
 from survey.extensions import db
+from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import BLOCKING, audit, axe  # noqa: F401 — axe is a fixture
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -29,10 +30,7 @@ def test_the_endpoint_form_and_its_scheme_choice_fit_and_pass_axe(app, live_serv
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=email]", "admin@example.com")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        log_in(page, live_server)
         page.goto(f"{live_server}/manage/webhooks/")
         assert page.is_checked("input[name=signature_scheme][value=standard]")
         states = {"index": None, "detail": None, "refused": None}
