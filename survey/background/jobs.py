@@ -64,14 +64,14 @@ class LostClaim(Exception):
 
 # --- starting a job ---------------------------------------------------------------------------------
 
-def submit(kind: str, data: IO[bytes], *, now: datetime, actor: str, survey: Survey | None = None,
+def submit(kind: str, data: IO[bytes] | None = None, *, now: datetime, actor: str, survey: Survey | None = None,
            owner: User | None = None, api_token: ApiToken | None = None, input_name: str | None = None,
            params: dict | None = None) -> Job:
-    """Queue a job of `kind` with `data` (read to its end) as its input file; commits once."""
+    """Queue a job of `kind` with `data` (read to its end), if any, as its input file; commits once."""
     job = _queued(kind, now=now, actor=actor, survey=survey, owner=owner, api_token=api_token,
                   input_name=input_name, params=params)
     seq = 0
-    while chunk := data.read(JobFile.CHUNK):
+    while data is not None and (chunk := data.read(JobFile.CHUNK)):
         db.session.add(JobFile(job_id=job.id, role="input", seq=seq, data=chunk))
         seq += 1
     db.session.commit()
@@ -374,9 +374,6 @@ def _import_responses(job: Job, progress: JobProgress) -> None:
                          error.total) from None
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 def _export_responses(job: Job, progress: JobProgress) -> None:
     """The responses a results or browser page selected (its query string, in params["filter"]) as an Excel
     workbook: read without holding SQLite's write lock, written to a temporary file, then stored as the
@@ -397,7 +394,7 @@ def _export_responses(job: Job, progress: JobProgress) -> None:
         spool.seek(0)
         _store_result(job.id, spool)
         db.session.execute(update(Job).where(Job.id == job.id).values(
-            result_name=f"{survey.slug}-responses.xlsx", result_type=XLSX, result_size=size, total=rows))
+            result_name=f"{survey.slug}-responses.xlsx", result_type=exports.XLSX, result_size=size, total=rows))
         progress.finish({"rows": rows})
         db.session.commit()
 

@@ -25,6 +25,7 @@ from survey.transfer import collector
 
 BATCH = 1000
 PROGRESS_EVERY = 5000  # rows of a workbook between progress reports
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # a workbook's media type
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 YES_NO = {True: "yes", False: "no"}  # a consent as csv_cell writes it

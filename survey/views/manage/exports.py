@@ -20,9 +20,6 @@ from survey.views.manage.blueprint import section, survey_or_404
 
 bp = section("exports", __name__, read="analyst")
 
-XLSX = jobs.XLSX
-
-
 
 
 def _selection(slug: str) -> exporting.Selection | Response:
@@ -57,7 +54,7 @@ def responses_xlsx(slug: str):
     selection = _selection(slug)
     if isinstance(selection, Response):
         return selection
-    job = jobs.submit("responses_xlsx", io.BytesIO(), now=utcnow(), actor=f"user:{current_user.id}",
+    job = jobs.submit("responses_xlsx", now=utcnow(), actor=f"user:{current_user.id}",
                       survey=selection.survey, owner=current_user,
                       params={"filter": list(request.args.items(multi=True))})
     return redirect(url_for("manage.jobs.job_page", job_id=job.id), 303)
@@ -80,4 +77,4 @@ def results_file(slug: str, extension: str):
         return Response(text.getvalue(), mimetype="text/csv", headers=_attachment(slug, "csv", "results"))
     workbook = io.BytesIO()
     results_export.write_results(board, workbook, "xlsx")
-    return Response(workbook.getvalue(), mimetype=XLSX, headers=_attachment(slug, "xlsx", "results"))
+    return Response(workbook.getvalue(), mimetype=exporting.XLSX, headers=_attachment(slug, "xlsx", "results"))

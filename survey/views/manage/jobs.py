@@ -2,10 +2,9 @@
 problem; and the list of recent ones. A job runs in `flask dispatch` (survey.background.jobs).
 
 Analysts and above, who start them (exports; editors also imports); each sees the jobs they started,
-an admin sees all. The page refreshes itself
-without JavaScript (a meta refresh inside <noscript>) and, with it, follows the job's JSON every second
-(static/js/job.js, which reloads the page when the job ends). Opening it marks the job as watched, so its
-end is not announced by email too.
+an admin sees all. The page refreshes itself without JavaScript (a meta refresh inside <noscript>) and,
+with it, follows the job's JSON every second (static/js/job.js, which reloads the page when the job ends).
+Either way its owner's requests mark the job as watched, so its end is not announced by email too.
 """
 from __future__ import annotations
 
@@ -26,9 +25,13 @@ LISTED = 50
 
 
 def _visible_job(job_id: int) -> Job:
+    """The job, if the current user may follow it; an unfinished one of theirs is marked as watched."""
     job = db.session.scalar(jobs.visible(user=current_user).where(Job.id == job_id))
     if job is None:
         abort(404)  # someone else's job is not ours to know about either
+    if not job.finished and job.owner_id == current_user.id:
+        # Bookkeeping, not a change the viewer asked for: never waits for, or fails, the page.
+        write_without_waiting(update(Job).where(Job.id == job.id).values(watched_at=utcnow()))
     return job
 
 
@@ -42,9 +45,6 @@ def index():
 @bp.route("/jobs/<int:job_id>")
 def job_page(job_id: int):
     job = _visible_job(job_id)
-    if not job.finished and job.owner_id == current_user.id:
-        # Bookkeeping, not a change the viewer asked for: never waits for, or fails, the page.
-        write_without_waiting(update(Job).where(Job.id == job.id).values(watched_at=utcnow()))
     return render_template("manage/jobs/job.html", job=job, what=jobs.describe(job),
                            result=jobs.result_line(job), percent=jobs.percent(job),
                            phase_words=jobs.phase_line(job))

@@ -21,7 +21,7 @@ from survey.extensions import db
 from survey.models import AnswerCount, Job, JobFile, OutboxMessage, Response
 from survey.transfer import response_import
 from tests.factories import NOW, make_survey, make_user
-from tests.pages import hidden_fields
+from tests.pages import hidden_fields, log_in
 
 ROOT = Path(__file__).resolve().parents[3]
 HEADER = "submitted_at,email,attr.location,satisfaction,comment\n"
@@ -133,6 +133,21 @@ def test_an_export_job_keeps_its_workbook_a_week_and_no_job_keeps_its_upload(ctx
     jobs.forget_files(now=NOW + timedelta(days=8))
     db.session.refresh(export)
     assert export.result_size is None and list(jobs.result_chunks(export.id)) == []  # … then gone
+
+
+def test_an_owner_whose_page_follows_the_job_by_script_gets_no_email(app, client):
+    """With JavaScript the page is not reloaded: its script's requests for the job's progress count as
+    watching too, or the owner still looking at the bar would be emailed a minute in."""
+    with app.app_context():
+        owner = make_user()
+        job_id = jobs.submit("response_import", io.BytesIO(history(3)), now=utcnow() - timedelta(minutes=5),
+                             actor=f"user:{owner.id}", survey=make_survey(), owner=owner).id
+    log_in(client, "manager@example.com")
+    assert client.get(f"/manage/jobs/{job_id}/progress").json["state"] == "queued"
+    with app.app_context():
+        jobs.run_due()
+        assert db.session.scalar(select(Job.state).where(Job.id == job_id)) == "done"
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
 
 
 def test_a_job_whose_lease_ran_out_is_taken_again_and_one_out_of_attempts_fails(ctx):
