@@ -20,7 +20,7 @@ from survey.authoring import starters
 from survey.clock import local_date
 from survey.extensions import db
 from survey.links import external_url
-from survey.models import Answer, CaseStatus, ChangeStatus, Contact, Response, ResponseTag, Survey, User
+from survey.models import Answer, CaseStatus, ChangeStatus, Contact, FollowUpCase, Response, ResponseTag, Survey, User
 from survey.results import rollups
 
 DEMO_EMAIL = "demo@example.com"
@@ -213,9 +213,10 @@ def _followups(survey: Survey, admin: User, rng: random.Random, now: datetime) -
                                                        Response.submitted_at >= now - timedelta(days=42))).all()
     for response in recent:
         values: dict[str, object] = {a.question_key: a.value_int for a in response.answers if a.value_int is not None}
-        case = followups.open_for_response(response, questions, values, now=response.submitted_at)
-        if case is None:
+        case_id = followups.open_for_response(response, questions, values, now=response.submitted_at)
+        if case_id is None:
             continue
+        case = db.session.get_one(FollowUpCase, case_id)
         if case.due_at < now - timedelta(days=2):
             case.owner_id = admin.id
             case.first_contact_at = case.opened_at + timedelta(hours=rng.choice([2, 5, 20, 30, 50]))

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from analysis.nps import DETRACTOR_MAX
@@ -87,34 +87,48 @@ def low_score(questions: Sequence[Question], values: dict[str, object]) -> str |
 
 def open_for_response(response: Response, questions: Sequence[Question], values: dict[str, object], *,
                       now: datetime, is_new: bool = False, every_response: bool = False,
-                      endpoints: webhooks.Subscribers | None = None) -> FollowUpCase | None:
+                      endpoints: webhooks.Subscribers | None = None) -> int | None:
     """Open a case (once per response) for a low score or a request to be contacted, or for any response
-    when `every_response` (a complaint form, definitions.FOLLOW_UP_RULES). Called inside the transaction
-    that stores the response. `is_new`: the response was created in this transaction, so no case can exist
-    for it yet (not looked for). `endpoints`: `webhooks.subscribers()` if the caller read them."""
+    when `every_response` (a complaint form, definitions.FOLLOW_UP_RULES): its id, or None. Called inside the
+    transaction that stores the response. `is_new`: the response was created in this transaction, so no case
+    can exist for it yet (not looked for). `endpoints`: `webhooks.subscribers()` if the caller read them."""
     if response.id is None:
         return None
     if not is_new and db.session.scalar(select(FollowUpCase.id).where(FollowUpCase.response_id == response.id)):
         return None
+    opened = _why_open(response, questions, values, every_response=every_response)
+    if opened is None:
+        return None
+    reason, summary = opened
+    row = {"reason": reason, "response_id": response.id, "contact_id": response.contact_id,
+           "team": str((response.attributes or {}).get("team", "")), "summary": summary, "status": CaseStatus.NEW,
+           "opened_at": now, "due_at": _due(now)}
+    # One Core statement on the submit path, as the response itself is written: a case added to the session
+    # cost its unit of work at commit (a quarter of a submission that opens one). Nothing in the request
+    # reads it back; the webhook's payload is built from a plain instance.
+    case_id = db.session.connection().execute(_OPEN_CASE, row).scalar_one()
+    webhooks.case_updated(FollowUpCase(id=case_id, **row), "opened", now=now, endpoints=endpoints)
+    return case_id
+
+
+_OPEN_CASE = insert(FollowUpCase.__table__).returning(FollowUpCase.__table__.c.id)
+
+
+def _why_open(response: Response, questions: Sequence[Question], values: dict[str, object], *,
+              every_response: bool) -> tuple[str, str] | None:
+    """(reason, summary) of the case these answers open, or None."""
     reason_text = low_score(questions, values)
     if every_response:  # like the /complain form: every one is a complaint, reachable or not
         words = next((" ".join(str(values[q.key]).split()) for q in questions
                       if q.type == "text" and values.get(q.key)), "")
-        reason, summary = "complaint", f"Complaint: {words or reason_text or 'see the answers'}"[:300]
-    elif reason_text is None and not response.contact_consent:
+        return "complaint", f"Complaint: {words or reason_text or 'see the answers'}"[:300]
+    if reason_text is None and not response.contact_consent:
         return None
-    elif reason_text is None:
-        reason, summary = "contact_request", "Asked to be contacted about their answers"
-    elif response.contact_id is None:  # nobody to call: someone reads it instead
-        reason, summary = "review", f"Anonymous, to review: {reason_text}"[:300]
-    else:
-        reason, summary = "low_score", reason_text
-    case = FollowUpCase(reason=reason, response_id=response.id, contact_id=response.contact_id,
-                        team=str((response.attributes or {}).get("team", "")), summary=summary, status=CaseStatus.NEW,
-                        opened_at=now, due_at=_due(now))
-    db.session.add(case)
-    webhooks.case_updated(case, "opened", now=now, endpoints=endpoints)
-    return case
+    if reason_text is None:
+        return "contact_request", "Asked to be contacted about their answers"
+    if response.contact_id is None:  # nobody to call: someone reads it instead
+        return "review", f"Anonymous, to review: {reason_text}"[:300]
+    return "low_score", reason_text
 
 
 def open_manually(response: Response, *, actor: User, now: datetime) -> FollowUpCase:

@@ -9,7 +9,7 @@ from survey.addresses import InvalidAddress, normalise_email
 from survey.extensions import db
 from survey.models import Contact, Invitation, Survey
 from survey.outreach import erasures
-from survey.responding.submission import Respondent
+from survey.responding.submission import Respondent, form_respondent_key
 from survey.tokens import new_token
 
 
@@ -71,4 +71,4 @@ def public_respondent(submission_key: str) -> Respondent:
     """Whoever sends this form from the public link. Each sent form is its own response (a public link
     knows no one, and a shared device has many people): sending the same form again (a double click, Back
     then Send) is the same respondent and is stored once, and no form can reach an earlier response."""
-    return Respondent(key=f"public:{submission_key}", source="public")
+    return Respondent(key=form_respondent_key(submission_key), source="public")

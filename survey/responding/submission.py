@@ -98,6 +98,11 @@ class Respondent:
     attributes: Mapping[str, str] = field(default_factory=dict)
 
 
+def form_respondent_key(submission_key: str) -> str:
+    """The respondent key of whoever sends this one form (the public link's respondents)."""
+    return f"public:{submission_key}"
+
+
 @dataclass(frozen=True)
 class ParsedAnswers:
     values: dict[str, object]  # question key → int | str | bool | list[str]; unanswered keys absent
@@ -205,8 +210,8 @@ class Submission:
 # A submission's statements, built once: building a statement (its WHERE clause, an ORM DELETE's plan)
 # cost more than running it. The response, its revision, answers and draft are written as Core statements:
 # nothing reads them back as objects in the request that writes them, and the ORM's flush of the one new
-# response (its unit of work, its events) was a tenth of a submission. A follow-up case and webhook
-# deliveries, when there are any, are ORM objects flushed at commit.
+# response (its unit of work, its events) was a tenth of a submission. So is a follow-up case (a quarter
+# of a submission that opens one); webhook deliveries, when there are any, are ORM objects flushed at commit.
 _RESPONSES = Response.__table__
 _STORED_FOR_KEY = select(ResponseRevision.response_id).where(ResponseRevision.submission_key == bindparam("key"))
 _RESPONSE_OF = select(_RESPONSES).where(_RESPONSES.c.respondent_key == bindparam("key")).with_for_update()
@@ -250,7 +255,10 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     # Straight to the transaction's connection: the session's execute would only add an autoflush check and
     # ORM dispatch to each statement (nothing they touch is pending in the session).
     connection = db.session.connection()
-    stored = connection.execute(_RESPONSE_OF, {"key": respondent.key}).one_or_none()
+    # A public link's respondent is the form itself (`form_respondent_key`): its response exists only if
+    # this very form was stored, which the insert's unique respondent key refuses (see submit_response).
+    stored = None if respondent.key == form_respondent_key(submission_key) else connection.execute(
+        _RESPONSE_OF, {"key": respondent.key}).one_or_none()
     changes = {"version_id": version.id, "updated_at": now, "quote_consent": consents.quote,
                "contact_consent": consents.contact}
     is_new = stored is None
@@ -271,7 +279,7 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
         connection.execute(_CHANGE_RESPONSE, {"response_id": stored.id, **changes})
         response = Response(**{**stored._asdict(), **changes})
         old = connection.execute(select(Answer.question_key, Answer.value_int)
-                                 .where(Answer.response_id == response.id)).tuples().all()
+                                 .where(Answer.response_id == response.id)).all()
     rows = _answer_rows(version.questions, values)
     # First the revision: its unique submission key is what refuses a form stored before.
     connection.execute(_ADD_REVISION, {"response_id": response.id, "submission_key": submission_key,

@@ -6,7 +6,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from survey.extensions import db
-from survey.models import Answer, Response, ResponseDraft, ResponseRevision
+from survey.models import Answer, FollowUpCase, Response, ResponseDraft, ResponseRevision
 from survey.outreach.invitations import invited_respondent
 from survey.responding.submission import (
     MISSING,
@@ -84,8 +84,9 @@ def test_the_same_submission_is_stored_once_and_a_change_replaces_the_answers(ct
 
 
 def test_a_submission_is_written_without_the_orms_unit_of_work(ctx):
-    """Every statement of a submission is Core, a new response and a changed one alike: the ORM's flush of
-    the new response was a tenth of a submission. (A follow-up case for an unhappy answer is an ORM object.)"""
+    """Every statement of a submission is Core, a new response, a changed one and the follow-up case an
+    unhappy answer opens alike: the ORM's flush of the new response was a tenth of a submission, of the case
+    a quarter."""
     survey = make_survey()
     respondent = invited_respondent(make_invitation(survey))
     flushes = []
@@ -94,12 +95,15 @@ def test_a_submission_is_written_without_the_orms_unit_of_work(ctx):
         flushes.append(1)
     event.listen(Session, "after_flush", count_flush)
     try:
-        for key, score in (("c" * 20, 5), ("d" * 20, 4)):
+        for key, score in (("c" * 20, 5), ("d" * 20, 4), ("e" * 20, 1)):
             submit_response(survey.current_version, respondent, {"satisfaction": score}, Consents(),
                             submission_key=key, now=NOW)
     finally:
         event.remove(Session, "after_flush", count_flush)
-    assert flushes == [] and counts() == (1, 2, 1)
+    assert flushes == [] and counts() == (1, 3, 1)
+    case = db.session.scalars(select(FollowUpCase)).one()
+    response_id = db.session.scalar(select(Response.id))
+    assert (case.reason, case.response_id, case.status, case.opened_at) == ("low_score", response_id, "new", NOW)
 
 
 def test_drafts_resume_and_disappear_once_submitted(ctx):

@@ -284,6 +284,21 @@ def test_the_public_link_looks_for_no_earlier_answers(client, app):
     assert "Send my answers" in html and "You have already answered" not in html
 
 
+def test_a_public_submission_stores_without_looking_for_an_earlier_response(client, app):
+    """A public form is its own respondent: its response exists only if this very form was stored, which the
+    insert's unique key refuses, so the submission does not look first (a round trip on every submission)."""
+    given_survey(app)
+    fields = hidden_fields(client.get("/s/support-csat").get_data(as_text=True))
+    statements = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert client.post("/s/support-csat", data={**fields, **GOOD}).status_code == 303
+    assert [s for s in statements if re.search(r"\bFROM responses\b", s)] == []
+    assert client.post("/s/support-csat", data={**fields, **GOOD}).status_code == 303  # the same form again
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+
+
 def test_a_kept_survey_definition_costs_one_query_and_every_change_to_it_shows_at_once(client, app):
     """Each process keeps the survey it answers from and checks it with one query per request (its stamp,
     read through the driver): closing, publishing again and a new version take effect on the very next
