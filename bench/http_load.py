@@ -236,6 +236,25 @@ def gunicorn(app: str, *, environment: dict[str, str], workers: int = 2, python_
             server.wait(timeout=30)
 
 
+@contextmanager
+def dispatcher(*, environment: dict[str, str]) -> Iterator[None]:
+    """`flask dispatch --loop` beside the web server, as the deployment guide runs it (it sends the email,
+    runs jobs and, on SQLite, checkpoints the WAL), until the block ends."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "dispatch", "--loop"],
+                                   env={**os.environ, **environment}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        try:
+            time.sleep(0.5)
+            if process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"flask dispatch exited with {process.returncode}:\n{log.read().decode()[-3000:]}")
+            yield
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
 def _wait_until_answering(port: int, path: str, server: subprocess.Popen, log) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -55,6 +55,7 @@ from http_load import (  # noqa: E402
     Load,
     body_of,
     client_note,
+    dispatcher,
     gunicorn,
     hammer,
     headers_of,
@@ -338,7 +339,10 @@ def measure(database: str, url: str, folder: Path, args) -> list[Figure]:
     environment = {"HEARKEN_DATABASE_URL": url, "HEARKEN_SECRET_KEY": SECRET_KEY,
                    "HEARKEN_INSTANCE_PATH": str(folder), "BENCH_BASELINE_URL": url}
     ours_bench = {"environment": environment, "python_path": BENCH}
-    with gunicorn("app:app", environment=environment, ready_path=PAGE) as hearken, \
+    # Hearken as deployed: the web server and a dispatcher (on SQLite it checkpoints the WAL, for everyone
+    # writing the database file: the floor and the bare endpoint too).
+    with dispatcher(environment=environment), \
+            gunicorn("app:app", environment=environment, ready_path=PAGE) as hearken, \
             gunicorn("survey_submit:floor_app()", ready_path=PAGE, **ours_bench) as floor, \
             gunicorn("survey_submit:flask_app()", ready_path=PAGE, **ours_bench) as flask, \
             gunicorn("survey_submit:baseline_app", **ours_bench) as baseline:

@@ -31,7 +31,7 @@ from flask import Flask, current_app
 from sqlalchemy import CursorResult, Engine, Row, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from survey import followups, mail, outreach
+from survey import database, followups, mail, outreach
 from survey.alerts import trends
 from survey.background import jobs
 from survey.clock import utcnow
@@ -504,12 +504,22 @@ def run_forever(*, interval: float, detect_every: float, echo: Callable[[str], N
     # Daemon: a job still running when the loop stops is resumed by the next dispatcher (its lease runs out).
     worker = threading.Thread(target=_jobs_forever, name="hearken-jobs", daemon=True,
                               args=(app, interval, echo, stopped))
+    # And a third folds SQLite's WAL back into the database file, so customers' commits need not.
+    checkpointer = threading.Thread(target=_checkpoints_forever, name="hearken-wal", daemon=True,
+                                    args=(app, echo, stopped))
     worker.start()
+    checkpointer.start()
     try:
         _dispatch_forever(interval=interval, detect_every=detect_every, echo=echo, should_stop=should_stop)
     finally:
         stopped.set()
         worker.join(timeout=interval + 1)
+        checkpointer.join(timeout=1)
+
+
+def _checkpoints_forever(app: Flask, echo: Callable[[str], None], stopped: threading.Event) -> None:
+    with app.app_context():
+        database.keep_wal_short(stopped, echo)
 
 
 def _dispatch_forever(*, interval: float, detect_every: float, echo: Callable[[str], None],

@@ -5,14 +5,17 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from datetime import datetime
+from pathlib import Path
 from unittest import mock
 
 import pytest
 from sqlalchemy import event, func, select
 
 from survey import database
+from survey.background import dispatch
 from survey.extensions import db
-from survey.models import Response
+from survey.models import Contact, Response
 from survey.responding import submission as responding
 from tests.factories import make_invitation, make_survey
 from tests.pages import hidden_fields
@@ -183,3 +186,40 @@ def test_a_keyset_page_starts_after_the_cursor_and_says_whether_more_follow(ctx)
     assert (first.rows, first.more) == (made[:2], True)
     rest = database.keyset(select(Survey), Survey.id, after=made[1].id, limit=2)
     assert (rest.rows, rest.more) == (made[2:], False)
+
+
+
+def test_customers_commits_leave_the_wal_to_the_dispatcher(sqlite_app):
+    """A commit that takes the WAL past SQLite's default 1 000 pages no longer copies it back into the
+    database file (two fsyncs inside a customer's request): the dispatcher's checkpoints do, and a request
+    only past WAL_AUTOCHECKPOINT_PAGES."""
+    path = Path(sqlite_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    with sqlite_app.app_context():
+        database.checkpoint_wal()
+        before = path.stat()
+        page_size = db.session.connection().exec_driver_sql("PRAGMA page_size").scalar()
+        db.session.commit()
+        padding = "x" * 4000
+        for batch in range(15):  # about 1 500 pages of new rows, committed 15 times
+            db.session.add_all(Contact(email=f"c{batch}-{i}@example.com", attributes={"note": padding},
+                                       created_at=datetime(2026, 1, 1)) for i in range(400))
+            db.session.commit()
+        assert (path.with_name(path.name + "-wal").stat().st_size // page_size) > 1_500
+        assert (path.stat().st_mtime_ns, path.stat().st_size) == (before.st_mtime_ns, before.st_size)
+        database.checkpoint_wal()
+    assert path.stat().st_mtime_ns > before.st_mtime_ns
+
+
+def test_the_dispatcher_loop_checkpoints_the_wal(sqlite_app, monkeypatch):
+    path = Path(sqlite_app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    with sqlite_app.app_context():
+        database.checkpoint_wal()
+        before = path.stat().st_mtime_ns
+        db.session.add_all(Contact(email=f"c{i}@example.com", attributes={"note": "x" * 4000},
+                                   created_at=datetime(2026, 1, 1)) for i in range(400))
+        db.session.commit()
+        monkeypatch.setattr(dispatch, "run_once", lambda **kwargs: dispatch.PassReport())
+        deadline = time.monotonic() + 10
+        dispatch.run_forever(interval=0.05, detect_every=3600, echo=print,
+                             should_stop=lambda: path.stat().st_mtime_ns > before or time.monotonic() > deadline)
+    assert path.stat().st_mtime_ns > before
