@@ -246,9 +246,7 @@ def read_row(statement: Select, **values) -> tuple | None:
     For a page whose only database work is one indexed read (a survey's freshness stamp, the public
     changes page's ETag): through a session, the transaction alone (SQLite: its BEGIN, the statement's
     execution context, the rollback at teardown) took ≈0.4 ms, the driver takes ≈0.05 ms. A read needs no
-    transaction of its own (SQLite: the driver runs in autocommit, see `configure_sqlite_connection`;
-    PostgreSQL: a rollback ends the implicit one). Build `statement` once: compiling it is cached per
-    statement object."""
+    transaction of its own. Build `statement` once: compiling it is cached per statement object."""
     dialect = db.engine.dialect
     sql, parameters, processors = _driver_statement(statement, dialect)
     error_class = dialect.loaded_dbapi.Error
@@ -256,14 +254,21 @@ def read_row(statement: Select, **values) -> tuple | None:
         connection = db.engine.raw_connection()
     except error_class as error:  # as SQLAlchemy would raise it: the outage pages catch that
         raise DBAPIError.instance(sql, None, error, error_class, dialect=dialect) from error
+    # PostgreSQL: no transaction at all (psycopg's autocommit), where one cost three more round trips: its
+    # BEGIN, its ROLLBACK, and the DEALLOCATE ALL psycopg sends after any rollback to forget the statements
+    # it had prepared. (SQLite's driver runs in autocommit already: configure_sqlite_connection.)
+    autocommit = dialect.name == "postgresql"
+    driver = connection.dbapi_connection
+    assert driver is not None  # None only once the pooled connection is closed
     try:
+        if autocommit:
+            driver.autocommit = True
         cursor = connection.cursor()
         cursor.execute(sql, parameters(values))
         row = cursor.fetchone()
         cursor.close()
-        # Ends PostgreSQL's implicit transaction here, where a connection broken by a restart is noticed and
-        # dropped; left to the pool's rollback on return, it would be logged there as an error.
-        connection.rollback()
+        if autocommit:
+            driver.autocommit = False
     except error_class as error:
         connection.invalidate()  # perhaps broken (a restart): the pool opens a new one next time
         raise DBAPIError.instance(sql, None, error, error_class, dialect=dialect) from error

@@ -223,3 +223,36 @@ def test_the_dispatcher_loop_checkpoints_the_wal(sqlite_app, monkeypatch):
         dispatch.run_forever(interval=0.05, detect_every=3600, echo=print,
                              should_stop=lambda: path.stat().st_mtime_ns > before or time.monotonic() > deadline)
     assert path.stat().st_mtime_ns > before
+
+
+def test_a_read_through_the_driver_costs_postgresql_no_transaction(app, tmp_path):
+    """On PostgreSQL a page's one read (the survey's stamp) runs outside any transaction: in one, psycopg
+    added a BEGIN, a ROLLBACK and, after the rollback, a DEALLOCATE ALL of its prepared statements, each a
+    round trip (watched here in libpq's own trace of the protocol)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's round trips")
+        make_survey()
+        trace = tmp_path / "libpq.trace"
+        with trace.open("wb") as out:
+            def watch(dbapi_connection, _record, _proxy):
+                dbapi_connection.pgconn.trace(out.fileno())
+
+            def stop(dbapi_connection, _record):
+                dbapi_connection.pgconn.untrace()
+            event.listen(db.engine.pool, "checkout", watch)
+            event.listen(db.engine.pool, "checkin", stop)
+            try:
+                for _ in range(6):  # past psycopg's prepare threshold (5)
+                    assert responding.read_stamp("support-csat") is not None
+            finally:
+                event.remove(db.engine.pool, "checkout", watch)
+                event.remove(db.engine.pool, "checkin", stop)
+            connection = db.engine.raw_connection()
+            try:
+                assert connection.dbapi_connection.autocommit is False  # as the pool lent it
+            finally:
+                connection.close()
+    sent = trace.read_bytes()
+    assert sent.count(b"FROM surveys") >= 1
+    assert b"BEGIN" not in sent and b"ROLLBACK" not in sent and b"DEALLOCATE" not in sent
