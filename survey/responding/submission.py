@@ -230,8 +230,11 @@ def _already_stored(submission_key: str) -> int | None:
 
 
 def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapping[str, object],
-                    consents: Consents, *, submission_key: str, now: datetime) -> Submission:
+                    consents: Consents, *, submission_key: str, now: datetime,
+                    refused_before: bool = True) -> Submission:
     """Store validated answers as the respondent's current response, exactly once per submission key.
+    `refused_before`: this form may have been refused and kept (`hold_refused_form`); False spares a public
+    form that never was the statement deleting it. (A respondent's own draft is always deleted.)
 
     The first attempt does not look for the key first: the revisions' unique submission key refuses a form
     that is already stored (written first in `_store`, so little is done before it is refused), and the
@@ -241,7 +244,7 @@ def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapp
             db.session.rollback()
             return Submission(response_id, duplicate=True)
         try:
-            response_id = _store(version, respondent, values, consents, submission_key, now)
+            response_id = _store(version, respondent, values, consents, submission_key, now, refused_before)
             db.session.commit()
             return Submission(response_id, duplicate=False)
         except IntegrityError:
@@ -251,14 +254,15 @@ def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapp
     raise RuntimeError("could not store the response after three attempts")
 
 
-def _store(version, respondent, values, consents, submission_key, now) -> int:
+def _store(version, respondent, values, consents, submission_key, now, refused_before) -> int:
     # Straight to the transaction's connection: the session's execute would only add an autoflush check and
     # ORM dispatch to each statement (nothing they touch is pending in the session).
     connection = db.session.connection()
     # A public link's respondent is the form itself (`form_respondent_key`): its response exists only if
-    # this very form was stored, which the insert's unique respondent key refuses (see submit_response).
-    stored = None if respondent.key == form_respondent_key(submission_key) else connection.execute(
-        _RESPONSE_OF, {"key": respondent.key}).one_or_none()
+    # this very form was stored, which the insert's unique respondent key refuses (see submit_response);
+    # and it has no draft, only perhaps a refused copy of itself.
+    this_form = respondent.key == form_respondent_key(submission_key)
+    stored = None if this_form else connection.execute(_RESPONSE_OF, {"key": respondent.key}).one_or_none()
     changes = {"version_id": version.id, "updated_at": now, "quote_consent": consents.quote,
                "contact_consent": consents.contact}
     is_new = stored is None
@@ -296,7 +300,8 @@ def _store(version, respondent, values, consents, submission_key, now) -> int:
     endpoints = webhooks.subscribers()
     followups.open_for_response(response, version.questions, values, now=now, is_new=is_new, endpoints=endpoints,
                                 every_response=version.follow_up == "every_response")
-    connection.execute(_DELETE_DRAFT, {"key": respondent.key, "refused": _refused_key(submission_key)})
+    if refused_before or not this_form:
+        connection.execute(_DELETE_DRAFT, {"key": respondent.key, "refused": _refused_key(submission_key)})
     webhooks.response_completed(response, version, values, now=now, endpoints=endpoints)
     # Last: every submission of the day adds to the same few answer_counts rows, so on PostgreSQL their row
     # locks make concurrent submissions wait for each other until commit; taken here, they are held only

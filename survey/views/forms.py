@@ -220,6 +220,9 @@ class RespondForm(Form):
     # recognised and stored once.
     submission_key = HiddenField()
     version = HiddenField()
+    # "1" on a form shown again after it was refused: sending it deletes the copy kept of it
+    # (responding.hold_refused_form); any other public form has none to delete.
+    corrects = HiddenField()
     consent_quote = BooleanField("You may quote my comments anonymously (without my name or any contact details).")
     consent_contact = BooleanField("You may contact me about my answers.")
 

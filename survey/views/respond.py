@@ -139,7 +139,7 @@ def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: 
     submit_response(version, respondent or public_respondent(submission_key), parsed.values,
                     Consents(quote=form.consent_quote.data,
                              contact="consent_contact" in form and form.consent_contact.data),
-                    submission_key=submission_key, now=utcnow())
+                    submission_key=submission_key, now=utcnow(), refused_before=form.corrects.data == "1")
     return redirect(thanks_url(submission_key), code=303)
 
 
@@ -182,7 +182,7 @@ def _show_survey(survey: Survey, respondent: Respondent | None):
     if refused is not None:  # a form refused a moment ago, shown again with what was wrong
         version = _version(survey, refused.version_id)
         fields, action = refused.fields, (refused.fields.get("action") or ["submit"])[0]
-        form.submission_key.data, form.version.data = key, str(version.id)
+        form.submission_key.data, form.version.data, form.corrects.data = key, str(version.id), "1"
         form.consent_quote.data = bool(fields.get("consent_quote"))
         if "consent_contact" in form:
             form.consent_contact.data = bool(fields.get("consent_contact"))
