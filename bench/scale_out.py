@@ -68,6 +68,7 @@ SLICES = 5
 SAMPLE_EVERY = 0.02  # seconds between two looks at pg_stat_activity
 NAME = "hearken-bench-scale-out"  # application_name prefix of the bench's servers, and the Redis key prefix's start
 TABLES = ("responses", "response_revisions", "answers")
+LAUNCH = f"{NAME}-launch"  # the application_name of the bench's own app, which launches the campaigns
 
 
 def hearken_app():
@@ -80,14 +81,18 @@ def hearken_app():
 
 # --- processes and their CPU ------------------------------------------------------------------------
 
+def named(url: str, application_name: str) -> str:
+    """The database URL, its connections named `application_name` (in pg_stat_activity)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).update_query_dict({"application_name": application_name}).render_as_string(False)
+
+
 def production_environment(url: str, application_name: str, folder: Path, **settings: str) -> dict[str, str]:
     """A production process's environment (the developer's HEARKEN_* settings left out), connecting to `url`
     as `application_name`."""
-    from sqlalchemy.engine import make_url
-
-    database = make_url(url).update_query_dict({"application_name": application_name})
     environment = {name: value for name, value in os.environ.items() if not name.startswith("HEARKEN_")}
-    environment.update(HEARKEN_DATABASE_URL=database.render_as_string(hide_password=False),
+    environment.update(HEARKEN_DATABASE_URL=named(url, application_name),
                        HEARKEN_SECRET_KEY=SECRET_KEY, HEARKEN_INSTANCE_PATH=str(folder),
                        HEARKEN_BASE_URL="https://feedback.example.test", PYTHONUNBUFFERED="1", **settings)
     return environment
@@ -104,6 +109,10 @@ class Server:
 
     def pids(self) -> list[int]:
         return [self.process.pid, *child_pids(self.process.pid)]
+
+    def cpu(self) -> dict[int, float]:
+        """CPU seconds used so far by the master and each worker."""
+        return {pid: cpu_seconds(pid) for pid in self.pids()}
 
 
 @contextmanager
@@ -245,7 +254,8 @@ def prepare(url: str, folder: Path):
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as connection:
         connection.execute("DROP SCHEMA public CASCADE")
         connection.execute("CREATE SCHEMA public")
-    app = fresh_app(folder, SQLALCHEMY_DATABASE_URI=url, SECRET_KEY=SECRET_KEY,
+    # Its connections named too: the campaign launch's backend CPU is measured.
+    app = fresh_app(folder, SQLALCHEMY_DATABASE_URI=named(url, LAUNCH), SECRET_KEY=SECRET_KEY,
                     MAIL_FROM="Hearken <feedback@example.test>")
     with app.app_context():
         make_survey()
@@ -278,6 +288,9 @@ class Rung:
     db_cpu: float = 0.0  # of the PostgreSQL backends that served them
     backends: int = 0  # connections the server held at the end
     commit_ms: float = 0.0  # a bare one-row commit, measured before the run
+    pages: int = 0  # survey pages (GET, first visit) served to open the forms posted
+    page_cpu: float = 0.0  # CPU seconds of the gunicorn processes serving them
+    page_db_cpu: float = 0.0  # of their PostgreSQL backends
 
     @property
     def load(self) -> Load:
@@ -312,29 +325,27 @@ def submission_run(servers: list[Server], rates: dict[int, float], app, database
     turns taken one server after another; then every submission must be in the database."""
     from survey_submit import open_forms
 
-    parts, expected = {}, Counter()
-    for server in servers:
-        posts, answer_rows, _hidden = open_forms(server.port, max(50, round(rates[server.workers] * seconds)), answers)
-        parts[server.workers] = [posts[i::slices] for i in range(slices)]
-        expected.update({"responses": len(posts), "response_revisions": len(posts), "answers": answer_rows})
     commit_ms = database.commit_ms()
     rungs = {server.workers: Rung(server, commit_ms=commit_ms) for server in servers}
-    names = [server.application_name for server in servers]
+    parts, expected = {}, Counter()
+    for server in servers:  # the forms are opened with the servers' CPU measured too: the survey page's cost
+        rung, web, backends = rungs[server.workers], server.cpu(), database.cpu([server.application_name])
+        posts, answer_rows, _hidden = open_forms(server.port, max(50, round(rates[server.workers] * seconds)), answers)
+        rung.pages, rung.page_cpu = len(posts), cpu_used(web, server.cpu())
+        rung.page_db_cpu = cpu_used(backends, database.cpu([server.application_name]))
+        parts[server.workers] = [posts[i::slices] for i in range(slices)]
+        expected.update({"responses": len(posts), "response_revisions": len(posts), "answers": answer_rows})
     before = stored_rows(app)
-    web = {server.workers: {pid: cpu_seconds(pid) for pid in server.pids()} for server in servers}
-    backends = database.cpu(names)
+    web = {server.workers: server.cpu() for server in servers}
+    backends = {server.workers: database.cpu([server.application_name]) for server in servers}
     for part in range(slices):
         for server in servers:
             rungs[server.workers].loads.append(hammer(server.port, parts[server.workers][part]).check(303))
-    backends_after = database.backends(names)
-    db_after = database.cpu(names)
     for server in servers:
         rung = rungs[server.workers]
-        rung.web_cpu = cpu_used(web[server.workers], {pid: cpu_seconds(pid) for pid in server.pids()})
-        mine = {pid for pid, name in backends_after.items() if name == server.application_name}
-        rung.db_cpu = cpu_used({pid: backends.get(pid, 0.0) for pid in mine}, {pid: db_after[pid] for pid in mine
-                                                                              if pid in db_after})
-        rung.backends = len(mine)
+        rung.web_cpu = cpu_used(web[server.workers], server.cpu())
+        rung.db_cpu = cpu_used(backends[server.workers], database.cpu([server.application_name]))
+        rung.backends = len(database.backends([server.application_name]))
     after = stored_rows(app)
     stored = {table: after[table] - before[table] for table in TABLES}
     assert stored == dict(expected), f"submissions lost: {stored} stored, {dict(expected)} expected"
@@ -464,6 +475,15 @@ def submission_figures(results: list[list[Rung]], waits: Waits, redis_keys: int,
                       f"{w}: {statistics.median(r.db_ms for r in rs):.2f} ms" for w, rs in by_workers.items())
                   + "; PostgreSQL's own WAL writer and checkpointer not included; the submissions spent "
                   + ("nothing" if not redis_keys else f"{redis_keys} keys") + " in Redis")))
+    pages = [(sum(r.page_cpu for r in run), sum(r.page_db_cpu for r in run), sum(r.pages for r in run))
+             for run in results]
+    figures.append(Figure(
+        key="scale_out.page.cpu", title="gunicorn CPU per survey page (GET, first visit)", unit="ms",
+        runs=[cpu / count * 1000 for cpu, _db, count in pages], better="lower",
+        note=(f"the public survey page opened as a new browser (the forms posted above; {sum(p[2] for p in pages)} "
+              "pages), every process count together" + (
+                  f"; PostgreSQL backends {statistics.median(db / count * 1000 for _cpu, db, count in pages):.2f} ms"
+                  if local else ""))))
     return figures
 
 
@@ -528,6 +548,8 @@ class Sending:
     count: int
     rate: float  # msg/s, from the dispatchers let go to the last message received
     launch_rate: float  # msg/s queued by the launch
+    launch_cpu: float  # CPU seconds of the launching process (this one)
+    launch_db_cpu: float  # of its PostgreSQL backend
     cpu: float  # CPU seconds of the dispatchers, from let go to the last row recorded sent
     db_cpu: float  # of their PostgreSQL backends, likewise
     smtp_cpu: float  # of the SMTP server
@@ -613,7 +635,7 @@ def send_campaign(dispatchers: int, count: int, label: str, url: str, redis_uri:
             wait_until_settled(processes, database, names)
             for process in processes:
                 os.killpg(process.pid, signal.SIGSTOP)
-            started = time.monotonic()
+            started, launch_cpu, launch_db = time.monotonic(), time.process_time(), database.cpu([LAUNCH])
             with app.app_context():
                 survey = find_survey(SLUG)
                 _campaign, report = outreach.send_campaign(survey, segment={"batch": [label]}, at=None, reminders=0,
@@ -621,6 +643,7 @@ def send_campaign(dispatchers: int, count: int, label: str, url: str, redis_uri:
                 assert report is not None and report.queued == count, report
                 db.session.remove()
             launch = time.monotonic() - started
+            launch_cpu, launch_db_cpu = time.process_time() - launch_cpu, cpu_used(launch_db, database.cpu([LAUNCH]))
             # Held for at least a polling interval, so each is past its sleep and starts at once when let go.
             time.sleep(max(0.0, DEFAULTS["DISPATCH_INTERVAL"] - launch))
             pids = [process.pid for process in processes]
@@ -646,6 +669,7 @@ def send_campaign(dispatchers: int, count: int, label: str, url: str, redis_uri:
     check_received_once(queued, [message_id for _at, message_id in arrivals], statuses, OutboxStatus.SENT)
     last = max(float(at) for at, _id in arrivals)
     return Sending(dispatchers=dispatchers, count=count, rate=count / (last - let_go), launch_rate=count / launch,
+                   launch_cpu=launch_cpu, launch_db_cpu=launch_db_cpu,
                    cpu=cpu_used(before, after), db_cpu=cpu_used(backends, backends_after), smtp_cpu=smtp_cpu,
                    seconds=done - let_go, sent_by=[sent_by(log) for log in logs], connections=connections)
 
@@ -710,9 +734,8 @@ def email_figures(results: dict[int, list[Sending]], count: int, local: bool) ->
         used = (f"dispatchers {cores(sum(s.cpu for s in sendings), busy)}, PostgreSQL backends "
                 f"{cores(sum(s.db_cpu for s in sendings), busy) if local else '?'}, SMTP server "
                 f"{cores(sum(s.smtp_cpu for s in sendings), busy)}")
-        note = (f"{count} invitations per run queued by one campaign launch on PostgreSQL (the launch "
-                f"{statistics.median(s.launch_rate for s in sendings):.0f} msg/s), then sent by {n} `flask dispatch "
-                f"--loop` to aiosmtpd in its own process, which "
+        note = (f"{count} invitations per run queued by one campaign launch on PostgreSQL, then sent by {n} "
+                f"`flask dispatch --loop` to aiosmtpd in its own process, which "
                 f"recorded every Message-ID: each received exactly once; timed from the dispatchers let go to the "
                 f"last message received; "
                 f"sent by each: {' / '.join(str(x) for x in sendings[-1].sent_by)}; up to "
@@ -733,8 +756,16 @@ def email_figures(results: dict[int, list[Sending]], count: int, local: bool) ->
                    + (", their PostgreSQL backends "
                       f"{statistics.median(s.db_cpu / s.count * 1000 for s in sendings):.2f} ms" if local else "")),
         ]
+    everything = [s for sendings in results.values() for s in sendings]
+    launch_db = statistics.median(s.launch_db_cpu / s.count * 1000 for s in everything)
+    figures.append(Figure(
+        key="scale_out.launch.cpu", title="campaign launch CPU per invitation queued, PostgreSQL", unit="ms",
+        runs=[s.launch_cpu / s.count * 1000 for s in everything], better="lower",
+        note=(f"the launch of each campaign above ({count} invitations, one transaction: contacts read and locked, "
+              "invitations and outbox rows inserted, every email rendered), in one process as a dispatcher's job "
+              f"runs it; {statistics.median(s.launch_rate for s in everything):.0f} msg/s" + (
+                  f"; its PostgreSQL backend {launch_db:.2f} ms" if local else ""))))
     if local:
-        everything = [s for sendings in results.values() for s in sendings]
         figures.append(Figure(
             key="scale_out.dispatch.postgresql_cpu", title="PostgreSQL backends' CPU per email sent", unit="ms",
             runs=[s.db_cpu / s.count * 1000 for s in everything], better="lower",
