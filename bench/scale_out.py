@@ -492,9 +492,11 @@ def submission_figures(results: list[list[Rung]], waits: Waits, redis_keys: int,
 MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
-def record_message_ids(port: int, path: str) -> None:
+def record_message_ids(port: int, path: str, delay: float = 0.0) -> None:
     """An SMTP server (aiosmtpd, in the process that calls this) appending `<seconds> <Message-ID>` to `path`
-    for every message it accepts, until it is terminated."""
+    for every message it accepts, after `delay` seconds (as a remote relay takes), until it is terminated."""
+    import asyncio
+
     from aiosmtpd.controller import Controller
 
     # Blocked before the server's thread starts (it inherits the mask), so that sigwait() below receives them.
@@ -503,6 +505,8 @@ def record_message_ids(port: int, path: str) -> None:
 
     class Recorder:
         async def handle_DATA(self, server, session, envelope):
+            if delay:
+                await asyncio.sleep(delay)
             head = envelope.content.split(b"\r\n\r\n", 1)[0]
             found = MESSAGE_ID.search(head)
             output.write(f"{time.time():.6f} {found.group(1).decode() if found else '-'}\n")
@@ -513,10 +517,10 @@ def record_message_ids(port: int, path: str) -> None:
 
 
 @contextmanager
-def smtp_recorder(path: Path) -> Iterator[tuple[int, subprocess.Popen]]:
+def smtp_recorder(path: Path, delay: float) -> Iterator[tuple[int, subprocess.Popen]]:
     port = free_port()
     code = (f"import sys; sys.path.insert(0, {str(BENCH)!r}); import scale_out; "
-            f"scale_out.record_message_ids({port}, {str(path)!r})")
+            f"scale_out.record_message_ids({port}, {str(path)!r}, {delay!r})")
     process = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     try:
         wait_for_port(port, process)
@@ -607,7 +611,7 @@ def wait_until_settled(processes: list[subprocess.Popen], database: Database, na
 
 
 def send_campaign(dispatchers: int, count: int, label: str, url: str, redis_uri: str, app, database: Database,
-                  folder: Path) -> Sending:
+                  folder: Path, relay_delay: float = 0.0) -> Sending:
     """`count` invitations queued by one campaign launch while `dispatchers` dispatchers wait, then sent by
     them to a recording SMTP server; every Message-ID must arrive exactly once."""
     from sqlalchemy import func, select
@@ -626,7 +630,7 @@ def send_campaign(dispatchers: int, count: int, label: str, url: str, redis_uri:
     received = folder / f"{label}.ids"
     names = [f"{NAME}-dispatch-{i + 1}" for i in range(dispatchers)]
     logs = [folder / f"{label}-{name}.log" for name in names]
-    with smtp_recorder(received) as (port, smtp):
+    with smtp_recorder(received, relay_delay) as (port, smtp):
         settings = {"HEARKEN_SMTP_HOST": "127.0.0.1", "HEARKEN_SMTP_PORT": str(port),
                     "HEARKEN_MAIL_FROM": "Hearken <feedback@example.test>", "HEARKEN_RATELIMIT_STORAGE_URI": redis_uri}
         processes = [start_dispatcher(production_environment(url, name, folder, **settings), log)
@@ -719,11 +723,12 @@ def measure_emails(url: str, redis_uri: str, app, database: Database, folder: Pa
     for run in range(runs):
         order = args.dispatchers if run % 2 == 0 else tuple(reversed(args.dispatchers))  # neither always first
         for n in order:
-            results[n].append(send_campaign(n, count, f"run{run}-d{n}", url, redis_uri, app, database, folder))
-    return email_figures(results, count, database.local)
+            results[n].append(send_campaign(n, count, f"run{run}-d{n}", url, redis_uri, app, database, folder,
+                                            args.relay_ms / 1000))
+    return email_figures(results, count, database.local, args.relay_ms)
 
 
-def email_figures(results: dict[int, list[Sending]], count: int, local: bool) -> list[Figure]:
+def email_figures(results: dict[int, list[Sending]], count: int, local: bool, relay_ms: float = 0) -> list[Figure]:
     one = results.get(1)
     cpus = os.cpu_count() or 1
     figures = []
@@ -735,7 +740,9 @@ def email_figures(results: dict[int, list[Sending]], count: int, local: bool) ->
                 f"{cores(sum(s.db_cpu for s in sendings), busy) if local else '?'}, SMTP server "
                 f"{cores(sum(s.smtp_cpu for s in sendings), busy)}")
         note = (f"{count} invitations per run queued by one campaign launch on PostgreSQL, then sent by {n} "
-                f"`flask dispatch --loop` to aiosmtpd in its own process, which "
+                f"`flask dispatch --loop` to aiosmtpd in its own process"
+                + (f" answering each message after {relay_ms:g} ms, as a remote relay would" if relay_ms else "")
+                + ", which "
                 f"recorded every Message-ID: each received exactly once; timed from the dispatchers let go to the "
                 f"last message received; "
                 f"sent by each: {' / '.join(str(x) for x in sendings[-1].sent_by)}; up to "
@@ -788,6 +795,8 @@ def arguments(parser) -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379",
                         help="rate-limit storage (keys under a prefix of the bench's own)")
     parser.add_argument("--only", choices=("submit", "dispatch"), help="one half of the bench")
+    parser.add_argument("--relay-ms", type=float, default=0,
+                        help="dispatch: the SMTP server takes this long per message, as a remote relay does")
 
 
 def figures(args) -> list[Figure]:
