@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -173,3 +174,22 @@ def timed(function: Callable[[], object], runs: int) -> tuple[float, list[float]
 
 def spread(values: list[float]) -> str:
     return ", ".join(f"{v:.3f}" for v in values)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, every thread) process `pid` has used so far, from /proc/<pid>/stat; 0.0 once
+    it has gone. Works for any process of this machine, a PostgreSQL backend's too."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes `pid` started (a gunicorn master's workers)."""
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except FileNotFoundError:
+        return []
