@@ -186,7 +186,7 @@ CUSTOMER_EMAILS = ("invitation", "reminder", "change", "digest")
 
 def _unwanted(rows: list) -> dict[int, str]:
     """Outbox id → why that survey email must not go out any more. Checked at send time, because a
-    triggered invitation may wait days in the outbox. Three queries per batch, not per message."""
+    triggered invitation may wait days in the outbox. At most three queries per batch, not per message."""
     survey_rows = [row for row in rows if row.kind in CUSTOMER_EMAILS and row.contact_id is not None]
     contact_ids = {row.contact_id for row in survey_rows}
     invitation_ids = {row.invitation_id for row in survey_rows if row.invitation_id is not None}
@@ -195,8 +195,10 @@ def _unwanted(rows: list) -> dict[int, str]:
     closed = set(db.session.scalars(
         select(Invitation.id).join(Survey).where(Invitation.id.in_(invitation_ids),
                                                  Survey.status != SurveyStatus.PUBLISHED)))
+    # Only a reminder is unwanted once answered (an invitation is the answer's way in).
+    reminded = {row.invitation_id for row in survey_rows if row.kind == "reminder" and row.invitation_id is not None}
     answered = set(db.session.scalars(
-        select(Response.invitation_id).where(Response.invitation_id.in_(invitation_ids))))
+        select(Response.invitation_id).where(Response.invitation_id.in_(reminded)))) if reminded else set()
     reasons = {}
     for row in survey_rows:
         if row.contact_id not in subscribed:

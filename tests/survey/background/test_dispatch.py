@@ -11,7 +11,7 @@ from email.errors import HeaderParseError
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, select
 
 from survey import authoring, mail, outreach
 from survey.background import dispatch
@@ -19,6 +19,8 @@ from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Contact, Invitation, OutboxMessage
 from survey.models.outreach import RenderedEmail
+from survey.outreach.invitations import invited_respondent
+from survey.responding.submission import Consents, submit_response
 from tests.factories import make_survey, make_user
 from tests.smtp import Recorder, free_port
 
@@ -218,6 +220,38 @@ def test_a_survey_email_is_checked_when_sent_not_only_when_queued(ctx, smtp):
     mail.queue_invitation(reminder, now=utcnow(), reminder=True)
     authoring.change_status(survey, "close", now=utcnow())
     assert dispatch.run_once().cancelled == 1 and smtp.messages == []
+
+
+def test_only_reminders_are_checked_against_answers_and_one_answered_since_is_cancelled(ctx, smtp):
+    """Looking up the answers of a batch of first invitations found nothing to act on (only a reminder is
+    unwanted once answered) and, without an index to use, read every stored response each batch."""
+    survey = make_survey()
+    db.session.add_all(Contact(email=f"c{i}@example.com", name="", attributes={}, created_at=utcnow())
+                       for i in range(3))
+    db.session.commit()
+    campaign = outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=utcnow())
+    outreach.launch(campaign, now=utcnow())
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert dispatch.run_once().sent == 3
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert not [s for s in statements if "FROM responses" in s]
+
+    smtp.clear()
+    answered, waiting = db.session.scalars(select(Invitation).order_by(Invitation.id)).all()[:2]
+    for invitation in (answered, waiting):
+        mail.queue_invitation(invitation, now=utcnow(), reminder=True)
+    db.session.commit()
+    submit_response(survey.current_version, invited_respondent(answered), {"satisfaction": 4}, Consents(),
+                    submission_key="k" * 20, now=utcnow())
+    report = dispatch.run_once()
+    assert (report.sent, report.cancelled) == (1, 1)
+    assert [m["To"] for m in smtp.messages] == [waiting.contact.email]
+    assert db.session.scalar(select(OutboxMessage.last_error).where(OutboxMessage.status == "cancelled")) \
+        == "already answered"
 
 
 class CountingTransport(dispatch.Transport):
