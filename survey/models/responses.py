@@ -24,7 +24,7 @@ class Response(Model):
     respondent_key: Mapped[str] = mapped_column(String(80), unique=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     version_id: Mapped[int] = mapped_column(ForeignKey("survey_versions.id"), index=True)
-    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id", ondelete="SET NULL"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     source: Mapped[str] = mapped_column(String(16))  # link | public | import
     submitted_at: Mapped[datetime]
