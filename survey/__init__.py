@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(load_config(os.environ, app.instance_path))
     app.config.from_mapping(config or {})
     app.config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS", database.sqlite_engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+        "SQLALCHEMY_ENGINE_OPTIONS", database.engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = persistent_secret_key(app.instance_path)

@@ -33,7 +33,7 @@ from functools import cache
 
 from flask import Flask, g, has_app_context, has_request_context, request
 from sqlalchemy import Executable, Select, event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from survey.extensions import db
@@ -55,11 +55,26 @@ def keyset(query: Select, column, *, after: int, limit: int) -> Page:
     return Page(rows[:limit], len(rows) > limit)
 
 
-def sqlite_engine_options(url: str) -> dict:
-    """Options for Flask-SQLAlchemy's SQLALCHEMY_ENGINE_OPTIONS (empty for other databases)."""
-    if not url.startswith("sqlite"):
-        return {"pool_pre_ping": True}
-    return {"connect_args": {"timeout": BUSY_TIMEOUT_SECONDS}}
+def engine_options(url: str) -> dict:
+    """Options for Flask-SQLAlchemy's SQLALCHEMY_ENGINE_OPTIONS."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": BUSY_TIMEOUT_SECONDS}}
+    options: dict = {"pool_pre_ping": True}
+    threshold = make_url(url).query.get("prepare_threshold")
+    if isinstance(threshold, str):
+        # psycopg prepares a statement once it has run this many times on a connection; `none` never
+        # prepares (for a PgBouncer older than 1.22, docs/deployment.md). The URL hands psycopg text, which it
+        # took, then failed on with a TypeError at the sixth statement: given here as psycopg wants it.
+        options["connect_args"] = {"prepare_threshold": _threshold(threshold)}
+    return options
+
+
+def _threshold(text: str) -> int | None:
+    if text.strip().lower() == "none":
+        return None
+    if not text.strip().isdigit():
+        raise ValueError(f"HEARKEN_DATABASE_URL: prepare_threshold must be a whole number or none, not {text!r}")
+    return int(text)
 
 
 def configure_sqlite_connection(dbapi_connection) -> None:

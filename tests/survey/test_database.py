@@ -10,13 +10,14 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from survey import database
 from survey.background import dispatch
 from survey.extensions import db
 from survey.models import Contact, Response
 from survey.responding import submission as responding
+from tests.conftest import build_app
 from tests.factories import make_invitation, make_survey
 from tests.pages import hidden_fields
 
@@ -256,3 +257,26 @@ def test_a_read_through_the_driver_costs_postgresql_no_transaction(app, tmp_path
     sent = trace.read_bytes()
     assert sent.count(b"FROM surveys") >= 1
     assert b"BEGIN" not in sent and b"ROLLBACK" not in sent and b"DEALLOCATE" not in sent
+
+
+def test_the_database_url_can_turn_psycopgs_prepared_statements_off(migrated, instance_path):
+    """For a PgBouncer older than 1.22 (docs/deployment.md): `?prepare_threshold=none` prepares nothing,
+    where the text reached psycopg as it was and failed at the sixth statement."""
+    if not migrated.startswith("postgresql"):
+        pytest.skip("psycopg's prepared statements")
+    never = f"{migrated}{'&' if '?' in migrated else '?'}prepare_threshold=none"
+    for url, prepared in ((migrated, True), (never, False)):
+        app = build_app(url, instance_path)
+        with app.app_context():
+            for _ in range(7):
+                db.session.scalar(select(func.count()).select_from(Response))
+            assert bool(db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements"))) is prepared
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_prepare_threshold_that_is_not_a_number_is_named():
+    with pytest.raises(ValueError, match="prepare_threshold must be a whole number or none, not 'often'"):
+        database.engine_options("postgresql+psycopg://db.example.test/hearken?prepare_threshold=often")
+    assert database.engine_options("postgresql+psycopg://db.example.test/hearken?prepare_threshold=0") == {
+        "pool_pre_ping": True, "connect_args": {"prepare_threshold": 0}}
