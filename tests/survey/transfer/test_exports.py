@@ -21,7 +21,7 @@ from sqlalchemy import insert, select
 
 from survey.extensions import db
 from survey.models import Answer, Contact, Response, ResponseTag
-from survey.transfer import exports
+from survey.transfer import exports, workbook
 from tests.factories import add_answers, make_survey, make_user
 from tests.pages import export_workbook, log_in, post_form
 
@@ -73,8 +73,8 @@ def _unescape(text: str) -> str:
 
 
 def xlsx_sheet(data: bytes) -> tuple[list[list[tuple[str, str]]], str]:
-    """The first sheet's rows of (cell type, text) — "s"/"inlineStr" for strings, "n" for numbers — and
-    its raw XML, read with the standard library only."""
+    """The first sheet's rows of (cell type, text) — "s"/"inlineStr" for strings, "n" for numbers, ("", "")
+    where no cell is written — and its raw XML, read with the standard library only."""
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
         shared = ["".join(t.text or "" for t in item.iter(f"{NS}t"))
@@ -89,7 +89,8 @@ def xlsx_sheet(data: bytes) -> tuple[list[list[tuple[str, str]]], str]:
                 text = "".join(t.text or "" for t in cell.iter(f"{NS}t"))
             else:
                 text = shared[int(value.text)] if kind == "s" else value.text
-            cells.append((kind, _unescape(text)))
+            column = openpyxl.utils.column_index_from_string(re.sub(r"\d", "", cell.get("r")))
+            cells += [("", "")] * (column - 1 - len(cells)) + [(kind, _unescape(text))]
         rows.append(cells)
     return rows, sheet
 
@@ -106,13 +107,14 @@ HOSTILE_TEXTS = [
     "😀" * 20_000,  # 40 000 UTF-16 units: cut between two characters, never inside one
     "ctrl \x01\x08\x0b\x0c\x1b\x1f end",  # XML 1.0 forbids these: written as _xHHHH_
     "\ufffe\uffff\x7f\x85",  # non-characters (escaped too) and C1 controls (allowed)
-    "_x0041_ and _X00e9_ stay literal",  # looks like OOXML's escape: its underscore is escaped
+    "_x0041_, _x00e9_ and _X0041_ stay literal",  # looks like OOXML's escape: its underscore is escaped
     "<b>&amp; \"quoted\" 'single' ]]> </b>",
     "  padded  ",  # leading and trailing spaces are kept
     "line\r\nbreak\ttab\nend\n",
     "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "ok;=1+1", "'quoted", "3.14",  # text, never a formula or number
 ]
-ATTRIBUTES = [{"location": "=Leeds", "tier": 2, "score": 2.5, "vip": True, "tags": ["a", "b"], "note": "<&>"},
+ATTRIBUTES = [{"location": "=Leeds", "tier": 2, "score": 2.5, "vip": True, "tags": ["a", "b"], "note": "<&>",
+               "none": None},
               {"location": "York"}, {}]
 
 
@@ -152,7 +154,7 @@ def _unescape_ooxml(value: object) -> object:
 
 def workbook_rows(data: bytes, *, read_only: bool = False) -> tuple[list[str], list[list]]:
     """The header and the data rows of every sheet, in order, as openpyxl reads them (each sheet repeats the
-    header)."""
+    header), each row as long as the header (openpyxl's read-only mode ends a row at its last cell)."""
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only)
     header: list[str] = []
     rows: list[list] = []
@@ -161,7 +163,9 @@ def workbook_rows(data: bytes, *, read_only: bool = False) -> tuple[list[str], l
         assert values, sheet.title
         header = header or values[0]
         assert values[0] == header, sheet.title
-        rows += values[1:]
+        for row in values[1:]:
+            assert all(value is None for value in row[len(header):]), sheet.title
+            rows.append(row[: len(header)] + [None] * (len(header) - len(row)))
     book.close()
     return header, rows
 
@@ -172,18 +176,15 @@ def _utf16_cut(text: str, units: int = 32_767) -> str:
 
 def assert_same_cells(header: list[str], rows: list[list], csv_text: str, numeric: set[str]) -> None:
     """The workbook holds the CSV export cell for cell: in the `numeric` columns numbers, elsewhere text (cut
-    at a cell's 32 767 UTF-16 units, however much it looks like a number), an empty CSV field as an empty
-    cell."""
+    at a cell's 32 767 UTF-16 units, however much it looks like a number), an empty CSV field as no cell."""
     table = list(csv.reader(io.StringIO(csv_text.removeprefix(exports.BOM), newline="")))
     assert header == table[0]
     assert len(rows) == len(table) - 1
     for number, (got, wanted) in enumerate(zip(rows, table[1:], strict=True), start=2):
-        assert len(got) <= len(wanted) and all(value in (None, "") for value in got[len(wanted):]), number
-        got = got + [None] * (len(wanted) - len(got))  # a row's last empty cells are not written
         for column, value, text in zip(header, got, wanted, strict=True):
             where = (number, column, value, text[:50])
             if text == "":
-                assert value in (None, ""), where
+                assert value is None, where  # blank, as a spreadsheet opens the CSV's empty field
             elif column in numeric:
                 assert type(value) in (int, float) and float(text) == value, where
                 assert isinstance(value, float) or str(value) == text, where
@@ -258,6 +259,7 @@ def test_the_workbook_holds_the_csv_export_cell_for_cell(ctx):
     assert [type(value) for value in columns["satisfaction"]].count(int) == len(ids) - len(ids[::4])
     assert columns["attr.tier"][0] == 2 and columns["attr.score"][0] == 2.5  # JSON numbers stay numbers
     assert columns["submitted_at"][0] == "2026-10-05T09:30:15Z"  # times as the CSV writes them: text
+    assert columns["attr.vip"][0] == "True" and columns["attr.none"][0] is None  # as csv.writer writes them
     assert [_utf16_cut(value) for value in columns["comment"]] == columns["comment"]
     assert len(columns["comment"][1]) == 32_767 and columns["comment"][2] == "😀" * 16_383
 
@@ -266,6 +268,32 @@ def test_the_workbook_holds_the_csv_export_cell_for_cell(ctx):
     assert sheet.title == "Responses" and sheet.freeze_panes == "A2"
     assert all(cell.font.b for cell in sheet[1]) and not any(cell.font.b for cell in sheet[2])
     assert all(8 <= sheet.column_dimensions[cell.column_letter].width <= 51 for cell in sheet[1])
+
+
+@pytest.mark.parametrize("limit, value", [("MAX_ROWS", 4), ("SHEET_BYTES", 100_000)])
+def test_rows_past_a_sheets_limit_go_on_in_the_next_sheet(ctx, monkeypatch, limit, value):
+    """Past a sheet's rows (1 048 576 in Excel) or the bytes a zip entry holds without ZIP64, the responses
+    go on in a new sheet that starts with the header: none is lost (XlsxWriter dropped them silently)."""
+    monkeypatch.setattr(workbook, limit, value)
+    survey = make_survey()
+    rich_story(survey)
+    selection = exports.Selection(survey)
+    text = io.StringIO()
+    exports.write_csv(selection, text)
+    data = io.BytesIO()
+    assert exports.write_xlsx(selection, data) == len(HOSTILE_TEXTS)
+    header, rows = workbook_rows(data.getvalue())
+    assert_same_cells(header, rows, text.getvalue(), NUMERIC | {"satisfaction", "recommend", "attr.tier",
+                                                                "attr.score"})
+    book = openpyxl.load_workbook(io.BytesIO(data.getvalue()))
+    assert book.sheetnames[:3] == ["Responses", "Responses (2)", "Responses (3)"]
+    with zipfile.ZipFile(data) as parts:
+        sizes = [parts.getinfo(f"xl/worksheets/sheet{n}.xml").file_size for n in range(1, len(book.sheetnames) + 1)]
+    for sheet, size in zip(book.worksheets, sizes, strict=True):
+        assert sheet.freeze_panes == "A2" and all(cell.font.b for cell in sheet[1])
+        assert sheet.max_row <= workbook.MAX_ROWS and (size <= workbook.SHEET_BYTES or sheet.max_row == 2)
+    if limit == "MAX_ROWS":
+        assert [sheet.max_row for sheet in book.worksheets] == [4] * 6
 
 
 def test_bad_filters_export_nothing_and_say_why(analyst):
