@@ -10,7 +10,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import islice
+from itertools import chain, islice
 from operator import itemgetter
 from typing import Any, BinaryIO, TextIO
 
@@ -22,6 +22,7 @@ from survey.models import Answer, Contact, Question, Response, ResponseTag, Surv
 from survey.progress import QUIET, Progress
 from survey.results.filters import ResultsFilter, response_conditions
 from survey.transfer import collector
+from survey.transfer.workbook import Workbook
 
 BATCH = 1000
 PROGRESS_EVERY = 5000  # rows of a workbook between progress reports
@@ -420,37 +421,33 @@ def _write_csv(selection: Selection, out: TextIO, bom: bool) -> int:
 
 
 def write_xlsx(selection: Selection, out: BinaryIO, progress: Progress = QUIET) -> int:
-    """An Excel workbook written row by row (XlsxWriter's constant-memory mode). Text cells are written
-    as strings, never formulas, and neutralised like the CSV so a re-saved CSV stays safe too. Rows
-    written are reported to `progress` as they go; returns how many."""
+    """An Excel workbook written row by row in constant memory (transfer.workbook). Text cells are written
+    as strings, never formulas, and neutralised like the CSV so a re-saved CSV stays safe too; past Excel's
+    1 048 576 rows a sheet (header included), the responses go on in another. Rows written are reported to
+    `progress` as they go; returns how many."""
     with collector.paused():
         return _write_xlsx(selection, out, progress)
 
 
 def _write_xlsx(selection: Selection, out: BinaryIO, progress: Progress) -> int:
-    import xlsxwriter  # 50 ms of every process's start, for the few that write a workbook
-
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False,
-                                         "strings_to_formulas": False, "strings_to_numbers": False,
-                                         "strings_to_urls": False})
-    sheet = workbook.add_worksheet("Responses")
     export = table(selection)
+    first = list(islice(export.rows, BATCH))  # measured for the columns' widths, which precede the rows
     widths = ColumnWidths(export.header)
-    sheet.freeze_panes(1, 0)
-    write_xlsx_row(sheet, 0, export.header, workbook.add_format({"bold": True}))
-    count = 0
-    for count, row in enumerate(export.rows, start=1):
-        write_xlsx_row(sheet, count, row)
+    for row in first:
         widths.measure(row)
-        if not count % PROGRESS_EVERY:
-            progress.tick("exporting", count)
-    widths.apply(sheet)
-    workbook.close()
+    count = 0
+    with Workbook(out, "Responses", export.header, widths.characters(),
+                  tick=lambda: progress.tick("exporting", count)) as book:  # while it deflates, at the end
+        for count, row in enumerate(chain(first, export.rows), start=1):
+            book.append(row)
+            if not count % PROGRESS_EVERY:
+                progress.tick("exporting", count)
     return count
 
 
 def write_xlsx_row(sheet, number: int, row: list, cell_format=None) -> None:
-    """Numbers as numbers, everything else as a text cell: never a formula, whatever the text says."""
+    """On an XlsxWriter sheet (the results export): numbers as numbers, everything else as a text cell, never
+    a formula, whatever the text says."""
     for column, cell in enumerate(row):
         if isinstance(cell, (int, float)) and not isinstance(cell, bool):
             sheet.write_number(number, column, cell, cell_format)
@@ -471,9 +468,14 @@ class ColumnWidths:
             self.rows += 1
             self.widths = [max(width, len(str(cell))) for width, cell in zip(self.widths, row, strict=True)]
 
+    def characters(self) -> list[int]:
+        """Each column's width in characters."""
+        return [min(max(width + 2, 8), 50) for width in self.widths]
+
     def apply(self, sheet) -> None:
-        for column, width in enumerate(self.widths):
-            sheet.set_column(column, column, min(max(width + 2, 8), 50))
+        """The widths set on an XlsxWriter sheet."""
+        for column, width in enumerate(self.characters()):
+            sheet.set_column(column, column, width)
 
 
 def write_json(selection: Selection, out: TextIO, *, lines: bool = False) -> int:

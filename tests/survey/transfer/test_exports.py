@@ -15,12 +15,13 @@ import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from survey.extensions import db
-from survey.models import Answer, Response, ResponseTag
-from survey.transfer import exports
+from survey.models import Answer, Contact, Response, ResponseTag
+from survey.transfer import exports, workbook
 from tests.factories import add_answers, make_survey, make_user
 from tests.pages import export_workbook, log_in, post_form
 
@@ -72,8 +73,8 @@ def _unescape(text: str) -> str:
 
 
 def xlsx_sheet(data: bytes) -> tuple[list[list[tuple[str, str]]], str]:
-    """The first sheet's rows of (cell type, text) — "s"/"inlineStr" for strings, "n" for numbers — and
-    its raw XML, read with the standard library only."""
+    """The first sheet's rows of (cell type, text) — "s"/"inlineStr" for strings, "n" for numbers, ("", "")
+    where no cell is written — and its raw XML, read with the standard library only."""
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         sheet = book.read("xl/worksheets/sheet1.xml").decode()
         shared = ["".join(t.text or "" for t in item.iter(f"{NS}t"))
@@ -88,13 +89,107 @@ def xlsx_sheet(data: bytes) -> tuple[list[list[tuple[str, str]]], str]:
                 text = "".join(t.text or "" for t in cell.iter(f"{NS}t"))
             else:
                 text = shared[int(value.text)] if kind == "s" else value.text
-            cells.append((kind, _unescape(text)))
+            column = openpyxl.utils.column_index_from_string(re.sub(r"\d", "", cell.get("r")))
+            cells += [("", "")] * (column - 1 - len(cells)) + [(kind, _unescape(text))]
         rows.append(cells)
     return rows, sheet
 
 
 def xlsx_texts(data: bytes) -> list[list[str]]:
     return [[text for _kind, text in row] for row in xlsx_sheet(data)[0]]
+
+
+NUMERIC = {"response_id", "version"}  # the columns that are numbers whatever the survey (and its scales)
+# Text a spreadsheet must keep exactly (a cell holds at most 32 767 UTF-16 units, the rest is cut).
+HOSTILE_TEXTS = [
+    "Zoë, naïve café: 😀 中文 עברית",  # accents, an astral character, right to left
+    "x" * 40_000,  # longer than a cell holds
+    "😀" * 20_000,  # 40 000 UTF-16 units: cut between two characters, never inside one
+    "ctrl \x01\x08\x0b\x0c\x1b\x1f end",  # XML 1.0 forbids these: written as _xHHHH_
+    "\ufffe\uffff\x7f\x85",  # non-characters (escaped too) and C1 controls (allowed)
+    "_x0041_, _x00e9_ and _X0041_ stay literal",  # looks like OOXML's escape: its underscore is escaped
+    "<b>&amp; \"quoted\" 'single' ]]> </b>",
+    "  padded  ",  # leading and trailing spaces are kept
+    "line\r\nbreak\ttab\nend\n",
+    "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "ok;=1+1", "'quoted", "3.14",  # text, never a formula or number
+]
+ATTRIBUTES = [{"location": "=Leeds", "tier": 2, "score": 2.5, "vip": True, "tags": ["a", "b"], "note": "<&>",
+               "none": None},
+              {"location": "York"}, {}]
+
+
+def rich_story(survey) -> list[int]:
+    """A response for each hostile text, answering every question type (some left unanswered), with segment
+    attributes of every JSON type and a contact for some."""
+    version = survey.current_version
+    contact = Contact(email="zoë@example.com", created_at=datetime(2026, 1, 1))
+    db.session.add(contact)
+    db.session.flush()
+    moment = datetime(2026, 10, 5, 9, 30, 15, 999_999)
+    ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), [
+        {"respondent_key": f"rich:{i}", "survey_id": survey.id, "version_id": version.id, "source": "web",
+         "submitted_at": moment, "local_date": moment.date(), "updated_at": moment, "revisions_count": 1,
+         "contact_id": contact.id if i % 3 == 0 else None, "quote_consent": i % 2 == 0,
+         "attributes": ATTRIBUTES[i % len(ATTRIBUTES)]} for i in range(len(HOSTILE_TEXTS))]).all()
+    answers = []
+    for i, (response_id, text) in enumerate(zip(ids, HOSTILE_TEXTS, strict=True)):
+        answers.append({"response_id": response_id, "question_key": "comment", "value_text": text})
+        if i % 4:  # the others leave the scales and choices unanswered
+            answers += [{"response_id": response_id, "question_key": "satisfaction", "value_int": i % 5 + 1},
+                        {"response_id": response_id, "question_key": "recommend", "value_int": i % 11},
+                        {"response_id": response_id, "question_key": "channel", "value_int": 2, "value_text": "Email"},
+                        {"response_id": response_id, "question_key": "topics", "value_int": 1, "value_text": "Billing"},
+                        {"response_id": response_id, "question_key": "topics", "value_int": 3, "value_text": "Product"},
+                        {"response_id": response_id, "question_key": "resolved", "value_int": i % 2}]
+    db.session.execute(insert(Answer), answers)
+    db.session.add(ResponseTag(response_id=ids[1], tag="=cmd|' /C calc'!A0", created_at=datetime(2026, 10, 6)))
+    db.session.commit()
+    return ids
+
+
+def _unescape_ooxml(value: object) -> object:
+    """A cell's value as Excel shows it: openpyxl leaves OOXML's _xHHHH_ escapes in inline strings."""
+    return _unescape(value) if isinstance(value, str) else value
+
+
+def workbook_rows(data: bytes, *, read_only: bool = False) -> tuple[list[str], list[list]]:
+    """The header and the data rows of every sheet, in order, as openpyxl reads them (each sheet repeats the
+    header), each row as long as the header (openpyxl's read-only mode ends a row at its last cell)."""
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=read_only)
+    header: list[str] = []
+    rows: list[list] = []
+    for sheet in book.worksheets:
+        values = [[_unescape_ooxml(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+        assert values, sheet.title
+        header = header or values[0]
+        assert values[0] == header, sheet.title
+        for row in values[1:]:
+            assert all(value is None for value in row[len(header):]), sheet.title
+            rows.append(row[: len(header)] + [None] * (len(header) - len(row)))
+    book.close()
+    return header, rows
+
+
+def _utf16_cut(text: str, units: int = 32_767) -> str:
+    return text.encode("utf-16-le", "surrogatepass")[: units * 2].decode("utf-16-le", "ignore")
+
+
+def assert_same_cells(header: list[str], rows: list[list], csv_text: str, numeric: set[str]) -> None:
+    """The workbook holds the CSV export cell for cell: in the `numeric` columns numbers, elsewhere text (cut
+    at a cell's 32 767 UTF-16 units, however much it looks like a number), an empty CSV field as no cell."""
+    table = list(csv.reader(io.StringIO(csv_text.removeprefix(exports.BOM), newline="")))
+    assert header == table[0]
+    assert len(rows) == len(table) - 1
+    for number, (got, wanted) in enumerate(zip(rows, table[1:], strict=True), start=2):
+        for column, value, text in zip(header, got, wanted, strict=True):
+            where = (number, column, value, text[:50])
+            if text == "":
+                assert value is None, where  # blank, as a spreadsheet opens the CSV's empty field
+            elif column in numeric:
+                assert type(value) in (int, float) and float(text) == value, where
+                assert isinstance(value, float) or str(value) == text, where
+            else:
+                assert isinstance(value, str) and value == _utf16_cut(text), where
 
 
 FILTERS = [
@@ -119,6 +214,8 @@ def test_csv_and_xlsx_hold_exactly_the_filtered_responses(analyst, ids, query, e
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     assert workbook.headers["Content-Disposition"] == 'attachment; filename="support-csat-responses.xlsx"'
     assert [row[0] for row in xlsx_texts(workbook.get_data())[1:]] == wanted
+    header, rows = workbook_rows(workbook.get_data())
+    assert_same_cells(header, rows, response.get_data(as_text=True), NUMERIC | {"satisfaction", "recommend"})
 
 
 def test_formulas_are_neutralised_in_csv_and_never_formulas_in_xlsx(analyst):
@@ -139,6 +236,64 @@ def test_formulas_are_neutralised_in_csv_and_never_formulas_in_xlsx(analyst):
     columns = re.findall(r'<col min="(\d+)" max="(\d+)" width="([\d.]+)"', sheet)  # equal neighbours merge
     assert sum(int(last) - int(first) + 1 for first, last, _width in columns) == len(header)
     assert all(8 <= float(width) <= 51 for _first, _last, width in columns)
+
+
+def test_the_workbook_holds_the_csv_export_cell_for_cell(ctx):
+    """Read back by openpyxl (as pandas reads it too, in read-only mode), the workbook has the CSV export's
+    cells: numbers as numbers, text as text whatever it holds (XML's special and illegal characters, an
+    escape look-alike, formula look-alikes neutralised as in the CSV, every script), a long text cut at
+    Excel's limit, the header in bold and frozen."""
+    survey = make_survey()
+    ids = rich_story(survey)
+    selection = exports.Selection(survey)
+    text = io.StringIO()
+    exports.write_csv(selection, text)
+    data = io.BytesIO()
+    assert exports.write_xlsx(selection, data) == len(ids)
+    for read_only in (False, True):
+        header, rows = workbook_rows(data.getvalue(), read_only=read_only)
+        assert_same_cells(header, rows, text.getvalue(), NUMERIC | {"satisfaction", "recommend", "attr.tier",
+                                                                    "attr.score"})
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(header)}
+    assert columns["response_id"] == ids and columns["version"] == [1] * len(ids)
+    assert [type(value) for value in columns["satisfaction"]].count(int) == len(ids) - len(ids[::4])
+    assert columns["attr.tier"][0] == 2 and columns["attr.score"][0] == 2.5  # JSON numbers stay numbers
+    assert columns["submitted_at"][0] == "2026-10-05T09:30:15Z"  # times as the CSV writes them: text
+    assert columns["attr.vip"][0] == "True" and columns["attr.none"][0] is None  # as csv.writer writes them
+    assert [_utf16_cut(value) for value in columns["comment"]] == columns["comment"]
+    assert len(columns["comment"][1]) == 32_767 and columns["comment"][2] == "😀" * 16_383
+
+    book = openpyxl.load_workbook(io.BytesIO(data.getvalue()))
+    sheet = book.worksheets[0]
+    assert sheet.title == "Responses" and sheet.freeze_panes == "A2"
+    assert all(cell.font.b for cell in sheet[1]) and not any(cell.font.b for cell in sheet[2])
+    assert all(8 <= sheet.column_dimensions[cell.column_letter].width <= 51 for cell in sheet[1])
+
+
+@pytest.mark.parametrize("limit, value", [("MAX_ROWS", 4), ("SHEET_BYTES", 100_000)])
+def test_rows_past_a_sheets_limit_go_on_in_the_next_sheet(ctx, monkeypatch, limit, value):
+    """Past a sheet's rows (1 048 576 in Excel) or the bytes a zip entry holds without ZIP64, the responses
+    go on in a new sheet that starts with the header: none is lost (XlsxWriter dropped them silently)."""
+    monkeypatch.setattr(workbook, limit, value)
+    survey = make_survey()
+    rich_story(survey)
+    selection = exports.Selection(survey)
+    text = io.StringIO()
+    exports.write_csv(selection, text)
+    data = io.BytesIO()
+    assert exports.write_xlsx(selection, data) == len(HOSTILE_TEXTS)
+    header, rows = workbook_rows(data.getvalue())
+    assert_same_cells(header, rows, text.getvalue(), NUMERIC | {"satisfaction", "recommend", "attr.tier",
+                                                                "attr.score"})
+    book = openpyxl.load_workbook(io.BytesIO(data.getvalue()))
+    assert book.sheetnames[:3] == ["Responses", "Responses (2)", "Responses (3)"]
+    with zipfile.ZipFile(data) as parts:
+        sizes = [parts.getinfo(f"xl/worksheets/sheet{n}.xml").file_size for n in range(1, len(book.sheetnames) + 1)]
+    for sheet, size in zip(book.worksheets, sizes, strict=True):
+        assert sheet.freeze_panes == "A2" and all(cell.font.b for cell in sheet[1])
+        assert sheet.max_row <= workbook.MAX_ROWS and (size <= workbook.SHEET_BYTES or sheet.max_row == 2)
+    if limit == "MAX_ROWS":
+        assert [sheet.max_row for sheet in book.worksheets] == [4] * 6
 
 
 def test_bad_filters_export_nothing_and_say_why(analyst):
