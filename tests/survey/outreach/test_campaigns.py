@@ -421,3 +421,54 @@ def test_sending_now_creates_and_launches_the_campaign_in_one_transaction(ctx, r
         event.remove(Session, "after_commit", count)
     assert len(commits) == 1
     assert db.session.scalar(select(func.count(Invitation.id))) == 3
+
+
+# --- invitation emails put together from one rendering --------------------------------------------
+
+def test_each_email_put_together_by_a_launch_is_the_one_rendered_in_full(ctx):
+    """A launch renders its email once with stand-ins and fills in each contact (mail.InvitationEmails):
+    texts, headers and bytes are what rendering every email in full gives, whatever the names hold."""
+    from survey import mail, outreach
+
+    survey = make_survey()
+    names = ["Ann", "", 'José Ñúñez <x> & "y"', "O'Brien, Jr.", "Ann\r\nBcc: thief@evil.example", "名字" * 12,
+             "x" * 200, "  spaced   out  ", "=?utf-8?q?encoded?="]
+    add_contacts(*[(f"c{n}@example.com", name, {}) for n, name in enumerate(names)], ("zoë@example.com", "Zoë", {}))
+    outreach.launch(outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=NOW),
+                    now=NOW)
+    rows = db.session.scalars(select(OutboxMessage)).all()
+    assert len(rows) == len(names) + 1
+    for row in rows:
+        invitation = db.session.get(Invitation, row.invitation_id)
+        full = mail.render_invitation(invitation)
+        assert (row.subject, row.text_body, row.html_body, row.headers) == (full.subject, full.text, full.html,
+                                                                            full.headers)
+        assert row.recipient == mail.address(invitation.contact.name, invitation.contact.email)
+        rendered = mail.render(row)  # the row's columns rendered in full, with a boundary of its own
+        assert row.raw == rendered.replace(boundary_of(rendered), boundary_of(row.raw))
+
+
+def test_emails_are_rendered_in_full_when_the_template_uses_a_name_in_another_way(ctx, monkeypatch):
+    from dataclasses import replace
+
+    from survey import mail
+
+    survey = make_survey()
+    original = mail.invitation_email
+
+    def shouting(version, token, addressee, **kwargs):  # as a template filtering the name would
+        return original(version, token, replace(addressee, name=addressee.name.upper()), **kwargs)
+
+    monkeypatch.setattr(mail, "invitation_email", shouting)
+    emails = mail.InvitationEmails(survey.current_version)
+    assert not emails.exact
+    email = emails.email("personal-token", mail.Addressee("Ann", "ann@example.com", "unsubscribe-token"))
+    assert "Hello ANN," in email.text_body and "/r/personal-token" in email.text_body
+    rendered = mail.render(email)
+    assert email.raw == rendered.replace(boundary_of(rendered), boundary_of(email.raw))
+
+
+def boundary_of(data: bytes) -> bytes:
+    found = re.search(rb'boundary="([^"]+)"', data)
+    assert found is not None
+    return found.group(1)
