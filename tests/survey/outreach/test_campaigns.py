@@ -192,6 +192,31 @@ def test_a_send_now_campaign_claimed_by_a_dispatcher_first_is_launched_once(ctx)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
 
 
+def test_the_dispatch_loop_launches_due_campaigns_beside_the_sending(ctx, smtp):
+    """`flask dispatch --once` launches a due campaign in its pass, then sends; `--loop` launches it in its
+    thread of jobs, so that the pass sending email is not held up by a campaign of a million contacts."""
+    import time
+
+    from survey import outreach
+
+    three_locations(ctx)
+    now = utcnow()
+    campaign_id = outreach.create_campaign(find_survey("support-csat"), segment={}, at=None, reminders=0,
+                                           reminder_days=3, now=now).id
+    assert dispatch.run_once(now=now, with_jobs=False).sent == 0  # the loop's pass: no launch
+    assert db.session.scalar(select(Campaign.launched_at).where(Campaign.id == campaign_id)) is None
+
+    def launched() -> bool:
+        time.sleep(0.02)
+        db.session.rollback()
+        return db.session.scalar(select(Campaign.launched_at).where(Campaign.id == campaign_id)) is not None
+
+    dispatch.run_forever(interval=0.05, detect_every=3600, echo=print, should_stop=launched)
+    assert db.session.scalar(select(Campaign.queued).where(Campaign.id == campaign_id)) == 3
+    dispatch.run_once()  # what the loop's last pass did not send yet
+    assert len(smtp.messages) == 3
+
+
 def test_send_survey_rejects_bad_input_and_changes_nothing(ctx, runner):
     three_locations(ctx)
     make_survey(definition=make_definition(slug="draft"), status="draft")
