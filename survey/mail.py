@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import secrets
 from base64 import b64decode, b64encode
-from dataclasses import dataclass
+from binascii import b2a_base64
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.header import Header
 from email.message import Message
@@ -21,13 +22,15 @@ from email.mime.text import MIMEText
 from email.policy import Compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from markupsafe import escape
 
 from survey.extensions import db
 from survey.links import external_url
-from survey.models import Contact, Invitation, OutboxMessage, Question
+from survey.models import Contact, Invitation, OutboxMessage, Question, SurveyVersion
 from survey.models.outreach import OutboxStatus, RenderedEmail
 from survey.tokens import new_token
 
@@ -85,16 +88,33 @@ def _addressee(invitation: Invitation) -> Contact:
     return invitation.contact
 
 
+@dataclass(frozen=True)
+class Addressee:
+    """What an invitation email says of its contact: the name it greets, the address it goes to and the
+    contact's unsubscribe token (plain values: a campaign launch reads them without loading contacts)."""
+
+    name: str
+    email: str
+    unsubscribe_token: str
+
+
 def render_invitation(invitation: Invitation, *, reminder: bool = False) -> Rendered:
-    version = invitation.survey.current_version
-    first = version.questions[0] if version.questions else None
     contact = _addressee(invitation)
-    unsubscribe = unsubscribe_url(contact)
+    unsubscribe_url(contact)  # the contact's token, given when it has none
+    addressee = Addressee(contact.name, contact.email, contact.unsubscribe_token or "")
+    return invitation_email(invitation.survey.current_version, invitation.token, addressee, reminder=reminder)
+
+
+def invitation_email(version: SurveyVersion, token: str, addressee: Addressee, *,
+                     reminder: bool = False) -> Rendered:
+    """The invitation (or reminder) to `version` with the personal link of `token`, for `addressee`."""
+    first = version.questions[0] if version.questions else None
+    unsubscribe = external_url("outreach.unsubscribe", token=addressee.unsubscribe_token)
     context = dict(
-        organisation=current_app.config["ORGANISATION_NAME"], contact=contact, version=version,
+        organisation=current_app.config["ORGANISATION_NAME"], contact=addressee, version=version,
         first=first if first is not None and first.type in ONE_CLICK_TYPES else None,
-        buttons=one_click_links(first, invitation.token), reminder=reminder,
-        survey_url=external_url("respond.personal_survey", token=invitation.token),
+        buttons=one_click_links(first, token), reminder=reminder,
+        survey_url=external_url("respond.personal_survey", token=token),
         unsubscribe_url=unsubscribe, changes_url=external_url("public.changes"),
     )
     subject = ("Reminder: " if reminder else "") + f"{version.title} — {context['organisation']}"
@@ -166,7 +186,26 @@ def queue_invitation(invitation: Invitation, *, now: datetime, reminder: bool = 
                  contact_id=contact.id, invitation_id=invitation.id, campaign_id=invitation.campaign_id)
 
 
-def build_email(row: OutboxMessage, sender: str | None = None, sent_at: datetime | None = None) -> Message:
+class MessageFields(Protocol):
+    """What a message is built from: an outbox row, or its columns before the row exists."""
+
+    @property
+    def message_id(self) -> str: ...
+    @property
+    def recipient(self) -> str: ...
+    @property
+    def subject(self) -> str: ...
+    @property
+    def text_body(self) -> str: ...
+    @property
+    def html_body(self) -> str | None: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def images(self) -> dict[str, str] | None: ...
+
+
+def build_email(row: MessageFields, sender: str | None = None, sent_at: datetime | None = None) -> Message:
     """The outbox row as a multipart/alternative message with its fixed Message-ID; From only when `sender`
     is given and Date only when `sent_at` is (what is stored when queued has neither: see `envelope`).
 
@@ -194,12 +233,163 @@ def build_email(row: OutboxMessage, sender: str | None = None, sent_at: datetime
     return message
 
 
-def render(row: OutboxMessage) -> bytes:
+def render(row: MessageFields) -> bytes:
     """The bytes the dispatcher sends after the From and Date lines: rendered once, when the message is
     queued (RenderedEmail), so a pass only sends. A re-send after a crash sends these same bytes (under
     the Date of the re-send)."""
     # SMTP lines end in CRLF; a message with bare LF arrives as one overlong line.
     return build_email(row).as_bytes(policy=SMTP_POLICY)
+
+
+@dataclass(frozen=True)
+class InvitationEmail:
+    """An invitation email as its outbox row stores it: the row's columns and its rendered bytes."""
+
+    message_id: str
+    recipient: str
+    subject: str
+    text_body: str
+    html_body: str
+    headers: dict[str, str]
+    raw: bytes = b""
+    images: None = None
+
+
+class InvitationEmails:
+    """The invitation emails of one survey version for many contacts, as a campaign launch queues them.
+
+    Templates, links and the MIME structure cost ten times what storing the email does, and only three
+    things differ from one contact to the next: the name greeted, the personal link's token and the
+    unsubscribe token. So the email is rendered once with a random stand-in for each (with and without a
+    name: the greeting depends on one) and cut at the stand-ins, and each contact's email is the pieces put
+    back together around its values; its bytes likewise, around its own To, Message-ID, List-Unsubscribe,
+    base64 bodies and multipart boundary.
+
+    That is byte for byte what `invitation_email` and `render` make (the Message-ID and the boundary are
+    random either way), which is checked when the maker is made, on sample contacts whose names need
+    escaping in HTML and encoding in headers. A template that used a contact's values otherwise (a filter
+    on the name) would fail the check, and every email would then be rendered in full.
+    """
+
+    SAMPLES = (Addressee('Zoë "Z" O\'Brien <&> Ünal-Smith', "zoe@example.com", "sample-unsubscribe_Token"),
+               Addressee("", "ann@example.com", "another-unsubscribe_token"))
+
+    def __init__(self, version: SurveyVersion):
+        self.version = version
+        self.domain = sender_domain(current_app.config)
+        self.marks = {key: f"hk{secrets.token_hex(12)}" for key in ("token", "unsubscribe", "name")}
+        self.variants = {named: _Variant(self, named) for named in (True, False)}
+        self.exact = all(variant.skeleton for variant in self.variants.values()) \
+            and all(self._checked(sample) for sample in self.SAMPLES)
+
+    def email(self, token: str, addressee: Addressee) -> InvitationEmail:
+        """The invitation with the personal link of `token`, for `addressee`."""
+        message_id = make_msgid(domain=self.domain)
+        if not self.exact:
+            return self.rendered(token, addressee, message_id)
+        return self._assembled(token, addressee, message_id, f"=_hearken_{secrets.token_hex(12)}")
+
+    def rendered(self, token: str, addressee: Addressee, message_id: str) -> InvitationEmail:
+        """The email rendered in full, as `queue_invitation` renders it."""
+        rendered = invitation_email(self.version, token, addressee)
+        assert rendered.html is not None
+        fields = InvitationEmail(message_id, address(addressee.name, addressee.email), rendered.subject,
+                                 rendered.text, rendered.html, rendered.headers)
+        return replace(fields, raw=render(fields))
+
+    def _checked(self, sample: Addressee) -> bool:
+        """Whether the email put together for `sample` is the one rendered in full."""
+        message_id, token = "<check@hearken.invalid>", "sample_personal-Token"
+        rendered = self.rendered(token, sample, message_id)
+        boundary = _BOUNDARY.search(rendered.raw)
+        return boundary is not None and rendered == self._assembled(token, sample, message_id,
+                                                                    boundary.group(1).decode("ascii"))
+
+    def _assembled(self, token: str, addressee: Addressee, message_id: str, boundary: str) -> InvitationEmail:
+        variant = self.variants[bool(addressee.name)]
+        values = {"token": token, "unsubscribe": addressee.unsubscribe_token, "name": addressee.name}
+        text = variant.text.fill(values)
+        html = variant.html.fill({**values, "name": str(escape(addressee.name))})
+        headers = {name: value.fill(values) for name, value in variant.headers.items()}
+        recipient = address(addressee.name, addressee.email)
+        # `_address` parses the recipient back: what it returns of a plain "Name <address>" is the same text.
+        to = recipient if _PLAIN_RECIPIENT.fullmatch(recipient) else _address(recipient)
+        lines = {"To": SMTP_POLICY.fold_binary("To", to),
+                 "Message-ID": SMTP_POLICY.fold_binary("Message-ID", message_id),
+                 "text": _base64_lines(text), "html": _base64_lines(html), "boundary": boundary.encode("ascii"),
+                 **{name: SMTP_POLICY.fold_binary(name, headers[name]) for name in variant.personal_headers}}
+        raw = b"".join(lines[piece] if isinstance(piece, str) else piece for piece in variant.skeleton)
+        return InvitationEmail(message_id, recipient, variant.subject, text, html, headers, raw)
+
+
+_BOUNDARY = re.compile(rb'boundary="(=_hearken_[0-9a-f]{24})"')
+_PLAIN_ADDRESS = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PLAIN_RECIPIENT = re.compile(rf"{_PLAIN_ADDRESS}|[A-Za-z0-9]+(?: [A-Za-z0-9]+)* <{_PLAIN_ADDRESS}>")
+
+
+def _base64_lines(text: str) -> bytes:
+    """A text part's body as the generator writes it: UTF-8 in base64 lines of 76 (email.base64mime), CRLF."""
+    encoded = b2a_base64(text.encode("utf-8"), newline=False)
+    if not encoded:
+        return b""
+    return b"\r\n".join([encoded[start:start + 76] for start in range(0, len(encoded), 76)]) + b"\r\n"
+
+
+class _Pieces:
+    """A text cut at the stand-ins: literal pieces, and between each two the name of the value that goes there."""
+
+    def __init__(self, text: str, marks: dict[str, str]):
+        pattern = re.compile("|".join(marks.values()))
+        names = {mark: name for name, mark in marks.items()}
+        literals = pattern.split(text)
+        self.parts = [literals[0]]
+        for mark, literal in zip(pattern.findall(text), literals[1:], strict=True):
+            self.parts += [names[mark], literal]
+        self.personal = len(self.parts) > 1
+
+    def fill(self, values: dict[str, str]) -> str:
+        parts = self.parts
+        return "".join(parts[i] if i % 2 == 0 else values[parts[i]] for i in range(len(parts)))
+
+
+class _Variant:
+    """The invitation greeting someone by name, or no one: its texts and headers in pieces, and its bytes in
+    pieces (literal bytes, or the name of the line or value that goes there)."""
+
+    def __init__(self, emails: InvitationEmails, named: bool):
+        marks = emails.marks
+        standin = Addressee(marks["name"] if named else "", "standin@hearken.invalid", marks["unsubscribe"])
+        rendered = invitation_email(emails.version, marks["token"], standin)
+        assert rendered.html is not None
+        self.subject = rendered.subject
+        self.text, self.html = _Pieces(rendered.text, marks), _Pieces(rendered.html, marks)
+        self.headers = {name: _Pieces(value, marks) for name, value in rendered.headers.items()}
+        self.personal_headers = [name for name, value in self.headers.items() if value.personal]
+        # The message's bytes with stand-ins for its bodies too, so that their base64 lines can be found.
+        text_mark, html_mark, message_id = (f"hk{secrets.token_hex(12)}" for _ in range(3))
+        fields = InvitationEmail(f"<{message_id}@hearken.invalid>", address(standin.name, standin.email),
+                                 rendered.subject, text_mark, html_mark, rendered.headers)
+        raw = render(fields)
+        boundary = _BOUNDARY.search(raw)
+        assert boundary is not None
+        cuts = {SMTP_POLICY.fold_binary("To", _address(fields.recipient)): "To",
+                SMTP_POLICY.fold_binary("Message-ID", fields.message_id): "Message-ID",
+                _base64_lines(text_mark): "text", _base64_lines(html_mark): "html", boundary.group(1): "boundary",
+                **{SMTP_POLICY.fold_binary(name, fields.headers[name]): name for name in self.personal_headers}}
+        self.skeleton = _cut(raw, cuts)
+
+
+def _cut(data: bytes, cuts: dict[bytes, str]) -> list[bytes | str]:
+    """`data` in literal pieces and, where one of `cuts` was, its name; empty unless each was found once."""
+    pattern = re.compile(b"|".join(re.escape(cut) for cut in cuts))
+    pieces: list[bytes | str] = []
+    start = 0
+    for found in pattern.finditer(data):
+        pieces += [data[start:found.start()], cuts[found.group(0)]]
+        start = found.end()
+    pieces.append(data[start:])
+    names = [piece for piece in pieces if isinstance(piece, str) and piece != "boundary"]
+    return pieces if sorted(names) == sorted(set(cuts.values()) - {"boundary"}) else []
 
 
 def _multipart(subtype: str) -> MIMEMultipart:

@@ -443,13 +443,15 @@ def deliver_webhooks(*, now: datetime) -> webhook_delivery.DeliveryReport:
 
 def run_once(*, now: datetime | None = None, transport: Transport | None = None, with_jobs: bool = True) -> PassReport:
     """One pass: launch due campaigns, queue due reminders (to customers, and to owners of overdue
-    follow-ups), send everything due, then run due jobs (unless `with_jobs` is False: run_forever runs them
-    in a thread of their own, so a long import does not hold up email)."""
+    follow-ups), send everything due, then run due jobs (unless `with_jobs` is False: run_forever launches
+    campaigns and runs jobs in a thread of their own, so a campaign of a million contacts or a long import
+    does not hold up email)."""
     now = now or utcnow()
     total = PassReport()
     # A step that fails (a bad campaign, a database hiccup) is reported and retried next pass; it must not
     # stop the messages already queued from going out.
-    for step in (outreach.launch_due_campaigns, outreach.queue_due_reminders, followups.remind_overdue):
+    launching = (outreach.launch_due_campaigns,) if with_jobs else ()
+    for step in (*launching, outreach.queue_due_reminders, followups.remind_overdue):
         try:
             step(now=now)
         except Exception as error:  # noqa: BLE001
@@ -549,10 +551,24 @@ def _dispatch_forever(*, interval: float, detect_every: float, echo: Callable[[s
         time.sleep(interval)
 
 
+def _launch_due_campaigns() -> list[str]:
+    """Scheduled campaigns that are due, launched (each in chunks that commit): why that failed, if it did
+    (the next call goes on where it stopped)."""
+    try:
+        outreach.launch_due_campaigns(now=utcnow())
+    except Exception as error:  # noqa: BLE001
+        db.session.rollback()
+        return [f"launch_due_campaigns failed: {type(error).__name__}: {error}"]
+    return []
+
+
 def _jobs_forever(app: Flask, interval: float, echo: Callable[[str], None], stopped: threading.Event) -> None:
-    """run_forever's second thread: due jobs, one after another, beside the sending, until `stopped`."""
+    """run_forever's second thread: due campaigns launched and due jobs run, one after another, beside the
+    sending, until `stopped`."""
     with app.app_context():
         while not stopped.is_set():
+            for error in _launch_due_campaigns():
+                echo(f"campaigns: {error}")
             ran, errors = _run_jobs()
             for error in errors:
                 echo(f"jobs: {error}")

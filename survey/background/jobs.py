@@ -280,10 +280,10 @@ def phase_line(job: Job) -> str:
     share = f": {percent(job)} %" if job.total else ""
     if job.phase == "checking":
         return f"Checking every row of the file first{share}"
+    if job.phase == "writing" and job.total and job.kind == "campaign_launch":
+        return f"Queueing invitations: {job.done:,} of {job.total:,} contacts".replace(",", "\u202f")
     if job.phase == "writing" and job.total:
         return f"Storing: {job.done:,} of {job.total:,} rows".replace(",", "\u202f")
-    if job.phase == "inviting" and job.total:
-        return f"Queueing invitations: {job.done:,} of {job.total:,} contacts".replace(",", "\u202f")
     if job.phase == "exporting":
         return f"Writing the workbook: {job.done:,} responses so far".replace(",", "\u202f")
     return "Starting"
@@ -432,12 +432,17 @@ def forget_files(*, now: datetime) -> int:
 
 
 def _launch_campaign(job: Job, progress: JobProgress) -> None:
-    """A campaign sent from the page for now: launched in one transaction (a launch that fails queues
-    nothing, and the job says it failed; no pass launches the campaign later behind the sender's back)."""
+    """A campaign sent from the page for now, launched in chunks that each commit with the job's position
+    (outreach.launch): a killed dispatcher's or a failed attempt's launch goes on after the last chunk it
+    committed, inviting no one twice. No pass launches the campaign behind the job's back, even when every
+    attempt failed: the job says how far it got and why it stopped."""
     campaign = db.session.get(Campaign, job.params["campaign_id"])
     if campaign is None:
         raise JobRefused("the campaign was deleted before it was sent", [], 1)
-    outreach.launch(campaign, now=max(job.created_at, utcnow()), progress=progress)
+    try:
+        outreach.launch(campaign, now=max(job.created_at, utcnow()), progress=progress)
+    except outreach.OutreachError as error:  # deleted while it was being launched
+        raise JobRefused(str(error), [], 1) from None
 
 
 RUNNERS: dict[str, Callable[[Job, JobProgress], None]] = {"response_import": _import_responses,

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey import mail
@@ -29,6 +29,7 @@ from survey.models import (
     SurveyStatus,
     TriggerEvent,
 )
+from survey.models.outreach import RenderedEmail
 from survey.outreach.invitations import ErasedAddress, contact_for
 from survey.progress import QUIET, Progress
 from survey.results.filters import attribute_is
@@ -126,13 +127,16 @@ def send_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: d
                   reminder_days: int, now: datetime,
                   actor_id: int | None = None) -> tuple[Campaign, LaunchReport | None]:
     """A new campaign, launched at once when it is due now (its report; None when it waits for its time).
-    Created and launched in one transaction: a launch that fails leaves no campaign behind for a dispatcher to
-    send later unannounced, and no dispatcher can claim it between the two."""
+    Created in the transaction of the launch's first chunk: a launch that fails at once leaves no campaign
+    behind for a dispatcher to send later unannounced, and no dispatcher can claim it between the two. One
+    that stops part-way leaves a due campaign, which the next dispatcher pass finishes (`launch_due_campaigns`:
+    no one is invited twice)."""
     campaign = new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
                              now=now, actor_id=actor_id)
-    report = _launch(campaign, now=now) if campaign.scheduled_at <= now else None
-    db.session.commit()
-    return campaign, report
+    if campaign.scheduled_at > now:
+        db.session.commit()
+        return campaign, None
+    return campaign, launch(campaign, now=now)
 
 
 def new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
@@ -155,55 +159,189 @@ def new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: da
 
 
 def launch(campaign: Campaign, *, now: datetime, progress: Progress = QUIET) -> LaunchReport:
-    """Select the segment, apply unsubscribes and the frequency cap, queue one invitation per contact: in one
-    transaction, so a launch that fails queues nothing. Contacts invited so far are reported to `progress`."""
+    """Select the segment, apply unsubscribes and the frequency cap, queue one invitation per contact.
+
+    In chunks of LAUNCH_CHUNK contacts, each committed with its invitations, their emails, the campaign's
+    counts so far and the position reached (`progress.checkpoint`): on SQLite other writers (customers
+    answering) wait at most one chunk for the write lock, and memory does not grow with the audience. A
+    launch that stopped part-way (a killed dispatcher, an error) goes on where it stopped when run again:
+    after the position checkpointed in `progress.state`, or, without one, from the first contact, passing
+    over (and counting as queued) those this campaign already invited. `launched_at` is set by the last
+    commit, once every contact was dealt with."""
     report = _launch(campaign, now=now, progress=progress)
-    progress.finish(asdict(report))
-    db.session.commit()
+    assert report is not None  # only a launch that gives way stops for another
     return report
 
 
-def _launch(campaign: Campaign, *, now: datetime, progress: Progress = QUIET) -> LaunchReport:
-    # Whoever locks the campaign's row first launches it; another launch of it (a second dispatcher, a
-    # campaign created by one request and launched by another) finds it launched and reports what was done.
-    if db.session.scalar(select(Campaign.launched_at).where(Campaign.id == campaign.id)
-                         .with_for_update()) is not None:
-        db.session.refresh(campaign)
-        return _report(campaign)
-    matched = db.session.execute(select(Contact.id, Contact.unsubscribed_at)
-                                 .where(*segment_conditions(campaign.segment)).order_by(Contact.id)).all()
-    subscribed = [row.id for row in matched if row.unsubscribed_at is None]
-    survey = campaign.survey
-    capped: set[int] = set()
-    queued = 0
-    for start in range(0, len(subscribed), LAUNCH_CHUNK):
-        progress.tick("inviting", start, len(subscribed))
-        # A chunk of contacts read at once, their invitations inserted in one flush (their ids go into the
-        # emails' rows), then their emails: a lookup and two flushes per contact cost more than rendering.
-        # The chunk is locked (in id order, as every launch takes them) and the cap checked under the lock:
-        # another launch or a triggered event inviting them meanwhile waits for it, or is seen by it, so two
-        # cannot both pass (PostgreSQL; SQLite's writers take turns anyway). Per chunk, too, because an IN
-        # list of a whole segment would exceed the database's parameter limit (65 535 on PostgreSQL).
-        contacts = db.session.scalars(select(Contact).where(Contact.id.in_(subscribed[start:start + LAUNCH_CHUNK]))
-                                      .order_by(Contact.id).with_for_update().execution_options(
-                                          populate_existing=True)).all()
-        invited = capped_contact_ids([contact.id for contact in contacts], now)
-        capped |= invited
-        contacts = [contact for contact in contacts if contact.id not in invited]
-        queued += len(contacts)
-        invitations = [_invitation(survey, contact, when=now, now=now, source="campaign", campaign_id=campaign.id)
-                       for contact in contacts]
-        db.session.flush()
-        emails = [mail.queue_invitation(invitation, now=now) for invitation in invitations]
-        db.session.flush()
-        # Written (the transaction still decides): nothing reads them again, and a large campaign's rendered
-        # emails need not all stay in memory until the commit.
-        for email in emails:
-            db.session.expunge(email)
-    campaign.launched_at = now
-    campaign.matched, campaign.queued = len(matched), queued
-    campaign.skipped_unsubscribed, campaign.skipped_cap = len(matched) - len(subscribed), len(capped)
-    return _report(campaign)
+@dataclass
+class _Position:
+    """How far a launch got (what a checkpoint records): the contacts up to id `after` were dealt with, of
+    those up to id `through` (the segment's last when the launch began), and what came of them."""
+
+    through: int
+    after: int = 0
+    matched: int = 0
+    queued: int = 0
+    skipped_cap: int = 0
+    skipped_unsubscribed: int = 0
+
+    def report(self) -> LaunchReport:
+        return LaunchReport(self.matched, self.queued, self.skipped_cap, self.skipped_unsubscribed)
+
+
+@dataclass(frozen=True)
+class _Audience:
+    """What every chunk of one launch needs: the campaign, its segment in SQL, its emails, its moment."""
+
+    campaign_id: int
+    survey_id: int
+    conditions: list
+    emails: mail.InvitationEmails
+    now: datetime
+    give_way: bool  # stop when another launch holds the campaign (dispatcher passes), rather than wait
+
+
+def _launch(campaign: Campaign, *, now: datetime, progress: Progress = QUIET,
+            give_way: bool = False) -> LaunchReport | None:
+    """The launch; None when it gave way to another launch of the campaign (`give_way`)."""
+    audience = _Audience(campaign.id, campaign.survey_id, segment_conditions(campaign.segment),
+                         mail.InvitationEmails(campaign.survey.current_version), now, give_way)
+    position = _resumed(progress.state)
+    while True:
+        # Whoever holds the campaign's row launches the next chunk; another launch of it (a second
+        # dispatcher, a job retried while the first attempt still ran) waits for it, or gives way, and
+        # then goes on from what the campaign's invitations say, never inviting anyone twice.
+        launched_at = _locked_campaign(audience)
+        if launched_at is _BUSY:
+            db.session.rollback()
+            return None
+        if launched_at is not None:  # launched meanwhile by another: its report
+            db.session.commit()
+            return _report(db.session.get_one(Campaign, audience.campaign_id))
+        if position is None:  # the first chunk: the segment's size, for the progress, and its last contact
+            total, through = db.session.execute(
+                select(func.count(), func.max(Contact.id)).where(*audience.conditions)).one()
+            position = _Position(through=through or 0)
+            progress.tick("writing", 0, total)
+        ids = list(db.session.scalars(
+            select(Contact.id).where(*audience.conditions, Contact.id > position.after,
+                                     Contact.id <= position.through).order_by(Contact.id).limit(LAUNCH_CHUNK)))
+        if ids:
+            _invite_chunk(audience, ids, position)
+            position.after = ids[-1]
+        if len(ids) < LAUNCH_CHUNK:  # the last chunk: committed with the campaign's launch
+            break
+        db.session.execute(update(Campaign).where(Campaign.id == audience.campaign_id).values(**_counts(position)))
+        progress.checkpoint(position.matched, asdict(position))
+    db.session.execute(update(Campaign).where(Campaign.id == audience.campaign_id).values(launched_at=now,
+                                                                                          **_counts(position)))
+    progress.finish(asdict(position.report()))
+    db.session.commit()
+    return position.report()
+
+
+_BUSY = datetime.min  # another launch holds the campaign's row (and this one gives way)
+
+
+def _locked_campaign(audience: _Audience) -> datetime | None:
+    """Lock the campaign's row: when it was launched (None: not yet), or _BUSY when another launch holds it
+    and this one gives way. Raises OutreachError when the campaign was deleted meanwhile."""
+    row = db.session.execute(select(Campaign.launched_at).where(Campaign.id == audience.campaign_id)
+                             .with_for_update(skip_locked=audience.give_way)).one_or_none()
+    if row is not None:
+        return row.launched_at
+    if audience.give_way and db.session.scalar(select(Campaign.id).where(Campaign.id == audience.campaign_id)):
+        return _BUSY
+    raise OutreachError("the campaign was deleted while it was being launched")
+
+
+def _resumed(state: dict | None) -> _Position | None:
+    """The position an interrupted launch checkpointed, if any."""
+    fields = ("through", "after", "matched", "queued", "skipped_cap", "skipped_unsubscribed")
+    if not state or any(not isinstance(state.get(name), int) for name in fields):
+        return None
+    return _Position(**{name: state[name] for name in fields})
+
+
+def _counts(position: _Position) -> dict[str, int]:
+    return {"matched": position.matched, "queued": position.queued, "skipped_cap": position.skipped_cap,
+            "skipped_unsubscribed": position.skipped_unsubscribed}
+
+
+def _invite_chunk(audience: _Audience, ids: list[int], position: _Position) -> None:
+    """Invite a chunk of the segment's contacts (ids in order) and count them into `position`.
+
+    The contacts are locked (in id order, as every launch takes them) and the cap checked under the lock:
+    another launch or a triggered event inviting them meanwhile waits for it, or is seen by it, so two
+    cannot both pass (PostgreSQL; SQLite's writers take turns anyway). Rows go in with one executemany per
+    table (no ORM object per contact), the emails assembled by `mail.InvitationEmails`."""
+    contacts = db.session.execute(
+        select(Contact.id, Contact.email, Contact.name, Contact.unsubscribe_token, Contact.unsubscribed_at)
+        .where(Contact.id.in_(ids)).order_by(Contact.id).with_for_update()).all()
+    ours, capped = _invited_before(audience, ids)
+    position.matched += len(contacts)
+    invite = []
+    for contact in contacts:
+        if contact.id in ours:  # invited by an earlier run of this launch that stopped before its checkpoint
+            position.queued += 1
+        elif contact.unsubscribed_at is not None:
+            position.skipped_unsubscribed += 1
+        elif contact.id in capped:
+            position.skipped_cap += 1
+        else:
+            invite.append(contact)
+    position.queued += len(invite)
+    if invite:
+        _queue_invitations(audience, invite)
+
+
+def _invited_before(audience: _Audience, ids: list[int]) -> tuple[set[int], set[int]]:
+    """Of these contacts: those this campaign invited already, and the others the frequency cap holds back
+    (an emailed invitation within the cap window around now, before or after)."""
+    window = cap_window()
+    rows = db.session.execute(select(Invitation.contact_id, Invitation.campaign_id).where(
+        Invitation.contact_id.in_(ids),
+        or_(Invitation.campaign_id == audience.campaign_id,
+            and_(Invitation.scheduled_for.is_not(None), Invitation.scheduled_for > audience.now - window,
+                 Invitation.scheduled_for < audience.now + window)))).all()
+    ours = {row.contact_id for row in rows if row.campaign_id == audience.campaign_id}
+    return ours, {row.contact_id for row in rows} - ours
+
+
+CONTACTS, INVITATIONS = Contact.__table__, Invitation.__table__
+OUTBOX, RENDERED = OutboxMessage.__table__, RenderedEmail.__table__
+GIVE_TOKEN = (update(CONTACTS).where(CONTACTS.c.id == bindparam("contact"))
+              .values(unsubscribe_token=bindparam("token")))
+
+
+def _queue_invitations(audience: _Audience, contacts: list) -> None:
+    """An invitation and its email for each contact (id, email, name, unsubscribe_token), in the caller's
+    transaction. A contact's first email gives it its unsubscribe token."""
+    now = audience.now
+    tokens = {contact.id: contact.unsubscribe_token or new_token() for contact in contacts}
+    if new := [{"contact": contact.id, "token": tokens[contact.id]} for contact in contacts
+               if not contact.unsubscribe_token]:
+        db.session.execute(GIVE_TOKEN, new)
+    links = [new_token() for _ in contacts]
+    # Each row's id comes back with its unique token (Message-ID): RETURNING in the order of the rows given
+    # costs SQLite a statement per row, and any order can be matched up by a unique column.
+    invitation_ids: dict[str, int] = dict(db.session.execute(
+        insert(INVITATIONS).returning(INVITATIONS.c.token, INVITATIONS.c.id),
+        [{"token": link, "survey_id": audience.survey_id, "contact_id": contact.id, "created_at": now,
+          "source": "campaign", "campaign_id": audience.campaign_id, "scheduled_for": now, "reminders_sent": 0}
+         for link, contact in zip(links, contacts, strict=True)]).all())
+    emails = [audience.emails.email(link, mail.Addressee(contact.name, contact.email, tokens[contact.id]))
+              for link, contact in zip(links, contacts, strict=True)]
+    outbox_ids: dict[str, int] = dict(db.session.execute(
+        insert(OUTBOX).returning(OUTBOX.c.message_id, OUTBOX.c.id),
+        [{"message_id": email.message_id, "kind": "invitation", "recipient": email.recipient,
+          "subject": email.subject, "text_body": email.text_body, "html_body": email.html_body,
+          "headers": email.headers, "images": None, "contact_id": contact.id,
+          "invitation_id": invitation_ids[link], "campaign_id": audience.campaign_id,
+          "status": OutboxStatus.PENDING, "attempts": 0, "not_before": now, "created_at": now}
+         for email, contact, link in zip(emails, contacts, links, strict=True)]).all())
+    db.session.execute(insert(RENDERED), [{"outbox_id": outbox_ids[email.message_id], "data": email.raw}
+                                          for email in emails])
 
 
 def _report(campaign: Campaign) -> LaunchReport:
@@ -211,19 +349,26 @@ def _report(campaign: Campaign) -> LaunchReport:
 
 
 def launch_due_campaigns(*, now: datetime) -> list[tuple[Campaign, LaunchReport]]:
+    """Launch every due campaign (one that was scheduled), each as `launch` does, in chunks that commit.
+
+    A pass that dies part-way leaves its campaign due: the next pass launches it again, from the first
+    contact, passing over those it invited. A campaign another dispatcher is launching is left to it (its
+    row is locked at every chunk), and a campaign sent from the page for now is its job's to launch."""
     launched: list[tuple[Campaign, LaunchReport]] = []
+    elsewhere: set[int] = set()
     while True:
-        # Claim one due campaign at a time (row lock on PostgreSQL, the write lock on SQLite) so two
-        # dispatchers never launch the same campaign.
-        # A campaign sent from the page for now is its job's to launch (it says whether that failed).
         campaign = db.session.scalar(
             select(Campaign).where(Campaign.launched_at.is_(None), Campaign.scheduled_at <= now,
-                                   Campaign.job_id.is_(None))
+                                   Campaign.job_id.is_(None), Campaign.id.not_in(elsewhere))
             .order_by(Campaign.id).limit(1).with_for_update(skip_locked=True))
         if campaign is None:
             db.session.commit()
             return launched
-        launched.append((campaign, launch(campaign, now=now)))
+        report = _launch(campaign, now=now, give_way=True)
+        if report is None:
+            elsewhere.add(campaign.id)
+        else:
+            launched.append((campaign, report))
 
 
 def queue_due_reminders(*, now: datetime, limit: int = 1000) -> int:

@@ -1,6 +1,7 @@
 """Jobs: queued with their input in chunks, claimed with a lease, retried and failed, announced to an owner
 who left; a dispatcher killed mid-import is resumed without a row stored twice; on SQLite customers'
-submissions keep flowing while a large import is written."""
+submissions keep flowing while a large import is written; a campaign's launch goes on after its last
+committed chunk, inviting no one twice."""
 from __future__ import annotations
 
 import io
@@ -13,12 +14,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 
 from survey.background import dispatch, jobs
 from survey.clock import utcnow
 from survey.extensions import db
-from survey.models import AnswerCount, Job, JobFile, OutboxMessage, Response
+from survey.models import AnswerCount, Campaign, Contact, Invitation, Job, JobFile, OutboxMessage, Response
 from survey.transfer import response_import
 from tests.factories import NOW, make_survey, make_user
 from tests.pages import hidden_fields, log_in
@@ -247,3 +248,91 @@ def test_customers_submissions_flow_while_a_large_import_is_written(app, migrate
     assert seconds[int(len(seconds) * 0.99)] < 1.0, seconds[-10:]
     with app.app_context():
         assert db.session.scalar(select(func.count(Response.id)).where(Response.source != "import")) == len(statuses)
+
+
+# --- campaigns sent now: launched by a job, in chunks that commit with the job's position --------------
+
+def campaign_audience(count: int, *, unsubscribed=()) -> list[int]:
+    return list(db.session.scalars(insert(Contact).returning(Contact.id, sort_by_parameter_order=True), [
+        {"email": f"c{n}@example.com", "name": f"Customer {n}", "attributes": {}, "created_at": NOW,
+         "unsubscribed_at": NOW if n in unsubscribed else None} for n in range(count)]))
+
+
+def test_a_campaign_job_that_failed_part_way_goes_on_after_its_last_chunk(ctx, monkeypatch):
+    """An attempt that fails after two chunks leaves them committed with the job's position; the next attempt
+    starts after them (it reads no contact twice), and the counts add up to the campaign's."""
+    from survey.outreach import campaigns
+
+    monkeypatch.setattr(campaigns, "LAUNCH_CHUNK", 4)
+    owner, survey = make_user(), make_survey()
+    ids = campaign_audience(13, unsubscribed={5})
+    job = jobs.send_campaign_now(survey, segment={}, reminders=0, reminder_days=3, now=NOW, owner=owner)
+    chunks: list[list[int]] = []
+    original = campaigns._invite_chunk
+
+    def invite_chunk(audience, chunk, position):
+        chunks.append(list(chunk))
+        original(audience, chunk, position)
+        if len(chunks) == 3:
+            raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(campaigns, "_invite_chunk", invite_chunk)
+    assert jobs.claim(now=NOW) == job.id
+    failed = jobs.run(job.id)
+    assert (failed.state, failed.phase, failed.done, failed.total) == ("queued", "writing", 8, 13)
+    assert "the database went away" in failed.error
+    assert jobs.phase_line(failed) == "Waiting to go on where it stopped"
+    assert db.session.scalar(select(func.count(Invitation.id))) == 7  # two chunks, one contact unsubscribed
+    campaign = db.session.get(Campaign, job.params["campaign_id"])
+    assert campaign.launched_at is None and (campaign.matched, campaign.queued) == (8, 7)
+
+    chunks.clear()
+    assert jobs.run_due() == 1
+    done = db.session.get(Job, job.id)
+    db.session.refresh(done)
+    assert (done.state, done.attempts, done.done, done.total) == ("done", 2, 13, 13)
+    assert chunks == [ids[8:12], ids[12:]]  # after the last committed chunk, not from the first contact
+    assert done.outcome == {"matched": 13, "queued": 12, "skipped_cap": 0, "skipped_unsubscribed": 1}
+    assert db.session.scalar(select(func.count(func.distinct(Invitation.contact_id)))) == 12
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "invitation")) == 12
+    db.session.refresh(campaign)
+    assert campaign.launched_at is not None and (campaign.matched, campaign.queued) == (13, 12)
+
+
+def test_a_dispatcher_killed_mid_launch_is_resumed_and_no_one_is_invited_twice(app, migrated, instance_path):
+    contacts = 8_000
+    with app.app_context():
+        owner, survey = make_user(), make_survey()
+        campaign_audience(contacts, unsubscribed={10, 5_000})
+        job = jobs.send_campaign_now(survey, segment={}, reminders=0, reminder_days=3, now=utcnow(), owner=owner)
+        job_id, campaign_id = job.id, job.params["campaign_id"]
+    child = dispatcher(migrated, instance_path)
+    try:
+        deadline = time.monotonic() + 120
+        while (row := job_row(migrated, job_id)).phase != "writing" or row.done < 1_000:
+            assert child.poll() is None and time.monotonic() < deadline, "the launch ended before it was killed"
+            time.sleep(0.01)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait()
+    with app.app_context():
+        killed = db.session.get(Job, job_id)
+        assert killed.state == "running" and 0 < killed.done < contacts
+        assert jobs.phase_line(killed).startswith("Queueing invitations: ")
+        # Each chunk was committed with the position it reached: exactly those contacts are invited.
+        invited = db.session.scalar(select(func.count(Invitation.id)))
+        assert invited == killed.outcome["queued"] and killed.outcome["matched"] == killed.done
+        assert db.session.scalar(select(Campaign.queued).where(Campaign.id == campaign_id)) == invited
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == invited
+        assert jobs.run_due(clock=lambda: utcnow() + jobs.LEASE * 2) == 1  # its lease ran out: resumed
+        done = db.session.get(Job, job_id)
+        db.session.refresh(done)
+        assert (done.state, done.attempts, done.done) == ("done", 2, contacts)
+        assert done.outcome == {"matched": contacts, "queued": contacts - 2, "skipped_cap": 0,
+                                "skipped_unsubscribed": 2}
+        assert db.session.scalar(select(func.count(func.distinct(Invitation.contact_id)))) == contacts - 2
+        assert db.session.scalar(select(func.count(Invitation.id))) == contacts - 2
+        emails = select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "invitation")
+        assert db.session.scalar(emails) == contacts - 2
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign.launched_at is not None and campaign.queued == contacts - 2

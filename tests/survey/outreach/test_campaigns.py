@@ -6,13 +6,15 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import create_engine, func, select
 
 from survey.authoring.editing import find_survey
 from survey.background import dispatch
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import Campaign, Contact, Invitation, OutboxMessage, Response, ResponseDraft, ResponseRevision
+from survey.outreach.campaigns import LaunchReport
 from tests.conftest import BASE_URL
 from tests.factories import NOW, make_definition, make_survey
 from tests.pages import hidden_fields, text_of
@@ -190,6 +192,31 @@ def test_a_send_now_campaign_claimed_by_a_dispatcher_first_is_launched_once(ctx)
     assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
 
 
+def test_the_dispatch_loop_launches_due_campaigns_beside_the_sending(ctx, smtp):
+    """`flask dispatch --once` launches a due campaign in its pass, then sends; `--loop` launches it in its
+    thread of jobs, so that the pass sending email is not held up by a campaign of a million contacts."""
+    import time
+
+    from survey import outreach
+
+    three_locations(ctx)
+    now = utcnow()
+    campaign_id = outreach.create_campaign(find_survey("support-csat"), segment={}, at=None, reminders=0,
+                                           reminder_days=3, now=now).id
+    assert dispatch.run_once(now=now, with_jobs=False).sent == 0  # the loop's pass: no launch
+    assert db.session.scalar(select(Campaign.launched_at).where(Campaign.id == campaign_id)) is None
+
+    def launched() -> bool:
+        time.sleep(0.02)
+        db.session.rollback()
+        return db.session.scalar(select(Campaign.launched_at).where(Campaign.id == campaign_id)) is not None
+
+    dispatch.run_forever(interval=0.05, detect_every=3600, echo=print, should_stop=launched)
+    assert db.session.scalar(select(Campaign.queued).where(Campaign.id == campaign_id)) == 3
+    dispatch.run_once()  # what the loop's last pass did not send yet
+    assert len(smtp.messages) == 3
+
+
 def test_send_survey_rejects_bad_input_and_changes_nothing(ctx, runner):
     three_locations(ctx)
     make_survey(definition=make_definition(slug="draft"), status="draft")
@@ -249,7 +276,6 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
     wrote: the contact's lock and the cap checked under it let one invitation through, not two."""
     import threading
 
-    import pytest
     from sqlalchemy import event
 
     from survey import outreach
@@ -263,14 +289,15 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
         for survey in surveys:
             outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=now)
         engine = db.engine
-    barrier, first_read = threading.Barrier(2, timeout=10), threading.local()
+    barrier, first_read, waited = threading.Barrier(2, timeout=10), threading.local(), []
 
     def read_then_wait(connection, cursor, statement, parameters, context, executemany):
-        # Both launches have chosen their contacts (the segment's SELECT) before either locks them.
-        if statement.startswith("SELECT contacts.id, contacts.unsubscribed_at") \
+        # Both launches have chosen their first chunk of contacts (the segment's SELECT) before either locks them.
+        if statement.startswith("SELECT contacts.id \nFROM contacts") and "FOR UPDATE" not in statement \
                 and not getattr(first_read, "done", False):
             first_read.done = True
             barrier.wait()
+            waited.append(True)
 
     errors = []
 
@@ -290,7 +317,7 @@ def test_two_campaigns_launched_at_once_keep_the_frequency_cap(app):
             thread.join(timeout=30)
     finally:
         event.remove(engine, "after_cursor_execute", read_then_wait)
-    assert not errors
+    assert not errors and len(waited) == 2
     with app.app_context():
         assert db.session.scalar(select(func.count(Invitation.id))) == 1
         assert sorted(db.session.scalars(select(Campaign.queued))) == [0, 1]
@@ -377,14 +404,13 @@ def test_a_launch_reads_only_the_contacts_its_segment_selects(ctx):
     finally:
         event.remove(db.engine, "after_cursor_execute", count_rows)
     assert (report.matched, report.queued) == (4, 4)
-    assert read and max(read) == 4 and sum(read) <= 2 * 4, read  # selected; then locked and loaded (SQLite)
+    # Counted (one row: the progress's total), selected, then locked and loaded (SQLite).
+    assert read and max(read) == 4 and sum(read) <= 1 + 2 * 4, read
 
 
 def test_a_segment_attribute_name_with_a_double_quote_is_refused():
     """SQLite's JSON paths cannot name such an attribute, so the segment could match nothing there while it
     matched on PostgreSQL: refused, with the reason."""
-    import pytest
-
     from survey import outreach
 
     with pytest.raises(outreach.OutreachError, match="cannot hold a double quote"):
@@ -392,18 +418,19 @@ def test_a_segment_attribute_name_with_a_double_quote_is_refused():
     assert outreach.parse_segment([" location = Leeds ", "location=York"]) == {"location": ["Leeds", "York"]}
 
 
-def test_sending_now_creates_and_launches_the_campaign_in_one_transaction(ctx, runner, monkeypatch):
+def test_sending_now_creates_the_campaign_with_the_first_chunk_of_its_launch(ctx, runner, monkeypatch):
     """The campaign was committed, then launched in a second transaction: a launch that failed left a due
-    campaign behind, which the next dispatcher pass sent although the sender was told it failed."""
+    campaign behind, which the next dispatcher pass sent although the sender was told it failed. It is
+    committed with its first chunk: a small campaign is one transaction."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
     three_locations(ctx)
 
-    def broken(invitation, **kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("the template is broken")
 
-    monkeypatch.setattr("survey.mail.queue_invitation", broken)
+    monkeypatch.setattr("survey.mail.invitation_email", broken)
     failed = runner.invoke(args=["send-survey", "support-csat"])
     assert isinstance(failed.exception, RuntimeError)
     db.session.rollback()
@@ -421,3 +448,246 @@ def test_sending_now_creates_and_launches_the_campaign_in_one_transaction(ctx, r
         event.remove(Session, "after_commit", count)
     assert len(commits) == 1
     assert db.session.scalar(select(func.count(Invitation.id))) == 3
+
+
+# --- large campaigns: chunks that commit, a launch that stops and goes on -----------------------------
+
+def many_contacts(count: int, *, unsubscribed=(), start: int = 0) -> list[int]:
+    """`count` contacts c0@example.com …, those numbered in `unsubscribed` unsubscribed: their ids."""
+    from sqlalchemy import insert
+
+    return list(db.session.scalars(insert(Contact).returning(Contact.id, sort_by_parameter_order=True), [
+        {"email": f"c{n}@example.com", "name": f"Customer {n}", "attributes": {"location": "Leeds"},
+         "created_at": NOW, "unsubscribed_at": NOW if n in unsubscribed else None}
+        for n in range(start, start + count)]))
+
+
+def recently_invited(contact_ids: list[int], *, survey) -> None:
+    """These contacts were emailed another survey a week ago: the frequency cap holds them back."""
+    for contact_id in contact_ids:
+        db.session.add(Invitation(token=f"earlier-{contact_id}", survey_id=survey.id, contact_id=contact_id,
+                                  created_at=NOW, source="event", scheduled_for=NOW - timedelta(days=7)))
+    db.session.commit()
+
+
+def fail_at_chunk(monkeypatch, number: int) -> list[list[int]]:
+    """Make the launch raise when it writes its `number`th chunk (after `number - 1` committed ones), once;
+    returns the ids of each chunk as the launch invites them."""
+    from survey.outreach import campaigns
+
+    chunks: list[list[int]] = []
+    original = campaigns._invite_chunk
+
+    def invite_chunk(audience, ids, position):
+        chunks.append(list(ids))
+        original(audience, ids, position)
+        if len(chunks) == number:
+            raise RuntimeError("the dispatcher died here")
+
+    monkeypatch.setattr(campaigns, "_invite_chunk", invite_chunk)
+    return chunks
+
+
+def invited_by(campaign_id: int) -> list[int]:
+    return sorted(db.session.scalars(select(Invitation.contact_id).where(Invitation.campaign_id == campaign_id)))
+
+
+def test_a_launch_that_stopped_part_way_goes_on_with_no_one_invited_twice_and_the_right_counts(ctx, monkeypatch):
+    """Chunks commit as they go: a launch that dies after two of them leaves those invitations and emails
+    (and the counts so far on the campaign, which stays unlaunched); the next dispatcher pass launches it
+    again and passes over whom it invited, counting them as queued. The cap and unsubscribes hold in every
+    chunk, across the break."""
+    from survey import outreach
+    from survey.outreach import campaigns
+
+    monkeypatch.setattr(campaigns, "LAUNCH_CHUNK", 4)
+    survey, other = make_survey(), make_survey(definition=make_definition(slug="nps-relationship"))
+    ids = many_contacts(14, unsubscribed={1, 6, 13})
+    recently_invited([ids[2], ids[5], ids[9]], survey=other)
+    campaign = outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=NOW)
+    chunks = fail_at_chunk(monkeypatch, 3)
+    with pytest.raises(RuntimeError, match="died"):
+        outreach.launch_due_campaigns(now=NOW)
+    db.session.rollback()
+    first_two = ids[:8]
+    assert chunks[:2] == [first_two[:4], first_two[4:]]
+    # Committed: the first two chunks, each contact's invitation with its email; the third rolled back.
+    invited = [ids[0], ids[3], ids[4], ids[7]]  # 1 and 6 unsubscribed, 2 and 5 capped
+    assert invited_by(campaign.id) == invited
+    assert sorted(db.session.scalars(select(OutboxMessage.contact_id).where(
+        OutboxMessage.campaign_id == campaign.id))) == invited
+    stopped = db.session.get(Campaign, campaign.id)
+    assert stopped.launched_at is None
+    assert (stopped.matched, stopped.queued, stopped.skipped_cap, stopped.skipped_unsubscribed) == (8, 4, 2, 2)
+
+    monkeypatch.undo()
+    monkeypatch.setattr(campaigns, "LAUNCH_CHUNK", 4)
+    (again, report), = outreach.launch_due_campaigns(now=NOW + timedelta(minutes=1))
+    assert again.id == campaign.id
+    assert report == LaunchReport(matched=14, queued=8, skipped_cap=3, skipped_unsubscribed=3)
+    assert invited_by(campaign.id) == [ids[n] for n in (0, 3, 4, 7, 8, 10, 11, 12)]
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 8
+    launched = db.session.get(Campaign, campaign.id)
+    assert launched.launched_at is not None and launched.queued == 8
+    assert outreach.launch_due_campaigns(now=NOW + timedelta(minutes=2)) == []  # done: nothing is due
+
+
+def test_a_launch_commits_every_chunk_and_holds_nothing_per_contact(ctx, monkeypatch):
+    """The launch was one transaction: on SQLite the write lock for its whole length (every customer's
+    answer waited), and every invitation it made stayed in the session until the end. Now each chunk is
+    committed: others see its invitations and may write between two chunks, and the session holds no more
+    after a thousand contacts than after one chunk."""
+    from sqlalchemy import update
+
+    from survey import database, outreach
+    from survey.outreach import campaigns
+    from survey.progress import Progress
+
+    monkeypatch.setattr(campaigns, "LAUNCH_CHUNK", 50)
+    survey = make_survey()
+    many_contacts(230)
+    campaign = outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=NOW)
+    other = create_engine(db.engine.url)  # another process's connection
+
+    class Watching(Progress):
+        def __init__(self):
+            self.seen, self.wrote, self.held = [], [], []
+
+        def checkpoint(self, done, state):
+            super().checkpoint(done, state)
+            self.held.append(len(db.session.identity_map))
+            with other.connect() as connection:
+                self.seen.append(connection.execute(select(func.count(Invitation.id))).scalar())
+            # Another writer, refused at once if the launch still held the lock (SQLite: BEGIN IMMEDIATE once).
+            self.wrote.append(database.write_without_waiting(
+                update(Contact).where(Contact.id == -1).values(name="")))
+
+    watching = Watching()
+    try:
+        assert outreach.launch(campaign, now=NOW, progress=watching).queued == 230
+    finally:
+        other.dispose()
+    assert watching.seen == [50, 100, 150, 200]  # the last 30 are committed with the campaign's launch
+    assert all(watching.wrote)
+    assert max(watching.held) < 20 and watching.held[0] == watching.held[-1], watching.held
+
+
+def test_each_email_put_together_by_a_launch_is_the_one_rendered_in_full(ctx):
+    """A launch renders its email once with stand-ins and fills in each contact (mail.InvitationEmails):
+    texts, headers and bytes are what rendering every email in full gives, whatever the names hold."""
+    from survey import mail, outreach
+
+    survey = make_survey()
+    names = ["Ann", "", 'José Ñúñez <x> & "y"', "O'Brien, Jr.", "Ann\r\nBcc: thief@evil.example", "名字" * 12,
+             "x" * 200, "  spaced   out  ", "=?utf-8?q?encoded?="]
+    add_contacts(*[(f"c{n}@example.com", name, {}) for n, name in enumerate(names)], ("zoë@example.com", "Zoë", {}))
+    outreach.launch(outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3, now=NOW),
+                    now=NOW)
+    rows = db.session.scalars(select(OutboxMessage)).all()
+    assert len(rows) == len(names) + 1
+    for row in rows:
+        invitation = db.session.get(Invitation, row.invitation_id)
+        full = mail.render_invitation(invitation)
+        assert (row.subject, row.text_body, row.html_body, row.headers) == (full.subject, full.text, full.html,
+                                                                            full.headers)
+        assert row.recipient == mail.address(invitation.contact.name, invitation.contact.email)
+        rendered = mail.render(row)  # the row's columns rendered in full, with a boundary of its own
+        assert row.raw == rendered.replace(boundary_of(rendered), boundary_of(row.raw))
+
+
+def test_emails_are_rendered_in_full_when_the_template_uses_a_name_in_another_way(ctx, monkeypatch):
+    from dataclasses import replace
+
+    from survey import mail
+
+    survey = make_survey()
+    original = mail.invitation_email
+
+    def shouting(version, token, addressee, **kwargs):  # as a template filtering the name would
+        return original(version, token, replace(addressee, name=addressee.name.upper()), **kwargs)
+
+    monkeypatch.setattr(mail, "invitation_email", shouting)
+    emails = mail.InvitationEmails(survey.current_version)
+    assert not emails.exact
+    email = emails.email("personal-token", mail.Addressee("Ann", "ann@example.com", "unsubscribe-token"))
+    assert "Hello ANN," in email.text_body and "/r/personal-token" in email.text_body
+    rendered = mail.render(email)
+    assert email.raw == rendered.replace(boundary_of(rendered), boundary_of(email.raw))
+
+
+def boundary_of(data: bytes) -> bytes:
+    found = re.search(rb'boundary="([^"]+)"', data)
+    assert found is not None
+    return found.group(1)
+
+
+def test_two_dispatchers_launching_one_large_campaign_invite_each_contact_once(app, monkeypatch):
+    """Chunks commit, so the campaign's row is free between two of them: a second dispatcher's pass may take
+    the campaign there and launch it from its first contact, passing over those the first invited; the first
+    then finds the row held and gives way. Each contact is invited once and the counts are the campaign's."""
+    import threading
+
+    from survey import outreach
+    from survey.outreach import campaigns
+    from survey.progress import Progress
+
+    monkeypatch.setattr(campaigns, "LAUNCH_CHUNK", 5)
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite's writers take turns: two launches cannot interleave")
+        survey = make_survey()
+        many_contacts(120, unsubscribed={2, 70})
+        campaign_id = outreach.create_campaign(survey, segment={}, at=None, reminders=0, reminder_days=3,
+                                               now=NOW).id
+    first_committed, second_launching, first_done = threading.Event(), threading.Event(), threading.Event()
+    checkpoint, invite_chunk, launch = Progress.checkpoint, campaigns._invite_chunk, campaigns._launch
+    gave_way: dict[str, bool] = {}
+
+    def first_pauses(self, done, state):  # the first dispatcher, after its first chunk's commit
+        checkpoint(self, done, state)
+        if threading.current_thread().name == "first" and not first_committed.is_set():
+            first_committed.set()
+            assert second_launching.wait(10)
+
+    def second_holds(audience, ids, position):  # the second dispatcher, holding the row in its first chunk
+        if threading.current_thread().name == "second" and not second_launching.is_set():
+            second_launching.set()
+            assert first_done.wait(10)
+        invite_chunk(audience, ids, position)
+
+    def launching(*args, **kwargs):
+        report = launch(*args, **kwargs)
+        gave_way[threading.current_thread().name] = report is None
+        return report
+
+    monkeypatch.setattr(Progress, "checkpoint", first_pauses)
+    monkeypatch.setattr(campaigns, "_invite_chunk", second_holds)
+    monkeypatch.setattr(campaigns, "_launch", launching)
+    errors, reports = [], []
+
+    def dispatcher():
+        try:
+            with app.app_context():
+                reports.extend(report for _campaign, report in outreach.launch_due_campaigns(now=NOW))
+        except Exception as error:  # noqa: BLE001 — reported below
+            errors.append(error)
+        finally:
+            if threading.current_thread().name == "first":
+                first_done.set()
+
+    first = threading.Thread(target=dispatcher, name="first")
+    first.start()
+    assert first_committed.wait(10)
+    second = threading.Thread(target=dispatcher, name="second")
+    second.start()
+    for thread in (first, second):
+        thread.join(timeout=60)
+    assert not errors
+    assert gave_way == {"first": True, "second": False}
+    assert reports == [LaunchReport(matched=120, queued=118, skipped_cap=0, skipped_unsubscribed=2)]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Invitation.id))) == 118
+        assert db.session.scalar(select(func.count(func.distinct(Invitation.contact_id)))) == 118
+        assert db.session.scalar(select(func.count(OutboxMessage.id))) == 118
+        campaign = db.session.get(Campaign, campaign_id)
+        assert campaign.launched_at is not None and (campaign.matched, campaign.queued) == (120, 118)
