@@ -34,16 +34,17 @@ def test_an_editor_sends_to_a_segment_and_sees_the_figures(ctx, client, smtp):
 
 
 def test_a_campaign_whose_launch_fails_queues_nothing_and_no_pass_sends_it_later(ctx, client, monkeypatch):
-    """Sent from the page, a campaign is launched by its job in one transaction: when every attempt fails,
-    the job says so, nothing was queued, and the dispatcher's pass never launches it behind the sender's back."""
+    """Sent from the page, a campaign is launched by its job: when every attempt fails before its first chunk
+    is written, the job says so, nothing was queued, and the dispatcher's pass never launches it behind the
+    sender's back."""
     setup_survey()
     log_in(client, "manager@example.com")
     queued = post_form(client, "/manage/surveys/support-csat/sending", {"reminders": "0", "reminder_days": "3"})
 
-    def broken(invitation, **kwargs):
+    def broken(*args, **kwargs):
         raise RuntimeError("the template is broken")
 
-    monkeypatch.setattr("survey.mail.queue_invitation", broken)
+    monkeypatch.setattr("survey.mail.invitation_email", broken)
     assert jobs.run_due() == jobs.MAX_ATTEMPTS
     page = text_of(client.get(queued.location))
     assert "It failed" in page and "Nothing was sent" in page and "the template is broken" in page
