@@ -97,3 +97,28 @@ def test_outbox_page_lists_failures_with_their_reason(ctx, client, smtp):
     dispatch.run_once()
     page = text_of(client.get("/manage/outbox"))
     assert "ann@example.com" in page and "unknown" in page
+
+
+def test_a_launch_that_fails_part_way_says_how_many_were_queued(ctx, client, monkeypatch):
+    """Launches commit chunk by chunk: when the second chunk keeps failing, the first one's invitations are
+    queued and go out, and the job's page says so rather than "nothing was sent"."""
+    from survey.outreach import campaigns
+
+    setup_survey()
+    log_in(client, "manager@example.com")
+    queued = post_form(client, "/manage/surveys/support-csat/sending", {"reminders": "0", "reminder_days": "3"})
+    monkeypatch.setattr(campaigns, "LAUNCH_CHUNK", 1)
+    chunks = []
+    queue = campaigns._queue_invitations
+
+    def second_breaks(audience, contacts):
+        chunks.append(len(contacts))
+        if len(chunks) > 1:
+            raise RuntimeError("the relay's address book is full")
+        queue(audience, contacts)
+    monkeypatch.setattr(campaigns, "_queue_invitations", second_breaks)
+    assert jobs.run_due() == jobs.MAX_ATTEMPTS
+    page = " ".join(text_of(client.get(queued.location)).split())
+    assert "It failed" in page and "Before it stopped, 1 of the 2 contacts in the audience were invited" in page
+    assert "Nothing was sent" not in page
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1
