@@ -165,7 +165,7 @@ def test_a_rolled_back_response_emits_nothing(ctx, receiver):
     make_endpoint(receiver.url())
     respondent = Respondent(key="public:rolled-back", source="public")
     # What submit_response does inside its transaction (store, open a case, emit), then a rollback.
-    responding._store(survey.current_version, respondent, {"satisfaction": 1}, Consents(), "r" * 20, NOW)
+    responding._store(survey.current_version, respondent, {"satisfaction": 1}, Consents(), "r" * 20, NOW, True)
     assert db.session.scalar(select(func.count(WebhookDelivery.id))) == 2  # case.updated and response.completed
     db.session.rollback()
     assert deliveries() == [] and db.session.scalar(select(func.count(Response.id))) == 0
