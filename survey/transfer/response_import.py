@@ -23,7 +23,6 @@ Rules a manager may not guess (also in docs/formats.md):
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import io
 import operator
@@ -867,12 +866,12 @@ class ResponseWriter:
         self.outcome = ImportOutcome.from_dict(resumed or {})
         self.per_version: Counter = Counter(self.outcome.per_version)
         self.segment_names = rollups.segment_names()
-        # (version id, segment name, segment value, local date) → {(question key, value): count}: the
+        # (version id, segment name, segment value, local date as stored) → {(question key, value): count}: the
         # answer_counts cells these rows add, counted as they are written. Counting here, not
         # rollups.rebuild's GROUP BY over the whole survey, keeps an import's cost to its own rows (rebuild
         # alone took 53 s at a million responses with three segment attributes, docs/benchmarks.md).
-        self.tally: dict[tuple[int, str, str, date], dict] = defaultdict(dict)
-        self.segment_cache: dict[tuple, tuple[object, list[dict]]] = {}
+        self.tally: dict[tuple[int, str, str, object], dict] = defaultdict(dict)
+        self.segment_cache: dict[tuple, _Segment] = {}
         self.responses = _DriverInsert(Response.__table__, RESPONSE_COLUMNS)
         self.answers = _DriverInsert(Answer.__table__, ANSWER_COLUMNS)
         self.contacts = _DriverInsert(Contact.__table__, CONTACT_COLUMNS)
@@ -883,7 +882,7 @@ class ResponseWriter:
         # Where the dialect stores a time as Checked.when's text (SQLite), that text is stored as it is.
         sample = datetime(999, 2, 3, 4, 5, 6, 7)
         self.moment_as_text = self.stored_moment(sample) == sample.isoformat(" ", "microseconds")
-        self.stored_day = functools.lru_cache(maxsize=4096)(convert["local_date"])
+        self.stored_day = convert["local_date"]
         self.stored_flag = {flag: convert["quote_consent"](flag) for flag in (False, True)}
         self.stored_attributes = convert["attributes"]
         self.contact_cache: dict[str, int] = {}
@@ -943,48 +942,59 @@ class ResponseWriter:
         """Store rows not stored before: their new contacts, responses, answers and themes; their answers
         are added to the tally for answer_counts (written by finish)."""
         contact_ids = self._contact_ids({row.email for row in new if row.email})
-        survey_id, moment, day, flag, now, actor_id = (self.survey_id, self.stored_moment, self.stored_day,
-                                                       self.stored_flag, self.now, self.actor_id)
+        ids = self._reserve_ids(Response, len(new))
+        survey_id, moment, flag = self.survey_id, self.stored_moment, self.stored_flag
         segment_cache, same_text = self.segment_cache, self.moment_as_text
-        responses, answers, tags = [], [], []
-        for response_id, row in zip(self._reserve_ids(Response, len(new)), new, strict=True):
-            (key, version_id, _number, email, submitted, when, local, updated, quote, contact, attributes, given,
-             counted, themes, source) = row
+        responses, segments = [], []
+        for response_id, (key, version_id, _number, email, submitted, when, local, updated, quote, contact,
+                          attributes, _given, _counted, _themes, source) in zip(ids, new, strict=True):
             if not same_text:
                 when = moment(submitted)
             if (segment := segment_cache.get((local, attributes, version_id))) is None:
                 segment = self._segment(local, attributes, version_id)
-            stored_attributes, counters = segment
+            segments.append(segment)
             responses.append((response_id, key, survey_id, version_id, contact_ids.get(email) if email else None,
-                              source, when, day(local), when if updated is submitted else moment(updated), 1,
-                              flag[quote], flag[contact], stored_attributes))
-            answers += [(response_id, question_key, value_int, value_text)
-                        for question_key, value_int, value_text in given]
-            if themes:
-                tags += [{"response_id": response_id, "tag": tag, "created_at": now, "created_by_id": actor_id}
-                         for tag in themes]
-            counted.append(RESPONSE_CELL)
-            for counter in counters:
-                for cell in counted:
-                    counter[cell] = counter.get(cell, 0) + 1
-        self.per_version.update(map(operator.itemgetter(2), new))  # version numbers
+                              source, when, segment.day, when if updated is submitted else moment(updated), 1,
+                              flag[quote], flag[contact], segment.attributes))
         self.responses.run(responses)
-        self.answers.run(answers)
-        if tags:
+        self.answers.run([(response_id, question_key, value_int, value_text)
+                          for response_id, row in zip(ids, new, strict=True)
+                          for question_key, value_int, value_text in row.answers])
+        if tags := [{"response_id": response_id, "tag": tag, "created_at": self.now, "created_by_id": self.actor_id}
+                    for response_id, row in zip(ids, new, strict=True) for tag in row.tags]:
             db.session.execute(insert(ResponseTag), tags)
+        self._tally(segments, new)
+        self.per_version.update(map(operator.itemgetter(2), new))  # version numbers
         self.outcome.imported += len(new)
 
-    def _segment(self, day: date, attributes: tuple[str, ...], version_id: int) -> tuple[object, list[dict]]:
-        """For responses to this version given on `day` with these attributes: the attributes' stored form,
-        and the answer_counts cells they add to (all respondents, and each configured segment attribute they
-        have: rollups._cells). A file has few distinct days × attributes × versions, so each is made once."""
+    @staticmethod
+    def _tally(segments: list[_Segment], rows: list[Checked]) -> None:
+        """Count the rows' cells into their segments' answer_counts cells. A row adds to the cells of each
+        segment it is in (all respondents and each configured attribute it has), for each cell it counts.
+        Summed first per (segment, cell) over the batch, then added to the segment's counters: a segment
+        holds many rows of a batch, so this takes about half the steps of adding each row to each counter."""
+        for segment, responses in Counter(segments).items():
+            for counter in segment.counters:
+                counter[RESPONSE_CELL] = counter.get(RESPONSE_CELL, 0) + responses
+        for (segment, cell), count in Counter([(segment, cell) for segment, row in zip(segments, rows, strict=True)
+                                               for cell in row.counted]).items():
+            for counter in segment.counters:
+                counter[cell] = counter.get(cell, 0) + count
+
+    def _segment(self, day: date, attributes: tuple[str, ...], version_id: int) -> _Segment:
+        """For responses to this version given on `day` with these attributes: the day and the attributes'
+        stored forms, and the answer_counts cells they add to (all respondents, and each configured segment
+        attribute they have: rollups._cells). A file has few distinct days × attributes × versions, so each
+        is made once."""
         if len(self.segment_cache) > CACHE_LIMIT:
             self.segment_cache.clear()
         given = dict(zip(attributes[::2], attributes[1::2], strict=True))
+        stored_day = self.stored_day(day)
         counters = [self.tally[(version_id, name, str(given[name])[:rollups.SEGMENT_VALUE_WIDTH] if name else "",
-                                day)]
+                                stored_day)]
                     for name in ("", *self.segment_names) if not name or given.get(name)]
-        found = self.segment_cache[(day, attributes, version_id)] = (self.stored_attributes(given), counters)
+        found = self.segment_cache[(day, attributes, version_id)] = _Segment(
+            stored_day, self.stored_attributes(given), counters)
         return found
 
     def _contact_ids(self, emails: set[str]) -> dict[str, int]:
@@ -1029,10 +1039,9 @@ class ResponseWriter:
         """Add the rows' counts to answer_counts (the cells rollups.apply and rollups.rebuild make), in
         the order live writers lock them in (rollups._upsert's: by each part's text), so concurrent
         PostgreSQL writers cannot deadlock."""
-        day_stored = self.counts.convert["local_date"]
         # Tuples that sort as rollups._upsert's keys do without a key function (a key per cell doubled
-        # the import's peak memory): the survey is the same throughout, a day's ISO text sorts as the
-        # day, and a value and a version id sort by their text.
+        # the import's peak memory): the survey is the same throughout, a day (as stored: its ISO text on
+        # SQLite, a date on PostgreSQL) sorts as its text, and a value and a version id sort by their text.
         cells = [(key, day, name, segment, str(value), str(version_id), value, version_id, count)
                  for (version_id, name, segment, day), counter in self.tally.items()
                  for (key, value), count in counter.items()]
@@ -1041,12 +1050,22 @@ class ResponseWriter:
         cells.sort()
         step = 10_000
         for start in range(0, len(cells), step):
-            self.counts.run([(self.survey_id, key, day_stored(day), name, segment, value, version_id, count)
+            self.counts.run([(self.survey_id, key, day, name, segment, value, version_id, count)
                              for key, day, name, segment, _text, _version, value, version_id, count
                              in cells[start:start + step]])
 
 
 RESPONSE_CELL = (rollups.RESPONSES_KEY, 1)  # every response counts once under the key "*"
+
+
+class _Segment:
+    """Responses to one version on one day with the same attributes (ResponseWriter._segment): a plain
+    object, so that it counts as itself in a Counter (by identity, as `segment_cache` keeps one of each)."""
+
+    __slots__ = ("day", "attributes", "counters")
+
+    def __init__(self, day: object, attributes: object, counters: list[dict]):
+        self.day, self.attributes, self.counters = day, attributes, counters
 
 
 # --- what a file may hold, for the upload page -------------------------------------------------------
