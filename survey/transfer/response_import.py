@@ -1,12 +1,13 @@
 """Historical responses in: a CSV file in the format of docs/formats.md ("Historical responses") checked row
 by row against one survey and stored all or nothing.
 
-One pass over the file. Each row is checked; while no row has failed, checked rows are written in batches
-of BATCH (contacts, responses, answers, themes) with executemany and no ORM object per row, so memory
-stays flat whatever the file's size (a million rows in about a minute on SQLite, bench/response_import.py).
-A failed row stops the writing, not the checking, so the report names every problem (the first
-MAX_PROBLEMS, and how many there were); then the transaction is rolled back. The rows' counts are added to
-answer_counts as they are written, so results and trends include them at once.
+Two passes over the file (import_responses). The first checks every row and writes nothing, so the report
+names every problem (the first MAX_PROBLEMS, and how many there were) and a refused file changes nothing.
+The second reads the rows again and writes them in batches of BATCH (contacts, responses, answers, themes)
+with executemany and no ORM object per row, each batch committed with its counts in answer_counts (results
+and trends include the rows at once) and its position, so that an interrupted import resumes after it.
+Memory stays flat whatever the file's size: a bit per row to find identical rows (Repeats), and memos of
+distinct values (bench/response_import.py measures a million rows).
 
 Rules a manager may not guess (also in docs/formats.md):
 - `submitted_at` without an offset is a time in the organisation's time zone (HEARKEN_TIMEZONE), as a
@@ -153,9 +154,8 @@ def import_responses(survey: Survey, data: bytes | IO[bytes], *, now: datetime, 
         with bulk_work():
             checker = RowChecker(survey, now=now, timezone=current_app.config["TIMEZONE"])
             db.session.commit()  # what the checker read: on SQLite this transaction would hold the write lock
-            if not progress.resume_from:  # (an interrupted run checked the whole file before it stored a row)
-                _check_all(stream, checker, progress)
-            outcome = _write_all(survey, stream, checker, now=now, actor_id=actor_id, progress=progress)
+            repeats = _check_all(stream, checker, progress)
+            outcome = _write_all(survey, stream, checker, repeats, now=now, actor_id=actor_id, progress=progress)
             db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="responses.imported",
                                       subject=f"survey:{survey.id}", detail=outcome.counts()))
             progress.finish(outcome.as_dict())
@@ -171,35 +171,93 @@ def import_responses(survey: Survey, data: bytes | IO[bytes], *, now: datetime, 
         session.expire_on_commit = expiring
 
 
-def _check_all(stream: IO[bytes], checker: RowChecker, progress: Progress) -> None:
+def _check_all(stream: IO[bytes], checker: RowChecker, progress: Progress) -> Repeats:
     """The first pass: every row checked, nothing written. Raises ResponseImportError with the problems.
-    Progress is in bytes of the file, as the number of rows is not known yet."""
+    Returns which rows may repeat an earlier one, for their keys (Repeats).
+
+    Progress is in bytes of the file, as the number of rows is not known yet. A resumed run reads the file
+    this way too (the repeats are not kept between runs), reported as still writing at the position it
+    resumes from (so that a run interrupted now resumes there as well); a problem then means the survey
+    changed since the file was checked, and fails the job instead of refusing the file."""
     problems = ProblemList()
     size = stream.seek(0, io.SEEK_END)
     stream.seek(0)
-    rows = 0
-    for rows, _checked in enumerate(_checked_rows(stream, checker, problems), start=1):
-        if not rows % TICK:
+    repeats, resumed, rows = Repeats(size), progress.resume_from, 0
+    for rows, checked in enumerate(_checked_rows(stream, checker, problems), start=1):
+        repeats.see(checked.short)
+        if rows % TICK:
+            continue
+        if resumed:
+            progress.tick("writing", resumed)
+        else:
             progress.tick("checking", stream.tell(), size)
+    if problems.total and resumed:
+        raise RuntimeError(f"the survey changed while its responses were imported: {problems.kept[0]}")
     if problems.total:
         raise ResponseImportError(problems.kept, problems.total)
-    progress.tick("writing", 0, rows)
+    if not resumed:
+        progress.tick("writing", 0, rows)
+    repeats.seen_all()
+    return repeats
 
 
-def _write_all(survey: Survey, stream: IO[bytes], checker: RowChecker, *, now: datetime, actor_id: int | None,
-               progress: Progress) -> ImportOutcome:
-    """The second pass: the rows checked again (the same keys: identical rows are counted in file order)
-    and written in batches, each committed with its position; rows an interrupted run stored are passed by."""
-    checker.restart()
+def _write_all(survey: Survey, stream: IO[bytes], checker: RowChecker, repeats: Repeats, *, now: datetime,
+               actor_id: int | None, progress: Progress) -> ImportOutcome:
+    """The second pass: the rows checked again, given their keys (identical rows are counted in file
+    order) and written in batches, each committed with its position; rows an interrupted run stored are
+    passed by."""
     stream.seek(0)
     writer = ResponseWriter(survey.id, now=now, actor_id=actor_id, resumed=progress.state)
-    stored, problems = progress.resume_from, ProblemList()
+    stored, problems, candidates = progress.resume_from, ProblemList(), repeats.candidates
     for position, checked in enumerate(_checked_rows(stream, checker, problems), start=1):
+        if checked.short in candidates:
+            checked = repeats.keyed(checked)
         if position > stored and writer.add(checked):
             progress.checkpoint(position, writer.state())
-    if problems.total:  # a resumed run's survey changed since the file was checked (a version published)
-        raise RuntimeError(f"the survey changed while its responses were imported: {problems.kept[0]}")
+    if problems.total:  # the file was checked with the same rules: this would be a bug
+        raise RuntimeError(f"a row was refused after the file was checked: {problems.kept[0]}")
     return writer.finish()
+
+
+class Repeats:
+    """Identical rows get keys of their own: a row's key is its content's digest, and a row whose digest's
+    first 8 bytes (`Checked.short`) an earlier row of the file had gets a digest of that digest and how
+    many such rows came before it (RowChecker._key).
+
+    Remembering every row's 8 bytes took about 65 MB at a million rows (a set of a million ints). Instead
+    the first pass sets one bit per row in a bitmap (a bit of the 8 bytes picks it) and notes the rows
+    whose bit was already set: every repeat among them, and a few rows that merely share a bit. The
+    second pass counts only the noted rows, in file order, which gives each repeat the same count.
+    """
+
+    SMALLEST, LARGEST = 1 << 16, 1 << 26  # bits: about one per byte of the file, at most 8 MiB
+
+    def __init__(self, size: int):
+        bits = min(max(1 << max(size - 1, 1).bit_length(), self.SMALLEST), self.LARGEST)
+        self.bitmap, self.mask = bytearray(bits >> 3), bits - 1
+        self.candidates: set[int] = set()  # shorts of the rows noted in the first pass
+        self.seen: Counter = Counter()  # the second pass: how many noted rows with each short so far
+
+    def see(self, short: int) -> None:
+        bit = short & self.mask
+        byte, flag = bit >> 3, 1 << (bit & 7)
+        if self.bitmap[byte] & flag:
+            self.candidates.add(short)
+        else:
+            self.bitmap[byte] |= flag
+
+    def seen_all(self) -> None:
+        """The first pass is over: the bitmap is no longer needed."""
+        self.bitmap = bytearray()
+
+    def keyed(self, checked: Checked) -> Checked:
+        """`checked` with its key among identical rows, for a row noted in the first pass (in file order)."""
+        self.seen[checked.short] += 1
+        earlier = self.seen[checked.short] - 1
+        if not earlier:
+            return checked
+        digest = hashlib.blake2b(bytes.fromhex(checked.key[-32:]) + earlier.to_bytes(4), digest_size=16).digest()
+        return checked._replace(key=f"{checked.key[:-32]}{digest.hex()}")
 
 
 # A second import of the same rows, or a contact created by someone else, committed while this one ran.
@@ -394,6 +452,9 @@ class Checked(NamedTuple):
     counted: list[CountedCell]
     tags: tuple[str, ...]
     source: str
+    # The key digest's first 8 bytes as a number: rows that share them are repeats of each other (Repeats);
+    # two different rows that share them (one chance in 10^7 per million rows) still get different keys.
+    short: int
 
 
 class _Refused(ValueError):
@@ -550,15 +611,8 @@ class RowChecker:
         self.only_version = self.versions[0] if len(self.versions) == 1 else None
         self.keys = {q.key for v in survey.versions for q in v.questions}
         self.segment_names = rollups.segment_names()
-        self._seen: set[int] = set()  # digests of the rows checked so far (first 8 bytes), for repeats
-        self._repeats: Counter = Counter()
         self._derived_versions: dict[tuple[str, ...], _Version | None] = {}
         self._addresses: dict[str, str] = {}  # a cell's address → normalised (customers answer many times)
-
-    def restart(self) -> None:
-        """Forget the rows seen, to check the same file again from its first row with the same keys."""
-        self._seen.clear()
-        self._repeats.clear()
 
     def layout(self, header: Sequence[str], problems: ProblemList) -> Layout | None:
         """The header's columns, or None with every header problem added (nothing can be read then)."""
@@ -655,9 +709,9 @@ class RowChecker:
             return None
         assert submitted is not None and version is not None  # either is None only with a problem in `bad`
         moment, day, when = submitted
-        return Checked(self._key(when, email, attributes, given), version.id, version.number, email, moment, when,
-                       day, updated[0] if updated else moment, quote, contact, attributes, answers, counted, tags,
-                       source)
+        key, short = self._key(when, email, attributes, given)
+        return Checked(key, version.id, version.number, email, moment, when, day, updated[0] if updated else moment,
+                       quote, contact, attributes, answers, counted, tags, source, short)
 
     def _submitted(self, text: str, bad: list) -> tuple[datetime, date, str] | None:
         """The submitted_at cell as (naive UTC, the day in the organisation's time zone, the time as
@@ -705,26 +759,18 @@ class RowChecker:
             counted += cells_counted
         return answers, counted
 
-    def _key(self, when: str, email: str | None, attributes: tuple, given: list) -> str:
-        """The respondent key, from what identifies a response: the survey, when (as UTC, so a local time
-        and the same moment with an offset agree), who (the address as stored), the segment attributes
-        and the answers' cells, whatever the columns' order or the export's extra columns; and how many
-        identical rows came before it in the file. It starts with the time, so a file in time order
-        inserts into the key's index in order rather than at random.
+    def _key(self, when: str, email: str | None, attributes: tuple, given: list) -> tuple[str, int]:
+        """The respondent key and its `short` (Checked.short), from what identifies a response: the survey,
+        when (as UTC, so a local time and the same moment with an offset agree), who (the address as
+        stored), the segment attributes and the answers' cells, whatever the columns' order or the export's
+        extra columns. Identical rows of a file are told apart by Repeats. The key starts with the time, so
+        a file in time order inserts into the key's index in order rather than at random.
         """
         parts = [self.salt, when, email or "", *attributes]  # attributes and answers in name order (Layout)
         for pair in given:
             parts += pair
         digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
-        # Only 8 bytes of each digest are remembered, to keep memory small at a million rows; two different
-        # rows that share them (one chance in 10^7 per million rows) still get different keys.
-        short = int.from_bytes(digest[:8])
-        seen = len(self._seen)
-        self._seen.add(short)
-        if len(self._seen) == seen:
-            self._repeats[short] += 1
-            digest = hashlib.blake2b(digest + self._repeats[short].to_bytes(4), digest_size=16).digest()
-        return f"import:{when[:19]}:{digest.hex()}"
+        return f"import:{when[:19]}:{digest.hex()}", int.from_bytes(digest[:8])
 
     def _moment(self, value: str, column: str, bad: list, *, required: bool) -> tuple[datetime, date] | None:
         """(naive UTC, the day in the organisation's time zone). A time without an offset is local."""
@@ -947,7 +993,7 @@ class ResponseWriter:
         segment_cache, same_text = self.segment_cache, self.moment_as_text
         responses, segments = [], []
         for response_id, (key, version_id, _number, email, submitted, when, local, updated, quote, contact,
-                          attributes, _given, _counted, _themes, source) in zip(ids, new, strict=True):
+                          attributes, _given, _counted, _themes, source, _short) in zip(ids, new, strict=True):
             if not same_text:
                 when = moment(submitted)
             if (segment := segment_cache.get((local, attributes, version_id))) is None:
