@@ -318,6 +318,31 @@ def test_identical_rows_are_found_with_a_bit_per_row_not_every_rows_digest(ctx, 
     assert len(repeats.bitmap) == 1 << 21 and len(repeats.candidates) < 60
 
 
+def test_on_sqlite_batches_are_written_with_a_16_mib_page_cache_and_the_settings_restored_after(ctx, monkeypatch):
+    """A 64 MiB cache was no faster once batches commit, and was a third of a million-row import's peak
+    memory (docs/benchmarks.md); the WAL is checkpointed rarely while the import writes."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's own settings")
+    monkeypatch.setattr(response_import, "BATCH", 1)
+    settings = []
+
+    class Watching(response_import.Progress):
+        def checkpoint(self, done, state):
+            connection = db.session.connection()
+            settings.append(tuple(connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                                  for name in ("cache_size", "wal_autocheckpoint")))
+            db.session.commit()
+
+    connection = db.session.connection()
+    before = tuple(connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                   for name in ("cache_size", "wal_autocheckpoint"))
+    response_import.import_responses(make_survey(), GOOD.encode(), now=NOW, actor="test", progress=Watching())
+    assert settings == [(-16 * 1024, response_import.SQLITE_WAL_PAGES)] * 2
+    connection = db.session.connection()
+    assert tuple(connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                 for name in ("cache_size", "wal_autocheckpoint")) == before
+
+
 def test_addresses_are_checked_through_email_validators_public_call_alone(ctx, monkeypatch):
     """An import changes nothing in email_validator, which every other thread validating an address
     meanwhile would see; each distinct address is still checked, and a bad one named."""
