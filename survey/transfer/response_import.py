@@ -43,7 +43,17 @@ from survey.addresses import InvalidAddress, normalise_email
 from survey.authoring.definitions import RESERVED_KEYS
 from survey.clock import local_date, outside_calendar
 from survey.extensions import db
-from survey.models import Answer, AnswerCount, AuditEntry, Contact, Question, Response, ResponseTag, Survey
+from survey.models import (
+    Answer,
+    AnswerCount,
+    AuditEntry,
+    Contact,
+    Question,
+    Response,
+    ResponseTag,
+    Survey,
+    SurveyVersion,
+)
 from survey.outreach import erasures
 from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT
 from survey.progress import QUIET, Progress
@@ -393,7 +403,7 @@ def _checked_rows(stream: Iterable[bytes], checker: RowChecker, problems: Proble
                 continue
             if "\r" in joined:  # a line break in a quoted cell, as Excel and the form write it: stored as LF
                 cells = [one_line_break(cell) for cell in cells]
-            cells = [_unquoted(cell) for cell in cells] if "'" in joined else [cell.strip() for cell in cells]
+            cells = list(map(_unquoted if "'" in joined else str.strip, cells))
             checked = checker.check(layout, cells, row, problems)
             if checked is not None:
                 yield checked
@@ -479,10 +489,11 @@ ParsedAnswer = tuple[tuple[AnswerRow, ...], tuple[CountedCell, ...]]
 MEMO_LIMIT = 1000  # distinct cells remembered per closed question (scores, options, their combinations)
 
 
-def answer_parser(question: Question) -> Callable[[str], ParsedAnswer]:
+def answer_parser(question: Question, memo: dict[str, ParsedAnswer]) -> Callable[[str], ParsedAnswer]:
     """A function from a cell's text (stripped, not empty) to what stores it: the answer rows, as
     survey.responding.submission stores a form's answer, and the answer_counts cells they count in. Raises _Refused
-    with the reason. A closed question has few distinct cells, so each is worked out once."""
+    with the reason. A closed question has few distinct cells, so each is worked out once and kept in `memo`
+    (which RowChecker._answers looks in first)."""
     key = question.key
     if question.type == "text":
         limit = TEXT_LIMITS[question.long]
@@ -494,11 +505,8 @@ def answer_parser(question: Question) -> Callable[[str], ParsedAnswer]:
             return ((key, None, cell),), ()
         return text_answer
     values = _closed_values(question)
-    memo: dict[str, ParsedAnswer] = {}
 
     def closed_answer(cell: str) -> ParsedAnswer:
-        if (found := memo.get(cell)) is not None:
-            return found
         given = values(cell)
         found = (tuple((key, value_int, value_text) for value_int, value_text in given),
                  tuple((key, value_int) for value_int, _text in given))
@@ -596,7 +604,15 @@ class _Version(NamedTuple):
     id: int
     number: int
     keys: frozenset[str]
-    parsers: dict[str, Callable[[str], ParsedAnswer]]  # question key → answer_parser(question)
+    parsers: dict[str, Callable[[str], ParsedAnswer]]  # question key → answer_parser(question, its memo)
+    memos: dict[str, dict[str, ParsedAnswer]]  # question key → cells parsed before (closed questions only)
+
+    @classmethod
+    def of(cls, version: SurveyVersion) -> _Version:
+        memos: dict[str, dict[str, ParsedAnswer]] = {question.key: {} for question in version.questions}
+        return cls(version.id, version.number, frozenset(memos),
+                   {question.key: answer_parser(question, memos[question.key]) for question in version.questions},
+                   memos)
 
 
 class RowChecker:
@@ -607,8 +623,7 @@ class RowChecker:
         self.now = now
         self.zone = None if timezone == "UTC" else ZoneInfo(timezone)
         self.timezone = timezone
-        self.versions = [_Version(v.id, v.number, frozenset(q.key for q in v.questions),
-                                  {q.key: answer_parser(q) for q in v.questions}) for v in survey.versions]
+        self.versions = [_Version.of(version) for version in survey.versions]
         self.by_number = {v.number: v for v in self.versions}
         self.only_version = self.versions[0] if len(self.versions) == 1 else None
         self.keys = {q.key for v in survey.versions for q in v.questions}
@@ -750,15 +765,16 @@ class RowChecker:
         """The answer rows and counted cells of the row's answers (question key, cell) to `version`."""
         answers: list[AnswerRow] = []
         counted: list[CountedCell] = []
-        parsers = version.parsers
+        memos = version.memos
         for key, value in given:
-            try:
-                rows, cells_counted = parsers[key](value)
-            except _Refused as refused:
-                bad.append((key, str(refused)))
-                continue
-            answers += rows
-            counted += cells_counted
+            if (found := memos[key].get(value)) is None:
+                try:
+                    found = version.parsers[key](value)
+                except _Refused as refused:
+                    bad.append((key, str(refused)))
+                    continue
+            answers += found[0]
+            counted += found[1]
         return answers, counted
 
     def _key(self, when: str, email: str | None, attributes: tuple, given: list) -> tuple[str, int]:
