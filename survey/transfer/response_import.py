@@ -150,8 +150,9 @@ def import_responses(survey: Survey, data: bytes | IO[bytes], *, now: datetime, 
     raised with every problem (row, column, message), nothing stored. The second writes the rows in batches
     of BATCH, each committed with its counts in answer_counts and its position (`progress.checkpoint`), so
     that on SQLite customers' submissions wait at most one batch for the write lock, and so that an
-    interrupted import resumes after its last stored batch (`progress.resume_from`); respondent keys make
-    a rerun from the start safe as well.
+    interrupted import resumes after its last stored batch (`progress.resume_from`: it reads the whole file
+    once more first, as the first pass, to tell identical rows apart); respondent keys make a rerun from
+    the start safe as well.
 
     Returns what was imported: responses (per version), rows skipped because an earlier import already
     stored them, and contacts created for addresses not seen before. Imported responses have source
@@ -230,14 +231,15 @@ def _write_all(survey: Survey, stream: IO[bytes], checker: RowChecker, repeats: 
 
 
 class Repeats:
-    """Identical rows get keys of their own: a row's key is its content's digest, and a row whose digest's
-    first 8 bytes (`Checked.short`) an earlier row of the file had gets a digest of that digest and how
-    many such rows came before it (RowChecker._key).
+    """Identical rows get keys of their own: a row's key is its content's digest (RowChecker._key), and a
+    row whose digest's first 8 bytes (`Checked.short`) an earlier row of the file had gets a digest of that
+    digest and how many such rows came before it (`keyed`).
 
-    Remembering every row's 8 bytes took about 65 MB at a million rows (a set of a million ints). Instead
-    the first pass sets one bit per row in a bitmap (a bit of the 8 bytes picks it) and notes the rows
-    whose bit was already set: every repeat among them, and a few rows that merely share a bit. The
-    second pass counts only the noted rows, in file order, which gives each repeat the same count.
+    Remembering every row's 8 bytes took 70 MB at a million rows (a set of a million ints; the import's
+    peak was 297 MB with it, 195 MB without, docs/benchmarks.md). Instead the first pass sets one bit per
+    row in a bitmap (a bit of the 8 bytes picks it) and notes the rows whose bit was already set: every
+    repeat among them, and a few rows that merely share a bit. The second pass counts only the noted rows,
+    in file order, which gives each repeat the same count.
     """
 
     SMALLEST, LARGEST = 1 << 16, 1 << 26  # bits: about one per byte of the file, at most 8 MiB
