@@ -1,12 +1,13 @@
 """Historical responses in: a CSV file in the format of docs/formats.md ("Historical responses") checked row
 by row against one survey and stored all or nothing.
 
-One pass over the file. Each row is checked; while no row has failed, checked rows are written in batches
-of BATCH (contacts, responses, answers, themes) with executemany and no ORM object per row, so memory
-stays flat whatever the file's size (a million rows in about a minute on SQLite, bench/response_import.py).
-A failed row stops the writing, not the checking, so the report names every problem (the first
-MAX_PROBLEMS, and how many there were); then the transaction is rolled back. The rows' counts are added to
-answer_counts as they are written, so results and trends include them at once.
+Two passes over the file (import_responses). The first checks every row and writes nothing, so the report
+names every problem (the first MAX_PROBLEMS, and how many there were) and a refused file changes nothing.
+The second reads the rows again and writes them in batches of BATCH (contacts, responses, answers, themes)
+with executemany and no ORM object per row, each batch committed with its counts in answer_counts (results
+and trends include the rows at once) and its position, so that an interrupted import resumes after it.
+Memory stays flat whatever the file's size: a bit per row to find identical rows (Repeats), and memos of
+distinct values (bench/response_import.py measures a million rows).
 
 Rules a manager may not guess (also in docs/formats.md):
 - `submitted_at` without an offset is a time in the organisation's time zone (HEARKEN_TIMEZONE), as a
@@ -23,7 +24,6 @@ Rules a manager may not guess (also in docs/formats.md):
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import io
 import operator
@@ -43,7 +43,17 @@ from survey.addresses import InvalidAddress, normalise_email
 from survey.authoring.definitions import RESERVED_KEYS
 from survey.clock import local_date, outside_calendar
 from survey.extensions import db
-from survey.models import Answer, AnswerCount, AuditEntry, Contact, Question, Response, ResponseTag, Survey
+from survey.models import (
+    Answer,
+    AnswerCount,
+    AuditEntry,
+    Contact,
+    Question,
+    Response,
+    ResponseTag,
+    Survey,
+    SurveyVersion,
+)
 from survey.outreach import erasures
 from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT
 from survey.progress import QUIET, Progress
@@ -55,7 +65,7 @@ from survey.transfer.exports import MARKED, SEGMENT_UNMARK
 from survey.web.request_text import one_line_break
 
 CACHE_LIMIT = 100_000  # entries in each per-import memo (addresses, attributes, days × segments)
-SQLITE_CACHE_KIB = 64 * 1024  # SQLite's page cache during an import (bulk_work)
+SQLITE_CACHE_KIB = 16 * 1024  # SQLite's page cache during an import (bulk_work)
 BATCH = 5000  # rows per write: large enough that statements are few, small enough that memory stays flat
 TICK = 2000  # rows checked between progress reports
 MAX_PROBLEMS = 100  # problems kept for the report; the rest are counted
@@ -140,8 +150,9 @@ def import_responses(survey: Survey, data: bytes | IO[bytes], *, now: datetime, 
     raised with every problem (row, column, message), nothing stored. The second writes the rows in batches
     of BATCH, each committed with its counts in answer_counts and its position (`progress.checkpoint`), so
     that on SQLite customers' submissions wait at most one batch for the write lock, and so that an
-    interrupted import resumes after its last stored batch (`progress.resume_from`); respondent keys make
-    a rerun from the start safe as well.
+    interrupted import resumes after its last stored batch (`progress.resume_from`: it reads the whole file
+    once more first, as the first pass, to tell identical rows apart); respondent keys make a rerun from
+    the start safe as well.
 
     Returns what was imported: responses (per version), rows skipped because an earlier import already
     stored them, and contacts created for addresses not seen before. Imported responses have source
@@ -154,9 +165,8 @@ def import_responses(survey: Survey, data: bytes | IO[bytes], *, now: datetime, 
         with bulk_work():
             checker = RowChecker(survey, now=now, timezone=current_app.config["TIMEZONE"])
             db.session.commit()  # what the checker read: on SQLite this transaction would hold the write lock
-            if not progress.resume_from:  # (an interrupted run checked the whole file before it stored a row)
-                _check_all(stream, checker, progress)
-            outcome = _write_all(survey, stream, checker, now=now, actor_id=actor_id, progress=progress)
+            repeats = _check_all(stream, checker, progress)
+            outcome = _write_all(survey, stream, checker, repeats, now=now, actor_id=actor_id, progress=progress)
             db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="responses.imported",
                                       subject=f"survey:{survey.id}", detail=outcome.counts()))
             progress.finish(outcome.as_dict())
@@ -172,35 +182,94 @@ def import_responses(survey: Survey, data: bytes | IO[bytes], *, now: datetime, 
         session.expire_on_commit = expiring
 
 
-def _check_all(stream: IO[bytes], checker: RowChecker, progress: Progress) -> None:
+def _check_all(stream: IO[bytes], checker: RowChecker, progress: Progress) -> Repeats:
     """The first pass: every row checked, nothing written. Raises ResponseImportError with the problems.
-    Progress is in bytes of the file, as the number of rows is not known yet."""
+    Returns which rows may repeat an earlier one, for their keys (Repeats).
+
+    Progress is in bytes of the file, as the number of rows is not known yet. A resumed run reads the file
+    this way too (the repeats are not kept between runs), reported as still writing at the position it
+    resumes from (so that a run interrupted now resumes there as well); a problem then means the survey
+    changed since the file was checked, and fails the job instead of refusing the file."""
     problems = ProblemList()
     size = stream.seek(0, io.SEEK_END)
     stream.seek(0)
-    rows = 0
-    for rows, _checked in enumerate(_checked_rows(stream, checker, problems), start=1):
-        if not rows % TICK:
+    repeats, resumed, rows = Repeats(size), progress.resume_from, 0
+    for rows, checked in enumerate(_checked_rows(stream, checker, problems), start=1):
+        repeats.see(checked.short)
+        if rows % TICK:
+            continue
+        if resumed:
+            progress.tick("writing", resumed)
+        else:
             progress.tick("checking", stream.tell(), size)
+    if problems.total and resumed:
+        raise RuntimeError(f"the survey changed while its responses were imported: {problems.kept[0]}")
     if problems.total:
         raise ResponseImportError(problems.kept, problems.total)
-    progress.tick("writing", 0, rows)
+    if not resumed:
+        progress.tick("writing", 0, rows)
+    repeats.seen_all()
+    return repeats
 
 
-def _write_all(survey: Survey, stream: IO[bytes], checker: RowChecker, *, now: datetime, actor_id: int | None,
-               progress: Progress) -> ImportOutcome:
-    """The second pass: the rows checked again (the same keys: identical rows are counted in file order)
-    and written in batches, each committed with its position; rows an interrupted run stored are passed by."""
-    checker.restart()
+def _write_all(survey: Survey, stream: IO[bytes], checker: RowChecker, repeats: Repeats, *, now: datetime,
+               actor_id: int | None, progress: Progress) -> ImportOutcome:
+    """The second pass: the rows checked again, given their keys (identical rows are counted in file
+    order) and written in batches, each committed with its position; rows an interrupted run stored are
+    passed by."""
     stream.seek(0)
     writer = ResponseWriter(survey.id, now=now, actor_id=actor_id, resumed=progress.state)
-    stored, problems = progress.resume_from, ProblemList()
+    stored, problems, candidates = progress.resume_from, ProblemList(), repeats.candidates
     for position, checked in enumerate(_checked_rows(stream, checker, problems), start=1):
+        if checked.short in candidates:
+            checked = repeats.keyed(checked)
         if position > stored and writer.add(checked):
             progress.checkpoint(position, writer.state())
-    if problems.total:  # a resumed run's survey changed since the file was checked (a version published)
-        raise RuntimeError(f"the survey changed while its responses were imported: {problems.kept[0]}")
+    if problems.total:  # the file was checked with the same rules: this would be a bug
+        raise RuntimeError(f"a row was refused after the file was checked: {problems.kept[0]}")
     return writer.finish()
+
+
+class Repeats:
+    """Identical rows get keys of their own: a row's key is its content's digest (RowChecker._key), and a
+    row whose digest's first 8 bytes (`Checked.short`) an earlier row of the file had gets a digest of that
+    digest and how many such rows came before it (`keyed`).
+
+    Remembering every row's 8 bytes took 70 MB at a million rows (a set of a million ints; the import's
+    peak was 297 MB with it, 195 MB without, docs/benchmarks.md). Instead the first pass sets one bit per
+    row in a bitmap (a bit of the 8 bytes picks it) and notes the rows whose bit was already set: every
+    repeat among them, and a few rows that merely share a bit. The second pass counts only the noted rows,
+    in file order, which gives each repeat the same count.
+    """
+
+    SMALLEST, LARGEST = 1 << 16, 1 << 26  # bits: about one per byte of the file, at most 8 MiB
+
+    def __init__(self, size: int):
+        bits = min(max(1 << max(size - 1, 1).bit_length(), self.SMALLEST), self.LARGEST)
+        self.bitmap, self.mask = bytearray(bits >> 3), bits - 1
+        self.candidates: set[int] = set()  # shorts of the rows noted in the first pass
+        self.seen: Counter = Counter()  # the second pass: how many noted rows with each short so far
+
+    def see(self, short: int) -> None:
+        bit = short & self.mask
+        byte, flag = bit >> 3, 1 << (bit & 7)
+        if self.bitmap[byte] & flag:
+            self.candidates.add(short)
+        else:
+            self.bitmap[byte] |= flag
+
+    def seen_all(self) -> None:
+        """The first pass is over: the bitmap is no longer needed."""
+        self.bitmap = bytearray()
+
+    def keyed(self, checked: Checked) -> Checked:
+        """`checked` with its key among identical rows, for a row noted in the first pass (in file order)."""
+        self.seen[checked.short] += 1
+        earlier = self.seen[checked.short] - 1
+        if not earlier:
+            return checked
+        digest = hashlib.blake2b(bytes.fromhex(checked.key[-32:]) + earlier.to_bytes(4), digest_size=16).digest()
+        return checked._replace(key=f"{checked.key[:-32]}{digest.hex()}")
 
 
 # A second import of the same rows, or a contact created by someone else, committed while this one ran.
@@ -233,7 +302,9 @@ def bulk_work() -> Iterator[None]:
 # SQLite settings of the connection writing an import (set per batch: each batch's transaction may run on
 # another pooled connection):
 # - a page cache of SQLITE_CACHE_KIB instead of 2 MB, so checking each row's foreign keys and adding to the
-#   indexes finds its pages in memory (a sixth of the writing time);
+#   indexes finds its pages in memory (a sixth of the writing time, in one transaction). 64 MiB was no
+#   faster than 16 MiB once batches commit (a million rows of the bench: the same CPU time, 8 % more bytes
+#   read from the operating system's cache) and held 55 MB more: a third of the import's peak;
 # - its own commits checkpoint the WAL only past SQLITE_WAL_PAGES pages, not 1 000: committed batch by batch,
 #   the import rewrote the same index pages into the database file at every checkpoint (about 20 % of its
 #   time). Other connections keep the default, so while customers submit, their commits fold the WAL back
@@ -334,7 +405,7 @@ def _checked_rows(stream: Iterable[bytes], checker: RowChecker, problems: Proble
                 continue
             if "\r" in joined:  # a line break in a quoted cell, as Excel and the form write it: stored as LF
                 cells = [one_line_break(cell) for cell in cells]
-            cells = [_unquoted(cell) for cell in cells] if "'" in joined else [cell.strip() for cell in cells]
+            cells = list(map(_unquoted if "'" in joined else str.strip, cells))
             checked = checker.check(layout, cells, row, problems)
             if checked is not None:
                 yield checked
@@ -395,6 +466,9 @@ class Checked(NamedTuple):
     counted: list[CountedCell]
     tags: tuple[str, ...]
     source: str
+    # The key digest's first 8 bytes as a number: rows that share them are repeats of each other (Repeats);
+    # two different rows that share them (one chance in 10^7 per million rows) still get different keys.
+    short: int
 
 
 class _Refused(ValueError):
@@ -417,10 +491,11 @@ ParsedAnswer = tuple[tuple[AnswerRow, ...], tuple[CountedCell, ...]]
 MEMO_LIMIT = 1000  # distinct cells remembered per closed question (scores, options, their combinations)
 
 
-def answer_parser(question: Question) -> Callable[[str], ParsedAnswer]:
+def answer_parser(question: Question, memo: dict[str, ParsedAnswer]) -> Callable[[str], ParsedAnswer]:
     """A function from a cell's text (stripped, not empty) to what stores it: the answer rows, as
     survey.responding.submission stores a form's answer, and the answer_counts cells they count in. Raises _Refused
-    with the reason. A closed question has few distinct cells, so each is worked out once."""
+    with the reason. A closed question has few distinct cells, so each is worked out once and kept in `memo`
+    (which RowChecker._answers looks in first)."""
     key = question.key
     if question.type == "text":
         limit = TEXT_LIMITS[question.long]
@@ -432,11 +507,8 @@ def answer_parser(question: Question) -> Callable[[str], ParsedAnswer]:
             return ((key, None, cell),), ()
         return text_answer
     values = _closed_values(question)
-    memo: dict[str, ParsedAnswer] = {}
 
     def closed_answer(cell: str) -> ParsedAnswer:
-        if (found := memo.get(cell)) is not None:
-            return found
         given = values(cell)
         found = (tuple((key, value_int, value_text) for value_int, value_text in given),
                  tuple((key, value_int) for value_int, _text in given))
@@ -534,7 +606,15 @@ class _Version(NamedTuple):
     id: int
     number: int
     keys: frozenset[str]
-    parsers: dict[str, Callable[[str], ParsedAnswer]]  # question key → answer_parser(question)
+    parsers: dict[str, Callable[[str], ParsedAnswer]]  # question key → answer_parser(question, its memo)
+    memos: dict[str, dict[str, ParsedAnswer]]  # question key → cells parsed before (closed questions only)
+
+    @classmethod
+    def of(cls, version: SurveyVersion) -> _Version:
+        memos: dict[str, dict[str, ParsedAnswer]] = {question.key: {} for question in version.questions}
+        return cls(version.id, version.number, frozenset(memos),
+                   {question.key: answer_parser(question, memos[question.key]) for question in version.questions},
+                   memos)
 
 
 class RowChecker:
@@ -545,21 +625,13 @@ class RowChecker:
         self.now = now
         self.zone = None if timezone == "UTC" else ZoneInfo(timezone)
         self.timezone = timezone
-        self.versions = [_Version(v.id, v.number, frozenset(q.key for q in v.questions),
-                                  {q.key: answer_parser(q) for q in v.questions}) for v in survey.versions]
+        self.versions = [_Version.of(version) for version in survey.versions]
         self.by_number = {v.number: v for v in self.versions}
         self.only_version = self.versions[0] if len(self.versions) == 1 else None
         self.keys = {q.key for v in survey.versions for q in v.questions}
         self.segment_names = rollups.segment_names()
-        self._seen: set[int] = set()  # digests of the rows checked so far (first 8 bytes), for repeats
-        self._repeats: Counter = Counter()
         self._derived_versions: dict[tuple[str, ...], _Version | None] = {}
         self._addresses: dict[str, str] = {}  # a cell's address → normalised (customers answer many times)
-
-    def restart(self) -> None:
-        """Forget the rows seen, to check the same file again from its first row with the same keys."""
-        self._seen.clear()
-        self._repeats.clear()
 
     def layout(self, header: Sequence[str], problems: ProblemList) -> Layout | None:
         """The header's columns, or None with every header problem added (nothing can be read then)."""
@@ -656,9 +728,9 @@ class RowChecker:
             return None
         assert submitted is not None and version is not None  # either is None only with a problem in `bad`
         moment, day, when = submitted
-        return Checked(self._key(when, email, attributes, given), version.id, version.number, email, moment, when,
-                       day, updated[0] if updated else moment, quote, contact, attributes, answers, counted, tags,
-                       source)
+        key, short = self._key(when, email, attributes, given)
+        return Checked(key, version.id, version.number, email, moment, when, day, updated[0] if updated else moment,
+                       quote, contact, attributes, answers, counted, tags, source, short)
 
     def _submitted(self, text: str, bad: list) -> tuple[datetime, date, str] | None:
         """The submitted_at cell as (naive UTC, the day in the organisation's time zone, the time as
@@ -695,37 +767,30 @@ class RowChecker:
         """The answer rows and counted cells of the row's answers (question key, cell) to `version`."""
         answers: list[AnswerRow] = []
         counted: list[CountedCell] = []
-        parsers = version.parsers
+        memos = version.memos
         for key, value in given:
-            try:
-                rows, cells_counted = parsers[key](value)
-            except _Refused as refused:
-                bad.append((key, str(refused)))
-                continue
-            answers += rows
-            counted += cells_counted
+            if (found := memos[key].get(value)) is None:
+                try:
+                    found = version.parsers[key](value)
+                except _Refused as refused:
+                    bad.append((key, str(refused)))
+                    continue
+            answers += found[0]
+            counted += found[1]
         return answers, counted
 
-    def _key(self, when: str, email: str | None, attributes: tuple, given: list) -> str:
-        """The respondent key, from what identifies a response: the survey, when (as UTC, so a local time
-        and the same moment with an offset agree), who (the address as stored), the segment attributes
-        and the answers' cells, whatever the columns' order or the export's extra columns; and how many
-        identical rows came before it in the file. It starts with the time, so a file in time order
-        inserts into the key's index in order rather than at random.
+    def _key(self, when: str, email: str | None, attributes: tuple, given: list) -> tuple[str, int]:
+        """The respondent key and its `short` (Checked.short), from what identifies a response: the survey,
+        when (as UTC, so a local time and the same moment with an offset agree), who (the address as
+        stored), the segment attributes and the answers' cells, whatever the columns' order or the export's
+        extra columns. Identical rows of a file are told apart by Repeats. The key starts with the time, so
+        a file in time order inserts into the key's index in order rather than at random.
         """
         parts = [self.salt, when, email or "", *attributes]  # attributes and answers in name order (Layout)
         for pair in given:
             parts += pair
         digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
-        # Only 8 bytes of each digest are remembered, to keep memory small at a million rows; two different
-        # rows that share them (one chance in 10^7 per million rows) still get different keys.
-        short = int.from_bytes(digest[:8])
-        seen = len(self._seen)
-        self._seen.add(short)
-        if len(self._seen) == seen:
-            self._repeats[short] += 1
-            digest = hashlib.blake2b(digest + self._repeats[short].to_bytes(4), digest_size=16).digest()
-        return f"import:{when[:19]}:{digest.hex()}"
+        return f"import:{when[:19]}:{digest.hex()}", int.from_bytes(digest[:8])
 
     def _moment(self, value: str, column: str, bad: list, *, required: bool) -> tuple[datetime, date] | None:
         """(naive UTC, the day in the organisation's time zone). A time without an offset is local."""
@@ -867,12 +932,12 @@ class ResponseWriter:
         self.outcome = ImportOutcome.from_dict(resumed or {})
         self.per_version: Counter = Counter(self.outcome.per_version)
         self.segment_names = rollups.segment_names()
-        # (version id, segment name, segment value, local date) → {(question key, value): count}: the
+        # (version id, segment name, segment value, local date as stored) → {(question key, value): count}: the
         # answer_counts cells these rows add, counted as they are written. Counting here, not
         # rollups.rebuild's GROUP BY over the whole survey, keeps an import's cost to its own rows (rebuild
         # alone took 53 s at a million responses with three segment attributes, docs/benchmarks.md).
-        self.tally: dict[tuple[int, str, str, date], dict] = defaultdict(dict)
-        self.segment_cache: dict[tuple, tuple[object, list[dict]]] = {}
+        self.tally: dict[tuple[int, str, str, object], dict] = defaultdict(dict)
+        self.segment_cache: dict[tuple, _Segment] = {}
         self.responses = _DriverInsert(Response.__table__, RESPONSE_COLUMNS)
         self.answers = _DriverInsert(Answer.__table__, ANSWER_COLUMNS)
         self.contacts = _DriverInsert(Contact.__table__, CONTACT_COLUMNS)
@@ -883,7 +948,7 @@ class ResponseWriter:
         # Where the dialect stores a time as Checked.when's text (SQLite), that text is stored as it is.
         sample = datetime(999, 2, 3, 4, 5, 6, 7)
         self.moment_as_text = self.stored_moment(sample) == sample.isoformat(" ", "microseconds")
-        self.stored_day = functools.lru_cache(maxsize=4096)(convert["local_date"])
+        self.stored_day = convert["local_date"]
         self.stored_flag = {flag: convert["quote_consent"](flag) for flag in (False, True)}
         self.stored_attributes = convert["attributes"]
         self.contact_cache: dict[str, int] = {}
@@ -943,48 +1008,59 @@ class ResponseWriter:
         """Store rows not stored before: their new contacts, responses, answers and themes; their answers
         are added to the tally for answer_counts (written by finish)."""
         contact_ids = self._contact_ids({row.email for row in new if row.email})
-        survey_id, moment, day, flag, now, actor_id = (self.survey_id, self.stored_moment, self.stored_day,
-                                                       self.stored_flag, self.now, self.actor_id)
+        ids = self._reserve_ids(Response, len(new))
+        survey_id, moment, flag = self.survey_id, self.stored_moment, self.stored_flag
         segment_cache, same_text = self.segment_cache, self.moment_as_text
-        responses, answers, tags = [], [], []
-        for response_id, row in zip(self._reserve_ids(Response, len(new)), new, strict=True):
-            (key, version_id, _number, email, submitted, when, local, updated, quote, contact, attributes, given,
-             counted, themes, source) = row
+        responses, segments = [], []
+        for response_id, (key, version_id, _number, email, submitted, when, local, updated, quote, contact,
+                          attributes, _given, _counted, _themes, source, _short) in zip(ids, new, strict=True):
             if not same_text:
                 when = moment(submitted)
             if (segment := segment_cache.get((local, attributes, version_id))) is None:
                 segment = self._segment(local, attributes, version_id)
-            stored_attributes, counters = segment
+            segments.append(segment)
             responses.append((response_id, key, survey_id, version_id, contact_ids.get(email) if email else None,
-                              source, when, day(local), when if updated is submitted else moment(updated), 1,
-                              flag[quote], flag[contact], stored_attributes))
-            answers += [(response_id, question_key, value_int, value_text)
-                        for question_key, value_int, value_text in given]
-            if themes:
-                tags += [{"response_id": response_id, "tag": tag, "created_at": now, "created_by_id": actor_id}
-                         for tag in themes]
-            counted.append(RESPONSE_CELL)
-            for counter in counters:
-                for cell in counted:
-                    counter[cell] = counter.get(cell, 0) + 1
-        self.per_version.update(map(operator.itemgetter(2), new))  # version numbers
+                              source, when, segment.day, when if updated is submitted else moment(updated), 1,
+                              flag[quote], flag[contact], segment.attributes))
         self.responses.run(responses)
-        self.answers.run(answers)
-        if tags:
+        self.answers.run([(response_id, question_key, value_int, value_text)
+                          for response_id, row in zip(ids, new, strict=True)
+                          for question_key, value_int, value_text in row.answers])
+        if tags := [{"response_id": response_id, "tag": tag, "created_at": self.now, "created_by_id": self.actor_id}
+                    for response_id, row in zip(ids, new, strict=True) for tag in row.tags]:
             db.session.execute(insert(ResponseTag), tags)
+        self._tally(segments, new)
+        self.per_version.update(map(operator.itemgetter(2), new))  # version numbers
         self.outcome.imported += len(new)
 
-    def _segment(self, day: date, attributes: tuple[str, ...], version_id: int) -> tuple[object, list[dict]]:
-        """For responses to this version given on `day` with these attributes: the attributes' stored form,
-        and the answer_counts cells they add to (all respondents, and each configured segment attribute they
-        have: rollups._cells). A file has few distinct days × attributes × versions, so each is made once."""
+    @staticmethod
+    def _tally(segments: list[_Segment], rows: list[Checked]) -> None:
+        """Count the rows' cells into their segments' answer_counts cells. A row adds to the cells of each
+        segment it is in (all respondents and each configured attribute it has), for each cell it counts.
+        Summed first per (segment, cell) over the batch, then added to the segment's counters: a segment
+        holds many rows of a batch, so this takes about half the steps of adding each row to each counter."""
+        for segment, responses in Counter(segments).items():
+            for counter in segment.counters:
+                counter[RESPONSE_CELL] = counter.get(RESPONSE_CELL, 0) + responses
+        for (segment, cell), count in Counter([(segment, cell) for segment, row in zip(segments, rows, strict=True)
+                                               for cell in row.counted]).items():
+            for counter in segment.counters:
+                counter[cell] = counter.get(cell, 0) + count
+
+    def _segment(self, day: date, attributes: tuple[str, ...], version_id: int) -> _Segment:
+        """For responses to this version given on `day` with these attributes: the day and the attributes'
+        stored forms, and the answer_counts cells they add to (all respondents, and each configured segment
+        attribute they have: rollups._cells). A file has few distinct days × attributes × versions, so each
+        is made once."""
         if len(self.segment_cache) > CACHE_LIMIT:
             self.segment_cache.clear()
         given = dict(zip(attributes[::2], attributes[1::2], strict=True))
+        stored_day = self.stored_day(day)
         counters = [self.tally[(version_id, name, str(given[name])[:rollups.SEGMENT_VALUE_WIDTH] if name else "",
-                                day)]
+                                stored_day)]
                     for name in ("", *self.segment_names) if not name or given.get(name)]
-        found = self.segment_cache[(day, attributes, version_id)] = (self.stored_attributes(given), counters)
+        found = self.segment_cache[(day, attributes, version_id)] = _Segment(
+            stored_day, self.stored_attributes(given), counters)
         return found
 
     def _contact_ids(self, emails: set[str]) -> dict[str, int]:
@@ -1029,10 +1105,9 @@ class ResponseWriter:
         """Add the rows' counts to answer_counts (the cells rollups.apply and rollups.rebuild make), in
         the order live writers lock them in (rollups._upsert's: by each part's text), so concurrent
         PostgreSQL writers cannot deadlock."""
-        day_stored = self.counts.convert["local_date"]
         # Tuples that sort as rollups._upsert's keys do without a key function (a key per cell doubled
-        # the import's peak memory): the survey is the same throughout, a day's ISO text sorts as the
-        # day, and a value and a version id sort by their text.
+        # the import's peak memory): the survey is the same throughout, a day (as stored: its ISO text on
+        # SQLite, a date on PostgreSQL) sorts as its text, and a value and a version id sort by their text.
         cells = [(key, day, name, segment, str(value), str(version_id), value, version_id, count)
                  for (version_id, name, segment, day), counter in self.tally.items()
                  for (key, value), count in counter.items()]
@@ -1041,12 +1116,22 @@ class ResponseWriter:
         cells.sort()
         step = 10_000
         for start in range(0, len(cells), step):
-            self.counts.run([(self.survey_id, key, day_stored(day), name, segment, value, version_id, count)
+            self.counts.run([(self.survey_id, key, day, name, segment, value, version_id, count)
                              for key, day, name, segment, _text, _version, value, version_id, count
                              in cells[start:start + step]])
 
 
 RESPONSE_CELL = (rollups.RESPONSES_KEY, 1)  # every response counts once under the key "*"
+
+
+class _Segment:
+    """Responses to one version on one day with the same attributes (ResponseWriter._segment): a plain
+    object, so that it counts as itself in a Counter (by identity, as `segment_cache` keeps one of each)."""
+
+    __slots__ = ("day", "attributes", "counters")
+
+    def __init__(self, day: object, attributes: object, counters: list[dict]):
+        self.day, self.attributes, self.counters = day, attributes, counters
 
 
 # --- what a file may hold, for the upload page -------------------------------------------------------

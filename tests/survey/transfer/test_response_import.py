@@ -3,6 +3,7 @@ stored; good files store every answer type, count in the rollups, skip on re-imp
 imports again with the same answers; the command and the upload page (CSRF on) report both outcomes."""
 from __future__ import annotations
 
+import hashlib
 import io
 import sys
 from datetime import date, datetime
@@ -249,6 +250,97 @@ def test_importing_again_skips_what_is_stored_and_identical_rows_are_separate_re
     outcome = run(survey, more)
     assert (outcome.imported, outcome.skipped, outcome.contacts_created) == (2, 2, 1)
     assert db.session.scalar(select(func.count(Response.id))) == 4
+
+
+class Interrupted(Exception):
+    pass
+
+
+class Stopping(response_import.Progress):
+    """A run killed right after its `after`-th committed batch (never, when 0); what it saw, to resume it."""
+
+    def __init__(self, after: int):
+        self.after, self.batches, self.phases, self.done, self.saved = after, 0, set(), 0, None
+
+    def tick(self, phase, done, total=None):
+        self.phases.add(phase)
+
+    def checkpoint(self, done, state):
+        db.session.commit()
+        self.batches, self.done, self.saved = self.batches + 1, done, state
+        if self.batches == self.after:
+            raise Interrupted
+
+
+class Resuming(Stopping):
+    def __init__(self, stopped: Stopping):
+        super().__init__(after=0)
+        self.resume_from, self.state = stopped.done, stopped.saved
+
+
+REPEATED = HEADER + "".join(f"2026-01-0{1 + i // 4},,,{4 if i % 4 < 3 else 5},,,,,\n" for i in range(12))
+
+
+def test_identical_rows_keep_their_keys_when_an_interrupted_import_resumes(ctx, monkeypatch):
+    """Rows 1-3, 5-7 and 9-11 are three identical rows each: the resumed run (its first batches stored
+    by the interrupted one) gives every row the key an uninterrupted run gives it, so the file imported
+    again skips them all, and it reads the file again as still writing, never as checking."""
+    monkeypatch.setattr(response_import, "BATCH", 2)
+    monkeypatch.setattr(response_import, "TICK", 1)
+    survey = make_survey()
+    stopped = Stopping(after=2)
+    with pytest.raises(Interrupted):
+        response_import.import_responses(survey, REPEATED.encode(), now=NOW, actor="test", progress=stopped)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Response.id))) == stopped.done == 4
+    resumed = Resuming(stopped)
+    outcome = response_import.import_responses(survey, REPEATED.encode(), now=NOW, actor="test", progress=resumed)
+    assert (outcome.imported, outcome.skipped) == (12, 0) and resumed.phases == {"writing"}
+    assert db.session.scalar(select(func.count(func.distinct(Response.respondent_key)))) == 12
+    assert run(survey, REPEATED).skipped == 12
+
+
+def test_identical_rows_are_found_with_a_bit_per_row_not_every_rows_digest(ctx, monkeypatch):
+    """The first pass keeps a bitmap of the rows' digests, not the digests (65 MB at a million rows): rows
+    whose bit was set before are noted and counted in the second pass. With the smallest bitmap every row
+    shares its bit with others, and the keys are still those an ample bitmap gives."""
+    rows = HEADER + "".join(f"2026-01-{1 + i % 28:02} 10:{i % 60:02},,,{1 + i % 5},,,,,\n" for i in range(3000))
+    rows += rows[len(HEADER):]  # every row twice
+    monkeypatch.setattr(response_import.Repeats, "LARGEST", 64)
+    survey = make_survey()
+    assert run(survey, rows).imported == 3000 + 3000
+    monkeypatch.undo()
+    again = run(survey, rows)
+    assert (again.imported, again.skipped) == (0, 6000)
+    repeats = response_import.Repeats(10_000_000)  # a file of 10 MB: a bitmap of 2^24 bits (2 MiB)
+    for i in range(20_000):  # 20 000 different rows: a dozen share a bit with an earlier one
+        repeats.see(int.from_bytes(hashlib.blake2b(str(i).encode(), digest_size=8).digest()))
+    assert len(repeats.bitmap) == 1 << 21 and len(repeats.candidates) < 60
+
+
+def test_on_sqlite_batches_are_written_with_a_16_mib_page_cache_and_the_settings_restored_after(ctx, monkeypatch):
+    """A 64 MiB cache was no faster once batches commit, and was a third of a million-row import's peak
+    memory (docs/benchmarks.md); the WAL is checkpointed rarely while the import writes."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's own settings")
+    monkeypatch.setattr(response_import, "BATCH", 1)
+    settings = []
+
+    class Watching(response_import.Progress):
+        def checkpoint(self, done, state):
+            connection = db.session.connection()
+            settings.append(tuple(connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                                  for name in ("cache_size", "wal_autocheckpoint")))
+            db.session.commit()
+
+    connection = db.session.connection()
+    before = tuple(connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                   for name in ("cache_size", "wal_autocheckpoint"))
+    response_import.import_responses(make_survey(), GOOD.encode(), now=NOW, actor="test", progress=Watching())
+    assert settings == [(-16 * 1024, response_import.SQLITE_WAL_PAGES)] * 2
+    connection = db.session.connection()
+    assert tuple(connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                 for name in ("cache_size", "wal_autocheckpoint")) == before
 
 
 def test_addresses_are_checked_through_email_validators_public_call_alone(ctx, monkeypatch):
