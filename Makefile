@@ -29,8 +29,8 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Every benchmark in bench/, each against a baseline measured in the same run; rewrites the figures in
-# docs/benchmarks.md and bench/figures.json and calls out regressions of more than 25 %. Takes about 15
-# minutes; BENCH_ARGS="--quick" checks the benches on small data in two, "--only NAME …" runs some.
+# docs/benchmarks.md and bench/figures.json and calls out regressions of more than 25 %. Takes about 25
+# minutes; BENCH_ARGS="--quick" checks the benches on small data in a few, "--only NAME …" runs some.
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

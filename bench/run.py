@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark, each in its own process, then write docs/benchmarks.md and
 bench/figures.json, and call out any figure more than 25 % worse than the committed one.
 
-    .venv/bin/python bench/run.py                     # everything, full size (about 15 minutes)
+    .venv/bin/python bench/run.py                     # everything, full size (about 25 minutes)
     .venv/bin/python bench/run.py --only dispatch_email export_csv
     .venv/bin/python bench/run.py --quick             # small data: checks the benches work, writes nothing
     .venv/bin/python bench/run.py --doc-only          # the table again from bench/figures.json

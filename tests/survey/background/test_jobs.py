@@ -191,20 +191,25 @@ def job_row(database_url: str, job_id: int):
         engine.dispose()
 
 
+def kill_dispatcher_mid_job(database_url: str, instance_path, job_id: int, *, written: int) -> None:
+    """Start `flask dispatch --loop` and SIGKILL it once the job has written at least `written` rows."""
+    child = dispatcher(database_url, instance_path)
+    try:
+        deadline = time.monotonic() + 120
+        while (row := job_row(database_url, job_id)).phase != "writing" or row.done < written:
+            assert child.poll() is None and time.monotonic() < deadline, "the job ended before it was killed"
+            time.sleep(0.01)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait()
+
+
 def test_a_dispatcher_killed_mid_import_is_resumed_and_no_row_is_stored_twice(app, migrated, instance_path):
     rows = 60_000
     with app.app_context():
         job_id = jobs.submit("response_import", io.BytesIO(history(rows)), now=NOW, actor="test",
                              survey=make_survey()).id
-    child = dispatcher(migrated, instance_path)
-    try:
-        deadline = time.monotonic() + 120
-        while (row := job_row(migrated, job_id)).phase != "writing" or row.done < response_import.BATCH:
-            assert child.poll() is None and time.monotonic() < deadline, "the import ended before it was killed"
-            time.sleep(0.01)
-        child.send_signal(signal.SIGKILL)
-    finally:
-        child.wait()
+    kill_dispatcher_mid_job(migrated, instance_path, job_id, written=response_import.BATCH)
     with app.app_context():
         killed = db.session.get(Job, job_id)
         assert killed.state == "running" and 0 < killed.done < rows
@@ -306,15 +311,7 @@ def test_a_dispatcher_killed_mid_launch_is_resumed_and_no_one_is_invited_twice(a
         campaign_audience(contacts, unsubscribed={10, 5_000})
         job = jobs.send_campaign_now(survey, segment={}, reminders=0, reminder_days=3, now=utcnow(), owner=owner)
         job_id, campaign_id = job.id, job.params["campaign_id"]
-    child = dispatcher(migrated, instance_path)
-    try:
-        deadline = time.monotonic() + 120
-        while (row := job_row(migrated, job_id)).phase != "writing" or row.done < 1_000:
-            assert child.poll() is None and time.monotonic() < deadline, "the launch ended before it was killed"
-            time.sleep(0.01)
-        child.send_signal(signal.SIGKILL)
-    finally:
-        child.wait()
+    kill_dispatcher_mid_job(migrated, instance_path, job_id, written=1_000)
     with app.app_context():
         killed = db.session.get(Job, job_id)
         assert killed.state == "running" and 0 < killed.done < contacts
