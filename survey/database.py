@@ -282,12 +282,17 @@ def read_row(statement: Select, **values) -> tuple | None:
         cursor.execute(sql, parameters(values))
         row = cursor.fetchone()
         cursor.close()
-        if autocommit:
-            driver.autocommit = False
     except error_class as error:
         connection.invalidate()  # perhaps broken (a restart): the pool opens a new one next time
         raise DBAPIError.instance(sql, None, error, error_class, dialect=dialect) from error
     finally:
+        # Whatever happened: a connection lent back in autocommit would commit every statement of the next
+        # session that borrows it.
+        if autocommit and connection.is_valid:
+            try:
+                driver.autocommit = False
+            except error_class:
+                connection.invalidate()
         connection.close()  # back to the pool
     if row is None:
         return None

@@ -280,3 +280,22 @@ def test_a_prepare_threshold_that_is_not_a_number_is_named():
         database.engine_options("postgresql+psycopg://db.example.test/hearken?prepare_threshold=often")
     assert database.engine_options("postgresql+psycopg://db.example.test/hearken?prepare_threshold=0") == {
         "pool_pre_ping": True, "connect_args": {"prepare_threshold": 0}}
+
+
+def test_a_read_that_fails_lends_no_connection_back_in_autocommit(app):
+    """Whatever ends a read through the driver (here a value missing, before the statement is sent), its
+    connection goes back to the pool as it came: in autocommit, the next session's statements would each
+    commit on their own."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("psycopg's autocommit")
+        lent_back = []
+        watch = lambda dbapi_connection, _record: lent_back.append(dbapi_connection.autocommit)  # noqa: E731
+        event.listen(db.engine.pool, "checkin", watch)
+        try:
+            with pytest.raises(Exception, match="slug"):
+                database.read_row(responding._STAMP)
+            assert responding.read_stamp("no-such-survey") is None
+        finally:
+            event.remove(db.engine.pool, "checkin", watch)
+    assert lent_back == [False, False]
