@@ -486,10 +486,24 @@ def _public_query():
     return select(ChangeEntry).where(ChangeEntry.published_at.is_not(None), ChangeEntry.deleted_at.is_(None))
 
 
-def public_change(entry: ChangeEntry, *, now: datetime) -> PublicChange:
-    raised_by = len({link.response_id for link in entry.links if link.response_id})
+def raised_by(change_ids: list[int]) -> dict[int, int]:
+    """How many customers' responses led to each change, counted in the database: a list of changes need not
+    load every link (hundreds per change) to count them."""
+    if not change_ids:
+        return {}
+    rows = db.session.execute(
+        select(ChangeLink.change_id, func.count(func.distinct(ChangeLink.response_id)))
+        .where(ChangeLink.change_id.in_(change_ids), ChangeLink.response_id.is_not(None))
+        .group_by(ChangeLink.change_id))
+    return {change_id: count for change_id, count in rows}
+
+
+def public_change(entry: ChangeEntry, *, now: datetime, raised: int | None = None) -> PublicChange:
+    """`raised`: raised_by's count for the entry, when a list has counted them all at once."""
+    if raised is None:
+        raised = raised_by([entry.id]).get(entry.id, 0)
     return PublicChange(entry.id, entry.title, entry.you_said, entry.we_did_html, entry.category, entry.status,
-                        entry.changed_on, entry.published_at or now, entry.updated_at, raised_by,
+                        entry.changed_on, entry.published_at or now, entry.updated_at, raised,
                         tuple(quote.text for quote in entry.quotes),
                         public_impact(entry, impact(entry, now=now)), entry.impact_numbers)
 
@@ -498,9 +512,10 @@ def public_changes(*, category: str | None, now: datetime, limit: int = 100) -> 
     query = _public_query()
     if category:
         query = query.where(ChangeEntry.category == category)
-    entries = db.session.scalars(query.options(selectinload(ChangeEntry.links), selectinload(ChangeEntry.quotes))
-                                 .order_by(ChangeEntry.changed_on.desc(), ChangeEntry.id.desc()).limit(limit))
-    return [public_change(entry, now=now) for entry in entries]
+    entries = db.session.scalars(query.options(selectinload(ChangeEntry.quotes))
+                                 .order_by(ChangeEntry.changed_on.desc(), ChangeEntry.id.desc()).limit(limit)).all()
+    counts = raised_by([entry.id for entry in entries])
+    return [public_change(entry, now=now, raised=counts.get(entry.id, 0)) for entry in entries]
 
 
 def categories() -> list[str]:
@@ -578,7 +593,7 @@ class DigestSection:
 class Digest:
     quarter: str
     sections: list[DigestSection]  # only those with items
-    recipients: list[Contact]
+    recipients: int  # how many customers it goes to
     subject: str
     text: str
     html: str
@@ -608,10 +623,12 @@ def _digest_sections(start: date, end: date, *, now: datetime) -> list[DigestSec
     sections = []
     for status, heading in DIGEST_SECTIONS:
         entries = db.session.scalars(_public_query().where(ChangeEntry.status == status, dated[status])
-                                     .options(selectinload(ChangeEntry.links), selectinload(ChangeEntry.quotes))).all()
-        found = sorted((public_change(e, now=now) for e in entries), key=lambda c: (-c.raised_by, c.changed_on, c.id))
+                                     .options(selectinload(ChangeEntry.quotes))).all()
+        counts = raised_by([entry.id for entry in entries])
+        # Only the biggest are shown, so only theirs are measured (an impact is two counts over 90 days).
+        biggest = sorted(entries, key=lambda e: (-counts.get(e.id, 0), e.changed_on, e.id))[:DIGEST_PER_SECTION]
         items = [DigestItem(change, when_words(change.status, change.changed_on, today))
-                 for change in found[:DIGEST_PER_SECTION]]
+                 for change in (public_change(e, now=now, raised=counts.get(e.id, 0)) for e in biggest)]
         if items:
             sections.append(DigestSection(status, heading, items))
     return sections
@@ -623,22 +640,26 @@ def _digest_context(quarter: str, sections: list[DigestSection], contact: Contac
                 unsubscribe_url=mail.unsubscribe_url(contact) if contact else "")
 
 
+def _recipients(quarter: str):
+    """Contacts who agreed to be contacted, have not unsubscribed and have not had this digest yet."""
+    already = select(ChangeNotice.contact_id).where(ChangeNotice.topic == f"digest:{quarter.upper()}")
+    # Responses with a contact are found by the contact_id index, not by reading every response.
+    agreed = select(Response.contact_id).where(Response.contact_id.is_not(None), Response.contact_consent.is_(True))
+    return (select(Contact).where(Contact.id.in_(agreed), Contact.unsubscribed_at.is_(None),
+                                  Contact.id.not_in(already)).order_by(Contact.id))
+
+
 def digest(quarter: str, *, now: datetime) -> Digest:
     """The quarter's digest: the three biggest things done (most customers raised them), then what is being
     changed and what is planned, each under its own heading, for every customer who agreed to be contacted,
     has not unsubscribed and has not had this digest yet."""
     start, end = parse_quarter(quarter)
     sections = _digest_sections(start, end, now=now)
-    topic = f"digest:{quarter.upper()}"
-    already = select(ChangeNotice.contact_id).where(ChangeNotice.topic == topic)
-    agreed = select(Response.contact_id).where(Response.contact_consent.is_(True))
-    recipients = list(db.session.scalars(
-        select(Contact).where(Contact.id.in_(agreed), Contact.unsubscribed_at.is_(None), Contact.id.not_in(already))
-        .order_by(Contact.id)))
+    recipients = db.session.scalar(_recipients(quarter).with_only_columns(func.count()).order_by(None))
     context = _digest_context(quarter.upper(), sections, None)
     done = any(section.status == ChangeStatus.DONE for section in sections)
     subject = f"{quarter.upper()}: what we {'changed' if done else 'are doing'} because of you"
-    return Digest(quarter.upper(), sections, recipients, subject, render_template("email/digest.txt", **context),
+    return Digest(quarter.upper(), sections, recipients or 0, subject, render_template("email/digest.txt", **context),
                   render_template("email/digest.html", **context))
 
 
@@ -646,7 +667,8 @@ def send_digest(quarter: str, *, now: datetime) -> int:
     prepared = digest(quarter, now=now)
     if not prepared.changes:
         raise ChangeError({"quarter": f"no published changes in {prepared.quarter}: nothing to send"})
-    for contact in prepared.recipients:
+    sent = 0
+    for contact in db.session.scalars(_recipients(prepared.quarter)).all():
         context = _digest_context(prepared.quarter, prepared.sections, contact)
         rendered = mail.Rendered(prepared.subject, render_template("email/digest.txt", **context),
                                  render_template("email/digest.html", **context),
@@ -654,5 +676,6 @@ def send_digest(quarter: str, *, now: datetime) -> int:
                                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
         mail.queue(rendered, kind="digest", recipient=contact.email, now=now, contact_id=contact.id)
         db.session.add(ChangeNotice(topic=f"digest:{prepared.quarter}", contact_id=contact.id, sent_at=now))
+        sent += 1
     db.session.commit()
-    return len(prepared.recipients)
+    return sent
