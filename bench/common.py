@@ -150,15 +150,13 @@ def fresh_app(folder: Path, **config):
     import contextlib
     import io
 
-    import flask_migrate
-
-    from survey import create_app
+    from survey import create_app, database
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}", "SECRET_KEY": "bench",
                       "BASE_URL": "https://feedback.example.test", **config})
     # Alembic's logging configuration prints every migration to stderr: a page of noise per database.
     with app.app_context(), contextlib.redirect_stderr(io.StringIO()):
-        flask_migrate.upgrade()
+        database.upgrade()
     return app
 
 

@@ -155,10 +155,9 @@ def copy_to_postgres(sqlite_file: Path, url: str) -> None:
     import io
     import sqlite3
 
-    import flask_migrate
     from sqlalchemy import text
 
-    from survey import create_app
+    from survey import create_app, database
     from survey.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
@@ -167,7 +166,7 @@ def copy_to_postgres(sqlite_file: Path, url: str) -> None:
         db.session.execute(text("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public"))
         db.session.commit()
         with contextlib.redirect_stderr(io.StringIO()):  # Alembic logs every migration
-            flask_migrate.upgrade()
+            database.upgrade()
         raw = db.session.connection().connection.driver_connection
         for table in ("surveys", "survey_versions", "questions", "responses", "answers"):
             columns = [(name, kind) for _cid, name, kind, *_rest in source.execute(f"PRAGMA table_info({table})")]

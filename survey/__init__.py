@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict | None = None) -> Flask:
     from survey import cli, database, ids, wording
     from survey.config import instance_path_from, load_config, persistent_secret_key
-    from survey.extensions import csrf, db, limiter, login, migrate
+    from survey.extensions import csrf, db, limiter, login
     from survey.views import api, auth, errors, manage, public, respond
     from survey.views import unsubscribe as outreach
     from survey.web import headers, log_redaction, rate_limits, request_body, request_text, uploads
@@ -44,8 +44,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     database.close_sessions_even_when_the_database_is_gone(app)  # after init_app: see its docstring
-    # Batch mode lets later migrations alter SQLite tables (which has no ALTER COLUMN).
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     uploads.init_app(app)  # before CSRFProtect, which reads the body
     request_text.init_app(app)  # likewise
     csrf.init_app(app)

@@ -36,7 +36,7 @@ from sqlalchemy import Executable, Select, event
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from survey.extensions import db
+from survey.extensions import db, migrations
 
 BUSY_TIMEOUT_SECONDS = 30
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -328,3 +328,13 @@ def reading_only() -> Iterator[None]:
         yield
     finally:
         write_from_here()
+
+
+def upgrade(revision: str = "head") -> None:
+    """Migrate the current application's database to `revision` (tests, benchmarks): Flask-Migrate's
+    upgrade, once Flask-Migrate is set up (`extensions.migrations`)."""
+    import flask_migrate
+    from flask import current_app
+
+    migrations(current_app)
+    flask_migrate.upgrade(revision=revision)

@@ -14,11 +14,10 @@ import os
 import shutil
 import subprocess
 
-import flask_migrate
 import pytest
 from sqlalchemy import create_engine, text
 
-from survey import create_app
+from survey import create_app, database
 from survey.extensions import db
 
 BASE_URL = "https://feedback.example.test"
@@ -54,7 +53,7 @@ def build_app(database_url: str, instance_path, **overrides):
 def migrated(database_url, instance_path) -> str:
     app = build_app(database_url, instance_path)
     with app.app_context():
-        flask_migrate.upgrade()
+        database.upgrade()
         db.engine.dispose()
     return database_url
 

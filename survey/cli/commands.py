@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from survey import accounts, authoring, changes, outreach
 from survey.accounts import api_tokens
@@ -21,6 +21,7 @@ from survey.background import dispatch, jobs
 from survey.cli import demo, deploy_checks
 from survey.cli import jobs as cli_jobs
 from survey.clock import local_date, outside_calendar, utcnow
+from survey.extensions import migrations
 from survey.links import external_url
 from survey.models import ROLES
 from survey.outreach import contacts, erasures
@@ -487,7 +488,7 @@ def changes_digest_command(quarter: str, send: bool):
     try:
         prepared = changes.digest(quarter, now=utcnow())
         if not send:
-            click.echo(f"Subject: {prepared.subject}\nTo: {len(prepared.recipients)} customers\n\n{prepared.text}")
+            click.echo(f"Subject: {prepared.subject}\nTo: {prepared.recipients} customers\n\n{prepared.text}")
             return
         count = changes.send_digest(quarter, now=utcnow())
     except changes.ChangeError as error:
@@ -504,6 +505,19 @@ COMMANDS = [create_user_command, import_survey_command, export_survey_command, s
             export_archive_command, import_archive_command]
 
 
+class MigrationCommands(click.Group):
+    """`flask db …`: Flask-Migrate's command group, imported when it runs (`extensions.migrations`)."""
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        # Before any application context: the command line's application, as Flask's own commands find it.
+        migrations(click.get_current_context().ensure_object(ScriptInfo).load_app())
+        from flask_migrate.cli import db as commands
+
+        # The context is the real group's, so its options, its callback and its --help all apply.
+        return commands.make_context(info_name, args, parent=parent, **extra)
+
+
 def init_app(app: Flask) -> None:
     for command in COMMANDS:
         app.cli.add_command(command)
+    app.cli.add_command(MigrationCommands("db", help="Perform database migrations (Flask-Migrate)."))

@@ -24,14 +24,14 @@ def test_check_would_notice_drift(runner, app):
 def test_upgrading_a_sqlite_database_with_data_loses_nothing(tmp_path):
     """SQLite batch migrations rebuild tables; with foreign keys on, dropping a parent table would cascade-
     delete its children. Data written at the first revision must survive every later one."""
-    import flask_migrate
     from sqlalchemy import text
 
+    from survey import database
     from tests.conftest import build_app
 
     app = build_app(f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path)
     with app.app_context():
-        flask_migrate.upgrade(revision="84ef41ecf710")
+        database.upgrade(revision="84ef41ecf710")
         with db.engine.begin() as connection:
             for statement in (
                 "INSERT INTO contacts (id, email, name, attributes, created_at) "
@@ -49,7 +49,7 @@ def test_upgrading_a_sqlite_database_with_data_loses_nothing(tmp_path):
                 "INSERT INTO answers (response_id, question_key, value_int) VALUES (1, 'q', 5)",
             ):
                 connection.execute(text(statement))
-        flask_migrate.upgrade()
+        database.upgrade()
         with db.engine.connect() as connection:
             def one(sql):
                 return connection.execute(text(sql)).one()

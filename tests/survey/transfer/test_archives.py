@@ -7,11 +7,10 @@ import io
 import json
 from datetime import datetime
 
-import flask_migrate
 import pytest
 from sqlalchemy import func, select
 
-from survey import authoring
+from survey import authoring, database
 from survey.authoring.definitions import parse_survey, survey_definition
 from survey.extensions import db
 from survey.models import AnswerCount, Contact, ResponseTag, Survey, SurveyVersion
@@ -66,7 +65,7 @@ def other_app(tmp_path):
     """A second Hearken, on its own SQLite database."""
     other = build_app(f"sqlite:///{tmp_path / 'other.sqlite3'}", tmp_path / "other-instance")
     with other.app_context():
-        flask_migrate.upgrade()
+        database.upgrade()
     yield other
     with other.app_context():
         db.engine.dispose()
