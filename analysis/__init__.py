@@ -70,12 +70,24 @@ Planning
     ``sample_size_nps(promoters, detractors, drop=10.0, alpha=0.05, power=0.8) -> int``
         Responses per period to detect an NPS drop of ``drop`` points, from the trinomial variance
         (:mod:`analysis.power`).
+
+Texts
+    ``weighted_log_odds(counts, prior="informative") -> tuple[TermOdds, ...]``
+        Weighted log-odds of each word in each group against all groups, as R's tidylo
+        ``bind_log_odds`` (:mod:`analysis.log_odds`).
+    ``log_odds_difference(earlier, later, background=None, prior_weight=100) -> tuple[TermOdds, ...]``
+        Log-odds of each word in one period against another with an informative Dirichlet prior
+        (Monroe, Colaresi and Quinn 2008, eqs. 16 and 20) (:mod:`analysis.log_odds`).
+    ``distinctive_terms(earlier, later, alpha=0.05, min_count=3) -> TermComparison``
+        The words said significantly more or less, beyond a Bonferroni threshold for the number of
+        words tested (:mod:`analysis.log_odds`).
 """
 from analysis.bounded import BoundedMean, bounded_mean
 from analysis.comparison import MeanDifference, ShareDifference, mean_difference, share_difference
 from analysis.detection import Detection, Finding, PeriodCounts, Series, Shortfall, YearOverYear, detect
 from analysis.drift import Cusum, PChart, cusum, p_chart
 from analysis.intervals import Interval, wilson
+from analysis.log_odds import TermComparison, TermOdds, distinctive_terms, log_odds_difference, weighted_log_odds
 from analysis.multiple_testing import benjamini_hochberg
 from analysis.nps import NPS, NPSDifference, nps, nps_difference, nps_groups
 from analysis.ordinal import MannWhitney, mann_whitney
@@ -103,6 +115,8 @@ __all__ = [
     "Share",
     "ShareDifference",
     "Shortfall",
+    "TermComparison",
+    "TermOdds",
     "TrendTest",
     "YearOverYear",
     "benjamini_hochberg",
@@ -112,7 +126,9 @@ __all__ = [
     "departure_from_linearity",
     "detect",
     "detectable_change",
+    "distinctive_terms",
     "distribution",
+    "log_odds_difference",
     "mann_whitney",
     "mean_difference",
     "mean_score",
@@ -125,5 +141,6 @@ __all__ = [
     "sample_size_two_shares",
     "share",
     "share_difference",
+    "weighted_log_odds",
     "wilson",
 ]
