@@ -81,11 +81,17 @@ Texts
     ``distinctive_terms(earlier, later, alpha=0.05, min_count=3) -> TermComparison``
         The words said significantly more or less, beyond a Bonferroni threshold for the number of
         words tested (:mod:`analysis.log_odds`).
+
+Drivers
+    ``key_drivers(overall, attributes, bootstrap=1000, confidence=0.95) -> KeyDrivers``
+        How much each attribute rating explains of the overall rating: LMG, the Shapley value of R², as
+        R's relaimpo computes it, with bootstrap intervals (:mod:`analysis.drivers`).
 """
 from analysis.bounded import BoundedMean, bounded_mean
 from analysis.comparison import MeanDifference, ShareDifference, mean_difference, share_difference
 from analysis.detection import Detection, Finding, PeriodCounts, Series, Shortfall, YearOverYear, detect
 from analysis.drift import Cusum, PChart, cusum, p_chart
+from analysis.drivers import Driver, KeyDrivers, key_drivers
 from analysis.intervals import Interval, wilson
 from analysis.log_odds import TermComparison, TermOdds, distinctive_terms, log_odds_difference, weighted_log_odds
 from analysis.multiple_testing import benjamini_hochberg
@@ -100,8 +106,10 @@ __all__ = [
     "Cusum",
     "Detection",
     "Distribution",
+    "Driver",
     "Finding",
     "Interval",
+    "KeyDrivers",
     "Linearity",
     "MannWhitney",
     "Mean",
@@ -128,6 +136,7 @@ __all__ = [
     "detectable_change",
     "distinctive_terms",
     "distribution",
+    "key_drivers",
     "log_odds_difference",
     "mann_whitney",
     "mean_difference",
