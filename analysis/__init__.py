@@ -81,6 +81,9 @@ Texts
     ``distinctive_terms(earlier, later, alpha=0.05, min_count=3) -> TermComparison``
         The words said significantly more or less, beyond a Bonferroni threshold for the number of
         words tested (:mod:`analysis.log_odds`).
+    ``sentiment(text, language="en") -> Sentiment | None``
+        VADER's sentiment of an English comment; None ("not analysed") for any other language
+        (:mod:`analysis.sentiment`).
 
 Drivers
     ``key_drivers(overall, attributes, bootstrap=1000, confidence=0.95) -> KeyDrivers``
@@ -98,6 +101,7 @@ from analysis.multiple_testing import benjamini_hochberg
 from analysis.nps import NPS, NPSDifference, nps, nps_difference, nps_groups
 from analysis.ordinal import MannWhitney, mann_whitney
 from analysis.power import detectable_change, sample_size_nps, sample_size_two_shares
+from analysis.sentiment import Sentiment, sentiment
 from analysis.shares import Distribution, Mean, Share, distribution, mean_score, share
 from analysis.trend import Linearity, NPSTrend, TrendTest, cochran_armitage, departure_from_linearity, nps_trend
 
@@ -119,6 +123,7 @@ __all__ = [
     "NPSTrend",
     "PChart",
     "PeriodCounts",
+    "Sentiment",
     "Series",
     "Share",
     "ShareDifference",
@@ -148,6 +153,7 @@ __all__ = [
     "p_chart",
     "sample_size_nps",
     "sample_size_two_shares",
+    "sentiment",
     "share",
     "share_difference",
     "weighted_log_odds",
