@@ -245,3 +245,11 @@ def test_the_changes_page_is_rendered_again_when_the_brand_changes(app, admin):
     upload(admin, "#767676")
     again = admin.get("/changes", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 200 and "/brand/accent/767676.css" in again.get_data(as_text=True)
+
+
+def test_a_privacy_address_that_is_not_a_web_address_is_never_linked(migrated, instance_path):
+    from tests.conftest import build_app
+
+    app = build_app(migrated, instance_path, PRIVACY_URL="javascript:alert(1)")
+    assert app.config["PRIVACY_URL"] is None
+    assert "Privacy notice" not in app.test_client().get("/complain").get_data(as_text=True)
