@@ -12,10 +12,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
-    from survey import cli, database, ids, wording
+    from survey import brand, cli, database, ids, wording
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import csrf, db, limiter, login
     from survey.views import api, auth, errors, manage, public, respond
+    from survey.views import brand as brand_files
     from survey.views import unsubscribe as outreach
     from survey.web import headers, log_redaction, rate_limits, request_body, request_text, uploads
 
@@ -53,11 +54,12 @@ def create_app(config: dict | None = None) -> Flask:
         database.configure_engine(db.engine)  # registers listeners; does not connect
 
     app.url_map.converters["int"] = ids.IdConverter  # before the routes are added: they compile with it
-    for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, api.bp, errors.bp):
+    for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, api.bp, errors.bp, brand_files.bp):
         app.register_blueprint(blueprint)
     rate_limits.init_app(app)
     headers.init_app(app)
     log_redaction.init_app(app)
     wording.init_app(app)
+    brand.init_app(app)
     cli.init_app(app)
     return app

@@ -39,6 +39,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "HEARKEN_CASE_DUE_BUSINESS_DAYS": ("CASE_DUE_BUSINESS_DAYS", int),
     "HEARKEN_WEBHOOK_ALLOWED_HOSTS": ("WEBHOOK_ALLOWED_HOSTS", str),
     "HEARKEN_LOGO_URL": ("LOGO_URL", str),
+    "HEARKEN_PRIVACY_URL": ("PRIVACY_URL", str),
     "HEARKEN_RATELIMIT_STORAGE_URI": ("RATELIMIT_STORAGE_URI", str),
     "HEARKEN_API_RATE_LIMIT": ("API_RATE_LIMIT", str),
     "HEARKEN_LOGIN_RATE_LIMIT": ("LOGIN_RATE_LIMIT", str),
@@ -94,6 +95,8 @@ DEFAULTS: dict[str, Any] = {
     # internal CRM): host names or IP addresses, separated by commas. Set by the operator, not in the pages.
     "WEBHOOK_ALLOWED_HOSTS": "",
     "LOGO_URL": None,
+    # The organisation's privacy notice, linked from every customer page and email (survey/brand.py).
+    "PRIVACY_URL": None,
     # Rate-limit counters (Flask-Limiter): memory:// per process, or redis://host:6379 shared by all of them.
     "RATELIMIT_STORAGE_URI": "memory://",
     # Off: survey/web/rate_limits.py writes the headers (Retry-After only on a 429; the API's budget on its answers).

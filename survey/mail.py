@@ -102,18 +102,25 @@ def render_invitation(invitation: Invitation, *, reminder: bool = False) -> Rend
     contact = _addressee(invitation)
     unsubscribe_url(contact)  # the contact's token, given when it has none
     addressee = Addressee(contact.name, contact.email, contact.unsubscribe_token or "")
-    return invitation_email(invitation.survey.current_version, invitation.token, addressee, reminder=reminder)
+    return invitation_email(invitation.survey.current_version, invitation.token, addressee, reminder=reminder,
+                            reason=invitation.source)
+
+
+# Why a customer received an invitation, by the invitation's source (the footer says it: email/_why.txt).
+INVITATION_REASONS = {"campaign", "event", "link"}
 
 
 def invitation_email(version: SurveyVersion, token: str, addressee: Addressee, *,
-                     reminder: bool = False) -> Rendered:
-    """The invitation (or reminder) to `version` with the personal link of `token`, for `addressee`."""
+                     reminder: bool = False, reason: str = "link") -> Rendered:
+    """The invitation (or reminder) to `version` with the personal link of `token`, for `addressee`;
+    `reason`: the invitation's source (campaign, event, link), which its footer explains."""
     first = version.questions[0] if version.questions else None
     unsubscribe = external_url("outreach.unsubscribe", token=addressee.unsubscribe_token)
     context = dict(
         organisation=current_app.config["ORGANISATION_NAME"], contact=addressee, version=version,
         first=first if first is not None and first.type in ONE_CLICK_TYPES else None,
         buttons=one_click_links(first, token), reminder=reminder,
+        reason="reminder" if reminder else (reason if reason in INVITATION_REASONS else "link"),
         survey_url=external_url("respond.personal_survey", token=token),
         unsubscribe_url=unsubscribe, changes_url=external_url("public.changes"),
     )
@@ -274,8 +281,9 @@ class InvitationEmails:
     SAMPLES = (Addressee('Zoë "Z" O\'Brien <&> Ünal-Smith', "zoe@example.com", "sample-unsubscribe_Token"),
                Addressee("", "ann@example.com", "another-unsubscribe_token"))
 
-    def __init__(self, version: SurveyVersion):
+    def __init__(self, version: SurveyVersion, *, reason: str = "campaign"):
         self.version = version
+        self.reason = reason
         self.domain = sender_domain(current_app.config)
         self.marks = {key: f"hk{secrets.token_hex(12)}" for key in ("token", "unsubscribe", "name")}
         self.variants = {named: _Variant(self, named) for named in (True, False)}
@@ -291,7 +299,7 @@ class InvitationEmails:
 
     def rendered(self, token: str, addressee: Addressee, message_id: str) -> InvitationEmail:
         """The email rendered in full, as `queue_invitation` renders it."""
-        rendered = invitation_email(self.version, token, addressee)
+        rendered = invitation_email(self.version, token, addressee, reason=self.reason)
         assert rendered.html is not None
         fields = InvitationEmail(message_id, address(addressee.name, addressee.email), rendered.subject,
                                  rendered.text, rendered.html, rendered.headers)
@@ -359,7 +367,7 @@ class _Variant:
     def __init__(self, emails: InvitationEmails, named: bool):
         marks = emails.marks
         standin = Addressee(marks["name"] if named else "", "standin@hearken.invalid", marks["unsubscribe"])
-        rendered = invitation_email(emails.version, marks["token"], standin)
+        rendered = invitation_email(emails.version, marks["token"], standin, reason=emails.reason)
         assert rendered.html is not None
         self.subject = rendered.subject
         self.text, self.html = _Pieces(rendered.text, marks), _Pieces(rendered.html, marks)

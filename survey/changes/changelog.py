@@ -31,6 +31,7 @@ from survey.links import external_url
 from survey.models import (
     Alert,
     Answer,
+    Branding,
     ChangeEntry,
     ChangeLink,
     ChangeNotice,
@@ -536,7 +537,8 @@ _VERSION_INPUTS = select(
     select(func.max(ChangeEntry.updated_at)).where(_PUBLISHED).scalar_subquery(),
     select(func.count()).select_from(ChangeEntry).where(_PUBLISHED).scalar_subquery(),
     select(func.max(Response.id)).scalar_subquery(),
-    select(func.count(ChangeQuote.id)).scalar_subquery())
+    select(func.count(ChangeQuote.id)).scalar_subquery(),
+    select(func.max(Branding.updated_at)).scalar_subquery())  # the page wears the organisation's brand
 
 
 def public_version(resource: str, *, now: datetime) -> tuple[str, datetime | None]:
@@ -546,12 +548,12 @@ def public_version(resource: str, *, now: datetime) -> tuple[str, datetime | Non
     responses, so the newest response is part of it too (the highest id: one index lookup)."""
     row = database.read_row(_VERSION_INPUTS)
     assert row is not None  # a SELECT of scalar subqueries without FROM always gives its one row
-    last, count, newest_response, quotes = row
+    last, count, newest_response, quotes, branded = row
     config = current_app.config
     # "In the last quarter" and the impact windows move with the organisation's date.
     today = local_date(now, config["TIMEZONE"])
     seed = (f"{last}|{count}|{newest_response}|{quotes}|{today}|{resource}|{config['ORGANISATION_NAME']}|"
-            f"{config.get('LOGO_URL')}")
+            f"{config.get('LOGO_URL')}|{branded}|{config.get('PRIVACY_URL')}")
     return hashlib.sha256(seed.encode()).hexdigest()[:32], last
 
 

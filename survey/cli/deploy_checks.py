@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
+from survey.brand import privacy_url_problem
 from survey.web.headers import logo_origin
 
 THIS_MACHINE = (None, "localhost", "127.0.0.1", "::1")  # reported once, as a BASE_URL problem
@@ -132,7 +133,13 @@ def _limits(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     return found
 
 
-CHECKS = (_secret, _links, _storage, _mail, _requests, _hosts, _limits)
+def _privacy(config: Mapping, environ: Mapping[str, str]) -> list[str]:
+    """The privacy notice every customer page and email links to (the app drops an address it cannot link)."""
+    problem = privacy_url_problem(config.get("PRIVACY_URL") or environ.get("HEARKEN_PRIVACY_URL"))
+    return [f"{problem}. Set it to your privacy notice's address (https://…)."] if problem else []
+
+
+CHECKS = (_secret, _links, _storage, _mail, _requests, _hosts, _limits, _privacy)
 
 
 def _trusted(host: str, trusted: list[str]) -> bool:

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per subject. Importing this package registers every table."""
 from survey.models.alerts import Alert, AlertStatus
+from survey.models.branding import Branding
 from survey.models.changes import ChangeEntry, ChangeLink, ChangeNotice, ChangeQuote, ChangeStatus
 from survey.models.contacts import Contact, ErasedAddress, Invitation
 from survey.models.followups import CaseNote, CaseStatus, Complaint, FollowUpCase
@@ -12,7 +13,8 @@ from survey.models.users import ROLES, User
 from survey.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
-    "Alert", "AlertStatus", "Answer", "AnswerCount", "ApiToken", "AuditEntry", "Campaign", "CaseNote", "CaseStatus",
+    "Alert", "AlertStatus", "Answer", "AnswerCount", "ApiToken", "AuditEntry", "Branding", "Campaign", "CaseNote",
+    "CaseStatus",
     "ChangeEntry", "ChangeLink", "ChangeNotice", "ChangeQuote", "ChangeStatus", "Complaint", "Contact",
     "DeliveryStatus", "ErasedAddress", "FollowUpCase", "Invitation", "Job", "JobFile", "JobState", "OutboxMessage",
     "OutboxStatus",

@@ -131,6 +131,16 @@ class ContactsImportForm(Form):
                                  "becomes a segment attribute such as location or team.")
 
 
+class BrandingForm(Form):
+    accent_colour = StringField(
+        "Accent colour", validators=[Length(max=40)],
+        description="For buttons, links and the page header: # and six hexadecimal digits, like #1f4fa3. White "
+                    "text on it must reach a contrast of 4.5:1 (WCAG AA). Leave empty for Hearken's blue.")
+    logo = FileField("Logo", description="A PNG, JPEG or WebP picture, at most 512 KB and 16 to 2000 pixels a "
+                                         "side (SVG is not accepted). Leave empty to keep the current logo.")
+    remove_logo = BooleanField("Remove the logo")
+
+
 class ApiTokenForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)],
                        description="What uses it, e.g. “help desk” or “BI export”.")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from survey import database
@@ -261,7 +261,16 @@ def _invitation(token: str):
     invitation = invitation_by_token(token) if TOKEN_PATTERN.match(token) else None
     if invitation is None:
         abort(404)
+    g.invitation = invitation  # for the footer's "why you received this link" (invited_because)
     return invitation
+
+
+@bp.context_processor
+def invited_because() -> dict[str, Any]:
+    """A page opened from a personal link says why the customer was sent it (the invitation's source);
+    the public link's pages say nothing personal."""
+    invitation = g.get("invitation")
+    return {"why_received": (invitation.source or "link")} if invitation is not None else {}
 
 
 @bp.route("/r/<token>", methods=["GET", "POST"])

@@ -100,3 +100,44 @@ def test_respondent_pages_have_no_serious_or_critical_violations(app, live_serve
 
 def axe_version(page) -> str:
     return page.evaluate("window.axe ? axe.version : ''")
+
+
+def test_branded_pages_and_the_branding_page_have_no_serious_or_critical_violations(app, live_server, page, axe):
+    """The organisation's colour and logo on the customer pages (header, buttons, links, the footer with the
+    privacy notice and, on a personal link, why it came), and the admins' branding page, fresh and refused."""
+    import io
+
+    from PIL import Image
+
+    from survey import brand
+    from tests.browser.conftest import log_in
+    from tests.factories import make_user
+
+    logo = io.BytesIO()
+    Image.new("RGB", (240, 80), (20, 90, 50)).save(logo, format="PNG")
+    app.config["PRIVACY_URL"] = "https://example.com/privacy"
+    with app.app_context():
+        survey = make_survey()
+        token = make_invitation(survey).token
+        make_user(email="admin@example.com", role="admin")
+        brand.save("#767676", logo.getvalue(), remove_logo=False, actor_id=None, now=NOW)
+
+    def refused_colour():
+        page.goto(live_server + "/manage/branding/")
+        page.fill("#accent_colour", "#777777")
+        page.click("main button[type=submit]")
+        page.wait_for_selector("#accent_colour-error")
+
+    blocking = []
+    states = [(name, act) for name, act in respondent_pages(page, live_server, token)
+              if name in ("survey form, empty", "personal link", "complaint form", "what we changed (/changes)")]
+    for name, act in [*states, ("branding page", lambda: (log_in(page, live_server),
+                                                          page.goto(live_server + "/manage/branding/"))),
+                      ("branding page, colour refused", refused_colour)]:
+        act()
+        assert "/brand/accent/767676.css" in page.content(), name
+        for violation in audit(axe, page):
+            if violation["impact"] in BLOCKING:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                blocking.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
+    assert blocking == []

@@ -165,5 +165,6 @@ def pages(stored: dict) -> tuple[list[str], list[str]]:
                "/manage/outbox", f"/manage/surveys/{slug}/sending", f"/manage/surveys/{slug}/email-preview",
                f"/manage/surveys/{slug}/email-preview.html", "/manage/webhooks/",
                f"/manage/webhooks/{ids['endpoint']}", "/manage/api-tokens/", "/manage/jobs",
-               f"/manage/jobs/{ids['job']}", f"/manage/jobs/{ids['running_job']}"]
+               f"/manage/jobs/{ids['job']}", f"/manage/jobs/{ids['running_job']}", "/manage/branding/",
+               "/manage/branding/email-preview.html"]
     return public, manager

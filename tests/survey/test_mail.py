@@ -93,9 +93,11 @@ CONTENT = {
 }
 FOOTER = {
     "alerts": "You receive this because you asked to be emailed new alerts.",
-    "change": "You receive this because you said we may contact you about your feedback. <a href=\"https://",
-    "digest": "You receive this because you said we may contact you about your feedback. <a href=\"https://",
-    "invitation": "<a href=\"https://feedback.example.test/unsubscribe/",
+    "change": "You received this because you told us about this in your feedback and said we may contact you "
+              "about it. <a href=\"https://",
+    "digest": "You received this because you said we may contact you about your feedback. <a href=\"https://",
+    "invitation": "You received this because Hearken asked you personally for your views. "
+                  "<a href=\"https://feedback.example.test/unsubscribe/",
     "scorecard": "You receive this because you asked for the weekly scorecard. <a href=\"https://",
 }
 TITLE = {"alerts": "New alerts", "change": "Call-backs within a day", "digest": "2026Q3",

@@ -3,6 +3,7 @@ the roles it needs; one guard enforces them all (blueprint.py)."""
 from survey.views.manage import (
     alerts,
     api_tokens,
+    branding,
     cases,
     changelog,
     contacts,
@@ -18,7 +19,7 @@ from survey.views.manage import (
 from survey.views.manage.blueprint import bp
 
 for child in (surveys, cases, contacts, sending, alerts, results, responses, exports, imports, jobs, changelog,
-              api_tokens, webhooks):
+              api_tokens, webhooks, branding):
     bp.register_blueprint(child.bp)
 
 __all__ = ["bp"]

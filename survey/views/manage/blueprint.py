@@ -61,7 +61,8 @@ NAVIGATION = (("manage.surveys.index", "Surveys", "GET"), ("manage.surveys.new_s
               ("manage.contacts.index", "Contacts", "GET"), ("manage.changelog.index", "Changes", "GET"),
               ("manage.alerts.inbox", "Alerts", "GET"), ("manage.sending.outbox", "Outbox", "GET"),
               ("manage.jobs.index", "Jobs", "GET"),
-              ("manage.webhooks.index", "Webhooks", "GET"), ("manage.tokens.index", "API tokens", "GET"))
+              ("manage.webhooks.index", "Webhooks", "GET"), ("manage.tokens.index", "API tokens", "GET"),
+              ("manage.branding.index", "Branding", "GET"))
 
 
 @bp.app_template_global()

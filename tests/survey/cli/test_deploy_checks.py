@@ -10,7 +10,7 @@ SAFE = {"TRUSTED_PROXIES": 1, "BASE_URL": "https://feedback.example.com", "SESSI
         "TRUSTED_HOSTS": ["feedback.example.com"], "RATELIMIT_STORAGE_URI": "redis://cache.internal:6379",
         "LOGIN_RATE_LIMIT": "10 per minute; 100 per day", "ACCOUNT_LOGIN_RATE_LIMIT": "20 per hour",
         "DEVICE_LOGIN_RATE_LIMIT": "10 per hour", "TOKEN_RATE_LIMIT": "30 per minute",
-        "API_RATE_LIMIT": "600 per minute"}
+        "API_RATE_LIMIT": "600 per minute", "PRIVACY_URL": "https://example.com/privacy"}
 SAFE_ENV = {"HEARKEN_SECRET_KEY": "k" * 48, "HEARKEN_TRUSTED_PROXIES": "1"}
 
 
@@ -42,6 +42,9 @@ def test_each_unsafe_setting_is_named():
         ({"DEVICE_LOGIN_RATE_LIMIT": "often"}, SAFE_ENV, "HEARKEN_DEVICE_LOGIN_RATE_LIMIT is 'often'"),
         ({"TOKEN_RATE_LIMIT": ""}, SAFE_ENV, "HEARKEN_TOKEN_RATE_LIMIT"),
         ({"API_RATE_LIMIT": "lots"}, SAFE_ENV, "HEARKEN_API_RATE_LIMIT"),
+        ({"PRIVACY_URL": None}, SAFE_ENV, "HEARKEN_PRIVACY_URL is not set"),
+        ({"PRIVACY_URL": None}, {**SAFE_ENV, "HEARKEN_PRIVACY_URL": "javascript:alert(1)"},
+         "must be an http:// or https:// address"),
     ]
     for change, environ, expected in cases:
         found = deploy_checks.problems({**SAFE, **change}, environ)

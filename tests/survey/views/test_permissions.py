@@ -39,6 +39,8 @@ PERMISSIONS = {
     ("outreach.unsubscribe", "GET"): ANYONE,
     ("outreach.unsubscribe", "POST"): ANYONE,
     ("static", "GET"): ANYONE,
+    ("brand.logo", "GET"): ANYONE,
+    ("brand.accent", "GET"): ANYONE,
     ("auth.login_page", "GET"): ANYONE,
     ("auth.login_page", "POST"): ANYONE,
     ("auth.logout", "POST"): ANYONE,
@@ -149,6 +151,9 @@ PERMISSIONS = {
     ("manage.webhooks.set_active", "POST"): "admin",
     ("manage.webhooks.delete", "POST"): "admin",
     ("manage.webhooks.redeliver", "POST"): "admin",
+    ("manage.branding.index", "GET"): "admin",
+    ("manage.branding.save", "POST"): "admin",
+    ("manage.branding.email_preview_html", "GET"): "admin",
 }
 
 SAMPLE_VALUES = {"slug": "support-csat", "key": "satisfaction", "token": "t" * 43, "filename": "css/hearken.css"}
