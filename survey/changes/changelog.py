@@ -17,6 +17,7 @@ from typing import cast
 import markdown
 import nh3
 from flask import current_app, render_template
+from flask_babel import gettext
 from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -27,6 +28,7 @@ from survey.authoring.definitions import QuestionSpec
 from survey.clock import local_date, outside_calendar
 from survey.extensions import db
 from survey.ids import MAX_ID
+from survey.languages import N_
 from survey.links import external_url
 from survey.models import (
     Alert,
@@ -44,8 +46,9 @@ from survey.results.counts import answer_counts
 from survey.results.settings import Settings
 
 # Looked up by stored statuses, plain str (as a ChangeStatus is too).
-STATUS_LABELS: dict[str, str] = {ChangeStatus.PLANNED: "Planned", ChangeStatus.IN_PROGRESS: "In progress",
-                                 ChangeStatus.DONE: "Done"}
+# English here; `status_label` gives the reader's language on customer pages and emails.
+STATUS_LABELS: dict[str, str] = {ChangeStatus.PLANNED: N_("Planned"), ChangeStatus.IN_PROGRESS: N_("In progress"),
+                                 ChangeStatus.DONE: N_("Done")}
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4"}
 IMPACT_WINDOW = timedelta(days=90)
 MIN_N = 30
@@ -306,13 +309,17 @@ def _notify(entry: ChangeEntry, topic: str, *, now: datetime) -> PublishReport:
         if contact.id in recent:
             skipped += 1
             continue
+        # In the contact's language (their `language` attribute), when Hearken ships its catalog.
+        language = mail.email_language(contact.attributes)
         context = dict(contact=contact, change=change, organisation=current_app.config["ORGANISATION_NAME"],
-                       changes_url=external_url("public.changes"), unsubscribe_url=mail.unsubscribe_url(contact))
-        rendered = mail.Rendered(f"You told us, we acted: {entry.title}"[:300],
-                                 render_template("email/change.txt", **context),
-                                 render_template("email/change.html", **context),
-                                 {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+                       changes_url=external_url("public.changes"), unsubscribe_url=mail.unsubscribe_url(contact),
+                       language=language)
+        with mail.in_language(language):
+            rendered = mail.Rendered(gettext("You told us, we acted: %(title)s", title=entry.title)[:300],
+                                     render_template("email/change.txt", **context),
+                                     render_template("email/change.html", **context),
+                                     {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
         mail.queue(rendered, kind="change", recipient=contact.email, now=now, contact_id=contact.id)
         db.session.add(ChangeNotice(topic=topic, contact_id=contact.id, sent_at=now))
         notified += 1
@@ -472,13 +479,14 @@ class PublicChange:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return gettext(STATUS_LABELS[self.status])
 
     @property
     def feed_html(self) -> str:
         """The entry as HTML for the Atom feed (the template escapes it once more, as Atom requires)."""
         quotes = "".join(f"<blockquote><p>“{escape(q)}”</p></blockquote>" for q in self.quotes)
-        return (f"<p><strong>{escape(self.status_label)}.</strong> You said: {escape(self.you_said)}</p>"
+        return (f"<p><strong>{escape(self.status_label)}.</strong> "
+                f"{escape(gettext('You said: %(text)s', text=self.you_said))}</p>"
                 f"{self.we_did_html}{quotes}")
 
 
