@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext
@@ -259,11 +258,3 @@ def localised(version, language: str):
     return _Localised(version, {"title": shown.get("title", version.title), "intro": shown.get("intro", version.intro),
                                 "questions": questions, "shown_language": language})
 
-
-@dataclass(frozen=True)
-class Gaps:
-    """What one language lacks: the texts without a translation, by where they live (`texts`)."""
-
-    language: str
-    missing: tuple[str, ...]
-    total: int

@@ -215,6 +215,10 @@ class NoteForm(Form):
     text = TextAreaField("Add a note", validators=[DataRequired(), Length(max=5000)])
 
 
+class TranslationFileForm(Form):
+    po_file = FileField("Translated PO file", validators=[FileRequired("Choose the PO file to upload.")])
+
+
 class ImportForm(Form):
     definition = FileField("Survey definition (JSON)", validators=[FileRequired()])
 

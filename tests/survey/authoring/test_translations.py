@@ -130,3 +130,11 @@ def test_an_edited_version_keeps_its_translations(app):
         survey = make_survey(definition=translated_definition())
         assert survey_definition(survey.slug, find_survey("support-csat").current_version)["translations"] == {
             "fr": FRENCH}
+
+
+def test_the_documented_example_is_a_valid_definition():
+    from pathlib import Path
+    formats = (Path(__file__).resolve().parents[3] / "docs" / "formats.md").read_text(encoding="utf-8")
+    example = formats[formats.index("## Languages"):].split("```json")[1].split("```")[0]
+    spec = parse_survey(json.loads(example))
+    assert spec.translations["fr"]["questions"]["channel"]["options"] == ["En ligne", "Par téléphone"]
