@@ -64,6 +64,14 @@ def name(tag: str) -> str:
     return shown[:1].upper() + shown[1:]
 
 
+def english_name(tag: str) -> str:
+    """The language's name in English and its tag ("French (fr)"), as the English manager pages show it."""
+    try:
+        return f"{Locale.parse(tag, sep='-').get_display_name('en')} ({tag})"
+    except (ValueError, UnknownLocaleError):
+        return tag
+
+
 def matching(tag: str | None, offered: Iterable[str]) -> str | None:
     """The offered language `tag` asks for: itself, else one of the same language ("pt" for "pt-BR", "pt-BR"
     for "pt"); None when there is none."""

@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals.update(page_language=page_language, page_direction=page_direction,
                                  language_choices=language_choices)
+    app.jinja_env.filters["language_name"] = languages.english_name
 
 
 def offer(offered: Iterable[str], default: str, contact_language: str | None = None) -> None:

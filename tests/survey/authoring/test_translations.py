@@ -138,3 +138,40 @@ def test_the_documented_example_is_a_valid_definition():
     example = formats[formats.index("## Languages"):].split("```json")[1].split("```")[0]
     spec = parse_survey(json.loads(example))
     assert spec.translations["fr"]["questions"]["channel"]["options"] == ["En ligne", "Par téléphone"]
+
+
+def test_answers_in_two_languages_count_together_and_the_browser_shows_each_language(client, app):
+    from survey.results.counts import answer_counts
+    from tests.factories import make_user
+    from tests.pages import log_in
+    with app.app_context():
+        survey_id = make_survey(definition=translated_definition()).id
+        make_user(role="analyst")
+    for language, channel in (("fr", "Phone"), ("en", "Phone"), ("fr", "Email")):
+        client.get(f"/s/support-csat?lang={language}")
+        assert post_form(client, "/s/support-csat", {"q-satisfaction": "5", "q-channel": channel}).status_code == 303
+    with app.app_context():
+        day = db.session.scalar(select(Response.local_date))
+        counts = answer_counts(survey_id, ["satisfaction", "channel"],
+                               days=[(day, day.fromordinal(day.toordinal() + 1))])
+        by_question = {cell.question: dict(counter) for cell, counter in counts.items()}
+        assert by_question["satisfaction"] == {5: 3}  # one question, whatever language it was read in
+        assert by_question["channel"] == {1: 2, 2: 1}
+    log_in(client, "manager@example.com")
+    page = client.get("/manage/surveys/support-csat/responses?from=2020-01-01&to=2035-12-31").get_data(as_text=True)
+    assert page.count("French (fr)") == 2 and page.count("English (en)") == 1
+    with app.app_context():
+        response_id = db.session.scalar(select(Response.id).where(Response.language == "fr"))
+    assert "French (fr)" in client.get(f"/manage/responses/{response_id}").get_data(as_text=True)
+
+
+def test_a_one_language_survey_shows_no_language_column(client, app):
+    from tests.factories import make_user
+    from tests.pages import log_in
+    with app.app_context():
+        make_survey()
+        make_user(role="analyst")
+    post_form(client, "/s/support-csat", {"q-satisfaction": "5"})
+    log_in(client, "manager@example.com")
+    page = client.get("/manage/surveys/support-csat/responses?from=2020-01-01&to=2035-12-31")
+    assert "#1" in page.get_data(as_text=True) and "English (en)" not in page.get_data(as_text=True)
