@@ -17,7 +17,7 @@ from typing import cast
 import markdown
 import nh3
 from flask import current_app, render_template
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -330,7 +330,8 @@ def _notify(entry: ChangeEntry, topic: str, *, now: datetime) -> PublishReport:
 
 # Segments in words, by attribute: "in Leeds", "for the Billing team". Other attributes read "where
 # region is North".
-SEGMENT_PHRASES = {"location": "in {value}", "team": "for the {value} team", "touchpoint": "at {value}"}
+SEGMENT_PHRASES = {"location": N_("in %(value)s"), "team": N_("for the %(value)s team"),
+                   "touchpoint": N_("at %(value)s")}
 
 
 def segment_words(name: str, value: str) -> str:
@@ -339,8 +340,10 @@ def segment_words(name: str, value: str) -> str:
         return ""
     if name == "team" and value.casefold().endswith(" team"):  # "Billing team", not "the Billing team team"
         value = value[: -len(" team")]
-    phrase = SEGMENT_PHRASES.get(name, f"where {name.replace('_', ' ')} is {{value}}")
-    return phrase.format(value=value)
+    # In the page's or the email's language (the catalogs); an attribute without a phrase names itself.
+    if name in SEGMENT_PHRASES:
+        return gettext(SEGMENT_PHRASES[name], value=value)
+    return gettext("where %(name)s is %(value)s", name=name.replace("_", " "), value=value)
 
 
 @dataclass(frozen=True)
@@ -564,15 +567,22 @@ def parse_quarter(text: str) -> tuple[date, date]:
 
 # The digest's sections: each status under its own words, done first. Only done entries are "the biggest
 # things we changed".
-DIGEST_SECTIONS = ((ChangeStatus.DONE, "We changed"), (ChangeStatus.IN_PROGRESS, "We are changing"),
-                   (ChangeStatus.PLANNED, "We plan to"))
+# Headings in English: the templates translate them (`_(section.heading)`) in each recipient's language.
+DIGEST_SECTIONS = ((ChangeStatus.DONE, N_("We changed")), (ChangeStatus.IN_PROGRESS, N_("We are changing")),
+                   (ChangeStatus.PLANNED, N_("We plan to")))
 DIGEST_PER_SECTION = 3
 
 
 @dataclass(frozen=True)
 class DigestItem:
     change: PublicChange
-    when: str  # "15 October 2026", "since 1 August 2026", "planned for 10 January 2027"
+    today: date
+
+    @property
+    def when(self) -> str:
+        """"15 October 2026", "since 1 August 2026", "planned for 10 January 2027": worded when it is read,
+        so each recipient's email says it in their language."""
+        return when_words(self.change.status, self.change.changed_on, self.today)
 
 
 @dataclass(frozen=True)
@@ -599,10 +609,10 @@ class Digest:
 def when_words(status: str, day: date, today: date) -> str:
     """The entry's date as the digest says it: a future date (or a plan's) is "planned for"; work in
     progress is "since" the day it started; done work is the day it was done."""
-    text = f"{day.day} {day:%B %Y}"
+    text = format_date(day, "d MMMM y")  # in the current locale: "1 octobre 2026"
     if day > today or status == ChangeStatus.PLANNED:
-        return f"planned for {text}"
-    return f"since {text}" if status == ChangeStatus.IN_PROGRESS else text
+        return gettext("planned for %(day)s", day=text)
+    return gettext("since %(day)s", day=text) if status == ChangeStatus.IN_PROGRESS else text
 
 
 def _digest_sections(start: date, end: date, *, now: datetime) -> list[DigestSection]:
@@ -618,8 +628,7 @@ def _digest_sections(start: date, end: date, *, now: datetime) -> list[DigestSec
         entries = db.session.scalars(_public_query().where(ChangeEntry.status == status, dated[status])
                                      .options(selectinload(ChangeEntry.links), selectinload(ChangeEntry.quotes))).all()
         found = sorted((public_change(e, now=now) for e in entries), key=lambda c: (-c.raised_by, c.changed_on, c.id))
-        items = [DigestItem(change, when_words(change.status, change.changed_on, today))
-                 for change in found[:DIGEST_PER_SECTION]]
+        items = [DigestItem(change, today) for change in found[:DIGEST_PER_SECTION]]
         if items:
             sections.append(DigestSection(status, heading, items))
     return sections
@@ -629,6 +638,12 @@ def _digest_context(quarter: str, sections: list[DigestSection], contact: Contac
     return dict(quarter=quarter, sections=sections, contact=contact,
                 organisation=current_app.config["ORGANISATION_NAME"], changes_url=external_url("public.changes"),
                 unsubscribe_url=mail.unsubscribe_url(contact) if contact else "")
+
+
+def _digest_subject(quarter: str, done: bool) -> str:
+    if done:
+        return gettext("%(quarter)s: what we changed because of you", quarter=quarter)
+    return gettext("%(quarter)s: what we are doing because of you", quarter=quarter)
 
 
 def digest(quarter: str, *, now: datetime) -> Digest:
@@ -645,7 +660,7 @@ def digest(quarter: str, *, now: datetime) -> Digest:
         .order_by(Contact.id)))
     context = _digest_context(quarter.upper(), sections, None)
     done = any(section.status == ChangeStatus.DONE for section in sections)
-    subject = f"{quarter.upper()}: what we {'changed' if done else 'are doing'} because of you"
+    subject = _digest_subject(quarter.upper(), done)
     return Digest(quarter.upper(), sections, recipients, subject, render_template("email/digest.txt", **context),
                   render_template("email/digest.html", **context))
 
@@ -654,12 +669,17 @@ def send_digest(quarter: str, *, now: datetime) -> int:
     prepared = digest(quarter, now=now)
     if not prepared.changes:
         raise ChangeError({"quarter": f"no published changes in {prepared.quarter}: nothing to send"})
+    done = any(section.status == ChangeStatus.DONE for section in prepared.sections)
     for contact in prepared.recipients:
-        context = _digest_context(prepared.quarter, prepared.sections, contact)
-        rendered = mail.Rendered(prepared.subject, render_template("email/digest.txt", **context),
-                                 render_template("email/digest.html", **context),
-                                 {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+        # In the contact's language (their `language` attribute), when Hearken ships its catalog.
+        language = mail.email_language(contact.attributes)
+        context = {**_digest_context(prepared.quarter, prepared.sections, contact), "language": language}
+        with mail.in_language(language):
+            rendered = mail.Rendered(_digest_subject(prepared.quarter, done),
+                                     render_template("email/digest.txt", **context),
+                                     render_template("email/digest.html", **context),
+                                     {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
         mail.queue(rendered, kind="digest", recipient=contact.email, now=now, contact_id=contact.id)
         db.session.add(ChangeNotice(topic=f"digest:{prepared.quarter}", contact_id=contact.id, sent_at=now))
     db.session.commit()
