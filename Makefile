@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app app
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,11 @@ $(VENV)/.installed-lint: setup.cfg $(BIN)/python
 
 clean:
 	rm -rf $(VENV) *.egg-info
+
+# The customer-facing catalogs (survey/translations/): extract the marked strings, merge them into each
+# language's .po, and compile the .mo files that are committed beside them (tests/survey/test_translations.py
+# fails when a .po and its .mo disagree or a message is untranslated or fuzzy).
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ --no-location -o survey/translations/messages.pot .
+	$(BIN)/pybabel update -i survey/translations/messages.pot -d survey/translations --no-location
+	$(BIN)/pybabel compile -d survey/translations --statistics

@@ -14,11 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: dict | None = None) -> Flask:
     from survey import brand, cli, database, ids, wording
     from survey.config import instance_path_from, load_config, persistent_secret_key
-    from survey.extensions import csrf, db, limiter, login
+    from survey.extensions import babel, csrf, db, limiter, login
     from survey.views import api, auth, errors, manage, public, respond
     from survey.views import brand as brand_files
     from survey.views import unsubscribe as outreach
-    from survey.web import headers, log_redaction, rate_limits, request_body, request_text, uploads
+    from survey.web import headers, locale, log_redaction, rate_limits, request_body, request_text, uploads
 
     app = Flask(
         __name__,
@@ -50,6 +50,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login.init_app(app)
     limiter.init_app(app)
+    babel.init_app(app, locale_selector=locale.select_locale,
+                   default_translation_directories=str(ROOT / "survey" / "translations"))
+    locale.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)  # registers listeners; does not connect
 

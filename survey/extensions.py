@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from flask import Flask
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+# Customer pages and emails in the customer's language (survey/translations/, survey/web/locale.py).
+babel = Babel()
 login = LoginManager()
 csrf = CSRFProtect()
 # Counters in memory by default; HEARKEN_RATELIMIT_STORAGE_URI=redis://… shares them between processes.

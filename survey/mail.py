@@ -26,8 +26,11 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from flask_babel import force_locale, gettext
 from markupsafe import escape
 
+from survey import languages
+from survey.authoring.translations import languages_of, localised
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import Contact, Invitation, OutboxMessage, Question, SurveyVersion
@@ -96,14 +99,33 @@ class Addressee:
     name: str
     email: str
     unsubscribe_token: str
+    language: str = languages.DEFAULT  # the email's language: `email_language`
+
+
+def email_language(attributes, offered=languages.SHIPPED, default: str = languages.DEFAULT) -> str:
+    """The language to email a contact in: their `language` attribute when it is `offered` (a survey's
+    languages for its invitations, the shipped catalogs for other emails), else `default`."""
+    return languages.matching(languages.contact_language(attributes), offered) or default
+
+
+def survey_email_language(version: SurveyVersion, attributes) -> str:
+    """The language of an invitation to `version` for a contact with these attributes."""
+    return email_language(attributes, languages_of(version), version.language or languages.DEFAULT)
+
+
+def in_language(language: str):
+    """Render emails in `language` (a context manager): its catalog when Hearken ships one, else English
+    (the survey's own texts are still in `language`)."""
+    return force_locale(language.replace("-", "_") if languages.known(language) else languages.DEFAULT)
 
 
 def render_invitation(invitation: Invitation, *, reminder: bool = False) -> Rendered:
     contact = _addressee(invitation)
     unsubscribe_url(contact)  # the contact's token, given when it has none
-    addressee = Addressee(contact.name, contact.email, contact.unsubscribe_token or "")
-    return invitation_email(invitation.survey.current_version, invitation.token, addressee, reminder=reminder,
-                            reason=invitation.source)
+    version = invitation.survey.current_version
+    addressee = Addressee(contact.name, contact.email, contact.unsubscribe_token or "",
+                          survey_email_language(version, contact.attributes))
+    return invitation_email(version, invitation.token, addressee, reminder=reminder, reason=invitation.source)
 
 
 # Why a customer received an invitation, by the invitation's source (the footer says it: email/_why.txt).
@@ -112,23 +134,32 @@ INVITATION_REASONS = {"campaign", "event", "link"}
 
 def invitation_email(version: SurveyVersion, token: str, addressee: Addressee, *,
                      reminder: bool = False, reason: str = "link") -> Rendered:
-    """The invitation (or reminder) to `version` with the personal link of `token`, for `addressee`;
-    `reason`: the invitation's source (campaign, event, link), which its footer explains."""
-    first = version.questions[0] if version.questions else None
+    """The invitation (or reminder) to `version` with the personal link of `token`, for `addressee`, in the
+    addressee's language: the survey's texts translated (each falling back to the default language's) and
+    the email's own words from its catalog. `reason`: the invitation's source (campaign, event, link),
+    which its footer explains."""
+    shown = localised(version, addressee.language)
+    first = shown.questions[0] if shown.questions else None
     unsubscribe = external_url("outreach.unsubscribe", token=addressee.unsubscribe_token)
     context = dict(
-        organisation=current_app.config["ORGANISATION_NAME"], contact=addressee, version=version,
+        organisation=current_app.config["ORGANISATION_NAME"], contact=addressee, version=shown,
         first=first if first is not None and first.type in ONE_CLICK_TYPES else None,
-        buttons=one_click_links(first, token), reminder=reminder,
+        buttons=one_click_links(first, token), reminder=reminder, language=addressee.language,
         reason="reminder" if reminder else (reason if reason in INVITATION_REASONS else "link"),
         survey_url=external_url("respond.personal_survey", token=token),
         unsubscribe_url=unsubscribe, changes_url=external_url("public.changes"),
     )
-    subject = ("Reminder: " if reminder else "") + f"{version.title} — {context['organisation']}"
+    with in_language(addressee.language):
+        subject = (gettext("Reminder: %(title)s — %(organisation)s", title=shown.title,
+                           organisation=context["organisation"]) if reminder
+                   else gettext("%(title)s — %(organisation)s", title=shown.title,
+                                organisation=context["organisation"]))
+        text = render_template("email/invitation.txt", **context)
+        html = render_template("email/invitation.html", **context)
     return Rendered(
         subject=subject[:300],
-        text=render_template("email/invitation.txt", **context),
-        html=render_template("email/invitation.html", **context),
+        text=text,
+        html=html,
         # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this address.
         headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
@@ -281,8 +312,9 @@ class InvitationEmails:
     SAMPLES = (Addressee('Zoë "Z" O\'Brien <&> Ünal-Smith', "zoe@example.com", "sample-unsubscribe_Token"),
                Addressee("", "ann@example.com", "another-unsubscribe_token"))
 
-    def __init__(self, version: SurveyVersion, *, reason: str = "campaign"):
+    def __init__(self, version: SurveyVersion, language: str = languages.DEFAULT, *, reason: str = "campaign"):
         self.version = version
+        self.language = language
         self.reason = reason
         self.domain = sender_domain(current_app.config)
         self.marks = {key: f"hk{secrets.token_hex(12)}" for key in ("token", "unsubscribe", "name")}
@@ -308,6 +340,7 @@ class InvitationEmails:
     def _checked(self, sample: Addressee) -> bool:
         """Whether the email put together for `sample` is the one rendered in full."""
         message_id, token = "<check@hearken.invalid>", "sample_personal-Token"
+        sample = replace(sample, language=self.language)
         rendered = self.rendered(token, sample, message_id)
         boundary = _BOUNDARY.search(rendered.raw)
         return boundary is not None and rendered == self._assembled(token, sample, message_id,
@@ -328,6 +361,21 @@ class InvitationEmails:
                  **{name: SMTP_POLICY.fold_binary(name, headers[name]) for name in variant.personal_headers}}
         raw = b"".join(lines[piece] if isinstance(piece, str) else piece for piece in variant.skeleton)
         return InvitationEmail(message_id, recipient, variant.subject, text, html, headers, raw)
+
+
+class InvitationEmailsByLanguage:
+    """`InvitationEmails` for each language a launch meets, made when its first contact needs it: a campaign
+    emails each contact in their language (`survey_email_language`)."""
+
+    def __init__(self, version: SurveyVersion):
+        self.version = version
+        self.makers: dict[str, InvitationEmails] = {}
+
+    def email(self, token: str, addressee: Addressee) -> InvitationEmail:
+        maker = self.makers.get(addressee.language)
+        if maker is None:
+            maker = self.makers[addressee.language] = InvitationEmails(self.version, addressee.language)
+        return maker.email(token, addressee)
 
 
 _BOUNDARY = re.compile(rb'boundary="(=_hearken_[0-9a-f]{24})"')
@@ -366,7 +414,8 @@ class _Variant:
 
     def __init__(self, emails: InvitationEmails, named: bool):
         marks = emails.marks
-        standin = Addressee(marks["name"] if named else "", "standin@hearken.invalid", marks["unsubscribe"])
+        standin = Addressee(marks["name"] if named else "", "standin@hearken.invalid", marks["unsubscribe"],
+                            emails.language)
         rendered = invitation_email(emails.version, marks["token"], standin, reason=emails.reason)
         assert rendered.html is not None
         self.subject = rendered.subject

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
+from survey.authoring import translations as translating
 from survey.models.surveys import QUESTION_TYPES
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -23,7 +25,7 @@ NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options"}
 CSV_FORMAT_COLUMNS = ("submitted_at", "email")
 CSV_EXPORT_COLUMNS = ("response_id", "updated_at", "version", "source", "quote_consent", "contact_consent", "tags")
 RESERVED_KEYS = frozenset((*CSV_FORMAT_COLUMNS, *CSV_EXPORT_COLUMNS))
-SURVEY_FIELDS = {"slug", "title", "intro", "follow_up", "questions"}
+SURVEY_FIELDS = {"slug", "title", "intro", "follow_up", "questions", "language", "translations"}
 # When a response opens a follow-up case: for a low score or "you may contact me" (the default), or for every
 # response (a complaint form: each one is someone to get back to).
 FOLLOW_UP_RULES = ("low_scores", "every_response")
@@ -78,6 +80,9 @@ class SurveySpec:
     intro: str = ""
     questions: tuple[QuestionSpec, ...] = field(default_factory=tuple)
     follow_up: str = "low_scores"  # one of FOLLOW_UP_RULES
+    language: str = "en"  # the language of the texts above
+    # Other languages' texts: {"fr": {"title": …, "questions": {"<key>": {"text": …}}}} (authoring.translations)
+    translations: dict[str, dict] = field(default_factory=dict)
 
 
 def _text(value, where: str, problems: list[str], *, required: bool, limit: int = MAX_TEXT) -> str:
@@ -228,10 +233,14 @@ def parse_survey(data) -> SurveySpec:
             if spec:
                 seen.add(spec.key)
                 questions.append(spec)
+    language = translating.parse_language(data.get("language"), "language", problems)
+    texts = SimpleNamespace(title=title, intro=intro, questions=questions)
+    translations = translating.parse_translations(data.get("translations"), language, texts, problems)
     if problems:
         raise DefinitionError(problems)
     assert isinstance(slug, str)  # checked above, or there would be a problem
-    return SurveySpec(slug=slug, title=title, intro=intro, questions=tuple(questions), follow_up=follow_up)
+    return SurveySpec(slug=slug, title=title, intro=intro, questions=tuple(questions), follow_up=follow_up,
+                      language=language, translations=translations)
 
 
 def question_spec(question) -> QuestionSpec:
@@ -259,10 +268,14 @@ def question_definition(spec: QuestionSpec) -> dict:
 
 def survey_definition(slug: str, version) -> dict:
     """The JSON definition of a stored SurveyVersion, as `export-survey` prints it."""
+    # "language" and "translations" only when there are some: a definition without them exports as it did.
+    translations = translating.current_translations(version)
     return {
         "slug": slug,
         "title": version.title,
         "intro": version.intro,
+        **({"language": version.language} if (version.language or "en") != "en" else {}),
         **({"follow_up": version.follow_up} if version.follow_up != "low_scores" else {}),
         "questions": [question_definition(question_spec(q)) for q in version.questions],
+        **({"translations": translations} if translations else {}),
     }

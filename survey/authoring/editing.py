@@ -58,10 +58,12 @@ def _fill_version(version: SurveyVersion, questions) -> None:
 
 
 def new_version(survey: Survey, *, title: str, intro: str, questions, now: datetime,
-                follow_up: str = "low_scores") -> SurveyVersion:
+                follow_up: str = "low_scores", language: str = "en",
+                translations: dict | None = None) -> SurveyVersion:
     """The survey's next version, added to the session but not committed (an archive import adds many)."""
     number = survey.versions[-1].number + 1 if survey.versions else 1
-    version = SurveyVersion(number=number, title=title, intro=intro, follow_up=follow_up, created_at=now)
+    version = SurveyVersion(number=number, title=title, intro=intro, follow_up=follow_up, created_at=now,
+                            language=language, translations=translations or None)
     _fill_version(version, questions)
     survey.versions.append(version)
     survey.updated_at = now
@@ -91,7 +93,7 @@ def create_survey(spec: SurveySpec, *, actor: User | None, now: datetime, publis
     survey = Survey(slug=spec.slug, status=SurveyStatus.PUBLISHED if publish else SurveyStatus.DRAFT, created_at=now,
                     updated_at=now, created_by_id=actor.id if actor else None)
     new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, follow_up=spec.follow_up,
-                now=now)
+                language=spec.language, translations=spec.translations, now=now)
     db.session.add(survey)
     db.session.commit()
     return survey
@@ -106,7 +108,7 @@ def import_survey(spec: SurveySpec, *, actor: User | None, now: datetime,
         return create_survey(spec, actor=actor, now=now, publish=publish), True
     _check_keys_against_history(survey, spec.questions)
     new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, follow_up=spec.follow_up,
-                now=now)
+                language=spec.language, translations=spec.translations, now=now)
     if survey.status == SurveyStatus.DRAFT and publish:
         survey.status = SurveyStatus.PUBLISHED
     db.session.commit()
@@ -123,6 +125,7 @@ def editable_version(survey: Survey, now: datetime) -> SurveyVersion:
     if not has_responses(current):
         return current
     return new_version(survey, title=current.title, intro=current.intro, follow_up=current.follow_up,
+                       language=current.language, translations=current.translations,
                         questions=[question_spec(q) for q in current.questions], now=now)
 
 
@@ -209,7 +212,8 @@ def change_status(survey: Survey, action: str, *, now: datetime) -> None:
 def duplicate_survey(survey: Survey, *, actor: User | None, now: datetime) -> Survey:
     current = survey.current_version
     spec = SurveySpec(slug=unique_slug(f"{survey.slug}-copy"), title=f"{current.title} (copy)",
-                      intro=current.intro, questions=tuple(_specs(current)), follow_up=current.follow_up)
+                      intro=current.intro, questions=tuple(_specs(current)), follow_up=current.follow_up,
+                      language=current.language, translations=dict(current.translations or {}))
     return create_survey(spec, actor=actor, now=now)
 
 

@@ -17,6 +17,7 @@ from typing import cast
 import markdown
 import nh3
 from flask import current_app, render_template
+from flask_babel import format_date, gettext
 from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -27,6 +28,7 @@ from survey.authoring.definitions import QuestionSpec
 from survey.clock import local_date, outside_calendar
 from survey.extensions import db
 from survey.ids import MAX_ID
+from survey.languages import N_
 from survey.links import external_url
 from survey.models import (
     Alert,
@@ -45,8 +47,9 @@ from survey.results.counts import answer_counts
 from survey.results.settings import Settings
 
 # Looked up by stored statuses, plain str (as a ChangeStatus is too).
-STATUS_LABELS: dict[str, str] = {ChangeStatus.PLANNED: "Planned", ChangeStatus.IN_PROGRESS: "In progress",
-                                 ChangeStatus.DONE: "Done"}
+# English here; `status_label` gives the reader's language on customer pages and emails.
+STATUS_LABELS: dict[str, str] = {ChangeStatus.PLANNED: N_("Planned"), ChangeStatus.IN_PROGRESS: N_("In progress"),
+                                 ChangeStatus.DONE: N_("Done")}
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "a", "code", "pre", "blockquote", "h3", "h4"}
 IMPACT_WINDOW = timedelta(days=90)
 MIN_N = 30
@@ -307,13 +310,17 @@ def _notify(entry: ChangeEntry, topic: str, *, now: datetime) -> PublishReport:
         if contact.id in recent:
             skipped += 1
             continue
+        # In the contact's language (their `language` attribute), when Hearken ships its catalog.
+        language = mail.email_language(contact.attributes)
         context = dict(contact=contact, change=change, organisation=current_app.config["ORGANISATION_NAME"],
-                       changes_url=external_url("public.changes"), unsubscribe_url=mail.unsubscribe_url(contact))
-        rendered = mail.Rendered(f"You told us, we acted: {entry.title}"[:300],
-                                 render_template("email/change.txt", **context),
-                                 render_template("email/change.html", **context),
-                                 {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+                       changes_url=external_url("public.changes"), unsubscribe_url=mail.unsubscribe_url(contact),
+                       language=language)
+        with mail.in_language(language):
+            rendered = mail.Rendered(gettext("You told us, we acted: %(title)s", title=entry.title)[:300],
+                                     render_template("email/change.txt", **context),
+                                     render_template("email/change.html", **context),
+                                     {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
         mail.queue(rendered, kind="change", recipient=contact.email, now=now, contact_id=contact.id)
         db.session.add(ChangeNotice(topic=topic, contact_id=contact.id, sent_at=now))
         notified += 1
@@ -324,7 +331,8 @@ def _notify(entry: ChangeEntry, topic: str, *, now: datetime) -> PublishReport:
 
 # Segments in words, by attribute: "in Leeds", "for the Billing team". Other attributes read "where
 # region is North".
-SEGMENT_PHRASES = {"location": "in {value}", "team": "for the {value} team", "touchpoint": "at {value}"}
+SEGMENT_PHRASES = {"location": N_("in %(value)s"), "team": N_("for the %(value)s team"),
+                   "touchpoint": N_("at %(value)s")}
 
 
 def segment_words(name: str, value: str) -> str:
@@ -333,8 +341,10 @@ def segment_words(name: str, value: str) -> str:
         return ""
     if name == "team" and value.casefold().endswith(" team"):  # "Billing team", not "the Billing team team"
         value = value[: -len(" team")]
-    phrase = SEGMENT_PHRASES.get(name, f"where {name.replace('_', ' ')} is {{value}}")
-    return phrase.format(value=value)
+    # In the page's or the email's language (the catalogs); an attribute without a phrase names itself.
+    if name in SEGMENT_PHRASES:
+        return gettext(SEGMENT_PHRASES[name], value=value)
+    return gettext("where %(name)s is %(value)s", name=name.replace("_", " "), value=value)
 
 
 @dataclass(frozen=True)
@@ -473,13 +483,14 @@ class PublicChange:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return gettext(STATUS_LABELS[self.status])
 
     @property
     def feed_html(self) -> str:
         """The entry as HTML for the Atom feed (the template escapes it once more, as Atom requires)."""
         quotes = "".join(f"<blockquote><p>“{escape(q)}”</p></blockquote>" for q in self.quotes)
-        return (f"<p><strong>{escape(self.status_label)}.</strong> You said: {escape(self.you_said)}</p>"
+        return (f"<p><strong>{escape(self.status_label)}.</strong> "
+                f"{escape(gettext('You said: %(text)s', text=self.you_said))}</p>"
                 f"{self.we_did_html}{quotes}")
 
 
@@ -573,15 +584,22 @@ def parse_quarter(text: str) -> tuple[date, date]:
 
 # The digest's sections: each status under its own words, done first. Only done entries are "the biggest
 # things we changed".
-DIGEST_SECTIONS = ((ChangeStatus.DONE, "We changed"), (ChangeStatus.IN_PROGRESS, "We are changing"),
-                   (ChangeStatus.PLANNED, "We plan to"))
+# Headings in English: the templates translate them (`_(section.heading)`) in each recipient's language.
+DIGEST_SECTIONS = ((ChangeStatus.DONE, N_("We changed")), (ChangeStatus.IN_PROGRESS, N_("We are changing")),
+                   (ChangeStatus.PLANNED, N_("We plan to")))
 DIGEST_PER_SECTION = 3
 
 
 @dataclass(frozen=True)
 class DigestItem:
     change: PublicChange
-    when: str  # "15 October 2026", "since 1 August 2026", "planned for 10 January 2027"
+    today: date
+
+    @property
+    def when(self) -> str:
+        """"15 October 2026", "since 1 August 2026", "planned for 10 January 2027": worded when it is read,
+        so each recipient's email says it in their language."""
+        return when_words(self.change.status, self.change.changed_on, self.today)
 
 
 @dataclass(frozen=True)
@@ -608,10 +626,10 @@ class Digest:
 def when_words(status: str, day: date, today: date) -> str:
     """The entry's date as the digest says it: a future date (or a plan's) is "planned for"; work in
     progress is "since" the day it started; done work is the day it was done."""
-    text = f"{day.day} {day:%B %Y}"
+    text = format_date(day, "d MMMM y")  # in the current locale: "1 octobre 2026"
     if day > today or status == ChangeStatus.PLANNED:
-        return f"planned for {text}"
-    return f"since {text}" if status == ChangeStatus.IN_PROGRESS else text
+        return gettext("planned for %(day)s", day=text)
+    return gettext("since %(day)s", day=text) if status == ChangeStatus.IN_PROGRESS else text
 
 
 def _digest_sections(start: date, end: date, *, now: datetime) -> list[DigestSection]:
@@ -629,7 +647,7 @@ def _digest_sections(start: date, end: date, *, now: datetime) -> list[DigestSec
         counts = raised_by([entry.id for entry in entries])
         # Only the biggest are shown, so only theirs are measured (an impact is two counts over 90 days).
         biggest = sorted(entries, key=lambda e: (-counts.get(e.id, 0), e.changed_on, e.id))[:DIGEST_PER_SECTION]
-        items = [DigestItem(change, when_words(change.status, change.changed_on, today))
+        items = [DigestItem(change, today)
                  for change in (public_change(e, now=now, raised=counts.get(e.id, 0)) for e in biggest)]
         if items:
             sections.append(DigestSection(status, heading, items))
@@ -649,6 +667,10 @@ def _recipients(quarter: str):
     agreed = select(Response.contact_id).where(Response.contact_id.is_not(None), Response.contact_consent.is_(True))
     return (select(Contact).where(Contact.id.in_(agreed), Contact.unsubscribed_at.is_(None),
                                   Contact.id.not_in(already)).order_by(Contact.id))
+def _digest_subject(quarter: str, done: bool) -> str:
+    if done:
+        return gettext("%(quarter)s: what we changed because of you", quarter=quarter)
+    return gettext("%(quarter)s: what we are doing because of you", quarter=quarter)
 
 
 def digest(quarter: str, *, now: datetime) -> Digest:
@@ -660,7 +682,7 @@ def digest(quarter: str, *, now: datetime) -> Digest:
     recipients = db.session.scalar(_recipients(quarter).with_only_columns(func.count()).order_by(None))
     context = _digest_context(quarter.upper(), sections, None)
     done = any(section.status == ChangeStatus.DONE for section in sections)
-    subject = f"{quarter.upper()}: what we {'changed' if done else 'are doing'} because of you"
+    subject = _digest_subject(quarter.upper(), done)
     return Digest(quarter.upper(), sections, recipients or 0, subject, render_template("email/digest.txt", **context),
                   render_template("email/digest.html", **context))
 
@@ -669,13 +691,18 @@ def send_digest(quarter: str, *, now: datetime) -> int:
     prepared = digest(quarter, now=now)
     if not prepared.changes:
         raise ChangeError({"quarter": f"no published changes in {prepared.quarter}: nothing to send"})
+    done = any(section.status == ChangeStatus.DONE for section in prepared.sections)
     sent = 0
     for contact in db.session.scalars(_recipients(prepared.quarter)).all():
-        context = _digest_context(prepared.quarter, prepared.sections, contact)
-        rendered = mail.Rendered(prepared.subject, render_template("email/digest.txt", **context),
-                                 render_template("email/digest.html", **context),
-                                 {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                                  "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+        # In the contact's language (their `language` attribute), when Hearken ships its catalog.
+        language = mail.email_language(contact.attributes)
+        context = {**_digest_context(prepared.quarter, prepared.sections, contact), "language": language}
+        with mail.in_language(language):
+            rendered = mail.Rendered(_digest_subject(prepared.quarter, done),
+                                     render_template("email/digest.txt", **context),
+                                     render_template("email/digest.html", **context),
+                                     {"List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                                      "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
         mail.queue(rendered, kind="digest", recipient=contact.email, now=now, contact_id=contact.id)
         db.session.add(ChangeNotice(topic=f"digest:{prepared.quarter}", contact_id=contact.id, sent_at=now))
         sent += 1

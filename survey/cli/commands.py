@@ -16,6 +16,7 @@ from survey import accounts, authoring, changes, outreach
 from survey.accounts import api_tokens
 from survey.addresses import InvalidAddress, normalise_email
 from survey.alerts import trends
+from survey.authoring import translator_files
 from survey.authoring.definitions import DefinitionError, parse_survey, survey_definition
 from survey.background import dispatch, jobs
 from survey.cli import demo, deploy_checks
@@ -131,6 +132,32 @@ def export_survey_command(slug: str):
     """Print the survey's current definition as JSON."""
     survey = _survey(slug)
     click.echo(json.dumps(survey_definition(survey.slug, survey.current_version), indent=2, ensure_ascii=False))
+
+
+@click.command("export-translations")
+@with_appcontext
+@click.argument("slug")
+@click.argument("language")
+@click.option("--output", type=click.File("wb"), default="-", help="Write the PO file here (default: stdout).")
+def export_translations_command(slug: str, language: str, output):
+    """Write the survey's texts as a PO file for a translator into LANGUAGE (fr, de, pt-BR …)."""
+    try:
+        output.write(translator_files.export_po(_survey(slug), language, utcnow()))
+    except translator_files.TranslationFileError as error:
+        raise click.ClickException("; ".join(error.problems)) from None
+
+
+@click.command("import-translations")
+@with_appcontext
+@click.argument("slug")
+@click.argument("file", type=click.File("rb"))
+def import_translations_command(slug: str, file):
+    """Store a translator's PO file as the survey's texts in its language, and say what is missing."""
+    try:
+        report = translator_files.import_po(_survey(slug), file.read(), now=utcnow())
+    except translator_files.TranslationFileError as error:
+        raise click.ClickException(f"{file.name}: nothing imported:\n  " + "\n  ".join(error.problems)) from None
+    click.echo("\n".join(report.lines()))
 
 
 @click.command("survey-link")
@@ -496,7 +523,8 @@ def changes_digest_command(quarter: str, send: bool):
     click.echo(f"Queued the {prepared.quarter} digest for {count} customers; `flask dispatch` sends it.")
 
 
-COMMANDS = [create_user_command, import_survey_command, export_survey_command, survey_link_command,
+COMMANDS = [create_user_command, import_survey_command, export_survey_command, export_translations_command,
+            import_translations_command, survey_link_command,
             export_responses_command, export_results_command, seed_demo_command, send_survey_command,
             dispatch_command, create_api_token_command, revoke_api_token_command, detect_trends_command,
             send_scorecards_command, check_deploy_command,

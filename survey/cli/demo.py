@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -84,13 +84,36 @@ def _month_start(now: datetime, months_ago: int) -> datetime:
     return datetime(year, month, 1)
 
 
+# The support survey in French too, as a translator's file would give it back; one customer in five reads French
+# (their contact's "language" attribute), so their links, emails and answers are in French.
+FRENCH = {
+    "title": "Comment avons-nous fait ?",
+    "intro": "Vous avez récemment contacté notre équipe d’assistance. Deux minutes, cinq questions.",
+    "questions": {
+        "satisfaction": {"text": "Dans l’ensemble, êtes-vous satisfait de notre service ?",
+                         "why": "Nous le mesurons chaque mois pour savoir si nous progressons.",
+                         "options": ["Très insatisfait", "Insatisfait", "Ni satisfait ni insatisfait", "Satisfait",
+                                     "Très satisfait"]},
+        "resolved": {"text": "Votre problème a-t-il été résolu ?",
+                     "why": "Un membre de l’équipe reprend contact pour tout problème non résolu."},
+        "effort": {"text": "L’entreprise m’a facilité la résolution de mon problème.",
+                   "options": ["Pas du tout d’accord", "Pas d’accord", "Plutôt pas d’accord", "Neutre",
+                               "Plutôt d’accord", "D’accord", "Tout à fait d’accord"]},
+        "channel": {"text": "Comment nous avez-vous contactés ?",
+                    "options": ["Téléphone", "E-mail", "Chat", "En magasin"]},
+        "comment": {"text": "Que devrions-nous améliorer ?",
+                    "why": "Nous lisons chaque commentaire ; les plus fréquents deviennent des changements publiés."},
+    },
+}
+
+
 def _contacts(rng: random.Random, now: datetime) -> dict[str, list[Contact]]:
     by_location: dict[str, list[Contact]] = {}
     for location in LOCATIONS:
         by_location[location] = [
             Contact(email=f"{location.lower()}.customer{i}@example.com", name=f"Customer {i} ({location})",
                     attributes={"location": location, "team": rng.choice(TEAMS),
-                                "touchpoint": rng.choice(TOUCHPOINTS)},
+                                "touchpoint": rng.choice(TOUCHPOINTS), "language": "fr" if i % 5 == 0 else "en"},
                     created_at=now - timedelta(days=600))
             for i in range(1, 201)
         ]
@@ -122,7 +145,8 @@ def _responses(survey: Survey, contacts: dict[str, list[Contact]], rng: random.R
                              "local_date": local_date(moment, timezone),
                              "updated_at": moment, "revisions_count": 1, "quote_consent": rng.random() < 0.5,
                              "contact_consent": score <= 2 or rng.random() < 0.2,
-                             "attributes": dict(contact.attributes)})
+                             "attributes": dict(contact.attributes),
+                             "language": contact.attributes["language"]})
                 given: list[AnswerRow] = [
                     ("satisfaction", score, None), ("resolved", int(score >= 3 or rng.random() < 0.3), None),
                     ("effort", min(7, max(1, score + 2 + rng.choice([-1, 0, 0, 1]))), None)]
@@ -149,7 +173,10 @@ def seed(*, now: datetime) -> DemoLogin:
     created = now - timedelta(days=31 * MONTHS + 10)
     surveys = {}
     for name in ("support-csat", "nps-relationship", "complaint"):
-        surveys[name] = authoring.create_survey(starters.starter(name).spec, actor=admin, now=created, publish=True)
+        spec = starters.starter(name).spec
+        if name == "support-csat":
+            spec = replace(spec, translations={"fr": FRENCH})
+        surveys[name] = authoring.create_survey(spec, actor=admin, now=created, publish=True)
     contacts = _contacts(rng, now)
     _responses(surveys["support-csat"], contacts, rng, now)
     rollups.rebuild(surveys["support-csat"].id)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
+from flask_babel import gettext
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -168,21 +169,21 @@ def complaint_problems(data: ComplaintInput) -> dict[str, str]:
     problems = {}
     message = data.message.replace("\x00", "").strip()
     if data.kind not in COMPLAINT_KINDS:
-        problems["kind"] = "Choose complaint or suggestion."
+        problems["kind"] = gettext("Choose complaint or suggestion.")
     if not message:
-        problems["message"] = "Please tell us what happened."
+        problems["message"] = gettext("Please tell us what happened.")
     elif len(message) > 5000:
-        problems["message"] = "Please keep it under 5000 characters."
+        problems["message"] = gettext("Please keep it under 5000 characters.")
     if data.email.strip():
         try:
             normalise_email(data.email)
         except InvalidAddress:
-            problems["email"] = "That email address does not look right; leave it empty if you prefer."
+            problems["email"] = gettext("That email address does not look right; leave it empty if you prefer.")
     phone = data.phone.strip()
     if phone and (len(phone) > 40 or not all(c.isdigit() or c in " +-()." for c in phone)):
-        problems["phone"] = "Write the phone number with digits, spaces and + only."
+        problems["phone"] = gettext("Write the phone number with digits, spaces and + only.")
     if len(data.name.strip()) > 200:
-        problems["name"] = "Please keep your name under 200 characters."
+        problems["name"] = gettext("Please keep your name under 200 characters.")
     return problems
 
 

@@ -36,6 +36,9 @@ class Response(Model):
     contact_consent: Mapped[bool] = mapped_column(default=False)
     # Segment attributes as they were when the customer answered (a contact may move later).
     attributes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The language the customer answered in (a tag: "fr"); None for imported and older responses. Answers
+    # are stored by key and option position, so results combine every language.
+    language: Mapped[str | None] = mapped_column(String(16))
 
     version = relationship("SurveyVersion")
     contact = relationship("Contact")

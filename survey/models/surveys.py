@@ -64,6 +64,11 @@ class SurveyVersion(Model):
     # definitions.FOLLOW_UP_RULES: "low_scores" (a low score or "you may contact me" opens a case) or
     # "every_response" (a complaint form: every response opens one).
     follow_up: Mapped[str] = mapped_column(String(20), default="low_scores")
+    # The language of the texts above (a tag: "en", "fr", "pt-BR"), and the same texts in other languages:
+    # {"fr": {"title": …, "intro": …, "questions": {"<key>": {"text": …, "why": …, "options": […]}}}} as
+    # docs/formats.md describes; None when there are none. authoring.translations reads them.
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
+    translations: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
 
     survey: Mapped[Survey] = relationship(back_populates="versions")

@@ -196,7 +196,7 @@ class _Audience:
     campaign_id: int
     survey_id: int
     conditions: list
-    emails: mail.InvitationEmails
+    emails: mail.InvitationEmailsByLanguage
     now: datetime
     give_way: bool  # stop when another launch holds the campaign (dispatcher passes), rather than wait
 
@@ -205,7 +205,7 @@ def _launch(campaign: Campaign, *, now: datetime, progress: Progress = QUIET,
             give_way: bool = False) -> LaunchReport | None:
     """The launch; None when it gave way to another launch of the campaign (`give_way`)."""
     audience = _Audience(campaign.id, campaign.survey_id, segment_conditions(campaign.segment),
-                         mail.InvitationEmails(campaign.survey.current_version), now, give_way)
+                         mail.InvitationEmailsByLanguage(campaign.survey.current_version), now, give_way)
     position = _resumed(progress.state)
     while True:
         # Whoever holds the campaign's row launches the next chunk; another launch of it (a second
@@ -276,7 +276,8 @@ def _invite_chunk(audience: _Audience, ids: list[int], position: _Position) -> N
     cannot both pass (PostgreSQL; SQLite's writers take turns anyway). Rows go in with one executemany per
     table (no ORM object per contact), the emails assembled by `mail.InvitationEmails`."""
     contacts = db.session.execute(
-        select(Contact.id, Contact.email, Contact.name, Contact.unsubscribe_token, Contact.unsubscribed_at)
+        select(Contact.id, Contact.email, Contact.name, Contact.unsubscribe_token, Contact.unsubscribed_at,
+               Contact.attributes)
         .where(Contact.id.in_(ids)).order_by(Contact.id).with_for_update()).all()
     ours, capped = _invited_before(audience, ids)
     position.matched += len(contacts)
@@ -330,7 +331,9 @@ def _queue_invitations(audience: _Audience, contacts: list) -> None:
         [{"token": link, "survey_id": audience.survey_id, "contact_id": contact.id, "created_at": now,
           "source": "campaign", "campaign_id": audience.campaign_id, "scheduled_for": now, "reminders_sent": 0}
          for link, contact in zip(links, contacts, strict=True)]).all())
-    emails = [audience.emails.email(link, mail.Addressee(contact.name, contact.email, tokens[contact.id]))
+    version = audience.emails.version
+    emails = [audience.emails.email(link, mail.Addressee(contact.name, contact.email, tokens[contact.id],
+                                                         mail.survey_email_language(version, contact.attributes)))
               for link, contact in zip(links, contacts, strict=True)]
     outbox_ids: dict[str, int] = dict(db.session.execute(
         insert(OUTBOX).returning(OUTBOX.c.message_id, OUTBOX.c.id),

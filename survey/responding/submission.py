@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any, TypedDict
 
 from flask import current_app
+from flask_babel import format_number, gettext
 from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -23,13 +24,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 from survey import database, followups, webhooks
 from survey.clock import local_date
 from survey.extensions import db
+from survey.languages import N_
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, Survey, SurveyVersion
 from survey.results import rollups
 from survey.web.request_text import one_line_break
 
 TEXT_LIMITS = {False: 500, True: 5000}  # short / long text answers, in characters
-MISSING = "Please answer this question."
-NOT_A_CHOICE = "That answer is not one of the choices. Please choose again."
+
+
+# In English here (tests compare with them); `_parse_one` gives them in the customer's language.
+MISSING = N_("Please answer this question.")
+NOT_A_CHOICE = N_("That answer is not one of the choices. Please choose again.")
 
 
 # Survey definitions answered from, per process: (database, slug) → (stamp, survey). Loading a survey with
@@ -119,20 +124,21 @@ def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[obje
     raw = [one_line_break(value.replace("\x00", "")).strip() for value in raw]
     raw = [value for value in raw if value]
     if not raw:
-        return None, MISSING if required else None
+        return None, gettext(MISSING) if required else None
     if question.type == "text":
         text = raw[0]
         limit = TEXT_LIMITS[question.long]
         if len(text) > limit:
-            return None, f"Please keep this answer under {limit} characters (it has {len(text)})."
+            return None, gettext("Please keep this answer under %(limit)s characters (it has %(length)s).",
+                                 limit=format_number(limit), length=format_number(len(text)))
         return text, None
     allowed = dict(question.choices)
     if question.type == "multi":
         if any(value not in allowed for value in raw):
-            return None, NOT_A_CHOICE
+            return None, gettext(NOT_A_CHOICE)
         return [option for option in question.options if option in raw], None
     if len(raw) > 1 or raw[0] not in allowed:
-        return None, NOT_A_CHOICE
+        return None, gettext(NOT_A_CHOICE)
     value = raw[0]
     if question.type in ("rating", "nps"):
         return int(value), None
@@ -231,20 +237,22 @@ def _already_stored(submission_key: str) -> int | None:
 
 def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapping[str, object],
                     consents: Consents, *, submission_key: str, now: datetime,
-                    refused_before: bool = True) -> Submission:
+                    refused_before: bool = True, language: str | None = None) -> Submission:
     """Store validated answers as the respondent's current response, exactly once per submission key.
     `refused_before`: this form may have been refused and kept (`hold_refused_form`); False spares a public
     form that never was the statement deleting it. (A respondent's own draft is always deleted.)
 
     The first attempt does not look for the key first: the revisions' unique submission key refuses a form
     that is already stored (written first in `_store`, so little is done before it is refused), and the
-    next attempt finds it. That spares every submission but a repeat one round trip."""
+    next attempt finds it. That spares every submission but a repeat one round trip. `language`: the one the
+    customer answered in (shown beside the response; answers are the same in every language)."""
     for attempt in range(3):
         if attempt and (response_id := _already_stored(submission_key)) is not None:
             db.session.rollback()
             return Submission(response_id, duplicate=True)
         try:
-            response_id = _store(version, respondent, values, consents, submission_key, now, refused_before)
+            response_id = _store(version, respondent, values, consents, submission_key, now, refused_before,
+                                 language)
             db.session.commit()
             return Submission(response_id, duplicate=False)
         except IntegrityError:
@@ -254,7 +262,7 @@ def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapp
     raise RuntimeError("could not store the response after three attempts")
 
 
-def _store(version, respondent, values, consents, submission_key, now, refused_before) -> int:
+def _store(version, respondent, values, consents, submission_key, now, refused_before, language=None) -> int:
     # Straight to the transaction's connection: the session's execute would only add an autoflush check and
     # ORM dispatch to each statement (nothing they touch is pending in the session).
     connection = db.session.connection()
@@ -264,7 +272,7 @@ def _store(version, respondent, values, consents, submission_key, now, refused_b
     this_form = respondent.key == form_respondent_key(submission_key)
     stored = None if this_form else connection.execute(_RESPONSE_OF, {"key": respondent.key}).one_or_none()
     changes = {"version_id": version.id, "updated_at": now, "quote_consent": consents.quote,
-               "contact_consent": consents.contact}
+               "contact_consent": consents.contact, "language": language}
     is_new = stored is None
     # `response` is the row as it is now written, for what the submission also does (rollups, a follow-up
     # case, webhooks): a plain instance, never added to the session.

@@ -49,6 +49,9 @@ class Page:
     rows: list[Row]
     total: int
     next_after: int | None  # the id to continue after, or None on the last page
+    # The survey has texts in more than one language (a version on the page has translations): each
+    # response then says which one its customer read. One language has nothing to tell apart, so nothing is shown.
+    multilingual: bool = False
 
 
 def answer_lines(response: Response, questions: Sequence[Question]) -> list[AnswerLine]:
@@ -123,7 +126,9 @@ def list_responses(survey: Survey, chosen: ResultsFilter, *, today: date, after_
         written = " ".join(line.text for line in lines if line.type == "text")
         excerpt = written if len(written) <= EXCERPT else written[:EXCERPT - 1] + "…"
         rows.append(Row(response, [line for line in lines if line.type in ("rating", "nps")], excerpt))
-    return Page(rows, total, responses[-1].id if more else None)
+    # The versions shown are loaded already: asking the survey's other versions would cost a query a page.
+    multilingual = any(response.version.translations for response in responses)
+    return Page(rows, total, responses[-1].id if more else None, multilingual)
 
 
 def survey_tags(survey: Survey) -> list[tuple[str, int]]:

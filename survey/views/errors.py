@@ -1,6 +1,7 @@
 """Friendly error pages with the right status. No traceback ever reaches a user."""
 from flask import Blueprint, current_app, jsonify, render_template
 from flask.globals import request_ctx
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -13,16 +14,17 @@ from survey.web.request_text import is_api_request
 
 bp = Blueprint("errors", __name__)
 
+# In the customer's language on customer pages (lazy: looked up when the page is drawn); staff pages are English.
 MESSAGES = {
-    400: ("Something in that request was not right", "Please go back and try again."),
-    403: ("You can't do that", "Your account does not have permission for this page or action."),
-    404: ("We can't find that page", "The link may be mistyped, or the page no longer exists."),
-    405: ("That didn't work", "This page can't be used that way. Please go back and try again."),
-    410: ("This survey has closed", "Thank you for your interest. The survey is no longer taking answers."),
-    413: ("That was too large", "The file or text you sent is larger than we accept."),
-    429: ("Too many attempts", "Please wait a little and try again."),
-    500: ("Something went wrong on our side", "We have been notified. Please try again in a moment."),
-    503: ("We are briefly unavailable", "Please try again in a minute."),
+    400: (_l("Something in that request was not right"), _l("Please go back and try again.")),
+    403: (_l("You can't do that"), _l("Your account does not have permission for this page or action.")),
+    404: (_l("We can't find that page"), _l("The link may be mistyped, or the page no longer exists.")),
+    405: (_l("That didn't work"), _l("This page can't be used that way. Please go back and try again.")),
+    410: (_l("This survey has closed"), _l("Thank you for your interest. The survey is no longer taking answers.")),
+    413: (_l("That was too large"), _l("The file or text you sent is larger than we accept.")),
+    429: (_l("Too many attempts"), _l("Please wait a little and try again.")),
+    500: (_l("Something went wrong on our side"), _l("We have been notified. Please try again in a moment.")),
+    503: (_l("We are briefly unavailable"), _l("Please try again in a minute.")),
 }
 
 

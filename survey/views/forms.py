@@ -1,4 +1,5 @@
 """Flask-WTF forms for the manager pages and the respond page (CSRF on every POST)."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -194,12 +195,15 @@ class QuoteForm(Form):
 
 
 class ComplaintForm(Form):
-    kind = RadioField("What would you like to send?", default="complaint",
-                      choices=[SelectChoice("complaint", "A complaint"), SelectChoice("suggestion", "A suggestion")])
-    message = TextAreaField("What happened, or what should we do?", validators=[DataRequired(), Length(max=5000)])
-    name = StringField("Your name (optional)", validators=[Optional(), Length(max=200)])
-    email = StringField("Email (optional, so we can reply)", validators=[Optional(), Length(max=320)])
-    phone = StringField("Phone (optional, if you would rather we call)", validators=[Optional(), Length(max=40)])
+    # Customers' words: lazy, so each is looked up in the customer's language when the form is drawn.
+    kind = RadioField(_l("What would you like to send?"), default="complaint",
+                      choices=[SelectChoice("complaint", _l("A complaint")),
+                               SelectChoice("suggestion", _l("A suggestion"))])
+    message = TextAreaField(_l("What happened, or what should we do?"),
+                            validators=[DataRequired(), Length(max=5000)])
+    name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=200)])
+    email = StringField(_l("Email (optional, so we can reply)"), validators=[Optional(), Length(max=320)])
+    phone = StringField(_l("Phone (optional, if you would rather we call)"), validators=[Optional(), Length(max=40)])
     # A field people never see: bots fill it in, and their message is dropped without telling them.
     website = StringField("Leave this empty", validators=[Optional()])
     # Identifies this rendering of the form: sending it twice (a double click, Back then Send) is one complaint.
@@ -221,6 +225,10 @@ class NoteForm(Form):
     text = TextAreaField("Add a note", validators=[DataRequired(), Length(max=5000)])
 
 
+class TranslationFileForm(Form):
+    po_file = FileField("Translated PO file", validators=[FileRequired("Choose the PO file to upload.")])
+
+
 class ImportForm(Form):
     definition = FileField("Survey definition (JSON)", validators=[FileRequired()])
 
@@ -233,8 +241,9 @@ class RespondForm(Form):
     # "1" on a form shown again after it was refused: sending it deletes the copy kept of it
     # (responding.hold_refused_form); any other public form has none to delete.
     corrects = HiddenField()
-    consent_quote = BooleanField("You may quote my comments anonymously (without my name or any contact details).")
-    consent_contact = BooleanField("You may contact me about my answers.")
+    consent_quote = BooleanField(_l("You may quote my comments anonymously (without my name or any contact "
+                                    "details)."))
+    consent_contact = BooleanField(_l("You may contact me about my answers."))
 
 
 class WebhookEndpointForm(Form):

@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from survey import database
+from survey import database, languages
+from survey.authoring.translations import languages_of, localised
 from survey.clock import utcnow
 from survey.extensions import csrf
 from survey.models import Survey, SurveyStatus, SurveyVersion
@@ -39,6 +41,7 @@ from survey.responding.submission import (
 from survey.tokens import new_token
 from survey.views import errors
 from survey.views.forms import RespondForm
+from survey.web import locale
 
 bp = Blueprint("respond", __name__)
 csrf.exempt(bp)
@@ -86,20 +89,29 @@ def _version(survey: Survey, version_id: str | int | None) -> SurveyVersion:
     return survey.current_version
 
 
+def offer_languages(survey: Survey, respondent: Respondent | None = None) -> None:
+    """The languages this survey's pages can be read in, and (personal links) the contact's own."""
+    current = survey.current_version
+    locale.offer(languages_of(current), current.language,
+                 languages.contact_language(respondent.attributes) if respondent else None)
+
+
 def render_survey(survey: Survey, version: SurveyVersion, form: RespondForm, fields, *, errors=None,
                   notice=None, can_save=False, answered=False, preview=False, action_url=None, quick_rating=None,
                   status=200):
     """`quick_rating`: the (value, label) chosen in the email, shown at the top with the button that sends
-    it: the chosen option alone, pre-selected, looked like an answer that was not one."""
+    it: the chosen option alone, pre-selected, looked like an answer that was not one. The survey's texts
+    are shown in the page's language (`localised`), each falling back to the default language's."""
     return render_template(
-        "respond/survey.html", survey=survey, version=version, form=form, fields=fields, errors=errors or {},
+        "respond/survey.html", survey=survey, version=localised(version, locale.customer_language()), form=form,
+        fields=fields, errors=errors or {},
         notice=notice, can_save=can_save, answered=answered, preview=preview, quick_rating=quick_rating,
         action_url=action_url or request.path,
     ), status
 
 
-NOTHING_SENT = ("Nothing was sent: your answers were sent before, and saving for later would not change them. "
-                "To change them, press “Send my changes”.")
+NOTHING_SENT = lazy_gettext("Nothing was sent: your answers were sent before, and saving for later would not "
+                           "change them. To change them, press “Send my changes”.")
 
 
 def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: Callable[[str], str]):
@@ -110,6 +122,7 @@ def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: 
     Every POST is answered with a redirect (Post/Redirect/Get), so Back and reload never post a form again:
     a refused form (answers to correct, a timed-out page) is kept by `hold_refused_form` and shown again by
     the GET it redirects to; a saved draft is shown by the link's own page."""
+    offer_languages(survey, respondent)
     if request.method != "POST":
         return _show_survey(survey, respondent)
     form = _form_for(respondent)
@@ -139,7 +152,8 @@ def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: 
     submit_response(version, respondent or public_respondent(submission_key), parsed.values,
                     Consents(quote=form.consent_quote.data,
                              contact="consent_contact" in form and form.consent_contact.data),
-                    submission_key=submission_key, now=utcnow(), refused_before=form.corrects.data == "1")
+                    submission_key=submission_key, now=utcnow(), refused_before=form.corrects.data == "1",
+                    language=locale.customer_language())
     return redirect(thanks_url(submission_key), code=303)
 
 
@@ -171,8 +185,8 @@ def _refuse(survey: Survey, respondent: Respondent | None, form: RespondForm, ve
                          notice=TIMED_OUT if timed_out else None, status=400 if timed_out else 422)
 
 
-TIMED_OUT = ("Your page timed out for security reasons. Your answers are still here: please check them and "
-             "send again.")
+TIMED_OUT = lazy_gettext("Your page timed out for security reasons. Your answers are still here: please check "
+                         "them and send again.")
 
 
 def _show_survey(survey: Survey, respondent: Respondent | None):
@@ -202,9 +216,10 @@ def _show_survey(survey: Survey, respondent: Respondent | None):
     if "consent_contact" in form:
         form.consent_contact.data = previous.consents.contact
     if previous.draft_saved_at:
-        notice = SAVED if request.args.get("saved") else "Your saved answers are below."
+        notice = SAVED if request.args.get("saved") else gettext("Your saved answers are below.")
     elif key and was_sent(key):  # Back to a form that was corrected and sent since
-        notice = "Those answers were sent – thank you." + (" This is a new, empty form." if respondent is None else "")
+        notice = (gettext("Those answers were sent – thank you. This is a new, empty form.") if respondent is None
+                  else gettext("Those answers were sent – thank you."))
     else:
         notice = None
     quick_rating = one_click_rating(version.questions, request.args.get("rating"))
@@ -213,7 +228,7 @@ def _show_survey(survey: Survey, respondent: Respondent | None):
                          answered=previous.answered, notice=notice, quick_rating=quick_rating)
 
 
-SAVED = "Your answers are saved. Open the same link again to finish later."
+SAVED = lazy_gettext("Your answers are saved. Open the same link again to finish later.")
 
 
 def _receipts() -> URLSafeSerializer:
@@ -251,8 +266,10 @@ def public_thanks(slug: str):
     survey = survey_to_answer(slug)  # the kept definition: it only needs the title
     if survey is None or survey.status == SurveyStatus.DRAFT:
         abort(404)
+    offer_languages(survey)
     # Only the browser that sent answers holds a receipt: the bare address claims nothing.
     return render_template("respond/thanks.html", survey=survey, again_url=url_for(".public_survey", slug=slug),
+                           title=localised(survey.current_version, locale.customer_language()).title,
                            received=_receipt_for(survey, request.args.get("receipt", "")),
                            contact_form_url=url_for("public.complain"), public=True)
 
@@ -286,6 +303,8 @@ def personal_survey(token: str):
 @bp.route("/r/<token>/thanks")
 def personal_thanks(token: str):
     invitation = _invitation(token)
+    offer_languages(invitation.survey, invited_respondent(invitation))
     return render_template("respond/thanks.html", survey=invitation.survey,
+                           title=localised(invitation.survey.current_version, locale.customer_language()).title,
                            received=response_exists(invitation.respondent_key),
                            again_url=url_for(".personal_survey", token=token))

@@ -154,7 +154,8 @@ def pages(stored: dict) -> tuple[list[str], list[str]]:
     public = ["/changes", f"/changes?category={TEXTS[0][:70]}", f"/s/{slug}", f"/r/{token}", f"/r/{token}?rating=1",
               f"/r/{token}/thanks", f"/s/{slug}/thanks", f"/unsubscribe/{stored['unsubscribe']}", "/changes.atom"]
     manager = ["/manage/", f"/manage/surveys/{slug}", f"/manage/surveys/{slug}/questions/{ids['question']}",
-               f"/manage/surveys/{slug}/preview", f"/manage/surveys/{slug}/results?from=2020-01-01&to=2035-12-31",
+               f"/manage/surveys/{slug}/preview", f"/manage/surveys/{slug}/languages",
+               f"/manage/surveys/{slug}/results?from=2020-01-01&to=2035-12-31",
                f"/manage/surveys/{slug}/results?from=2020-01-01&to=2035-12-31&q={TEXTS[3][:60]}",
                f"/manage/surveys/{slug}/responses?from=2020-01-01&to=2035-12-31",
                f"/manage/surveys/{slug}/responses?q={TEXTS[4][:60]}&tag={TEXTS[5][:60]}",

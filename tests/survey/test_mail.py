@@ -156,7 +156,7 @@ def test_each_email_is_one_accessible_document_with_its_content_and_the_layouts_
     assert document.doctypes == ["doctype html"] and html.startswith("<!doctype html>")
     assert document.unbalanced == []
     assert [document.count(tag) for tag in ("html", "head", "body", "title")] == [1, 1, 1, 1]
-    assert document.starts[0] == ("html", {"lang": "en"})
+    assert document.starts[0] == ("html", {"lang": "en", "dir": "ltr"})
     assert " ".join(document.title.split()) == TITLE[name]
     assert ("meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"}) in document.starts
     # Layout tables say so, or a screen reader announces their rows and columns; a table of numbers with

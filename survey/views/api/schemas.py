@@ -62,7 +62,17 @@ DEFINITION = {
     "description": "The survey definition format (docs/formats.md).",
     "properties": {"slug": SLUG, "title": {"type": "string", "minLength": 1, "maxLength": 200},
                    "intro": {"type": "string", "maxLength": 2000},
-                   "questions": {"type": "array", "items": ref("Question"), "maxItems": 100}},
+                   "follow_up": {"enum": ["low_scores", "every_response"]},
+                   "questions": {"type": "array", "items": ref("Question"), "maxItems": 100},
+                   "language": {"type": "string", "pattern": "^[a-z]{2,3}(?:-[A-Z]{2})?$",
+                                "description": "the language of the texts above (default en)"},
+                   "translations": {
+                       "type": "object", "maxProperties": 50,
+                       "propertyNames": {"pattern": "^[a-z]{2,3}(?:-[A-Z]{2})?$"},
+                       "additionalProperties": {"type": "object"},
+                       "description": "other languages' texts by language tag: title, intro and per question "
+                                      "key text, why and options (docs/formats.md, Languages); checked by the "
+                                      "definition's rules, each problem named by language and key"}},
 }
 
 SURVEY: dict[str, Any] = {

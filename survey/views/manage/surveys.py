@@ -12,7 +12,8 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from survey.authoring import starters
+from survey import languages
+from survey.authoring import starters, translator_files
 from survey.authoring.definitions import (
     DefinitionError,
     SurveySpec,
@@ -40,7 +41,15 @@ from survey.responding.submission import parse_answers
 from survey.results.overview import survey_overview
 from survey.strict_json import JsonError, parse_json
 from survey.tokens import new_token
-from survey.views.forms import ActionForm, DetailsForm, ImportForm, NewSurveyForm, QuestionForm, RespondForm
+from survey.views.forms import (
+    ActionForm,
+    DetailsForm,
+    ImportForm,
+    NewSurveyForm,
+    QuestionForm,
+    RespondForm,
+    TranslationFileForm,
+)
 from survey.views.manage.blueprint import section, survey_or_404
 from survey.views.respond import render_survey
 
@@ -207,6 +216,41 @@ def export_definition(slug: str):
     body = json.dumps(survey_definition(survey.slug, survey.current_version), indent=2, ensure_ascii=False)
     return Response(body + "\n", mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{survey.slug}.json"'})
+
+
+def _languages_page(survey, form, problems=(), status=200):
+    version = survey.current_version
+    return render_template("manage/languages.html", survey=survey, version=version, form=form,
+                           problems=problems, coverage=translator_files.coverage(version),
+                           offered=translator_files.offered(version), name_of=languages.name), status
+
+
+@bp.route("/surveys/<slug>/languages", methods=["GET", "POST"])
+def survey_languages(slug: str) -> ResponseReturnValue:
+    """The survey's translations: a PO file per language for a translator, and the file back."""
+    survey = survey_or_404(slug)
+    form = TranslationFileForm()
+    if not form.validate_on_submit():
+        return _languages_page(survey, form, status=422 if form.errors else 200)
+    try:
+        report = translator_files.import_po(survey, form.po_file.data.read(), now=utcnow())
+    except translator_files.TranslationFileError as error:
+        return _languages_page(survey, form, problems=error.problems, status=422)
+    for line in report.lines():
+        flash(line)
+    return redirect(url_for(".survey_languages", slug=survey.slug))
+
+
+@bp.route("/surveys/<slug>/translations.po")
+def export_translations(slug: str):
+    survey = survey_or_404(slug)
+    language = languages.normalise(request.args.get("language")) or ""
+    try:
+        body = translator_files.export_po(survey, language, utcnow())
+    except translator_files.TranslationFileError as error:
+        abort(400, error.problems[0])
+    return Response(body, mimetype="text/x-gettext-translation",
+                    headers={"Content-Disposition": f'attachment; filename="{survey.slug}.{language}.po"'})
 
 
 @bp.route("/surveys/import", methods=["GET", "POST"])

@@ -455,7 +455,7 @@ def test_an_improvement_needs_no_choice_and_reads_in_the_questions_own_words(ctx
     ("location", "Leeds", "in Leeds"), ("team", "Billing", "for the Billing team"),
     ("team", "Billing team", "for the Billing team"), ("touchpoint", "checkout", "at checkout"),
     ("customer_tier", "Gold", "where customer tier is Gold"), ("", "", "")])
-def test_segments_read_as_words(name, value, words):
+def test_segments_read_as_words(ctx, name, value, words):  # ctx: the words come from the catalogs
     assert changes.segment_words(name, value) == words
 
 
@@ -531,5 +531,37 @@ def test_the_digest_counts_only_done_work_as_changed_and_says_each_status_in_its
     ("in_progress", date(2026, 10, 15), "since 15 October 2026"),
     ("in_progress", date(2026, 12, 1), "planned for 1 December 2026"),
     ("planned", date(2026, 12, 1), "planned for 1 December 2026")])
-def test_the_digest_says_future_dates_are_planned(status, day, words):
+def test_the_digest_says_future_dates_are_planned(ctx, status, day, words):
     assert changes.when_words(status, day, date(2026, 11, 1)) == words
+
+
+def test_a_french_contact_gets_the_digest_in_french_and_others_in_english(ctx):
+    survey = make_survey()
+    ann = customer_response(survey, "ann@example.com", "Ann", "Call me back")
+    marie = customer_response(survey, "marie@example.com", "Marie", "Rappelez-moi", key="m" * 16 + "marie")
+    contact = db.session.scalar(select(Contact).where(Contact.email == "marie@example.com"))
+    contact.attributes = {"location": "Leeds", "language": "fr"}
+    entry = make_change(changed_on=date(2026, 8, 1))
+    changes.set_links(entry, response_ids=[ann, marie], alert_ids=[], now=NOW)
+    changes.publish(entry, now=NOW)
+    db.session.execute(ChangeNotice.__table__.delete())
+    db.session.execute(OutboxMessage.__table__.delete())
+    db.session.commit()
+    assert changes.send_digest("2026Q3", now=NOW) == 2
+    emails = {m.recipient: m for m in db.session.scalars(select(OutboxMessage))}
+    french, english = emails["marie@example.com"], emails["ann@example.com"]
+    assert french.subject == "2026Q3 : ce que nous avons changé grâce à vous"
+    assert "Bonjour Marie," in french.text_body and "Nous avons changé" in french.text_body
+    assert "1 août 2026" in french.text_body and "Voici notre point du 2026Q3" in french.text_body
+    assert 'lang="fr"' in (french.html_body or "") and "Tout ce que nous avons changé" in (french.html_body or "")
+    assert english.subject == "2026Q3: what we changed because of you" and "Hello Ann," in english.text_body
+    assert "1 August 2026" in english.text_body and "We changed" in english.text_body
+
+
+def test_segment_words_follow_the_page_language(client, app):
+    with app.test_request_context("/changes?lang=fr"):
+        from flask_babel import refresh
+        refresh()
+        assert changes.segment_words("location", "Leeds") == "à Leeds"
+        assert changes.segment_words("team", "Billing team") == "pour l’équipe Billing"
+        assert changes.segment_words("region", "North") == "où region vaut North"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import case, func, select
 
+from survey.authoring.definitions import parse_survey, survey_definition
 from survey.authoring.editing import find_survey
 from survey.cli import demo
 from survey.clock import utcnow
@@ -138,6 +139,13 @@ def test_seed_demo_loads_a_real_drop_in_leeds_and_prints_the_login(runner, app):
     assert again.output == result.output  # the login again, nothing loaded twice
     with app.app_context():
         survey = find_survey("support-csat")
+        # two languages: the survey in French too, French contacts, and their answers counted with the rest
+        assert survey.current_version.translations["fr"]["title"] == "Comment avons-nous fait ?"
+        definition = survey_definition(survey.slug, survey.current_version)
+        assert parse_survey(definition).translations == survey.current_version.translations  # a valid one
+        languages = dict(db.session.execute(select(Response.language, func.count()).where(
+            Response.survey_id == survey.id).group_by(Response.language)).all())
+        assert set(languages) == {"en", "fr"} and languages["fr"] > 500
         total = db.session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
         assert total > 6000
         recent = Response.submitted_at >= demo._month_start(utcnow(), 1)

@@ -53,7 +53,7 @@ def test_parse_answers_truth_table(ctx, answers, values, errors):
 def test_overlong_text_is_refused_with_its_length(ctx):
     survey = make_survey()
     parsed = parse_answers(survey.current_version.questions, form(satisfaction="5", comment="x" * 5001))
-    assert parsed.errors == {"comment": "Please keep this answer under 5000 characters (it has 5001)."}
+    assert parsed.errors == {"comment": "Please keep this answer under 5,000 characters (it has 5,001)."}
 
 
 def counts():

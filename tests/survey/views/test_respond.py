@@ -40,7 +40,7 @@ def test_public_page_is_accessible_markup_with_no_third_party_resources(client, 
     response = client.get("/s/support-csat")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert '<html lang="en">' in html and 'name="viewport"' in html
+    assert '<html lang="en" dir="ltr">' in html and 'name="viewport"' in html
     # every closed question is a fieldset with a legend; text inputs have labels
     assert html.count("<fieldset") == 6  # five closed questions + the consent questions
     assert html.count("<legend") == 6
