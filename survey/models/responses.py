@@ -36,6 +36,9 @@ class Response(Model):
     contact_consent: Mapped[bool] = mapped_column(default=False)
     # Segment attributes as they were when the customer answered (a contact may move later).
     attributes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # The keys of the version's questions its display logic did not show this respondent ("not asked", apart
+    # from "not answered"); None when the version has no logic (everything was asked).
+    not_asked: Mapped[list[str] | None] = mapped_column(JSON)
 
     version = relationship("SurveyVersion")
     contact = relationship("Contact")

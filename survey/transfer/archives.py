@@ -257,7 +257,8 @@ def _create_survey(header: _Header, slug: str | None, *, now: datetime, actor_id
                 found.append(f"{where}.definition: question key {question.key!r} {reason}")
             earlier[question.key] = question
         version = new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions,
-                               follow_up=spec.follow_up, now=_moment(entry.get("created_at"), f"{where}.created_at"))
+                               follow_up=spec.follow_up, sections=spec.sections,
+                               now=_moment(entry.get("created_at"), f"{where}.created_at"))
         version.number = index + 1
     if found:
         raise ArchiveError(found[:MAX_PROBLEMS], len(found))
