@@ -393,7 +393,7 @@ def _save_draft(dialect_name: str):
 REFUSED_KEPT = timedelta(hours=1)
 REFUSAL_PATIENCE = 0.5  # seconds a refusal waits for another writer before showing the form at once
 _REFUSED_PREFIX = "refused:"
-_KEPT_FIELDS = ("consent_quote", "consent_contact", "action")
+_KEPT_FIELDS = ("consent_quote", "consent_contact", "action", "page")
 
 
 def _refused_key(submission_key: str) -> str:
