@@ -31,6 +31,15 @@ class AuthoringError(ValueError):
     """A change a manager asked for that cannot be made; the message says why."""
 
 
+class LogicError(AuthoringError):
+    """A change that would break the survey's display logic or piped text: `problems` as "where: what",
+    each naming the question and the condition."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("This change would break the survey's display logic: " + "; ".join(problems))
+        self.problems = problems
+
+
 def find_survey(slug: str) -> Survey | None:
     return db.session.scalar(select(Survey).where(Survey.slug == slug))
 
@@ -150,7 +159,7 @@ def _check_logic(specs, sections, intro: str) -> None:
     """Refuse an edit that leaves a condition or a piped answer pointing at a question that is gone, later
     or cannot give the value it names (a moved question, a removed option), naming the question."""
     if problems := logic_problems(specs, sections, intro=intro):
-        raise AuthoringError("This change would break the survey's display logic: " + "; ".join(problems))
+        raise LogicError(problems)
 
 
 def _save_questions(survey: Survey, specs: list[QuestionSpec], now: datetime,

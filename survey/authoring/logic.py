@@ -17,6 +17,7 @@ written otherwise ({"!": …}, {"!=": …}).
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
@@ -325,3 +326,52 @@ def route(questions: Sequence[Conditional], section_conditions: Mapping[str, Any
         if question.end_if is not None and evaluate(question.end_if, data):
             ended_after = question.key
     return Route(asked, not_asked, ended_after)
+
+
+# The manager's editor builds one comparison without JSON: a subject (an earlier question's answer or a
+# contact attribute), an operator and a value. Anything more (and, or, …) comes from an imported definition
+# and is kept as it is.
+EDITOR_OPERATORS = {"==": "is", "!=": "is not", "<=": "is at most", ">=": "is at least", "<": "is less than",
+                    ">": "is more than", "in": "includes (multiple choice)"}
+
+
+def simple_condition(subject: str, operator: str, value: str, question_type: str | None) -> dict:
+    """{operator: [{"var": subject}, value]} from the editor's fields; `value` typed as the subject's
+    answers are (a number for a rating or NPS, "yes"/"no" lower-case), `question_type` None for a contact
+    attribute. "in" on a multiple choice is {"in": [value, {"var": subject}]} (the answer includes it)."""
+    typed: Any = value.strip()
+    if question_type in ("rating", "nps") and re.fullmatch(r"-?\d{1,3}", typed):
+        typed = int(typed)
+    elif question_type == "yesno":
+        typed = typed.lower()
+    if operator == "in":
+        return {"in": [typed, {"var": subject}]}
+    return {operator: [{"var": subject}, typed]}
+
+
+def editor_fields(condition: Any) -> tuple[str, str, str] | None:
+    """(subject, operator, value as text) of a condition the editor can show, or None when it is more than
+    one comparison."""
+    if not isinstance(condition, dict) or len(condition) != 1:
+        return None
+    ((operator, args),) = condition.items()
+    if operator not in EDITOR_OPERATORS or not isinstance(args, list) or len(args) != 2:
+        return None
+    if operator == "in":
+        args = args[::-1]
+    subject, value = args
+    if not (isinstance(subject, dict) and list(subject) == ["var"] and isinstance(subject["var"], str)):
+        return None
+    if isinstance(value, (dict, list)) or value is None or isinstance(value, bool):
+        return None
+    return subject["var"], operator, str(value)
+
+
+def describe(condition: Any) -> str:
+    """A condition in words for the editor's list ("satisfaction is at most 2"); JSON when it is more."""
+    fields = editor_fields(condition)
+    if fields is None:
+        return json.dumps(condition, ensure_ascii=False)
+    subject, operator, value = fields
+    return f"{subject.split('.', 1)[1]}{' (contact)' if subject.startswith('contact.') else ''} " \
+           f"{EDITOR_OPERATORS[operator].replace(' (multiple choice)', '')} {value}"

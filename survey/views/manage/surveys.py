@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from survey.authoring import starters
+from survey.authoring import logic, starters
 from survey.authoring.definitions import (
     DefinitionError,
     SurveySpec,
@@ -24,6 +24,7 @@ from survey.authoring.definitions import (
 )
 from survey.authoring.editing import (
     AuthoringError,
+    LogicError,
     add_question,
     change_status,
     create_from_spec,
@@ -73,14 +74,52 @@ def new_survey():
     return render_template("manage/new.html", form=form, starters=starters.all_starters())
 
 
+def _offer_conditions(form: QuestionForm, version, key: str | None, *, fill: bool = False) -> None:
+    """The question editor's choices for its conditions: the questions before `key` (all, for a new one)."""
+    keys = [q.key for q in version.questions]
+    earlier = version.questions[:keys.index(key)] if key in keys else version.questions
+    question = version.question(key) if key else None
+    form.offer_conditions([(q.key, q.text) for q in earlier],
+                          [(s["key"], s["title"]) for s in version.sections or ()],
+                          question.show_if if question else None, question.end_if if question else None, fill=fill)
+    if fill and question is not None and "section" in form:
+        form.section.data = question.section
+
+
+def _types(version) -> dict[str, str]:
+    return {q.key: q.type for q in version.questions}
+
+
+def _save_question(survey, form: QuestionForm, change, success: str):
+    """Run add_question/update_question; a broken condition is shown at its field, naming the question."""
+    try:
+        change()
+    except LogicError as error:
+        key = form.key.data.strip()
+        for problem in error.problems:
+            where, _, message = problem.partition(": ")
+            field = (form.show_value if where.endswith(f"({key}).show_if") else
+                     form.end_value if where.endswith(f"({key}).end_if") else form.key)
+            field.errors = [*field.errors, message if field is not form.key else problem]
+        return None
+    except AuthoringError as error:
+        flash(str(error), "error")
+    else:
+        flash(success)
+    return redirect(url_for(".edit_survey", slug=survey.slug))
+
+
 def _editor(survey, *, question_form=None, details_form=None, status=200):
     version = survey.current_version
+    if question_form is None:
+        question_form = QuestionForm(formdata=None)
+        _offer_conditions(question_form, version, None)
     details = details_form or DetailsForm(title=version.title, intro=version.intro,
                                           every_response=version.follow_up == "every_response")
     return render_template(
         "manage/edit.html", survey=survey, version=version, details=details,
         question_form=question_form or QuestionForm(formdata=None), action=ActionForm(),
-        public_link=external_url("respond.public_survey", slug=survey.slug),
+        public_link=external_url("respond.public_survey", slug=survey.slug), describe=logic.describe,
     ), status
 
 
@@ -114,11 +153,11 @@ def save_details(slug: str):
                   "Title, introduction and follow-ups saved.")
 
 
-def _parsed_question(form: QuestionForm):
+def _parsed_question(form: QuestionForm, version):
     if not form.validate():
         return None
     try:
-        return parse_question(form.definition())
+        return parse_question(form.definition(_types(version)))
     except DefinitionError as error:
         form.show_problems(error.problems)
         return None
@@ -128,10 +167,12 @@ def _parsed_question(form: QuestionForm):
 def add_question_view(slug: str):
     survey = survey_or_404(slug)
     form = QuestionForm()
-    spec = _parsed_question(form)
+    _offer_conditions(form, survey.current_version, None)
+    spec = _parsed_question(form, survey.current_version)
     if spec is None:
         return _editor(survey, question_form=form, status=422)
-    return _apply(survey, lambda: add_question(survey, spec, now=utcnow()), "Question added.")
+    done = _save_question(survey, form, lambda: add_question(survey, spec, now=utcnow()), "Question added.")
+    return done or _editor(survey, question_form=form, status=422)
 
 
 @bp.route("/surveys/<slug>/questions/<key>", methods=["GET", "POST"])
@@ -146,12 +187,15 @@ def edit_question(slug: str, key: str):
                             why=question.why, required=question.required, long=question.long,
                             follow_up_at=question.follow_up_threshold,
                             options="\n".join(data.get("scale", data.get("options", []))))
+        _offer_conditions(form, survey.current_version, key, fill=True)
         return render_template("manage/question.html", survey=survey, question=question, form=form)
     form = QuestionForm()
-    spec = _parsed_question(form)
+    _offer_conditions(form, survey.current_version, key)
+    spec = _parsed_question(form, survey.current_version)
     if spec is None:
         return render_template("manage/question.html", survey=survey, question=question, form=form), 422
-    return _apply(survey, lambda: update_question(survey, key, spec, now=utcnow()), "Question saved.")
+    done = _save_question(survey, form, lambda: update_question(survey, key, spec, now=utcnow()), "Question saved.")
+    return done or (render_template("manage/question.html", survey=survey, question=question, form=form), 422)
 
 
 @bp.route("/surveys/<slug>/questions/<key>/move", methods=["POST"])
