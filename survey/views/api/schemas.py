@@ -40,6 +40,23 @@ ANSWER = {"description": "rating: 1-based scale position; nps: 0–10; choice: o
           "anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "boolean"},
                     {"type": "array", "items": {"type": "string"}}]}
 
+CONDITION = {
+    "type": "object", "minProperties": 1, "maxProperties": 1,
+    "description": "Display logic: a JsonLogic condition (jsonlogic.com) of the operators var, ==, !=, <, <=, >, >=, "
+                   "in, and, or, !, !!; variables answers.<earlier question key> and contact.<field> "
+                   "(docs/formats.md, \"Display logic\"). Checked against the survey's questions when it is "
+                   "imported.",
+}
+
+SECTION = {
+    "type": "object", "required": ["key", "title"], "additionalProperties": False,
+    "description": "A page of the survey; its questions name it in their `section`.",
+    "properties": {"key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
+                   "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                   "intro": {"type": "string", "maxLength": 2000},
+                   "show_if": ref("Condition")},
+}
+
 QUESTION = {
     "type": "object", "required": ["key", "type", "text"], "additionalProperties": False,
     "properties": {
@@ -54,6 +71,9 @@ QUESTION = {
         "why": {"type": "string", "maxLength": 500},
         "long": {"type": "boolean"},
         "follow_up_at": {"type": "integer", "minimum": 0, "maximum": 10},
+        "section": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$", "description": "its section's key"},
+        "show_if": ref("Condition"),
+        "end_if": {**ref("Condition"), "description": "the survey ends after this question when it holds"},
     },
 }
 
@@ -62,6 +82,7 @@ DEFINITION = {
     "description": "The survey definition format (docs/formats.md).",
     "properties": {"slug": SLUG, "title": {"type": "string", "minLength": 1, "maxLength": 200},
                    "intro": {"type": "string", "maxLength": 2000},
+                   "sections": {"type": "array", "items": ref("Section"), "maxItems": 50},
                    "questions": {"type": "array", "items": ref("Question"), "maxItems": 100}},
 }
 
@@ -329,7 +350,8 @@ ERROR = {
 }
 
 COMPONENTS = {
-    "Error": ERROR, "Question": QUESTION, "SurveyDefinition": DEFINITION, "Survey": SURVEY,
+    "Error": ERROR, "Question": QUESTION, "Condition": CONDITION, "Section": SECTION,
+    "SurveyDefinition": DEFINITION, "Survey": SURVEY,
     "SurveyDetail": SURVEY_DETAIL, "Contact": CONTACT, "ContactsUpsert": CONTACTS_UPSERT,
     "UpsertResult": UPSERT_RESULT, "Erased": ERASED, "Response": RESPONSE, "ResponsePage": page_of("Response"),
     "ContactPage": page_of("Contact"), "ImportResult": IMPORT_RESULT, "Job": JOB, "Refusal": REFUSAL,
