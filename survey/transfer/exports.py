@@ -77,8 +77,12 @@ def question_types(survey: Survey) -> dict[str, str]:
 def has_logic(survey: Survey) -> bool:
     """Any version of the survey has display logic: its exports then say which questions were not asked
     (a column and a field more; the exports of every other survey stay as they were)."""
-    return any(q.show_if is not None or q.end_if is not None for v in survey.versions for q in v.questions) or any(
-        section.get("show_if") is not None for v in survey.versions for section in v.sections or ())
+    # Read as columns (the survey may be detached while an export streams); a JSON null reads as None.
+    conditions = db.session.execute(select(Question.show_if, Question.end_if).join(SurveyVersion)
+                                    .where(SurveyVersion.survey_id == survey.id)).all()
+    sections = db.session.scalars(select(SurveyVersion.sections).where(SurveyVersion.survey_id == survey.id))
+    return any(show is not None or end is not None for show, end in conditions) or any(
+        section.get("show_if") is not None for found in sections for section in found or ())
 
 
 @dataclass(frozen=True)
