@@ -96,7 +96,7 @@ class QuestionForm(Form):
     # survey after this question if …". The subjects (earlier questions, this one for the end, a contact
     # attribute) are set per survey by `offer_conditions`. A condition more complex than one comparison (from
     # an imported definition) is kept as the subject "kept", its JSON in a hidden field.
-    show_subject = SelectField("Show this question only if", choices=[], validate_choice=False)
+    show_subject = SelectField("Depends on", choices=[], validate_choice=False)
     show_attribute = StringField("Contact attribute", validators=[Optional(), Length(max=64)],
                                  description="When the condition is on the contact: name, email or an attribute "
                                              "such as location.")
@@ -106,7 +106,7 @@ class QuestionForm(Form):
                              description="Rating: a scale position (1 is the worst); NPS: 0–10; yes/no: yes or "
                                          "no; choice: an option as written.")
     show_kept = HiddenField()
-    end_subject = SelectField("End the survey after this question if", choices=[], validate_choice=False)
+    end_subject = SelectField("Depends on", choices=[], validate_choice=False)
     end_attribute = StringField("Contact attribute", validators=[Optional(), Length(max=64)])
     end_operator = SelectField("Comparison", choices=[SelectChoice(*item) for item in EDITOR_OPERATORS.items()],
                                 validate_choice=False)
