@@ -140,7 +140,9 @@ RESPONSE = {
                    "attributes": {"type": "object", "additionalProperties": {"type": "string"}},
                    "answers": {"type": "object", "additionalProperties": ANSWER},
                    "quote_consent": {"type": "boolean"}, "contact_consent": {"type": "boolean"},
-                   "tags": {"type": "array", "items": {"type": "string"}}},
+                   "tags": {"type": "array", "items": {"type": "string"}},
+                   "not_asked": {"type": "array", "items": {"type": "string"},
+                                 "description": "surveys with display logic only: the questions not shown"}},
 }
 
 IMPORT_RESULT = {

@@ -33,6 +33,13 @@ def test_csv_and_json_list_the_questions_not_asked(ctx, runner, tmp_path):
     path.write_text(runner.invoke(args=["export-responses", survey.slug]).output)
     result = runner.invoke(args=["import-responses", survey.slug, str(path)])
     assert result.exit_code == 0, result.output
+    # So does an archive, logic and all.
+    archive = tmp_path / "archive.json"
+    assert runner.invoke(args=["export-archive", survey.slug, "--output", str(archive)]).exit_code == 0
+    result = runner.invoke(args=["import-archive", str(archive), "--slug", "copy"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(runner.invoke(args=["export-survey", "copy"]).output)["sections"] == \
+        logic_definition()["sections"]
 
 
 def test_a_survey_without_logic_has_no_not_asked_column(ctx, runner):
