@@ -87,6 +87,8 @@ def layout(version: SurveyVersion, fields: Mapping[str, list[str]], contact: Map
     """The page `page` (an index, clamped) for these answer fields; a page this customer does not see
     (answers changed since) becomes the nearest one before it that they do."""
     all_pages = pages(version)
+    if len(all_pages) == 1 and not logic.has_logic(version.questions):
+        return _one_page(version, all_pages, contact)
     values = parse_answers(version.questions, fields).values  # valid answers only: a bad one reads as none
     types = {q.key: q.type for q in version.questions}
     answers = {key: logic.answer_value(types[key], value) for key, value in values.items()}
@@ -123,6 +125,17 @@ def layout(version: SurveyVersion, fields: Mapping[str, list[str]], contact: Map
         intro=piping.fill(version.intro or "", contact=contact),
         logic_data=_logic_data(version, contact),
     )
+
+
+def _one_page(version: SurveyVersion, all_pages: tuple[Page, ...], contact: Mapping[str, str]) -> Layout:
+    """A survey without sections or logic (most of them): every question on one page, as before, with only
+    the contact to pipe (no answer is known before the page is sent)."""
+    return Layout(
+        index=0, pages=all_pages, shown_pages=(0,), counted_pages=(0,), visible=all_pages[0].questions, carried={},
+        texts={q.key: {"text": piping.fill(q.text, contact=contact), "why": piping.fill(q.why or "", contact=contact)}
+               for q in version.questions},
+        section_title="", section_intro="", intro=piping.fill(version.intro or "", contact=contact),
+        logic_data={})
 
 
 def _index(page: int | str | None, count: int) -> int:

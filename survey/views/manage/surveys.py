@@ -37,6 +37,7 @@ from survey.authoring.editing import (
 )
 from survey.clock import utcnow
 from survey.links import external_url
+from survey.responding import pages
 from survey.responding.submission import parse_answers
 from survey.results.overview import survey_overview
 from survey.strict_json import JsonError, parse_json
@@ -239,10 +240,17 @@ def preview(slug: str):
         form.submission_key.data, form.version.data = new_token(), str(version.id)
         return render_survey(survey, version, form, {}, preview=True)
     fields = request.form.to_dict(flat=False)
-    parsed = parse_answers(version.questions, fields)
+    action = request.form.get("action", "submit")
+    if action in ("next", "back"):  # a survey with sections: the preview pages as customers do (no contact)
+        moved = pages.move(version, fields, {}, request.form.get("page"), action)
+        if moved.errors or moved.page is not None:
+            return render_survey(survey, version, form, fields, errors=moved.errors, preview=True,
+                                 page=moved.page, status=422 if moved.errors else 200)
+    parsed = parse_answers(version.questions, fields, version=version)
     notice = None if parsed.errors else "These answers are valid. In the preview nothing is stored."
+    page = pages.first_page_with(version, list(parsed.errors)) if parsed.errors else None
     return render_survey(survey, version, form, fields, errors=parsed.errors, preview=True, notice=notice,
-                         status=422 if parsed.errors else 200)
+                         page=page, status=422 if parsed.errors else 200)
 
 
 @bp.route("/surveys/<slug>/definition.json")

@@ -98,3 +98,15 @@ def test_a_complex_condition_is_kept_as_imported(client, app, editor):
     with app.app_context():
         assert find_survey("support-logic").current_version.question("comment").show_if == complex_condition
     assert json.dumps(complex_condition) in text_of(client.get(url))
+
+
+def test_the_preview_pages_as_customers_do_and_stores_nothing(client, app, editor):
+    with app.app_context():
+        make_survey(definition=logic_definition(), status="draft")
+    url = "/manage/surveys/support-logic/preview"
+    first = text_of(client.get(url))
+    assert "Page 1 of 3" in first
+    second = post_form(client, url, {"q-satisfaction": "1", "action": "next"})
+    assert second.status_code == 200 and "Page 2 of 3" in text_of(second) and "You rated us 1 of 5." in text_of(second)
+    refused = post_form(client, url, {"action": "next"})
+    assert refused.status_code == 422 and "Page 1 of 3" in text_of(refused)
