@@ -4,10 +4,9 @@
 // JavaScript they are shown and an answer to one that does not apply is not kept.
 (function () {
   "use strict";
-  var dataElement = document.getElementById("survey-logic");
-  var form = document.querySelector("form.survey-form");
-  if (!dataElement || !form) { return; }
-  var data = JSON.parse(dataElement.textContent);
+  var form = document.querySelector("form.survey-form[data-logic]");
+  if (!form) { return; }
+  var data = JSON.parse(form.getAttribute("data-logic"));
   var types = data.types || {};
 
   function answer(key) {

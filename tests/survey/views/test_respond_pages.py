@@ -137,3 +137,18 @@ def test_a_survey_without_sections_is_one_page_as_before(client, app):
         make_survey()
     html = client.get("/s/support-csat").get_data(as_text=True)
     assert "Page 1" not in html and 'name="page"' not in html and "<script" not in html
+
+
+def test_contact_values_the_page_script_reads_are_escaped(client, app):
+    definition = logic_definition()
+    definition["questions"][1]["show_if"] = {"!=": [{"var": "contact.location"}, "Leeds"]}
+    with app.app_context():
+        survey = make_survey(definition=definition)
+        invitation = make_invitation(survey)
+        invitation.contact.attributes = {"location": '"><script>alert(1)</script>', "secret": "not shown"}
+        db.session.commit()
+        token = invitation.token
+    html = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and '"><script' not in html
+    assert "\\u003cscript\\u003ealert(1)" in html  # in the attribute, as JSON, escaped
+    assert "data-logic=" in html and "not shown" not in html  # only the attributes conditions read
