@@ -297,7 +297,8 @@ def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapp
     raise RuntimeError("could not store the response after three attempts")
 
 
-def _store(version, respondent, values, consents, submission_key, now, refused_before, not_asked) -> int:
+def _store(version, respondent, values, consents, submission_key, now, refused_before,
+           not_asked: list[str] | None = None) -> int:
     # Straight to the transaction's connection: the session's execute would only add an autoflush check and
     # ORM dispatch to each statement (nothing they touch is pending in the session).
     connection = db.session.connection()
