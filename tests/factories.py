@@ -87,3 +87,23 @@ def make_secret_tokens(survey, *, now=NOW) -> dict[str, str]:
     db.session.commit()
     _token, api = api_tokens.create_token("bi", "admin", now=now)
     return {"personal": invitation.token, "unsubscribe": contact.unsubscribe_token, "api": api}
+
+
+def logic_definition(**changes) -> dict:
+    """DEFINITION with display logic (docs/formats.md, "Display logic"): three sections (pages); "What went
+    wrong" only for a rating of 2 or lower, its topics question only for those who phoned; a 10 for
+    "recommend" ends the survey; the last question pipes the contact's name."""
+    definition = make_definition(**changes)
+    definition["slug"] = changes.get("slug", "support-logic")
+    definition["sections"] = [
+        {"key": "rating", "title": "Your visit"},
+        {"key": "problems", "title": "What went wrong", "intro": "You rated us {answers.satisfaction}.",
+         "show_if": {"<=": [{"var": "answers.satisfaction"}, 2]}},
+        {"key": "more", "title": "A little more"}]
+    for question, section in zip(definition["questions"], ["rating", "rating", "problems", "problems", "more", "more"],
+                                 strict=True):
+        question["section"] = section
+    definition["questions"][1]["end_if"] = {"==": [{"var": "answers.recommend"}, 10]}
+    definition["questions"][3]["show_if"] = {"==": [{"var": "answers.channel"}, "Phone"]}
+    definition["questions"][5]["text"] = "Anything else, {contact.name|friend}?"
+    return definition

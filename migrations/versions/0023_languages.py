@@ -1,7 +1,7 @@
 """languages: a survey version's default language and translations, and the language of each response
 
 Revision ID: a7c41e9f2b06
-Revises: 3e9b7d21c4f8
+Revises: 9a043e970cf7
 Create Date: 2026-12-07 19:40:00.000000
 
 A survey holds its texts in several languages (its default `language` and `translations` per language,
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a7c41e9f2b06'
-down_revision = '3e9b7d21c4f8'
+down_revision = '9a043e970cf7'
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from survey.authoring import translations as translating
+import survey.authoring.logic as logic
+import survey.authoring.piping as piping
 from survey.models.surveys import QUESTION_TYPES
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -25,11 +27,14 @@ NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options"}
 CSV_FORMAT_COLUMNS = ("submitted_at", "email")
 CSV_EXPORT_COLUMNS = ("response_id", "updated_at", "version", "source", "quote_consent", "contact_consent", "tags")
 RESERVED_KEYS = frozenset((*CSV_FORMAT_COLUMNS, *CSV_EXPORT_COLUMNS))
-SURVEY_FIELDS = {"slug", "title", "intro", "follow_up", "questions", "language", "translations"}
+SURVEY_FIELDS = {"slug", "title", "intro", "follow_up", "questions", "sections", "language", "translations"}
+SECTION_FIELDS = {"key", "title", "intro", "show_if"}
+MAX_SECTIONS = 50
 # When a response opens a follow-up case: for a low score or "you may contact me" (the default), or for every
 # response (a complaint form: each one is someone to get back to).
 FOLLOW_UP_RULES = ("low_scores", "every_response")
-QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long", "follow_up_at"}
+QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long", "follow_up_at", "show_if",
+                   "end_if", "section"}
 
 
 class DefinitionError(ValueError):
@@ -51,6 +56,11 @@ class QuestionSpec:
     long: bool = False
     # rating / nps: an answer at or below this opens a follow-up case (None: bottom two boxes, NPS 0–6).
     follow_up_at: int | None = None
+    # Display logic (survey.authoring.logic): JsonLogic conditions, None for none; its section's key or "".
+    # Not hashed: a condition is a dict (equality still compares them).
+    show_if: dict | None = field(default=None, hash=False)
+    end_if: dict | None = field(default=None, hash=False)
+    section: str = ""
 
     def compatible_with(self, earlier: QuestionSpec) -> str | None:
         """Why this question cannot reuse `earlier`'s key (results would mix two meanings), or None."""
@@ -74,6 +84,16 @@ def _moved_option(earlier: tuple[str, ...], later: tuple[str, ...]) -> str | Non
 
 
 @dataclass(frozen=True)
+class SectionSpec:
+    """A page of the survey: its questions are those naming its key, which follow each other."""
+
+    key: str
+    title: str
+    intro: str = ""
+    show_if: dict | None = field(default=None, hash=False)
+
+
+@dataclass(frozen=True)
 class SurveySpec:
     slug: str
     title: str
@@ -83,6 +103,7 @@ class SurveySpec:
     language: str = "en"  # the language of the texts above
     # Other languages' texts: {"fr": {"title": …, "questions": {"<key>": {"text": …}}}} (authoring.translations)
     translations: dict[str, dict] = field(default_factory=dict)
+    sections: tuple[SectionSpec, ...] = field(default_factory=tuple)
 
 
 def _text(value, where: str, problems: list[str], *, required: bool, limit: int = MAX_TEXT) -> str:
@@ -146,11 +167,28 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
     if long and qtype != "text":
         problems.append(f"{where}long: only text questions can be long")
     follow_up_at = _follow_up_at(data.get("follow_up_at"), qtype, len(options), f"{where}follow_up_at", problems)
+    show_if = _condition(data.get("show_if"), f"{where}show_if", problems)
+    end_if = _condition(data.get("end_if"), f"{where}end_if", problems)
+    section = data.get("section", "")
+    if not isinstance(section, str) or (section and not KEY_PATTERN.match(section)):
+        problems.append(f"{where}section: must be a section's key, got {section!r}")
     if problems:
         return None
     assert isinstance(qtype, str)  # one of QUESTION_TYPES, or there would be a problem
     return QuestionSpec(key=key, type=qtype, text=text, options=tuple(options), required=required,
-                        why=why, long=long, follow_up_at=follow_up_at)
+                        why=why, long=long, follow_up_at=follow_up_at, show_if=show_if, end_if=end_if,
+                        section=section)
+
+
+def _condition(value, where: str, problems: list[str]) -> dict | None:
+    """A condition's shape (an object); what it names is checked with the whole survey (`logic_problems`)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not value:
+        problems.append(f"{where}: must be a condition object such as "
+                        '{"<=": [{"var": "answers.rating"}, 2]}')
+        return None
+    return value
 
 
 def _key(key, where: str, problems: list[str]):
@@ -218,7 +256,21 @@ def parse_survey(data) -> SurveySpec:
     follow_up = data.get("follow_up", "low_scores")
     if follow_up not in FOLLOW_UP_RULES:
         problems.append(f"follow_up: must be one of {', '.join(FOLLOW_UP_RULES)}, got {follow_up!r}")
-    raw_questions = data.get("questions")
+    sections = _sections(data.get("sections"), problems)
+    questions = _questions(data.get("questions"), problems)
+    if not problems:
+        problems.extend(logic_problems(questions, sections, intro=intro))
+    language = translating.parse_language(data.get("language"), "language", problems)
+    texts = SimpleNamespace(title=title, intro=intro, questions=questions)
+    translations = translating.parse_translations(data.get("translations"), language, texts, problems)
+    if problems:
+        raise DefinitionError(problems)
+    assert isinstance(slug, str)  # checked above, or there would be a problem
+    return SurveySpec(slug=slug, title=title, intro=intro, questions=tuple(questions), follow_up=follow_up,
+                      sections=tuple(sections), language=language, translations=translations)
+
+
+def _questions(raw_questions, problems: list[str]) -> list[QuestionSpec]:
     questions: list[QuestionSpec] = []
     if not isinstance(raw_questions, list):
         problems.append("questions: must be a list")
@@ -233,14 +285,112 @@ def parse_survey(data) -> SurveySpec:
             if spec:
                 seen.add(spec.key)
                 questions.append(spec)
-    language = translating.parse_language(data.get("language"), "language", problems)
-    texts = SimpleNamespace(title=title, intro=intro, questions=questions)
-    translations = translating.parse_translations(data.get("translations"), language, texts, problems)
-    if problems:
-        raise DefinitionError(problems)
-    assert isinstance(slug, str)  # checked above, or there would be a problem
-    return SurveySpec(slug=slug, title=title, intro=intro, questions=tuple(questions), follow_up=follow_up,
-                      language=language, translations=translations)
+    return questions
+
+
+def _sections(raw, problems: list[str]) -> list[SectionSpec]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > MAX_SECTIONS:
+        problems.append(f"sections: must be a list of at most {MAX_SECTIONS} sections")
+        return []
+    sections: list[SectionSpec] = []
+    for i, data in enumerate(raw):
+        where = f"sections[{i}]."
+        if not isinstance(data, dict):
+            problems.append(f"sections[{i}]: must be an object")
+            continue
+        found: list[str] = []
+        _unknown(data, SECTION_FIELDS, where, found)
+        key = data.get("key")
+        if not isinstance(key, str) or not KEY_PATTERN.match(key):
+            found.append(f"{where}key: must start with a lower-case letter and use only a-z, 0-9 and _ "
+                         f"(at most 64 characters), got {key!r}")
+        elif any(s.key == key for s in sections):
+            found.append(f"{where}key: {key!r} is used twice")
+        title = _text(data.get("title"), f"{where}title", found, required=True, limit=200)
+        intro = _text(data.get("intro"), f"{where}intro", found, required=False)
+        show_if = _condition(data.get("show_if"), f"{where}show_if", found)
+        problems.extend(found)
+        if not found:
+            assert isinstance(key, str)  # checked above, or there would be a problem
+            sections.append(SectionSpec(key=key, title=title, intro=intro, show_if=show_if))
+    return sections
+
+
+def logic_problems(questions, sections=(), *, intro: str = "") -> list[str]:
+    """What is wrong with a survey's display logic, sections and piped text, given its parsed questions (of
+    any type: a condition only needs each question's key, type and options), each problem as "where: what"
+    naming the question. A condition or a piped answer may only read questions asked before it (its own
+    answer too, for `end_if`), and only values those questions can take."""
+    problems: list[str] = []
+    keys = [q.key for q in questions]
+    first_of = _section_problems(questions, sections, problems)
+    for i, question in enumerate(questions):
+        where = f"questions[{i}] ({question.key})."
+        earlier, later = questions[:i], keys[i + 1:]
+        if question.show_if is not None:
+            problems.extend(logic.problems(question.show_if, f"{where}show_if", earlier, later=[*later, question.key]))
+        if question.end_if is not None:
+            problems.extend(logic.problems(question.end_if, f"{where}end_if", questions[:i + 1], later=later))
+        for name in ("text", "why"):
+            problems.extend(_piping_problems(getattr(question, name), f"{where}{name}", keys[:i], later=keys[i:]))
+    for j, section in enumerate(sections):
+        where = f"sections[{j}] ({section.key})."
+        start = first_of.get(section.key)
+        if start is None:
+            continue
+        if section.show_if is not None:
+            problems.extend(logic.problems(section.show_if, f"{where}show_if", questions[:start],
+                                           later=keys[start:]))
+        for name in ("title", "intro"):
+            problems.extend(_piping_problems(getattr(section, name), f"{where}{name}", keys[:start],
+                                             later=keys[start:]))
+    problems.extend(_piping_problems(intro, "intro", [], later=keys))
+    return problems
+
+
+def _section_problems(questions, sections, problems: list[str]) -> dict[str, int]:
+    """Every question in a section of the survey once it has sections, each section's questions following
+    each other, the sections in their questions' order, none empty. Returns each section's first question's
+    position."""
+    section_keys = [s.key for s in sections]
+    first_of: dict[str, int] = {}
+    order: list[str] = []  # the sections as the questions meet them
+    for i, question in enumerate(questions):
+        where = f"questions[{i}] ({question.key}).section"
+        if question.section and question.section not in section_keys:
+            problems.append(f"{where}: {question.section!r} is not one of the survey's sections"
+                            + (f" ({', '.join(section_keys)})" if section_keys else " (it has none)"))
+        elif sections and not question.section:
+            problems.append(f"{where}: every question needs a section once the survey has sections "
+                            f"({', '.join(section_keys)})")
+        elif question.section and question.section not in first_of:
+            first_of[question.section] = i
+            order.append(question.section)
+        elif question.section and order[-1] != question.section:
+            problems.append(f"{where}: the questions of section {question.section!r} must follow each other")
+    if order != [key for key in section_keys if key in first_of]:
+        problems.append(f"sections: list them in the order of their questions ({', '.join(order)})")
+    for j, section in enumerate(sections):
+        if section.key not in first_of:
+            problems.append(f"sections[{j}] ({section.key}).key: no question is in this section")
+    return first_of
+
+
+def _piping_problems(text: str, where: str, earlier: list[str], *, later: list[str]) -> list[str]:
+    """`{answers.<key>}` must name a question asked before the text is shown."""
+    problems = []
+    for placeholder in piping.placeholders(text or ""):
+        if placeholder.scope != "answers" or placeholder.name in earlier:
+            continue
+        if placeholder.name in later:
+            problems.append(f"{where}: {{answers.{placeholder.name}}} is not answered before this text is shown; "
+                            "an answer can be repeated only after its question (in a later section for it to "
+                            "show without JavaScript)")
+        else:
+            problems.append(f"{where}: {{answers.{placeholder.name}}} names no question of this survey")
+    return problems
 
 
 def question_spec(question) -> QuestionSpec:
@@ -248,7 +398,8 @@ def question_spec(question) -> QuestionSpec:
     return QuestionSpec(key=question.key, type=question.type, text=question.text,
                         options=tuple(question.options or ()), required=question.required,
                         why=question.why or "", long=question.long,
-                        follow_up_at=question.follow_up_threshold)
+                        follow_up_at=question.follow_up_threshold, show_if=question.show_if,
+                        end_if=question.end_if, section=question.section or "")
 
 
 def question_definition(spec: QuestionSpec) -> dict:
@@ -263,6 +414,28 @@ def question_definition(spec: QuestionSpec) -> dict:
         data["why"] = spec.why
     if spec.follow_up_at is not None:
         data["follow_up_at"] = spec.follow_up_at
+    # Written only when set, so a survey without logic exports exactly as before.
+    if spec.section:
+        data["section"] = spec.section
+    if spec.show_if is not None:
+        data["show_if"] = spec.show_if
+    if spec.end_if is not None:
+        data["end_if"] = spec.end_if
+    return data
+
+
+def section_specs(version) -> tuple[SectionSpec, ...]:
+    """The sections of a stored SurveyVersion."""
+    return tuple(SectionSpec(key=s["key"], title=s["title"], intro=s.get("intro", ""), show_if=s.get("show_if"))
+                 for s in version.sections or ())
+
+
+def section_definition(spec: SectionSpec) -> dict:
+    data: dict = {"key": spec.key, "title": spec.title}
+    if spec.intro:
+        data["intro"] = spec.intro
+    if spec.show_if is not None:
+        data["show_if"] = spec.show_if
     return data
 
 
@@ -276,6 +449,7 @@ def survey_definition(slug: str, version) -> dict:
         "intro": version.intro,
         **({"language": version.language} if (version.language or "en") != "en" else {}),
         **({"follow_up": version.follow_up} if version.follow_up != "low_scores" else {}),
+        **({"sections": [section_definition(s) for s in section_specs(version)]} if version.sections else {}),
         "questions": [question_definition(question_spec(q)) for q in version.questions],
         **({"translations": translations} if translations else {}),
     }

@@ -13,13 +13,31 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from survey.authoring.definitions import FOLLOW_UP_RULES, QuestionSpec, SurveySpec, question_spec
+from survey.authoring.definitions import (
+    FOLLOW_UP_RULES,
+    QuestionSpec,
+    SectionSpec,
+    SurveySpec,
+    logic_problems,
+    question_spec,
+    section_definition,
+    section_specs,
+)
 from survey.extensions import db
 from survey.models import Question, Response, Survey, SurveyStatus, SurveyVersion, User
 
 
 class AuthoringError(ValueError):
     """A change a manager asked for that cannot be made; the message says why."""
+
+
+class LogicError(AuthoringError):
+    """A change that would break the survey's display logic or piped text: `problems` as "where: what",
+    each naming the question and the condition."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("This change would break the survey's display logic: " + "; ".join(problems))
+        self.problems = problems
 
 
 def find_survey(slug: str) -> Survey | None:
@@ -52,18 +70,24 @@ def _fill_version(version: SurveyVersion, questions) -> None:
         db.session.flush()
     version.questions.extend(
         Question(position=i, key=q.key, type=q.type, text=q.text, why=q.why, required=q.required,
-                 options=list(q.options), long=q.long, follow_up_threshold=q.follow_up_at)
+                 options=list(q.options), long=q.long, follow_up_threshold=q.follow_up_at, show_if=q.show_if,
+                 end_if=q.end_if, section=q.section)
         for i, q in enumerate(questions)
     )
 
 
+def _stored_sections(sections) -> list[dict] | None:
+    return [section_definition(s) for s in sections] or None
+
+
 def new_version(survey: Survey, *, title: str, intro: str, questions, now: datetime,
                 follow_up: str = "low_scores", language: str = "en",
-                translations: dict | None = None) -> SurveyVersion:
+                translations: dict | None = None, sections=()) -> SurveyVersion:
     """The survey's next version, added to the session but not committed (an archive import adds many)."""
     number = survey.versions[-1].number + 1 if survey.versions else 1
     version = SurveyVersion(number=number, title=title, intro=intro, follow_up=follow_up, created_at=now,
-                            language=language, translations=translations or None)
+                            language=language, translations=translations or None,
+                            sections=_stored_sections(sections))
     _fill_version(version, questions)
     survey.versions.append(version)
     survey.updated_at = now
@@ -93,7 +117,7 @@ def create_survey(spec: SurveySpec, *, actor: User | None, now: datetime, publis
     survey = Survey(slug=spec.slug, status=SurveyStatus.PUBLISHED if publish else SurveyStatus.DRAFT, created_at=now,
                     updated_at=now, created_by_id=actor.id if actor else None)
     new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, follow_up=spec.follow_up,
-                language=spec.language, translations=spec.translations, now=now)
+                language=spec.language, translations=spec.translations, sections=spec.sections, now=now)
     db.session.add(survey)
     db.session.commit()
     return survey
@@ -108,7 +132,7 @@ def import_survey(spec: SurveySpec, *, actor: User | None, now: datetime,
         return create_survey(spec, actor=actor, now=now, publish=publish), True
     _check_keys_against_history(survey, spec.questions)
     new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, follow_up=spec.follow_up,
-                language=spec.language, translations=spec.translations, now=now)
+                language=spec.language, translations=spec.translations, sections=spec.sections, now=now)
     if survey.status == SurveyStatus.DRAFT and publish:
         survey.status = SurveyStatus.PUBLISHED
     db.session.commit()
@@ -126,17 +150,30 @@ def editable_version(survey: Survey, now: datetime) -> SurveyVersion:
         return current
     return new_version(survey, title=current.title, intro=current.intro, follow_up=current.follow_up,
                        language=current.language, translations=current.translations,
-                        questions=[question_spec(q) for q in current.questions], now=now)
+                       questions=[question_spec(q) for q in current.questions], sections=section_specs(current),
+                       now=now)
 
 
 def _specs(version: SurveyVersion) -> list[QuestionSpec]:
     return [question_spec(q) for q in version.questions]
 
 
-def _save_questions(survey: Survey, specs: list[QuestionSpec], now: datetime) -> None:
+def _check_logic(specs, sections, intro: str) -> None:
+    """Refuse an edit that leaves a condition or a piped answer pointing at a question that is gone, later
+    or cannot give the value it names (a moved question, a removed option), naming the question."""
+    if problems := logic_problems(specs, sections, intro=intro):
+        raise LogicError(problems)
+
+
+def _save_questions(survey: Survey, specs: list[QuestionSpec], now: datetime,
+                    sections: tuple[SectionSpec, ...] | None = None) -> None:
+    current = survey.current_version
+    sections = section_specs(current) if sections is None else sections
+    _check_logic(specs, sections, current.intro)
     version = editable_version(survey, now)
     _check_keys_against_history(survey, specs, skip_version_id=version.id)
     _fill_version(version, specs)
+    version.sections = _stored_sections(sections)
     survey.updated_at = now
     db.session.commit()
 
@@ -188,6 +225,7 @@ def update_details(survey: Survey, *, title: str, intro: str, follow_up: str, no
     current = survey.current_version
     if (title, intro, follow_up) == (current.title, current.intro, current.follow_up):
         return
+    _check_logic(_specs(current), section_specs(current), intro)
     version = editable_version(survey, now)
     version.title, version.intro, version.follow_up = title, intro, follow_up
     survey.updated_at = now
@@ -213,7 +251,8 @@ def duplicate_survey(survey: Survey, *, actor: User | None, now: datetime) -> Su
     current = survey.current_version
     spec = SurveySpec(slug=unique_slug(f"{survey.slug}-copy"), title=f"{current.title} (copy)",
                       intro=current.intro, questions=tuple(_specs(current)), follow_up=current.follow_up,
-                      language=current.language, translations=dict(current.translations or {}))
+                      language=current.language, translations=dict(current.translations or {}),
+                      sections=section_specs(current))
     return create_survey(spec, actor=actor, now=now)
 
 

@@ -146,13 +146,17 @@ def _responses(survey: Survey, contacts: dict[str, list[Contact]], rng: random.R
                              "updated_at": moment, "revisions_count": 1, "quote_consent": rng.random() < 0.5,
                              "contact_consent": score <= 2 or rng.random() < 0.2,
                              "attributes": dict(contact.attributes),
-                             "language": contact.attributes["language"]})
+                             "language": contact.attributes["language"],
+                             # The starter asks "What went wrong?" only after a low rating (display logic).
+                             "not_asked": [] if score <= 2 else ["what_went_wrong"]})
                 given: list[AnswerRow] = [
                     ("satisfaction", score, None), ("resolved", int(score >= 3 or rng.random() < 0.3), None),
                     ("effort", min(7, max(1, score + 2 + rng.choice([-1, 0, 0, 1]))), None)]
                 channel = rng.randrange(4)
                 given.append(("channel", channel + 1, channel_question.options[channel]))
-                if rng.random() < 0.35:
+                if score <= 2 and rng.random() < 0.6:
+                    given.append(("what_went_wrong", None, rng.choice(COMMENTS[score])))
+                elif rng.random() < 0.35:
                     given.append(("comment", None, rng.choice(COMMENTS[score])))
                 answers.append(given)
     ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), rows).all()
@@ -223,10 +227,15 @@ def _changes(survey: Survey, admin: User, now: datetime) -> None:
         changes.publish(entry, now=now, impact_numbers=True if number == 0 else None)
 
 
+# The starter's written answers: a low rating's "What went wrong?" (display logic) or the closing comment; a
+# response has one or the other.
+TEXT_KEYS = ("comment", "what_went_wrong")
+
+
 def _themes(survey: Survey, admin: User, now: datetime) -> None:
     for text, tag in THEMES.items():
         tagged = select(Answer.response_id, literal(tag), literal(now), literal(admin.id)).join(Response).where(
-            Response.survey_id == survey.id, Answer.question_key == "comment", Answer.value_text == text)
+            Response.survey_id == survey.id, Answer.question_key.in_(TEXT_KEYS), Answer.value_text == text)
         db.session.execute(insert(ResponseTag).from_select(
             ["response_id", "tag", "created_at", "created_by_id"], tagged))
     db.session.commit()

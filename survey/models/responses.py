@@ -39,6 +39,9 @@ class Response(Model):
     # The language the customer answered in (a tag: "fr"); None for imported and older responses. Answers
     # are stored by key and option position, so results combine every language.
     language: Mapped[str | None] = mapped_column(String(16))
+    # The keys of the version's questions its display logic did not show this respondent ("not asked", apart
+    # from "not answered"); None when the version has no logic (everything was asked).
+    not_asked: Mapped[list[str] | None] = mapped_column(JSON)
 
     version = relationship("SurveyVersion")
     contact = relationship("Contact")

@@ -70,6 +70,9 @@ class SurveyVersion(Model):
     language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     translations: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
+    # Display logic's pages: [{"key", "title", "intro"?, "show_if"?}] in order (definitions.SectionSpec);
+    # empty: one page. Each question names its section (Question.section).
+    sections: Mapped[list[dict] | None] = mapped_column(JSON)
 
     survey: Mapped[Survey] = relationship(back_populates="versions")
     questions: Mapped[list[Question]] = relationship(
@@ -99,6 +102,11 @@ class Question(Model):
     # rating / nps: an answer at or below this value opens a follow-up case (a scale position for rating,
     # 0–10 for NPS). None means the default: the bottom two boxes of a rating, 0–6 for NPS.
     follow_up_threshold: Mapped[int | None]
+    # Display logic (survey.authoring.logic): shown only when `show_if` holds; the survey ends after this
+    # question when `end_if` holds. JsonLogic objects, None for none. `section`: its section's key, or "".
+    show_if: Mapped[dict | None] = mapped_column(JSON)
+    end_if: Mapped[dict | None] = mapped_column(JSON)
+    section: Mapped[str] = mapped_column(String(64), default="")
 
     version: Mapped[SurveyVersion] = relationship(back_populates="questions")
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from survey.addresses import InvalidAddress, normalise_email
+from survey.authoring.piping import contact_values
 from survey.extensions import db
 from survey.models import Contact, Invitation, Survey
 from survey.outreach import erasures
@@ -64,7 +65,8 @@ def invited_respondent(invitation: Invitation) -> Respondent:
     contact = invitation.contact
     assert contact is not None, "invitation_by_token finds only invitations that still have their contact"
     return Respondent(key=invitation.respondent_key, source="link", invitation_id=invitation.id,
-                      contact_id=invitation.contact_id, attributes=dict(contact.attributes or {}))
+                      contact_id=invitation.contact_id, attributes=dict(contact.attributes or {}),
+                      contact=contact_values(contact))
 
 
 def public_respondent(submission_key: str) -> Respondent:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import database, followups, webhooks
+from survey.authoring import logic
 from survey.clock import local_date
 from survey.extensions import db
 from survey.languages import N_
@@ -101,6 +102,9 @@ class Respondent:
     invitation_id: int | None = None
     contact_id: int | None = None
     attributes: Mapping[str, str] = field(default_factory=dict)
+    # What display logic and piped text may read of the contact (piping.contact_values): name, email,
+    # attributes. Empty for the public link.
+    contact: Mapping[str, str] = field(default_factory=dict)
 
 
 def form_respondent_key(submission_key: str) -> str:
@@ -112,6 +116,35 @@ def form_respondent_key(submission_key: str) -> str:
 class ParsedAnswers:
     values: dict[str, object]  # question key → int | str | bool | list[str]; unanswered keys absent
     errors: dict[str, str]  # question key → message for the customer
+    # The keys of the questions display logic did not ask (their answers dropped); None without logic.
+    not_asked: list[str] | None = None
+
+
+def section_conditions(version: SurveyVersion) -> dict[str, Any]:
+    """Section key → its show_if (None when it has none)."""
+    return {section["key"]: section.get("show_if") for section in version.sections or ()}
+
+
+def route(version: SurveyVersion, values: Mapping[str, object], contact: Mapping[str, str]) -> logic.Route | None:
+    """Which of the version's questions this customer is asked, or None when the version has no logic."""
+    conditions = section_conditions(version)
+    if not logic.has_logic(version.questions, conditions):
+        return None
+    by_key = {q.key: q.type for q in version.questions}
+    answers = {key: logic.answer_value(by_key[key], value) for key, value in values.items() if key in by_key}
+    return logic.route(version.questions, conditions, answers, contact)
+
+
+def asked_only(version: SurveyVersion, values: Mapping[str, object],
+               contact: Mapping[str, str]) -> tuple[dict[str, object], list[str] | None]:
+    """The answers to the questions the customer was asked, and the keys of those not asked (None without
+    logic). Worked out here from the answers and the contact, whatever the form claimed was shown: an
+    answer to a question that was not shown is never stored."""
+    found = route(version, values, contact)
+    if found is None:
+        return dict(values), None
+    asked = set(found.asked)
+    return {key: value for key, value in values.items() if key in asked}, found.not_asked
 
 
 @dataclass(frozen=True)
@@ -148,9 +181,12 @@ def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[obje
 
 
 def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], *,
-                  only_first_required: bool = False) -> ParsedAnswers:
+                  only_first_required: bool = False, version: SurveyVersion | None = None,
+                  contact: Mapping[str, str] | None = None) -> ParsedAnswers:
     """`only_first_required`: the one-click rating's send, where only the rating chosen in the email is
-    needed and every other answer is optional (each given one is still checked)."""
+    needed and every other answer is optional (each given one is still checked). With `version` (whose
+    questions these are) its display logic applies: a question not asked is neither required nor checked,
+    and its answer is dropped."""
     values, errors = {}, {}
     for number, question in enumerate(questions):
         required = number == 0 if only_first_required else question.required
@@ -159,7 +195,12 @@ def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], 
             errors[question.key] = error
         elif value is not None:
             values[question.key] = value
-    return ParsedAnswers(values=values, errors=errors)
+    found = route(version, values, contact or {}) if version is not None else None
+    if found is None:
+        return ParsedAnswers(values=values, errors=errors)
+    asked = set(found.asked)
+    return ParsedAnswers(values={k: v for k, v in values.items() if k in asked},
+                         errors={k: e for k, e in errors.items() if k in asked}, not_asked=found.not_asked)
 
 
 def form_values(questions: Sequence[Question], values: Mapping[str, object]) -> dict[str, list[str]]:
@@ -246,13 +287,14 @@ def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapp
     that is already stored (written first in `_store`, so little is done before it is refused), and the
     next attempt finds it. That spares every submission but a repeat one round trip. `language`: the one the
     customer answered in (shown beside the response; answers are the same in every language)."""
+    values, not_asked = asked_only(version, values, respondent.contact)
     for attempt in range(3):
         if attempt and (response_id := _already_stored(submission_key)) is not None:
             db.session.rollback()
             return Submission(response_id, duplicate=True)
         try:
             response_id = _store(version, respondent, values, consents, submission_key, now, refused_before,
-                                 language)
+                                 language, not_asked)
             db.session.commit()
             return Submission(response_id, duplicate=False)
         except IntegrityError:
@@ -262,7 +304,8 @@ def submit_response(version: SurveyVersion, respondent: Respondent, values: Mapp
     raise RuntimeError("could not store the response after three attempts")
 
 
-def _store(version, respondent, values, consents, submission_key, now, refused_before, language=None) -> int:
+def _store(version, respondent, values, consents, submission_key, now, refused_before, language=None,
+           not_asked: list[str] | None = None) -> int:
     # Straight to the transaction's connection: the session's execute would only add an autoflush check and
     # ORM dispatch to each statement (nothing they touch is pending in the session).
     connection = db.session.connection()
@@ -272,7 +315,7 @@ def _store(version, respondent, values, consents, submission_key, now, refused_b
     this_form = respondent.key == form_respondent_key(submission_key)
     stored = None if this_form else connection.execute(_RESPONSE_OF, {"key": respondent.key}).one_or_none()
     changes = {"version_id": version.id, "updated_at": now, "quote_consent": consents.quote,
-               "contact_consent": consents.contact, "language": language}
+               "contact_consent": consents.contact, "language": language, "not_asked": not_asked}
     is_new = stored is None
     # `response` is the row as it is now written, for what the submission also does (rollups, a follow-up
     # case, webhooks): a plain instance, never added to the session.
@@ -358,7 +401,7 @@ def _save_draft(dialect_name: str):
 REFUSED_KEPT = timedelta(hours=1)
 REFUSAL_PATIENCE = 0.5  # seconds a refusal waits for another writer before showing the form at once
 _REFUSED_PREFIX = "refused:"
-_KEPT_FIELDS = ("consent_quote", "consent_contact", "action")
+_KEPT_FIELDS = ("consent_quote", "consent_contact", "action", "page")
 
 
 def _refused_key(submission_key: str) -> str:

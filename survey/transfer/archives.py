@@ -42,8 +42,9 @@ from survey.transfer.response_import import (
 FORMAT = "hearken-survey-archive"
 VERSION = 1
 SOURCES = ("link", "public", "import")
+# "not_asked" (a survey with display logic) is read and ignored, as the CSV import ignores its column.
 RESPONSE_FIELDS = {"response_id", "submitted_at", "updated_at", "version", "email", "source", "attributes",
-                   "answers", "quote_consent", "contact_consent", "tags"}
+                   "answers", "quote_consent", "contact_consent", "tags", "not_asked"}
 MAX_PROBLEMS = 100
 CHUNK = 1 << 16
 
@@ -258,7 +259,7 @@ def _create_survey(header: _Header, slug: str | None, *, now: datetime, actor_id
             earlier[question.key] = question
         version = new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions,
                                follow_up=spec.follow_up, language=spec.language,
-                               translations=spec.translations,
+                               translations=spec.translations, sections=spec.sections,
                                now=_moment(entry.get("created_at"), f"{where}.created_at"))
         version.number = index + 1
     if found:

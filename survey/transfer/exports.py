@@ -74,6 +74,17 @@ def question_types(survey: Survey) -> dict[str, str]:
     return types
 
 
+def has_logic(survey: Survey) -> bool:
+    """Any version of the survey has display logic: its exports then say which questions were not asked
+    (a column and a field more; the exports of every other survey stay as they were)."""
+    # Read as columns (the survey may be detached while an export streams); a JSON null reads as None.
+    conditions = db.session.execute(select(Question.show_if, Question.end_if).join(SurveyVersion)
+                                    .where(SurveyVersion.survey_id == survey.id)).all()
+    sections = db.session.scalars(select(SurveyVersion.sections).where(SurveyVersion.survey_id == survey.id))
+    return any(show is not None or end is not None for show, end in conditions) or any(
+        section.get("show_if") is not None for found in sections for section in found or ())
+
+
 @dataclass(frozen=True)
 class Selection:
     """Which responses of a survey to export: changed since a moment, and/or matching SQL conditions."""
@@ -220,16 +231,21 @@ def _tags(response_ids: list[int], rows: list[tuple]) -> dict[int, list[str]]:
 def export_records(selection: Selection) -> Iterator[dict]:
     """One dict per response: metadata, segment attributes, native answer values and theme tags."""
     types = question_types(selection.survey)
-    for batch, answer_rows, tag_rows in _batches(selection, _responses(selection)):
+    logic = has_logic(selection.survey)
+    query = _responses(selection).add_columns(Response.not_asked) if logic else _responses(selection)
+    for batch, answer_rows, tag_rows in _batches(selection, query):
         ids = [row.id for row in batch]
         answers, tags = _answer_values(types, ids, answer_rows), _tags(ids, tag_rows)
         for row in batch:
-            yield {
+            record = {
                 "response_id": row.id, "submitted_at": iso(row.submitted_at), "updated_at": iso(row.updated_at),
                 "version": row.number, "email": row.email, "source": row.source,
                 "attributes": row.attributes or {}, "answers": answers[row.id],
                 "quote_consent": row.quote_consent, "contact_consent": row.contact_consent, "tags": tags[row.id],
             }
+            if logic:  # the questions display logic did not show: "not asked", apart from unanswered ones
+                record["not_asked"] = row.not_asked or []
+            yield record
 
 
 def csv_cell(value: object) -> object:
@@ -255,7 +271,18 @@ def table(selection: Selection) -> Table:
     attributes = _attribute_names(selection)
     header = ["response_id", "submitted_at", "updated_at", "version", "email", "source",
               *(f"attr.{name}" for name in attributes), *types, "quote_consent", "contact_consent", "tags"]
-    return Table(header, _table_rows(selection, types, attributes))
+    if not has_logic(selection.survey):
+        return Table(header, _table_rows(selection, types, attributes))
+    # Last, as tags was added: the keys of the questions not asked, joined by ";" (an empty answer cell of
+    # a key listed here was not asked; of any other, not answered).
+    return Table([*header, "not_asked"], _with_not_asked(selection, _table_rows(selection, types, attributes)))
+
+
+def _with_not_asked(selection: Selection, rows: Iterator[list]) -> Iterator[list]:
+    """Each row with its response's not-asked keys (question keys: nothing a spreadsheet could run)."""
+    query = _responses(selection).with_only_columns(Response.not_asked).execution_options(yield_per=BATCH)
+    for row, not_asked in zip(rows, db.session.scalars(query), strict=True):
+        yield [*row, ";".join(not_asked or ())]
 
 
 def _table_rows(selection: Selection, types: dict[str, str], attribute_names: list[str]) -> Iterator[list]:

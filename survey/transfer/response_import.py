@@ -70,6 +70,7 @@ BATCH = 5000  # rows per write: large enough that statements are few, small enou
 TICK = 2000  # rows checked between progress reports
 MAX_PROBLEMS = 100  # problems kept for the report; the rest are counted
 MAX_COLUMNS = 1000
+NOT_ASKED_COLUMN = "not_asked"  # survey.transfer.exports writes it for surveys with display logic
 TAG_LIMIT = 64  # response_tags.tag, as the response browser refuses longer themes
 ATTRIBUTE_PREFIX = "attr."
 REQUIRED_COLUMN = "submitted_at"
@@ -688,6 +689,10 @@ class RowChecker:
             columns.fixed[lower] = index
         elif lower in self.keys:
             columns.questions.append((index, lower))
+        elif lower == NOT_ASKED_COLUMN:
+            # The export of a survey with display logic lists the questions not asked; it imports again,
+            # and this column is read and ignored (an imported response's questions all count as asked).
+            pass
         else:
             columns.unknown.append(name)
         return lower

@@ -1,4 +1,6 @@
 """Flask-WTF forms for the manager pages and the respond page (CSRF on every POST)."""
+import json
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -19,7 +21,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from survey.authoring.logic import EDITOR_OPERATORS, editor_fields, simple_condition
 from survey.models import QUESTION_TYPES, CaseStatus, ChangeStatus
+from survey.strict_json import JsonError, parse_json
 from survey.web.request_text import one_line_break
 
 TYPE_LABELS = {
@@ -89,10 +93,91 @@ class QuestionForm(Form):
         "Open a follow-up at or below (optional)", validators=[Optional()],
         description="Rating: a scale position (1 is the worst); NPS: 0–9. Empty: the bottom two boxes, NPS 0–6.")
 
-    def definition(self) -> dict:
-        """The question in the JSON definition format, for survey.authoring.definitions.parse_question."""
+    # Display logic without JSON: "show this question only if <subject> <operator> <value>", and "end the
+    # survey after this question if …". The subjects (earlier questions, this one for the end, a contact
+    # attribute) are set per survey by `offer_conditions`. A condition more complex than one comparison (from
+    # an imported definition) is kept as the subject "kept", its JSON in a hidden field.
+    show_subject = SelectField("Depends on", choices=[], validate_choice=False)
+    show_attribute = StringField("Contact attribute", validators=[Optional(), Length(max=64)],
+                                 description="When the condition is on the contact: name, email or an attribute "
+                                             "such as location.")
+    show_operator = SelectField("Comparison", choices=[SelectChoice(*item) for item in EDITOR_OPERATORS.items()],
+                                validate_choice=False)
+    show_value = StringField("Value", validators=[Optional(), Length(max=200)],
+                             description="Rating: a scale position (1 is the worst); NPS: 0–10; yes/no: yes or "
+                                         "no; choice: an option as written.")
+    show_kept = HiddenField()
+    end_subject = SelectField("Depends on", choices=[], validate_choice=False)
+    end_attribute = StringField("Contact attribute", validators=[Optional(), Length(max=64)])
+    end_operator = SelectField("Comparison", choices=[SelectChoice(*item) for item in EDITOR_OPERATORS.items()],
+                                validate_choice=False)
+    end_value = StringField("Value", validators=[Optional(), Length(max=200)])
+    end_kept = HiddenField()
+    section = SelectField("Section (page)", choices=[], validate_choice=False)
+
+    def offer_conditions(self, earlier: list[tuple[str, str]], sections: list[tuple[str, str]],
+                         show_if=None, end_if=None, *, fill: bool) -> None:
+        """Offer `earlier` questions ((key, text)) as subjects, and `sections` ((key, title)) to choose from;
+        with `fill`, show the question's own conditions in the fields."""
+        subjects = [(f"answers.{key}", f"the answer to “{text[:80]}”") for key, text in earlier]
+        contact = [("contact", "a contact attribute")]
+        this = [("self", "the answer to this question")]
+        for name, condition, extra in (("show", show_if, []), ("end", end_if, this)):
+            kept = [("kept", "the condition of the imported definition")] if (
+                condition is not None and editor_fields(condition) is None) else []
+            none = ("", "(always show it)" if name == "show" else "(never end early)")
+            getattr(self, f"{name}_subject").choices = [SelectChoice(*choice) for choice in
+                                                        (none, *kept, *subjects, *extra, *contact)]
+            if fill and condition is not None:
+                self._fill(name, condition)
+        self.section.choices = [SelectChoice(*choice) for choice in sections]
+        if not sections:
+            del self.section
+
+    def _fill(self, name: str, condition) -> None:
+        fields = editor_fields(condition)
+        if fields is None:
+            getattr(self, f"{name}_subject").data = "kept"
+            getattr(self, f"{name}_kept").data = json.dumps(condition)
+            return
+        subject, operator, value = fields
+        if subject.startswith("contact."):
+            getattr(self, f"{name}_attribute").data = subject.split(".", 1)[1]
+            subject = "contact"
+        elif name == "end" and subject == f"answers.{self.key.data}":
+            subject = "self"
+        getattr(self, f"{name}_subject").data = subject
+        getattr(self, f"{name}_operator").data = operator
+        getattr(self, f"{name}_value").data = value
+
+    def _condition(self, name: str, types: dict[str, str]) -> object:
+        subject = getattr(self, f"{name}_subject").data or ""
+        if not subject:
+            return None
+        if subject == "kept":
+            try:
+                return parse_json((getattr(self, f"{name}_kept").data or "null").encode())
+            except JsonError:
+                return None
+        if subject == "self":
+            subject = f"answers.{(self.key.data or '').strip()}"
+            types = {**types, (self.key.data or "").strip(): self.type.data}
+        elif subject == "contact":
+            subject = f"contact.{(getattr(self, f'{name}_attribute').data or '').strip().lower()}"
+        question_type = types.get(subject.split(".", 1)[1]) if subject.startswith("answers.") else None
+        return simple_condition(subject, getattr(self, f"{name}_operator").data or "==",
+                                getattr(self, f"{name}_value").data or "", question_type)
+
+    def definition(self, types: dict[str, str] | None = None) -> dict:
+        """The question in the JSON definition format, for survey.authoring.definitions.parse_question.
+        `types`: the survey's question types by key (a condition's value is typed as its subject's answers)."""
         data = {"key": self.key.data.strip(), "type": self.type.data, "text": self.text.data,
                 "required": self.required.data, "why": self.why.data or ""}
+        for name in ("show", "end"):
+            if (condition := self._condition(name, types or {})) is not None:
+                data[f"{name}_if"] = condition
+        if "section" in self and self.section.data:
+            data["section"] = self.section.data
         lines = [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]
         if self.type.data == "rating":
             data["scale"] = lines
@@ -109,7 +194,7 @@ class QuestionForm(Form):
         for problem in problems:
             name, _, message = problem.partition(": ")
             name = name.split("[")[0]
-            target = {"scale": "options"}.get(name, name)
+            target = {"scale": "options", "show_if": "show_value", "end_if": "end_value"}.get(name, name)
             field = getattr(self, target, None) if target in self._fields else None
             (field or self.key).errors = [*(field or self.key).errors, message if field else problem]
 

@@ -21,6 +21,7 @@ from survey.clock import utcnow
 from survey.extensions import csrf
 from survey.models import Survey, SurveyStatus, SurveyVersion
 from survey.outreach.invitations import invitation_by_token, invited_respondent, mark_opened, public_respondent
+from survey.responding import pages
 from survey.responding.submission import (
     NOTHING_YET,
     Consents,
@@ -98,16 +99,26 @@ def offer_languages(survey: Survey, respondent: Respondent | None = None) -> Non
 
 def render_survey(survey: Survey, version: SurveyVersion, form: RespondForm, fields, *, errors=None,
                   notice=None, can_save=False, answered=False, preview=False, action_url=None, quick_rating=None,
-                  status=200):
+                  status=200, contact=None, page=None):
     """`quick_rating`: the (value, label) chosen in the email, shown at the top with the button that sends
     it: the chosen option alone, pre-selected, looked like an answer that was not one. The survey's texts
-    are shown in the page's language (`localised`), each falling back to the default language's."""
+    are shown in the page's language (`localised`), each falling back to the default language's. `page`: the
+    section shown (an index; by default the one posted, or the first); `contact`: what piped text and display
+    logic may read of the customer."""
+    if page is None:
+        page = (fields.get("page") or [0])[0]
+    shown = localised(version, locale.customer_language())
+    layout = pages.layout(shown, fields, contact or {}, page)
     return render_template(
-        "respond/survey.html", survey=survey, version=localised(version, locale.customer_language()), form=form,
+        "respond/survey.html", survey=survey, version=shown, form=form,
         fields=fields, errors=errors or {},
         notice=notice, can_save=can_save, answered=answered, preview=preview, quick_rating=quick_rating,
-        action_url=action_url or request.path,
+        action_url=action_url or request.path, layout=layout,
     ), status
+
+
+def _contact(respondent: Respondent | None) -> dict[str, str]:
+    return dict(respondent.contact) if respondent is not None else {}
 
 
 NOTHING_SENT = lazy_gettext("Nothing was sent: your answers were sent before, and saving for later would not "
@@ -136,17 +147,28 @@ def answer_survey(survey: Survey, respondent: Respondent | None, *, thanks_url: 
         # Only the CSRF token can fail here (the other fields are optional): the session expired or the
         # page sat open for a day. Keep every answer and ask for one more click.
         return _refuse(survey, respondent, form, version, fields, timed_out=True)
+    contact = _contact(respondent)
     if action == "save":
         # Looked up for a save only: a submission needs no extra query to find what it replaces.
         if respondent is None or response_exists(respondent.key):
             # Once answers are sent, a draft would never be sent: say so rather than "saved".
             return render_survey(survey, version, form, fields, answered=respondent is not None,
-                                 notice=NOTHING_SENT, status=409)
+                                 notice=NOTHING_SENT, status=409, contact=contact)
         database.write_from_here()
         save_draft(version, respondent, fields, now=utcnow())
         return redirect(_this_page(saved=1), code=303)
-    parsed = parse_answers(version.questions, fields, only_first_required=action == "rating")
+    if action in ("next", "back"):
+        moved = pages.move(version, fields, contact, request.form.get("page"), action)
+        if moved.errors:
+            return _refuse(survey, respondent, form, version, fields, timed_out=False, errors=moved.errors)
+        if moved.page is not None:  # another page: kept like a refused form, shown by the GET it redirects to
+            fields.update(page=[str(moved.page)], action=["move"])
+            return _refuse(survey, respondent, form, version, fields, timed_out=False)
+    parsed = parse_answers(version.questions, fields, only_first_required=action == "rating", version=version,
+                           contact=contact)
     if parsed.errors:
+        first = pages.first_page_with(version, list(parsed.errors))
+        fields["page"] = [str(first or 0)]
         return _refuse(survey, respondent, form, version, fields, timed_out=False, errors=parsed.errors)
     database.write_from_here()
     submit_response(version, respondent or public_respondent(submission_key), parsed.values,
@@ -180,9 +202,10 @@ def _refuse(survey: Survey, respondent: Respondent | None, form: RespondForm, ve
     if hold_refused_form(version, form.submission_key.data, fields, timed_out=timed_out, now=utcnow()):
         return redirect(_this_page(form=form.submission_key.data), code=303)
     answered = respondent is not None and response_exists(respondent.key)
+    status = 400 if timed_out else 422 if errors else 200
     return render_survey(survey, version, form, fields, errors=errors, answered=answered,
-                         can_save=respondent is not None and not answered,
-                         notice=TIMED_OUT if timed_out else None, status=400 if timed_out else 422)
+                         can_save=respondent is not None and not answered, contact=_contact(respondent),
+                         notice=TIMED_OUT if timed_out else None, status=status)
 
 
 TIMED_OUT = lazy_gettext("Your page timed out for security reasons. Your answers are still here: please check "
@@ -200,13 +223,19 @@ def _show_survey(survey: Survey, respondent: Respondent | None):
         form.consent_quote.data = bool(fields.get("consent_quote"))
         if "consent_contact" in form:
             form.consent_contact.data = bool(fields.get("consent_contact"))
-        errors = {} if refused.timed_out else parse_answers(
-            version.questions, fields, only_first_required=action == "rating").errors
+        contact = _contact(respondent)
+        # A page moved to (Back, Next) shows no errors: its answers are checked when it is left.
+        errors = {} if refused.timed_out or action == "move" else parse_answers(
+            version.questions, fields, only_first_required=action == "rating", version=version,
+            contact=contact).errors
+        if errors:  # those of the page shown (the page of the first error, see answer_survey)
+            shown = pages.layout(version, fields, contact, (fields.get("page") or ["0"])[0]).visible
+            errors = {key: error for key, error in errors.items() if key in {q.key for q in shown}}
         answered = respondent is not None and response_exists(respondent.key)
         rated = fields.get(field_name(version.questions[0]), [""])[0] if version.questions else ""
         quick_rating = one_click_rating(version.questions, rated) if action == "rating" else None
         return render_survey(survey, version, form, fields, errors=errors, can_save=respondent is not None
-                             and not answered, answered=answered, quick_rating=quick_rating,
+                             and not answered, answered=answered, quick_rating=quick_rating, contact=contact,
                              notice=TIMED_OUT if refused.timed_out else None, status=422 if errors else 200)
     previous = NOTHING_YET if respondent is None else resume(respondent.key)
     version = _version(survey, previous.version_id)
@@ -225,7 +254,8 @@ def _show_survey(survey: Survey, respondent: Respondent | None):
     quick_rating = one_click_rating(version.questions, request.args.get("rating"))
     fields = preselect_first(version.questions, previous.fields, quick_rating)
     return render_survey(survey, version, form, fields, can_save=respondent is not None and not previous.answered,
-                         answered=previous.answered, notice=notice, quick_rating=quick_rating)
+                         answered=previous.answered, notice=notice, quick_rating=quick_rating,
+                         contact=_contact(respondent), page=0)
 
 
 SAVED = lazy_gettext("Your answers are saved. Open the same link again to finish later.")

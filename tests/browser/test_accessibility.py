@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from survey import changes
-from tests.factories import NOW, make_invitation, make_survey
+from tests.factories import NOW, logic_definition, make_invitation, make_survey
 from tests.security.conftest import record_figures
 
 pytestmark = pytest.mark.browser
@@ -58,7 +58,27 @@ def respondent_pages(page, base: str, token: str):
         page.click("#submission-button")
         page.wait_for_url("**/thanks?receipt=*")
 
+    def sections_with_errors():
+        page.goto(base + "/s/support-logic")
+        page.click("#next-button")
+        page.wait_for_selector("#error-summary")
+
+    def second_section():
+        page.goto(base + "/s/support-logic")
+        page.check("#q-satisfaction-1")
+        page.click("#next-button")
+        page.wait_for_selector("text=Page 2 of 3")
+
+    def question_hidden_in_place():
+        second_section()
+        page.check("#q-channel-2")  # Email: "What was it about?" is for those who phoned
+        page.wait_for_selector("#question-topics", state="hidden")
+
     return [
+        ("survey with sections, first page", goto("/s/support-logic")),
+        ("survey with sections, errors on a page", sections_with_errors),
+        ("survey with sections, second page with piped text", second_section),
+        ("survey with logic, a question hidden in place", question_hidden_in_place),
         ("survey form, empty", goto("/s/support-csat")),
         ("survey form, with errors", submit_empty("/s/support-csat")),
         ("survey thank-you page", thanks),
@@ -76,6 +96,7 @@ def test_respondent_pages_have_no_serious_or_critical_violations(app, live_serve
     with app.app_context():
         survey = make_survey()
         token = make_invitation(survey).token
+        make_survey(definition=logic_definition())
         for number, (title, category) in enumerate([("Shorter queues", "Stores"), ("Clearer bills", "Billing")]):
             entry = changes.save_change(None, changes.ChangeInput(
                 title=title, you_said="The queue was long",

@@ -40,6 +40,23 @@ ANSWER = {"description": "rating: 1-based scale position; nps: 0–10; choice: o
           "anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "boolean"},
                     {"type": "array", "items": {"type": "string"}}]}
 
+CONDITION = {
+    "type": "object", "minProperties": 1, "maxProperties": 1,
+    "description": "Display logic: a JsonLogic condition (jsonlogic.com) of the operators var, ==, !=, <, <=, >, >=, "
+                   "in, and, or, !, !!; variables answers.<earlier question key> and contact.<field> "
+                   "(docs/formats.md, \"Display logic\"). Checked against the survey's questions when it is "
+                   "imported.",
+}
+
+SECTION = {
+    "type": "object", "required": ["key", "title"], "additionalProperties": False,
+    "description": "A page of the survey; its questions name it in their `section`.",
+    "properties": {"key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"},
+                   "title": {"type": "string", "minLength": 1, "maxLength": 200},
+                   "intro": {"type": "string", "maxLength": 2000},
+                   "show_if": ref("Condition")},
+}
+
 QUESTION = {
     "type": "object", "required": ["key", "type", "text"], "additionalProperties": False,
     "properties": {
@@ -54,6 +71,9 @@ QUESTION = {
         "why": {"type": "string", "maxLength": 500},
         "long": {"type": "boolean"},
         "follow_up_at": {"type": "integer", "minimum": 0, "maximum": 10},
+        "section": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$", "description": "its section's key"},
+        "show_if": ref("Condition"),
+        "end_if": {**ref("Condition"), "description": "the survey ends after this question when it holds"},
     },
 }
 
@@ -63,6 +83,7 @@ DEFINITION = {
     "properties": {"slug": SLUG, "title": {"type": "string", "minLength": 1, "maxLength": 200},
                    "intro": {"type": "string", "maxLength": 2000},
                    "follow_up": {"enum": ["low_scores", "every_response"]},
+                   "sections": {"type": "array", "items": ref("Section"), "maxItems": 50},
                    "questions": {"type": "array", "items": ref("Question"), "maxItems": 100},
                    "language": {"type": "string", "pattern": "^[a-z]{2,3}(?:-[A-Z]{2})?$",
                                 "description": "the language of the texts above (default en)"},
@@ -129,7 +150,9 @@ RESPONSE = {
                    "attributes": {"type": "object", "additionalProperties": {"type": "string"}},
                    "answers": {"type": "object", "additionalProperties": ANSWER},
                    "quote_consent": {"type": "boolean"}, "contact_consent": {"type": "boolean"},
-                   "tags": {"type": "array", "items": {"type": "string"}}},
+                   "tags": {"type": "array", "items": {"type": "string"}},
+                   "not_asked": {"type": "array", "items": {"type": "string"},
+                                 "description": "surveys with display logic only: the questions not shown"}},
 }
 
 IMPORT_RESULT = {
@@ -339,7 +362,8 @@ ERROR = {
 }
 
 COMPONENTS = {
-    "Error": ERROR, "Question": QUESTION, "SurveyDefinition": DEFINITION, "Survey": SURVEY,
+    "Error": ERROR, "Question": QUESTION, "Condition": CONDITION, "Section": SECTION,
+    "SurveyDefinition": DEFINITION, "Survey": SURVEY,
     "SurveyDetail": SURVEY_DETAIL, "Contact": CONTACT, "ContactsUpsert": CONTACTS_UPSERT,
     "UpsertResult": UPSERT_RESULT, "Erased": ERASED, "Response": RESPONSE, "ResponsePage": page_of("Response"),
     "ContactPage": page_of("Contact"), "ImportResult": IMPORT_RESULT, "Job": JOB, "Refusal": REFUSAL,

@@ -13,7 +13,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from survey import languages
-from survey.authoring import starters, translator_files
+from survey.authoring import logic, starters, translator_files
 from survey.authoring.definitions import (
     DefinitionError,
     SurveySpec,
@@ -25,6 +25,7 @@ from survey.authoring.definitions import (
 )
 from survey.authoring.editing import (
     AuthoringError,
+    LogicError,
     add_question,
     change_status,
     create_from_spec,
@@ -37,6 +38,7 @@ from survey.authoring.editing import (
 )
 from survey.clock import utcnow
 from survey.links import external_url
+from survey.responding import pages
 from survey.responding.submission import parse_answers
 from survey.results.overview import survey_overview
 from survey.strict_json import JsonError, parse_json
@@ -82,14 +84,52 @@ def new_survey():
     return render_template("manage/new.html", form=form, starters=starters.all_starters())
 
 
+def _offer_conditions(form: QuestionForm, version, key: str | None, *, fill: bool = False) -> None:
+    """The question editor's choices for its conditions: the questions before `key` (all, for a new one)."""
+    keys = [q.key for q in version.questions]
+    earlier = version.questions[:keys.index(key)] if key in keys else version.questions
+    question = version.question(key) if key else None
+    form.offer_conditions([(q.key, q.text) for q in earlier],
+                          [(s["key"], s["title"]) for s in version.sections or ()],
+                          question.show_if if question else None, question.end_if if question else None, fill=fill)
+    if fill and question is not None and "section" in form:
+        form.section.data = question.section
+
+
+def _types(version) -> dict[str, str]:
+    return {q.key: q.type for q in version.questions}
+
+
+def _save_question(survey, form: QuestionForm, change, success: str):
+    """Run add_question/update_question; a broken condition is shown at its field, naming the question."""
+    try:
+        change()
+    except LogicError as error:
+        key = form.key.data.strip()
+        for problem in error.problems:
+            where, _, message = problem.partition(": ")
+            field = (form.show_value if where.endswith(f"({key}).show_if") else
+                     form.end_value if where.endswith(f"({key}).end_if") else form.key)
+            field.errors = [*field.errors, message if field is not form.key else problem]
+        return None
+    except AuthoringError as error:
+        flash(str(error), "error")
+    else:
+        flash(success)
+    return redirect(url_for(".edit_survey", slug=survey.slug))
+
+
 def _editor(survey, *, question_form=None, details_form=None, status=200):
     version = survey.current_version
+    if question_form is None:
+        question_form = QuestionForm(formdata=None)
+        _offer_conditions(question_form, version, None)
     details = details_form or DetailsForm(title=version.title, intro=version.intro,
                                           every_response=version.follow_up == "every_response")
     return render_template(
         "manage/edit.html", survey=survey, version=version, details=details,
         question_form=question_form or QuestionForm(formdata=None), action=ActionForm(),
-        public_link=external_url("respond.public_survey", slug=survey.slug),
+        public_link=external_url("respond.public_survey", slug=survey.slug), describe=logic.describe,
     ), status
 
 
@@ -123,11 +163,11 @@ def save_details(slug: str):
                   "Title, introduction and follow-ups saved.")
 
 
-def _parsed_question(form: QuestionForm):
+def _parsed_question(form: QuestionForm, version):
     if not form.validate():
         return None
     try:
-        return parse_question(form.definition())
+        return parse_question(form.definition(_types(version)))
     except DefinitionError as error:
         form.show_problems(error.problems)
         return None
@@ -137,10 +177,12 @@ def _parsed_question(form: QuestionForm):
 def add_question_view(slug: str):
     survey = survey_or_404(slug)
     form = QuestionForm()
-    spec = _parsed_question(form)
+    _offer_conditions(form, survey.current_version, None)
+    spec = _parsed_question(form, survey.current_version)
     if spec is None:
         return _editor(survey, question_form=form, status=422)
-    return _apply(survey, lambda: add_question(survey, spec, now=utcnow()), "Question added.")
+    done = _save_question(survey, form, lambda: add_question(survey, spec, now=utcnow()), "Question added.")
+    return done or _editor(survey, question_form=form, status=422)
 
 
 @bp.route("/surveys/<slug>/questions/<key>", methods=["GET", "POST"])
@@ -155,12 +197,15 @@ def edit_question(slug: str, key: str):
                             why=question.why, required=question.required, long=question.long,
                             follow_up_at=question.follow_up_threshold,
                             options="\n".join(data.get("scale", data.get("options", []))))
+        _offer_conditions(form, survey.current_version, key, fill=True)
         return render_template("manage/question.html", survey=survey, question=question, form=form)
     form = QuestionForm()
-    spec = _parsed_question(form)
+    _offer_conditions(form, survey.current_version, key)
+    spec = _parsed_question(form, survey.current_version)
     if spec is None:
         return render_template("manage/question.html", survey=survey, question=question, form=form), 422
-    return _apply(survey, lambda: update_question(survey, key, spec, now=utcnow()), "Question saved.")
+    done = _save_question(survey, form, lambda: update_question(survey, key, spec, now=utcnow()), "Question saved.")
+    return done or (render_template("manage/question.html", survey=survey, question=question, form=form), 422)
 
 
 @bp.route("/surveys/<slug>/questions/<key>/move", methods=["POST"])
@@ -204,10 +249,17 @@ def preview(slug: str):
         form.submission_key.data, form.version.data = new_token(), str(version.id)
         return render_survey(survey, version, form, {}, preview=True)
     fields = request.form.to_dict(flat=False)
-    parsed = parse_answers(version.questions, fields)
+    action = request.form.get("action", "submit")
+    if action in ("next", "back"):  # a survey with sections: the preview pages as customers do (no contact)
+        moved = pages.move(version, fields, {}, request.form.get("page"), action)
+        if moved.errors or moved.page is not None:
+            return render_survey(survey, version, form, fields, errors=moved.errors, preview=True,
+                                 page=moved.page, status=422 if moved.errors else 200)
+    parsed = parse_answers(version.questions, fields, version=version)
     notice = None if parsed.errors else "These answers are valid. In the preview nothing is stored."
+    page = pages.first_page_with(version, list(parsed.errors)) if parsed.errors else None
     return render_survey(survey, version, form, fields, errors=parsed.errors, preview=True, notice=notice,
-                         status=422 if parsed.errors else 200)
+                         page=page, status=422 if parsed.errors else 200)
 
 
 @bp.route("/surveys/<slug>/definition.json")

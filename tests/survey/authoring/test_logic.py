@@ -1,0 +1,185 @@
+"""Display logic: the JsonLogic subset, its checks against the questions, and the route a customer takes."""
+import copy
+
+import pytest
+
+from survey.authoring import logic
+from survey.authoring.definitions import DefinitionError, parse_survey, question_definition, section_definition
+from tests.factories import make_definition
+
+RATING = {"var": "answers.satisfaction"}
+
+
+def data(answers=None, contact=None):
+    return {"answers": answers or {}, "contact": contact or {}}
+
+
+@pytest.mark.parametrize("condition, answers, expected", [
+    ({"<=": [RATING, 2]}, {"satisfaction": 2}, True),
+    ({"<=": [RATING, 2]}, {"satisfaction": 3}, False),
+    ({"<=": [RATING, 2]}, {}, False),  # not answered: no comparison holds
+    ({">": [RATING, 2]}, {}, False),
+    ({"<": [1, RATING, 4]}, {"satisfaction": 3}, True),
+    ({"<": [1, RATING, 4]}, {"satisfaction": 4}, False),
+    ({"==": [{"var": "answers.channel"}, "Phone"]}, {"channel": "Phone"}, True),
+    ({"!=": [{"var": "answers.channel"}, "Phone"]}, {}, True),
+    ({"in": ["Billing", {"var": "answers.topics"}]}, {"topics": ["Billing", "Product"]}, True),
+    ({"in": ["Billing", {"var": "answers.topics"}]}, {"topics": ["Product"]}, False),
+    ({"in": ["Billing", {"var": "answers.topics"}]}, {}, False),
+    ({"in": [{"var": "answers.channel"}, ["Phone", "Email"]]}, {"channel": "Email"}, True),
+    ({"and": [{"==": [{"var": "answers.resolved"}, "no"]}, {"<=": [RATING, 2]}]},
+     {"resolved": "no", "satisfaction": 1}, True),
+    ({"or": [{"==": [{"var": "answers.resolved"}, "no"]}, {"<=": [RATING, 2]}]}, {"satisfaction": 5}, False),
+    ({"!": {"==": [{"var": "answers.resolved"}, "yes"]}}, {}, True),
+    ({"!!": [{"var": "answers.comment"}]}, {"comment": "hi"}, True),
+    ({"==": [{"var": "answers.satisfaction"}, "2"]}, {"satisfaction": 2}, False),  # no loose equality
+])
+def test_evaluate(condition, answers, expected):
+    assert logic.evaluate(condition, data(answers)) is expected
+
+
+def test_contact_conditions_are_false_without_a_contact_unless_written_otherwise():
+    leeds = {"==": [{"var": "contact.location"}, "Leeds"]}
+    assert logic.evaluate(leeds, data(contact={"location": "Leeds"}))
+    assert not logic.evaluate(leeds, data(contact={"location": "York"}))
+    assert not logic.evaluate(leeds, data())  # the public link: no contact
+    assert logic.evaluate({"!": leeds}, data())
+
+
+def questions():
+    return parse_survey(make_definition()).questions
+
+
+@pytest.mark.parametrize("condition, problem", [
+    ({"<=": [{"var": "answers.nope"}, 2]}, "refers to 'nope', which is not a question of this survey"),
+    ({"<=": [{"var": "answers.comment"}, 2]}, "refers to 'comment', which comes later in the survey"),
+    ({"<=": [RATING, 6]}, "6 is not an answer to 'satisfaction' (a whole number from 1 to 5)"),
+    ({"==": [RATING, "Dissatisfied"]}, "'Dissatisfied' is not an answer to 'satisfaction'"),
+    ({"==": [{"var": "answers.channel"}, "Fax"]}, "'Fax' is not an option of 'channel'"),
+    ({"in": ["Tax", {"var": "answers.topics"}]}, "'Tax' is not an option of 'topics'"),
+    ({"in": [{"var": "answers.channel"}, ["Phone", "Fax"]]}, "'Fax' is not an option of 'channel'"),
+    ({"==": [{"var": "answers.resolved"}, True]}, "True is not an answer to 'resolved' (\"yes\" or \"no\")"),
+    ({">": [{"var": "answers.channel"}, "Phone"]}, "'>' compares numbers, and 'channel' is a choice question"),
+    ({"==": [{"var": "answers.recommend"}, 11]}, "11 is not an answer to 'recommend' (a whole number from 0 to 10)"),
+    ({"merge": [1, 2]}, "unknown operator 'merge'"),
+    ({"var": "answers.satisfaction", "==": 1}, "an operation is an object with one operator"),
+    ({"==": [{"var": "satisfaction"}, 1]}, "must name answers.<question key> or contact.<field>"),
+    ({"==": [RATING]}, "'==' takes 2 arguments, got 1"),
+    ([RATING], "must be a condition object"),
+])
+def test_problems_name_what_is_wrong(condition, problem):
+    found = logic.problems(condition, "questions[5] (comment).show_if", questions()[:5], later=["comment"])
+    assert any(problem in p for p in found), found
+    assert all(p.startswith("questions[5] (comment).show_if: ") for p in found)
+
+
+def test_a_condition_that_fits_has_no_problems():
+    condition = {"and": [{"<=": [RATING, 2]}, {"in": ["Billing", {"var": "answers.topics"}]},
+                         {"==": [{"var": "contact.location"}, "Leeds"]}]}
+    assert logic.problems(condition, "x", questions()[:5]) == []
+
+
+def test_a_deep_condition_is_refused_not_recursed_into():
+    condition: dict = {"!": True}
+    for _ in range(100):
+        condition = {"!": condition}
+    assert any("is too large" in p for p in logic.problems(condition, "x", []))
+
+
+LOGIC = make_definition(
+    sections=[{"key": "rating", "title": "Your visit"},
+              {"key": "problems", "title": "What went wrong",
+               "intro": "You rated us {answers.satisfaction} — tell us more.",
+               "show_if": {"<=": [RATING, 2]}},
+              {"key": "more", "title": "A little more"}],
+)
+for _question, _section in zip(LOGIC["questions"], ["rating", "rating", "problems", "problems", "more", "more"],
+                               strict=True):
+    _question["section"] = _section
+LOGIC["questions"][3]["show_if"] = {"==": [{"var": "answers.channel"}, "Phone"]}
+LOGIC["questions"][1]["end_if"] = {"==": [{"var": "answers.recommend"}, 10]}
+LOGIC["questions"][5]["text"] = "Anything else, {contact.name|friend}?"
+
+
+def test_a_definition_with_logic_parses_and_round_trips():
+    spec = parse_survey(copy.deepcopy(LOGIC))
+    assert [s.key for s in spec.sections] == ["rating", "problems", "more"]
+    assert spec.questions[3].show_if == {"==": [{"var": "answers.channel"}, "Phone"]}
+    again = parse_survey({"slug": spec.slug, "title": spec.title, "intro": spec.intro,
+                          "sections": [section_definition(s) for s in spec.sections],
+                          "questions": [question_definition(q) for q in spec.questions]})
+    assert again == spec
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda d: d["questions"][0].update(show_if={"==": [{"var": "answers.recommend"}, 3]}),
+     "questions[0] (satisfaction).show_if: refers to 'recommend', which comes later in the survey"),
+    (lambda d: d["questions"][3].update(show_if={"==": [{"var": "answers.channel"}, "Fax"]}),
+     "questions[3] (topics).show_if: 'Fax' is not an option of 'channel'"),
+    (lambda d: d["sections"][1].update(show_if={"<=": [{"var": "answers.channel"}, 2]}),
+     "sections[1] (problems).show_if: refers to 'channel', which comes later in the survey"),
+    (lambda d: d["sections"][1].update(show_if={"<=": [RATING, "low"]}),
+     "sections[1] (problems).show_if: 'low' is not an answer to 'satisfaction'"),
+    (lambda d: d["questions"][0].update(text="You said {answers.comment}"),
+     "questions[0] (satisfaction).text: {answers.comment} is not answered before this text is shown"),
+    (lambda d: d.update(intro="Hello {answers.satisfaction}"), "intro: {answers.satisfaction} is not answered"),
+    (lambda d: d["questions"][2].update(why="{answers.nothing}"), "{answers.nothing} names no question"),
+    (lambda d: d["questions"][2].update(section="elsewhere"), "questions[2] (channel).section: 'elsewhere' is not"),
+    (lambda d: d["questions"][2].pop("section"), "questions[2] (channel).section: every question needs a section"),
+    (lambda d: d["questions"][5].update(section="rating"), "the questions of section 'rating' must follow each other"),
+    (lambda d: d["sections"].append({"key": "empty", "title": "Empty"}), "sections[3] (empty).key: no question"),
+    (lambda d: d["sections"].reverse(), "sections: list them in the order of their questions"),
+    (lambda d: d["sections"][0].update(colour="red"), "sections[0].colour: unknown field"),
+    (lambda d: d["questions"][0].update(show_if="yes"), "questions[0].show_if: must be a condition object"),
+])
+def test_a_bad_definition_is_refused_naming_the_question_and_the_condition(change, problem):
+    definition = copy.deepcopy(LOGIC)
+    change(definition)
+    with pytest.raises(DefinitionError) as caught:
+        parse_survey(definition)
+    assert any(problem in p for p in caught.value.problems), caught.value.problems
+
+
+def route(answers, contact=None):
+    spec = parse_survey(copy.deepcopy(LOGIC))
+    conditions = {s.key: s.show_if for s in spec.sections}
+    return logic.route(spec.questions, conditions, answers, contact or {})
+
+
+def test_route_skips_a_section_whose_condition_fails():
+    found = route({"satisfaction": 4})
+    assert found.asked == ["satisfaction", "recommend", "resolved", "comment"]
+    assert found.not_asked == ["channel", "topics"]
+
+
+def test_route_asks_a_question_only_when_its_condition_holds_on_asked_answers():
+    assert route({"satisfaction": 1, "channel": "Phone"}).asked == [
+        "satisfaction", "recommend", "channel", "topics", "resolved", "comment"]
+    assert "topics" in route({"satisfaction": 1, "channel": "Email"}).not_asked
+    # An answer to a question not asked counts as none, whatever the form sent.
+    assert "topics" in route({"satisfaction": 4, "channel": "Phone"}).not_asked
+
+
+def test_end_if_ends_the_survey_after_its_question():
+    found = route({"satisfaction": 1, "recommend": 10})
+    assert found.asked == ["satisfaction", "recommend"] and found.ended_after == "recommend"
+    assert found.not_asked == ["channel", "topics", "resolved", "comment"]
+
+
+def test_a_survey_without_logic_has_none():
+    spec = parse_survey(make_definition())
+    assert not logic.has_logic(spec.questions, {})
+    assert logic.has_logic(parse_survey(copy.deepcopy(LOGIC)).questions, {})
+
+
+def test_an_edit_that_breaks_a_condition_is_refused_naming_the_question(ctx):
+    from survey.authoring import AuthoringError, move_question, remove_question
+    from tests.factories import NOW, logic_definition, make_survey
+
+    survey = make_survey(definition=logic_definition(), status="draft")
+    with pytest.raises(AuthoringError, match=r"questions\[2\] \(topics\)\.show_if: refers to 'channel', which is "
+                                             "not a question of this survey"):
+        remove_question(survey, "channel", now=NOW)
+    with pytest.raises(AuthoringError, match=r"refers to 'channel', which comes later"):
+        move_question(survey, "topics", -1, now=NOW)
+    assert [q.key for q in survey.current_version.questions][2:4] == ["channel", "topics"]
