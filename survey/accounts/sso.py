@@ -76,13 +76,16 @@ def settings_from(config: Mapping[str, Any]) -> Settings:
     default = config.get("OIDC_DEFAULT_ROLE") or None
     if default is not None and default not in ROLES:
         raise ConfigurationError(f"HEARKEN_OIDC_DEFAULT_ROLE is {default!r}: use one of {', '.join(ROLES)}")
+    scopes = str(config.get("OIDC_SCOPES") or "openid email profile")
+    if "openid" not in scopes.split():
+        raise ConfigurationError(f"HEARKEN_OIDC_SCOPES is {scopes!r}: it must include openid (no ID token without)")
     issuer = str(config["OIDC_ISSUER"])
     if not issuer.startswith("https://") and not issuer.startswith(("http://127.0.0.1", "http://localhost")):
         raise ConfigurationError(f"HEARKEN_OIDC_ISSUER is {issuer!r}: it must be an https:// URL")
     return Settings(issuer=issuer, client_id=str(config["OIDC_CLIENT_ID"]),
                     client_secret=str(config["OIDC_CLIENT_SECRET"]),
                     provider_name=str(config.get("OIDC_PROVIDER_NAME") or "single sign-on"),
-                    scopes=str(config.get("OIDC_SCOPES") or "openid email profile"),
+                    scopes=scopes,
                     role_claim=str(config.get("OIDC_ROLE_CLAIM") or "groups"),
                     role_map=parse_role_map(str(config.get("OIDC_ROLE_MAP") or "")), default_role=default)
 

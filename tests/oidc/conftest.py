@@ -118,11 +118,15 @@ def _submit(browser: requests.Session, page: requests.Response, login: str) -> r
     return browser.post(urljoin(page.url, unescape(match[1])), data=fields, allow_redirects=False, timeout=10)
 
 
-def through_provider(authorize_url: str, login: str) -> str:
+def through_provider(authorize_url: str, login: str, *, cancel: bool = False) -> str:
     """Go through the provider's pages as a browser would (its own cookies, login, consent), from the
-    authorisation request to the redirect back to Hearken; the callback's path and query."""
+    authorisation request to the redirect back to Hearken; the callback's path and query. With `cancel`,
+    the person follows the login page's cancel link instead."""
     browser = requests.Session()
     response = browser.get(authorize_url, allow_redirects=False, timeout=10)
+    if cancel:
+        [abort] = re.findall(r'href="([^"]*/abort)"', browser.get(authorize_url, timeout=10).text)
+        response = browser.get(urljoin(authorize_url, unescape(abort)), allow_redirects=False, timeout=10)
     for _ in range(12):
         if response.is_redirect:
             target = urljoin(response.url, response.headers["Location"])

@@ -5,8 +5,10 @@
 //   OIDC_ACCOUNTS      JSON: login name → the claims of that account (sub is the login name)
 //   OIDC_TAMPER        optional: after the token endpoint has answered, replace its ID token by one that a
 //                      careless client would still accept: "other-key" (the same claims and key id, signed
-//                      by a key the provider never published), "other-audience" (issued for another client,
-//                      signed by the provider's own key) or "no-nonce" (the nonce left out, own key).
+//                      by a key the provider never published), "other-audience" (for another audience, still
+//                      naming Hearken as its authorised party, signed by the provider's own key: Authlib's
+//                      own checks let it through), "no-nonce" (the nonce left out), "other-issuer" (another
+//                      issuer named) or "expired" (expired an hour ago), the last three with its own key.
 // It prints "listening <port>" once it serves. The login and consent pages are oidc-provider's own
 // development interactions: any password is accepted for a login named in OIDC_ACCOUNTS.
 import { createServer } from "node:http";
@@ -61,8 +63,10 @@ server.listen(0, "127.0.0.1", () => {
     const claims = decodeJwt(ctx.body.id_token);
     let key = published;
     if (tamper === "other-key") key = unpublished;
-    if (tamper === "other-audience") { claims.aud = "another-application"; delete claims.azp; }
+    if (tamper === "other-audience") { claims.aud = "another-application"; claims.azp = "hearken"; }
     if (tamper === "no-nonce") delete claims.nonce;
+    if (tamper === "other-issuer") claims.iss = "https://login.example.net";
+    if (tamper === "expired") { claims.iat -= 7200; claims.exp = claims.iat + 3600; }
     const header = decodeProtectedHeader(ctx.body.id_token);
     ctx.body = { ...ctx.body, id_token: await new SignJWT(claims).setProtectedHeader(header)
       .sign(await importJWK(key, "RS256")) };

@@ -118,8 +118,10 @@ def test_the_default_role_admits_a_person_without_a_mapped_group(sso_app, client
 
 @pytest.mark.parametrize(("tamper", "message"), [
     ("other-key", "was not signed by its key"),
-    ("other-audience", "was issued for another application"),
+    ("other-audience", "was issued for another application (its audience is not Hearken's client id)"),
     ("no-nonce", "did not carry the nonce of this sign-in"),
+    ("other-issuer", "came from another issuer than the one configured"),
+    ("expired", "had expired"),
 ])
 def test_a_forged_id_token_is_refused(app, client, providers, tamper, message):
     configure(app, providers(tamper))
@@ -127,6 +129,21 @@ def test_a_forged_id_token_is_refused(app, client, providers, tamper, message):
     assert response.status_code == 403
     assert message in text_of(response)
     assert not signed_in(client) and users(app) == []
+
+
+def test_cancelling_at_the_provider_signs_nobody_in(sso_app, client, app):
+    response = client.get(through_provider(start(client), "alice", cancel=True))
+    assert response.status_code == 403 and "The sign-in was cancelled at Test IdP" in text_of(response)
+    assert not signed_in(client) and users(app) == []
+
+
+def test_a_person_who_lost_every_mapped_group_is_refused_and_keeps_the_old_role(sso_app, client, app):
+    sign_in(client, "bob")
+    app.config["OIDC_ROLE_MAP"] = "hearken-admins=admin"  # as if Bob had left cx-analysts
+    other = app.test_client()
+    response = sign_in(other, "bob")
+    assert response.status_code == 403 and "has no role in Hearken" in text_of(response)
+    assert not signed_in(other) and [user.role for user in users(app)] == ["analyst"]
 
 
 def test_a_replayed_callback_is_refused(sso_app, client, app):

@@ -25,6 +25,7 @@ def test_settings_name_what_is_missing_or_wrong():
     cases = [({"OIDC_CLIENT_SECRET": ""}, "needs HEARKEN_OIDC_CLIENT_SECRET"),
              ({"OIDC_ISSUER": None, "OIDC_CLIENT_ID": None}, "needs HEARKEN_OIDC_ISSUER, HEARKEN_OIDC_CLIENT_ID"),
              ({"OIDC_ISSUER": "http://login.example.com"}, "must be an https:// URL"),
+             ({"OIDC_SCOPES": "email profile"}, "must include openid"),
              ({"OIDC_DEFAULT_ROLE": "manager"}, "HEARKEN_OIDC_DEFAULT_ROLE is 'manager'"),
              ({"OIDC_ROLE_MAP": "cx-admins"}, "'cx-admins' is not written value=role"),
              ({"OIDC_ROLE_MAP": "cx=boss"}, "maps to 'boss'"),
