@@ -1,7 +1,8 @@
 """The OpenID Connect protocol, through Authlib's Flask client: the provider found by discovery
 (`<issuer>/.well-known/openid-configuration`), the authorisation code flow with PKCE (S256) and a nonce,
-the ID token's signature checked against the provider's published keys (JWKS), and its issuer, audience,
-expiry and nonce checked by Authlib. What the verified claims mean is survey/accounts/sso.py's.
+the ID token's signature checked against the provider's published keys (JWKS), its nonce and expiry by
+Authlib, its issuer and audience against the configuration (`_claims_options`). What the verified claims
+mean is survey/accounts/sso.py's.
 
 State, nonce and code verifier travel in the Flask session (signed, not readable by other sites), keyed by
 the state, and are removed when the callback reads them: a callback replayed or forged finds none.
@@ -16,13 +17,14 @@ from typing import Any
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask
+from flask import Flask, session
 from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
 
 from survey.accounts.sso import Settings, SignInRefused, sign_in
 from survey.models import User
 
 log = logging.getLogger(__name__)
+STATE_PREFIX = "_state_provider_"  # Authlib's session keys for the client registered as "provider"
 TIMEOUT = 10  # seconds for each call to the provider: discovery, keys, the token exchange
 
 
@@ -42,7 +44,13 @@ def _client(app: Flask, settings: Settings) -> Any:
 
 
 def start(app: Flask, settings: Settings, redirect_uri: str):
-    """The redirect to the provider's authorisation page (Authlib adds state, nonce and the code challenge)."""
+    """The redirect to the provider's authorisation page (Authlib adds state, nonce and the code challenge).
+
+    Only this browser's latest sign-in stays pending: Authlib keeps each one in the session cookie until its
+    callback, so a person pressing the button again and again would grow the cookie past the 4 KB browsers
+    keep, and lose their session."""
+    for key in [key for key in session if key.startswith(STATE_PREFIX)]:
+        session.pop(key)
     try:
         return _client(app, settings).authorize_redirect(redirect_uri)
     except (requests.RequestException, ValueError, KeyError) as error:

@@ -157,6 +157,17 @@ def test_a_replayed_callback_is_refused(sso_app, client, app):
     assert not signed_in(elsewhere)
 
 
+def test_only_the_latest_sign_in_of_a_browser_stays_pending(sso_app, client):
+    first = start(client)
+    for _ in range(30):  # an impatient person: the session cookie must not grow with every press
+        latest = start(client)
+    with client.session_transaction() as session:
+        assert len([key for key in session if key.startswith("_state_provider_")]) == 1
+    response = client.get(through_provider(first, "bob"))
+    assert response.status_code == 403 and "start again" in text_of(response)
+    assert client.get(through_provider(latest, "bob")).status_code == 302 and signed_in(client)
+
+
 def test_a_callback_with_another_state_is_refused(sso_app, client, app):
     callback = through_provider(start(client), "alice")
     path, _, query = callback.partition("?")
