@@ -143,7 +143,7 @@ def sign_in(claims: Mapping[str, Any], settings: Settings, *, now: datetime) -> 
                                                 User.oidc_subject == subject))
     how = "matched"
     if user is None:
-        user, how = _link_or_create(claims, settings, now=now)
+        user, how = _link_or_create(claims, settings, access, now=now)
     user.oidc_issuer, user.oidc_subject = settings.issuer, subject
     user.role = access.role
     user.last_login_at = now
@@ -156,7 +156,8 @@ def sign_in(claims: Mapping[str, Any], settings: Settings, *, now: datetime) -> 
     return user
 
 
-def _link_or_create(claims: Mapping[str, Any], settings: Settings, *, now: datetime) -> tuple[User, str]:
+def _link_or_create(claims: Mapping[str, Any], settings: Settings, access: Access, *,
+                    now: datetime) -> tuple[User, str]:
     raw = claims.get("email")
     if not isinstance(raw, str) or not raw:
         raise SignInRefused(f"{settings.provider_name} did not tell Hearken your email address: ask an "
@@ -168,7 +169,7 @@ def _link_or_create(claims: Mapping[str, Any], settings: Settings, *, now: datet
     existing = db.session.scalar(select(User).where(User.email == address))
     if existing is None:
         name = claims.get("name") if isinstance(claims.get("name"), str) else ""
-        user = User(email=address, name=str(name)[:200], role=access_for(claims, settings).role,
+        user = User(email=address, name=str(name)[:200], role=access.role,
                     created_at=now, password_hash="")
         db.session.add(user)
         return user, "created"
