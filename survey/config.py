@@ -48,6 +48,16 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "HEARKEN_TOKEN_RATE_LIMIT": ("TOKEN_RATE_LIMIT", str),
     "HEARKEN_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()] or None),
     "HEARKEN_SEGMENT_ATTRIBUTES": ("SEGMENT_ATTRIBUTES", lambda v: tuple(filter(None, map(str.strip, v.split(","))))),
+    # Single sign-on (survey/accounts/sso.py): read as written, checked by `flask check-deploy`.
+    "HEARKEN_OIDC_ISSUER": ("OIDC_ISSUER", lambda v: v.strip().rstrip("/")),
+    "HEARKEN_OIDC_CLIENT_ID": ("OIDC_CLIENT_ID", str),
+    "HEARKEN_OIDC_CLIENT_SECRET": ("OIDC_CLIENT_SECRET", str),
+    "HEARKEN_OIDC_PROVIDER_NAME": ("OIDC_PROVIDER_NAME", str),
+    "HEARKEN_OIDC_SCOPES": ("OIDC_SCOPES", str),
+    "HEARKEN_OIDC_ROLE_CLAIM": ("OIDC_ROLE_CLAIM", str),
+    "HEARKEN_OIDC_ROLE_MAP": ("OIDC_ROLE_MAP", str),
+    "HEARKEN_OIDC_DEFAULT_ROLE": ("OIDC_DEFAULT_ROLE", str),
+    "HEARKEN_PASSWORD_LOGIN": ("PASSWORD_LOGIN", lambda v: v.strip().lower() not in {"0", "off", "false", "no"}),
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -117,6 +127,20 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_HOSTS": None,
     # Contact attributes that results and trend detection break down by (each value is a segment).
     "SEGMENT_ATTRIBUTES": ("location", "team", "touchpoint"),
+    # Single sign-on with OpenID Connect: on when an issuer is set (survey/accounts/sso.py). The role claim
+    # names where the provider puts groups or roles ("groups", "roles", "realm_access.roles"); the role map
+    # turns its values into Hearken roles ("hearken-admins=admin,cx-team=analyst"); without a mapped value
+    # the default role applies, and without one of those the sign-in is refused.
+    "OIDC_ISSUER": None,
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    "OIDC_PROVIDER_NAME": "single sign-on",
+    "OIDC_SCOPES": "openid email profile",
+    "OIDC_ROLE_CLAIM": "groups",
+    "OIDC_ROLE_MAP": "",
+    "OIDC_DEFAULT_ROLE": None,
+    # Off: the login page offers single sign-on only and refuses passwords (API tokens are unaffected).
+    "PASSWORD_LOGIN": True,
 }
 
 

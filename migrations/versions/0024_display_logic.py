@@ -1,7 +1,7 @@
 """display logic: conditions and sections on questions, "not asked" on responses
 
 Revision ID: 5c1e8a93d0b7
-Revises: 3e9b7d21c4f8
+Revises: a7c41e9f2b06
 Create Date: 2026-12-07 19:20:00.000000
 
 A question may be shown only when a condition on earlier answers or the contact holds (`show_if`), may end
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c1e8a93d0b7'
-down_revision = '3e9b7d21c4f8'
+down_revision = 'a7c41e9f2b06'
 branch_labels = None
 depends_on = None
 

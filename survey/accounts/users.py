@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from survey.addresses import InvalidAddress, normalise_email
 from survey.extensions import db
 from survey.ids import parse_id
-from survey.models import ROLES, User
+from survey.models import ROLES, AuditEntry, User
 from survey.models.users import new_session_nonce
 
 MIN_PASSWORD_LENGTH = 10
@@ -48,12 +48,15 @@ def create_user(email: str, password: str, role: str, *, now: datetime, name: st
 
 def authenticate(email: str, password: str, *, now: datetime) -> User | None:
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None:
+    if user is None or not user.password_hash:
+        # An account made by single sign-on has no password: as slow a "no" as an unknown email's.
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None
     user.last_login_at = now
+    db.session.add(AuditEntry(at=now, actor=f"user:{user.id}", actor_id=user.id, action="user.signed_in",
+                              subject=f"user:{user.id}", detail={"method": "password"}))
     db.session.commit()
     return user
 

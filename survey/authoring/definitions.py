@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from survey.authoring import translations as translating
 import survey.authoring.logic as logic
 import survey.authoring.piping as piping
+from survey.authoring import translations as translating
 from survey.models.surveys import QUESTION_TYPES
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

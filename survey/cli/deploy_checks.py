@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
+from survey.accounts import sso
 from survey.brand import privacy_url_problem
 from survey.web.headers import logo_origin
 
@@ -139,7 +140,28 @@ def _privacy(config: Mapping, environ: Mapping[str, str]) -> list[str]:
     return [f"{problem}. Set it to your privacy notice's address (https://…)."] if problem else []
 
 
-CHECKS = (_secret, _links, _storage, _mail, _requests, _hosts, _limits, _privacy)
+
+def _sign_in(config: Mapping, environ: Mapping[str, str]) -> list[str]:
+    """Single sign-on complete and over https when configured; some way to log in."""
+    found = []
+    if sso.enabled(config) or config.get("OIDC_CLIENT_ID") or config.get("OIDC_CLIENT_SECRET"):
+        try:
+            settings = sso.settings_from(config)
+        except sso.ConfigurationError as error:
+            found.append(f"Single sign-on is not usable: {error}.")
+        else:
+            if not settings.issuer.startswith("https://"):
+                found.append(f"HEARKEN_OIDC_ISSUER is {settings.issuer!r}: a provider must be reached over https://.")
+            if not settings.role_map and not settings.default_role:
+                found.append("Neither HEARKEN_OIDC_ROLE_MAP nor HEARKEN_OIDC_DEFAULT_ROLE is set: every single "
+                             "sign-on would be refused for want of a role.")
+    if not config.get("PASSWORD_LOGIN", True) and not sso.enabled(config):
+        found.append("HEARKEN_PASSWORD_LOGIN is off but single sign-on is not configured (HEARKEN_OIDC_ISSUER): "
+                     "nobody could log in.")
+    return found
+
+
+CHECKS = (_secret, _links, _storage, _mail, _requests, _hosts, _limits, _privacy, _sign_in)
 
 
 def _trusted(host: str, trusted: list[str]) -> bool:

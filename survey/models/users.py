@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.extensions import Model
@@ -19,10 +19,13 @@ def new_session_nonce() -> str:
 
 class User(UserMixin, Model):
     __tablename__ = "users"
+    # One account per identity at a provider: a subject is unique only within its issuer (OIDC Core 2).
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
+    # Empty for an account made by single sign-on: no password matches it (survey/accounts/users.py).
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     # Part of the login cookie's identity: rotating it on logout ends every session of this user
@@ -30,6 +33,9 @@ class User(UserMixin, Model):
     session_nonce: Mapped[str] = mapped_column(String(32), default=new_session_nonce)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    # The single sign-on identity linked to this account (survey/accounts/sso.py), matched on every sign-in.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
     # Email me new trend alerts and "celebrate" notices.
     notify_alerts: Mapped[bool] = mapped_column(default=False)
     # Email me the weekly staff scorecard (headline numbers and charts).

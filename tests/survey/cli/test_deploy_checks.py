@@ -70,3 +70,27 @@ def test_the_command_fails_on_the_laptop_defaults(runner):
     result = runner.invoke(args=["check-deploy"])
     assert result.exit_code == 1
     assert "HEARKEN_SECRET_KEY is not set" in result.output and "to fix before going live" in result.output
+
+
+SSO = {"OIDC_ISSUER": "https://login.example.com/realms/staff", "OIDC_CLIENT_ID": "hearken",
+       "OIDC_CLIENT_SECRET": "s3cret", "OIDC_ROLE_MAP": "cx-admins=admin", "PASSWORD_LOGIN": False}
+
+
+def test_single_sign_on_complete_or_named():
+    assert deploy_checks.problems({**SAFE, **SSO}, SAFE_ENV) == []
+    cases = [
+        ({"OIDC_CLIENT_SECRET": None}, "Single sign-on is not usable: single sign-on needs HEARKEN_OIDC_CLIENT_SECRET"),
+        ({"OIDC_ISSUER": None, "PASSWORD_LOGIN": True}, "needs HEARKEN_OIDC_ISSUER"),  # half a configuration
+        ({"OIDC_ROLE_MAP": "cx-admins=boss"}, "maps to 'boss'"),
+        ({"OIDC_ISSUER": "http://127.0.0.1:8080"}, "must be reached over https://"),
+        ({"OIDC_ROLE_MAP": ""}, "every single sign-on would be refused"),
+    ]
+    for change, expected in cases:
+        found = deploy_checks.problems({**SAFE, **SSO, **change}, SAFE_ENV)
+        assert len(found) == 1 and expected in found[0], (change, found)
+    assert deploy_checks.problems({**SAFE, **SSO, "OIDC_ROLE_MAP": "", "OIDC_DEFAULT_ROLE": "agent"}, SAFE_ENV) == []
+
+
+def test_password_login_off_without_single_sign_on_is_named():
+    found = deploy_checks.problems({**SAFE, "PASSWORD_LOGIN": False}, SAFE_ENV)
+    assert len(found) == 1 and "nobody could log in" in found[0]

@@ -44,6 +44,8 @@ PERMISSIONS = {
     ("auth.login_page", "GET"): ANYONE,
     ("auth.login_page", "POST"): ANYONE,
     ("auth.logout", "POST"): ANYONE,
+    ("auth.sso_start", "POST"): ANYONE,
+    ("auth.sso_callback", "GET"): ANYONE,
     # The API authenticates with bearer tokens, never with the session.
     # (Which token role each operation needs is declared with the operation and checked by
     # tests/survey/views/test_api.py::test_each_token_role_gets_exactly_what_its_operation_declares.)

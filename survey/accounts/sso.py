@@ -1,0 +1,184 @@
+"""Single sign-on: who a provider's verified claims are in Hearken, and with which role.
+
+The OpenID Connect protocol itself (discovery, PKCE, the ID token's signature, issuer, audience, expiry and
+nonce) is survey/accounts/oidc.py's; this module starts from claims that passed all of it.
+
+Decisions, written down because the issue leaves them open:
+
+- An account is found by (issuer, subject) once linked: the subject never changes, an email address may.
+- The first sign-in of an identity links the existing account with the same email address only when the
+  provider says the address is verified (`email_verified` true): linking on an unverified address would let
+  anyone who can name an address at a lax provider take over that account. Without an account of that
+  address, the first sign-in creates one (no password: only the provider signs it in). An account linked at
+  another issuer (the organisation moved provider) is linked anew the same way.
+- The role comes from the provider at every sign-in (the provider is the source of truth): the values of
+  the role claim (a string or a list; "realm_access.roles" reaches into an object) are looked up in the
+  role map and the most privileged match wins; with none, the default role; with no default either, the
+  sign-in is refused and nothing is created or changed.
+- Data scopes (location=Leeds, issue 24) will be mapped the same way, from a claim of their own, by
+  `access_for`, which returns everything a sign-in grants: today the role only.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from survey.addresses import InvalidAddress, normalise_email
+from survey.extensions import db
+from survey.models import ROLES, AuditEntry, User
+
+log = logging.getLogger(__name__)
+
+
+class SignInRefused(ValueError):
+    """A sign-in that must not happen; the message says why, in words for the person signing in."""
+
+
+class ConfigurationError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    issuer: str
+    client_id: str
+    client_secret: str
+    provider_name: str
+    scopes: str
+    role_claim: str
+    role_map: Mapping[str, str]
+    default_role: str | None
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a sign-in grants. Scopes will join the role here."""
+
+    role: str
+
+
+def enabled(config: Mapping[str, Any]) -> bool:
+    """Single sign-on is on when an issuer is configured."""
+    return bool(config.get("OIDC_ISSUER"))
+
+
+def settings_from(config: Mapping[str, Any]) -> Settings:
+    """The SSO settings, or ConfigurationError naming what is missing or wrong."""
+    missing = [f"HEARKEN_{key}" for key in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET")
+               if not config.get(key)]
+    if missing:
+        raise ConfigurationError(f"single sign-on needs {', '.join(missing)}")
+    default = config.get("OIDC_DEFAULT_ROLE") or None
+    if default is not None and default not in ROLES:
+        raise ConfigurationError(f"HEARKEN_OIDC_DEFAULT_ROLE is {default!r}: use one of {', '.join(ROLES)}")
+    scopes = str(config.get("OIDC_SCOPES") or "openid email profile")
+    if "openid" not in scopes.split():
+        raise ConfigurationError(f"HEARKEN_OIDC_SCOPES is {scopes!r}: it must include openid (no ID token without)")
+    issuer = str(config["OIDC_ISSUER"])
+    if not issuer.startswith("https://") and not issuer.startswith(("http://127.0.0.1", "http://localhost")):
+        raise ConfigurationError(f"HEARKEN_OIDC_ISSUER is {issuer!r}: it must be an https:// URL")
+    return Settings(issuer=issuer, client_id=str(config["OIDC_CLIENT_ID"]),
+                    client_secret=str(config["OIDC_CLIENT_SECRET"]),
+                    provider_name=str(config.get("OIDC_PROVIDER_NAME") or "single sign-on"),
+                    scopes=scopes,
+                    role_claim=str(config.get("OIDC_ROLE_CLAIM") or "groups"),
+                    role_map=parse_role_map(str(config.get("OIDC_ROLE_MAP") or "")), default_role=default)
+
+
+def parse_role_map(text: str) -> dict[str, str]:
+    """"hearken-admins=admin, cx-team=analyst" → {"hearken-admins": "admin", "cx-team": "analyst"}. A value
+    holding "=" or "," cannot be written here; group names and ids (Entra's are GUIDs) do not."""
+    mapping: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        value, equals, role = item.rpartition("=")
+        value, role = value.strip(), role.strip()
+        if not equals or not value:
+            raise ConfigurationError(f"HEARKEN_OIDC_ROLE_MAP: {item!r} is not written value=role")
+        if role not in ROLES:
+            raise ConfigurationError(f"HEARKEN_OIDC_ROLE_MAP: {item!r} maps to {role!r}; roles are "
+                                     f"{', '.join(ROLES)}")
+        if value in mapping and mapping[value] != role:
+            raise ConfigurationError(f"HEARKEN_OIDC_ROLE_MAP maps {value!r} twice")
+        mapping[value] = role
+    return mapping
+
+
+def claim_values(claims: Mapping[str, Any], path: str) -> list[str]:
+    """The text values of a claim: a string, or the strings of a list; "a.b" reaches into objects."""
+    found: Any = claims
+    for part in path.split("."):
+        found = found.get(part) if isinstance(found, Mapping) else None
+    if isinstance(found, str):
+        return [found]
+    if isinstance(found, list):
+        return [value for value in found if isinstance(value, str)]
+    return []
+
+
+def access_for(claims: Mapping[str, Any], settings: Settings) -> Access:
+    """The role these claims map to (the most privileged match), or SignInRefused."""
+    roles = {settings.role_map[value] for value in claim_values(claims, settings.role_claim)
+             if value in settings.role_map}
+    if roles:
+        return Access(role=max(roles, key=ROLES.index))
+    if settings.default_role:
+        return Access(role=settings.default_role)
+    raise SignInRefused(f"Your {settings.provider_name} account has no role in Hearken: ask an administrator "
+                        f"to add you to one of the groups that give one.")
+
+
+def sign_in(claims: Mapping[str, Any], settings: Settings, *, now: datetime) -> User:
+    """The account these verified ID-token claims sign in to, linked or created, its role set from the claims
+    and the sign-in written to the audit log; one commit. SignInRefused (nothing changed) otherwise."""
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject or len(subject) > 255:
+        raise SignInRefused("The provider's answer names nobody (no subject): try again, or ask an administrator.")
+    access = access_for(claims, settings)
+    user = db.session.scalar(select(User).where(User.oidc_issuer == settings.issuer,
+                                                User.oidc_subject == subject))
+    how = "matched"
+    if user is None:
+        user, how = _link_or_create(claims, settings, access, now=now)
+    user.oidc_issuer, user.oidc_subject = settings.issuer, subject
+    user.role = access.role
+    user.last_login_at = now
+    db.session.flush()  # the new account's id, for the audit entry
+    db.session.add(AuditEntry(at=now, actor=f"user:{user.id}", actor_id=user.id, action="user.signed_in",
+                              subject=f"user:{user.id}",
+                              detail={"method": "oidc", "issuer": settings.issuer, "account": how,
+                                      "role": access.role}))
+    db.session.commit()
+    return user
+
+
+def _link_or_create(claims: Mapping[str, Any], settings: Settings, access: Access, *,
+                    now: datetime) -> tuple[User, str]:
+    raw = claims.get("email")
+    if not isinstance(raw, str) or not raw:
+        raise SignInRefused(f"{settings.provider_name} did not tell Hearken your email address: ask an "
+                            "administrator to release the email claim to Hearken.")
+    try:
+        address = normalise_email(raw)
+    except InvalidAddress:
+        raise SignInRefused(f"{settings.provider_name} gave an email address Hearken cannot use ({raw!r}).") from None
+    existing = db.session.scalar(select(User).where(User.email == address))
+    if existing is None:
+        name = claims.get("name") if isinstance(claims.get("name"), str) else ""
+        user = User(email=address, name=str(name)[:200], role=access.role,
+                    created_at=now, password_hash="")
+        db.session.add(user)
+        return user, "created"
+    if claims.get("email_verified") is not True:
+        log.warning("single sign-on refused: unverified email for an existing account (%s)", existing.id)
+        raise SignInRefused(f"An account with the address {address} exists, but {settings.provider_name} does not "
+                            "say the address is verified, so Hearken will not link it to your sign-in. Ask an "
+                            "administrator.")
+    if existing.oidc_subject is not None and existing.oidc_issuer == settings.issuer:
+        raise SignInRefused(f"The account {address} is already linked to another {settings.provider_name} "
+                            "identity. Ask an administrator.")
+    return existing, "linked"
