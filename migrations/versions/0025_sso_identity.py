@@ -1,7 +1,7 @@
 """users: the single sign-on identity (issuer, subject) an account is linked to
 
 Revision ID: a9925b37f363
-Revises: 3e9b7d21c4f8
+Revises: 5c1e8a93d0b7
 Create Date: 2026-12-07 19:30:00.000000
 
 Existing accounts keep NULL (not linked): their first sign-in through the provider links them by a verified
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a9925b37f363'
-down_revision = '3e9b7d21c4f8'
+down_revision = '5c1e8a93d0b7'
 branch_labels = None
 depends_on = None
 
