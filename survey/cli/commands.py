@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from survey import accounts, authoring, changes, outreach
+from survey import accounts, authoring, changes, mail, outreach
 from survey.accounts import api_tokens
 from survey.addresses import InvalidAddress, normalise_email
 from survey.alerts import trends
@@ -269,9 +269,22 @@ def seed_demo_command(if_empty: bool):
               help="Reminders to contacts who have not answered.")
 @click.option("--reminder-days", type=click.IntRange(1, 60), default=3, show_default=True,
               help="Days between the invitation and each reminder.")
-def send_survey_command(slug: str, where: tuple[str, ...], at: datetime | None, reminders: int, reminder_days: int):
+@click.option("--dry-run", is_flag=True,
+              help="Only say who would be invited (counts and a sample) if sent now; send nothing.")
+def send_survey_command(slug: str, where: tuple[str, ...], at: datetime | None, reminders: int, reminder_days: int,
+                        dry_run: bool):
     """Start a campaign: email the survey to every contact, or to a segment, now or later."""
     survey = _survey(slug)
+    if dry_run:
+        try:
+            audience = outreach.preview_audience(outreach.parse_segment(where), now=utcnow())
+        except outreach.OutreachError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"{audience.matched} contacts match; {audience.skipped_cap} skipped by the frequency cap, "
+                   f"{audience.skipped_unsubscribed} unsubscribed; {audience.invited} would be invited")
+        for contact in audience.sample:
+            click.echo(f"  {mail.address(contact.name, contact.email)}")
+        return
     try:
         campaign, report = outreach.send_campaign(survey, segment=outreach.parse_segment(where), at=at,
                                                   reminders=reminders, reminder_days=reminder_days, now=utcnow())

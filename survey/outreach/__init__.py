@@ -2,9 +2,11 @@
 from survey.outreach.campaigns import (
     MAX_DELAY,
     MAX_REMINDERS,
+    AudiencePreview,
     OutreachError,
     UnknownSurvey,
     campaign_stats,
+    check_segment,
     contact_by_unsubscribe_token,
     create_campaign,
     event_counts,
@@ -12,6 +14,7 @@ from survey.outreach.campaigns import (
     launch_due_campaigns,
     new_campaign,
     parse_segment,
+    preview_audience,
     queue_due_reminders,
     record_event,
     segment_conditions,
@@ -20,8 +23,8 @@ from survey.outreach.campaigns import (
 )
 
 __all__ = [
-    "MAX_DELAY", "MAX_REMINDERS", "OutreachError", "UnknownSurvey", "campaign_stats",
-    "contact_by_unsubscribe_token", "create_campaign", "event_counts", "launch", "launch_due_campaigns",
-    "new_campaign", "parse_segment", "queue_due_reminders", "record_event", "segment_conditions", "send_campaign",
-    "unsubscribe",
+    "MAX_DELAY", "MAX_REMINDERS", "AudiencePreview", "OutreachError", "UnknownSurvey", "campaign_stats",
+    "check_segment", "contact_by_unsubscribe_token", "create_campaign", "event_counts", "launch",
+    "launch_due_campaigns", "new_campaign", "parse_segment", "preview_audience", "queue_due_reminders",
+    "record_event", "segment_conditions", "send_campaign", "unsubscribe",
 ]

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, column, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey import mail
@@ -106,6 +106,68 @@ def segment_conditions(segment: Mapping[str, Sequence[str]]) -> list:
     return [attribute_is(Contact.attributes, name, values) for name, values in segment.items()]
 
 
+def known_attributes() -> list[str]:
+    """Every attribute name some contact has, sorted (to name them when a segment names another)."""
+    if db.engine.dialect.name == "postgresql":
+        keys = select(func.json_object_keys(Contact.attributes).label("key"))
+    else:
+        keys = select(column("key")).select_from(Contact, func.json_each(Contact.attributes))
+    return sorted(db.session.scalars(select(keys.subquery().c.key).distinct()))
+
+
+def check_segment(segment: Mapping[str, Sequence[str]]) -> None:
+    """Refuse a segment naming an attribute no contact has: a typo (`locaton=Leeds`) would otherwise match no
+    one and the campaign would say "queued 0 invitations" without saying why."""
+    for name in segment:
+        if not db.session.scalar(select(exists().where(Contact.attributes[name].as_string().is_not(None)))):
+            known = known_attributes()
+            raise OutreachError(f"no contact has an attribute {name!r}; known attributes: "
+                                f"{', '.join(known) if known else 'none (import contacts with attribute columns)'}",
+                                "segment")
+
+
+def unsubscribed():
+    """SQL on Contact: unsubscribed (never invited again)."""
+    return Contact.unsubscribed_at.is_not(None)
+
+
+def capped(now: datetime):
+    """SQL on Contact: an emailed invitation within the cap window around `now` (before or after: a
+    triggered invitation may be scheduled days ahead)."""
+    window = cap_window()
+    return exists().where(Invitation.contact_id == Contact.id, Invitation.scheduled_for.is_not(None),
+                          Invitation.scheduled_for > now - window, Invitation.scheduled_for < now + window)
+
+
+@dataclass(frozen=True)
+class AudiencePreview:
+    """What a campaign to a segment would do if launched now: how many contacts the segment matches, how
+    many the frequency cap and unsubscribes skip, and a few of those who would be invited."""
+
+    matched: int
+    skipped_cap: int
+    skipped_unsubscribed: int
+    sample: list[Contact]
+
+    @property
+    def invited(self) -> int:
+        return self.matched - self.skipped_cap - self.skipped_unsubscribed
+
+
+def preview_audience(segment: Mapping[str, Sequence[str]], *, now: datetime, sample_size: int = 5) -> AudiencePreview:
+    """The audience of a campaign to `segment` launched at `now`, counted with the launch's own conditions
+    (`segment_conditions`, `unsubscribed`, `capped`, and the launch's order: unsubscribed first) in one
+    query, so that what the page promises is what the launch does. Reads only; refuses an unknown attribute."""
+    check_segment(segment)
+    conditions = segment_conditions(segment)
+    matched, skipped_unsubscribed, skipped_cap = db.session.execute(
+        select(func.count(), func.count(case((unsubscribed(), 1))),
+               func.count(case((and_(~unsubscribed(), capped(now)), 1)))).where(*conditions)).one()
+    sample = list(db.session.scalars(select(Contact).where(*conditions, ~unsubscribed(), ~capped(now))
+                                     .order_by(Contact.id).limit(sample_size)))
+    return AudiencePreview(matched, skipped_cap, skipped_unsubscribed, sample)
+
+
 @dataclass(frozen=True)
 class LaunchReport:
     matched: int
@@ -151,6 +213,7 @@ def new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: da
         raise OutreachError("days before a reminder must be between 1 and 60", "reminder_days")
     if at is not None and at < now - timedelta(minutes=5):
         raise OutreachError("the scheduled time is in the past", "at")
+    check_segment(segment)
     campaign = Campaign(survey=survey, segment={k: list(v) for k, v in segment.items()}, scheduled_at=at or now,
                         reminders=reminders, reminder_days=reminder_days, created_at=now, created_by_id=actor_id)
     db.session.add(campaign)
@@ -271,41 +334,34 @@ def _counts(position: _Position) -> dict[str, int]:
 def _invite_chunk(audience: _Audience, ids: list[int], position: _Position) -> None:
     """Invite a chunk of the segment's contacts (ids in order) and count them into `position`.
 
-    The contacts are locked (in id order, as every launch takes them) and the cap checked under the lock:
+    The contacts are locked (in id order, as every launch takes them) and the cap checked under the lock,
+    in a query of its own (one reading after the lock sees what another launch committed meanwhile):
     another launch or a triggered event inviting them meanwhile waits for it, or is seen by it, so two
-    cannot both pass (PostgreSQL; SQLite's writers take turns anyway). Rows go in with one executemany per
+    cannot both pass (PostgreSQL; SQLite's writers take turns anyway). The cap and unsubscribes are the
+    conditions `preview_audience` counts with, in the same order. Rows go in with one executemany per
     table (no ORM object per contact), the emails assembled by `mail.InvitationEmails`."""
     contacts = db.session.execute(
-        select(Contact.id, Contact.email, Contact.name, Contact.unsubscribe_token, Contact.unsubscribed_at)
+        select(Contact.id, Contact.email, Contact.name, Contact.unsubscribe_token, Contact.attributes)
         .where(Contact.id.in_(ids)).order_by(Contact.id).with_for_update()).all()
-    ours, capped = _invited_before(audience, ids)
+    ours = exists().where(Invitation.contact_id == Contact.id, Invitation.campaign_id == audience.campaign_id)
+    flags = {row.id: row for row in db.session.execute(
+        select(Contact.id, ours.label("ours"), unsubscribed().label("unsubscribed"),
+               capped(audience.now).label("capped")).where(Contact.id.in_(ids)))}
     position.matched += len(contacts)
     invite = []
     for contact in contacts:
-        if contact.id in ours:  # invited by an earlier run of this launch that stopped before its checkpoint
+        flag = flags[contact.id]
+        if flag.ours:  # invited by an earlier run of this launch that stopped before its checkpoint
             position.queued += 1
-        elif contact.unsubscribed_at is not None:
+        elif flag.unsubscribed:
             position.skipped_unsubscribed += 1
-        elif contact.id in capped:
+        elif flag.capped:
             position.skipped_cap += 1
         else:
             invite.append(contact)
     position.queued += len(invite)
     if invite:
         _queue_invitations(audience, invite)
-
-
-def _invited_before(audience: _Audience, ids: list[int]) -> tuple[set[int], set[int]]:
-    """Of these contacts: those this campaign invited already, and the others the frequency cap holds back
-    (an emailed invitation within the cap window around now, before or after)."""
-    window = cap_window()
-    rows = db.session.execute(select(Invitation.contact_id, Invitation.campaign_id).where(
-        Invitation.contact_id.in_(ids),
-        or_(Invitation.campaign_id == audience.campaign_id,
-            and_(Invitation.scheduled_for.is_not(None), Invitation.scheduled_for > audience.now - window,
-                 Invitation.scheduled_for < audience.now + window)))).all()
-    ours = {row.contact_id for row in rows if row.campaign_id == audience.campaign_id}
-    return ours, {row.contact_id for row in rows} - ours
 
 
 CONTACTS, INVITATIONS = Contact.__table__, Invitation.__table__

@@ -123,6 +123,9 @@ class CampaignForm(Form):
                              validators=[InputRequired(), NumberRange(0, 5)])
     reminder_days = IntegerField("Days before each reminder", default=3,
                                  validators=[InputRequired(), NumberRange(1, 60)])
+    # The segment whose audience was shown: Send sends only what was previewed (a segment changed after
+    # its preview is previewed again instead).
+    previewed = HiddenField()
 
 
 class ContactsImportForm(Form):

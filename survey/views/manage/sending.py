@@ -2,7 +2,9 @@
 and the outbox (what failed and why). Anyone logged in may look, editors may send."""
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, url_for
+import json
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from survey import mail, outreach
@@ -20,20 +22,30 @@ EMAIL_PREVIEW_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 
                         "frame-ancestors 'self'; sandbox")
 
 
-def _page(survey, form: CampaignForm, status: int = 200):
-    return render_template("manage/sending.html", survey=survey, form=form,
+def _page(survey, form: CampaignForm, status: int = 200, audience: outreach.AudiencePreview | None = None):
+    return render_template("manage/sending.html", survey=survey, form=form, audience=audience,
                            campaigns=outreach.campaign_stats(survey), events=outreach.event_counts(survey),
                            cap_days=current_app.config["FREQUENCY_CAP_DAYS"]), status
 
 
+def _segment_key(segment: dict[str, list[str]]) -> str:
+    return json.dumps(segment, sort_keys=True, ensure_ascii=False)
+
+
 @bp.route("/surveys/<slug>/sending", methods=["GET", "POST"])
 def sending(slug: str):
+    """The campaign form in two steps: the first POST shows the audience (how many contacts, how many the
+    cap and unsubscribes skip, a sample) and changes nothing; Send, on that page, sends what was shown."""
     survey = survey_or_404(slug)
     form = CampaignForm()
     if form.validate_on_submit():
         now = utcnow()
         try:
             segment = outreach.parse_segment((form.segment.data or "").splitlines())
+            if request.form.get("action") != "send" or form.previewed.data != _segment_key(segment):
+                audience = outreach.preview_audience(segment, now=max(form.at.data or now, now))
+                form.previewed.data = _segment_key(segment)
+                return _page(survey, form, audience=audience)
             settings = dict(segment=segment, reminders=form.reminders.data, reminder_days=form.reminder_days.data,
                             now=now)
             if form.at.data is None or form.at.data <= now:  # now: its job queues the invitations
