@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 from flask_login import current_user, login_required
 
 from survey.authoring import find_survey
@@ -41,17 +41,31 @@ def _needed(section_name: str, method: str) -> str:
     return access.read if method in READ_METHODS else access.change
 
 
+def asks_to_confirm(view):
+    """Marks a view whose GET is the confirmation page of its own POST (survey.views.manage.confirming): that
+    page exists to be posted, so reading it needs the role that may post it."""
+    view.asks_to_confirm = True
+    return view
+
+
+def _method(endpoint: str | None, method: str) -> str:
+    view = current_app.view_functions.get(endpoint or "")
+    return "POST" if getattr(view, "asks_to_confirm", False) else method
+
+
 @bp.before_request
 @login_required
 def guard():
     # request.blueprints: the innermost first ("manage.results", then "manage").
-    if not current_user.has_role(_needed(request.blueprints[0].rpartition(".")[2], request.method)):
+    method = _method(request.endpoint, request.method)
+    if not current_user.has_role(_needed(request.blueprints[0].rpartition(".")[2], method)):
         abort(403)
 
 
 def may_open(endpoint: str, method: str = "GET") -> bool:
     """Whether the current user passes the guard of `endpoint` ("manage.<section>.<view>")."""
-    return current_user.is_authenticated and current_user.has_role(_needed(endpoint.split(".")[1], method))
+    return current_user.is_authenticated and current_user.has_role(_needed(endpoint.split(".")[1],
+                                                                           _method(endpoint, method)))
 
 
 # The manager navigation, in order: (endpoint, label, the method that page is for). New survey and Import

@@ -36,12 +36,14 @@ from survey.authoring.editing import (
 )
 from survey.clock import utcnow
 from survey.links import external_url
+from survey.models import SurveyStatus
 from survey.responding.submission import parse_answers
 from survey.results.overview import survey_overview
 from survey.strict_json import JsonError, parse_json
 from survey.tokens import new_token
 from survey.views.forms import ActionForm, DetailsForm, ImportForm, NewSurveyForm, QuestionForm, RespondForm
-from survey.views.manage.blueprint import section, survey_or_404
+from survey.views.manage.blueprint import asks_to_confirm, section, survey_or_404
+from survey.views.manage.confirming import confirmation, confirmed
 from survey.views.respond import render_survey
 
 bp = section("surveys", __name__, read="agent", change="editor")
@@ -164,15 +166,43 @@ def move_question_view(slug: str, key: str):
                   anchor=f"item-{key}")
 
 
-@bp.route("/surveys/<slug>/questions/<key>/delete", methods=["POST"])
+@bp.route("/surveys/<slug>/questions/<key>/delete", methods=["GET", "POST"])
+@asks_to_confirm
 def delete_question(slug: str, key: str):
+    """Removing a question from a draft is done at once; from a survey customers have (published or closed),
+    only once confirmed."""
     survey = survey_or_404(slug)
+    question = survey.current_version.question(key)
+    if question is None:
+        abort(404)
+    if survey.status != SurveyStatus.DRAFT and not confirmed():
+        return confirmation(
+            title=f"Remove “{question.text}”?",
+            consequences=[f"Customers will no longer be asked “{question.text}” ({key}).",
+                          "Responses already given keep their answers to it, in results and exports; if the "
+                          "survey has responses, the change is published as a new version.",
+                          "To ask it again later, add it back with the same key and type."],
+            button="Remove the question", back=url_for(".edit_survey", slug=slug, _anchor=f"item-{key}"))
+    if request.method != "POST":
+        return redirect(url_for(".edit_survey", slug=slug, _anchor=f"item-{key}"))
     return _apply(survey, lambda: remove_question(survey, key, now=utcnow()), "Question removed.", anchor="questions")
 
 
-@bp.route("/surveys/<slug>/<any(publish, close):action>", methods=["POST"])
+@bp.route("/surveys/<slug>/<any(publish, close):action>", methods=["GET", "POST"])
+@asks_to_confirm
 def change_status_view(slug: str, action: str):
+    """Publishing is done at once; closing only once confirmed (its GET is the confirmation page)."""
     survey = survey_or_404(slug)
+    if action == "close" and survey.status == SurveyStatus.PUBLISHED and not confirmed():
+        return confirmation(
+            title=f"Close “{survey.current_version.title}”?",
+            consequences=["Customers can no longer answer: the public link and every personal link show "
+                          "“this survey has closed”.",
+                          "Invitations and reminders not sent yet are not sent.",
+                          "Responses already given stay in results and exports. You can reopen the survey later."],
+            button="Close the survey", back=url_for(".edit_survey", slug=slug))
+    if request.method != "POST":
+        return redirect(url_for(".edit_survey", slug=slug))
     done = {"publish": "Survey published: customers can answer it now.", "close": "Survey closed."}[action]
     return _apply(survey, lambda: change_status(survey, action, now=utcnow()), done)
 

@@ -118,6 +118,11 @@ PERMISSIONS = {
     ("manage.surveys.move_question_view", "POST"): "editor",
     ("manage.surveys.delete_question", "POST"): "editor",
     ("manage.surveys.change_status_view", "POST"): "editor",
+    # Confirmation pages (GET) exist to be posted: only those who may post them see them.
+    ("manage.surveys.delete_question", "GET"): "editor",
+    ("manage.surveys.change_status_view", "GET"): "editor",
+    ("manage.changelog.change_state", "GET"): "editor",
+    ("manage.webhooks.delete", "GET"): "admin",
     ("manage.surveys.duplicate", "POST"): "editor",
     ("manage.contacts.import_contacts", "POST"): "editor",
     ("manage.imports.import_responses", "GET"): "editor",

@@ -125,7 +125,7 @@ def test_preview_shows_the_customer_page_and_stores_nothing(client, app, editor)
 def test_close_and_duplicate_from_the_editor(client, app, editor):
     given_survey(app)
     url = "/manage/surveys/support-csat"
-    post_form(client, f"{url}/close", page=url)
+    post_form(client, f"{url}/close", {"confirm": "yes"}, page=url)
     assert client.get("/s/support-csat").status_code == 410
     response = post_form(client, f"{url}/duplicate", page=url)
     assert response.headers["Location"].endswith("/manage/surveys/support-csat-copy")
@@ -197,7 +197,7 @@ def test_the_last_question_of_a_published_survey_cannot_be_removed(client, app, 
     with app.app_context():
         make_survey(questions=[{"key": "only", "type": "yesno", "text": "Did we help?"}])
     url = "/manage/surveys/support-csat"
-    refused = post_form(client, f"{url}/questions/only/delete", page=url, follow_redirects=True)
+    refused = post_form(client, f"{url}/questions/only/delete", {"confirm": "yes"}, page=url, follow_redirects=True)
     assert "it needs at least one question" in text_of(refused)
     with app.app_context():
         assert [q.key for q in find_survey("support-csat").current_version.questions] == ["only"]
