@@ -6,6 +6,7 @@ a crash leaves either both or neither. Skipped contacts are counted, never silen
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from survey import mail
 from survey.addresses import InvalidAddress
+from survey.authoring import piping
+from survey.authoring.piping import placeholders
 from survey.extensions import db
 from survey.models import (
     ApiToken,
@@ -168,6 +171,81 @@ def preview_audience(segment: Mapping[str, Sequence[str]], *, now: datetime, sam
     return AudiencePreview(matched, skipped_cap, skipped_unsubscribed, sample)
 
 
+# A campaign's email wording: (field, what the manager calls it, most characters).
+WORDING_FIELDS = (("email_subject", "email subject", 200), ("email_opening", "opening line", 1000),
+                  ("email_sender_name", "sender name", 100))
+# Anything that looks like a placeholder, well formed or not, to refuse what piping would leave as text.
+_LOOKS_LIKE_PLACEHOLDER = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\.([^{}]*)\}")
+
+
+def check_wording(subject: str | None, opening: str | None, sender_name: str | None) -> mail.Wording:
+    """A campaign's email wording as stored: each on one line, blank as None (the default). Refused, naming
+    the field, when too long or when a placeholder could not be filled in an email: only `{contact.name}`,
+    `{contact.email}` and `{contact.<attribute>}` of an attribute some contact has (with an optional
+    `|fallback`) — answers come after the email — and none in the sender name, which is one for all."""
+    given = dict(zip((name for name, _, _ in WORDING_FIELDS), (subject, opening, sender_name), strict=True))
+    kept: dict[str, str | None] = {}
+    for name, label, limit in WORDING_FIELDS:
+        text = mail.one_line(given[name] or "")
+        if len(text) > limit:
+            raise OutreachError(f"{label}: at most {limit} characters, got {len(text)}", name)
+        for found in _LOOKS_LIKE_PLACEHOLDER.finditer(text):
+            _check_placeholder(found, label, name)
+        kept[name] = text or None
+    return mail.Wording(kept["email_subject"], kept["email_opening"], kept["email_sender_name"])
+
+
+def _check_placeholder(found: re.Match, label: str, field: str) -> None:
+    written = found.group(0)
+    if field == "email_sender_name":
+        raise OutreachError(f"{label}: {written} cannot be used here: the sender name is the same for every "
+                            "contact", field)
+    if found.group(1) != "contact":
+        why = "answers come after the email" if found.group(1) == "answers" else "unknown placeholder"
+        raise OutreachError(f"{label}: {written}: {why}; use {{contact.name}}, {{contact.email}} or "
+                            "{contact.<attribute>}, e.g. {contact.name|there}", field)
+    parsed = placeholders(written)
+    if len(parsed) != 1 or piping.PLACEHOLDER.fullmatch(written) is None:
+        raise OutreachError(f"{label}: {written} is not a placeholder we can fill; write it like "
+                            "{contact.name|there}", field)
+    attribute = parsed[0].name
+    if attribute not in ("name", "email") and attribute not in known_attributes():
+        known = ", ".join(["name", "email", *known_attributes()])
+        raise OutreachError(f"{label}: no contact has an attribute {attribute!r}; known: {known}", field)
+
+
+@dataclass(frozen=True)
+class EmailPreview:
+    """The exact invitation a campaign would send one contact of its audience: From, and what
+    `mail.invitation_email` renders (subject, text and HTML parts), the launch's own emails being checked
+    byte for byte against that rendering."""
+
+    contact: Contact | None  # the sample contact; None: an example customer (no one in the audience)
+    sender: str
+    rendered: mail.Rendered
+    reminder_subject: str
+
+
+EXAMPLE_CONTACT = mail.Addressee("Alex Example", "customer@example.com", "example-unsubscribe-token")
+
+
+def preview_email(survey: Survey, segment: Mapping[str, Sequence[str]], wording: mail.Wording, *,
+                  now: datetime, sample: bool = True) -> EmailPreview:
+    """The invitation of a campaign with this segment and wording, as its first invited contact would get it
+    (`sample`; else, or when no one would be invited, an example customer), with an example personal link
+    and unsubscribe link: nothing is stored."""
+    check_segment(segment)
+    found = preview_audience(segment, now=now, sample_size=1).sample if sample else []
+    contact = found[0] if found else None
+    addressee = EXAMPLE_CONTACT if contact is None else mail.Addressee(
+        contact.name, contact.email, "example-unsubscribe-token", contact.attributes or {})
+    version = survey.current_version
+    rendered = mail.invitation_email(version, "example-personal-link", addressee, wording=wording)
+    reminder = mail.invitation_email(version, "example-personal-link", addressee, wording=wording, reminder=True)
+    return EmailPreview(contact, mail.named_sender(mail.sender(current_app.config), wording.sender_name), rendered,
+                        reminder.subject)
+
+
 @dataclass(frozen=True)
 class LaunchReport:
     matched: int
@@ -177,24 +255,25 @@ class LaunchReport:
 
 
 def create_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
-                    reminder_days: int, now: datetime, actor_id: int | None = None) -> Campaign:
+                    reminder_days: int, now: datetime, actor_id: int | None = None,
+                    wording: mail.Wording = mail.DEFAULT_WORDING) -> Campaign:
     """A campaign due at `at` (now when None), launched by `launch_due_campaigns` once due."""
     campaign = new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
-                             now=now, actor_id=actor_id)
+                             now=now, actor_id=actor_id, wording=wording)
     db.session.commit()
     return campaign
 
 
 def send_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
-                  reminder_days: int, now: datetime,
-                  actor_id: int | None = None) -> tuple[Campaign, LaunchReport | None]:
+                  reminder_days: int, now: datetime, actor_id: int | None = None,
+                  wording: mail.Wording = mail.DEFAULT_WORDING) -> tuple[Campaign, LaunchReport | None]:
     """A new campaign, launched at once when it is due now (its report; None when it waits for its time).
     Created in the transaction of the launch's first chunk: a launch that fails at once leaves no campaign
     behind for a dispatcher to send later unannounced, and no dispatcher can claim it between the two. One
     that stops part-way leaves a due campaign, which the next dispatcher pass finishes (`launch_due_campaigns`:
     no one is invited twice)."""
     campaign = new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
-                             now=now, actor_id=actor_id)
+                             now=now, actor_id=actor_id, wording=wording)
     if campaign.scheduled_at > now:
         db.session.commit()
         return campaign, None
@@ -202,7 +281,8 @@ def send_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: d
 
 
 def new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
-                 reminder_days: int, now: datetime, actor_id: int | None) -> Campaign:
+                 reminder_days: int, now: datetime, actor_id: int | None,
+                 wording: mail.Wording = mail.DEFAULT_WORDING) -> Campaign:
     """A campaign checked and added to the session (its id flushed), not committed: for a caller that commits
     it with what goes with it (its job)."""
     if survey.status != SurveyStatus.PUBLISHED:
@@ -214,8 +294,11 @@ def new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: da
     if at is not None and at < now - timedelta(minutes=5):
         raise OutreachError("the scheduled time is in the past", "at")
     check_segment(segment)
+    wording = check_wording(wording.subject, wording.opening, wording.sender_name)
     campaign = Campaign(survey=survey, segment={k: list(v) for k, v in segment.items()}, scheduled_at=at or now,
-                        reminders=reminders, reminder_days=reminder_days, created_at=now, created_by_id=actor_id)
+                        reminders=reminders, reminder_days=reminder_days, created_at=now, created_by_id=actor_id,
+                        email_subject=wording.subject, email_opening=wording.opening,
+                        email_sender_name=wording.sender_name)
     db.session.add(campaign)
     db.session.flush()  # its id, which the launch locks it by
     return campaign
@@ -268,7 +351,8 @@ def _launch(campaign: Campaign, *, now: datetime, progress: Progress = QUIET,
             give_way: bool = False) -> LaunchReport | None:
     """The launch; None when it gave way to another launch of the campaign (`give_way`)."""
     audience = _Audience(campaign.id, campaign.survey_id, segment_conditions(campaign.segment),
-                         mail.InvitationEmails(campaign.survey.current_version), now, give_way)
+                         mail.InvitationEmails(campaign.survey.current_version, mail.campaign_wording(campaign)),
+                         now, give_way)
     position = _resumed(progress.state)
     while True:
         # Whoever holds the campaign's row launches the next chunk; another launch of it (a second
@@ -386,7 +470,8 @@ def _queue_invitations(audience: _Audience, contacts: list) -> None:
         [{"token": link, "survey_id": audience.survey_id, "contact_id": contact.id, "created_at": now,
           "source": "campaign", "campaign_id": audience.campaign_id, "scheduled_for": now, "reminders_sent": 0}
          for link, contact in zip(links, contacts, strict=True)]).all())
-    emails = [audience.emails.email(link, mail.Addressee(contact.name, contact.email, tokens[contact.id]))
+    emails = [audience.emails.email(link, mail.Addressee(contact.name, contact.email, tokens[contact.id],
+                                                         contact.attributes or {}))
               for link, contact in zip(links, contacts, strict=True)]
     outbox_ids: dict[str, int] = dict(db.session.execute(
         insert(OUTBOX).returning(OUTBOX.c.message_id, OUTBOX.c.id),
@@ -394,7 +479,8 @@ def _queue_invitations(audience: _Audience, contacts: list) -> None:
           "subject": email.subject, "text_body": email.text_body, "html_body": email.html_body,
           "headers": email.headers, "images": None, "contact_id": contact.id,
           "invitation_id": invitation_ids[link], "campaign_id": audience.campaign_id,
-          "status": OutboxStatus.PENDING, "attempts": 0, "not_before": now, "created_at": now}
+          "status": OutboxStatus.PENDING, "attempts": 0, "not_before": now, "created_at": now,
+          "sender_name": email.sender_name}
          for email, contact, link in zip(emails, contacts, links, strict=True)]).all())
     db.session.execute(insert(RENDERED), [{"outbox_id": outbox_ids[email.message_id], "data": email.raw}
                                           for email in emails])

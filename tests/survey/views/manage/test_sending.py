@@ -175,3 +175,38 @@ def test_an_unknown_segment_attribute_is_refused_by_name_at_the_field(ctx, clien
         assert "no contact has an attribute &#39;locaton&#39;; known attributes: location" in html
         assert 'id="segment-error"' in html and 'aria-describedby="segment-hint segment-error"' in html
     assert db.session.scalar(select(func.count(Campaign.id))) == 0
+
+
+def test_the_audience_step_shows_the_exact_email_of_a_sample_contact_and_send_keeps_its_wording(ctx, client):
+    setup_survey()
+    db.session.get(Contact, 1).name = "Ann <i>"
+    db.session.commit()
+    log_in(client, "manager@example.com")
+    data = {"segment": "location=Leeds", "reminders": "0", "reminder_days": "3",
+            "email_subject": "{contact.name|Hi}, a minute for {contact.location}?",
+            "email_opening": "You visited {contact.location}.", "email_sender_name": "Ann at Acme"}
+    shown = post_form(client, SENDING, data)
+    page, raw = words(shown), shown.get_data(as_text=True)
+    assert "As Ann &lt;i&gt; will receive it" in raw and "<dd>Ann at Acme &lt;feedback@" in raw
+    assert "<dd>Ann &lt;i&gt;, a minute for Leeds?</dd>" in raw and "You visited Leeds." in page
+    assert "<i>" not in raw
+    frame = re.search(r'<iframe[^>]*src="([^"]+)"', shown.get_data(as_text=True)).group(1).replace("&amp;", "&")
+    html = client.get(frame)
+    assert html.status_code == 200 and "You visited Leeds." in html.get_data(as_text=True)
+    assert "sandbox" in html.headers["Content-Security-Policy"]
+    # Changing the wording after the preview previews again rather than sending.
+    fields = hidden_fields(shown.get_data(as_text=True))
+    again = client.post(SENDING, data={**fields, **data, "email_subject": "Other", "action": "send"})
+    assert again.status_code == 200 and db.session.scalar(select(func.count(Campaign.id))) == 0
+    assert send(client, data).status_code == 303
+    campaign = db.session.scalar(select(Campaign))
+    assert (campaign.email_subject, campaign.email_sender_name) == (data["email_subject"], "Ann at Acme")
+
+
+def test_the_email_preview_refuses_wording_it_cannot_fill_by_field(ctx, client):
+    setup_survey()
+    log_in(client, "manager@example.com")
+    refused = client.get("/manage/surveys/support-csat/email-preview?email_opening=In+{contact.locaton}")
+    assert refused.status_code == 422
+    assert "opening line: no contact has an attribute &#39;locaton&#39;" in refused.get_data(as_text=True)
+    assert client.get("/manage/surveys/support-csat/email-preview.html?segment=locaton%3DLeeds").status_code == 422
