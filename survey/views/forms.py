@@ -73,6 +73,12 @@ class DetailsForm(Form):
                                   "to get back to)")
 
 
+class AddressForm(Form):
+    slug = StringField("Web address", validators=[DataRequired(), Length(max=80)],
+                       description="The end of the public link, /s/…: lower-case letters, digits and inner hyphens. "
+                                   "It can change only while the survey is a draft.")
+
+
 class QuestionForm(Form):
     key = StringField("Key", validators=[DataRequired(), Length(max=64)],
                       description="Lower-case letters, digits and _. Results line questions up by key.")

@@ -25,6 +25,7 @@ from survey.authoring.definitions import (
 from survey.authoring.editing import (
     AuthoringError,
     add_question,
+    change_slug,
     change_status,
     create_from_spec,
     duplicate_survey,
@@ -41,7 +42,15 @@ from survey.responding.submission import parse_answers
 from survey.results.overview import survey_overview
 from survey.strict_json import JsonError, parse_json
 from survey.tokens import new_token
-from survey.views.forms import ActionForm, DetailsForm, ImportForm, NewSurveyForm, QuestionForm, RespondForm
+from survey.views.forms import (
+    ActionForm,
+    AddressForm,
+    DetailsForm,
+    ImportForm,
+    NewSurveyForm,
+    QuestionForm,
+    RespondForm,
+)
 from survey.views.manage.blueprint import asks_to_confirm, section, survey_or_404
 from survey.views.manage.confirming import confirmation, confirmed
 from survey.views.respond import render_survey
@@ -75,13 +84,14 @@ def new_survey():
     return render_template("manage/new.html", form=form, starters=starters.all_starters())
 
 
-def _editor(survey, *, question_form=None, details_form=None, status=200):
+def _editor(survey, *, question_form=None, details_form=None, address_form=None, status=200):
     version = survey.current_version
     details = details_form or DetailsForm(title=version.title, intro=version.intro,
                                           every_response=version.follow_up == "every_response")
     return render_template(
         "manage/edit.html", survey=survey, version=version, details=details,
         question_form=question_form or QuestionForm(formdata=None), action=ActionForm(),
+        address=address_form or AddressForm(formdata=None, slug=survey.slug),
         public_link=external_url("respond.public_survey", slug=survey.slug),
     ), status
 
@@ -114,6 +124,23 @@ def save_details(slug: str):
                                                  intro=(form.intro.data or "").strip(), follow_up=follow_up,
                                                  now=utcnow()),
                   "Title, introduction and follow-ups saved.")
+
+
+@bp.route("/surveys/<slug>/address", methods=["POST"])
+def change_address(slug: str):
+    """A draft's web address; refused at the field, changing nothing, when it cannot be (published,
+    malformed, taken)."""
+    survey = survey_or_404(slug)
+    form = AddressForm()
+    if form.validate():
+        try:
+            change_slug(survey, form.slug.data.strip(), now=utcnow())
+        except AuthoringError as error:
+            form.slug.errors = [*form.slug.errors, str(error)]
+        else:
+            flash(f"The survey's address is now /s/{survey.slug}.")
+            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor="address"))
+    return _editor(survey, address_form=form, status=422)
 
 
 def _parsed_question(form: QuestionForm):

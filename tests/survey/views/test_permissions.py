@@ -113,6 +113,7 @@ PERMISSIONS = {
     ("manage.surveys.new_survey", "POST"): "editor",
     ("manage.surveys.import_definition", "POST"): "editor",
     ("manage.surveys.save_details", "POST"): "editor",
+    ("manage.surveys.change_address", "POST"): "editor",
     ("manage.surveys.add_question_view", "POST"): "editor",
     ("manage.surveys.edit_question", "POST"): "editor",
     ("manage.surveys.move_question_view", "POST"): "editor",

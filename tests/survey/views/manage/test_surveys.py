@@ -260,3 +260,35 @@ def test_no_page_repeats_an_id(app):
         if repeated := duplicate_ids(response.get_data(as_text=True)):
             found[url] = repeated
     assert found == {}
+
+
+def test_a_drafts_address_can_change_with_the_rules_of_import(client, app, editor):
+    with app.app_context():
+        make_survey(slug="taken")
+        make_survey(slug="draft-one", status="draft")
+    url = "/manage/surveys/draft-one"
+    for bad, says in (("Not Valid", "lower-case letters, digits and inner hyphens, got &#39;Not Valid&#39;"),
+                      ("taken", "a survey with the address &#39;taken&#39; already exists"),
+                      ("-x", "inner hyphens")):
+        refused = post_form(client, f"{url}/address", {"slug": bad}, page=url)
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and says in html
+        assert 'id="slug-error"' in html and 'aria-invalid="true"' in html
+    with app.app_context():
+        assert find_survey("draft-one") is not None
+    moved = post_form(client, f"{url}/address", {"slug": "spring-visit"}, page=url)
+    assert moved.status_code == 302 and moved.location.endswith("/manage/surveys/spring-visit#address")
+    with app.app_context():
+        assert find_survey("draft-one") is None and find_survey("spring-visit") is not None
+
+
+def test_a_published_surveys_address_cannot_change_and_the_page_says_why(client, app, editor):
+    given_survey(app)
+    url = "/manage/surveys/support-csat"
+    page = text_of(client.get(url))
+    assert "it cannot change now that the survey has been published" in page and 'name="slug"' not in page
+    refused = post_form(client, f"{url}/address", {"slug": "elsewhere"}, page=url)
+    assert refused.status_code == 422
+    assert "can be changed only while the survey is a draft: this one is published" in text_of(refused)
+    with app.app_context():
+        assert find_survey("support-csat") is not None and find_survey("elsewhere") is None
