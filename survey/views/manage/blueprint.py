@@ -2,7 +2,8 @@
 guard that enforces it.
 
 A section declares the least role that may read its pages (GET, HEAD) and the least that may change
-anything (every other method). The guard runs before every manager request: not logged in goes to the
+anything (every other method); a view may say that its page exists only to be posted (`form_page`), or that
+its POST changes nothing (`changes_nothing`). The guard runs before every manager request: not logged in goes to the
 login page, too low a role gets 403. The navigation asks `may_open` with the same declarations, so a link
 is shown exactly to those the guard lets through. CSRFProtect checks every POST before the guard.
 """
@@ -41,16 +42,29 @@ def _needed(section_name: str, method: str) -> str:
     return access.read if method in READ_METHODS else access.change
 
 
-def asks_to_confirm(view):
-    """Marks a view whose GET is the confirmation page of its own POST (survey.views.manage.confirming): that
-    page exists to be posted, so reading it needs the role that may post it."""
-    view.asks_to_confirm = True
+def form_page(view):
+    """Marks a view whose GET page exists to be posted (a form such as New survey or Import, the confirmation
+    page of a destructive action: survey.views.manage.confirming): reading it needs the role that may post
+    it, so no one is shown a form that would answer 403."""
+    view.form_page = True
+    return view
+
+
+def changes_nothing(view):
+    """Marks a view whose POST changes nothing (the survey preview checks answers and stores none): posting
+    it needs only the role that may read it."""
+    view.changes_nothing = True
     return view
 
 
 def _method(endpoint: str | None, method: str) -> str:
+    """The method whose role `method` on `endpoint` needs."""
     view = current_app.view_functions.get(endpoint or "")
-    return "POST" if getattr(view, "asks_to_confirm", False) else method
+    if method in READ_METHODS and getattr(view, "form_page", False):
+        return "POST"
+    if method not in READ_METHODS and getattr(view, "changes_nothing", False):
+        return "GET"
+    return method
 
 
 @bp.before_request

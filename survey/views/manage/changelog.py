@@ -15,7 +15,7 @@ from survey.extensions import db
 from survey.ids import parse_id
 from survey.models import ChangeEntry
 from survey.views.forms import ActionForm, ChangeForm, ChangeLinksForm, ImpactChoiceForm, QuoteForm
-from survey.views.manage.blueprint import asks_to_confirm, section
+from survey.views.manage.blueprint import form_page, section
 from survey.views.manage.confirming import confirmation, confirmed
 from survey.wording import plural
 
@@ -162,7 +162,7 @@ def impact_numbers(change_id: int):
 
 
 @bp.route("/<int:change_id>/<any(publish, unpublish, delete):action>", methods=["GET", "POST"])
-@asks_to_confirm
+@form_page
 def change_state(change_id: int, action: str):
     """Publish, unpublish, or delete once confirmed (the GET of delete is its confirmation page)."""
     entry = _entry(change_id)

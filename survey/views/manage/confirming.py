@@ -4,7 +4,7 @@ survey, deleting a webhook endpoint or a change entry), and without JavaScript.
 The action's URL answers GET with a page saying what will happen and one button that posts to it with
 `confirm=yes` (and the CSRF token). A POST without it — the Delete button of the page that lists the thing,
 an old form, a crafted request — changes nothing and is sent (303) to that page. The view is marked with
-`blueprint.asks_to_confirm`, so that only those who may post see the page.
+`blueprint.form_page`, so that only those who may post see the page.
 """
 from __future__ import annotations
 

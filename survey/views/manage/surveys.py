@@ -51,7 +51,7 @@ from survey.views.forms import (
     QuestionForm,
     RespondForm,
 )
-from survey.views.manage.blueprint import asks_to_confirm, section, survey_or_404
+from survey.views.manage.blueprint import changes_nothing, form_page, section, survey_or_404
 from survey.views.manage.confirming import confirmation, confirmed
 from survey.views.respond import render_survey
 
@@ -72,6 +72,7 @@ def index():
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
+@form_page
 def new_survey():
     form = NewSurveyForm()
     form.starter.choices = [SelectChoice("", "A blank survey")] + [
@@ -164,6 +165,7 @@ def add_question_view(slug: str):
 
 
 @bp.route("/surveys/<slug>/questions/<key>", methods=["GET", "POST"])
+@form_page
 def edit_question(slug: str, key: str):
     survey = survey_or_404(slug)
     question = survey.current_version.question(key)
@@ -194,7 +196,7 @@ def move_question_view(slug: str, key: str):
 
 
 @bp.route("/surveys/<slug>/questions/<key>/delete", methods=["GET", "POST"])
-@asks_to_confirm
+@form_page
 def delete_question(slug: str, key: str):
     """Removing a question from a draft is done at once; from a survey customers have (published or closed),
     only once confirmed."""
@@ -216,7 +218,7 @@ def delete_question(slug: str, key: str):
 
 
 @bp.route("/surveys/<slug>/<any(publish, close):action>", methods=["GET", "POST"])
-@asks_to_confirm
+@form_page
 def change_status_view(slug: str, action: str):
     """Publishing is done at once; closing only once confirmed (its GET is the confirmation page)."""
     survey = survey_or_404(slug)
@@ -243,6 +245,7 @@ def duplicate(slug: str):
 
 
 @bp.route("/surveys/<slug>/preview", methods=["GET", "POST"])
+@changes_nothing
 def preview(slug: str):
     """Exactly the customer's page; sending it validates the answers but stores nothing."""
     survey = survey_or_404(slug)
@@ -267,6 +270,7 @@ def export_definition(slug: str):
 
 
 @bp.route("/surveys/import", methods=["GET", "POST"])
+@form_page
 def import_definition() -> ResponseReturnValue:
     form = ImportForm()
     problems: list[str] = []

@@ -16,7 +16,7 @@ from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import WebhookDelivery, WebhookEndpoint
 from survey.views.forms import ActionForm, WebhookEndpointForm
-from survey.views.manage.blueprint import asks_to_confirm, section
+from survey.views.manage.blueprint import form_page, section
 from survey.views.manage.confirming import confirmation, confirmed
 from survey.webhooks.addresses import parse_allowed_hosts
 
@@ -114,7 +114,7 @@ def set_active(endpoint_id: int, action: str):
 
 
 @bp.route("/<int:endpoint_id>/delete", methods=["GET", "POST"])
-@asks_to_confirm
+@form_page
 def delete(endpoint_id: int):
     endpoint = _endpoint(endpoint_id)
     if not confirmed():
