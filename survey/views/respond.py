@@ -88,13 +88,13 @@ def _version(survey: Survey, version_id: str | int | None) -> SurveyVersion:
 
 def render_survey(survey: Survey, version: SurveyVersion, form: RespondForm, fields, *, errors=None,
                   notice=None, can_save=False, answered=False, preview=False, action_url=None, quick_rating=None,
-                  status=200):
+                  status=200, **preview_context):
     """`quick_rating`: the (value, label) chosen in the email, shown at the top with the button that sends
     it: the chosen option alone, pre-selected, looked like an answer that was not one."""
     return render_template(
         "respond/survey.html", survey=survey, version=version, form=form, fields=fields, errors=errors or {},
         notice=notice, can_save=can_save, answered=answered, preview=preview, quick_rating=quick_rating,
-        action_url=action_url or request.path,
+        action_url=action_url or request.path, **preview_context,
     ), status
 
 

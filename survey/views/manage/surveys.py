@@ -38,7 +38,7 @@ from survey.authoring.editing import (
 from survey.clock import utcnow
 from survey.links import external_url
 from survey.models import SurveyStatus
-from survey.responding.submission import parse_answers
+from survey.responding.submission import one_click_rating, parse_answers, preselect_first
 from survey.results.overview import survey_overview
 from survey.strict_json import JsonError, parse_json
 from survey.tokens import new_token
@@ -244,21 +244,41 @@ def duplicate(slug: str):
     return redirect(url_for(".edit_survey", slug=copy.slug))
 
 
+# What each kind of link shows, for the preview: (label, contact consent offered, "Save and finish later"
+# offered). The public link knows no customer (no call-back consent, nothing to save to); a personal link
+# does; the one-click rating is a personal link opened from a rating button of the email.
+LINK_KINDS = {"public": ("Public link", False, False), "personal": ("Personal link", True, True),
+              "rating": ("One click in the email", True, True)}
+
+
 @bp.route("/surveys/<slug>/preview", methods=["GET", "POST"])
 @changes_nothing
 def preview(slug: str):
-    """Exactly the customer's page; sending it validates the answers but stores nothing."""
+    """Exactly the customer's page for each kind of link (`?as=public|personal|rating`, with `rating=` the
+    point chosen in the email); sending it validates the answers but stores nothing."""
     survey = survey_or_404(slug)
     version = survey.current_version
+    kind = request.args.get("as", "public")
+    if kind not in LINK_KINDS:
+        abort(404)
+    _, consent_contact, can_save = LINK_KINDS[kind]
     form = RespondForm()
+    if not consent_contact:
+        del form.consent_contact
+    first_point = version.questions[0].choices[0][0] if version.questions and version.questions[0].choices else None
+    quick_rating = one_click_rating(version.questions, request.args.get("rating") or first_point) \
+        if kind == "rating" else None
+    shown = dict(preview=True, preview_kind=kind, link_kinds=LINK_KINDS, can_save=can_save,
+                 quick_rating=quick_rating, action_url=request.full_path.rstrip("?"))
     if request.method != "POST":
         form.submission_key.data, form.version.data = new_token(), str(version.id)
-        return render_survey(survey, version, form, {}, preview=True)
+        return render_survey(survey, version, form, preselect_first(version.questions, {}, quick_rating), **shown)
     fields = request.form.to_dict(flat=False)
-    parsed = parse_answers(version.questions, fields)
+    parsed = parse_answers(version.questions, fields,
+                           only_first_required=request.form.get("action") == "rating")
     notice = None if parsed.errors else "These answers are valid. In the preview nothing is stored."
-    return render_survey(survey, version, form, fields, errors=parsed.errors, preview=True, notice=notice,
-                         status=422 if parsed.errors else 200)
+    return render_survey(survey, version, form, fields, errors=parsed.errors, notice=notice,
+                         status=422 if parsed.errors else 200, **shown)
 
 
 @bp.route("/surveys/<slug>/definition.json")

@@ -113,7 +113,8 @@ def test_editing_a_survey_with_responses_publishes_a_new_version(client, app, ed
 def test_preview_shows_the_customer_page_and_stores_nothing(client, app, editor):
     given_survey(app, status="draft")
     page = client.get("/manage/surveys/support-csat/preview")
-    assert "exactly what customers see" in text_of(page) and "Overall, how satisfied" in text_of(page)
+    assert "as customers see it through the <strong>public link</strong>" in text_of(page)
+    assert "Overall, how satisfied" in text_of(page)
     checked = post_form(client, "/manage/surveys/support-csat/preview", {"q-recommend": "3"})
     assert checked.status_code == 422 and "Please answer this question." in text_of(checked)
     valid = post_form(client, "/manage/surveys/support-csat/preview", {"q-satisfaction": "4"})
@@ -292,3 +293,33 @@ def test_a_published_surveys_address_cannot_change_and_the_page_says_why(client,
     assert "can be changed only while the survey is a draft: this one is published" in text_of(refused)
     with app.app_context():
         assert find_survey("support-csat") is not None and find_survey("elsewhere") is None
+
+
+def main_content(html: str) -> str:
+    """The page's <main> without the preview banner, the form's target and its per-form hidden values."""
+    import re
+
+    main = re.search(r"<main\b.*?</main>", html, re.S).group(0)
+    main = re.sub(r'<div class="preview-banner".*?</div>', "", main, flags=re.S)
+    main = re.sub(r'(<form method="post" action=")[^"]*"', r'\1…"', main)
+    main = re.sub(r'(name="(?:csrf_token|submission_key)"[^>]*value=")[^"]*"', r'\1…"', main)
+    return " ".join(main.split())  # the banner's lines gone, the rest laid out alike
+
+
+def test_each_kind_of_preview_shows_what_that_link_shows(client, app, editor):
+    """The public link (no call-back consent, nothing to save), a personal link and the one-click rating's
+    page: the preview's main content is the customer's own page."""
+    from tests.factories import make_invitation
+
+    with app.app_context():
+        token = make_invitation(make_survey()).token
+    customer = app.test_client()
+    preview = "/manage/surveys/support-csat/preview"
+    for kind, real in (("public", "/s/support-csat"), ("personal", f"/r/{token}"),
+                       ("rating", f"/r/{token}?rating=2")):
+        ours = client.get(f"{preview}?as={kind}&rating=2")
+        assert ours.status_code == 200
+        assert main_content(ours.get_data(as_text=True)) == main_content(customer.get(real).get_data(as_text=True))
+    assert "You chose:" in text_of(client.get(f"{preview}?as=rating&rating=2"))
+    assert "consent_contact" not in client.get(preview).get_data(as_text=True)
+    assert client.get(f"{preview}?as=other").status_code == 404
