@@ -50,6 +50,7 @@ PERMISSIONS = {
     # (Which token role each operation needs is declared with the operation and checked by
     # tests/survey/views/test_api.py::test_each_token_role_gets_exactly_what_its_operation_declares.)
     ("api.post_event", "POST"): "api",
+    ("api.create_campaign", "POST"): "api",
     ("api.list_surveys", "GET"): "api",
     ("api.read_survey", "GET"): "api",
     ("api.create_survey", "POST"): "api",
