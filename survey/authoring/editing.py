@@ -202,15 +202,15 @@ def change_slug(survey: Survey, slug: str, *, now: datetime) -> None:
     if slug == survey.slug:
         return
     if problem := slug_problem(slug):
-        raise AuthoringError(f"Address: {problem}.")
+        raise AuthoringError(f"The address {problem}.")
     if find_survey(slug) is not None:
-        raise AuthoringError(f"Address: a survey with the address {slug!r} already exists.")
+        raise AuthoringError(f"The address {slug!r} is already used by another survey.")
     survey.slug, survey.updated_at = slug, now
     try:
         db.session.commit()
     except IntegrityError:  # another draft took the address meanwhile
         db.session.rollback()
-        raise AuthoringError(f"Address: a survey with the address {slug!r} already exists.") from None
+        raise AuthoringError(f"The address {slug!r} is already used by another survey.") from None
 
 
 TRANSITIONS = {"publish": ({SurveyStatus.DRAFT, SurveyStatus.CLOSED}, SurveyStatus.PUBLISHED),

@@ -111,11 +111,13 @@ def segment_conditions(segment: Mapping[str, Sequence[str]]) -> list:
 
 def known_attributes() -> list[str]:
     """Every attribute name some contact has, sorted (to name them when a segment names another)."""
-    if db.engine.dialect.name == "postgresql":
-        keys = select(func.json_object_keys(Contact.attributes).label("key"))
+    if db.engine.dialect.name == "postgresql":  # a JSON null (not an object) would make json_object_keys fail
+        keys = select(func.json_object_keys(Contact.attributes).label("key")).where(
+            func.json_typeof(Contact.attributes) == "object")
     else:
         keys = select(column("key")).select_from(Contact, func.json_each(Contact.attributes))
-    return sorted(db.session.scalars(select(keys.subquery().c.key).distinct()))
+    found = keys.subquery().c.key
+    return sorted(db.session.scalars(select(found).where(found.is_not(None)).distinct()))
 
 
 def check_segment(segment: Mapping[str, Sequence[str]]) -> None:

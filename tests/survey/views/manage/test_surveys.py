@@ -269,7 +269,7 @@ def test_a_drafts_address_can_change_with_the_rules_of_import(client, app, edito
         make_survey(slug="draft-one", status="draft")
     url = "/manage/surveys/draft-one"
     for bad, says in (("Not Valid", "lower-case letters, digits and inner hyphens, got &#39;Not Valid&#39;"),
-                      ("taken", "a survey with the address &#39;taken&#39; already exists"),
+                      ("taken", "The address &#39;taken&#39; is already used by another survey"),
                       ("-x", "inner hyphens")):
         refused = post_form(client, f"{url}/address", {"slug": bad}, page=url)
         html = refused.get_data(as_text=True)
