@@ -142,7 +142,8 @@ def _filled(version: SurveyVersion, addressee: Addressee, wording: Wording, remi
 def render_invitation(invitation: Invitation, *, reminder: bool = False) -> Rendered:
     contact = _addressee(invitation)
     unsubscribe_url(contact)  # the contact's token, given when it has none
-    addressee = Addressee(contact.name, contact.email, contact.unsubscribe_token or "", contact.attributes or {})
+    addressee = Addressee(contact.name, contact.email, contact.unsubscribe_token or "",
+                          attributes=contact.attributes or {})
     campaign = db.session.get(Campaign, invitation.campaign_id) if invitation.campaign_id else None
     return invitation_email(invitation.survey.current_version, invitation.token, addressee, reminder=reminder,
                             wording=campaign_wording(campaign))

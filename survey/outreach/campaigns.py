@@ -240,7 +240,7 @@ def preview_email(survey: Survey, segment: Mapping[str, Sequence[str]], wording:
     found = preview_audience(segment, now=now, sample_size=1).sample if sample else []
     contact = found[0] if found else None
     addressee = EXAMPLE_CONTACT if contact is None else mail.Addressee(
-        contact.name, contact.email, "example-unsubscribe-token", contact.attributes or {})
+        contact.name, contact.email, "example-unsubscribe-token", attributes=contact.attributes or {})
     version = survey.current_version
     rendered = mail.invitation_email(version, "example-personal-link", addressee, wording=wording)
     reminder = mail.invitation_email(version, "example-personal-link", addressee, wording=wording, reminder=True)
@@ -473,7 +473,7 @@ def _queue_invitations(audience: _Audience, contacts: list) -> None:
           "source": "campaign", "campaign_id": audience.campaign_id, "scheduled_for": now, "reminders_sent": 0}
          for link, contact in zip(links, contacts, strict=True)]).all())
     emails = [audience.emails.email(link, mail.Addressee(contact.name, contact.email, tokens[contact.id],
-                                                         contact.attributes or {}))
+                                                         attributes=contact.attributes or {}))
               for link, contact in zip(links, contacts, strict=True)]
     outbox_ids: dict[str, int] = dict(db.session.execute(
         insert(OUTBOX).returning(OUTBOX.c.message_id, OUTBOX.c.id),

@@ -56,7 +56,8 @@ def test_the_fast_path_stays_exact_and_fast_with_a_personal_subject(ctx):
     survey = make_survey()
     emails = mail.InvitationEmails(survey.current_version, WORDING)
     assert emails.exact
-    people = [mail.Addressee(f"Customer {n}", f"c{n}@example.com", f"u{n}", {"location": f"Town {n}"})
+    people = [mail.Addressee(f"Customer {n}", f"c{n}@example.com", f"u{n}",
+                             attributes={"location": f"Town {n}"})
               for n in range(300)]
     started = time.perf_counter()
     assembled = [emails.email(f"t{n}", person) for n, person in enumerate(people)]
