@@ -12,7 +12,8 @@ import re
 import secrets
 from base64 import b64decode, b64encode
 from binascii import b2a_base64
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.header import Header
 from email.message import Message
@@ -30,10 +31,11 @@ from flask_babel import force_locale, gettext
 from markupsafe import escape
 
 from survey import languages
+from survey.authoring.piping import fill, placeholders
 from survey.authoring.translations import languages_of, localised
 from survey.extensions import db
 from survey.links import external_url
-from survey.models import Contact, Invitation, OutboxMessage, Question, SurveyVersion
+from survey.models import Campaign, Contact, Invitation, OutboxMessage, Question, SurveyVersion
 from survey.models.outreach import OutboxStatus, RenderedEmail
 from survey.tokens import new_token
 
@@ -100,6 +102,11 @@ class Addressee:
     email: str
     unsubscribe_token: str
     language: str = languages.DEFAULT  # the email's language: `email_language`
+    attributes: Mapping[str, str] = field(default_factory=dict)  # what {contact.<attribute>} names
+
+    def values(self) -> dict[str, str]:
+        """What `{contact.…}` can name (as piping.contact_values): the attributes, then name and email."""
+        return {**self.attributes, "name": self.name, "email": self.email}
 
 
 def email_language(attributes, offered=languages.SHIPPED, default: str = languages.DEFAULT) -> str:
@@ -119,45 +126,93 @@ def in_language(language: str):
     return force_locale(language.replace("-", "_") if languages.known(language) else languages.DEFAULT)
 
 
+@dataclass(frozen=True)
+class Wording:
+    """A campaign's own wording of its emails; None keeps the default. The subject and the opening line may
+    hold `{contact.…}` placeholders (survey.authoring.piping), filled per contact as plain text (escaped in
+    the HTML part, on one line in the Subject header); the sender's display name is the same for all."""
+
+    subject: str | None = None
+    opening: str | None = None
+    sender_name: str | None = None
+
+
+DEFAULT_WORDING = Wording()
+
+
+def campaign_wording(campaign: Campaign | None) -> Wording:
+    if campaign is None:
+        return DEFAULT_WORDING
+    return Wording(campaign.email_subject, campaign.email_opening, campaign.email_sender_name)
+
+
+def one_line(text: str) -> str:
+    """Text on one line: what a header may hold (no CR or LF ever reaches one)."""
+    return " ".join(text.split())
+
+
+def _filled(shown, addressee: Addressee, wording: Wording, reminder: bool) -> tuple[str, str | None]:
+    """The subject and opening line (None: the template's own) of an invitation to `addressee`, in the
+    language being rendered (`in_language`); `shown`: the survey's version as `localised` for it."""
+    values = addressee.values() if wording.subject or wording.opening else {}
+    organisation = current_app.config["ORGANISATION_NAME"]
+    if wording.subject:
+        subject = one_line(fill(wording.subject, contact=values))
+        if reminder:
+            subject = gettext("Reminder: %(subject)s", subject=subject)
+    elif reminder:
+        subject = gettext("Reminder: %(title)s — %(organisation)s", title=shown.title, organisation=organisation)
+    else:
+        subject = gettext("%(title)s — %(organisation)s", title=shown.title, organisation=organisation)
+    opening = one_line(fill(wording.opening, contact=values)) if wording.opening else None
+    return subject[:300], opening
+
+
 def render_invitation(invitation: Invitation, *, reminder: bool = False) -> Rendered:
     contact = _addressee(invitation)
     unsubscribe_url(contact)  # the contact's token, given when it has none
     version = invitation.survey.current_version
     addressee = Addressee(contact.name, contact.email, contact.unsubscribe_token or "",
-                          survey_email_language(version, contact.attributes))
-    return invitation_email(version, invitation.token, addressee, reminder=reminder, reason=invitation.source)
+                          survey_email_language(version, contact.attributes), attributes=contact.attributes or {})
+    campaign = db.session.get(Campaign, invitation.campaign_id) if invitation.campaign_id else None
+    return invitation_email(version, invitation.token, addressee, reminder=reminder, reason=invitation.source,
+                            wording=campaign_wording(campaign))
 
 
 # Why a customer received an invitation, by the invitation's source (the footer says it: email/_why.txt).
 INVITATION_REASONS = {"campaign", "event", "link"}
 
 
-def invitation_email(version: SurveyVersion, token: str, addressee: Addressee, *,
-                     reminder: bool = False, reason: str = "link") -> Rendered:
+def invitation_email(version: SurveyVersion, token: str, addressee: Addressee, *, reminder: bool = False,
+                     reason: str = "link", wording: Wording = DEFAULT_WORDING) -> Rendered:
     """The invitation (or reminder) to `version` with the personal link of `token`, for `addressee`, in the
-    addressee's language: the survey's texts translated (each falling back to the default language's) and
-    the email's own words from its catalog. `reason`: the invitation's source (campaign, event, link),
-    which its footer explains."""
+    addressee's language (the survey's texts translated, each falling back to the default language's, and
+    the email's own words from its catalog) and the campaign's `wording`. `reason`: the invitation's source
+    (campaign, event, link), which its footer explains."""
     shown = localised(version, addressee.language)
+    with in_language(addressee.language):
+        subject, opening = _filled(shown, addressee, wording, reminder)
+    return _invitation_email(shown, token, addressee, reminder=reminder, reason=reason, subject=subject,
+                             opening=opening)
+
+
+def _invitation_email(shown, token: str, addressee: Addressee, *, reminder: bool, reason: str, subject: str,
+                      opening: str | None) -> Rendered:
     first = shown.questions[0] if shown.questions else None
     unsubscribe = external_url("outreach.unsubscribe", token=addressee.unsubscribe_token)
     context = dict(
         organisation=current_app.config["ORGANISATION_NAME"], contact=addressee, version=shown,
         first=first if first is not None and first.type in ONE_CLICK_TYPES else None,
-        buttons=one_click_links(first, token), reminder=reminder, language=addressee.language,
+        buttons=one_click_links(first, token), reminder=reminder, language=addressee.language, opening=opening,
         reason="reminder" if reminder else (reason if reason in INVITATION_REASONS else "link"),
         survey_url=external_url("respond.personal_survey", token=token),
         unsubscribe_url=unsubscribe, changes_url=external_url("public.changes"),
     )
     with in_language(addressee.language):
-        subject = (gettext("Reminder: %(title)s — %(organisation)s", title=shown.title,
-                           organisation=context["organisation"]) if reminder
-                   else gettext("%(title)s — %(organisation)s", title=shown.title,
-                                organisation=context["organisation"]))
         text = render_template("email/invitation.txt", **context)
         html = render_template("email/invitation.html", **context)
     return Rendered(
-        subject=subject[:300],
+        subject=subject,
         text=text,
         html=html,
         # RFC 8058: mail clients offer a one-click unsubscribe that POSTs to this address.
@@ -199,9 +254,18 @@ def sender(config) -> str:
     return formataddr((name or " ".join(config["ORGANISATION_NAME"].split()), email))
 
 
+def named_sender(sender: str, name: str | None) -> str:
+    """`sender` (mail.sender) shown under `name` (a campaign's sender name) when one is given: the address
+    stays MAIL_FROM's, which the domain's SPF and DKIM vouch for; the name is kept on one line."""
+    if not name or not one_line(name):
+        return sender
+    return formataddr((one_line(name), parseaddr(sender)[1]))
+
+
 def queue(rendered: Rendered, *, kind: str, recipient: str, now: datetime, not_before: datetime | None = None,
           contact_id: int | None = None, invitation_id: int | None = None,
-          campaign_id: int | None = None, message_id: str | None = None) -> OutboxMessage:
+          campaign_id: int | None = None, message_id: str | None = None,
+          sender_name: str | None = None) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction (the caller commits). A fixed `message_id`
     makes queueing the same message twice fail on the unique column (e.g. one scorecard per week)."""
     images = {cid: b64encode(png).decode("ascii") for cid, png in (rendered.images or {}).items()} or None
@@ -209,7 +273,7 @@ def queue(rendered: Rendered, *, kind: str, recipient: str, now: datetime, not_b
         message_id=message_id or new_message_id(), kind=kind, images=images, recipient=recipient,
         subject=rendered.subject, text_body=rendered.text, html_body=rendered.html, headers=rendered.headers,
         contact_id=contact_id, invitation_id=invitation_id, campaign_id=campaign_id, status=OutboxStatus.PENDING,
-        attempts=0, not_before=not_before or now, created_at=now,
+        attempts=0, not_before=not_before or now, created_at=now, sender_name=sender_name,
     )
     message.rendered = RenderedEmail(data=render(message))
     db.session.add(message)
@@ -218,10 +282,12 @@ def queue(rendered: Rendered, *, kind: str, recipient: str, now: datetime, not_b
 
 def queue_invitation(invitation: Invitation, *, now: datetime, reminder: bool = False) -> OutboxMessage:
     contact = _addressee(invitation)
+    campaign = db.session.get(Campaign, invitation.campaign_id) if invitation.campaign_id else None
     return queue(render_invitation(invitation, reminder=reminder), kind="reminder" if reminder else "invitation",
                  recipient=address(contact.name, contact.email),
                  now=now, not_before=now if reminder else (invitation.scheduled_for or now),
-                 contact_id=contact.id, invitation_id=invitation.id, campaign_id=invitation.campaign_id)
+                 contact_id=contact.id, invitation_id=invitation.id, campaign_id=invitation.campaign_id,
+                 sender_name=campaign_wording(campaign).sender_name)
 
 
 class MessageFields(Protocol):
@@ -259,9 +325,8 @@ def build_email(row: MessageFields, sender: str | None = None, sent_at: datetime
     if sender is not None:
         message["From"] = _address(sender)
     message["To"] = _address(row.recipient)
-    subject = " ".join(row.subject.split())  # a title with a line break must not break the header
     # compat32 takes a Header as a header's value; typeshed's MIME classes accept only a str.
-    message["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject  # type: ignore[assignment]
+    message["Subject"] = _subject_header(row.subject)  # type: ignore[assignment]
     message["Message-ID"] = row.message_id
     if sent_at is not None:
         message["Date"] = _date(sent_at)
@@ -269,6 +334,13 @@ def build_email(row: MessageFields, sender: str | None = None, sent_at: datetime
     for name, value in (row.headers or {}).items():
         message[name] = value
     return message
+
+
+def _subject_header(subject: str) -> str | Header:
+    """The Subject header's value: one line (a title with a line break must not break the header), RFC 2047
+    encoded unless ASCII."""
+    subject = one_line(subject)
+    return Header(subject, "utf-8") if not subject.isascii() else subject
 
 
 def render(row: MessageFields) -> bytes:
@@ -291,6 +363,7 @@ class InvitationEmail:
     headers: dict[str, str]
     raw: bytes = b""
     images: None = None
+    sender_name: str | None = None  # a campaign's sender name (the outbox row's), None: the organisation's
 
 
 class InvitationEmails:
@@ -311,16 +384,23 @@ class InvitationEmails:
 
     SAMPLES = (Addressee('Zoë "Z" O\'Brien <&> Ünal-Smith', "zoe@example.com", "sample-unsubscribe_Token"),
                Addressee("", "ann@example.com", "another-unsubscribe_token"))
+    NASTY = 'Zoë "Z" <&> Ünal\r\nBcc: x@example.com'  # an attribute's value for the check: escaping, encoding, CR/LF
 
-    def __init__(self, version: SurveyVersion, language: str = languages.DEFAULT, *, reason: str = "campaign"):
-        self.version = version
-        self.language = language
-        self.reason = reason
+    def __init__(self, version: SurveyVersion, wording: Wording = DEFAULT_WORDING, *,
+                 language: str = languages.DEFAULT, reason: str = "campaign"):
+        self.version, self.language, self.wording, self.reason = version, language, wording, reason
+        self.shown = localised(version, language)
         self.domain = sender_domain(current_app.config)
-        self.marks = {key: f"hk{secrets.token_hex(12)}" for key in ("token", "unsubscribe", "name")}
+        # The subject and opening line, when the campaign words them, differ per contact (placeholders): they
+        # are stand-ins too, filled per contact by `_filled`, as `invitation_email` fills them.
+        personal = ["token", "unsubscribe", "name"] + [key for key in ("subject", "opening") if getattr(wording, key)]
+        self.marks = {key: f"hk{secrets.token_hex(12)}" for key in personal}
         self.variants = {named: _Variant(self, named) for named in (True, False)}
+        named = {p.name for text in (wording.subject or "", wording.opening or "") for p in placeholders(text)
+                 if p.scope == "contact"}
+        samples = (replace(self.SAMPLES[0], attributes={name: self.NASTY for name in named}), self.SAMPLES[1])
         self.exact = all(variant.skeleton for variant in self.variants.values()) \
-            and all(self._checked(sample) for sample in self.SAMPLES)
+            and all(self._checked(sample) for sample in samples)
 
     def email(self, token: str, addressee: Addressee) -> InvitationEmail:
         """The invitation with the personal link of `token`, for `addressee`."""
@@ -331,10 +411,10 @@ class InvitationEmails:
 
     def rendered(self, token: str, addressee: Addressee, message_id: str) -> InvitationEmail:
         """The email rendered in full, as `queue_invitation` renders it."""
-        rendered = invitation_email(self.version, token, addressee, reason=self.reason)
+        rendered = invitation_email(self.version, token, addressee, reason=self.reason, wording=self.wording)
         assert rendered.html is not None
         fields = InvitationEmail(message_id, address(addressee.name, addressee.email), rendered.subject,
-                                 rendered.text, rendered.html, rendered.headers)
+                                 rendered.text, rendered.html, rendered.headers, sender_name=self.wording.sender_name)
         return replace(fields, raw=render(fields))
 
     def _checked(self, sample: Addressee) -> bool:
@@ -349,8 +429,14 @@ class InvitationEmails:
     def _assembled(self, token: str, addressee: Addressee, message_id: str, boundary: str) -> InvitationEmail:
         variant = self.variants[bool(addressee.name)]
         values = {"token": token, "unsubscribe": addressee.unsubscribe_token, "name": addressee.name}
+        subject = variant.subject
+        if self.wording.subject or self.wording.opening:
+            with in_language(self.language):
+                subject, opening = _filled(self.shown, addressee, self.wording, reminder=False)
+            values.update(subject=subject, opening=opening or "")
         text = variant.text.fill(values)
-        html = variant.html.fill({**values, "name": str(escape(addressee.name))})
+        html = variant.html.fill({**values, "name": str(escape(addressee.name)),
+                                  "opening": str(escape(values.get("opening", "")))})
         headers = {name: value.fill(values) for name, value in variant.headers.items()}
         recipient = address(addressee.name, addressee.email)
         # `_address` parses the recipient back: what it returns of a plain "Name <address>" is the same text.
@@ -359,22 +445,26 @@ class InvitationEmails:
                  "Message-ID": SMTP_POLICY.fold_binary("Message-ID", message_id),
                  "text": _base64_lines(text), "html": _base64_lines(html), "boundary": boundary.encode("ascii"),
                  **{name: SMTP_POLICY.fold_binary(name, headers[name]) for name in variant.personal_headers}}
+        if "subject" in self.marks:
+            lines["Subject"] = SMTP_POLICY.fold_binary("Subject", _subject_header(subject))
         raw = b"".join(lines[piece] if isinstance(piece, str) else piece for piece in variant.skeleton)
-        return InvitationEmail(message_id, recipient, variant.subject, text, html, headers, raw)
+        return InvitationEmail(message_id, recipient, subject, text, html, headers, raw,
+                               sender_name=self.wording.sender_name)
 
 
 class InvitationEmailsByLanguage:
     """`InvitationEmails` for each language a launch meets, made when its first contact needs it: a campaign
     emails each contact in their language (`survey_email_language`)."""
 
-    def __init__(self, version: SurveyVersion):
-        self.version = version
+    def __init__(self, version: SurveyVersion, wording: Wording = DEFAULT_WORDING):
+        self.version, self.wording = version, wording
         self.makers: dict[str, InvitationEmails] = {}
 
     def email(self, token: str, addressee: Addressee) -> InvitationEmail:
         maker = self.makers.get(addressee.language)
         if maker is None:
-            maker = self.makers[addressee.language] = InvitationEmails(self.version, addressee.language)
+            maker = self.makers[addressee.language] = InvitationEmails(self.version, self.wording,
+                                                                       language=addressee.language)
         return maker.email(token, addressee)
 
 
@@ -416,7 +506,11 @@ class _Variant:
         marks = emails.marks
         standin = Addressee(marks["name"] if named else "", "standin@hearken.invalid", marks["unsubscribe"],
                             emails.language)
-        rendered = invitation_email(emails.version, marks["token"], standin, reason=emails.reason)
+        shown = localised(emails.version, emails.language)
+        with in_language(emails.language):
+            subject, opening = _filled(shown, standin, emails.wording, reminder=False)
+        rendered = _invitation_email(shown, marks["token"], standin, reminder=False, reason=emails.reason,
+                                     subject=marks.get("subject", subject), opening=marks.get("opening", opening))
         assert rendered.html is not None
         self.subject = rendered.subject
         self.text, self.html = _Pieces(rendered.text, marks), _Pieces(rendered.html, marks)
@@ -433,6 +527,8 @@ class _Variant:
                 SMTP_POLICY.fold_binary("Message-ID", fields.message_id): "Message-ID",
                 _base64_lines(text_mark): "text", _base64_lines(html_mark): "html", boundary.group(1): "boundary",
                 **{SMTP_POLICY.fold_binary(name, fields.headers[name]): name for name in self.personal_headers}}
+        if "subject" in marks:
+            cuts[SMTP_POLICY.fold_binary("Subject", marks["subject"])] = "Subject"
         self.skeleton = _cut(raw, cuts)
 
 
@@ -496,7 +592,7 @@ def envelope(row: OutboxMessage, sender: str, *, now: datetime) -> Envelope:
     (mail.sender: MAIL_FROM at send time) and Date is `now`: a triggered invitation may wait days in the
     outbox, and its Date is when it went out, not when it was queued. Rows queued before messages were
     rendered at queue time (raw is None) are rendered now."""
-    sender_address, from_line = _sender(sender)
+    sender_address, from_line = _sender(named_sender(sender, row.sender_name))
     recipient = parseaddr(row.recipient)[1]
     if not recipient.isascii():
         raise UndeliverableAddress(f"{recipient} has characters outside ASCII, which needs SMTPUTF8; "

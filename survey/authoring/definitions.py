@@ -249,8 +249,8 @@ def parse_survey(data) -> SurveySpec:
         raise DefinitionError(["survey: must be a JSON object"])
     _unknown(data, SURVEY_FIELDS, "", problems)
     slug = data.get("slug")
-    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
-        problems.append(f"slug: must be 1-80 lower-case letters, digits and inner hyphens, got {slug!r}")
+    if problem := slug_problem(slug):
+        problems.append(f"slug: {problem}")
     title = _text(data.get("title"), "title", problems, required=True, limit=200)
     intro = _text(data.get("intro"), "intro", problems, required=False)
     follow_up = data.get("follow_up", "low_scores")
@@ -437,6 +437,13 @@ def section_definition(spec: SectionSpec) -> dict:
     if spec.show_if is not None:
         data["show_if"] = spec.show_if
     return data
+
+
+def slug_problem(slug) -> str | None:
+    """Why `slug` cannot be a survey's address (None: it can): the rule of import and of the editor."""
+    if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
+        return f"must be 1-80 lower-case letters, digits and inner hyphens, got {slug!r}"
+    return None
 
 
 def survey_definition(slug: str, version) -> dict:

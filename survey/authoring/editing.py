@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
 
 from survey.authoring.definitions import (
     FOLLOW_UP_RULES,
@@ -22,6 +23,7 @@ from survey.authoring.definitions import (
     question_spec,
     section_definition,
     section_specs,
+    slug_problem,
 )
 from survey.extensions import db
 from survey.models import Question, Response, Survey, SurveyStatus, SurveyVersion, User
@@ -230,6 +232,27 @@ def update_details(survey: Survey, *, title: str, intro: str, follow_up: str, no
     version.title, version.intro, version.follow_up = title, intro, follow_up
     survey.updated_at = now
     db.session.commit()
+
+
+def change_slug(survey: Survey, slug: str, *, now: datetime) -> None:
+    """A draft's new address (/s/<slug>), checked as an import checks it. Refused once the survey has been
+    published: its links are out there (emails, QR codes, other systems' events name it)."""
+    if survey.status != SurveyStatus.DRAFT:
+        raise AuthoringError(f"The address can be changed only while the survey is a draft: this one is "
+                             f"{survey.status}, and links to /s/{survey.slug} may already be in emails and on "
+                             "other sites. Duplicate it for a new address.")
+    if slug == survey.slug:
+        return
+    if problem := slug_problem(slug):
+        raise AuthoringError(f"The address {problem}.")
+    if find_survey(slug) is not None:
+        raise AuthoringError(f"The address {slug!r} is already used by another survey.")
+    survey.slug, survey.updated_at = slug, now
+    try:
+        db.session.commit()
+    except IntegrityError:  # another draft took the address meanwhile
+        db.session.rollback()
+        raise AuthoringError(f"The address {slug!r} is already used by another survey.") from None
 
 
 TRANSITIONS = {"publish": ({SurveyStatus.DRAFT, SurveyStatus.CLOSED}, SurveyStatus.PUBLISHED),

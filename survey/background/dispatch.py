@@ -266,7 +266,7 @@ def _record_sent(engine: Engine, sent: list, now: datetime) -> None:
 # What sending needs of a claimed row: not its bodies, which its RenderedEmail holds rendered.
 SEND_COLUMNS = (OutboxMessage.id, OutboxMessage.message_id, OutboxMessage.kind, OutboxMessage.recipient,
                 OutboxMessage.contact_id, OutboxMessage.invitation_id, OutboxMessage.attempts,
-                OutboxMessage.claimed_until, RenderedEmail.data.label("raw"))
+                OutboxMessage.claimed_until, OutboxMessage.sender_name, RenderedEmail.data.label("raw"))
 
 
 def _load_claimed(ids: list[int]) -> list[Row | OutboxMessage]:

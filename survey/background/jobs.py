@@ -93,13 +93,14 @@ def _queued(kind: str, *, now: datetime, actor: str, survey: Survey | None, owne
 
 
 def send_campaign_now(survey: Survey, *, segment: dict[str, list[str]], reminders: int, reminder_days: int,
-                      now: datetime, owner: User, at: datetime | None = None) -> Job:
+                      now: datetime, owner: User, at: datetime | None = None,
+                      wording: mail.Wording = mail.DEFAULT_WORDING) -> Job:
     """A campaign to send now and the job that launches it, in one commit: the page answers at once however
     large the audience, and no dispatcher pass can launch the campaign meanwhile (it is the job's). `at`, if
     given, is a moment already passed (a time typed as now), which new_campaign checks. Raises
     outreach.OutreachError for bad input, having stored nothing."""
     campaign = outreach.new_campaign(survey, segment=segment, at=at, reminders=reminders,
-                                     reminder_days=reminder_days, now=now, actor_id=owner.id)
+                                     reminder_days=reminder_days, now=now, actor_id=owner.id, wording=wording)
     job = _queued("campaign_launch", now=now, actor=f"user:{owner.id}", survey=survey, owner=owner,
                   params={"campaign_id": campaign.id})
     campaign.job_id = job.id

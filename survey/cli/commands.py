@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 
-from survey import accounts, authoring, changes, outreach
+from survey import accounts, authoring, changes, mail, outreach
 from survey.accounts import api_tokens
 from survey.addresses import InvalidAddress, normalise_email
 from survey.alerts import trends
@@ -32,6 +32,7 @@ from survey.results.filters import ResultsFilter, parse_filter
 from survey.results.settings import Settings
 from survey.strict_json import JsonError, parse_json
 from survey.transfer import archives, exports, results_export
+from survey.wording import plural
 
 
 def _survey(slug: str):
@@ -297,14 +298,36 @@ def seed_demo_command(if_empty: bool):
               help="Reminders to contacts who have not answered.")
 @click.option("--reminder-days", type=click.IntRange(1, 60), default=3, show_default=True,
               help="Days between the invitation and each reminder.")
-def send_survey_command(slug: str, where: tuple[str, ...], at: datetime | None, reminders: int, reminder_days: int):
+@click.option("--subject", help="The email's subject; may name the contact: {contact.name|there}.")
+@click.option("--opening", help="The email's opening line (after the greeting); may name the contact.")
+@click.option("--sender-name", help="The name the email comes from (the address stays MAIL_FROM's).")
+@click.option("--dry-run", is_flag=True,
+              help="Only say who would be invited (counts and a sample) if sent now, and show the email of the "
+                   "first; send nothing.")
+def send_survey_command(slug: str, where: tuple[str, ...], at: datetime | None, reminders: int, reminder_days: int,
+                        subject: str | None, opening: str | None, sender_name: str | None, dry_run: bool):
     """Start a campaign: email the survey to every contact, or to a segment, now or later."""
     survey = _survey(slug)
+    now = utcnow()
     try:
-        campaign, report = outreach.send_campaign(survey, segment=outreach.parse_segment(where), at=at,
-                                                  reminders=reminders, reminder_days=reminder_days, now=utcnow())
+        segment = outreach.parse_segment(where)
+        wording = outreach.check_wording(subject, opening, sender_name)
+        if dry_run:
+            audience = outreach.preview_audience(segment, now=max(at or now, now))
+            email = outreach.preview_email(survey, segment, wording, now=max(at or now, now))
+        else:
+            campaign, report = outreach.send_campaign(survey, segment=segment, at=at, reminders=reminders,
+                                                      reminder_days=reminder_days, now=now, wording=wording)
     except outreach.OutreachError as error:
         raise click.ClickException(str(error)) from None
+    if dry_run:
+        click.echo(f"{plural(audience.matched, 'contact')} {'matches' if audience.matched == 1 else 'match'}; "
+                   f"{audience.skipped_cap} skipped by the frequency cap, "
+                   f"{audience.skipped_unsubscribed} unsubscribed; {audience.invited} would be invited")
+        for contact in audience.sample:
+            click.echo(f"  {mail.address(contact.name, contact.email)}")
+        click.echo(f"\nFrom: {email.sender}\nSubject: {email.rendered.subject}\n\n{email.rendered.text}")
+        return
     if report is None:
         click.echo(f"campaign {campaign.id} scheduled for {campaign.scheduled_at:%Y-%m-%d %H:%M} UTC; "
                    "`flask dispatch --loop` sends it then")

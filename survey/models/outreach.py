@@ -42,6 +42,11 @@ class Campaign(Model):
     skipped_cap: Mapped[int] = mapped_column(default=0)
     skipped_unsubscribed: Mapped[int] = mapped_column(default=0)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    # The email's wording (None: the default): subject and opening line may name the contact
+    # ({contact.name|there}, survey.authoring.piping); the sender's display name is plain text.
+    email_subject: Mapped[str | None] = mapped_column(String(200))
+    email_opening: Mapped[str | None] = mapped_column(String(1000))
+    email_sender_name: Mapped[str | None] = mapped_column(String(100))
 
     survey = relationship("Survey")
 
@@ -96,6 +101,9 @@ class OutboxMessage(Model):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # The display name of From when it is not the organisation's (a campaign's sender name): From is
+    # written when the message is sent (mail.envelope), with MAIL_FROM's address.
+    sender_name: Mapped[str | None] = mapped_column(String(100))
 
     rendered: Mapped[RenderedEmail | None] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 

@@ -1,10 +1,15 @@
 """Reaching customers: contacts and their import, personal invitations, campaigns and reminders, erasure."""
 from survey.outreach.campaigns import (
+    EXAMPLE_CONTACT,
     MAX_DELAY,
     MAX_REMINDERS,
+    AudiencePreview,
+    EmailPreview,
     OutreachError,
     UnknownSurvey,
     campaign_stats,
+    check_segment,
+    check_wording,
     contact_by_unsubscribe_token,
     create_campaign,
     event_counts,
@@ -12,6 +17,8 @@ from survey.outreach.campaigns import (
     launch_due_campaigns,
     new_campaign,
     parse_segment,
+    preview_audience,
+    preview_email,
     queue_due_reminders,
     record_event,
     segment_conditions,
@@ -20,8 +27,9 @@ from survey.outreach.campaigns import (
 )
 
 __all__ = [
-    "MAX_DELAY", "MAX_REMINDERS", "OutreachError", "UnknownSurvey", "campaign_stats",
-    "contact_by_unsubscribe_token", "create_campaign", "event_counts", "launch", "launch_due_campaigns",
-    "new_campaign", "parse_segment", "queue_due_reminders", "record_event", "segment_conditions", "send_campaign",
-    "unsubscribe",
+    "EXAMPLE_CONTACT", "MAX_DELAY", "MAX_REMINDERS", "AudiencePreview", "EmailPreview", "OutreachError",
+    "UnknownSurvey", "campaign_stats", "check_segment", "check_wording", "contact_by_unsubscribe_token",
+    "create_campaign", "event_counts", "launch", "launch_due_campaigns", "new_campaign", "parse_segment",
+    "preview_audience", "preview_email", "queue_due_reminders", "record_event", "segment_conditions",
+    "send_campaign", "unsubscribe",
 ]

@@ -6,16 +6,19 @@ a crash leaves either both or neither. Skipped contacts are counted, never silen
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, column, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from survey import mail
 from survey.addresses import InvalidAddress
+from survey.authoring import piping
+from survey.authoring.piping import placeholders
 from survey.extensions import db
 from survey.models import (
     ApiToken,
@@ -106,6 +109,147 @@ def segment_conditions(segment: Mapping[str, Sequence[str]]) -> list:
     return [attribute_is(Contact.attributes, name, values) for name, values in segment.items()]
 
 
+def known_attributes() -> list[str]:
+    """Every attribute name some contact has, sorted (to name them when a segment names another)."""
+    if db.engine.dialect.name == "postgresql":  # a JSON null (not an object) would make json_object_keys fail
+        keys = select(func.json_object_keys(Contact.attributes).label("key")).where(
+            func.json_typeof(Contact.attributes) == "object")
+    else:
+        keys = select(column("key")).select_from(Contact, func.json_each(Contact.attributes))
+    found = keys.subquery().c.key
+    return sorted(db.session.scalars(select(found).where(found.is_not(None)).distinct()))
+
+
+def check_segment(segment: Mapping[str, Sequence[str]]) -> None:
+    """Refuse a segment naming an attribute no contact has: a typo (`locaton=Leeds`) would otherwise match no
+    one and the campaign would say "queued 0 invitations" without saying why."""
+    for name in segment:
+        if not db.session.scalar(select(exists().where(Contact.attributes[name].as_string().is_not(None)))):
+            known = known_attributes()
+            raise OutreachError(f"no contact has an attribute {name!r}; known attributes: "
+                                f"{', '.join(known) if known else 'none (import contacts with attribute columns)'}",
+                                "segment")
+
+
+def unsubscribed():
+    """SQL on Contact: unsubscribed (never invited again)."""
+    return Contact.unsubscribed_at.is_not(None)
+
+
+def capped(now: datetime):
+    """SQL on Contact: an emailed invitation within the cap window around `now` (before or after: a
+    triggered invitation may be scheduled days ahead)."""
+    window = cap_window()
+    return exists().where(Invitation.contact_id == Contact.id, Invitation.scheduled_for.is_not(None),
+                          Invitation.scheduled_for > now - window, Invitation.scheduled_for < now + window)
+
+
+@dataclass(frozen=True)
+class AudiencePreview:
+    """What a campaign to a segment would do if launched now: how many contacts the segment matches, how
+    many the frequency cap and unsubscribes skip, and a few of those who would be invited."""
+
+    matched: int
+    skipped_cap: int
+    skipped_unsubscribed: int
+    sample: list[Contact]
+
+    @property
+    def invited(self) -> int:
+        return self.matched - self.skipped_cap - self.skipped_unsubscribed
+
+
+def preview_audience(segment: Mapping[str, Sequence[str]], *, now: datetime, sample_size: int = 5) -> AudiencePreview:
+    """The audience of a campaign to `segment` launched at `now`, counted with the launch's own conditions
+    (`segment_conditions`, `unsubscribed`, `capped`, and the launch's order: unsubscribed first) in one
+    query, so that what the page promises is what the launch does. Reads only; refuses an unknown attribute."""
+    check_segment(segment)
+    conditions = segment_conditions(segment)
+    matched, skipped_unsubscribed, skipped_cap = db.session.execute(
+        select(func.count(), func.count(case((unsubscribed(), 1))),
+               func.count(case((and_(~unsubscribed(), capped(now)), 1)))).where(*conditions)).one()
+    sample = list(db.session.scalars(select(Contact).where(*conditions, ~unsubscribed(), ~capped(now))
+                                     .order_by(Contact.id).limit(sample_size)))
+    return AudiencePreview(matched, skipped_cap, skipped_unsubscribed, sample)
+
+
+# A campaign's email wording: (field, what the manager calls it, most characters).
+WORDING_FIELDS = (("email_subject", "email subject", 200), ("email_opening", "opening line", 1000),
+                  ("email_sender_name", "sender name", 100))
+# Anything that looks like a placeholder, well formed or not, to refuse what piping would leave as text.
+_LOOKS_LIKE_PLACEHOLDER = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\.([^{}]*)\}")
+
+
+def check_wording(subject: str | None, opening: str | None, sender_name: str | None) -> mail.Wording:
+    """A campaign's email wording as stored: each on one line, blank as None (the default). Refused, naming
+    the field, when too long or when a placeholder could not be filled in an email: only `{contact.name}`,
+    `{contact.email}` and `{contact.<attribute>}` of an attribute some contact has (with an optional
+    `|fallback`) — answers come after the email — and none in the sender name, which is one for all."""
+    given = dict(zip((name for name, _, _ in WORDING_FIELDS), (subject, opening, sender_name), strict=True))
+    kept: dict[str, str | None] = {}
+    for name, label, limit in WORDING_FIELDS:
+        text = mail.one_line(given[name] or "")
+        if len(text) > limit:
+            raise OutreachError(f"{label}: at most {limit} characters, got {len(text)}", name)
+        for found in _LOOKS_LIKE_PLACEHOLDER.finditer(text):
+            _check_placeholder(found, label, name)
+        kept[name] = text or None
+    return mail.Wording(kept["email_subject"], kept["email_opening"], kept["email_sender_name"])
+
+
+def _check_placeholder(found: re.Match, label: str, field: str) -> None:
+    written = found.group(0)
+    if field == "email_sender_name":
+        raise OutreachError(f"{label}: {written} cannot be used here: the sender name is the same for every "
+                            "contact", field)
+    if found.group(1) != "contact":
+        why = "answers come after the email" if found.group(1) == "answers" else "unknown placeholder"
+        raise OutreachError(f"{label}: {written}: {why}; use {{contact.name}}, {{contact.email}} or "
+                            "{contact.<attribute>}, e.g. {contact.name|there}", field)
+    parsed = placeholders(written)
+    if len(parsed) != 1 or piping.PLACEHOLDER.fullmatch(written) is None:
+        raise OutreachError(f"{label}: {written} is not a placeholder we can fill; write it like "
+                            "{contact.name|there}", field)
+    attribute = parsed[0].name
+    if attribute not in ("name", "email") and attribute not in known_attributes():
+        known = ", ".join(["name", "email", *known_attributes()])
+        raise OutreachError(f"{label}: no contact has an attribute {attribute!r}; known: {known}", field)
+
+
+@dataclass(frozen=True)
+class EmailPreview:
+    """The exact invitation a campaign would send one contact of its audience: From, and what
+    `mail.invitation_email` renders (subject, text and HTML parts), the launch's own emails being checked
+    byte for byte against that rendering."""
+
+    contact: Contact | None  # the sample contact; None: an example customer (no one in the audience)
+    sender: str
+    rendered: mail.Rendered
+    reminder_subject: str
+
+
+EXAMPLE_CONTACT = mail.Addressee("Alex Example", "customer@example.com", "example-unsubscribe-token")
+
+
+def preview_email(survey: Survey, segment: Mapping[str, Sequence[str]], wording: mail.Wording, *,
+                  now: datetime, sample: bool = True) -> EmailPreview:
+    """The invitation of a campaign with this segment and wording, as its first invited contact would get it
+    (`sample`; else, or when no one would be invited, an example customer), with an example personal link
+    and unsubscribe link: nothing is stored."""
+    check_segment(segment)
+    found = preview_audience(segment, now=now, sample_size=1).sample if sample else []
+    contact = found[0] if found else None
+    version = survey.current_version
+    addressee = EXAMPLE_CONTACT if contact is None else mail.Addressee(
+        contact.name, contact.email, "example-unsubscribe-token",
+        mail.survey_email_language(version, contact.attributes), attributes=contact.attributes or {})
+    rendered = mail.invitation_email(version, "example-personal-link", addressee, wording=wording, reason="campaign")
+    reminder = mail.invitation_email(version, "example-personal-link", addressee, wording=wording, reminder=True,
+                                     reason="campaign")
+    return EmailPreview(contact, mail.named_sender(mail.sender(current_app.config), wording.sender_name), rendered,
+                        reminder.subject)
+
+
 @dataclass(frozen=True)
 class LaunchReport:
     matched: int
@@ -115,24 +259,25 @@ class LaunchReport:
 
 
 def create_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
-                    reminder_days: int, now: datetime, actor_id: int | None = None) -> Campaign:
+                    reminder_days: int, now: datetime, actor_id: int | None = None,
+                    wording: mail.Wording = mail.DEFAULT_WORDING) -> Campaign:
     """A campaign due at `at` (now when None), launched by `launch_due_campaigns` once due."""
     campaign = new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
-                             now=now, actor_id=actor_id)
+                             now=now, actor_id=actor_id, wording=wording)
     db.session.commit()
     return campaign
 
 
 def send_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
-                  reminder_days: int, now: datetime,
-                  actor_id: int | None = None) -> tuple[Campaign, LaunchReport | None]:
+                  reminder_days: int, now: datetime, actor_id: int | None = None,
+                  wording: mail.Wording = mail.DEFAULT_WORDING) -> tuple[Campaign, LaunchReport | None]:
     """A new campaign, launched at once when it is due now (its report; None when it waits for its time).
     Created in the transaction of the launch's first chunk: a launch that fails at once leaves no campaign
     behind for a dispatcher to send later unannounced, and no dispatcher can claim it between the two. One
     that stops part-way leaves a due campaign, which the next dispatcher pass finishes (`launch_due_campaigns`:
     no one is invited twice)."""
     campaign = new_campaign(survey, segment=segment, at=at, reminders=reminders, reminder_days=reminder_days,
-                             now=now, actor_id=actor_id)
+                             now=now, actor_id=actor_id, wording=wording)
     if campaign.scheduled_at > now:
         db.session.commit()
         return campaign, None
@@ -140,7 +285,8 @@ def send_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: d
 
 
 def new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: datetime | None, reminders: int,
-                 reminder_days: int, now: datetime, actor_id: int | None) -> Campaign:
+                 reminder_days: int, now: datetime, actor_id: int | None,
+                 wording: mail.Wording = mail.DEFAULT_WORDING) -> Campaign:
     """A campaign checked and added to the session (its id flushed), not committed: for a caller that commits
     it with what goes with it (its job)."""
     if survey.status != SurveyStatus.PUBLISHED:
@@ -151,8 +297,12 @@ def new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: da
         raise OutreachError("days before a reminder must be between 1 and 60", "reminder_days")
     if at is not None and at < now - timedelta(minutes=5):
         raise OutreachError("the scheduled time is in the past", "at")
+    check_segment(segment)
+    wording = check_wording(wording.subject, wording.opening, wording.sender_name)
     campaign = Campaign(survey=survey, segment={k: list(v) for k, v in segment.items()}, scheduled_at=at or now,
-                        reminders=reminders, reminder_days=reminder_days, created_at=now, created_by_id=actor_id)
+                        reminders=reminders, reminder_days=reminder_days, created_at=now, created_by_id=actor_id,
+                        email_subject=wording.subject, email_opening=wording.opening,
+                        email_sender_name=wording.sender_name)
     db.session.add(campaign)
     db.session.flush()  # its id, which the launch locks it by
     return campaign
@@ -205,7 +355,8 @@ def _launch(campaign: Campaign, *, now: datetime, progress: Progress = QUIET,
             give_way: bool = False) -> LaunchReport | None:
     """The launch; None when it gave way to another launch of the campaign (`give_way`)."""
     audience = _Audience(campaign.id, campaign.survey_id, segment_conditions(campaign.segment),
-                         mail.InvitationEmailsByLanguage(campaign.survey.current_version), now, give_way)
+                         mail.InvitationEmailsByLanguage(campaign.survey.current_version,
+                                                         mail.campaign_wording(campaign)), now, give_way)
     position = _resumed(progress.state)
     while True:
         # Whoever holds the campaign's row launches the next chunk; another launch of it (a second
@@ -271,42 +422,34 @@ def _counts(position: _Position) -> dict[str, int]:
 def _invite_chunk(audience: _Audience, ids: list[int], position: _Position) -> None:
     """Invite a chunk of the segment's contacts (ids in order) and count them into `position`.
 
-    The contacts are locked (in id order, as every launch takes them) and the cap checked under the lock:
+    The contacts are locked (in id order, as every launch takes them) and the cap checked under the lock,
+    in a query of its own (one reading after the lock sees what another launch committed meanwhile):
     another launch or a triggered event inviting them meanwhile waits for it, or is seen by it, so two
-    cannot both pass (PostgreSQL; SQLite's writers take turns anyway). Rows go in with one executemany per
+    cannot both pass (PostgreSQL; SQLite's writers take turns anyway). The cap and unsubscribes are the
+    conditions `preview_audience` counts with, in the same order. Rows go in with one executemany per
     table (no ORM object per contact), the emails assembled by `mail.InvitationEmails`."""
     contacts = db.session.execute(
-        select(Contact.id, Contact.email, Contact.name, Contact.unsubscribe_token, Contact.unsubscribed_at,
-               Contact.attributes)
+        select(Contact.id, Contact.email, Contact.name, Contact.unsubscribe_token, Contact.attributes)
         .where(Contact.id.in_(ids)).order_by(Contact.id).with_for_update()).all()
-    ours, capped = _invited_before(audience, ids)
+    ours = exists().where(Invitation.contact_id == Contact.id, Invitation.campaign_id == audience.campaign_id)
+    flags = {row.id: row for row in db.session.execute(
+        select(Contact.id, ours.label("ours"), unsubscribed().label("unsubscribed"),
+               capped(audience.now).label("capped")).where(Contact.id.in_(ids)))}
     position.matched += len(contacts)
     invite = []
     for contact in contacts:
-        if contact.id in ours:  # invited by an earlier run of this launch that stopped before its checkpoint
+        flag = flags[contact.id]
+        if flag.ours:  # invited by an earlier run of this launch that stopped before its checkpoint
             position.queued += 1
-        elif contact.unsubscribed_at is not None:
+        elif flag.unsubscribed:
             position.skipped_unsubscribed += 1
-        elif contact.id in capped:
+        elif flag.capped:
             position.skipped_cap += 1
         else:
             invite.append(contact)
     position.queued += len(invite)
     if invite:
         _queue_invitations(audience, invite)
-
-
-def _invited_before(audience: _Audience, ids: list[int]) -> tuple[set[int], set[int]]:
-    """Of these contacts: those this campaign invited already, and the others the frequency cap holds back
-    (an emailed invitation within the cap window around now, before or after)."""
-    window = cap_window()
-    rows = db.session.execute(select(Invitation.contact_id, Invitation.campaign_id).where(
-        Invitation.contact_id.in_(ids),
-        or_(Invitation.campaign_id == audience.campaign_id,
-            and_(Invitation.scheduled_for.is_not(None), Invitation.scheduled_for > audience.now - window,
-                 Invitation.scheduled_for < audience.now + window)))).all()
-    ours = {row.contact_id for row in rows if row.campaign_id == audience.campaign_id}
-    return ours, {row.contact_id for row in rows} - ours
 
 
 CONTACTS, INVITATIONS = Contact.__table__, Invitation.__table__
@@ -333,7 +476,8 @@ def _queue_invitations(audience: _Audience, contacts: list) -> None:
          for link, contact in zip(links, contacts, strict=True)]).all())
     version = audience.emails.version
     emails = [audience.emails.email(link, mail.Addressee(contact.name, contact.email, tokens[contact.id],
-                                                         mail.survey_email_language(version, contact.attributes)))
+                                                         mail.survey_email_language(version, contact.attributes),
+                                                         attributes=contact.attributes or {}))
               for link, contact in zip(links, contacts, strict=True)]
     outbox_ids: dict[str, int] = dict(db.session.execute(
         insert(OUTBOX).returning(OUTBOX.c.message_id, OUTBOX.c.id),
@@ -341,7 +485,8 @@ def _queue_invitations(audience: _Audience, contacts: list) -> None:
           "subject": email.subject, "text_body": email.text_body, "html_body": email.html_body,
           "headers": email.headers, "images": None, "contact_id": contact.id,
           "invitation_id": invitation_ids[link], "campaign_id": audience.campaign_id,
-          "status": OutboxStatus.PENDING, "attempts": 0, "not_before": now, "created_at": now}
+          "status": OutboxStatus.PENDING, "attempts": 0, "not_before": now, "created_at": now,
+          "sender_name": email.sender_name}
          for email, contact, link in zip(emails, contacts, links, strict=True)]).all())
     db.session.execute(insert(RENDERED), [{"outbox_id": outbox_ids[email.message_id], "data": email.raw}
                                           for email in emails])

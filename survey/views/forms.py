@@ -78,6 +78,12 @@ class DetailsForm(Form):
                                   "to get back to)")
 
 
+class AddressForm(Form):
+    slug = StringField("Web address", validators=[DataRequired(), Length(max=80)],
+                       description="The end of the public link, /s/…: lower-case letters, digits and inner hyphens. "
+                                   "It can change only while the survey is a draft.")
+
+
 class QuestionForm(Form):
     key = StringField("Key", validators=[DataRequired(), Length(max=64)],
                       description="Lower-case letters, digits and _. Results line questions up by key.")
@@ -199,16 +205,35 @@ class QuestionForm(Form):
             (field or self.key).errors = [*(field or self.key).errors, message if field else problem]
 
 
-class CampaignForm(Form):
+class CampaignEmailForm(Form):
+    """Who a campaign goes to and its email's wording: what the email preview shows (query arguments)."""
+
     segment = TextAreaField("Only contacts with (optional)", validators=[Optional(), Length(max=2000)],
                             description="One attribute=value per line, e.g. location=Leeds. Lines with the same "
                                         "attribute mean any of those values. Empty: every contact.")
+    email_subject = StringField("Email subject (optional)", validators=[Optional(), Length(max=200)],
+                                description="Empty: the survey's title and your organisation's name. May name the "
+                                            "contact: {contact.name|there}, {contact.location}.")
+    email_opening = TextAreaField("Opening line (optional)", validators=[Optional(), Length(max=1000)],
+                                  description="The sentence after “Hello …,”. Empty: “… would like to know how "
+                                              "we did.” May name the contact, as the subject.")
+    email_sender_name = StringField("Sender name (optional)", validators=[Optional(), Length(max=100)],
+                                    description="The name the email comes from, e.g. “Ann at Acme Support”. Empty: "
+                                                "your organisation's name. The address stays the same.")
+
+
+class CampaignForm(CampaignEmailForm):
+    """A campaign: who, its email, when, reminders."""
+
     at = DateTimeLocalField("Send at (UTC, optional)", validators=[Optional()], format="%Y-%m-%dT%H:%M",
                             description="Leave empty to send now.")
     reminders = IntegerField("Reminders to non-responders", default=1,
                              validators=[InputRequired(), NumberRange(0, 5)])
     reminder_days = IntegerField("Days before each reminder", default=3,
                                  validators=[InputRequired(), NumberRange(1, 60)])
+    # The segment and wording whose audience and email were shown: Send sends only what was previewed
+    # (changed after its preview, it is previewed again instead).
+    previewed = HiddenField()
 
 
 class ContactsImportForm(Form):

@@ -99,7 +99,7 @@ def offer_languages(survey: Survey, respondent: Respondent | None = None) -> Non
 
 def render_survey(survey: Survey, version: SurveyVersion, form: RespondForm, fields, *, errors=None,
                   notice=None, can_save=False, answered=False, preview=False, action_url=None, quick_rating=None,
-                  status=200, contact=None, page=None):
+                  status=200, contact=None, page=None, **preview_context):
     """`quick_rating`: the (value, label) chosen in the email, shown at the top with the button that sends
     it: the chosen option alone, pre-selected, looked like an answer that was not one. The survey's texts
     are shown in the page's language (`localised`), each falling back to the default language's. `page`: the
@@ -113,7 +113,7 @@ def render_survey(survey: Survey, version: SurveyVersion, form: RespondForm, fie
         "respond/survey.html", survey=survey, version=shown, form=form,
         fields=fields, errors=errors or {},
         notice=notice, can_save=can_save, answered=answered, preview=preview, quick_rating=quick_rating,
-        action_url=action_url or request.path, layout=layout,
+        action_url=action_url or request.path, layout=layout, **preview_context,
     ), status
 
 

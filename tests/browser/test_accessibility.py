@@ -162,3 +162,63 @@ def test_branded_pages_and_the_branding_page_have_no_serious_or_critical_violati
                 targets = [node["target"] for node in violation["nodes"]][:3]
                 blocking.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
     assert blocking == []
+
+
+def test_authoring_and_sending_pages_have_no_serious_or_critical_violations(app, live_server, page, axe, tmp_path):
+    """The manager's guarded steps: the send form with its audience and email preview, a refused segment,
+    a confirmation page, each kind of survey preview, and a draft's address refused at its field. Screenshots
+    of each at a phone's and a desktop's width go to the test's temporary folder."""
+    from survey.extensions import db
+    from survey.models import Contact
+    from tests.browser.conftest import log_in
+    from tests.factories import make_user
+
+    with app.app_context():
+        make_survey()
+        make_survey(slug="draft-one", status="draft")
+        make_user(email="admin@example.com", role="admin")
+        for email, name, location in (("ann@example.com", "Ann", "Leeds"), ("bob@example.com", "", "York")):
+            db.session.add(Contact(email=email, name=name, attributes={"location": location}, created_at=NOW))
+        db.session.commit()
+    log_in(page, live_server)
+    base = f"{live_server}/manage/surveys"
+
+    def send_step(segment: str):
+        def act():
+            page.goto(f"{base}/support-csat/sending")
+            page.fill("#segment", segment)
+            page.fill("#email_subject", "{contact.name|Hello}, two minutes?")
+            page.fill("#email_sender_name", "Ann at Acme")
+            page.click("button[value=preview]")
+            page.wait_for_load_state()
+        return act
+
+    def address_refused():
+        page.goto(f"{base}/draft-one")
+        page.fill("#slug", "Not Valid")
+        page.click("#address ~ form button[type=submit]")
+        page.wait_for_load_state()
+
+    states = [
+        ("send form", lambda: page.goto(f"{base}/support-csat/sending")),
+        ("send form, audience and email shown", send_step("location=Leeds")),
+        ("send form, unknown attribute refused", send_step("locaton=Leeds")),
+        ("confirmation page (close a survey)", lambda: page.goto(f"{base}/support-csat/close")),
+        ("preview, public link", lambda: page.goto(f"{base}/support-csat/preview?as=public")),
+        ("preview, personal link", lambda: page.goto(f"{base}/support-csat/preview?as=personal")),
+        ("preview, one-click rating", lambda: page.goto(f"{base}/support-csat/preview?as=rating&rating=4")),
+        ("draft's address refused", address_refused),
+    ]
+    blocking = []
+    for name, act in states:
+        for width in (375, 1280):
+            page.set_viewport_size({"width": width, "height": 900})
+            act()
+            page.screenshot(path=str(tmp_path / f"{name.replace(' ', '_').replace(',', '')}-{width}.png"),
+                            full_page=True)
+        for violation in audit(axe, page):
+            if violation["impact"] in BLOCKING:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                blocking.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
+    print(f"screenshots in {tmp_path}")
+    assert blocking == []

@@ -167,5 +167,8 @@ def pages(stored: dict) -> tuple[list[str], list[str]]:
                f"/manage/surveys/{slug}/email-preview.html", "/manage/webhooks/",
                f"/manage/webhooks/{ids['endpoint']}", "/manage/api-tokens/", "/manage/jobs",
                f"/manage/jobs/{ids['job']}", f"/manage/jobs/{ids['running_job']}", "/manage/branding/",
-               "/manage/branding/email-preview.html"]
+               "/manage/branding/email-preview.html",
+               # Confirmation pages, which repeat what they act on.
+               f"/manage/surveys/{slug}/close", f"/manage/surveys/{slug}/questions/{ids['question']}/delete",
+               f"/manage/changes/{ids['change']}/delete", f"/manage/webhooks/{ids['endpoint']}/delete"]
     return public, manager

@@ -53,7 +53,8 @@ def test_an_id_in_an_address_beyond_any_record_is_a_404_on_every_route(admin, ap
     assert len(routes) >= 10
     adapter = app.url_map.bind("localhost")
     for rule in routes:
-        values = {name: int(huge) if isinstance(converter, IdConverter) else "support-csat"
+        values = {name: int(huge) if isinstance(converter, IdConverter) else
+                  sorted(converter.items)[0] if type(converter).__name__ == "AnyConverter" else "support-csat"
                   for name, converter in rule._converters.items()}
         path = adapter.build(rule.endpoint, values)
         assert client.get(path).status_code == 404, path

@@ -17,8 +17,16 @@ with the seconds its message gives. OPTIONS is answered without a token: 204 and
 A read does not write: the token's last use is recorded after the answer has gone out, never waiting for a
 lock (survey/accounts/api_tokens.py), so a GET never needs SQLite's write lock.
 """
-from survey.views.api import contacts, events, feedback_loop, openapi, responses, surveys  # register on bp
+from survey.views.api import (  # register on bp
+    campaigns,
+    contacts,
+    events,
+    feedback_loop,
+    openapi,
+    responses,
+    surveys,
+)
 from survey.views.api.registry import ERROR_CODES, OPERATIONS, bp, http_error
 
-__all__ = ["ERROR_CODES", "OPERATIONS", "bp", "contacts", "events", "feedback_loop", "http_error", "openapi",
-           "responses", "surveys"]
+__all__ = ["ERROR_CODES", "OPERATIONS", "bp", "campaigns", "contacts", "events", "feedback_loop", "http_error",
+           "openapi", "responses", "surveys"]

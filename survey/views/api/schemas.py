@@ -343,6 +343,45 @@ EVENT_RESULT = {
                                             "scheduled_for": nullable(TIMESTAMP)}}},
 }
 
+CAMPAIGN = {
+    "type": "object", "additionalProperties": False,
+    "properties": {
+        "where": {"type": "array", "maxItems": 50,
+                  "items": {"type": "string", "maxLength": 300, "pattern": r"^[^=]*\S[^=]*=[\s\S]*\S"},
+                  "description": "ATTRIBUTE=VALUE, as send-survey's --where: the same attribute twice means any of "
+                                 "its values; none: every contact"},
+        "at": {**TIMESTAMP, "description": "when to send (default: now); with an offset, or UTC"},
+        "reminders": {"type": "integer", "minimum": 0, "maximum": 5, "description": "default 0"},
+        "reminder_days": {"type": "integer", "minimum": 1, "maximum": 60, "description": "default 3"},
+        "email": {"type": "object", "additionalProperties": False, "properties": {
+            "subject": {"type": "string", "maxLength": 200,
+                        "description": "may name the contact: {contact.name|there}, {contact.<attribute>}"},
+            "opening": {"type": "string", "maxLength": 1000, "description": "the line after the greeting"},
+            "sender_name": {"type": "string", "maxLength": 100, "description": "From's display name"}}},
+        "dry_run": {"type": "boolean", "description": "only say who would be invited and show the email"},
+    },
+}
+
+AUDIENCE = {"type": "object", "additionalProperties": False,
+            "required": ["matched", "skipped_cap", "skipped_unsubscribed", "invited"],
+            "properties": {name: {"type": "integer", "minimum": 0}
+                           for name in ("matched", "skipped_cap", "skipped_unsubscribed", "invited")}}
+
+CAMPAIGN_RESULT = {
+    "type": "object", "additionalProperties": False, "required": ["audience", "email"],
+    "properties": {
+        "campaign": {"type": "object", "additionalProperties": False, "required": ["id", "scheduled_at"],
+                     "properties": {"id": {"type": "integer"}, "scheduled_at": TIMESTAMP}},
+        "audience": AUDIENCE,
+        "email": {"type": "object", "additionalProperties": False,
+                  "required": ["from", "to", "subject", "text", "html"],
+                  "properties": {"from": {"type": "string"}, "to": {"type": "string"},
+                                 "subject": {"type": "string"}, "text": {"type": "string"},
+                                 "html": {"type": "string"}},
+                  "description": "the invitation as the first contact invited gets it (example links)"},
+    },
+}
+
 ERROR = {
     "type": "object", "required": ["error"], "additionalProperties": False,
     "properties": {"error": {"type": "object", "required": ["code", "message", "field"], "additionalProperties": False,
@@ -369,7 +408,8 @@ COMPONENTS = {
     "ContactPage": page_of("Contact"), "ImportResult": IMPORT_RESULT, "Job": JOB, "Refusal": REFUSAL,
     "Estimate": ESTIMATE, "Results": RESULTS, "Alert": ALERT,
     "AlertPage": page_of("Alert"), "Case": CASE, "CasePage": page_of("Case"), "Impact": IMPACT, "Change": CHANGE,
-    "Event": EVENT, "EventResult": EVENT_RESULT, "Role": {"enum": list(ROLES)},
+    "Event": EVENT, "EventResult": EVENT_RESULT, "Role": {"enum": list(ROLES)}, "Campaign": CAMPAIGN,
+    "CampaignResult": CAMPAIGN_RESULT,
 }
 
 

@@ -2,7 +2,8 @@
 guard that enforces it.
 
 A section declares the least role that may read its pages (GET, HEAD) and the least that may change
-anything (every other method). The guard runs before every manager request: not logged in goes to the
+anything (every other method); a view may say that its page exists only to be posted (`form_page`), or that
+its POST changes nothing (`changes_nothing`). The guard runs before every manager request: not logged in goes to the
 login page, too low a role gets 403. The navigation asks `may_open` with the same declarations, so a link
 is shown exactly to those the guard lets through. CSRFProtect checks every POST before the guard.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort, current_app, request
 from flask_login import current_user, login_required
 
 from survey.authoring import find_survey
@@ -41,17 +42,44 @@ def _needed(section_name: str, method: str) -> str:
     return access.read if method in READ_METHODS else access.change
 
 
+def form_page(view):
+    """Marks a view whose GET page exists to be posted (a form such as New survey or Import, the confirmation
+    page of a destructive action: survey.views.manage.confirming): reading it needs the role that may post
+    it, so no one is shown a form that would answer 403."""
+    view.form_page = True
+    return view
+
+
+def changes_nothing(view):
+    """Marks a view whose POST changes nothing (the survey preview checks answers and stores none): posting
+    it needs only the role that may read it."""
+    view.changes_nothing = True
+    return view
+
+
+def _method(endpoint: str | None, method: str) -> str:
+    """The method whose role `method` on `endpoint` needs."""
+    view = current_app.view_functions.get(endpoint or "")
+    if method in READ_METHODS and getattr(view, "form_page", False):
+        return "POST"
+    if method not in READ_METHODS and getattr(view, "changes_nothing", False):
+        return "GET"
+    return method
+
+
 @bp.before_request
 @login_required
 def guard():
     # request.blueprints: the innermost first ("manage.results", then "manage").
-    if not current_user.has_role(_needed(request.blueprints[0].rpartition(".")[2], request.method)):
+    method = _method(request.endpoint, request.method)
+    if not current_user.has_role(_needed(request.blueprints[0].rpartition(".")[2], method)):
         abort(403)
 
 
 def may_open(endpoint: str, method: str = "GET") -> bool:
     """Whether the current user passes the guard of `endpoint` ("manage.<section>.<view>")."""
-    return current_user.is_authenticated and current_user.has_role(_needed(endpoint.split(".")[1], method))
+    return current_user.is_authenticated and current_user.has_role(_needed(endpoint.split(".")[1],
+                                                                           _method(endpoint, method)))
 
 
 # The manager navigation, in order: (endpoint, label, the method that page is for). New survey and Import

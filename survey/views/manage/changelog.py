@@ -15,7 +15,8 @@ from survey.extensions import db
 from survey.ids import parse_id
 from survey.models import ChangeEntry
 from survey.views.forms import ActionForm, ChangeForm, ChangeLinksForm, ImpactChoiceForm, QuoteForm
-from survey.views.manage.blueprint import section
+from survey.views.manage.blueprint import form_page, section
+from survey.views.manage.confirming import confirmation, confirmed
 from survey.wording import plural
 
 bp = section("changelog", __name__, read="agent", change="editor", url_prefix="/changes")
@@ -160,9 +161,20 @@ def impact_numbers(change_id: int):
     return redirect(url_for(".edit", change_id=entry.id))
 
 
-@bp.route("/<int:change_id>/<any(publish, unpublish, delete):action>", methods=["POST"])
+@bp.route("/<int:change_id>/<any(publish, unpublish, delete):action>", methods=["GET", "POST"])
+@form_page
 def change_state(change_id: int, action: str):
+    """Publish, unpublish, or delete once confirmed (the GET of delete is its confirmation page)."""
     entry = _entry(change_id)
+    if action == "delete" and not confirmed():
+        return confirmation(
+            title=f"Delete “{entry.title}”?",
+            consequences=["The entry leaves the public page and the feed, and this list."
+                          if entry.published_at else "The entry leaves this list.",
+                          "Follow-up cases and alerts that led to it are not changed."],
+            button="Delete the change", back=url_for(".edit", change_id=entry.id))
+    if request.method != "POST":
+        return redirect(url_for(".edit", change_id=entry.id))
     now = utcnow()
     if action == "publish":
         choice, problem = _impact_choice()

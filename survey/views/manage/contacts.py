@@ -13,7 +13,7 @@ from flask_login import current_user
 from survey.clock import utcnow
 from survey.outreach import contacts
 from survey.views.forms import ContactsImportForm, EraseForm
-from survey.views.manage.blueprint import section
+from survey.views.manage.blueprint import form_page, section
 from survey.wording import plural
 
 bp = section("contacts", __name__, read="agent", change="editor", url_prefix="/contacts")
@@ -32,6 +32,7 @@ def index():
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@form_page
 def import_contacts():
     form = ContactsImportForm()
     report = None

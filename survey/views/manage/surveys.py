@@ -27,6 +27,7 @@ from survey.authoring.editing import (
     AuthoringError,
     LogicError,
     add_question,
+    change_slug,
     change_status,
     create_from_spec,
     duplicate_survey,
@@ -38,13 +39,15 @@ from survey.authoring.editing import (
 )
 from survey.clock import utcnow
 from survey.links import external_url
+from survey.models import SurveyStatus
 from survey.responding import pages
-from survey.responding.submission import parse_answers
+from survey.responding.submission import one_click_rating, parse_answers, preselect_first
 from survey.results.overview import survey_overview
 from survey.strict_json import JsonError, parse_json
 from survey.tokens import new_token
 from survey.views.forms import (
     ActionForm,
+    AddressForm,
     DetailsForm,
     ImportForm,
     NewSurveyForm,
@@ -52,7 +55,8 @@ from survey.views.forms import (
     RespondForm,
     TranslationFileForm,
 )
-from survey.views.manage.blueprint import section, survey_or_404
+from survey.views.manage.blueprint import changes_nothing, form_page, section, survey_or_404
+from survey.views.manage.confirming import confirmation, confirmed
 from survey.views.respond import render_survey
 
 bp = section("surveys", __name__, read="agent", change="editor")
@@ -72,6 +76,7 @@ def index():
 
 
 @bp.route("/surveys/new", methods=["GET", "POST"])
+@form_page
 def new_survey():
     form = NewSurveyForm()
     form.starter.choices = [SelectChoice("", "A blank survey")] + [
@@ -119,7 +124,7 @@ def _save_question(survey, form: QuestionForm, change, success: str):
     return redirect(url_for(".edit_survey", slug=survey.slug))
 
 
-def _editor(survey, *, question_form=None, details_form=None, status=200):
+def _editor(survey, *, question_form=None, details_form=None, address_form=None, status=200):
     version = survey.current_version
     if question_form is None:
         question_form = QuestionForm(formdata=None)
@@ -129,6 +134,7 @@ def _editor(survey, *, question_form=None, details_form=None, status=200):
     return render_template(
         "manage/edit.html", survey=survey, version=version, details=details,
         question_form=question_form or QuestionForm(formdata=None), action=ActionForm(),
+        address=address_form or AddressForm(formdata=None, slug=survey.slug),
         public_link=external_url("respond.public_survey", slug=survey.slug), describe=logic.describe,
     ), status
 
@@ -163,6 +169,23 @@ def save_details(slug: str):
                   "Title, introduction and follow-ups saved.")
 
 
+@bp.route("/surveys/<slug>/address", methods=["POST"])
+def change_address(slug: str):
+    """A draft's web address; refused at the field, changing nothing, when it cannot be (published,
+    malformed, taken)."""
+    survey = survey_or_404(slug)
+    form = AddressForm()
+    if form.validate():
+        try:
+            change_slug(survey, form.slug.data.strip(), now=utcnow())
+        except AuthoringError as error:
+            form.slug.errors = [*form.slug.errors, str(error)]
+        else:
+            flash(f"The survey's address is now /s/{survey.slug}.")
+            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor="address"))
+    return _editor(survey, address_form=form, status=422)
+
+
 def _parsed_question(form: QuestionForm, version):
     if not form.validate():
         return None
@@ -186,6 +209,7 @@ def add_question_view(slug: str):
 
 
 @bp.route("/surveys/<slug>/questions/<key>", methods=["GET", "POST"])
+@form_page
 def edit_question(slug: str, key: str):
     survey = survey_or_404(slug)
     question = survey.current_version.question(key)
@@ -218,15 +242,43 @@ def move_question_view(slug: str, key: str):
                   anchor=f"item-{key}")
 
 
-@bp.route("/surveys/<slug>/questions/<key>/delete", methods=["POST"])
+@bp.route("/surveys/<slug>/questions/<key>/delete", methods=["GET", "POST"])
+@form_page
 def delete_question(slug: str, key: str):
+    """Removing a question from a draft is done at once; from a survey customers have (published or closed),
+    only once confirmed."""
     survey = survey_or_404(slug)
+    question = survey.current_version.question(key)
+    if question is None:
+        abort(404)
+    if survey.status != SurveyStatus.DRAFT and not confirmed():
+        return confirmation(
+            title=f"Remove “{question.text}”?",
+            consequences=[f"Customers will no longer be asked “{question.text}” ({key}).",
+                          "Responses already given keep their answers to it, in results and exports; if the "
+                          "survey has responses, the change is published as a new version.",
+                          "To ask it again later, add it back with the same key and type."],
+            button="Remove the question", back=url_for(".edit_survey", slug=slug, _anchor=f"item-{key}"))
+    if request.method != "POST":
+        return redirect(url_for(".edit_survey", slug=slug, _anchor=f"item-{key}"))
     return _apply(survey, lambda: remove_question(survey, key, now=utcnow()), "Question removed.", anchor="questions")
 
 
-@bp.route("/surveys/<slug>/<any(publish, close):action>", methods=["POST"])
+@bp.route("/surveys/<slug>/<any(publish, close):action>", methods=["GET", "POST"])
+@form_page
 def change_status_view(slug: str, action: str):
+    """Publishing is done at once; closing only once confirmed (its GET is the confirmation page)."""
     survey = survey_or_404(slug)
+    if action == "close" and survey.status == SurveyStatus.PUBLISHED and not confirmed():
+        return confirmation(
+            title=f"Close “{survey.current_version.title}”?",
+            consequences=["Customers can no longer answer: the public link and every personal link show "
+                          "“this survey has closed”.",
+                          "Invitations and reminders not sent yet are not sent.",
+                          "Responses already given stay in results and exports. You can reopen the survey later."],
+            button="Close the survey", back=url_for(".edit_survey", slug=slug))
+    if request.method != "POST":
+        return redirect(url_for(".edit_survey", slug=slug))
     done = {"publish": "Survey published: customers can answer it now.", "close": "Survey closed."}[action]
     return _apply(survey, lambda: change_status(survey, action, now=utcnow()), done)
 
@@ -239,27 +291,47 @@ def duplicate(slug: str):
     return redirect(url_for(".edit_survey", slug=copy.slug))
 
 
+# What each kind of link shows, for the preview: (label, contact consent offered, "Save and finish later"
+# offered). The public link knows no customer (no call-back consent, nothing to save to); a personal link
+# does; the one-click rating is a personal link opened from a rating button of the email.
+LINK_KINDS = {"public": ("Public link", False, False), "personal": ("Personal link", True, True),
+              "rating": ("One click in the email", True, True)}
+
+
 @bp.route("/surveys/<slug>/preview", methods=["GET", "POST"])
+@changes_nothing
 def preview(slug: str):
-    """Exactly the customer's page; sending it validates the answers but stores nothing."""
+    """Exactly the customer's page for each kind of link (`?as=public|personal|rating`, with `rating=` the
+    point chosen in the email); sending it validates the answers but stores nothing."""
     survey = survey_or_404(slug)
     version = survey.current_version
+    kind = request.args.get("as", "public")
+    if kind not in LINK_KINDS:
+        abort(404)
+    _, consent_contact, can_save = LINK_KINDS[kind]
     form = RespondForm()
+    if not consent_contact:
+        del form.consent_contact
+    first_point = version.questions[0].choices[0][0] if version.questions and version.questions[0].choices else None
+    quick_rating = one_click_rating(version.questions, request.args.get("rating") or first_point) \
+        if kind == "rating" else None
+    shown = dict(preview=True, preview_kind=kind, link_kinds=LINK_KINDS, can_save=can_save,
+                 quick_rating=quick_rating, action_url=request.full_path.rstrip("?"))
     if request.method != "POST":
         form.submission_key.data, form.version.data = new_token(), str(version.id)
-        return render_survey(survey, version, form, {}, preview=True)
+        return render_survey(survey, version, form, preselect_first(version.questions, {}, quick_rating), **shown)
     fields = request.form.to_dict(flat=False)
     action = request.form.get("action", "submit")
     if action in ("next", "back"):  # a survey with sections: the preview pages as customers do (no contact)
         moved = pages.move(version, fields, {}, request.form.get("page"), action)
         if moved.errors or moved.page is not None:
-            return render_survey(survey, version, form, fields, errors=moved.errors, preview=True,
-                                 page=moved.page, status=422 if moved.errors else 200)
-    parsed = parse_answers(version.questions, fields, version=version)
+            return render_survey(survey, version, form, fields, errors=moved.errors, page=moved.page,
+                                 status=422 if moved.errors else 200, **shown)
+    parsed = parse_answers(version.questions, fields, version=version, only_first_required=action == "rating")
     notice = None if parsed.errors else "These answers are valid. In the preview nothing is stored."
     page = pages.first_page_with(version, list(parsed.errors)) if parsed.errors else None
-    return render_survey(survey, version, form, fields, errors=parsed.errors, preview=True, notice=notice,
-                         page=page, status=422 if parsed.errors else 200)
+    return render_survey(survey, version, form, fields, errors=parsed.errors, notice=notice, page=page,
+                         status=422 if parsed.errors else 200, **shown)
 
 
 @bp.route("/surveys/<slug>/definition.json")
@@ -306,6 +378,7 @@ def export_translations(slug: str):
 
 
 @bp.route("/surveys/import", methods=["GET", "POST"])
+@form_page
 def import_definition() -> ResponseReturnValue:
     form = ImportForm()
     problems: list[str] = []

@@ -16,7 +16,8 @@ from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import WebhookDelivery, WebhookEndpoint
 from survey.views.forms import ActionForm, WebhookEndpointForm
-from survey.views.manage.blueprint import section
+from survey.views.manage.blueprint import form_page, section
+from survey.views.manage.confirming import confirmation, confirmed
 from survey.webhooks.addresses import parse_allowed_hosts
 
 bp = section("webhooks", __name__, read="admin", url_prefix="/webhooks")
@@ -112,9 +113,17 @@ def set_active(endpoint_id: int, action: str):
     return redirect(url_for(".endpoint_detail", endpoint_id=endpoint.id))
 
 
-@bp.route("/<int:endpoint_id>/delete", methods=["POST"])
+@bp.route("/<int:endpoint_id>/delete", methods=["GET", "POST"])
+@form_page
 def delete(endpoint_id: int):
     endpoint = _endpoint(endpoint_id)
+    if not confirmed():
+        return confirmation(
+            title=f"Delete the endpoint {endpoint.url}?",
+            consequences=[f"{endpoint.url} gets no more deliveries, including those waiting for a retry.",
+                          "Its delivery history and its secret are deleted; this cannot be undone.",
+                          "To stop deliveries for a while instead, disable the endpoint."],
+            button="Delete endpoint and history", back=url_for(".endpoint_detail", endpoint_id=endpoint.id))
     url = endpoint.url
     webhooks.delete_endpoint(endpoint)
     flash(f"Deleted the endpoint {url} and its delivery history.")

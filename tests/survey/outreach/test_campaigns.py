@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from survey import outreach
 from survey.authoring.editing import find_survey
 from survey.background import dispatch
 from survey.clock import utcnow
@@ -363,7 +364,10 @@ def test_a_segment_selects_exactly_the_contacts_whose_attributes_are_one_of_its_
     assert launch_to({"tier": ["02", "2.0"]})[1] == ["eve@example.com", "gus@example.com"]
     assert launch_to({"location": ["leeds"]})[1] == ["bob@example.com"]
     assert launch_to({"location": ["Leeds"]})[1] == ["ann@example.com", "eve@example.com"]
-    assert launch_to({"location": ["Leeds"], "team": ["A"]})[1] == []
+    assert launch_to({"location": ["Leeds"], "tier": ["9"]})[1] == []
+    with pytest.raises(outreach.OutreachError, match="no contact has an attribute 'team'; known attributes: "
+                                                     "location, tier"):
+        launch_to({"location": ["Leeds"], "team": ["A"]})
     assert launch_to({})[1] == [email for email, _ in SEGMENT_CONTACTS if not email.startswith("hal")]
 
 
@@ -404,8 +408,9 @@ def test_a_launch_reads_only_the_contacts_its_segment_selects(ctx):
     finally:
         event.remove(db.engine, "after_cursor_execute", count_rows)
     assert (report.matched, report.queued) == (4, 4)
-    # Counted (one row: the progress's total), selected, then locked and loaded (SQLite).
-    assert read and max(read) == 4 and sum(read) <= 1 + 2 * 4, read
+    # Counted (one row: the progress's total), selected, locked and loaded (SQLite), then checked against
+    # the cap and unsubscribes.
+    assert read and max(read) == 4 and sum(read) <= 1 + 3 * 4, read
 
 
 def test_a_segment_attribute_name_with_a_double_quote_is_refused():
@@ -691,3 +696,46 @@ def test_two_dispatchers_launching_one_large_campaign_invite_each_contact_once(a
         assert db.session.scalar(select(func.count(OutboxMessage.id))) == 118
         campaign = db.session.get(Campaign, campaign_id)
         assert campaign.launched_at is not None and (campaign.matched, campaign.queued) == (120, 118)
+
+
+# --- the audience preview -------------------------------------------------------------------------------
+
+def test_the_audience_preview_counts_what_the_launch_then_does(ctx):
+    """12 contacts in Leeds (2 unsubscribed, 3 asked a week ago, one of those also unsubscribed) and 4
+    elsewhere: the preview says 12 matched, 2 unsubscribed, 2 capped, 8 invited, and the launch agrees."""
+    survey = make_survey()
+    leeds = many_contacts(12, unsubscribed={0, 1})
+    db.session.add(Contact(email="york@example.com", name="", attributes={"location": "York"}, created_at=NOW))
+    db.session.commit()
+    recently_invited([leeds[1], leeds[2], leeds[3]], survey=survey)
+    segment = {"location": ["Leeds"]}
+    preview = outreach.preview_audience(segment, now=NOW, sample_size=3)
+    assert (preview.matched, preview.skipped_unsubscribed, preview.skipped_cap, preview.invited) == (12, 2, 2, 8)
+    assert [c.email for c in preview.sample] == ["c4@example.com", "c5@example.com", "c6@example.com"]
+    assert db.session.scalar(select(func.count(Invitation.id))) == 3  # the preview wrote nothing
+    campaign = outreach.create_campaign(find_survey("support-csat"), segment=segment, at=None, reminders=0,
+                                        reminder_days=3, now=NOW)
+    report = outreach.launch(campaign, now=NOW)
+    assert report == LaunchReport(matched=12, queued=8, skipped_cap=2, skipped_unsubscribed=2)
+    assert invited_by(campaign.id) == leeds[4:]
+
+
+def test_an_unknown_segment_attribute_is_refused_by_name_and_nothing_is_created(ctx, runner):
+    three_locations(ctx)
+    with pytest.raises(outreach.OutreachError) as refused:
+        outreach.preview_audience({"locaton": ["Leeds"]}, now=NOW)
+    assert str(refused.value) == "no contact has an attribute 'locaton'; known attributes: location"
+    assert refused.value.field == "segment"
+    result = runner.invoke(args=["send-survey", "support-csat", "--where", "locaton=Leeds"])
+    assert result.exit_code != 0
+    assert "no contact has an attribute 'locaton'; known attributes: location" in result.output
+    assert db.session.scalar(select(func.count(Campaign.id))) == 0
+
+
+def test_send_survey_can_preview_its_audience_without_sending(ctx, runner):
+    three_locations(ctx)
+    result = runner.invoke(args=["send-survey", "support-csat", "--where", "location=Leeds", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "2 contacts match; 0 skipped by the frequency cap, 0 unsubscribed; 2 would be invited" in result.output
+    assert "ann@example.com" in result.output
+    assert db.session.scalar(select(func.count(Campaign.id))) == 0

@@ -10,6 +10,10 @@ tests/security/ keep it on and prove it.
 """
 from __future__ import annotations
 
+import re
+from html import unescape
+from urllib.parse import urlsplit
+
 import pytest
 
 from survey.extensions import db
@@ -50,6 +54,7 @@ PERMISSIONS = {
     # (Which token role each operation needs is declared with the operation and checked by
     # tests/survey/views/test_api.py::test_each_token_role_gets_exactly_what_its_operation_declares.)
     ("api.post_event", "POST"): "api",
+    ("api.create_campaign", "POST"): "api",
     ("api.list_surveys", "GET"): "api",
     ("api.read_survey", "GET"): "api",
     ("api.create_survey", "POST"): "api",
@@ -81,10 +86,8 @@ PERMISSIONS = {
     ("manage.surveys.survey_languages", "GET"): "agent",
     ("manage.surveys.survey_languages", "POST"): "editor",
     ("manage.surveys.preview", "GET"): "agent",
-    ("manage.surveys.preview", "POST"): "editor",
-    ("manage.surveys.edit_question", "GET"): "agent",
-    ("manage.surveys.import_definition", "GET"): "agent",
-    ("manage.surveys.new_survey", "GET"): "agent",
+    # The preview's POST checks answers and stores nothing.
+    ("manage.surveys.preview", "POST"): "agent",
     ("manage.cases.index", "GET"): "agent",
     ("manage.cases.case_detail", "GET"): "agent",
     ("manage.cases.assign", "POST"): "agent",
@@ -93,7 +96,6 @@ PERMISSIONS = {
     ("manage.cases.open_case", "POST"): "agent",
     ("manage.contacts.index", "GET"): "agent",
     ("manage.contacts.profile", "GET"): "agent",
-    ("manage.contacts.import_contacts", "GET"): "agent",
     ("manage.changelog.index", "GET"): "agent",
     ("manage.changelog.edit", "GET"): "agent",
     ("manage.changelog.new", "GET"): "agent",
@@ -120,11 +122,21 @@ PERMISSIONS = {
     ("manage.surveys.new_survey", "POST"): "editor",
     ("manage.surveys.import_definition", "POST"): "editor",
     ("manage.surveys.save_details", "POST"): "editor",
+    ("manage.surveys.change_address", "POST"): "editor",
     ("manage.surveys.add_question_view", "POST"): "editor",
     ("manage.surveys.edit_question", "POST"): "editor",
     ("manage.surveys.move_question_view", "POST"): "editor",
     ("manage.surveys.delete_question", "POST"): "editor",
     ("manage.surveys.change_status_view", "POST"): "editor",
+    # Pages that exist to be posted (forms, confirmations): only those who may post them see them.
+    ("manage.surveys.new_survey", "GET"): "editor",
+    ("manage.surveys.import_definition", "GET"): "editor",
+    ("manage.surveys.edit_question", "GET"): "editor",
+    ("manage.contacts.import_contacts", "GET"): "editor",
+    ("manage.surveys.delete_question", "GET"): "editor",
+    ("manage.surveys.change_status_view", "GET"): "editor",
+    ("manage.changelog.change_state", "GET"): "editor",
+    ("manage.webhooks.delete", "GET"): "admin",
     ("manage.surveys.duplicate", "POST"): "editor",
     ("manage.contacts.import_contacts", "POST"): "editor",
     ("manage.imports.import_responses", "GET"): "editor",
@@ -252,3 +264,47 @@ def test_the_navigation_offers_exactly_the_pages_the_guard_opens(open_app, level
                                  ("manage.webhooks.index", "GET"), ("manage.tokens.index", "GET")):
             allowed = LEVELS.index(level) >= LEVELS.index(PERMISSIONS[(endpoint, method)])
             assert (f'href="{url_for(endpoint)}"' in nav) is allowed, (endpoint, level)
+
+
+FORM = re.compile(r"<form\b([^>]*)>", re.IGNORECASE)
+
+
+def posted_forms(html: str, page: str) -> list[str]:
+    """The paths the page's POST forms send to (a form without an action posts to the page itself)."""
+    found = []
+    for attributes in FORM.findall(html):
+        if not re.search(r'method\s*=\s*"post"', attributes, re.IGNORECASE):
+            continue
+        action = re.search(r'action\s*=\s*"([^"]*)"', attributes)
+        found.append(unescape(action.group(1)) if action and action.group(1) else page)
+    return [urlsplit(path).path for path in found]
+
+
+@pytest.mark.parametrize("level", ROLES)
+def test_every_form_a_role_is_offered_is_one_it_may_submit(app, level):
+    """Agents and analysts are not shown buttons or forms that would answer 403: on every manager page with
+    data behind it (those of tests/security/stored.py and the form pages), each POST form's target is one
+    this table lets the role post to."""
+    from tests.security.stored import pages, store_everywhere
+
+    stored = store_everywhere(app)
+    _, manager = pages(stored)
+    manager += ["/manage/surveys/new", "/manage/surveys/import", "/manage/contacts/import", "/manage/changes/new",
+                f"/manage/surveys/{stored['slug']}/responses/import", "/manage/alerts/", "/manage/cases/?status=open"]
+    if level != "admin":  # store_everywhere made the admin
+        with app.app_context():
+            make_user(email=f"{level}@example.com", role=level)
+    client = app.test_client()
+    log_in(client, f"{level}@example.com")
+    adapter = app.url_map.bind("localhost")
+    wrong = []
+    for url in manager:
+        response = client.get(url)
+        if response.status_code != 200:
+            continue  # a page this role may not open offers nothing
+        for target in posted_forms(response.get_data(as_text=True), urlsplit(url).path):
+            endpoint = adapter.match(target, method="POST")[0]
+            needed = PERMISSIONS[(endpoint, "POST")]
+            if LEVELS.index(level) < LEVELS.index(needed):
+                wrong.append(f"{url} offers {level} a form posting to {target} ({endpoint} needs {needed})")
+    assert not wrong, "\n".join(sorted(set(wrong)))

@@ -113,7 +113,8 @@ def test_editing_a_survey_with_responses_publishes_a_new_version(client, app, ed
 def test_preview_shows_the_customer_page_and_stores_nothing(client, app, editor):
     given_survey(app, status="draft")
     page = client.get("/manage/surveys/support-csat/preview")
-    assert "exactly what customers see" in text_of(page) and "Overall, how satisfied" in text_of(page)
+    assert "as customers see it through the <strong>public link</strong>" in text_of(page)
+    assert "Overall, how satisfied" in text_of(page)
     checked = post_form(client, "/manage/surveys/support-csat/preview", {"q-recommend": "3"})
     assert checked.status_code == 422 and "Please answer this question." in text_of(checked)
     valid = post_form(client, "/manage/surveys/support-csat/preview", {"q-satisfaction": "4"})
@@ -125,7 +126,7 @@ def test_preview_shows_the_customer_page_and_stores_nothing(client, app, editor)
 def test_close_and_duplicate_from_the_editor(client, app, editor):
     given_survey(app)
     url = "/manage/surveys/support-csat"
-    post_form(client, f"{url}/close", page=url)
+    post_form(client, f"{url}/close", {"confirm": "yes"}, page=url)
     assert client.get("/s/support-csat").status_code == 410
     response = post_form(client, f"{url}/duplicate", page=url)
     assert response.headers["Location"].endswith("/manage/surveys/support-csat-copy")
@@ -197,7 +198,7 @@ def test_the_last_question_of_a_published_survey_cannot_be_removed(client, app, 
     with app.app_context():
         make_survey(questions=[{"key": "only", "type": "yesno", "text": "Did we help?"}])
     url = "/manage/surveys/support-csat"
-    refused = post_form(client, f"{url}/questions/only/delete", page=url, follow_redirects=True)
+    refused = post_form(client, f"{url}/questions/only/delete", {"confirm": "yes"}, page=url, follow_redirects=True)
     assert "it needs at least one question" in text_of(refused)
     with app.app_context():
         assert [q.key for q in find_survey("support-csat").current_version.questions] == ["only"]
@@ -261,3 +262,65 @@ def test_no_page_repeats_an_id(app):
         if repeated := duplicate_ids(response.get_data(as_text=True)):
             found[url] = repeated
     assert found == {}
+
+
+def test_a_drafts_address_can_change_with_the_rules_of_import(client, app, editor):
+    with app.app_context():
+        make_survey(slug="taken")
+        make_survey(slug="draft-one", status="draft")
+    url = "/manage/surveys/draft-one"
+    for bad, says in (("Not Valid", "lower-case letters, digits and inner hyphens, got &#39;Not Valid&#39;"),
+                      ("taken", "The address &#39;taken&#39; is already used by another survey"),
+                      ("-x", "inner hyphens")):
+        refused = post_form(client, f"{url}/address", {"slug": bad}, page=url)
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and says in html
+        assert 'id="slug-error"' in html and 'aria-invalid="true"' in html
+    with app.app_context():
+        assert find_survey("draft-one") is not None
+    moved = post_form(client, f"{url}/address", {"slug": "spring-visit"}, page=url)
+    assert moved.status_code == 302 and moved.location.endswith("/manage/surveys/spring-visit#address")
+    with app.app_context():
+        assert find_survey("draft-one") is None and find_survey("spring-visit") is not None
+
+
+def test_a_published_surveys_address_cannot_change_and_the_page_says_why(client, app, editor):
+    given_survey(app)
+    url = "/manage/surveys/support-csat"
+    page = text_of(client.get(url))
+    assert "it cannot change now that the survey has been published" in page and 'name="slug"' not in page
+    refused = post_form(client, f"{url}/address", {"slug": "elsewhere"}, page=url)
+    assert refused.status_code == 422
+    assert "can be changed only while the survey is a draft: this one is published" in text_of(refused)
+    with app.app_context():
+        assert find_survey("support-csat") is not None and find_survey("elsewhere") is None
+
+
+def main_content(html: str) -> str:
+    """The page's <main> without the preview banner, the form's target and its per-form hidden values."""
+    import re
+
+    main = re.search(r"<main\b.*?</main>", html, re.S).group(0)
+    main = re.sub(r'<div class="preview-banner".*?</div>', "", main, flags=re.S)
+    main = re.sub(r'(<form method="post" action=")[^"]*"', r'\1…"', main)
+    main = re.sub(r'(name="(?:csrf_token|submission_key)"[^>]*value=")[^"]*"', r'\1…"', main)
+    return " ".join(main.split())  # the banner's lines gone, the rest laid out alike
+
+
+def test_each_kind_of_preview_shows_what_that_link_shows(client, app, editor):
+    """The public link (no call-back consent, nothing to save), a personal link and the one-click rating's
+    page: the preview's main content is the customer's own page."""
+    from tests.factories import make_invitation
+
+    with app.app_context():
+        token = make_invitation(make_survey()).token
+    customer = app.test_client()
+    preview = "/manage/surveys/support-csat/preview"
+    for kind, real in (("public", "/s/support-csat"), ("personal", f"/r/{token}"),
+                       ("rating", f"/r/{token}?rating=2")):
+        ours = client.get(f"{preview}?as={kind}&rating=2")
+        assert ours.status_code == 200
+        assert main_content(ours.get_data(as_text=True)) == main_content(customer.get(real).get_data(as_text=True))
+    assert "You chose:" in text_of(client.get(f"{preview}?as=rating&rating=2"))
+    assert "consent_contact" not in client.get(preview).get_data(as_text=True)
+    assert client.get(f"{preview}?as=other").status_code == 404

@@ -68,7 +68,7 @@ def test_admins_register_an_endpoint_see_the_secret_once_ping_rotate_disable_and
         assert (endpoint.url, endpoint.events, endpoint.active) == (receiver.url("/v2"), ["alert.raised"], False)
     assert "Disabled" in text_of(client.get(detail_url))
     post_form(client, f"{detail_url}/enable", page=detail_url)
-    assert post_form(client, f"{detail_url}/delete", page=detail_url).status_code == 302
+    assert post_form(client, f"{detail_url}/delete", {"confirm": "yes"}, page=detail_url).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(func.count(WebhookEndpoint.id))) == 0 and deliveries() == []
 
