@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from survey.models.surveys import QUESTION_TYPES
+from survey.models.surveys import OTHER_LABEL, QUESTION_TYPES
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -16,7 +16,10 @@ MAX_TEXT = 2000
 MAX_OPTIONS = 30
 MAX_QUESTIONS = 200
 SCALE_POINTS = range(2, 12)
-NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options"}
+NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options", "matrix": "scale"}
+MAX_STATEMENTS = 30
+# The types whose options may end with "Other, please specify" (a text box beside the "Other" choice).
+OTHER_TYPES = ("choice", "multi")
 # The response CSV files' own columns (survey.transfer.response_import; the export writes them too), beside one column
 # per question key: the import format's, and the export's others. A question key may not be one of them,
 # or its answers and the column would be taken for each other.
@@ -27,7 +30,8 @@ SURVEY_FIELDS = {"slug", "title", "intro", "follow_up", "questions"}
 # When a response opens a follow-up case: for a low score or "you may contact me" (the default), or for every
 # response (a complaint form: each one is someone to get back to).
 FOLLOW_UP_RULES = ("low_scores", "every_response")
-QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long", "follow_up_at"}
+QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long", "follow_up_at",
+                   "statements", "other"}
 
 
 class DefinitionError(ValueError):
@@ -49,12 +53,27 @@ class QuestionSpec:
     long: bool = False
     # rating / nps: an answer at or below this opens a follow-up case (None: bottom two boxes, NPS 0–6).
     follow_up_at: int | None = None
+    # matrix: (key, text) of each statement, in order; each is answered on `options` (the scale) and stored,
+    # counted and analysed as a rating question keyed "<key>.<statement key>" (Question.parts).
+    statements: tuple[tuple[str, str], ...] = ()
+    # choice / multi: an "Other" choice with a text box after the options.
+    other: bool = False
+
+    @property
+    def settings(self) -> dict | None:
+        """What Question.settings stores for this spec (None when the type has nothing to keep)."""
+        settings: dict = {}
+        if self.statements:
+            settings["statements"] = [{"key": key, "text": text} for key, text in self.statements]
+        if self.other:
+            settings["other"] = True
+        return settings or None
 
     def compatible_with(self, earlier: QuestionSpec) -> str | None:
         """Why this question cannot reuse `earlier`'s key (results would mix two meanings), or None."""
         if self.type != earlier.type:
             return f"was a {earlier.type} question in an earlier version; give a {self.type} question a new key"
-        if self.type == "rating" and len(self.options) != len(earlier.options):
+        if self.type in ("rating", "matrix") and len(self.options) != len(earlier.options):
             return (f"had a {len(earlier.options)}-point scale in an earlier version; "
                     f"a {len(self.options)}-point scale needs a new key")
         if self.type in NEEDS_OPTIONS and (moved := _moved_option(earlier.options, self.options)):
@@ -141,11 +160,60 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
     if long and qtype != "text":
         problems.append(f"{where}long: only text questions can be long")
     follow_up_at = _follow_up_at(data.get("follow_up_at"), qtype, len(options), f"{where}follow_up_at", problems)
+    statements = _statements(data, qtype, key, where, problems)
+    other = _other(data, qtype, options, where, problems)
     if problems:
         return None
     assert isinstance(qtype, str)  # one of QUESTION_TYPES, or there would be a problem
     return QuestionSpec(key=key, type=qtype, text=text, options=tuple(options), required=required,
-                        why=why, long=long, follow_up_at=follow_up_at)
+                        why=why, long=long, follow_up_at=follow_up_at, statements=statements, other=other)
+
+
+def _statements(data: dict, qtype, key, where: str, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    """A matrix's statements: each {"key", "text"}, its answers stored under "<question key>.<statement key>",
+    which must fit the answers' 64-character question keys."""
+    raw = data.get("statements")
+    if qtype != "matrix":
+        if raw is not None and qtype in QUESTION_TYPES:
+            problems.append(f"{where}statements: not used by a {qtype} question")
+        return ()
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"{where}statements: must be a list of statements, each {{\"key\": …, \"text\": …}}")
+        return ()
+    if len(raw) > MAX_STATEMENTS:
+        problems.append(f"{where}statements: at most {MAX_STATEMENTS} statements, got {len(raw)}")
+    room = 64 - len(key) - 1 if isinstance(key, str) else 63
+    statements: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        place = f"{where}statements[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{place}: must be an object with a key and a text")
+            continue
+        _unknown(item, {"key", "text"}, f"{place}.", problems)
+        part = item.get("key")
+        if not isinstance(part, str) or not KEY_PATTERN.match(part):
+            problems.append(f"{place}.key: must start with a lower-case letter and use only a-z, 0-9 and _, "
+                            f"got {part!r}")
+        elif len(part) > room:
+            problems.append(f"{place}.key: {key}.{part} is longer than 64 characters; shorten the statement's "
+                            "key or the question's")
+        elif part in seen:
+            problems.append(f"{place}.key: {part!r} is used twice")
+        text = _text(item.get("text"), f"{place}.text", problems, required=True, limit=500)
+        seen.add(str(part))
+        statements.append((str(part), text))
+    return tuple(statements)
+
+
+def _other(data: dict, qtype, options: list[str], where: str, problems: list[str]) -> bool:
+    other = _flag(data.get("other"), f"{where}other", problems)
+    if other and qtype not in OTHER_TYPES:
+        problems.append(f"{where}other: only choice and multi questions can offer “Other, please specify”")
+        return False
+    if other and any(option.casefold() == OTHER_LABEL.casefold() for option in options):
+        problems.append(f"{where}options: {OTHER_LABEL!r} is added by \"other\": true; remove it from the options")
+    return other
 
 
 def _key(key, where: str, problems: list[str]):
@@ -173,7 +241,7 @@ def _options(data: dict, qtype: str | None, where: str, problems: list[str]) -> 
         return []
     options = [_text(label, f"{where}{list_name}[{i}]", problems, required=True, limit=200)
                for i, label in enumerate(raw)]
-    points = SCALE_POINTS if qtype == "rating" else range(2, MAX_OPTIONS + 1)
+    points = SCALE_POINTS if qtype in ("rating", "matrix") else range(2, MAX_OPTIONS + 1)
     if len(options) not in points:
         problems.append(f"{where}{list_name}: needs {points.start} to {points.stop - 1} labels, got {len(options)}")
     if len({o.casefold() for o in options}) != len(options):
@@ -239,13 +307,19 @@ def question_spec(question) -> QuestionSpec:
     return QuestionSpec(key=question.key, type=question.type, text=question.text,
                         options=tuple(question.options or ()), required=question.required,
                         why=question.why or "", long=question.long,
-                        follow_up_at=question.follow_up_threshold)
+                        follow_up_at=question.follow_up_threshold,
+                        statements=tuple((s["key"], s["text"]) for s in question.statements),
+                        other=bool((question.settings or {}).get("other")))
 
 
 def question_definition(spec: QuestionSpec) -> dict:
     data: dict = {"key": spec.key, "type": spec.type, "text": spec.text}
     if spec.type in NEEDS_OPTIONS:
         data[NEEDS_OPTIONS[spec.type]] = list(spec.options)
+    if spec.statements:
+        data["statements"] = [{"key": key, "text": text} for key, text in spec.statements]
+    if spec.other:
+        data["other"] = True
     if spec.required:
         data["required"] = True
     if spec.long:

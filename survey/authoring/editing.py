@@ -52,7 +52,8 @@ def _fill_version(version: SurveyVersion, questions) -> None:
         db.session.flush()
     version.questions.extend(
         Question(position=i, key=q.key, type=q.type, text=q.text, why=q.why, required=q.required,
-                 options=list(q.options), long=q.long, follow_up_threshold=q.follow_up_at)
+                 options=list(q.options), long=q.long, follow_up_threshold=q.follow_up_at,
+                 settings=q.settings)
         for i, q in enumerate(questions)
     )
 

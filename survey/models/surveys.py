@@ -8,7 +8,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import Model, one_of
 
-QUESTION_TYPES = ("rating", "nps", "choice", "multi", "yesno", "text")
+QUESTION_TYPES = ("rating", "nps", "choice", "multi", "yesno", "text", "matrix")
+# What a matrix statement's (or a choice's "other") stored answers are keyed by: "<question key>.<part>".
+# Question keys never hold a dot, so such a key cannot be taken for another question's.
+PART_SEPARATOR = "."
+# "Other, please specify" on a choice: the choice's value and label, kept as answer position 0 (options
+# are 1-based, and options added at the end later must not take its answers), and the part of the answer
+# key that holds the text written beside it.
+OTHER_LABEL = "Other"
+OTHER_POSITION = 0
+OTHER_PART = "other"
 
 
 class SurveyStatus(StrEnum):
@@ -94,8 +103,39 @@ class Question(Model):
     # rating / nps: an answer at or below this value opens a follow-up case (a scale position for rating,
     # 0–10 for NPS). None means the default: the bottom two boxes of a rating, 0–6 for NPS.
     follow_up_threshold: Mapped[int | None]
+    # What only some types have (definitions.QuestionSpec.settings): a matrix's "statements" ([{"key", "text"}],
+    # its scale in `options`), a choice's "other" (true). None for the types that have none.
+    settings: Mapped[dict | None] = mapped_column(JSON)
 
     version: Mapped[SurveyVersion] = relationship(back_populates="questions")
+
+    @property
+    def statements(self) -> list[dict[str, str]]:
+        """A matrix's statements, each {"key", "text"}, in order; [] for other types."""
+        return list((self.settings or {}).get("statements", ()))
+
+    @property
+    def offers_other(self) -> bool:
+        """A choice or multi question with "Other, please specify" after its options."""
+        return bool((self.settings or {}).get("other"))
+
+    def parts(self) -> list[Question]:
+        """The questions this one is stored, counted and analysed as, each with its own answer key: itself;
+        for a matrix one rating question per statement, keyed "<matrix key>.<statement key>", so results,
+        trends, exports and imports treat each statement as a rating series of its own; for a choice with
+        "Other", itself and the text question "<key>.other" holding what was written. The parts are
+        transient: never add one to a session."""
+        if self.offers_other:
+            return [self, Question(key=f"{self.key}{PART_SEPARATOR}{OTHER_PART}", type="text",
+                                   text=f"{self.text} — {OTHER_LABEL}", why="", required=False, options=[],
+                                   long=False, follow_up_threshold=None, position=self.position, settings=None)]
+        if self.type != "matrix":
+            return [self]
+        return [Question(key=f"{self.key}{PART_SEPARATOR}{statement['key']}", type="rating",
+                         text=f"{self.text} — {statement['text']}", why="", required=self.required,
+                         options=list(self.options), long=False, follow_up_threshold=None,
+                         position=self.position, settings=None)
+                for statement in self.statements]
 
     @property
     def choices(self) -> list[tuple[str, str]]:
@@ -106,4 +146,5 @@ class Question(Model):
             return [(str(i), str(i)) for i in range(11)]
         if self.type == "yesno":
             return [("yes", "Yes"), ("no", "No")]
-        return [(option, option) for option in self.options]
+        options = [(option, option) for option in self.options]
+        return options + [(OTHER_LABEL, OTHER_LABEL)] if self.offers_other else options

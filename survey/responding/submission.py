@@ -24,12 +24,14 @@ from survey import database, followups, webhooks
 from survey.clock import local_date
 from survey.extensions import db
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, Survey, SurveyVersion
+from survey.models.surveys import OTHER_LABEL, OTHER_POSITION
 from survey.results import rollups
 from survey.web.request_text import one_line_break
 
 TEXT_LIMITS = {False: 500, True: 5000}  # short / long text answers, in characters
 MISSING = "Please answer this question."
 NOT_A_CHOICE = "That answer is not one of the choices. Please choose again."
+OTHER_AND_OPTION = "You chose “{option}” and also wrote an answer for “Other”: choose “Other”, or clear its text."
 
 
 # Survey definitions answered from, per process: (database, slug) → (stamp, survey). Loading a survey with
@@ -130,7 +132,7 @@ def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[obje
     if question.type == "multi":
         if any(value not in allowed for value in raw):
             return None, NOT_A_CHOICE
-        return [option for option in question.options if option in raw], None
+        return [option for option, _label in question.choices if option in raw], None
     if len(raw) > 1 or raw[0] not in allowed:
         return None, NOT_A_CHOICE
     value = raw[0]
@@ -145,9 +147,13 @@ def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], 
                   only_first_required: bool = False) -> ParsedAnswers:
     """`only_first_required`: the one-click rating's send, where only the rating chosen in the email is
     needed and every other answer is optional (each given one is still checked)."""
-    values, errors = {}, {}
+    values: dict[str, object] = {}
+    errors: dict[str, str] = {}
     for number, question in enumerate(questions):
         required = number == 0 if only_first_required else question.required
+        if question.settings:  # a matrix, or a choice with "Other": answered in several fields
+            _parse_parts(question, form, required, values, errors)
+            continue
         value, error = _parse_one(question, list(form.get(field_name(question), [])), required)
         if error:
             errors[question.key] = error
@@ -156,9 +162,56 @@ def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], 
     return ParsedAnswers(values=values, errors=errors)
 
 
+def _parse_parts(question: Question, form: Mapping[str, list[str]], required: bool, values: dict[str, object],
+                 errors: dict[str, str]) -> None:
+    """A question answered in several fields, each with its own answer key (Question.parts); a problem is
+    reported under the question's key, naming the statements concerned."""
+    if question.type == "matrix":
+        _parse_matrix(question, form, required, values, errors)
+    else:
+        _parse_with_other(question, form, required, values, errors)
+
+
+def _parse_matrix(question: Question, form: Mapping[str, list[str]], required: bool, values: dict[str, object],
+                  errors: dict[str, str]) -> None:
+    missing: list[str] = []
+    wrong: list[str] = []
+    for part, statement in zip(question.parts(), question.statements, strict=True):
+        value, error = _parse_one(part, list(form.get(field_name(part), [])), required)
+        if error:
+            (missing if error == MISSING else wrong).append(statement["text"])
+        elif value is not None:
+            values[part.key] = value
+    if wrong:
+        errors[question.key] = f"{NOT_A_CHOICE} ({', '.join(wrong)})"
+    elif missing:
+        errors[question.key] = f"Please answer every statement: {', '.join(missing)} not answered yet."
+
+
+def _parse_with_other(question: Question, form: Mapping[str, list[str]], required: bool,
+                      values: dict[str, object], errors: dict[str, str]) -> None:
+    _choice, other_part = question.parts()
+    text, error = _parse_one(other_part, list(form.get(field_name(other_part), [])), False)
+    chosen = list(form.get(field_name(question), []))
+    if text and OTHER_LABEL not in chosen:
+        # Written without ticking "Other" (easy to forget without JavaScript): the text says what was meant.
+        if question.type == "choice" and any(value.strip() for value in chosen):
+            errors[question.key] = OTHER_AND_OPTION.format(option=chosen[0].strip())
+            return
+        chosen.append(OTHER_LABEL)
+    value, choice_error = _parse_one(question, chosen, required)
+    if error or choice_error:
+        errors[question.key] = choice_error or error or ""
+        return
+    if value is not None:
+        values[question.key] = value
+        if text and OTHER_LABEL in (value if isinstance(value, list) else [value]):
+            values[other_part.key] = text
+
+
 def form_values(questions: Sequence[Question], values: Mapping[str, object]) -> dict[str, list[str]]:
     """Stored answer values back into form fields, to show a customer what they answered."""
-    by_key = {q.key: q for q in questions}
+    by_key = {part.key: part for q in questions for part in (q.parts() if q.settings else (q,))}
     fields: dict[str, list[str]] = {}
     for key, value in values.items():
         question = by_key.get(key)
@@ -184,21 +237,26 @@ class AnswerRow(TypedDict):
 def _answer_rows(questions: Sequence[Question], values: Mapping[str, object]) -> list[AnswerRow]:
     """The answers table's rows for validated values."""
     rows: list[AnswerRow] = []
-    for question in questions:
-        if question.key not in values:
-            continue
-        value: Any = values[question.key]  # its type follows question.type (see _parse_one)
-        if question.type in ("rating", "nps"):
-            rows.append({"question_key": question.key, "value_int": value, "value_text": None})
-        elif question.type == "yesno":
-            rows.append({"question_key": question.key, "value_int": int(value), "value_text": None})
-        elif question.type == "text":
-            rows.append({"question_key": question.key, "value_int": None, "value_text": value})
-        else:
-            for option in value if isinstance(value, list) else [value]:
-                rows.append({"question_key": question.key, "value_int": question.options.index(option) + 1,
-                             "value_text": option})
+    for whole in questions:
+        for question in whole.parts() if whole.settings else (whole,):
+            if question.key in values:
+                _add_rows(rows, question, values[question.key])
     return rows
+
+
+def _add_rows(rows: list[AnswerRow], question: Question, value: Any) -> None:
+    """The rows of one answer; `value`'s type follows question.type (see _parse_one)."""
+    if question.type in ("rating", "nps"):
+        rows.append({"question_key": question.key, "value_int": value, "value_text": None})
+    elif question.type == "yesno":
+        rows.append({"question_key": question.key, "value_int": int(value), "value_text": None})
+    elif question.type == "text":
+        rows.append({"question_key": question.key, "value_int": None, "value_text": value})
+    else:
+        for option in value if isinstance(value, list) else [value]:
+            position = OTHER_POSITION if option == OTHER_LABEL and question.offers_other \
+                else question.options.index(option) + 1
+            rows.append({"question_key": question.key, "value_int": position, "value_text": option})
 
 
 @dataclass(frozen=True)
@@ -325,7 +383,7 @@ def save_draft(version: SurveyVersion, respondent: Respondent, form: Mapping[str
 def _draft_fields(version: SurveyVersion, form: Mapping[str, list[str]]) -> dict[str, list[str]]:
     """The answer fields of a form as typed (unvalidated), each cut to what a valid answer could hold."""
     fields = {}
-    for question in version.questions:
+    for question in (part for q in version.questions for part in (q.parts() if q.settings else (q,))):
         name = field_name(question)
         values = [one_line_break(v.replace("\x00", ""))[: TEXT_LIMITS[True]] for v in form.get(name, [])][:50]
         if any(v.strip() for v in values):

@@ -1,4 +1,6 @@
 """Flask-WTF forms for the manager pages and the respond page (CSRF on every POST)."""
+import re
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -28,6 +30,7 @@ TYPE_LABELS = {
     "multi": "Multiple choice",
     "yesno": "Yes / no",
     "text": "Text",
+    "matrix": "Matrix (several statements on one rating scale)",
 }
 
 
@@ -81,6 +84,11 @@ class QuestionForm(Form):
     options = TextAreaField("Scale labels or options, one per line",
                             description="Rating: worst first, the top box last. Choice and multiple choice: "
                                         "one option per line. Not used by NPS, yes/no and text.")
+    statements = TextAreaField(
+        "Statements (matrix), one per line", validators=[Optional(), Length(max=20000)],
+        description="Each rated on the scale above and analysed as its own series, e.g. “wait: Wait time”: "
+                    "a key (a-z, 0-9, _), a colon, the statement. Without a key one is made from the text.")
+    other = BooleanField("Add “Other, please specify” (single and multiple choice)")
     why = StringField("Why we ask this (optional)", validators=[Optional(), Length(max=500)])
     required = BooleanField("Answer required")
     long = BooleanField("Long answer (text questions)")
@@ -93,10 +101,14 @@ class QuestionForm(Form):
         data = {"key": self.key.data.strip(), "type": self.type.data, "text": self.text.data,
                 "required": self.required.data, "why": self.why.data or ""}
         lines = [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]
-        if self.type.data == "rating":
+        if self.type.data in ("rating", "matrix"):
             data["scale"] = lines
         elif self.type.data in ("choice", "multi"):
             data["options"] = lines
+            data["other"] = self.other.data
+        if self.type.data == "matrix":
+            data["statements"] = [statement_line(line) for line in (self.statements.data or "").splitlines()
+                                  if line.strip()]
         if self.type.data == "text":
             data["long"] = self.long.data
         if self.follow_up_at.data is not None:
@@ -111,6 +123,19 @@ class QuestionForm(Form):
             target = {"scale": "options"}.get(name, name)
             field = getattr(self, target, None) if target in self._fields else None
             (field or self.key).errors = [*(field or self.key).errors, message if field else problem]
+
+
+def statement_line(line: str) -> dict:
+    """A matrix statement as the editor takes it: "key: text", or the text alone (its key made from it)."""
+    key, colon, text = line.partition(":")
+    if colon and re.fullmatch(r"\s*[a-z][a-z0-9_]*\s*", key):
+        return {"key": key.strip(), "text": text.strip()}
+    made = re.sub(r"[^a-z0-9]+", "_", line.strip().casefold()).strip("_")[:40]
+    return {"key": made if made[:1].isalpha() else f"s_{made}", "text": line.strip()}
+
+
+def statement_lines(statements) -> str:
+    return "\n".join(f"{statement['key']}: {statement['text']}" for statement in statements)
 
 
 class CampaignForm(Form):

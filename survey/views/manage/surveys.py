@@ -40,7 +40,15 @@ from survey.responding.submission import parse_answers
 from survey.results.overview import survey_overview
 from survey.strict_json import JsonError, parse_json
 from survey.tokens import new_token
-from survey.views.forms import ActionForm, DetailsForm, ImportForm, NewSurveyForm, QuestionForm, RespondForm
+from survey.views.forms import (
+    ActionForm,
+    DetailsForm,
+    ImportForm,
+    NewSurveyForm,
+    QuestionForm,
+    RespondForm,
+    statement_lines,
+)
 from survey.views.manage.blueprint import section, survey_or_404
 from survey.views.respond import render_survey
 
@@ -145,7 +153,8 @@ def edit_question(slug: str, key: str):
         form = QuestionForm(formdata=None, key=question.key, type=question.type, text=question.text,
                             why=question.why, required=question.required, long=question.long,
                             follow_up_at=question.follow_up_threshold,
-                            options="\n".join(data.get("scale", data.get("options", []))))
+                            options="\n".join(data.get("scale", data.get("options", []))),
+                            statements=statement_lines(question.statements), other=question.offers_other)
         return render_template("manage/question.html", survey=survey, question=question, form=form)
     form = QuestionForm()
     spec = _parsed_question(form)
