@@ -57,7 +57,8 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_nam
     response, so that the trends page can say so) and each segment (a value of one of `segment_names`) with
     responses, each with the same period a year before its latest (`Series.year_before`). One GROUP BY over
     the rollup table: its cost depends on days × values × segments, not responses."""
-    questions = {q.key: q for q in survey.current_version.questions if q.type in TESTED_TYPES}
+    # A matrix's statements are rating parts (Question.parts): each a series of its own in the same family.
+    questions = {q.key: q for q in survey.current_version.parts if q.type in TESTED_TYPES}
     if not questions or not starts:
         return []
     year_start = year_earlier(starts[-1], unit)

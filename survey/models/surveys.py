@@ -83,6 +83,12 @@ class SurveyVersion(Model):
     def question(self, key: str) -> Question | None:
         return next((q for q in self.questions if q.key == key), None)
 
+    @property
+    def parts(self) -> list[Question]:
+        """Every answer this version stores, as a question with its own answer key (Question.parts): what
+        results, trends, exports and imports line up across versions."""
+        return [part for question in self.questions for part in question.parts()]
+
 
 class Question(Model):
     __tablename__ = "questions"

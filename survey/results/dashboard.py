@@ -42,6 +42,7 @@ from analysis import (
 from survey.extensions import db
 from survey.models import Alert, Answer, AnswerCount, ChangeEntry, Invitation, Question, Response, Survey
 from survey.models.alerts import AlertStatus
+from survey.models.surveys import OTHER_LABEL, OTHER_POSITION, PART_SEPARATOR
 from survey.results import charts, rollups
 from survey.results.charts import Bar, Marker, SegmentRow, TrendPoint
 from survey.results.counts import EVERYONE, answer_counts
@@ -323,7 +324,8 @@ def _labels(question: Question) -> list[tuple[int, str]]:
         return [(v, str(v)) for v in range(11)]
     if question.type == "yesno":
         return [(0, "No"), (1, "Yes")]
-    return [(i, label) for i, label in enumerate(question.options, start=1)]
+    labels = [(i, label) for i, label in enumerate(question.options, start=1)]
+    return [*labels, (OTHER_POSITION, OTHER_LABEL)] if question.offers_other else labels
 
 
 def _markers(survey: Survey, question: Question, chosen: ResultsFilter, first: date, last: date) -> list[Marker]:
@@ -399,7 +401,9 @@ def _cards(survey: Survey, questions: list[Question], chosen: ResultsFilter, sta
     rate), the latest period against the one before, with their q-values as one family."""
     current, previous = starts[-1], (starts[-2] if len(starts) > 1 else None)
     cards: list[Card] = []
-    for question in [next((q for q in questions if q.type == kind), None) for kind in SCORED_TYPES]:
+    # A matrix statement is a rating series of its own, but not the survey's headline.
+    wholes = [q for q in questions if PART_SEPARATOR not in q.key]
+    for question in [next((q for q in wholes if q.type == kind), None) for kind in SCORED_TYPES]:
         if question is not None:
             before = series.get((question.key, previous), Counter()) if previous else None
             cards += _question_cards(question, before, series.get((question.key, current), Counter()),
@@ -458,7 +462,7 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     starts = chosen.period_starts(today)
     first, last = chosen.date_range(today)
     version = survey.current_version
-    questions = [q for q in version.questions if q.type != "text"]
+    questions = [q for q in version.parts if q.type != "text"]
     keys = [q.key for q in questions]
     conditions = response_conditions(survey.id, chosen, today)
     names = settings.segment_names

@@ -54,6 +54,7 @@ from survey.models import (
     Survey,
     SurveyVersion,
 )
+from survey.models.surveys import OTHER_LABEL, OTHER_POSITION
 from survey.outreach import erasures
 from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT
 from survey.progress import QUIET, Progress
@@ -556,7 +557,9 @@ def _yes_no_values(cell: str) -> AnswerValues:
 def _option_values(question: Question) -> Callable[[str], AnswerValues]:
     """A choice or multi question's cell → the options it names (position, text), in the options' order."""
     options = {option.casefold(): (position, option) for position, option in enumerate(question.options, start=1)}
-    listed = ", ".join(question.options)
+    if question.offers_other:
+        options[OTHER_LABEL.casefold()] = (OTHER_POSITION, OTHER_LABEL)
+    listed = ", ".join(label for _value, label in question.choices)
 
     def option(cell: str) -> tuple[int, str]:
         found = options.get(cell.casefold())
@@ -571,7 +574,8 @@ def _option_values(question: Question) -> Callable[[str], AnswerValues]:
         # The whole cell first: an option may itself contain ";".
         chosen = {option(cell)} if cell.casefold() in options else {option(part.strip())
                                                                       for part in cell.split(";") if part.strip()}
-        return tuple(sorted(chosen))  # in the options' order, as the live form stores them
+        # In the options' order, "Other" last, as the live form stores them.
+        return tuple(sorted(chosen, key=lambda found: (found[0] == OTHER_POSITION, found[0])))
     return several
 
 
@@ -611,9 +615,11 @@ class _Version(NamedTuple):
 
     @classmethod
     def of(cls, version: SurveyVersion) -> _Version:
-        memos: dict[str, dict[str, ParsedAnswer]] = {question.key: {} for question in version.questions}
+        # A matrix's statements and an "Other" text are columns of their own (Question.parts).
+        parts = version.parts
+        memos: dict[str, dict[str, ParsedAnswer]] = {question.key: {} for question in parts}
         return cls(version.id, version.number, frozenset(memos),
-                   {question.key: answer_parser(question, memos[question.key]) for question in version.questions},
+                   {question.key: answer_parser(question, memos[question.key]) for question in parts},
                    memos)
 
 
@@ -628,7 +634,7 @@ class RowChecker:
         self.versions = [_Version.of(version) for version in survey.versions]
         self.by_number = {v.number: v for v in self.versions}
         self.only_version = self.versions[0] if len(self.versions) == 1 else None
-        self.keys = {q.key for v in survey.versions for q in v.questions}
+        self.keys = {q.key for v in survey.versions for q in v.parts}
         self.segment_names = rollups.segment_names()
         self._derived_versions: dict[tuple[str, ...], _Version | None] = {}
         self._addresses: dict[str, str] = {}  # a cell's address → normalised (customers answer many times)
@@ -1146,7 +1152,7 @@ def question_columns(survey: Survey) -> list[QuestionColumn]:
     """One column per question key the survey ever had (newest version's wording and order first)."""
     columns: dict[str, QuestionColumn] = {}
     for version in reversed(survey.versions):
-        for question in version.questions:
+        for question in version.parts:
             if question.key not in columns:
                 columns[question.key] = QuestionColumn(question.key, question.text, _accepts(question))
     return list(columns.values())
@@ -1157,8 +1163,8 @@ def _accepts(question: Question) -> str:
     return {
         "rating": f"1–{len(options)} (1 = {options[0]}, {len(options)} = {options[-1]})" if options else "",
         "nps": "0–10",
-        "choice": "one of: " + ", ".join(options),
-        "multi": "any of: " + ", ".join(options) + " (joined by ;)",
+        "choice": "one of: " + ", ".join(label for _value, label in question.choices),
+        "multi": "any of: " + ", ".join(label for _value, label in question.choices) + " (joined by ;)",
         "yesno": "yes or no",
         "text": f"the text (at most {TEXT_LIMITS[question.long]} characters)",
     }[question.type]
