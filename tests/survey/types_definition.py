@@ -4,6 +4,7 @@ import copy
 TYPES_DEFINITION = {
     "slug": "types",
     "title": "Every new type",
+    "intro": "",
     "questions": [
         {"key": "overall", "type": "rating", "text": "Overall?", "scale": ["Bad", "Fair", "Good"], "required": True},
         {"key": "service", "type": "matrix", "text": "How satisfied were you with…",

@@ -36,7 +36,9 @@ EMAIL = {"type": "string", "format": "email", "minLength": 3, "maxLength": 320,
                         "international domain is stored in its xn-- form)"}
 SLUG = {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$", "maxLength": 80}
 ANSWER = {"description": "rating: 1-based scale position; nps: 0–10; choice: option text; multi: option texts; "
-                         "yesno: true/false; text: as written",
+                         "yesno: true/false; text: as written. A matrix answers under one key per statement, "
+                         "`<question key>.<statement key>`, each a rating; a choice's “Other” is the text "
+                         "\"Other\", and what was written beside it is the text answer `<question key>.other`",
           "anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "boolean"},
                     {"type": "array", "items": {"type": "string"}}]}
 
@@ -47,9 +49,16 @@ QUESTION = {
         "type": {"enum": list(QUESTION_TYPES)},
         "text": {"type": "string", "minLength": 1, "maxLength": 2000},
         "scale": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200},
-                  "minItems": 2, "maxItems": 11, "description": "rating: labels, worst first"},
+                  "minItems": 2, "maxItems": 11, "description": "rating and matrix: labels, worst first"},
         "options": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200},
                     "minItems": 2, "maxItems": 30, "description": "choice and multi"},
+        "statements": {"type": "array", "minItems": 1, "maxItems": 30,
+                       "description": "matrix: the statements rated on its scale, each answered, counted and "
+                                      "analysed as the rating `<question key>.<statement key>`",
+                       "items": {"type": "object", "required": ["key", "text"], "additionalProperties": False,
+                                 "properties": {"key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
+                                                "text": {"type": "string", "minLength": 1, "maxLength": 500}}}},
+        "other": {"type": "boolean", "description": "choice and multi: add “Other, please specify”"},
         "required": {"type": "boolean"},
         "why": {"type": "string", "maxLength": 500},
         "long": {"type": "boolean"},
