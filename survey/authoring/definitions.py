@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
+from survey.clock import outside_calendar
 from survey.models.surveys import OTHER_LABEL, QUESTION_TYPES
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -31,7 +34,9 @@ SURVEY_FIELDS = {"slug", "title", "intro", "follow_up", "questions"}
 # response (a complaint form: each one is someone to get back to).
 FOLLOW_UP_RULES = ("low_scores", "every_response")
 QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long", "follow_up_at",
-                   "statements", "other"}
+                   "statements", "other", "min", "max", "integer"}
+# A numeric answer's limits: as many digits as a person types, and no more than a float keeps exactly.
+NUMBER_LIMIT = 10 ** 12
 
 
 class DefinitionError(ValueError):
@@ -58,6 +63,11 @@ class QuestionSpec:
     statements: tuple[tuple[str, str], ...] = ()
     # choice / multi: an "Other" choice with a text box after the options.
     other: bool = False
+    # numeric: the smallest and largest answers accepted (numbers), and whether only whole numbers are;
+    # date: the earliest and latest dates accepted (ISO text). None: no limit.
+    minimum: int | float | str | None = None
+    maximum: int | float | str | None = None
+    integer: bool = False
 
     @property
     def settings(self) -> dict | None:
@@ -67,6 +77,12 @@ class QuestionSpec:
             settings["statements"] = [{"key": key, "text": text} for key, text in self.statements]
         if self.other:
             settings["other"] = True
+        if self.minimum is not None:
+            settings["min"] = self.minimum
+        if self.maximum is not None:
+            settings["max"] = self.maximum
+        if self.integer:
+            settings["integer"] = True
         return settings or None
 
     def compatible_with(self, earlier: QuestionSpec) -> str | None:
@@ -162,11 +178,59 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
     follow_up_at = _follow_up_at(data.get("follow_up_at"), qtype, len(options), f"{where}follow_up_at", problems)
     statements = _statements(data, qtype, key, where, problems)
     other = _other(data, qtype, options, where, problems)
+    minimum, maximum, integer = _limits(data, qtype, where, problems)
     if problems:
         return None
     assert isinstance(qtype, str)  # one of QUESTION_TYPES, or there would be a problem
     return QuestionSpec(key=key, type=qtype, text=text, options=tuple(options), required=required,
-                        why=why, long=long, follow_up_at=follow_up_at, statements=statements, other=other)
+                        why=why, long=long, follow_up_at=follow_up_at, statements=statements, other=other,
+                        minimum=minimum, maximum=maximum, integer=integer)
+
+
+def _limits(data: dict, qtype, where: str, problems: list[str]) -> tuple:
+    """A numeric question's (min, max, integer) or a date question's (min, max, False); each optional."""
+    integer = _flag(data.get("integer"), f"{where}integer", problems)
+    if integer and qtype != "numeric":
+        problems.append(f"{where}integer: only numeric questions can ask for whole numbers")
+    if qtype not in ("numeric", "date"):
+        for name in ("min", "max"):
+            if name in data and qtype in QUESTION_TYPES:
+                problems.append(f"{where}{name}: not used by a {qtype} question")
+        return None, None, False
+    read = _number_limit if qtype == "numeric" else _date_limit
+    minimum: Any = read(data.get("min"), f"{where}min", problems, integer)
+    maximum: Any = read(data.get("max"), f"{where}max", problems, integer)
+    if minimum is not None and maximum is not None and minimum > maximum:  # two numbers, or two ISO dates
+        problems.append(f"{where}max: must not be below min ({minimum})")
+    return minimum, maximum, integer
+
+
+def _number_limit(value, where: str, problems: list[str], integer: bool) -> int | float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not -NUMBER_LIMIT < value < NUMBER_LIMIT:
+        problems.append(f"{where}: must be a number between -10^12 and 10^12, got {value!r}")
+        return None
+    if integer and value != int(value):
+        problems.append(f"{where}: must be a whole number when only whole numbers are accepted, got {value!r}")
+        return None
+    return int(value) if value == int(value) else value
+
+
+def _date_limit(value, where: str, problems: list[str], _integer: bool) -> str | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        problems.append(f"{where}: must be a date written year-month-day, e.g. 2026-03-31, got {value!r}")
+        return None
+    if reason := outside_calendar(day):
+        problems.append(f"{where}: {reason}")
+        return None
+    return day.isoformat()
 
 
 def _statements(data: dict, qtype, key, where: str, problems: list[str]) -> tuple[tuple[str, str], ...]:
@@ -309,17 +373,17 @@ def question_spec(question) -> QuestionSpec:
                         why=question.why or "", long=question.long,
                         follow_up_at=question.follow_up_threshold,
                         statements=tuple((s["key"], s["text"]) for s in question.statements),
-                        other=bool((question.settings or {}).get("other")))
+                        other=bool((question.settings or {}).get("other")),
+                        minimum=(question.settings or {}).get("min"), maximum=(question.settings or {}).get("max"),
+                        integer=bool((question.settings or {}).get("integer")))
 
 
 def question_definition(spec: QuestionSpec) -> dict:
     data: dict = {"key": spec.key, "type": spec.type, "text": spec.text}
     if spec.type in NEEDS_OPTIONS:
         data[NEEDS_OPTIONS[spec.type]] = list(spec.options)
-    if spec.statements:
-        data["statements"] = [{"key": key, "text": text} for key, text in spec.statements]
-    if spec.other:
-        data["other"] = True
+    # What only some types have, in the order of QuestionSpec.settings (statements, other, min, max, integer).
+    data.update(spec.settings or {})
     if spec.required:
         data["required"] = True
     if spec.long:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import Model, one_of
 
-QUESTION_TYPES = ("rating", "nps", "choice", "multi", "yesno", "text", "matrix")
+QUESTION_TYPES = ("rating", "nps", "choice", "multi", "yesno", "text", "matrix", "numeric", "date")
 # What a matrix statement's (or a choice's "other") stored answers are keyed by: "<question key>.<part>".
 # Question keys never hold a dot, so such a key cannot be taken for another question's.
 PART_SEPARATOR = "."
@@ -110,7 +110,8 @@ class Question(Model):
     # 0–10 for NPS). None means the default: the bottom two boxes of a rating, 0–6 for NPS.
     follow_up_threshold: Mapped[int | None]
     # What only some types have (definitions.QuestionSpec.settings): a matrix's "statements" ([{"key", "text"}],
-    # its scale in `options`), a choice's "other" (true). None for the types that have none.
+    # its scale in `options`), a choice's "other" (true), a numeric question's "min", "max" (numbers) and
+    # "integer" (true), a date question's "min" and "max" (ISO dates). None for the types that have none.
     settings: Mapped[dict | None] = mapped_column(JSON)
 
     version: Mapped[SurveyVersion] = relationship(back_populates="questions")

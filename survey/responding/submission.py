@@ -6,10 +6,12 @@ response, earlier submissions kept as revisions).
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import Any, TypedDict
 
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import database, followups, webhooks
-from survey.clock import local_date
+from survey.clock import local_date, outside_calendar
 from survey.extensions import db
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, Survey, SurveyVersion
 from survey.models.surveys import OTHER_LABEL, OTHER_POSITION
@@ -31,6 +33,12 @@ from survey.web.request_text import one_line_break
 TEXT_LIMITS = {False: 500, True: 5000}  # short / long text answers, in characters
 MISSING = "Please answer this question."
 NOT_A_CHOICE = "That answer is not one of the choices. Please choose again."
+# Numbers as people type them: digits with one decimal mark, a dot or a comma ("3.5", "3,5"), spaces
+# anywhere (never thousands separators, which a decimal comma would make ambiguous: "1,005").
+# (An exponent too, as JSON writes small numbers in an archive: "1e-07".)
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
+SPACES = re.compile(r"[\s\u00a0\u202f]+")
+NUMBER_DIGITS = 15  # a float keeps 15 significant digits exactly; more would change as they are stored
 OTHER_AND_OPTION = "You chose “{option}” and also wrote an answer for “Other”: choose “Other”, or clear its text."
 
 
@@ -128,6 +136,8 @@ def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[obje
         if len(text) > limit:
             return None, f"Please keep this answer under {limit} characters (it has {len(text)})."
         return text, None
+    if question.type in ("numeric", "date"):
+        return typed_answer(question, raw[0]) if len(raw) == 1 else (None, "Please give one answer.")
     allowed = dict(question.choices)
     if question.type == "multi":
         if any(value not in allowed for value in raw):
@@ -143,6 +153,56 @@ def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[obje
     return value, None
 
 
+def typed_answer(question: Question, text: str) -> tuple[int | float | str | None, str | None]:
+    """A numeric or date answer as written (stripped, not empty) → (its value, None) or (None, why not):
+    the form's and the CSV import's one rule."""
+    settings = question.settings or {}
+    if question.type == "date":
+        return _date_answer(text, settings.get("min"), settings.get("max"))
+    cleaned = SPACES.sub("", text)
+    if "," in cleaned and "." not in cleaned and cleaned.count(",") == 1:
+        cleaned = cleaned.replace(",", ".")
+    if "," in cleaned and "." in cleaned:
+        return None, "Please write the number without thousands separators, e.g. 1000.5."
+    if not NUMBER.fullmatch(cleaned):
+        return None, f"Please write a number, e.g. {'12' if settings.get('integer') else '3.5'}."
+    number = Decimal(cleaned)
+    integral = number == number.to_integral_value()
+    if settings.get("integer") and not integral:
+        return None, "Please write a whole number."
+    low, high = settings.get("min"), settings.get("max")
+    if (low is not None and number < Decimal(str(low))) or (high is not None and number > Decimal(str(high))):
+        return None, _outside(low, high)
+    if len(number.normalize().as_tuple().digits) > NUMBER_DIGITS:
+        return None, f"Please write at most {NUMBER_DIGITS} digits."
+    return (int(number) if integral else float(number)), None
+
+
+def number_text(value: int | float) -> str:
+    """A numeric answer as stored: its shortest exact decimal, never in exponent form ("0.0000001")."""
+    return str(value) if isinstance(value, int) else format(Decimal(repr(value)), "f")
+
+
+def _outside(low, high) -> str:
+    if low is not None and high is not None:
+        return f"Please give a number from {low} to {high}."
+    return f"Please give a number of at least {low}." if low is not None else f"Please give a number up to {high}."
+
+
+def _date_answer(text: str, low: str | None, high: str | None) -> tuple[str | None, str | None]:
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        return None, "Please write the date as year-month-day, e.g. 2026-03-31."
+    if outside_calendar(day) or (low and day.isoformat() < low) or (high and day.isoformat() > high):
+        between = (f"from {low} to {high}" if low and high else f"on or after {low}" if low
+                   else f"on or before {high}" if high else "from 1900-01-01 to 2999-12-31")
+        return None, f"Please give a date {between}."
+    return day.isoformat(), None
+
+
 def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], *,
                   only_first_required: bool = False) -> ParsedAnswers:
     """`only_first_required`: the one-click rating's send, where only the rating chosen in the email is
@@ -151,7 +211,7 @@ def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], 
     errors: dict[str, str] = {}
     for number, question in enumerate(questions):
         required = number == 0 if only_first_required else question.required
-        if question.settings:  # a matrix, or a choice with "Other": answered in several fields
+        if question.settings and (question.type == "matrix" or question.offers_other):  # in several fields
             _parse_parts(question, form, required, values, errors)
             continue
         value, error = _parse_one(question, list(form.get(field_name(question), [])), required)
@@ -250,8 +310,11 @@ def _add_rows(rows: list[AnswerRow], question: Question, value: Any) -> None:
         rows.append({"question_key": question.key, "value_int": value, "value_text": None})
     elif question.type == "yesno":
         rows.append({"question_key": question.key, "value_int": int(value), "value_text": None})
-    elif question.type == "text":
+    elif question.type in ("text", "date"):
         rows.append({"question_key": question.key, "value_int": None, "value_text": value})
+    elif question.type == "numeric":
+        # Not rolled up (value_int None): results read numbers from the answers (results.measures).
+        rows.append({"question_key": question.key, "value_int": None, "value_text": number_text(value)})
     else:
         for option in value if isinstance(value, list) else [value]:
             position = OTHER_POSITION if option == OTHER_LABEL and question.offers_other \

@@ -43,7 +43,7 @@ from survey.extensions import db
 from survey.models import Alert, Answer, AnswerCount, ChangeEntry, Invitation, Question, Response, Survey
 from survey.models.alerts import AlertStatus
 from survey.models.surveys import OTHER_LABEL, OTHER_POSITION, PART_SEPARATOR
-from survey.results import charts, rollups
+from survey.results import charts, measures, rollups
 from survey.results.charts import Bar, Marker, SegmentRow, TrendPoint
 from survey.results.counts import EVERYONE, answer_counts
 from survey.results.filters import MAX_PERIODS, ResultsFilter, response_conditions
@@ -123,6 +123,8 @@ class QuestionResults:
     segments: dict[str, tuple[SegmentResult, ...]]  # the compared period, by attribute
     markers: tuple[Marker, ...]
     answered: int
+    # Number and date questions: (what, value) pairs — answers, median, quartiles, range (results.measures).
+    summary: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -480,6 +482,9 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     alerts = _unresolved_alerts(survey) if names else {}
     results = [_question_results(survey, question, chosen, starts, series, segments, settings, alerts, first, last)
                for question in questions]
+    if measured := measures.measure(questions, conditions):
+        results = [replace(item, distribution=found.bars, summary=found.summary, answered=found.n)
+                   if (found := measured.get(item.question.key)) else item for item in results]
     if chosen.needs_answers:
         notes.append("This filter selects individual responses, so the numbers are counted from the answers "
                      "themselves; pages filtered by date, segment and version only are faster.")

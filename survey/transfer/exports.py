@@ -210,10 +210,26 @@ def _answer_values(types: dict[str, str], response_ids: list[int], rows: list[tu
             answers[key] = bool(value_int)
         elif qtype in ("rating", "nps"):
             answers[key] = value_int
+        elif qtype == "numeric":
+            answers[key] = number(value_text)
         else:
             answers[key] = value_text
     _other_last(others)
     return values
+
+
+def number(text: str | None) -> int | float | str:
+    """A numeric answer as stored (its canonical text, see submission.typed_answer) as a JSON number."""
+    if not text:
+        return ""
+    return float(text) if "." in text else int(text)
+
+
+def _number_cell(text: str | None) -> int | float | str:
+    """A numeric answer's cell: a number (a number cell in a workbook), but its stored text where Python
+    would write the number in exponent form ("1e-07"), which a spreadsheet may read as text."""
+    value = number(text)
+    return text if isinstance(value, float) and "e" in repr(value) and text else value
 
 
 def _other_last(lists: list[list]) -> None:
@@ -340,6 +356,8 @@ def _answer_cells(types: dict[str, str], response_ids: list[int], rows: list[tup
             row[i] = "" if value_int is None else value_int
         elif kind == "yesno":
             row[i] = "yes" if value_int else "no"
+        elif kind == "numeric":  # a number, never neutralised: "-3" is not a formula in a number cell
+            row[i] = _number_cell(value_text)
         elif kind == "multi":
             several.setdefault((response_id, i), []).append(value_text)
             if value_int == OTHER_POSITION:

@@ -58,7 +58,7 @@ from survey.models.surveys import OTHER_LABEL, OTHER_POSITION
 from survey.outreach import erasures
 from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT
 from survey.progress import QUIET, Progress
-from survey.responding.submission import TEXT_LIMITS
+from survey.responding.submission import TEXT_LIMITS, number_text, typed_answer
 from survey.results import rollups
 from survey.results.filters import normalise_tag
 from survey.transfer import collector
@@ -507,6 +507,15 @@ def answer_parser(question: Question, memo: dict[str, ParsedAnswer]) -> Callable
                                f"answer may have {limit}")
             return ((key, None, cell),), ()
         return text_answer
+    if question.type in ("numeric", "date"):
+
+        def typed(cell: str) -> ParsedAnswer:
+            value, error = typed_answer(question, cell)
+            if error:
+                raise _Refused(f"{_shown(cell)}: {error}")
+            text = number_text(value) if isinstance(value, int | float) else str(value)
+            return ((key, None, text),), ()
+        return typed
     values = _closed_values(question)
 
     def closed_answer(cell: str) -> ParsedAnswer:
@@ -1158,6 +1167,13 @@ def question_columns(survey: Survey) -> list[QuestionColumn]:
     return list(columns.values())
 
 
+def _range(settings: dict | None, word: str) -> str:
+    low, high = (settings or {}).get("min"), (settings or {}).get("max")
+    if low is None and high is None:
+        return ""
+    return f" ({word} {'…' if low is None else low} to {'…' if high is None else high})"
+
+
 def _accepts(question: Question) -> str:
     options = question.options
     return {
@@ -1167,4 +1183,6 @@ def _accepts(question: Question) -> str:
         "multi": "any of: " + ", ".join(label for _value, label in question.choices) + " (joined by ;)",
         "yesno": "yes or no",
         "text": f"the text (at most {TEXT_LIMITS[question.long]} characters)",
+        "numeric": "a number, e.g. 3.5" + _range(question.settings, "from"),
+        "date": "a date written year-month-day, e.g. 2026-03-31" + _range(question.settings, "from"),
     }[question.type]

@@ -1,4 +1,5 @@
 """Flask-WTF forms for the manager pages and the respond page (CSRF on every POST)."""
+import math
 import re
 
 from flask_wtf import FlaskForm
@@ -31,6 +32,8 @@ TYPE_LABELS = {
     "yesno": "Yes / no",
     "text": "Text",
     "matrix": "Matrix (several statements on one rating scale)",
+    "numeric": "Number",
+    "date": "Date",
 }
 
 
@@ -89,6 +92,12 @@ class QuestionForm(Form):
         description="Each rated on the scale above and analysed as its own series, e.g. “wait: Wait time”: "
                     "a key (a-z, 0-9, _), a colon, the statement. Without a key one is made from the text.")
     other = BooleanField("Add “Other, please specify” (single and multiple choice)")
+    minimum = StringField("Smallest answer accepted (number and date, optional)",
+                          validators=[Optional(), Length(max=40)],
+                          description="A number, or for a date question a date written 2026-03-31.")
+    maximum = StringField("Largest answer accepted (number and date, optional)",
+                          validators=[Optional(), Length(max=40)])
+    integer = BooleanField("Whole numbers only (number questions)")
     why = StringField("Why we ask this (optional)", validators=[Optional(), Length(max=500)])
     required = BooleanField("Answer required")
     long = BooleanField("Long answer (text questions)")
@@ -106,6 +115,12 @@ class QuestionForm(Form):
         elif self.type.data in ("choice", "multi"):
             data["options"] = lines
             data["other"] = self.other.data
+        if self.type.data in ("numeric", "date"):
+            for name, field in (("min", self.minimum), ("max", self.maximum)):
+                if (text := (field.data or "").strip()):
+                    data[name] = text if self.type.data == "date" else limit_number(text)
+        if self.type.data == "numeric":
+            data["integer"] = self.integer.data
         if self.type.data == "matrix":
             data["statements"] = [statement_line(line) for line in (self.statements.data or "").splitlines()
                                   if line.strip()]
@@ -120,7 +135,7 @@ class QuestionForm(Form):
         for problem in problems:
             name, _, message = problem.partition(": ")
             name = name.split("[")[0]
-            target = {"scale": "options"}.get(name, name)
+            target = {"scale": "options", "min": "minimum", "max": "maximum"}.get(name, name)
             field = getattr(self, target, None) if target in self._fields else None
             (field or self.key).errors = [*(field or self.key).errors, message if field else problem]
 
@@ -132,6 +147,21 @@ def statement_line(line: str) -> dict:
         return {"key": key.strip(), "text": text.strip()}
     made = re.sub(r"[^a-z0-9]+", "_", line.strip().casefold()).strip("_")[:40]
     return {"key": made if made[:1].isalpha() else f"s_{made}", "text": line.strip()}
+
+
+def limit_number(text: str) -> int | float | str:
+    """A limit typed in the editor as a number ("3,5" too), or the text itself for the definition's parser
+    to refuse by name."""
+    cleaned = text.replace(" ", "")
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        return text
+    if not math.isfinite(number):
+        return text
+    return int(number) if number.is_integer() else number
 
 
 def statement_lines(statements) -> str:

@@ -14,6 +14,9 @@ TYPES_DEFINITION = {
          "other": True},
         {"key": "topics", "type": "multi", "text": "What was it about?", "options": ["Billing", "Delivery"],
          "other": True},
+        {"key": "spend", "type": "numeric", "text": "How much did you spend?", "min": 0, "max": 10000},
+        {"key": "orders", "type": "numeric", "text": "How many orders?", "min": 1, "integer": True},
+        {"key": "visit", "type": "date", "text": "When did you visit?", "min": "2026-01-01", "max": "2026-12-31"},
     ],
 }
 

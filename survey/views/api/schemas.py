@@ -36,7 +36,8 @@ EMAIL = {"type": "string", "format": "email", "minLength": 3, "maxLength": 320,
                         "international domain is stored in its xn-- form)"}
 SLUG = {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$", "maxLength": 80}
 ANSWER = {"description": "rating: 1-based scale position; nps: 0–10; choice: option text; multi: option texts; "
-                         "yesno: true/false; text: as written. A matrix answers under one key per statement, "
+                         "yesno: true/false; text: as written; numeric: a number; date: YYYY-MM-DD. "
+                         "A matrix answers under one key per statement, "
                          "`<question key>.<statement key>`, each a rating; a choice's “Other” is the text "
                          "\"Other\", and what was written beside it is the text answer `<question key>.other`",
           "anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "boolean"},
@@ -59,6 +60,11 @@ QUESTION = {
                                  "properties": {"key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
                                                 "text": {"type": "string", "minLength": 1, "maxLength": 500}}}},
         "other": {"type": "boolean", "description": "choice and multi: add “Other, please specify”"},
+        "min": {"anyOf": [{"type": "number"}, {"type": "string", "format": "date"}],
+                "description": "numeric: the smallest answer accepted; date: the earliest (YYYY-MM-DD)"},
+        "max": {"anyOf": [{"type": "number"}, {"type": "string", "format": "date"}],
+                "description": "numeric: the largest answer accepted; date: the latest (YYYY-MM-DD)"},
+        "integer": {"type": "boolean", "description": "numeric: whole numbers only"},
         "required": {"type": "boolean"},
         "why": {"type": "string", "maxLength": 500},
         "long": {"type": "boolean"},

@@ -154,13 +154,19 @@ def edit_question(slug: str, key: str):
                             why=question.why, required=question.required, long=question.long,
                             follow_up_at=question.follow_up_threshold,
                             options="\n".join(data.get("scale", data.get("options", []))),
-                            statements=statement_lines(question.statements), other=question.offers_other)
+                            statements=statement_lines(question.statements), other=question.offers_other,
+                            minimum=_shown_limit(data.get("min")), maximum=_shown_limit(data.get("max")),
+                            integer=bool(data.get("integer")))
         return render_template("manage/question.html", survey=survey, question=question, form=form)
     form = QuestionForm()
     spec = _parsed_question(form)
     if spec is None:
         return render_template("manage/question.html", survey=survey, question=question, form=form), 422
     return _apply(survey, lambda: update_question(survey, key, spec, now=utcnow()), "Question saved.")
+
+
+def _shown_limit(value) -> str:
+    return "" if value is None else str(value)
 
 
 @bp.route("/surveys/<slug>/questions/<key>/move", methods=["POST"])

@@ -40,6 +40,17 @@ def form(**answers):
     ({"topics": ["Delivery"], "topics__other": "Refunds"},
      {"topics": ["Delivery", "Other"], "topics.other": "Refunds"}, {}),
     ({"topics__other": "x" * 501}, {}, {"topics": "Please keep this answer under 500 characters (it has 501)."}),
+    ({"spend": " 12,5 ", "orders": "3", "visit": "2026-03-31"}, {"spend": 12.5, "orders": 3, "visit": "2026-03-31"},
+     {}),
+    ({"spend": "1 000.25"}, {"spend": 1000.25}, {}),
+    ({"spend": "1,000.25"}, {}, {"spend": "Please write the number without thousands separators, e.g. 1000.5."}),
+    ({"spend": "twelve"}, {}, {"spend": "Please write a number, e.g. 3.5."}),
+    ({"spend": "-1"}, {}, {"spend": "Please give a number from 0 to 10000."}),
+    ({"orders": "2.5"}, {}, {"orders": "Please write a whole number."}),
+    ({"orders": "0"}, {}, {"orders": "Please give a number of at least 1."}),
+    ({"visit": "31/03/2026"}, {}, {"visit": "Please write the date as year-month-day, e.g. 2026-03-31."}),
+    ({"visit": "2025-12-31"}, {}, {"visit": "Please give a date from 2026-01-01 to 2026-12-31."}),
+    ({"visit": ["2026-03-31", "2026-04-01"]}, {}, {"visit": "Please give one answer."}),
 ])
 def test_parse_matrix_and_other(ctx, answers, values, errors):
     survey = make_survey(definition=types_definition())
@@ -86,5 +97,7 @@ def test_the_form_shows_a_matrix_as_statements_and_other_with_its_box(client, ap
     page = client.get("/s/types").get_data(as_text=True)
     assert '<legend>Wait time</legend>' in page and 'name="q-service.staff"' in page
     assert 'id="q-service-1"' in page  # the error summary's link target
+    assert 'type="date" id="q-visit" name="q-visit" value="" min="2026-01-01" max="2026-12-31"' in page
+    assert 'inputmode="numeric" id="q-orders"' in page and 'inputmode="decimal" id="q-spend"' in page
     assert 'name="q-channel" value="Other"' in page and 'name="q-channel.other"' in page
     assert '<label for="q-channel.other">Other: please say what</label>' in page

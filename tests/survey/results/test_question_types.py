@@ -26,13 +26,15 @@ def test_each_statement_is_a_rating_series_and_other_a_bar(ctx):
                     Consents(), submission_key="k" * 20, now=datetime(2026, 10, 12, 9))
     board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
     by_key = {item.question.key: item for item in board.questions}
-    assert list(by_key) == ["overall", "service.wait", "service.staff", "channel", "topics"]
+    assert list(by_key) == ["overall", "service.wait", "service.staff", "channel", "topics", "spend", "orders",
+                            "visit"]
     wait = by_key["service.wait"]
     assert wait.metric == "top_box" and wait.question.text == "How satisfied were you with… — Wait time"
     assert [point.value for point in wait.trend][-2:] == [0.9, 0.4]
     assert wait.segments["location"][0].label == "Leeds"
     assert [(bar.label, bar.count) for bar in by_key["channel"].distribution] == [
         ("Phone", 0), ("Email", 0), ("Other", 1)]
+    assert by_key["orders"].summary == (("Answers", "0"),) and by_key["orders"].distribution == ()
     # The headline cards stay the survey's own rating, not a statement.
     assert {card.key for card in board.cards} == {"overall", ""}
 
@@ -43,3 +45,20 @@ def test_each_statement_is_a_rating_series_and_other_a_bar(ctx):
     detection = trends.detect_survey(survey, now=datetime(2026, 11, 2),
                                      settings=replace(SETTINGS, unit="month", window=3))
     assert any(f.question == "service.wait" and f.direction == "drop" for f in detection.findings)
+
+
+def test_numbers_and_dates_have_a_median_quartiles_and_a_histogram(ctx):
+    survey = make_survey(definition=types_definition())
+    for i, (spend, visit) in enumerate([(1, "2026-03-01"), (2, "2026-03-20"), (3.5, "2026-04-02"), (10, None)]):
+        values = {"overall": 3, "spend": spend, **({"visit": visit} if visit else {})}
+        submit_response(survey.current_version, Respondent(key=f"r{i}", source="public"), values, Consents(),
+                        submission_key=f"{i}" * 20, now=datetime(2026, 10, 12, 9))
+    board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
+    by_key = {item.question.key: item for item in board.questions}
+    assert by_key["spend"].summary == (("Answers", "4"), ("Median", "2.75"), ("Quartiles", "1.75 to 5.12"),
+                                       ("Range", "1 to 10"))
+    assert [(bar.label, bar.count) for bar in by_key["spend"].distribution] == [
+        ("1", 1), ("2", 1), ("3.5", 1), ("10", 1)]
+    assert by_key["visit"].summary[:2] == (("Answers", "3"), ("Median", "2026-03-20"))
+    assert [(bar.label, bar.count) for bar in by_key["visit"].distribution] == [("2026-03", 2), ("2026-04", 1)]
+    assert by_key["spend"].answered == 4
