@@ -19,7 +19,8 @@ MAX_TEXT = 2000
 MAX_OPTIONS = 30
 MAX_QUESTIONS = 200
 SCALE_POINTS = range(2, 12)
-NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options", "matrix": "scale"}
+NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options", "matrix": "scale", "ranking": "options"}
+MAX_RANKED = 10  # a ranking is a number menu per option: past ten, nobody ranks them with care
 MAX_STATEMENTS = 30
 # The types whose options may end with "Other, please specify" (a text box beside the "Other" choice).
 OTHER_TYPES = ("choice", "multi")
@@ -305,12 +306,13 @@ def _options(data: dict, qtype: str | None, where: str, problems: list[str]) -> 
         return []
     options = [_text(label, f"{where}{list_name}[{i}]", problems, required=True, limit=200)
                for i, label in enumerate(raw)]
-    points = SCALE_POINTS if qtype in ("rating", "matrix") else range(2, MAX_OPTIONS + 1)
+    points = SCALE_POINTS if qtype in ("rating", "matrix") else \
+        range(2, (MAX_RANKED if qtype == "ranking" else MAX_OPTIONS) + 1)
     if len(options) not in points:
         problems.append(f"{where}{list_name}: needs {points.start} to {points.stop - 1} labels, got {len(options)}")
     if len({o.casefold() for o in options}) != len(options):
         problems.append(f"{where}{list_name}: labels must be different from each other")
-    if qtype == "multi" and (joined := next((o for o in options if ";" in o), None)):
+    if qtype in ("multi", "ranking") and (joined := next((o for o in options if ";" in o), None)):
         # CSV files list the ticked options of a multi answer separated by ";".
         problems.append(f"{where}{list_name}: {joined!r} contains “;”, which separates ticked options in "
                         "CSV files; write it another way, e.g. with “,” or “/”")

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import Model, one_of
 
-QUESTION_TYPES = ("rating", "nps", "choice", "multi", "yesno", "text", "matrix", "numeric", "date")
+QUESTION_TYPES = ("rating", "nps", "choice", "multi", "yesno", "text", "matrix", "numeric", "date", "ranking")
 # What a matrix statement's (or a choice's "other") stored answers are keyed by: "<question key>.<part>".
 # Question keys never hold a dot, so such a key cannot be taken for another question's.
 PART_SEPARATOR = "."
@@ -120,6 +120,10 @@ class Question(Model):
     def statements(self) -> list[dict[str, str]]:
         """A matrix's statements, each {"key", "text"}, in order; [] for other types."""
         return list((self.settings or {}).get("statements", ()))
+
+    def rank_fields(self) -> list[tuple[str, str]]:
+        """A ranking's (field name, option) pairs: one number menu per option, named by its position."""
+        return [(f"q-{self.key}{PART_SEPARATOR}{n}", option) for n, option in enumerate(self.options, start=1)]
 
     @property
     def offers_other(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -136,8 +136,8 @@ def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[obje
         if len(text) > limit:
             return None, f"Please keep this answer under {limit} characters (it has {len(text)})."
         return text, None
-    if question.type in ("numeric", "date"):
-        return typed_answer(question, raw[0]) if len(raw) == 1 else (None, "Please give one answer.")
+    if (parse := _OWN_PARSERS.get(question.type)) is not None:
+        return parse(question, raw)
     allowed = dict(question.choices)
     if question.type == "multi":
         if any(value not in allowed for value in raw):
@@ -151,6 +151,10 @@ def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[obje
     if question.type == "yesno":
         return value == "yes", None
     return value, None
+
+
+def _one_typed(question: Question, raw: list[str]) -> tuple[object | None, str | None]:
+    return typed_answer(question, raw[0]) if len(raw) == 1 else (None, "Please give one answer.")
 
 
 def typed_answer(question: Question, text: str) -> tuple[int | float | str | None, str | None]:
@@ -203,6 +207,11 @@ def _date_answer(text: str, low: str | None, high: str | None) -> tuple[str | No
     return day.isoformat(), None
 
 
+# The types whose answers are not one of a list of choices: each parses its non-empty raw values itself.
+_OWN_PARSERS: dict[str, Callable[[Question, list[str]], tuple[object | None, str | None]]] = {
+    "numeric": _one_typed, "date": _one_typed, "ranking": lambda question, raw: ranked(question, raw)}
+
+
 def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], *,
                   only_first_required: bool = False) -> ParsedAnswers:
     """`only_first_required`: the one-click rating's send, where only the rating chosen in the email is
@@ -214,12 +223,34 @@ def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], 
         if question.settings and (question.type == "matrix" or question.offers_other):  # in several fields
             _parse_parts(question, form, required, values, errors)
             continue
-        value, error = _parse_one(question, list(form.get(field_name(question), [])), required)
+        raw = list(form.get(field_name(question), [])) if question.type != "ranking" else _ranks(question, form)
+        value, error = _parse_one(question, raw, required)
         if error:
             errors[question.key] = error
         elif value is not None:
             values[question.key] = value
     return ParsedAnswers(values=values, errors=errors)
+
+
+def _ranks(question: Question, form: Mapping[str, list[str]]) -> list[str]:
+    """A ranking's menus as "rank:option position" items (an empty menu left out), for `ranked`."""
+    return [f"{(form.get(name) or [''])[0].strip()}:{n}" for n, (name, _option) in
+            enumerate(question.rank_fields(), start=1) if (form.get(name) or [""])[0].strip()]
+
+
+def ranked(question: Question, items: list[str]) -> tuple[list[str] | None, str | None]:
+    """The options in the order given ("rank:position" items), when the ranks are 1 … n, each once, for
+    all n options; an answer that ranks none is no answer."""
+    count = len(question.options)
+    ranks: dict[int, str] = {}
+    for item in items:
+        rank, _, position = item.partition(":")
+        if not (rank.isascii() and rank.isdigit() and 1 <= int(rank) <= count) or int(rank) in ranks:
+            return None, f"Please give each option a different number from 1 to {count}."
+        ranks[int(rank)] = question.options[int(position) - 1]
+    if len(ranks) != count:
+        return None, f"Please number every option, from 1 (first) to {count}."
+    return [ranks[rank] for rank in sorted(ranks)], None
 
 
 def _parse_parts(question: Question, form: Mapping[str, list[str]], required: bool, values: dict[str, object],
@@ -277,7 +308,10 @@ def form_values(questions: Sequence[Question], values: Mapping[str, object]) -> 
         question = by_key.get(key)
         if question is None:
             continue
-        if isinstance(value, bool):
+        if question.type == "ranking" and isinstance(value, list):
+            order = {option: rank for rank, option in enumerate(value, start=1)}
+            fields.update({name: [str(order[option])] for name, option in question.rank_fields() if option in order})
+        elif isinstance(value, bool):
             fields[field_name(question)] = ["yes" if value else "no"]
         elif isinstance(value, list):
             fields[field_name(question)] = [str(v) for v in value]
@@ -312,6 +346,10 @@ def _add_rows(rows: list[AnswerRow], question: Question, value: Any) -> None:
         rows.append({"question_key": question.key, "value_int": int(value), "value_text": None})
     elif question.type in ("text", "date"):
         rows.append({"question_key": question.key, "value_int": None, "value_text": value})
+    elif question.type == "ranking":
+        # One row per option, its rank as the value: rows read by rank give the ordered list back.
+        rows.extend({"question_key": question.key, "value_int": rank, "value_text": option}
+                    for rank, option in enumerate(value, start=1))
     elif question.type == "numeric":
         # Not rolled up (value_int None): results read numbers from the answers (results.measures).
         rows.append({"question_key": question.key, "value_int": None, "value_text": number_text(value)})
@@ -446,8 +484,10 @@ def save_draft(version: SurveyVersion, respondent: Respondent, form: Mapping[str
 def _draft_fields(version: SurveyVersion, form: Mapping[str, list[str]]) -> dict[str, list[str]]:
     """The answer fields of a form as typed (unvalidated), each cut to what a valid answer could hold."""
     fields = {}
-    for question in (part for q in version.questions for part in (q.parts() if q.settings else (q,))):
-        name = field_name(question)
+    names = [name for q in version.questions for name in (
+        [name for name, _option in q.rank_fields()] if q.type == "ranking"
+        else [field_name(part) for part in (q.parts() if q.settings else (q,))])]
+    for name in names:
         values = [one_line_break(v.replace("\x00", ""))[: TEXT_LIMITS[True]] for v in form.get(name, [])][:50]
         if any(v.strip() for v in values):
             fields[name] = values

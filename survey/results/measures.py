@@ -1,4 +1,5 @@
-"""Number and date answers on the results page: how many, the median and quartiles, and a histogram.
+"""Number and date answers on the results page: how many, the median and quartiles, and a histogram; and
+rankings: each option's mean rank and how often it was ranked first.
 
 They are not rolled up (a cell per distinct number or day would make the rollup grow with the answers), so
 they are counted from the answers of the responses the filter selects: one GROUP BY over those questions'
@@ -18,7 +19,7 @@ from survey.extensions import db
 from survey.models import Answer, Question, Response
 from survey.results.charts import Bar
 
-MEASURED_TYPES = ("numeric", "date")
+MEASURED_TYPES = ("numeric", "date", "ranking")
 DISTINCT_BARS = 12  # up to this many distinct answers, a bar each; past it, ten equal-width bins
 
 
@@ -35,15 +36,35 @@ def measure(questions: Sequence[Question], conditions: list) -> dict[str, Measur
     if not measured:
         return {}
     counts: dict[str, Counter] = {key: Counter() for key in measured}
-    for key, text, n in db.session.execute(
-            select(Answer.question_key, Answer.value_text, func.count())
+    for key, text, rank, n in db.session.execute(
+            select(Answer.question_key, Answer.value_text, Answer.value_int, func.count())
             .join(Response, Answer.response_id == Response.id)
             .where(*conditions, Answer.question_key.in_(list(measured)), Answer.value_text.is_not(None))
-            .group_by(Answer.question_key, Answer.value_text)):
+            .group_by(Answer.question_key, Answer.value_text, Answer.value_int)):
         text = str(text)  # (never NULL: see the condition)
-        value = date.fromisoformat(text).toordinal() if measured[key].type == "date" else float(text)
+        kind = measured[key].type
+        value = (text, rank) if kind == "ranking" else \
+            date.fromisoformat(text).toordinal() if kind == "date" else float(text)
         counts[key][value] += int(n)
-    return {key: _measures(measured[key].type == "date", counts[key]) for key in measured}
+    return {key: _ranking(measured[key], counts[key]) if measured[key].type == "ranking"
+            else _measures(measured[key].type == "date", counts[key]) for key in measured}
+
+
+def _ranking(question: Question, counts: Counter) -> Measures:
+    """Each option's mean rank (1 = first) and share ranked first; options named as the question names them
+    now (matched without regard to case), then any that an earlier version had."""
+    names = {option.casefold(): option for option in question.options}
+    ranks: dict[str, Counter] = {option: Counter() for option in question.options}
+    for (text, rank), n in counts.items():
+        ranks.setdefault(names.get(text.casefold(), text), Counter())[rank] += n
+    n = max((sum(by_rank.values()) for by_rank in ranks.values()), default=0)
+    summary: tuple[tuple[str, str], ...] = (("Answers", str(n)),)
+    for option, by_rank in ranks.items():
+        given = sum(by_rank.values())
+        if given:
+            mean = sum(rank * k for rank, k in by_rank.items()) / given
+            summary += ((option, f"mean rank {_number(mean)}, ranked first by {100 * by_rank[1] / given:.0f} %"),)
+    return Measures(n, summary, tuple(Bar(option, by_rank[1]) for option, by_rank in ranks.items()))
 
 
 def _measures(dates: bool, counts: Counter) -> Measures:

@@ -202,7 +202,7 @@ def _answer_values(types: dict[str, str], response_ids: list[int], rows: list[tu
         if (answers := values.get(response_id)) is None:
             continue
         qtype = types.get(key)
-        if qtype == "multi":
+        if qtype in ("multi", "ranking"):  # (a ranking's rows come by rank: the list is in its order)
             answers.setdefault(key, []).append(value_text)
             if value_int == OTHER_POSITION:
                 others.append(answers[key])
@@ -358,7 +358,7 @@ def _answer_cells(types: dict[str, str], response_ids: list[int], rows: list[tup
             row[i] = "yes" if value_int else "no"
         elif kind == "numeric":  # a number, never neutralised: "-3" is not a formula in a number cell
             row[i] = _number_cell(value_text)
-        elif kind == "multi":
+        elif kind in ("multi", "ranking"):
             several.setdefault((response_id, i), []).append(value_text)
             if value_int == OTHER_POSITION:
                 others.append(several[(response_id, i)])

@@ -534,7 +534,23 @@ def _closed_values(question: Question) -> Callable[[str], AnswerValues]:
         return _score_values(question)
     if question.type == "yesno":
         return _yes_no_values
+    if question.type == "ranking":
+        return _ranked_values(question)
     return _option_values(question)
+
+
+def _ranked_values(question: Question) -> Callable[[str], AnswerValues]:
+    """A ranking's cell, every option once joined by ";" from first to last → (rank, option) each, as the
+    live form stores them."""
+    options = {option.casefold(): option for option in question.options}
+
+    def ranking(cell: str) -> AnswerValues:
+        given = [options.get(part.strip().casefold()) for part in cell.split(";")]
+        if None in given or len(set(given)) != len(options) or len(given) != len(options):
+            raise _Refused(f"{_shown(cell)} does not rank every option once: write them all from first to last, "
+                           f"joined by ; ({';'.join(question.options)})")
+        return tuple((rank, str(option)) for rank, option in enumerate(given, start=1))
+    return ranking
 
 
 def _score_values(question: Question) -> Callable[[str], AnswerValues]:
@@ -1183,6 +1199,7 @@ def _accepts(question: Question) -> str:
         "multi": "any of: " + ", ".join(label for _value, label in question.choices) + " (joined by ;)",
         "yesno": "yes or no",
         "text": f"the text (at most {TEXT_LIMITS[question.long]} characters)",
+        "ranking": "every option once, first to last, joined by ; (" + ";".join(options) + ")",
         "numeric": "a number, e.g. 3.5" + _range(question.settings, "from"),
         "date": "a date written year-month-day, e.g. 2026-03-31" + _range(question.settings, "from"),
     }[question.type]

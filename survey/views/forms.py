@@ -34,6 +34,7 @@ TYPE_LABELS = {
     "matrix": "Matrix (several statements on one rating scale)",
     "numeric": "Number",
     "date": "Date",
+    "ranking": "Ranking (put options in order)",
 }
 
 
@@ -85,8 +86,9 @@ class QuestionForm(Form):
     type = SelectField("Type", choices=[SelectChoice(t, TYPE_LABELS[t]) for t in QUESTION_TYPES])
     text = TextAreaField("Question", validators=[DataRequired(), Length(max=2000)])
     options = TextAreaField("Scale labels or options, one per line",
-                            description="Rating: worst first, the top box last. Choice and multiple choice: "
-                                        "one option per line. Not used by NPS, yes/no and text.")
+                            description="Rating and matrix: worst first, the top box last. Choice, multiple "
+                                        "choice and ranking: one option per line. Not used by NPS, yes/no, "
+                                        "text, number and date.")
     statements = TextAreaField(
         "Statements (matrix), one per line", validators=[Optional(), Length(max=20000)],
         description="Each rated on the scale above and analysed as its own series, e.g. “wait: Wait time”: "
@@ -112,8 +114,19 @@ class QuestionForm(Form):
         lines = [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]
         if self.type.data in ("rating", "matrix"):
             data["scale"] = lines
-        elif self.type.data in ("choice", "multi"):
+        elif self.type.data in ("choice", "multi", "ranking"):
             data["options"] = lines
+        data.update(self._type_settings())
+        if self.type.data == "text":
+            data["long"] = self.long.data
+        if self.follow_up_at.data is not None:
+            data["follow_up_at"] = self.follow_up_at.data
+        return data
+
+    def _type_settings(self) -> dict:
+        """What only the question's type has: Other, limits, whole numbers, statements."""
+        data: dict = {}
+        if self.type.data in ("choice", "multi"):
             data["other"] = self.other.data
         if self.type.data in ("numeric", "date"):
             for name, field in (("min", self.minimum), ("max", self.maximum)):
@@ -124,10 +137,6 @@ class QuestionForm(Form):
         if self.type.data == "matrix":
             data["statements"] = [statement_line(line) for line in (self.statements.data or "").splitlines()
                                   if line.strip()]
-        if self.type.data == "text":
-            data["long"] = self.long.data
-        if self.follow_up_at.data is not None:
-            data["follow_up_at"] = self.follow_up_at.data
         return data
 
     def show_problems(self, problems: list[str]) -> None:

@@ -17,6 +17,7 @@ TYPES_DEFINITION = {
         {"key": "spend", "type": "numeric", "text": "How much did you spend?", "min": 0, "max": 10000},
         {"key": "orders", "type": "numeric", "text": "How many orders?", "min": 1, "integer": True},
         {"key": "visit", "type": "date", "text": "When did you visit?", "min": "2026-01-01", "max": "2026-12-31"},
+        {"key": "priorities", "type": "ranking", "text": "What matters most?", "options": ["Price", "Speed", "Care"]},
     ],
 }
 

@@ -51,6 +51,14 @@ def form(**answers):
     ({"visit": "31/03/2026"}, {}, {"visit": "Please write the date as year-month-day, e.g. 2026-03-31."}),
     ({"visit": "2025-12-31"}, {}, {"visit": "Please give a date from 2026-01-01 to 2026-12-31."}),
     ({"visit": ["2026-03-31", "2026-04-01"]}, {}, {"visit": "Please give one answer."}),
+    ({"priorities__1": "2", "priorities__2": "3", "priorities__3": "1"}, {"priorities": ["Care", "Price", "Speed"]},
+     {}),
+    ({"priorities__1": "1", "priorities__2": "1", "priorities__3": "2"}, {},
+     {"priorities": "Please give each option a different number from 1 to 3."}),
+    ({"priorities__1": "1", "priorities__2": "4", "priorities__3": "2"}, {},
+     {"priorities": "Please give each option a different number from 1 to 3."}),
+    ({"priorities__1": "1"}, {}, {"priorities": "Please number every option, from 1 (first) to 3."}),
+    ({"priorities__1": " ", "priorities__2": ""}, {}, {}),
 ])
 def test_parse_matrix_and_other(ctx, answers, values, errors):
     survey = make_survey(definition=types_definition())
@@ -74,12 +82,13 @@ def test_matrix_and_other_are_stored_as_parts_and_counted_and_shown_back(ctx):
     respondent = invited_respondent(make_invitation(survey))
     values = parse_answers(version.questions, form(
         overall="3", service__wait="2", service__staff="5", channel__other="By pigeon", topics=["Other"],
-        topics__other="Refunds")).values
+        topics__other="Refunds", priorities__1="3", priorities__2="1", priorities__3="2")).values
     submit_response(version, respondent, values, Consents(), submission_key="a" * 20, now=NOW)
     rows = {(a.question_key, a.value_int, a.value_text) for a in db.session.scalars(select(Answer))}
     assert rows == {("overall", 3, None), ("service.wait", 2, None), ("service.staff", 5, None),
                     ("channel", 0, "Other"), ("channel.other", None, "By pigeon"),
-                    ("topics", 0, "Other"), ("topics.other", None, "Refunds")}
+                    ("topics", 0, "Other"), ("topics.other", None, "Refunds"),
+                    ("priorities", 1, "Speed"), ("priorities", 2, "Care"), ("priorities", 3, "Price")}
     cells = {(c.question_key, c.value_int): c.count for c in db.session.scalars(select(AnswerCount))
              if c.segment_name == ""}
     assert cells[("service.wait", 2)] == 1 and cells[("service.staff", 5)] == 1 and cells[("channel", 0)] == 1
@@ -88,6 +97,7 @@ def test_matrix_and_other_are_stored_as_parts_and_counted_and_shown_back(ctx):
     shown = resume(respondent.key).fields
     assert shown["q-service.wait"] == ["2"] and shown["q-channel"] == ["Other"]
     assert shown["q-channel.other"] == ["By pigeon"]
+    assert (shown["q-priorities.1"], shown["q-priorities.2"], shown["q-priorities.3"]) == (["3"], ["1"], ["2"])
     assert form_values(version.questions, {"topics": ["Billing", "Other"]}) == {"q-topics": ["Billing", "Other"]}
 
 
@@ -99,5 +109,7 @@ def test_the_form_shows_a_matrix_as_statements_and_other_with_its_box(client, ap
     assert 'id="q-service-1"' in page  # the error summary's link target
     assert 'type="date" id="q-visit" name="q-visit" value="" min="2026-01-01" max="2026-12-31"' in page
     assert 'inputmode="numeric" id="q-orders"' in page and 'inputmode="decimal" id="q-spend"' in page
+    assert '<select id="q-priorities-1" name="q-priorities.1">' in page
+    assert '<label for="q-priorities.2">Speed</label>' in page
     assert 'name="q-channel" value="Other"' in page and 'name="q-channel.other"' in page
     assert '<label for="q-channel.other">Other: please say what</label>' in page

@@ -27,7 +27,7 @@ def test_each_statement_is_a_rating_series_and_other_a_bar(ctx):
     board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
     by_key = {item.question.key: item for item in board.questions}
     assert list(by_key) == ["overall", "service.wait", "service.staff", "channel", "topics", "spend", "orders",
-                            "visit"]
+                            "visit", "priorities"]
     wait = by_key["service.wait"]
     assert wait.metric == "top_box" and wait.question.text == "How satisfied were you with… — Wait time"
     assert [point.value for point in wait.trend][-2:] == [0.9, 0.4]
@@ -49,8 +49,10 @@ def test_each_statement_is_a_rating_series_and_other_a_bar(ctx):
 
 def test_numbers_and_dates_have_a_median_quartiles_and_a_histogram(ctx):
     survey = make_survey(definition=types_definition())
+    orders = [["Price", "Speed", "Care"], ["Speed", "Price", "Care"], ["Price", "Care", "Speed"], None]
     for i, (spend, visit) in enumerate([(1, "2026-03-01"), (2, "2026-03-20"), (3.5, "2026-04-02"), (10, None)]):
-        values = {"overall": 3, "spend": spend, **({"visit": visit} if visit else {})}
+        values = {"overall": 3, "spend": spend, **({"visit": visit} if visit else {}),
+                  **({"priorities": orders[i]} if orders[i] else {})}
         submit_response(survey.current_version, Respondent(key=f"r{i}", source="public"), values, Consents(),
                         submission_key=f"{i}" * 20, now=datetime(2026, 10, 12, 9))
     board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
@@ -62,3 +64,8 @@ def test_numbers_and_dates_have_a_median_quartiles_and_a_histogram(ctx):
     assert by_key["visit"].summary[:2] == (("Answers", "3"), ("Median", "2026-03-20"))
     assert [(bar.label, bar.count) for bar in by_key["visit"].distribution] == [("2026-03", 2), ("2026-04", 1)]
     assert by_key["spend"].answered == 4
+    assert by_key["priorities"].summary == (
+        ("Answers", "3"), ("Price", "mean rank 1.33, ranked first by 67 %"),
+        ("Speed", "mean rank 2, ranked first by 33 %"), ("Care", "mean rank 2.67, ranked first by 0 %"))
+    assert [(bar.label, bar.count) for bar in by_key["priorities"].distribution] == [
+        ("Price", 2), ("Speed", 1), ("Care", 0)]

@@ -22,7 +22,7 @@ from tests.survey.types_definition import types_definition
 ANSWERS = [
     {"overall": 3, "service.wait": 2, "service.staff": 5, "channel": "Other", "channel.other": "By pigeon",
      "topics": ["Billing", "Other"], "topics.other": "Refunds; and more", "spend": 12.5, "orders": 3,
-     "visit": "2026-09-30"},
+     "visit": "2026-09-30", "priorities": ["Speed", "Care", "Price"]},
     {"overall": 1, "service.wait": 1, "channel": "Phone", "topics": ["Delivery"], "spend": 0.0000001},
 ]
 
@@ -53,6 +53,7 @@ def test_the_csv_export_has_a_column_per_statement_and_imports_back_unchanged(ct
     assert rows[0]["topics"] == "Billing;Other" and rows[1]["service.staff"] == ""
     assert (rows[0]["spend"], rows[1]["spend"], rows[0]["orders"], rows[0]["visit"]) == (
         "12.5", "0.0000001", "3", "2026-09-30")
+    assert rows[0]["priorities"] == "Speed;Care;Price"
 
     copy = make_survey(definition=types_definition(slug="copy"))
     outcome = response_import.import_responses(copy, text.encode(), now=NOW, actor="test")
@@ -62,14 +63,17 @@ def test_the_csv_export_has_a_column_per_statement_and_imports_back_unchanged(ct
 
 def test_a_bad_statement_or_other_cell_is_refused_by_row_and_column(ctx):
     survey = make_survey(definition=types_definition())
-    data = "submitted_at,overall,service.wait,channel,orders,visit\n2026-10-01,3,6,Fax,2.5,2027-01-01\n"
+    data = ("submitted_at,overall,service.wait,channel,orders,visit,priorities\n"
+            "2026-10-01,3,6,Fax,2.5,2027-01-01,Speed;Price\n")
     with pytest.raises(response_import.ResponseImportError) as refused:
         response_import.import_responses(survey, data.encode(), now=NOW, actor="test")
     assert [str(p) for p in refused.value.problems] == [
         "row 2, column service.wait: 6 is not on the 5-point scale (1–5)",
         "row 2, column channel: 'Fax' is not one of the options (Phone, Email, Other)",
         "row 2, column orders: '2.5': Please write a whole number.",
-        "row 2, column visit: '2027-01-01': Please give a date from 2026-01-01 to 2026-12-31."]
+        "row 2, column visit: '2027-01-01': Please give a date from 2026-01-01 to 2026-12-31.",
+        "row 2, column priorities: 'Speed;Price' does not rank every option once: write them all from first to "
+        "last, joined by ; (Price;Speed;Care)"]
 
 
 def test_the_archive_and_the_definition_commands_carry_every_new_type(ctx, app):
