@@ -35,7 +35,12 @@ SURVEY_FIELDS = {"slug", "title", "intro", "follow_up", "questions"}
 # response (a complaint form: each one is someone to get back to).
 FOLLOW_UP_RULES = ("low_scores", "every_response")
 QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long", "follow_up_at",
-                   "statements", "other", "min", "max", "integer"}
+                   "statements", "other", "min", "max", "integer", "preset"}
+# The Customer Effort Score 2.0: agreement with "<Company> made it easy for me to handle my issue" on seven
+# points; its headline is the share agreeing (the top three boxes). PRESETS names the standard questions.
+CES_SCALE = ("Strongly disagree", "Disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree",
+             "Agree", "Strongly agree")
+PRESETS = ("ces",)
 # A numeric answer's limits: as many digits as a person types, and no more than a float keeps exactly.
 NUMBER_LIMIT = 10 ** 12
 
@@ -69,6 +74,8 @@ class QuestionSpec:
     minimum: int | float | str | None = None
     maximum: int | float | str | None = None
     integer: bool = False
+    # rating: the standard question it is (PRESETS), which sets its headline ("ces": the share agreeing).
+    preset: str = ""
 
     @property
     def settings(self) -> dict | None:
@@ -84,6 +91,8 @@ class QuestionSpec:
             settings["max"] = self.maximum
         if self.integer:
             settings["integer"] = True
+        if self.preset:
+            settings["preset"] = self.preset
         return settings or None
 
     def compatible_with(self, earlier: QuestionSpec) -> str | None:
@@ -180,12 +189,31 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
     statements = _statements(data, qtype, key, where, problems)
     other = _other(data, qtype, options, where, problems)
     minimum, maximum, integer = _limits(data, qtype, where, problems)
+    preset = _preset(data.get("preset"), qtype, options, f"{where}preset", problems)
     if problems:
         return None
     assert isinstance(qtype, str)  # one of QUESTION_TYPES, or there would be a problem
     return QuestionSpec(key=key, type=qtype, text=text, options=tuple(options), required=required,
                         why=why, long=long, follow_up_at=follow_up_at, statements=statements, other=other,
-                        minimum=minimum, maximum=maximum, integer=integer)
+                        minimum=minimum, maximum=maximum, integer=integer, preset=preset)
+
+
+def _preset(value, qtype, options: list[str], where: str, problems: list[str]) -> str:
+    if value is None:
+        return ""
+    if value not in PRESETS:
+        problems.append(f"{where}: must be one of {', '.join(PRESETS)}, got {value!r}")
+    elif qtype != "rating" or len(options) != len(CES_SCALE):
+        problems.append(f"{where}: the Customer Effort Score is a rating question on a 7-point agreement scale")
+    else:
+        return value
+    return ""
+
+
+def ces_question(key: str, organisation: str) -> QuestionSpec:
+    """The standard Customer Effort Score 2.0 question, for the editor's "add" button."""
+    return QuestionSpec(key=key, type="rating", text=f"{organisation} made it easy for me to handle my issue.",
+                        options=CES_SCALE, required=False, preset="ces")
 
 
 def _limits(data: dict, qtype, where: str, problems: list[str]) -> tuple:
@@ -377,7 +405,8 @@ def question_spec(question) -> QuestionSpec:
                         statements=tuple((s["key"], s["text"]) for s in question.statements),
                         other=bool((question.settings or {}).get("other")),
                         minimum=(question.settings or {}).get("min"), maximum=(question.settings or {}).get("max"),
-                        integer=bool((question.settings or {}).get("integer")))
+                        integer=bool((question.settings or {}).get("integer")),
+                        preset=(question.settings or {}).get("preset", ""))
 
 
 def question_definition(spec: QuestionSpec) -> dict:

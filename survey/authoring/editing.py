@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import exists, select
 
-from survey.authoring.definitions import FOLLOW_UP_RULES, QuestionSpec, SurveySpec, question_spec
+from survey.authoring.definitions import FOLLOW_UP_RULES, QuestionSpec, SurveySpec, ces_question, question_spec
 from survey.extensions import db
 from survey.models import Question, Response, Survey, SurveyStatus, SurveyVersion, User
 
@@ -151,6 +151,15 @@ def add_question(survey: Survey, spec: QuestionSpec, *, now: datetime) -> None:
     if any(s.key == spec.key for s in specs):
         raise AuthoringError(f"The key {spec.key!r} is already used by another question in this survey.")
     _save_questions(survey, specs + [spec], now)
+
+
+def add_ces_question(survey: Survey, *, organisation: str, now: datetime) -> str:
+    """Add the Customer Effort Score 2.0 question (definitions.ces_question) under the first free key of
+    "effort", "effort_2" …; returns that key."""
+    keys = {s.key for s in _specs(survey.current_version)} | {q.key for v in survey.versions for q in v.questions}
+    key = next(k for k in ("effort", *(f"effort_{n}" for n in range(2, 1000))) if k not in keys)
+    _save_questions(survey, _specs(survey.current_version) + [ces_question(key, organisation)], now)
+    return key
 
 
 def update_question(survey: Survey, key: str, spec: QuestionSpec, *, now: datetime) -> None:

@@ -126,6 +126,11 @@ class Question(Model):
         return [(f"q-{self.key}{PART_SEPARATOR}{n}", option) for n, option in enumerate(self.options, start=1)]
 
     @property
+    def preset(self) -> str:
+        """The standard question this one is ("ces": the Customer Effort Score 2.0), or ""."""
+        return (self.settings or {}).get("preset", "")
+
+    @property
     def offers_other(self) -> bool:
         """A choice or multi question with "Other, please specify" after its options."""
         return bool((self.settings or {}).get("other"))

@@ -249,7 +249,7 @@ def estimate(question: Question, metric: str, counts: Counter, min_n: int = 0) -
     if metric == "mean":
         result = bounded_mean(counts, 1, len(question.options))
         return _enough(Estimate(result.estimate, result.low, result.high, n), min_n)
-    top = {1} if metric == "yes" else _top_values(question, 2 if metric == "top2_box" else 1)
+    top = {1} if metric == "yes" else _top_values(question, BOXES[metric])
     top_share = share(counts, top)
     return _enough(Estimate(top_share.estimate, top_share.low, top_share.high, n), min_n)
 
@@ -267,7 +267,7 @@ def _compare(question: Question, metric: str, before: Counter, after: Counter) -
         # answers). A rank test of the shift could call a card "significantly down" beside "+0.10".
         result = mean_difference(before, after)
     else:
-        top = _top_values(question, 2 if metric == "top2_box" else 1)
+        top = _top_values(question, BOXES[metric])
         result = share_difference(sum(before[v] for v in top), sum(before.values()),
                                   sum(after[v] for v in top), sum(after.values()))
     return dict(difference=result.difference, low=result.low, high=result.high, p_value=result.p_value)
@@ -289,12 +289,16 @@ def _card(title: str, question: Question, metric: str, before: Counter | None, a
 
 
 ONE_PERIOD = "Nothing to compare with: the range is one period. Set “From” earlier to compare."
-METRIC_TITLES = {"top_box": "{top}", "top2_box": "Top two boxes (CSAT)", "mean": "Mean score", "nps": "NPS"}
+METRIC_TITLES = {"top_box": "{top}", "top2_box": "Top two boxes (CSAT)", "mean": "Mean score", "nps": "NPS",
+                 "top3_box": "Customer Effort Score: agree"}
+BOXES = {"top_box": 1, "top2_box": 2, "top3_box": 3}
 
 
 def _question_cards(question: Question, before: Counter | None, after: Counter, min_n: int) -> list[Card]:
     if question.type == "nps":
         return [_card("NPS", question, "nps", before, after, min_n)]
+    if question.preset == "ces":
+        return [_card(METRIC_TITLES[m], question, m, before, after, min_n) for m in ("top3_box", "mean")]
     metrics = ["top_box", "top2_box", "mean"] if len(question.options) >= 4 else ["top_box", "mean"]
     return [_card(METRIC_TITLES[m].format(top=question.options[-1]), question, m, before, after, min_n)
             for m in metrics]
@@ -314,6 +318,8 @@ def _with_q_values(cards: list[Card]) -> list[Card]:
 def _chart_metric(question: Question) -> tuple[str, str]:
     if question.type == "nps":
         return "nps", "NPS"
+    if question.type == "rating" and question.preset == "ces":
+        return "top3_box", "share agreeing (top three boxes)"
     if question.type == "rating":
         return "top_box", f"“{question.options[-1]}” share"
     if question.type == "yesno":
@@ -439,9 +445,10 @@ def _question_results(survey: Survey, question: Question, chosen: ResultsFilter,
             points.append(TrendPoint(period_label(start, chosen.unit), result.value if shown else None,
                                      result.low, result.high, result.n))
     bars = tuple(Bar(label, totals[value]) for value, label in _labels(question))
+    # The bars a figure counts: the top box, a CES's three agreeing boxes, NPS promoters (9 and 10).
+    highlight = {"rating": 3 if question.preset == "ces" else 1, "nps": 2}.get(question.type, 0)
     return QuestionResults(
-        question, metric, metric_label, tuple(points), bars,
-        highlight=1 if question.type == "rating" else (2 if question.type == "nps" else 0),
+        question, metric, metric_label, tuple(points), bars, highlight=highlight,
         segments={name: _segment_results(question, metric, segments, name, current, previous,
                                          settings.min_n, alerts)
                   for name in settings.segment_names} if metric else {},

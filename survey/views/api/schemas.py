@@ -65,6 +65,8 @@ QUESTION = {
         "max": {"anyOf": [{"type": "number"}, {"type": "string", "format": "date"}],
                 "description": "numeric: the largest answer accepted; date: the latest (YYYY-MM-DD)"},
         "integer": {"type": "boolean", "description": "numeric: whole numbers only"},
+        "preset": {"enum": ["ces"], "description": "rating: the standard question it is; ces = the Customer "
+                                                   "Effort Score 2.0 (7 points; headline: the share agreeing)"},
         "required": {"type": "boolean"},
         "why": {"type": "string", "maxLength": 500},
         "long": {"type": "boolean"},
@@ -197,7 +199,7 @@ RESULTS = {
             "required": ["title", "question", "metric", "current", "previous", "difference", "ci_low", "ci_high",
                          "p_value", "q_value", "verdict", "note"],
             "properties": {"title": {"type": "string"}, "question": {"type": "string"},
-                           "metric": {"enum": ["top_box", "top2_box", "mean", "nps", "responses", "rate"]},
+                           "metric": {"enum": ["top_box", "top2_box", "top3_box", "mean", "nps", "responses", "rate"]},
                            "current": ESTIMATE, "previous": ESTIMATE, "difference": NUMBER_OR_NULL,
                            "ci_low": NUMBER_OR_NULL, "ci_high": NUMBER_OR_NULL, "p_value": NUMBER_OR_NULL,
                            "q_value": NUMBER_OR_NULL, "verdict": {"enum": ["up", "down", "steady", ""]},

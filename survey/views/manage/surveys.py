@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -24,6 +24,7 @@ from survey.authoring.definitions import (
 )
 from survey.authoring.editing import (
     AuthoringError,
+    add_ces_question,
     add_question,
     change_status,
     create_from_spec,
@@ -140,6 +141,14 @@ def add_question_view(slug: str):
     if spec is None:
         return _editor(survey, question_form=form, status=422)
     return _apply(survey, lambda: add_question(survey, spec, now=utcnow()), "Question added.")
+
+
+@bp.route("/surveys/<slug>/presets/ces", methods=["POST"])
+def add_ces_question_view(slug: str):
+    survey = survey_or_404(slug)
+    return _apply(survey, lambda: add_ces_question(survey, organisation=current_app.config["ORGANISATION_NAME"],
+                                                   now=utcnow()),
+                  "Customer Effort Score question added: edit its wording if it should name a team or product.")
 
 
 @bp.route("/surveys/<slug>/questions/<key>", methods=["GET", "POST"])

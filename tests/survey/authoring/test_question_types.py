@@ -60,3 +60,16 @@ def test_a_matrix_keeps_its_points_and_scale_positions_across_versions():
     reworded = parse_question({**MATRIX, "scale": ["Poor", "Good"], "statements": [{"key": "new", "text": "New"}]})
     assert reworded.compatible_with(earlier) is None  # statements are keyed: added and removed freely
     assert parse_survey(types_definition()).questions[1].statements == (("wait", "Wait time"), ("staff", "Staff"))
+
+
+def test_the_ces_preset_is_a_seven_point_rating():
+    from survey.authoring.definitions import CES_SCALE, ces_question
+    spec = ces_question("effort", "Acme")
+    assert question_definition(spec) == {"key": "effort", "type": "rating",
+                                         "text": "Acme made it easy for me to handle my issue.",
+                                         "scale": list(CES_SCALE), "preset": "ces"}
+    assert parse_question(question_definition(spec)) == spec
+    with pytest.raises(DefinitionError) as raised:
+        parse_question({"key": "e", "type": "rating", "text": "?", "scale": ["a", "b"], "preset": "ces"})
+    assert raised.value.problems == ["preset: the Customer Effort Score is a rating question on a 7-point "
+                                     "agreement scale"]

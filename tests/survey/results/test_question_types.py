@@ -69,3 +69,21 @@ def test_numbers_and_dates_have_a_median_quartiles_and_a_histogram(ctx):
         ("Speed", "mean rank 2, ranked first by 33 %"), ("Care", "mean rank 2.67, ranked first by 0 %"))
     assert [(bar.label, bar.count) for bar in by_key["priorities"].distribution] == [
         ("Price", 2), ("Speed", 1), ("Care", 0)]
+
+
+def test_a_ces_question_headlines_the_share_agreeing_and_is_tested_on_it(ctx):
+    from survey.authoring.definitions import CES_SCALE
+    definition = types_definition(questions=[{"key": "effort", "type": "rating", "text": "Easy?",
+                                              "scale": list(CES_SCALE), "preset": "ces"}])
+    survey = make_survey(definition=definition)
+    for month, agree in ((9, 80), (10, 50)):
+        add_answers(survey, [(date(2026, month, 10), None, 5 + i % 3 if i < agree else 4) for i in range(100)],
+                    key="effort")
+    board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
+    cards = {card.metric: card for card in board.cards if card.key == "effort"}
+    assert list(cards) == ["top3_box", "mean"] and cards["top3_box"].title == "Customer Effort Score: agree"
+    assert (cards["top3_box"].previous.value, cards["top3_box"].current.value) == (0.8, 0.5)
+    assert board.questions[0].metric == "top3_box" and board.questions[0].highlight == 3
+    starts = [date(2026, 9, 1), date(2026, 10, 1)]
+    (series,) = trends.survey_series(survey, starts, "month", ())
+    assert series.metric == "top3_box" and [p.successes for p in series.periods] == [80, 50]

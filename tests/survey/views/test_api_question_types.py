@@ -57,4 +57,4 @@ def test_answers_and_results_name_each_statement(client, tokens, ctx):
 def test_the_openapi_document_describes_the_new_fields(client):
     schema = client.get("/api/v1/openapi.json").json["components"]["schemas"]["Question"]
     assert "matrix" in schema["properties"]["type"]["enum"]
-    assert {"statements", "other"} <= set(schema["properties"])
+    assert {"statements", "other", "min", "max", "integer", "preset"} <= set(schema["properties"])
