@@ -220,6 +220,11 @@ RESULTS = {
                 "distribution": {"type": "array", "items": {
                     "type": "object", "additionalProperties": False, "required": ["label", "count"],
                     "properties": {"label": {"type": "string"}, "count": {"type": "integer"}}}},
+                "summary": {"type": "array", "description": "numeric and date questions: answers, median, "
+                                                            "quartiles and range; rankings: each option's mean "
+                                                            "rank and share ranked first (words, as shown)",
+                            "items": {"type": "object", "additionalProperties": False, "required": ["label", "value"],
+                                      "properties": {"label": {"type": "string"}, "value": {"type": "string"}}}},
                 "segments": {"type": "object", "additionalProperties": {"type": "array", "items": {
                     "type": "object", "additionalProperties": False,
                     "required": ["segment", "period", "value", "low", "high", "n", "previous", "alerts"],

@@ -50,8 +50,10 @@ def test_answers_and_results_name_each_statement(client, tokens, ctx):
     add_answers(survey, [(date(2026, 9, 1), None, 5)], key="service.staff")
     results = client.get("/api/v1/surveys/types/results?from=2026-09-01&to=2026-09-30", headers=tokens["analyst"])
     assert results.status_code == 200, results.json
-    keys = [q["key"] for q in results.json["questions"]]
-    assert keys[:3] == ["overall", "service.wait", "service.staff"]
+    questions = {q["key"]: q for q in results.json["questions"]}
+    assert list(questions)[:3] == ["overall", "service.wait", "service.staff"]
+    assert questions["spend"]["summary"][0] == {"label": "Answers", "value": "0"}
+    assert questions["overall"]["summary"] == []
 
 
 def test_the_openapi_document_describes_the_new_fields(client):
