@@ -100,6 +100,8 @@ class QuestionForm(Form):
     maximum = StringField("Largest answer accepted (number and date, optional)",
                           validators=[Optional(), Length(max=40)])
     integer = BooleanField("Whole numbers only (number questions)")
+    # The standard question a rating is ("ces"), kept through an edit of its wording.
+    preset = HiddenField(validators=[Optional(), Length(max=10)])
     why = StringField("Why we ask this (optional)", validators=[Optional(), Length(max=500)])
     required = BooleanField("Answer required")
     long = BooleanField("Long answer (text questions)")
@@ -134,6 +136,8 @@ class QuestionForm(Form):
                     data[name] = text if self.type.data == "date" else limit_number(text)
         if self.type.data == "numeric":
             data["integer"] = self.integer.data
+        if self.type.data == "rating" and self.preset.data:
+            data["preset"] = self.preset.data
         if self.type.data == "matrix":
             data["statements"] = [statement_line(line) for line in (self.statements.data or "").splitlines()
                                   if line.strip()]

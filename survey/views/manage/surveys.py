@@ -165,7 +165,7 @@ def edit_question(slug: str, key: str):
                             options="\n".join(data.get("scale", data.get("options", []))),
                             statements=statement_lines(question.statements), other=question.offers_other,
                             minimum=_shown_limit(data.get("min")), maximum=_shown_limit(data.get("max")),
-                            integer=bool(data.get("integer")))
+                            integer=bool(data.get("integer")), preset=data.get("preset", ""))
         return render_template("manage/question.html", survey=survey, question=question, form=form)
     form = QuestionForm()
     spec = _parsed_question(form)

@@ -69,3 +69,18 @@ def test_the_ces_preset_adds_the_standard_question(client, app, editor):
     assert effort.text == "Hearken made it easy for me to handle my issue." and effort.preset == "ces"
     assert effort.options[0] == "Strongly disagree" and len(effort.options) == 7 and again is not None
     assert client.get(f"{URL}/presets/ces").status_code == 405  # no change on GET
+
+
+def test_editing_the_ces_question_keeps_it_a_ces_question(client, app, editor):
+    post_form(client, f"{URL}/presets/ces", page=URL)
+    page = text_of(client.get(f"{URL}/questions/effort"))
+    assert 'name="preset" type="hidden" value="ces"' in page or 'value="ces"' in page
+    scale = "\n".join(["Strongly disagree", "Disagree", "Somewhat disagree", "Neither agree nor disagree",
+                       "Somewhat agree", "Agree", "Strongly agree"])
+    edited = post_form(client, f"{URL}/questions/effort", {"key": "effort", "type": "rating", "preset": "ces",
+                                                            "text": "The help desk made it easy.", "options": scale},
+                       page=f"{URL}/questions/effort")
+    assert edited.status_code == 302, text_of(edited)
+    with app.app_context():
+        effort = find_survey("support-csat").current_version.question("effort")
+    assert effort.text == "The help desk made it easy." and effort.preset == "ces"
