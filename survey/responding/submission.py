@@ -142,7 +142,8 @@ def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[obje
     if question.type == "multi":
         if any(value not in allowed for value in raw):
             return None, NOT_A_CHOICE
-        return [option for option, _label in question.choices if option in raw], None
+        chosen = [option for option in question.options if option in raw]
+        return (chosen + [OTHER_LABEL] if OTHER_LABEL in raw and question.offers_other else chosen), None
     if len(raw) > 1 or raw[0] not in allowed:
         return None, NOT_A_CHOICE
     value = raw[0]
