@@ -581,6 +581,7 @@ def figures(board: Dashboard) -> dict[str, Figures]:
                                                      [row.chart_row() for row in rows],
                                                      min_n=board.settings.min_n, percent=percent))
                          for name, rows in item.segments.items() if rows)
+        title = "Ranked first" if item.question.type == "ranking" else "Answers"
         result[item.question.key] = Figures(trend, charts.distribution_chart(
-            "Answers", item.distribution, highlight_last=item.highlight), segments)
+            title, item.distribution, highlight_last=item.highlight), segments)
     return result

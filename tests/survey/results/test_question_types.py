@@ -87,3 +87,22 @@ def test_a_ces_question_headlines_the_share_agreeing_and_is_tested_on_it(ctx):
     starts = [date(2026, 9, 1), date(2026, 10, 1)]
     (series,) = trends.survey_series(survey, starts, "month", ())
     assert series.metric == "top3_box" and [p.successes for p in series.periods] == [80, 50]
+
+
+def test_the_response_browser_reads_each_part_and_the_other_text(ctx):
+    from survey.extensions import db
+    from survey.models import Response
+    from survey.results import browsing
+
+    survey = make_survey(definition=types_definition())
+    submit_response(survey.current_version, Respondent(key="r", source="public"),
+                    {"overall": 2, "service.wait": 4, "channel": "Other", "channel.other": "By pigeon",
+                     "spend": 12.5, "visit": "2026-03-31", "priorities": ["Speed", "Care", "Price"]},
+                    Consents(), submission_key="k" * 20, now=datetime(2026, 10, 12, 9))
+    response = db.session.scalar(db.select(Response))
+    lines = {line.question: line.text for line in browsing.answer_lines(response, survey.current_version.questions)}
+    assert lines["How satisfied were you with… — Wait time"] == "Satisfied (4/5)"
+    assert lines["How did you contact us?"] == "Other" and lines["How did you contact us? — Other"] == "By pigeon"
+    assert lines["What matters most?"] == "Speed; Care; Price" and lines["How much did you spend?"] == "12.5"
+    board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
+    assert dashboard.figures(board)["priorities"].distribution.title == "Ranked first"
