@@ -26,6 +26,11 @@ One period
     ``nps_groups(counts_by_value) -> (promoters, passives, detractors)``
         The NPS groups from the counts of each answer 0–10: promoters 9–10, detractors 0–6, the one
         definition of them (:mod:`analysis.nps`).
+    ``quartiles(counts_by_value) -> Quartiles``
+        Five-number summary (R's type-7 quantiles) of measured answers, numbers or dates as day
+        numbers (:mod:`analysis.quantiles`).
+    ``histogram(counts_by_value, bins=10) -> list[(low, high, count)]``
+        Equal-width bins of measured answers (:mod:`analysis.quantiles`).
 
 Two periods
     ``share_difference(x1, n1, x2, n2, confidence=0.95) -> ShareDifference``
@@ -101,6 +106,7 @@ from analysis.multiple_testing import benjamini_hochberg
 from analysis.nps import NPS, NPSDifference, nps, nps_difference, nps_groups
 from analysis.ordinal import MannWhitney, mann_whitney
 from analysis.power import detectable_change, sample_size_nps, sample_size_two_shares
+from analysis.quantiles import Quartiles, histogram, quartiles
 from analysis.sentiment import Sentiment, sentiment
 from analysis.shares import Distribution, Mean, Share, distribution, mean_score, share
 from analysis.trend import Linearity, NPSTrend, TrendTest, cochran_armitage, departure_from_linearity, nps_trend
@@ -120,6 +126,7 @@ __all__ = [
     "MeanDifference",
     "NPS",
     "NPSDifference",
+    "Quartiles",
     "NPSTrend",
     "PChart",
     "PeriodCounts",
@@ -143,6 +150,7 @@ __all__ = [
     "distribution",
     "key_drivers",
     "log_odds_difference",
+    "histogram",
     "mann_whitney",
     "mean_difference",
     "mean_score",
@@ -154,6 +162,7 @@ __all__ = [
     "sample_size_nps",
     "sample_size_two_shares",
     "sentiment",
+    "quartiles",
     "share",
     "share_difference",
     "weighted_log_odds",

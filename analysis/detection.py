@@ -52,7 +52,7 @@ from analysis.trend import cochran_armitage, departure_from_linearity, nps_trend
 __all__ = ["Detection", "Finding", "METRICS", "PeriodCounts", "STEADY_ALPHA", "Series", "Shortfall",
            "YearOverYear", "detect"]
 
-METRICS = ("top_box", "top2_box", "nps")
+METRICS = ("top_box", "top2_box", "top3_box", "nps")  # top3_box: a Customer Effort Score agreeing
 STEADY_ALPHA = 0.05  # the level of the shape checks (departure from the line or step; latest left out)
 STEP_PENALTY = 2.0  # chi-square units a step must fit better than the line by (its position is chosen)
 

@@ -49,6 +49,8 @@ def _period_counts(metric: str, top: int, start: date, unit: str, values: dict[i
     if metric == "nps":
         promoters, _passives, detractors = nps_groups(values)
         return PeriodCounts(period_label(start, unit), n, promoters, detractors)
+    if metric == "top3_box":  # a Customer Effort Score: the share agreeing, the top three of seven boxes
+        return PeriodCounts(period_label(start, unit), n, sum(values.get(top - i, 0) for i in range(3)))
     return PeriodCounts(period_label(start, unit), n, values.get(top, 0))
 
 
@@ -57,7 +59,8 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_nam
     response, so that the trends page can say so) and each segment (a value of one of `segment_names`) with
     responses, each with the same period a year before its latest (`Series.year_before`). One GROUP BY over
     the rollup table: its cost depends on days × values × segments, not responses."""
-    questions = {q.key: q for q in survey.current_version.questions if q.type in TESTED_TYPES}
+    # A matrix's statements are rating parts (Question.parts): each a series of its own in the same family.
+    questions = {q.key: q for q in survey.current_version.parts if q.type in TESTED_TYPES}
     if not questions or not starts:
         return []
     year_start = year_earlier(starts[-1], unit)
@@ -70,7 +73,7 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_nam
     series = []
     for (key, segment), by_period in sorted(counts.items()):
         question = questions[key]
-        metric = "nps" if question.type == "nps" else "top_box"
+        metric = "nps" if question.type == "nps" else "top3_box" if question.preset == "ces" else "top_box"
         top = len(question.options)
         periods = tuple(_period_counts(metric, top, start, unit, by_period.get(start, {})) for start in starts)
         series.append(Series(survey.slug, key, metric, segment, periods,
@@ -264,7 +267,8 @@ def describe(alert: Alert | Finding) -> str:
     """One line a manager reads: where, what, from → to, and how sure."""
     metric = alert.metric
     details = _details(alert)
-    label = {"top_box": "top-box share", "top2_box": "top-2-box share", "nps": "NPS"}[metric]
+    label = {"top_box": "top-box share", "top2_box": "top-2-box share", "top3_box": "share agreeing (CES)",
+             "nps": "NPS"}[metric]
     question = getattr(alert, "question_key", None) or getattr(alert, "question", "")
     where = segment_label(tuple(alert.segment.items()) if isinstance(alert.segment, dict) else alert.segment)
     values = f"{format_value(alert.value_before, metric)} → {format_value(alert.value_after, metric)}"

@@ -2,6 +2,7 @@
 and the starter surveys (starters)."""
 from survey.authoring.editing import (
     AuthoringError,
+    add_ces_question,
     add_question,
     change_status,
     create_survey,
@@ -16,6 +17,7 @@ from survey.authoring.editing import (
 )
 
 __all__ = [
-    "AuthoringError", "add_question", "change_status", "create_survey", "duplicate_survey", "find_survey",
-    "import_survey", "list_surveys", "move_question", "remove_question", "unique_slug", "update_question",
+    "AuthoringError", "add_ces_question", "add_question", "change_status", "create_survey", "duplicate_survey",
+    "find_survey", "import_survey", "list_surveys", "move_question", "remove_question", "unique_slug",
+    "update_question",
 ]

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from types import SimpleNamespace
+from typing import Any
 
 import survey.authoring.logic as logic
 import survey.authoring.piping as piping
 from survey.authoring import translations as translating
-from survey.models.surveys import QUESTION_TYPES
+from survey.clock import outside_calendar
+from survey.models.surveys import OTHER_LABEL, QUESTION_TYPES
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -20,7 +23,11 @@ MAX_TEXT = 2000
 MAX_OPTIONS = 30
 MAX_QUESTIONS = 200
 SCALE_POINTS = range(2, 12)
-NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options"}
+NEEDS_OPTIONS = {"rating": "scale", "choice": "options", "multi": "options", "matrix": "scale", "ranking": "options"}
+MAX_RANKED = 10  # a ranking is a number menu per option: past ten, nobody ranks them with care
+MAX_STATEMENTS = 30
+# The types whose options may end with "Other, please specify" (a text box beside the "Other" choice).
+OTHER_TYPES = ("choice", "multi")
 # The response CSV files' own columns (survey.transfer.response_import; the export writes them too), beside one column
 # per question key: the import format's, and the export's others. A question key may not be one of them,
 # or its answers and the column would be taken for each other.
@@ -34,7 +41,14 @@ MAX_SECTIONS = 50
 # response (a complaint form: each one is someone to get back to).
 FOLLOW_UP_RULES = ("low_scores", "every_response")
 QUESTION_FIELDS = {"key", "type", "text", "scale", "options", "required", "why", "long", "follow_up_at", "show_if",
-                   "end_if", "section"}
+                   "end_if", "section", "statements", "other", "min", "max", "integer", "preset"}
+# The Customer Effort Score 2.0: agreement with "<Company> made it easy for me to handle my issue" on seven
+# points; its headline is the share agreeing (the top three boxes). PRESETS names the standard questions.
+CES_SCALE = ("Strongly disagree", "Disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree",
+             "Agree", "Strongly agree")
+PRESETS = ("ces",)
+# A numeric answer's limits: as many digits as a person types, and no more than a float keeps exactly.
+NUMBER_LIMIT = 10 ** 12
 
 
 class DefinitionError(ValueError):
@@ -61,12 +75,42 @@ class QuestionSpec:
     show_if: dict | None = field(default=None, hash=False)
     end_if: dict | None = field(default=None, hash=False)
     section: str = ""
+    # matrix: (key, text) of each statement, in order; each is answered on `options` (the scale) and stored,
+    # counted and analysed as a rating question keyed "<key>.<statement key>" (Question.parts).
+    statements: tuple[tuple[str, str], ...] = ()
+    # choice / multi: an "Other" choice with a text box after the options.
+    other: bool = False
+    # numeric: the smallest and largest answers accepted (numbers), and whether only whole numbers are;
+    # date: the earliest and latest dates accepted (ISO text). None: no limit.
+    minimum: int | float | str | None = None
+    maximum: int | float | str | None = None
+    integer: bool = False
+    # rating: the standard question it is (PRESETS), which sets its headline ("ces": the share agreeing).
+    preset: str = ""
+
+    @property
+    def settings(self) -> dict | None:
+        """What Question.settings stores for this spec (None when the type has nothing to keep)."""
+        settings: dict = {}
+        if self.statements:
+            settings["statements"] = [{"key": key, "text": text} for key, text in self.statements]
+        if self.other:
+            settings["other"] = True
+        if self.minimum is not None:
+            settings["min"] = self.minimum
+        if self.maximum is not None:
+            settings["max"] = self.maximum
+        if self.integer:
+            settings["integer"] = True
+        if self.preset:
+            settings["preset"] = self.preset
+        return settings or None
 
     def compatible_with(self, earlier: QuestionSpec) -> str | None:
         """Why this question cannot reuse `earlier`'s key (results would mix two meanings), or None."""
         if self.type != earlier.type:
             return f"was a {earlier.type} question in an earlier version; give a {self.type} question a new key"
-        if self.type == "rating" and len(self.options) != len(earlier.options):
+        if self.type in ("rating", "matrix") and len(self.options) != len(earlier.options):
             return (f"had a {len(earlier.options)}-point scale in an earlier version; "
                     f"a {len(self.options)}-point scale needs a new key")
         if self.type in NEEDS_OPTIONS and (moved := _moved_option(earlier.options, self.options)):
@@ -172,12 +216,17 @@ def _checked_question(data, where: str, problems: list[str]) -> QuestionSpec | N
     section = data.get("section", "")
     if not isinstance(section, str) or (section and not KEY_PATTERN.match(section)):
         problems.append(f"{where}section: must be a section's key, got {section!r}")
+    statements = _statements(data, qtype, key, where, problems)
+    other = _other(data, qtype, options, where, problems)
+    minimum, maximum, integer = _limits(data, qtype, where, problems)
+    preset = _preset(data.get("preset"), qtype, options, f"{where}preset", problems)
     if problems:
         return None
     assert isinstance(qtype, str)  # one of QUESTION_TYPES, or there would be a problem
     return QuestionSpec(key=key, type=qtype, text=text, options=tuple(options), required=required,
                         why=why, long=long, follow_up_at=follow_up_at, show_if=show_if, end_if=end_if,
-                        section=section)
+                        section=section, statements=statements, other=other, minimum=minimum, maximum=maximum,
+                        integer=integer, preset=preset)
 
 
 def _condition(value, where: str, problems: list[str]) -> dict | None:
@@ -189,6 +238,117 @@ def _condition(value, where: str, problems: list[str]) -> dict | None:
                         '{"<=": [{"var": "answers.rating"}, 2]}')
         return None
     return value
+
+
+def _preset(value, qtype, options: list[str], where: str, problems: list[str]) -> str:
+    if value is None:
+        return ""
+    if value not in PRESETS:
+        problems.append(f"{where}: must be one of {', '.join(PRESETS)}, got {value!r}")
+    elif qtype != "rating" or len(options) != len(CES_SCALE):
+        problems.append(f"{where}: the Customer Effort Score is a rating question on a 7-point agreement scale")
+    else:
+        return value
+    return ""
+
+
+def ces_question(key: str, organisation: str) -> QuestionSpec:
+    """The standard Customer Effort Score 2.0 question, for the editor's "add" button."""
+    return QuestionSpec(key=key, type="rating", text=f"{organisation} made it easy for me to handle my issue.",
+                        options=CES_SCALE, required=False, preset="ces")
+
+
+def _limits(data: dict, qtype, where: str, problems: list[str]) -> tuple:
+    """A numeric question's (min, max, integer) or a date question's (min, max, False); each optional."""
+    integer = _flag(data.get("integer"), f"{where}integer", problems)
+    if integer and qtype != "numeric":
+        problems.append(f"{where}integer: only numeric questions can ask for whole numbers")
+    if qtype not in ("numeric", "date"):
+        for name in ("min", "max"):
+            if name in data and qtype in QUESTION_TYPES:
+                problems.append(f"{where}{name}: not used by a {qtype} question")
+        return None, None, False
+    read = _number_limit if qtype == "numeric" else _date_limit
+    minimum: Any = read(data.get("min"), f"{where}min", problems, integer)
+    maximum: Any = read(data.get("max"), f"{where}max", problems, integer)
+    if minimum is not None and maximum is not None and minimum > maximum:  # two numbers, or two ISO dates
+        problems.append(f"{where}max: must not be below min ({minimum})")
+    return minimum, maximum, integer
+
+
+def _number_limit(value, where: str, problems: list[str], integer: bool) -> int | float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not -NUMBER_LIMIT < value < NUMBER_LIMIT:
+        problems.append(f"{where}: must be a number between -10^12 and 10^12, got {value!r}")
+        return None
+    if integer and value != int(value):
+        problems.append(f"{where}: must be a whole number when only whole numbers are accepted, got {value!r}")
+        return None
+    return int(value) if value == int(value) else value
+
+
+def _date_limit(value, where: str, problems: list[str], _integer: bool) -> str | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        problems.append(f"{where}: must be a date written year-month-day, e.g. 2026-03-31, got {value!r}")
+        return None
+    if reason := outside_calendar(day):
+        problems.append(f"{where}: {reason}")
+        return None
+    return day.isoformat()
+
+
+def _statements(data: dict, qtype, key, where: str, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    """A matrix's statements: each {"key", "text"}, its answers stored under "<question key>.<statement key>",
+    which must fit the answers' 64-character question keys."""
+    raw = data.get("statements")
+    if qtype != "matrix":
+        if raw is not None and qtype in QUESTION_TYPES:
+            problems.append(f"{where}statements: not used by a {qtype} question")
+        return ()
+    if not isinstance(raw, list) or not raw:
+        problems.append(f"{where}statements: must be a list of statements, each {{\"key\": …, \"text\": …}}")
+        return ()
+    if len(raw) > MAX_STATEMENTS:
+        problems.append(f"{where}statements: at most {MAX_STATEMENTS} statements, got {len(raw)}")
+    room = 64 - len(key) - 1 if isinstance(key, str) else 63
+    statements: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        place = f"{where}statements[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{place}: must be an object with a key and a text")
+            continue
+        _unknown(item, {"key", "text"}, f"{place}.", problems)
+        part = item.get("key")
+        if not isinstance(part, str) or not KEY_PATTERN.match(part):
+            problems.append(f"{place}.key: must start with a lower-case letter and use only a-z, 0-9 and _, "
+                            f"got {part!r}")
+        elif len(part) > room:
+            problems.append(f"{place}.key: {key}.{part} is longer than 64 characters; shorten the statement's "
+                            "key or the question's")
+        elif part in seen:
+            problems.append(f"{place}.key: {part!r} is used twice")
+        text = _text(item.get("text"), f"{place}.text", problems, required=True, limit=500)
+        seen.add(str(part))
+        statements.append((str(part), text))
+    return tuple(statements)
+
+
+def _other(data: dict, qtype, options: list[str], where: str, problems: list[str]) -> bool:
+    other = _flag(data.get("other"), f"{where}other", problems)
+    if other and qtype not in OTHER_TYPES:
+        problems.append(f"{where}other: only choice and multi questions can offer “Other, please specify”")
+        return False
+    if other and any(option.casefold() == OTHER_LABEL.casefold() for option in options):
+        problems.append(f"{where}options: {OTHER_LABEL!r} is added by \"other\": true; remove it from the options")
+    return other
 
 
 def _key(key, where: str, problems: list[str]):
@@ -216,12 +376,13 @@ def _options(data: dict, qtype: str | None, where: str, problems: list[str]) -> 
         return []
     options = [_text(label, f"{where}{list_name}[{i}]", problems, required=True, limit=200)
                for i, label in enumerate(raw)]
-    points = SCALE_POINTS if qtype == "rating" else range(2, MAX_OPTIONS + 1)
+    points = SCALE_POINTS if qtype in ("rating", "matrix") else \
+        range(2, (MAX_RANKED if qtype == "ranking" else MAX_OPTIONS) + 1)
     if len(options) not in points:
         problems.append(f"{where}{list_name}: needs {points.start} to {points.stop - 1} labels, got {len(options)}")
     if len({o.casefold() for o in options}) != len(options):
         problems.append(f"{where}{list_name}: labels must be different from each other")
-    if qtype == "multi" and (joined := next((o for o in options if ";" in o), None)):
+    if qtype in ("multi", "ranking") and (joined := next((o for o in options if ";" in o), None)):
         # CSV files list the ticked options of a multi answer separated by ";".
         problems.append(f"{where}{list_name}: {joined!r} contains “;”, which separates ticked options in "
                         "CSV files; write it another way, e.g. with “,” or “/”")
@@ -399,13 +560,20 @@ def question_spec(question) -> QuestionSpec:
                         options=tuple(question.options or ()), required=question.required,
                         why=question.why or "", long=question.long,
                         follow_up_at=question.follow_up_threshold, show_if=question.show_if,
-                        end_if=question.end_if, section=question.section or "")
+                        end_if=question.end_if, section=question.section or "",
+                        statements=tuple((s["key"], s["text"]) for s in question.statements),
+                        other=bool((question.settings or {}).get("other")),
+                        minimum=(question.settings or {}).get("min"), maximum=(question.settings or {}).get("max"),
+                        integer=bool((question.settings or {}).get("integer")),
+                        preset=(question.settings or {}).get("preset", ""))
 
 
 def question_definition(spec: QuestionSpec) -> dict:
     data: dict = {"key": spec.key, "type": spec.type, "text": spec.text}
     if spec.type in NEEDS_OPTIONS:
         data[NEEDS_OPTIONS[spec.type]] = list(spec.options)
+    # What only some types have, in the order of QuestionSpec.settings (statements, other, min, max, integer).
+    data.update(spec.settings or {})
     if spec.required:
         data["required"] = True
     if spec.long:

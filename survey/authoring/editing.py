@@ -19,6 +19,7 @@ from survey.authoring.definitions import (
     QuestionSpec,
     SectionSpec,
     SurveySpec,
+    ces_question,
     logic_problems,
     question_spec,
     section_definition,
@@ -73,7 +74,7 @@ def _fill_version(version: SurveyVersion, questions) -> None:
     version.questions.extend(
         Question(position=i, key=q.key, type=q.type, text=q.text, why=q.why, required=q.required,
                  options=list(q.options), long=q.long, follow_up_threshold=q.follow_up_at, show_if=q.show_if,
-                 end_if=q.end_if, section=q.section)
+                 end_if=q.end_if, section=q.section, settings=q.settings)
         for i, q in enumerate(questions)
     )
 
@@ -192,6 +193,15 @@ def add_question(survey: Survey, spec: QuestionSpec, *, now: datetime) -> None:
     if any(s.key == spec.key for s in specs):
         raise AuthoringError(f"The key {spec.key!r} is already used by another question in this survey.")
     _save_questions(survey, specs + [spec], now)
+
+
+def add_ces_question(survey: Survey, *, organisation: str, now: datetime) -> str:
+    """Add the Customer Effort Score 2.0 question (definitions.ces_question) under the first free key of
+    "effort", "effort_2" …; returns that key."""
+    keys = {s.key for s in _specs(survey.current_version)} | {q.key for v in survey.versions for q in v.questions}
+    key = next(k for k in ("effort", *(f"effort_{n}" for n in range(2, 1000))) if k not in keys)
+    _save_questions(survey, _specs(survey.current_version) + [ces_question(key, organisation)], now)
+    return key
 
 
 def update_question(survey: Survey, key: str, spec: QuestionSpec, *, now: datetime) -> None:

@@ -245,11 +245,12 @@ def localised(version, language: str):
     for question in version.questions:
         prefix = f"questions.{question.key}."
         options = [shown.get(f"{prefix}options.{i}", label) for i, label in enumerate(question.options or (), 1)]
-        labels = iter(options)
         if question.type == "yesno":
             choices = [("yes", gettext("Yes")), ("no", gettext("No"))]
         elif question.type in OPTION_LISTS:
-            choices = [(value, next(labels)) for value, _label in question.choices]
+            # One label per option; what follows them ("Other") is the interface's word.
+            choices = [(value, options[i] if i < len(options) else gettext(label))
+                       for i, (value, label) in enumerate(question.choices)]
         else:
             choices = question.choices
         questions.append(_Localised(question, {"text": shown.get(prefix + "text", question.text),

@@ -8,7 +8,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import Model, one_of
 
-QUESTION_TYPES = ("rating", "nps", "choice", "multi", "yesno", "text")
+QUESTION_TYPES = ("rating", "nps", "choice", "multi", "yesno", "text", "matrix", "numeric", "date", "ranking")
+# What a matrix statement's (or a choice's "other") stored answers are keyed by: "<question key>.<part>".
+# Question keys never hold a dot, so such a key cannot be taken for another question's.
+PART_SEPARATOR = "."
+# "Other, please specify" on a choice: the choice's value and label, kept as answer position 0 (options
+# are 1-based, and options added at the end later must not take its answers), and the part of the answer
+# key that holds the text written beside it.
+OTHER_LABEL = "Other"
+OTHER_POSITION = 0
+OTHER_PART = "other"
 
 
 class SurveyStatus(StrEnum):
@@ -82,6 +91,12 @@ class SurveyVersion(Model):
     def question(self, key: str) -> Question | None:
         return next((q for q in self.questions if q.key == key), None)
 
+    @property
+    def parts(self) -> list[Question]:
+        """Every answer this version stores, as a question with its own answer key (Question.parts): what
+        results, trends, exports and imports line up across versions."""
+        return [part for question in self.questions for part in question.parts()]
+
 
 class Question(Model):
     __tablename__ = "questions"
@@ -107,8 +122,49 @@ class Question(Model):
     show_if: Mapped[dict | None] = mapped_column(JSON)
     end_if: Mapped[dict | None] = mapped_column(JSON)
     section: Mapped[str] = mapped_column(String(64), default="")
+    # What only some types have (definitions.QuestionSpec.settings): a matrix's "statements" ([{"key", "text"}],
+    # its scale in `options`), a choice's "other" (true), a numeric question's "min", "max" (numbers) and
+    # "integer" (true), a date question's "min" and "max" (ISO dates). None for the types that have none.
+    settings: Mapped[dict | None] = mapped_column(JSON)
 
     version: Mapped[SurveyVersion] = relationship(back_populates="questions")
+
+    @property
+    def statements(self) -> list[dict[str, str]]:
+        """A matrix's statements, each {"key", "text"}, in order; [] for other types."""
+        return list((self.settings or {}).get("statements", ()))
+
+    def rank_fields(self) -> list[tuple[str, str]]:
+        """A ranking's (field name, option) pairs: one number menu per option, named by its position."""
+        return [(f"q-{self.key}{PART_SEPARATOR}{n}", option) for n, option in enumerate(self.options, start=1)]
+
+    @property
+    def preset(self) -> str:
+        """The standard question this one is ("ces": the Customer Effort Score 2.0), or ""."""
+        return (self.settings or {}).get("preset", "")
+
+    @property
+    def offers_other(self) -> bool:
+        """A choice or multi question with "Other, please specify" after its options."""
+        return bool((self.settings or {}).get("other"))
+
+    def parts(self) -> list[Question]:
+        """The questions this one is stored, counted and analysed as, each with its own answer key: itself;
+        for a matrix one rating question per statement, keyed "<matrix key>.<statement key>", so results,
+        trends, exports and imports treat each statement as a rating series of its own; for a choice with
+        "Other", itself and the text question "<key>.other" holding what was written. The parts are
+        transient: never add one to a session."""
+        if self.offers_other:
+            return [self, Question(key=f"{self.key}{PART_SEPARATOR}{OTHER_PART}", type="text",
+                                   text=f"{self.text} — {OTHER_LABEL}", why="", required=False, options=[],
+                                   long=False, follow_up_threshold=None, position=self.position, settings=None)]
+        if self.type != "matrix":
+            return [self]
+        return [Question(key=f"{self.key}{PART_SEPARATOR}{statement['key']}", type="rating",
+                         text=f"{self.text} — {statement['text']}", why="", required=self.required,
+                         options=list(self.options), long=False, follow_up_threshold=None,
+                         position=self.position, settings=None)
+                for statement in self.statements]
 
     @property
     def choices(self) -> list[tuple[str, str]]:
@@ -119,4 +175,5 @@ class Question(Model):
             return [(str(i), str(i)) for i in range(11)]
         if self.type == "yesno":
             return [("yes", "Yes"), ("no", "No")]
-        return [(option, option) for option in self.options]
+        options = [(option, option) for option in self.options]
+        return options + [(OTHER_LABEL, OTHER_LABEL)] if self.offers_other else options

@@ -6,10 +6,12 @@ response, earlier submissions kept as revisions).
 """
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import Any, TypedDict
 
@@ -23,10 +25,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import database, followups, webhooks
 from survey.authoring import logic
-from survey.clock import local_date
+from survey.clock import local_date, outside_calendar
 from survey.extensions import db
 from survey.languages import N_
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, Survey, SurveyVersion
+from survey.models.surveys import OTHER_LABEL, OTHER_POSITION
 from survey.results import rollups
 from survey.web.request_text import one_line_break
 
@@ -36,6 +39,13 @@ TEXT_LIMITS = {False: 500, True: 5000}  # short / long text answers, in characte
 # In English here (tests compare with them); `_parse_one` gives them in the customer's language.
 MISSING = N_("Please answer this question.")
 NOT_A_CHOICE = N_("That answer is not one of the choices. Please choose again.")
+# Numbers as people type them: digits with one decimal mark, a dot or a comma ("3.5", "3,5"), spaces
+# anywhere (never thousands separators, which a decimal comma would make ambiguous: "1,005").
+# (An exponent too, as JSON writes small numbers in an archive: "1e-07".)
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
+SPACES = re.compile(r"[\s\u00a0\u202f]+")
+NUMBER_DIGITS = 15  # a float keeps 15 significant digits exactly; more would change as they are stored
+OTHER_AND_OPTION = "You chose “{option}” and also wrote an answer for “Other”: choose “Other”, or clear its text."
 
 
 # Survey definitions answered from, per process: (database, slug) → (stamp, survey). Loading a survey with
@@ -144,7 +154,13 @@ def asked_only(version: SurveyVersion, values: Mapping[str, object],
     if found is None:
         return dict(values), None
     asked = set(found.asked)
-    return {key: value for key, value in values.items() if key in asked}, found.not_asked
+    return {key: value for key, value in values.items() if _question_key(key) in asked}, found.not_asked
+
+
+def _question_key(answer_key: str) -> str:
+    """The question an answer key belongs to: a matrix statement's "service.wait" and a choice's
+    "channel.other" are parts of "service" and "channel" (Question.parts)."""
+    return answer_key.split(".", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -165,11 +181,14 @@ def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[obje
             return None, gettext("Please keep this answer under %(limit)s characters (it has %(length)s).",
                                  limit=format_number(limit), length=format_number(len(text)))
         return text, None
+    if (parse := _OWN_PARSERS.get(question.type)) is not None:
+        return parse(question, raw)
     allowed = dict(question.choices)
     if question.type == "multi":
         if any(value not in allowed for value in raw):
             return None, gettext(NOT_A_CHOICE)
-        return [option for option in question.options if option in raw], None
+        chosen = [option for option in question.options if option in raw]
+        return (chosen + [OTHER_LABEL] if OTHER_LABEL in raw and question.offers_other else chosen), None
     if len(raw) > 1 or raw[0] not in allowed:
         return None, gettext(NOT_A_CHOICE)
     value = raw[0]
@@ -180,6 +199,65 @@ def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[obje
     return value, None
 
 
+def _one_typed(question: Question, raw: list[str]) -> tuple[object | None, str | None]:
+    return typed_answer(question, raw[0]) if len(raw) == 1 else (None, "Please give one answer.")
+
+
+def typed_answer(question: Question, text: str) -> tuple[int | float | str | None, str | None]:
+    """A numeric or date answer as written (stripped, not empty) → (its value, None) or (None, why not):
+    the form's and the CSV import's one rule."""
+    settings = question.settings or {}
+    if question.type == "date":
+        return _date_answer(text, settings.get("min"), settings.get("max"))
+    cleaned = SPACES.sub("", text)
+    if "," in cleaned and "." not in cleaned and cleaned.count(",") == 1:
+        cleaned = cleaned.replace(",", ".")
+    if "," in cleaned and "." in cleaned:
+        return None, "Please write the number without thousands separators, e.g. 1000.5."
+    if not NUMBER.fullmatch(cleaned):
+        return None, f"Please write a number, e.g. {'12' if settings.get('integer') else '3.5'}."
+    number = Decimal(cleaned)
+    integral = number == number.to_integral_value()
+    if settings.get("integer") and not integral:
+        return None, "Please write a whole number."
+    low, high = settings.get("min"), settings.get("max")
+    if (low is not None and number < Decimal(str(low))) or (high is not None and number > Decimal(str(high))):
+        return None, _outside(low, high)
+    if len(number.normalize().as_tuple().digits) > NUMBER_DIGITS:
+        return None, f"Please write at most {NUMBER_DIGITS} digits."
+    return (int(number) if integral else float(number)), None
+
+
+def number_text(value: int | float) -> str:
+    """A numeric answer as stored: its shortest exact decimal, never in exponent form ("0.0000001")."""
+    return str(value) if isinstance(value, int) else format(Decimal(repr(value)), "f")
+
+
+def _outside(low, high) -> str:
+    if low is not None and high is not None:
+        return f"Please give a number from {low} to {high}."
+    return f"Please give a number of at least {low}." if low is not None else f"Please give a number up to {high}."
+
+
+def _date_answer(text: str, low: str | None, high: str | None) -> tuple[str | None, str | None]:
+    try:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        return None, "Please write the date as year-month-day, e.g. 2026-03-31."
+    if outside_calendar(day) or (low and day.isoformat() < low) or (high and day.isoformat() > high):
+        between = (f"from {low} to {high}" if low and high else f"on or after {low}" if low
+                   else f"on or before {high}" if high else "from 1900-01-01 to 2999-12-31")
+        return None, f"Please give a date {between}."
+    return day.isoformat(), None
+
+
+# The types whose answers are not one of a list of choices: each parses its non-empty raw values itself.
+_OWN_PARSERS: dict[str, Callable[[Question, list[str]], tuple[object | None, str | None]]] = {
+    "numeric": _one_typed, "date": _one_typed, "ranking": lambda question, raw: ranked(question, raw)}
+
+
 def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], *,
                   only_first_required: bool = False, version: SurveyVersion | None = None,
                   contact: Mapping[str, str] | None = None) -> ParsedAnswers:
@@ -187,10 +265,15 @@ def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], 
     needed and every other answer is optional (each given one is still checked). With `version` (whose
     questions these are) its display logic applies: a question not asked is neither required nor checked,
     and its answer is dropped."""
-    values, errors = {}, {}
+    values: dict[str, object] = {}
+    errors: dict[str, str] = {}
     for number, question in enumerate(questions):
         required = number == 0 if only_first_required else question.required
-        value, error = _parse_one(question, list(form.get(field_name(question), [])), required)
+        if question.settings and (question.type == "matrix" or question.offers_other):  # in several fields
+            _parse_parts(question, form, required, values, errors)
+            continue
+        raw = list(form.get(field_name(question), [])) if question.type != "ranking" else _ranks(question, form)
+        value, error = _parse_one(question, raw, required)
         if error:
             errors[question.key] = error
         elif value is not None:
@@ -199,19 +282,91 @@ def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], 
     if found is None:
         return ParsedAnswers(values=values, errors=errors)
     asked = set(found.asked)
-    return ParsedAnswers(values={k: v for k, v in values.items() if k in asked},
-                         errors={k: e for k, e in errors.items() if k in asked}, not_asked=found.not_asked)
+    return ParsedAnswers(values={k: v for k, v in values.items() if _question_key(k) in asked},
+                         errors={k: e for k, e in errors.items() if _question_key(k) in asked},
+                         not_asked=found.not_asked)
+
+
+def _ranks(question: Question, form: Mapping[str, list[str]]) -> list[str]:
+    """A ranking's menus as "rank:option position" items (an empty menu left out), for `ranked`."""
+    return [f"{(form.get(name) or [''])[0].strip()}:{n}" for n, (name, _option) in
+            enumerate(question.rank_fields(), start=1) if (form.get(name) or [""])[0].strip()]
+
+
+def ranked(question: Question, items: list[str]) -> tuple[list[str] | None, str | None]:
+    """The options in the order given ("rank:position" items), when the ranks are 1 … n, each once, for
+    all n options; an answer that ranks none is no answer."""
+    count = len(question.options)
+    ranks: dict[int, str] = {}
+    for item in items:
+        rank, _, position = item.partition(":")
+        if not (rank.isascii() and rank.isdigit() and 1 <= int(rank) <= count) or int(rank) in ranks:
+            return None, f"Please give each option a different number from 1 to {count}."
+        ranks[int(rank)] = question.options[int(position) - 1]
+    if len(ranks) != count:
+        return None, f"Please number every option, from 1 (first) to {count}."
+    return [ranks[rank] for rank in sorted(ranks)], None
+
+
+def _parse_parts(question: Question, form: Mapping[str, list[str]], required: bool, values: dict[str, object],
+                 errors: dict[str, str]) -> None:
+    """A question answered in several fields, each with its own answer key (Question.parts); a problem is
+    reported under the question's key, naming the statements concerned."""
+    if question.type == "matrix":
+        _parse_matrix(question, form, required, values, errors)
+    else:
+        _parse_with_other(question, form, required, values, errors)
+
+
+def _parse_matrix(question: Question, form: Mapping[str, list[str]], required: bool, values: dict[str, object],
+                  errors: dict[str, str]) -> None:
+    missing: list[str] = []
+    wrong: list[str] = []
+    for part, statement in zip(question.parts(), question.statements, strict=True):
+        value, error = _parse_one(part, list(form.get(field_name(part), [])), required)
+        if error:
+            (missing if error == MISSING else wrong).append(statement["text"])
+        elif value is not None:
+            values[part.key] = value
+    if wrong:
+        errors[question.key] = f"{NOT_A_CHOICE} ({', '.join(wrong)})"
+    elif missing:
+        errors[question.key] = f"Please answer every statement: {', '.join(missing)} not answered yet."
+
+
+def _parse_with_other(question: Question, form: Mapping[str, list[str]], required: bool,
+                      values: dict[str, object], errors: dict[str, str]) -> None:
+    _choice, other_part = question.parts()
+    text, error = _parse_one(other_part, list(form.get(field_name(other_part), [])), False)
+    chosen = list(form.get(field_name(question), []))
+    if text and OTHER_LABEL not in chosen:
+        # Written without ticking "Other" (easy to forget without JavaScript): the text says what was meant.
+        if question.type == "choice" and any(value.strip() for value in chosen):
+            errors[question.key] = OTHER_AND_OPTION.format(option=chosen[0].strip())
+            return
+        chosen.append(OTHER_LABEL)
+    value, choice_error = _parse_one(question, chosen, required)
+    if error or choice_error:
+        errors[question.key] = choice_error or error or ""
+        return
+    if value is not None:
+        values[question.key] = value
+        if text and OTHER_LABEL in (value if isinstance(value, list) else [value]):
+            values[other_part.key] = text
 
 
 def form_values(questions: Sequence[Question], values: Mapping[str, object]) -> dict[str, list[str]]:
     """Stored answer values back into form fields, to show a customer what they answered."""
-    by_key = {q.key: q for q in questions}
+    by_key = {part.key: part for q in questions for part in (q.parts() if q.settings else (q,))}
     fields: dict[str, list[str]] = {}
     for key, value in values.items():
         question = by_key.get(key)
         if question is None:
             continue
-        if isinstance(value, bool):
+        if question.type == "ranking" and isinstance(value, list):
+            order = {option: rank for rank, option in enumerate(value, start=1)}
+            fields.update({name: [str(order[option])] for name, option in question.rank_fields() if option in order})
+        elif isinstance(value, bool):
             fields[field_name(question)] = ["yes" if value else "no"]
         elif isinstance(value, list):
             fields[field_name(question)] = [str(v) for v in value]
@@ -231,21 +386,33 @@ class AnswerRow(TypedDict):
 def _answer_rows(questions: Sequence[Question], values: Mapping[str, object]) -> list[AnswerRow]:
     """The answers table's rows for validated values."""
     rows: list[AnswerRow] = []
-    for question in questions:
-        if question.key not in values:
-            continue
-        value: Any = values[question.key]  # its type follows question.type (see _parse_one)
-        if question.type in ("rating", "nps"):
-            rows.append({"question_key": question.key, "value_int": value, "value_text": None})
-        elif question.type == "yesno":
-            rows.append({"question_key": question.key, "value_int": int(value), "value_text": None})
-        elif question.type == "text":
-            rows.append({"question_key": question.key, "value_int": None, "value_text": value})
-        else:
-            for option in value if isinstance(value, list) else [value]:
-                rows.append({"question_key": question.key, "value_int": question.options.index(option) + 1,
-                             "value_text": option})
+    for whole in questions:
+        for question in whole.parts() if whole.settings else (whole,):
+            if question.key in values:
+                _add_rows(rows, question, values[question.key])
     return rows
+
+
+def _add_rows(rows: list[AnswerRow], question: Question, value: Any) -> None:
+    """The rows of one answer; `value`'s type follows question.type (see _parse_one)."""
+    if question.type in ("rating", "nps"):
+        rows.append({"question_key": question.key, "value_int": value, "value_text": None})
+    elif question.type == "yesno":
+        rows.append({"question_key": question.key, "value_int": int(value), "value_text": None})
+    elif question.type in ("text", "date"):
+        rows.append({"question_key": question.key, "value_int": None, "value_text": value})
+    elif question.type == "ranking":
+        # One row per option, its rank as the value: rows read by rank give the ordered list back.
+        rows.extend({"question_key": question.key, "value_int": rank, "value_text": option}
+                    for rank, option in enumerate(value, start=1))
+    elif question.type == "numeric":
+        # Not rolled up (value_int None): results read numbers from the answers (results.measures).
+        rows.append({"question_key": question.key, "value_int": None, "value_text": number_text(value)})
+    else:
+        for option in value if isinstance(value, list) else [value]:
+            position = OTHER_POSITION if option == OTHER_LABEL and question.offers_other \
+                else question.options.index(option) + 1
+            rows.append({"question_key": question.key, "value_int": position, "value_text": option})
 
 
 @dataclass(frozen=True)
@@ -376,8 +543,10 @@ def save_draft(version: SurveyVersion, respondent: Respondent, form: Mapping[str
 def _draft_fields(version: SurveyVersion, form: Mapping[str, list[str]]) -> dict[str, list[str]]:
     """The answer fields of a form as typed (unvalidated), each cut to what a valid answer could hold."""
     fields = {}
-    for question in version.questions:
-        name = field_name(question)
+    names = [name for q in version.questions for name in (
+        [name for name, _option in q.rank_fields()] if q.type == "ranking"
+        else [field_name(part) for part in (q.parts() if q.settings else (q,))])]
+    for name in names:
         values = [one_line_break(v.replace("\x00", ""))[: TEXT_LIMITS[True]] for v in form.get(name, [])][:50]
         if any(v.strip() for v in values):
             fields[name] = values

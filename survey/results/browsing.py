@@ -60,7 +60,8 @@ def answer_lines(response: Response, questions: Sequence[Question]) -> list[Answ
     for answer in response.answers:
         by_key.setdefault(answer.question_key, []).append(answer)
     lines = []
-    for question in questions:
+    # A matrix's statements and an "Other" answer's text are lines of their own (Question.parts).
+    for question in (part for whole in questions for part in whole.parts()):
         answers = by_key.pop(question.key, None)
         if answers:
             items = tuple(a.value_text or "" for a in answers) if question.type == "multi" else ()

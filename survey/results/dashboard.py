@@ -42,7 +42,8 @@ from analysis import (
 from survey.extensions import db
 from survey.models import Alert, Answer, AnswerCount, ChangeEntry, Invitation, Question, Response, Survey
 from survey.models.alerts import AlertStatus
-from survey.results import charts, rollups
+from survey.models.surveys import OTHER_LABEL, OTHER_POSITION, PART_SEPARATOR
+from survey.results import charts, measures, rollups
 from survey.results.charts import Bar, Marker, SegmentRow, TrendPoint
 from survey.results.counts import EVERYONE, answer_counts
 from survey.results.filters import MAX_PERIODS, ResultsFilter, response_conditions
@@ -122,6 +123,8 @@ class QuestionResults:
     segments: dict[str, tuple[SegmentResult, ...]]  # the compared period, by attribute
     markers: tuple[Marker, ...]
     answered: int
+    # Number and date questions: (what, value) pairs — answers, median, quartiles, range (results.measures).
+    summary: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,7 @@ def estimate(question: Question, metric: str, counts: Counter, min_n: int = 0) -
     if metric == "mean":
         result = bounded_mean(counts, 1, len(question.options))
         return _enough(Estimate(result.estimate, result.low, result.high, n), min_n)
-    top = {1} if metric == "yes" else _top_values(question, 2 if metric == "top2_box" else 1)
+    top = {1} if metric == "yes" else _top_values(question, BOXES[metric])
     top_share = share(counts, top)
     return _enough(Estimate(top_share.estimate, top_share.low, top_share.high, n), min_n)
 
@@ -264,7 +267,7 @@ def _compare(question: Question, metric: str, before: Counter, after: Counter) -
         # answers). A rank test of the shift could call a card "significantly down" beside "+0.10".
         result = mean_difference(before, after)
     else:
-        top = _top_values(question, 2 if metric == "top2_box" else 1)
+        top = _top_values(question, BOXES[metric])
         result = share_difference(sum(before[v] for v in top), sum(before.values()),
                                   sum(after[v] for v in top), sum(after.values()))
     return dict(difference=result.difference, low=result.low, high=result.high, p_value=result.p_value)
@@ -286,12 +289,16 @@ def _card(title: str, question: Question, metric: str, before: Counter | None, a
 
 
 ONE_PERIOD = "Nothing to compare with: the range is one period. Set “From” earlier to compare."
-METRIC_TITLES = {"top_box": "{top}", "top2_box": "Top two boxes (CSAT)", "mean": "Mean score", "nps": "NPS"}
+METRIC_TITLES = {"top_box": "{top}", "top2_box": "Top two boxes (CSAT)", "mean": "Mean score", "nps": "NPS",
+                 "top3_box": "Customer Effort Score: agree"}
+BOXES = {"top_box": 1, "top2_box": 2, "top3_box": 3}
 
 
 def _question_cards(question: Question, before: Counter | None, after: Counter, min_n: int) -> list[Card]:
     if question.type == "nps":
         return [_card("NPS", question, "nps", before, after, min_n)]
+    if question.preset == "ces":
+        return [_card(METRIC_TITLES[m], question, m, before, after, min_n) for m in ("top3_box", "mean")]
     metrics = ["top_box", "top2_box", "mean"] if len(question.options) >= 4 else ["top_box", "mean"]
     return [_card(METRIC_TITLES[m].format(top=question.options[-1]), question, m, before, after, min_n)
             for m in metrics]
@@ -311,6 +318,8 @@ def _with_q_values(cards: list[Card]) -> list[Card]:
 def _chart_metric(question: Question) -> tuple[str, str]:
     if question.type == "nps":
         return "nps", "NPS"
+    if question.type == "rating" and question.preset == "ces":
+        return "top3_box", "share agreeing (top three boxes)"
     if question.type == "rating":
         return "top_box", f"“{question.options[-1]}” share"
     if question.type == "yesno":
@@ -323,7 +332,8 @@ def _labels(question: Question) -> list[tuple[int, str]]:
         return [(v, str(v)) for v in range(11)]
     if question.type == "yesno":
         return [(0, "No"), (1, "Yes")]
-    return [(i, label) for i, label in enumerate(question.options, start=1)]
+    labels = [(i, label) for i, label in enumerate(question.options, start=1)]
+    return [*labels, (OTHER_POSITION, OTHER_LABEL)] if question.offers_other else labels
 
 
 def _markers(survey: Survey, question: Question, chosen: ResultsFilter, first: date, last: date) -> list[Marker]:
@@ -399,7 +409,9 @@ def _cards(survey: Survey, questions: list[Question], chosen: ResultsFilter, sta
     rate), the latest period against the one before, with their q-values as one family."""
     current, previous = starts[-1], (starts[-2] if len(starts) > 1 else None)
     cards: list[Card] = []
-    for question in [next((q for q in questions if q.type == kind), None) for kind in SCORED_TYPES]:
+    # A matrix statement is a rating series of its own, but not the survey's headline.
+    wholes = [q for q in questions if PART_SEPARATOR not in q.key]
+    for question in [next((q for q in wholes if q.type == kind), None) for kind in SCORED_TYPES]:
         if question is not None:
             before = series.get((question.key, previous), Counter()) if previous else None
             cards += _question_cards(question, before, series.get((question.key, current), Counter()),
@@ -433,9 +445,10 @@ def _question_results(survey: Survey, question: Question, chosen: ResultsFilter,
             points.append(TrendPoint(period_label(start, chosen.unit), result.value if shown else None,
                                      result.low, result.high, result.n))
     bars = tuple(Bar(label, totals[value]) for value, label in _labels(question))
+    # The bars a figure counts: the top box, a CES's three agreeing boxes, NPS promoters (9 and 10).
+    highlight = {"rating": 3 if question.preset == "ces" else 1, "nps": 2}.get(question.type, 0)
     return QuestionResults(
-        question, metric, metric_label, tuple(points), bars,
-        highlight=1 if question.type == "rating" else (2 if question.type == "nps" else 0),
+        question, metric, metric_label, tuple(points), bars, highlight=highlight,
         segments={name: _segment_results(question, metric, segments, name, current, previous,
                                          settings.min_n, alerts)
                   for name in settings.segment_names} if metric else {},
@@ -458,7 +471,7 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     starts = chosen.period_starts(today)
     first, last = chosen.date_range(today)
     version = survey.current_version
-    questions = [q for q in version.questions if q.type != "text"]
+    questions = [q for q in version.parts if q.type != "text"]
     keys = [q.key for q in questions]
     conditions = response_conditions(survey.id, chosen, today)
     names = settings.segment_names
@@ -476,6 +489,9 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     alerts = _unresolved_alerts(survey) if names else {}
     results = [_question_results(survey, question, chosen, starts, series, segments, settings, alerts, first, last)
                for question in questions]
+    if measured := measures.measure(questions, conditions):
+        results = [replace(item, distribution=found.bars, summary=found.summary, answered=found.n)
+                   if (found := measured.get(item.question.key)) else item for item in results]
     if chosen.needs_answers:
         notes.append("This filter selects individual responses, so the numbers are counted from the answers "
                      "themselves; pages filtered by date, segment and version only are faster.")
@@ -565,6 +581,7 @@ def figures(board: Dashboard) -> dict[str, Figures]:
                                                      [row.chart_row() for row in rows],
                                                      min_n=board.settings.min_n, percent=percent))
                          for name, rows in item.segments.items() if rows)
+        title = "Ranked first" if item.question.type == "ranking" else "Answers"
         result[item.question.key] = Figures(trend, charts.distribution_chart(
-            "Answers", item.distribution, highlight_last=item.highlight), segments)
+            title, item.distribution, highlight_last=item.highlight), segments)
     return result

@@ -55,7 +55,7 @@ def build_cards(last_day: date) -> list[tuple[SurveyCard, bytes | None]]:
     cards = []
     for survey in db.session.scalars(select(Survey).where(Survey.status == SurveyStatus.PUBLISHED).order_by(Survey.id)):
         board = dashboard.build(survey, chosen, today=last_day, settings=settings)
-        headline = next((q for q in board.questions if q.metric in ("top_box", "nps")), None)
+        headline = next((q for q in board.questions if q.metric in ("top_box", "top3_box", "nps")), None)
         png, alt, cid = None, "", None
         if headline is not None:
             chart = charts.trend_chart(f"{headline.metric_label} by week", headline.trend, headline.markers,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from survey.extensions import db
 from survey.models import Answer, Contact, Question, Response, ResponseTag, Survey, SurveyVersion
+from survey.models.surveys import OTHER_POSITION
 from survey.progress import QUIET, Progress
 from survey.results.filters import ResultsFilter, response_conditions
 from survey.transfer import collector
@@ -62,15 +63,17 @@ ISO_TO_CHAR = 'YYYY-MM-DD"T"HH24:MI:SS"Z"'  # iso's text, in PostgreSQL's to_cha
 
 
 def question_types(survey: Survey) -> dict[str, str]:
-    """Every question key the survey ever had → its type, newest version's order first."""
-    rows = db.session.execute(
-        select(Question.key, Question.type).join(SurveyVersion)
+    """Every answer key the survey ever had → its type, newest version's order first."""
+    questions = db.session.scalars(
+        select(Question).join(SurveyVersion)
         .where(SurveyVersion.survey_id == survey.id)
         .order_by(SurveyVersion.number.desc(), Question.position)
     ).all()
     types: dict[str, str] = {}
-    for key, qtype in rows:
-        types.setdefault(key, qtype)
+    # A matrix's statements and an "Other" text are columns of their own, keyed as stored (Question.parts).
+    for question in questions:
+        for part in question.parts():
+            types.setdefault(part.key, part.type)
     return types
 
 
@@ -205,19 +208,46 @@ class _Merged:
 def _answer_values(types: dict[str, str], response_ids: list[int], rows: list[tuple]) -> dict[int, dict[str, Any]]:
     # Each response's answers as JSON values: by the question's type a number, yes/no, text or list of options.
     values: dict[int, dict[str, Any]] = {rid: {} for rid in response_ids}
+    others: list[list] = []
     for response_id, key, value_int, value_text in rows:
         if (answers := values.get(response_id)) is None:
             continue
         qtype = types.get(key)
-        if qtype == "multi":
+        if qtype in ("multi", "ranking"):  # (a ranking's rows come by rank: the list is in its order)
             answers.setdefault(key, []).append(value_text)
+            if value_int == OTHER_POSITION:
+                others.append(answers[key])
         elif qtype == "yesno":
             answers[key] = bool(value_int)
         elif qtype in ("rating", "nps"):
             answers[key] = value_int
+        elif qtype == "numeric":
+            answers[key] = number(value_text)
         else:
             answers[key] = value_text
+    _other_last(others)
     return values
+
+
+def number(text: str | None) -> int | float | str:
+    """A numeric answer as stored (its canonical text, see submission.typed_answer) as a JSON number."""
+    if not text:
+        return ""
+    return float(text) if "." in text else int(text)
+
+
+def _number_cell(text: str | None) -> int | float | str:
+    """A numeric answer's cell: a number (a number cell in a workbook), but its stored text where Python
+    would write the number in exponent form ("1e-07"), which a spreadsheet may read as text."""
+    value = number(text)
+    return text if isinstance(value, float) and "e" in repr(value) and text else value
+
+
+def _other_last(lists: list[list]) -> None:
+    """Rows come by position, so a multi answer's "Other" (position 0, Question.choices) came first: list it
+    after the options, as the form does."""
+    for options in lists:
+        options.append(options.pop(0))
 
 
 def _tags(response_ids: list[int], rows: list[tuple]) -> dict[int, list[str]]:
@@ -342,6 +372,7 @@ def _answer_cells(types: dict[str, str], response_ids: list[int], rows: list[tup
     kinds = list(types.values())
     cells: dict[int, list[object]] = {rid: [""] * len(kinds) for rid in response_ids}
     several: dict[tuple[int, int], list[str]] = {}  # (response, column) → a multi question's options
+    others: list[list] = []
     for response_id, key, value_int, value_text in rows:
         i = column.get(key)
         row = cells.get(response_id)
@@ -352,10 +383,15 @@ def _answer_cells(types: dict[str, str], response_ids: list[int], rows: list[tup
             row[i] = "" if value_int is None else value_int
         elif kind == "yesno":
             row[i] = "yes" if value_int else "no"
-        elif kind == "multi":
+        elif kind == "numeric":  # a number, never neutralised: "-3" is not a formula in a number cell
+            row[i] = _number_cell(value_text)
+        elif kind in ("multi", "ranking"):
             several.setdefault((response_id, i), []).append(value_text)
+            if value_int == OTHER_POSITION:
+                others.append(several[(response_id, i)])
         else:
             row[i] = neutralise("" if value_text is None else value_text)
+    _other_last(others)
     for (response_id, i), options in several.items():
         cells[response_id][i] = neutralise(";".join(options))
     return cells

@@ -54,10 +54,11 @@ from survey.models import (
     Survey,
     SurveyVersion,
 )
+from survey.models.surveys import OTHER_LABEL, OTHER_POSITION
 from survey.outreach import erasures
 from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT
 from survey.progress import QUIET, Progress
-from survey.responding.submission import TEXT_LIMITS
+from survey.responding.submission import TEXT_LIMITS, number_text, typed_answer
 from survey.results import rollups
 from survey.results.filters import normalise_tag
 from survey.transfer import collector
@@ -507,6 +508,15 @@ def answer_parser(question: Question, memo: dict[str, ParsedAnswer]) -> Callable
                                f"answer may have {limit}")
             return ((key, None, cell),), ()
         return text_answer
+    if question.type in ("numeric", "date"):
+
+        def typed(cell: str) -> ParsedAnswer:
+            value, error = typed_answer(question, cell)
+            if error:
+                raise _Refused(f"{_shown(cell)}: {error}")
+            text = number_text(value) if isinstance(value, int | float) else str(value)
+            return ((key, None, text),), ()
+        return typed
     values = _closed_values(question)
 
     def closed_answer(cell: str) -> ParsedAnswer:
@@ -525,7 +535,23 @@ def _closed_values(question: Question) -> Callable[[str], AnswerValues]:
         return _score_values(question)
     if question.type == "yesno":
         return _yes_no_values
+    if question.type == "ranking":
+        return _ranked_values(question)
     return _option_values(question)
+
+
+def _ranked_values(question: Question) -> Callable[[str], AnswerValues]:
+    """A ranking's cell, every option once joined by ";" from first to last → (rank, option) each, as the
+    live form stores them."""
+    options = {option.casefold(): option for option in question.options}
+
+    def ranking(cell: str) -> AnswerValues:
+        given = [options.get(part.strip().casefold()) for part in cell.split(";")]
+        if None in given or len(set(given)) != len(options) or len(given) != len(options):
+            raise _Refused(f"{_shown(cell)} does not rank every option once: write them all from first to last, "
+                           f"joined by ; ({';'.join(question.options)})")
+        return tuple((rank, str(option)) for rank, option in enumerate(given, start=1))
+    return ranking
 
 
 def _score_values(question: Question) -> Callable[[str], AnswerValues]:
@@ -557,7 +583,9 @@ def _yes_no_values(cell: str) -> AnswerValues:
 def _option_values(question: Question) -> Callable[[str], AnswerValues]:
     """A choice or multi question's cell → the options it names (position, text), in the options' order."""
     options = {option.casefold(): (position, option) for position, option in enumerate(question.options, start=1)}
-    listed = ", ".join(question.options)
+    if question.offers_other:
+        options[OTHER_LABEL.casefold()] = (OTHER_POSITION, OTHER_LABEL)
+    listed = ", ".join(label for _value, label in question.choices)
 
     def option(cell: str) -> tuple[int, str]:
         found = options.get(cell.casefold())
@@ -572,7 +600,8 @@ def _option_values(question: Question) -> Callable[[str], AnswerValues]:
         # The whole cell first: an option may itself contain ";".
         chosen = {option(cell)} if cell.casefold() in options else {option(part.strip())
                                                                       for part in cell.split(";") if part.strip()}
-        return tuple(sorted(chosen))  # in the options' order, as the live form stores them
+        # In the options' order, "Other" last, as the live form stores them.
+        return tuple(sorted(chosen, key=lambda found: (found[0] == OTHER_POSITION, found[0])))
     return several
 
 
@@ -612,9 +641,11 @@ class _Version(NamedTuple):
 
     @classmethod
     def of(cls, version: SurveyVersion) -> _Version:
-        memos: dict[str, dict[str, ParsedAnswer]] = {question.key: {} for question in version.questions}
+        # A matrix's statements and an "Other" text are columns of their own (Question.parts).
+        parts = version.parts
+        memos: dict[str, dict[str, ParsedAnswer]] = {question.key: {} for question in parts}
         return cls(version.id, version.number, frozenset(memos),
-                   {question.key: answer_parser(question, memos[question.key]) for question in version.questions},
+                   {question.key: answer_parser(question, memos[question.key]) for question in parts},
                    memos)
 
 
@@ -629,7 +660,7 @@ class RowChecker:
         self.versions = [_Version.of(version) for version in survey.versions]
         self.by_number = {v.number: v for v in self.versions}
         self.only_version = self.versions[0] if len(self.versions) == 1 else None
-        self.keys = {q.key for v in survey.versions for q in v.questions}
+        self.keys = {q.key for v in survey.versions for q in v.parts}
         self.segment_names = rollups.segment_names()
         self._derived_versions: dict[tuple[str, ...], _Version | None] = {}
         self._addresses: dict[str, str] = {}  # a cell's address → normalised (customers answer many times)
@@ -1151,10 +1182,17 @@ def question_columns(survey: Survey) -> list[QuestionColumn]:
     """One column per question key the survey ever had (newest version's wording and order first)."""
     columns: dict[str, QuestionColumn] = {}
     for version in reversed(survey.versions):
-        for question in version.questions:
+        for question in version.parts:
             if question.key not in columns:
                 columns[question.key] = QuestionColumn(question.key, question.text, _accepts(question))
     return list(columns.values())
+
+
+def _range(settings: dict | None, word: str) -> str:
+    low, high = (settings or {}).get("min"), (settings or {}).get("max")
+    if low is None and high is None:
+        return ""
+    return f" ({word} {'…' if low is None else low} to {'…' if high is None else high})"
 
 
 def _accepts(question: Question) -> str:
@@ -1162,8 +1200,11 @@ def _accepts(question: Question) -> str:
     return {
         "rating": f"1–{len(options)} (1 = {options[0]}, {len(options)} = {options[-1]})" if options else "",
         "nps": "0–10",
-        "choice": "one of: " + ", ".join(options),
-        "multi": "any of: " + ", ".join(options) + " (joined by ;)",
+        "choice": "one of: " + ", ".join(label for _value, label in question.choices),
+        "multi": "any of: " + ", ".join(label for _value, label in question.choices) + " (joined by ;)",
         "yesno": "yes or no",
         "text": f"the text (at most {TEXT_LIMITS[question.long]} characters)",
+        "ranking": "every option once, first to last, joined by ; (" + ";".join(options) + ")",
+        "numeric": "a number, e.g. 3.5" + _range(question.settings, "from"),
+        "date": "a date written year-month-day, e.g. 2026-03-31" + _range(question.settings, "from"),
     }[question.type]

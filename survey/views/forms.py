@@ -1,5 +1,7 @@
 """Flask-WTF forms for the manager pages and the respond page (CSRF on every POST)."""
 import json
+import math
+import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -33,6 +35,10 @@ TYPE_LABELS = {
     "multi": "Multiple choice",
     "yesno": "Yes / no",
     "text": "Text",
+    "matrix": "Matrix (several statements on one rating scale)",
+    "numeric": "Number",
+    "date": "Date",
+    "ranking": "Ranking (put options in order)",
 }
 
 
@@ -90,8 +96,22 @@ class QuestionForm(Form):
     type = SelectField("Type", choices=[SelectChoice(t, TYPE_LABELS[t]) for t in QUESTION_TYPES])
     text = TextAreaField("Question", validators=[DataRequired(), Length(max=2000)])
     options = TextAreaField("Scale labels or options, one per line",
-                            description="Rating: worst first, the top box last. Choice and multiple choice: "
-                                        "one option per line. Not used by NPS, yes/no and text.")
+                            description="Rating and matrix: worst first, the top box last. Choice, multiple "
+                                        "choice and ranking: one option per line. Not used by NPS, yes/no, "
+                                        "text, number and date.")
+    statements = TextAreaField(
+        "Statements (matrix), one per line", validators=[Optional(), Length(max=20000)],
+        description="Each rated on the scale above and analysed as its own series, e.g. “wait: Wait time”: "
+                    "a key (a-z, 0-9, _), a colon, the statement. Without a key one is made from the text.")
+    other = BooleanField("Add “Other, please specify” (single and multiple choice)")
+    minimum = StringField("Smallest answer accepted (number and date, optional)",
+                          validators=[Optional(), Length(max=40)],
+                          description="A number, or for a date question a date written 2026-03-31.")
+    maximum = StringField("Largest answer accepted (number and date, optional)",
+                          validators=[Optional(), Length(max=40)])
+    integer = BooleanField("Whole numbers only (number questions)")
+    # The standard question a rating is ("ces"), kept through an edit of its wording.
+    preset = HiddenField(validators=[Optional(), Length(max=10)])
     why = StringField("Why we ask this (optional)", validators=[Optional(), Length(max=500)])
     required = BooleanField("Answer required")
     long = BooleanField("Long answer (text questions)")
@@ -185,14 +205,33 @@ class QuestionForm(Form):
         if "section" in self and self.section.data:
             data["section"] = self.section.data
         lines = [line.strip() for line in (self.options.data or "").splitlines() if line.strip()]
-        if self.type.data == "rating":
+        if self.type.data in ("rating", "matrix"):
             data["scale"] = lines
-        elif self.type.data in ("choice", "multi"):
+        elif self.type.data in ("choice", "multi", "ranking"):
             data["options"] = lines
+        data.update(self._type_settings())
         if self.type.data == "text":
             data["long"] = self.long.data
         if self.follow_up_at.data is not None:
             data["follow_up_at"] = self.follow_up_at.data
+        return data
+
+    def _type_settings(self) -> dict:
+        """What only the question's type has: Other, limits, whole numbers, statements."""
+        data: dict = {}
+        if self.type.data in ("choice", "multi"):
+            data["other"] = self.other.data
+        if self.type.data in ("numeric", "date"):
+            for name, field in (("min", self.minimum), ("max", self.maximum)):
+                if (text := (field.data or "").strip()):
+                    data[name] = text if self.type.data == "date" else limit_number(text)
+        if self.type.data == "numeric":
+            data["integer"] = self.integer.data
+        if self.type.data == "rating" and self.preset.data:
+            data["preset"] = self.preset.data
+        if self.type.data == "matrix":
+            data["statements"] = [statement_line(line) for line in (self.statements.data or "").splitlines()
+                                  if line.strip()]
         return data
 
     def show_problems(self, problems: list[str]) -> None:
@@ -200,9 +239,38 @@ class QuestionForm(Form):
         for problem in problems:
             name, _, message = problem.partition(": ")
             name = name.split("[")[0]
-            target = {"scale": "options", "show_if": "show_value", "end_if": "end_value"}.get(name, name)
+            target = {"scale": "options", "show_if": "show_value", "end_if": "end_value", "min": "minimum",
+                      "max": "maximum"}.get(name, name)
             field = getattr(self, target, None) if target in self._fields else None
             (field or self.key).errors = [*(field or self.key).errors, message if field else problem]
+
+
+def statement_line(line: str) -> dict:
+    """A matrix statement as the editor takes it: "key: text", or the text alone (its key made from it)."""
+    key, colon, text = line.partition(":")
+    if colon and re.fullmatch(r"\s*[a-z][a-z0-9_]*\s*", key):
+        return {"key": key.strip(), "text": text.strip()}
+    made = re.sub(r"[^a-z0-9]+", "_", line.strip().casefold()).strip("_")[:40]
+    return {"key": made if made[:1].isalpha() else f"s_{made}", "text": line.strip()}
+
+
+def limit_number(text: str) -> int | float | str:
+    """A limit typed in the editor as a number ("3,5" too), or the text itself for the definition's parser
+    to refuse by name."""
+    cleaned = text.replace(" ", "")
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        number = float(cleaned)
+    except ValueError:
+        return text
+    if not math.isfinite(number):
+        return text
+    return int(number) if number.is_integer() else number
+
+
+def statement_lines(statements) -> str:
+    return "\n".join(f"{statement['key']}: {statement['text']}" for statement in statements)
 
 
 class CampaignEmailForm(Form):

@@ -222,3 +222,56 @@ def test_authoring_and_sending_pages_have_no_serious_or_critical_violations(app,
                 blocking.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
     print(f"screenshots in {tmp_path}")
     assert blocking == []
+
+
+def test_new_question_types_have_no_serious_or_critical_violations(app, live_server, page, axe, tmp_path):
+    """Issue 23's types (matrix, Other, number, date, ranking, the CES preset) on the survey form empty and
+    with errors, at a desktop's width and a phone's, and on the results page."""
+    from tests.factories import make_user
+    from tests.survey.types_definition import types_definition
+
+    definition = types_definition()
+    definition["questions"][1]["required"] = True  # so the matrix shows its error too
+    definition["questions"].append({"key": "effort", "type": "rating", "text": "Easy?", "preset": "ces",
+                                    "scale": ["Strongly disagree", "Disagree", "Somewhat disagree",
+                                              "Neither agree nor disagree", "Somewhat agree", "Agree",
+                                              "Strongly agree"]})
+    with app.app_context():
+        survey = make_survey(definition=definition)
+        make_user(role="admin", email="types-admin@example.com")
+        from datetime import datetime
+
+        from survey.responding.submission import Consents, Respondent, submit_response
+        submit_response(survey.current_version, Respondent(key="r", source="public"), {
+            "overall": 3, "service.wait": 2, "channel": "Other", "channel.other": "By pigeon", "spend": 12.5,
+            "visit": "2026-03-31", "priorities": ["Speed", "Care", "Price"], "effort": 6}, Consents(),
+            submission_key="k" * 20, now=datetime(2026, 10, 1, 9))
+
+    def with_errors():
+        page.goto(f"{live_server}/s/types")
+        page.fill("#q-spend", "lots")
+        page.select_option("#q-priorities-1", "2")
+        page.click("#submission-button")
+        page.wait_for_selector("#error-summary")
+
+    def results():
+        from tests.browser.conftest import log_in
+        log_in(page, live_server, "types-admin@example.com")
+        page.goto(f"{live_server}/manage/surveys/types/results")
+
+    states = [("new types, empty", lambda: page.goto(f"{live_server}/s/types")),
+              ("new types, with errors", with_errors),
+              ("new types, on a phone", lambda: (page.set_viewport_size({"width": 375, "height": 667}),
+                                                 page.goto(f"{live_server}/s/types"))),
+              ("new types, editor", lambda: (page.set_viewport_size({"width": 1280, "height": 800}), results(),
+                                             page.goto(f"{live_server}/manage/surveys/types"))),
+              ("new types, results page", lambda: page.goto(f"{live_server}/manage/surveys/types/results"))]
+    blocking = []
+    for name, act in states:
+        act()
+        page.screenshot(path=str(tmp_path / f"{name.replace(' ', '-').replace(',', '')}.png"), full_page=True)
+        for violation in audit(axe, page):
+            if violation["impact"] in BLOCKING:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                blocking.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
+    assert blocking == []

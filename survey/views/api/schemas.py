@@ -36,7 +36,10 @@ EMAIL = {"type": "string", "format": "email", "minLength": 3, "maxLength": 320,
                         "international domain is stored in its xn-- form)"}
 SLUG = {"type": "string", "pattern": "^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$", "maxLength": 80}
 ANSWER = {"description": "rating: 1-based scale position; nps: 0–10; choice: option text; multi: option texts; "
-                         "yesno: true/false; text: as written",
+                         "yesno: true/false; text: as written; numeric: a number; date: YYYY-MM-DD. "
+                         "A matrix answers under one key per statement, "
+                         "`<question key>.<statement key>`, each a rating; a choice's “Other” is the text "
+                         "\"Other\", and what was written beside it is the text answer `<question key>.other`",
           "anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "boolean"},
                     {"type": "array", "items": {"type": "string"}}]}
 
@@ -64,9 +67,23 @@ QUESTION = {
         "type": {"enum": list(QUESTION_TYPES)},
         "text": {"type": "string", "minLength": 1, "maxLength": 2000},
         "scale": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200},
-                  "minItems": 2, "maxItems": 11, "description": "rating: labels, worst first"},
+                  "minItems": 2, "maxItems": 11, "description": "rating and matrix: labels, worst first"},
         "options": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200},
                     "minItems": 2, "maxItems": 30, "description": "choice and multi"},
+        "statements": {"type": "array", "minItems": 1, "maxItems": 30,
+                       "description": "matrix: the statements rated on its scale, each answered, counted and "
+                                      "analysed as the rating `<question key>.<statement key>`",
+                       "items": {"type": "object", "required": ["key", "text"], "additionalProperties": False,
+                                 "properties": {"key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,62}$"},
+                                                "text": {"type": "string", "minLength": 1, "maxLength": 500}}}},
+        "other": {"type": "boolean", "description": "choice and multi: add “Other, please specify”"},
+        "min": {"anyOf": [{"type": "number"}, {"type": "string", "format": "date"}],
+                "description": "numeric: the smallest answer accepted; date: the earliest (YYYY-MM-DD)"},
+        "max": {"anyOf": [{"type": "number"}, {"type": "string", "format": "date"}],
+                "description": "numeric: the largest answer accepted; date: the latest (YYYY-MM-DD)"},
+        "integer": {"type": "boolean", "description": "numeric: whole numbers only"},
+        "preset": {"enum": ["ces"], "description": "rating: the standard question it is; ces = the Customer "
+                                                   "Effort Score 2.0 (7 points; headline: the share agreeing)"},
         "required": {"type": "boolean"},
         "why": {"type": "string", "maxLength": 500},
         "long": {"type": "boolean"},
@@ -215,7 +232,7 @@ RESULTS = {
             "required": ["title", "question", "metric", "current", "previous", "difference", "ci_low", "ci_high",
                          "p_value", "q_value", "verdict", "note"],
             "properties": {"title": {"type": "string"}, "question": {"type": "string"},
-                           "metric": {"enum": ["top_box", "top2_box", "mean", "nps", "responses", "rate"]},
+                           "metric": {"enum": ["top_box", "top2_box", "top3_box", "mean", "nps", "responses", "rate"]},
                            "current": ESTIMATE, "previous": ESTIMATE, "difference": NUMBER_OR_NULL,
                            "ci_low": NUMBER_OR_NULL, "ci_high": NUMBER_OR_NULL, "p_value": NUMBER_OR_NULL,
                            "q_value": NUMBER_OR_NULL, "verdict": {"enum": ["up", "down", "steady", ""]},
@@ -236,6 +253,11 @@ RESULTS = {
                 "distribution": {"type": "array", "items": {
                     "type": "object", "additionalProperties": False, "required": ["label", "count"],
                     "properties": {"label": {"type": "string"}, "count": {"type": "integer"}}}},
+                "summary": {"type": "array", "description": "numeric and date questions: answers, median, "
+                                                            "quartiles and range; rankings: each option's mean "
+                                                            "rank and share ranked first (words, as shown)",
+                            "items": {"type": "object", "additionalProperties": False, "required": ["label", "value"],
+                                      "properties": {"label": {"type": "string"}, "value": {"type": "string"}}}},
                 "segments": {"type": "object", "additionalProperties": {"type": "array", "items": {
                     "type": "object", "additionalProperties": False,
                     "required": ["segment", "period", "value", "low", "high", "n", "previous", "alerts"],

@@ -176,6 +176,7 @@ def results_body(board: dashboard.Dashboard) -> dict:
                        "trend": [{"period": p.label, "value": p.value, "low": p.low, "high": p.high, "n": p.n}
                                  for p in q.trend],
                        "distribution": [{"label": bar.label, "count": bar.count} for bar in q.distribution],
+                       "summary": [{"label": label, "value": value} for label, value in q.summary],
                        "segments": {name: [{"segment": row.label, "period": board.current_label,
                                             "value": row.value, "low": row.low, "high": row.high, "n": row.n,
                                             "previous": _estimate(row.previous),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -26,6 +26,7 @@ from survey.authoring.definitions import (
 from survey.authoring.editing import (
     AuthoringError,
     LogicError,
+    add_ces_question,
     add_question,
     change_slug,
     change_status,
@@ -54,6 +55,7 @@ from survey.views.forms import (
     QuestionForm,
     RespondForm,
     TranslationFileForm,
+    statement_lines,
 )
 from survey.views.manage.blueprint import changes_nothing, form_page, section, survey_or_404
 from survey.views.manage.confirming import confirmation, confirmed
@@ -208,6 +210,14 @@ def add_question_view(slug: str):
     return done or _editor(survey, question_form=form, status=422)
 
 
+@bp.route("/surveys/<slug>/presets/ces", methods=["POST"])
+def add_ces_question_view(slug: str):
+    survey = survey_or_404(slug)
+    return _apply(survey, lambda: add_ces_question(survey, organisation=current_app.config["ORGANISATION_NAME"],
+                                                   now=utcnow()),
+                  "Customer Effort Score question added: edit its wording if it should name a team or product.")
+
+
 @bp.route("/surveys/<slug>/questions/<key>", methods=["GET", "POST"])
 @form_page
 def edit_question(slug: str, key: str):
@@ -220,7 +230,10 @@ def edit_question(slug: str, key: str):
         form = QuestionForm(formdata=None, key=question.key, type=question.type, text=question.text,
                             why=question.why, required=question.required, long=question.long,
                             follow_up_at=question.follow_up_threshold,
-                            options="\n".join(data.get("scale", data.get("options", []))))
+                            options="\n".join(data.get("scale", data.get("options", []))),
+                            statements=statement_lines(question.statements), other=question.offers_other,
+                            minimum=_shown_limit(data.get("min")), maximum=_shown_limit(data.get("max")),
+                            integer=bool(data.get("integer")), preset=data.get("preset", ""))
         _offer_conditions(form, survey.current_version, key, fill=True)
         return render_template("manage/question.html", survey=survey, question=question, form=form)
     form = QuestionForm()
@@ -230,6 +243,10 @@ def edit_question(slug: str, key: str):
         return render_template("manage/question.html", survey=survey, question=question, form=form), 422
     done = _save_question(survey, form, lambda: update_question(survey, key, spec, now=utcnow()), "Question saved.")
     return done or (render_template("manage/question.html", survey=survey, question=question, form=form), 422)
+
+
+def _shown_limit(value) -> str:
+    return "" if value is None else str(value)
 
 
 @bp.route("/surveys/<slug>/questions/<key>/move", methods=["POST"])

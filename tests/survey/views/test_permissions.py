@@ -124,6 +124,7 @@ PERMISSIONS = {
     ("manage.surveys.save_details", "POST"): "editor",
     ("manage.surveys.change_address", "POST"): "editor",
     ("manage.surveys.add_question_view", "POST"): "editor",
+    ("manage.surveys.add_ces_question_view", "POST"): "editor",
     ("manage.surveys.edit_question", "POST"): "editor",
     ("manage.surveys.move_question_view", "POST"): "editor",
     ("manage.surveys.delete_question", "POST"): "editor",
