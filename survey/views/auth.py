@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from survey.accounts import device_cookies, oidc, sso
+from survey.accounts import device_cookies, sso
 from survey.accounts.users import authenticate, end_sessions, load_session_user, set_scorecard
 from survey.clock import utcnow
 from survey.extensions import login
@@ -69,6 +69,9 @@ def sso_start():
     session["sso_next"] = _safe_next(request.args.get("next"))
     try:
         settings = sso.settings_from(current_app.config)
+        # Imported here: Authlib, joserfc and requests took every process 0.1 s to import, for a sign-in.
+        from survey.accounts import oidc
+
         return oidc.start(current_app._get_current_object(), settings, external_url("auth.sso_callback"))
     except sso.ConfigurationError as error:
         current_app.logger.error("single sign-on is misconfigured: %s", error)
@@ -85,6 +88,8 @@ def sso_callback():
         abort(404)  # no provider configured: there is no such page
     try:
         settings = sso.settings_from(current_app.config)
+        from survey.accounts import oidc  # as in sso_start
+
         user = oidc.sign_in_from_callback(current_app._get_current_object(), settings, now=utcnow())
     except sso.ConfigurationError as error:
         current_app.logger.error("single sign-on is misconfigured: %s", error)

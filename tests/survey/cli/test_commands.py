@@ -272,13 +272,14 @@ def test_a_new_instance_folder_is_made_for_the_database(tmp_path):
     assert (instance / "hearken.sqlite3").exists()
 
 
-def test_only_flask_db_imports_alembic(tmp_path, runner):
-    """Alembic and Mako took every command and web process 0.1 s to import; `flask db` still has them all."""
+def test_only_flask_db_imports_alembic_and_only_a_sign_in_authlib(tmp_path, runner):
+    """Alembic and Mako, and Authlib with its JOSE and HTTP libraries, each took every command and web process
+    0.1 s to import; `flask db` still has them all."""
     from tests.analysis.test_purity import fresh_interpreter
 
     code = ("import sys\nfrom survey import create_app\n"
             f"create_app({{'SQLALCHEMY_DATABASE_URI': 'sqlite:///{tmp_path}/x.sqlite3', 'SECRET_KEY': 'x'}})\n"
-            "print('alembic' in sys.modules, 'flask_migrate' in sys.modules)\n")
-    assert fresh_interpreter(code).split() == ["False", "False"]
+            "print('alembic' in sys.modules, 'flask_migrate' in sys.modules, 'authlib' in sys.modules)\n")
+    assert fresh_interpreter(code).split() == ["False", "False", "False"]
     assert runner.invoke(args=["db", "heads"]).exit_code == 0  # Alembic prints past click's capture
     assert "--directory" in (listed := runner.invoke(args=["db", "--help"]).output) and "upgrade" in listed
