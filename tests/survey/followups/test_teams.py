@@ -146,8 +146,8 @@ def test_compliance_counts_decided_cases_with_a_wilson_interval_and_says_when_th
     start, now = datetime(2026, 10, 1, 9), datetime(2026, 11, 1, 9)
     due, late = start + timedelta(hours=2), start + timedelta(hours=5)
     for _ in range(18):
-        _case(leeds.id, opened=start, due=due, resolve_due=due + timedelta(days=1), contacted=start + timedelta(hours=1),
-              resolved=start + timedelta(hours=3), status="resolved")
+        _case(leeds.id, opened=start, due=due, resolve_due=due + timedelta(days=1),
+              contacted=start + timedelta(hours=1), resolved=start + timedelta(hours=3), status="resolved")
     for _ in range(4):  # contacted late, never resolved and past its resolve time
         _case(leeds.id, opened=start, due=due, resolve_due=due + timedelta(days=1), contacted=late, status="contacted")
     _case(leeds.id, opened=now - timedelta(hours=1), due=now + timedelta(hours=1), resolve_due=now + timedelta(days=1))
