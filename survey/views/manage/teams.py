@@ -103,7 +103,7 @@ def _detail(team: Team, form: TeamForm | None = None, channel_form: ChatChannelF
     return render_template("manage/teams/detail.html", team=team, form=form or _form(team),
                            channel_form=channel_form or ChatChannelForm(formdata=None, events=list(chat.EVENTS)),
                            channels=channels, action=ActionForm(), calendar_text=calendar_text,
-                           host_of=chat.host_of), status
+                           host_of=chat.host_of, weekdays=WEEKDAYS), status
 
 
 @bp.route("/<int:team_id>", methods=["GET", "POST"])
