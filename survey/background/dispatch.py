@@ -562,7 +562,7 @@ def _dispatch_forever(*, interval: float, detect_every: float, echo: Callable[[s
                 found = trends.run(now=utcnow())
                 if found.new_alerts:
                     echo(f"trend detection: {len(found.new_alerts)} new alerts")
-                if queued := scorecard.send_scorecards(now=utcnow()):
+                if queued := scorecard.send_scorecards(now=utcnow(), cases=followups.scorecard_cases):
                     echo(f"weekly scorecard queued for {queued} people")
             report = run_once(with_jobs=False)
             if report.sent or report.failed or report.retried:

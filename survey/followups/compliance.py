@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -132,3 +132,20 @@ def recurring_causes(*, since: datetime, team_id: int | None = None, limit: int 
     counted = Counter({(code, label): count for code, label, count in db.session.execute(query)})
     ranked = sorted(counted.items(), key=lambda item: (-item[1], item[0][0]))
     return [Cause(code, label, count) for (code, label), count in ranked[:limit]]
+
+
+SCORECARD_DAYS = 90
+
+
+@dataclass(frozen=True)
+class ScorecardCases:
+    """The follow-up part of the weekly scorecard: each team's compliance and the root causes that recur."""
+
+    days: int
+    standards: list[TeamCompliance]
+    causes: list[Cause]
+
+
+def scorecard_cases(now: datetime) -> ScorecardCases:
+    since = now - timedelta(days=SCORECARD_DAYS)
+    return ScorecardCases(SCORECARD_DAYS, compliance(now=now, since=since), recurring_causes(since=since, limit=5))

@@ -258,8 +258,8 @@ class TeamForm(Form):
 
     name = StringField("Name", validators=[Optional(), Length(max=200)])
     lead = SelectField("Team lead (told when a case is overdue)", validators=[Optional()])
-    rule_attribute = SelectField("Customers whose attribute", validators=[Optional()])
-    rule_values = StringField("is one of (separated by commas)", validators=[Optional(), Length(max=10000)],
+    rule_attribute = SelectField("Attribute", validators=[Optional()])
+    rule_values = StringField("Attribute values (separated by commas)", validators=[Optional(), Length(max=10000)],
                               description="For example: Leeds, York. Compared ignoring upper and lower case.")
     timezone = StringField("Time zone", validators=[Optional(), Length(max=64)], default="Europe/London",
                            description="Where the team works, e.g. Europe/London.")

@@ -74,11 +74,17 @@ def _index(form: TeamForm | None = None, cause_form: RootCauseForm | None = None
 
 
 def calendar_text(team: Team) -> str:
-    days = []
+    """"Mon–Fri 09:00–17:00, Sat 10:00–14:00": days with the same hours in a row read as one range."""
+    runs: list[tuple[str, str, str]] = []  # (first day, last day, hours)
     for weekday, hours in zip(WEEKDAYS, (list(team.hours) + [None] * 7)[:7], strict=True):
-        if hours:
-            days.append(f"{weekday[:3]} {format_clock(hours[0])}–{format_clock(hours[1])}")
-    return ", ".join(days) or "never open"
+        text = ("all day" if hours == [0, 1440] else f"{format_clock(hours[0])}–{format_clock(hours[1])}") \
+            if hours else ""
+        if runs and runs[-1][2] == text and WEEKDAYS.index(runs[-1][1]) == WEEKDAYS.index(weekday) - 1:
+            runs[-1] = (runs[-1][0], weekday, text)
+        else:
+            runs.append((weekday, weekday, text))
+    parts = [f"{first[:3]}{'–' + last[:3] if last != first else ''} {text}" for first, last, text in runs if text]
+    return ", ".join(parts) or "never open"
 
 
 @bp.route("/", methods=["GET", "POST"])

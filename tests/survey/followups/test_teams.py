@@ -199,3 +199,27 @@ def test_the_default_team_cannot_be_deleted_and_a_deleted_teams_cases_go_to_it(c
     teams.delete_team(leeds)
     db.session.refresh(case)
     assert case.team_id == default.id and case.due_at == datetime(2026, 11, 9, 10, 30)  # due time kept
+
+
+def test_the_weekly_scorecard_shows_each_teams_compliance_and_the_root_causes_that_recur(ctx):
+    from survey.models import User
+    from survey.results import scorecard
+
+    monday = datetime(2026, 11, 23, 9, 0)
+    user = make_user(email="agent@example.com", role="agent")
+    db.session.get(User, user.id).notify_scorecard = True
+    leeds = team("Leeds")
+    late = teams.add_root_cause("LATE", "Delivery late")
+    rude = teams.add_root_cause("RUDE", "")
+    for day in range(24):
+        opened = monday - timedelta(days=day + 1)
+        _case(leeds.id, opened=opened, due=opened + timedelta(hours=2), resolve_due=opened + timedelta(hours=8),
+              contacted=opened + timedelta(hours=1), resolved=opened + timedelta(hours=3), status="resolved",
+              cause=late.id if day % 3 else rude.id)
+    db.session.commit()
+    assert scorecard.send_scorecards(now=monday, cases=followups.scorecard_cases) == 1
+    (row,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "scorecard")).all()
+    assert "Follow-ups: response-time standard, last 90 days" in row.text_body
+    assert "Leeds: 100 % contacted in time (95 % interval 86–100 %, 24 of 24)" in row.text_body
+    assert "1. LATE – Delivery late: 16\n2. RUDE: 8" in row.text_body
+    assert "<strong>100 %</strong>" in row.html_body and "<li>LATE – Delivery late: 16 cases</li>" in row.html_body
