@@ -124,3 +124,19 @@ def test_resolving_without_a_root_cause_on_the_page_changes_nothing_and_says_why
     assert "Choose the root cause before resolving the case. Nothing was changed." in text_of(answer)
     db.session.expire_all()
     assert db.session.get(FollowUpCase, case.id).status == "new"
+
+
+def test_the_api_gives_each_case_its_team_priority_due_times_and_root_cause(ctx, client):
+    from survey.accounts import api_tokens
+
+    team = teams.save_team(None, teams.TeamInput(name="Leeds", rule_attribute="location", rule_values="Leeds"),
+                           now=utcnow())
+    cause = teams.add_root_cause("LATE", "")
+    opened = datetime(2026, 11, 4, 9)
+    _case(team.id, "Leeds", opened, root_cause_id=cause.id, resolved=opened + timedelta(hours=1))
+    db.session.commit()
+    secret = api_tokens.create_token("crm", "agent", now=utcnow())[1]
+    body = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).get_json()
+    (case,) = body["data"]
+    assert (case["team"], case["team_id"], case["priority"], case["root_cause"]) == ("Leeds", team.id, "normal", "LATE")
+    assert case["resolve_due_at"] == "2026-11-04T17:00:00Z" and case["escalated_at"] is None
