@@ -17,7 +17,15 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from survey.extensions import db
-from survey.followups.hours import DAY_MINUTES, WEEKDAYS, Calendar, default_calendar, due_time, parse_clock
+from survey.followups.hours import (
+    DAY_MINUTES,
+    WEEKDAYS,
+    Calendar,
+    NeverOpen,
+    default_calendar,
+    due_time,
+    parse_clock,
+)
 from survey.models import PRIORITIES, FollowUpCase, RootCause, Team, User
 from survey.models.teams import PRIORITY_REASONS
 
@@ -89,8 +97,14 @@ def deadlines(attributes: Mapping[str, object] | None, reason: str, now: datetim
         first, resolve = config["CASE_DUE_BUSINESS_DAYS"] * DAY_MINUTES, DEFAULT_RESOLVE_MINUTES
     else:
         calendar, first, resolve = calendar_of(team), team.first_contact_minutes, team.resolve_minutes
-    return Deadlines(team.id if team else None, team.name if team else DEFAULT_NAME, priority,
-                     due_time(now, round(first * share), calendar), due_time(now, round(resolve * share), calendar))
+    try:
+        first_due, resolve_due = due_time(now, round(first * share), calendar), due_time(now, round(resolve * share),
+                                                                                          calendar)
+    except NeverOpen:  # holidays covering a whole year: a case must still open (with the storing response)
+        fallback = default_calendar(calendar.timezone)
+        first_due, resolve_due = due_time(now, round(first * share), fallback), due_time(now, round(resolve * share),
+                                                                                          fallback)
+    return Deadlines(team.id if team else None, team.name if team else DEFAULT_NAME, priority, first_due, resolve_due)
 
 
 # --- editing teams ----------------------------------------------------------------------------------

@@ -27,8 +27,8 @@ def team(name, attribute="location", values="Leeds", *, lead=None, first="2", re
          **changes):
     return teams.save_team(None, teams.TeamInput(
         name=name, lead_id=lead.id if lead else None, rule_attribute=attribute, rule_values=values,
-        timezone="Europe/London", hours=NINE_TO_FIVE, first_contact_hours=first, resolve_hours=resolve,
-        **changes), now=now)
+        timezone="Europe/London", first_contact_hours=first, resolve_hours=resolve,
+        **{"hours": NINE_TO_FIVE, **changes}), now=now)
 
 
 def answer(survey, email, attributes, values=None, *, now=FRIDAY_LATE):
@@ -223,3 +223,10 @@ def test_the_weekly_scorecard_shows_each_teams_compliance_and_the_root_causes_th
     assert "Leeds: 100 % contacted in time (95 % interval 86–100 %, 24 of 24)" in row.text_body
     assert "1. LATE – Delivery late: 16\n2. RUDE: 8" in row.text_body
     assert "<strong>100 %</strong>" in row.html_body and "<li>LATE – Delivery late: 16 cases</li>" in row.html_body
+
+
+def test_a_team_closed_for_more_than_a_year_still_opens_cases_all_day_on_weekdays(ctx):
+    mondays = "\n".join((datetime(2026, 11, 9) + timedelta(weeks=week)).date().isoformat() for week in range(60))
+    team("Leeds", hours=(("09:00", "17:00"),) + (("", ""),) * 6, holidays=mondays)
+    case = answer(make_survey(), "a@example.com", {"location": "Leeds"})  # Friday 16:30 + 2 h, Monday to Friday
+    assert case.due_at == datetime(2026, 11, 6, 18, 30)
