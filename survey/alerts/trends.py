@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from analysis import Detection, Finding, PeriodCounts, Series, detect, nps_groups
 from survey import mail, webhooks
 from survey.extensions import db
+from survey.followups import teams
 from survey.links import external_url
 from survey.models import Alert, Survey, User
 from survey.models.alerts import AlertStatus
@@ -26,6 +27,7 @@ from survey.models.surveys import SurveyStatus
 from survey.results.counts import answer_counts
 from survey.results.periods import PERIOD_UNITS, complete_periods, next_start, period_label
 from survey.results.settings import Settings
+from survey.webhooks import chat
 from survey.wording import format_difference, format_p, format_value
 
 TESTED_TYPES = ("rating", "nps")
@@ -167,7 +169,20 @@ def _store(finding: Finding, survey: Survey, now: datetime) -> Alert | None:
     except IntegrityError:
         return None
     webhooks.alert_raised(alert, survey, now=now)
+    _post_to_channels(alert, survey, now)
     return alert
+
+
+def _post_to_channels(alert: Alert, survey: Survey, now: datetime) -> None:
+    """A new alert goes to the organisation's channels, and to the team whose rule its segment matches."""
+    segment = dict(alert.segment or {})
+    team = teams.team_for(segment) if segment else None
+    where = ", ".join(f"{name} {value}" for name, value in segment.items()) or "all customers"
+    chat.post("alert", chat.Message(
+        f"New alert: {survey.title}", [f"{alert.question_key} ({alert.metric}) {alert.direction} for {where}",
+                                       f"{alert.period_before} → {alert.period_after}, q = {format_p(alert.q_value)}"],
+        external_url("manage.alerts.alert_detail", alert_id=alert.id)),
+        team_id=team.id if team is not None and not team.is_default else None, now=now)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,9 @@ from survey.background import jobs
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import (
+    ChatDelivery,
     Contact,
+    DeliveryStatus,
     Invitation,
     OutboxMessage,
     OutboxStatus,
@@ -48,6 +50,7 @@ from survey.models import (
 )
 from survey.models.outreach import RenderedEmail
 from survey.results import scorecard
+from survey.webhooks import chat
 from survey.webhooks import delivery as webhook_delivery
 
 # A dispatcher holds at most two batches: the one it is sending and the next, claimed meanwhile (Background).
@@ -163,7 +166,7 @@ def configured_transport() -> Transport:
 
 
 def claim(*, now: datetime, limit: int = BATCH_SIZE,
-          queue: type[OutboxMessage] | type[WebhookDelivery] = OutboxMessage) -> list[int]:
+          queue: type[OutboxMessage] | type[WebhookDelivery] | type[ChatDelivery] = OutboxMessage) -> list[int]:
     """Claim due rows of a durable queue (the email outbox or webhook deliveries, which share status,
     not_before, claimed_until and attempts): pending and due, or `sending` with an expired lease."""
     # The two queues name these two statuses alike (OutboxStatus, DeliveryStatus).
@@ -228,6 +231,7 @@ class PassReport:
     server_down: bool = False  # the pass stopped: the mail server could not be used
     errors: list[str] = field(default_factory=list)
     webhooks: webhook_delivery.DeliveryReport = field(default_factory=webhook_delivery.DeliveryReport)
+    chat: webhook_delivery.DeliveryReport = field(default_factory=webhook_delivery.DeliveryReport)
     jobs: int = 0  # jobs run to their end (or to the end of an attempt)
 
 
@@ -441,6 +445,22 @@ def deliver_webhooks(*, now: datetime) -> webhook_delivery.DeliveryReport:
     return total
 
 
+def deliver_chat(*, now: datetime) -> webhook_delivery.DeliveryReport:
+    """Send due Slack and Microsoft Teams messages: claimed like webhook deliveries (lease, SKIP LOCKED,
+    attempts, the same backoff and attempt limit), within the same kind of time budget; finished messages
+    older than webhook_delivery.HISTORY are deleted first."""
+    db.session.execute(delete(ChatDelivery).where(
+        ChatDelivery.status.in_((DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)),
+        ChatDelivery.not_before < now - webhook_delivery.HISTORY))
+    db.session.commit()
+    total = webhook_delivery.DeliveryReport()
+    deadline = time.monotonic() + WEBHOOK_PASS_SECONDS
+    while time.monotonic() < deadline and (
+            ids := claim(now=now, limit=webhook_delivery.BATCH_SIZE, queue=ChatDelivery)):
+        total.add(chat.send_claimed(ids, clock=lambda: max(now, utcnow()), retry_after=backoff))
+    return total
+
+
 def run_once(*, now: datetime | None = None, transport: Transport | None = None, with_jobs: bool = True) -> PassReport:
     """One pass: launch due campaigns, queue due reminders (to customers, and to owners of overdue
     follow-ups), send everything due, then run due jobs (unless `with_jobs` is False: run_forever launches
@@ -451,7 +471,7 @@ def run_once(*, now: datetime | None = None, transport: Transport | None = None,
     # A step that fails (a bad campaign, a database hiccup) is reported and retried next pass; it must not
     # stop the messages already queued from going out.
     launching = (outreach.launch_due_campaigns,) if with_jobs else ()
-    for step in (*launching, outreach.queue_due_reminders, followups.remind_overdue):
+    for step in (*launching, outreach.queue_due_reminders, followups.remind_overdue, followups.escalate_overdue):
         try:
             step(now=now)
         except Exception as error:  # noqa: BLE001
@@ -481,6 +501,12 @@ def run_once(*, now: datetime | None = None, transport: Transport | None = None,
     except Exception as error:  # noqa: BLE001
         db.session.rollback()
         total.errors.append(f"deliver_webhooks failed: {type(error).__name__}: {error}")
+    try:  # Slack and Microsoft Teams messages: the same queue discipline, after the webhooks
+        total.chat = deliver_chat(now=now)
+        total.errors.extend(total.chat.errors)
+    except Exception as error:  # noqa: BLE001
+        db.session.rollback()
+        total.errors.append(f"deliver_chat failed: {type(error).__name__}: {error}")
     if with_jobs:
         total.jobs, errors = _run_jobs()
         total.errors.extend(errors)
@@ -536,7 +562,7 @@ def _dispatch_forever(*, interval: float, detect_every: float, echo: Callable[[s
                 found = trends.run(now=utcnow())
                 if found.new_alerts:
                     echo(f"trend detection: {len(found.new_alerts)} new alerts")
-                if queued := scorecard.send_scorecards(now=utcnow()):
+                if queued := scorecard.send_scorecards(now=utcnow(), cases=followups.scorecard_cases):
                     echo(f"weekly scorecard queued for {queued} people")
             report = run_once(with_jobs=False)
             if report.sent or report.failed or report.retried:

@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 
-from survey import accounts, authoring, changes, mail, outreach
+from survey import accounts, authoring, changes, followups, mail, outreach
 from survey.accounts import api_tokens
 from survey.addresses import InvalidAddress, normalise_email
 from survey.alerts import trends
@@ -412,7 +412,7 @@ def detect_trends_command(as_json: bool, now: datetime | None):
                    "the last complete week before it.")
 def send_scorecards_command(now: datetime | None):
     """Queue the weekly staff scorecard for everyone who opted in (once per person and week)."""
-    queued = scorecard.send_scorecards(now=now or utcnow())
+    queued = scorecard.send_scorecards(now=now or utcnow(), cases=followups.scorecard_cases)
     click.echo(f"{queued} scorecard{'s' if queued != 1 else ''} queued")
 
 

@@ -19,6 +19,7 @@ from survey import accounts, authoring, changes, followups
 from survey.authoring import starters
 from survey.clock import local_date
 from survey.extensions import db
+from survey.followups import teams
 from survey.links import external_url
 from survey.models import Answer, CaseStatus, ChangeStatus, Contact, FollowUpCase, Response, ResponseTag, Survey, User
 from survey.results import rollups
@@ -187,7 +188,8 @@ def seed(*, now: datetime) -> DemoLogin:
     db.session.commit()
     _changes(surveys["support-csat"], admin, now)
     _themes(surveys["support-csat"], admin, now)
-    _followups(surveys["support-csat"], admin, rng, now)
+    causes = _teams(admin, now)
+    _followups(surveys["support-csat"], admin, rng, now, causes)
     login = DemoLogin(external_url("auth.login_page"), DEMO_EMAIL, password)
     _remember(login)
     return login
@@ -241,7 +243,33 @@ def _themes(survey: Survey, admin: User, now: datetime) -> None:
     db.session.commit()
 
 
-def _followups(survey: Survey, admin: User, rng: random.Random, now: datetime) -> None:
+# (code, meaning, weight): what the demo's closed cases were caused by; late deliveries recur most.
+ROOT_CAUSES = [("LATE-DELIVERY", "The delivery came late or not at all", 5),
+               ("BILLING-ERROR", "A wrong or unexpected charge", 3),
+               ("NO-CALLBACK", "We promised to call back and did not", 2), ("OTHER", "Something else", 1)]
+UK_HOLIDAYS = "2026-12-25\n2026-12-28\n2027-01-01\n2027-04-02\n2027-04-05"
+
+
+def _teams(admin: User, now: datetime) -> list[tuple[int, int]]:
+    """Two teams with different standards: the Leeds store (long hours and Saturday mornings, a four-hour
+    first contact, complaints first) and everyone else (office hours, a working day); root-cause codes.
+    Returns (root cause id, weight) pairs."""
+    weekdays, closed = ("08:00", "18:00"), ("", "")
+    teams.save_team(None, followups.TeamInput(
+        name="Leeds store", lead_id=admin.id, rule_attribute="location", rule_values="Leeds",
+        timezone="Europe/London", hours=(weekdays,) * 5 + (("09:00", "13:00"), closed), holidays=UK_HOLIDAYS,
+        first_contact_hours="4", resolve_hours="24",
+        priorities={"complaint": "high", "low_score": "normal", "contact_request": "normal"}), now=now)
+    default = teams.ensure_default_team(now=now)
+    teams.save_team(default, followups.TeamInput(
+        name="Everywhere else", lead_id=admin.id, timezone="Europe/London",
+        hours=(("09:00", "17:00"),) * 5 + (closed, closed), holidays=UK_HOLIDAYS, first_contact_hours="8",
+        resolve_hours="40"), now=now)
+    return [(teams.add_root_cause(code, label).id, weight) for code, label, weight in ROOT_CAUSES]
+
+
+def _followups(survey: Survey, admin: User, rng: random.Random, now: datetime,
+               causes: list[tuple[int, int]]) -> None:
     """Cases for the last six weeks' unhappy customers, as if opened when they answered; most older ones
     worked (called in time or late, some unreachable), the recent ones still waiting."""
     questions = survey.current_version.questions
@@ -261,6 +289,9 @@ def _followups(survey: Survey, admin: User, rng: random.Random, now: datetime) -
             if case.status != CaseStatus.CONTACTED:
                 case.resolved_at = case.first_contact_at + timedelta(hours=rng.randrange(1, 48))
                 case.problem_fixed = case.status == CaseStatus.RESOLVED and rng.random() < 0.85
+            if case.status == CaseStatus.RESOLVED:
+                case.root_cause_id = rng.choices([c for c, _ in causes], weights=[w for _, w in causes])[0]
+            case.escalated_at = case.due_at if case.first_contact_at > case.due_at else None
     db.session.commit()
 
 

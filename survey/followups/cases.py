@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import statistics
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
 from flask_babel import gettext
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from analysis.nps import DETRACTOR_MAX
@@ -26,9 +24,11 @@ from survey import mail, webhooks
 from survey.addresses import InvalidAddress, normalise_email
 from survey.database import Page, keyset
 from survey.extensions import db
+from survey.followups import compliance, teams
 from survey.links import external_url
-from survey.models import CaseNote, Complaint, Contact, FollowUpCase, Question, Response, User
+from survey.models import CaseNote, Complaint, Contact, FollowUpCase, Question, Response, RootCause, Team, User
 from survey.models.followups import CASE_STATUSES, CaseStatus
+from survey.webhooks import chat
 
 OPEN_STATUSES = (CaseStatus.NEW, CaseStatus.CONTACTED)
 COMPLAINT_KINDS = ("complaint", "suggestion")
@@ -60,8 +60,11 @@ def due_after(start: datetime, business_days: int, timezone: str = "UTC") -> dat
     return due.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
 
 
-def _due(now: datetime) -> datetime:
-    return due_after(now, current_app.config["CASE_DUE_BUSINESS_DAYS"], current_app.config["TIMEZONE"])
+def _placed(attributes: dict | None, reason: str, now: datetime) -> dict[str, object]:
+    """The team, priority and due times of a new case (its team's standard: survey.followups.teams)."""
+    found = teams.deadlines(attributes, reason, now)
+    return {"team": found.team_name, "team_id": found.team_id, "priority": found.priority,
+            "due_at": found.first_contact, "resolve_due_at": found.resolve}
 
 
 def follow_up_threshold(question: Question) -> int | None:
@@ -101,14 +104,15 @@ def open_for_response(response: Response, questions: Sequence[Question], values:
     if opened is None:
         return None
     reason, summary = opened
-    row = {"reason": reason, "response_id": response.id, "contact_id": response.contact_id,
-           "team": str((response.attributes or {}).get("team", "")), "summary": summary, "status": CaseStatus.NEW,
-           "opened_at": now, "due_at": _due(now)}
+    row = {"reason": reason, "response_id": response.id, "contact_id": response.contact_id, "summary": summary,
+           "status": CaseStatus.NEW, "opened_at": now, **_placed(response.attributes, reason, now)}
     # One Core statement on the submit path, as the response itself is written: a case added to the session
     # cost its unit of work at commit (a quarter of a submission that opens one). Nothing in the request
     # reads it back; the webhook's payload is built from a plain instance.
     case_id = db.session.connection().execute(_OPEN_CASE, row).scalar_one()
     webhooks.case_updated(FollowUpCase(id=case_id, **row), "opened", now=now, endpoints=endpoints)
+    if reason == "complaint":
+        _post_complaint(case_id, row["team_id"], response.attributes, now)
     return case_id
 
 
@@ -137,9 +141,8 @@ def open_manually(response: Response, *, actor: User, now: datetime) -> FollowUp
     if existing is not None:
         return existing
     case = FollowUpCase(reason="manual", response_id=response.id, contact_id=response.contact_id,
-                        team=str((response.attributes or {}).get("team", "")),
                         summary=f"Opened by {actor.email}", status=CaseStatus.NEW, owner_id=actor.id, opened_at=now,
-                        due_at=_due(now))
+                        **_placed(response.attributes, "manual", now))
     db.session.add(case)
     webhooks.case_updated(case, "opened", now=now)
     db.session.commit()
@@ -223,27 +226,46 @@ def record_complaint(data: ComplaintInput, *, sender: str, now: datetime,
         raise
     first_line = " ".join(message.split())
     case = FollowUpCase(reason="complaint", complaint_id=complaint.id, contact_id=complaint.contact_id,
-                        team=str((contact.attributes or {}).get("team", "")) if contact else "",
                         summary=f"{data.kind.capitalize()}: {first_line}"[:300], status=CaseStatus.NEW, opened_at=now,
-                        due_at=_due(now))
+                        **_placed(contact.attributes if contact else None, "complaint", now))
     db.session.add(case)
     webhooks.case_updated(case, "opened", now=now)
+    db.session.flush()  # the case's id, for the link
+    _post_complaint(case.id, case.team_id, contact.attributes if contact else None, now)
     db.session.commit()
     return case
+
+
+def _post_complaint(case_id: int | None, team_id, attributes: dict | None, now: datetime) -> None:
+    """Tell the team's channels a complaint came in. Never its words (as in staff emails: a message in Slack
+    cannot be erased with the customer), only where it came from."""
+    where = ", ".join(f"{name}: {value}" for name, value in sorted((attributes or {}).items())
+                      if name in current_app.config["SEGMENT_ATTRIBUTES"]) or "no segment"
+    chat.post("complaint", chat.Message(f"New complaint, case {case_id}", [
+        "A complaint or suggestion came in (its words are on the case page).", f"Customer: {where}"],
+        external_url("manage.cases.case_detail", case_id=case_id)), team_id=team_id, now=now)
 
 
 # --- working a case ---------------------------------------------------------------------------------
 
 def set_status(case: FollowUpCase, status: str, *, actor: User, now: datetime, problem_fixed: bool | None = None,
-               change_id: int | None = None, note: str = "") -> None:
+               change_id: int | None = None, note: str = "", root_cause_id: int | None = None) -> None:
+    """Record progress on a case. Resolving it needs a root-cause code once the organisation has any
+    (survey.followups.teams.root_causes), so the causes that recur are counted from every closed case."""
     if status not in CASE_STATUSES:
         raise CaseError({"status": "Choose new, contacted, resolved or could not reach."})
+    cause = db.session.get(RootCause, root_cause_id) if root_cause_id else None
+    if root_cause_id and (cause is None or not cause.active):
+        raise CaseError({"root_cause": "Choose a root cause from the list."})
+    if status == CaseStatus.RESOLVED and cause is None and teams.root_causes(active_only=True):
+        raise CaseError({"root_cause": "Choose the root cause before resolving the case."})
     if status in (CaseStatus.CONTACTED, CaseStatus.RESOLVED, CaseStatus.UNREACHABLE) and case.first_contact_at is None:
         case.first_contact_at = now
     if status in (CaseStatus.RESOLVED, CaseStatus.UNREACHABLE):
         case.resolved_at = now
         case.problem_fixed = problem_fixed if status == CaseStatus.RESOLVED else None
         case.change_id = change_id
+        case.root_cause_id = cause.id if cause else None
     else:
         case.resolved_at = None
     case.status = status
@@ -283,11 +305,18 @@ def earlier_cases(contact_id: int | None, *, exclude_id: int | None = None) -> l
 
 
 def is_overdue(case: FollowUpCase, now: datetime) -> bool:
-    return case.status == CaseStatus.NEW and case.due_at < now
+    """Past its time to first contact while new, or past its time to resolve while open."""
+    return compliance.is_late(case, now)
 
 
-def list_cases(*, status: str, owner_id: int | None, now: datetime, limit: int = 500) -> list[FollowUpCase]:
+def list_cases(*, status: str, owner_id: int | None, now: datetime, team_id: int | None = None,
+               limit: int = 500) -> list[FollowUpCase]:
     query = select(FollowUpCase)
+    if team_id is not None:
+        # Cases from before teams, or of a deleted team, are the default team's.
+        default = db.session.scalar(select(Team.id).where(Team.is_default.is_(True)))
+        query = query.where(FollowUpCase.team_id.is_(None) | (FollowUpCase.team_id == team_id)
+                            if team_id == default else FollowUpCase.team_id == team_id)
     if status == "open":
         query = query.where(FollowUpCase.status.in_(OPEN_STATUSES))
     elif status in CASE_STATUSES:
@@ -301,42 +330,6 @@ def cases_after(*, after: int, limit: int, status: str | None = None) -> Page:
     """A page of cases by id (the API's list), in one status or all."""
     query = select(FollowUpCase) if status is None else select(FollowUpCase).where(FollowUpCase.status == status)
     return keyset(query, FollowUpCase.id, after=after, limit=limit)
-
-
-@dataclass(frozen=True)
-class TeamStandard:
-    team: str
-    cases: int
-    contacted_in_time: int  # first contact (or resolution) before the due time
-    waiting: int  # still new
-    overdue: int
-    median_hours_to_contact: float | None
-
-    @property
-    def compliance(self) -> float | None:
-        decided = self.cases - self.waiting + self.overdue
-        return (self.contacted_in_time / decided) if decided else None
-
-
-def standards(*, now: datetime, since: datetime) -> list[TeamStandard]:
-    """Response-time compliance and time to first contact per team, for cases opened since `since`."""
-    # A review has no one to contact: it is not measured against the time to first contact.
-    rows = db.session.execute(select(FollowUpCase.team, FollowUpCase.status, FollowUpCase.opened_at,
-                                     FollowUpCase.due_at, FollowUpCase.first_contact_at)
-                              .where(FollowUpCase.opened_at >= since, FollowUpCase.reason != "review")).all()
-    by_team = defaultdict(list)
-    for row in rows:
-        by_team[row.team or "(no team)"].append(row)
-    result = []
-    for team, cases in sorted(by_team.items()):
-        hours = [(c.first_contact_at - c.opened_at).total_seconds() / 3600 for c in cases if c.first_contact_at]
-        result.append(TeamStandard(
-            team=team, cases=len(cases),
-            contacted_in_time=sum(1 for c in cases if c.first_contact_at and c.first_contact_at <= c.due_at),
-            waiting=sum(1 for c in cases if c.first_contact_at is None),
-            overdue=sum(1 for c in cases if c.first_contact_at is None and c.due_at < now),
-            median_hours_to_contact=statistics.median(hours) if hours else None))
-    return result
 
 
 def staff_summary(case: FollowUpCase) -> str:
@@ -360,5 +353,42 @@ def remind_overdue(*, now: datetime) -> int:
                                  render_template("email/case_overdue.txt", **context), None, {})
         mail.queue(rendered, kind="case_overdue", recipient=case.owner.email, now=now)
         case.reminded_at = now
+    db.session.commit()
+    return len(cases)
+
+
+def _late_phrase(case: FollowUpCase, now: datetime) -> str:
+    if case.first_contact_at is None and case.due_at < now:
+        return f"no first contact; it was due {case.due_at.strftime('%Y-%m-%d %H:%M')} UTC"
+    due = case.resolve_due_at or case.due_at
+    return f"not resolved; it was due {due.strftime('%Y-%m-%d %H:%M')} UTC"
+
+
+def escalate_overdue(*, now: datetime) -> int:
+    """Tell each overdue case's team lead once (an email) and post it to the team's channels, recording it
+    on the case (`escalated_at`) so another pass or another dispatcher does not tell them again. Overdue is
+    judged on due times counted in the team's working hours when the case opened."""
+    query = select(FollowUpCase).where(
+        FollowUpCase.status.in_(OPEN_STATUSES), FollowUpCase.escalated_at.is_(None),
+        or_(and_(FollowUpCase.first_contact_at.is_(None), FollowUpCase.due_at < now),
+            FollowUpCase.resolve_due_at < now)).order_by(FollowUpCase.id).limit(500)
+    cases = db.session.scalars(query.with_for_update(skip_locked=True)).all()
+    default = teams.team_for({})
+    organisation = current_app.config["ORGANISATION_NAME"]
+    for case in cases:
+        team = case.team_row or default
+        team_name = team.name if team else (case.team or teams.DEFAULT_NAME)
+        url = external_url("manage.cases.case_detail", case_id=case.id)
+        summary, phrase = staff_summary(case), _late_phrase(case, now)
+        if team is not None and team.lead is not None:
+            context = dict(case=case, summary=summary, url=url, team=team_name, late=phrase, organisation=organisation)
+            rendered = mail.Rendered(f"Overdue in {team_name}: case {case.id} — {summary}"[:300],
+                                     render_template("email/case_escalated.txt", **context), None, {})
+            mail.queue(rendered, kind="case_escalated", recipient=team.lead.email, now=now)
+        chat.post("overdue", chat.Message(f"Overdue follow-up case {case.id} ({team_name})",
+                                          [summary, f"{case.priority.capitalize()} priority, {phrase}.",
+                                           f"Owner: {case.owner.email if case.owner else 'nobody yet'}"], url),
+                  team_id=team.id if team else None, now=now)
+        case.escalated_at = now
     db.session.commit()
     return len(cases)

@@ -9,6 +9,7 @@ from survey.models.outreach import ApiToken, AuditEntry, Campaign, OutboxMessage
 from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision, ResponseTag
 from survey.models.rollups import AnswerCount
 from survey.models.surveys import QUESTION_TYPES, Question, Survey, SurveyStatus, SurveyVersion
+from survey.models.teams import PRIORITIES, ChatChannel, ChatDelivery, RootCause, Team
 from survey.models.users import ROLES, User
 from survey.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -17,7 +18,7 @@ __all__ = [
     "CaseStatus",
     "ChangeEntry", "ChangeLink", "ChangeNotice", "ChangeQuote", "ChangeStatus", "Complaint", "Contact",
     "DeliveryStatus", "ErasedAddress", "FollowUpCase", "Invitation", "Job", "JobFile", "JobState", "OutboxMessage",
-    "OutboxStatus",
+    "OutboxStatus", "PRIORITIES", "RootCause", "Team", "ChatChannel", "ChatDelivery",
     "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision", "ResponseTag", "Survey",
     "SurveyStatus", "SurveyVersion", "TriggerEvent", "User", "WebhookDelivery", "WebhookEndpoint",
 ]

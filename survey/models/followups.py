@@ -45,8 +45,9 @@ class Complaint(Model):
 class FollowUpCase(Model):
     """A customer to get back to: opened for a low score, a "you may contact me", a complaint, or by hand.
 
-    `due_at` comes from the response-time standard (business days); `first_contact_at` and `resolved_at`
-    measure it. At most one case per response and per complaint.
+    `due_at` (first contact) and `resolve_due_at` come from its team's response-time standard;
+    `first_contact_at` and `resolved_at` measure it. `team` is the team's name when it opened. At most one
+    case per response and per complaint.
     """
 
     __tablename__ = "followup_cases"
@@ -68,11 +69,19 @@ class FollowUpCase(Model):
     problem_fixed: Mapped[bool | None]
     change_id: Mapped[int | None] = mapped_column(ForeignKey("change_entries.id", ondelete="SET NULL"))
     reminded_at: Mapped[datetime | None]
+    # The team it belongs to (None: opened before teams existed, or its team was deleted: the default's).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    resolve_due_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]  # the team lead was told it is overdue (once)
+    root_cause_id: Mapped[int | None] = mapped_column(ForeignKey("root_causes.id", ondelete="SET NULL"))
 
     response = relationship("Response")
     complaint = relationship("Complaint")
     contact = relationship("Contact")
     owner = relationship("User")
+    team_row = relationship("Team")
+    root_cause = relationship("RootCause")
     notes: Mapped[list[CaseNote]] = relationship(back_populates="case", cascade="all, delete-orphan",
                                                  order_by="CaseNote.id")
 

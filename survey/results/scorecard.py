@@ -8,6 +8,7 @@ the same week (another dispatcher, a restart) is refused by the outbox's unique 
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -67,8 +68,11 @@ def build_cards(last_day: date) -> list[tuple[SurveyCard, bytes | None]]:
     return cards
 
 
-def send_scorecards(*, now: datetime) -> int:
-    """Queue this week's scorecard for everyone who opted in and has not had it; returns how many."""
+def send_scorecards(*, now: datetime, cases: Callable[[datetime], object] | None = None) -> int:
+    """Queue this week's scorecard for everyone who opted in and has not had it; returns how many.
+    `cases(now)`: the follow-up section (each team's response-time compliance and the root causes that
+    recur: survey.followups.scorecard_cases), passed in by the callers because follow-ups come after
+    results on the data path; asked only when a scorecard is due."""
     week = week_due(now, current_app.config["TIMEZONE"])
     if week is None:
         return 0
@@ -83,7 +87,8 @@ def send_scorecards(*, now: datetime) -> int:
     context = dict(week=week, items=[item for item, _ in items],
                    organisation=current_app.config["ORGANISATION_NAME"],
                    settings=Settings.from_config(current_app.config),
-                   opt_out_url=external_url("manage.surveys.index"))
+                   opt_out_url=external_url("manage.surveys.index"),
+                   cases=cases(now) if cases else None, cases_url=external_url("manage.cases.index"))
     rendered = mail.Rendered(f"Customer scorecard, week {week} — {context['organisation']}",
                              render_template("email/scorecard.txt", **context),
                              render_template("email/scorecard.html", **context), {},

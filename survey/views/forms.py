@@ -395,6 +395,7 @@ class CaseStatusForm(Form):
                                             SelectChoice(CaseStatus.UNREACHABLE, "Could not reach")])
     problem_fixed = SelectField("Is the customer's problem fixed?", validators=[Optional()],
                                 choices=[SelectChoice("", "—"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")])
+    root_cause = SelectField("Root cause (needed to resolve)", validators=[Optional()])
     change_id = SelectField("Led to a change (optional)", validators=[Optional()])
     note = TextAreaField("Note (what was said, what happens next)", validators=[Optional(), Length(max=5000)])
 
@@ -433,3 +434,48 @@ class WebhookEndpointForm(Form):
     # Choices from survey.webhooks.events.SCHEME_LABELS (set by the view). A post without the field keeps what the
     # endpoint has, and a new endpoint gets Standard Webhooks.
     signature_scheme = RadioField("How deliveries are signed", default="standard")
+
+
+PRIORITY_CHOICES = [SelectChoice("high", "High (half the times)"), SelectChoice("normal", "Normal"),
+                    SelectChoice("low", "Low")]
+
+
+class TeamForm(Form):
+    """A team and its response-time standard; survey.followups.teams.parse checks it and names each problem."""
+
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    lead = SelectField("Team lead (told when a case is overdue)", validators=[Optional()])
+    rule_attribute = SelectField("Attribute", validators=[Optional()])
+    rule_values = StringField("Attribute values (separated by commas)", validators=[Optional(), Length(max=10000)],
+                              description="For example: Leeds, York. Compared ignoring upper and lower case.")
+    timezone = StringField("Time zone", validators=[Optional(), Length(max=64)], default="Europe/London",
+                           description="Where the team works, e.g. Europe/London.")
+    monday_open, monday_close = StringField("Monday opens"), StringField("Monday closes")
+    tuesday_open, tuesday_close = StringField("Tuesday opens"), StringField("Tuesday closes")
+    wednesday_open, wednesday_close = StringField("Wednesday opens"), StringField("Wednesday closes")
+    thursday_open, thursday_close = StringField("Thursday opens"), StringField("Thursday closes")
+    friday_open, friday_close = StringField("Friday opens"), StringField("Friday closes")
+    saturday_open, saturday_close = StringField("Saturday opens"), StringField("Saturday closes")
+    sunday_open, sunday_close = StringField("Sunday opens"), StringField("Sunday closes")
+    holidays = TextAreaField("Holidays (one date a line, e.g. 2026-12-25)", validators=[Optional(), Length(max=20000)])
+    first_contact_hours = StringField("Time to first contact, in working hours", default="8")
+    resolve_hours = StringField("Time to resolve, in working hours", default="40")
+    priority_low_score = SelectField("Priority of a low score", choices=PRIORITY_CHOICES, default="normal")
+    priority_complaint = SelectField("Priority of a complaint", choices=PRIORITY_CHOICES, default="normal")
+    priority_contact_request = SelectField("Priority of a request to be contacted", choices=PRIORITY_CHOICES,
+                                           default="normal")
+
+
+class RootCauseForm(Form):
+    code = StringField("Code", validators=[DataRequired(), Length(max=60)], description="Short, e.g. DELIVERY-LATE.")
+    label = StringField("What it means (optional)", validators=[Optional(), Length(max=200)])
+
+
+class ChatChannelForm(Form):
+    kind = SelectField("Where", choices=[SelectChoice("slack", "Slack"), SelectChoice("teams", "Microsoft Teams")])
+    url = StringField("Incoming webhook URL", validators=[DataRequired(), Length(max=2000)],
+                      description="Slack: an incoming webhook. Microsoft Teams: a Workflows “post to a channel when "
+                                  "a webhook request is received” URL.")
+    events = SelectMultipleField("Post", widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+                                 choices=[SelectChoice("alert", "new alerts"), SelectChoice("overdue", "overdue cases"),
+                                          SelectChoice("complaint", "new complaints")])

@@ -275,3 +275,43 @@ def test_new_question_types_have_no_serious_or_critical_violations(app, live_ser
                 targets = [node["target"] for node in violation["nodes"]][:3]
                 blocking.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
     assert blocking == []
+
+
+def test_team_pages_and_the_case_list_have_no_serious_or_critical_violations(app, live_server, page, axe):
+    """The teams page (with a team, codes and the add form), a team with a channel, a team refused, and the
+    case list filtered by team with its compliance and recurring root causes."""
+    from survey.clock import utcnow
+    from survey.followups import teams
+    from survey.webhooks import chat
+    from tests.browser.conftest import log_in
+    from tests.factories import make_user
+
+    app.config["WEBHOOK_ALLOWED_HOSTS"] = "127.0.0.1"
+    with app.app_context():
+        make_user(email="admin@example.com", role="admin")
+        leeds = teams.save_team(None, teams.TeamInput(name="Leeds", rule_attribute="location", rule_values="Leeds"),
+                                now=utcnow())
+        chat.add_channel(leeds.id, "slack", "http://127.0.0.1:9/hook", ("overdue",), now=utcnow())
+        teams.add_root_cause("LATE", "Delivery late")
+        team_id = leeds.id
+
+    def refused_team():
+        page.goto(live_server + "/manage/teams/")
+        page.fill("#name", "York")
+        page.fill("#timezone", "Nowhere/At-all")
+        page.click("main form.narrow >> nth=1 >> button[type=submit]")
+        page.wait_for_selector(".error-summary")
+
+    log_in(page, live_server)
+    blocking = []
+    cases = f"{live_server}/manage/cases/?team={team_id}&status=all"
+    for name, act in [("teams page", lambda: page.goto(live_server + "/manage/teams/")),
+                      ("one team with a channel", lambda: page.goto(f"{live_server}/manage/teams/{team_id}")),
+                      ("teams page, team refused", refused_team),
+                      ("case list by team", lambda: page.goto(cases))]:
+        act()
+        for violation in audit(axe, page):
+            if violation["impact"] in BLOCKING:
+                targets = [node["target"] for node in violation["nodes"]][:3]
+                blocking.append(f"{name}: {violation['id']} ({violation['impact']}): {violation['help']} {targets}")
+    assert blocking == []

@@ -17,8 +17,10 @@ from survey import followups
 from survey.accounts import api_tokens
 from survey.changes import changelog as changes
 from survey.extensions import db
+from survey.followups import teams
 from survey.models import (
     Alert,
+    ChatChannel,
     Contact,
     FollowUpCase,
     Job,
@@ -142,10 +144,20 @@ def store_everywhere(app) -> dict:
         db.session.commit()
         for number, text in enumerate(TEXTS[:5]):
             api_tokens.create_token(short(text, 90) + str(number), "agent", now=NOW)
+        # A team, a root-cause code and a chat channel named by payloads (the team's rule values too).
+        team = teams.save_team(None, teams.TeamInput(
+            name=" ".join(short(TEXTS[1], 90).split()) or "t", lead_id=admin_id, rule_attribute="location",
+            rule_values=short(TEXTS[2], 190).replace(",", " ") or "v"), now=NOW)
+        for number, text in enumerate(TEXTS[:3]):
+            teams.add_root_cause(" ".join(short(text, 50).split()) + str(number), short(text, 190))
+        db.session.add(ChatChannel(team_id=team.id, kind="slack", url="https://hooks.slack.com/services/T/B/x",
+                                   events=["overdue"], created_at=NOW))
+        db.session.commit()
         return {"slug": survey.slug, "token": tokens[0], "unsubscribe": unsubscribe,
                 "ids": {"response": responses[0].id, "case": cases[0].id, "contact": contact_ids[0],
                         "change": entries[0], "alert": db.session.scalar(select(Alert.id)), "endpoint": endpoint.id,
-                        "question": "q0", "job": refused.id, "running_job": running.id}}
+                        "question": "q0", "job": refused.id, "running_job": running.id,
+                        "team": team.id}}
 
 
 def pages(stored: dict) -> tuple[list[str], list[str]]:
@@ -167,7 +179,8 @@ def pages(stored: dict) -> tuple[list[str], list[str]]:
                f"/manage/surveys/{slug}/email-preview.html", "/manage/webhooks/",
                f"/manage/webhooks/{ids['endpoint']}", "/manage/api-tokens/", "/manage/jobs",
                f"/manage/jobs/{ids['job']}", f"/manage/jobs/{ids['running_job']}", "/manage/branding/",
-               "/manage/branding/email-preview.html",
+               "/manage/branding/email-preview.html", "/manage/teams/", f"/manage/teams/{ids['team']}",
+               f"/manage/cases/?status=all&team={ids['team']}",
                # Confirmation pages, which repeat what they act on.
                f"/manage/surveys/{slug}/close", f"/manage/surveys/{slug}/questions/{ids['question']}/delete",
                f"/manage/changes/{ids['change']}/delete", f"/manage/webhooks/{ids['endpoint']}/delete"]

@@ -70,7 +70,10 @@ def case_body(case: FollowUpCase) -> dict:
             "first_contact_at": iso(case.first_contact_at) if case.first_contact_at else None,
             "resolved_at": iso(case.resolved_at) if case.resolved_at else None,
             "overdue": followups.is_overdue(case, now), "problem_fixed": case.problem_fixed,
-            "change_id": case.change_id}
+            "change_id": case.change_id, "team_id": case.team_id, "priority": case.priority,
+            "resolve_due_at": iso(case.resolve_due_at) if case.resolve_due_at else None,
+            "escalated_at": iso(case.escalated_at) if case.escalated_at else None,
+            "root_cause": case.root_cause.code if case.root_cause else None}
 
 
 @operation("/cases", "GET", role="agent", summary="List follow-up cases", tag="Follow-up cases",

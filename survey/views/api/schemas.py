@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from survey.models import QUESTION_TYPES, ROLES, SurveyStatus
+from survey.models import PRIORITIES, QUESTION_TYPES, ROLES, SurveyStatus
 from survey.models.alerts import ALERT_STATUSES
 from survey.models.followups import CASE_REASONS, CASE_STATUSES
 
@@ -292,14 +292,20 @@ ALERT = {
 CASE = {
     "type": "object", "additionalProperties": False,
     "required": ["id", "reason", "status", "summary", "team", "owner", "contact_email", "response_id", "opened_at",
-                 "due_at", "first_contact_at", "resolved_at", "overdue", "problem_fixed", "change_id"],
+                 "due_at", "first_contact_at", "resolved_at", "overdue", "problem_fixed", "change_id", "team_id",
+                 "priority", "resolve_due_at", "escalated_at", "root_cause"],
     "properties": {"id": {"type": "integer"}, "reason": {"enum": list(CASE_REASONS)},
                    "status": {"enum": list(CASE_STATUSES)}, "summary": {"type": "string"}, "team": {"type": "string"},
                    "owner": {"type": ["string", "null"], "description": "the owner's email"},
                    "contact_email": {"type": ["string", "null"]}, "response_id": {"type": ["integer", "null"]},
                    "opened_at": TIMESTAMP, "due_at": TIMESTAMP, "first_contact_at": nullable(TIMESTAMP),
                    "resolved_at": nullable(TIMESTAMP), "overdue": {"type": "boolean"},
-                   "problem_fixed": {"type": ["boolean", "null"]}, "change_id": {"type": ["integer", "null"]}},
+                   "problem_fixed": {"type": ["boolean", "null"]}, "change_id": {"type": ["integer", "null"]},
+                   "team_id": {"type": ["integer", "null"], "description": "its team (null: the default team)"},
+                   "priority": {"enum": list(PRIORITIES)},
+                   "resolve_due_at": {**nullable(TIMESTAMP), "description": "due to be resolved (its team's standard)"},
+                   "escalated_at": {**nullable(TIMESTAMP), "description": "when the team lead was told it is overdue"},
+                   "root_cause": {"type": ["string", "null"], "description": "the root-cause code chosen on closing"}},
 }
 
 IMPACT = {

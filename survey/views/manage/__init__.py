@@ -14,12 +14,13 @@ from survey.views.manage import (
     results,
     sending,
     surveys,
+    teams,
     webhooks,
 )
 from survey.views.manage.blueprint import bp
 
 for child in (surveys, cases, contacts, sending, alerts, results, responses, exports, imports, jobs, changelog,
-              api_tokens, webhooks, branding):
+              api_tokens, webhooks, branding, teams):
     bp.register_blueprint(child.bp)
 
 __all__ = ["bp"]

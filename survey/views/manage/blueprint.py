@@ -86,6 +86,7 @@ def may_open(endpoint: str, method: str = "GET") -> bool:
 # show forms that exist to be posted, so they are offered to those who may post them.
 NAVIGATION = (("manage.surveys.index", "Surveys", "GET"), ("manage.surveys.new_survey", "New survey", "POST"),
               ("manage.surveys.import_definition", "Import", "POST"), ("manage.cases.index", "Follow-ups", "GET"),
+              ("manage.teams.index", "Teams", "GET"),
               ("manage.contacts.index", "Contacts", "GET"), ("manage.changelog.index", "Changes", "GET"),
               ("manage.alerts.inbox", "Alerts", "GET"), ("manage.sending.outbox", "Outbox", "GET"),
               ("manage.jobs.index", "Jobs", "GET"),

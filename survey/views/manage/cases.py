@@ -28,10 +28,17 @@ def _case(case_id: int) -> FollowUpCase:
 
 
 def _status_form(case: FollowUpCase, formdata=None) -> CaseStatusForm:
-    form = CaseStatusForm(formdata=formdata, status=case.status)
+    form = CaseStatusForm(formdata=formdata, status=case.status,
+                          root_cause=str(case.root_cause_id) if case.root_cause_id else "")
+    form.root_cause.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(c.id), f"{c.code} – {c.label}" if c.label != c.code else c.code)
+        for c in followups.root_causes(active_only=True)]
     form.change_id.choices = [SelectChoice("", "—")] + [
         SelectChoice(str(c.id), c.title) for c in entries.recent_changes(100)]
     return form
+
+
+PERIODS = (30, 90, 365)  # days the standard and the root causes are counted over
 
 
 @bp.route("/cases/")
@@ -39,10 +46,17 @@ def index():
     now = utcnow()
     status = request.args.get("status", "open")
     mine = request.args.get("mine") == "1"
-    cases = followups.list_cases(status=status, owner_id=current_user.id if mine else None, now=now)
+    teams = followups.teams_in_order()
+    team = next((t for t in teams if str(t.id) == request.args.get("team", "")), None)
+    days = number if (number := parse_id(request.args.get("days", ""))) in PERIODS else 90
+    since = now - timedelta(days=days)
+    cases = followups.list_cases(status=status, owner_id=current_user.id if mine else None, now=now,
+                                 team_id=team.id if team else None)
     return render_template("manage/cases/index.html", cases=cases, status=status, mine=mine, now=now,
-                           overdue=followups.is_overdue,
-                           standards=followups.standards(now=now, since=now - timedelta(days=90)))
+                           overdue=followups.is_overdue, teams=teams, team=team, days=days, periods=PERIODS,
+                           standards=followups.compliance(now=now, since=since, team_id=team.id if team else None),
+                           causes=followups.recurring_causes(since=since, team_id=team.id if team else None),
+                           min_cases=followups.MIN_CASES)
 
 
 @bp.route("/cases/<int:case_id>")
@@ -64,10 +78,13 @@ def change_status(case_id: int):
     form = _status_form(case, request.form)
     if form.validate():
         fixed = {"yes": True, "no": False}.get(form.problem_fixed.data or "")
-        followups.set_status(case, form.status.data, actor=current_user, now=utcnow(), problem_fixed=fixed,
-                             change_id=int(form.change_id.data) if form.change_id.data else None,
-                             note=form.note.data or "")
-        flash("Case updated.")
+        try:
+            followups.set_status(case, form.status.data, actor=current_user, now=utcnow(), problem_fixed=fixed,
+                                 change_id=int(form.change_id.data) if form.change_id.data else None,
+                                 note=form.note.data or "", root_cause_id=parse_id(form.root_cause.data or ""))
+            flash("Case updated.")
+        except followups.CaseError as error:
+            flash(f"{error} Nothing was changed.", "error")
     else:
         flash("That status change was not valid; nothing was changed.", "error")
     return redirect(url_for(".case_detail", case_id=case.id))

@@ -191,7 +191,7 @@ def test_the_dispatch_loop_runs_detection(ctx, monkeypatch):
     calls = []
     scorecards = []
     monkeypatch.setattr(trends, "run", lambda now: calls.append(now) or trends.RunReport(None, (), 0))
-    monkeypatch.setattr(dispatch.scorecard, "send_scorecards", lambda now: scorecards.append(now) or 0)
+    monkeypatch.setattr(dispatch.scorecard, "send_scorecards", lambda now, **_: scorecards.append(now) or 0)
     monkeypatch.setattr(dispatch.time, "sleep", lambda seconds: None)
     passes = iter([False, False, True])
     dispatch.run_forever(interval=0, detect_every=3600, echo=print, should_stop=lambda: next(passes))

@@ -159,6 +159,20 @@ def test_seed_demo_loads_a_real_drop_in_leeds_and_prints_the_login(runner, app):
         assert abs(share["Manchester", False] - share["Manchester", True]) < 0.12
         themes = dict(browsing.survey_tags(survey))
         assert themes["call-backs"] > 10 and themes["delivery"] > 10  # the browser has themes to show
+        # Two teams with different standards; Leeds' cases are counted against Leeds' standard.
+        from datetime import timedelta
+
+        from survey import followups
+        from survey.models import FollowUpCase
+
+        by_name = {team.name: team for team in followups.teams_in_order()}
+        assert set(by_name) == {"Leeds store", "Everywhere else"}
+        assert by_name["Leeds store"].first_contact_minutes == 240 and by_name["Everywhere else"].hours[5] is None
+        leeds_cases = db.session.scalars(select(FollowUpCase).where(FollowUpCase.team == "Leeds store")).all()
+        assert leeds_cases and all(c.team_id == by_name["Leeds store"].id for c in leeds_cases)
+        standards = followups.compliance(now=utcnow(), since=utcnow() - timedelta(days=90))
+        assert {row.team for row in standards} == set(by_name)
+        assert followups.recurring_causes(since=utcnow() - timedelta(days=90))[0].code == "LATE-DELIVERY"
 
 
 # --- dates and times: one parameter type (cli.Moment) for every option that takes one ---------------------
