@@ -237,10 +237,17 @@ def _with_its_section(specs: list[QuestionSpec], i: int, left: str) -> list[Ques
 
 
 def move_question(survey: Survey, key: str, offset: int, *, now: datetime) -> None:
+    """Move a question up or down; in a survey with sections, one step across a page's edge moves it onto the
+    next page instead (last of the page above, first of the page below), keeping each page's questions
+    together."""
     specs = _specs(survey.current_version)
     i = _index(specs, key)
     j = min(max(i + offset, 0), len(specs) - 1)
-    if i != j:
+    if i != j and abs(offset) == 1 and specs[j].section != specs[i].section:
+        left = specs[i].section
+        specs[i] = replace(specs[i], section=specs[j].section)
+        _save_questions(survey, _with_its_section(specs, i, left), now)
+    elif i != j:
         specs.insert(j, specs.pop(i))
         _save_questions(survey, specs, now)
 

@@ -200,3 +200,17 @@ def test_parse_section_names_the_field():
     with pytest.raises(Exception) as refused:
         parse_section({"key": "Bad Key", "title": ""})
     assert [p.split(":")[0] for p in refused.value.problems] == ["key", "title"]
+
+
+def test_moving_a_question_up_or_down_across_a_pages_edge_moves_it_onto_that_page(ctx):
+    survey = sectioned(status="draft")
+    authoring.move_question(survey, "channel", -1, now=LATER)
+    assert layout(survey)[:2] == [("rating", ["satisfaction", "recommend", "channel"]), ("problems", ["topics"])]
+    authoring.move_question(survey, "channel", 1, now=LATER)
+    assert layout(survey)[:2] == [("rating", ["satisfaction", "recommend"]), ("problems", ["channel", "topics"])]
+    authoring.move_question(survey, "recommend", 1, now=LATER)
+    assert layout(survey)[:2] == [("rating", ["satisfaction"]), ("problems", ["recommend", "channel", "topics"])]
+    before = layout(survey)
+    with pytest.raises(LogicError, match="only question of section 'rating'"):
+        authoring.move_question(survey, "satisfaction", 1, now=LATER)
+    unchanged(survey, before)

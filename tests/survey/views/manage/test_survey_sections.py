@@ -190,3 +190,13 @@ def test_moving_the_only_question_out_of_its_section_is_refused_at_the_section_f
     assert response.status_code == 422
     assert "only question of section 'more'" in text_of(response).split('id="section-error"')[1]
     assert stored(app) == before
+
+
+def test_move_up_from_the_top_of_a_page_puts_the_question_on_the_page_above(client, app, editor):
+    response = post_form(client, f"{PAGED}/questions/channel/move", {"direction": "up"}, page=PAGED)
+    assert response.status_code == 302
+    assert layout(app)[:2] == [("rating", ["satisfaction", "recommend", "channel"]), ("problems", ["topics"])]
+    before = stored(app)
+    post_form(client, f"{PAGED}/questions/topics/move", {"direction": "up"}, page=PAGED)
+    assert "only question of section 'problems'" in text_of(client.get(PAGED))
+    assert stored(app) == before
