@@ -479,6 +479,16 @@ def _sections(raw, problems: list[str]) -> list[SectionSpec]:
     return sections
 
 
+def parse_section(data) -> SectionSpec:
+    """One section as the editor sends it ({"key", "title", "intro"?, "show_if"?}), checked as an import
+    checks it; refused with problems named by field ("title: …")."""
+    problems: list[str] = []
+    sections = _sections([data], problems)
+    if problems:
+        raise DefinitionError([problem.removeprefix("sections[0].") for problem in problems])
+    return sections[0]
+
+
 def logic_problems(questions, sections=(), *, intro: str = "") -> list[str]:
     """What is wrong with a survey's display logic, sections and piped text, given its parsed questions (of
     any type: a condition only needs each question's key, type and options), each problem as "where: what"

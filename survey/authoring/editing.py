@@ -1,4 +1,4 @@
-"""Verbs over surveys: create, import, edit questions, publish, close, duplicate.
+"""Verbs over surveys: create, import, edit questions and sections, publish, close, duplicate.
 
 A version that has responses is never changed: the first edit after a response arrives copies the
 current version into a new one (live at once if the survey is published), so every stored response
@@ -192,7 +192,9 @@ def add_question(survey: Survey, spec: QuestionSpec, *, now: datetime) -> None:
     specs = _specs(survey.current_version)
     if any(s.key == spec.key for s in specs):
         raise AuthoringError(f"The key {spec.key!r} is already used by another question in this survey.")
-    _save_questions(survey, specs + [spec], now)
+    members = [i for i, s in enumerate(specs) if spec.section and s.section == spec.section]
+    specs.insert(members[-1] + 1 if members else len(specs), spec)  # with its section's questions
+    _save_questions(survey, specs, now)
 
 
 def add_ces_question(survey: Survey, *, organisation: str, now: datetime) -> str:
@@ -209,15 +211,43 @@ def update_question(survey: Survey, key: str, spec: QuestionSpec, *, now: dateti
     i = _index(specs, key)
     if spec.key != key and any(s.key == spec.key for s in specs):
         raise AuthoringError(f"The key {spec.key!r} is already used by another question in this survey.")
-    specs[i] = spec
+    before, specs[i] = specs[i], spec
+    if spec.section != before.section and section_specs(survey.current_version):
+        specs = _with_its_section(specs, i, before.section)
     _save_questions(survey, specs, now)
 
 
+def _with_its_section(specs: list[QuestionSpec], i: int, left: str) -> list[QuestionSpec]:
+    """specs with the question at i, just moved from section `left` to another, placed beside that
+    section's questions: first of it when the section comes later, last when it comes earlier (the nearest
+    place to where it was, so its conditions and those reading it keep their order). Refused, naming the
+    section, when it was the only question of `left` (a section is never empty)."""
+    spec = specs[i]
+    if not any(s.section == left for j, s in enumerate(specs) if j != i):
+        raise LogicError([f"questions[{i}] ({spec.key}).section: it is the only question of section {left!r}, "
+                          "and a section needs at least one; remove that section instead, or move another "
+                          "question into it first"])
+    others = specs[:i] + specs[i + 1:]
+    members = [j for j, s in enumerate(others) if s.section == spec.section]
+    if not members:
+        return specs  # not one of the survey's sections: the check names it
+    place = members[0] if members[0] >= i else members[-1] + 1
+    others.insert(place, spec)
+    return others
+
+
 def move_question(survey: Survey, key: str, offset: int, *, now: datetime) -> None:
+    """Move a question up or down; in a survey with sections, one step across a page's edge moves it onto the
+    next page instead (last of the page above, first of the page below), keeping each page's questions
+    together."""
     specs = _specs(survey.current_version)
     i = _index(specs, key)
     j = min(max(i + offset, 0), len(specs) - 1)
-    if i != j:
+    if i != j and abs(offset) == 1 and specs[j].section != specs[i].section:
+        left = specs[i].section
+        specs[i] = replace(specs[i], section=specs[j].section)
+        _save_questions(survey, _with_its_section(specs, i, left), now)
+    elif i != j:
         specs.insert(j, specs.pop(i))
         _save_questions(survey, specs, now)
 
@@ -292,3 +322,86 @@ def duplicate_survey(survey: Survey, *, actor: User | None, now: datetime) -> Su
 def create_from_spec(spec: SurveySpec, *, title: str, actor: User | None, now: datetime) -> Survey:
     """A new draft from a starter template (or an empty spec) under a fresh address named after title."""
     return create_survey(replace(spec, slug=unique_slug(title), title=title), actor=actor, now=now)
+
+
+# Sections (pages): each verb rewrites the version's sections and its questions' `section` together and saves
+# them as a question edit does (a new version once there are responses), after the same logic check, so a
+# condition or piped text that would break is refused naming the section.
+
+def _sections(survey: Survey) -> list[SectionSpec]:
+    return list(section_specs(survey.current_version))
+
+
+def _section_index(sections: list[SectionSpec], key: str) -> int:
+    for j, section in enumerate(sections):
+        if section.key == key:
+            return j
+    raise AuthoringError(f"This survey has no section with the key {key!r}.")
+
+
+def new_section_key(survey: Survey, title: str) -> str:
+    """A section key made from its title ("What went wrong" → what_went_wrong), not yet used by a section."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "_", ascii_title.lower()).strip("_")[:40].strip("_")
+    base = base if base[:1].isalpha() else f"page_{base}".strip("_")
+    taken = {s.key for s in _sections(survey)}
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    return candidate
+
+
+def split_into_sections(survey: Survey, section: SectionSpec, *, now: datetime) -> None:
+    """Turn a survey without sections into one whose first (and only) section holds every question."""
+    if _sections(survey):
+        raise AuthoringError("This survey is already split into pages: add a section instead.")
+    specs = _specs(survey.current_version)
+    if not specs:
+        raise AuthoringError("Add a question first: a page needs at least one question.")
+    _save_questions(survey, [replace(s, section=section.key) for s in specs], now, (section,))
+
+
+def add_section(survey: Survey, section: SectionSpec, *, first: str, now: datetime) -> None:
+    """A new section starting at question `first`: it takes that question and those after it in the same
+    section, and is listed right after that section."""
+    sections = _sections(survey)
+    if not sections:
+        raise AuthoringError("This survey has no sections yet: split it into pages first.")
+    if any(s.key == section.key for s in sections):
+        raise AuthoringError(f"The key {section.key!r} is already used by another section of this survey.")
+    specs = _specs(survey.current_version)
+    i = _index(specs, first)
+    old = specs[i].section
+    if i == 0 or specs[i - 1].section != old:
+        raise AuthoringError(f"“{specs[i].text}” already begins section {old!r}: a new section starts at a "
+                             "question in the middle of one, and takes it and the questions after it.")
+    j = i
+    while j < len(specs) and specs[j].section == old:
+        specs[j] = replace(specs[j], section=section.key)
+        j += 1
+    sections.insert(_section_index(sections, old) + 1, section)
+    _save_questions(survey, specs, now, tuple(sections))
+
+
+def update_section(survey: Survey, key: str, section: SectionSpec, *, now: datetime) -> None:
+    """Rename a section (its key too: its questions follow), or change its introduction or condition."""
+    sections = _sections(survey)
+    j = _section_index(sections, key)
+    if section == sections[j]:
+        return
+    if section.key != key and any(s.key == section.key for s in sections):
+        raise AuthoringError(f"The key {section.key!r} is already used by another section of this survey.")
+    sections[j] = section
+    specs = [replace(s, section=section.key) if s.section == key else s for s in _specs(survey.current_version)]
+    _save_questions(survey, specs, now, tuple(sections))
+
+
+def remove_section(survey: Survey, key: str, *, now: datetime) -> None:
+    """Remove a section, not its questions: they join the section before it (the next one, for the first).
+    Removing the only section leaves a survey without sections (one page)."""
+    sections = _sections(survey)
+    j = _section_index(sections, key)
+    sections.pop(j)
+    heir = sections[j - 1].key if j > 0 else sections[0].key if sections else ""
+    specs = [replace(s, section=heir) if s.section == key else s for s in _specs(survey.current_version)]
+    _save_questions(survey, specs, now, tuple(sections))

@@ -90,7 +90,70 @@ class AddressForm(Form):
                                    "It can change only while the survey is a draft.")
 
 
-class QuestionForm(Form):
+class ConditionFields(Form):
+    """Display logic without JSON: "show only if <subject> <operator> <value>", the subjects (earlier
+    questions, a contact attribute) set per survey by `_offer`. A condition more complex than one comparison
+    (from an imported definition) is kept as the subject "kept", its JSON in a hidden field. The question
+    editor adds "end the survey if" (fields named end_…); a section has only "show"."""
+
+    show_subject = SelectField("Depends on", choices=[], validate_choice=False)
+    show_attribute = StringField("Contact attribute", validators=[Optional(), Length(max=64)],
+                                 description="When the condition is on the contact: name, email or an attribute "
+                                             "such as location.")
+    show_operator = SelectField("Comparison", choices=[SelectChoice(*item) for item in EDITOR_OPERATORS.items()],
+                                validate_choice=False)
+    show_value = StringField("Value", validators=[Optional(), Length(max=200)],
+                             description="Rating: a scale position (1 is the worst); NPS: 0–10; yes/no: yes or "
+                                         "no; choice: an option as written.")
+    show_kept = HiddenField()
+
+    def _offer(self, name: str, earlier: list[tuple[str, str]], condition, extra=(), *, fill: bool) -> None:
+        subjects = [(f"answers.{key}", f"the answer to “{text[:80]}”") for key, text in earlier]
+        kept = [("kept", "the condition of the imported definition")] if (
+            condition is not None and editor_fields(condition) is None) else []
+        none = ("", "(always show it)" if name == "show" else "(never end early)")
+        contact = ("contact", "a contact attribute")
+        getattr(self, f"{name}_subject").choices = [SelectChoice(*choice) for choice in
+                                                    (none, *kept, *subjects, *extra, contact)]
+        if fill and condition is not None:
+            self._fill(name, condition)
+
+    def _fill(self, name: str, condition) -> None:
+        fields = editor_fields(condition)
+        if fields is None:
+            getattr(self, f"{name}_subject").data = "kept"
+            getattr(self, f"{name}_kept").data = json.dumps(condition)
+            return
+        subject, operator, value = fields
+        if subject.startswith("contact."):
+            getattr(self, f"{name}_attribute").data = subject.split(".", 1)[1]
+            subject = "contact"
+        elif name == "end" and subject == f"answers.{self.key.data}":
+            subject = "self"
+        getattr(self, f"{name}_subject").data = subject
+        getattr(self, f"{name}_operator").data = operator
+        getattr(self, f"{name}_value").data = value
+
+    def _condition(self, name: str, types: dict[str, str]) -> object:
+        subject = getattr(self, f"{name}_subject").data or ""
+        if not subject:
+            return None
+        if subject == "kept":
+            try:
+                return parse_json((getattr(self, f"{name}_kept").data or "null").encode())
+            except JsonError:
+                return None
+        if subject == "self" and "type" in self:  # a question's own answer (its end condition)
+            subject = f"answers.{(self.key.data or '').strip()}"
+            types = {**types, (self.key.data or "").strip(): self.type.data}
+        elif subject == "contact":
+            subject = f"contact.{(getattr(self, f'{name}_attribute').data or '').strip().lower()}"
+        question_type = types.get(subject.split(".", 1)[1]) if subject.startswith("answers.") else None
+        return simple_condition(subject, getattr(self, f"{name}_operator").data or "==",
+                                getattr(self, f"{name}_value").data or "", question_type)
+
+
+class QuestionForm(ConditionFields):
     key = StringField("Key", validators=[DataRequired(), Length(max=64)],
                       description="Lower-case letters, digits and _. Results line questions up by key.")
     type = SelectField("Type", choices=[SelectChoice(t, TYPE_LABELS[t]) for t in QUESTION_TYPES])
@@ -119,20 +182,7 @@ class QuestionForm(Form):
         "Open a follow-up at or below (optional)", validators=[Optional()],
         description="Rating: a scale position (1 is the worst); NPS: 0–9. Empty: the bottom two boxes, NPS 0–6.")
 
-    # Display logic without JSON: "show this question only if <subject> <operator> <value>", and "end the
-    # survey after this question if …". The subjects (earlier questions, this one for the end, a contact
-    # attribute) are set per survey by `offer_conditions`. A condition more complex than one comparison (from
-    # an imported definition) is kept as the subject "kept", its JSON in a hidden field.
-    show_subject = SelectField("Depends on", choices=[], validate_choice=False)
-    show_attribute = StringField("Contact attribute", validators=[Optional(), Length(max=64)],
-                                 description="When the condition is on the contact: name, email or an attribute "
-                                             "such as location.")
-    show_operator = SelectField("Comparison", choices=[SelectChoice(*item) for item in EDITOR_OPERATORS.items()],
-                                validate_choice=False)
-    show_value = StringField("Value", validators=[Optional(), Length(max=200)],
-                             description="Rating: a scale position (1 is the worst); NPS: 0–10; yes/no: yes or "
-                                         "no; choice: an option as written.")
-    show_kept = HiddenField()
+    # "End the survey after this question if …" (the "show only if" fields are ConditionFields').
     end_subject = SelectField("Depends on", choices=[], validate_choice=False)
     end_attribute = StringField("Contact attribute", validators=[Optional(), Length(max=64)])
     end_operator = SelectField("Comparison", choices=[SelectChoice(*item) for item in EDITOR_OPERATORS.items()],
@@ -145,54 +195,11 @@ class QuestionForm(Form):
                          show_if=None, end_if=None, *, fill: bool) -> None:
         """Offer `earlier` questions ((key, text)) as subjects, and `sections` ((key, title)) to choose from;
         with `fill`, show the question's own conditions in the fields."""
-        subjects = [(f"answers.{key}", f"the answer to “{text[:80]}”") for key, text in earlier]
-        contact = [("contact", "a contact attribute")]
-        this = [("self", "the answer to this question")]
-        for name, condition, extra in (("show", show_if, []), ("end", end_if, this)):
-            kept = [("kept", "the condition of the imported definition")] if (
-                condition is not None and editor_fields(condition) is None) else []
-            none = ("", "(always show it)" if name == "show" else "(never end early)")
-            getattr(self, f"{name}_subject").choices = [SelectChoice(*choice) for choice in
-                                                        (none, *kept, *subjects, *extra, *contact)]
-            if fill and condition is not None:
-                self._fill(name, condition)
+        self._offer("show", earlier, show_if, fill=fill)
+        self._offer("end", earlier, end_if, [("self", "the answer to this question")], fill=fill)
         self.section.choices = [SelectChoice(*choice) for choice in sections]
         if not sections:
             del self.section
-
-    def _fill(self, name: str, condition) -> None:
-        fields = editor_fields(condition)
-        if fields is None:
-            getattr(self, f"{name}_subject").data = "kept"
-            getattr(self, f"{name}_kept").data = json.dumps(condition)
-            return
-        subject, operator, value = fields
-        if subject.startswith("contact."):
-            getattr(self, f"{name}_attribute").data = subject.split(".", 1)[1]
-            subject = "contact"
-        elif name == "end" and subject == f"answers.{self.key.data}":
-            subject = "self"
-        getattr(self, f"{name}_subject").data = subject
-        getattr(self, f"{name}_operator").data = operator
-        getattr(self, f"{name}_value").data = value
-
-    def _condition(self, name: str, types: dict[str, str]) -> object:
-        subject = getattr(self, f"{name}_subject").data or ""
-        if not subject:
-            return None
-        if subject == "kept":
-            try:
-                return parse_json((getattr(self, f"{name}_kept").data or "null").encode())
-            except JsonError:
-                return None
-        if subject == "self":
-            subject = f"answers.{(self.key.data or '').strip()}"
-            types = {**types, (self.key.data or "").strip(): self.type.data}
-        elif subject == "contact":
-            subject = f"contact.{(getattr(self, f'{name}_attribute').data or '').strip().lower()}"
-        question_type = types.get(subject.split(".", 1)[1]) if subject.startswith("answers.") else None
-        return simple_condition(subject, getattr(self, f"{name}_operator").data or "==",
-                                getattr(self, f"{name}_value").data or "", question_type)
 
     def definition(self, types: dict[str, str] | None = None) -> dict:
         """The question in the JSON definition format, for survey.authoring.definitions.parse_question.
@@ -243,6 +250,51 @@ class QuestionForm(Form):
                       "max": "maximum"}.get(name, name)
             field = getattr(self, target, None) if target in self._fields else None
             (field or self.key).errors = [*(field or self.key).errors, message if field else problem]
+
+
+class SectionForm(ConditionFields):
+    """A section (a page of the survey): its title, introduction and "show this section only if"; a new one
+    also says where it starts."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)],
+                        description="Shown above the page's questions, e.g. “What went wrong”.")
+    key = StringField("Key (optional)", validators=[Optional(), Length(max=64)],
+                      description="Lower-case letters, digits and _; made from the title when left empty.")
+    intro = TextAreaField("Introduction (optional)", validators=[Optional(), Length(max=2000)])
+    first = SelectField("Starts at", choices=[], validate_choice=False,
+                        description="The new page takes this question and the ones after it on the same page.")
+
+    def offer_conditions(self, earlier: list[tuple[str, str]], show_if=None, *, fill: bool = False,
+                         starts: list[tuple[str, str]] | None = None) -> None:
+        """Offer `earlier` questions as the condition's subjects; `starts` ((key, text)): the questions a new
+        section can start at (None: an existing section, which has no such field)."""
+        self._offer("show", earlier, show_if, fill=fill)
+        if starts is None:
+            del self.first
+        else:
+            self.first.choices = [SelectChoice(key, text[:80]) for key, text in starts]
+
+    def definition(self, key: str, types: dict[str, str]) -> dict:
+        """The section in the JSON definition format, for survey.authoring.definitions.parse_section."""
+        data: dict = {"key": key, "title": (self.title.data or "").strip(), "intro": (self.intro.data or "").strip()}
+        if (condition := self._condition("show", types)) is not None:
+            data["show_if"] = condition
+        return data
+
+    def show_problems(self, problems: list[str]) -> None:
+        """Attach "field: message" problems (the parser's, or the logic check's "sections[i] (key).field: …")
+        to the matching inputs."""
+        for problem in problems:
+            where, _, message = problem.partition(": ")
+            name = where.rsplit(".", 1)[-1]
+            field = {"show_if": self.show_value, "title": self.title, "intro": self.intro,
+                     "key": self.key}.get(name)
+            (field or self.title).errors = [*(field or self.title).errors, message if field else problem]
+
+
+class SplitForm(Form):
+    title = StringField("Title of the first page", validators=[DataRequired(), Length(max=200)],
+                        description="Every question goes on this page; add more pages after it.")
 
 
 def statement_line(line: str) -> dict:

@@ -166,7 +166,8 @@ def test_branded_pages_and_the_branding_page_have_no_serious_or_critical_violati
 
 def test_authoring_and_sending_pages_have_no_serious_or_critical_violations(app, live_server, page, axe, tmp_path):
     """The manager's guarded steps: the send form with its audience and email preview, a refused segment,
-    a confirmation page, each kind of survey preview, and a draft's address refused at its field. Screenshots
+    the editor of a survey with sections (a new section refused, a section's page, Split into pages), a
+    confirmation page, each kind of survey preview, and a draft's address refused at its field. Screenshots
     of each at a phone's and a desktop's width go to the test's temporary folder."""
     from survey.extensions import db
     from survey.models import Contact
@@ -176,6 +177,7 @@ def test_authoring_and_sending_pages_have_no_serious_or_critical_violations(app,
     with app.app_context():
         make_survey()
         make_survey(slug="draft-one", status="draft")
+        make_survey(definition=logic_definition())
         make_user(email="admin@example.com", role="admin")
         for email, name, location in (("ann@example.com", "Ann", "Leeds"), ("bob@example.com", "", "York")):
             db.session.add(Contact(email=email, name=name, attributes={"location": location}, created_at=NOW))
@@ -199,8 +201,21 @@ def test_authoring_and_sending_pages_have_no_serious_or_critical_violations(app,
         page.click("#address ~ form button[type=submit]")
         page.wait_for_load_state()
 
+    def section_refused():
+        page.goto(f"{base}/support-logic")
+        page.select_option("#section-first", "topics")
+        page.fill("#section-title", "Topics")
+        page.select_option("#section-show_subject", "answers.comment")
+        page.fill("#section-show_value", "x")
+        page.click("#add-section ~ form button[type=submit]")
+        page.wait_for_selector(".error-summary")
+
     states = [
         ("send form", lambda: page.goto(f"{base}/support-csat/sending")),
+        ("editor, survey with sections", lambda: page.goto(f"{base}/support-logic")),
+        ("editor, new section refused", section_refused),
+        ("section editor", lambda: page.goto(f"{base}/support-logic/sections/problems")),
+        ("editor, split into pages offered", lambda: page.goto(f"{base}/draft-one")),
         ("send form, audience and email shown", send_step("location=Leeds")),
         ("send form, unknown attribute refused", send_step("locaton=Leeds")),
         ("confirmation page (close a survey)", lambda: page.goto(f"{base}/support-csat/close")),

@@ -16,8 +16,10 @@ from survey import languages
 from survey.authoring import logic, starters, translator_files
 from survey.authoring.definitions import (
     DefinitionError,
+    SectionSpec,
     SurveySpec,
     parse_question,
+    parse_section,
     parse_survey,
     question_definition,
     question_spec,
@@ -28,15 +30,20 @@ from survey.authoring.editing import (
     LogicError,
     add_ces_question,
     add_question,
+    add_section,
     change_slug,
     change_status,
     create_from_spec,
     duplicate_survey,
     import_survey,
     move_question,
+    new_section_key,
     remove_question,
+    remove_section,
+    split_into_sections,
     update_details,
     update_question,
+    update_section,
 )
 from survey.clock import utcnow
 from survey.links import external_url
@@ -54,6 +61,8 @@ from survey.views.forms import (
     NewSurveyForm,
     QuestionForm,
     RespondForm,
+    SectionForm,
+    SplitForm,
     TranslationFileForm,
     statement_lines,
 )
@@ -116,7 +125,8 @@ def _save_question(survey, form: QuestionForm, change, success: str):
         for problem in error.problems:
             where, _, message = problem.partition(": ")
             field = (form.show_value if where.endswith(f"({key}).show_if") else
-                     form.end_value if where.endswith(f"({key}).end_if") else form.key)
+                     form.end_value if where.endswith(f"({key}).end_if") else
+                     form.section if where.endswith(f"({key}).section") and "section" in form else form.key)
             field.errors = [*field.errors, message if field is not form.key else problem]
         return None
     except AuthoringError as error:
@@ -126,16 +136,49 @@ def _save_question(survey, form: QuestionForm, change, success: str):
     return redirect(url_for(".edit_survey", slug=survey.slug))
 
 
-def _editor(survey, *, question_form=None, details_form=None, address_form=None, status=200):
+def _groups(version) -> list[tuple[dict | None, list]]:
+    """The questions as the editor lists them: under their section (one group without a section when the
+    survey has none), each as (position in the survey, question)."""
+    numbered = list(enumerate(version.questions))
+    if not version.sections:
+        return [(None, numbered)]
+    return [(section, [(i, q) for i, q in numbered if q.section == section["key"]]) for section in version.sections]
+
+
+def _starts(version) -> list[tuple[str, str]]:
+    """The questions a new section can start at: each one that is not the first of its section."""
+    questions = version.questions
+    return [(q.key, q.text) for i, q in enumerate(questions) if i > 0 and questions[i - 1].section == q.section]
+
+
+def _offer_section(form: SectionForm, version, key: str | None = None, *, fill: bool = False) -> None:
+    """A section's condition may read the questions before its first one (any, for a new one: its start is
+    chosen in the same form, and a later question is refused at the field)."""
+    section = next((s for s in version.sections or () if s["key"] == key), None)
+    if section is None:
+        form.offer_conditions([(q.key, q.text) for q in version.questions], starts=_starts(version))
+        return
+    first = next((i for i, q in enumerate(version.questions) if q.section == key), len(version.questions))
+    form.offer_conditions([(q.key, q.text) for q in version.questions[:first]], section.get("show_if"), fill=fill)
+    if fill:
+        form.key.data, form.title.data, form.intro.data = section["key"], section["title"], section.get("intro", "")
+
+
+def _editor(survey, *, question_form=None, details_form=None, address_form=None, section_form=None,
+            split_form=None, status=200):
     version = survey.current_version
     if question_form is None:
         question_form = QuestionForm(formdata=None)
         _offer_conditions(question_form, version, None)
+    if section_form is None:
+        section_form = SectionForm(formdata=None, prefix="section")
+        _offer_section(section_form, version)
     details = details_form or DetailsForm(title=version.title, intro=version.intro,
                                           every_response=version.follow_up == "every_response")
     return render_template(
-        "manage/edit.html", survey=survey, version=version, details=details,
+        "manage/edit.html", survey=survey, version=version, details=details, groups=_groups(version),
         question_form=question_form or QuestionForm(formdata=None), action=ActionForm(),
+        section_form=section_form, split_form=split_form or SplitForm(formdata=None, prefix="split"),
         address=address_form or AddressForm(formdata=None, slug=survey.slug),
         public_link=external_url("respond.public_survey", slug=survey.slug), describe=logic.describe,
     ), status
@@ -279,6 +322,107 @@ def delete_question(slug: str, key: str):
     if request.method != "POST":
         return redirect(url_for(".edit_survey", slug=slug, _anchor=f"item-{key}"))
     return _apply(survey, lambda: remove_question(survey, key, now=utcnow()), "Question removed.", anchor="questions")
+
+
+@bp.route("/surveys/<slug>/split-into-pages", methods=["POST"])
+def split_into_pages(slug: str):
+    """A survey without sections becomes one whose first page holds every question."""
+    survey = survey_or_404(slug)
+    form = SplitForm(prefix="split")
+    if not form.validate():
+        return _editor(survey, split_form=form, status=422)
+    title = form.title.data.strip()
+    section = SectionSpec(key=new_section_key(survey, title), title=title)
+    return _apply(survey, lambda: split_into_sections(survey, section, now=utcnow()),
+                  f"Split into pages: every question is on the page “{title}”. Add a section to start the next.",
+                  anchor="questions")
+
+
+def _section_spec(form: SectionForm, survey, version, kept_key: str = "") -> SectionSpec | None:
+    """The section the form describes (a key left empty: `kept_key`, or one made from the title), or None
+    with the problems at their fields."""
+    if not form.validate():
+        return None
+    key = (form.key.data or "").strip() or kept_key or new_section_key(survey, form.title.data.strip())
+    try:
+        return parse_section(form.definition(key, _types(version)))
+    except DefinitionError as error:
+        form.show_problems(error.problems)
+        return None
+
+
+@bp.route("/surveys/<slug>/sections", methods=["POST"])
+def add_section_view(slug: str):
+    survey = survey_or_404(slug)
+    form = SectionForm(prefix="section")
+    _offer_section(form, survey.current_version)
+    if (spec := _section_spec(form, survey, survey.current_version)) is not None:
+        try:
+            add_section(survey, spec, first=form.first.data or "", now=utcnow())
+        except LogicError as error:
+            form.show_problems(error.problems)
+        except AuthoringError as error:
+            field = form.key if "another section" in str(error) else form.first
+            field.errors = [*field.errors, str(error)]
+        else:
+            flash(f"Section “{spec.title}” added.")
+            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor=f"section-{spec.key}"))
+    return _editor(survey, section_form=form, status=422)
+
+
+@bp.route("/surveys/<slug>/sections/<section_key>", methods=["GET", "POST"])
+@form_page
+def edit_section(slug: str, section_key: str):
+    """Rename a section (title, key), change its introduction or its condition."""
+    survey = survey_or_404(slug)
+    version = survey.current_version
+    section = next((s for s in version.sections or () if s["key"] == section_key), None)
+    if section is None:
+        abort(404)
+    if request.method != "POST":
+        form = SectionForm(formdata=None, prefix="section")
+        _offer_section(form, version, section_key, fill=True)
+        return render_template("manage/section.html", survey=survey, section=section, form=form)
+    form = SectionForm(prefix="section")
+    _offer_section(form, version, section_key)
+    if (spec := _section_spec(form, survey, version, section_key)) is not None:
+        try:
+            update_section(survey, section_key, spec, now=utcnow())
+        except LogicError as error:
+            form.show_problems(error.problems)
+        except AuthoringError as error:
+            form.key.errors = [*form.key.errors, str(error)]
+        else:
+            flash(f"Section “{spec.title}” saved.")
+            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor=f"section-{spec.key}"))
+    return render_template("manage/section.html", survey=survey, section=section, form=form), 422
+
+
+@bp.route("/surveys/<slug>/sections/<section_key>/delete", methods=["GET", "POST"])
+@form_page
+def delete_section(slug: str, section_key: str):
+    """Removing a section (never its questions) from a draft is done at once; from a survey customers have,
+    only once confirmed."""
+    survey = survey_or_404(slug)
+    sections = survey.current_version.sections or []
+    j = next((j for j, s in enumerate(sections) if s["key"] == section_key), None)
+    if j is None:
+        abort(404)
+    title = sections[j]["title"]
+    if survey.status != SurveyStatus.DRAFT and not confirmed():
+        heir = sections[j - 1] if j > 0 else sections[1] if len(sections) > 1 else None
+        return confirmation(
+            title=f"Remove the section “{title}”?",
+            consequences=[f"Its questions stay, on the page “{heir['title']}”." if heir else
+                          "It is the only section: the survey becomes a single page, with every question on it.",
+                          *([f"Its introduction and its condition ({logic.describe(sections[j]['show_if'])}) go."]
+                            if sections[j].get("show_if") else ["Its title and introduction go."]),
+                          "If the survey has responses, the change is published as a new version."],
+            button="Remove the section", back=url_for(".edit_survey", slug=slug, _anchor=f"section-{section_key}"))
+    if request.method != "POST":
+        return redirect(url_for(".edit_survey", slug=slug, _anchor=f"section-{section_key}"))
+    return _apply(survey, lambda: remove_section(survey, section_key, now=utcnow()),
+                  f"Section “{title}” removed; its questions stay.", anchor="questions")
 
 
 @bp.route("/surveys/<slug>/<any(publish, close):action>", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from survey.authoring.editing import find_survey
 from survey.extensions import db
 from survey.models import Response, Survey
-from tests.factories import make_definition, make_survey, make_user
+from tests.factories import logic_definition, make_definition, make_survey, make_user
 from tests.pages import csrf_token, log_in, post_form, text_of
 
 
@@ -244,6 +244,10 @@ def test_no_page_repeats_an_id(app):
 
     stored = store_everywhere(app)
     public, manager = pages(stored)
+    with app.app_context():  # a survey with sections: its editor, a section's page and its removal's confirmation
+        make_survey(definition=logic_definition())
+    manager += ["/manage/surveys/support-logic", "/manage/surveys/support-logic/sections/problems",
+                "/manage/surveys/support-logic/sections/problems/delete"]
     manager += ["/manage/surveys/new", "/manage/surveys/import", "/manage/contacts/import", "/manage/changes/new",
                 f"/manage/surveys/{stored['slug']}/responses/import", "/manage/alerts/", "/manage/cases/?status=open"]
     not_pages = {"manage.exports.responses_csv", "manage.exports.results_file",
