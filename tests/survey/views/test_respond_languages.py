@@ -147,3 +147,13 @@ def test_sections_and_statements_go_to_the_translator_and_back(ctx):
     assert find_survey("types").current_version.translations == {"fr": {
         "sections": {"about": {"title": "Votre visite", "intro": "Quelques détails."}},
         "questions": {"service": {"statements": {"wait": "Temps d’attente"}}}}}
+
+
+def test_a_timed_out_complaint_page_says_so_in_french(client):
+    from tests.pages import hidden_fields
+
+    fields = hidden_fields(client.get("/complain?lang=fr").get_data(as_text=True))
+    refused = client.post("/complain", data={**fields, "csrf_token": "expired", "kind": "complaint",
+                                             "message": "Gardé"})
+    assert refused.status_code == 400
+    assert "Votre page a expiré par sécurité. Votre message est toujours ci-dessous" in text_of(refused)
