@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import database, followups, webhooks
-from survey.authoring import logic
+from survey.authoring import logic, translations
 from survey.clock import local_date, outside_calendar
 from survey.extensions import db
 from survey.languages import N_
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, Survey, SurveyVersion
 from survey.models.surveys import OTHER_LABEL, OTHER_POSITION
 from survey.results import rollups
+from survey.web import locale
 from survey.web.request_text import one_line_break
 
 TEXT_LIMITS = {False: 500, True: 5000}  # short / long text answers, in characters
@@ -276,7 +277,7 @@ def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], 
     for number, question in enumerate(questions):
         required = number == 0 if only_first_required else question.required
         if question.settings and (question.type == "matrix" or question.offers_other):  # in several fields
-            _parse_parts(question, form, required, values, errors)
+            _parse_parts(question, form, required, values, errors, version)
             continue
         raw = list(form.get(field_name(question), [])) if question.type != "ranking" else _ranks(question, form)
         value, error = _parse_one(question, raw, required)
@@ -315,23 +316,28 @@ def ranked(question: Question, items: list[str]) -> tuple[list[str] | None, str 
 
 
 def _parse_parts(question: Question, form: Mapping[str, list[str]], required: bool, values: dict[str, object],
-                 errors: dict[str, str]) -> None:
+                 errors: dict[str, str], version: SurveyVersion | None = None) -> None:
     """A question answered in several fields, each with its own answer key (Question.parts); a problem is
-    reported under the question's key, naming the statements concerned."""
+    reported under the question's key, naming the statements concerned (as the customer read them, when
+    `version` says what its translations are)."""
     if question.type == "matrix":
-        _parse_matrix(question, form, required, values, errors)
+        _parse_matrix(question, form, required, values, errors, version)
     else:
         _parse_with_other(question, form, required, values, errors)
 
 
 def _parse_matrix(question: Question, form: Mapping[str, list[str]], required: bool, values: dict[str, object],
-                  errors: dict[str, str]) -> None:
+                  errors: dict[str, str], version: SurveyVersion | None) -> None:
     missing: list[str] = []
     wrong: list[str] = []
+    shown: dict[str, str] | None = None
     for part, statement in zip(question.parts(), question.statements, strict=True):
         value, error = _parse_one(part, list(form.get(field_name(part), [])), required)
         if error:
-            (missing if error == gettext(MISSING) else wrong).append(statement["text"])
+            if shown is None:  # the statements in the customer's language, read once there is a problem
+                shown = translations.translated(version, locale.customer_language()) if version is not None else {}
+            name = shown.get(f"questions.{question.key}.statements.{statement['key']}", statement["text"])
+            (missing if error == gettext(MISSING) else wrong).append(name)
         elif value is not None:
             values[part.key] = value
     if wrong:

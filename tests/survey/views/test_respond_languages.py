@@ -69,13 +69,17 @@ def test_a_paged_survey_with_every_new_type_has_no_english_interface_text(app, c
 
 def test_the_new_answer_errors_are_in_the_customers_language(app, client):
     with app.app_context():
-        make_survey(definition=types_definition(translations={"fr": {"title": "Tous les nouveaux types"}}))
+        french = {"title": "Tous les nouveaux types",
+                  "questions": {"service": {"statements": {"wait": "Temps d’attente"}}}}
+        make_survey(definition=types_definition(translations={"fr": french}))
     client.get("/s/types?lang=fr")
     page = send_errors(client)
     assert "Veuillez indiquer un nombre de 0 à 10000." in page
     assert "Veuillez indiquer une date du 2026-01-01 au 2026-12-31." in page
     assert "Veuillez donner à chaque option un numéro différent, de 1 à 3." in page
     assert "Vous avez choisi «\u00a0Phone\u00a0» et avez aussi écrit une réponse pour «\u00a0Autre\u00a0»" in page
+    # a matrix's statements are named as the customer read them
+    assert "Cette réponse ne fait pas partie des choix. Veuillez choisir à nouveau. (Temps d’attente)" in page
     assert "Please" not in page
 
 
@@ -83,7 +87,7 @@ def send_errors(client) -> str:
     from tests.pages import post_form
 
     sent = post_form(client, "/s/types", {
-        "q-overall": "2", "q-spend": "20000", "q-visit": "2025-01-01", "q-channel": "Phone",
+        "q-overall": "2", "q-service.wait": "6", "q-spend": "20000", "q-visit": "2025-01-01", "q-channel": "Phone",
         "q-channel.other": "By pigeon", "q-priorities.1": "1", "q-priorities.2": "1", "q-priorities.3": "2",
         "action": "submit"})
     assert sent.status_code == 303  # to the page again, with the errors
