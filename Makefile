@@ -57,6 +57,6 @@ clean:
 # language's .po, and compile the .mo files that are committed beside them (tests/survey/test_translations.py
 # fails when a .po and its .mo disagree or a message is untranslated or fuzzy).
 translations: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ --no-location -o survey/translations/messages.pot .
-	$(BIN)/pybabel update -i survey/translations/messages.pot -d survey/translations --no-location
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _l -k N_ --no-location -w 120 -o survey/translations/messages.pot .
+	$(BIN)/pybabel update -i survey/translations/messages.pot -d survey/translations -w 120 --ignore-obsolete
 	$(BIN)/pybabel compile -d survey/translations --statistics

@@ -422,7 +422,7 @@ def parse_survey(data) -> SurveySpec:
     if not problems:
         problems.extend(logic_problems(questions, sections, intro=intro))
     language = translating.parse_language(data.get("language"), "language", problems)
-    texts = SimpleNamespace(title=title, intro=intro, questions=questions)
+    texts = SimpleNamespace(title=title, intro=intro, questions=questions, sections=sections)
     translations = translating.parse_translations(data.get("translations"), language, texts, problems)
     if problems:
         raise DefinitionError(problems)

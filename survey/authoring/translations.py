@@ -27,6 +27,8 @@ from survey.authoring.piping import placeholders
 SURVEY_TEXTS = {"title": 200, "intro": 2000}  # text → its longest length, as the definition's own
 QUESTION_TEXTS = {"text": 2000, "why": 500}
 OPTION_LIMIT = 200
+SECTION_TEXTS = {"title": 200, "intro": 2000}  # a section's (display logic), as the definition's own
+STATEMENT_LIMIT = 500  # a matrix statement's
 OPTION_LISTS = {"rating": "scale", "choice": "options", "multi": "options"}
 
 
@@ -35,16 +37,44 @@ def languages_of(version) -> tuple[str, ...]:
     return (version.language or languages.DEFAULT, *sorted(version.translations or {}))
 
 
+def sections_of(version) -> list[dict[str, str]]:
+    """The version's sections as {"key", "title", "intro"}: a stored version's (dicts) or a definition's
+    (SectionSpec); [] without sections."""
+    return [dict(section) if isinstance(section, Mapping)
+            else {"key": section.key, "title": section.title, "intro": section.intro}
+            for section in getattr(version, "sections", None) or ()]
+
+
+def statements_of(question) -> list[dict[str, str]]:
+    """A matrix's statements as {"key", "text"} (a stored question's or a definition's); [] for other types."""
+    return list((question.settings or {}).get("statements", ()))
+
+
+def limit_of(where: str) -> int:
+    """The longest a translation of the text at `where` (a name from `texts`) may be."""
+    parts = where.split(".")
+    if parts[0] == "sections":
+        return SECTION_TEXTS[parts[-1]]
+    if parts[0] == "questions":
+        return {"options": OPTION_LIMIT, "statements": STATEMENT_LIMIT}.get(parts[2]) or QUESTION_TEXTS[parts[2]]
+    return SURVEY_TEXTS[where]
+
+
 def texts(version) -> list[tuple[str, str]]:
     """Every translatable text of `version` in the default language, as (where, text): "title", "intro",
-    "questions.<key>.text", "questions.<key>.why", "questions.<key>.options.<n>" (n from 1). Empty texts
-    are left out (there is nothing to translate)."""
+    "sections.<key>.title", "sections.<key>.intro", "questions.<key>.text", "questions.<key>.why",
+    "questions.<key>.options.<n>" (n from 1), "questions.<key>.statements.<statement key>". Empty texts are
+    left out (there is nothing to translate)."""
     found = [(name, getattr(version, name) or "") for name in SURVEY_TEXTS]
+    for section in sections_of(version):
+        found += [(f"sections.{section['key']}.{name}", section.get(name) or "") for name in SECTION_TEXTS]
     for question in version.questions:
         found += [(f"questions.{question.key}.{name}", getattr(question, name) or "") for name in QUESTION_TEXTS]
         if question.type in OPTION_LISTS:
             found += [(f"questions.{question.key}.options.{i}", label)
                       for i, label in enumerate(question.options or (), start=1)]
+        found += [(f"questions.{question.key}.statements.{statement['key']}", statement["text"])
+                  for statement in statements_of(question)]
     return [(where, text) for where, text in found if text]
 
 
@@ -114,7 +144,7 @@ def parse_translations(data, default: str, version, problems: list[str]) -> dict
             problems.append(f"{where}: is the survey's own language; its texts are the definition's")
             continue
         if not isinstance(translation, dict):
-            problems.append(f"{where}: must be an object with title, intro and questions")
+            problems.append(f"{where}: must be an object with title, intro, sections and questions")
             continue
         result[tag] = _translation(translation, version, questions, where, problems)
     return {tag: texts for tag, texts in result.items() if texts}
@@ -122,14 +152,61 @@ def parse_translations(data, default: str, version, problems: list[str]) -> dict
 
 def _translation(data: dict, version, questions: Mapping, where: str, problems: list[str]) -> dict:
     texts: dict[str, Any] = {}
-    for name in sorted(set(data) - {*SURVEY_TEXTS, "questions"}):
+    for name in sorted(set(data) - {*SURVEY_TEXTS, "sections", "questions"}):
         problems.append(f"{where}.{name}: unknown field")
     for name, limit in SURVEY_TEXTS.items():
         if text := _text(data.get(name), getattr(version, name) or "", f"{where}.{name}", limit, problems):
             texts[name] = text
+    if found_sections := _sections(data.get("sections"), version, where, problems):
+        texts["sections"] = found_sections
     if found := _questions(data.get("questions"), questions, where, problems):
         texts["questions"] = found
     return texts
+
+
+def _sections(raw, version, where: str, problems: list[str]) -> dict:
+    """A translation's "sections": section key → {"title", "intro"}."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(f"{where}.sections: must be an object of section keys")
+        return {}
+    sections = {section["key"]: section for section in sections_of(version)}
+    found: dict[str, dict] = {}
+    for key, given in raw.items():
+        place = f"{where}.sections.{key}"
+        section = sections.get(key)
+        if section is None:
+            problems.append(f"{place}: no section has the key {key!r}")
+            continue
+        if not isinstance(given, dict):
+            problems.append(f"{place}: must be an object with title and intro")
+            continue
+        for name in sorted(set(given) - set(SECTION_TEXTS)):
+            problems.append(f"{place}.{name}: unknown field")
+        entry = {name: text for name, limit in SECTION_TEXTS.items()
+                 if (text := _text(given.get(name), section.get(name) or "", f"{place}.{name}", limit, problems))}
+        if entry:
+            found[key] = entry
+    return found
+
+
+def _statements(raw, question, where: str, problems: list[str]) -> dict[str, str]:
+    """A matrix question's translated "statements": statement key → text."""
+    source = {statement["key"]: statement["text"] for statement in statements_of(question)}
+    if not source:
+        problems.append(f"{where}: a {question.type} question has no statements to translate")
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: must be an object of statement keys, e.g. {{\"{next(iter(source))}\": …}}")
+        return {}
+    found = {}
+    for key, value in raw.items():
+        if key not in source:
+            problems.append(f"{where}.{key}: no statement has the key {key!r}")
+        elif text := _text(value, source[key], f"{where}.{key}", STATEMENT_LIMIT, problems):
+            found[key] = text
+    return found
 
 
 def _questions(raw, questions: Mapping, where: str, problems: list[str]) -> dict:
@@ -153,7 +230,7 @@ def _questions(raw, questions: Mapping, where: str, problems: list[str]) -> dict
 
 def _question(data: dict, question, where: str, problems: list[str]) -> dict:
     found: dict[str, Any] = {}
-    for name in sorted(set(data) - {*QUESTION_TEXTS, "options"}):
+    for name in sorted(set(data) - {*QUESTION_TEXTS, "options", "statements"}):
         problems.append(f"{where}.{name}: unknown field")
     for name, limit in QUESTION_TEXTS.items():
         if text := _text(data.get(name), getattr(question, name) or "", f"{where}.{name}", limit, problems):
@@ -162,6 +239,9 @@ def _question(data: dict, question, where: str, problems: list[str]) -> dict:
         options = _options(data["options"], question, f"{where}.options", problems)
         if options:
             found["options"] = options
+    if "statements" in data and (statements := _statements(data["statements"], question, f"{where}.statements",
+                                                           problems)):
+        found["statements"] = statements
     return found
 
 
@@ -200,24 +280,38 @@ def _text(value, source: str, where: str, limit: int, problems: list[str]) -> st
 
 def current_translations(version) -> dict[str, dict]:
     """The version's translations as a definition writes them: only texts the version still has (a question
-    removed or an option list changed in the editor since leaves its translation behind, unused)."""
+    or section removed or an option list changed in the editor since leaves its translation behind, unused)."""
     kept: dict[str, dict] = {}
     for language, translation in sorted((version.translations or {}).items()):
         texts = {name: translation[name] for name in SURVEY_TEXTS
                  if translation.get(name) and getattr(version, name)}
+        sections = {}
+        for section in sections_of(version):
+            given = (translation.get("sections") or {}).get(section["key"]) or {}
+            if entry := {name: given[name] for name in SECTION_TEXTS if given.get(name) and section.get(name)}:
+                sections[section["key"]] = entry
+        if sections:
+            texts["sections"] = sections
         questions = {}
         for question in version.questions:
-            given = (translation.get("questions") or {}).get(question.key) or {}
-            entry = {name: given[name] for name in QUESTION_TEXTS if given.get(name) and getattr(question, name)}
-            if len(given.get("options") or ()) == len(question.options or ()) and given.get("options"):
-                entry["options"] = list(given["options"])
-            if entry:
+            if entry := _kept_question(question, (translation.get("questions") or {}).get(question.key) or {}):
                 questions[question.key] = entry
         if questions:
             texts["questions"] = questions
         if texts:
             kept[language] = texts
     return kept
+
+
+def _kept_question(question, given: Mapping[str, Any]) -> dict:
+    entry: dict[str, Any] = {name: given[name] for name in QUESTION_TEXTS
+                             if given.get(name) and getattr(question, name)}
+    if len(given.get("options") or ()) == len(question.options or ()) and given.get("options"):
+        entry["options"] = list(given["options"])
+    statement_keys = {statement["key"] for statement in statements_of(question)}
+    if statements := {k: v for k, v in (given.get("statements") or {}).items() if v and k in statement_keys}:
+        entry["statements"] = statements
+    return entry
 
 
 # --- what a page shows --------------------------------------------------------------------------------
@@ -253,9 +347,16 @@ def localised(version, language: str):
                        for i, (value, label) in enumerate(question.choices)]
         else:
             choices = question.choices
+        statements = [{**statement, "text": shown.get(f"{prefix}statements.{statement['key']}", statement["text"])}
+                      for statement in statements_of(question)]
         questions.append(_Localised(question, {"text": shown.get(prefix + "text", question.text),
                                                "why": shown.get(prefix + "why", question.why),
-                                               "options": options, "choices": choices}))
+                                               "options": options, "choices": choices, "statements": statements}))
+    # A section keeps its key and condition; only its title and intro are shown in `language`.
+    sections = [{**section, **{name: shown.get(f"sections.{section['key']}.{name}", section.get(name))
+                               for name in SECTION_TEXTS if section.get(name)}}
+                for section in (version.sections or ())]
     return _Localised(version, {"title": shown.get("title", version.title), "intro": shown.get("intro", version.intro),
-                                "questions": questions, "shown_language": language})
+                                "questions": questions, "sections": sections or version.sections,
+                                "shown_language": language})
 

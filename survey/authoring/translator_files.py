@@ -28,9 +28,6 @@ from survey.authoring.editing import editable_version
 from survey.extensions import db
 from survey.models import Survey, SurveyVersion
 
-LIMITS = {"title": translating.SURVEY_TEXTS["title"], "intro": translating.SURVEY_TEXTS["intro"],
-          "text": translating.QUESTION_TEXTS["text"], "why": translating.QUESTION_TEXTS["why"]}
-
 
 class TranslationFileError(Exception):
     """The file was refused, nothing changed: `problems` say what and where (the text's place)."""
@@ -172,7 +169,7 @@ def _language_of(survey: Survey, catalog: Catalog) -> str:
 
 def _problems(where: str, source: str, text: str) -> list[str]:
     problems = []
-    limit = translating.OPTION_LIMIT if ".options." in where else LIMITS[where.rpartition(".")[2]]
+    limit = translating.limit_of(where)
     if len(text) > limit:
         problems.append(f"{where}: the translation is longer than {limit} characters")
     if problem := translating.placeholder_problem(source, text):
@@ -183,6 +180,13 @@ def _problems(where: str, source: str, text: str) -> list[str]:
 def _nested(version: SurveyVersion, found: Mapping[str, str]) -> dict:
     """The places' texts as the definition's "translations" hold one language."""
     texts: dict = {name: found[name] for name in translating.SURVEY_TEXTS if found.get(name)}
+    sections: dict = {}
+    for section in translating.sections_of(version):
+        prefix = f"sections.{section['key']}."
+        if given := {name: found[prefix + name] for name in translating.SECTION_TEXTS if found.get(prefix + name)}:
+            sections[section["key"]] = given
+    if sections:
+        texts["sections"] = sections
     questions: dict = {}
     for question in version.questions:
         prefix = f"questions.{question.key}."
@@ -190,6 +194,10 @@ def _nested(version: SurveyVersion, found: Mapping[str, str]) -> dict:
         options = [found.get(f"{prefix}options.{i}", "") for i in range(1, len(question.options or ()) + 1)]
         if question.type in translating.OPTION_LISTS and any(options):
             entry["options"] = options
+        statements = {s["key"]: found[f"{prefix}statements.{s['key']}"] for s in translating.statements_of(question)
+                      if found.get(f"{prefix}statements.{s['key']}")}
+        if statements:
+            entry["statements"] = statements
         if entry:
             questions[question.key] = entry
     if questions:

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext
+
 from survey.authoring import logic, piping
 from survey.models import Question, SurveyVersion
 from survey.responding.submission import field_name, parse_answers, section_conditions
@@ -74,9 +76,10 @@ def pages(version: SurveyVersion) -> tuple[Page, ...]:
 def shown_value(question: Question, value: Any) -> str:
     """An answer as piped text shows it: as the customer chose it, a rating as "2 of 5"."""
     if question.type == "rating":
-        return f"{value} of {len(question.options)}"
+        return gettext("%(value)s of %(count)s", value=value, count=len(question.options))
     if question.type == "yesno":
-        return "yes" if value else "no"
+        # Lower case: piped into the middle of a sentence ("You said yes").
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, list):
         return ", ".join(value)
     return str(value)

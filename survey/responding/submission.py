@@ -24,13 +24,14 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from survey import database, followups, webhooks
-from survey.authoring import logic
+from survey.authoring import logic, translations
 from survey.clock import local_date, outside_calendar
 from survey.extensions import db
 from survey.languages import N_
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, Survey, SurveyVersion
 from survey.models.surveys import OTHER_LABEL, OTHER_POSITION
 from survey.results import rollups
+from survey.web import locale
 from survey.web.request_text import one_line_break
 
 TEXT_LIMITS = {False: 500, True: 5000}  # short / long text answers, in characters
@@ -45,7 +46,7 @@ NOT_A_CHOICE = N_("That answer is not one of the choices. Please choose again.")
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
 SPACES = re.compile(r"[\s\u00a0\u202f]+")
 NUMBER_DIGITS = 15  # a float keeps 15 significant digits exactly; more would change as they are stored
-OTHER_AND_OPTION = "You chose “{option}” and also wrote an answer for “Other”: choose “Other”, or clear its text."
+OTHER_AND_OPTION = N_("You chose “%(option)s” and also wrote an answer for “Other”: choose “Other”, or clear its text.")
 
 
 # Survey definitions answered from, per process: (database, slug) → (stamp, survey). Loading a survey with
@@ -200,7 +201,7 @@ def _parse_one(question: Question, raw: list[str], required: bool) -> tuple[obje
 
 
 def _one_typed(question: Question, raw: list[str]) -> tuple[object | None, str | None]:
-    return typed_answer(question, raw[0]) if len(raw) == 1 else (None, "Please give one answer.")
+    return typed_answer(question, raw[0]) if len(raw) == 1 else (None, gettext("Please give one answer."))
 
 
 def typed_answer(question: Question, text: str) -> tuple[int | float | str | None, str | None]:
@@ -213,18 +214,19 @@ def typed_answer(question: Question, text: str) -> tuple[int | float | str | Non
     if "," in cleaned and "." not in cleaned and cleaned.count(",") == 1:
         cleaned = cleaned.replace(",", ".")
     if "," in cleaned and "." in cleaned:
-        return None, "Please write the number without thousands separators, e.g. 1000.5."
+        return None, gettext("Please write the number without thousands separators, e.g. 1000.5.")
     if not NUMBER.fullmatch(cleaned):
-        return None, f"Please write a number, e.g. {'12' if settings.get('integer') else '3.5'}."
+        return None, (gettext("Please write a number, e.g. 12.") if settings.get("integer")
+                      else gettext("Please write a number, e.g. 3.5."))
     number = Decimal(cleaned)
     integral = number == number.to_integral_value()
     if settings.get("integer") and not integral:
-        return None, "Please write a whole number."
+        return None, gettext("Please write a whole number.")
     low, high = settings.get("min"), settings.get("max")
     if (low is not None and number < Decimal(str(low))) or (high is not None and number > Decimal(str(high))):
         return None, _outside(low, high)
     if len(number.normalize().as_tuple().digits) > NUMBER_DIGITS:
-        return None, f"Please write at most {NUMBER_DIGITS} digits."
+        return None, gettext("Please write at most %(count)s digits.", count=NUMBER_DIGITS)
     return (int(number) if integral else float(number)), None
 
 
@@ -235,8 +237,10 @@ def number_text(value: int | float) -> str:
 
 def _outside(low, high) -> str:
     if low is not None and high is not None:
-        return f"Please give a number from {low} to {high}."
-    return f"Please give a number of at least {low}." if low is not None else f"Please give a number up to {high}."
+        return gettext("Please give a number from %(low)s to %(high)s.", low=low, high=high)
+    if low is not None:
+        return gettext("Please give a number of at least %(low)s.", low=low)
+    return gettext("Please give a number up to %(high)s.", high=high)
 
 
 def _date_answer(text: str, low: str | None, high: str | None) -> tuple[str | None, str | None]:
@@ -245,11 +249,14 @@ def _date_answer(text: str, low: str | None, high: str | None) -> tuple[str | No
     except ValueError:
         day = None
     if day is None:
-        return None, "Please write the date as year-month-day, e.g. 2026-03-31."
+        return None, gettext("Please write the date as year-month-day, e.g. 2026-03-31.")
     if outside_calendar(day) or (low and day.isoformat() < low) or (high and day.isoformat() > high):
-        between = (f"from {low} to {high}" if low and high else f"on or after {low}" if low
-                   else f"on or before {high}" if high else "from 1900-01-01 to 2999-12-31")
-        return None, f"Please give a date {between}."
+        if low and not high:
+            return None, gettext("Please give a date on or after %(low)s.", low=low)
+        if high and not low:
+            return None, gettext("Please give a date on or before %(high)s.", high=high)
+        return None, gettext("Please give a date from %(low)s to %(high)s.", low=low or "1900-01-01",
+                             high=high or "2999-12-31")
     return day.isoformat(), None
 
 
@@ -270,7 +277,7 @@ def parse_answers(questions: Sequence[Question], form: Mapping[str, list[str]], 
     for number, question in enumerate(questions):
         required = number == 0 if only_first_required else question.required
         if question.settings and (question.type == "matrix" or question.offers_other):  # in several fields
-            _parse_parts(question, form, required, values, errors)
+            _parse_parts(question, form, required, values, errors, version)
             continue
         raw = list(form.get(field_name(question), [])) if question.type != "ranking" else _ranks(question, form)
         value, error = _parse_one(question, raw, required)
@@ -301,37 +308,44 @@ def ranked(question: Question, items: list[str]) -> tuple[list[str] | None, str 
     for item in items:
         rank, _, position = item.partition(":")
         if not (rank.isascii() and rank.isdigit() and 1 <= int(rank) <= count) or int(rank) in ranks:
-            return None, f"Please give each option a different number from 1 to {count}."
+            return None, gettext("Please give each option a different number from 1 to %(count)s.", count=count)
         ranks[int(rank)] = question.options[int(position) - 1]
     if len(ranks) != count:
-        return None, f"Please number every option, from 1 (first) to {count}."
+        return None, gettext("Please number every option, from 1 (first) to %(count)s.", count=count)
     return [ranks[rank] for rank in sorted(ranks)], None
 
 
 def _parse_parts(question: Question, form: Mapping[str, list[str]], required: bool, values: dict[str, object],
-                 errors: dict[str, str]) -> None:
+                 errors: dict[str, str], version: SurveyVersion | None = None) -> None:
     """A question answered in several fields, each with its own answer key (Question.parts); a problem is
-    reported under the question's key, naming the statements concerned."""
+    reported under the question's key, naming the statements concerned (as the customer read them, when
+    `version` says what its translations are)."""
     if question.type == "matrix":
-        _parse_matrix(question, form, required, values, errors)
+        _parse_matrix(question, form, required, values, errors, version)
     else:
         _parse_with_other(question, form, required, values, errors)
 
 
 def _parse_matrix(question: Question, form: Mapping[str, list[str]], required: bool, values: dict[str, object],
-                  errors: dict[str, str]) -> None:
+                  errors: dict[str, str], version: SurveyVersion | None) -> None:
     missing: list[str] = []
     wrong: list[str] = []
+    shown: dict[str, str] | None = None
     for part, statement in zip(question.parts(), question.statements, strict=True):
         value, error = _parse_one(part, list(form.get(field_name(part), [])), required)
         if error:
-            (missing if error == MISSING else wrong).append(statement["text"])
+            if shown is None:  # the statements in the customer's language, read once there is a problem
+                shown = translations.translated(version, locale.customer_language()) if version is not None else {}
+            name = shown.get(f"questions.{question.key}.statements.{statement['key']}", statement["text"])
+            (missing if error == gettext(MISSING) else wrong).append(name)
         elif value is not None:
             values[part.key] = value
     if wrong:
-        errors[question.key] = f"{NOT_A_CHOICE} ({', '.join(wrong)})"
+        errors[question.key] = gettext("That answer is not one of the choices. Please choose again. (%(statements)s)",
+                                       statements=", ".join(wrong))
     elif missing:
-        errors[question.key] = f"Please answer every statement: {', '.join(missing)} not answered yet."
+        errors[question.key] = gettext("Please answer every statement: %(statements)s not answered yet.",
+                                       statements=", ".join(missing))
 
 
 def _parse_with_other(question: Question, form: Mapping[str, list[str]], required: bool,
@@ -342,7 +356,7 @@ def _parse_with_other(question: Question, form: Mapping[str, list[str]], require
     if text and OTHER_LABEL not in chosen:
         # Written without ticking "Other" (easy to forget without JavaScript): the text says what was meant.
         if question.type == "choice" and any(value.strip() for value in chosen):
-            errors[question.key] = OTHER_AND_OPTION.format(option=chosen[0].strip())
+            errors[question.key] = gettext(OTHER_AND_OPTION, option=chosen[0].strip())
             return
         chosen.append(OTHER_LABEL)
     value, choice_error = _parse_one(question, chosen, required)

@@ -9,6 +9,7 @@ from collections import OrderedDict
 from datetime import datetime
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 
 from survey import changes as changelog
 from survey import followups
@@ -55,8 +56,8 @@ def _send(form: ComplaintForm, data) -> tuple[bool, str | None, int]:
         case = followups.record_complaint(data, sender=request.remote_addr or "", now=utcnow(),
                                           submission_key=form.submission_key.data)
     except followups.TooManyComplaints:
-        return False, ("We have had several messages from your connection in the last few minutes. Your message "
-                       "is still below: please send it again in ten minutes."), 429
+        return False, gettext("We have had several messages from your connection in the last few minutes. Your "
+                              "message is still below: please send it again in ten minutes."), 429
     except followups.CaseError as error:
         for name, message in error.problems.items():
             getattr(form, name).errors = [*getattr(form, name).errors, message]
@@ -70,8 +71,8 @@ def _not_sent(form: ComplaintForm, data) -> tuple[str | None, int]:
     notice, status = None, 200
     if "csrf_token" in form.errors:
         # The page sat open past its security token (or the session was lost): keep every word.
-        notice, status = ("Your page timed out for security reasons. Your message is still below: please "
-                          "send it again."), 400
+        notice, status = gettext("Your page timed out for security reasons. Your message is still below: please "
+                                 "send it again."), 400
         form.csrf_token.errors = []
     # The form's own checks stop before ours: say everything now, not one problem per send.
     for name, message in followups.complaint_problems(data).items():
