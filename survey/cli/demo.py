@@ -90,6 +90,7 @@ def _month_start(now: datetime, months_ago: int) -> datetime:
 FRENCH = {
     "title": "Comment avons-nous fait ?",
     "intro": "Vous avez récemment contacté notre équipe d’assistance. Deux minutes, cinq questions.",
+    "sections": {"experience": {"title": "Votre expérience"}, "more": {"title": "Dites-nous en plus"}},
     "questions": {
         "satisfaction": {"text": "Dans l’ensemble, êtes-vous satisfait de notre service ?",
                          "why": "Nous le mesurons chaque mois pour savoir si nous progressons.",
@@ -102,6 +103,8 @@ FRENCH = {
                                "Plutôt d’accord", "D’accord", "Tout à fait d’accord"]},
         "channel": {"text": "Comment nous avez-vous contactés ?",
                     "options": ["Téléphone", "E-mail", "Chat", "En magasin"]},
+        "what_went_wrong": {"text": "Vous nous avez donné {answers.satisfaction}. Qu’est-ce qui n’a pas été ?",
+                            "why": "Demandé seulement après une note basse : un membre de l’équipe le lit."},
         "comment": {"text": "Que devrions-nous améliorer ?",
                     "why": "Nous lisons chaque commentaire ; les plus fréquents deviennent des changements publiés."},
     },
