@@ -44,9 +44,12 @@ def page_app():
 
     from survey import create_app
     from survey.authoring.editing import find_survey
+    from survey.authoring.translations import languages_of, localised
     from survey.extensions import db
+    from survey.responding import pages
     from survey.tokens import new_token
     from survey.views.forms import RespondForm
+    from survey.web import locale
 
     app = create_app()
     with app.test_request_context(PAGE):
@@ -57,12 +60,16 @@ def page_app():
         form = RespondForm()
         del form.consent_contact  # as the public link shows it (views/respond.answer_survey)
         form.submission_key.data, form.version.data = new_token(), str(version.id)
-        context = dict(survey=survey, version=version, form=form, fields={}, errors={}, notice=None,
-                       can_save=False, answered=False, preview=False, action_url=PAGE)
+        shown = localised(version, version.language or "en")  # the page's texts and its layout, as render_survey
+        context = dict(survey=survey, version=shown, form=form, fields={}, errors={}, notice=None,
+                       can_save=False, answered=False, preview=False, action_url=PAGE,
+                       layout=pages.layout(shown, {}, {}, 0))
+        offered = languages_of(version), version.language or "en"
         db.session.expunge_all()
         db.session.remove()
 
     def fixed_survey_page():
+        locale.offer(*offered)  # the survey's languages only, as respond.offer_languages does
         return render_template("respond/survey.html", **context)
 
     app.add_url_rule(FIXED, view_func=fixed_survey_page)
