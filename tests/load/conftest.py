@@ -2,7 +2,7 @@
 they answer, and the figures each suite reports at the end of the run (docs/reliability.md quotes them).
 
 TEST_LOAD_SECONDS (default 60) sets how long the load lasts; the fault and scale-out suites run for a
-fraction of it (a third, a quarter), the PostgreSQL outage for 10 s whatever it is. CI runs 20 s (to stay
+fraction of it (a third, a quarter), the PostgreSQL outage for 10 s whatever it is. CI runs 12 s (to stay
 within its time budget; docs/reliability.md's figures come from the default); `TEST_LOAD_SECONDS=10` gives
 a quick look while developing.
 """
