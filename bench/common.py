@@ -18,6 +18,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The figures are an installed deployment's, which runs from bytecode (pip compiles at install). A machine
+# that sets PYTHONDONTWRITEBYTECODE (this one did) makes every new process compile the application's source
+# again: 0.2-0.3 s on each changes-digest and cold dashboard process, nothing a deployment pays. Every
+# process a benchmark starts inherits this; its warm-up run writes the bytecode.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.path.insert(0, str(ROOT))
 
 
