@@ -459,6 +459,9 @@ LINK_KINDS = {"public": ("Public link", False, False), "personal": ("Personal li
               "rating": ("One click in the email", True, True)}
 
 
+PREVIEW_CONTACT = {"name": "Alex Example", "email": "alex@example.com"}
+
+
 @bp.route("/surveys/<slug>/preview", methods=["GET", "POST"])
 @changes_nothing
 def preview(slug: str):
@@ -476,19 +479,23 @@ def preview(slug: str):
     first_point = version.questions[0].choices[0][0] if version.questions and version.questions[0].choices else None
     quick_rating = one_click_rating(version.questions, request.args.get("rating") or first_point) \
         if kind == "rating" else None
+    # A personal link knows its customer: piped text names this example one (attributes it lacks show their
+    # fallback, as for a contact without them); the public link knows no one.
+    contact = PREVIEW_CONTACT if kind != "public" else {}
     shown = dict(preview=True, preview_kind=kind, link_kinds=LINK_KINDS, can_save=can_save,
-                 quick_rating=quick_rating, action_url=request.full_path.rstrip("?"))
+                 quick_rating=quick_rating, action_url=request.full_path.rstrip("?"), contact=contact)
     if request.method != "POST":
         form.submission_key.data, form.version.data = new_token(), str(version.id)
         return render_survey(survey, version, form, preselect_first(version.questions, {}, quick_rating), **shown)
     fields = request.form.to_dict(flat=False)
     action = request.form.get("action", "submit")
-    if action in ("next", "back"):  # a survey with sections: the preview pages as customers do (no contact)
-        moved = pages.move(version, fields, {}, request.form.get("page"), action)
+    if action in ("next", "back"):  # a survey with sections: the preview pages as customers do
+        moved = pages.move(version, fields, contact, request.form.get("page"), action)
         if moved.errors or moved.page is not None:
             return render_survey(survey, version, form, fields, errors=moved.errors, page=moved.page,
                                  status=422 if moved.errors else 200, **shown)
-    parsed = parse_answers(version.questions, fields, version=version, only_first_required=action == "rating")
+    parsed = parse_answers(version.questions, fields, version=version, contact=contact,
+                           only_first_required=action == "rating")
     notice = None if parsed.errors else "These answers are valid. In the preview nothing is stored."
     page = pages.first_page_with(version, list(parsed.errors)) if parsed.errors else None
     return render_survey(survey, version, form, fields, errors=parsed.errors, notice=notice, page=page,

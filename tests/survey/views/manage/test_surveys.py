@@ -328,3 +328,13 @@ def test_each_kind_of_preview_shows_what_that_link_shows(client, app, editor):
     assert "You chose:" in text_of(client.get(f"{preview}?as=rating&rating=2"))
     assert "consent_contact" not in client.get(preview).get_data(as_text=True)
     assert client.get(f"{preview}?as=other").status_code == 404
+
+
+def test_a_personal_link_preview_pipes_an_example_customer_and_the_public_one_no_one(client, app, editor):
+    definition = make_definition()
+    definition["intro"] = "Hello {contact.name|there}, how was {contact.location|our shop}?"
+    with app.app_context():
+        make_survey(definition=definition)
+    preview = "/manage/surveys/support-csat/preview"
+    assert "Hello Alex Example, how was our shop?" in text_of(client.get(f"{preview}?as=personal"))
+    assert "Hello there, how was our shop?" in text_of(client.get(f"{preview}?as=public"))
