@@ -18,9 +18,9 @@ def create_app(config: dict | None = None) -> Flask:
     from survey.views import api, auth, errors, manage, public, respond
     from survey.views import brand as brand_files
     from survey.views import unsubscribe as outreach
-    from survey.web import headers, locale, log_redaction, rate_limits, request_body, request_text, uploads
+    from survey.web import headers, locale, log_redaction, rate_limits, request_body, request_text, routing, uploads
 
-    app = Flask(
+    app = routing.LazyBuildFlask(  # Flask, its URL builders compiled on first use (see survey/web/routing.py)
         __name__,
         instance_path=instance_path_from(os.environ) or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
