@@ -1,8 +1,6 @@
 """Email addresses as Hearken stores them: one shared rule for contacts, accounts, complaints and imports."""
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
-
 
 class InvalidAddress(ValueError):
     """Not an address Hearken can store or send to; the message says why."""
@@ -13,6 +11,10 @@ def normalise_email(email: str) -> str:
     mail server takes it: an international domain in its xn-- form. Characters outside ASCII before the @
     need a server that speaks SMTPUTF8, which Hearken does not ask for, so such an address is refused here
     rather than failing every campaign it is in."""
+    # Imported here: email_validator (with idna and dnspython's names) is 30 ms of every process's start,
+    # and most processes — a command, a worker serving survey pages — never check an address.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         ascii_email = validate_email(email.strip(), check_deliverability=False, allow_smtputf8=False).ascii_email
     except EmailNotValidError as error:

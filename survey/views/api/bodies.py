@@ -5,11 +5,12 @@ echoing a huge value back.
 from __future__ import annotations
 
 import json
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING
 
 from survey.strict_json import JsonError
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 
 def field_path(parts) -> str | None:
@@ -64,6 +65,11 @@ def _a(types) -> str:
 def validate(data: object, schema: dict, *, root: str | None = None) -> None:
     """Raise JsonError (422) for the most telling problem the schema finds; `root` names the value itself
     (a query parameter) when it is not the body."""
+    # Imported on the first API request: jsonschema with `referencing` and its bundled meta-schemas is about
+    # 0.1 s, a tenth of every command's and worker's start, and most processes never validate a body.
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     error = best_match(validator.iter_errors(data))  # descends into anyOf to the most telling problem
     if error is not None:
