@@ -2,7 +2,10 @@
 import json
 import math
 import re
+from functools import lru_cache
 
+from babel.support import NullTranslations, Translations
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -20,6 +23,7 @@ from wtforms import (
 )
 from wtforms import TextAreaField as _TextAreaField
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
@@ -52,6 +56,18 @@ class Form(FlaskForm):
             if isinstance(field.widget, HiddenInput):
                 render_kw = {"id": False, **render_kw}
             return super().render_field(field, render_kw)
+
+        def get_translations(self, form):
+            # WTForms' own messages ("Not a valid integer value") in the page's language. Flask-WTF's
+            # version of this reads WTForms' catalogue from disk on every request that builds a form
+            # (flask_wtf/i18n.py): 0.4-1 ms of each survey page and submission. A process keeps one per
+            # language instead; the languages are the few Flask-Babel's locale selector can return.
+            return wtforms_catalogue(str(get_locale()))
+
+
+@lru_cache(maxsize=64)
+def wtforms_catalogue(locale: str) -> NullTranslations:
+    return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class TextAreaField(_TextAreaField):
