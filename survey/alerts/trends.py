@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from analysis import Detection, Finding, PeriodCounts, Series, detect, nps_groups
 from survey import mail, webhooks
+from survey.alerts import evidence
+from survey.clock import local_date
 from survey.extensions import db
 from survey.followups import teams
 from survey.links import external_url
@@ -137,7 +139,7 @@ def run(*, now: datetime, settings: Settings | None = None) -> RunReport:
     new = [alert for finding in detection.findings
            if (alert := _store(finding, by_slug[finding.survey], now)) is not None]
     if new:
-        _notify(new, {(s.survey, s.question, s.metric, s.segment): s for s in series}, now=now)
+        _notify(new, {(s.survey, s.question, s.metric, s.segment): s for s in series}, now=now, settings=settings)
     db.session.commit()
     return RunReport(detection, tuple(new), len(surveys))
 
@@ -213,7 +215,22 @@ def chart_bars(series: Series | None, periods: int = 12) -> list[ChartBar]:
     return bars
 
 
-def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime) -> None:
+def evidence_of(alert: Alert, *, settings: Settings, today: date) -> evidence.Evidence:
+    """What moved with an alert: the segment's other ratings over its two periods (one GROUP BY over the
+    rollup) and the words of its comments (survey.alerts.evidence)."""
+    periods = evidence.compared_periods(alert)
+    series = survey_series(alert.survey, [periods.before, periods.after], periods.unit, tuple(alert.segment or {}))
+    return evidence.gather(alert, periods, series, settings=settings, today=today)
+
+
+def alerts_around(response, *, settings: Settings, today: date) -> list[tuple[Alert, evidence.Evidence]]:
+    """The drops whose segment and latest period include `response`, each with what moved with it (what a
+    follow-up case shows its analysts)."""
+    return [(alert, evidence_of(alert, settings=settings, today=today))
+            for alert in evidence.alerts_covering(response)]
+
+
+def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime, settings: Settings) -> None:
     recipients = db.session.scalars(select(User).where(User.notify_alerts.is_(True))).all()
     if not recipients:
         return
@@ -228,8 +245,9 @@ def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime) 
         key = (alert.survey.slug, alert.question_key, alert.metric, tuple(alert.segment.items()))
         return chart_bars(series.get(key))
 
-    context = dict(alerts=[(a, describe(a), external_url("manage.alerts.alert_detail", alert_id=a.id), bars(a),
-                            headline(a)) for a in alerts],
+    today = local_date(now, current_app.config["TIMEZONE"])
+    context = dict(alerts=[(a, describe(a), external_url("manage.alerts.alert_evidence", alert_id=a.id), bars(a),
+                            headline(a), evidence_of(a, settings=settings, today=today).summary) for a in alerts],
                    inbox_url=external_url("manage.alerts.inbox"), organisation=current_app.config["ORGANISATION_NAME"])
     rendered = mail.Rendered(subject, render_template("email/alerts.txt", **context),
                              render_template("email/alerts.html", **context), {})
