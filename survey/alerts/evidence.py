@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from analysis import Series, TermOdds, detect, distinctive_terms, term_counts
@@ -95,8 +95,10 @@ class Comment:
 
 @dataclass(frozen=True)
 class CommentPage:
+    """A page of comments. How many there are is `Words.comments_after`, counted as the words are read (a
+    count here would read the period once more)."""
+
     comments: list[Comment]
-    total: int
     next_after: int | None
 
 
@@ -116,9 +118,8 @@ def comments(alert: Alert, periods: ComparedPeriods, *, today: date, after_id: i
     (keyset paging after the response `after_id`, as the response browser pages), each with its rating."""
     keys = _text_keys(alert.survey)
     if not keys:
-        return CommentPage([], 0, None)
+        return CommentPage([], None)
     conditions = [*_conditions(alert, periods, periods.after, today), _written(keys)]
-    total = db.session.scalar(select(func.count(Response.id)).where(*conditions)) or 0
     query = (select(Response.id, Response.submitted_at, Response.language).where(*conditions)
              .order_by(Response.submitted_at.desc(), Response.id.desc()).limit(limit + 1))
     if after_id is not None:
@@ -145,7 +146,7 @@ def comments(alert: Alert, periods: ComparedPeriods, *, today: date, after_id: i
     question = next((part for part in alert.survey.current_version.parts if part.key == alert.question_key), None)
     page = [Comment(row.id, row.submitted_at, row.language, tuple(texts.get(row.id, ())),
                     _rating(question, ratings.get(row.id))) for row in rows]
-    return CommentPage(page, total, rows[-1].id if more else None)
+    return CommentPage(page, rows[-1].id if more else None)
 
 
 def _period_texts(alert: Alert, periods: ComparedPeriods, start: date, keys: Sequence[str], today: date) -> list[str]:

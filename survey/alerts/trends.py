@@ -58,18 +58,23 @@ def _period_counts(metric: str, top: int, start: date, unit: str, values: dict[i
     return PeriodCounts(period_label(start, unit), n, values.get(top, 0))
 
 
-def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str]) -> list[Series]:
+def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str], *,
+                  year_before: bool = True) -> list[Series]:
     """Every tested series of one survey: per rating/NPS question, all respondents (even without a single
     response, so that the trends page can say so) and each segment (a value of one of `segment_names`) with
-    responses, each with the same period a year before its latest (`Series.year_before`). One GROUP BY over
-    the rollup table: its cost depends on days × values × segments, not responses."""
+    responses, each with the same period a year before its latest (`Series.year_before`) unless `year_before`
+    is False. One GROUP BY over the rollup table: its cost depends on days × values × segments, not
+    responses. Without the year before it reads one range of days, which SQLite finds by the rollup's key
+    (with two, it read every day of the questions)."""
     # A matrix's statements are rating parts (Question.parts): each a series of its own in the same family.
     questions = {q.key: q for q in survey.current_version.parts if q.type in TESTED_TYPES}
     if not questions or not starts:
         return []
     year_start = year_earlier(starts[-1], unit)
-    cells = answer_counts(survey.id, list(questions), unit=unit, attributes=["", *segment_names],
-                          days=[(starts[0], next_start(starts[-1], unit)), (year_start, next_start(year_start, unit))])
+    days = [(starts[0], next_start(starts[-1], unit))]
+    if year_before:
+        days.append((year_start, next_start(year_start, unit)))
+    cells = answer_counts(survey.id, list(questions), unit=unit, attributes=["", *segment_names], days=days)
     counts: dict[tuple, dict[date | None, Counter]] = {(key, ()): {} for key in questions}  # with or without responses
     for cell, values in cells.items():
         segment = ((cell.segment_name, cell.segment_value),) if cell.segment_name else ()
@@ -80,8 +85,8 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_nam
         metric = "nps" if question.type == "nps" else "top3_box" if question.preset == "ces" else "top_box"
         top = len(question.options)
         periods = tuple(_period_counts(metric, top, start, unit, by_period.get(start, {})) for start in starts)
-        series.append(Series(survey.slug, key, metric, segment, periods,
-                             year_before=_period_counts(metric, top, year_start, unit, by_period.get(year_start, {}))))
+        series.append(Series(survey.slug, key, metric, segment, periods, year_before=_period_counts(
+            metric, top, year_start, unit, by_period.get(year_start, {})) if year_before else None))
     return series
 
 
@@ -219,7 +224,8 @@ def evidence_of(alert: Alert, *, settings: Settings, today: date) -> evidence.Ev
     """What moved with an alert: the segment's other ratings over its two periods (one GROUP BY over the
     rollup) and the words of its comments (survey.alerts.evidence)."""
     periods = evidence.compared_periods(alert)
-    series = survey_series(alert.survey, [periods.before, periods.after], periods.unit, tuple(alert.segment or {}))
+    series = survey_series(alert.survey, [periods.before, periods.after], periods.unit, tuple(alert.segment or {}),
+                           year_before=False)
     return evidence.gather(alert, periods, series, settings=settings, today=today)
 
 

@@ -146,7 +146,7 @@ def test_the_evidence_page_lists_comments_newest_first_with_rating_and_language_
     assert "90 % of 100 responses" in page  # the alert's numbers, as on its page
     assert "“How was — the wait” −30.0 points (q < 0.001)" in page and "“queue” mentions ×3" in page
     assert re.search(r"queue 20 60 ×3 \d\.\d", page)  # the word's row: before, after, per comment, z
-    assert "100 responses with a comment from location = Leeds" in page
+    assert "100 comments from location = Leeds" in page
     # Newest first (the day's last answers lead), each with its language and its satisfaction; 25 a page.
     wrote = page[page.index("What customers wrote"):]
     assert wrote.index("English (en) · Satisfied (4/5) Good service overall") \
