@@ -311,12 +311,13 @@ def gather(alert: Alert, periods: ComparedPeriods, series: Sequence[Series], *, 
 
 
 def alerts_covering(response: Response, *, limit: int = 3) -> list[Alert]:
-    """The drops whose segment and latest period include this response, newest first (what a follow-up case
-    shows). Rises are news, not context for an unhappy customer."""
+    """The drops whose segment and latest period include this response (what a follow-up case shows): a
+    segment's before all respondents', the surest first. Rises are news, not context for an unhappy customer."""
     labels = {period_label(period_start(response.local_date, unit), unit) for unit in PERIOD_UNITS}
     attributes = response.attributes or {}
     found = db.session.scalars(select(Alert).where(
         Alert.survey_id == response.survey_id, Alert.direction == "drop", Alert.period_after.in_(sorted(labels)))
         .order_by(Alert.id.desc()).limit(50))
-    return [alert for alert in found
-            if all(attributes.get(name) == value for name, value in (alert.segment or {}).items())][:limit]
+    covering = [alert for alert in found
+                if all(attributes.get(name) == value for name, value in (alert.segment or {}).items())]
+    return sorted(covering, key=lambda alert: (not alert.segment, alert.q_value, -alert.id))[:limit]
