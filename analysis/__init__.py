@@ -86,6 +86,9 @@ Texts
     ``distinctive_terms(earlier, later, alpha=0.05, min_count=3) -> TermComparison``
         The words said significantly more or less, beyond a Bonferroni threshold for the number of
         words tested (:mod:`analysis.log_odds`).
+    ``term_counts(texts) -> Counter``
+        Each lower-cased word (Unicode letters and digits) and two-word phrase of the texts, counted, in
+        any language; no stop words removed (:mod:`analysis.log_odds`).
     ``sentiment(text, language="en") -> Sentiment | None``
         VADER's sentiment of an English comment; None ("not analysed") for any other language
         (:mod:`analysis.sentiment`).
@@ -101,7 +104,14 @@ from analysis.detection import Detection, Finding, PeriodCounts, Series, Shortfa
 from analysis.drift import Cusum, PChart, cusum, p_chart
 from analysis.drivers import Driver, KeyDrivers, key_drivers
 from analysis.intervals import Interval, wilson
-from analysis.log_odds import TermComparison, TermOdds, distinctive_terms, log_odds_difference, weighted_log_odds
+from analysis.log_odds import (
+    TermComparison,
+    TermOdds,
+    distinctive_terms,
+    log_odds_difference,
+    term_counts,
+    weighted_log_odds,
+)
 from analysis.multiple_testing import benjamini_hochberg
 from analysis.nps import NPS, NPSDifference, nps, nps_difference, nps_groups
 from analysis.ordinal import MannWhitney, mann_whitney
@@ -165,6 +175,7 @@ __all__ = [
     "quartiles",
     "share",
     "share_difference",
+    "term_counts",
     "weighted_log_odds",
     "wilson",
 ]

@@ -15,6 +15,12 @@ the overall odds use the pseudo-counts' totals. The informative prior is the emp
 paper recommends and tidylo uses by default: each word's count over every group (α_w = y_w); the
 uninformative prior is α_w = 1.
 
+Texts become counts with :func:`term_counts`: every word and every two-word phrase, lower-cased, a word
+being a run of Unicode letters or digits (so French, German, Spanish and Arabic comments are split as
+English ones are), a phrase two words with nothing but spaces, an apostrophe or a hyphen between them. No
+stop words are removed: Hearken has no list of them, and the prior already keeps words said about as
+often in both periods ("the", "le", "und") from standing out.
+
 A z-score is what Hearken shows, and only where it clears a threshold corrected for the number of words
 tested (Bonferroni: |z| above the normal quantile of 1 − 0.05 / (2m)): with hundreds of words some clear
 1.96 by chance alone.
@@ -28,15 +34,44 @@ Schnoebelen T, Silge J, Hayes A (2020). tidylo: Weighted Tidy Log Odds Ratio. R 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from analysis._checks import check_count, check_probability_open
 from analysis._distributions import norm_isf
 
-__all__ = ["TermComparison", "TermOdds", "distinctive_terms", "log_odds_difference", "weighted_log_odds"]
+__all__ = ["TermComparison", "TermOdds", "distinctive_terms", "log_odds_difference", "term_counts",
+           "weighted_log_odds"]
 
 PRIORS = ("informative", "uninformative")
+# A phrase never spans a full stop, comma or any other mark but an apostrophe or a hyphen ("wait-time",
+# "l'attente"): those end a clause, and "slow. Queue" is not a phrase.
+_CLAUSE_BREAK = re.compile(r"[^\w\s'’\-]+|_")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def term_counts(texts: Iterable[str]) -> Counter[str]:
+    """How often each word and two-word phrase occurs in `texts`, the counts the functions below compare.
+
+    Words are lower-cased runs of Unicode letters and digits; a phrase is two neighbouring words of one
+    clause, joined by a space. Every occurrence counts. No stop words are removed.
+
+    Examples
+    --------
+    >>> sorted(term_counts(["Long queue, long wait.", "L'attente était longue"]).items())[:6]
+    [('attente', 1), ('attente était', 1), ('l', 1), ('l attente', 1), ('long', 2), ('long queue', 1)]
+    """
+    counts: Counter[str] = Counter()
+    for text in texts:
+        if not isinstance(text, str):
+            raise ValueError(f"texts must be strings, got {type(text).__name__}")
+        for clause in _CLAUSE_BREAK.split(text.lower()):
+            words = _WORD.findall(clause)
+            counts.update(words)
+            counts.update(f"{first} {second}" for first, second in zip(words, words[1:], strict=False))
+    return counts
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from analysis import Detection, Finding, PeriodCounts, Series, detect, nps_groups
 from survey import mail, webhooks
+from survey.alerts import evidence
+from survey.clock import local_date
 from survey.extensions import db
 from survey.followups import teams
 from survey.links import external_url
@@ -56,18 +58,23 @@ def _period_counts(metric: str, top: int, start: date, unit: str, values: dict[i
     return PeriodCounts(period_label(start, unit), n, values.get(top, 0))
 
 
-def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str]) -> list[Series]:
+def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str], *,
+                  year_before: bool = True) -> list[Series]:
     """Every tested series of one survey: per rating/NPS question, all respondents (even without a single
     response, so that the trends page can say so) and each segment (a value of one of `segment_names`) with
-    responses, each with the same period a year before its latest (`Series.year_before`). One GROUP BY over
-    the rollup table: its cost depends on days × values × segments, not responses."""
+    responses, each with the same period a year before its latest (`Series.year_before`) unless `year_before`
+    is False. One GROUP BY over the rollup table: its cost depends on days × values × segments, not
+    responses. Without the year before it reads one range of days, which SQLite finds by the rollup's key
+    (with two, it read every day of the questions)."""
     # A matrix's statements are rating parts (Question.parts): each a series of its own in the same family.
     questions = {q.key: q for q in survey.current_version.parts if q.type in TESTED_TYPES}
     if not questions or not starts:
         return []
     year_start = year_earlier(starts[-1], unit)
-    cells = answer_counts(survey.id, list(questions), unit=unit, attributes=["", *segment_names],
-                          days=[(starts[0], next_start(starts[-1], unit)), (year_start, next_start(year_start, unit))])
+    days = [(starts[0], next_start(starts[-1], unit))]
+    if year_before:
+        days.append((year_start, next_start(year_start, unit)))
+    cells = answer_counts(survey.id, list(questions), unit=unit, attributes=["", *segment_names], days=days)
     counts: dict[tuple, dict[date | None, Counter]] = {(key, ()): {} for key in questions}  # with or without responses
     for cell, values in cells.items():
         segment = ((cell.segment_name, cell.segment_value),) if cell.segment_name else ()
@@ -78,8 +85,8 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_nam
         metric = "nps" if question.type == "nps" else "top3_box" if question.preset == "ces" else "top_box"
         top = len(question.options)
         periods = tuple(_period_counts(metric, top, start, unit, by_period.get(start, {})) for start in starts)
-        series.append(Series(survey.slug, key, metric, segment, periods,
-                             year_before=_period_counts(metric, top, year_start, unit, by_period.get(year_start, {}))))
+        series.append(Series(survey.slug, key, metric, segment, periods, year_before=_period_counts(
+            metric, top, year_start, unit, by_period.get(year_start, {})) if year_before else None))
     return series
 
 
@@ -137,7 +144,7 @@ def run(*, now: datetime, settings: Settings | None = None) -> RunReport:
     new = [alert for finding in detection.findings
            if (alert := _store(finding, by_slug[finding.survey], now)) is not None]
     if new:
-        _notify(new, {(s.survey, s.question, s.metric, s.segment): s for s in series}, now=now)
+        _notify(new, {(s.survey, s.question, s.metric, s.segment): s for s in series}, now=now, settings=settings)
     db.session.commit()
     return RunReport(detection, tuple(new), len(surveys))
 
@@ -213,7 +220,23 @@ def chart_bars(series: Series | None, periods: int = 12) -> list[ChartBar]:
     return bars
 
 
-def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime) -> None:
+def evidence_of(alert: Alert, *, settings: Settings, today: date) -> evidence.Evidence:
+    """What moved with an alert: the segment's other ratings over its two periods (one GROUP BY over the
+    rollup) and the words of its comments (survey.alerts.evidence)."""
+    periods = evidence.compared_periods(alert)
+    series = survey_series(alert.survey, [periods.before, periods.after], periods.unit, tuple(alert.segment or {}),
+                           year_before=False)
+    return evidence.gather(alert, periods, series, settings=settings, today=today)
+
+
+def alerts_around(response, *, settings: Settings, today: date) -> list[tuple[Alert, evidence.Evidence]]:
+    """The drops whose segment and latest period include `response`, each with what moved with it (what a
+    follow-up case shows its analysts)."""
+    return [(alert, evidence_of(alert, settings=settings, today=today))
+            for alert in evidence.alerts_covering(response)]
+
+
+def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime, settings: Settings) -> None:
     recipients = db.session.scalars(select(User).where(User.notify_alerts.is_(True))).all()
     if not recipients:
         return
@@ -228,8 +251,9 @@ def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime) 
         key = (alert.survey.slug, alert.question_key, alert.metric, tuple(alert.segment.items()))
         return chart_bars(series.get(key))
 
-    context = dict(alerts=[(a, describe(a), external_url("manage.alerts.alert_detail", alert_id=a.id), bars(a),
-                            headline(a)) for a in alerts],
+    today = local_date(now, current_app.config["TIMEZONE"])
+    context = dict(alerts=[(a, describe(a), external_url("manage.alerts.alert_evidence", alert_id=a.id), bars(a),
+                            headline(a), evidence_of(a, settings=settings, today=today).summary) for a in alerts],
                    inbox_url=external_url("manage.alerts.inbox"), organisation=current_app.config["ORGANISATION_NAME"])
     rendered = mail.Rendered(subject, render_template("email/alerts.txt", **context),
                              render_template("email/alerts.html", **context), {})

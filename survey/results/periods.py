@@ -41,6 +41,21 @@ def period_label(start: date, unit: str) -> str:
     return f"{year}-W{week:02d}"
 
 
+def parse_label(label: str) -> tuple[date, str]:
+    """A period's start and unit from its label (period_label's inverse): "2026-10", "2026-W05", "2026-Q4".
+    Raises ValueError for anything else."""
+    year, _, rest = label.partition("-")
+    if not (year.isdigit() and len(year) == 4 and rest):
+        raise ValueError(f"{label!r} is not a period (YYYY-MM, YYYY-Www or YYYY-Qn)")
+    if rest.startswith("W") and rest[1:].isdigit():
+        return date.fromisocalendar(int(year), int(rest[1:]), 1), "week"
+    if rest.startswith("Q") and rest[1:] in ("1", "2", "3", "4"):
+        return date(int(year), 3 * int(rest[1:]) - 2, 1), "quarter"
+    if rest.isdigit() and len(rest) == 2:
+        return date(int(year), int(rest), 1), "month"
+    raise ValueError(f"{label!r} is not a period (YYYY-MM, YYYY-Www or YYYY-Qn)")
+
+
 def complete_periods(now: datetime, *, unit: str, count: int, timezone: str) -> list[date]:
     """The starts of the last `count` complete periods, oldest first (the current one is not complete)."""
     starts = [previous_start(period_start(local_date(now, timezone), unit), unit)]

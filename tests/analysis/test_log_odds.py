@@ -2,7 +2,7 @@
 paper's formulas computed in R."""
 import pytest
 
-from analysis import distinctive_terms, log_odds_difference, weighted_log_odds
+from analysis import distinctive_terms, log_odds_difference, term_counts, weighted_log_odds
 
 # tidylo's own example (reference/bind_log_odds.html): mtcars %>% count(vs, gear) %>% bind_log_odds(vs, gear, n)
 GEARS = {"0": {"3": 12, "4": 2, "5": 4}, "1": {"3": 3, "4": 10, "5": 1}}
@@ -55,6 +55,16 @@ def test_rare_terms_are_not_tested_and_nothing_may_stand_out():
     assert empty.tested == 0 and empty.threshold is None and empty.nothing_stands_out
 
 
+def test_texts_become_words_and_phrases_in_every_language():
+    counts = term_counts(["Long QUEUE, long wait.", "L'attente était longue", "Die Wartezeit war zu lang!",
+                          "الانتظار طويل", "wait-time: 10 minutes"])
+    assert counts["long"] == 2 and counts["queue"] == 1 and counts["long queue"] == 1
+    assert "queue long" not in counts  # a comma ends the clause: no phrase across it
+    assert counts["l attente"] == 1 and counts["était longue"] == 1 and counts["die wartezeit"] == 1
+    assert counts["الانتظار طويل"] == 1 and counts["wait time"] == 1 and counts["10 minutes"] == 1
+    assert counts["the"] == 0 and term_counts([]) == {}
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda: weighted_log_odds({"a": {"x": 1}}), "at least two groups"),
     (lambda: weighted_log_odds({"a": {"x": -1}, "b": {}}), "counts['a']['x']"),
@@ -62,6 +72,7 @@ def test_rare_terms_are_not_tested_and_nothing_may_stand_out():
     (lambda: weighted_log_odds({"a": {}, "b": {}}), "no words"),
     (lambda: log_odds_difference(BEFORE, AFTER, prior_weight=0), "prior_weight"),
     (lambda: distinctive_terms(BEFORE, AFTER, alpha=1.5), "alpha"),
+    (lambda: term_counts(["fine", None]), "texts must be strings"),
 ])
 def test_bad_input_is_refused_by_name(call, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):

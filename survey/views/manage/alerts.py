@@ -7,9 +7,10 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from survey import alerts as alerting
-from survey.alerts import trends
-from survey.clock import utcnow
+from survey.alerts import evidence, trends
+from survey.clock import local_date, utcnow
 from survey.extensions import db
+from survey.ids import parse_id
 from survey.models import Alert
 from survey.results.settings import Settings
 from survey.views.forms import ActionForm
@@ -33,6 +34,20 @@ def alert_detail(alert_id: int):
     return render_template("manage/alerts/detail.html", alert=alert, line=trends.describe(alert), action=ActionForm(),
                            headline=trends.headline(alert), details=alert.details or {},
                            changes=alerting.linked_changes(alert))
+
+
+@bp.route("/alerts/<int:alert_id>/evidence")
+def alert_evidence(alert_id: int):
+    """Why it moved: the segment's comments in the alert's period, the words that rose or fell against the
+    period before, and the other ratings that moved with it."""
+    alert = db.session.get(Alert, alert_id) or abort(404)
+    settings = Settings.from_config(current_app.config)
+    today = local_date(utcnow(), current_app.config["TIMEZONE"])
+    found = trends.evidence_of(alert, settings=settings, today=today)
+    page = evidence.comments(alert, found.periods, today=today, after_id=parse_id(request.args.get("after", "")))
+    return render_template("manage/alerts/evidence.html", alert=alert, line=trends.describe(alert),
+                           headline=trends.headline(alert), details=alert.details or {}, evidence=found,
+                           page=page, settings=settings)
 
 
 @bp.route("/alerts/<int:alert_id>/<any(acknowledge, resolve, reopen):action>", methods=["POST"])

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from survey import followups
 from survey.accounts.users import list_users
+from survey.alerts import trends
 from survey.changes import entries
-from survey.clock import utcnow
+from survey.clock import local_date, utcnow
 from survey.extensions import db
 from survey.ids import parse_id
 from survey.models import FollowUpCase, Response, User
 from survey.outreach import contacts
 from survey.results import browsing
+from survey.results.settings import Settings
 from survey.views.forms import ActionForm, CaseStatusForm, NoteForm
 from survey.views.manage.blueprint import section
 
@@ -66,8 +68,12 @@ def case_detail(case_id: int):
     earlier = followups.earlier_cases(case.contact_id, exclude_id=case.id)
     users = list_users()
     lines = browsing.answer_lines(case.response, case.response.version.questions) if case.response else []
+    # Alerts are results: analysts and above see the drop this customer's answer is part of; agents do not.
+    alerts = trends.alerts_around(case.response, settings=Settings.from_config(current_app.config),
+                                  today=local_date(utcnow(), current_app.config["TIMEZONE"])) \
+        if case.response and current_user.has_role("analyst") else []
     return render_template("manage/cases/detail.html", case=case, profile=profile, earlier=earlier, users=users,
-                           answer_lines=lines,
+                           answer_lines=lines, alerts=alerts, describe=trends.describe,
                            status_form=_status_form(case), note_form=NoteForm(formdata=None), action=ActionForm(),
                            overdue=followups.is_overdue(case, utcnow()))
 

@@ -125,6 +125,7 @@ PERMISSIONS = {
     ("manage.exports.results_file", "GET"): "analyst",
     ("manage.alerts.inbox", "GET"): "analyst",
     ("manage.alerts.alert_detail", "GET"): "analyst",
+    ("manage.alerts.alert_evidence", "GET"): "analyst",
     ("manage.alerts.change_alert", "POST"): "analyst",
     ("manage.alerts.link_case", "POST"): "analyst",
     ("manage.alerts.subscription", "POST"): "analyst",
