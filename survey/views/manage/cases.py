@@ -64,9 +64,10 @@ def case_detail(case_id: int):
     case = _case(case_id)
     profile = contacts.contact_profile(case.contact_id) if case.contact_id else None
     earlier = followups.earlier_cases(case.contact_id, exclude_id=case.id)
-    users = list_users()
+    members, others = followups.owners_for(case.team_id, list_users())
     lines = browsing.answer_lines(case.response, case.response.version.questions) if case.response else []
-    return render_template("manage/cases/detail.html", case=case, profile=profile, earlier=earlier, users=users,
+    return render_template("manage/cases/detail.html", case=case, profile=profile, earlier=earlier, members=members,
+                           others=others, team_name=case.team_row.name if case.team_row else case.team,
                            answer_lines=lines,
                            status_form=_status_form(case), note_form=NoteForm(formdata=None), action=ActionForm(),
                            overdue=followups.is_overdue(case, utcnow()))
