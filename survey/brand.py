@@ -29,7 +29,7 @@ from werkzeug.local import LocalProxy
 from survey import database
 from survey.extensions import db
 from survey.links import external_url
-from survey.models import Branding
+from survey.models import Branding, audit
 
 AA_CONTRAST = 4.5
 ON_ACCENT = "#ffffff"  # the text colour on the accent: see the module's docstring
@@ -263,6 +263,9 @@ def save(accent_colour: str | None, logo: bytes | None, *, remove_logo: bool, ac
     elif checked_logo is not None:
         row.logo, row.logo_type, row.logo_digest = checked_logo.data, checked_logo.content_type, checked_logo.digest
         row.logo_width, row.logo_height = checked_logo.width, checked_logo.height
+    audit.record("branding.changed", "branding", now=now, actor_id=actor_id,
+                 actor=f"user:{actor_id}" if actor_id else None, accent_colour=accent,
+                 logo="removed" if remove_logo else "new" if checked_logo is not None else "kept")
     db.session.commit()
     db.session.info.pop(_CACHE_KEY, None)
     return current()

@@ -31,3 +31,8 @@ def local_date(moment: datetime, timezone: str) -> date:
     """The calendar day of a naive-UTC moment in the organisation's time zone: results count a response
     in the month (or week) it was given where the organisation is, not in UTC."""
     return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).date()
+
+
+def start_of_local_day(day: date, timezone: str) -> datetime:
+    """The naive-UTC moment the calendar day `day` begins in `timezone` (local_date's inverse at midnight)."""
+    return datetime.combine(day, datetime.min.time(), ZoneInfo(timezone)).astimezone(UTC).replace(tzinfo=None)

@@ -37,6 +37,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "HEARKEN_NOTICE_CAP_DAYS": ("NOTICE_CAP_DAYS", int),
     "HEARKEN_TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "HEARKEN_CASE_DUE_BUSINESS_DAYS": ("CASE_DUE_BUSINESS_DAYS", int),
+    "HEARKEN_AUDIT_RETENTION_DAYS": ("AUDIT_RETENTION_DAYS", int),
     "HEARKEN_WEBHOOK_ALLOWED_HOSTS": ("WEBHOOK_ALLOWED_HOSTS", str),
     "HEARKEN_LOGO_URL": ("LOGO_URL", str),
     "HEARKEN_PRIVACY_URL": ("PRIVACY_URL", str),
@@ -101,6 +102,8 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     # The response-time standard: a follow-up case is due this many working days after it opens.
     "CASE_DUE_BUSINESS_DAYS": 1,
+    # The audit log keeps entries this many days; the dispatcher deletes older ones (survey/transfer/audit_log.py).
+    "AUDIT_RETENTION_DAYS": 365,
     # Hosts webhooks may reach although they resolve to loopback, private or link-local addresses (an
     # internal CRM): host names or IP addresses, separated by commas. Set by the operator, not in the pages.
     "WEBHOOK_ALLOWED_HOSTS": "",

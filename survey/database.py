@@ -33,7 +33,7 @@ from functools import cache
 
 from flask import Flask, g, has_app_context, has_request_context, request
 from sqlalchemy import Executable, Select, event
-from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from survey.extensions import db, migrations
@@ -187,7 +187,7 @@ NO_WAIT = "hearken_no_wait"  # the execution option `write_without_waiting` sets
 NO_WAIT_LOCK_TIMEOUT = "1ms"  # PostgreSQL: lock_timeout 0 would mean "wait for ever"
 
 
-def write_without_waiting(statement: Executable) -> bool:
+def write_without_waiting(statement: Executable | Callable[[Connection], object]) -> bool:
     """Run one small write in a transaction of its own that takes its locks at once or gives up: whether it
     was written.
 
@@ -196,14 +196,18 @@ def write_without_waiting(statement: Executable) -> bool:
     PostgreSQL a lock held by another transaction is waited for at most NO_WAIT_LOCK_TIMEOUT. A database
     that is busy, locked or away is reported as False, never raised. It runs on a connection of its own,
     outside any session, so call it where the request's own transaction cannot be holding the lock it needs
-    (after the request, see `views.api.authorise`)."""
+    (after the request, see `views.api.authorise`). `statement` may be a function of the connection that runs
+    several."""
     engine = db.engine
     driver_error = engine.dialect.loaded_dbapi.Error  # raised unwrapped by the "begin" listener above
     try:
         with engine.connect().execution_options(**{NO_WAIT: True}) as connection, connection.begin():
             if engine.dialect.name == "postgresql":
                 connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{NO_WAIT_LOCK_TIMEOUT}'")
-            connection.execute(statement)
+            if callable(statement):  # a few statements that belong together, run in the one transaction
+                statement(connection)
+            else:
+                connection.execute(statement)
     except (SQLAlchemyError, driver_error):
         return False
     return True

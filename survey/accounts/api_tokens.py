@@ -15,11 +15,14 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from flask import current_app
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.engine import Connection
 
+from survey.clock import local_date, start_of_local_day
 from survey.database import write_without_waiting
 from survey.extensions import db
-from survey.models import ROLES, ApiToken
+from survey.models import ROLES, ApiToken, AuditEntry, audit
 
 PREFIX = "hk_"
 LAST_USE_EVERY = timedelta(minutes=1)  # how often a token's last use is written, at most
@@ -44,6 +47,8 @@ def create_token(name: str, role: str, *, now: datetime) -> tuple[ApiToken, str]
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, role=role, token_hash=digest(secret), created_at=now)
     db.session.add(token)
+    db.session.flush()  # its id, for the audit entry
+    audit.record("api_token.created", f"api_token:{token.id}", now=now, name=name, role=role)
     db.session.commit()
     return token, secret
 
@@ -68,22 +73,46 @@ def token_for_request(authorization: str) -> ApiToken | None:
 
 
 def use_is_due(token: ApiToken, *, now: datetime) -> bool:
-    """Whether a use of `token` at `now` should be recorded (the stored one is over a minute old)."""
-    return token.last_used_at is None or now - token.last_used_at > LAST_USE_EVERY
+    """Whether a use of `token` at `now` should be recorded (the stored one is over a minute old, or of
+    another day)."""
+    if token.last_used_at is None or now - token.last_used_at > LAST_USE_EVERY:
+        return True
+    timezone = current_app.config["TIMEZONE"]
+    return local_date(token.last_used_at, timezone) != local_date(now, timezone)  # the day's first use
 
 
-def record_use(token_id: int, *, now: datetime) -> bool:
+def record_use(token_id: int, *, now: datetime, name: str = "", address: str | None = None) -> bool:
     """Record that the token was used at `now`, unless a use within the minute before is stored already:
     in a transaction of its own that never waits for a lock. False when the database was busy (or away)
-    and nothing was written."""
-    stale = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - LAST_USE_EVERY)
-    return write_without_waiting(update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=now))
+    and nothing was written.
+
+    The first use of each day (in the organisation's time zone) is also written to the audit log, in the
+    same transaction, so it is logged exactly once however many requests race for it. Only the first: a
+    system calling the API every few seconds would otherwise bury every person's actions under its own,
+    and the API's traffic is the web server's access log's to keep; what an admin asks of the audit log is
+    which tokens are in use, on which days and from where."""
+    day_start = start_of_local_day(local_date(now, current_app.config["TIMEZONE"]), current_app.config["TIMEZONE"])
+
+    def write(connection: Connection) -> None:
+        first_today = connection.execute(update(ApiToken).where(
+            ApiToken.id == token_id, or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < day_start))
+            .values(last_used_at=now))
+        if first_today.rowcount:
+            connection.execute(insert(AuditEntry).values(
+                at=now, actor=f"api:{name}"[:100], actor_id=None, action="api_token.used",
+                subject=f"api_token:{token_id}", detail={"first_use_of_the_day": True, "address": address}))
+            return
+        stale = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - LAST_USE_EVERY)
+        connection.execute(update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=now))
+
+    return write_without_waiting(write)
 
 
 def revoke_token(token: ApiToken, *, now: datetime) -> None:
     """Stop a token working at once (kept, so its name and last use stay on record)."""
     if token.revoked_at is None:
         token.revoked_at = now
+        audit.record("api_token.revoked", f"api_token:{token.id}", now=now, name=token.name)
         db.session.commit()
 
 

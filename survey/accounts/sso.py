@@ -30,7 +30,7 @@ from sqlalchemy import select
 
 from survey.addresses import InvalidAddress, normalise_email
 from survey.extensions import db
-from survey.models import ROLES, AuditEntry, User
+from survey.models import ROLES, User, audit
 
 log = logging.getLogger(__name__)
 
@@ -145,13 +145,15 @@ def sign_in(claims: Mapping[str, Any], settings: Settings, *, now: datetime) -> 
     if user is None:
         user, how = _link_or_create(claims, settings, access, now=now)
     user.oidc_issuer, user.oidc_subject = settings.issuer, subject
-    user.role = access.role
+    previous_role, user.role = user.role, access.role
     user.last_login_at = now
     db.session.flush()  # the new account's id, for the audit entry
-    db.session.add(AuditEntry(at=now, actor=f"user:{user.id}", actor_id=user.id, action="user.signed_in",
-                              subject=f"user:{user.id}",
-                              detail={"method": "oidc", "issuer": settings.issuer, "account": how,
-                                      "role": access.role}))
+    actor = f"user:{user.id}"
+    if how != "created" and previous_role != access.role:  # the provider's groups changed: a role change
+        audit.record("user.role_changed", f"user:{user.id}", now=now, actor=actor, actor_id=user.id,
+                     role_before=previous_role, role=access.role, by="single sign-on")
+    audit.record("user.signed_in", f"user:{user.id}", now=now, actor=actor, actor_id=user.id, method="oidc",
+                 issuer=settings.issuer, account=how, role=access.role)
     db.session.commit()
     return user
 

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from survey.addresses import InvalidAddress, normalise_email
 from survey.extensions import db
 from survey.ids import parse_id
-from survey.models import ROLES, AuditEntry, User
+from survey.models import ROLES, User, audit
 from survey.models.users import new_session_nonce
 
 MIN_PASSWORD_LENGTH = 10
@@ -42,23 +42,37 @@ def create_user(email: str, password: str, role: str, *, now: datetime, name: st
     user = User(email=address, name=name, role=role, created_at=now,
                 password_hash=generate_password_hash(password, method=PASSWORD_METHOD))
     db.session.add(user)
+    db.session.flush()  # its id, for the audit entry
+    audit.record("user.created", f"user:{user.id}", now=now, role=role)
     db.session.commit()
     return user
 
 
-def authenticate(email: str, password: str, *, now: datetime) -> User | None:
+def authenticate(email: str, password: str, *, now: datetime, address: str | None = None) -> User | None:
+    """The account these credentials open, or None; either way the attempt is in the audit log (with the
+    client's address, never the password). A failure names the account when there is one; an address
+    that matches none is not written down, because people type passwords into the email field."""
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None or not user.password_hash:
         # An account made by single sign-on has no password: as slow a "no" as an unknown email's.
         check_password_hash(_DUMMY_HASH, password)
+        reason = "no such account" if user is None else "no password (single sign-on account)"
+        _failed(user, reason, now=now, address=address)
         return None
     if not check_password_hash(user.password_hash, password):
+        _failed(user, "wrong password", now=now, address=address)
         return None
     user.last_login_at = now
-    db.session.add(AuditEntry(at=now, actor=f"user:{user.id}", actor_id=user.id, action="user.signed_in",
-                              subject=f"user:{user.id}", detail={"method": "password"}))
+    audit.record("user.signed_in", f"user:{user.id}", now=now, actor=f"user:{user.id}", actor_id=user.id,
+                 method="password", address=address)
     db.session.commit()
     return user
+
+
+def _failed(user: User | None, reason: str, *, now: datetime, address: str | None) -> None:
+    audit.record("user.sign_in_failed", f"user:{user.id}" if user else "account:unknown", now=now,
+                 actor="anonymous", method="password", reason=reason, address=address)
+    db.session.commit()
 
 
 def load_session_user(session_id: str) -> User | None:

@@ -27,7 +27,7 @@ from survey.authoring.definitions import (
     slug_problem,
 )
 from survey.extensions import db
-from survey.models import Question, Response, Survey, SurveyStatus, SurveyVersion, User
+from survey.models import Question, Response, Survey, SurveyStatus, SurveyVersion, User, audit
 
 
 class AuthoringError(ValueError):
@@ -122,6 +122,9 @@ def create_survey(spec: SurveySpec, *, actor: User | None, now: datetime, publis
     new_version(survey, title=spec.title, intro=spec.intro, questions=spec.questions, follow_up=spec.follow_up,
                 language=spec.language, translations=spec.translations, sections=spec.sections, now=now)
     db.session.add(survey)
+    if publish:
+        db.session.flush()  # its id, for the audit entry
+        audit.record("survey.published", f"survey:{survey.id}", now=now, slug=survey.slug, version=1)
     db.session.commit()
     return survey
 
@@ -138,6 +141,9 @@ def import_survey(spec: SurveySpec, *, actor: User | None, now: datetime,
                 language=spec.language, translations=spec.translations, sections=spec.sections, now=now)
     if survey.status == SurveyStatus.DRAFT and publish:
         survey.status = SurveyStatus.PUBLISHED
+    if survey.status == SurveyStatus.PUBLISHED:  # a new version goes live at once
+        audit.record("survey.published", f"survey:{survey.id}", now=now, slug=survey.slug,
+                     version=survey.current_version.number)
     db.session.commit()
     return survey, False
 
@@ -307,6 +313,8 @@ def change_status(survey: Survey, action: str, *, now: datetime) -> None:
         raise AuthoringError("Add at least one question before publishing.")
     survey.status = to
     survey.updated_at = now
+    audit.record("survey.published" if action == "publish" else "survey.closed", f"survey:{survey.id}", now=now,
+                 slug=survey.slug, version=survey.current_version.number)
     db.session.commit()
 
 

@@ -50,6 +50,7 @@ from survey.models import (
 )
 from survey.models.outreach import RenderedEmail
 from survey.results import scorecard
+from survey.transfer import audit_log
 from survey.webhooks import chat
 from survey.webhooks import delivery as webhook_delivery
 
@@ -463,15 +464,16 @@ def deliver_chat(*, now: datetime) -> webhook_delivery.DeliveryReport:
 
 def run_once(*, now: datetime | None = None, transport: Transport | None = None, with_jobs: bool = True) -> PassReport:
     """One pass: launch due campaigns, queue due reminders (to customers, and to owners of overdue
-    follow-ups), send everything due, then run due jobs (unless `with_jobs` is False: run_forever launches
-    campaigns and runs jobs in a thread of their own, so a campaign of a million contacts or a long import
-    does not hold up email)."""
+    follow-ups), delete audit entries past their retention, send everything due, then run due jobs (unless
+    `with_jobs` is False: run_forever launches campaigns and runs jobs in a thread of their own, so a campaign
+    of a million contacts or a long import does not hold up email)."""
     now = now or utcnow()
     total = PassReport()
     # A step that fails (a bad campaign, a database hiccup) is reported and retried next pass; it must not
     # stop the messages already queued from going out.
     launching = (outreach.launch_due_campaigns,) if with_jobs else ()
-    for step in (*launching, outreach.queue_due_reminders, followups.remind_overdue, followups.escalate_overdue):
+    for step in (*launching, outreach.queue_due_reminders, followups.remind_overdue, followups.escalate_overdue,
+                 audit_log.purge_expired):
         try:
             step(now=now)
         except Exception as error:  # noqa: BLE001

@@ -40,6 +40,7 @@ from survey.models import (
     Contact,
     Response,
     Survey,
+    audit,
 )
 from survey.models.changes import CHANGE_STATUSES, ChangeStatus
 from survey.results.counts import answer_counts
@@ -250,6 +251,7 @@ def delete_change(entry: ChangeEntry, *, now: datetime) -> None:
 
 def unpublish(entry: ChangeEntry, *, now: datetime) -> None:
     entry.published_at, entry.updated_at = None, now
+    audit.record("change.unpublished", f"change:{entry.id}", now=now)
     db.session.commit()
 
 
@@ -278,6 +280,7 @@ def publish(entry: ChangeEntry, *, now: datetime, impact_numbers: bool | None = 
     entry.updated_at = now
     topic = f"change:{entry.id}"
     report = _notify(entry, topic, now=now)
+    audit.record("change.published", f"change:{entry.id}", now=now, customers_told=report.notified)
     db.session.commit()
     return report
 

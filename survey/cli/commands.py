@@ -31,7 +31,7 @@ from survey.results import dashboard, scorecard
 from survey.results.filters import ResultsFilter, parse_filter
 from survey.results.settings import Settings
 from survey.strict_json import JsonError, parse_json
-from survey.transfer import archives, exports, results_export
+from survey.transfer import archives, audit_log, exports, results_export
 from survey.wording import plural
 
 
@@ -206,7 +206,10 @@ def export_responses_command(slug: str, fmt: str, output: str | None, since: dat
     if bom and fmt != "csv":
         raise click.UsageError("--bom is for --format csv: only a CSV file starts with a byte-order mark.")
     survey = _survey(slug)
-    selection = exports.filtered(survey, _results_filter(filters), today=_today(), since=since)
+    chosen = _results_filter(filters)
+    selection = exports.filtered(survey, chosen, today=_today(), since=since)
+    audit_log.record_export("responses", f"survey:{survey.id}", now=utcnow(), fmt=fmt,
+                            filter_args={**chosen.args(), **({"since": since.isoformat()} if since else {})})
     if fmt == "xlsx":
         assert output  # required for xlsx, checked first thing
         with _open_output(output, "wb") as out:
@@ -266,8 +269,9 @@ def export_results_command(slug: str, fmt: str, output: str | None, bom: bool, *
     if bom and fmt != "csv":
         raise click.UsageError("--bom is for --format csv: only a CSV file starts with a byte-order mark.")
     survey = _survey(slug)
-    board = dashboard.build(survey, _results_filter(filters), today=_today(),
-                            settings=Settings.from_config(current_app.config))
+    chosen = _results_filter(filters)
+    audit_log.record_export("results", f"survey:{survey.id}", now=utcnow(), fmt=fmt, filter_args=chosen.args())
+    board = dashboard.build(survey, chosen, today=_today(), settings=Settings.from_config(current_app.config))
     with (_open_output(output, "wb" if fmt == "xlsx" else "w") if output else nullcontext(sys.stdout)) as out:
         results_export.write_results(board, out, fmt, bom=bom)
 
@@ -474,6 +478,7 @@ def export_archive_command(slug: str, output: str | None):
     """Write a survey with every version and every response as one JSON archive, for import-archive on
     another Hearken."""
     survey = _survey(slug)
+    audit_log.record_export("responses", f"survey:{survey.id}", now=utcnow(), fmt="archive", filter_args={})
     with _open_output(output, "w") if output else nullcontext(sys.stdout) as out:
         count = archives.write_archive(survey, out, now=utcnow())
     if output:  # on stdout, only the archive
@@ -546,6 +551,15 @@ def changes_digest_command(quarter: str, send: bool):
     click.echo(f"Queued the {prepared.quarter} digest for {count} customers; `flask dispatch` sends it.")
 
 
+@click.command("purge-audit")
+@with_appcontext
+def purge_audit_command():
+    """Delete audit log entries older than HEARKEN_AUDIT_RETENTION_DAYS (the dispatcher does it every pass)."""
+    removed = audit_log.purge_expired(now=utcnow())
+    click.echo(f"Deleted {plural(removed, 'audit entry', 'audit entries')} older than "
+               f"{plural(audit_log.retention_days(), 'day')}.")
+
+
 COMMANDS = [create_user_command, import_survey_command, export_survey_command, export_translations_command,
             import_translations_command, survey_link_command,
             export_responses_command, export_results_command, seed_demo_command, send_survey_command,
@@ -553,7 +567,7 @@ COMMANDS = [create_user_command, import_survey_command, export_survey_command, e
             send_scorecards_command, check_deploy_command,
             import_contacts_command, erase_contact_command, forget_erasure_command, changes_digest_command,
             import_responses_command,
-            export_archive_command, import_archive_command]
+            export_archive_command, import_archive_command, purge_audit_command]
 
 
 class MigrationCommands(click.Group):

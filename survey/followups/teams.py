@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from survey.clock import utcnow
 from survey.extensions import db
 from survey.followups.hours import (
     DAY_MINUTES,
@@ -26,7 +27,7 @@ from survey.followups.hours import (
     due_time,
     parse_clock,
 )
-from survey.models import PRIORITIES, FollowUpCase, RootCause, Team, User
+from survey.models import PRIORITIES, FollowUpCase, RootCause, Team, TeamMember, User, audit
 from survey.models.teams import PRIORITY_REASONS
 
 DEFAULT_NAME = "Everyone"
@@ -185,7 +186,7 @@ def _holidays(text: str, problems: dict[str, str]) -> list[str]:
     return sorted(holidays)
 
 
-def parse(data: TeamInput, *, is_default: bool) -> tuple[dict, dict[str, str]]:
+def parse(data: TeamInput, *, is_default: bool, members: Sequence[User] = ()) -> tuple[dict, dict[str, str]]:
     """The team's column values from `data`, and what is wrong with it by field (empty when nothing is)."""
     problems: dict[str, str] = {}
     name = " ".join(data.name.split())
@@ -208,6 +209,8 @@ def parse(data: TeamInput, *, is_default: bool) -> tuple[dict, dict[str, str]]:
     lead = db.session.get(User, data.lead_id) if data.lead_id else None
     if data.lead_id and lead is None:
         problems["lead"] = "Choose the team lead from the list of users."
+    elif lead is not None and members and lead not in members:
+        problems["lead"] = "Choose the team lead among its members (add them to the team first)."
     return dict(name=name, lead_id=lead.id if lead else None, rule_attribute=attribute, rule_values=values,
                 timezone=data.timezone.strip(), hours=hours, holidays=holidays, first_contact_minutes=first,
                 resolve_minutes=resolve, priorities=priorities), problems
@@ -215,7 +218,7 @@ def parse(data: TeamInput, *, is_default: bool) -> tuple[dict, dict[str, str]]:
 
 def save_team(team: Team | None, data: TeamInput, *, now: datetime) -> Team:
     """Create a team (appended last) or change one; TeamError, changing nothing, when `data` is wrong."""
-    values, problems = parse(data, is_default=bool(team and team.is_default))
+    values, problems = parse(data, is_default=bool(team and team.is_default), members=team.members if team else ())
     clash = db.session.scalar(select(Team).where(func.lower(Team.name) == values["name"].lower()))
     if clash is not None and clash is not team:
         problems["name"] = f"There is already a team called {clash.name}."
@@ -226,9 +229,18 @@ def save_team(team: Team | None, data: TeamInput, *, now: datetime) -> Team:
         last = db.session.scalar(select(func.max(Team.position))) or 0
         team = Team(position=last + 1, is_default=False, created_at=now)
         db.session.add(team)
+    created = team.id is None
     for name, value in values.items():
         setattr(team, name, value)
+    db.session.flush()  # a new team's id
+    if values["lead_id"] and db.session.get(TeamMember, (team.id, values["lead_id"])) is None:
+        db.session.add(TeamMember(team_id=team.id, user_id=values["lead_id"], added_at=now))  # a new team's lead
+    audit.record("team.created" if created else "team.changed", f"team:{team.id}", now=now, name=team.name,
+                 lead=f"user:{team.lead_id}" if team.lead_id else None,
+                 rule=f"{team.rule_attribute} in {', '.join(team.rule_values)}" if team.rule_attribute else "default",
+                 first_contact_minutes=team.first_contact_minutes, resolve_minutes=team.resolve_minutes)
     db.session.commit()
+    db.session.expire(team, ["members"])
     return team
 
 
@@ -246,8 +258,9 @@ def ensure_default_team(*, now: datetime) -> Team:
     return team
 
 
-def move_team(team: Team, step: int) -> None:
+def move_team(team: Team, step: int, *, now: datetime | None = None) -> None:
     """Move a team one place earlier (-1) or later (+1) in the order rules are tried."""
+    now = now or utcnow()  # optional: callers from before the audit log pass none
     ordered = [t for t in teams_in_order() if not t.is_default]
     if team.is_default or team not in ordered:
         return
@@ -257,15 +270,18 @@ def move_team(team: Team, step: int) -> None:
         ordered[index], ordered[other] = ordered[other], ordered[index]
         for position, each in enumerate(ordered, start=1):
             each.position = position
+        audit.record("team.moved", f"team:{team.id}", now=now, position=team.position)
     db.session.commit()
 
 
-def delete_team(team: Team) -> None:
+def delete_team(team: Team, *, now: datetime | None = None) -> None:
     """Delete a team (never the default): its cases keep their due times and count as the default team's."""
+    now = now or utcnow()  # optional: callers from before the audit log pass none
     if team.is_default:
         raise TeamError({"team": "The default team takes every case no other team's rule matches; it stays."})
     default = db.session.scalar(select(Team.id).where(Team.is_default.is_(True)))
     db.session.execute(update(FollowUpCase).where(FollowUpCase.team_id == team.id).values(team_id=default))
+    audit.record("team.deleted", f"team:{team.id}", now=now, name=team.name)
     db.session.delete(team)
     db.session.commit()
 
@@ -277,7 +293,7 @@ def root_causes(*, active_only: bool = False) -> list[RootCause]:
     return list(db.session.scalars(query.where(RootCause.active.is_(True)) if active_only else query))
 
 
-def add_root_cause(code: str, label: str) -> RootCause:
+def add_root_cause(code: str, label: str, *, now: datetime | None = None) -> RootCause:
     code, label = " ".join(code.split()), " ".join(label.split())
     problems = {}
     if not code or len(code) > 60:
@@ -290,10 +306,46 @@ def add_root_cause(code: str, label: str) -> RootCause:
         raise TeamError(problems)
     cause = RootCause(code=code, label=label or code, active=True)
     db.session.add(cause)
+    db.session.flush()  # its id, for the audit entry
+    audit.record("root_cause.added", f"root_cause:{cause.id}", now=now or utcnow(), code=code)
     db.session.commit()
     return cause
 
 
-def set_root_cause_active(cause: RootCause, active: bool) -> None:
+def set_root_cause_active(cause: RootCause, active: bool, *, now: datetime | None = None) -> None:
     cause.active = active
+    audit.record("root_cause.used_again" if active else "root_cause.retired", f"root_cause:{cause.id}",
+                 now=now or utcnow(), code=cause.code)
     db.session.commit()
+
+
+# --- members ----------------------------------------------------------------------------------------
+
+def add_member(team: Team, user: User, *, now: datetime) -> None:
+    """Put a member of staff in the team (nothing happens when they are in it already)."""
+    if db.session.get(TeamMember, (team.id, user.id)) is None:
+        db.session.add(TeamMember(team_id=team.id, user_id=user.id, added_at=now))
+        audit.record("team.member_added", f"team:{team.id}", now=now, member=f"user:{user.id}")
+    db.session.commit()
+    db.session.expire(team, ["members"])
+
+
+def remove_member(team: Team, user: User, *, now: datetime) -> None:
+    """Take someone out of the team; TeamError for its lead, who must be replaced first (overdue cases are
+    escalated to the lead, and a team left without one would escalate to nobody unnoticed)."""
+    if team.lead_id == user.id:
+        raise TeamError({"member": f"{user.email} leads {team.name}: choose another lead before removing them."})
+    membership = db.session.get(TeamMember, (team.id, user.id))
+    if membership is not None:
+        db.session.delete(membership)
+        audit.record("team.member_removed", f"team:{team.id}", now=now, member=f"user:{user.id}")
+    db.session.commit()
+    db.session.expire(team, ["members"])
+
+
+def owners_for(team_id: int | None, users: Sequence[User]) -> tuple[list[User], list[User]]:
+    """Who a case of this team is offered to first (its members) and everyone else, each in `users`' order.
+    A case without a team (from before teams) is the default team's."""
+    team = db.session.get(Team, team_id) if team_id is not None else team_for({})
+    members = {user.id for user in team.members} if team is not None else set()
+    return [u for u in users if u.id in members], [u for u in users if u.id not in members]

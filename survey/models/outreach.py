@@ -8,6 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.extensions import Model, one_of
 
+# The audit log has its own module; imported from here before it moved, so it is still named here.
+from survey.models.audit import AuditEntry as AuditEntry
+
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"  # due at not_before (again, after a failed attempt)
@@ -124,20 +127,6 @@ class RenderedEmail(Model):
 
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-class AuditEntry(Model):
-    """Who did what to which record, never with the personal data itself (erasures are logged here)."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime]
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    actor: Mapped[str] = mapped_column(String(100), default="")  # "user:3", "cli", "api:crm"
-    action: Mapped[str] = mapped_column(String(40))
-    subject: Mapped[str] = mapped_column(String(80))
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class ApiToken(Model):

@@ -41,6 +41,18 @@ class Team(Model):
     created_at: Mapped[datetime]
 
     lead = relationship("User")
+    # Who works the team's cases (offered first when a case is assigned); the lead is one of them.
+    members = relationship("User", secondary="team_members", order_by="User.email", viewonly=True)
+
+
+class TeamMember(Model):
+    """A member of staff in a team. A person may be in several teams (a manager covering two locations)."""
+
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    added_at: Mapped[datetime]
 
 
 class RootCause(Model):

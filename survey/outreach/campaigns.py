@@ -31,6 +31,7 @@ from survey.models import (
     Survey,
     SurveyStatus,
     TriggerEvent,
+    audit,
 )
 from survey.models.outreach import RenderedEmail
 from survey.outreach.invitations import ErasedAddress, contact_for
@@ -305,6 +306,9 @@ def new_campaign(survey: Survey, *, segment: Mapping[str, Sequence[str]], at: da
                         email_sender_name=wording.sender_name)
     db.session.add(campaign)
     db.session.flush()  # its id, which the launch locks it by
+    audit.record("campaign.created", f"campaign:{campaign.id}", now=now, survey=survey.slug,
+                 scheduled_at=campaign.scheduled_at.isoformat(timespec="minutes"), segment=campaign.segment,
+                 reminders=reminders)
     return campaign
 
 

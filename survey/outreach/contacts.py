@@ -22,7 +22,6 @@ from survey.addresses import InvalidAddress, normalise_email
 from survey.extensions import db
 from survey.models import (
     Answer,
-    AuditEntry,
     CaseNote,
     ChangeEntry,
     ChangeQuote,
@@ -38,6 +37,7 @@ from survey.models import (
     Survey,
     SurveyVersion,
     TriggerEvent,
+    audit,
 )
 from survey.models.outreach import OutboxStatus, RenderedEmail
 from survey.outreach import erasures
@@ -235,11 +235,9 @@ def upsert_contacts(rows: list[ParsedRow], report: ImportReport | None = None, *
         report.skipped_erased = len(erased)
         new, changed, report.unchanged = _upsert(rows, now)
         report.created, report.updated = len(new), len(changed)
-        db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="contacts.imported",
-                                  subject="contacts", detail={"created": report.created, "updated": report.updated,
-                                                              "unchanged": report.unchanged,
-                                                              "skipped_erased": report.skipped_erased,
-                                                              "rejected": len(report.errors)}))
+        audit.record("contacts.imported", "contacts", now=now, actor=actor, actor_id=actor_id,
+                     created=report.created, updated=report.updated, unchanged=report.unchanged,
+                     skipped_erased=report.skipped_erased, rejected=len(report.errors))
         db.session.commit()
     except IntegrityError:
         # Another import (or an API event) created one of these addresses after we read the existing
@@ -501,9 +499,10 @@ def _erase(contact: Contact, *, actor: str, actor_id: int | None, now: datetime)
     # Webhook bodies not yet delivered (or kept as history) carry the address and their answers.
     webhooks.forget_contact(contact.email, complaint_ids)
     erasures.remember(contact.email, now=now)
-    subject = f"contact:{contact.id}"
+    subject, email, name = f"contact:{contact.id}", contact.email, contact.name
     db.session.delete(contact)
     db.session.flush()  # the cascades run here, inside this transaction
-    db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="contact.erased", subject=subject,
-                              detail={"responses_anonymised": len(responses)}))
+    audit.scrub(email, name)  # entries never name a contact; should one ever, it forgets them too
+    audit.record("contact.erased", subject, now=now, actor=actor, actor_id=actor_id,
+                 responses_anonymised=len(responses))
     return len(responses)

@@ -27,7 +27,7 @@ from flask import current_app
 from sqlalchemy import CursorResult, delete, select
 
 from survey.extensions import db
-from survey.models import AuditEntry, ErasedAddress
+from survey.models import ErasedAddress, audit
 
 FEW = 1000  # up to this many addresses, look up only theirs (an IN list); beyond, read every tombstone
 
@@ -75,7 +75,6 @@ def forget(address: str, *, now: datetime, actor: str, actor_id: int | None = No
     removed = cast(CursorResult, db.session.execute(delete(ErasedAddress).where(
         ErasedAddress.digest == _digest(_key(), address)))).rowcount
     if removed:
-        db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="erasure.forgotten",
-                                  subject="erased_addresses", detail={}))
+        audit.record("erasure.forgotten", "erased_addresses", now=now, actor=actor, actor_id=actor_id)
     db.session.commit()
     return bool(removed)

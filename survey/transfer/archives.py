@@ -27,7 +27,7 @@ from survey.authoring.definitions import (
 from survey.authoring.editing import find_survey, new_version
 from survey.clock import outside_calendar
 from survey.extensions import db
-from survey.models import AuditEntry, Survey
+from survey.models import Survey, audit
 from survey.models.surveys import SURVEY_STATUSES
 from survey.transfer.exports import Selection, csv_cell, export_records, iso
 from survey.transfer.response_import import (
@@ -184,9 +184,8 @@ def import_archive(data: bytes | BinaryIO, *, slug: str | None, now: datetime, a
     try:
         with bulk_work():
             outcome = _import(reader, slug=slug, now=now, actor_id=actor_id)
-        db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="survey.archive_imported",
-                                  subject=f"survey:{outcome.slug}"[:80],
-                                  detail={"responses": outcome.responses, "versions": outcome.versions}))
+        audit.record("survey.archive_imported", f"survey:{outcome.slug}", now=now, actor=actor, actor_id=actor_id,
+                     responses=outcome.responses, versions=outcome.versions)
         db.session.commit()
         return outcome
     except UnicodeDecodeError:

@@ -46,13 +46,13 @@ from survey.extensions import db
 from survey.models import (
     Answer,
     AnswerCount,
-    AuditEntry,
     Contact,
     Question,
     Response,
     ResponseTag,
     Survey,
     SurveyVersion,
+    audit,
 )
 from survey.models.surveys import OTHER_LABEL, OTHER_POSITION
 from survey.outreach import erasures
@@ -169,8 +169,8 @@ def import_responses(survey: Survey, data: bytes | IO[bytes], *, now: datetime, 
             db.session.commit()  # what the checker read: on SQLite this transaction would hold the write lock
             repeats = _check_all(stream, checker, progress)
             outcome = _write_all(survey, stream, checker, repeats, now=now, actor_id=actor_id, progress=progress)
-            db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="responses.imported",
-                                      subject=f"survey:{survey.id}", detail=outcome.counts()))
+            audit.record("responses.imported", f"survey:{survey.id}", now=now, actor=actor, actor_id=actor_id,
+                         **outcome.counts())
             progress.finish(outcome.as_dict())
             db.session.commit()
         return outcome

@@ -39,7 +39,7 @@ def login_page():
                                password_off=status == 403), status
     if form.validate_on_submit():
         now = utcnow()
-        user = authenticate(form.email.data, form.password.data, now=now)
+        user = authenticate(form.email.data, form.password.data, now=now, address=request.remote_addr)
         if user is not None:
             login_user(user)
             return _remember_device(redirect(_safe_next(request.args.get("next"))), user.email, now)

@@ -539,6 +539,10 @@ class RootCauseForm(Form):
     label = StringField("What it means (optional)", validators=[Optional(), Length(max=200)])
 
 
+class TeamMemberForm(Form):
+    user = SelectField("Add a member", validators=[DataRequired(message="Choose who joins the team.")])
+
+
 class ChatChannelForm(Form):
     kind = SelectField("Where", choices=[SelectChoice("slack", "Slack"), SelectChoice("teams", "Microsoft Teams")])
     url = StringField("Incoming webhook URL", validators=[DataRequired(), Length(max=2000)],

@@ -23,10 +23,11 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
+from survey.clock import utcnow
 from survey.extensions import db
-from survey.models import ChatChannel, ChatDelivery, DeliveryStatus
+from survey.models import ChatChannel, ChatDelivery, DeliveryStatus, audit
 from survey.models.teams import CHAT_EVENTS, CHAT_KINDS
 from survey.webhooks import delivery
 from survey.webhooks.addresses import AddressRefused, parse_allowed_hosts, vet
@@ -128,13 +129,34 @@ def add_channel(team_id: int | None, kind: str, url: str, events: Iterable[str],
         raise ChannelError(problems)
     channel = ChatChannel(team_id=team_id, kind=kind, url=url, events=chosen, created_at=now)
     db.session.add(channel)
+    db.session.flush()  # its id, for the audit entry
+    audit.record("chat_channel.added", f"chat_channel:{channel.id}", now=now, kind=kind, host=host_of(url),
+                 team=f"team:{team_id}" if team_id else "organisation", events=chosen)
     db.session.commit()
     return channel
 
 
-def delete_channel(channel: ChatChannel) -> None:
+def delete_channel(channel: ChatChannel, *, now: datetime | None = None) -> None:
+    now = now or utcnow()  # optional: callers from before the audit log pass none
+    audit.record("chat_channel.removed", f"chat_channel:{channel.id}", now=now, kind=channel.kind,
+                 host=host_of(channel.url), team=f"team:{channel.team_id}" if channel.team_id else "organisation")
     db.session.delete(channel)
     db.session.commit()
+
+
+def all_channels() -> list[ChatChannel]:
+    """Every channel, the organisation's first, then by team."""
+    return list(db.session.scalars(select(ChatChannel).order_by(ChatChannel.team_id.is_not(None), ChatChannel.team_id,
+                                                                ChatChannel.id)))
+
+
+def latest_deliveries(channels: Iterable[ChatChannel]) -> dict[int, ChatDelivery]:
+    """Each channel's latest message (a test message included), so a page can say whether it arrived."""
+    ids = [channel.id for channel in channels]
+    if not ids:
+        return {}
+    newest = select(func.max(ChatDelivery.id)).where(ChatDelivery.channel_id.in_(ids)).group_by(ChatDelivery.channel_id)
+    return {row.channel_id: row for row in db.session.scalars(select(ChatDelivery).where(ChatDelivery.id.in_(newest)))}
 
 
 def _queue_for(channels: Iterable[ChatChannel], event: str, message: Message, now: datetime) -> int:

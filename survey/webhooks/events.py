@@ -35,9 +35,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
+from urllib.parse import urlsplit
 
 from sqlalchemy import CursorResult, delete, func, or_, select
 
+from survey.clock import utcnow
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import (
@@ -51,6 +53,7 @@ from survey.models import (
     User,
     WebhookDelivery,
     WebhookEndpoint,
+    audit,
 )
 from survey.models.webhooks import PING_EVENT, SIGNATURE_SCHEMES, WEBHOOK_EVENTS, DeliveryStatus
 from survey.webhooks.addresses import AddressRefused, vet
@@ -342,14 +345,21 @@ def create_endpoint(data: EndpointInput, *, allowed_hosts: Iterable[str], actor_
     endpoint = WebhookEndpoint(**_validated(data, allowed_hosts), secret=new_secret(), active=True,
                                created_at=now, created_by_id=actor_id)
     db.session.add(endpoint)
+    db.session.flush()  # its id, for the audit entry
+    audit.record("webhook.created", f"webhook:{endpoint.id}", now=now, url_host=urlsplit(endpoint.url).hostname,
+                 events=list(endpoint.events))
     db.session.commit()
     return endpoint
 
 
-def update_endpoint(endpoint: WebhookEndpoint, data: EndpointInput, *, allowed_hosts: Iterable[str]) -> None:
+def update_endpoint(endpoint: WebhookEndpoint, data: EndpointInput, *, allowed_hosts: Iterable[str],
+                    now: datetime | None = None) -> None:
     """Change the URL, description, events or signature scheme; nothing changes when any of them is refused."""
+    now = now or utcnow()  # optional: callers from before the audit log pass none
     for name, value in _validated(data, allowed_hosts, secret=endpoint.secret).items():
         setattr(endpoint, name, value)
+    audit.record("webhook.changed", f"webhook:{endpoint.id}", now=now, url_host=urlsplit(endpoint.url).hostname,
+                 events=list(endpoint.events), signature_scheme=endpoint.signature_scheme)
     db.session.commit()
 
 
@@ -357,18 +367,23 @@ def rotate_secret(endpoint: WebhookEndpoint, *, now: datetime) -> str:
     """A new secret; the old one keeps signing too for ROTATION_OVERLAP. Returns the new secret."""
     endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, now + ROTATION_OVERLAP
     endpoint.secret = new_secret()
+    audit.record("webhook.secret_rotated", f"webhook:{endpoint.id}", now=now)
     db.session.commit()
     return endpoint.secret
 
 
-def set_active(endpoint: WebhookEndpoint, active: bool) -> None:
+def set_active(endpoint: WebhookEndpoint, active: bool, *, now: datetime | None = None) -> None:
     """A disabled endpoint gets no new deliveries; those already queued fail with "endpoint disabled" when
     their turn comes, and can be redelivered once it is enabled again."""
+    now = now or utcnow()  # optional: callers from before the audit log pass none
     endpoint.active = active
+    audit.record("webhook.enabled" if active else "webhook.disabled", f"webhook:{endpoint.id}", now=now)
     db.session.commit()
 
 
-def delete_endpoint(endpoint: WebhookEndpoint) -> None:
+def delete_endpoint(endpoint: WebhookEndpoint, *, now: datetime | None = None) -> None:
+    now = now or utcnow()  # optional: callers from before the audit log pass none
+    audit.record("webhook.deleted", f"webhook:{endpoint.id}", now=now, url_host=urlsplit(endpoint.url).hostname)
     db.session.delete(endpoint)  # its deliveries go with it (ON DELETE CASCADE)
     db.session.commit()
 

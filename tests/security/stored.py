@@ -181,7 +181,8 @@ def pages(stored: dict) -> tuple[list[str], list[str]]:
                f"/manage/webhooks/{ids['endpoint']}", "/manage/api-tokens/", "/manage/jobs",
                f"/manage/jobs/{ids['job']}", f"/manage/jobs/{ids['running_job']}", "/manage/branding/",
                "/manage/branding/email-preview.html", "/manage/teams/", f"/manage/teams/{ids['team']}",
-               f"/manage/cases/?status=all&team={ids['team']}",
+               f"/manage/cases/?status=all&team={ids['team']}", "/manage/notifications/", "/manage/audit/",
+               f"/manage/audit/?actor={TEXTS[7][:60]}&action={TEXTS[8][:30]}",
                # Confirmation pages, which repeat what they act on.
                f"/manage/surveys/{slug}/close", f"/manage/surveys/{slug}/questions/{ids['question']}/delete",
                f"/manage/changes/{ids['change']}/delete", f"/manage/webhooks/{ids['endpoint']}/delete"]

@@ -167,16 +167,18 @@ def options_answer():
     return response
 
 
-def record_use_after_the_answer(token_id: int, now) -> None:
+def record_use_after_the_answer(token, now) -> None:
     """Record the token's use once the answer has gone out and the request's session is closed (the WSGI
     server closes the answer), in a transaction of its own that never waits: the request itself only reads,
     so a GET never needs the write lock (on SQLite another process may hold it for seconds)."""
     # The app itself, for after the request: current_app is a LocalProxy, though Flask types it as the app.
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
 
+    token_id, name, address = token.id, token.name, request.remote_addr
+
     def record() -> None:
         with app.app_context():
-            record_use(token_id, now=now)
+            record_use(token_id, now=now, name=name, address=address)
 
     @after_this_request
     def when_sent(response):
@@ -207,7 +209,7 @@ def _token_with_role(role: str):
         raise ApiError(401, "unauthorized", "a valid API token is required: Authorization: Bearer <token>")
     now = utcnow()
     if use_is_due(token, now=now):
-        record_use_after_the_answer(token.id, now)
+        record_use_after_the_answer(token, now)
     if ROLES.index(token.role) < ROLES.index(role):
         raise ApiError(403, "forbidden", f"this token's role ({token.role}) may not do this; "
                                          f"{role} or above is needed")

@@ -3,6 +3,7 @@ the roles it needs; one guard enforces them all (blueprint.py)."""
 from survey.views.manage import (
     alerts,
     api_tokens,
+    audit,
     branding,
     cases,
     changelog,
@@ -10,6 +11,7 @@ from survey.views.manage import (
     exports,
     imports,
     jobs,
+    notifications,
     responses,
     results,
     sending,
@@ -20,7 +22,8 @@ from survey.views.manage import (
 from survey.views.manage.blueprint import bp
 
 for child in (surveys, cases, contacts, sending, alerts, results, responses, exports, imports, jobs, changelog,
-              api_tokens, webhooks, branding, teams):
+              api_tokens, webhooks, branding, teams, notifications, audit):
     bp.register_blueprint(child.bp)
+bp.register_blueprint(teams.members_bp)
 
 __all__ = ["bp"]

@@ -66,13 +66,14 @@ def case_detail(case_id: int):
     case = _case(case_id)
     profile = contacts.contact_profile(case.contact_id) if case.contact_id else None
     earlier = followups.earlier_cases(case.contact_id, exclude_id=case.id)
-    users = list_users()
+    members, others = followups.owners_for(case.team_id, list_users())
     lines = browsing.answer_lines(case.response, case.response.version.questions) if case.response else []
     # Alerts are results: analysts and above see the drop this customer's answer is part of; agents do not.
     alerts = trends.alerts_around(case.response, settings=Settings.from_config(current_app.config),
                                   today=local_date(utcnow(), current_app.config["TIMEZONE"])) \
         if case.response and current_user.has_role("analyst") else []
-    return render_template("manage/cases/detail.html", case=case, profile=profile, earlier=earlier, users=users,
+    return render_template("manage/cases/detail.html", case=case, profile=profile, earlier=earlier, members=members,
+                           others=others, team_name=case.team_row.name if case.team_row else case.team,
                            answer_lines=lines, alerts=alerts, describe=trends.describe,
                            status_form=_status_form(case), note_form=NoteForm(formdata=None), action=ActionForm(),
                            overdue=followups.is_overdue(case, utcnow()))

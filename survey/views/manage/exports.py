@@ -14,8 +14,8 @@ from survey.clock import local_date, utcnow
 from survey.results import dashboard
 from survey.results.filters import parse_filter
 from survey.results.settings import Settings
+from survey.transfer import audit_log, results_export
 from survey.transfer import exports as exporting
-from survey.transfer import results_export
 from survey.views.manage.blueprint import section, survey_or_404
 
 bp = section("exports", __name__, read="analyst")
@@ -42,6 +42,8 @@ def responses_csv(slug: str):
     selection = _selection(slug)
     if isinstance(selection, Response):
         return selection
+    audit_log.record_export("responses", f"survey:{selection.survey.id}", now=utcnow(), fmt="csv",
+                            filter_args=request.args)
     # With a BOM, so Excel opens it as UTF-8 (accents intact); the command line writes none unless asked.
     return Response(stream_with_context(exporting.csv_chunks(selection, bom=True)), mimetype="text/csv",
                     headers=_attachment(selection.survey.slug, "csv"))
@@ -54,6 +56,8 @@ def responses_xlsx(slug: str):
     selection = _selection(slug)
     if isinstance(selection, Response):
         return selection
+    audit_log.record_export("responses", f"survey:{selection.survey.id}", now=utcnow(), fmt="xlsx",
+                            filter_args=request.args)
     job = jobs.submit("responses_xlsx", now=utcnow(), actor=f"user:{current_user.id}",
                       survey=selection.survey, owner=current_user,
                       params={"filter": list(request.args.items(multi=True))})
@@ -69,6 +73,8 @@ def results_file(slug: str, extension: str):
     if parsed.problems:
         return Response("Nothing was exported. " + " ".join(parsed.problems) + "\n", status=400,
                         mimetype="text/plain")
+    audit_log.record_export("results", f"survey:{survey.id}", now=utcnow(), fmt=extension,
+                            filter_args=request.args)
     board = dashboard.build(survey, parsed.filter, today=local_date(utcnow(), current_app.config["TIMEZONE"]),
                             settings=settings)
     if extension == "csv":

@@ -1,5 +1,7 @@
-"""Teams, their response-time standards, root-cause codes and Slack/Microsoft Teams channels. Everyone who
-works cases may look (the case list links here); only admins change anything (the section's access)."""
+"""Teams, their response-time standards, members, root-cause codes and Slack/Microsoft Teams channels.
+Everyone who works cases may look (the case list links here); only admins change a team's rule, standard,
+lead and channels (the section's access), while editors may also change who is in a team (`members_bp`):
+people move between locations more often than standards change."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,13 +14,14 @@ from survey.extensions import db
 from survey.followups import teams as team_rules
 from survey.followups.hours import WEEKDAYS, format_clock
 from survey.ids import parse_id
-from survey.models import ChatChannel, RootCause, Team
+from survey.models import ChatChannel, RootCause, Team, User
 from survey.models.teams import PRIORITY_REASONS
-from survey.views.forms import ActionForm, ChatChannelForm, RootCauseForm, TeamForm
+from survey.views.forms import ActionForm, ChatChannelForm, RootCauseForm, TeamForm, TeamMemberForm
 from survey.views.manage.blueprint import section
 from survey.webhooks import chat
 
 bp = section("teams", __name__, read="agent", change="admin", url_prefix="/teams")
+members_bp = section("team_members", __name__, read="agent", change="editor", url_prefix="/teams")
 
 
 def _team(team_id: int) -> Team:
@@ -41,7 +44,9 @@ def _form(team: Team | None = None, formdata=None) -> TeamForm:
         values = {f"{day.lower()}_{end}": time for day in WEEKDAYS[:5] for end, time in (("open", "09:00"),
                                                                                          ("close", "17:00"))}
     form = TeamForm(formdata=formdata, **values)
-    form.lead.choices = [SelectChoice("", "nobody")] + [SelectChoice(str(u.id), u.email) for u in list_users()]
+    # The lead is one of the team's members; a team without members yet (a new one) may pick anyone, who joins.
+    leads = team.members if team is not None and team.members else list_users()
+    form.lead.choices = [SelectChoice("", "nobody")] + [SelectChoice(str(u.id), u.email) for u in leads]
     form.rule_attribute.choices = [SelectChoice(name, name) for name in current_app.config["SEGMENT_ATTRIBUTES"]]
     return form
 
@@ -103,10 +108,19 @@ def index():
     return redirect(url_for(".team_detail", team_id=team.id))
 
 
+def _member_form(team: Team, formdata=None) -> TeamMemberForm:
+    form = TeamMemberForm(formdata=formdata)
+    inside = {user.id for user in team.members}
+    form.user.choices = [SelectChoice("", "choose someone")] + [
+        SelectChoice(str(u.id), f"{u.email} ({u.role})") for u in list_users() if u.id not in inside]
+    return form
+
+
 def _detail(team: Team, form: TeamForm | None = None, channel_form: ChatChannelForm | None = None,
-            status: int = 200):
+            status: int = 200, member_form: TeamMemberForm | None = None):
     channels = chat.channels_of(team.id)
     return render_template("manage/teams/detail.html", team=team, form=form or _form(team),
+                           member_form=member_form or _member_form(team),
                            channel_form=channel_form or ChatChannelForm(formdata=None, events=list(chat.EVENTS)),
                            channels=channels, action=ActionForm(), calendar_text=calendar_text,
                            host_of=chat.host_of, weekdays=WEEKDAYS), status
@@ -133,7 +147,7 @@ def team_detail(team_id: int):
 def move(team_id: int):
     team = _team(team_id)
     if ActionForm().validate():
-        team_rules.move_team(team, -1 if request.form.get("direction") == "up" else 1)
+        team_rules.move_team(team, -1 if request.form.get("direction") == "up" else 1, now=utcnow())
     return redirect(url_for(".index"))
 
 
@@ -143,7 +157,7 @@ def delete(team_id: int):
     if not ActionForm().validate():
         abort(400)
     try:
-        team_rules.delete_team(team)
+        team_rules.delete_team(team, now=utcnow())
         flash(f"Team {team.name} deleted; its cases now count as the default team's.")
     except team_rules.TeamError as error:
         flash(str(error), "error")
@@ -156,7 +170,7 @@ def add_root_cause():
     if not form.validate():
         return _index(cause_form=form, status=400)
     try:
-        cause = team_rules.add_root_cause(form.code.data or "", form.label.data or "")
+        cause = team_rules.add_root_cause(form.code.data or "", form.label.data or "", now=utcnow())
     except team_rules.TeamError as error:
         _show_problems(form, error)
         return _index(cause_form=form, status=400)
@@ -168,7 +182,7 @@ def add_root_cause():
 def set_root_cause_active(cause_id: int):
     cause = db.session.get(RootCause, cause_id) or abort(404)
     if ActionForm().validate():
-        team_rules.set_root_cause_active(cause, request.form.get("active") == "1")
+        team_rules.set_root_cause_active(cause, request.form.get("active") == "1", now=utcnow())
     return redirect(url_for(".index"))
 
 
@@ -193,9 +207,9 @@ def delete_channel(channel_id: int):
     channel = db.session.get(ChatChannel, channel_id) or abort(404)
     team_id = channel.team_id
     if ActionForm().validate():
-        chat.delete_channel(channel)
+        chat.delete_channel(channel, now=utcnow())
         flash("Channel removed.")
-    return redirect(url_for(".team_detail", team_id=team_id) if team_id else url_for(".index"))
+    return redirect(url_for(".team_detail", team_id=team_id) if team_id else url_for("manage.notifications.index"))
 
 
 @bp.route("/channels/<int:channel_id>/test", methods=["POST"])
@@ -204,4 +218,31 @@ def test_channel(channel_id: int):
     if ActionForm().validate():
         chat.queue_test(channel, now=utcnow())
         flash("A test message is queued; the dispatcher sends it within a minute.")
-    return redirect(url_for(".team_detail", team_id=channel.team_id) if channel.team_id else url_for(".index"))
+    return redirect(url_for(".team_detail", team_id=channel.team_id) if channel.team_id
+                    else url_for("manage.notifications.index"))
+
+
+@members_bp.route("/<int:team_id>/members", methods=["POST"])
+def add_member(team_id: int):
+    team = _team(team_id)
+    form = _member_form(team, formdata=request.form)
+    if not form.validate():
+        return _detail(team, member_form=form, status=400)
+    user = db.session.get(User, parse_id(form.user.data or "") or 0) or abort(404)
+    team_rules.add_member(team, user, now=utcnow())
+    flash(f"{user.email} is now in {team.name}.")
+    return redirect(url_for("manage.teams.team_detail", team_id=team.id))
+
+
+@members_bp.route("/<int:team_id>/members/<int:user_id>/remove", methods=["POST"])
+def remove_member(team_id: int, user_id: int):
+    team = _team(team_id)
+    user = db.session.get(User, user_id) or abort(404)
+    if not ActionForm().validate():
+        abort(400)
+    try:
+        team_rules.remove_member(team, user, now=utcnow())
+        flash(f"{user.email} is no longer in {team.name}.")
+    except team_rules.TeamError as error:
+        flash(str(error), "error")
+    return redirect(url_for("manage.teams.team_detail", team_id=team.id))

@@ -78,7 +78,7 @@ def endpoint_detail(endpoint_id: int):
     form = _form(endpoint)
     if form.validate_on_submit():
         try:
-            webhooks.update_endpoint(endpoint, _input(form), allowed_hosts=_allowed_hosts())
+            webhooks.update_endpoint(endpoint, _input(form), allowed_hosts=_allowed_hosts(), now=utcnow())
         except webhooks.WebhookError as error:
             _show_problems(form, error)
         else:
@@ -108,7 +108,7 @@ def rotate(endpoint_id: int):
 @bp.route("/<int:endpoint_id>/<any(enable, disable):action>", methods=["POST"])
 def set_active(endpoint_id: int, action: str):
     endpoint = _endpoint(endpoint_id)
-    webhooks.set_active(endpoint, action == "enable")
+    webhooks.set_active(endpoint, action == "enable", now=utcnow())
     flash("Endpoint enabled." if endpoint.active else "Endpoint disabled: it gets no new deliveries.")
     return redirect(url_for(".endpoint_detail", endpoint_id=endpoint.id))
 
@@ -125,7 +125,7 @@ def delete(endpoint_id: int):
                           "To stop deliveries for a while instead, disable the endpoint."],
             button="Delete endpoint and history", back=url_for(".endpoint_detail", endpoint_id=endpoint.id))
     url = endpoint.url
-    webhooks.delete_endpoint(endpoint)
+    webhooks.delete_endpoint(endpoint, now=utcnow())
     flash(f"Deleted the endpoint {url} and its delivery history.")
     return redirect(url_for(".index"))
 

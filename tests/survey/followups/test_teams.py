@@ -230,3 +230,38 @@ def test_a_team_closed_for_more_than_a_year_still_opens_cases_all_day_on_weekday
     team("Leeds", hours=(("09:00", "17:00"),) + (("", ""),) * 6, holidays=mondays)
     case = answer(make_survey(), "a@example.com", {"location": "Leeds"})  # Friday 16:30 + 2 h, Monday to Friday
     assert case.due_at == datetime(2026, 11, 6, 18, 30)
+
+
+def test_a_team_has_members_and_its_lead_is_one_of_them(ctx):
+    ann, bob, cy = (make_user(email=f"{name}@example.com", role="agent") for name in ("ann", "bob", "cy"))
+    leeds = team("Leeds", lead=ann)
+    assert leeds.members == [ann]  # a new team's lead joins it
+    teams.add_member(leeds, bob, now=FRIDAY_LATE)
+    teams.add_member(leeds, bob, now=FRIDAY_LATE)  # twice is once
+    assert leeds.members == [ann, bob]
+    with pytest.raises(teams.TeamError, match="among its members"):
+        teams.save_team(leeds, teams.TeamInput(name="Leeds", lead_id=cy.id, rule_attribute="location",
+                                               rule_values="Leeds"), now=FRIDAY_LATE)
+    with pytest.raises(teams.TeamError, match="choose another lead before removing them"):
+        teams.remove_member(leeds, ann, now=FRIDAY_LATE)
+    teams.save_team(leeds, teams.TeamInput(name="Leeds", lead_id=bob.id, rule_attribute="location",
+                                           rule_values="Leeds", hours=NINE_TO_FIVE), now=FRIDAY_LATE)
+    teams.remove_member(leeds, ann, now=FRIDAY_LATE)
+    assert leeds.members == [bob] and leeds.lead == bob
+    # Cases of the team are offered to its members first; a case without a team is the default team's.
+    members, others = teams.owners_for(leeds.id, [ann, bob, cy])
+    assert (members, others) == ([bob], [ann, cy])
+    assert teams.owners_for(None, [ann, bob]) == ([], [ann, bob])
+
+
+def test_escalation_goes_to_the_lead_chosen_among_the_members_when_it_happens(ctx):
+    ann, bob = (make_user(email=f"{name}@example.com", role="agent") for name in ("ann", "bob"))
+    leeds = team("Leeds", lead=ann)
+    teams.add_member(leeds, bob, now=FRIDAY_LATE)
+    case = answer(make_survey(), "a@example.com", {"location": "Leeds"})
+    teams.save_team(leeds, teams.TeamInput(name="Leeds", lead_id=bob.id, rule_attribute="location",
+                                           rule_values="Leeds", timezone="Europe/London", first_contact_hours="2",
+                                           resolve_hours="16", hours=NINE_TO_FIVE), now=FRIDAY_LATE)
+    assert followups.escalate_overdue(now=datetime(2026, 11, 9, 10, 31)) == 1
+    (email,) = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "case_escalated")).all()
+    assert email.recipient == "bob@example.com" and f"/manage/cases/{case.id}" in email.text_body

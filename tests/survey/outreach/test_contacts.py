@@ -237,9 +237,9 @@ def test_more_refused_files(ctx, data, message):
 def test_a_failed_write_leaves_nothing_behind(ctx, monkeypatch):
     run_import(b"email,team\nann@example.com,Billing\n")
 
-    def fail(**_columns):
+    def fail(*_args, **_columns):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(contacts, "AuditEntry", fail)  # after the inserts and updates have run
+    monkeypatch.setattr(contacts.audit, "record", fail)  # after the inserts and updates have run
     with pytest.raises(RuntimeError):
         run_import(b"email,team\nann@example.com,Sales\nbob@example.com,Sales\n")
     assert all_contacts() == {"ann@example.com": ("", {"team": "Billing"})}

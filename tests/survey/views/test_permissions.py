@@ -105,6 +105,9 @@ PERMISSIONS = {
     ("manage.teams.add_channel", "POST"): "admin",
     ("manage.teams.delete_channel", "POST"): "admin",
     ("manage.teams.test_channel", "POST"): "admin",
+    # Who is in a team changes more often than its standard: editors may change it too.
+    ("manage.team_members.add_member", "POST"): "editor",
+    ("manage.team_members.remove_member", "POST"): "editor",
     ("manage.contacts.index", "GET"): "agent",
     ("manage.contacts.profile", "GET"): "agent",
     ("manage.changelog.index", "GET"): "agent",
@@ -190,6 +193,11 @@ PERMISSIONS = {
     ("manage.branding.index", "GET"): "admin",
     ("manage.branding.save", "POST"): "admin",
     ("manage.branding.email_preview_html", "GET"): "admin",
+    # The organisation's Slack and Microsoft Teams channels, and the audit log (it names every user).
+    ("manage.notifications.index", "GET"): "admin",
+    ("manage.notifications.add_channel", "POST"): "admin",
+    ("manage.audit.index", "GET"): "admin",
+    ("manage.audit.export_csv", "GET"): "admin",
 }
 
 SAMPLE_VALUES = {"slug": "support-csat", "key": "satisfaction", "token": "t" * 43, "filename": "css/hearken.css"}

@@ -169,3 +169,31 @@ def test_channel_addresses_follow_the_webhooks_ssrf_rules(ctx):
 ])
 def test_each_format_escapes_what_it_would_otherwise_act_on(text, slack, teams):
     assert chat.slack_escape(text) == slack and chat.teams_escape(text) == teams
+
+
+def test_an_admin_adds_an_organisation_channel_tests_it_and_it_gets_every_teams_wins(ctx, receiver, client):
+    from tests.factories import make_user
+    from tests.pages import log_in, post_form, text_of
+
+    make_user(email="admin@example.com", role="admin")
+    log_in(client, "admin@example.com")
+    refused = post_form(client, "/manage/notifications/", {"kind": "slack", "url": "http://169.254.169.254/x",
+                                                           "events": ["alert"]}, page="/manage/notifications/")
+    assert refused.status_code == 400 and "Incoming webhook URL" in text_of(refused)
+    added = post_form(client, "/manage/notifications/", {"kind": "teams", "url": receiver.url("/teams/org"),
+                                                         "events": ["alert", "overdue"]},
+                      page="/manage/notifications/")
+    assert added.status_code == 302
+    (channel,) = chat.channels_of(None)
+    post_form(client, f"/manage/teams/channels/{channel.id}/test", page="/manage/notifications/")
+    york = teams.save_team(None, teams.TeamInput(name="York", rule_attribute="location", rule_values="York"), now=NOW)
+    win = SimpleNamespace(segment={"location": "York"}, question_key="satisfaction", metric="top_box",
+                          direction="up", period_before="2026-09", period_after="2026-10", q_value=0.001, id=8)
+    trends._post_to_channels(win, make_survey(), NOW)  # York's win reaches the organisation's channel
+    db.session.commit()
+    assert dispatch.deliver_chat(now=utcnow() + timedelta(minutes=1)).delivered == 2
+    assert [r.path for r in receiver.requests] == ["/teams/org", "/teams/org"] and receiver.check() == [[], []]
+    bodies = [r.body.decode() for r in receiver.requests]
+    assert "Hearken test message" in bodies[0] and "location York" in bodies[1] and york.id
+    page = text_of(client.get("/manage/notifications/"))
+    assert "Microsoft Teams at 127.0.0.1" in page and "new alerts: delivered" in page

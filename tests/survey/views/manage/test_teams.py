@@ -140,3 +140,35 @@ def test_the_api_gives_each_case_its_team_priority_due_times_and_root_cause(ctx,
     (case,) = body["data"]
     assert (case["team"], case["team_id"], case["priority"], case["root_cause"]) == ("Leeds", team.id, "normal", "LATE")
     assert case["resolve_due_at"] == "2026-11-04T17:00:00Z" and case["escalated_at"] is None
+
+
+def test_an_editor_adds_and_removes_members_and_a_case_offers_them_first(ctx, client):
+    lead = make_user(email="lead@example.com", role="agent")
+    zed = make_user(email="aaron@example.com", role="agent")  # first by address, but not in the team
+    make_user(email="editor@example.com", role="editor")
+    leeds = teams.save_team(None, teams.TeamInput(name="Leeds", lead_id=lead.id, rule_attribute="location",
+                                                  rule_values="Leeds"), now=utcnow())
+    team_id, zed_id, lead_id = leeds.id, zed.id, lead.id
+    log_in(client, "editor@example.com")
+    page = text_of(client.get(f"/manage/teams/{team_id}"))
+    assert "lead@example.com" in page and "(agent, lead)" in page and "Add to Leeds" in page
+    assert "Save team" not in page  # the standard and the lead stay the admins'
+    refused = post_form(client, f"/manage/teams/{team_id}/members", {"user": "999"}, page=f"/manage/teams/{team_id}")
+    assert refused.status_code == 400 and "Not a valid choice" in text_of(refused)
+    added = post_form(client, f"/manage/teams/{team_id}/members", {"user": str(zed_id)},
+                      page=f"/manage/teams/{team_id}")
+    assert added.status_code == 302
+    db.session.expire_all()
+    assert [u.email for u in db.session.get(Team, team_id).members] == ["aaron@example.com", "lead@example.com"]
+    case = FollowUpCase(reason="manual", summary="x", status="new", opened_at=utcnow(), due_at=utcnow(),
+                        team_id=team_id, team="Leeds")
+    db.session.add(case)
+    db.session.commit()
+    detail = client.get(f"/manage/cases/{case.id}").get_data(as_text=True)
+    detail = detail[detail.index('<select id="owner"'):]
+    assert detail.index('<optgroup label="Leeds">') < detail.index("aaron@example.com") < detail.index("Everyone else")
+    kept = post_form(client, f"/manage/teams/{team_id}/members/{lead_id}/remove", page=f"/manage/teams/{team_id}")
+    assert "choose another lead before removing them" in text_of(client.get(kept.headers["Location"]))
+    post_form(client, f"/manage/teams/{team_id}/members/{zed_id}/remove", page=f"/manage/teams/{team_id}")
+    db.session.expire_all()
+    assert [u.email for u in db.session.get(Team, team_id).members] == ["lead@example.com"]
