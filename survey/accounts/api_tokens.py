@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
+from survey.accounts.scopes import Scope
 from survey.database import write_without_waiting
 from survey.extensions import db
-from survey.models import ROLES, ApiToken
+from survey.models import ROLES, ApiToken, AuditEntry
 
 PREFIX = "hk_"
 LAST_USE_EVERY = timedelta(minutes=1)  # how often a token's last use is written, at most
@@ -33,7 +34,10 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(name: str, role: str, *, now: datetime) -> tuple[ApiToken, str]:
+def create_token(name: str, role: str, *, now: datetime, scope: Scope | None = None,
+                 actor: str = "cli", actor_id: int | None = None) -> tuple[ApiToken, str]:
+    """A new token and its secret (shown once). With a data `scope` (checked by scopes.check), the token reads
+    only inside it; the audit log records the scope it was given."""
     name = name.strip()
     if not name or len(name) > 100:
         raise TokenError("a token needs a name of 1 to 100 characters")
@@ -42,8 +46,13 @@ def create_token(name: str, role: str, *, now: datetime) -> tuple[ApiToken, str]
     if find_token(name):
         raise TokenError(f"a token named {name!r} already exists")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, role=role, token_hash=digest(secret), created_at=now)
+    token = ApiToken(name=name, role=role, token_hash=digest(secret), created_at=now,
+                     scope=scope.stored() if scope else None)
     db.session.add(token)
+    if scope is not None:
+        db.session.flush()
+        db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="api_token.scope_set",
+                                  subject=f"api_token:{token.id}", detail={"from": None, "to": scope.stored()}))
     db.session.commit()
     return token, secret
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Flask, after_this_request, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from survey.accounts import scopes
 from survey.accounts.api_tokens import record_use, token_for_request, use_is_due
 from survey.clock import utcnow
 from survey.extensions import csrf
@@ -58,6 +59,9 @@ class Operation:
     body_media_type: str = "application/json"
     responses: dict[int, tuple[str, dict | None]] = field(default_factory=dict)  # status → (description, schema)
     description: str = ""
+    # Whether a token with a data scope may call it: reads whose every query the scope filters. Writes that
+    # reach beyond it (contacts, events, surveys, imports) and organisation-wide reads (changes) may not.
+    scoped: bool = False
 
 
 OPERATIONS: dict[str, Operation] = {}  # endpoint name (without "api.") → its declaration
@@ -71,14 +75,15 @@ def openapi_path(rule: str) -> str:
 
 def operation(rule: str, method: str, *, role: str | None, summary: str, tag: str, params=(), body=None,
               body_media_type: str = "application/json", responses: dict | None = None,
-              description: str = "") -> Callable:
+              description: str = "", scoped: bool = False) -> Callable:
     """Declare and register one API operation (see the module docstring)."""
     def register(view: Callable) -> Callable:
         endpoint = view.__name__
         if endpoint in OPERATIONS:
             raise RuntimeError(f"API operation {endpoint} declared twice")
         OPERATIONS[endpoint] = Operation(endpoint, method, openapi_path(rule), role, summary, tag, tuple(params), body,
-                                         body_media_type, responses or {}, description or (view.__doc__ or "").strip())
+                                         body_media_type, responses or {}, description or (view.__doc__ or "").strip(),
+                                         scoped)
         bp.add_url_rule(rule, endpoint, view, methods=[method])
         return view
     return register
@@ -194,6 +199,11 @@ def authorise():
         return options_answer()
     if declared.role is not None:
         g.api_token = _token_with_role(declared.role)
+        scope = scopes.Scope.of(g.api_token.scope)
+        if scope is not None and not declared.scoped:
+            raise ApiError(403, "forbidden", f"this token is limited to {scopes.describe(g.api_token.scope)} "
+                                             "and may not do this; a token without a scope is needed")
+        scopes.activate(scope)  # every query of the operation stays inside the token's scope
     _check_parameters(declared)
     return None
 

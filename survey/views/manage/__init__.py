@@ -12,6 +12,7 @@ from survey.views.manage import (
     jobs,
     responses,
     results,
+    scopes,
     sending,
     surveys,
     teams,
@@ -23,4 +24,4 @@ for child in (surveys, cases, contacts, sending, alerts, results, responses, exp
               api_tokens, webhooks, branding, teams):
     bp.register_blueprint(child.bp)
 
-__all__ = ["bp"]
+__all__ = ["bp", "scopes"]  # scopes: its view is on `bp` itself

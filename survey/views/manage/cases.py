@@ -20,7 +20,7 @@ from survey.results import browsing
 from survey.views.forms import ActionForm, CaseStatusForm, NoteForm
 from survey.views.manage.blueprint import section
 
-bp = section("cases", __name__, read="agent")
+bp = section("cases", __name__, read="agent", scoped="all")
 
 
 def _case(case_id: int) -> FollowUpCase:
