@@ -19,6 +19,7 @@ from survey.results import dashboard, scorecard
 from survey.results.counts import answer_counts
 from survey.results.filters import ResultsFilter
 from survey.results.settings import Settings
+from tests.factories import make_user
 from tests.pages import log_in, post_form, text_of
 from tests.scoped import BULK, LEEDS, LEEDS_SCOPE, MARKER, YORK, store_leeds_and_york
 
@@ -152,3 +153,19 @@ def test_the_command_line_sets_a_persons_and_a_new_tokens_scope(app, runner):
         assert db.session.scalar(select(User.scope).where(User.email == "agent-leeds@example.com")) is None
         from survey.models import ApiToken
         assert db.session.scalar(select(ApiToken.scope).where(ApiToken.name == "leeds-desk")) == LEEDS_SCOPE
+
+
+def test_a_token_gets_its_scope_on_the_api_tokens_page(ctx, client):
+    make_user(email="admin@example.com", role="admin")
+    log_in(client, "admin@example.com")
+    refused = post_form(client, "/manage/api-tokens/", {"name": "desk", "role": "agent", "scope": "locaton=Leeds"})
+    assert refused.status_code == 422 and "unknown attribute &#39;locaton&#39;" in refused.get_data(as_text=True)
+    made = post_form(client, "/manage/api-tokens/", {"name": "desk", "role": "agent",
+                                                     "scope": "location=Leeds\r\n\r\nteam=Billing\r\n"})
+    assert made.status_code == 201 and "location = Leeds; team = Billing" in text_of(made)
+    from survey.models import ApiToken
+    db.session.expire_all()
+    token = db.session.scalar(select(ApiToken).where(ApiToken.name == "desk"))
+    assert token.scope == {"location": ["Leeds"], "team": ["Billing"]}
+    assert db.session.scalar(select(AuditEntry.detail).where(AuditEntry.action == "api_token.scope_set")) == \
+        {"from": None, "to": token.scope}
