@@ -97,7 +97,7 @@ ERROR_CODES: tuple[tuple[int, tuple[str, ...], str], ...] = (
     (400, ("unknown_parameter", "invalid_parameter"), "a query parameter the operation does not take, or a bad value"),
     (400, ("bad_request",), "the request itself is malformed, e.g. a Host the server does not serve"),
     (401, ("unauthorized",), "no token, an unknown or a revoked token"),
-    (403, ("forbidden",), "the token's role may not do this"),
+    (403, ("forbidden",), "the token's role or data scope may not do this"),
     (404, ("not_found",), "no such item, or no such path"),
     (405, ("method_not_allowed",), "the method is not allowed here"),
     (409, ("conflict",), "the item exists already, cannot change so, or changed meanwhile"),
