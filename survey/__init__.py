@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     from survey import brand, cli, database, ids, wording
+    from survey.accounts import scopes
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import babel, csrf, db, limiter, login
     from survey.views import api, auth, errors, manage, public, respond
@@ -45,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     database.close_sessions_even_when_the_database_is_gone(app)  # after init_app: see its docstring
+    scopes.install()  # every SELECT stays inside the active data scope (survey/accounts/scopes.py)
     uploads.init_app(app)  # before CSRFProtect, which reads the body
     request_text.init_app(app)  # likewise
     csrf.init_app(app)

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.engine import Connection
 
+from survey.accounts.scopes import Scope
 from survey.clock import local_date, start_of_local_day
 from survey.database import write_without_waiting
 from survey.extensions import db
@@ -36,7 +37,10 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(name: str, role: str, *, now: datetime) -> tuple[ApiToken, str]:
+def create_token(name: str, role: str, *, now: datetime, scope: Scope | None = None,
+                 actor: str | None = None, actor_id: int | None = None) -> tuple[ApiToken, str]:
+    """A new token and its secret (shown once). With a data `scope` (checked by scopes.check), the token reads
+    only inside it; the audit log records the scope it was given."""
     name = name.strip()
     if not name or len(name) > 100:
         raise TokenError("a token needs a name of 1 to 100 characters")
@@ -45,10 +49,15 @@ def create_token(name: str, role: str, *, now: datetime) -> tuple[ApiToken, str]
     if find_token(name):
         raise TokenError(f"a token named {name!r} already exists")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, role=role, token_hash=digest(secret), created_at=now)
+    token = ApiToken(name=name, role=role, token_hash=digest(secret), created_at=now,
+                     scope=scope.stored() if scope else None)
     db.session.add(token)
-    db.session.flush()  # its id, for the audit entry
-    audit.record("api_token.created", f"api_token:{token.id}", now=now, name=name, role=role)
+    db.session.flush()  # its id, for the audit entries
+    audit.record("api_token.created", f"api_token:{token.id}", now=now, actor=actor, actor_id=actor_id,
+                 name=name, role=role)
+    if scope is not None:
+        audit.record("api_token.scope_set", f"api_token:{token.id}", now=now, actor=actor, actor_id=actor_id,
+                     **{"from": None, "to": scope.stored()})
     db.session.commit()
     return token, secret
 

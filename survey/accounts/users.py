@@ -86,6 +86,10 @@ def load_session_user(session_id: str) -> User | None:
     return user
 
 
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == email.strip().lower()))
+
+
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.email)))
 

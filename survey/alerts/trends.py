@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from analysis import Detection, Finding, PeriodCounts, Series, detect, nps_groups
 from survey import mail, webhooks
+from survey.accounts.scopes import Scope
 from survey.alerts import evidence
 from survey.clock import local_date
 from survey.extensions import db
@@ -58,14 +59,15 @@ def _period_counts(metric: str, top: int, start: date, unit: str, values: dict[i
     return PeriodCounts(period_label(start, unit), n, values.get(top, 0))
 
 
-def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str], *,
-                  year_before: bool = True) -> list[Series]:
+def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str],
+                  scope: Scope | None = None, *, year_before: bool = True) -> list[Series]:
     """Every tested series of one survey: per rating/NPS question, all respondents (even without a single
     response, so that the trends page can say so) and each segment (a value of one of `segment_names`) with
     responses, each with the same period a year before its latest (`Series.year_before`) unless `year_before`
     is False. One GROUP BY over the rollup table: its cost depends on days × values × segments, not
     responses. Without the year before it reads one range of days, which SQLite finds by the rollup's key
-    (with two, it read every day of the questions)."""
+    (with two, it read every day of the questions). With a data `scope`, only the series of segments inside
+    it (a scope's own location, say): all respondents and every other segment are computed from outside it."""
     # A matrix's statements are rating parts (Question.parts): each a series of its own in the same family.
     questions = {q.key: q for q in survey.current_version.parts if q.type in TESTED_TYPES}
     if not questions or not starts:
@@ -74,10 +76,16 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_nam
     days = [(starts[0], next_start(starts[-1], unit))]
     if year_before:
         days.append((year_start, next_start(year_start, unit)))
-    cells = answer_counts(survey.id, list(questions), unit=unit, attributes=["", *segment_names], days=days)
-    counts: dict[tuple, dict[date | None, Counter]] = {(key, ()): {} for key in questions}  # with or without responses
+    attributes = ["", *segment_names] if scope is None else \
+        [name for name, _values in scope.conditions if name in segment_names]
+    cells = answer_counts(survey.id, list(questions), unit=unit, attributes=attributes, scope_checked=scope is not None,
+                          days=days)
+    # Every question's series of all respondents, with or without responses (not inside a scope).
+    counts: dict[tuple, dict[date | None, Counter]] = {(key, ()): {} for key in questions} if scope is None else {}
     for cell, values in cells.items():
         segment = ((cell.segment_name, cell.segment_value),) if cell.segment_name else ()
+        if scope is not None and not scope.allows_segment(segment):
+            continue  # the cells of other values were read with them, and go no further
         counts.setdefault((cell.question, segment), {})[cell.start] = values
     series = []
     for (key, segment), by_period in sorted(counts.items()):
@@ -122,12 +130,13 @@ def fingerprint(finding: Finding) -> str:
     return f"{series_key(finding)}|{finding.period_before}|{finding.period_after}"
 
 
-def detect_survey(survey: Survey, *, now: datetime, settings: Settings) -> Detection:
-    """Detection for one survey alone (what its trends page shows, with its shortfalls)."""
+def detect_survey(survey: Survey, *, now: datetime, settings: Settings, scope: Scope | None = None) -> Detection:
+    """Detection for one survey alone (what its trends page shows, with its shortfalls); with a data scope, of
+    the series inside it only, as their own Benjamini–Hochberg family."""
     settings = _checked(settings)
     starts = complete_periods(now, unit=settings.unit, count=settings.window + 1,
                               timezone=current_app.config["TIMEZONE"])
-    return detect(survey_series(survey, starts, settings.unit, settings.segment_names), min_n=settings.min_n,
+    return detect(survey_series(survey, starts, settings.unit, settings.segment_names, scope), min_n=settings.min_n,
                   window=settings.window, fdr=settings.fdr)
 
 
@@ -237,9 +246,20 @@ def alerts_around(response, *, settings: Settings, today: date) -> list[tuple[Al
 
 
 def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime, settings: Settings) -> None:
-    recipients = db.session.scalars(select(User).where(User.notify_alerts.is_(True))).all()
-    if not recipients:
-        return
+    """Email the new alerts to everyone who wants them: to a person with a data scope, only those about a
+    segment inside it (one rendering per scope)."""
+    recipients = db.session.scalars(select(User).where(User.notify_alerts.is_(True)).order_by(User.id)).all()
+    by_scope: dict[Scope | None, list[User]] = {}
+    for user in recipients:
+        by_scope.setdefault(Scope.of(user.scope), []).append(user)
+    for scope, users in by_scope.items():
+        shown = [a for a in alerts if scope is None or scope.allows_segment(a.segment or {})]
+        if shown:
+            _email_alerts(shown, series, users, now=now, settings=settings)
+
+
+def _email_alerts(alerts: list[Alert], series: dict[tuple, Series], recipients: list[User], *,
+                  now: datetime, settings: Settings) -> None:
     drops = sum(1 for a in alerts if a.direction == "drop")
     recoveries = sum(1 for a in alerts if is_recovery(a))
     rises = len(alerts) - drops - recoveries

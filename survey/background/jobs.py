@@ -30,6 +30,7 @@ from sqlalchemy import CursorResult, and_, bindparam, delete, func, insert, or_,
 from werkzeug.datastructures import MultiDict
 
 from survey import mail, outreach
+from survey.accounts import scopes
 from survey.clock import local_date, utcnow
 from survey.database import read_row, reading_only, write_without_waiting
 from survey.extensions import db
@@ -83,6 +84,8 @@ def _queued(kind: str, *, now: datetime, actor: str, survey: Survey | None, owne
     """A new queued job in the session (its id flushed), for the caller to commit."""
     if kind not in RUNNERS:
         raise ValueError(f"unknown kind of job: {kind!r}")
+    if (scope := scopes.active()) is not None:  # a scoped person's job reads what they may (`run`)
+        params = {**(params or {}), "scope": scope.stored()}
     job = Job(kind=kind, state=JobState.QUEUED, actor=actor, survey_id=survey.id if survey else None,
               owner_id=owner.id if owner else None, api_token_id=api_token.id if api_token else None,
               params=params or {}, input_name=input_name, phase="waiting", done=0, attempts=0,
@@ -199,7 +202,8 @@ def run(job_id: int, *, clock: Callable[[], datetime] = utcnow, progress: Progre
     job = db.session.get_one(Job, job_id)
     tracker = JobProgress(job, clock=clock, echo=progress)
     try:
-        RUNNERS[job.kind](job, tracker)
+        with scopes.applied(scopes.Scope.of(job.params.get("scope"))):
+            RUNNERS[job.kind](job, tracker)
     except JobRefused as refused:
         db.session.rollback()
         _end(job, JobState.REFUSED, now=clock(), outcome={"summary": refused.summary, "total": refused.total,
@@ -461,10 +465,10 @@ SUMMARIES: dict[str, Callable[[dict], str]] = {
 
 
 def visible(*, user: User | None = None, token: ApiToken | None = None):
-    """The jobs someone may follow: an admin sees every job, a user the jobs they started, an API token
-    those it started."""
+    """The jobs someone may follow: an admin without a data scope sees every job, a user the jobs they
+    started, an API token those it started."""
     if token is not None:
         return select(Job).where(Job.api_token_id == token.id)
-    if user is not None and user.role == "admin":
+    if user is not None and user.role == "admin" and not user.scope:
         return select(Job)
     return select(Job).where(Job.owner_id == (user.id if user is not None else None))

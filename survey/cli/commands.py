@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from survey import accounts, authoring, changes, followups, mail, outreach
-from survey.accounts import api_tokens
+from survey.accounts import api_tokens, scopes
 from survey.addresses import InvalidAddress, normalise_email
 from survey.alerts import trends
 from survey.authoring import translator_files
@@ -364,13 +364,48 @@ def dispatch_command(mode: str):
 @with_appcontext
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="What the token may do.")
-def create_api_token_command(name: str, role: str):
+@click.option("--scope", "conditions", multiple=True, metavar="ATTR=VALUE",
+              help="Limit the token's data to customers with this attribute value (repeatable; a repeated "
+                   "attribute allows either value, different attributes must all hold).")
+def create_api_token_command(name: str, role: str, conditions: tuple[str, ...]):
     """Create an API token for another system. It is printed once and stored only as a hash."""
     try:
-        _token, secret = api_tokens.create_token(name, role, now=utcnow())
-    except api_tokens.TokenError as error:
+        scope = scopes.check(scopes.parse_pairs(conditions), attributes=_segment_names())
+        _token, secret = api_tokens.create_token(name, role, now=utcnow(), scope=scope)
+    except (api_tokens.TokenError, scopes.ScopeError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(secret)
+
+
+def _segment_names() -> tuple[str, ...]:
+    return Settings.from_config(current_app.config).segment_names
+
+
+@click.command("set-scope")
+@with_appcontext
+@click.argument("email")
+@click.argument("conditions", nargs=-1, metavar="[ATTR=VALUE]...")
+@click.option("--clear", is_flag=True, help="Remove the scope: the person sees everything their role allows.")
+def set_scope_command(email: str, conditions: tuple[str, ...], clear: bool):
+    """Limit what a person sees to customers with these attribute values (location=Leeds; a repeated
+    attribute allows either value, different attributes must all hold), or --clear it."""
+    if clear == bool(conditions):
+        raise click.UsageError("give ATTR=VALUE conditions, or --clear (not both)")
+    user = accounts.find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account with the address {email.strip()[:320]!r}")
+    try:
+        wanted = {} if clear else scopes.parse_pairs(conditions)
+        names = _segment_names()
+        scope = scopes.set_user_scope(user, wanted, attributes=names, actor="cli", actor_id=None, now=utcnow())
+    except scopes.ScopeError as error:
+        raise click.ClickException(f"{error}; nothing was changed") from None
+    known = scopes.known_values(names)
+    for name, values in scope.conditions if scope else ():
+        for value in values:
+            if value not in known.get(name, []):
+                click.echo(f"note: no response or contact has {name}={value} yet", err=True)
+    click.echo(f"{user.email} now sees {scopes.describe(user.scope)}.")
 
 
 @click.command("revoke-api-token")
@@ -563,7 +598,8 @@ def purge_audit_command():
 COMMANDS = [create_user_command, import_survey_command, export_survey_command, export_translations_command,
             import_translations_command, survey_link_command,
             export_responses_command, export_results_command, seed_demo_command, send_survey_command,
-            dispatch_command, create_api_token_command, revoke_api_token_command, detect_trends_command,
+            dispatch_command, create_api_token_command, set_scope_command, revoke_api_token_command,
+            detect_trends_command,
             send_scorecards_command, check_deploy_command,
             import_contacts_command, erase_contact_command, forget_erasure_command, changes_digest_command,
             import_responses_command,

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import func, insert, literal, select
 
 from survey import accounts, authoring, changes, followups
+from survey.accounts import scopes
 from survey.authoring import starters
 from survey.clock import local_date
 from survey.extensions import db
@@ -25,6 +26,8 @@ from survey.models import Answer, CaseStatus, ChangeStatus, Contact, FollowUpCas
 from survey.results import rollups
 
 DEMO_EMAIL = "demo@example.com"
+# The Leeds store's manager: an analyst whose data scope is location = Leeds (same password as the demo's).
+LEEDS_EMAIL = "leeds.manager@example.com"
 LOCATIONS = {"Leeds": 200, "Manchester": 100, "Bristol": 90, "London": 140}  # responses per month
 TEAMS = ("Billing", "Deliveries", "Technical")
 TOUCHPOINTS = ("Phone", "Email", "Chat", "In store")
@@ -55,7 +58,8 @@ class DemoLogin:
     password: str
 
     def describe(self) -> str:
-        return f"Demo loaded. Log in at {self.url} as {self.email} with the password {self.password}"
+        return (f"Demo loaded. Log in at {self.url} as {self.email} with the password {self.password}\n"
+                f"(or as {LEEDS_EMAIL}, the Leeds manager, who sees Leeds only, with the same password)")
 
 
 def database_is_empty() -> bool:
@@ -178,6 +182,9 @@ def seed(*, now: datetime) -> DemoLogin:
     password = secrets.token_urlsafe(12)
     admin = accounts.create_user(DEMO_EMAIL, password, "admin", now=now, name="Demo Manager")
     admin.notify_alerts = admin.notify_scorecard = True
+    leeds = accounts.create_user(LEEDS_EMAIL, password, "analyst", now=now, name="Leeds Manager")
+    scopes.set_user_scope(leeds, {"location": ["Leeds"]}, attributes=("location",), actor="cli", actor_id=None,
+                          now=now)
     created = now - timedelta(days=31 * MONTHS + 10)
     surveys = {}
     for name in ("support-csat", "nps-relationship", "complaint"):

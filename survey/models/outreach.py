@@ -141,3 +141,5 @@ class ApiToken(Model):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # The data this token reads ({attribute: [values]}: survey/accounts/scopes.py); None: everything.
+    scope: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.extensions import Model
@@ -40,6 +40,8 @@ class User(UserMixin, Model):
     notify_alerts: Mapped[bool] = mapped_column(default=False)
     # Email me the weekly staff scorecard (headline numbers and charts).
     notify_scorecard: Mapped[bool] = mapped_column(default=False)
+    # The data this person sees ({attribute: [values]}, AND-ed: survey/accounts/scopes.py); None: everything.
+    scope: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_nonce}"

@@ -16,6 +16,7 @@ from sqlalchemy import and_, bindparam, case, column, exists, func, insert, sele
 from sqlalchemy.exc import IntegrityError
 
 from survey import mail
+from survey.accounts.scopes import attribute_is
 from survey.addresses import InvalidAddress
 from survey.authoring import piping
 from survey.authoring.piping import placeholders
@@ -36,7 +37,6 @@ from survey.models import (
 from survey.models.outreach import RenderedEmail
 from survey.outreach.invitations import ErasedAddress, contact_for
 from survey.progress import QUIET, Progress
-from survey.results.filters import attribute_is
 from survey.tokens import new_token
 
 MAX_REMINDERS = 5

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, func, or_, select
 
+from survey.accounts.scopes import SCOPE_CHECKED
 from survey.extensions import db
 from survey.models import AnswerCount
 from survey.results.periods import expressed_start, period_expression
@@ -31,7 +32,8 @@ class Cell(NamedTuple):
 
 def answer_counts(survey_id: int, questions: Sequence[str], *, days: Sequence[tuple[date, date]],
                   unit: str | None = None, segment: tuple[str, str] = EVERYONE,
-                  attributes: Sequence[str] | None = None, version_id: int | None = None) -> dict[Cell, Counter]:
+                  attributes: Sequence[str] | None = None, version_id: int | None = None,
+                  scope_checked: bool = False) -> dict[Cell, Counter]:
     """Answer value → count for each of `questions` (question keys; the rollup's RESPONSES_KEY counts
     responses) on the days of `days`, half-open ranges [first, end) of which a day may be in any, per
     period of `unit` (week, month, quarter) when given, else over all of those days.
@@ -40,6 +42,9 @@ def answer_counts(survey_id: int, questions: Sequence[str], *, days: Sequence[tu
     of every value of each of those attributes, each a cell of its own ("" among them counts all
     respondents too). They are summed over the survey's versions, or of `version_id` only. A cell the
     rollup has no row for is left out.
+
+    Under a data scope the rollup cannot be read (survey.accounts.scopes) unless the caller keeps only the
+    cells of segments the scope allows and says so (`scope_checked`).
     """
     if not questions or not days:
         return {}
@@ -59,8 +64,10 @@ def answer_counts(survey_id: int, questions: Sequence[str], *, days: Sequence[tu
     columns = [key, *period_columns, *segment_columns, AnswerCount.value_int]
     starts: dict[object, date] = {}  # the database's period starts (text or dates), each parsed once
     counts: dict[Cell, Counter] = {}
-    for row in db.session.execute(select(*columns, func.sum(AnswerCount.count)).where(*conditions)
-                                  .group_by(*columns)):
+    query = select(*columns, func.sum(AnswerCount.count)).where(*conditions).group_by(*columns)
+    if scope_checked:
+        query = query.execution_options(**{SCOPE_CHECKED: True})
+    for row in db.session.execute(query):
         start = None
         if unit and (start := starts.get(row[1])) is None:
             start = starts[row[1]] = expressed_start(row[1])

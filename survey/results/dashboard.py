@@ -39,6 +39,7 @@ from analysis import (
     share,
     share_difference,
 )
+from survey.accounts import scopes
 from survey.extensions import db
 from survey.models import Alert, Answer, AnswerCount, ChangeEntry, Invitation, Question, Response, Survey
 from survey.models.alerts import AlertStatus
@@ -423,7 +424,8 @@ def _cards(survey: Survey, questions: list[Question], chosen: ResultsFilter, sta
                           difference=responses[current] - responses[previous]))
     else:
         cards.append(Card("Responses", "", "responses", count, Estimate(None, None, None, 0), note=ONE_PERIOD))
-    if not chosen.is_narrowed and not chosen.segment:
+    # Invitations belong to contacts, not to the responses a scope selects: a scoped view has no rate.
+    if not chosen.is_narrowed and not chosen.segment and scopes.active() is None:
         cards += _rate_card(survey, starts, chosen.unit, settings.min_n)
     return _with_q_values(cards)
 
@@ -477,7 +479,10 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     names = settings.segment_names
     current, previous = starts[-1], (starts[-2] if len(starts) > 1 else None)
     since = previous or current  # segments compare the last period with the one before
-    if chosen.needs_answers:
+    # A data scope selects responses by their attributes, which the rollup's cells (one attribute each) cannot
+    # answer for every segment breakdown: a scoped view counts from its own answers.
+    from_answers = chosen.needs_answers or scopes.active() is not None
+    if from_answers:
         series, segments = _answer_counts(survey, keys, conditions, chosen.unit, names, since)
         responses = _response_counts(conditions, chosen.unit)
     else:
@@ -498,7 +503,7 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     return Dashboard(survey, chosen, settings, tuple(period_label(s, chosen.unit) for s in starts),
                      period_label(current, chosen.unit), period_label(previous, chosen.unit) if previous else "",
                      first, last, tuple(cards), tuple(results), sum(responses.values()),
-                     not chosen.needs_answers, notes)
+                     not from_answers, notes)
 
 
 def incomplete_note(unit: str) -> str:
@@ -528,8 +533,16 @@ def share_interval(successes: int, n: int, min_n: int = 0) -> Estimate:
 
 
 def segment_choices(survey: Survey, names: tuple[str, ...]) -> dict[str, list[str]]:
-    """The values each segment attribute has in this survey's results (for the filter's menus)."""
+    """The values each segment attribute has in this survey's results (for the filter's menus); inside a data
+    scope, those of the responses it allows (the rollup knows every value)."""
     choices: dict[str, list[str]] = {name: [] for name in names}
+    if scopes.active() is not None:
+        for name in names:
+            value = Response.attributes[name].as_string()
+            choices[name] = [found for found in db.session.scalars(
+                select(value).distinct().where(Response.survey_id == survey.id, value.is_not(None), value != "")
+                .order_by(value))]
+        return choices
     for name, value in db.session.execute(
             select(AnswerCount.segment_name, AnswerCount.segment_value).distinct()
             .where(AnswerCount.survey_id == survey.id, AnswerCount.segment_name.in_(names))

@@ -7,13 +7,15 @@ raises: a bad value is reported by name and left out, so the page still shows so
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
+from survey.accounts import scopes
+from survey.accounts.scopes import attribute_is
 from survey.clock import outside_calendar
 from survey.ids import parse_id
 from survey.models import Answer, Response, ResponseTag, SurveyVersion
@@ -143,19 +145,13 @@ def normalise_tag(text: str) -> str:
     return " ".join(text.split()).lower()[:64]
 
 
-def attribute_is(column, name: str, values: Sequence[str]):
-    """SQL: the JSON attributes in `column` hold `name` with one of `values`, compared as the text stored (case
-    and spaces count; a missing attribute matches no value). Responses' attributes, and contacts' (a campaign's
-    segment, survey.outreach.campaigns). A name holding a double quote cannot be written in SQLite's JSON path
-    (it matches nothing there), so a campaign's segment refuses one."""
-    found = column[name].as_string()
-    return found == values[0] if len(values) == 1 else found.in_(list(values))
-
-
 def response_conditions(survey_id: int, chosen: ResultsFilter, today: date, *, whole_range: bool = False) -> list:
-    """SQL conditions on Response selecting what the filter shows. Pages default to the last periods;
-    exports (`whole_range`) are bounded only by the dates the filter names."""
+    """SQL conditions on Response selecting what the filter shows, inside the active data scope. Pages default
+    to the last periods; exports (`whole_range`) are bounded only by the dates the filter names."""
     conditions = [Response.survey_id == survey_id]
+    if (scope := scopes.active()) is not None:
+        # Also added to every ORM select by the session; written here for the exports' Core streams.
+        conditions.append(scopes.condition(Response, scope))
     if whole_range:
         first, last = chosen.start, chosen.end
     else:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from survey import mail
+from survey.accounts import scopes
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import OutboxMessage, Survey, SurveyStatus, User
@@ -83,27 +84,38 @@ def send_scorecards(*, now: datetime, cases: Callable[[datetime], object] | None
     if not pending:
         return 0
     monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+    by_scope: dict[scopes.Scope | None, list[User]] = {}
+    for user in pending:
+        by_scope.setdefault(scopes.Scope.of(user.scope), []).append(user)
+    queued = 0
+    for scope, users in by_scope.items():
+        # A person with a data scope gets the scorecard of their part: every number computed inside it.
+        with scopes.applied(scope):
+            rendered = _scorecard(week, monday, scope, cases(now) if cases else None)
+        for user in users:
+            try:
+                with db.session.begin_nested():  # two dispatchers at once: the unique Message-ID decides
+                    mail.queue(rendered, kind="scorecard", recipient=user.email, now=now,
+                               message_id=_message_id(week, user, mail.sender_domain(current_app.config)))
+                queued += 1
+            except IntegrityError:
+                continue
+    db.session.commit()
+    return queued
+
+
+def _scorecard(week: str, monday: date, scope: scopes.Scope | None, cases: object) -> mail.Rendered:
     items = build_cards(monday + timedelta(days=6))
     context = dict(week=week, items=[item for item, _ in items],
                    organisation=current_app.config["ORGANISATION_NAME"],
                    settings=Settings.from_config(current_app.config),
-                   opt_out_url=external_url("manage.surveys.index"),
-                   cases=cases(now) if cases else None, cases_url=external_url("manage.cases.index"))
-    rendered = mail.Rendered(f"Customer scorecard, week {week} — {context['organisation']}",
-                             render_template("email/scorecard.txt", **context),
-                             render_template("email/scorecard.html", **context), {},
-                             images={item.cid: png for item, png in items if item.cid is not None and png})
-    queued = 0
-    for user in pending:
-        try:
-            with db.session.begin_nested():  # two dispatchers at once: the unique Message-ID decides
-                mail.queue(rendered, kind="scorecard", recipient=user.email, now=now,
-                           message_id=_message_id(week, user, mail.sender_domain(current_app.config)))
-            queued += 1
-        except IntegrityError:
-            continue
-    db.session.commit()
-    return queued
+                   opt_out_url=external_url("manage.surveys.index"), scope=scope.label() if scope else None,
+                   cases=cases, cases_url=external_url("manage.cases.index"))
+    subject = f"Customer scorecard, week {week}" + (f", {context['scope']} only" if scope else "")
+    return mail.Rendered(f"{subject} — {context['organisation']}",
+                         render_template("email/scorecard.txt", **context),
+                         render_template("email/scorecard.html", **context), {},
+                         images={item.cid: png for item, png in items if item.cid is not None and png})
 
 
 def _message_id(week: str, user: User, domain: str) -> str:

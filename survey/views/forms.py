@@ -396,6 +396,10 @@ class ApiTokenForm(Form):
                                         SelectChoice("editor", "editor: and create surveys, contacts, events, "
                                                                "imports"),
                                         SelectChoice("admin", "admin: everything")], default="analyst")
+    scope = TextAreaField("Data scope (optional)", validators=[Optional(), Length(max=2000)],
+                          description="Limit the token to some customers: one attribute=value per line, e.g. "
+                                      "location=Leeds (a second line team=Billing must hold too; a repeated "
+                                      "attribute allows either value). Empty: everything.")
 
 
 class EraseForm(Form):

@@ -67,7 +67,7 @@ def upsert_contacts():
 @operation("/contacts", "GET", role="agent", summary="List contacts, or find one by email", tag=TAG,
            params=(Param("email", {"type": "string", "maxLength": 320}, "only the contact with this address"),
                    *PAGE_PARAMS),
-           responses={200: ("A page of contacts, by id", ref("ContactPage"))})
+           responses={200: ("A page of contacts, by id", ref("ContactPage"))}, scoped=True)
 def list_contacts():
     query = select(Contact)
     if "email" in request.args:
@@ -78,7 +78,7 @@ def list_contacts():
 
 
 @operation(f"/contacts/<{ID}:contact_id>", "GET", role="agent", summary="Read a contact", tag=TAG,
-           responses={200: ("The contact", ref("Contact")), **NOT_FOUND})
+           responses={200: ("The contact", ref("Contact")), **NOT_FOUND}, scoped=True)
 def read_contact(contact_id: int):
     return jsonify(contact_body(_contact_or_404(contact_id)))
 
@@ -86,7 +86,7 @@ def read_contact(contact_id: int):
 @operation(f"/contacts/<{ID}:contact_id>", "DELETE", role="editor", summary="Erase a contact's personal data", tag=TAG,
            description="On the customer's request: their personal data goes, their answers stay, anonymised "
                        "(see the user guide). Cannot be undone.",
-           responses={200: ("Erased", ref("Erased")), **NOT_FOUND})
+           responses={200: ("Erased", ref("Erased")), **NOT_FOUND}, scoped=True)
 def erase_contact(contact_id: int):
     contact = _contact_or_404(contact_id)
     kept = contacts.erase_contact(contact, actor=f"api:{g.api_token.name}", actor_id=None, now=utcnow())

@@ -47,14 +47,14 @@ def alert_body(alert: Alert) -> dict:
 
 @operation("/alerts", "GET", role="analyst", summary="List trend alerts (drops and rises)", tag="Alerts",
            params=(Param("status", {"enum": list(ALERT_STATUSES)}, "only alerts in this status"), *PAGE_PARAMS),
-           responses={200: ("A page of alerts, oldest first", ref("AlertPage"))})
+           responses={200: ("A page of alerts, oldest first", ref("AlertPage"))}, scoped=True)
 def list_alerts():
     after, limit = cursor()
     return jsonify(page_body(alerts.alerts_after(after=after, limit=limit, status=_status(ALERT_STATUSES)), alert_body))
 
 
 @operation(f"/alerts/<{ID}:alert_id>", "GET", role="analyst", summary="Read an alert", tag="Alerts",
-           responses={200: ("The alert", ref("Alert")), 404: ("No alert with that id", ref("Error"))})
+           responses={200: ("The alert", ref("Alert")), 404: ("No alert with that id", ref("Error"))}, scoped=True)
 def read_alert(alert_id: int):
     return jsonify(alert_body(_one(Alert, alert_id, "alert")))
 
@@ -78,7 +78,7 @@ def case_body(case: FollowUpCase) -> dict:
 
 @operation("/cases", "GET", role="agent", summary="List follow-up cases", tag="Follow-up cases",
            params=(Param("status", {"enum": list(CASE_STATUSES)}, "only cases in this status"), *PAGE_PARAMS),
-           responses={200: ("A page of cases, oldest first", ref("CasePage"))})
+           responses={200: ("A page of cases, oldest first", ref("CasePage"))}, scoped=True)
 def list_cases():
     after, limit = cursor()
     return jsonify(page_body(followups.cases_after(after=after, limit=limit, status=_status(CASE_STATUSES)),
@@ -86,7 +86,7 @@ def list_cases():
 
 
 @operation(f"/cases/<{ID}:case_id>", "GET", role="agent", summary="Read a follow-up case", tag="Follow-up cases",
-           responses={200: ("The case", ref("Case")), 404: ("No case with that id", ref("Error"))})
+           responses={200: ("The case", ref("Case")), 404: ("No case with that id", ref("Error"))}, scoped=True)
 def read_case(case_id: int):
     return jsonify(case_body(_one(FollowUpCase, case_id, "case")))
 

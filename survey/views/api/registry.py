@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Flask, after_this_request, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from survey.accounts import scopes
 from survey.accounts.api_tokens import record_use, token_for_request, use_is_due
 from survey.clock import utcnow
 from survey.extensions import csrf
@@ -58,6 +59,9 @@ class Operation:
     body_media_type: str = "application/json"
     responses: dict[int, tuple[str, dict | None]] = field(default_factory=dict)  # status → (description, schema)
     description: str = ""
+    # Whether a token with a data scope may call it: reads whose every query the scope filters. Writes that
+    # reach beyond it (contacts, events, surveys, imports) and organisation-wide reads (changes) may not.
+    scoped: bool = False
 
 
 OPERATIONS: dict[str, Operation] = {}  # endpoint name (without "api.") → its declaration
@@ -71,14 +75,15 @@ def openapi_path(rule: str) -> str:
 
 def operation(rule: str, method: str, *, role: str | None, summary: str, tag: str, params=(), body=None,
               body_media_type: str = "application/json", responses: dict | None = None,
-              description: str = "") -> Callable:
+              description: str = "", scoped: bool = False) -> Callable:
     """Declare and register one API operation (see the module docstring)."""
     def register(view: Callable) -> Callable:
         endpoint = view.__name__
         if endpoint in OPERATIONS:
             raise RuntimeError(f"API operation {endpoint} declared twice")
         OPERATIONS[endpoint] = Operation(endpoint, method, openapi_path(rule), role, summary, tag, tuple(params), body,
-                                         body_media_type, responses or {}, description or (view.__doc__ or "").strip())
+                                         body_media_type, responses or {}, description or (view.__doc__ or "").strip(),
+                                         scoped)
         bp.add_url_rule(rule, endpoint, view, methods=[method])
         return view
     return register
@@ -92,7 +97,7 @@ ERROR_CODES: tuple[tuple[int, tuple[str, ...], str], ...] = (
     (400, ("unknown_parameter", "invalid_parameter"), "a query parameter the operation does not take, or a bad value"),
     (400, ("bad_request",), "the request itself is malformed, e.g. a Host the server does not serve"),
     (401, ("unauthorized",), "no token, an unknown or a revoked token"),
-    (403, ("forbidden",), "the token's role may not do this"),
+    (403, ("forbidden",), "the token's role or data scope may not do this"),
     (404, ("not_found",), "no such item, or no such path"),
     (405, ("method_not_allowed",), "the method is not allowed here"),
     (409, ("conflict",), "the item exists already, cannot change so, or changed meanwhile"),
@@ -196,6 +201,11 @@ def authorise():
         return options_answer()
     if declared.role is not None:
         g.api_token = _token_with_role(declared.role)
+        scope = scopes.Scope.of(g.api_token.scope)
+        if scope is not None and not declared.scoped:
+            raise ApiError(403, "forbidden", f"this token is limited to {scopes.describe(g.api_token.scope)} "
+                                             "and may not do this; a token without a scope is needed")
+        scopes.activate(scope)  # every query of the operation stays inside the token's scope
     _check_parameters(declared)
     return None
 

@@ -29,7 +29,7 @@ TAG = "Responses"
            description="Oldest first. Pages are cut by response id (keyset), so following next_cursor never skips "
                        "or repeats a response, however many arrive meanwhile. Each item is the JSON export format.",
            responses={200: ("A page of responses", ref("ResponsePage")),
-                      404: ("No survey with that slug", ref("Error"))})
+                      404: ("No survey with that slug", ref("Error"))}, scoped=True)
 def list_responses(slug: str):
     survey = survey_or_404(slug)
     after, limit = cursor()
@@ -44,7 +44,8 @@ def list_responses(slug: str):
 
 
 @operation(f"/responses/<{ID}:response_id>", "GET", role="analyst", summary="Read one response", tag=TAG,
-           responses={200: ("The response", ref("Response")), 404: ("No response with that id", ref("Error"))})
+           responses={200: ("The response", ref("Response")), 404: ("No response with that id", ref("Error"))},
+           scoped=True)
 def read_response(response_id: int):
     response = db.session.get(Response, response_id)
     if response is None:
@@ -78,7 +79,8 @@ def import_responses(slug: str):
                        "how far it got (`done` of `total`: bytes of the file while `checking`, rows while "
                        "`writing`) and, once it ended, its `outcome`: for an import, the counts, or for a refused "
                        "file `summary`, `total` and `problems` (row, column, message).",
-           responses={200: ("The job", ref("Job")), 404: ("No job with that id started by this token", ref("Error"))})
+           responses={200: ("The job", ref("Job")), 404: ("No job with that id started by this token", ref("Error"))},
+           scoped=True)
 def read_job(job_id: int):
     job = db.session.scalar(jobs.visible(token=g.api_token).where(Job.id == job_id))
     if job is None:

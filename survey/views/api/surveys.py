@@ -78,13 +78,13 @@ def definition_from_body():
            responses={200: ("Every survey, by slug", {"type": "object", "required": ["data"],
                                                        "additionalProperties": False,
                                                        "properties": {"data": {"type": "array",
-                                                                               "items": ref("Survey")}}})})
+                                                                               "items": ref("Survey")}}})}, scoped=True)
 def list_surveys():
     return jsonify({"data": [survey_summary(survey) for survey in authoring.list_surveys()]})
 
 
 @operation("/surveys/<slug>", "GET", role="agent", summary="Read a survey and its current definition", tag=TAG,
-           responses={200: ("The survey", ref("SurveyDetail")), **ERRORS})
+           responses={200: ("The survey", ref("SurveyDetail")), **ERRORS}, scoped=True)
 def read_survey(slug: str):
     return jsonify(survey_detail(survey_or_404(slug)))
 
@@ -195,7 +195,7 @@ def results_body(board: dashboard.Dashboard) -> dict:
                        "are null where a period or group has too few responses). Without from/to: the last 12 "
                        "complete periods.",
            responses={200: ("Results", ref("Results")), **ERRORS,
-                      400: ("A query parameter is not valid", ref("Error"))})
+                      400: ("A query parameter is not valid", ref("Error"))}, scoped=True)
 def survey_results(slug: str):
     survey = survey_or_404(slug)
     chosen = results_filter(request.args)

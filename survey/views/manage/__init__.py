@@ -14,6 +14,7 @@ from survey.views.manage import (
     notifications,
     responses,
     results,
+    scopes,
     sending,
     surveys,
     teams,
@@ -26,4 +27,4 @@ for child in (surveys, cases, contacts, sending, alerts, results, responses, exp
     bp.register_blueprint(child.bp)
 bp.register_blueprint(teams.members_bp)
 
-__all__ = ["bp"]
+__all__ = ["bp", "scopes"]  # scopes: its view is on `bp` itself

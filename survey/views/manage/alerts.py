@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from survey import alerts as alerting
+from survey.accounts import scopes
 from survey.alerts import evidence, trends
 from survey.clock import local_date, utcnow
 from survey.extensions import db
@@ -16,7 +17,7 @@ from survey.results.settings import Settings
 from survey.views.forms import ActionForm
 from survey.views.manage.blueprint import section, survey_or_404
 
-bp = section("alerts", __name__, read="analyst")
+bp = section("alerts", __name__, read="analyst", scoped="all")
 
 
 @bp.route("/alerts/")
@@ -82,7 +83,7 @@ def survey_trends(slug: str):
     """Live detection for one survey (read-only): what moved, and where there is too little data."""
     survey = survey_or_404(slug)
     settings = Settings.from_config(current_app.config)
-    detection = trends.detect_survey(survey, now=utcnow(), settings=settings)
+    detection = trends.detect_survey(survey, now=utcnow(), settings=settings, scope=scopes.active())
     return render_template("manage/alerts/trends.html", survey=survey, settings=settings, detection=detection,
                            findings=[(trends.headline(f), trends.describe(f)) for f in detection.findings],
                            segment_label=trends.segment_label)

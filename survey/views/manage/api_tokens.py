@@ -2,12 +2,14 @@
 see each token's role and last use, revoke one."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
 
-from survey.accounts import api_tokens
+from survey.accounts import api_tokens, scopes
 from survey.clock import utcnow
 from survey.extensions import db
 from survey.models import ApiToken
+from survey.results.settings import Settings
 from survey.views.forms import ActionForm, ApiTokenForm
 from survey.views.manage.blueprint import section
 
@@ -18,7 +20,7 @@ bp = section("tokens", __name__, read="admin", url_prefix="/api-tokens")
 
 def _page(form: ApiTokenForm, *, secret: str | None = None, status: int = 200):
     return render_template("manage/api_tokens.html", tokens=api_tokens.list_tokens(), form=form, secret=secret,
-                           action=ActionForm()), status
+                           action=ActionForm(), describe_scope=scopes.describe), status
 
 
 @bp.route("/")
@@ -32,7 +34,15 @@ def create():
     if not form.validate_on_submit():
         return _page(form, status=422)
     try:
-        _token, secret = api_tokens.create_token(form.name.data, form.role.data, now=utcnow())
+        lines = [line for line in (form.scope.data or "").splitlines() if line.strip()]
+        scope = scopes.check(scopes.parse_pairs(lines),
+                             attributes=Settings.from_config(current_app.config).segment_names)
+    except scopes.ScopeError as error:
+        form.scope.errors = [*form.scope.errors, f"{error}; no token was created"]
+        return _page(form, status=422)
+    try:
+        _token, secret = api_tokens.create_token(form.name.data, form.role.data, now=utcnow(), scope=scope,
+                                                 actor=f"user:{current_user.id}", actor_id=current_user.id)
     except api_tokens.TokenError as error:
         form.name.errors = [*form.name.errors, str(error)]
         return _page(form, status=422)

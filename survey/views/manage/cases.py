@@ -22,7 +22,7 @@ from survey.results.settings import Settings
 from survey.views.forms import ActionForm, CaseStatusForm, NoteForm
 from survey.views.manage.blueprint import section
 
-bp = section("cases", __name__, read="agent")
+bp = section("cases", __name__, read="agent", scoped="all")
 
 
 def _case(case_id: int) -> FollowUpCase:

@@ -13,10 +13,11 @@ from flask_login import current_user
 from survey.clock import utcnow
 from survey.outreach import contacts
 from survey.views.forms import ContactsImportForm, EraseForm
-from survey.views.manage.blueprint import form_page, section
+from survey.views.manage.blueprint import form_page, section, unscoped_only
 from survey.wording import plural
 
-bp = section("contacts", __name__, read="agent", change="editor", url_prefix="/contacts")
+bp = section("contacts", __name__, read="agent", change="editor", url_prefix="/contacts",
+             scoped="all")
 
 PER_PAGE = 50
 MAX_PAGE = 100_000  # 5 million contacts
@@ -33,6 +34,7 @@ def index():
 
 @bp.route("/import", methods=["GET", "POST"])
 @form_page
+@unscoped_only
 def import_contacts():
     form = ContactsImportForm()
     report = None

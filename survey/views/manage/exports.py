@@ -18,7 +18,7 @@ from survey.transfer import audit_log, results_export
 from survey.transfer import exports as exporting
 from survey.views.manage.blueprint import section, survey_or_404
 
-bp = section("exports", __name__, read="analyst")
+bp = section("exports", __name__, read="analyst", scoped="all")
 
 
 

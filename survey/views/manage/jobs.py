@@ -19,7 +19,7 @@ from survey.extensions import db
 from survey.models import Job, JobState
 from survey.views.manage.blueprint import section
 
-bp = section("jobs", __name__, read="analyst")
+bp = section("jobs", __name__, read="analyst", scoped="all")
 
 LISTED = 50
 

@@ -18,7 +18,7 @@ from survey.results.filters import parse_filter
 from survey.results.settings import Settings
 from survey.views.manage.blueprint import section, survey_or_404
 
-bp = section("results", __name__, read="analyst")
+bp = section("results", __name__, read="analyst", scoped="all")
 
 
 

@@ -70,7 +70,7 @@ from survey.views.manage.blueprint import changes_nothing, form_page, section, s
 from survey.views.manage.confirming import confirmation, confirmed
 from survey.views.respond import render_survey
 
-bp = section("surveys", __name__, read="agent", change="editor")
+bp = section("surveys", __name__, read="agent", change="editor", scoped="read")
 
 
 

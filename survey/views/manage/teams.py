@@ -20,8 +20,8 @@ from survey.views.forms import ActionForm, ChatChannelForm, RootCauseForm, TeamF
 from survey.views.manage.blueprint import section
 from survey.webhooks import chat
 
-bp = section("teams", __name__, read="agent", change="admin", url_prefix="/teams")
-members_bp = section("team_members", __name__, read="agent", change="editor", url_prefix="/teams")
+bp = section("teams", __name__, read="agent", change="admin", url_prefix="/teams", scoped="read")
+members_bp = section("team_members", __name__, read="agent", change="editor", url_prefix="/teams", scoped="read")
 
 
 def _team(team_id: int) -> Team:

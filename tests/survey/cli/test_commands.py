@@ -135,6 +135,7 @@ def test_seed_demo_loads_a_real_drop_in_leeds_and_prints_the_login(runner, app):
     result = runner.invoke(args=["seed-demo", "--if-empty"])
     assert result.exit_code == 0
     assert re.search(r"Log in at \S+/login as demo@example.com with the password \S{12,}", result.output)
+    assert "leeds.manager@example.com, the Leeds manager, who sees Leeds only" in result.output
     again = runner.invoke(args=["seed-demo", "--if-empty"])
     assert again.output == result.output  # the login again, nothing loaded twice
     with app.app_context():
@@ -148,6 +149,8 @@ def test_seed_demo_loads_a_real_drop_in_leeds_and_prints_the_login(runner, app):
         assert set(languages) == {"en", "fr"} and languages["fr"] > 500
         total = db.session.scalar(select(func.count()).select_from(Response).where(Response.survey_id == survey.id))
         assert total > 6000
+        assert db.session.scalar(select(User.scope).where(User.email == "leeds.manager@example.com")) == \
+            {"location": ["Leeds"]}
         recent = Response.submitted_at >= demo._month_start(utcnow(), 1)
         location = Response.attributes["location"].as_string()
         rows = db.session.execute(

@@ -198,7 +198,47 @@ PERMISSIONS = {
     ("manage.notifications.add_channel", "POST"): "admin",
     ("manage.audit.index", "GET"): "admin",
     ("manage.audit.export_csv", "GET"): "admin",
+    # People administration: a person's data scope.
+    ("manage.user_scope", "GET"): "admin",
+    ("manage.user_scope", "POST"): "admin",
 }
+
+# Route × role × scope: what a person with a data scope may use (their role permitting), by manager section:
+# "all", "read" (GET and HEAD) or nothing (not listed: organisation-wide pages — changes, sending and the
+# outbox, imports, webhooks, API tokens, branding, people). Everything they may open shows only what their
+# scope allows (test_a_scoped_person_sees_only_their_scope).
+SCOPED_SECTIONS = {"results": "all", "responses": "all", "exports": "all", "alerts": "all", "cases": "all",
+                   "contacts": "all", "jobs": "all", "surveys": "read", "teams": "read", "team_members": "read"}
+# Exceptions by route: True allowed, False refused.
+SCOPED_ROUTES = {
+    ("auth.scorecard_subscription", "POST"): True,  # one's own email setting (the scorecard follows the scope)
+    ("manage.contacts.import_contacts", "GET"): False,  # would write contacts outside the scope
+    ("manage.contacts.import_contacts", "POST"): False,
+    ("manage.surveys.preview", "POST"): True,  # checks answers, stores nothing
+    # Pages that exist to be posted, in sections a scoped person may only read.
+    ("manage.surveys.new_survey", "GET"): False,
+    ("manage.surveys.import_definition", "GET"): False,
+    ("manage.surveys.edit_question", "GET"): False,
+    ("manage.surveys.delete_question", "GET"): False,
+    ("manage.surveys.edit_section", "GET"): False,
+    ("manage.surveys.delete_section", "GET"): False,
+    ("manage.surveys.change_status_view", "GET"): False,
+}
+# The API operations a token with a data scope may call: reads every query of which the scope filters.
+SCOPED_OPERATIONS = {"api.list_surveys", "api.read_survey", "api.survey_results", "api.list_responses",
+                     "api.read_response", "api.read_job", "api.list_contacts", "api.read_contact",
+                     "api.erase_contact", "api.list_alerts", "api.read_alert", "api.list_cases", "api.read_case"}
+
+
+def scoped_may(endpoint: str, method: str) -> bool:
+    """Whether a person (or token) with a data scope may use the route, by the tables above."""
+    if endpoint.startswith("api."):
+        return endpoint in SCOPED_OPERATIONS
+    if (endpoint, method) in SCOPED_ROUTES:
+        return SCOPED_ROUTES[(endpoint, method)]
+    parts = endpoint.split(".")
+    access = SCOPED_SECTIONS.get(parts[1]) if len(parts) == 3 else None
+    return access == "all" or (access == "read" and method == "GET")
 
 SAMPLE_VALUES = {"slug": "support-csat", "key": "satisfaction", "token": "t" * 43, "filename": "css/hearken.css"}
 
@@ -238,6 +278,8 @@ def test_every_route_has_an_entry(app):
     found = {(rule.endpoint, method) for rule, method in routes(app)}
     assert sorted(found - PERMISSIONS.keys()) == [], "add these routes to PERMISSIONS"
     assert sorted(PERMISSIONS.keys() - found) == [], "these entries name routes that no longer exist"
+    assert sorted(SCOPED_ROUTES.keys() - found) == [], "these scope exceptions name routes that no longer exist"
+    assert sorted(SCOPED_OPERATIONS - {endpoint for endpoint, _method in found}) == []
 
 
 def refused(response, level: str) -> bool:
@@ -335,3 +377,124 @@ def test_every_form_a_role_is_offered_is_one_it_may_submit(app, level):
             if LEVELS.index(level) < LEVELS.index(needed):
                 wrong.append(f"{url} offers {level} a form posting to {target} ({endpoint} needs {needed})")
     assert not wrong, "\n".join(sorted(set(wrong)))
+
+
+# --- route × role × scope -------------------------------------------------------------------------------------
+
+ID_NAMES = {"response_id": "response", "case_id": "case", "contact_id": "contact", "alert_id": "alert"}
+
+
+def url_with(rule, slug: str, ids: dict[str, int]) -> tuple[str, bool]:
+    """The rule's address with the records of `ids` (one side's response, case, contact, alert); and whether
+    it names one of them."""
+    values, names_one = {}, False
+    for name, converter in rule._converters.items():
+        if name in ID_NAMES:
+            values[name], names_one = ids[ID_NAMES[name]], True
+        elif name == "slug":
+            values[name] = slug
+        elif name in SAMPLE_VALUES:
+            values[name] = SAMPLE_VALUES[name]
+        elif type(converter).__name__ == "AnyConverter":
+            values[name] = sorted(converter.items)[0]
+        else:
+            values[name] = 987654
+    return rule.build(values, append_unknown=False)[1], names_one
+
+
+def shows_outside(text: str, stored: dict) -> list[str]:
+    """What of York (or of everyone) a page or answer shows: the marker, or a link to a hidden record."""
+    from tests.scoped import MARKER
+
+    found = [MARKER] if MARKER.lower() in text.lower() else []
+    for kind, paths in (("response", ('/manage/responses/{}"', '/api/v1/responses/{}"')),
+                        ("case", ('/manage/cases/{}"', '/api/v1/cases/{}"')),
+                        ("contact", ('/manage/contacts/{}"', '/api/v1/contacts/{}"'))):
+        found += [path.format(stored["york"][kind]) for path in paths if path.format(stored["york"][kind]) in text]
+    found += [f"alert {number}" for number in stored["hidden"]["alert"]
+              if f'/alerts/{number}"' in text or f'"id": {number},' in text or f'"id":{number},' in text]
+    found += [f"case {number}" for number in stored["hidden"]["case"] if f'/cases/{number}"' in text]
+    return found
+
+
+@pytest.fixture
+def leeds_and_york(migrated, instance_path):
+    """An app without CSRF (as open_app) holding tests/scoped.py's data: (app, what was stored)."""
+    from tests.scoped import store_leeds_and_york
+
+    app = build_app(migrated, instance_path, WTF_CSRF_ENABLED=False)
+    yield app, store_leeds_and_york(app)
+    with app.app_context():
+        empty_tables()
+        db.engine.dispose()
+
+
+def test_a_scoped_person_gets_exactly_what_the_table_says_and_sees_only_their_scope(leeds_and_york):
+    """Every manager route as a Leeds-scoped person of each role, on data of Leeds and York: the role's refusals
+    (403 as before), the scope's (403: organisation-wide pages), York's records unreachable (404 with their
+    ids, for reading and for changing), and every page opened with Leeds's records free of anything of York's
+    (its marker, links to its responses, cases, contacts and alerts, or to the alerts on everyone)."""
+    app, stored = leeds_and_york
+    wrong = []
+    everything = sorted(routes(app), key=lambda pair: (pair[0].rule, pair[1]))
+    for role in ROLES:
+        client = app.test_client()
+        log_in(client, f"{role}-leeds@example.com")
+        for rule, method in everything:
+            needed = PERMISSIONS[(rule.endpoint, method)]
+            if needed in (ANYONE, "api") or rule.endpoint == "auth.logout":
+                continue  # customers' pages know no scope; the API is walked with a token below
+            url, names_one = url_with(rule, stored["slug"], stored["york"])
+            response = client.open(url, method=method, data={})
+            response.get_data()  # a streamed export runs to its end in this request's context
+            response.close()
+            where = f"{method} {url} as a Leeds {role}"
+            if LEVELS.index(role) < LEVELS.index(needed) or not scoped_may(rule.endpoint, method):
+                if response.status_code != 403:
+                    wrong.append(f"{where}: {response.status_code}, expected 403")
+            elif names_one and response.status_code != 404:
+                wrong.append(f"{where} (York's): {response.status_code}, expected 404")
+            elif response.status_code >= 500:
+                wrong.append(f"{where}: {response.status_code}")
+            if role != "admin" or method != "GET" or not scoped_may(rule.endpoint, method):
+                continue
+            url, _ = url_with(rule, stored["slug"], stored["leeds"])
+            for address in (url, f"{url}?from=2026-01-01&to=2026-12-31&show=all&status=all"):
+                response = client.get(address)
+                text = response.get_data(as_text=True)
+                response.close()
+                if response.status_code >= 500 or (found := shows_outside(text, stored)):
+                    wrong.append(f"GET {address} as a Leeds admin {response.status_code}, shows {found or text[-300:]}")
+    assert wrong == [], f"{len(wrong)} wrong:\n" + "\n".join(wrong)
+
+
+def test_a_scoped_token_gets_exactly_what_the_table_says_and_reads_only_its_scope(leeds_and_york):
+    """Every API operation with a Leeds-scoped admin token: operations that reach beyond a scope refused (403),
+    York's records unreachable (404), and every answer read with Leeds's records free of York's."""
+    from survey.accounts import api_tokens, scopes
+    from tests.factories import NOW
+    from tests.scoped import BULK, LEEDS, LEEDS_SCOPE
+
+    app, stored = leeds_and_york
+    with app.app_context():
+        _token, secret = api_tokens.create_token("leeds-bi", "admin", now=NOW, scope=scopes.Scope.of(LEEDS_SCOPE))
+    client, wrong = app.test_client(), []
+    headers = {"Authorization": f"Bearer {secret}"}
+    for rule, method in sorted(routes(app), key=lambda pair: (pair[0].rule, pair[1])):
+        if PERMISSIONS[(rule.endpoint, method)] != "api":
+            continue
+        url, names_one = url_with(rule, stored["slug"], stored["york"])
+        status = client.open(url, method=method, headers=headers, json={}).status_code
+        expected = 403 if not scoped_may(rule.endpoint, method) else 404 if names_one else None
+        if (expected and status != expected) or status >= 500:
+            wrong.append(f"{method} {url}: {status}, expected {expected or 'no error'}")
+        if method == "GET" and scoped_may(rule.endpoint, method):
+            url, _ = url_with(rule, stored["slug"], stored["leeds"])
+            for address in (url, f"{url}?from=2026-01-01&to=2026-12-31"):
+                answer = client.get(address, headers=headers)
+                if answer.status_code >= 500 or (found := shows_outside(answer.get_data(as_text=True), stored)):
+                    wrong.append(f"GET {address}: {answer.status_code}, shows {found or answer.get_data()[-300:]}")
+    results = client.get(f"/api/v1/surveys/{stored['slug']}/results?from=2026-10-01&to=2026-10-31",
+                         headers=headers).get_json()
+    assert results["responses"] == BULK[LEEDS]  # October's: Leeds's alone (York's 8 would make 11)
+    assert wrong == [], f"{len(wrong)} wrong:\n" + "\n".join(wrong)
