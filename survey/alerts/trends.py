@@ -233,8 +233,11 @@ def evidence_of(alert: Alert, *, settings: Settings, today: date) -> evidence.Ev
     """What moved with an alert: the segment's other ratings over its two periods (one GROUP BY over the
     rollup) and the words of its comments (survey.alerts.evidence)."""
     periods = evidence.compared_periods(alert)
+    # Only the alert's own segment is compared: read as a scope of that segment, which is also what lets a
+    # person scoped to it read the rollup (an alert they see is inside their scope).
+    segment = Scope.of({name: [value] for name, value in (alert.segment or {}).items()})
     series = survey_series(alert.survey, [periods.before, periods.after], periods.unit, tuple(alert.segment or {}),
-                           year_before=False)
+                           segment, year_before=False)
     return evidence.gather(alert, periods, series, settings=settings, today=today)
 
 

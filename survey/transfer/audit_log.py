@@ -207,11 +207,17 @@ def record_export(what: str, subject: str, *, now: datetime, fmt: str, filter_ar
     Committed at once on a connection of its own (survey.models.audit.record_now), since a download is a
     GET; this session's transaction, which only read, is ended first so it holds no lock that the entry's
     own transaction would wait for (on SQLite a command's or a POST's transaction takes the write lock)."""
+    db.session.commit()
+    audit.record_now(f"{what}.exported", subject, now=now, **export_detail(fmt, filter_args))
+
+
+def export_detail(fmt: str, filter_args: Mapping[str, str]) -> dict[str, object]:
+    """An export entry's detail: its format and the filter it was made with, without a search text. An
+    export made by a job (a POST) records it with `audit.record` in the job's own transaction."""
     kept = {name: value for name, value in filter_args.items() if name != "q"}
     if filter_args.get("q"):
         kept["q"] = "(a search text, not kept)"
-    db.session.commit()
-    audit.record_now(f"{what}.exported", subject, now=now, format=fmt, filter=kept)
+    return {"format": fmt, "filter": kept}
 
 
 def retention_days() -> int:

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from survey.background import jobs
 from survey.clock import local_date, utcnow
+from survey.models import audit
 from survey.results import dashboard
 from survey.results.filters import parse_filter
 from survey.results.settings import Settings
@@ -56,8 +57,9 @@ def responses_xlsx(slug: str):
     selection = _selection(slug)
     if isinstance(selection, Response):
         return selection
-    audit_log.record_export("responses", f"survey:{selection.survey.id}", now=utcnow(), fmt="xlsx",
-                            filter_args=request.args)
+    # In the job's transaction (jobs.submit commits): a POST's session holds the write lock until then.
+    audit.record("responses.exported", f"survey:{selection.survey.id}", now=utcnow(),
+                 **audit_log.export_detail("xlsx", request.args))
     job = jobs.submit("responses_xlsx", now=utcnow(), actor=f"user:{current_user.id}",
                       survey=selection.survey, owner=current_user,
                       params={"filter": list(request.args.items(multi=True))})
