@@ -152,3 +152,6 @@ class ApiToken(Model):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Who made it in the manager pages: a token stops working while its creator is deactivated. None for
+    # tokens made on the command line or before tokens had owners; those keep working.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
