@@ -1,5 +1,7 @@
 """API tokens for other systems: shown once, stored as SHA-256 (a token is 256 random bits, so a fast
-hash is enough: nothing to brute-force), named, with a role, revocable, last use recorded.
+hash is enough: nothing to brute-force), named, with a role, revocable, last use recorded. A token made in
+the manager pages records who made it, and stops working while that person is deactivated (tokens made on
+the command line, or before tokens had owners, have none and keep working).
 
 Checking a token only reads: a read request (GET) must not need the database's write lock, which on SQLite
 another process may hold for a while (a contacts upload), so the lookup never writes. The last use is
@@ -19,7 +21,7 @@ from sqlalchemy import or_, select, update
 
 from survey.database import write_without_waiting
 from survey.extensions import db
-from survey.models import ROLES, ApiToken
+from survey.models import ROLES, ApiToken, User, UserStatus
 
 PREFIX = "hk_"
 LAST_USE_EVERY = timedelta(minutes=1)  # how often a token's last use is written, at most
@@ -33,7 +35,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(name: str, role: str, *, now: datetime) -> tuple[ApiToken, str]:
+def create_token(name: str, role: str, *, now: datetime, created_by: User | None = None) -> tuple[ApiToken, str]:
     name = name.strip()
     if not name or len(name) > 100:
         raise TokenError("a token needs a name of 1 to 100 characters")
@@ -42,7 +44,8 @@ def create_token(name: str, role: str, *, now: datetime) -> tuple[ApiToken, str]
     if find_token(name):
         raise TokenError(f"a token named {name!r} already exists")
     secret = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name, role=role, token_hash=digest(secret), created_at=now)
+    token = ApiToken(name=name, role=role, token_hash=digest(secret), created_at=now,
+                     created_by_id=created_by.id if created_by is not None else None)
     db.session.add(token)
     db.session.commit()
     return token, secret
@@ -58,11 +61,18 @@ def presented_secret(authorization: str) -> str | None:
 
 
 def token_for_request(authorization: str) -> ApiToken | None:
-    """The live token an Authorization header presents, or None (none, unknown or revoked). Only reads."""
+    """The live token an Authorization header presents, or None (none, unknown, revoked, or made by someone
+    now deactivated). Only reads, in one query."""
     if (secret := presented_secret(authorization)) is None:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
-    if token is None or token.revoked_at is not None or not hmac.compare_digest(token.token_hash, digest(secret)):
+    found = db.session.execute(select(ApiToken, User.status).outerjoin(User, ApiToken.created_by_id == User.id)
+                               .where(ApiToken.token_hash == digest(secret))).one_or_none()
+    if found is None:
+        return None
+    token, creator_status = found
+    if token.revoked_at is not None or not hmac.compare_digest(token.token_hash, digest(secret)):
+        return None
+    if creator_status is not None and creator_status != UserStatus.ACTIVE:
         return None
     return token
 
@@ -91,5 +101,8 @@ def find_token(name: str) -> ApiToken | None:
     return db.session.scalar(select(ApiToken).where(ApiToken.name == name.strip()))
 
 
-def list_tokens() -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.name)))
+def list_tokens() -> list[tuple[ApiToken, User | None]]:
+    """Every token with the person who made it (None: made on the command line, or before tokens had owners)."""
+    return [(token, creator) for token, creator in db.session.execute(
+        select(ApiToken, User).outerjoin(User, ApiToken.created_by_id == User.id)
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.name))]

@@ -10,6 +10,7 @@ from survey.views.manage import (
     exports,
     imports,
     jobs,
+    people,
     responses,
     results,
     sending,
@@ -20,7 +21,7 @@ from survey.views.manage import (
 from survey.views.manage.blueprint import bp
 
 for child in (surveys, cases, contacts, sending, alerts, results, responses, exports, imports, jobs, changelog,
-              api_tokens, webhooks, branding, teams):
+              api_tokens, webhooks, branding, teams, people):
     bp.register_blueprint(child.bp)
 
 __all__ = ["bp"]

@@ -3,6 +3,7 @@ see each token's role and last use, revoke one."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
 
 from survey.accounts import api_tokens
 from survey.clock import utcnow
@@ -12,8 +13,6 @@ from survey.views.forms import ActionForm, ApiTokenForm
 from survey.views.manage.blueprint import section
 
 bp = section("tokens", __name__, read="admin", url_prefix="/api-tokens")
-
-
 
 
 def _page(form: ApiTokenForm, *, secret: str | None = None, status: int = 200):
@@ -32,7 +31,8 @@ def create():
     if not form.validate_on_submit():
         return _page(form, status=422)
     try:
-        _token, secret = api_tokens.create_token(form.name.data, form.role.data, now=utcnow())
+        _token, secret = api_tokens.create_token(form.name.data, form.role.data, now=utcnow(),
+                                                 created_by=current_user._get_current_object())
     except api_tokens.TokenError as error:
         form.name.errors = [*form.name.errors, str(error)]
         return _page(form, status=422)

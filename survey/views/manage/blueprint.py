@@ -91,6 +91,7 @@ NAVIGATION = (("manage.surveys.index", "Surveys", "GET"), ("manage.surveys.new_s
               ("manage.alerts.inbox", "Alerts", "GET"), ("manage.sending.outbox", "Outbox", "GET"),
               ("manage.jobs.index", "Jobs", "GET"),
               ("manage.webhooks.index", "Webhooks", "GET"), ("manage.tokens.index", "API tokens", "GET"),
+              ("manage.people.index", "People", "GET"),
               ("manage.branding.index", "Branding", "GET"))
 
 
