@@ -16,7 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     from survey.accounts import scopes
     from survey.config import instance_path_from, load_config, persistent_secret_key
     from survey.extensions import babel, csrf, db, limiter, login
-    from survey.views import api, auth, errors, manage, public, respond
+    from survey.views import account, api, auth, errors, manage, public, respond
     from survey.views import brand as brand_files
     from survey.views import unsubscribe as outreach
     from survey.web import headers, locale, log_redaction, rate_limits, request_body, request_text, routing, uploads
@@ -59,7 +59,8 @@ def create_app(config: dict | None = None) -> Flask:
         database.configure_engine(db.engine)  # registers listeners; does not connect
 
     app.url_map.converters["int"] = ids.IdConverter  # before the routes are added: they compile with it
-    for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, manage.bp, api.bp, errors.bp, brand_files.bp):
+    for blueprint in (public.bp, respond.bp, outreach.bp, auth.bp, account.bp, manage.bp, api.bp, errors.bp,
+                      brand_files.bp):
         app.register_blueprint(blueprint)
     rate_limits.init_app(app)
     headers.init_app(app)

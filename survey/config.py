@@ -47,6 +47,11 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "HEARKEN_ACCOUNT_LOGIN_RATE_LIMIT": ("ACCOUNT_LOGIN_RATE_LIMIT", str),
     "HEARKEN_DEVICE_LOGIN_RATE_LIMIT": ("DEVICE_LOGIN_RATE_LIMIT", str),
     "HEARKEN_TOKEN_RATE_LIMIT": ("TOKEN_RATE_LIMIT", str),
+    "HEARKEN_RESET_RATE_LIMIT": ("RESET_RATE_LIMIT", str),
+    "HEARKEN_RESET_ADDRESS_RATE_LIMIT": ("RESET_ADDRESS_RATE_LIMIT", str),
+    "HEARKEN_TWO_FACTOR_RATE_LIMIT": ("TWO_FACTOR_RATE_LIMIT", str),
+    "HEARKEN_INVITATION_DAYS": ("INVITATION_DAYS", int),
+    "HEARKEN_PASSWORD_RESET_MINUTES": ("PASSWORD_RESET_MINUTES", int),
     "HEARKEN_TRUSTED_HOSTS": ("TRUSTED_HOSTS", lambda v: [h.strip() for h in v.split(",") if h.strip()] or None),
     "HEARKEN_SEGMENT_ATTRIBUTES": ("SEGMENT_ATTRIBUTES", lambda v: tuple(filter(None, map(str.strip, v.split(","))))),
     # Single sign-on (survey/accounts/sso.py): read as written, checked by `flask check-deploy`.
@@ -124,6 +129,15 @@ DEFAULTS: dict[str, Any] = {
     # before): counted instead of the account's limit, so others' guesses cannot lock the owner out.
     "DEVICE_LOGIN_RATE_LIMIT": "10 per hour",
     "TOKEN_RATE_LIMIT": "30 per minute; 300 per day",
+    # "Forgot your password?" requests (survey/accounts/passwords.py): every request counts, per client address
+    # and per address typed, so the page cannot be used to flood someone's inbox.
+    "RESET_RATE_LIMIT": "10 per hour; 50 per day",
+    "RESET_ADDRESS_RATE_LIMIT": "3 per hour; 10 per day",
+    # Wrong two-factor codes per account being signed in to (and per client address, with the login's limit).
+    "TWO_FACTOR_RATE_LIMIT": "5 per minute; 20 per hour",
+    # How long an invitation's link works, in days; a password reset's, in minutes.
+    "INVITATION_DAYS": 7,
+    "PASSWORD_RESET_MINUTES": 60,
     # Host headers to accept (Flask's TRUSTED_HOSTS; ".example.com" also accepts its subdomains); others get
     # 400. None accepts any: links never use the Host header anyway (survey/links.py), so this is defence in
     # depth that `flask check-deploy` asks for in production.

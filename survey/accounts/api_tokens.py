@@ -1,5 +1,7 @@
 """API tokens for other systems: shown once, stored as SHA-256 (a token is 256 random bits, so a fast
-hash is enough: nothing to brute-force), named, with a role, revocable, last use recorded.
+hash is enough: nothing to brute-force), named, with a role, revocable, last use recorded. A token made in
+the manager pages records who made it, and stops working while that person is deactivated (tokens made on
+the command line, or before tokens had owners, have none and keep working).
 
 Checking a token only reads: a read request (GET) must not need the database's write lock, which on SQLite
 another process may hold for a while (a contacts upload), so the lookup never writes. The last use is
@@ -14,6 +16,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import insert, or_, select, update
@@ -23,7 +26,7 @@ from survey.accounts.scopes import Scope
 from survey.clock import local_date, start_of_local_day
 from survey.database import write_without_waiting
 from survey.extensions import db
-from survey.models import ROLES, ApiToken, AuditEntry, audit
+from survey.models import ROLES, ApiToken, AuditEntry, User, UserStatus, audit
 
 PREFIX = "hk_"
 LAST_USE_EVERY = timedelta(minutes=1)  # how often a token's last use is written, at most
@@ -38,9 +41,10 @@ def digest(token: str) -> str:
 
 
 def create_token(name: str, role: str, *, now: datetime, scope: Scope | None = None,
-                 actor: str | None = None, actor_id: int | None = None) -> tuple[ApiToken, str]:
-    """A new token and its secret (shown once). With a data `scope` (checked by scopes.check), the token reads
-    only inside it; the audit log records the scope it was given."""
+                 created_by: User | None = None) -> tuple[ApiToken, str]:
+    """A new token and its secret (shown once), working while `created_by` (None: the command line) is active.
+    With a data `scope` (checked by scopes.check), the token reads only inside it; the audit log records the
+    scope it was given."""
     name = name.strip()
     if not name or len(name) > 100:
         raise TokenError("a token needs a name of 1 to 100 characters")
@@ -50,14 +54,14 @@ def create_token(name: str, role: str, *, now: datetime, scope: Scope | None = N
         raise TokenError(f"a token named {name!r} already exists")
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(name=name, role=role, token_hash=digest(secret), created_at=now,
-                     scope=scope.stored() if scope else None)
+                     scope=scope.stored() if scope else None,
+                     created_by_id=created_by.id if created_by is not None else None)
     db.session.add(token)
     db.session.flush()  # its id, for the audit entries
-    audit.record("api_token.created", f"api_token:{token.id}", now=now, actor=actor, actor_id=actor_id,
-                 name=name, role=role)
+    audit.record("api_token.created", f"api_token:{token.id}", now=now, name=name, role=role)
     if scope is not None:
-        audit.record("api_token.scope_set", f"api_token:{token.id}", now=now, actor=actor, actor_id=actor_id,
-                     **{"from": None, "to": scope.stored()})
+        change: dict[str, Any] = {"from": None, "to": scope.stored()}
+        audit.record("api_token.scope_set", f"api_token:{token.id}", now=now, **change)
     db.session.commit()
     return token, secret
 
@@ -72,11 +76,18 @@ def presented_secret(authorization: str) -> str | None:
 
 
 def token_for_request(authorization: str) -> ApiToken | None:
-    """The live token an Authorization header presents, or None (none, unknown or revoked). Only reads."""
+    """The live token an Authorization header presents, or None (none, unknown, revoked, or made by someone
+    now deactivated). Only reads, in one query."""
     if (secret := presented_secret(authorization)) is None:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
-    if token is None or token.revoked_at is not None or not hmac.compare_digest(token.token_hash, digest(secret)):
+    found = db.session.execute(select(ApiToken, User.status).outerjoin(User, ApiToken.created_by_id == User.id)
+                               .where(ApiToken.token_hash == digest(secret))).one_or_none()
+    if found is None:
+        return None
+    token, creator_status = found
+    if token.revoked_at is not None or not hmac.compare_digest(token.token_hash, digest(secret)):
+        return None
+    if creator_status is not None and creator_status != UserStatus.ACTIVE:
         return None
     return token
 
@@ -129,5 +140,8 @@ def find_token(name: str) -> ApiToken | None:
     return db.session.scalar(select(ApiToken).where(ApiToken.name == name.strip()))
 
 
-def list_tokens() -> list[ApiToken]:
-    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.name)))
+def list_tokens() -> list[tuple[ApiToken, User | None]]:
+    """Every token with the person who made it (None: made on the command line, or before tokens had owners)."""
+    return [(token, creator) for token, creator in db.session.execute(
+        select(ApiToken, User).outerjoin(User, ApiToken.created_by_id == User.id)
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.name))]

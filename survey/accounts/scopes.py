@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import g, has_app_context
 from sqlalchemy import and_, event, or_, select
@@ -33,7 +34,7 @@ from sqlalchemy.exc import SADeprecationWarning
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from survey.extensions import db
-from survey.models import Alert, Answer, AnswerCount, AuditEntry, Complaint, Contact, FollowUpCase, Response, User
+from survey.models import Alert, Answer, AnswerCount, Complaint, Contact, FollowUpCase, Response, User, audit
 
 # An execution option: this read of the rollup takes only cells the active scope allows.
 SCOPE_CHECKED = "scope_checked"
@@ -219,7 +220,7 @@ def set_user_scope(user: User, wanted: Mapping[str, Sequence[str]] | None, *, at
     after = scope.stored() if scope else None
     if before != after:
         user.scope = after
-        db.session.add(AuditEntry(at=now, actor=actor, actor_id=actor_id, action="user.scope_changed",
-                                  subject=f"user:{user.id}", detail={"from": before, "to": after}))
+        change: dict[str, Any] = {"from": before, "to": after}
+        audit.record("user.scope_changed", f"user:{user.id}", now=now, actor=actor, actor_id=actor_id, **change)
     db.session.commit()
     return scope

@@ -15,6 +15,9 @@ Decisions, written down because the issue leaves them open:
   the role claim (a string or a list; "realm_access.roles" reaches into an object) are looked up in the
   role map and the most privileged match wins; with none, the default role; with no default either, the
   sign-in is refused and nothing is created or changed.
+- A deactivated account is refused, whatever the provider says (an admin stopped it in Hearken). An invited
+  account whose verified address signs in is simply active from then on: the provider vouches for them,
+  and the invitation's link stops working.
 - Data scopes (location=Leeds, issue 24) will be mapped the same way, from a claim of their own, by
   `access_for`, which returns everything a sign-in grants: today the role only.
 """
@@ -26,11 +29,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from survey.addresses import InvalidAddress, normalise_email
 from survey.extensions import db
-from survey.models import ROLES, User, audit
+from survey.models import ROLES, AccountToken, User, UserStatus, audit
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +147,11 @@ def sign_in(claims: Mapping[str, Any], settings: Settings, *, now: datetime) -> 
     how = "matched"
     if user is None:
         user, how = _link_or_create(claims, settings, access, now=now)
+    if user.status == UserStatus.DEACTIVATED:
+        raise SignInRefused("Your Hearken account is deactivated: ask an administrator.")
+    if user.status == UserStatus.INVITED:
+        user.status, how = UserStatus.ACTIVE, "invitation accepted"
+        db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     user.oidc_issuer, user.oidc_subject = settings.issuer, subject
     previous_role, user.role = user.role, access.role
     user.last_login_at = now

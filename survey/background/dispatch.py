@@ -32,6 +32,7 @@ from sqlalchemy import CursorResult, Engine, Row, and_, bindparam, delete, func,
 from sqlalchemy.orm import selectinload
 
 from survey import database, followups, mail, outreach
+from survey.accounts import passwords
 from survey.alerts import trends
 from survey.background import jobs
 from survey.clock import utcnow
@@ -464,16 +465,17 @@ def deliver_chat(*, now: datetime) -> webhook_delivery.DeliveryReport:
 
 def run_once(*, now: datetime | None = None, transport: Transport | None = None, with_jobs: bool = True) -> PassReport:
     """One pass: launch due campaigns, queue due reminders (to customers, and to owners of overdue
-    follow-ups), delete audit entries past their retention, send everything due, then run due jobs (unless
-    `with_jobs` is False: run_forever launches campaigns and runs jobs in a thread of their own, so a campaign
-    of a million contacts or a long import does not hold up email)."""
+    follow-ups), delete audit entries past their retention, queue the emails that "Forgot your password?"
+    requests call for, send everything due, then run due jobs (unless `with_jobs` is False: run_forever
+    launches campaigns and runs jobs in a thread of their own, so a campaign of a million contacts or a long
+    import does not hold up email)."""
     now = now or utcnow()
     total = PassReport()
     # A step that fails (a bad campaign, a database hiccup) is reported and retried next pass; it must not
     # stop the messages already queued from going out.
     launching = (outreach.launch_due_campaigns,) if with_jobs else ()
     for step in (*launching, outreach.queue_due_reminders, followups.remind_overdue, followups.escalate_overdue,
-                 audit_log.purge_expired):
+                 audit_log.purge_expired, passwords.send_requested_resets):
         try:
             step(now=now)
         except Exception as error:  # noqa: BLE001

@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from survey import accounts, authoring, changes, followups, mail, outreach
-from survey.accounts import api_tokens, scopes
+from survey.accounts import api_tokens, people, scopes, two_factor
 from survey.addresses import InvalidAddress, normalise_email
 from survey.alerts import trends
 from survey.authoring import translator_files
@@ -105,6 +105,36 @@ def create_user_command(email: str, role: str, name: str):
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role} {user.email}.")
+
+
+@click.command("invite-user")
+@with_appcontext
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="What the account may do.")
+def invite_user_command(email: str, role: str):
+    """Invite a colleague: an email with a one-time link to choose their name and password (sent by the
+    dispatcher, like every email). The link is printed too, for when email is not set up yet."""
+    try:
+        user, link = people.invite(email, role, actor=None, now=utcnow())
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Invited {user.email} as {user.role}; the link works for {people.invitation_lifetime().days} days:")
+    click.echo(link)
+
+
+@click.command("reset-2fa")
+@with_appcontext
+@click.argument("email")
+def reset_two_factor_command(email: str):
+    """Turn off someone's two-factor authentication (they lost their phone and their recovery codes)."""
+    user = people.find_person(email)
+    if user is None:
+        raise click.ClickException(f"no account with the email {email.strip()!r}")
+    try:
+        two_factor.reset(user, actor=None, now=utcnow())
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Two-factor authentication is off for {user.email}.")
 
 
 @click.command("import-survey")
@@ -595,7 +625,8 @@ def purge_audit_command():
                f"{plural(audit_log.retention_days(), 'day')}.")
 
 
-COMMANDS = [create_user_command, import_survey_command, export_survey_command, export_translations_command,
+COMMANDS = [create_user_command, invite_user_command, reset_two_factor_command, import_survey_command,
+            export_survey_command, export_translations_command,
             import_translations_command, survey_link_command,
             export_responses_command, export_results_command, seed_demo_command, send_survey_command,
             dispatch_command, create_api_token_command, set_scope_command, revoke_api_token_command,

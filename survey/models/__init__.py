@@ -11,15 +11,26 @@ from survey.models.responses import Answer, Response, ResponseDraft, ResponseRev
 from survey.models.rollups import AnswerCount
 from survey.models.surveys import QUESTION_TYPES, Question, Survey, SurveyStatus, SurveyVersion
 from survey.models.teams import PRIORITIES, ChatChannel, ChatDelivery, RootCause, Team, TeamMember
-from survey.models.users import ROLES, User
+from survey.models.users import (
+    ROLES,
+    AccountPolicy,
+    AccountToken,
+    AccountTokenPurpose,
+    PasswordResetRequest,
+    RecoveryCode,
+    User,
+    UserStatus,
+)
 from survey.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "AccountPolicy", "AccountToken", "AccountTokenPurpose",
     "Alert", "AlertStatus", "Answer", "AnswerCount", "ApiToken", "AuditEntry", "Branding", "Campaign", "CaseNote",
     "CaseStatus",
     "ChangeEntry", "ChangeLink", "ChangeNotice", "ChangeQuote", "ChangeStatus", "Complaint", "Contact",
     "DeliveryStatus", "ErasedAddress", "FollowUpCase", "Invitation", "Job", "JobFile", "JobState", "OutboxMessage",
-    "OutboxStatus", "PRIORITIES", "RootCause", "Team", "TeamMember", "ChatChannel", "ChatDelivery",
+    "OutboxStatus", "PasswordResetRequest", "PRIORITIES", "RecoveryCode",
+    "RootCause", "Team", "TeamMember", "ChatChannel", "ChatDelivery",
     "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision", "ResponseTag", "Survey",
-    "SurveyStatus", "SurveyVersion", "TriggerEvent", "User", "WebhookDelivery", "WebhookEndpoint",
+    "SurveyStatus", "SurveyVersion", "TriggerEvent", "User", "UserStatus", "WebhookDelivery", "WebhookEndpoint",
 ]

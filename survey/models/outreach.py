@@ -143,3 +143,6 @@ class ApiToken(Model):
     revoked_at: Mapped[datetime | None]
     # The data this token reads ({attribute: [values]}: survey/accounts/scopes.py); None: everything.
     scope: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
+    # Who made it in the manager pages: a token stops working while its creator is deactivated. None for
+    # tokens made on the command line or before tokens had owners; those keep working.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import CursorResult, Select, delete, select
@@ -211,7 +211,7 @@ def record_export(what: str, subject: str, *, now: datetime, fmt: str, filter_ar
     audit.record_now(f"{what}.exported", subject, now=now, **export_detail(fmt, filter_args))
 
 
-def export_detail(fmt: str, filter_args: Mapping[str, str]) -> dict[str, object]:
+def export_detail(fmt: str, filter_args: Mapping[str, str]) -> dict[str, Any]:
     """An export entry's detail: its format and the filter it was made with, without a search text. An
     export made by a job (a POST) records it with `audit.record` in the job's own transaction."""
     kept = {name: value for name, value in filter_args.items() if name != "q"}

@@ -1,15 +1,36 @@
-"""Manager login and logout, and each person's own email choices."""
+"""Manager login and logout: the password, the second factor, single sign-on; forgotten passwords and
+invitations by email (their one-time links); and each person's own email choices.
+
+Admins who must use two-factor authentication and do not yet are sent to set it up before any other
+manager or account page (`admins_enrol_first`)."""
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from survey.accounts import device_cookies, sso
-from survey.accounts.users import authenticate, end_sessions, load_session_user, set_scorecard
-from survey.clock import utcnow
+from survey.accounts import device_cookies, passwords, people, sso, two_factor
+from survey.accounts.one_time import LinkGone
+from survey.accounts.users import (
+    AccountError,
+    check_password,
+    end_sessions,
+    load_session_user,
+    record_sign_in,
+    set_scorecard,
+)
+from survey.clock import unix_seconds, utcnow
 from survey.extensions import login
 from survey.links import external_url
-from survey.views.forms import ActionForm, LoginForm
+from survey.models import User
+from survey.views.forms import (
+    ActionForm,
+    ForgotPasswordForm,
+    InvitationForm,
+    LoginForm,
+    NewPasswordForm,
+    TwoFactorCodeForm,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -38,14 +59,149 @@ def login_page():
         return render_template("auth/login.html", form=None, sso=_sso_name(), sso_form=ActionForm(),
                                password_off=status == 403), status
     if form.validate_on_submit():
-        now = utcnow()
-        user = authenticate(form.email.data, form.password.data, now=now, address=request.remote_addr)
+        user = check_password(form.email.data, form.password.data, now=utcnow(), address=request.remote_addr)
         if user is not None:
-            login_user(user)
-            return _remember_device(redirect(_safe_next(request.args.get("next"))), user.email, now)
+            return _password_passed(user, _safe_next(request.args.get("next")), method="password", now=utcnow())
         form.password.errors.append("That email and password do not match an account.")
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form, sso=_sso_name(), sso_form=ActionForm()), status
+
+
+SIGNED_IN_WITH = "signed_in_with"  # the session's "password" or "sso": SSO sign-ins skip Hearken's second factor
+
+
+def _password_passed(user: User, target: str, *, method: str, now: datetime):
+    """The password was right: signed in, or on to the second factor when the account has one."""
+    if user.two_factor:
+        session[two_factor.PENDING_KEY] = {"user": user.get_id(), "at": unix_seconds(), "next": target,
+                                           "method": method}
+        return redirect(url_for("auth.two_factor_login"))
+    return _signed_in(user, target, method=method, now=now)
+
+
+def _signed_in(user: User, target: str, *, method: str, now: datetime):
+    record_sign_in(user, method=method, now=now, address=request.remote_addr)
+    login_user(user)
+    session[SIGNED_IN_WITH] = "password"
+    return _remember_device(redirect(target), user.email, now)
+
+
+def _pending_user() -> User | None:
+    """The account whose second factor this browser is being asked for, while the password step is fresh."""
+    pending = session.get(two_factor.PENDING_KEY)
+    if not isinstance(pending, dict) or not isinstance(pending.get("at"), int) \
+            or not 0 <= unix_seconds() - pending["at"] <= two_factor.PENDING_FOR:
+        return None
+    user = load_session_user(str(pending.get("user", "")))
+    return user if user is not None and user.two_factor else None
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+def two_factor_login():
+    """The second step of a password sign-in for an account with two-factor authentication."""
+    user = _pending_user()
+    if user is None:
+        session.pop(two_factor.PENDING_KEY, None)
+        return render_template("auth/two_factor.html", form=None), 400
+    form = TwoFactorCodeForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        factor = two_factor.verify(user, form.code.data, now=now)
+        if factor is not None:
+            pending = session.pop(two_factor.PENDING_KEY)
+            if factor == "recovery code":
+                flash(f"You used a recovery code: {two_factor.recovery_codes_left(user)} are left. Make new ones "
+                      "on your Account page if you are running out.")
+            return _signed_in(user, _safe_next(pending.get("next")), now=now,
+                              method=f"{pending.get('method', 'password')}+{factor.replace(' ', '_')}")
+        form.code.errors.append("That code is not right, or has been used already: type the newest code your app "
+                                "shows, or a recovery code.")
+    return render_template("auth/two_factor.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link. The answer, and the work behind it, are the same whatever the address
+    (survey/accounts/passwords.py): a request is stored, the dispatcher sends what fits."""
+    if not current_app.config["PASSWORD_LOGIN"]:
+        abort(404)
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        passwords.request_reset(form.email.data, now=utcnow())
+        return redirect(url_for("auth.forgot_password", sent=1), 303)
+    sent = request.args.get("sent") == "1" and request.method == "GET"
+    return render_template("auth/forgot.html", form=form, sent=sent), 422 if form.errors else 200
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    now = utcnow()
+    if not current_app.config["PASSWORD_LOGIN"]:
+        abort(404)
+    user = passwords.account_for_reset(token, now=now)
+    if user is None:
+        return _link_gone()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = passwords.reset_password(token, form.password.data, now=now)
+        except LinkGone:
+            return _link_gone()
+        except AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            flash("Your password is changed, and you are logged out everywhere else.")
+            return _password_passed(user, url_for("manage.surveys.index"), method="password_reset", now=now)
+    return render_template("auth/reset.html", form=form, user=user), 422 if form.errors else 200
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    now = utcnow()
+    user = people.invited_account(token, now=now)
+    if user is None:
+        return _link_gone()
+    if not current_app.config["PASSWORD_LOGIN"]:  # no password to choose: the provider signs them in
+        return render_template("auth/invitation.html", form=None, user=user, sso=_sso_name(),
+                               sso_form=ActionForm())
+    form = InvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = people.accept_invitation(token, name=form.name.data, password=form.password.data, now=now)
+        except LinkGone:
+            return _link_gone()
+        except AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            login_user(user)
+            session[SIGNED_IN_WITH] = "password"
+            flash("Welcome to Hearken. Your account is ready.")
+            return _remember_device(redirect(url_for("manage.surveys.index")), user.email, now)
+    return render_template("auth/invitation.html", form=form, user=user, sso=_sso_name(), sso_form=ActionForm()), \
+        422 if form.errors else 200
+
+
+def _link_gone():
+    return render_template("auth/link_gone.html"), 404
+
+
+# Pages an admin who must set up two-factor authentication may still open (logging out is outside both).
+ENROLMENT_PAGES = {"account.two_factor_setup", "account.start_two_factor"}
+
+
+@bp.before_app_request
+def admins_enrol_first():
+    """Where the organisation requires two-factor authentication of admins, an admin without it (signed in
+    with a password) sees only the page that sets it up, until it is set up."""
+    blueprint = request.blueprint or ""
+    if blueprint.partition(".")[0] not in ("manage", "account") or request.endpoint in ENROLMENT_PAGES:
+        return None
+    if not current_user.is_authenticated:
+        return None  # the guard sends them to log in
+    if two_factor.must_enrol(current_user, signed_in_with_sso=session.get(SIGNED_IN_WITH) == "sso"):
+        flash("Your organisation requires two-factor authentication for admins: set it up to go on.")
+        return redirect(url_for("account.two_factor_setup"))
+    return None
 
 
 def _sso_name() -> str | None:
@@ -97,6 +253,7 @@ def sso_callback():
     except sso.SignInRefused as error:
         return _sso_refused(str(error))
     login_user(user)
+    session[SIGNED_IN_WITH] = "sso"
     return redirect(_safe_next(session.pop("sso_next", None)))
 
 
@@ -130,7 +287,7 @@ def scorecard_subscription():
         set_scorecard(current_user._get_current_object(), wanted)
         flash("You will get the customer scorecard every Monday." if wanted else
               "You will not get the weekly scorecard.")
-    return redirect(url_for("manage.surveys.index"))
+    return redirect(url_for("account.index"))
 
 
 login.login_view = "auth.login_page"

@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms import TextAreaField as _TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from survey.authoring.logic import EDITOR_OPERATORS, editor_fields, simple_condition
@@ -82,6 +82,67 @@ class TextAreaField(_TextAreaField):
 class LoginForm(Form):
     email = StringField("Email", validators=[DataRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)])
+
+
+# What each role may do, in words (the API tokens page and the people page).
+ROLE_CHOICES = [SelectChoice("agent", "agent: read surveys, contacts, cases, changes"),
+                SelectChoice("analyst", "analyst: and responses, results, alerts"),
+                SelectChoice("editor", "editor: and create surveys, contacts, events, imports"),
+                SelectChoice("admin", "admin: everything, people and settings included")]
+PASSWORD_HINT = "At least 10 characters. A few unrelated words are easy to remember and hard to guess."
+
+
+class ForgotPasswordForm(Form):
+    email = StringField("Email", validators=[DataRequired(), Length(max=320)])
+
+
+class NewPasswordForm(Form):
+    password = PasswordField("New password", validators=[DataRequired(), Length(max=1000)],
+                             description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("password", message="The two passwords are not the same.")],
+        render_kw={"autocomplete": "new-password"})
+
+
+class InvitationForm(NewPasswordForm):
+    name = StringField("Your name", validators=[DataRequired(), Length(max=200)],
+                       render_kw={"autocomplete": "name"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1000)],
+                             description=PASSWORD_HINT, render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Password again", validators=[
+        DataRequired(), EqualTo("password", message="The two passwords are not the same.")],
+        render_kw={"autocomplete": "new-password"})
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)],
+                            render_kw={"autocomplete": "current-password"})
+
+
+class CurrentPasswordForm(Form):
+    password = PasswordField("Current password", validators=[DataRequired(), Length(max=1000)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class TwoFactorCodeForm(Form):
+    code = StringField("Code", validators=[DataRequired(), Length(max=40)],
+                       description="The 6 digits your authenticator app shows now, or one of your recovery codes.",
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class InviteForm(Form):
+    email = StringField("Email", validators=[DataRequired(), Length(max=320)],
+                        description="Their work address: the invitation goes there.")
+    role = SelectField("Role", choices=ROLE_CHOICES, default="analyst")
+
+
+class RoleForm(Form):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class AccountPolicyForm(Form):
+    require_admin_two_factor = BooleanField("Admins must use two-factor authentication (single sign-on "
+                                            "accounts excepted: their provider asks for a second factor)")
 
 
 class ActionForm(Form):
@@ -391,11 +452,7 @@ class BrandingForm(Form):
 class ApiTokenForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=100)],
                        description="What uses it, e.g. “help desk” or “BI export”.")
-    role = SelectField("Role", choices=[SelectChoice("agent", "agent: read surveys, contacts, cases, changes"),
-                                        SelectChoice("analyst", "analyst: and responses, results, alerts"),
-                                        SelectChoice("editor", "editor: and create surveys, contacts, events, "
-                                                               "imports"),
-                                        SelectChoice("admin", "admin: everything")], default="analyst")
+    role = SelectField("Role", choices=ROLE_CHOICES, default="analyst")
     scope = TextAreaField("Data scope (optional)", validators=[Optional(), Length(max=2000)],
                           description="Limit the token to some customers: one attribute=value per line, e.g. "
                                       "location=Leeds (a second line team=Billing must hold too; a repeated "

@@ -20,8 +20,8 @@ from survey import languages
 COOKIE = "hearken_lang"
 COOKIE_DAYS = 365
 # Blueprints whose pages are for staff or programs: English whatever the browser asks.
-STAFF_BLUEPRINTS = frozenset({"manage", "api", "auth"})
-STAFF_PATHS = ("/manage", "/api/", "/login", "/logout")
+STAFF_BLUEPRINTS = frozenset({"manage", "api", "auth", "account"})
+STAFF_PATHS = ("/manage", "/api/", "/login", "/logout", "/account", "/invitation/")
 
 
 def init_app(app: Flask) -> None:

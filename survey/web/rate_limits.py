@@ -10,7 +10,13 @@ that guesser cannot lock the owner out (survey/accounts/device_cookies.py).
 Counters live in the limiter's storage (survey.extensions): memory for one process, or Redis
 (HEARKEN_RATELIMIT_STORAGE_URI) shared by every process on every machine.
 
-Only failures count: a wrong password, an unknown token. Customers behind one office address who open
+"Forgot your password?" requests are counted per client address and per address typed, every one of them
+(HEARKEN_RESET_RATE_LIMIT, HEARKEN_RESET_ADDRESS_RATE_LIMIT): each may send an email, so the page cannot be
+used to flood an inbox, and the answer over the limit (429) says nothing about the address. Wrong two-factor
+codes count per account being signed in to (HEARKEN_TWO_FACTOR_RATE_LIMIT) and per client address, against
+the login's limit.
+
+Otherwise only failures count: a wrong password, an unknown token. Customers behind one office address who open
 their survey links never use up each other's allowance; a guesser does. A login address that used up its
 allowance is refused (429, with Retry-After) until the window has passed, the right password included.
 
@@ -37,7 +43,7 @@ import ipaddress
 from collections.abc import Callable
 from typing import cast
 
-from flask import Blueprint, Flask, current_app, g, request
+from flask import Blueprint, Flask, current_app, g, request, session
 from flask import Response as FlaskResponse
 from flask.typing import ResponseReturnValue
 from limits import parse_many
@@ -45,6 +51,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from survey.accounts import device_cookies
 from survey.accounts.api_tokens import digest, presented_secret
+from survey.accounts.two_factor import PENDING_KEY
 from survey.clock import unix_seconds, utcnow
 from survey.extensions import limiter
 
@@ -104,6 +111,24 @@ def _token_limit() -> str:
     return current_app.config["TOKEN_RATE_LIMIT"]
 
 
+def _reset_limit() -> str:
+    return current_app.config["RESET_RATE_LIMIT"]
+
+
+def _reset_address_limit() -> str:
+    return current_app.config["RESET_ADDRESS_RATE_LIMIT"]
+
+
+def _two_factor_limit() -> str:
+    return current_app.config["TWO_FACTOR_RATE_LIMIT"]
+
+
+def pending_account() -> str:
+    """The account whose second factor this request is for (the session's pending sign-in), or ""."""
+    pending = session.get(PENDING_KEY)
+    return str(pending.get("user", "")).partition(":")[0] if isinstance(pending, dict) else ""
+
+
 def _api_limit() -> str:
     return current_app.config["API_RATE_LIMIT"]
 
@@ -130,12 +155,19 @@ ACCOUNT_ATTEMPTS = limiter.shared_limit(_account_limit, scope="login-account", k
                                         methods=["POST"], deduct_when=login_failed, exempt_when=_trusted_client)
 DEVICE_ATTEMPTS = limiter.shared_limit(_device_limit, scope="login-device", key_func=_device_key,
                                        methods=["POST"], deduct_when=login_failed, exempt_when=_untrusted_client)
+RESET_REQUESTS = limiter.shared_limit(_reset_limit, scope="reset", key_func=client_address, methods=["POST"])
+RESET_ADDRESS_REQUESTS = limiter.shared_limit(_reset_address_limit, scope="reset-address", key_func=login_account,
+                                              methods=["POST"])
+TWO_FACTOR_ATTEMPTS = limiter.shared_limit(_two_factor_limit, scope="two-factor", key_func=pending_account,
+                                           methods=["POST"], deduct_when=login_failed)
 # Shared: one budget for every route of the API (a per-route limit gave each operation its own).
 API_REQUESTS = limiter.shared_limit(_api_limit, scope=API_SCOPE, key_func=api_client)
 
 # Endpoint → its Flask-Limiter limits (checked before the page runs).
 LIMITED_PAGES = {
     "auth.login_page": (LOGIN_ATTEMPTS, ACCOUNT_ATTEMPTS, DEVICE_ATTEMPTS),
+    "auth.forgot_password": (RESET_REQUESTS, RESET_ADDRESS_REQUESTS),
+    "auth.two_factor_login": (LOGIN_ATTEMPTS, TWO_FACTOR_ATTEMPTS),
 }
 LIMITED_BLUEPRINTS = {"api"}  # API_REQUESTS is set on the blueprint
 
@@ -146,6 +178,8 @@ GUESSABLE_PAGES = {
     "respond.personal_survey": 404,
     "respond.personal_thanks": 404,
     "outreach.unsubscribe": 404,
+    "auth.reset_password": 404,
+    "auth.accept_invitation": 404,
 }
 GUESSABLE_BLUEPRINTS = {"api": 401}  # no token, or not a valid one
 

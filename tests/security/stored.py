@@ -14,7 +14,7 @@ from itertools import cycle
 from sqlalchemy import select
 
 from survey import followups
-from survey.accounts import api_tokens
+from survey.accounts import api_tokens, people
 from survey.changes import changelog as changes
 from survey.extensions import db
 from survey.followups import teams
@@ -152,12 +152,19 @@ def store_everywhere(app) -> dict:
             teams.add_root_cause(" ".join(short(text, 50).split()) + str(number), short(text, 190))
         db.session.add(ChatChannel(team_id=team.id, kind="slack", url="https://hooks.slack.com/services/T/B/x",
                                    events=["overdue"], created_at=NOW))
+        # People named by payloads: the admin (their Account page; the inviter in invitations), another
+        # person (their page and its confirmation), and someone invited.
+        admin = db.session.get(User, admin_id)
+        admin.name = short(TEXTS[4], 190)
+        person = make_user(email="named@example.com", role="agent")
+        person.name = short(TEXTS[3], 190)
         db.session.commit()
+        people.invite("invited@example.com", "agent", actor=admin, now=NOW)
         return {"slug": survey.slug, "token": tokens[0], "unsubscribe": unsubscribe,
                 "ids": {"response": responses[0].id, "case": cases[0].id, "contact": contact_ids[0],
                         "change": entries[0], "alert": db.session.scalar(select(Alert.id)), "endpoint": endpoint.id,
                         "question": "q0", "job": refused.id, "running_job": running.id,
-                        "team": team.id}}
+                        "team": team.id, "person": person.id}}
 
 
 def pages(stored: dict) -> tuple[list[str], list[str]]:
@@ -183,7 +190,9 @@ def pages(stored: dict) -> tuple[list[str], list[str]]:
                "/manage/branding/email-preview.html", "/manage/teams/", f"/manage/teams/{ids['team']}",
                f"/manage/cases/?status=all&team={ids['team']}", "/manage/notifications/", "/manage/audit/",
                f"/manage/audit/?actor={TEXTS[7][:60]}&action={TEXTS[8][:30]}",
+               "/manage/people/", f"/manage/people/{ids['person']}", "/account/",
                # Confirmation pages, which repeat what they act on.
                f"/manage/surveys/{slug}/close", f"/manage/surveys/{slug}/questions/{ids['question']}/delete",
-               f"/manage/changes/{ids['change']}/delete", f"/manage/webhooks/{ids['endpoint']}/delete"]
+               f"/manage/changes/{ids['change']}/delete", f"/manage/webhooks/{ids['endpoint']}/delete",
+               f"/manage/people/{ids['person']}/deactivate"]
     return public, manager

@@ -12,6 +12,7 @@ from survey.views.manage import (
     imports,
     jobs,
     notifications,
+    people,
     responses,
     results,
     scopes,
@@ -23,7 +24,7 @@ from survey.views.manage import (
 from survey.views.manage.blueprint import bp
 
 for child in (surveys, cases, contacts, sending, alerts, results, responses, exports, imports, jobs, changelog,
-              api_tokens, webhooks, branding, teams, notifications, audit):
+              api_tokens, webhooks, branding, teams, notifications, audit, people):
     bp.register_blueprint(child.bp)
 bp.register_blueprint(teams.members_bp)
 

@@ -75,7 +75,7 @@ def link_case(alert_id: int):
 def subscription():
     alerting.set_alert_emails(current_user._get_current_object(), request.form.get("notify") == "1")
     flash("You will be emailed new alerts." if current_user.notify_alerts else "You will not be emailed alerts.")
-    return redirect(url_for(".inbox"))
+    return redirect(url_for("account.index") if request.form.get("back") == "account" else url_for(".inbox"))
 
 
 @bp.route("/surveys/<slug>/trends")

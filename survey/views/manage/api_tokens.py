@@ -16,8 +16,6 @@ from survey.views.manage.blueprint import section
 bp = section("tokens", __name__, read="admin", url_prefix="/api-tokens")
 
 
-
-
 def _page(form: ApiTokenForm, *, secret: str | None = None, status: int = 200):
     return render_template("manage/api_tokens.html", tokens=api_tokens.list_tokens(), form=form, secret=secret,
                            action=ActionForm(), describe_scope=scopes.describe), status
@@ -42,7 +40,7 @@ def create():
         return _page(form, status=422)
     try:
         _token, secret = api_tokens.create_token(form.name.data, form.role.data, now=utcnow(), scope=scope,
-                                                 actor=f"user:{current_user.id}", actor_id=current_user.id)
+                                                 created_by=current_user._get_current_object())
     except api_tokens.TokenError as error:
         form.name.errors = [*form.name.errors, str(error)]
         return _page(form, status=422)

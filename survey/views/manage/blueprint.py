@@ -132,8 +132,8 @@ NAVIGATION = (("manage.surveys.index", "Surveys", "GET"), ("manage.surveys.new_s
               ("manage.alerts.inbox", "Alerts", "GET"), ("manage.sending.outbox", "Outbox", "GET"),
               ("manage.jobs.index", "Jobs", "GET"),
               ("manage.webhooks.index", "Webhooks", "GET"), ("manage.notifications.index", "Slack/Teams", "GET"),
-              ("manage.tokens.index", "API tokens", "GET"), ("manage.branding.index", "Branding", "GET"),
-              ("manage.audit.index", "Audit log", "GET"))
+              ("manage.tokens.index", "API tokens", "GET"), ("manage.people.index", "People", "GET"),
+              ("manage.branding.index", "Branding", "GET"), ("manage.audit.index", "Audit log", "GET"))
 
 
 @bp.app_template_global()

@@ -92,7 +92,7 @@ def test_alert_and_scorecard_emails_follow_each_recipients_scope(app, smtp):
             user.notify_alerts = user.notify_scorecard = True
         db.session.commit()
         alerts = list(db.session.scalars(select(Alert).order_by(Alert.id)))
-        trends._notify(alerts, {}, now=datetime(2026, 11, 2, 9))
+        trends._notify(alerts, {}, now=datetime(2026, 11, 2, 9), settings=Settings.from_config(app.config))
         db.session.commit()
         # Monday 26 October: the scorecard of week 43 (19–25 October) against week 42.
         assert scorecard.send_scorecards(now=datetime(2026, 10, 26, 9)) == 2

@@ -38,9 +38,9 @@ def test_opted_in_staff_get_it_once_with_the_numbers_and_chart(ctx, client):
     make_user(email="agent@example.com", role="agent")
     make_user(email="quiet@example.com", role="analyst")
     log_in(client, "agent@example.com")
-    assert "Email me the weekly scorecard" in client.get("/manage/").get_data(as_text=True)
-    assert post_form(client, "/account/scorecard", {"notify": "1"}, page="/manage/").status_code == 302
-    assert "Stop emailing me the scorecard" in client.get("/manage/").get_data(as_text=True)
+    assert "Email me the weekly scorecard" in client.get("/account/").get_data(as_text=True)
+    assert post_form(client, "/account/scorecard", {"notify": "1"}, page="/account/").status_code == 302
+    assert "Stop emailing me the scorecard" in client.get("/account/").get_data(as_text=True)
     db.session.expire_all()
     assert db.session.scalar(select(User.notify_scorecard).where(User.email == "agent@example.com")) is True
 

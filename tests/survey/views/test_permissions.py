@@ -50,6 +50,16 @@ PERMISSIONS = {
     ("auth.logout", "POST"): ANYONE,
     ("auth.sso_start", "POST"): ANYONE,
     ("auth.sso_callback", "GET"): ANYONE,
+    # Signing in: the second factor's page (it answers 400 without a pending sign-in), forgotten passwords,
+    # and the one-time links of resets and invitations (the link is the credential).
+    ("auth.two_factor_login", "GET"): ANYONE,
+    ("auth.two_factor_login", "POST"): ANYONE,
+    ("auth.forgot_password", "GET"): ANYONE,
+    ("auth.forgot_password", "POST"): ANYONE,
+    ("auth.reset_password", "GET"): ANYONE,
+    ("auth.reset_password", "POST"): ANYONE,
+    ("auth.accept_invitation", "GET"): ANYONE,
+    ("auth.accept_invitation", "POST"): ANYONE,
     # The API authenticates with bearer tokens, never with the session.
     # (Which token role each operation needs is declared with the operation and checked by
     # tests/survey/views/test_api.py::test_each_token_role_gets_exactly_what_its_operation_declares.)
@@ -79,6 +89,14 @@ PERMISSIONS = {
     ("api.openapi_description", "GET"): ANYONE,
     # Every member of staff.
     ("auth.scorecard_subscription", "POST"): "agent",
+    # Each person's own account: password, two-factor authentication, emails.
+    ("account.index", "GET"): "agent",
+    ("account.password", "POST"): "agent",
+    ("account.start_two_factor", "POST"): "agent",
+    ("account.two_factor_setup", "GET"): "agent",
+    ("account.two_factor_setup", "POST"): "agent",
+    ("account.disable_two_factor", "POST"): "agent",
+    ("account.new_recovery_codes", "POST"): "agent",
     ("manage.surveys.index", "GET"): "agent",
     ("manage.surveys.edit_survey", "GET"): "agent",
     ("manage.surveys.export_definition", "GET"): "agent",
@@ -190,6 +208,18 @@ PERMISSIONS = {
     ("manage.webhooks.set_active", "POST"): "admin",
     ("manage.webhooks.delete", "POST"): "admin",
     ("manage.webhooks.redeliver", "POST"): "admin",
+    # People: invitations, roles, deactivation, two-factor resets, the sign-in policy.
+    ("manage.people.index", "GET"): "admin",
+    ("manage.people.invite", "POST"): "admin",
+    ("manage.people.policy", "POST"): "admin",
+    ("manage.people.person", "GET"): "admin",
+    ("manage.people.change_role", "POST"): "admin",
+    ("manage.people.deactivate", "GET"): "admin",
+    ("manage.people.deactivate", "POST"): "admin",
+    ("manage.people.reactivate", "POST"): "admin",
+    ("manage.people.resend", "POST"): "admin",
+    ("manage.people.revoke", "POST"): "admin",
+    ("manage.people.reset_two_factor", "POST"): "admin",
     ("manage.branding.index", "GET"): "admin",
     ("manage.branding.save", "POST"): "admin",
     ("manage.branding.email_preview_html", "GET"): "admin",
@@ -234,6 +264,8 @@ def scoped_may(endpoint: str, method: str) -> bool:
     """Whether a person (or token) with a data scope may use the route, by the tables above."""
     if endpoint.startswith("api."):
         return endpoint in SCOPED_OPERATIONS
+    if endpoint.startswith("account."):
+        return True  # one's own account (password, second factor, email settings) has no customers' data
     if (endpoint, method) in SCOPED_ROUTES:
         return SCOPED_ROUTES[(endpoint, method)]
     parts = endpoint.split(".")
@@ -330,7 +362,8 @@ def test_the_navigation_offers_exactly_the_pages_the_guard_opens(open_app, level
 
         for endpoint, method in (("manage.surveys.index", "GET"), ("manage.surveys.new_survey", "POST"),
                                  ("manage.cases.index", "GET"), ("manage.alerts.inbox", "GET"),
-                                 ("manage.webhooks.index", "GET"), ("manage.tokens.index", "GET")):
+                                 ("manage.webhooks.index", "GET"), ("manage.tokens.index", "GET"),
+                                 ("manage.people.index", "GET")):
             allowed = LEVELS.index(level) >= LEVELS.index(PERMISSIONS[(endpoint, method)])
             assert (f'href="{url_for(endpoint)}"' in nav) is allowed, (endpoint, level)
 
@@ -359,7 +392,8 @@ def test_every_form_a_role_is_offered_is_one_it_may_submit(app, level):
     stored = store_everywhere(app)
     _, manager = pages(stored)
     manager += ["/manage/surveys/new", "/manage/surveys/import", "/manage/contacts/import", "/manage/changes/new",
-                f"/manage/surveys/{stored['slug']}/responses/import", "/manage/alerts/", "/manage/cases/?status=open"]
+                f"/manage/surveys/{stored['slug']}/responses/import", "/manage/alerts/", "/manage/cases/?status=open",
+                "/account/"]
     if level != "admin":  # store_everywhere made the admin
         with app.app_context():
             make_user(email=f"{level}@example.com", role=level)
