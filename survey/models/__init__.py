@@ -6,10 +6,11 @@ from survey.models.contacts import Contact, ErasedAddress, Invitation
 from survey.models.followups import CaseNote, CaseStatus, Complaint, FollowUpCase
 from survey.models.jobs import Job, JobFile, JobState
 from survey.models.outreach import ApiToken, AuditEntry, Campaign, OutboxMessage, OutboxStatus, TriggerEvent
-from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision, ResponseTag
+from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision, ResponseTag, ResponseTagRemoval
 from survey.models.rollups import AnswerCount
 from survey.models.surveys import QUESTION_TYPES, Question, Survey, SurveyStatus, SurveyVersion
 from survey.models.teams import PRIORITIES, ChatChannel, ChatDelivery, RootCause, Team
+from survey.models.themes import THEME_STATUSES, Theme, ThemeStatus
 from survey.models.users import ROLES, User
 from survey.models.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
@@ -19,6 +20,8 @@ __all__ = [
     "ChangeEntry", "ChangeLink", "ChangeNotice", "ChangeQuote", "ChangeStatus", "Complaint", "Contact",
     "DeliveryStatus", "ErasedAddress", "FollowUpCase", "Invitation", "Job", "JobFile", "JobState", "OutboxMessage",
     "OutboxStatus", "PRIORITIES", "RootCause", "Team", "ChatChannel", "ChatDelivery",
-    "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision", "ResponseTag", "Survey",
-    "SurveyStatus", "SurveyVersion", "TriggerEvent", "User", "WebhookDelivery", "WebhookEndpoint",
+    "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision", "ResponseTag",
+    "ResponseTagRemoval", "Survey",
+    "SurveyStatus", "SurveyVersion",
+    "THEME_STATUSES", "Theme", "ThemeStatus", "TriggerEvent", "User", "WebhookDelivery", "WebhookEndpoint",
 ]
