@@ -15,12 +15,13 @@ from survey.views.manage import (
     sending,
     surveys,
     teams,
+    themes,
     webhooks,
 )
 from survey.views.manage.blueprint import bp
 
 for child in (surveys, cases, contacts, sending, alerts, results, responses, exports, imports, jobs, changelog,
-              api_tokens, webhooks, branding, teams):
+              api_tokens, webhooks, branding, teams, themes):
     bp.register_blueprint(child.bp)
 
 __all__ = ["bp"]
