@@ -539,6 +539,7 @@ class ThemeForm(Form):
 
     name = StringField("Name", validators=[DataRequired(), Length(max=64)])
     terms = TextAreaField("Terms a comment must mention", validators=[DataRequired(), Length(max=2000)],
+                          render_kw={"rows": 2},
                           description="Words or phrases, one a line or separated by commas; end one with * for "
                                       "any ending (wait* finds waited and waiting). Add each language's words.")
 
