@@ -92,6 +92,14 @@ Texts
     ``sentiment(text, language="en") -> Sentiment | None``
         VADER's sentiment of an English comment; None ("not analysed") for any other language
         (:mod:`analysis.sentiment`).
+    ``propose(texts, themes=8, top_terms=8, examples=3) -> tuple[Proposal, ...]``
+        Themes of the comments: NMF topics of their TF-IDF over words and word pairs, in any language
+        written with spaces (:mod:`analysis.themes`).
+    ``matcher(themes) -> Callable[[str], set[str]]``
+        The themes (name → terms) a comment mentions, by their terms as whole words (:mod:`analysis.themes`).
+    ``words(text)``, ``comment_terms(text)``, ``normalise_term(text)``
+        How themes read a text: its folded words without function words; with word pairs; a person's
+        term as it is matched (:mod:`analysis.themes`).
 
 Drivers
     ``key_drivers(overall, attributes, bootstrap=1000, confidence=0.95) -> KeyDrivers``
@@ -119,6 +127,7 @@ from analysis.power import detectable_change, sample_size_nps, sample_size_two_s
 from analysis.quantiles import Quartiles, histogram, quartiles
 from analysis.sentiment import Sentiment, sentiment
 from analysis.shares import Distribution, Mean, Share, distribution, mean_score, share
+from analysis.themes import Proposal, comment_terms, matcher, normalise_term, propose, words
 from analysis.trend import Linearity, NPSTrend, TrendTest, cochran_armitage, departure_from_linearity, nps_trend
 
 __all__ = [
@@ -140,6 +149,7 @@ __all__ = [
     "NPSTrend",
     "PChart",
     "PeriodCounts",
+    "Proposal",
     "Sentiment",
     "Series",
     "Share",
@@ -152,6 +162,7 @@ __all__ = [
     "benjamini_hochberg",
     "bounded_mean",
     "cochran_armitage",
+    "comment_terms",
     "cusum",
     "departure_from_linearity",
     "detect",
@@ -162,13 +173,16 @@ __all__ = [
     "log_odds_difference",
     "histogram",
     "mann_whitney",
+    "matcher",
     "mean_difference",
     "mean_score",
+    "normalise_term",
     "nps",
     "nps_difference",
     "nps_groups",
     "nps_trend",
     "p_chart",
+    "propose",
     "sample_size_nps",
     "sample_size_two_shares",
     "sentiment",
@@ -178,4 +192,5 @@ __all__ = [
     "term_counts",
     "weighted_log_odds",
     "wilson",
+    "words",
 ]

@@ -31,6 +31,11 @@ responses:
     seasonal dip can be recognised as one. Its verdict accompanies the series' findings and is listed
     in ``Detection.year_over_year``; it raises nothing on its own.
 
+A share of comments mentioning a theme (metric ``mentions``) is tested as every other share; only the news
+runs the other way where the direction matters: a segment is a gap when it mentions the theme
+significantly *more* than the rest of the organisation (fewer mentions is no news), and a rise is never
+*recovered*. A change or trend is reported either way, as a rise or a drop of mentions.
+
 Every p-value of the run is adjusted together (Benjamini-Hochberg); a finding is reported when its
 q-value is at most `fdr`. A significant rise of the latest period is *recovered*, not a win, when the
 new value is no higher than the figure already was in an earlier period of the window (with at least
@@ -52,7 +57,9 @@ from analysis.trend import cochran_armitage, departure_from_linearity, nps_trend
 __all__ = ["Detection", "Finding", "METRICS", "PeriodCounts", "STEADY_ALPHA", "Series", "Shortfall",
            "YearOverYear", "detect"]
 
-METRICS = ("top_box", "top2_box", "top3_box", "nps")  # top3_box: a Customer Effort Score agreeing
+METRICS = ("top_box", "top2_box", "top3_box", "nps", "mentions")  # top3_box: a Customer Effort Score agreeing
+# Shares of something customers complain of: more of it is the news (mentions: of a theme, in comments).
+RISING_NEWS = ("mentions",)
 STEADY_ALPHA = 0.05  # the level of the shape checks (departure from the line or step; latest left out)
 STEP_PENALTY = 2.0  # chi-square units a step must fit better than the line by (its position is chosen)
 
@@ -73,14 +80,15 @@ class PeriodCounts:
 
 @dataclass(frozen=True)
 class Series:
-    """One figure over time: survey and question keys, metric (top_box, top2_box or nps), segment
+    """One figure over time: survey and question keys, metric (top_box, top2_box, top3_box, nps, or
+    mentions: the share of comments mentioning the theme named as the question), segment
     (``()`` for all respondents, else e.g. ``(("location", "Leeds"),)``), periods (oldest first,
     consecutive, the last one the latest complete period) and year_before: the same period a year
     before the latest (``None`` when not known)."""
 
     survey: str
     question: str
-    metric: str  # top_box | top2_box | nps
+    metric: str  # top_box | top2_box | top3_box | nps | mentions
     segment: tuple[tuple[str, str], ...]  # () = all respondents; (("location", "Leeds"),)
     periods: tuple[PeriodCounts, ...]  # oldest first, consecutive, the last one complete
     year_before: PeriodCounts | None = None
@@ -233,6 +241,7 @@ class _Test:
     p_value: float
     method: str
     report_rises: bool = True
+    report_drops: bool = True
     q_value: float = field(default=1.0)
     statistic: float | None = None  # a trend's statistic: its sign is the trend's direction
     shape: str | None = None  # a trend's: steady, step, or None when neither may be claimed
@@ -256,7 +265,7 @@ class _Test:
             return False
         if self.kind == "trend" and self.shape is None:
             return False
-        return self.direction < 0 or self.report_rises
+        return self.report_drops if self.direction < 0 else self.report_rises
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:
@@ -439,7 +448,8 @@ def _series_tests(series: Series, whole: Series | None, min_n: int, window: int)
         test = _compare(series, "change", periods[-2], periods[-1])
         if test:
             earlier = [_value(series, p) for p in recent[:-2] if p.n >= min_n]
-            test.recovered = test.difference > 0 and bool(earlier) and test.value_after <= max(earlier)
+            test.recovered = test.difference > 0 and bool(earlier) and test.value_after <= max(earlier) \
+                and series.metric not in RISING_NEWS
             tests.append(test)
     if len(recent) >= 3 and all(p.n >= min_n for p in recent) and (trend := _trend(series, recent)):
         tests.append(trend)
@@ -448,7 +458,9 @@ def _series_tests(series: Series, whole: Series | None, min_n: int, window: int)
         if same is not None and same.n - periods[-1].n >= min_n:
             gap = _compare(series, "gap", _rest(same, periods[-1]), periods[-1])
             if gap:
-                gap.report_rises = False  # being above the rest is not news; being below is
+                # Being above the rest is not news; being below is (for mentions of a theme, the reverse).
+                gap.report_rises = series.metric in RISING_NEWS
+                gap.report_drops = series.metric not in RISING_NEWS
                 tests.append(gap)
     year = series.year_before
     if year is not None and periods and year.n >= min_n and periods[-1].n >= min_n \

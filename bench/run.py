@@ -36,8 +36,8 @@ REGRESSION = 0.25
 
 # In the order of the table; each runs with its own defaults (the full sizes).
 BENCHES = ("survey_submit", "survey_page", "changes_page", "detect_trends", "dashboard", "alert_page",
-           "changes_digest",
-           "export_csv", "contact_import", "response_import", "dispatch_email", "scale_out")
+           "changes_digest", "export_csv", "contact_import", "response_import", "dispatch_email", "scale_out",
+           "theme_proposals")
 
 
 def run_bench(name: str, quick: bool, runs: int | None) -> list[Figure]:

@@ -74,6 +74,23 @@ def add_answers(survey, rows, *, key="satisfaction"):
     return ids
 
 
+def add_comments(survey, rows) -> list[int]:
+    """rows: (day, location or None, comment): responses with that answer to "comment", inserted in bulk (not
+    rolled up: a comment has no count); returns the new response ids."""
+    version = survey.current_version
+    base = db.session.scalar(select(func.count(Response.id))) or 0
+    moments = [datetime.combine(day, datetime.min.time()) for day, _, _ in rows]
+    ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), [
+        {"respondent_key": f"c:{base + i}", "survey_id": survey.id, "version_id": version.id, "source": "import",
+         "submitted_at": at, "local_date": day, "updated_at": at, "revisions_count": 1,
+         "attributes": {"location": location} if location else {}}
+        for i, ((day, location, _), at) in enumerate(zip(rows, moments, strict=True))]).all()
+    db.session.execute(insert(Answer), [{"response_id": rid, "question_key": "comment", "value_text": text}
+                                        for rid, (_, _, text) in zip(ids, rows, strict=True)])
+    db.session.commit()
+    return ids
+
+
 def make_secret_tokens(survey, *, now=NOW) -> dict[str, str]:
     """One real token of each kind a request can carry: a personal link's, an unsubscribe link's, an API
     token (admin)."""

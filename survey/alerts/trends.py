@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from analysis import Detection, Finding, PeriodCounts, Series, detect, nps_groups
+from analysis.detection import RISING_NEWS
 from survey import mail, webhooks
 from survey.accounts.scopes import Scope
 from survey.alerts import evidence
@@ -27,6 +28,7 @@ from survey.links import external_url
 from survey.models import Alert, Survey, User
 from survey.models.alerts import AlertStatus
 from survey.models.surveys import SurveyStatus
+from survey.results import theme_tags
 from survey.results.counts import answer_counts
 from survey.results.periods import PERIOD_UNITS, complete_periods, next_start, period_label
 from survey.results.settings import Settings
@@ -61,7 +63,14 @@ def _period_counts(metric: str, top: int, start: date, unit: str, values: dict[i
 
 def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str],
                   scope: Scope | None = None, *, year_before: bool = True) -> list[Series]:
-    """Every tested series of one survey: per rating/NPS question, all respondents (even without a single
+    """Every tested series of one survey: its questions' (question_series), then its themes' (theme_series)."""
+    return question_series(survey, starts, unit, segment_names, scope, year_before=year_before) + \
+        theme_series(survey, starts, unit, segment_names, scope, year_before=year_before)
+
+
+def question_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str],
+                    scope: Scope | None = None, *, year_before: bool = True) -> list[Series]:
+    """The series of a survey's questions: per rating/NPS question, all respondents (even without a single
     response, so that the trends page can say so) and each segment (a value of one of `segment_names`) with
     responses, each with the same period a year before its latest (`Series.year_before`) unless `year_before`
     is False. One GROUP BY over the rollup table: its cost depends on days × values × segments, not
@@ -96,6 +105,35 @@ def survey_series(survey: Survey, starts: Sequence[date], unit: str, segment_nam
         series.append(Series(survey.slug, key, metric, segment, periods, year_before=_period_counts(
             metric, top, year_start, unit, by_period.get(year_start, {})) if year_before else None))
     return series
+
+
+def theme_series(survey: Survey, starts: Sequence[date], unit: str, segment_names: Sequence[str],
+                 scope: Scope | None = None, *, year_before: bool = True) -> list[Series]:
+    """The series of a survey's accepted themes (metric "mentions", the theme's name as the question): per
+    period, the responses with a comment (n) and those of them tagged with the theme (successes), for all
+    respondents (even without a comment) and each segment with comments, with the same period a year before
+    the latest unless `year_before` is False. With a data `scope`, only the segments inside it, as for
+    questions. None for a survey without accepted themes (one query)."""
+    names = sorted(theme_tags.accepted_terms(survey.id))
+    if not names or not starts:
+        return []
+    year_start = year_earlier(starts[-1], unit)
+    days = [(starts[0], next_start(starts[-1], unit))]
+    if year_before:
+        days.append((year_start, next_start(year_start, unit)))
+    counts = theme_tags.theme_counts(survey.id, names, unit=unit, attributes=["", *segment_names], days=days)
+    segments = sorted({("", "")} | {(name, value) for tag, _start, name, value in counts if tag is None})
+    if scope is not None:
+        segments = [segment for segment in segments if segment[0] and scope.allows_segment([segment])]
+
+    def period(name: str, start: date, segment: tuple[str, str]) -> PeriodCounts:
+        return PeriodCounts(period_label(start, unit), counts.get((None, start, *segment), 0),
+                            counts.get((name, start, *segment), 0))
+
+    return [Series(survey.slug, name, "mentions", (segment,) if segment[0] else (),
+                   tuple(period(name, start, segment) for start in starts),
+                   year_before=period(name, year_start, segment) if year_before else None)
+            for name in names for segment in segments]
 
 
 # --- detection and alerts -----------------------------------------------------------------------------
@@ -263,12 +301,18 @@ def _notify(alerts: list[Alert], series: dict[tuple, Series], *, now: datetime, 
 
 def _email_alerts(alerts: list[Alert], series: dict[tuple, Series], recipients: list[User], *,
                   now: datetime, settings: Settings) -> None:
-    drops = sum(1 for a in alerts if a.direction == "drop")
-    recoveries = sum(1 for a in alerts if is_recovery(a))
-    rises = len(alerts) - drops - recoveries
+    mentions = [a for a in alerts if a.metric in RISING_NEWS]
+    more = sum(1 for a in mentions if a.direction == "rise")
+    fewer = len(mentions) - more
+    alerts_of_scores = [a for a in alerts if a.metric not in RISING_NEWS]
+    drops = sum(1 for a in alerts_of_scores if a.direction == "drop")
+    recoveries = sum(1 for a in alerts_of_scores if is_recovery(a))
+    rises = len(alerts_of_scores) - drops - recoveries
     parts = ([f"{drops} drop{'s' if drops != 1 else ''}"] if drops else []) + \
+            ([f"{more} theme{'s' if more != 1 else ''} mentioned more"] if more else []) + \
             ([f"{rises} rise{'s' if rises != 1 else ''} to celebrate"] if rises else []) + \
-            ([f"{recoveries} recover{'ies' if recoveries != 1 else 'y'}"] if recoveries else [])
+            ([f"{recoveries} recover{'ies' if recoveries != 1 else 'y'}"] if recoveries else []) + \
+            ([f"{fewer} theme{'s' if fewer != 1 else ''} mentioned less"] if fewer else [])
     subject = f"Satisfaction: {' and '.join(parts)} — {current_app.config['ORGANISATION_NAME']}"
     def bars(alert: Alert) -> list[ChartBar]:
         key = (alert.survey.slug, alert.question_key, alert.metric, tuple(alert.segment.items()))
@@ -296,7 +340,9 @@ def is_recovery(alert: Alert | Finding) -> bool:
 
 
 def headline(alert: Alert | Finding) -> str:
-    """▼ Drop, ▲ Recovered or ▲ Rise — celebrate."""
+    """▼ Drop, ▲ Recovered or ▲ Rise — celebrate; for a theme, ▲ More mentions or ▼ Fewer mentions."""
+    if alert.metric in RISING_NEWS:
+        return "▲ More mentions" if alert.direction == "rise" else "▼ Fewer mentions"
     if alert.direction == "drop":
         return "▼ Drop"
     return "▲ Recovered" if is_recovery(alert) else "▲ Rise — celebrate"
@@ -325,26 +371,30 @@ def describe_year(metric: str, year: dict | None, direction: str | None = None) 
     return text
 
 
+METRIC_LABELS = {"top_box": "top-box share", "top2_box": "top-2-box share", "top3_box": "share agreeing (CES)",
+                 "nps": "NPS"}
+
+
 def describe(alert: Alert | Finding) -> str:
     """One line a manager reads: where, what, from → to, and how sure."""
     metric = alert.metric
     details = _details(alert)
-    label = {"top_box": "top-box share", "top2_box": "top-2-box share", "top3_box": "share agreeing (CES)",
-             "nps": "NPS"}[metric]
     question = getattr(alert, "question_key", None) or getattr(alert, "question", "")
+    subject = f"share of comments mentioning “{question}”" if metric == "mentions" \
+        else f"{METRIC_LABELS[metric]} of “{question}”"
     where = segment_label(tuple(alert.segment.items()) if isinstance(alert.segment, dict) else alert.segment)
     values = f"{format_value(alert.value_before, metric)} → {format_value(alert.value_after, metric)}"
     falling = alert.direction == "drop"
     if alert.kind == "change":
         verb = "fell" if falling else "recovered" if is_recovery(alert) else "rose"
-        what = f"{label} of “{question}” {verb} from {alert.period_before} to {alert.period_after}: {values}"
+        what = f"{subject} {verb} from {alert.period_before} to {alert.period_after}: {values}"
         if is_recovery(alert):
             what += " (back to a level it already had this year, not above it)"
     elif alert.kind == "trend" and details.get("shape") == "step":
         start, end = details.get("window_start"), details.get("window_end")
         before = alert.period_before if start == alert.period_before else f"{start} to {alert.period_before}"
         after = alert.period_after if end == alert.period_after else f"{alert.period_after} to {end}"
-        what = f"{label} of “{question}” changed between {alert.period_before} and {alert.period_after}, " \
+        what = f"{subject} changed between {alert.period_before} and {alert.period_after}, " \
                f"{'down' if falling else 'up'} in one step rather than steadily: " \
                f"{format_value(alert.value_before, metric)} in {before} → " \
                f"{format_value(alert.value_after, metric)} in {after}"
@@ -355,10 +405,11 @@ def describe(alert: Alert | Finding) -> str:
             per = _unit(alert.period_after)
             size = f"{abs(slope):.1f} NPS points" if metric == "nps" else f"{abs(slope) * 100:.1f} points"
             pace = f", about {size} a {per}"
-        what = f"{label} of “{question}” has been {'falling' if falling else 'rising'} " \
+        what = f"{subject} has been {'falling' if falling else 'rising'} " \
                f"steadily from {alert.period_before} to {alert.period_after}{pace}: {values}"
     else:
-        what = f"{label} of “{question}” in {alert.period_after} is below the rest of the organisation: " \
+        side = "above" if metric in RISING_NEWS else "below"
+        what = f"{subject} in {alert.period_after} is {side} the rest of the organisation: " \
                f"{format_value(alert.value_after, metric)} against {format_value(alert.value_before, metric)}"
     interval = ""
     if alert.ci_low is not None:

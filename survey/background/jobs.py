@@ -38,6 +38,7 @@ from survey.links import external_url
 from survey.models import ApiToken, Campaign, Job, JobFile, JobState, Survey, User
 from survey.models.jobs import FINISHED
 from survey.progress import Progress
+from survey.results import theme_tags, themes
 from survey.results.filters import parse_filter
 from survey.results.settings import Settings
 from survey.transfer import exports, response_import
@@ -109,6 +110,37 @@ def send_campaign_now(survey: Survey, *, segment: dict[str, list[str]], reminder
     campaign.job_id = job.id
     db.session.commit()
     return job
+
+
+def propose_themes(survey: Survey, *, now: datetime, owner: User) -> Job:
+    """Queue the job that proposes themes from the survey's comments (a waiting one is reused); commits."""
+    job = _waiting("theme_proposals", survey) or _queued("theme_proposals", now=now, actor=f"user:{owner.id}",
+                                                         survey=survey, owner=owner)
+    db.session.commit()
+    return job
+
+
+def change_themes(survey: Survey, decision: Callable[[], bool], *, now: datetime, owner: User) -> Job | None:
+    """Make a decision about the survey's themes (survey.results.themes: accept, edit, merge, reject) and,
+    when it says every comment must be tagged again, queue the job that does (unless one is waiting, which
+    will read the themes as they then are), in one commit. A ThemeError changes nothing."""
+    try:
+        retag = decision()
+    except themes.ThemeError:
+        db.session.rollback()
+        raise
+    job = None
+    if retag:
+        job = _waiting("theme_tagging", survey) or _queued("theme_tagging", now=now, actor=f"user:{owner.id}",
+                                                           survey=survey, owner=owner)
+    db.session.commit()
+    return job
+
+
+def _waiting(kind: str, survey: Survey) -> Job | None:
+    """A job of `kind` for the survey that has not started yet."""
+    return db.session.scalar(select(Job).where(Job.kind == kind, Job.survey_id == survey.id,
+                                               Job.state == JobState.QUEUED, Job.attempts == 0).limit(1))
 
 
 def file_name(uploaded: str | None) -> str | None:
@@ -287,8 +319,14 @@ def phase_line(job: Job) -> str:
         return f"Checking every row of the file first{share}"
     if job.phase == "writing" and job.total and job.kind == "campaign_launch":
         return f"Queueing invitations: {job.done:,} of {job.total:,} contacts".replace(",", "\u202f")
+    if job.phase == "writing" and job.total and job.kind == "theme_tagging":
+        return f"Tagging comments: {job.done:,} of {job.total:,} responses".replace(",", "\u202f")
     if job.phase == "writing" and job.total:
         return f"Storing: {job.done:,} of {job.total:,} rows".replace(",", "\u202f")
+    if job.phase == "reading":
+        return f"Reading comments{share}"
+    if job.phase == "clustering":
+        return f"Finding themes in {job.done:,} comments".replace(",", "\u202f")
     if job.phase == "exporting":
         return f"Writing the workbook: {job.done:,} responses so far".replace(",", "\u202f")
     return "Starting"
@@ -377,6 +415,11 @@ def _import_responses(job: Job, progress: JobProgress) -> None:
             raise  # another import stored some of the same rows meanwhile: tried again, which skips them
         raise JobRefused(error.summary(), [problem._asdict() for problem in error.problems],
                          error.total) from None
+    # Imported comments are tagged with the survey's accepted themes by a job of their own.
+    if theme_tags.accepted_terms(survey.id) and not _waiting("theme_tagging", survey):
+        _queued("theme_tagging", now=job.created_at, actor=job.actor, survey=survey,
+                owner=db.session.get(User, job.owner_id) if job.owner_id else None)
+        db.session.commit()
 
 
 def _export_responses(job: Job, progress: JobProgress) -> None:
@@ -450,18 +493,50 @@ def _launch_campaign(job: Job, progress: JobProgress) -> None:
         raise JobRefused(str(error), [], 1) from None
 
 
+def _survey_of(job: Job) -> Survey:
+    survey = db.session.get(Survey, job.survey_id) if job.survey_id else None
+    if survey is None:
+        raise JobRefused("the survey was deleted before the job ran", [], 1)
+    return survey
+
+
+def _propose_themes(job: Job, progress: JobProgress) -> None:
+    """Themes found in the survey's comments, stored as proposals (survey.results.themes): read, then
+    clustered in memory, then written in one commit, so a stopped run simply starts again."""
+    themes.propose_themes(_survey_of(job), now=job.created_at, progress=progress)
+
+
+def _tag_themes(job: Job, progress: JobProgress) -> None:
+    """Every response of the survey tagged with the accepted themes its comments mention, in batches that
+    each commit with the job's position (a stopped run goes on after the last one)."""
+    survey = _survey_of(job)
+    outcome = theme_tags.tag_survey(survey.id, now=max(job.created_at, utcnow()), progress=progress)
+    progress.finish(outcome)
+    db.session.commit()
+
+
 RUNNERS: dict[str, Callable[[Job, JobProgress], None]] = {"response_import": _import_responses,
                                                           "responses_xlsx": _export_responses,
-                                                          "campaign_launch": _launch_campaign}
+                                                          "campaign_launch": _launch_campaign,
+                                                          "theme_proposals": _propose_themes,
+                                                          "theme_tagging": _tag_themes}
 KIND_WORDS = {"response_import": "Import of responses{name} into {survey}",
               "responses_xlsx": "Excel export of responses from {survey}",
-              "campaign_launch": "Sending {survey}"}
+              "campaign_launch": "Sending {survey}",
+              "theme_proposals": "Themes proposed from the comments of {survey}",
+              "theme_tagging": "Comments of {survey} tagged with its themes"}
 SUMMARIES: dict[str, Callable[[dict], str]] = {
     "response_import": lambda outcome: response_import.ImportOutcome.from_dict(outcome).summary(),
     "responses_xlsx": lambda outcome: f"{outcome['rows']:,} responses written".replace(",", "\u202f"),
     "campaign_launch": lambda outcome: (
         f"queued {plural(outcome['queued'], 'invitation')} of {outcome['matched']} matched "
-        f"({outcome['skipped_cap']} skipped by the frequency cap, {outcome['skipped_unsubscribed']} unsubscribed)")}
+        f"({outcome['skipped_cap']} skipped by the frequency cap, {outcome['skipped_unsubscribed']} unsubscribed)"),
+    "theme_proposals": lambda outcome: (
+        f"{plural(outcome['proposals'], 'theme')} proposed from {plural(outcome['comments'], 'comment')}"
+        + (f" ({outcome['already_decided']} decided before, left out)" if outcome["already_decided"] else "")),
+    "theme_tagging": lambda outcome: (
+        f"{plural(outcome['responses'], 'response')} read: {plural(outcome['added'], 'tag')} added, "
+        f"{outcome['removed']} taken off")}
 
 
 def visible(*, user: User | None = None, token: ApiToken | None = None):

@@ -7,10 +7,11 @@ from survey.models.contacts import Contact, ErasedAddress, Invitation
 from survey.models.followups import CaseNote, CaseStatus, Complaint, FollowUpCase
 from survey.models.jobs import Job, JobFile, JobState
 from survey.models.outreach import ApiToken, Campaign, OutboxMessage, OutboxStatus, TriggerEvent
-from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision, ResponseTag
+from survey.models.responses import Answer, Response, ResponseDraft, ResponseRevision, ResponseTag, ResponseTagRemoval
 from survey.models.rollups import AnswerCount
 from survey.models.surveys import QUESTION_TYPES, Question, Survey, SurveyStatus, SurveyVersion
 from survey.models.teams import PRIORITIES, ChatChannel, ChatDelivery, RootCause, Team, TeamMember
+from survey.models.themes import THEME_STATUSES, Theme, ThemeStatus
 from survey.models.users import (
     ROLES,
     AccountPolicy,
@@ -31,6 +32,8 @@ __all__ = [
     "DeliveryStatus", "ErasedAddress", "FollowUpCase", "Invitation", "Job", "JobFile", "JobState", "OutboxMessage",
     "OutboxStatus", "PasswordResetRequest", "PRIORITIES", "RecoveryCode",
     "RootCause", "Team", "TeamMember", "ChatChannel", "ChatDelivery",
-    "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision", "ResponseTag", "Survey",
-    "SurveyStatus", "SurveyVersion", "TriggerEvent", "User", "UserStatus", "WebhookDelivery", "WebhookEndpoint",
+    "QUESTION_TYPES", "Question", "ROLES", "Response", "ResponseDraft", "ResponseRevision", "ResponseTag",
+    "ResponseTagRemoval", "Survey", "SurveyStatus", "SurveyVersion",
+    "THEME_STATUSES", "Theme", "ThemeStatus", "TriggerEvent", "User", "UserStatus", "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -71,8 +71,10 @@ class Answer(Model):
 
 
 class ResponseTag(Model):
-    """A theme an analyst gave a response ("delivery", "billing"): lower-case, so the same theme is one tag
-    however it was typed. Tags filter the response browser, exports and counts per theme."""
+    """A theme a response's comments mention ("delivery", "billing"): lower-case, so the same theme is one
+    tag however it was typed. Tags filter the response browser, exports and counts per theme. `source` says
+    who gave it: a person ("manual") or an accepted theme's terms ("auto"), which re-tagging may take off
+    again when the terms change; a person's tag it never takes off."""
 
     __tablename__ = "response_tags"
     __table_args__ = (UniqueConstraint("response_id", "tag"),)
@@ -80,6 +82,21 @@ class ResponseTag(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
     tag: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(8), default="manual", server_default="manual")  # manual | auto
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ResponseTagRemoval(Model):
+    """A person took this theme off this response: automatic tagging never gives it back (a correction
+    sticks), until a person tags the response with it again."""
+
+    __tablename__ = "response_tag_removals"
+    __table_args__ = (UniqueConstraint("response_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    tag: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

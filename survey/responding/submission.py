@@ -30,7 +30,7 @@ from survey.extensions import db
 from survey.languages import N_
 from survey.models import Answer, Question, Response, ResponseDraft, ResponseRevision, Survey, SurveyVersion
 from survey.models.surveys import OTHER_LABEL, OTHER_POSITION
-from survey.results import rollups
+from survey.results import rollups, theme_tags
 from survey.web import locale
 from survey.web.request_text import one_line_break
 
@@ -527,6 +527,10 @@ def _store(version, respondent, values, consents, submission_key, now, refused_b
         connection.execute(delete(Answer.__table__).where(Answer.__table__.c.response_id == response.id))
     if rows:  # (an empty executemany would insert one row of defaults)
         connection.execute(_ADD_ANSWERS, [{"response_id": response.id, **row} for row in rows])
+    # The accepted themes its comments mention: matched words, no model (one query when it has a comment).
+    theme_tags.tag_submission(version.survey_id, response.id,
+                              [str(values[q.key]) for q in version.questions
+                               if q.type in theme_tags.COMMENT_TYPES and values.get(q.key)], is_new=is_new, now=now)
     # What this transaction knows is passed on rather than read again: the response is new (no case can
     # exist), and the webhook endpoints are read once for both events a submission may emit.
     endpoints = webhooks.subscribers()

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import CursorResult, and_, case, delete, exists, func, or_, select
+from sqlalchemy import CursorResult, and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from analysis.nps import DETRACTOR_MAX
 from survey.extensions import db
-from survey.models import Answer, Question, Response, ResponseTag, Survey, SurveyVersion, User
+from survey.models import Answer, Question, Response, ResponseTag, ResponseTagRemoval, Survey, SurveyVersion, User
 from survey.results.filters import ResultsFilter, normalise_tag, response_conditions
 
 PAGE_SIZE = 50
@@ -140,31 +140,56 @@ def survey_tags(survey: Survey) -> list[tuple[str, int]]:
         .order_by(func.count().desc(), ResponseTag.tag))]
 
 
-def tag_response(response: Response, text: str, *, actor: User, now: datetime) -> str:
-    """Give a response a theme (lower-case, single spaces) and return it; giving it again changes nothing.
-    Raises TagError, storing nothing, for an empty theme or one longer than MAX_TAG characters."""
+def checked_tag(text: str, example: str = "delivery") -> str:
+    """A theme as stored (lower-case, single spaces), or TagError saying why it cannot be one: empty, longer
+    than MAX_TAG characters, or holding ";"."""
     if len(" ".join(text.split())) > MAX_TAG:
         raise TagError(f"A theme can be at most {MAX_TAG} characters long.")
     tag = normalise_tag(text)
     if not tag:
-        raise TagError("Write the theme to add, e.g. “delivery”.")
+        raise TagError(f"Write the theme to add, e.g. “{example}”.")
     if ";" in tag:  # CSV files list a response's themes separated by ";"
         raise TagError("A theme cannot contain “;”, which separates themes in CSV files: add each one alone.")
+    return tag
+
+
+def tag_response(response: Response, text: str, *, actor: User, now: datetime) -> str:
+    """Give a response a theme (lower-case, single spaces) and return it; giving it again changes nothing,
+    but a theme its terms gave it becomes a person's (re-tagging never takes that off), and a theme a
+    person took off before may be given again by its terms. Raises TagError, storing nothing, for an empty
+    theme or one longer than MAX_TAG characters."""
+    tag = checked_tag(text)
+    db.session.execute(delete(ResponseTagRemoval).where(ResponseTagRemoval.response_id == response.id,
+                                                        ResponseTagRemoval.tag == tag))
     if tag in (t.tag for t in response.tags):
+        db.session.execute(update(ResponseTag).where(ResponseTag.response_id == response.id, ResponseTag.tag == tag)
+                           .values(source="manual"))
+        db.session.commit()
         return tag
     try:
         with db.session.begin_nested():  # a colleague tagging the same response at once
-            db.session.add(ResponseTag(response_id=response.id, tag=tag, created_at=now, created_by_id=actor.id))
+            db.session.add(ResponseTag(response_id=response.id, tag=tag, source="manual", created_at=now,
+                                       created_by_id=actor.id))
     except IntegrityError:
         pass
     db.session.commit()
     return tag
 
 
-def untag_response(response: Response, text: str) -> bool:
-    """Take a theme off a response (written any way that normalises to it); False when it was not there."""
+def untag_response(response: Response, text: str, *, actor: User, now: datetime) -> bool:
+    """Take a theme off a response (written any way that normalises to it); False when it was not there. The
+    correction sticks: no theme's terms give it back, until a person tags the response with it again."""
+    tag = normalise_tag(text)
     # A DELETE gives a CursorResult, which Session.execute's type cannot promise for every statement.
     removed = cast(CursorResult, db.session.execute(delete(ResponseTag).where(
-        ResponseTag.response_id == response.id, ResponseTag.tag == normalise_tag(text))))
+        ResponseTag.response_id == response.id, ResponseTag.tag == tag)))
+    if removed.rowcount and not db.session.scalar(select(ResponseTagRemoval.id).where(
+            ResponseTagRemoval.response_id == response.id, ResponseTagRemoval.tag == tag)):
+        try:
+            with db.session.begin_nested():  # a colleague removing it at the same moment
+                db.session.add(ResponseTagRemoval(response_id=response.id, tag=tag, created_at=now,
+                                                  created_by_id=actor.id))
+        except IntegrityError:
+            pass
     db.session.commit()
     return bool(removed.rowcount)

@@ -612,3 +612,18 @@ class ChatChannelForm(Form):
     events = SelectMultipleField("Post", widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                  choices=[SelectChoice("alert", "new alerts"), SelectChoice("overdue", "overdue cases"),
                                           SelectChoice("complaint", "new complaints")])
+
+
+class ThemeForm(Form):
+    """A theme's name and terms: accepting a proposal, or editing an accepted theme. One per theme on the themes
+    page, each with its own prefix so their fields' ids differ."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=64)])
+    terms = TextAreaField("Terms a comment must mention", validators=[DataRequired(), Length(max=2000)],
+                          render_kw={"rows": 2},
+                          description="Words or phrases, one a line or separated by commas; end one with * for "
+                                      "any ending (wait* finds waited and waiting). Add each language's words.")
+
+
+class MergeThemeForm(Form):
+    into = SelectField("Merge into", coerce=int, validators=[InputRequired()])

@@ -220,3 +220,28 @@ def test_empty_and_single_periods_do_not_crash():
     assert result.findings == () and len(result.shortfalls) == 2
     with pytest.raises(ValueError):
         detect([], fdr=2)
+
+
+def test_mentions_of_a_theme_are_news_when_they_rise_above_the_rest_not_below_it():
+    """A share of comments mentioning a theme: a segment mentioning it more than the rest is a gap; one
+    mentioning it less is not; a rise back to an earlier level is still a rise (never "recovered")."""
+    def mentions(location, counts):
+        return Series("support-csat", "waiting time", "mentions", (("location", location),) if location else (),
+                      tuple(PeriodCounts(month, n, x) for month, (x, n) in zip(MONTHS, counts, strict=True)))
+
+    steady = [(10, 100)] * 12
+    leeds = [(10, 100)] * 10 + [(30, 100), (10, 100)]  # back to 10 % after a month at 30 %
+    york = [(10, 100)] * 11 + [(40, 100)]  # 4 × as many mentions in the latest month
+    bath = [(10, 100)] * 11 + [(1, 100)]  # hardly any
+    total = [tuple(sum(c[i][j] for c in (steady, leeds, york, bath)) for j in (0, 1)) for i in range(12)]
+    found = detect([mentions(None, total), mentions("Hull", steady), mentions("Leeds", leeds),
+                    mentions("York", york), mentions("Bath", bath)], min_n=30, window=12)
+    gaps = {dict(f.segment)["location"]: f for f in found.findings if f.kind == "gap"}
+    assert set(gaps) == {"York"} and gaps["York"].direction == "rise"
+    york_change = next(f for f in found.findings if f.kind == "change" and f.segment == (("location", "York"),))
+    assert york_change.direction == "rise" and not york_change.recovered
+    assert york_change.ci_low is not None and york_change.ci_low > 0 and york_change.q_value <= 0.05
+    # The same counts as satisfaction: below the rest is the gap, and York's rise is no news as a gap.
+    as_share = detect([Series(s.survey, s.question, "top_box", s.segment, s.periods)
+                       for s in (mentions(None, total), mentions("York", york), mentions("Bath", bath))], min_n=30)
+    assert {dict(f.segment)["location"] for f in as_share.findings if f.kind == "gap"} == {"Bath"}

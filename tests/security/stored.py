@@ -26,6 +26,7 @@ from survey.models import (
     Job,
     OutboxMessage,
     Response,
+    Theme,
     User,
     WebhookDelivery,
     WebhookEndpoint,
@@ -94,6 +95,11 @@ def store_everywhere(app) -> dict:
         responses = db.session.scalars(select(Response).order_by(Response.id)).all()
         for response, text in zip(responses, TEXTS, strict=True):
             browsing.tag_response(response, short(text, 60).replace(";", ","), actor=admin, now=NOW)  # no ";" in themes
+        for number, text in enumerate(TEXTS[:6]):  # themes: proposals quoting the hostile comments, and accepted
+            db.session.add(Theme(survey_id=survey.id, name=short(text, 60), status=("proposed", "accepted")[number % 2],
+                                 terms=[short(text, 40)], top_terms=[short(text, 40), short(text[::-1], 40)],
+                                 comments=3, examples=[r.id for r in responses[number:number + 3]], created_at=NOW))
+        db.session.commit()
         cases = db.session.scalars(select(FollowUpCase).order_by(FollowUpCase.id)).all()
         for case, text in zip(cases, TEXTS, strict=False):
             followups.add_note(case, author=admin, text=text, now=NOW)
@@ -178,7 +184,8 @@ def pages(stored: dict) -> tuple[list[str], list[str]]:
                f"/manage/surveys/{slug}/results?from=2020-01-01&to=2035-12-31&q={TEXTS[3][:60]}",
                f"/manage/surveys/{slug}/responses?from=2020-01-01&to=2035-12-31",
                f"/manage/surveys/{slug}/responses?q={TEXTS[4][:60]}&tag={TEXTS[5][:60]}",
-               f"/manage/responses/{ids['response']}", "/manage/cases/", "/manage/cases/?status=all",
+               f"/manage/responses/{ids['response']}", f"/manage/surveys/{slug}/themes", "/manage/cases/",
+               "/manage/cases/?status=all",
                f"/manage/cases/{ids['case']}", "/manage/contacts/", f"/manage/contacts/?q={TEXTS[6][:60]}",
                f"/manage/contacts/{ids['contact']}", "/manage/changes/", f"/manage/changes/{ids['change']}",
                "/manage/alerts/?show=all", f"/manage/alerts/{ids['alert']}", f"/manage/alerts/{ids['alert']}/evidence",

@@ -19,12 +19,13 @@ from survey.views.manage import (
     sending,
     surveys,
     teams,
+    themes,
     webhooks,
 )
 from survey.views.manage.blueprint import bp
 
 for child in (surveys, cases, contacts, sending, alerts, results, responses, exports, imports, jobs, changelog,
-              api_tokens, webhooks, branding, teams, notifications, audit, people):
+              api_tokens, webhooks, branding, teams, notifications, audit, people, themes):
     bp.register_blueprint(child.bp)
 bp.register_blueprint(teams.members_bp)
 

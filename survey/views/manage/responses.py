@@ -80,7 +80,7 @@ def add_tag(response_id: int):
 @bp.route("/responses/<int:response_id>/tags/remove", methods=["POST"])
 def remove_tag(response_id: int):
     response = _response(response_id)
-    if browsing.untag_response(response, request.form.get("tag", "")):
+    if browsing.untag_response(response, request.form.get("tag", ""), actor=current_user, now=utcnow()):
         flash("Theme removed.")
     else:
         flash("That theme was not on this response (a colleague may have removed it).", "error")

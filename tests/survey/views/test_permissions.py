@@ -141,6 +141,13 @@ PERMISSIONS = {
     ("manage.responses.response_detail", "GET"): "analyst",
     ("manage.responses.add_tag", "POST"): "analyst",
     ("manage.responses.remove_tag", "POST"): "analyst",
+    # Themes are tagging at scale: analysis work, like tags on one response.
+    ("manage.themes.survey_themes", "GET"): "analyst",
+    ("manage.themes.propose", "POST"): "analyst",
+    ("manage.themes.accept", "POST"): "analyst",
+    ("manage.themes.edit", "POST"): "analyst",
+    ("manage.themes.merge", "POST"): "analyst",
+    ("manage.themes.reject", "POST"): "analyst",
     ("manage.exports.responses_csv", "GET"): "analyst",
     ("manage.exports.responses_xlsx", "POST"): "analyst",
     ("manage.exports.results_file", "GET"): "analyst",
