@@ -37,7 +37,8 @@ def survey_results(slug: str):
     board = dashboard.build(survey, parsed.filter, today=today, settings=settings)
     return render_template(
         "manage/results/dashboard.html", board=board, asked=parsed.filter, problems=parsed.problems, chart_svg=_svg,
-        figures=dashboard.figures(board), segment_choices=dashboard.segment_choices(survey, settings.segment_names),
+        figures=dashboard.figures(board), comment_figures=dashboard.comment_figures(board),
+        segment_choices=dashboard.segment_choices(survey, settings.segment_names),
         explain=dashboard.verdict_explanation,
     ), 400 if parsed.problems else 200
 
