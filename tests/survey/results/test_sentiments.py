@@ -161,3 +161,10 @@ def test_comments_are_counted_in_the_rollup_as_the_answers_give_them(ctx, monkey
         from_the_answers(patch)
         slow = dashboard.build(survey, october, today=TODAY, settings=SETTINGS).comments
     assert fast == slow and fast[0].trend[0].value == 1.0 and fast[0].trend[0].n == 32
+    # Erasing the customer deletes their comment, and its count with it.
+    from survey.outreach import contacts
+    contacts.erase_contact(contacts.find_contact("customer@example.com"), actor="test", actor_id=None, now=NOW)
+    after = cells()
+    assert ("comment", date(2026, 10, 20), "", rollups.NEGATIVE, 1) not in after
+    rollups.rebuild(survey.id)
+    assert cells() == after
