@@ -111,10 +111,12 @@ def test_the_page_draws_the_priority_chart_with_its_table(ctx, client):
     svg = html[html.index("<svg"):html.index("</svg>") + 6]
     root = ET.fromstring(svg)
     assert root.get("role") == "img" and "Wait time importance" in root.get("aria-label", "")
+    assert [row.label for row in drivers.build(survey, ResultsFilter(), today=TODAY).rows][0] == "Wait time"
     found = drivers.build(survey, ResultsFilter(start=date(2026, 10, 1), end=date(2026, 10, 31)), today=TODAY)
     page = text_of(response)
     for row in found.rows:  # the table has the chart's numbers
-        assert f"<th scope=\"row\">{row.text}</th><td>{row.importance * 100:.1f} %</td>" in page
+        assert f"<th scope=\"row\">{row.label}<br><span class=\"meta\">{row.text}</span></th>" \
+            f"<td>{row.importance * 100:.1f} %</td>" in page
     assert f"{found.found.r_squared * 100:.0f} %" in page and "n = 120" in page
     bad = client.get(f"/manage/surveys/{survey.slug}/drivers?overall=zzz")
     assert bad.status_code == 400 and "“zzz” is not a rating question" in text_of(bad)
