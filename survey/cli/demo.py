@@ -2,10 +2,15 @@
 
 Contacts in four locations answer the support survey every month for 18 months. Leeds' share of
 "extremely satisfied" is about 90 % until two months ago and about 75 % since: a real drop for the
-statistics to find. The data is random but seeded, so every demo looks the same.
+statistics to find. Each response also rates four parts of the service (a matrix: wait, a fix, staff, being
+kept informed) that follow the overall rating more or less closely, the wait most, so the key drivers page
+has something to rank; in Leeds since the drop the wait is rated much lower, and comments about the queue
+and waiting ("queue", "waiting", "attente") rise with it, so the alert's words and themes find them. One
+customer in five writes in French. The data is random but seeded, so every demo looks the same.
 """
 from __future__ import annotations
 
+import json
 import random
 import secrets
 from dataclasses import dataclass, replace
@@ -18,12 +23,13 @@ from sqlalchemy import func, insert, literal, select
 from survey import accounts, authoring, changes, followups
 from survey.accounts import scopes
 from survey.authoring import starters
+from survey.authoring.definitions import parse_survey
 from survey.clock import local_date
 from survey.extensions import db
 from survey.followups import teams
 from survey.links import external_url
 from survey.models import Answer, CaseStatus, ChangeStatus, Contact, FollowUpCase, Response, ResponseTag, Survey, User
-from survey.results import rollups
+from survey.results import rollups, sentiments
 
 DEMO_EMAIL = "demo@example.com"
 # The Leeds store's manager: an analyst whose data scope is location = Leeds (same password as the demo's).
@@ -33,12 +39,34 @@ TEAMS = ("Billing", "Deliveries", "Technical")
 TOUCHPOINTS = ("Phone", "Email", "Chat", "In store")
 MONTHS = 18
 COMMENTS = {
-    5: ["Quick and friendly, thank you.", "Sorted in one call.", "Great service as always."],
-    4: ["Good, but I had to wait a while.", "Fine overall."],
-    3: ["It took three emails to get an answer.", "OK, nothing special."],
+    5: ["Quick and friendly, thank you.", "Sorted in one call.", "Great service as always.",
+        "The agent was brilliant and really helpful."],
+    4: ["Good, but I had to wait a while.", "Fine overall.", "Helpful staff, though the website is confusing."],
+    3: ["It took three emails to get an answer.", "OK, nothing special.", "Polite, but I am not sure it is fixed."],
     2: ["Nobody called me back.", "The delivery slot was missed again."],
-    1: ["I was passed between four people.", "Still not fixed after two weeks."],
+    1: ["I was passed between four people.", "Still not fixed after two weeks.", "Terrible service, I am furious."],
 }
+COMMENTS_FR = {
+    5: ["Rapide et aimable, merci.", "Réglé en un seul appel.", "Excellent service, comme toujours."],
+    4: ["Bien, mais j’ai dû patienter un moment.", "Correct dans l’ensemble.", "Personnel serviable."],
+    3: ["Il a fallu trois e-mails pour obtenir une réponse.", "Correct, sans plus."],
+    2: ["Personne ne m’a rappelé.", "Le créneau de livraison a encore été manqué."],
+    1: ["On m’a passé d’une personne à l’autre, quatre fois.", "Toujours pas réglé après deux semaines."],
+}
+# What customers write when the wait was bad: the theme that rises in Leeds with its drop.
+WAITING = {"en": ["The queue on the phone was far too long.", "I spent ages waiting on hold before anyone answered.",
+                  "Waiting forty minutes in the queue is not acceptable.",
+                  "Long queue at the desk and a lot of waiting around."],
+           "fr": ["L’attente au téléphone était beaucoup trop longue.",
+                  "Une heure d’attente avant de parler à quelqu’un.", "File d’attente interminable au magasin."]}
+# The parts of the service each response rates (a matrix), as (key, text, French text, shift, spread): a
+# rating is the overall one moved by `shift` with normal noise of `spread`, so the closer it follows the
+# overall rating the more of it it explains (the wait most, being kept informed least).
+ASPECTS = [("wait", "Time to get through to us", "Le temps pour nous joindre", -0.5, 0.6),
+           ("fixed", "Fixing the problem", "La résolution du problème", 0.0, 0.8),
+           ("staff", "Friendly, helpful staff", "Un personnel aimable et serviable", 0.6, 1.5),
+           ("informed", "Keeping you informed", "Vous tenir informé", -0.4, 1.7)]
+LEEDS_WAIT_DROP = 1.2  # how much lower Leeds rates the wait since its drop
 
 
 # Themes an analyst would have given the comments, so the response browser and exports have some.
@@ -105,6 +133,9 @@ FRENCH = {
         "effort": {"text": "L’entreprise m’a facilité la résolution de mon problème.",
                    "options": ["Pas du tout d’accord", "Pas d’accord", "Plutôt pas d’accord", "Neutre",
                                "Plutôt d’accord", "D’accord", "Tout à fait d’accord"]},
+        # (A matrix's scale has no translation in the format yet: its labels stay in English.)
+        "aspects": {"text": "Comment nous sommes-nous débrouillés sur chacun de ces points ?",
+                    "statements": {key: french for key, _text, french, _shift, _spread in ASPECTS}},
         "channel": {"text": "Comment nous avez-vous contactés ?",
                     "options": ["Téléphone", "E-mail", "Chat", "En magasin"]},
         "what_went_wrong": {"text": "Vous nous avez donné {answers.satisfaction}. Qu’est-ce qui n’a pas été ?",
@@ -113,6 +144,16 @@ FRENCH = {
                     "why": "Nous lisons chaque commentaire ; les plus fréquents deviennent des changements publiés."},
     },
 }
+
+
+def _with_aspects():
+    """The support survey's starter with the matrix of parts of the service after the overall rating."""
+    definition = json.loads((starters.FOLDER / "support-csat.json").read_text(encoding="utf-8"))
+    definition["questions"].insert(1, {
+        "key": "aspects", "type": "matrix", "text": "How did we do on each of these?", "section": "experience",
+        "scale": ["Very poor", "Poor", "Fair", "Good", "Very good"],
+        "statements": [{"key": key, "text": text} for key, text, _french, _shift, _spread in ASPECTS]})
+    return parse_survey(definition)
 
 
 def _contacts(rng: random.Random, now: datetime) -> dict[str, list[Contact]]:
@@ -130,7 +171,7 @@ def _contacts(rng: random.Random, now: datetime) -> dict[str, list[Contact]]:
     return by_location
 
 
-AnswerRow = tuple[str, int | None, str | None]  # question key, value_int, value_text
+AnswerRow = tuple[str, int | None, str | None, float | None]  # question key, value_int, value_text, sentiment
 
 
 def _responses(survey: Survey, contacts: dict[str, list[Contact]], rng: random.Random, now: datetime):
@@ -157,20 +198,32 @@ def _responses(survey: Survey, contacts: dict[str, list[Contact]], rng: random.R
                              "language": contact.attributes["language"],
                              # The starter asks "What went wrong?" only after a low rating (display logic).
                              "not_asked": [] if score <= 2 else ["what_went_wrong"]})
+                language = contact.attributes["language"]
+                slow = location == "Leeds" and months_ago <= 1
                 given: list[AnswerRow] = [
-                    ("satisfaction", score, None), ("resolved", int(score >= 3 or rng.random() < 0.3), None),
-                    ("effort", min(7, max(1, score + 2 + rng.choice([-1, 0, 0, 1]))), None)]
+                    ("satisfaction", score, None, None),
+                    ("resolved", int(score >= 3 or rng.random() < 0.3), None, None),
+                    ("effort", min(7, max(1, score + 2 + rng.choice([-2, -1, 0, 0, 1, 2]))), None, None)]
+                rated = {key: min(5, max(1, round(score + shift - (LEEDS_WAIT_DROP if slow and key == "wait" else 0)
+                                                  + rng.gauss(0, spread))))
+                         for key, _text, _french, shift, spread in ASPECTS}
+                given += [(f"aspects.{key}", value, None, None) for key, value in rated.items()]
                 channel = rng.randrange(4)
-                given.append(("channel", channel + 1, channel_question.options[channel]))
-                if score <= 2 and rng.random() < 0.6:
-                    given.append(("what_went_wrong", None, rng.choice(COMMENTS[score])))
-                elif rng.random() < 0.35:
-                    given.append(("comment", None, rng.choice(COMMENTS[score])))
+                given.append(("channel", channel + 1, channel_question.options[channel], None))
+                bank = (COMMENTS_FR if language == "fr" else COMMENTS)[score]
+                if rated["wait"] <= 2 and rng.random() < 0.7:
+                    bank = WAITING[language]  # a bad wait is what they write about
+                key = "what_went_wrong" if score <= 2 and rng.random() < 0.6 else \
+                    "comment" if rng.random() < (0.5 if slow and bank is WAITING[language] else 0.35) else None
+                if key:
+                    text = rng.choice(bank)
+                    given.append((key, None, text, sentiments.score(text, language)))
                 answers.append(given)
     ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), rows).all()
     db.session.execute(insert(Answer), [
-        {"response_id": rid, "question_key": key, "value_int": value_int, "value_text": value_text}
-        for rid, given in zip(ids, answers, strict=True) for key, value_int, value_text in given
+        {"response_id": rid, "question_key": key, "value_int": value_int, "value_text": value_text,
+         "sentiment": sentiment}
+        for rid, given in zip(ids, answers, strict=True) for key, value_int, value_text, sentiment in given
     ])
     return len(ids)
 
@@ -190,7 +243,7 @@ def seed(*, now: datetime) -> DemoLogin:
     for name in ("support-csat", "nps-relationship", "complaint"):
         spec = starters.starter(name).spec
         if name == "support-csat":
-            spec = replace(spec, translations={"fr": FRENCH})
+            spec = replace(_with_aspects(), translations={"fr": FRENCH})
         surveys[name] = authoring.create_survey(spec, actor=admin, now=created, publish=True)
     contacts = _contacts(rng, now)
     _responses(surveys["support-csat"], contacts, rng, now)

@@ -66,6 +66,9 @@ class Answer(Model):
     question_key: Mapped[str] = mapped_column(String(64))
     value_int: Mapped[int | None]
     value_text: Mapped[str | None] = mapped_column(Text)
+    # A free-text answer's VADER compound score (−1 … +1), computed once when it is stored
+    # (survey.results.sentiments); None for other answers and for comments not in English ("not analysed").
+    sentiment: Mapped[float | None]
 
     response: Mapped[Response] = relationship(back_populates="answers")
 

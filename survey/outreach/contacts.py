@@ -42,6 +42,7 @@ from survey.models import (
 )
 from survey.models.outreach import OutboxStatus, RenderedEmail
 from survey.outreach import erasures
+from survey.results import rollups
 from survey.results.rollups import segment_names
 from survey.tokens import new_token
 
@@ -449,6 +450,11 @@ def _erase(contact: Contact, *, actor: str, actor_id: int | None, now: datetime)
             text_keys[response.survey_id] = _text_keys(response.survey_id)
         keys = text_keys[response.survey_id]
         if keys:
+            # A scored comment is counted under its sentiment (rollups.counted): it leaves the counts with it.
+            scored = db.session.execute(select(Answer.question_key, Answer.sentiment).where(
+                Answer.response_id == response.id, Answer.question_key.in_(keys), Answer.sentiment.is_not(None)))
+            rollups.apply(response, [(key, rollups.counted(None, value)) for key, value in scored], [],
+                          is_new=False, old_version_id=response.version_id)
             db.session.execute(delete(Answer).where(Answer.response_id == response.id,
                                                     Answer.question_key.in_(keys)))
             for revision in db.session.scalars(select(ResponseRevision)

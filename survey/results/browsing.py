@@ -6,7 +6,7 @@ tags, versions and the versions' questions each in one `selectinload` query."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import cast
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from analysis.nps import DETRACTOR_MAX
 from survey.extensions import db
 from survey.models import Answer, Question, Response, ResponseTag, ResponseTagRemoval, Survey, SurveyVersion, User
+from survey.results import sentiments
 from survey.results.filters import ResultsFilter, normalise_tag, response_conditions
 
 PAGE_SIZE = 50
@@ -35,6 +36,10 @@ class AnswerLine:
     type: str
     text: str  # the answer as a person reads it ("Extremely satisfied (5/5)", "NPS 9", "Phone; Email")
     items: tuple[str, ...] = ()  # a `multi` answer's ticked options, to show as a list
+    # A free-text answer's sentiment (survey.results.sentiments): its label, and its VADER compound score
+    # (None: not analysed); "" for other answers.
+    sentiment: str = ""
+    compound: float | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Row:
     response: Response
     scores: list[AnswerLine]
     excerpt: str
+    comments: list[AnswerLine] = field(default_factory=list)  # its free-text answers, with their sentiment
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,9 @@ def answer_lines(response: Response, questions: Sequence[Question]) -> list[Answ
         answers = by_key.pop(question.key, None)
         if answers:
             items = tuple(a.value_text or "" for a in answers) if question.type == "multi" else ()
-            lines.append(AnswerLine(question.text, question.type, _readable(question, answers), items))
+            compound = answers[0].sentiment if question.type == "text" else None
+            lines.append(AnswerLine(question.text, question.type, _readable(question, answers), items,
+                                    sentiments.label(compound) if question.type == "text" else "", compound))
     for key, answers in by_key.items():  # answered in a version that no longer has the question
         lines.append(AnswerLine(key, "text", "; ".join(
             a.value_text or ("" if a.value_int is None else str(a.value_int)) for a in answers)))
@@ -96,17 +104,20 @@ def low_score_condition():
 
 
 def list_responses(survey: Survey, chosen: ResultsFilter, *, today: date, after_id: int | None = None,
-                   limit: int = PAGE_SIZE, score: str | None = None) -> Page:
+                   limit: int = PAGE_SIZE, score: str | None = None, sentiment: str | None = None) -> Page:
     """One page of the filtered responses, newest first by when they were given (`submitted_at`, then id:
     imported history has later ids than answers given after it), continuing after the response `after_id`
     (keyset paging on the (survey, submitted_at) index: a page costs the same however deep it is, and new
     responses do not shift what comes next). An `after_id` that is not one of this survey's responses starts
-    from the newest. `score="low"` keeps only responses with a low score (see low_score_condition)."""
+    from the newest. `score="low"` keeps only responses with a low score (see low_score_condition);
+    `sentiment` (one of sentiments.LABELS) only responses with a comment of that sentiment."""
     if score is not None and score not in SCORE_FILTERS:
         raise ValueError(f"unknown score filter {score!r}")
     conditions = response_conditions(survey.id, chosen, today)
     if score == "low":
         conditions.append(low_score_condition())
+    if sentiment is not None:
+        conditions.append(sentiments.condition(sentiment))
     total = db.session.scalar(select(func.count(Response.id)).where(*conditions)) or 0
     query = (select(Response).where(*conditions).order_by(Response.submitted_at.desc(), Response.id.desc())
              .limit(limit + 1)
@@ -126,7 +137,8 @@ def list_responses(survey: Survey, chosen: ResultsFilter, *, today: date, after_
         lines = answer_lines(response, response.version.questions)
         written = " ".join(line.text for line in lines if line.type == "text")
         excerpt = written if len(written) <= EXCERPT else written[:EXCERPT - 1] + "…"
-        rows.append(Row(response, [line for line in lines if line.type in ("rating", "nps")], excerpt))
+        rows.append(Row(response, [line for line in lines if line.type in ("rating", "nps")], excerpt,
+                        [line for line in lines if line.sentiment]))
     # The versions shown are loaded already: asking the survey's other versions would cost a query a page.
     multilingual = any(response.version.translations for response in responses)
     return Page(rows, total, responses[-1].id if more else None, multilingual)

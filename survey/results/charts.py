@@ -352,6 +352,74 @@ def _zoomed(rows, scale: int, percent: bool) -> tuple[float, float]:
     return max(bounds[0], low - pad), min(bounds[1], high + pad)
 
 
+# --- priority ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PriorityPoint:
+    label: str
+    importance: float  # LMG, in R² units (0–1)
+    low: float | None  # its bootstrap interval
+    high: float | None
+    score: float  # the share at the top of the scale (0–1)
+
+
+def priority_chart(title: str, points: Sequence[PriorityPoint], *, x_split: float, y_split: float) -> Chart:
+    """Key drivers: each attribute's importance (x, with its interval) against its score today (y), the plane
+    cut at an equal share of R² and at the attributes' mean score; "fix first" is important and low (bottom
+    right)."""
+    points = tuple(points)
+    fix = [p for p in points if p.importance > x_split and p.score < y_split]
+    parts = [f"{short(p.label)} importance {p.importance:.1%} of variance, top box {p.score:.0%}"
+             for p in points[:MAX_ROWS]]
+    alt = f"{_named(title)}: " + "; ".join(parts) + ". "
+    alt += ("Fix first (more important than average, scored below average): "
+            + ", ".join(short(p.label) for p in fix) + ".") if fix else "No attribute is both important and low."
+    return Chart("priority", title, alt, points, (("x_split", x_split), ("y_split", y_split)))
+
+
+def _draw_priority(title: str, points, options) -> Canvas:
+    canvas = Canvas(WIDTH * 72, 4.4 * 72)
+    if not points:
+        return _empty(canvas, title, "No attributes")
+    x_split, y_split = options["x_split"] * 100, options["y_split"] * 100
+    widest = max([p.high or p.importance for p in points] + [options["x_split"]]) * 100
+    x_range = (0.0, max(widest * 1.15, 1.0))
+    y_values = [p.score * 100 for p in points]
+    y_range = (max(0.0, min(y_values) - 15) // 10 * 10, min(100.0, -(-(max(y_values) + 10) // 10) * 10))
+    left = text_width("100 %", 10) + 7 + 16
+    plot = _Plot(canvas, *_place(canvas, title, left=left, bottom=40), x_range, y_range)
+    x_ticks, y_ticks = _ticks(*x_range, most=8), _ticks(*y_range, most=6)
+    # The quadrant: important (right of an equal share) and low (below the mean score) is "fix first".
+    canvas.rect(plot.x(x_split), plot.y(y_split), plot.right - plot.x(x_split), plot.bottom - plot.y(y_split),
+                "#fbe9dd")
+    plot.grid(x_ticks, across=True)
+    plot.grid(y_ticks, across=False)
+    for line in ([(plot.x(x_split), plot.top), (plot.x(x_split), plot.bottom)],
+                 [(plot.left, plot.y(y_split)), (plot.right, plot.y(y_split))]):
+        canvas.line(line, GREY, 1, _dash("--", 1))
+    canvas.text(plot.right - 4, plot.bottom - 5, "fix first", 9, VERMILION, anchor="end", italic=True)
+    for point in points:
+        y = plot.y(point.score * 100)
+        if _known(point.low) and _known(point.high):
+            canvas.line([(plot.x(point.low * 100), y), (plot.x(point.high * 100), y)], SKY, 3)
+    for point in points:
+        x, y = plot.x(point.importance * 100), plot.y(point.score * 100)
+        important_and_low = point.importance * 100 > x_split and point.score * 100 < y_split
+        canvas.circle(x, y, 4, VERMILION if important_and_low else BLUE)
+        label = short(point.label, 30)
+        if x + 6 + text_width(label, 8) > plot.right:
+            canvas.text(x - 6, y - 5, label, 8, INK, anchor="end")
+        else:
+            canvas.text(x + 6, y - 5, label, 8, INK)
+    plot.left_axis(y_ticks, [format_tick(value, True) for value in y_ticks], 10)
+    plot.bottom_axis(x_ticks, [format_tick(value, False) + " %" for value in x_ticks], 9)
+    canvas.text((plot.left + plot.right) / 2, canvas.height - 8, "Importance: share of the overall rating's variance "
+                "it explains", 9, INK, anchor="middle")
+    canvas.text(8 + TOP * 10, (plot.top + plot.bottom) / 2, "Top-box share today", 10, INK, anchor="middle",
+                rotate=90)
+    return canvas
+
+
 # --- shared drawing ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -457,4 +525,5 @@ def _empty(canvas: Canvas, title: str, message: str) -> Canvas:
     return canvas
 
 
-DRAW = {"trend": _draw_trend, "distribution": _draw_distribution, "segments": _draw_segments}
+DRAW = {"trend": _draw_trend, "distribution": _draw_distribution, "segments": _draw_segments,
+        "priority": _draw_priority}

@@ -129,6 +129,15 @@ class QuestionResults:
 
 
 @dataclass(frozen=True)
+class CommentResults:
+    """A free-text question's comments: per period the share that read negative among those analysed (VADER,
+    English only: survey.results.sentiments), a gap below the minimum; how many were analysed in the range."""
+    question: Question
+    trend: tuple[TrendPoint, ...]
+    analysed: int
+
+
+@dataclass(frozen=True)
 class Dashboard:
     survey: Survey
     filter: ResultsFilter
@@ -143,6 +152,7 @@ class Dashboard:
     responses: int
     uses_rollups: bool
     notes: list[str] = field(default_factory=list)
+    comments: tuple[CommentResults, ...] = ()
 
     @property
     def tests(self) -> int:
@@ -181,21 +191,22 @@ def _rollup_counts(survey: Survey, keys: list[str], chosen: ResultsFilter, first
 def _answer_counts(survey: Survey, keys: list[str], conditions: list, unit: str,
                    names: tuple[str, ...], since: date) -> tuple[Counts, Counts]:
     """The same counts as `_rollup_counts`, grouped over the answers of the responses the filter selects."""
+    value = rollups.counted_value()  # what the rollup counts: a value, or a comment's sentiment
     base = (select().select_from(Answer).join(Response, Answer.response_id == Response.id)
-            .where(*conditions, Answer.question_key.in_(keys), Answer.value_int.is_not(None)))
+            .where(*conditions, Answer.question_key.in_(keys), value.is_not(None)))
     period = period_expression(unit, Response.local_date)
     series: Counts = defaultdict(Counter)
     for key, start, answer, n in db.session.execute(
-            base.add_columns(Answer.question_key, period, Answer.value_int, func.count())
-            .group_by(Answer.question_key, period, Answer.value_int)):
+            base.add_columns(Answer.question_key, period, value, func.count())
+            .group_by(Answer.question_key, period, value)):
         series[(key, expressed_start(start))][answer] += int(n)
     segments: Counts = defaultdict(Counter)
     for name in names:
         attribute = Response.attributes[name].as_string()
         for key, seg_value, start, answer, n in db.session.execute(
-                base.add_columns(Answer.question_key, attribute, period, Answer.value_int, func.count())
+                base.add_columns(Answer.question_key, attribute, period, value, func.count())
                 .where(attribute.is_not(None), attribute != "", Response.local_date >= since)
-                .group_by(Answer.question_key, attribute, period, Answer.value_int)):
+                .group_by(Answer.question_key, attribute, period, value)):
             segments[(key, name, seg_value, expressed_start(start))][answer] += int(n)
     return series, segments
 
@@ -474,7 +485,11 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     first, last = chosen.date_range(today)
     version = survey.current_version
     questions = [q for q in version.parts if q.type != "text"]
+    # Free-text questions count their comments by sentiment (rollups.counted); an "Other" answer's text is no
+    # comment, and is not scored.
+    texts = [q for q in version.parts if q.type == "text" and PART_SEPARATOR not in q.key]
     keys = [q.key for q in questions]
+    counted_keys = [*keys, *(q.key for q in texts)]
     conditions = response_conditions(survey.id, chosen, today)
     names = settings.segment_names
     current, previous = starts[-1], (starts[-2] if len(starts) > 1 else None)
@@ -483,10 +498,11 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     # answer for every segment breakdown: a scoped view counts from its own answers.
     from_answers = chosen.needs_answers or scopes.active() is not None
     if from_answers:
-        series, segments = _answer_counts(survey, keys, conditions, chosen.unit, names, since)
+        series, segments = _answer_counts(survey, counted_keys, conditions, chosen.unit, names, since)
         responses = _response_counts(conditions, chosen.unit)
     else:
-        series, segments = _rollup_counts(survey, [*keys, rollups.RESPONSES_KEY], chosen, first, last, names, since)
+        series, segments = _rollup_counts(survey, [*counted_keys, rollups.RESPONSES_KEY], chosen, first, last, names,
+                                          since)
         responses = _rolled_up_responses(series)
 
     cards = _cards(survey, questions, chosen, starts, series, responses, settings)
@@ -497,13 +513,30 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     if measured := measures.measure(questions, conditions):
         results = [replace(item, distribution=found.bars, summary=found.summary, answered=found.n)
                    if (found := measured.get(item.question.key)) else item for item in results]
+    comments = tuple(_comment_results(question, series, starts, chosen.unit, settings.min_n) for question in texts)
     if chosen.needs_answers:
         notes.append("This filter selects individual responses, so the numbers are counted from the answers "
                      "themselves; pages filtered by date, segment and version only are faster.")
     return Dashboard(survey, chosen, settings, tuple(period_label(s, chosen.unit) for s in starts),
                      period_label(current, chosen.unit), period_label(previous, chosen.unit) if previous else "",
                      first, last, tuple(cards), tuple(results), sum(responses.values()),
-                     not from_answers, notes)
+                     not from_answers, notes, comments)
+
+
+def _comment_results(question: Question, series: Counts, starts: list[date], unit: str,
+                     min_n: int) -> CommentResults:
+    """A free-text question's share of negative comments per period, among those analysed, with a Wilson
+    interval as every share has."""
+    points, analysed = [], 0
+    for start in starts:
+        counts = series.get((question.key, start), Counter())
+        n = sum(counts[label] for label in (rollups.NEGATIVE, rollups.NEUTRAL, rollups.POSITIVE))
+        analysed += n
+        result = share_interval(counts[rollups.NEGATIVE], n, min_n)
+        shown = n >= min_n and n > 0
+        points.append(TrendPoint(period_label(start, unit), result.value if shown else None, result.low,
+                                 result.high, n))
+    return CommentResults(question, tuple(points), analysed)
 
 
 def incomplete_note(unit: str) -> str:
@@ -578,6 +611,12 @@ class Figures:
     trend: charts.Chart | None
     distribution: charts.Chart
     segments: tuple[tuple[str, charts.Chart], ...]
+
+
+def comment_figures(board: Dashboard) -> dict[str, charts.Chart]:
+    """Each free-text question's share of negative comments by period, as a trend chart."""
+    return {item.question.key: charts.trend_chart(f"Negative comments by {board.filter.unit}", item.trend,
+                                                  y_label="Negative comments") for item in board.comments}
 
 
 def figures(board: Dashboard) -> dict[str, Figures]:

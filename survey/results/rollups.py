@@ -2,7 +2,9 @@
 to (or takes from) its day's count for all respondents and for each configured segment attribute, under
 the survey version its response answered, and every new response adds one to its day's response count
 (question key RESPONSES_KEY). A response edited on a newer version leaves its old version's cells, its
-response count included, for the new version's.
+response count included, for the new version's. A free-text answer has no value of its own: one with a
+sentiment score counts under its label instead (`counted`), so comments' sentiment per period is read from
+the rollup like every other share.
 
 Changes are upserts (`INSERT … ON CONFLICT DO UPDATE count = count + n`) in the caller's transaction, in
 a fixed key order so concurrent writers on PostgreSQL lock rows in the same order. `rebuild` recomputes a
@@ -16,9 +18,10 @@ from datetime import date
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, func, literal, select
+from sqlalchemy import case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from analysis.sentiment import THRESHOLD
 from survey.extensions import db
 from survey.models import Answer, AnswerCount, Response
 from survey.results.settings import Settings
@@ -29,6 +32,24 @@ KEY_COLUMNS = ("survey_id", "question_key", "local_date", "segment_name", "segme
 # come from the rollup too. Real keys start with a letter, so it cannot collide.
 RESPONSES_KEY = "*"
 SEGMENT_VALUE_WIDTH = 200  # answer_counts.segment_value
+
+
+# A scored comment's cell value: its sentiment label (survey.results.sentiments), with VADER's thresholds.
+NEGATIVE, NEUTRAL, POSITIVE = -1, 0, 1
+
+
+def counted(value_int: int | None, sentiment: float | None) -> int | None:
+    """The value a stored answer is counted under: its own; for a comment (no value, a sentiment score) its
+    label as NEGATIVE, NEUTRAL or POSITIVE; None (not counted) for anything else."""
+    if value_int is not None or sentiment is None:
+        return value_int
+    return POSITIVE if sentiment >= THRESHOLD else NEGATIVE if sentiment <= -THRESHOLD else NEUTRAL
+
+
+def counted_value():
+    """SQL: `counted` of each answer row."""
+    return case((Answer.value_int.is_not(None), Answer.value_int), (Answer.sentiment >= THRESHOLD, POSITIVE),
+                (Answer.sentiment <= -THRESHOLD, NEGATIVE), (Answer.sentiment.is_not(None), NEUTRAL), else_=None)
 
 
 def segment_names() -> tuple[str, ...]:
@@ -89,17 +110,27 @@ def _upsert(deltas: Mapping[tuple, int]) -> None:
     db.session.connection().execute(_add_counts(db.engine.dialect.name), rows)
 
 
+def add(responses: Iterable[tuple[Response, Iterable[tuple[str, int | None]]]]) -> None:
+    """Count answers added to stored responses (comments scored after an import): (response, (key, value)…)."""
+    cells: Counter = Counter()
+    for response, answers in responses:
+        cells.update(_cells(response.survey_id, response.version_id, response.local_date, response.attributes or {},
+                            answers))
+    _upsert(cells)
+
+
 def rebuild(survey_id: int) -> None:
     """Recompute one survey's counts from its answers (in the caller's transaction)."""
     db.session.execute(delete(AnswerCount).where(AnswerCount.survey_id == survey_id))
     for name in ("", *segment_names()):
         # Cut to the column's width, as `_cells` does on write (PostgreSQL refuses longer values).
         value = func.substr(Response.attributes[name].as_string(), 1, SEGMENT_VALUE_WIDTH) if name else literal("")
+        counted_as = counted_value()
         query = (select(Response.survey_id, Answer.question_key, Response.local_date, literal(name), value,
-                        Answer.value_int, Response.version_id, func.count())
+                        counted_as, Response.version_id, func.count())
                  .join(Response, Answer.response_id == Response.id)
-                 .where(Response.survey_id == survey_id, Answer.value_int.is_not(None))
-                 .group_by(Response.survey_id, Answer.question_key, Response.local_date, Answer.value_int,
+                 .where(Response.survey_id == survey_id, counted_as.is_not(None))
+                 .group_by(Response.survey_id, Answer.question_key, Response.local_date, counted_as,
                            Response.version_id))
         responses = (select(Response.survey_id, literal(RESPONSES_KEY), Response.local_date, literal(name), value,
                             literal(1), Response.version_id, func.count())

@@ -59,7 +59,7 @@ from survey.outreach import erasures
 from survey.outreach.contacts import ATTRIBUTE_NAME_LIMIT, ATTRIBUTE_VALUE_LIMIT, EMAIL_LIMIT
 from survey.progress import QUIET, Progress
 from survey.responding.submission import TEXT_LIMITS, number_text, typed_answer
-from survey.results import rollups
+from survey.results import rollups, sentiments
 from survey.results.filters import normalise_tag
 from survey.transfer import collector
 from survey.transfer.exports import MARKED, SEGMENT_UNMARK
@@ -1006,6 +1006,9 @@ class ResponseWriter:
     def finish(self) -> ImportOutcome:
         self.flush()
         self._add_counts()
+        # Comments' sentiment, once every row is in: rows go straight through the driver, and scoring them
+        # there would slow the hot path for the few columns that are text.
+        sentiments.score_unscored(self.survey_id)
         self.outcome.per_version = dict(self.per_version)
         return self.outcome
 

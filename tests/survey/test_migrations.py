@@ -376,3 +376,44 @@ def test_the_status_checks_name_exactly_the_values_of_the_status_enums():
     for table, enum in enums.items():
         checks = [c for c in db.metadata.tables[table].constraints if c.name == f"ck_{table}_status"]
         assert [str(check.sqltext) for check in checks] == [f"status IN ({migration._listed(enum)})"]
+
+
+def test_comments_stored_before_are_scored_and_counted(runner, app):
+    """0029 scores the English comments already stored (not the French ones) and counts them into
+    answer_counts exactly as rollups.rebuild would."""
+    from sqlalchemy import select, text
+
+    from analysis.sentiment import sentiment
+    from survey.models import Answer, AnswerCount
+    from survey.results import rollups
+    from tests.factories import NOW, make_survey
+
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with app.app_context():
+        survey = make_survey()
+        survey_id, version = survey.id, survey.current_version.id
+        db.session.execute(text(
+            "INSERT INTO responses (id, respondent_key, survey_id, version_id, source, submitted_at, local_date, "
+            "updated_at, revisions_count, quote_consent, contact_consent, attributes, language, not_asked) VALUES "
+            "(1, 'a', :s, :v, 'import', :now, :day, :now, 1, false, false, '{\"location\": \"Leeds\"}', NULL, '[]'),"
+            "(2, 'b', :s, :v, 'import', :now, :day, :now, 1, false, false, '{}', 'fr', '[]')"),
+            {"s": survey_id, "v": version, "now": NOW, "day": NOW.date()})
+        db.session.execute(text("INSERT INTO answers (response_id, question_key, value_text) VALUES "
+                                "(1, 'comment', 'Awful, I am furious.'), (2, 'comment', 'Nul, très déçu.')"))
+        rollups.rebuild(survey_id)  # the table holds the segment attributes the migration counts comments for
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    assert runner.invoke(args=["db", "downgrade", "76b083339709"]).exit_code == 0
+    up = runner.invoke(args=["db", "upgrade"])
+    assert up.exit_code == 0, up.output
+    with app.app_context():
+        assert db.session.execute(select(Answer.response_id, Answer.sentiment).order_by(Answer.response_id)).all() \
+            == [(1, sentiment("Awful, I am furious.").compound), (2, None)]
+        cells = select(AnswerCount.question_key, AnswerCount.segment_name, AnswerCount.segment_value,
+                       AnswerCount.value_int, AnswerCount.count).where(AnswerCount.question_key == "comment")
+        migrated = sorted(db.session.execute(cells).all())
+        assert ("comment", "", "", rollups.NEGATIVE, 1) in migrated
+        rollups.rebuild(survey_id)
+        assert sorted(db.session.execute(cells).all()) == migrated
+        db.session.rollback()

@@ -11,15 +11,13 @@ from survey.extensions import db
 from survey.ids import parse_id
 from survey.models import Response
 from survey.outreach import contacts
-from survey.results import browsing
+from survey.results import browsing, sentiments
 from survey.results.dashboard import segment_choices
 from survey.results.filters import parse_filter
 from survey.results.settings import Settings
 from survey.views.manage.blueprint import section, survey_or_404
 
 bp = section("responses", __name__, read="analyst", scoped="all")
-
-
 
 
 def _response(response_id: int) -> Response:
@@ -38,15 +36,21 @@ def survey_responses(slug: str):
     if score is not None and score not in browsing.SCORE_FILTERS:
         problems.append("score: must be “low” or left out")
         score = None
+    sentiment = request.args.get("sentiment", "").strip() or None
+    if sentiment is not None and sentiment not in sentiments.FILTERS:
+        problems.append(f"sentiment: must be one of {', '.join(sentiments.FILTERS)} or left out")
+        sentiment = None
     after = request.args.get("after", "").strip()  # only ever written by our own "older" link
     after_id = parse_id(after)  # 2 147 483 648 is out of range for PostgreSQL's integer ids
     today = local_date(utcnow(), current_app.config["TIMEZONE"])
     # The same default range as the results page (the last complete periods), so "N responses" agree.
     shown = parsed.filter.completed(today)
-    page = browsing.list_responses(survey, shown, today=today, score=score, after_id=after_id)
+    page = browsing.list_responses(survey, shown, today=today, score=score, after_id=after_id,
+                                   sentiment=sentiments.FILTERS[sentiment] if sentiment else None)
     first_day, last_day = shown.date_range(today)
     return render_template("manage/responses/index.html", survey=survey, page=page, f=parsed.filter,
-                           score=score, first_day=first_day, last_day=last_day, problems=problems, today=today,
+                           score=score, sentiment=sentiment, sentiment_filters=sentiments.FILTERS,
+                           first_day=first_day, last_day=last_day, problems=problems, today=today,
                            incomplete=shown != parsed.filter,
                            tags=browsing.survey_tags(survey),
                            segment_choices=segment_choices(survey, names)), 400 if problems else 200

@@ -162,6 +162,30 @@ def test_seed_demo_loads_a_real_drop_in_leeds_and_prints_the_login(runner, app):
         assert abs(share["Manchester", False] - share["Manchester", True]) < 0.12
         themes = dict(browsing.survey_tags(survey))
         assert themes["call-backs"] > 10 and themes["delivery"] > 10  # the browser has themes to show
+        # Comments in two languages, the English ones scored, the French ones not analysed.
+        comments = dict(db.session.execute(
+            select(Response.language, func.count(Answer.sentiment)).join(Answer)
+            .where(Answer.question_key.in_(demo.TEXT_KEYS), Answer.value_text.like("%ttente%")
+                   | Answer.value_text.like("%aiting%") | Answer.value_text.like("%queue%"))
+            .group_by(Response.language)).all())
+        assert comments["en"] > 50 and comments["fr"] == 0
+        # The planted rise: words of waiting in Leeds' comments in the month of the drop, against the months
+        # before it (at least three times as frequent).
+        drop = (demo._month_start(utcnow(), 1), demo._month_start(utcnow(), 0))
+        waiting = func.sum(case((Answer.value_text.like("%queue%") | Answer.value_text.like("%waiting%")
+                                 | Answer.value_text.like("%attente%"), 1), else_=0))
+        in_drop = Response.submitted_at.between(*drop)
+        rates = {bool(month): (int(w) / n) for month, n, w in db.session.execute(
+            select(in_drop, func.count(), waiting).join(Answer)
+            .where(Answer.question_key.in_(demo.TEXT_KEYS), location == "Leeds",
+                   Response.submitted_at < drop[1]).group_by(in_drop))}
+        assert rates[True] > 3 * rates[False] and rates[True] > 0.15
+        # Drivers: the wait explains most and is rated lowest, "fix first".
+        from survey.results import drivers
+        from survey.results.filters import ResultsFilter
+        found = drivers.build(survey, ResultsFilter(), today=utcnow().date(), resamples=0)
+        assert found.overall.key == "satisfaction" and found.found.enough
+        assert [row.key for row in found.rows if row.fix_first] == ["aspects.wait"]
         # Two teams with different standards; Leeds' cases are counted against Leeds' standard.
         from datetime import timedelta
 

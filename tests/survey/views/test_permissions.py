@@ -137,6 +137,7 @@ PERMISSIONS = {
     ("manage.sending.email_preview_html", "GET"): "agent",
     # Results are for analysts and above.
     ("manage.results.survey_results", "GET"): "analyst",
+    ("manage.results.survey_drivers", "GET"): "analyst",
     ("manage.responses.survey_responses", "GET"): "analyst",
     ("manage.responses.response_detail", "GET"): "analyst",
     ("manage.responses.add_tag", "POST"): "analyst",
