@@ -373,7 +373,7 @@ def add_section_view(slug: str):
             field.errors = [*field.errors, str(error)]
         else:
             flash(f"Section “{spec.title}” added.")
-            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor=f"section-{spec.key}"))
+            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor=f"page-{spec.key}"))
     return _editor(survey, section_form=form, status=422)
 
 
@@ -401,7 +401,7 @@ def edit_section(slug: str, section_key: str):
             form.key.errors = [*form.key.errors, str(error)]
         else:
             flash(f"Section “{spec.title}” saved.")
-            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor=f"section-{spec.key}"))
+            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor=f"page-{spec.key}"))
     return render_template("manage/section.html", survey=survey, section=section, form=form), 422
 
 
@@ -425,9 +425,9 @@ def delete_section(slug: str, section_key: str):
                           *([f"Its introduction and its condition ({logic.describe(sections[j]['show_if'])}) go."]
                             if sections[j].get("show_if") else ["Its title and introduction go."]),
                           "If the survey has responses, the change is published as a new version."],
-            button="Remove the section", back=url_for(".edit_survey", slug=slug, _anchor=f"section-{section_key}"))
+            button="Remove the section", back=url_for(".edit_survey", slug=slug, _anchor=f"page-{section_key}"))
     if request.method != "POST":
-        return redirect(url_for(".edit_survey", slug=slug, _anchor=f"section-{section_key}"))
+        return redirect(url_for(".edit_survey", slug=slug, _anchor=f"page-{section_key}"))
     return _apply(survey, lambda: remove_section(survey, section_key, now=utcnow()),
                   f"Section “{title}” removed; its questions stay.", anchor="questions")
 
