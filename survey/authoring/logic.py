@@ -173,6 +173,10 @@ class _Checker:
             elif match[3] and question.type != "matrix":
                 self.problem(f"refers to {match[2]}.{match[3]}, but only a matrix question's statements are named "
                              f"after a dot, and {match[2]!r} is a {question.type} question")
+            elif question.type == "ranking":
+                # Its answer is every option in order: "==" a label never holds and "in" always does.
+                self.problem(f"refers to {match[2]!r}, a ranking, whose answer (every option in order) a condition "
+                             "cannot test")
             elif match[3] and match[3] not in statements:
                 self.problem(f"refers to {match[2]}.{match[3]}, which is not a statement of {match[2]!r} "
                              f"({', '.join(map(repr, statements))})")
@@ -443,6 +447,8 @@ def editor_subjects(questions: Sequence[Subject]) -> list[tuple[str, str, str]]:
     question's own, or each of a matrix's statements, keyed "service.wait" and read as a rating."""
     subjects = []
     for question in questions:
+        if question.type == "ranking":
+            continue  # a condition cannot test one (_Checker.variable)
         if question.type == "matrix":
             subjects += [(f"{question.key}.{statement['key']}",
                           f"the answer to “{statement['text'][:60]}” (in “{question.text[:40]}”)", "rating")

@@ -229,6 +229,14 @@ def test_statement_and_number_conditions_that_cannot_hold_are_refused(condition,
     assert any(problem in p for p in found), found
 
 
+def test_a_ranking_cannot_be_tested():
+    earlier = parse_survey(make_definition(questions=[
+        {"key": "rank", "type": "ranking", "text": "Rank", "options": ["Price", "Speed"]}])).questions
+    found = logic.problems({"==": [{"var": "answers.rank"}, "Price"]}, "questions[1] (x).show_if", earlier)
+    assert found == ["questions[1] (x).show_if: refers to 'rank', a ranking, whose answer (every option in order) "
+                     "a condition cannot test"]
+
+
 def test_a_later_statement_is_named_as_later():
     definition = typed()
     definition["questions"][0]["show_if"] = {"<=": [{"var": "answers.minutes"}, 2]}
@@ -264,6 +272,7 @@ def test_the_editor_types_numbers_and_offers_statements():
     matrix = SimpleNamespace(key="service", type="matrix", text="How was our service?",
                              statements=[{"key": "wait", "text": "The waiting time"}])
     number = SimpleNamespace(key="minutes", type="numeric", text="Minutes?", statements=[])
-    assert logic.editor_subjects([matrix, number]) == [
+    ranking = SimpleNamespace(key="rank", type="ranking", text="Rank", statements=[])
+    assert logic.editor_subjects([matrix, ranking, number]) == [
         ("service.wait", "the answer to “The waiting time” (in “How was our service?”)", "rating"),
         ("minutes", "the answer to “Minutes?”", "numeric")]
