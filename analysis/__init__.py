@@ -18,6 +18,9 @@ One period
         Counts and proportions over the whole scale (:mod:`analysis.shares`).
     ``mean_score(counts_by_value, confidence=0.95) -> Mean``
         Mean rating with a Student-t interval (:mod:`analysis.shares`).
+    ``mean_of_sums(n, total, squares, confidence=0.95) -> Mean``
+        Mean of a number question's answers with a Student-t interval, from SQL's count, sum and sum
+        of squares (:mod:`analysis.shares`).
     ``bounded_mean(counts_by_value, lowest, highest, confidence=0.95) -> BoundedMean``
         Mean of a bounded score (rating, NPS) with a logit-transformed interval that stays on the
         scale (:mod:`analysis.bounded`).
@@ -38,6 +41,9 @@ Two periods
         (:mod:`analysis.comparison`).
     ``mean_difference(counts_a, counts_b, confidence=0.95) -> MeanDifference``
         mean(b) − mean(a) with Welch's t interval and test (:mod:`analysis.comparison`).
+    ``welch(a, b, confidence=0.95) -> MeanDifference``
+        The same from two ``Mean`` values (a number question's periods), as R's ``t.test(b, a)``
+        (:mod:`analysis.comparison`).
     ``nps_difference(a, b, confidence=0.95) -> NPSDifference``
         NPS(b) − NPS(a) with an adjusted-Wald interval and z test (:mod:`analysis.nps`).
     ``mann_whitney(counts_a, counts_b, *, continuity=True) -> MannWhitney``
@@ -75,6 +81,8 @@ Planning
     ``sample_size_nps(promoters, detractors, drop=10.0, alpha=0.05, power=0.8) -> int``
         Responses per period to detect an NPS drop of ``drop`` points, from the trinomial variance
         (:mod:`analysis.power`).
+    ``sample_size_two_means(sd, drop, alpha=0.05, power=0.8) -> int``
+        Responses per period to detect a mean's drop of ``drop`` (:mod:`analysis.power`).
 
 Texts
     ``weighted_log_odds(counts, prior="informative") -> tuple[TermOdds, ...]``
@@ -107,7 +115,7 @@ Drivers
         R's relaimpo computes it, with bootstrap intervals (:mod:`analysis.drivers`).
 """
 from analysis.bounded import BoundedMean, bounded_mean
-from analysis.comparison import MeanDifference, ShareDifference, mean_difference, share_difference
+from analysis.comparison import MeanDifference, ShareDifference, mean_difference, share_difference, welch
 from analysis.detection import Detection, Finding, PeriodCounts, Series, Shortfall, YearOverYear, detect
 from analysis.drift import Cusum, PChart, cusum, p_chart
 from analysis.drivers import Driver, KeyDrivers, key_drivers
@@ -123,10 +131,10 @@ from analysis.log_odds import (
 from analysis.multiple_testing import benjamini_hochberg
 from analysis.nps import NPS, NPSDifference, nps, nps_difference, nps_groups
 from analysis.ordinal import MannWhitney, mann_whitney
-from analysis.power import detectable_change, sample_size_nps, sample_size_two_shares
+from analysis.power import detectable_change, sample_size_nps, sample_size_two_means, sample_size_two_shares
 from analysis.quantiles import Quartiles, histogram, quartiles
 from analysis.sentiment import Sentiment, sentiment
-from analysis.shares import Distribution, Mean, Share, distribution, mean_score, share
+from analysis.shares import Distribution, Mean, Share, distribution, mean_of_sums, mean_score, share
 from analysis.themes import Proposal, comment_terms, matcher, normalise_term, propose, words
 from analysis.trend import Linearity, NPSTrend, TrendTest, cochran_armitage, departure_from_linearity, nps_trend
 
@@ -175,6 +183,7 @@ __all__ = [
     "mann_whitney",
     "matcher",
     "mean_difference",
+    "mean_of_sums",
     "mean_score",
     "normalise_term",
     "nps",
@@ -184,6 +193,7 @@ __all__ = [
     "p_chart",
     "propose",
     "sample_size_nps",
+    "sample_size_two_means",
     "sample_size_two_shares",
     "sentiment",
     "quartiles",
@@ -191,6 +201,7 @@ __all__ = [
     "share_difference",
     "term_counts",
     "weighted_log_odds",
+    "welch",
     "wilson",
     "words",
 ]

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from analysis._checks import check_confidence, check_successes
 from analysis._distributions import chi2_sf, t_ppf, t_sf
 from analysis.intervals import wilson
-from analysis.shares import mean_score
+from analysis.shares import Mean, mean_score
 
-__all__ = ["MeanDifference", "ShareDifference", "mean_difference", "share_difference"]
+__all__ = ["MeanDifference", "ShareDifference", "mean_difference", "share_difference", "welch"]
 
 MIN_EXPECTED_COUNT = 5
 """Smallest expected cell count for which the N − 1 chi-square is used instead of Fisher's test."""
@@ -197,8 +197,24 @@ def mean_difference(counts_a: Mapping[int, int], counts_b: Mapping[int, int],
     >>> round(r.difference, 4), round(r.low, 3), round(r.high, 3), round(r.df, 3), round(r.p_value, 5)
     (15.8, -2.055, 33.655, 17.776, 0.07939)
     """
+    return welch(mean_score(counts_a), mean_score(counts_b), confidence)
+
+
+def welch(a: Mean, b: Mean, confidence: float = 0.95) -> MeanDifference:
+    """Welch's two-sample t of b − a from each period's mean, standard deviation and n (`mean_score`, or
+    `mean_of_sums` for a number question's answers), as R's ``t.test(b, a)``.
+
+    Examples
+    --------
+    R's ``t.test(c(7, 10, 4.5, 12, 9, 6, 11, 8, 5), c(12, 15, 9, 20, 14, 11, 18, 16))``: difference
+    −6.319444, 95 % CI −9.715743586 to −2.923145303, df 12.64038477, p = 0.001504587837.
+
+    >>> from analysis.shares import mean_of_sums
+    >>> r = welch(mean_of_sums(8, 115, 1747), mean_of_sums(9, 72.5, 640.25))
+    >>> round(r.difference, 6), round(r.low, 8), round(r.high, 8), round(r.df, 7), round(r.p_value, 10)
+    (-6.319444, -9.71574359, -2.9231453, 12.6403848, 0.0015045878)
+    """
     confidence = check_confidence(confidence)
-    a, b = mean_score(counts_a), mean_score(counts_b)
     if a.n < 2 or b.n < 2:
         return MeanDifference(a.estimate, b.estimate, None, None, None, None, None)
     # Two responses or more give a mean and a standard deviation.

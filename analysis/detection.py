@@ -9,7 +9,8 @@ responses:
 
 ``change``
     the latest complete period against the one before (Newcombe interval with the N-1 chi-square or
-    Fisher's exact test for shares; adjusted-Wald z test for NPS);
+    Fisher's exact test for shares; adjusted-Wald z test for NPS; Welch's t, as R's ``t.test``, for a
+    mean);
 ``trend``
     movement over the last `window` periods: Cochran-Armitage for shares, the least-squares slope of
     every response's score (R's ``lm(score ~ period)``) for NPS. The test rejects "constant", not "a
@@ -22,7 +23,8 @@ responses:
     one lasting at least two periods — a step into the latest period alone is the change test's news —
     and whose residual is not significant) it is reported as a *step*
     change between the two levels; any other shape (a dip that recovered, a bounce) is not claimed —
-    the change and gap tests speak for the latest period;
+    the change and gap tests speak for the latest period (a mean — a number question's — has no trend
+    test: its change, gap and year tests are Welch's t);
 ``gap``
     a segment significantly below the rest of the organisation in the latest period, even if it did
     not change (the rest = all respondents minus the segment);
@@ -40,7 +42,8 @@ Every p-value of the run is adjusted together (Benjamini-Hochberg); a finding is
 q-value is at most `fdr`. A significant rise of the latest period is *recovered*, not a win, when the
 new value is no higher than the figure already was in an earlier period of the window (with at least
 `min_n` responses). Series without enough data are listed with the responses per period that would
-detect a drop of `planning_drop` (shares: R's ``power.prop.test``; NPS: the trinomial variance).
+detect a drop of `planning_drop` (shares: R's ``power.prop.test``; NPS: the trinomial variance; a mean:
+a drop of that fraction of its level, from the answers' standard deviation).
 """
 from __future__ import annotations
 
@@ -48,16 +51,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from analysis._distributions import chi2_sf, f_sf
-from analysis.comparison import ShareDifference, share_difference
+from analysis.comparison import MeanDifference, ShareDifference, share_difference, welch
 from analysis.multiple_testing import benjamini_hochberg
 from analysis.nps import NPSDifference, nps_difference
-from analysis.power import sample_size_nps, sample_size_two_shares
+from analysis.power import sample_size_nps, sample_size_two_means, sample_size_two_shares
+from analysis.shares import Mean, mean_of_sums
 from analysis.trend import cochran_armitage, departure_from_linearity, nps_trend
 
 __all__ = ["Detection", "Finding", "METRICS", "PeriodCounts", "STEADY_ALPHA", "Series", "Shortfall",
            "YearOverYear", "detect"]
 
-METRICS = ("top_box", "top2_box", "top3_box", "nps", "mentions")  # top3_box: a Customer Effort Score agreeing
+# top3_box: a Customer Effort Score agreeing; first: the share ranking an option first (a ranking question);
+# mean: a number question's mean; mentions: the share of comments mentioning a theme.
+METRICS = ("top_box", "top2_box", "top3_box", "nps", "first", "mean", "mentions")
 # Shares of something customers complain of: more of it is the news (mentions: of a theme, in comments).
 RISING_NEWS = ("mentions",)
 STEADY_ALPHA = 0.05  # the level of the shape checks (departure from the line or step; latest left out)
@@ -69,13 +75,16 @@ class PeriodCounts:
     """One period of one series.
 
     period: its label (``2026-09``, ``2026-W37``); n: responses; successes: top-box (or top-2-box)
-    answers for share metrics, promoters (9–10) for NPS; detractors: answers 0–6 (NPS only).
+    answers for share metrics, promoters (9–10) for NPS; detractors: answers 0–6 (NPS only); total
+    and squares: the sum of the answers and of their squares (a mean only).
     """
 
     period: str
     n: int
     successes: int
     detractors: int = 0
+    total: float = 0.0
+    squares: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -278,6 +287,8 @@ def _significant(value: float | None, digits: int = 4) -> float | None:
 
 
 def _value(series: Series, counts: PeriodCounts) -> float:
+    if series.metric == "mean":
+        return counts.total / counts.n
     if series.metric == "nps":
         return 100.0 * (counts.successes - counts.detractors) / counts.n
     return counts.successes / counts.n
@@ -288,8 +299,11 @@ def _triple(counts: PeriodCounts) -> tuple[int, int, int]:
 
 
 def _compare(series: Series, kind: str, before: PeriodCounts, after: PeriodCounts) -> _Test | None:
-    result: NPSDifference | ShareDifference
-    if series.metric == "nps":
+    result: NPSDifference | ShareDifference | MeanDifference
+    if series.metric == "mean":
+        result = welch(_mean(before), _mean(after))
+        method = "welch-t"
+    elif series.metric == "nps":
         result = nps_difference(_triple(before), _triple(after))
         method = "adjusted-wald"
     else:
@@ -301,14 +315,19 @@ def _compare(series: Series, kind: str, before: PeriodCounts, after: PeriodCount
                  _value(series, after) - _value(series, before), result.low, result.high, result.p_value, method)
 
 
+def _mean(counts: PeriodCounts) -> Mean:
+    return mean_of_sums(counts.n, counts.total, counts.squares)
+
+
 def _rest(whole: PeriodCounts, part: PeriodCounts) -> PeriodCounts:
     return PeriodCounts(whole.period, whole.n - part.n, whole.successes - part.successes,
-                        whole.detractors - part.detractors)
+                        whole.detractors - part.detractors, whole.total - part.total, whole.squares - part.squares)
 
 
 def _pooled(label: str, periods: Sequence[PeriodCounts]) -> PeriodCounts:
     return PeriodCounts(label, sum(p.n for p in periods), sum(p.successes for p in periods),
-                        sum(p.detractors for p in periods))
+                        sum(p.detractors for p in periods), sum(p.total for p in periods),
+                        sum(p.squares for p in periods))
 
 
 def _trend_statistic(series: Series, periods: Sequence[PeriodCounts]) -> tuple[float | None, float | None]:
@@ -451,7 +470,8 @@ def _series_tests(series: Series, whole: Series | None, min_n: int, window: int)
             test.recovered = test.difference > 0 and bool(earlier) and test.value_after <= max(earlier) \
                 and series.metric not in RISING_NEWS
             tests.append(test)
-    if len(recent) >= 3 and all(p.n >= min_n for p in recent) and (trend := _trend(series, recent)):
+    if series.metric != "mean" and len(recent) >= 3 and all(p.n >= min_n for p in recent) \
+            and (trend := _trend(series, recent)):
         tests.append(trend)
     if series.segment and whole is not None and periods and periods[-1].n >= min_n:
         same = next((p for p in whole.periods if p.period == periods[-1].period), None)
@@ -503,7 +523,11 @@ def _shortfall(series: Series, min_n: int, drop: float) -> Shortfall:
     latest = series.periods[-1].n if series.periods else 0
     total_n = sum(p.n for p in series.periods)
     needed = None
-    if total_n and series.metric == "nps":
+    if total_n and series.metric == "mean":
+        pooled = _mean(_pooled("", series.periods))
+        if pooled.sd and pooled.estimate:
+            needed = max(sample_size_two_means(pooled.sd, drop * abs(pooled.estimate)), min_n)
+    elif total_n and series.metric == "nps":
         promoters = sum(p.successes for p in series.periods) / total_n
         detractors = sum(p.detractors for p in series.periods) / total_n
         if promoters + detractors - (promoters - detractors) ** 2 > 0:

@@ -22,7 +22,7 @@ import numbers
 from analysis._checks import check_count, check_probability_open
 from analysis._distributions import norm_cdf, norm_isf, norm_ppf, norm_sf
 
-__all__ = ["detectable_change", "sample_size_nps", "sample_size_two_shares"]
+__all__ = ["detectable_change", "sample_size_nps", "sample_size_two_means", "sample_size_two_shares"]
 
 _MAX_N = 1e15
 
@@ -244,3 +244,30 @@ def sample_size_nps(
         raise ValueError(f"promoters ({promoters}) and detractors ({detractors}) leave no variance to plan with")
     z = float(norm_isf(alpha / 2.0) + norm_ppf(power))
     return max(1, math.ceil(z * z * 2.0 * variance / (drop / 100.0) ** 2 - 1e-9))
+
+
+def sample_size_two_means(sd: float, drop: float, alpha: float = 0.05, power: float = 0.8) -> int:
+    """Responses needed in *each* of two periods to detect a change of a mean by ``drop`` when the answers'
+    standard deviation is ``sd`` (a number question): the normal approximation of R's ``power.t.test``,
+    ``n = (z_{1−α/2} + z_{power})² × 2 sd² / drop²`` rounded up, as `sample_size_nps` computes it (Student's
+    t would add about one response at the sizes that matter).
+
+    Raises
+    ------
+    ValueError
+        If sd or drop is not a positive finite number, alpha or power is outside (0, 1), or power <= alpha.
+
+    Examples
+    --------
+    R: ``(qnorm(0.975) + qnorm(0.8))^2 * 2 * 2^2 / 1^2`` = 62.791 (``power.t.test(delta = 1, sd = 2,
+    power = 0.8)`` gives n = 63.77):
+
+    >>> sample_size_two_means(2.0, 1.0)
+    63
+    """
+    alpha, power = _check_alpha_power(alpha, power)
+    for name, value in (("sd", sd), ("drop", drop)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < math.inf:
+            raise ValueError(f"{name} must be a positive number, got {value!r}")
+    n = (norm_ppf(1.0 - alpha / 2.0) + norm_ppf(power)) ** 2 * 2.0 * sd * sd / (drop * drop)
+    return max(1, math.ceil(n - 1e-9))

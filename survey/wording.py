@@ -40,7 +40,8 @@ def format_p(value: float | None, name: str | None = None) -> str:
 
 # Metrics whose values are shares (0–1), shown as percentages and their changes as percentage points. The
 # others: "nps" (−100…100, signed), "mean" (a mean score) and "responses" (a count).
-PERCENT_METRICS = ("top_box", "top2_box", "top3_box", "yes", "rate", "mentions")  # mentions: of a theme
+PERCENT_METRICS = ("top_box", "top2_box", "top3_box", "yes", "rate", "first", "mentions")  # first: ranked
+# first (trends); mentions: of a theme
 MINUS = "\u2212"
 
 

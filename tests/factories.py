@@ -124,3 +124,31 @@ def logic_definition(**changes) -> dict:
     definition["questions"][3]["show_if"] = {"==": [{"var": "answers.channel"}, "Phone"]}
     definition["questions"][5]["text"] = "Anything else, {contact.name|friend}?"
     return definition
+
+
+def typed_logic_definition() -> dict:
+    """Display logic on a matrix statement and on a number (docs/formats.md, "Conditions"): on the first
+    page, "How long did you wait?" is asked only of those who waited 30 minutes or more and "What was wrong
+    with the staff?" only of those rating the staff 2 or lower (both in place with JavaScript); the "About
+    the wait" page only for a waiting time rated 2 or lower."""
+    scale = ["Very poor", "Poor", "Fair", "Good", "Very good"]
+    return {
+        "slug": "visit-logic", "title": "Your visit", "intro": "",
+        "sections": [{"key": "visit", "title": "Your visit"},
+                     {"key": "waiting", "title": "About the wait",
+                      "show_if": {"<=": [{"var": "answers.service.wait"}, 2]}},
+                     {"key": "last", "title": "Last word"}],
+        "questions": [
+            {"key": "service", "type": "matrix", "section": "visit", "text": "How was our service?", "scale": scale,
+             "statements": [{"key": "wait", "text": "The waiting time"}, {"key": "staff", "text": "Our staff"}]},
+            {"key": "minutes", "type": "numeric", "section": "visit", "text": "How many minutes did you wait?",
+             "min": 0, "max": 240, "integer": True},
+            {"key": "long_wait", "type": "text", "section": "visit", "text": "What kept you waiting?",
+             "show_if": {">=": [{"var": "answers.minutes"}, 30]}},
+            {"key": "staff_note", "type": "text", "section": "visit", "text": "What was wrong with the staff?",
+             "show_if": {"<=": [{"var": "answers.service.staff"}, 2]}},
+            {"key": "wait_reason", "type": "choice", "section": "waiting", "text": "Why was the wait too long?",
+             "options": ["Queue", "Booking", "Other reasons"]},
+            {"key": "comment", "type": "text", "section": "last", "text": "Anything else?"},
+        ],
+    }

@@ -3,7 +3,10 @@ Python), the tests of analysis.detection, alerts stored once, and subscribed man
 
 A period is a calendar month (or ISO week) in the organisation's time zone; each response's day there is
 stored (`local_date`) and rolled up per day into `answer_counts` (survey.results.rollups), which SQL groups into
-periods on SQLite and PostgreSQL alike.
+periods on SQLite and PostgreSQL alike. Number and ranking answers are not rolled up (results.measures says
+why): their series are one GROUP BY over the survey's answers in the window — a number question's count, sum
+and sum of squares per period (its mean, tested with Welch's t), a ranking's first choices per option (each
+option's share of those ranking, a share like a top box). Date questions are not trended.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import Float, and_, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from analysis import Detection, Finding, PeriodCounts, Series, detect, nps_groups
@@ -25,17 +28,27 @@ from survey.clock import local_date
 from survey.extensions import db
 from survey.followups import teams
 from survey.links import external_url
-from survey.models import Alert, Survey, User
+from survey.models import Alert, Answer, Question, Response, Survey, User
 from survey.models.alerts import AlertStatus
-from survey.models.surveys import SurveyStatus
+from survey.models.surveys import PART_SEPARATOR, SurveyStatus
 from survey.results import theme_tags
 from survey.results.counts import answer_counts
-from survey.results.periods import PERIOD_UNITS, complete_periods, next_start, period_label
+from survey.results.periods import (
+    PERIOD_UNITS,
+    complete_periods,
+    expressed_start,
+    next_start,
+    period_expression,
+    period_label,
+)
+from survey.results.rollups import SEGMENT_VALUE_WIDTH
 from survey.results.settings import Settings
 from survey.webhooks import chat
 from survey.wording import format_difference, format_p, format_value
 
 TESTED_TYPES = ("rating", "nps")
+# Tested from their answers (not rolled up): a number's mean, a ranking's share ranking each option first.
+MEASURED_TYPES = ("numeric", "ranking")
 
 
 class TrendError(ValueError):
@@ -78,13 +91,28 @@ def question_series(survey: Survey, starts: Sequence[date], unit: str, segment_n
     (with two, it read every day of the questions). With a data `scope`, only the series of segments inside
     it (a scope's own location, say): all respondents and every other segment are computed from outside it."""
     # A matrix's statements are rating parts (Question.parts): each a series of its own in the same family.
-    questions = {q.key: q for q in survey.current_version.parts if q.type in TESTED_TYPES}
-    if not questions or not starts:
+    parts = survey.current_version.parts
+    questions = {q.key: q for q in parts if q.type in TESTED_TYPES}
+    measured = {q.key: q for q in parts if q.type in MEASURED_TYPES}
+    if not (questions or measured) or not starts:
         return []
     year_start = year_earlier(starts[-1], unit)
     days = [(starts[0], next_start(starts[-1], unit))]
     if year_before:
         days.append((year_start, next_start(year_start, unit)))
+    before = year_start if year_before else None
+    series = _scored_series(survey, questions, starts, unit, segment_names, days, before, scope) if questions else []
+    if measured:
+        series += _measured_series(survey, measured, starts, unit, segment_names, days, before)
+    if scope is not None:  # only segments inside the scope: all respondents and the rest are computed outside it
+        series = [s for s in series if s.segment and scope.allows_segment(s.segment)]
+    return series
+
+
+def _scored_series(survey: Survey, questions: dict[str, Question], starts: Sequence[date], unit: str,
+                   segment_names: Sequence[str], days: list[tuple[date, date]], year_start: date | None,
+                   scope: Scope | None) -> list[Series]:
+    """The rating and NPS questions' series, from the rollup (under a scope, only its own attributes' cells)."""
     attributes = ["", *segment_names] if scope is None else \
         [name for name, _values in scope.conditions if name in segment_names]
     cells = answer_counts(survey.id, list(questions), unit=unit, attributes=attributes, scope_checked=scope is not None,
@@ -103,7 +131,7 @@ def question_series(survey: Survey, starts: Sequence[date], unit: str, segment_n
         top = len(question.options)
         periods = tuple(_period_counts(metric, top, start, unit, by_period.get(start, {})) for start in starts)
         series.append(Series(survey.slug, key, metric, segment, periods, year_before=_period_counts(
-            metric, top, year_start, unit, by_period.get(year_start, {})) if year_before else None))
+            metric, top, year_start, unit, by_period.get(year_start, {})) if year_start is not None else None))
     return series
 
 
@@ -134,6 +162,78 @@ def theme_series(survey: Survey, starts: Sequence[date], unit: str, segment_name
                    tuple(period(name, start, segment) for start in starts),
                    year_before=period(name, year_start, segment) if year_before else None)
             for name in names for segment in segments]
+
+
+def _measured_series(survey: Survey, questions: dict[str, Question], starts: Sequence[date], unit: str,
+                     segment_names: Sequence[str], days: list[tuple[date, date]],
+                     year_start: date | None) -> list[Series]:
+    """Number questions' means and rankings' first choices per option, for all respondents (even without a
+    response) and each segment with responses. A ranking option's series is keyed "<key>.<position>", as its
+    answer field is; options an earlier version had and this one has not count only in the base."""
+    numbers = [key for key, q in questions.items() if q.type == "numeric"]
+    rankings = [key for key, q in questions.items() if q.type == "ranking"]
+    sums: dict[tuple, dict[date, tuple[int, float, float]]] = {(key, ()): {} for key in numbers}
+    firsts: dict[tuple, dict[date, Counter]] = {(key, ()): {} for key in rankings}
+    for name, segment, key, start, n, total, squares, option in _measured_rows(survey, numbers, rankings, unit,
+                                                                               segment_names, days):
+        where = (key, ((name, segment),) if name else ())
+        if option is None:
+            sums.setdefault(where, {})[start] = (n, total, squares)
+        else:
+            firsts.setdefault(where, {}).setdefault(start, Counter())[option.casefold()] += n
+    series = []
+    for (key, segment), sums_by_period in sorted(sums.items()):
+        series.append(Series(survey.slug, key, "mean", segment,
+                             tuple(_mean_counts(sums_by_period, start, unit) for start in starts),
+                             year_before=_mean_counts(sums_by_period, year_start, unit) if year_start else None))
+    for (key, segment), firsts_by_period in sorted(firsts.items()):
+        for position, option in enumerate(questions[key].options, start=1):
+            series.append(Series(survey.slug, f"{key}{PART_SEPARATOR}{position}", "first", segment,
+                                 tuple(_first_counts(firsts_by_period, option, start, unit) for start in starts),
+                                 year_before=_first_counts(firsts_by_period, option, year_start, unit)
+                                 if year_start else None))
+    return series
+
+
+def _mean_counts(by_period: dict[date, tuple[int, float, float]], start: date, unit: str) -> PeriodCounts:
+    n, total, squares = by_period.get(start, (0, 0.0, 0.0))
+    return PeriodCounts(period_label(start, unit), n, 0, 0, total, squares)
+
+
+def _first_counts(by_period: dict[date, Counter], option: str, start: date, unit: str) -> PeriodCounts:
+    """Those who ranked (each ranks one option first) and those who ranked `option` first."""
+    counts = by_period.get(start, Counter())
+    return PeriodCounts(period_label(start, unit), sum(counts.values()), counts[option.casefold()])
+
+
+def _measured_rows(survey: Survey, numbers: list[str], rankings: list[str], unit: str, segment_names: Sequence[str],
+                   days: list[tuple[date, date]]):
+    """(segment name or "", segment value, key, period start, n, sum, sum of squares, ranked-first option or None)
+    rows: one GROUP BY per segment attribute (and one for all respondents) and kind of question."""
+    period = period_expression(unit, Response.local_date)
+    in_days = or_(*(and_(Response.local_date >= first, Response.local_date < end) for first, end in days))
+    number = cast(Answer.value_text, Float)
+    for name in ["", *segment_names]:
+        attribute = Response.attributes[name].as_string() if name else None
+        grouping = [Answer.question_key, period] + ([attribute] if attribute is not None else [])
+        where = [Response.survey_id == survey.id, in_days] + \
+            ([attribute.is_not(None), attribute != ""] if attribute is not None else [])
+        base = select().select_from(Answer).join(Response, Answer.response_id == Response.id).where(*where)
+        if numbers:
+            for key, start, *rest in db.session.execute(
+                    base.add_columns(*grouping[:2], func.count(), func.sum(number), func.sum(number * number),
+                                     *grouping[2:])
+                    .where(Answer.question_key.in_(numbers), Answer.value_text.is_not(None)).group_by(*grouping)):
+                n, total, squares, *segment = rest
+                yield (name, str(segment[0])[:SEGMENT_VALUE_WIDTH] if segment else "", key, expressed_start(start),
+                       int(n), float(total or 0), float(squares or 0), None)
+        if rankings:
+            for key, start, option, n, *segment in db.session.execute(
+                    base.add_columns(*grouping[:2], Answer.value_text, func.count(), *grouping[2:])
+                    .where(Answer.question_key.in_(rankings), Answer.value_int == 1)
+                    .group_by(*grouping, Answer.value_text)):
+                yield (name, str(segment[0])[:SEGMENT_VALUE_WIDTH] if segment else "", key, expressed_start(start),
+                       int(n), 0.0, 0.0, str(option))
 
 
 # --- detection and alerts -----------------------------------------------------------------------------
@@ -179,7 +279,8 @@ def detect_survey(survey: Survey, *, now: datetime, settings: Settings, scope: S
 
 
 def run(*, now: datetime, settings: Settings | None = None) -> RunReport:
-    """Test every survey × rating/NPS question × segment; store new alerts; email subscribed managers."""
+    """Test every survey × rating/NPS/number/ranking question × segment; store new alerts; email subscribed
+    managers."""
     settings = _checked(settings or Settings.from_config(current_app.config))
     starts = complete_periods(now, unit=settings.unit, count=settings.window + 1,
                               timezone=current_app.config["TIMEZONE"])
@@ -260,6 +361,10 @@ def chart_bars(series: Series | None, periods: int = 12) -> list[ChartBar]:
         if series.metric == "nps":
             value = 100 * (counts.successes - counts.detractors) / counts.n
             width = round((value + 100) / 2)
+        elif series.metric == "mean":  # a number question's: as long as the largest mean is the chart
+            value = counts.total / counts.n
+            largest = max((abs(p.total / p.n) for p in series.periods[-periods:] if p.n), default=0.0)
+            width = round(100 * abs(value) / largest) if largest else 0
         else:
             value = counts.successes / counts.n
             width = round(value * 100)
@@ -372,7 +477,7 @@ def describe_year(metric: str, year: dict | None, direction: str | None = None) 
 
 
 METRIC_LABELS = {"top_box": "top-box share", "top2_box": "top-2-box share", "top3_box": "share agreeing (CES)",
-                 "nps": "NPS"}
+                 "nps": "NPS", "mean": "mean", "first": "share ranking it first"}
 
 
 def describe(alert: Alert | Finding) -> str:

@@ -6,35 +6,59 @@
 A condition is JSON that form builders and other tools already write (https://jsonlogic.com), evaluated here
 by a small interpreter of a few operators, never by `eval`: anything else is refused by name. Variables are
 `answers.<question key>` (a rating's scale position 1..n, NPS 0–10, yes/no "yes"/"no", a choice its label,
-a multiple choice the list of ticked labels, a text its text) and `contact.<field>` (name, email or an
-attribute). A variable that has no value (not answered, not asked, no contact on the public link) is null,
-and a comparison with null is false, so a condition about the contact is false on the public link unless
-written otherwise ({"!": …}, {"!=": …}).
+a multiple choice the list of ticked labels, a number the number, a text its text), a matrix statement's
+`answers.<question key>.<statement key>` (its scale position 1..n, as a rating's) and `contact.<field>`
+(name, email or an attribute). A variable that has no value (not answered, not asked, no contact on the
+public link) is null, and a comparison with null is false, so a condition about the contact is false on the
+public link unless written otherwise ({"!": …}, {"!=": …}).
 
 `problems` checks a condition against the questions before it (every problem as "where: what");
 `evaluate` answers it for one customer. Pure: no Flask, no database.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 OPERATORS = (*COMPARISONS, "in", "and", "or", "!", "!!", "var")
-VARIABLE = re.compile(r"^(answers|contact)\.([a-z_][a-z0-9_]{0,63})$")
+# answers.<key>, a matrix statement's answers.<key>.<statement> (its answer key, Question.parts), contact.<field>.
+VARIABLE = re.compile(r"^(answers|contact)\.([a-z_][a-z0-9_]{0,63})(?:\.([a-z][a-z0-9_]{0,63}))?$")
+# The types whose answers are numbers, which "<", "<=", ">" and ">=" compare.
+ORDERED_TYPES = ("rating", "nps", "numeric")
 MAX_DEPTH = 20
 MAX_NODES = 200
 
 
 class Asked(Protocol):
-    """What a condition is checked against: a question's key, type and options (a QuestionSpec or Question)."""
+    """What a condition is checked against: a question's key, type and options, a matrix's statements
+    ((key, text) pairs) and a number question's limits (a QuestionSpec)."""
 
     key: str
     type: str
     options: Sequence[str]
+    statements: Sequence[tuple[str, str]]
+    minimum: int | float | str | None
+    maximum: int | float | str | None
+    integer: bool
+
+
+@dataclasses.dataclass
+class _Statement:
+    """A matrix statement as a condition reads it: a rating on the matrix's scale, keyed "<key>.<statement>"."""
+
+    key: str
+    options: Sequence[str]
+    type: str = "rating"
+    statements: Sequence[tuple[str, str]] = ()
+    minimum: int | float | str | None = None
+    maximum: int | float | str | None = None
+    integer: bool = False
 
 
 def variables(condition: Any) -> set[str]:
@@ -59,8 +83,13 @@ def variables(condition: Any) -> set[str]:
 
 
 def answer_keys(condition: Any) -> set[str]:
-    """The question keys a condition reads."""
-    return {name.split(".", 1)[1] for name in variables(condition) if name.startswith("answers.")}
+    """The question keys a condition reads (a matrix's, for one of its statements)."""
+    return {question_key(name.split(".", 1)[1]) for name in variables(condition) if name.startswith("answers.")}
+
+
+def question_key(answer_key: str) -> str:
+    """The question an answer key belongs to: "service.wait" (a matrix statement) is part of "service"."""
+    return answer_key.split(".", 1)[0]
 
 
 ARITY = {"!": (1, 1), "!!": (1, 1), "in": (2, 2), "==": (2, 2), "!=": (2, 2), "and": (1, None), "or": (1, None),
@@ -129,17 +158,41 @@ class _Checker:
         match = VARIABLE.match(name) if isinstance(name, str) else None
         if match is None:
             self.problem(f"{{\"var\": {args!r}}} must name answers.<question key> or contact.<field>")
+        elif match[1] == "contact" and match[3]:
+            self.problem(f"{{\"var\": {args!r}}}: a contact field is named without a dot, e.g. contact.location")
         elif match[1] == "answers" and match[2] not in self.by_key:
             self.problem(f"refers to {match[2]!r}, which comes later in the survey (a condition reads only "
                          "answers given before it)" if match[2] in self.later
                          else f"refers to {match[2]!r}, which is not a question of this survey")
+        elif match[1] == "answers":
+            question = self.by_key[match[2]]
+            statements = [key for key, _text in question.statements]
+            if question.type == "matrix" and not match[3]:
+                self.problem(f"refers to {match[2]!r}, a matrix: name one of its statements, e.g. "
+                             f"answers.{match[2]}.{statements[0]} ({', '.join(map(repr, statements))})")
+            elif match[3] and question.type != "matrix":
+                self.problem(f"refers to {match[2]}.{match[3]}, but only a matrix question's statements are named "
+                             f"after a dot, and {match[2]!r} is a {question.type} question")
+            elif question.type == "ranking":
+                # Its answer is every option in order: "==" a label never holds and "in" always does.
+                self.problem(f"refers to {match[2]!r}, a ranking, whose answer (every option in order) a condition "
+                             "cannot test")
+            elif match[3] and match[3] not in statements:
+                self.problem(f"refers to {match[2]}.{match[3]}, which is not a statement of {match[2]!r} "
+                             f"({', '.join(map(repr, statements))})")
 
     def question_of(self, node: Any) -> Asked | None:
+        """The question (a matrix statement as a rating) whose answer `node` reads, if it is an answer."""
         if isinstance(node, dict) and list(node) == ["var"]:
             name = node["var"]
             name = name[0] if isinstance(name, list) and name else name
-            if isinstance(name, str) and name.startswith("answers."):
-                return self.by_key.get(name.split(".", 1)[1])
+            match = VARIABLE.match(name) if isinstance(name, str) else None
+            if match is None or match[1] != "answers" or (question := self.by_key.get(match[2])) is None:
+                return None
+            if question.type == "matrix":
+                statements = dict(question.statements)
+                return _Statement(f"{match[2]}.{match[3]}", question.options) if match[3] in statements else None
+            return None if match[3] else question
         return None
 
     def membership(self, args: list) -> None:
@@ -155,7 +208,7 @@ class _Checker:
 
     def comparison(self, operator: str, args: list) -> None:
         for question in filter(None, map(self.question_of, args)):
-            if operator in COMPARISONS[2:] and question.type not in ("rating", "nps"):
+            if operator in COMPARISONS[2:] and question.type not in ORDERED_TYPES:
                 self.problem(f"{operator!r} compares numbers, and {question.key!r} is a {question.type} question; "
                              "use \"==\", \"!=\" or \"in\"")
                 return
@@ -171,6 +224,8 @@ class _Checker:
             low, high = (0, 10) if question.type == "nps" else (1, len(question.options))
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 self.problem(f"{value!r} is not an answer to {question.key!r} (a whole number from {low} to {high})")
+        elif question.type == "numeric":
+            self.number(question, value)
         elif question.type == "yesno":
             if value not in ("yes", "no"):
                 self.problem(f"{value!r} is not an answer to {question.key!r} (\"yes\" or \"no\")")
@@ -180,6 +235,22 @@ class _Checker:
                              f"({', '.join(map(repr, question.options))})")
         elif not isinstance(value, str):
             self.problem(f"{value!r} is not an answer to {question.key!r} (a text)")
+
+
+    def number(self, question: Asked, value: Any) -> None:
+        """A number question's answer: a number, whole when only whole numbers are accepted, within its limits."""
+        low = question.minimum if isinstance(question.minimum, (int, float)) else None
+        high = question.maximum if isinstance(question.maximum, (int, float)) else None
+        limits = (f"from {low} to {high}" if low is not None and high is not None else f"of at least {low}"
+                  if low is not None else f"up to {high}" if high is not None else "")
+        kind = "a whole number" if question.integer else "a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self.problem(f"{value!r} is not an answer to {question.key!r} ({kind}{' ' + limits if limits else ''}; "
+                         "write it without quotes)")
+        elif question.integer and value != int(value):
+            self.problem(f"{value!r} is not an answer to {question.key!r} (it accepts whole numbers only)")
+        elif (low is not None and value < low) or (high is not None and value > high):
+            self.problem(f"{value!r} is not an answer to {question.key!r} ({kind} {limits})")
 
 
 def evaluate(condition: Any, data: Mapping[str, Mapping[str, Any]]) -> bool:
@@ -321,8 +392,8 @@ def route(questions: Sequence[Conditional], section_conditions: Mapping[str, Any
             not_asked.append(question.key)
             continue
         asked.append(question.key)
-        if question.key in answers:
-            seen[question.key] = answers[question.key]
+        # Its answer, or a matrix's answers to its statements ("service.wait"), each under its answer key.
+        seen.update((key, value) for key, value in answers.items() if question_key(key) == question.key)
         if question.end_if is not None and evaluate(question.end_if, data):
             ended_after = question.key
     return Route(asked, not_asked, ended_after)
@@ -342,11 +413,49 @@ def simple_condition(subject: str, operator: str, value: str, question_type: str
     typed: Any = value.strip()
     if question_type in ("rating", "nps") and re.fullmatch(r"-?\d{1,3}", typed):
         typed = int(typed)
+    elif question_type == "numeric" and (number := _editor_number(typed)) is not None:
+        typed = number
     elif question_type == "yesno":
         typed = typed.lower()
     if operator == "in":
         return {"in": [typed, {"var": subject}]}
     return {operator: [{"var": subject}, typed]}
+
+
+def _editor_number(text: str) -> int | float | None:
+    """A number as a manager types it ("3", "2.5", "2,5"), or None (then it stays text and is refused by name)."""
+    cleaned = re.sub(r"\s", "", text)
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    if not re.fullmatch(r"[+-]?(?:\d{1,13}(?:\.\d{0,9})?|\.\d{1,9})", cleaned):
+        return None
+    number = float(cleaned)
+    return int(number) if number == int(number) else number
+
+
+class Subject(Protocol):
+    """A question as the editor offers it (a stored Question)."""
+
+    key: str
+    type: str
+    text: str
+    statements: Sequence[Mapping[str, str]]
+
+
+def editor_subjects(questions: Sequence[Subject]) -> list[tuple[str, str, str]]:
+    """(answer key, what it is in words, type) of each answer a condition on `questions` can read: a
+    question's own, or each of a matrix's statements, keyed "service.wait" and read as a rating."""
+    subjects = []
+    for question in questions:
+        if question.type == "ranking":
+            continue  # a condition cannot test one (_Checker.variable)
+        if question.type == "matrix":
+            subjects += [(f"{question.key}.{statement['key']}",
+                          f"the answer to “{statement['text'][:60]}” (in “{question.text[:40]}”)", "rating")
+                         for statement in question.statements]
+        else:
+            subjects.append((question.key, f"the answer to “{question.text[:80]}”", question.type))
+    return subjects
 
 
 def editor_fields(condition: Any) -> tuple[str, str, str] | None:

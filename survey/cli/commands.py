@@ -457,7 +457,7 @@ def revoke_api_token_command(name: str):
               help="Detect as if it were this time (ISO 8601, UTC unless it has an offset); the latest "
                    "complete period is the one before it.")
 def detect_trends_command(as_json: bool, now: datetime | None):
-    """Test every survey, rating/NPS question and segment; store new alerts and email subscribers."""
+    """Test every survey, rating/NPS/number/ranking question and segment; store new alerts and email subscribers."""
     try:
         report = trends.run(now=now or utcnow())
     except trends.TrendError as error:

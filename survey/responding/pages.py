@@ -17,7 +17,7 @@ from flask_babel import gettext
 
 from survey.authoring import logic, piping
 from survey.models import Question, SurveyVersion
-from survey.responding.submission import field_name, parse_answers, section_conditions
+from survey.responding.submission import parse_answers, section_conditions
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,8 @@ def layout(version: SurveyVersion, fields: Mapping[str, list[str]], contact: Map
     if len(all_pages) == 1 and not logic.has_logic(version.questions):
         return _one_page(version, all_pages, contact)
     values = parse_answers(version.questions, fields).values  # valid answers only: a bad one reads as none
-    types = {q.key: q.type for q in version.questions}
-    answers = {key: logic.answer_value(types[key], value) for key, value in values.items()}
+    types = {part.key: part.type for part in version.parts}  # answer keys: a matrix's are its statements'
+    answers = {key: logic.answer_value(types[key], value) for key, value in values.items() if key in types}
     found = logic.route(version.questions, section_conditions(version), answers, contact)
     asked = set(found.asked)
     keys = [q.key for q in version.questions]
@@ -109,15 +109,17 @@ def layout(version: SurveyVersion, fields: Mapping[str, list[str]], contact: Map
         i > index and logic.answer_keys((p.section or {}).get("show_if")) & open_keys))
     earlier = {q.key for p in all_pages[:index] for q in p.questions} & asked
     on_page = {q.key for q in current.questions}
-    seen = {key: answers[key] for key in earlier if key in answers}
+    seen = {key: value for key, value in answers.items() if logic.question_key(key) in earlier}
     visible = tuple(q for q in current.questions if q.show_if is None
                     or logic.answer_keys(q.show_if) & on_page
                     or logic.evaluate(q.show_if, {"answers": seen, "contact": contact}))
     by_key = {q.key: q for q in version.questions}
     piped = {key: shown_value(by_key[key], value) for key, value in values.items() if key in earlier}
-    visible_names = {field_name(q) for q in visible}
+    # A question's fields are "q-<key>" and, for a matrix, a ranking or "Other", "q-<key>.<part>": all of a
+    # visible question's are on the page, so none is carried (twice posted, a radio would have two values).
+    visible_keys = {q.key for q in visible}
     carried = {name: list(value) for name, value in fields.items()
-               if name.startswith("q-") and name not in visible_names}
+               if name.startswith("q-") and logic.question_key(name[2:]) not in visible_keys}
     section = current.section or {}
     return Layout(
         index=index, pages=all_pages, shown_pages=shown, counted_pages=counted, visible=visible, carried=carried,
@@ -158,7 +160,8 @@ def _page_shown(page: Page, answers: Mapping[str, Any], asked: set[str], ended_a
     if ended_after is not None and start > keys.index(ended_after):
         return False
     condition = (page.section or {}).get("show_if")
-    before = {key: answers[key] for key in keys[:start] if key in asked and key in answers}
+    before = {key: value for key, value in answers.items()
+              if logic.question_key(key) in asked and keys.index(logic.question_key(key)) < start}
     if condition is not None and not logic.evaluate(condition, {"answers": before, "contact": contact}):
         return False
     on_page = {q.key for q in page.questions}
@@ -171,7 +174,7 @@ def _logic_data(version: SurveyVersion, contact: Mapping[str, str]) -> dict:
     contact's values the conditions read (only those: the page holds nothing else of the contact)."""
     conditions = [q.show_if for q in version.questions if q.show_if is not None]
     names = {name.split(".", 1)[1] for c in conditions for name in logic.variables(c) if name.startswith("contact.")}
-    return {"types": {q.key: q.type for q in version.questions},
+    return {"types": {part.key: part.type for part in version.parts},
             "contact": {name: contact[name] for name in sorted(names) if name in contact}}
 
 

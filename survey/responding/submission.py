@@ -141,7 +141,7 @@ def route(version: SurveyVersion, values: Mapping[str, object], contact: Mapping
     conditions = section_conditions(version)
     if not logic.has_logic(version.questions, conditions):
         return None
-    by_key = {q.key: q.type for q in version.questions}
+    by_key = {part.key: part.type for part in version.parts}  # a matrix statement's answer is a rating
     answers = {key: logic.answer_value(by_key[key], value) for key, value in values.items() if key in by_key}
     return logic.route(version.questions, conditions, answers, contact)
 

@@ -116,7 +116,9 @@ class Card:
 @dataclass(frozen=True)
 class QuestionResults:
     question: Question
-    metric: str  # what the trend and segment comparison show: top_box | nps | yes (share answering yes) | ""
+    # What the trend and segment comparison show: top_box | nps | yes (share answering yes) | mean (a number
+    # question's, trend only) | first (a ranking's leading option ranked first, trend only) | "".
+    metric: str
     metric_label: str
     trend: tuple[TrendPoint, ...]
     distribution: tuple[Bar, ...]
@@ -513,6 +515,11 @@ def build(survey: Survey, chosen: ResultsFilter, *, today: date, settings: Setti
     if measured := measures.measure(questions, conditions):
         results = [replace(item, distribution=found.bars, summary=found.summary, answered=found.n)
                    if (found := measured.get(item.question.key)) else item for item in results]
+        # Numbers and rankings over time: the series trend detection tests (dates are not trended).
+        trended = measures.trends(questions, conditions, chosen.unit, starts, settings.min_n)
+        results = [replace(item, metric=trend.metric, metric_label=trend.label, trend=trend.points,
+                           markers=tuple(_markers(survey, item.question, chosen, first, last)))
+                   if (trend := trended.get(item.question.key)) else item for item in results]
     comments = tuple(_comment_results(question, series, starts, chosen.unit, settings.min_n) for question in texts)
     if chosen.needs_answers:
         notes.append("This filter selects individual responses, so the numbers are counted from the answers "
@@ -623,12 +630,12 @@ def figures(board: Dashboard) -> dict[str, Figures]:
     """The charts of each question (rendered lazily by the caller)."""
     result = {}
     for item in board.questions:
-        percent = item.metric != "nps"
+        percent = item.metric not in ("nps", "mean")  # a number question's mean is in its own units
         trend = None
         if item.metric:
             trend = charts.trend_chart(
                 f"{item.metric_label} by {board.filter.unit}", item.trend, item.markers, percent=percent,
-                y_label=item.metric_label, y_range=None if percent else (-100, 100))
+                y_label=item.metric_label, y_range=(-100, 100) if item.metric == "nps" else None)
         segments = tuple((name, charts.segment_chart(f"{item.metric_label} by {name}, {board.current_label}",
                                                      [row.chart_row() for row in rows],
                                                      min_n=board.settings.min_n, percent=percent))

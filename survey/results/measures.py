@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, cast, func, select
 
-from analysis import histogram, quartiles
+from analysis import histogram, mean_of_sums, quartiles, wilson
 from survey.extensions import db
 from survey.models import Answer, Question, Response
-from survey.results.charts import Bar
+from survey.results.charts import Bar, TrendPoint
+from survey.results.periods import expressed_start, period_expression, period_label
 
 MEASURED_TYPES = ("numeric", "date", "ranking")
 DISTINCT_BARS = 12  # up to this many distinct answers, a bar each; past it, ten equal-width bins
@@ -102,3 +103,70 @@ def _number(value: float | None) -> str:
 
 def _day(value: float | None) -> str:
     return "" if value is None else date.fromordinal(round(value)).isoformat()
+
+
+@dataclass(frozen=True)
+class MeasuredTrend:
+    """What the results page draws over time for a number question (its mean, with a Student-t interval) or a
+    ranking (the share of those ranking who put its leading option first, with a Wilson interval): the same
+    series trend detection tests (survey.alerts.trends)."""
+
+    metric: str  # mean | first
+    label: str
+    points: tuple[TrendPoint, ...]
+
+
+def trends(questions: Sequence[Question], conditions: list, unit: str, starts: Sequence[date],
+           min_n: int) -> dict[str, MeasuredTrend]:
+    """Question key → its trend, for the number and ranking questions among `questions`: one GROUP BY per
+    kind over the selected responses' answers by period. A period below `min_n` answers is a gap."""
+    numbers = [q.key for q in questions if q.type == "numeric"]
+    rankings = {q.key: q for q in questions if q.type == "ranking"}
+    period = period_expression(unit, Response.local_date)
+    base = select().select_from(Answer).join(Response, Answer.response_id == Response.id).where(*conditions)
+    found: dict[str, MeasuredTrend] = {}
+    if numbers:
+        value = cast(Answer.value_text, Float)
+        sums: dict[str, dict[date, tuple[int, float, float]]] = {key: {} for key in numbers}
+        for key, start, n, total, squares in db.session.execute(
+                base.add_columns(Answer.question_key, period, func.count(), func.sum(value), func.sum(value * value))
+                .where(Answer.question_key.in_(numbers), Answer.value_text.is_not(None))
+                .group_by(Answer.question_key, period)):
+            sums[key][expressed_start(start)] = (int(n), float(total or 0), float(squares or 0))
+        for key, by_period in sums.items():
+            points = []
+            for start in starts:
+                n, total, squares = by_period.get(start, (0, 0.0, 0.0))
+                mean = mean_of_sums(n, total, squares)
+                shown = n >= max(min_n, 1)
+                points.append(TrendPoint(period_label(start, unit), mean.estimate if shown else None,
+                                         mean.low if shown else None, mean.high if shown else None, n))
+            found[key] = MeasuredTrend("mean", "mean answer", tuple(points))
+    if rankings:
+        firsts: dict[str, dict[date, Counter]] = {key: {} for key in rankings}
+        for key, start, option, n in db.session.execute(
+                base.add_columns(Answer.question_key, period, Answer.value_text, func.count())
+                .where(Answer.question_key.in_(list(rankings)), Answer.value_int == 1)
+                .group_by(Answer.question_key, period, Answer.value_text)):
+            firsts[key].setdefault(expressed_start(start), Counter())[str(option).casefold()] += int(n)
+        for key, firsts_by_period in firsts.items():
+            found[key] = _first_trend(rankings[key], firsts_by_period, unit, starts, min_n)
+    return found
+
+
+def _first_trend(question: Question, by_period: dict[date, Counter], unit: str, starts: Sequence[date],
+                 min_n: int) -> MeasuredTrend:
+    """The share ranking first the option most often ranked first over the range (the first option on a tie)."""
+    overall: Counter = Counter()
+    for start in starts:
+        overall.update(by_period.get(start, Counter()))
+    leader = max(question.options, key=lambda option: overall[option.casefold()])
+    points = []
+    for start in starts:
+        counts = by_period.get(start, Counter())
+        n, x = sum(counts.values()), counts[leader.casefold()]
+        shown = n >= max(min_n, 1)
+        interval = wilson(x, n) if shown else None
+        points.append(TrendPoint(period_label(start, unit), x / n if shown else None,
+                                 interval.low if interval else None, interval.high if interval else None, n))
+    return MeasuredTrend("first", f"share ranking “{leader}” first", tuple(points))

@@ -180,12 +180,13 @@ class ConditionFields(Form):
     show_operator = SelectField("Comparison", choices=[SelectChoice(*item) for item in EDITOR_OPERATORS.items()],
                                 validate_choice=False)
     show_value = StringField("Value", validators=[Optional(), Length(max=200)],
-                             description="Rating: a scale position (1 is the worst); NPS: 0–10; yes/no: yes or "
+                             description="Rating and matrix statement: a scale position (1 is the worst); NPS: "
+                                         "0–10; number: a number within the question's limits; yes/no: yes or "
                                          "no; choice: an option as written.")
     show_kept = HiddenField()
 
     def _offer(self, name: str, earlier: list[tuple[str, str]], condition, extra=(), *, fill: bool) -> None:
-        subjects = [(f"answers.{key}", f"the answer to “{text[:80]}”") for key, text in earlier]
+        subjects = [(f"answers.{key}", label) for key, label in earlier]
         kept = [("kept", "the condition of the imported definition")] if (
             condition is not None and editor_fields(condition) is None) else []
         none = ("", "(always show it)" if name == "show" else "(never end early)")
@@ -269,11 +270,13 @@ class QuestionForm(ConditionFields):
     section = SelectField("Section (page)", choices=[], validate_choice=False)
 
     def offer_conditions(self, earlier: list[tuple[str, str]], sections: list[tuple[str, str]],
-                         show_if=None, end_if=None, *, fill: bool) -> None:
-        """Offer `earlier` questions ((key, text)) as subjects, and `sections` ((key, title)) to choose from;
-        with `fill`, show the question's own conditions in the fields."""
+                         show_if=None, end_if=None, *, fill: bool, own: list[tuple[str, str]] | None = None) -> None:
+        """Offer `earlier` answers ((answer key, label): logic.editor_subjects) as subjects, and `sections`
+        ((key, title)) to choose from; with `fill`, show the question's own conditions in the fields. `own`: a
+        matrix's statements, which its end condition reads instead of "this question"."""
         self._offer("show", earlier, show_if, fill=fill)
-        self._offer("end", earlier, end_if, [("self", "the answer to this question")], fill=fill)
+        self._offer("end", earlier, end_if, [(f"answers.{key}", label) for key, label in own] if own
+                    else [("self", "the answer to this question")], fill=fill)
         self.section.choices = [SelectChoice(*choice) for choice in sections]
         if not sections:
             del self.section
@@ -343,7 +346,8 @@ class SectionForm(ConditionFields):
 
     def offer_conditions(self, earlier: list[tuple[str, str]], show_if=None, *, fill: bool = False,
                          starts: list[tuple[str, str]] | None = None) -> None:
-        """Offer `earlier` questions as the condition's subjects; `starts` ((key, text)): the questions a new
+        """Offer `earlier` answers ((answer key, label)) as the condition's subjects; `starts` ((key, text)): the
+        questions a new
         section can start at (None: an existing section, which has no such field)."""
         self._offer("show", earlier, show_if, fill=fill)
         if starts is None:

@@ -245,3 +245,29 @@ def test_mentions_of_a_theme_are_news_when_they_rise_above_the_rest_not_below_it
     as_share = detect([Series(s.survey, s.question, "top_box", s.segment, s.periods)
                        for s in (mentions(None, total), mentions("York", york), mentions("Bath", bath))], min_n=30)
     assert {dict(f.segment)["location"] for f in as_share.findings if f.kind == "gap"} == {"Bath"}
+def test_a_mean_is_tested_with_welch_in_the_same_family_and_has_no_trend_test():
+    # R: t.test(rep(c(7, 10, 4.5, 12, 9, 6, 11, 8), 5), rep(c(12, 15, 9, 20, 14, 11, 18, 16), 5)):
+    # −5.9375, 95 % CI −7.27166146 to −4.60333854, p = 4.607742282e-13.
+    flat = [PeriodCounts(month, 40, 0, 0, 575.0, 8735.0) for month in MONTHS[:-1]]
+    means = Series("visits", "minutes", "mean", (), (*flat, PeriodCounts(MONTHS[-1], 40, 0, 0, 337.5, 3076.25)))
+    shares = series(None, [(30, 60)] * 11 + [(20, 60)])
+    detection = detect([means, shares], min_n=30)
+    change = next(f for f in detection.findings if f.question == "minutes")
+    assert (change.kind, change.method, change.direction) == ("change", "welch-t", "drop")
+    assert change.difference == pytest.approx(-5.9375)
+    assert (change.ci_low, change.ci_high) == pytest.approx((-7.27166146, -4.60333854))
+    assert change.p_value == pytest.approx(4.607742282e-13, rel=1e-6)
+    assert not [f for f in detection.findings if f.question == "minutes" and f.kind == "trend"]
+    # One family: the share's change and trend and the mean's change (no year before given); the mean's p
+    # is by far the smallest of the three, so Benjamini–Hochberg makes it 3p.
+    assert detection.tests_run == 3
+    assert change.q_value == pytest.approx(3 * change.p_value)
+
+
+def test_a_mean_without_enough_responses_says_what_would_see_a_tenth_of_it():
+    few = Series("visits", "minutes", "mean", (), (PeriodCounts("2026-10", 8, 0, 0, 115.0, 1747.0),
+                                                   PeriodCounts("2026-11", 8, 0, 0, 115.0, 1747.0)))
+    shortfall = detect([few], min_n=30).shortfalls[0]
+    # sd 3.5378901 (R: sd(rep(c(12, 15, 9, 20, 14, 11, 18, 16), 2))), a drop of 1.4375 (10 % of 14.375):
+    # (qnorm(0.975) + qnorm(0.8))^2 * 2 * sd(x)^2 / 1.4375^2 = 95.08 → 96
+    assert shortfall.needed_per_period == 96 and shortfall.n_latest == 8

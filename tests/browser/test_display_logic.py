@@ -83,3 +83,31 @@ def test_without_javascript_a_question_on_the_same_page_is_shown_and_decided_on_
     page.click("#submission-button")
     page.wait_for_url("**/thanks?receipt=*")
     assert stored(app) == (["topics"], ["channel", "satisfaction"])
+
+
+def test_with_javascript_a_statement_and_a_number_show_questions_in_place(app, browser, live_server):
+    from tests.factories import typed_logic_definition
+
+    with app.app_context():
+        make_survey(definition=typed_logic_definition())
+    page = browser.new_context().new_page()
+    page.goto(f"{live_server}/s/visit-logic")
+    long_wait, staff_note = page.locator("#question-long_wait"), page.locator("#question-staff_note")
+    assert long_wait.is_hidden() and staff_note.is_hidden()
+    page.fill("#q-minutes", "45")  # 30 or more: asked in place
+    long_wait.wait_for(state="visible")
+    page.fill("#q-minutes", "1 0")  # read as the server reads it: 10
+    long_wait.wait_for(state="hidden")
+    page.check('input[name="q-service.staff"][value="1"]')
+    staff_note.wait_for(state="visible")
+    page.fill("#q-staff_note", "not for the record")
+    page.check('input[name="q-service.staff"][value="4"]')
+    staff_note.wait_for(state="hidden")
+    page.check('input[name="q-service.wait"][value="5"]')
+    page.click("#next-button")
+    page.wait_for_selector("text=Page 2 of 2")  # "About the wait" skipped: the wait was rated 5
+    page.click("#submission-button")
+    page.wait_for_url("**/thanks?receipt=*")
+    with app.app_context():
+        assert db.session.scalar(select(Response.not_asked)) == ["long_wait", "staff_note", "wait_reason"]
+        assert sorted(db.session.scalars(select(Answer.question_key))) == ["minutes", "service.staff", "service.wait"]

@@ -61,10 +61,48 @@ def hostile_definition() -> dict:
     return {"slug": "hostile", "title": short(TEXTS[0], 190), "intro": short(TEXTS[1], 1900), "questions": questions}
 
 
+def hostile_types_definition() -> dict:
+    """Issue 23's stored texts as payloads: sections' titles and introductions, a matrix's statements,
+    ranking options, a question shown only for a contact attribute (the page script's JSON carries the
+    attribute), and a French translation of every text. (The "Other" choice's label is Hearken's own; what a
+    customer writes beside it is stored by `store_everywhere`.)"""
+    texts = cycle(TEXTS[len(TEXTS) // 2:] + TEXTS[:len(TEXTS) // 2])
+    statements = [{"key": f"s{i}", "text": short(next(texts), 490)} for i in range(3)]
+    definition = {
+        "slug": "hostile-types", "title": short(next(texts), 190), "intro": short(next(texts), 1900),
+        "sections": [{"key": "first", "title": short(next(texts), 190), "intro": short(next(texts), 1900)},
+                     {"key": "second", "title": short(next(texts), 190), "intro": short(next(texts), 1900),
+                      "show_if": {">=": [{"var": "answers.matrix.s0"}, 1]}}],
+        "questions": [
+            {"key": "matrix", "type": "matrix", "section": "first", "text": next(texts),
+             "why": short(next(texts), 480), "scale": [short(next(texts), 190) + f" {i}" for i in range(3)],
+             "statements": statements},
+            {"key": "channel", "type": "choice", "section": "first", "text": next(texts), "other": True,
+             "options": [short(next(texts), 190) + " a", short(next(texts), 190) + " b"]},
+            {"key": "minutes", "type": "numeric", "section": "first", "text": next(texts), "min": 0},
+            {"key": "where", "type": "text", "section": "first", "text": next(texts),
+             "show_if": {"!=": [{"var": "contact.location"}, short(next(texts), 190)]}},
+            {"key": "ranking", "type": "ranking", "section": "second", "text": next(texts),
+             "options": [short(next(texts), 190).replace(";", ",") + f" {i}" for i in range(3)]},
+            {"key": "visit", "type": "date", "section": "second", "text": next(texts)},
+        ],
+    }
+    french = {"title": short(next(texts), 190), "intro": short(next(texts), 1900),
+              "sections": {"first": {"title": short(next(texts), 190), "intro": short(next(texts), 1900)},
+                           "second": {"title": short(next(texts), 190)}},
+              "questions": {"matrix": {"text": next(texts), "why": short(next(texts), 480),
+                                       "statements": {s["key"]: short(next(texts), 490) for s in statements}},
+                            "channel": {"text": next(texts)}}}
+    # A translation keeps its original's placeholders: none of the payloads is one.
+    definition["translations"] = {"fr": french}
+    return definition
+
+
 def store_everywhere(app) -> dict:
     """Store the payloads; returns {"slug", "token", "unsubscribe", "ids": {...}}."""
     with app.app_context():
         survey = make_survey(definition=hostile_definition())
+        typed_slug = make_survey(definition=hostile_types_definition()).slug
         admin_id = make_user(email="admin@example.com", role="admin").id
         data = io.StringIO()
         writer = csv.writer(data)
@@ -89,10 +127,18 @@ def store_everywhere(app) -> dict:
                 answers[f"q-{question.key}"] = question.options[number % 2]
         response = post_form(customer, f"/r/{token}", answers)
         assert response.status_code == 303, response.status_code
+    # Issue 23's answers: an "Other" written by a customer, a ranking, a matrix, in French.
+    for number, text in enumerate(TEXTS[:4]):
+        typed_answers = {"q-matrix.s0": "1", "q-matrix.s1": "3", "q-channel": "Other", "q-channel.other": text[:490],
+                         "q-minutes": "12", "q-where": text, "q-visit": "2026-10-01", "lang": "fr",
+                         **{f"q-ranking.{n}": str((n + number) % 3 + 1) for n in range(1, 4)}}
+        response = post_form(customer, f"/s/{typed_slug}?lang=fr", typed_answers)
+        assert response.status_code == 303, response.status_code
 
     with app.app_context():
         admin = db.session.get(User, admin_id)
-        responses = db.session.scalars(select(Response).order_by(Response.id)).all()
+        responses = db.session.scalars(select(Response).where(Response.survey_id == survey.id)
+                                       .order_by(Response.id)).all()
         for response, text in zip(responses, TEXTS, strict=True):
             browsing.tag_response(response, short(text, 60).replace(";", ","), actor=admin, now=NOW)  # no ";" in themes
         for number, text in enumerate(TEXTS[:6]):  # themes: proposals quoting the hostile comments, and accepted
@@ -170,7 +216,7 @@ def store_everywhere(app) -> dict:
                 "ids": {"response": responses[0].id, "case": cases[0].id, "contact": contact_ids[0],
                         "change": entries[0], "alert": db.session.scalar(select(Alert.id)), "endpoint": endpoint.id,
                         "question": "q0", "job": refused.id, "running_job": running.id,
-                        "team": team.id, "person": person.id}}
+                        "team": team.id, "person": person.id}, "typed": typed_slug}
 
 
 def pages(stored: dict) -> tuple[list[str], list[str]]:
@@ -202,4 +248,12 @@ def pages(stored: dict) -> tuple[list[str], list[str]]:
                f"/manage/surveys/{slug}/close", f"/manage/surveys/{slug}/questions/{ids['question']}/delete",
                f"/manage/changes/{ids['change']}/delete", f"/manage/webhooks/{ids['endpoint']}/delete",
                f"/manage/people/{ids['person']}/deactivate"]
+    typed = stored["typed"]
+    public += [f"/s/{typed}", f"/s/{typed}?lang=fr"]
+    manager += [f"/manage/surveys/{typed}", f"/manage/surveys/{typed}/questions/matrix",
+                f"/manage/surveys/{typed}/questions/where", f"/manage/surveys/{typed}/sections/first",
+                f"/manage/surveys/{typed}/sections/second", f"/manage/surveys/{typed}/sections/second/delete",
+                f"/manage/surveys/{typed}/preview", f"/manage/surveys/{typed}/languages",
+                f"/manage/surveys/{typed}/results?from=2020-01-01&to=2035-12-31",
+                f"/manage/surveys/{typed}/responses?from=2020-01-01&to=2035-12-31"]
     return public, manager

@@ -1,7 +1,8 @@
 // Display logic in place: a question whose condition (data-show-if, JsonLogic as in
-// survey/authoring/logic.py) reads answers is shown or hidden as the customer answers. The server decides
-// again when the answers are sent, so this only spares the customer questions that do not apply; without
-// JavaScript they are shown and an answer to one that does not apply is not kept.
+// survey/authoring/logic.py) reads answers is shown or hidden as the customer answers. An answer is read
+// from the fields named "q-" + its answer key (a matrix statement's "q-<matrix>.<statement>", a rating).
+// The server decides again when the answers are sent, so this only spares the customer questions that do
+// not apply; without JavaScript they are shown and an answer to one that does not apply is not kept.
 (function () {
   "use strict";
   var form = document.querySelector("form.survey-form[data-logic]");
@@ -22,7 +23,19 @@
     if (!values.length) { return null; }
     if (type === "multi") { return values; }
     if (type === "rating" || type === "nps") { return Number(values[0]); }
+    if (type === "numeric") { return number(values[0]); }
     return values[0];
+  }
+
+  // A number as the server reads it (submission.typed_answer): spaces dropped, one decimal comma or dot,
+  // never a thousands separator; anything else is no answer yet (the server will say what is wrong).
+  function number(text) {
+    var cleaned = text.replace(/[\s\u00a0\u202f]+/g, "");
+    if (cleaned.indexOf(",") !== -1 && cleaned.indexOf(".") === -1 && cleaned.split(",").length === 2) {
+      cleaned = cleaned.replace(",", ".");
+    }
+    if (!/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?$/.test(cleaned)) { return null; }
+    return Number(cleaned);
   }
 
   function lookup(name) {

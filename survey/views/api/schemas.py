@@ -46,7 +46,8 @@ ANSWER = {"description": "rating: 1-based scale position; nps: 0–10; choice: o
 CONDITION = {
     "type": "object", "minProperties": 1, "maxProperties": 1,
     "description": "Display logic: a JsonLogic condition (jsonlogic.com) of the operators var, ==, !=, <, <=, >, >=, "
-                   "in, and, or, !, !!; variables answers.<earlier question key> and contact.<field> "
+                   "in, and, or, !, !!; variables answers.<earlier question key>, a matrix statement's "
+                   "answers.<question key>.<statement key>, and contact.<field> "
                    "(docs/formats.md, \"Display logic\"). Checked against the survey's questions when it is "
                    "imported.",
 }

@@ -105,15 +105,22 @@ def _offer_conditions(form: QuestionForm, version, key: str | None, *, fill: boo
     keys = [q.key for q in version.questions]
     earlier = version.questions[:keys.index(key)] if key in keys else version.questions
     question = version.question(key) if key else None
-    form.offer_conditions([(q.key, q.text) for q in earlier],
-                          [(s["key"], s["title"]) for s in version.sections or ()],
-                          question.show_if if question else None, question.end_if if question else None, fill=fill)
+    own = _subjects([question]) if question is not None and question.type == "matrix" else None
+    form.offer_conditions(_subjects(earlier), [(s["key"], s["title"]) for s in version.sections or ()],
+                          question.show_if if question else None, question.end_if if question else None, fill=fill,
+                          own=own)
     if fill and question is not None and "section" in form:
         form.section.data = question.section
 
 
+def _subjects(questions) -> list[tuple[str, str]]:
+    """What a condition on `questions` can read, as the editor offers it: each answer key with its label."""
+    return [(key, label) for key, label, _type in logic.editor_subjects(questions)]
+
+
 def _types(version) -> dict[str, str]:
-    return {q.key: q.type for q in version.questions}
+    """Answer key → type, a matrix statement's as a rating: how a condition's value is typed."""
+    return {key: kind for key, _label, kind in logic.editor_subjects(version.questions)}
 
 
 def _save_question(survey, form: QuestionForm, change, success: str):
@@ -156,10 +163,10 @@ def _offer_section(form: SectionForm, version, key: str | None = None, *, fill: 
     chosen in the same form, and a later question is refused at the field)."""
     section = next((s for s in version.sections or () if s["key"] == key), None)
     if section is None:
-        form.offer_conditions([(q.key, q.text) for q in version.questions], starts=_starts(version))
+        form.offer_conditions(_subjects(version.questions), starts=_starts(version))
         return
     first = next((i for i, q in enumerate(version.questions) if q.section == key), len(version.questions))
-    form.offer_conditions([(q.key, q.text) for q in version.questions[:first]], section.get("show_if"), fill=fill)
+    form.offer_conditions(_subjects(version.questions[:first]), section.get("show_if"), fill=fill)
     if fill:
         form.key.data, form.title.data, form.intro.data = section["key"], section["title"], section.get("intro", "")
 
@@ -366,7 +373,7 @@ def add_section_view(slug: str):
             field.errors = [*field.errors, str(error)]
         else:
             flash(f"Section “{spec.title}” added.")
-            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor=f"section-{spec.key}"))
+            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor=f"page-{spec.key}"))
     return _editor(survey, section_form=form, status=422)
 
 
@@ -394,7 +401,7 @@ def edit_section(slug: str, section_key: str):
             form.key.errors = [*form.key.errors, str(error)]
         else:
             flash(f"Section “{spec.title}” saved.")
-            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor=f"section-{spec.key}"))
+            return redirect(url_for(".edit_survey", slug=survey.slug, _anchor=f"page-{spec.key}"))
     return render_template("manage/section.html", survey=survey, section=section, form=form), 422
 
 
@@ -418,9 +425,9 @@ def delete_section(slug: str, section_key: str):
                           *([f"Its introduction and its condition ({logic.describe(sections[j]['show_if'])}) go."]
                             if sections[j].get("show_if") else ["Its title and introduction go."]),
                           "If the survey has responses, the change is published as a new version."],
-            button="Remove the section", back=url_for(".edit_survey", slug=slug, _anchor=f"section-{section_key}"))
+            button="Remove the section", back=url_for(".edit_survey", slug=slug, _anchor=f"page-{section_key}"))
     if request.method != "POST":
-        return redirect(url_for(".edit_survey", slug=slug, _anchor=f"section-{section_key}"))
+        return redirect(url_for(".edit_survey", slug=slug, _anchor=f"page-{section_key}"))
     return _apply(survey, lambda: remove_section(survey, section_key, now=utcnow()),
                   f"Section “{title}” removed; its questions stay.", anchor="questions")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from survey import followups
@@ -404,3 +405,82 @@ def test_linking_a_case_and_acknowledging_the_alert_are_one_transaction(ctx, run
     finally:
         event.remove(Session, "after_commit", count)
     assert len(commits) == 1 and (alert.case_id, alert.status) == (case.id, "acknowledged")
+
+
+# --- number and ranking questions: a mean per month (Welch's t) and each option's share ranked first ---
+
+TYPED_QUESTIONS = [
+    {"key": "minutes", "type": "numeric", "text": "How many minutes did you wait?", "min": 0},
+    {"key": "priorities", "type": "ranking", "text": "Rank what matters", "options": ["Price", "Speed", "Quality"]},
+    {"key": "visit_day", "type": "date", "text": "When did you visit?"},
+]
+OCTOBER = [12, 15, 9, 20, 14, 11, 18, 16] * 5  # mean 14.375
+NOVEMBER = [7, 10, 4.5, 12, 9, 6, 11, 8] * 5  # mean 8.4375
+
+
+def add_typed_answers(survey, day, minutes, firsts, location="Leeds"):
+    """One response per number in `minutes`, the first len(firsts) of them also ranking: firsts[i] first, the
+    other options after it; bulk-inserted as add_answers does."""
+    from sqlalchemy import insert
+
+    from survey.models import Answer, Response
+    version = survey.current_version
+    base = db.session.scalar(select(func.count(Response.id))) or 0
+    at = datetime.combine(day, datetime.min.time())
+    ids = db.session.scalars(insert(Response).returning(Response.id, sort_by_parameter_order=True), [
+        {"respondent_key": f"typed:{base + i}", "survey_id": survey.id, "version_id": version.id, "source": "import",
+         "submitted_at": at, "local_date": day, "updated_at": at, "revisions_count": 1,
+         "attributes": {"location": location}} for i in range(len(minutes))]).all()
+    rows = [{"response_id": rid, "question_key": "minutes", "value_int": None, "value_text": str(value)}
+            for rid, value in zip(ids, minutes, strict=True)]
+    options = ["Price", "Speed", "Quality"]
+    for rid, first in zip(ids, firsts, strict=False):
+        order = [first, *(o for o in options if o != first)]
+        rows += [{"response_id": rid, "question_key": "priorities", "value_int": rank, "value_text": option}
+                 for rank, option in enumerate(order, start=1)]
+    db.session.execute(insert(Answer), rows)
+    db.session.commit()
+
+
+def test_a_number_and_a_ranking_drop_raise_alerts_like_a_rating_drop(ctx, runner):
+    survey = make_survey(definition=make_definition(slug="visits", questions=TYPED_QUESTIONS))
+    add_typed_answers(survey, date(2026, 10, 10), OCTOBER, ["Price"] * 30 + ["Speed"] * 10)
+    add_typed_answers(survey, date(2026, 11, 10), NOVEMBER, ["Price"] * 12 + ["Speed"] * 28)
+    subscriber = make_user(email="boss@example.com", role="analyst")
+    subscriber.notify_alerts = True
+    db.session.commit()
+    result = runner.invoke(args=["detect-trends", "--json", "--now", NOW])
+    assert result.exit_code == 0, result.output
+    findings = [f for f in json.loads(result.output) if f["kind"] == "change" and not f["segment"]]
+    mean = next(f for f in findings if f["question"] == "minutes")
+    # R: t.test(rep(c(7, 10, 4.5, 12, 9, 6, 11, 8), 5), rep(c(12, 15, 9, 20, 14, 11, 18, 16), 5))
+    assert mean == mean | {"metric": "mean", "method": "welch-t", "direction": "drop", "n_before": 40, "n_after": 40,
+                           "value_before": 14.375, "value_after": 8.4375, "difference": -5.9375,
+                           "ci_low": -7.2717, "ci_high": -4.6033}
+    assert mean["p_value"] == pytest.approx(4.607742282e-13, rel=1e-3)
+    price = next(f for f in findings if f["question"] == "priorities.1")  # Price, the first option
+    assert price == price | {"metric": "first", "direction": "drop", "n_before": 40, "n_after": 40,
+                             "successes_before": 30, "successes_after": 12, "value_before": 0.75,
+                             "value_after": 0.3}
+    speed = next(f for f in findings if f["question"] == "priorities.2")
+    assert speed["direction"] == "rise" and (speed["successes_before"], speed["successes_after"]) == (10, 28)
+    assert not [f for f in findings if f["question"].startswith(("visit_day", "priorities.3"))]  # dates: not trended
+    alerts = {(a.question_key, a.metric): a for a in db.session.scalars(select(Alert))}
+    assert alerts[("minutes", "mean")].direction == "drop" and alerts[("priorities.1", "first")].direction == "drop"
+    email = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "alert"))
+    assert "mean of “minutes” fell from 2026-10 to 2026-11: 14.38 → 8.44" in email.text_body
+    assert "share ranking it first of “priorities.1” fell from 2026-10 to 2026-11: 75 % → 30 %" in email.text_body
+    # Leeds is every respondent: its series are tested too, in the same family.
+    assert any(f["segment"] == {"location": "Leeds"} and f["question"] == "minutes"
+               for f in json.loads(result.output))
+
+
+def test_a_number_question_with_too_few_answers_says_how_many_it_needs(ctx):
+    from survey.results.settings import Settings
+
+    survey = make_survey(definition=make_definition(slug="visits", questions=TYPED_QUESTIONS))
+    add_typed_answers(survey, date(2026, 11, 10), NOVEMBER[:8], ["Price"] * 8)
+    detection = trends.detect_survey(survey, now=datetime(2026, 12, 5), settings=Settings())
+    shortfall = next(s for s in detection.shortfalls if s.series.question == "minutes" and not s.series.segment)
+    assert shortfall.n_latest == 8 and shortfall.needed_per_period is not None
+    assert shortfall.needed_per_period > 8 and detection.findings == ()

@@ -183,3 +183,96 @@ def test_an_edit_that_breaks_a_condition_is_refused_naming_the_question(ctx):
     with pytest.raises(AuthoringError, match=r"refers to 'channel', which comes later"):
         move_question(survey, "topics", -1, now=NOW)
     assert [q.key for q in survey.current_version.questions][2:4] == ["channel", "topics"]
+
+
+# --- conditions on a matrix statement and on a number -----------------------------------------------------
+
+def typed():
+    from tests.factories import typed_logic_definition
+    return typed_logic_definition()
+
+
+WAIT, MINUTES = {"var": "answers.service.wait"}, {"var": "answers.minutes"}
+
+
+@pytest.mark.parametrize("condition, answers, expected", [
+    ({"<=": [WAIT, 2]}, {"service.wait": 2}, True),
+    ({"<=": [WAIT, 2]}, {"service.wait": 3, "service.staff": 1}, False),
+    ({"<=": [WAIT, 2]}, {}, False),
+    ({">=": [MINUTES, 30]}, {"minutes": 30}, True),
+    ({">": [MINUTES, 30]}, {"minutes": 30.5}, True),
+    ({"<": [MINUTES, 30]}, {"minutes": 45}, False),
+    ({"==": [MINUTES, 30]}, {"minutes": 30.0}, True),  # a number equals the same number, whole or not
+    ({"<": [MINUTES, 30]}, {}, False),  # not answered: neither above nor below
+])
+def test_evaluate_statements_and_numbers(condition, answers, expected):
+    assert logic.evaluate(condition, data(answers)) is expected
+
+
+@pytest.mark.parametrize("condition, problem", [
+    ({"<=": [{"var": "answers.service.price"}, 2]},
+     "refers to service.price, which is not a statement of 'service' ('wait', 'staff')"),
+    ({"<=": [{"var": "answers.service"}, 2]}, "refers to 'service', a matrix: name one of its statements"),
+    ({"<=": [WAIT, 6]}, "6 is not an answer to 'service.wait' (a whole number from 1 to 5)"),
+    ({"==": [WAIT, "Poor"]}, "'Poor' is not an answer to 'service.wait'"),
+    ({">": [MINUTES, "30"]}, "'30' is not an answer to 'minutes' (a whole number from 0 to 240"),
+    ({">": [MINUTES, 300]}, "300 is not an answer to 'minutes' (a whole number from 0 to 240)"),
+    ({">": [MINUTES, -1]}, "-1 is not an answer to 'minutes'"),
+    ({"==": [MINUTES, 2.5]}, "2.5 is not an answer to 'minutes' (it accepts whole numbers only)"),
+    ({"==": [{"var": "answers.minutes.x"}, 1]}, "only a matrix question's statements are named after a dot"),
+    ({">": [{"var": "answers.long_wait"}, 1]}, "'>' compares numbers, and 'long_wait' is a text question"),
+    ({"==": [{"var": "contact.a.b"}, 1]}, "a contact field is named without a dot"),
+])
+def test_statement_and_number_conditions_that_cannot_hold_are_refused(condition, problem):
+    earlier = parse_survey(typed()).questions[:3]
+    found = logic.problems(condition, "questions[3] (staff_note).show_if", earlier, later=["staff_note"])
+    assert any(problem in p for p in found), found
+
+
+def test_a_ranking_cannot_be_tested():
+    earlier = parse_survey(make_definition(questions=[
+        {"key": "rank", "type": "ranking", "text": "Rank", "options": ["Price", "Speed"]}])).questions
+    found = logic.problems({"==": [{"var": "answers.rank"}, "Price"]}, "questions[1] (x).show_if", earlier)
+    assert found == ["questions[1] (x).show_if: refers to 'rank', a ranking, whose answer (every option in order) "
+                     "a condition cannot test"]
+
+
+def test_a_later_statement_is_named_as_later():
+    definition = typed()
+    definition["questions"][0]["show_if"] = {"<=": [{"var": "answers.minutes"}, 2]}
+    with pytest.raises(DefinitionError, match=r"questions\[0\] \(service\)\.show_if: refers to 'minutes', which "
+                                              "comes later"):
+        parse_survey(definition)
+    definition = typed()
+    definition["questions"][1]["show_if"] = {"<=": [{"var": "answers.service.nope"}, 2]}
+    with pytest.raises(DefinitionError, match=r"questions\[1\] \(minutes\)\.show_if: refers to service\.nope"):
+        parse_survey(definition)
+
+
+def test_route_reads_a_statement_and_a_number():
+    spec = parse_survey(typed())
+    conditions = {s.key: s.show_if for s in spec.sections}
+
+    def asked(answers):
+        return logic.route(spec.questions, conditions, answers, {}).asked
+
+    assert asked({"service.wait": 4, "service.staff": 5, "minutes": 10}) == ["service", "minutes", "comment"]
+    assert asked({"service.wait": 1, "service.staff": 2, "minutes": 45}) == [
+        "service", "minutes", "long_wait", "staff_note", "wait_reason", "comment"]
+    assert logic.answer_keys({"<=": [WAIT, 2]}) == {"service"}
+
+
+def test_the_editor_types_numbers_and_offers_statements():
+    assert logic.simple_condition("answers.minutes", ">=", "30", "numeric") == {">=": [MINUTES, 30]}
+    assert logic.simple_condition("answers.minutes", "<", "2,5", "numeric") == {"<": [MINUTES, 2.5]}
+    assert logic.simple_condition("answers.minutes", "<", "soon", "numeric") == {"<": [MINUTES, "soon"]}
+    assert logic.simple_condition("answers.service.wait", "<=", "2", "rating") == {"<=": [WAIT, 2]}
+    assert logic.describe({"<=": [WAIT, 2]}) == "service.wait is at most 2"
+    from types import SimpleNamespace
+    matrix = SimpleNamespace(key="service", type="matrix", text="How was our service?",
+                             statements=[{"key": "wait", "text": "The waiting time"}])
+    number = SimpleNamespace(key="minutes", type="numeric", text="Minutes?", statements=[])
+    ranking = SimpleNamespace(key="rank", type="ranking", text="Rank", statements=[])
+    assert logic.editor_subjects([matrix, ranking, number]) == [
+        ("service.wait", "the answer to “The waiting time” (in “How was our service?”)", "rating"),
+        ("minutes", "the answer to “Minutes?”", "numeric")]

@@ -144,6 +144,10 @@ def test_seed_demo_loads_a_real_drop_in_leeds_and_prints_the_login(runner, app):
         assert survey.current_version.translations["fr"]["title"] == "Comment avons-nous fait ?"
         definition = survey_definition(survey.slug, survey.current_version)
         assert parse_survey(definition).translations == survey.current_version.translations  # a valid one
+        # display logic: pages, and "What went wrong?" asked only after a low rating, so not of everyone
+        assert len(survey.current_version.sections) > 1 and any(q.show_if for q in survey.current_version.questions)
+        not_asked = db.session.scalars(select(Response.not_asked).where(Response.survey_id == survey.id)).all()
+        assert any(not_asked) and not all(not_asked)  # some were asked what went wrong, others not
         languages = dict(db.session.execute(select(Response.language, func.count()).where(
             Response.survey_id == survey.id).group_by(Response.language)).all())
         assert set(languages) == {"en", "fr"} and languages["fr"] > 500

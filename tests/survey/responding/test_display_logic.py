@@ -67,3 +67,23 @@ def test_a_survey_without_logic_records_nothing_as_not_asked(ctx):
     submit_response(survey.current_version, public_respondent("n" * 20), {"satisfaction": 5}, Consents(),
                     submission_key="n" * 20, now=NOW)
     assert db.session.scalar(select(Response.not_asked)) is None
+
+
+def test_conditions_on_a_statement_and_a_number_decide_on_the_server(ctx):
+    from tests.factories import typed_logic_definition
+
+    survey = make_survey(definition=typed_logic_definition())
+    version = survey.current_version
+    fields = {"q-service.wait": ["4"], "q-service.staff": ["5"], "q-minutes": ["12"],
+              "q-long_wait": ["the queue"], "q-staff_note": ["rude"], "q-wait_reason": ["Queue"]}
+    parsed = parse_answers(version.questions, fields, version=version)
+    assert parsed.values == {"service.wait": 4, "service.staff": 5, "minutes": 12}
+    assert parsed.not_asked == ["long_wait", "staff_note", "wait_reason"]
+    fields.update({"q-service.wait": ["2"], "q-service.staff": ["1"], "q-minutes": ["30"]})
+    parsed = parse_answers(version.questions, fields, version=version)
+    assert parsed.not_asked == [] and parsed.values["long_wait"] == "the queue"
+    assert parsed.values["staff_note"] == "rude" and parsed.values["wait_reason"] == "Queue"
+    # A number the form could not read is no answer: the question it decides is not asked.
+    fields["q-minutes"] = ["half an hour"]
+    parsed = parse_answers(version.questions, fields, version=version)
+    assert "long_wait" in parsed.not_asked and "minutes" in parsed.errors

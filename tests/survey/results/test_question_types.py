@@ -40,7 +40,9 @@ def test_each_statement_is_a_rating_series_and_other_a_bar(ctx):
 
     starts = [date(2026, 9, 1), date(2026, 10, 1)]
     series = {s.question: s for s in trends.survey_series(survey, starts, "month", ("location",)) if not s.segment}
-    assert set(series) == {"overall", "service.wait", "service.staff"}
+    # Numbers (their means) and rankings (each option ranked first) are series too; the date is not.
+    assert set(series) == {"overall", "service.wait", "service.staff", "spend", "orders", "priorities.1",
+                           "priorities.2", "priorities.3"}
     assert [(p.n, p.successes) for p in series["service.wait"].periods] == [(100, 90), (100, 40)]
     detection = trends.detect_survey(survey, now=datetime(2026, 11, 2),
                                      settings=replace(SETTINGS, unit="month", window=3))
@@ -106,3 +108,35 @@ def test_the_response_browser_reads_each_part_and_the_other_text(ctx):
     assert lines["What matters most?"] == "Speed; Care; Price" and lines["How much did you spend?"] == "12.5"
     board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
     assert dashboard.figures(board)["priorities"].distribution.title == "Ranked first"
+
+
+def test_numbers_and_rankings_trend_by_period_and_dates_say_they_are_not_trended(ctx, client):
+    from tests.factories import make_user
+    from tests.pages import log_in, text_of
+
+    survey = make_survey(definition=types_definition())
+    sent = 0
+    for month, spends, first in ((9, [12, 15, 9, 20, 14, 11, 18, 16] * 4, "Price"), (10, [7, 10, 4.5, 12], "Speed")):
+        for spend in spends:
+            order = [first, *(o for o in ("Price", "Speed", "Care") if o != first)]
+            submit_response(survey.current_version, Respondent(key=f"t{sent}", source="public"),
+                            {"overall": 3, "spend": spend, "priorities": order}, Consents(),
+                            submission_key=f"{sent:020d}", now=datetime(2026, month, 12, 9))
+            sent += 1
+    board = dashboard.build(survey, ResultsFilter(), today=TODAY, settings=SETTINGS)
+    by_key = {item.question.key: item for item in board.questions}
+    spend = by_key["spend"]
+    assert spend.metric == "mean" and spend.trend[-2].n == 32 and spend.trend[-1].n == 4
+    # R: t.test(rep(c(12, 15, 9, 20, 14, 11, 18, 16), 4)): 14.375, 95 % CI 13.120197 to 15.629803.
+    assert round(spend.trend[-2].value, 4) == 14.375
+    assert (round(spend.trend[-2].low, 6), round(spend.trend[-2].high, 6)) == (13.120197, 15.629803)
+    assert spend.trend[-1].value is None  # 4 answers: a gap, "not enough responses"
+    priorities = by_key["priorities"]
+    assert priorities.metric == "first" and priorities.metric_label == "share ranking “Price” first"
+    assert [p.value for p in priorities.trend[-2:]] == [1.0, None]
+    assert by_key["visit"].metric == "" and by_key["visit"].trend == ()
+    log_in(client, make_user(role="analyst").email)
+    page = text_of(client.get(f"/manage/surveys/{survey.slug}/results"))
+    assert "mean answer by month" in page and "14.38" in page and "13.12 to 15.63" in page
+    assert "not enough responses (30 needed)" in page and "share ranking “Price” first by month" in page
+    assert "Dates are summarised (median, quartiles, range) but not trended" in page

@@ -29,3 +29,22 @@ def test_a_question_shown_to_some_counts_over_those_asked(ctx):
         "Phone": 3, "Email": 1, "In store": 0}
     assert results["resolved"].answered == 4
     assert results["topics"].answered == 0
+
+
+def test_a_trended_question_shown_to_some_is_a_series_of_those_asked(ctx):
+    from survey.alerts import trends
+
+    definition = logic_definition()
+    definition["questions"][4] = {"key": "resolved", "type": "rating", "section": "more",
+                                  "text": "How well was it resolved?", "scale": ["Badly", "Partly", "Fully"],
+                                  "show_if": {"<=": [{"var": "answers.satisfaction"}, 2]}}
+    survey = make_survey(definition=definition)
+    given = [{"satisfaction": 5, "resolved": 3}] * 6 + [{"satisfaction": 1, "resolved": 3}] * 3 + \
+        [{"satisfaction": 2, "resolved": 1}]  # the first six sent an answer to a question they were not asked
+    for i, values in enumerate(given):
+        key = f"{i:02d}" * 10
+        submit_response(survey.current_version, public_respondent(key), values, Consents(), submission_key=key,
+                        now=datetime(2026, 10, 5, 12))
+    series = {s.question: s for s in trends.survey_series(survey, [date(2026, 10, 1)], "month", ()) if not s.segment}
+    assert (series["satisfaction"].periods[0].n, series["resolved"].periods[0].n) == (10, 4)
+    assert series["resolved"].periods[0].successes == 3  # the top box among the four asked

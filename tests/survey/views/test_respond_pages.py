@@ -152,3 +152,34 @@ def test_contact_values_the_page_script_reads_are_escaped(client, app):
     assert "<script>alert(1)" not in html and '"><script' not in html
     assert "\\u003cscript\\u003ealert(1)" in html  # in the attribute, as JSON, escaped
     assert "data-logic=" in html and "not shown" not in html  # only the attributes conditions read
+
+
+def test_without_javascript_a_statement_and_a_number_decide_pages_and_questions(client, app):
+    from tests.factories import typed_logic_definition
+
+    with app.app_context():
+        make_survey(definition=typed_logic_definition())
+    first = client.get("/s/visit-logic")
+    html = first.get_data(as_text=True)
+    assert "Page 1 of 3" in text_of(first)
+    assert 'name="q-long_wait"' in html and 'name="q-staff_note"' in html  # shown: decided when sent
+    assert "data-show-if=" in html and "answers.service.staff" in unescape(html)
+    second = send(client, first, {"q-service.wait": "2", "q-service.staff": "5", "q-minutes": "45",
+                                  "q-long_wait": "the queue", "q-staff_note": "not for me"}, "next")
+    assert "Page 2 of 3" in text_of(second) and "About the wait" in text_of(second)
+    third = send(client, second, {"q-wait_reason": "Queue"}, "next")
+    assert "Page 3 of 3" in text_of(third)
+    back = send(client, third, {}, "back")
+    first = send(client, back, {}, "back")
+    assert 'value="2" checked' in first.get_data(as_text=True)  # kept, and not also carried as a hidden field
+    assert ("q-service.wait", "2") not in hidden_pairs(first.get_data(as_text=True))
+    again = send(client, first, {"q-service.wait": "4", "q-service.staff": "5", "q-minutes": "45",
+                                 "q-long_wait": "the queue"}, "next")
+    assert "Page 2 of 2" in text_of(again) and "About the wait" not in text_of(again)  # the wait is fine now
+    done = client.post(again.request.path, data=MultiDict([*hidden_pairs(again.get_data(as_text=True)),
+                                                           ("action", "submit")]))
+    assert done.status_code == 303 and "/thanks" in done.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(select(Response.not_asked)) == ["staff_note", "wait_reason"]
+        assert set(db.session.scalars(select(Answer.question_key))) == {
+            "service.wait", "service.staff", "minutes", "long_wait"}

@@ -110,3 +110,55 @@ def test_the_preview_pages_as_customers_do_and_stores_nothing(client, app, edito
     assert second.status_code == 200 and "Page 2 of 3" in text_of(second) and "You rated us 1 of 5." in text_of(second)
     refused = post_form(client, url, {"action": "next"})
     assert refused.status_code == 422 and "Page 1 of 3" in text_of(refused)
+
+
+def test_a_condition_on_a_matrix_statement_or_a_number_is_chosen_from_lists(client, app, editor):
+    from tests.factories import typed_logic_definition
+
+    with app.app_context():
+        make_survey(definition=typed_logic_definition(), status="draft")
+    url = "/manage/surveys/visit-logic"
+    page = client.get(f"{url}/questions/comment").get_data(as_text=True)
+    assert 'value="answers.service.wait"' in page and 'value="answers.service.staff"' in page
+    assert 'value="answers.service"' not in page  # a matrix is read statement by statement
+    assert "the answer to “The waiting time” (in “How was our service?”)" in page
+    fields = {"key": "comment", "type": "text", "text": "Anything else?", "section": "last"}
+    response = post_form(client, f"{url}/questions/comment", {
+        **fields, "show_subject": "answers.service.wait", "show_operator": "<=", "show_value": "2",
+        "end_subject": "", "end_operator": "==", "end_value": ""})
+    assert response.status_code == 302, text_of(response)
+    response = post_form(client, f"{url}/questions/wait_reason", {
+        "key": "wait_reason", "type": "choice", "text": "Why?", "options": "Queue\nBooking\nOther reasons",
+        "section": "waiting", "show_subject": "answers.minutes", "show_operator": ">", "show_value": " 30 "})
+    assert response.status_code == 302, text_of(response)
+    with app.app_context():
+        version = find_survey("visit-logic").current_version
+        assert version.question("comment").show_if == {"<=": [{"var": "answers.service.wait"}, 2]}
+        assert version.question("wait_reason").show_if == {">": [{"var": "answers.minutes"}, 30]}
+    assert "Shown only if service.wait is at most 2" in text_of(client.get(url))
+    page = client.get(f"{url}/questions/comment").get_data(as_text=True)
+    assert '<option selected value="answers.service.wait">' in page
+
+
+@pytest.mark.parametrize("fields, problem", [
+    ({"show_subject": "answers.minutes", "show_operator": ">=", "show_value": "500"},
+     "500 is not an answer to 'minutes' (a whole number from 0 to 240)"),
+    ({"show_subject": "answers.minutes", "show_operator": ">=", "show_value": "half an hour"},
+     "'half an hour' is not an answer to 'minutes'"),
+    ({"show_subject": "answers.service.wait", "show_operator": "<=", "show_value": "9"},
+     "9 is not an answer to 'service.wait' (a whole number from 1 to 5)"),
+    ({"show_subject": "answers.service.price", "show_operator": "<=", "show_value": "2"},
+     "refers to service.price, which is not a statement of 'service'"),
+])
+def test_a_statement_or_number_condition_that_cannot_hold_is_refused_at_its_field(client, app, editor, fields,
+                                                                                  problem):
+    from tests.factories import typed_logic_definition
+
+    with app.app_context():
+        make_survey(definition=typed_logic_definition(), status="draft")
+    response = post_form(client, "/manage/surveys/visit-logic/questions/comment", {
+        "key": "comment", "type": "text", "text": "Anything else?", "section": "last", **fields})
+    html = text_of(response)
+    assert response.status_code == 422 and problem in html and 'id="show_value-error"' in html
+    with app.app_context():
+        assert find_survey("visit-logic").current_version.question("comment").show_if is None

@@ -66,7 +66,7 @@ def test_add_a_section_with_a_key_made_from_its_title_and_a_condition(client, ap
         "section-show_subject": "answers.channel", "section-show_operator": "==", "section-show_value": "Phone"},
         page=PAGED)
     assert response.status_code == 302, text_of(response)
-    assert response.headers["Location"].endswith("#section-was_it_sorted")
+    assert response.headers["Location"].endswith("#page-was_it_sorted")
     assert layout(app) == [("rating", ["satisfaction", "recommend"]), ("problems", ["channel", "topics"]),
                            ("more", ["resolved"]), ("was_it_sorted", ["comment"])]
     _, sections, _ = stored(app)
