@@ -243,7 +243,8 @@ def pages(stored: dict) -> tuple[list[str], list[str]]:
                "/manage/branding/email-preview.html", "/manage/teams/", f"/manage/teams/{ids['team']}",
                f"/manage/cases/?status=all&team={ids['team']}", "/manage/notifications/", "/manage/audit/",
                f"/manage/audit/?actor={TEXTS[7][:60]}&action={TEXTS[8][:30]}",
-               "/manage/people/", f"/manage/people/{ids['person']}", "/account/",
+               "/manage/people/", f"/manage/people/{ids['person']}", f"/manage/people/{ids['person']}/scope",
+               "/account/", f"/manage/surveys/{slug}/drivers?from=2020-01-01&to=2035-12-31",
                # Confirmation pages, which repeat what they act on.
                f"/manage/surveys/{slug}/close", f"/manage/surveys/{slug}/questions/{ids['question']}/delete",
                f"/manage/changes/{ids['change']}/delete", f"/manage/webhooks/{ids['endpoint']}/delete",
