@@ -63,6 +63,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "HEARKEN_OIDC_ROLE_CLAIM": ("OIDC_ROLE_CLAIM", str),
     "HEARKEN_OIDC_ROLE_MAP": ("OIDC_ROLE_MAP", str),
     "HEARKEN_OIDC_DEFAULT_ROLE": ("OIDC_DEFAULT_ROLE", str),
+    "HEARKEN_OIDC_SCOPE_MAP": ("OIDC_SCOPE_MAP", str),
     "HEARKEN_PASSWORD_LOGIN": ("PASSWORD_LOGIN", lambda v: v.strip().lower() not in {"0", "off", "false", "no"}),
 }
 
@@ -156,6 +157,7 @@ DEFAULTS: dict[str, Any] = {
     "OIDC_ROLE_CLAIM": "groups",
     "OIDC_ROLE_MAP": "",
     "OIDC_DEFAULT_ROLE": None,
+    "OIDC_SCOPE_MAP": "",
     # Off: the login page offers single sign-on only and refuses passwords (API tokens are unaffected).
     "PASSWORD_LOGIN": True,
 }

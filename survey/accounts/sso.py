@@ -18,14 +18,16 @@ Decisions, written down because the issue leaves them open:
 - A deactivated account is refused, whatever the provider says (an admin stopped it in Hearken). An invited
   account whose verified address signs in is simply active from then on: the provider vouches for them,
   and the invitation's link stops working.
-- Data scopes (location=Leeds, issue 24) will be mapped the same way, from a claim of their own, by
-  `access_for`, which returns everything a sign-in grants: today the role only.
+- Data scopes (location=Leeds) come from the same claim's values when HEARKEN_OIDC_SCOPE_MAP is set
+  (`leeds-managers=location:Leeds`), again at every sign-in: the values mapped add up to the person's scope,
+  and someone in none of the mapped groups has no scope (everything their role allows), so every restricted
+  group must be mapped. Without the map, scopes are set in Hearken and a sign-in leaves them alone.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -56,13 +58,17 @@ class Settings:
     role_claim: str
     role_map: Mapping[str, str]
     default_role: str | None
+    # Claim value → (segment attribute, value): a group that limits its people to some customers. Empty: the
+    # provider says nothing about data scopes, which are then set in Hearken (survey/accounts/scopes.py).
+    scope_map: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Access:
-    """What a sign-in grants. Scopes will join the role here."""
+    """What a sign-in grants: a role, and (when the scope map is set) a data scope, None meaning everything."""
 
     role: str
+    scope: dict[str, list[str]] | None = None
 
 
 def enabled(config: Mapping[str, Any]) -> bool:
@@ -90,7 +96,9 @@ def settings_from(config: Mapping[str, Any]) -> Settings:
                     provider_name=str(config.get("OIDC_PROVIDER_NAME") or "single sign-on"),
                     scopes=scopes,
                     role_claim=str(config.get("OIDC_ROLE_CLAIM") or "groups"),
-                    role_map=parse_role_map(str(config.get("OIDC_ROLE_MAP") or "")), default_role=default)
+                    role_map=parse_role_map(str(config.get("OIDC_ROLE_MAP") or "")), default_role=default,
+                    scope_map=parse_scope_map(str(config.get("OIDC_SCOPE_MAP") or ""),
+                                              attributes=tuple(config.get("SEGMENT_ATTRIBUTES") or ())))
 
 
 def parse_role_map(text: str) -> dict[str, str]:
@@ -111,6 +119,25 @@ def parse_role_map(text: str) -> dict[str, str]:
     return mapping
 
 
+def parse_scope_map(text: str, *, attributes: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """"leeds-managers=location:Leeds, billing=team:Billing" → {"leeds-managers": ("location", "Leeds"), …}.
+    The attribute must be one of HEARKEN_SEGMENT_ATTRIBUTES, as a scope set in Hearken must."""
+    mapping: dict[str, tuple[str, str]] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        value, equals, target = item.rpartition("=")
+        attribute, colon, allowed = target.partition(":")
+        value, attribute, allowed = value.strip(), attribute.strip(), allowed.strip()
+        if not equals or not value or not colon or not attribute or not allowed:
+            raise ConfigurationError(f"HEARKEN_OIDC_SCOPE_MAP: {item!r} is not written value=attribute:value")
+        if attribute not in attributes:
+            raise ConfigurationError(f"HEARKEN_OIDC_SCOPE_MAP: {item!r} names {attribute!r}, which is not one of "
+                                     f"HEARKEN_SEGMENT_ATTRIBUTES ({', '.join(attributes) or 'none'})")
+        if value in mapping and mapping[value] != (attribute, allowed):
+            raise ConfigurationError(f"HEARKEN_OIDC_SCOPE_MAP maps {value!r} twice")
+        mapping[value] = (attribute, allowed)
+    return mapping
+
+
 def claim_values(claims: Mapping[str, Any], path: str) -> list[str]:
     """The text values of a claim: a string, or the strings of a list; "a.b" reaches into objects."""
     found: Any = claims
@@ -124,13 +151,18 @@ def claim_values(claims: Mapping[str, Any], path: str) -> list[str]:
 
 
 def access_for(claims: Mapping[str, Any], settings: Settings) -> Access:
-    """The role these claims map to (the most privileged match), or SignInRefused."""
-    roles = {settings.role_map[value] for value in claim_values(claims, settings.role_claim)
-             if value in settings.role_map}
+    """The role these claims map to (the most privileged match), or SignInRefused; and the data scope their
+    scope-mapped values add up to (values of one attribute: either; several attributes: all must hold), None
+    when none is mapped."""
+    values = claim_values(claims, settings.role_claim)
+    roles = {settings.role_map[value] for value in values if value in settings.role_map}
+    scope: dict[str, list[str]] = {}
+    for attribute, allowed in sorted({settings.scope_map[value] for value in values if value in settings.scope_map}):
+        scope.setdefault(attribute, []).append(allowed)
     if roles:
-        return Access(role=max(roles, key=ROLES.index))
+        return Access(role=max(roles, key=ROLES.index), scope=scope or None)
     if settings.default_role:
-        return Access(role=settings.default_role)
+        return Access(role=settings.default_role, scope=scope or None)
     raise SignInRefused(f"Your {settings.provider_name} account has no role in Hearken: ask an administrator "
                         f"to add you to one of the groups that give one.")
 
@@ -154,12 +186,18 @@ def sign_in(claims: Mapping[str, Any], settings: Settings, *, now: datetime) -> 
         db.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
     user.oidc_issuer, user.oidc_subject = settings.issuer, subject
     previous_role, user.role = user.role, access.role
+    previous_scope = user.scope or None
+    if settings.scope_map:  # the provider's groups are the source of truth for scopes too
+        user.scope = access.scope
     user.last_login_at = now
     db.session.flush()  # the new account's id, for the audit entry
     actor = f"user:{user.id}"
     if how != "created" and previous_role != access.role:  # the provider's groups changed: a role change
         audit.record("user.role_changed", f"user:{user.id}", now=now, actor=actor, actor_id=user.id,
                      role_before=previous_role, role=access.role, by="single sign-on")
+    if (user.scope or None) != previous_scope:
+        change: dict[str, Any] = {"from": previous_scope, "to": user.scope or None, "by": "single sign-on"}
+        audit.record("user.scope_changed", f"user:{user.id}", now=now, actor=actor, actor_id=user.id, **change)
     audit.record("user.signed_in", f"user:{user.id}", now=now, actor=actor, actor_id=user.id, method="oidc",
                  issuer=settings.issuer, account=how, role=access.role)
     db.session.commit()

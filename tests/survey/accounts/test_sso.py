@@ -79,3 +79,42 @@ def test_an_account_linked_at_this_issuer_is_not_linked_again_but_one_from_anoth
     moved = settings(OIDC_ISSUER="https://login.microsoftonline.com/tenant/v2.0")
     assert sso.sign_in(claims(subject="entra-7"), moved, now=NOW) == user
     assert (user.oidc_issuer, user.oidc_subject) == (moved.issuer, "entra-7")
+
+
+SCOPED = {"OIDC_SCOPE_MAP": "leeds-managers=location:Leeds, york-managers=location:York, billing=team:Billing",
+          "SEGMENT_ATTRIBUTES": ("location", "team")}
+
+
+def test_the_scope_map_is_checked_and_its_groups_add_up_to_a_scope():
+    assert settings(**SCOPED).scope_map == {"leeds-managers": ("location", "Leeds"),
+                                            "york-managers": ("location", "York"), "billing": ("team", "Billing")}
+    for changes, message in [({"OIDC_SCOPE_MAP": "leeds=Leeds"}, "'leeds=Leeds' is not written value=attribute:value"),
+                             ({"OIDC_SCOPE_MAP": "leeds=city:Leeds"}, "names 'city', which is not one of"),
+                             ({"OIDC_SCOPE_MAP": "x=location:Leeds,x=location:York"}, "maps 'x' twice")]:
+        with pytest.raises(sso.ConfigurationError, match=message):
+            settings(**{**SCOPED, **changes})
+
+    def scope_of(*groups):
+        return sso.access_for({"realm_access": {"roles": ["cx-analysts", *groups]}}, settings(**SCOPED)).scope
+
+    assert scope_of() is None  # in no mapped group: everything the role allows
+    assert scope_of("leeds-managers") == {"location": ["Leeds"]}
+    assert scope_of("york-managers", "leeds-managers") == {"location": ["Leeds", "York"]}  # either
+    assert scope_of("leeds-managers", "billing") == {"location": ["Leeds"], "team": ["Billing"]}  # both
+
+
+def test_each_sign_in_sets_the_scope_from_the_groups_and_the_log_says_so(ctx):
+    from survey.models import AuditEntry
+
+    groups = {"realm_access": {"roles": ["cx-analysts", "leeds-managers"]}}
+    user = sso.sign_in(claims(**groups), settings(**SCOPED), now=NOW)
+    assert user.scope == {"location": ["Leeds"]}
+    user = sso.sign_in(claims(realm_access={"roles": ["cx-analysts"]}), settings(**SCOPED), now=NOW)
+    assert user.scope is None  # left the group: the provider is the source of truth
+    changes = db.session.scalars(select(AuditEntry.detail).where(AuditEntry.action == "user.scope_changed")
+                                 .order_by(AuditEntry.id)).all()
+    assert [(c["from"], c["to"], c["by"]) for c in changes] == [
+        (None, {"location": ["Leeds"]}, "single sign-on"), ({"location": ["Leeds"]}, None, "single sign-on")]
+    user.scope = {"location": ["York"]}  # set in Hearken; without the map a sign-in leaves it alone
+    db.session.commit()
+    assert sso.sign_in(claims(**groups), settings(), now=NOW).scope == {"location": ["York"]}
