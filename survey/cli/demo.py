@@ -34,6 +34,9 @@ from survey.results import rollups, sentiments
 DEMO_EMAIL = "demo@example.com"
 # The Leeds store's manager: an analyst whose data scope is location = Leeds (same password as the demo's).
 LEEDS_EMAIL = "leeds.manager@example.com"
+# Follow-up staff: one in each demo team (the Leeds store's agent sees Leeds only, as its manager does).
+LEEDS_AGENT_EMAIL = "leeds.agent@example.com"
+SUPPORT_AGENT_EMAIL = "support.agent@example.com"
 LOCATIONS = {"Leeds": 200, "Manchester": 100, "Bristol": 90, "London": 140}  # responses per month
 TEAMS = ("Billing", "Deliveries", "Technical")
 TOUCHPOINTS = ("Phone", "Email", "Chat", "In store")
@@ -87,7 +90,8 @@ class DemoLogin:
 
     def describe(self) -> str:
         return (f"Demo loaded. Log in at {self.url} as {self.email} with the password {self.password}\n"
-                f"(or as {LEEDS_EMAIL}, the Leeds manager, who sees Leeds only, with the same password)")
+                f"(or as {LEEDS_EMAIL}, the Leeds manager, who sees Leeds only, or as the follow-up staff of the "
+                f"two teams, {LEEDS_AGENT_EMAIL} and {SUPPORT_AGENT_EMAIL}, with the same password)")
 
 
 def database_is_empty() -> bool:
@@ -238,6 +242,10 @@ def seed(*, now: datetime) -> DemoLogin:
     leeds = accounts.create_user(LEEDS_EMAIL, password, "analyst", now=now, name="Leeds Manager")
     scopes.set_user_scope(leeds, {"location": ["Leeds"]}, attributes=("location",), actor="cli", actor_id=None,
                           now=now)
+    leeds_agent = accounts.create_user(LEEDS_AGENT_EMAIL, password, "agent", now=now, name="Leeds Agent")
+    scopes.set_user_scope(leeds_agent, {"location": ["Leeds"]}, attributes=("location",), actor="cli",
+                          actor_id=None, now=now)
+    support_agent = accounts.create_user(SUPPORT_AGENT_EMAIL, password, "agent", now=now, name="Support Agent")
     created = now - timedelta(days=31 * MONTHS + 10)
     surveys = {}
     for name in ("support-csat", "nps-relationship", "complaint"):
@@ -251,7 +259,7 @@ def seed(*, now: datetime) -> DemoLogin:
     db.session.commit()
     _changes(surveys["support-csat"], admin, now)
     _themes(surveys["support-csat"], admin, now)
-    causes = _teams(admin, now)
+    causes = _teams(admin, (leeds, leeds_agent), (support_agent,), now)
     _followups(surveys["support-csat"], admin, rng, now, causes)
     login = DemoLogin(external_url("auth.login_page"), DEMO_EMAIL, password)
     _remember(login)
@@ -313,13 +321,15 @@ ROOT_CAUSES = [("LATE-DELIVERY", "The delivery came late or not at all", 5),
 UK_HOLIDAYS = "2026-12-25\n2026-12-28\n2027-01-01\n2027-04-02\n2027-04-05"
 
 
-def _teams(admin: User, now: datetime) -> list[tuple[int, int]]:
+def _teams(admin: User, leeds_staff: tuple[User, ...], other_staff: tuple[User, ...],
+           now: datetime) -> list[tuple[int, int]]:
     """Two teams with different standards: the Leeds store (long hours and Saturday mornings, a four-hour
-    first contact, complaints first) and everyone else (office hours, a working day); root-cause codes.
-    Returns (root cause id, weight) pairs."""
+    first contact, complaints first; led by the Leeds manager) and everyone else (office hours, a working
+    day; led by the demo manager), each with its staff; root-cause codes. Returns (root cause id, weight)
+    pairs."""
     weekdays, closed = ("08:00", "18:00"), ("", "")
-    teams.save_team(None, followups.TeamInput(
-        name="Leeds store", lead_id=admin.id, rule_attribute="location", rule_values="Leeds",
+    store = teams.save_team(None, followups.TeamInput(
+        name="Leeds store", lead_id=leeds_staff[0].id, rule_attribute="location", rule_values="Leeds",
         timezone="Europe/London", hours=(weekdays,) * 5 + (("09:00", "13:00"), closed), holidays=UK_HOLIDAYS,
         first_contact_hours="4", resolve_hours="24",
         priorities={"complaint": "high", "low_score": "normal", "contact_request": "normal"}), now=now)
@@ -328,6 +338,9 @@ def _teams(admin: User, now: datetime) -> list[tuple[int, int]]:
         name="Everywhere else", lead_id=admin.id, timezone="Europe/London",
         hours=(("09:00", "17:00"),) * 5 + (closed, closed), holidays=UK_HOLIDAYS, first_contact_hours="8",
         resolve_hours="40"), now=now)
+    for team, staff in ((store, leeds_staff), (default, other_staff)):
+        for person in staff:
+            teams.add_member(team, person, now=now)
     return [(teams.add_root_cause(code, label).id, weight) for code, label, weight in ROOT_CAUSES]
 
 

@@ -13,7 +13,7 @@ from survey.authoring.editing import find_survey
 from survey.cli import demo
 from survey.clock import utcnow
 from survey.extensions import db
-from survey.models import Answer, Response, Survey, User
+from survey.models import Answer, Response, Survey, Team, User
 from survey.results import browsing
 from tests.conftest import BASE_URL
 from tests.factories import make_definition, make_survey, make_user
@@ -155,6 +155,13 @@ def test_seed_demo_loads_a_real_drop_in_leeds_and_prints_the_login(runner, app):
         assert total > 6000
         assert db.session.scalar(select(User.scope).where(User.email == "leeds.manager@example.com")) == \
             {"location": ["Leeds"]}
+        # two teams, each with its lead and staff (the README says how to log in as each)
+        staff = {team.name: (team.lead.email, sorted(m.email for m in team.members))
+                 for team in db.session.scalars(select(Team))}
+        assert staff == {"Leeds store": ("leeds.manager@example.com",
+                                         ["leeds.agent@example.com", "leeds.manager@example.com"]),
+                         "Everywhere else": ("demo@example.com", ["demo@example.com", "support.agent@example.com"])}
+        assert "support.agent@example.com" in result.output
         recent = Response.submitted_at >= demo._month_start(utcnow(), 1)
         location = Response.attributes["location"].as_string()
         rows = db.session.execute(
