@@ -26,7 +26,7 @@ from survey.models import Alert, Answer, Question, Response, Survey
 from survey.results.filters import ResultsFilter, attribute_is, response_conditions
 from survey.results.periods import PERIOD_UNITS, next_start, parse_label, period_label, period_start, previous_start
 from survey.results.settings import Settings
-from survey.wording import format_difference, format_p
+from survey.wording import format_difference, format_p, format_value
 
 PAGE_SIZE = 25
 SUMMARY_WORDS = 3  # the words a summary names (the page lists up to WORD_LIMIT each way)
@@ -245,22 +245,41 @@ class MovedRating:
     q_value: float
 
     @property
+    def is_theme(self) -> bool:
+        """A theme's share of comments mentioning it (trends.theme_series), not a rating."""
+        return self.metric == "mentions"
+
+    @property
     def label(self) -> str:
-        """“Wait time” −18.0 points (q = 0.003)."""
+        """“Wait time” −18.0 points (q = 0.003); a theme: “waiting time” mentions 10 % → 30 % (q = 0.001)."""
+        if self.is_theme:
+            return (f"“{self.text}” mentions {format_value(self.value_before, self.metric)} → "
+                    f"{format_value(self.value_after, self.metric)} ({format_p(self.q_value, 'q')})")
         change = format_difference(self.difference, self.metric)
         return f"“{self.text}” {'NPS ' if self.metric == 'nps' else ''}{change} ({format_p(self.q_value, 'q')})"
 
 
 @dataclass(frozen=True)
 class Moved:
-    ratings: tuple[MovedRating, ...]
-    tested: int  # the family the q-values are over: the segment's other ratings with enough responses
+    ratings: tuple[MovedRating, ...]  # the ratings' and the themes' that moved, surest first
+    tested: int  # the family the q-values are over: the segment's other ratings and themes with enough responses
+    themes_tested: int = 0  # of which themes (a survey with accepted themes)
 
     @property
     def summary(self) -> str:
-        if not self.ratings:
-            return "no other rating moved significantly" + (f" ({self.tested} tested)" if self.tested else "")
-        return "; ".join(rating.label for rating in self.ratings)
+        scores = [rating for rating in self.ratings if not rating.is_theme]
+        if not scores:
+            tested = self.tested - self.themes_tested
+            return "no other rating moved significantly" + (f" ({tested} tested)" if tested else "")
+        return "; ".join(rating.label for rating in scores)
+
+    @property
+    def themes_summary(self) -> str:
+        themes = [rating for rating in self.ratings if rating.is_theme]
+        if not themes:
+            return "no theme's mentions moved significantly" + \
+                (f" ({self.themes_tested} tested)" if self.themes_tested else "")
+        return "; ".join(rating.label for rating in themes)
 
 
 def moved_ratings(alert: Alert, periods: ComparedPeriods, series: Sequence[Series], settings: Settings) -> Moved:
@@ -287,7 +306,9 @@ def moved_ratings(alert: Alert, periods: ComparedPeriods, series: Sequence[Serie
                            f.difference, f.n_before, f.n_after, f.q_value)
                for f in detection.findings if f.kind == "change"]
     ratings.sort(key=lambda r: (r.q_value, -abs(r.difference), r.key))
-    return Moved(tuple(ratings), detection.tests_run)
+    return Moved(tuple(ratings), detection.tests_run, sum(1 for pair in pairs if pair.metric == "mentions"
+                                                          and pair.periods[0].n >= settings.min_n
+                                                          and pair.periods[1].n >= settings.min_n))
 
 
 # --- together ------------------------------------------------------------------------------------------
@@ -300,8 +321,10 @@ class Evidence:
 
     @property
     def summary(self) -> list[str]:
-        """Two lines, the same in the digest, on the evidence page and on a case: the ratings, the words."""
-        return [f"Other ratings: {self.moved.summary}.", f"Words: {self.words.summary}."]
+        """The same lines in the digest, on the evidence page and on a case: the ratings, the themes (a survey
+        with accepted themes), the words."""
+        themes = [f"Themes: {self.moved.themes_summary}."] if self.moved.themes_tested else []
+        return [f"Other ratings: {self.moved.summary}.", *themes, f"Words: {self.words.summary}."]
 
 
 def gather(alert: Alert, periods: ComparedPeriods, series: Sequence[Series], *, settings: Settings,

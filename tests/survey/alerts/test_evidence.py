@@ -191,3 +191,21 @@ def test_the_digest_and_the_case_page_say_what_moved_with_the_drop(ctx, smtp, cl
     client.post("/logout", data={})
     log_in(client, "agent@example.com")
     assert "Part of a drop" not in words_of(client.get(f"/manage/cases/{case.id}"))  # alerts are results
+
+
+def test_an_accepted_theme_that_rose_with_the_alert_is_named_apart_from_the_ratings(ctx):
+    from survey.models import Theme
+    from survey.results import theme_tags
+
+    survey = story()
+    db.session.add(Theme(survey_id=survey.id, name="waiting", status="accepted", terms=["queue", "wait*"],
+                         created_at=NOW, decided_at=NOW))
+    db.session.commit()
+    theme_tags.tag_survey(survey.id, now=NOW)  # tags the comments mentioning it: 20 of 100, then 60 of 100
+    found = trends.evidence_of(alert_for(survey, "Leeds"), settings=Settings(), today=NOW.date())
+    ratings = {r.key: r for r in found.moved.ratings}
+    assert set(ratings) == {"service.wait", "waiting"} and ratings["waiting"].is_theme
+    assert (ratings["waiting"].value_before, ratings["waiting"].value_after) == (0.2, 0.6)
+    assert found.moved.tested == 3 and found.moved.themes_tested == 1
+    assert found.summary[0] == "Other ratings: “How was — the wait” −30.0 points (q < 0.001)."
+    assert re.fullmatch(r"Themes: “waiting” mentions 20 % → 60 % \(q < 0\.001\)\.", found.summary[1])
