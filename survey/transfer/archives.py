@@ -42,9 +42,10 @@ from survey.transfer.response_import import (
 FORMAT = "hearken-survey-archive"
 VERSION = 1
 SOURCES = ("link", "public", "import")
-# "not_asked" (a survey with display logic) is read and ignored, as the CSV import ignores its column.
+# "not_asked" (a survey with display logic) is read and ignored, as the CSV import ignores its column; so is
+# "sentiment" (comments' VADER scores), which the import computes again from the comments as it finishes.
 RESPONSE_FIELDS = {"response_id", "submitted_at", "updated_at", "version", "email", "source", "attributes",
-                   "answers", "quote_consent", "contact_consent", "tags", "not_asked"}
+                   "answers", "quote_consent", "contact_consent", "tags", "not_asked", "sentiment"}
 MAX_PROBLEMS = 100
 CHUNK = 1 << 16
 

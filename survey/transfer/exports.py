@@ -21,6 +21,7 @@ from survey.extensions import db
 from survey.models import Answer, Contact, Question, Response, ResponseTag, Survey, SurveyVersion
 from survey.models.surveys import OTHER_POSITION
 from survey.progress import QUIET, Progress
+from survey.results import sentiments
 from survey.results.filters import ResultsFilter, response_conditions
 from survey.transfer import collector
 from survey.transfer.workbook import Workbook
@@ -259,13 +260,16 @@ def _tags(response_ids: list[int], rows: list[tuple]) -> dict[int, list[str]]:
 
 
 def export_records(selection: Selection) -> Iterator[dict]:
-    """One dict per response: metadata, segment attributes, native answer values and theme tags."""
+    """One dict per response: metadata, segment attributes, native answer values and theme tags; with display
+    logic, the questions not asked; with free-text questions, each analysed comment's sentiment."""
     types = question_types(selection.survey)
     logic = has_logic(selection.survey)
+    comments = "text" in types.values()
     query = _responses(selection).add_columns(Response.not_asked) if logic else _responses(selection)
     for batch, answer_rows, tag_rows in _batches(selection, query):
         ids = [row.id for row in batch]
         answers, tags = _answer_values(types, ids, answer_rows), _tags(ids, tag_rows)
+        scored = _sentiments(ids) if comments else {}
         for row in batch:
             record = {
                 "response_id": row.id, "submitted_at": iso(row.submitted_at), "updated_at": iso(row.updated_at),
@@ -275,7 +279,20 @@ def export_records(selection: Selection) -> Iterator[dict]:
             }
             if logic:  # the questions display logic did not show: "not asked", apart from unanswered ones
                 record["not_asked"] = row.not_asked or []
+            if comments:  # a comment not here was not analysed (not in English: survey.results.sentiments)
+                record["sentiment"] = scored.get(row.id, {})
             yield record
+
+
+def _sentiments(ids: list[int]) -> dict[int, dict[str, dict]]:
+    """The batch's analysed comments: response id → question key → VADER score and its label. One indexed
+    query per batch, only for surveys with free-text questions."""
+    found: dict[int, dict[str, dict]] = {}
+    for response_id, key, score in db.session.connection().execute(
+            select(Answer.response_id, Answer.question_key, Answer.sentiment)
+            .where(Answer.response_id.in_(ids), Answer.sentiment.is_not(None))):
+        found.setdefault(response_id, {})[key] = {"score": score, "label": sentiments.label(score)}
+    return found
 
 
 def csv_cell(value: object) -> object:

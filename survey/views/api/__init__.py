@@ -22,6 +22,7 @@ from survey.views.api import (  # register on bp
     contacts,
     events,
     feedback_loop,
+    insights,
     openapi,
     responses,
     surveys,
@@ -29,4 +30,4 @@ from survey.views.api import (  # register on bp
 from survey.views.api.registry import ERROR_CODES, OPERATIONS, bp, http_error
 
 __all__ = ["ERROR_CODES", "OPERATIONS", "bp", "campaigns", "contacts", "events", "feedback_loop", "http_error",
-           "openapi", "responses", "surveys"]
+           "insights", "openapi", "responses", "surveys"]

@@ -169,6 +169,13 @@ RESPONSE = {
                    "answers": {"type": "object", "additionalProperties": ANSWER},
                    "quote_consent": {"type": "boolean"}, "contact_consent": {"type": "boolean"},
                    "tags": {"type": "array", "items": {"type": "string"}},
+                   "sentiment": {"type": "object", "description": "each analysed comment's VADER compound score "
+                                                                 "and label, by question key; a comment absent here "
+                                                                 "was not analysed (not in English)",
+                                 "additionalProperties": {
+                                     "type": "object", "additionalProperties": False, "required": ["score", "label"],
+                                     "properties": {"score": {"type": "number", "minimum": -1, "maximum": 1},
+                                                    "label": {"enum": ["positive", "neutral", "negative"]}}}},
                    "not_asked": {"type": "array", "items": {"type": "string"},
                                  "description": "surveys with display logic only: the questions not shown"}},
 }
@@ -220,14 +227,65 @@ ESTIMATE = {"type": "object", "additionalProperties": False, "required": ["value
             "properties": {"value": NUMBER_OR_NULL, "low": NUMBER_OR_NULL, "high": NUMBER_OR_NULL,
                            "n": {"type": "integer"}}}
 
+DRIVERS = {
+    "type": "object", "additionalProperties": False,
+    "required": ["first_day", "last_day", "overall", "attributes", "n", "minimum_n", "enough", "r_squared",
+                 "resamples", "notes", "drivers"],
+    "properties": {
+        "first_day": DAY, "last_day": DAY, "overall": {"type": ["string", "null"]},
+        "attributes": {"type": "array", "items": {"type": "string"}},
+        "n": {"type": "integer", "description": "complete responses: every chosen rating answered"},
+        "minimum_n": {"type": ["integer", "null"], "description": "max(50, 10 per attribute): below it, no ranking"},
+        "enough": {"type": "boolean"}, "r_squared": NUMBER_OR_NULL, "resamples": {"type": "integer"},
+        "notes": {"type": "array", "items": {"type": "string"}},
+        "drivers": {"type": "array", "description": "most important first; empty when not enough", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["key", "text", "importance", "share", "low", "high", "top_box_share", "mean", "fix_first"],
+            "properties": {"key": {"type": "string"}, "text": {"type": "string"},
+                           "importance": {"type": "number", "description": "LMG, in R² units"},
+                           "share": {"type": "number", "description": "of R²"},
+                           "low": NUMBER_OR_NULL, "high": NUMBER_OR_NULL, "top_box_share": {"type": "number"},
+                           "mean": {"type": "number"}, "fix_first": {"type": "boolean"}}}},
+    },
+}
+
+THEMES = {
+    "type": "object", "additionalProperties": False, "required": ["accepted", "proposed", "rejected"],
+    "properties": {
+        "accepted": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["name", "terms", "responses"],
+            "properties": {"name": {"type": "string"}, "terms": {"type": "array", "items": {"type": "string"}},
+                           "responses": {"type": "integer"}}}},
+        "proposed": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False, "required": ["id", "name", "top_terms", "comments"],
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"},
+                           "top_terms": {"type": "array", "items": {"type": "string"}},
+                           "comments": {"type": "integer"}}}},
+        "rejected": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
 RESULTS = {
     "type": "object", "additionalProperties": False,
     "required": ["survey", "period_unit", "periods", "first_day", "last_day", "responses", "cards", "questions",
-                 "notes"],
+                 "notes", "comments"],
     "properties": {
         "survey": {"type": "string"}, "period_unit": {"enum": ["week", "month", "quarter"]},
         "periods": {"type": "array", "items": {"type": "string"}}, "first_day": DAY, "last_day": DAY,
         "responses": {"type": "integer"}, "notes": {"type": "array", "items": {"type": "string"}},
+        "comments": {"type": "array", "description": "free-text questions: the share of negative comments per "
+                                                     "period among those analysed (English comments, VADER)",
+                     "items": {"type": "object", "additionalProperties": False,
+                               "required": ["key", "text", "analysed", "negative_share"],
+                               "properties": {"key": {"type": "string"}, "text": {"type": "string"},
+                                              "analysed": {"type": "integer"},
+                                              "negative_share": {"type": "array", "items": {
+                                                  "type": "object", "additionalProperties": False,
+                                                  "required": ["period", "value", "low", "high", "n"],
+                                                  "properties": {"period": {"type": "string"},
+                                                                 "value": NUMBER_OR_NULL, "low": NUMBER_OR_NULL,
+                                                                 "high": NUMBER_OR_NULL,
+                                                                 "n": {"type": "integer"}}}}}}},
         "cards": {"type": "array", "items": {
             "type": "object", "additionalProperties": False,
             "required": ["title", "question", "metric", "current", "previous", "difference", "ci_low", "ci_high",
@@ -438,7 +496,7 @@ COMPONENTS = {
     "Estimate": ESTIMATE, "Results": RESULTS, "Alert": ALERT,
     "AlertPage": page_of("Alert"), "Case": CASE, "CasePage": page_of("Case"), "Impact": IMPACT, "Change": CHANGE,
     "Event": EVENT, "EventResult": EVENT_RESULT, "Role": {"enum": list(ROLES)}, "Campaign": CAMPAIGN,
-    "CampaignResult": CAMPAIGN_RESULT,
+    "CampaignResult": CAMPAIGN_RESULT, "Drivers": DRIVERS, "Themes": THEMES,
 }
 
 

@@ -183,6 +183,10 @@ def results_body(board: dashboard.Dashboard) -> dict:
                                             "alerts": [alert.id for alert in row.alerts]} for row in rows]
                                     for name, rows in q.segments.items()}}
                       for q in board.questions],
+        # Free-text questions: the share of negative comments per period among those analysed (English, VADER).
+        "comments": [{"key": c.question.key, "text": c.question.text, "analysed": c.analysed,
+                      "negative_share": [{"period": p.label, "value": p.value, "low": p.low, "high": p.high, "n": p.n}
+                                         for p in c.trend]} for c in board.comments],
     }
 
 

@@ -74,8 +74,9 @@ def test_every_answer_type_is_stored_as_the_live_form_stores_it(ctx):
         "email": "ann@example.com", "source": "import", "attributes": {"location": "Leeds"},
         "answers": {"satisfaction": 5, "recommend": 9, "channel": "Phone", "topics": ["Billing", "Delivery"],
                     "resolved": True, "comment": "Great"},
-        "quote_consent": False, "contact_consent": False, "tags": []}
-    assert second["submitted_at"] == "2026-03-03T09:00:00Z" and second["email"] is None
+        "quote_consent": False, "contact_consent": False, "tags": [],
+        "sentiment": {"comment": {"score": 0.6249, "label": "positive"}}}  # scored as the import finished
+    assert second["submitted_at"] == "2026-03-03T09:00:00Z" and second["email"] is None and second["sentiment"] == {}
     assert second["answers"] == {"satisfaction": 2, "channel": "Email", "resolved": False}
     rows = {(a.question_key, a.value_int, a.value_text) for a in db.session.scalars(select(Answer))}
     assert ("channel", 1, "Phone") in rows and ("topics", 2, "Delivery") in rows and ("resolved", 0, None) in rows

@@ -72,6 +72,8 @@ PERMISSIONS = {
     ("api.publish_survey", "POST"): "api",
     ("api.close_survey", "POST"): "api",
     ("api.survey_results", "GET"): "api",
+    ("api.survey_drivers", "GET"): "api",
+    ("api.survey_themes", "GET"): "api",
     ("api.list_responses", "GET"): "api",
     ("api.read_response", "GET"): "api",
     ("api.import_responses", "POST"): "api",
@@ -263,7 +265,8 @@ SCOPED_ROUTES = {
     ("manage.surveys.change_status_view", "GET"): False,
 }
 # The API operations a token with a data scope may call: reads every query of which the scope filters.
-SCOPED_OPERATIONS = {"api.list_surveys", "api.read_survey", "api.survey_results", "api.list_responses",
+SCOPED_OPERATIONS = {"api.list_surveys", "api.read_survey", "api.survey_results", "api.survey_drivers",
+                     "api.list_responses",
                      "api.read_response", "api.read_job", "api.list_contacts", "api.read_contact",
                      "api.erase_contact", "api.list_alerts", "api.read_alert", "api.list_cases", "api.read_case"}
 
