@@ -134,11 +134,15 @@ def comments(alert: Alert, periods: ComparedPeriods, *, today: date, after_id: i
     texts: dict[int, list[str]] = {}
     ratings: dict[int, int | None] = {}
     if rows:
+        wanted = {*keys, alert.question_key}
+        # Every answer of the page's responses, the keys picked here: a condition on question_key in SQL let
+        # SQLite read the question's answers of the whole survey by their (question_key, value) index
+        # instead of these few responses' by response id (0.6 s at a million responses).
         for response_id, key, value_int, value_text in db.session.execute(
                 select(Answer.response_id, Answer.question_key, Answer.value_int, Answer.value_text)
-                .where(Answer.response_id.in_([row.id for row in rows]),
-                       or_(Answer.question_key.in_(keys), Answer.question_key == alert.question_key))
-                .order_by(Answer.id)):
+                .where(Answer.response_id.in_([row.id for row in rows])).order_by(Answer.id)):
+            if key not in wanted:
+                continue
             if key == alert.question_key:
                 ratings[response_id] = value_int
             elif value_text and value_text.strip():
