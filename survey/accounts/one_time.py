@@ -13,7 +13,7 @@ from typing import cast
 from sqlalchemy import CursorResult, delete, select, update
 
 from survey.accounts.api_tokens import digest
-from survey.accounts.users import AccountError
+from survey.accounts.users import AccountError, hashed_password
 from survey.extensions import db
 from survey.models import AccountToken, User
 from survey.tokens import new_token
@@ -59,3 +59,18 @@ def use(token: AccountToken, *, now: datetime) -> bool:
         update(AccountToken).where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
         .values(used_at=now).execution_options(synchronize_session=False)))
     return used.rowcount == 1
+
+
+def redeem(secret: str, purpose: str, *, status: str, password: str, now: datetime) -> tuple[User, str]:
+    """The account a link of `purpose` names, in `status`, and its new password's hash, the link used up (in
+    the caller's transaction). LinkGone when the link does not work (any more); AccountError, the link still
+    working, when the password is not acceptable."""
+    token = find(secret, purpose, now=now)
+    user = db.session.get(User, token.user_id) if token is not None else None
+    if token is None or user is None or user.status != status:
+        raise LinkGone()
+    password_hash = hashed_password(password)  # first: a refused password leaves the link working
+    if not use(token, now=now):
+        db.session.rollback()
+        raise LinkGone()
+    return user, password_hash

@@ -21,7 +21,6 @@ from sqlalchemy import delete, select
 from survey import mail
 from survey.accounts import one_time
 from survey.accounts.people import audit
-from survey.accounts.users import hashed_password
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import AccountTokenPurpose, PasswordResetRequest, User, UserStatus
@@ -83,14 +82,8 @@ def account_for_reset(secret: str, *, now: datetime) -> User | None:
 def reset_password(secret: str, password: str, *, now: datetime) -> User:
     """Set the password of the account the link names; its sessions end and the link is used up. Committed.
     AccountError when the link does not work (any more) or the password is not acceptable."""
-    token = one_time.find(secret, AccountTokenPurpose.PASSWORD_RESET, now=now)
-    user = db.session.get(User, token.user_id) if token is not None else None
-    if token is None or user is None or user.status != UserStatus.ACTIVE:
-        raise one_time.LinkGone()
-    password_hash = hashed_password(password)  # first: a refused password leaves the link working
-    if not one_time.use(token, now=now):
-        db.session.rollback()
-        raise one_time.LinkGone()
+    user, password_hash = one_time.redeem(secret, AccountTokenPurpose.PASSWORD_RESET, status=UserStatus.ACTIVE,
+                                          password=password, now=now)
     one_time.withdraw(user, AccountTokenPurpose.PASSWORD_RESET)
     user.password_hash, user.session_nonce = password_hash, new_session_nonce()
     audit("user.password_reset", user, actor=user, now=now)

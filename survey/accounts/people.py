@@ -23,7 +23,7 @@ from sqlalchemy import case, select
 
 from survey import mail
 from survey.accounts import one_time
-from survey.accounts.users import AccountError, hashed_password, parse_address, record_sign_in
+from survey.accounts.users import AccountError, parse_address, record_sign_in
 from survey.extensions import db
 from survey.links import external_url
 from survey.models import ROLES, AccountPolicy, AccountTokenPurpose, User, UserStatus
@@ -106,14 +106,8 @@ def revoke_invitation(user: User, *, actor: User | None, now: datetime) -> None:
 def accept_invitation(secret: str, *, name: str, password: str, now: datetime) -> User:
     """The invited account the link names, now active with this name and password and signed in. Committed.
     AccountError when the link is unknown, used or expired, or the password is not acceptable."""
-    token = one_time.find(secret, AccountTokenPurpose.INVITATION, now=now)
-    user = db.session.get(User, token.user_id) if token is not None else None
-    if token is None or user is None or user.status != UserStatus.INVITED:
-        raise one_time.LinkGone()
-    password_hash = hashed_password(password)  # first: a refused password leaves the link working
-    if not one_time.use(token, now=now):
-        db.session.rollback()
-        raise one_time.LinkGone()
+    user, password_hash = one_time.redeem(secret, AccountTokenPurpose.INVITATION, status=UserStatus.INVITED,
+                                          password=password, now=now)
     user.password_hash = password_hash
     user.name = name.strip()[:200]
     user.status = UserStatus.ACTIVE
