@@ -15,12 +15,33 @@ import shutil
 import subprocess
 
 import pytest
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from sqlalchemy import create_engine, text
 
 from survey import create_app, database
 from survey.extensions import db
 
 BASE_URL = "https://feedback.example.test"
+
+
+class CompiledTemplates(BytecodeCache):
+    """Every test builds its own application, and with it a Jinja environment that compiled each template it
+    rendered again (tens of milliseconds a page, over a thousand tests). The compiled code is kept here for
+    the whole run, keyed by Jinja on the template's name and source, so a changed template is compiled anew."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if (code := self.compiled.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +66,27 @@ def build_app(database_url: str, instance_path, **overrides):
     for name in [name for name in os.environ if name.startswith("HEARKEN_")]:
         os.environ.pop(name)  # tests must not depend on the developer's environment
     os.environ["HEARKEN_INSTANCE_PATH"] = str(instance_path)
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
-                       "BASE_URL": BASE_URL, "TESTING": True, **overrides})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret",
+                      "BASE_URL": BASE_URL, "TESTING": True, **overrides})
+    app.jinja_env.bytecode_cache = COMPILED_TEMPLATES  # read as each template is first loaded
+    return app
+
+
+@pytest.fixture(autouse=True, scope="session")
+def passwords_hashed_once():
+    """A password's scrypt hash costs 0.1 s on purpose, and tests make and check the same few passwords
+    thousands of times (every make_user, every log_in): each distinct one is hashed, and each pair checked,
+    for real once a run, then remembered. How passwords are hashed is tested in test_users and test_commands,
+    which call Werkzeug directly."""
+    from functools import lru_cache
+
+    from survey.accounts import users
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(users, "generate_password_hash", lru_cache(maxsize=None)(users.generate_password_hash))
+    patch.setattr(users, "check_password_hash", lru_cache(maxsize=None)(users.check_password_hash))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
