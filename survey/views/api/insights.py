@@ -1,5 +1,5 @@
 """Why satisfaction moved: a survey's key drivers (the numbers of its key drivers page) and its themes (what
-its themes page proposes and what was accepted). An alert's own evidence is in feedback_loop.py's alerts."""
+its themes page proposes and what was accepted). Theme alerts are alerts like any other (feedback_loop.py)."""
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
